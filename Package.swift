@@ -1,0 +1,101 @@
+// swift-tools-version: 6.1
+// kiosk — the backend of a self-service terminal in a government service hall.
+// Layers point inward: pure domain modules, thin adapters over C libraries and the database,
+// the HTTP server, one composition root (KioskApp) and a thin CLI. See docs/ARCHITECTURE.md.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "kiosk",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kiosk", targets: ["kiosk"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    ],
+    targets: [
+        // Pure domain: values, errors, personal-data masking. Foundation only.
+        .target(name: "KioskCore", swiftSettings: strict),
+        // The condition language of filings (JSONLogic with a few documented extensions).
+        .target(name: "JSONLogic", swiftSettings: strict),
+        // The resident ID card SAM protocol (GA 467) and card data decoding, sans-IO.
+        .target(name: "IDCard", dependencies: ["KioskCore"], swiftSettings: strict),
+        // The official holiday calendar, opening hours, services and appointment slots.
+        .target(name: "Booking", swiftSettings: strict),
+        // Receipt-printer commands (ESC/POS), receipt layout and status decoding, sans-IO.
+        .target(name: "ESCPOS", swiftSettings: strict),
+        // kiosk.conf: a small TOML reader that keeps line numbers, and the typed configuration.
+        .target(name: "KioskConfig", dependencies: ["KioskCore"], swiftSettings: strict),
+
+        // Adapters.
+        .target(
+            name: "Storage",
+            dependencies: ["KioskCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .target(
+            name: "KioskServer",
+            dependencies: [
+                "KioskCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict),
+
+        // Composition root and CLI.
+        .target(
+            name: "KioskApp",
+            dependencies: [
+                "KioskCore", "KioskConfig", "Storage", "KioskServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "KioskBench", dependencies: ["JSONLogic", "IDCard", "Booking", "ESCPOS"],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "kiosk",
+            dependencies: [
+                "KioskApp", "KioskBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
+        // Fakes and helpers for tests, the way HummingbirdTesting ships them.
+        .target(name: "KioskTesting", swiftSettings: strict),
+
+        // Tests: one target per module, plus the CLI driven as a process.
+        .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore"]),
+        .testTarget(name: "JSONLogicTests", dependencies: ["JSONLogic"], exclude: ["Fixtures"]),
+        .testTarget(name: "IDCardTests", dependencies: ["IDCard"]),
+        .testTarget(name: "BookingTests", dependencies: ["Booking"]),
+        .testTarget(name: "ESCPOSTests", dependencies: ["ESCPOS"]),
+        .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTesting"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(
+            name: "KioskServerTests",
+            dependencies: [
+                "KioskServer", "KioskApp", "KioskTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
+        .testTarget(
+            name: "KioskCLITests",
+            dependencies: ["kiosk", "KioskTesting", "Storage", .product(name: "GRDB", package: "GRDB.swift")]),
+    ]
+)

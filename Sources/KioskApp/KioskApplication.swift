@@ -1,0 +1,137 @@
+import Foundation
+import Hummingbird
+import KioskConfig
+import KioskCore
+import KioskServer
+import Logging
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+import Storage
+
+/// The composition root: configuration in, a running terminal backend out.
+///
+/// Every service the terminal runs is created here and nowhere else, in an order that fails
+/// before anything listens: configuration, data directory, database, then the HTTP server.
+public struct KioskApplication: Sendable {
+    public let configuration: Configuration
+    public let store: SQLiteStore
+    public let metrics: PrometheusCollectorRegistry
+    let logger: Logger
+
+    /// Prepares everything that can fail before the server starts.
+    public init(configuration: Configuration, logger: Logger) throws(StartupError) {
+        self.configuration = configuration
+        self.logger = logger
+        self.store = try Self.openStore(configuration)
+        do {
+            let version = try store.migrate()
+            logger.info("database ready", metadata: ["db.path": "\(store.path)", "db.schema": "\(version)"])
+        } catch {
+            throw StartupError(code: error.code, message: error.message)
+        }
+        self.metrics = PrometheusCollectorRegistry()
+    }
+
+    /// Opens the configured database, creating the data directory first.
+    public static func openStore(_ configuration: Configuration) throws(StartupError) -> SQLiteStore {
+        guard case .sqlite(let path) = configuration.database else { throw .districtModeNotSupported() }
+        let directory = configuration.dataDirectory
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .dataDirectory(directory, "cannot create it")
+        }
+        guard access(directory, W_OK) == 0 else { throw .dataDirectory(directory, "not writable") }
+        do {
+            return try SQLiteStore(path: path)
+        } catch {
+            throw StartupError(code: error.code, message: error.message)
+        }
+    }
+
+    public var serverDependencies: ServerDependencies {
+        let store = store
+        return ServerDependencies(
+            identity: ServerIdentity(
+                terminalID: configuration.terminalID, terminalName: configuration.terminalName,
+                siteID: configuration.siteID, siteName: configuration.siteName, version: KioskVersion.current),
+            readiness: readinessChecks,
+            schemaVersion: { try? store.schemaVersion() },
+            metricsRegistry: metrics,
+            maxBodyBytes: configuration.maxBodyBytes)
+    }
+
+    var readinessChecks: [ReadinessCheck] {
+        let store = store
+        let forms = configuration.formsDirectory
+        let devices = configuration.devicesDirectory
+        let mode = configuration.deviceMode
+        return [
+            ReadinessCheck("database") {
+                switch await store.isReady() {
+                case .success(let version): .ready("sqlite, schema version \(version)")
+                case .failure(let error): .notReady(error.message)
+                }
+            },
+            ReadinessCheck("forms") { Self.directoryState(forms, what: .init(zh: "表单目录", en: "forms directory")) },
+            ReadinessCheck("devices") {
+                switch Self.directoryState(devices, what: .init(zh: "设备目录", en: "devices directory")) {
+                case .ready(let detail): .ready("\(mode.rawValue) mode; \(detail)")
+                case let notReady: notReady
+                }
+            },
+        ]
+    }
+
+    /// Ready when the directory can still be listed (a mount can go away under a running terminal).
+    static func directoryState(_ path: String, what: LocalizedText) -> ReadinessState {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+            return .notReady(.init(zh: "\(what.zh) \(path) 无法读取", en: "the \(what.en) \(path) cannot be read"))
+        }
+        let definitions = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+        return .ready("\(path): \(definitions.count) definition files")
+    }
+
+    /// The Hummingbird application serving the terminal's HTTP API.
+    public func makeHTTPServer(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let listen = configuration.listen
+        return Application(
+            router: KioskRoutes.router(serverDependencies),
+            configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "kiosk/\(KioskVersion.current)", reuseAddress: true),
+            onServerRunning: onServerRunning,
+            logger: logger)
+    }
+
+    /// Runs the terminal until SIGTERM or SIGINT, then finishes in-flight requests and returns.
+    public func run() async throws(StartupError) {
+        let listen = configuration.listen
+        let logger = logger
+        let server = makeHTTPServer { _ in
+            logger.notice("kiosk is serving", metadata: ["http.address": "\(listen)", "kiosk.version": "\(KioskVersion.current)"])
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            throw Self.explain(error, listen: listen)
+        }
+        logger.notice("kiosk stopped")
+    }
+
+    /// Turns a failure to start the server into one line a technician can act on.
+    static func explain(_ error: any Error, listen: Configuration.ListenAddress) -> StartupError {
+        let address = listen.description
+        if let io = error as? IOError {
+            switch io.errnoCode {
+            case EADDRINUSE: return .cannotListen(address, "the address is already in use (is another kiosk running?)")
+            case EACCES: return .cannotListen(address, "permission denied (ports below 1024 need privileges)")
+            case EADDRNOTAVAIL: return .cannotListen(address, "the address is not available on this machine")
+            default: return .cannotListen(address, String(cString: strerror(io.errnoCode)))
+            }
+        }
+        return StartupError(code: "serverFailed", message: .init(zh: "服务失败：\(type(of: error))", en: "the server failed: \(error)"))
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+
+/// The registry behind `kiosk bench`: every figure an issue asks for, by name.
+public enum Benchmarks {
+    static let modules: [(name: String, run: @Sendable () -> [Figure])] = [
+        ("jsonlogic", JSONLogicBenchmarks.run),
+        ("idcard", IDCardBenchmarks.run),
+        ("booking", BookingBenchmarks.run),
+        ("escpos", ESCPOSBenchmarks.run),
+    ]
+
+    public static var names: [String] { ["startup"] + modules.map(\.name) }
+
+    public static func run(_ selected: [String], configFile: String) throws -> [Figure] {
+        var figures: [Figure] = []
+        for name in selected {
+            if name == "startup" {
+                figures += try StartupBenchmark.run(configFile: configFile)
+            } else if let module = modules.first(where: { $0.name == name }) {
+                figures += module.run()
+            }
+        }
+        return figures
+    }
+}

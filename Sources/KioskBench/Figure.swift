@@ -1,0 +1,53 @@
+import Foundation
+
+/// One measured figure of a benchmark, as `kiosk bench` prints it.
+public struct Figure: Sendable, Codable, Equatable {
+    public let name: String
+    public let value: Double
+    public let unit: String
+    /// The target, in words ("≥ 50000/s"), or nil where none was set.
+    public let target: String?
+
+    public init(name: String, value: Double, unit: String, target: String? = nil) {
+        self.name = name
+        self.value = value
+        self.unit = unit
+        self.target = target
+    }
+}
+
+/// Runs `body` repeatedly for at least `minimumSeconds` (after one warm-up call) and returns
+/// the rate in calls per second. The result of `body` is kept alive so the optimiser cannot
+/// drop the work.
+public func callsPerSecond<T>(minimumSeconds: Double = 1.0, _ body: () throws -> T) rethrows -> Double {
+    var sink: T? = try body()
+    let clock = ContinuousClock()
+    let start = clock.now
+    var calls = 0
+    var elapsed: Duration = .zero
+    let limit = Duration.milliseconds(Int64(minimumSeconds * 1000))
+    repeat {
+        for _ in 0..<64 { sink = try body() }
+        calls += 64
+        elapsed = clock.now - start
+    } while elapsed < limit
+    withExtendedLifetime(sink) {}
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    return Double(calls) / seconds
+}
+
+/// Median of `samples` durations of `body`, in microseconds.
+public func medianMicroseconds(samples: Int = 1001, _ body: () throws -> Void) rethrows -> Double {
+    let clock = ContinuousClock()
+    var times: [Double] = []
+    times.reserveCapacity(samples)
+    try body()
+    for _ in 0..<samples {
+        let start = clock.now
+        try body()
+        let d = clock.now - start
+        times.append(Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12)
+    }
+    times.sort()
+    return times[times.count / 2]
+}

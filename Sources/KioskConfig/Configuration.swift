@@ -1,0 +1,78 @@
+import Foundation
+
+/// The terminal's effective configuration: `kiosk.conf`, then `KIOSK_*` environment overrides,
+/// then the defaults in `Setting.all`. Relative paths are resolved against the directory of the
+/// configuration file, so `kiosk --config /etc/kiosk/kiosk.conf` works from any directory.
+public struct Configuration: Sendable, Equatable {
+    public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+        public var isLoopback: Bool { host == "localhost" || host == "::1" || host.hasPrefix("127.") }
+    }
+
+    public enum Database: Sendable, Equatable {
+        case sqlite(path: String)
+        case postgres(url: String)
+    }
+
+    public enum DeviceMode: String, Sendable { case simulated, usb, cups }
+    public enum LogFormat: String, Sendable { case text, json }
+
+    public var listen: ListenAddress
+    public var dataDirectory: String
+    public var database: Database
+    public var timeZone: TimeZone
+    public var terminalID: String
+    public var terminalName: String
+    public var siteID: String
+    public var siteName: String
+    public var deviceMode: DeviceMode
+    public var devicesDirectory: String
+    public var formsDirectory: String
+    public var logLevel: String
+    public var logFormat: LogFormat
+    public var maxBodyBytes: Int
+
+    /// Where each value came from, keyed by setting path, for `kiosk config check`.
+    public var sources: [String: ValueSource]
+    /// Each setting's effective value, as `kiosk config check` prints it.
+    public var values: [String: TOMLValue]
+}
+
+/// Where an effective value came from.
+public enum ValueSource: Sendable, Equatable, CustomStringConvertible {
+    case defaultValue
+    case file(path: String, line: Int)
+    case environment(String)
+
+    public var description: String {
+        switch self {
+        case .defaultValue: "default"
+        case .file(let path, let line): "\(path):\(line)"
+        case .environment(let name): name
+        }
+    }
+}
+
+/// One thing wrong with the configuration, printed as `FILE:LINE: message`.
+public struct ConfigurationProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    public let source: ValueSource
+    public let message: String
+
+    public var description: String {
+        switch source {
+        case .file(let path, 0): "\(path): \(message)"
+        case .file(let path, let line): "\(path):\(line): \(message)"
+        case .environment(let name): "\(name) (environment): \(message)"
+        case .defaultValue: message
+        }
+    }
+}
+
+/// All problems found at once, so a technician fixes the file in one pass.
+public struct ConfigurationErrors: Error, Sendable, CustomStringConvertible {
+    public let problems: [ConfigurationProblem]
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
+}

@@ -1,0 +1,273 @@
+import Foundation
+
+public enum ConfigurationLoader {
+    /// The variable that names the configuration file when `--config` is not given.
+    public static let fileVariable = "KIOSK_CONFIG"
+
+    /// Reads, overrides and checks a configuration file; throws every problem found.
+    public static func load(
+        file path: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigurationErrors) -> Configuration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path)
+                ? "cannot read the configuration file (permissions, or not UTF-8 text)"
+                : "the configuration file does not exist (pass --config FILE or set \(fileVariable))"
+            throw ConfigurationErrors(problems: [.init(source: .file(path: path, line: 0), message: reason)])
+        }
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try load(text: text, path: path, baseDirectory: base, environment: environment)
+    }
+
+    public static func load(
+        text: String, path: String, baseDirectory: String, environment: [String: String]
+    ) throws(ConfigurationErrors) -> Configuration {
+        var problems: [ConfigurationProblem] = []
+        var values: [String: TOMLValue] = [:]
+        var sources: [String: ValueSource] = [:]
+
+        do {
+            let document = try TOML.parse(text)
+            collect(document, prefix: "", into: &values, sources: &sources, path: path, problems: &problems)
+        } catch {
+            problems.append(.init(source: .file(path: path, line: error.line), message: error.message))
+        }
+
+        for (name, raw) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("KIOSK_") {
+            guard name != fileVariable else { continue }
+            guard let setting = Setting.all.first(where: { $0.environmentVariable == name }) else {
+                problems.append(.init(source: .environment(name), message: "no configuration key is named by this variable"))
+                continue
+            }
+            switch fromEnvironment(raw, for: setting) {
+            case .success(let value):
+                values[setting.path] = value
+                sources[setting.path] = .environment(name)
+            case .failure(let message):
+                problems.append(.init(source: .environment(name), message: message.description))
+            }
+        }
+
+        for setting in Setting.all where values[setting.path] == nil {
+            values[setting.path] = setting.defaultValue
+            sources[setting.path] = .defaultValue
+        }
+
+        for setting in Setting.all {
+            guard let value = values[setting.path], let source = sources[setting.path] else { continue }
+            let resolved = check(value, as: setting, baseDirectory: baseDirectory)
+            switch resolved {
+            case .success(let value): values[setting.path] = value
+            case .failure(let message):
+                problems.append(.init(source: source, message: "\(setting.path): \(message)"))
+            }
+        }
+
+        guard problems.isEmpty else { throw ConfigurationErrors(problems: problems) }
+        return build(values: values, sources: sources)
+    }
+
+    // MARK: Reading the document
+
+    private static func collect(
+        _ table: TOMLTable, prefix: String, into values: inout [String: TOMLValue],
+        sources: inout [String: ValueSource], path: String, problems: inout [ConfigurationProblem]
+    ) {
+        for key in table.keys {
+            guard let entry = table[key] else { continue }
+            let name = prefix.isEmpty ? key : "\(prefix).\(key)"
+            if case .table(let child) = entry.value, Setting.named(name) == nil,
+               Setting.all.contains(where: { $0.path.hasPrefix(name + ".") }) {
+                collect(child, prefix: name, into: &values, sources: &sources, path: path, problems: &problems)
+                continue
+            }
+            guard Setting.named(name) != nil else {
+                var message = "unknown key '\(name)'"
+                if let near = nearestKey(to: name) { message += "; did you mean '\(near)'?" }
+                problems.append(.init(source: .file(path: path, line: entry.line), message: message))
+                continue
+            }
+            values[name] = entry.value
+            sources[name] = .file(path: path, line: entry.line)
+        }
+    }
+
+    /// The known key a typo most likely meant, if one is close enough to suggest.
+    static func nearestKey(to name: String) -> String? {
+        let scored = Setting.all.map { ($0.path, editDistance(name, $0.path)) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, name.count / 4) else { return nil }
+        return best.0
+    }
+
+    private static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var row = [i] + Array(repeating: 0, count: b.count)
+            for j in stride(from: 1, through: b.count, by: 1) {
+                row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = row
+        }
+        return a.isEmpty ? b.count : previous[b.count]
+    }
+
+    private static func fromEnvironment(_ raw: String, for setting: Setting) -> Result<TOMLValue, Message> {
+        guard case .integer = setting.kind else { return .success(.string(raw)) }
+        guard let number = Int64(raw.replacingOccurrences(of: "_", with: "")) else {
+            return .failure(Message("expected an integer, found '\(raw)'"))
+        }
+        return .success(.integer(number))
+    }
+
+    // MARK: Checking values
+
+    struct Message: Error, CustomStringConvertible {
+        let description: String
+        init(_ text: String) { description = text }
+    }
+
+    private static func check(_ value: TOMLValue, as setting: Setting, baseDirectory: String) -> Result<TOMLValue, Message> {
+        switch (setting.kind, value) {
+        case (.integer(let range), .integer(let n)):
+            return range.contains(n) ? .success(value) : .failure(Message("\(n) is outside \(range.lowerBound)...\(range.upperBound)"))
+        case (.integer, _):
+            return .failure(Message("expected an integer, found \(value.typeName)"))
+        case (_, .string(let text)):
+            return checkText(text, as: setting, baseDirectory: baseDirectory).map { .string($0) }
+        default:
+            return .failure(Message("expected \(setting.kind.tomlType), found \(value.typeName)"))
+        }
+    }
+
+    private static func checkText(_ text: String, as setting: Setting, baseDirectory: String) -> Result<String, Message> {
+        switch setting.kind {
+        case .string:
+            return text.isEmpty ? .failure(Message("must not be empty")) : .success(text)
+        case .choice(let options):
+            return options.contains(text) ? .success(text)
+                : .failure(Message("'\(text)' is not one of \(options.joined(separator: ", "))"))
+        case .address:
+            return parseAddress(text).map { _ in text }
+        case .timeZone:
+            return TimeZone(identifier: text) != nil ? .success(text) : .failure(Message("'\(text)' is not a known time zone"))
+        case .existingDirectory:
+            let full = resolve(text, against: baseDirectory)
+            return isDirectory(full) ? .success(full) : .failure(Message("the directory \(full) does not exist"))
+        case .writableDirectory:
+            let full = resolve(text, against: baseDirectory)
+            if FileManager.default.fileExists(atPath: full) {
+                guard isDirectory(full) else { return .failure(Message("\(full) is not a directory")) }
+                return access(full, W_OK) == 0 ? .success(full) : .failure(Message("the directory \(full) is not writable"))
+            }
+            let parent = URL(fileURLWithPath: full).deletingLastPathComponent().path
+            guard isDirectory(parent) else { return .failure(Message("cannot create \(full): \(parent) does not exist")) }
+            return access(parent, W_OK) == 0 ? .success(full) : .failure(Message("cannot create \(full): \(parent) is not writable"))
+        case .database:
+            if text == "sqlite" { return .success(text) }
+            if text.hasPrefix("sqlite:") {
+                let file = String(text.dropFirst("sqlite:".count))
+                return file.isEmpty ? .failure(Message("sqlite: needs a file path")) : .success("sqlite:" + resolve(file, against: baseDirectory))
+            }
+            if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+                return URLComponents(string: text)?.host?.isEmpty == false ? .success(text) : .failure(Message("the PostgreSQL URL has no host"))
+            }
+            return .failure(Message("expected \"sqlite\", \"sqlite:PATH\" or a postgres:// URL"))
+        case .integer:
+            return .failure(Message("expected an integer"))
+        }
+    }
+
+    static func parseAddress(_ text: String) -> Result<Configuration.ListenAddress, Message> {
+        let host: Substring, portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
+                return .failure(Message("'\(text)' is not [IPv6]:port"))
+            }
+            host = text[text.index(after: text.startIndex)..<close]
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return .failure(Message("'\(text)' has no port (expected host:port)")) }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        guard !host.isEmpty else { return .failure(Message("'\(text)' has no host")) }
+        guard let port = Int(portText), (1...65535).contains(port) else {
+            return .failure(Message("port '\(portText)' is not a number from 1 to 65535"))
+        }
+        return .success(.init(host: String(host), port: port))
+    }
+
+    private static func resolve(_ path: String, against base: String) -> String {
+        let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : URL(fileURLWithPath: base).appendingPathComponent(path)
+        return url.standardizedFileURL.path
+    }
+
+    private static func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    // MARK: Building
+
+    private static func build(values: [String: TOMLValue], sources: [String: ValueSource]) -> Configuration {
+        func text(_ key: String) -> String {
+            guard case .string(let s)? = values[key] else { preconditionFailure("\(key) was checked as a string") }
+            return s
+        }
+        func integer(_ key: String) -> Int {
+            guard case .integer(let n)? = values[key] else { preconditionFailure("\(key) was checked as an integer") }
+            return Int(n)
+        }
+        let dataDirectory = text("data_dir")
+        let databaseText = text("database")
+        let database: Configuration.Database =
+            if databaseText == "sqlite" { .sqlite(path: dataDirectory + "/kiosk.sqlite") }
+            else if databaseText.hasPrefix("sqlite:") { .sqlite(path: String(databaseText.dropFirst("sqlite:".count))) }
+            else { .postgres(url: databaseText) }
+        guard case .success(let listen) = parseAddress(text("listen")),
+              let timeZone = TimeZone(identifier: text("time_zone")),
+              let deviceMode = Configuration.DeviceMode(rawValue: text("devices.mode")),
+              let logFormat = Configuration.LogFormat(rawValue: text("log.format"))
+        else { preconditionFailure("values were checked before building") }
+        return Configuration(
+            listen: listen, dataDirectory: dataDirectory, database: database, timeZone: timeZone,
+            terminalID: text("terminal.id"), terminalName: text("terminal.name"),
+            siteID: text("site.id"), siteName: text("site.name"),
+            deviceMode: deviceMode, devicesDirectory: text("devices.dir"), formsDirectory: text("forms.dir"),
+            logLevel: text("log.level"), logFormat: logFormat, maxBodyBytes: integer("http.max_body_bytes"),
+            sources: sources, values: values)
+    }
+}
+
+extension Configuration {
+    /// The effective configuration as TOML-like lines with each value's source, secrets redacted.
+    public func rendered() -> String {
+        Setting.all.map { setting in
+            let value = values[setting.path].map { Self.display($0, secret: setting.isSecret, path: setting.path) } ?? "?"
+            let source = sources[setting.path]?.description ?? "default"
+            return "\(setting.path) = \(value)  # \(source)"
+        }.joined(separator: "\n")
+    }
+
+    private static func display(_ value: TOMLValue, secret: Bool, path: String) -> String {
+        if secret { return "\"***\"" }
+        switch value {
+        case .string(let s): return "\"\(path == "database" ? redactedURL(s) : s)\""
+        case .integer(let n): return String(n)
+        case .float(let d): return String(d)
+        case .boolean(let b): return String(b)
+        case .dateTime(let t): return t
+        case .array, .table: return "…"
+        }
+    }
+
+    /// A database URL with its password replaced, safe to print and log.
+    public static func redactedURL(_ text: String) -> String {
+        guard var parts = URLComponents(string: text), parts.password != nil else { return text }
+        parts.password = "***"
+        return parts.string ?? "***"
+    }
+}

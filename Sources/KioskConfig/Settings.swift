@@ -1,0 +1,77 @@
+import Foundation
+
+/// Every key `kiosk.conf` accepts, with its type, default and meaning.
+///
+/// The list is the single source of truth: the loader rejects keys that are not here, the
+/// environment overrides are derived from it (`KIOSK_` + the path upper-cased, dots as
+/// underscores), `kiosk config check` prints it, and a test checks that the shipped `kiosk.conf`
+/// documents each key with its default.
+public struct Setting: Sendable {
+    public enum Kind: Sendable, Equatable {
+        case string
+        case integer(ClosedRange<Int64>)
+        case choice([String])
+        /// `host:port` or `[v6-host]:port`.
+        case address
+        /// A directory that must already exist.
+        case existingDirectory
+        /// A directory kiosk creates when missing; its parent must exist.
+        case writableDirectory
+        case timeZone
+        /// `sqlite`, `sqlite:PATH` or a `postgres://` URL.
+        case database
+
+        var tomlType: String {
+            switch self {
+            case .integer: "an integer"
+            default: "a string"
+            }
+        }
+    }
+
+    public let path: String
+    public let kind: Kind
+    public let defaultValue: TOMLValue
+    public let summary: String
+    /// Printed as `***` by `kiosk config check`.
+    public let isSecret: Bool
+
+    public var environmentVariable: String {
+        "KIOSK_" + path.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+
+    init(_ path: String, _ kind: Kind, _ defaultValue: TOMLValue, _ summary: String, secret: Bool = false) {
+        self.path = path
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.summary = summary
+        self.isSecret = secret
+    }
+
+    public static let all: [Setting] = [
+        Setting("listen", .address, .string("127.0.0.1:8080"),
+                "address and port the HTTP server listens on; keep it on loopback unless TLS is configured"),
+        Setting("data_dir", .writableDirectory, .string("./var"),
+                "directory for the database and other state; created on start"),
+        Setting("database", .database, .string("sqlite"),
+                "\"sqlite\" (a file in data_dir), \"sqlite:PATH\", or a postgres:// URL (district mode)"),
+        Setting("time_zone", .timeZone, .string("Asia/Shanghai"), "IANA time zone of the service hall"),
+        Setting("terminal.id", .string, .string("T01"), "identifier of this terminal, unique within the site"),
+        Setting("terminal.name", .string, .string("自助服务终端 1"), "name of this terminal shown to technicians"),
+        Setting("site.id", .string, .string("S01"), "identifier of the service hall"),
+        Setting("site.name", .string, .string("政务服务中心"), "name of the service hall printed on receipts"),
+        Setting("devices.mode", .choice(["simulated", "usb", "cups"]), .string("simulated"),
+                "how devices are reached: simulated, usb (libusb) or cups"),
+        Setting("devices.dir", .existingDirectory, .string("Devices"), "directory of device profiles"),
+        Setting("forms.dir", .existingDirectory, .string("Forms"), "directory of filing definitions"),
+        Setting("log.level", .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]),
+                .string("info"), "lowest level written to the log"),
+        Setting("log.format", .choice(["text", "json"]), .string("text"), "text for people, json for collectors"),
+        Setting("http.max_body_bytes", .integer(1024...67_108_864), .integer(1_048_576),
+                "largest request body accepted; larger requests get 413"),
+    ]
+
+    public static func named(_ path: String) -> Setting? {
+        all.first { $0.path == path }
+    }
+}

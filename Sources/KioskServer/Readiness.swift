@@ -1,0 +1,45 @@
+import KioskCore
+
+/// Whether one part of the terminal can serve citizens, and why not.
+public enum ReadinessState: Sendable, Equatable {
+    case ready(String)
+    case notReady(LocalizedText)
+}
+
+/// A named check `/readyz` runs on every call. The composition root registers one per part that
+/// must work before a citizen is let in: the database, the forms, the devices.
+public struct ReadinessCheck: Sendable {
+    public let name: String
+    public let check: @Sendable () async -> ReadinessState
+
+    public init(_ name: String, check: @escaping @Sendable () async -> ReadinessState) {
+        self.name = name
+        self.check = check
+    }
+}
+
+/// The body of `/readyz`.
+public struct ReadinessReport: Codable, Sendable, Equatable {
+    public struct Component: Codable, Sendable, Equatable {
+        public var name: String
+        public var ready: Bool
+        public var detail: String?
+        public var reason: LocalizedText?
+    }
+
+    public var ready: Bool
+    public var components: [Component]
+
+    public static func run(_ checks: [ReadinessCheck]) async -> ReadinessReport {
+        var components: [Component] = []
+        for check in checks {
+            switch await check.check() {
+            case .ready(let detail):
+                components.append(.init(name: check.name, ready: true, detail: detail, reason: nil))
+            case .notReady(let reason):
+                components.append(.init(name: check.name, ready: false, detail: nil, reason: reason))
+            }
+        }
+        return ReadinessReport(ready: components.allSatisfy(\.ready), components: components)
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Hummingbird
+import Metrics
+import Prometheus
+
+/// Everything the routes need from the rest of the terminal, handed in by the composition root.
+public struct ServerDependencies: Sendable {
+    public var identity: ServerIdentity
+    public var readiness: [ReadinessCheck]
+    public var schemaVersion: @Sendable () async -> Int?
+    public var metricsRegistry: PrometheusCollectorRegistry
+    public var maxBodyBytes: Int
+
+    public init(
+        identity: ServerIdentity, readiness: [ReadinessCheck], schemaVersion: @escaping @Sendable () async -> Int?,
+        metricsRegistry: PrometheusCollectorRegistry, maxBodyBytes: Int
+    ) {
+        self.identity = identity
+        self.readiness = readiness
+        self.schemaVersion = schemaVersion
+        self.metricsRegistry = metricsRegistry
+        self.maxBodyBytes = maxBodyBytes
+    }
+}
+
+public enum KioskRoutes {
+    /// The router with the operational endpoints every terminal serves.
+    public static func router(_ deps: ServerDependencies) -> Router<KioskRequestContext> {
+        let router = Router(context: KioskRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware(factory: PrometheusMetricsFactory(registry: deps.metricsRegistry)))
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: BodyLimitMiddleware(maxBytes: deps.maxBodyBytes))
+
+        router.get("/healthz") { _, _ in
+            json(["status": "ok"])
+        }
+        router.get("/readyz") { _, _ in
+            let report = await ReadinessReport.run(deps.readiness)
+            return json(report, status: report.ready ? .ok : .serviceUnavailable)
+        }
+        router.get("/v1/info") { _, _ in
+            json(deps.identity.info(schemaVersion: await deps.schemaVersion()))
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: deps.metricsRegistry.emitToBuffer())))
+        }
+        return router
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        do {
+            let data = try encoder.encode(value)
+            return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        } catch {
+            return ProblemMiddleware<KioskRequestContext>.response(for: ProblemMiddleware<KioskRequestContext>.problem(for: .internalServerError))
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+import GRDB
+
+/// The schema, as an ordered list of migrations. Append new ones at the end, never edit one that
+/// has shipped: terminals in the field have already run it. The schema version is the number of
+/// migrations applied, so identifiers start with their position.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-installation") { db in
+            // One row describing this installation. `secret` keys the HMAC that stores ID numbers
+            // as hashes (bookings, quotas) and never leaves the terminal.
+            try db.create(table: "installation") { t in
+                t.column("id", .integer).primaryKey().check { $0 == 1 }
+                t.column("createdAt", .datetime).notNull()
+                t.column("secret", .blob).notNull()
+            }
+            var generator = SystemRandomNumberGenerator()
+            let secret = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+            try db.execute(
+                sql: "INSERT INTO installation (id, createdAt, secret) VALUES (1, CURRENT_TIMESTAMP, ?)",
+                arguments: [Data(secret)])
+        }
+        return migrator
+    }
+
+    static var latestVersion: Int { migrator.migrations.count }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import KioskBench
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure the figures the issues ask for (build with -c release for real numbers).")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    @Argument(help: "Benchmarks to run: \(Benchmarks.names.joined(separator: ", ")) (default: all).")
+    var names: [String] = []
+
+    func run() throws {
+        let unknown = names.filter { !Benchmarks.names.contains($0) }
+        guard unknown.isEmpty else {
+            throw ValidationError("unknown benchmark \(unknown.joined(separator: ", ")); choose from \(Benchmarks.names.joined(separator: ", "))")
+        }
+        let figures = try Benchmarks.run(names.isEmpty ? Benchmarks.names : names, configFile: options.path)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(figures), as: UTF8.self))
+        } else {
+            for figure in figures {
+                let value = figure.value >= 100 ? String(format: "%.0f", figure.value) : String(format: "%.3f", figure.value)
+                print("\(figure.name): \(value) \(figure.unit)" + (figure.target.map { "  (target \($0))" } ?? ""))
+            }
+        }
+    }
+}

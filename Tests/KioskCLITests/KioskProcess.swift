@@ -1,0 +1,73 @@
+import Foundation
+import KioskTesting
+
+/// The `kiosk` executable built next to this test bundle, run as a child process the way a
+/// technician or a supervisor runs it.
+struct KioskProcess {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var executable: URL {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("kiosk")
+    }
+
+    static func start(_ arguments: [String], environment: [String: String] = [:], in directory: String) throws -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        // Only what the test sets: a KIOSK_* variable of the developer's shell must not leak in.
+        var base = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KIOSK_") }
+        base.merge(environment) { $1 }
+        process.environment = base
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        return (process, out, err)
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:], in directory: String) throws -> Result {
+        let (process, out, err) = try start(arguments, environment: environment, in: directory)
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// A loopback port nothing listens on right now.
+    static func freePort() -> Int {
+        let socket = try? Socket.listening()
+        defer { socket?.close() }
+        return socket?.port ?? 18080
+    }
+}
+
+/// A listening TCP socket, used to occupy a port or find a free one.
+struct Socket {
+    let fd: Int32
+    let port: Int
+
+    static func listening(port: Int = 0) throws -> Socket {
+        let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard ok else { Glibc.close(fd); throw CocoaError(.fileWriteUnknown) }
+        return Socket(fd: fd, port: Int(UInt16(bigEndian: address.sin_port)))
+    }
+
+    func close() { Glibc.close(fd) }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import KioskApp
+import KioskConfig
+import KioskServer
+import KioskTesting
+import Logging
+import Testing
+
+@Suite("HTTP routes")
+struct RoutesTests {
+    let installation: TestInstallation
+    let application: KioskApplication
+
+    init() throws {
+        installation = try TestInstallation(config: "[http]\nmax_body_bytes = 2048\n")
+        let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
+        application = try KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ buffer: ByteBuffer) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
+    }
+
+    @Test func healthz() async throws {
+        try await application.makeHTTPServer().test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == #"{"status":"ok"}"#)
+            }
+        }
+    }
+
+    @Test func readyzListsEveryComponent() async throws {
+        try await application.makeHTTPServer().test(.router) { client in
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .ok)
+                let report = try decode(ReadinessReport.self, response.body)
+                #expect(report.ready)
+                #expect(report.components.map(\.name) == ["database", "forms", "devices"])
+                #expect(report.components[0].detail == "sqlite, schema version 1")
+            }
+        }
+    }
+
+    @Test func readyzSaysWhyNotReady() async throws {
+        try FileManager.default.removeItem(atPath: installation.root + "/Forms")
+        try await application.makeHTTPServer().test(.router) { client in
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let report = try decode(ReadinessReport.self, response.body)
+                #expect(!report.ready)
+                let forms = try #require(report.components.first { $0.name == "forms" })
+                #expect(!forms.ready)
+                #expect(forms.reason?.en == "the forms directory \(installation.root)/Forms cannot be read")
+                #expect(forms.reason?.zh.isEmpty == false)
+            }
+        }
+    }
+
+    @Test func infoNamesTheTerminal() async throws {
+        try await application.makeHTTPServer().test(.router) { client in
+            try await client.execute(uri: "/v1/info", method: .get) { response in
+                #expect(response.status == .ok)
+                let info = try decode(ServerInfo.self, response.body)
+                #expect(info.terminalID == "T01")
+                #expect(info.siteID == "S01")
+                #expect(info.schemaVersion == 1)
+                #expect(info.uptimeSeconds >= 0)
+                #expect(!info.version.isEmpty)
+            }
+        }
+    }
+
+    @Test func metricsCountRequestsByRouteTemplate() async throws {
+        try await application.makeHTTPServer().test(.router) { client in
+            _ = try await client.execute(uri: "/healthz", method: .get)
+            _ = try await client.execute(uri: "/no/such/110101199003077777", method: .get)
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
+                let text = String(buffer: response.body)
+                #expect(text.contains(#"kiosk_http_requests_total{method="GET",route="/healthz",status="200"} 1"#))
+                #expect(text.contains(#"route="unmatched",status="404""#))
+                // A number typed into a URL never becomes a label.
+                #expect(!text.contains("110101199003077777"))
+            }
+        }
+    }
+
+    @Test func unknownRouteIsAProblemDocument() async throws {
+        try await application.makeHTTPServer().test(.router) { client in
+            try await client.execute(uri: "/v1/nothing-here", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                let problem = try decode(Problem.self, response.body)
+                #expect(problem.code == "notFound")
+                #expect(problem.status == 404)
+                #expect(problem.messages.zh == "找不到请求的资源")
+                #expect(problem.messages.en == "The requested resource does not exist")
+            }
+        }
+    }
+
+    @Test func oversizedBodyIsRefused() async throws {
+        try await application.makeHTTPServer().test(.router) { client in
+            let body = ByteBuffer(repeating: UInt8(ascii: "x"), count: 4096)
+            try await client.execute(uri: "/v1/info", method: .post, body: body) { response in
+                #expect(response.status == .contentTooLarge)
+                let problem = try decode(Problem.self, response.body)
+                #expect(problem.code == "payloadTooLarge")
+            }
+        }
+    }
+}

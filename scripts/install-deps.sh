@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages kiosk needs to build, run and test, when any is missing.
+# As root it installs them with apt-get; otherwise it names them and fails.
+set -euo pipefail
+
+# Build: GRDB links the system SQLite. Run: tzdata for Asia/Shanghai. Test: curl for smoke checks.
+packages=(libsqlite3-dev tzdata ca-certificates curl)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ! command -v swift >/dev/null 2>&1 && [ ! -x /opt/swift/usr/bin/swift ]; then
+  echo "install-deps: the Swift 6 toolchain is not installed (expected swift on PATH or in /opt/swift)" >&2
+  exit 1
+fi
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing Debian packages: ${missing[*]}" >&2
+  echo "install-deps: run as root, or: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
