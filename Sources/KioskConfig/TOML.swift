@@ -316,6 +316,7 @@ private struct TOMLParser {
             switch peek {
             case ",": i += 1
             case "]": i += 1; return .array(items)
+            case nil: throw fail("the array opened on line \(openLine) is never closed", at: openLine)
             default: throw fail("expected ',' or ']' in the array opened on line \(openLine)")
             }
         }

@@ -14,7 +14,7 @@ public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddlewar
         let start = ContinuousClock.now
         var status = 500
         defer {
-            let route = context.endpointPath ?? "unmatched"
+            let route = context.endpointPath ?? "NotFound"
             let dimensions = [("method", request.method.rawValue), ("route", route), ("status", String(status))]
             Counter(label: "kiosk_http_requests_total", dimensions: dimensions, factory: factory).increment()
             let elapsed = ContinuousClock.now - start

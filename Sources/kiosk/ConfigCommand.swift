@@ -1,4 +1,5 @@
 import ArgumentParser
+import KioskConfig
 
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -30,7 +30,7 @@ struct SQLiteStoreTests {
 
     @Test func usesWALAndABusyTimeout() throws {
         let store = try SQLiteStore(path: path)
-        let (mode, timeout) = try store.pool.read { db in
+        let (mode, timeout) = try store.pool.write { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA busy_timeout"))
         }
         #expect(mode == "wal")
