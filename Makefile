@@ -19,6 +19,7 @@ run: build
 test: deps
 	swift build --build-tests
 	swift test --skip-build
+	Devices/simulators/usb/run-under-umockdev.sh
 
 release: deps
 	swift build -c release

@@ -38,7 +38,9 @@ let package = Package(
         // kiosk.conf: a small TOML reader that keeps line numbers, and the typed configuration.
         .target(name: "KioskConfig", dependencies: ["KioskCore"], swiftSettings: strict),
 
-        // Adapters.
+        // Adapters: C libraries behind [system] module maps, wrapped by thin transports.
+        .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
+        .target(name: "USBTransport", dependencies: ["CLibUSB", "KioskCore"], swiftSettings: strict),
         .target(
             name: "Storage",
             dependencies: ["KioskCore", .product(name: "GRDB", package: "GRDB.swift")],
@@ -86,6 +88,8 @@ let package = Package(
         .testTarget(name: "IDCardTests", dependencies: ["IDCard"]),
         .testTarget(name: "BookingTests", dependencies: ["Booking"]),
         .testTarget(name: "ESCPOSTests", dependencies: ["ESCPOS"]),
+        // Runs twice in `make test`: alone (emulator tests skip) and beside each umockdev device.
+        .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "ESCPOS", "IDCard"]),
         .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTesting"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(

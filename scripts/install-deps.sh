@@ -3,8 +3,10 @@
 # As root it installs them with apt-get; otherwise it names them and fails.
 set -euo pipefail
 
-# Build: GRDB links the system SQLite. Run: tzdata for Asia/Shanghai. Test: curl for smoke checks.
-packages=(libsqlite3-dev tzdata ca-certificates curl)
+# Build: GRDB links the system SQLite, USBTransport libusb. Run: tzdata for Asia/Shanghai.
+# Test: umockdev (with its GObject introspection for Python) emulates USB devices for libusb.
+packages=(libsqlite3-dev libusb-1.0-0-dev tzdata ca-certificates
+          umockdev gir1.2-umockdev-1.0 python3-gi)
 
 missing=()
 for p in "${packages[@]}"; do

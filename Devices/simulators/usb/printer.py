@@ -1,0 +1,124 @@
+#!/usr/bin/python3
+"""An ESC/POS receipt printer on USB (0416:5011, the Xprinter/Zjiang family), emulated with
+umockdev, running COMMAND as its child: the child's libusb sees a real-looking printer.
+
+It takes bulk OUT on EP 0x01 and appends every byte to $KIOSK_USBSIM_DIR/capture.bin, answers
+`DLE EOT n` (10 04 01..04) with the real-time status byte on bulk IN EP 0x81, and has the
+kernel's `usblp` driver bound until a client detaches it.
+
+    usage: /usr/bin/python3 printer.py [--paper-out-after N] [--unplug-after N] [--silent]
+                                       [--stall] -- COMMAND [ARGS...]
+
+The same settings, by their JSON names (paperOutAfter, unplugAfter, silent, stall,
+bufferAfterPaperOut), come per test through the control file (see README.md).
+"""
+import os, struct, sys
+
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import usbsim
+
+VENDOR, PRODUCT, RELEASE = 0x0416, 0x5011, 0x0100
+OUT, IN = 0x01, 0x81
+DLE, EOT = 0x10, 0x04
+# Every real-time status byte has bits 1 and 4 set (Epson ESC/POS reference, DLE EOT).
+STATUS_FIXED = 0x12
+
+DEVICE = struct.pack('<BBHBBBBHHHBBBB', 18, 1, 0x0200, 0, 0, 0, 64, VENDOR, PRODUCT, RELEASE, 1, 2, 3, 1)
+CONFIG = (struct.pack('<BBHBBBBB', 9, 2, 32, 1, 1, 0, 0xC0, 50)
+          + struct.pack('<BBBBBBBBB', 9, 4, 0, 0, 2, 0x07, 0x01, 0x02, 0)   # printer class, bidirectional
+          + struct.pack('<BBBBHB', 7, 5, OUT, 2, 64, 0)
+          + struct.pack('<BBBBHB', 7, 5, IN, 2, 64, 0))
+STRINGS = {1: 'Zjiang', 2: 'POS-80 Printer', 3: 'ZJ20250001'}
+
+SYSFS = rf'''P: /devices/usb1
+N: bus/usb/001/001
+E: SUBSYSTEM=usb
+E: DRIVER=usb
+E: BUSNUM=001
+E: DEVNUM=001
+E: DEVNAME=/dev/bus/usb/001/001
+E: DEVTYPE=usb_device
+E: PRODUCT={VENDOR:x}/{PRODUCT:x}/{RELEASE:x}
+A: bConfigurationValue=1\n
+A: busnum=1\n
+A: devnum=1\n
+A: speed=12\n
+A: manufacturer={STRINGS[1]}\n
+A: product={STRINGS[2]}\n
+A: serial={STRINGS[3]}\n
+H: descriptors={(DEVICE + CONFIG).hex().upper()}
+'''
+
+
+class Printer(usbsim.UsbDevice):
+    strings = STRINGS
+    kernel_driver = 'usblp'
+
+    def __init__(self, events, unplug_requests, capture_path, settings):
+        super().__init__(events, unplug_requests)
+        self.capture_path = capture_path
+        self.paper_out_after = settings.get('paperOutAfter')
+        # A printer out of paper still fills its receive buffer, then NAKs (the host times out).
+        self.buffer_after_paper_out = settings.get('bufferAfterPaperOut', 4096)
+        self.unplug_after = settings.get('unplugAfter')
+        self.silent = settings.get('silent', False)
+        self.stall = settings.get('stall', False)
+        self.count = 0
+        self.tail = b''   # a status query may be split across two transfers
+
+    def paper_out(self):
+        return self.paper_out_after is not None and self.count >= self.paper_out_after
+
+    def received(self, endpoint, data):
+        if endpoint != OUT:
+            return 'stall'
+        if self.stall:
+            return 'stall'
+        if self.paper_out() and self.count + len(data) - self.paper_out_after > self.buffer_after_paper_out:
+            return False
+        if self.unplug_after is not None and self.count + len(data) >= self.unplug_after:
+            self.capture(data[:self.unplug_after - self.count])
+            self.unplug()
+            return True
+        self.capture(data)
+        self.answer_status_queries(data)
+        return True
+
+    def capture(self, data):
+        with open(self.capture_path, 'ab') as capture:
+            capture.write(data)
+        self.count += len(data)
+
+    def answer_status_queries(self, data):
+        stream = self.tail + data
+        for i in range(len(stream) - 2):
+            if i + 2 >= len(self.tail) and stream[i] == DLE and stream[i + 1] == EOT and 1 <= stream[i + 2] <= 4:
+                self.events(f'status {stream[i + 2]}')
+                if not self.silent:
+                    self.reply(IN, [self.status_byte(stream[i + 2])])
+        self.tail = stream[-2:]
+
+    def status_byte(self, kind):
+        out = self.paper_out()
+        return STATUS_FIXED | {
+            1: 0x08 if out else 0,   # offline
+            2: 0x20 if out else 0,   # stopped by paper end
+            3: 0,                    # no cutter or unrecoverable error
+            4: 0x60 if out else 0,   # roll sensor: paper end
+        }[kind]
+
+
+def add_arguments(parser):
+    parser.add_argument('--paper-out-after', dest='paperOutAfter', type=int, metavar='N',
+                        help='run out of paper after N bytes')
+    parser.add_argument('--buffer-after-paper-out', dest='bufferAfterPaperOut', type=int, metavar='N',
+                        help='bytes still taken once out of paper (default 4096)')
+    parser.add_argument('--unplug-after', dest='unplugAfter', type=int, metavar='N',
+                        help='unplug after N bytes')
+    parser.add_argument('--silent', action='store_true', default=None, help='never answer status queries')
+    parser.add_argument('--stall', action='store_true', default=None, help='stall the OUT endpoint')
+
+
+if __name__ == '__main__':
+    sys.exit(usbsim.main(Printer, SYSFS, '/dev/bus/usb/001/001', '/sys/devices/usb1', 'printer', add_arguments))

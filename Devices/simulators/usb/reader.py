@@ -1,0 +1,135 @@
+#!/usr/bin/python3
+"""A resident ID card reader on USB (0400:c35a) speaking the GA 467 SAM protocol, emulated
+with umockdev, running COMMAND as its child.
+
+Request frames arrive on bulk OUT EP 0x02, response frames leave on bulk IN EP 0x81. A test
+card lies on the reader unless told otherwise: find card answers 9F (80 without a card),
+select 90 (81), read text and photo 90 with the 256-byte text block and 1024 photo bytes;
+SAM status 90; a bad checksum 10; any other command 21.
+
+    usage: /usr/bin/python3 reader.py [--no-card] [--silent] -- COMMAND [ARGS...]
+
+Per test, the control file (see README.md) sets `card` (true/false) and `silent`.
+"""
+import os, struct, sys
+
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import usbsim
+
+VENDOR, PRODUCT, RELEASE = 0x0400, 0xC35A, 0x0100
+OUT, IN = 0x02, 0x81
+PREAMBLE = bytes([0xAA, 0xAA, 0xAA, 0x96, 0x69])
+
+DEVICE = struct.pack('<BBHBBBBHHHBBBB', 18, 1, 0x0200, 0, 0, 0, 64, VENDOR, PRODUCT, RELEASE, 1, 2, 3, 1)
+CONFIG = (struct.pack('<BBHBBBBB', 9, 2, 32, 1, 1, 0, 0x80, 100)
+          + struct.pack('<BBBBBBBBB', 9, 4, 0, 0, 2, 0xFF, 0, 0, 0)
+          + struct.pack('<BBBBHB', 7, 5, OUT, 2, 64, 0)
+          + struct.pack('<BBBBHB', 7, 5, IN, 2, 64, 0))
+STRINGS = {1: 'Kiosk Test', 2: 'ID Card Reader', 3: 'SAM0001'}
+
+SYSFS = rf'''P: /devices/usb2
+N: bus/usb/002/001
+E: SUBSYSTEM=usb
+E: DRIVER=usb
+E: BUSNUM=002
+E: DEVNUM=001
+E: DEVNAME=/dev/bus/usb/002/001
+E: DEVTYPE=usb_device
+E: PRODUCT={VENDOR:x}/{PRODUCT:x}/{RELEASE:x}
+A: bConfigurationValue=1\n
+A: busnum=2\n
+A: devnum=1\n
+A: speed=12\n
+A: manufacturer={STRINGS[1]}\n
+A: product={STRINGS[2]}\n
+A: serial={STRINGS[3]}\n
+H: descriptors={(DEVICE + CONFIG).hex().upper()}
+'''
+
+
+def ucs2(text, length):
+    """A card field: UCS-2LE, space padded."""
+    data = text.encode('utf-16-le')
+    assert len(data) <= length
+    return data + ' '.encode('utf-16-le') * ((length - len(data)) // 2)
+
+
+# A made-up resident card whose number has a valid GB 11643 check digit.
+TEXT = (ucs2('张三', 30) + ucs2('1', 2) + ucs2('01', 4) + ucs2('19491231', 16)
+        + ucs2('北京市朝阳区某某路1号', 70) + ucs2('110105194912310011', 36)
+        + ucs2('北京市公安局朝阳分局', 30) + ucs2('20200101', 16) + ucs2('20400101', 16) + ucs2('', 36))
+PHOTO = bytes((i * 7) & 0xFF for i in range(1024))
+assert len(TEXT) == 256
+
+
+def checksum(data):
+    value = 0
+    for byte in data:
+        value ^= byte
+    return value
+
+
+def response(sw3, data=b''):
+    body = struct.pack('>H', 3 + len(data) + 1) + bytes([0, 0, sw3]) + data
+    return PREAMBLE + body + bytes([checksum(body)])
+
+
+class Reader(usbsim.UsbDevice):
+    strings = STRINGS
+
+    def __init__(self, events, unplug_requests, capture_path, settings):
+        super().__init__(events, unplug_requests)
+        self.capture_path = capture_path
+        self.card = settings.get('card', True)
+        self.silent = settings.get('silent', False)
+        self.buffer = b''
+
+    def received(self, endpoint, data):
+        if endpoint != OUT:
+            return 'stall'
+        with open(self.capture_path, 'ab') as capture:
+            capture.write(data)
+        self.buffer += data
+        while True:
+            start = self.buffer.find(PREAMBLE)
+            if start < 0:
+                self.buffer = self.buffer[-(len(PREAMBLE) - 1):]
+                break
+            self.buffer = self.buffer[start:]
+            if len(self.buffer) < 7:
+                break
+            length = struct.unpack_from('>H', self.buffer, 5)[0]
+            if len(self.buffer) < 7 + length:
+                break
+            frame, self.buffer = self.buffer[:7 + length], self.buffer[7 + length:]
+            answer = self.answer(frame)
+            self.events(f'command {frame[7:-1].hex()} -> {answer[9]:02x}')
+            if not self.silent:
+                self.reply(IN, answer)
+        return True
+
+    def answer(self, frame):
+        if checksum(frame[5:-1]) != frame[-1]:
+            return response(0x10)
+        command = frame[7:-1]
+        if command == b'\x11\xff':
+            return response(0x90)
+        if command == b'\x20\x01':
+            return response(0x9F, bytes(4)) if self.card else response(0x80)
+        if command == b'\x20\x02':
+            return response(0x90, bytes(8)) if self.card else response(0x81)
+        if command == b'\x30\x01':
+            if not self.card:
+                return response(0x41)
+            return response(0x90, struct.pack('>HH', len(TEXT), len(PHOTO)) + TEXT + PHOTO)
+        return response(0x21)
+
+
+def add_arguments(parser):
+    parser.add_argument('--no-card', dest='card', action='store_false', default=None, help='no card on the reader')
+    parser.add_argument('--silent', action='store_true', default=None, help='never answer')
+
+
+if __name__ == '__main__':
+    sys.exit(usbsim.main(Reader, SYSFS, '/dev/bus/usb/002/001', '/sys/devices/usb2', 'reader', add_arguments))

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs the USB transport tests a second time, beside each emulated device: the emulator
+# starts a umockdev testbed and runs `swift test` as its child under the umockdev preload,
+# so libusb in the test process sees the emulated printer (then the reader) as real USB.
+# Needs an earlier `swift build --build-tests`. Extra arguments go to `swift test`.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+for device in printer reader; do
+    echo "== USBTransportTests beside the emulated $device"
+    /usr/bin/python3 "Devices/simulators/usb/$device.py" -- swift test --skip-build --filter USBTransportTests "$@"
+done
