@@ -23,12 +23,19 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // Pure domain: values, errors, personal-data masking. Foundation only.
         .target(name: "KioskCore", swiftSettings: strict),
         // The condition language of filings (JSONLogic with a few documented extensions).
         .target(name: "JSONLogic", swiftSettings: strict),
+        // Filings as data: form model, YAML loader with exact lines, static checks, materials,
+        // the session state machine.
+        .target(
+            name: "FormEngine",
+            dependencies: ["KioskCore", "JSONLogic", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
         // The resident ID card SAM protocol (GA 467) and card data decoding, sans-IO.
         .target(name: "IDCard", dependencies: ["KioskCore"], swiftSettings: strict),
         // The official holiday calendar, opening hours, services and appointment slots.
@@ -60,7 +67,7 @@ let package = Package(
         .target(
             name: "KioskApp",
             dependencies: [
-                "KioskCore", "KioskConfig", "Storage", "KioskServer",
+                "KioskCore", "KioskConfig", "Storage", "KioskServer", "FormEngine", "JSONLogic",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -69,12 +76,12 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(
-            name: "KioskBench", dependencies: ["JSONLogic", "IDCard", "Booking", "ESCPOS"],
+            name: "KioskBench", dependencies: ["JSONLogic", "IDCard", "Booking", "ESCPOS", "FormEngine"],
             swiftSettings: strict),
         .executableTarget(
             name: "kiosk",
             dependencies: [
-                "KioskApp", "KioskBench",
+                "KioskApp", "KioskBench", "FormEngine", "JSONLogic", "KioskConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -86,6 +93,7 @@ let package = Package(
         .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore"]),
         .testTarget(name: "JSONLogicTests", dependencies: ["JSONLogic"], exclude: ["Fixtures"]),
         .testTarget(name: "IDCardTests", dependencies: ["IDCard"]),
+        .testTarget(name: "FormEngineTests", dependencies: ["FormEngine", "JSONLogic", "KioskCore"]),
         .testTarget(name: "BookingTests", dependencies: ["Booking"]),
         .testTarget(name: "ESCPOSTests", dependencies: ["ESCPOS"]),
         // Runs twice in `make test`: alone (emulator tests skip) and beside each umockdev device.

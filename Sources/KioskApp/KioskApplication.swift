@@ -1,3 +1,4 @@
+import FormEngine
 import Foundation
 import Hummingbird
 import KioskConfig
@@ -17,6 +18,8 @@ import Storage
 public struct KioskApplication: Sendable {
     public let configuration: Configuration
     public let store: SQLiteStore
+    /// The filings this terminal offers: the valid forms of `forms.dir`, loaded once at start.
+    public let forms: FormCatalog
     public let metrics: PrometheusCollectorRegistry
     let logger: Logger
 
@@ -31,6 +34,11 @@ public struct KioskApplication: Sendable {
         } catch {
             throw StartupError(code: error.code, message: error.message)
         }
+        self.forms = FormCatalog.load(configuration.formsDirectory)
+        for problem in forms.problems {
+            logger.warning("form refused", metadata: ["form.problem": "\(problem.description)"])
+        }
+        logger.info("forms loaded", metadata: ["form.count": "\(forms.forms.count)"])
         self.metrics = PrometheusCollectorRegistry()
     }
 
@@ -65,7 +73,7 @@ public struct KioskApplication: Sendable {
 
     var readinessChecks: [ReadinessCheck] {
         let store = store
-        let forms = configuration.formsDirectory
+        let forms = forms
         let devices = configuration.devicesDirectory
         let mode = configuration.deviceMode
         return [
@@ -75,14 +83,25 @@ public struct KioskApplication: Sendable {
                 case .failure(let error): .notReady(error.message)
                 }
             },
-            ReadinessCheck("forms") { Self.directoryState(forms, what: .init(zh: "表单目录", en: "forms directory")) },
+            ReadinessCheck("forms") { Self.formsState(forms) },
             ReadinessCheck("devices") {
                 switch Self.directoryState(devices, what: .init(zh: "设备目录", en: "devices directory")) {
-                case .ready(let detail): .ready("\(mode.rawValue) mode; \(detail)")
+                case .ready(let detail, _): .ready("\(mode.rawValue) mode; \(detail)")
                 case let notReady: notReady
                 }
             },
         ]
+    }
+
+    /// Ready when at least one filing can be offered; refused forms are named, not hidden.
+    static func formsState(_ catalog: FormCatalog) -> ReadinessState {
+        let refused = catalog.problems.map(\.description)
+        guard !catalog.forms.isEmpty else {
+            return .notReady(.init(
+                zh: "没有可用的表单（\(refused.count) 个问题，见 kiosk forms validate）",
+                en: "no valid form is loaded (\(refused.count) problems; see kiosk forms validate)"))
+        }
+        return .ready("\(catalog.forms.count) forms: \(catalog.forms.keys.sorted().joined(separator: ", "))", warnings: refused)
     }
 
     /// Ready when the directory can still be listed (a mount can go away under a running terminal).

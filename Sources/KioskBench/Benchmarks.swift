@@ -7,6 +7,7 @@ public enum Benchmarks {
         ("idcard", IDCardBenchmarks.run),
         ("booking", BookingBenchmarks.run),
         ("escpos", ESCPOSBenchmarks.run),
+        ("forms", FormEngineBenchmarks.run),
     ]
 
     public static var names: [String] { ["startup"] + modules.map(\.name) }

@@ -2,7 +2,9 @@ import KioskCore
 
 /// Whether one part of the terminal can serve citizens, and why not.
 public enum ReadinessState: Sendable, Equatable {
-    case ready(String)
+    /// Ready; `warnings` name what was left out (e.g. a form refused as invalid) without
+    /// keeping citizens from what works.
+    case ready(String, warnings: [String] = [])
     case notReady(LocalizedText)
 }
 
@@ -24,6 +26,7 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
         public var name: String
         public var ready: Bool
         public var detail: String?
+        public var warnings: [String]?
         public var reason: LocalizedText?
     }
 
@@ -34,10 +37,10 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
         var components: [Component] = []
         for check in checks {
             switch await check.check() {
-            case .ready(let detail):
-                components.append(.init(name: check.name, ready: true, detail: detail, reason: nil))
+            case .ready(let detail, let warnings):
+                components.append(.init(name: check.name, ready: true, detail: detail, warnings: warnings.isEmpty ? nil : warnings))
             case .notReady(let reason):
-                components.append(.init(name: check.name, ready: false, detail: nil, reason: reason))
+                components.append(.init(name: check.name, ready: false, reason: reason))
             }
         }
         return ReadinessReport(ready: components.allSatisfy(\.ready), components: components)

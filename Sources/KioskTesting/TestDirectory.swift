@@ -5,12 +5,25 @@ import Foundation
 public struct TestInstallation: Sendable {
     public let root: String
 
-    public init(config: String = "") throws {
+    /// - Parameter shippedForms: copy the repository's filings into `Forms/`, so the
+    ///   installation is ready to serve them.
+    public init(config: String = "", shippedForms: Bool = true) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-test-\(UUID().uuidString)").path
         for folder in ["Forms", "Devices"] {
             try FileManager.default.createDirectory(atPath: "\(root)/\(folder)", withIntermediateDirectories: true)
         }
+        if shippedForms {
+            let forms = Self.repository.appendingPathComponent("Forms")
+            for name in try FileManager.default.contentsOfDirectory(atPath: forms.path) where name.hasSuffix(".yaml") {
+                try FileManager.default.copyItem(atPath: forms.appendingPathComponent(name).path, toPath: "\(root)/Forms/\(name)")
+            }
+        }
         try writeConfig(config)
+    }
+
+    /// The checkout this file belongs to.
+    public static var repository: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
     public var configPath: String { root + "/kiosk.conf" }

@@ -40,6 +40,32 @@ struct KioskProcess {
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// Runs with `input` on standard input.
+    static func start(_ arguments: [String], in directory: String, stdin input: String) throws -> Result {
+        let (process, out, err, inPipe) = try startWithInput(arguments, in: directory)
+        inPipe.fileHandleForWriting.write(Data(input.utf8))
+        try inPipe.fileHandleForWriting.close()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    private static func startWithInput(_ arguments: [String], in directory: String) throws -> (Process, Pipe, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KIOSK_") }
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        return (process, out, err, input)
+    }
+
     /// A loopback port nothing listens on right now.
     static func freePort() -> Int {
         let socket = try? Socket.listening()

@@ -46,8 +46,27 @@ struct RoutesTests {
         }
     }
 
+    @Test func readyzNamesRefusedFormsButServesTheOthers() async throws {
+        try "id: broken\nversion: one\n".write(toFile: installation.root + "/Forms/broken.yaml", atomically: true, encoding: .utf8)
+        let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
+        let application = try KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+        try await application.makeHTTPServer().test(.router) { client in
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .ok)
+                let report = try decode(ReadinessReport.self, response.body)
+                let forms = try #require(report.components.first { $0.name == "forms" })
+                #expect(forms.ready)
+                #expect(forms.detail?.contains("residence-permit") == true)
+                #expect(forms.warnings?.contains { $0.hasPrefix(installation.root + "/Forms/broken.yaml:") } == true)
+            }
+        }
+    }
+
     @Test func readyzSaysWhyNotReady() async throws {
-        try FileManager.default.removeItem(atPath: installation.root + "/Forms")
+        let empty = try TestInstallation(shippedForms: false)
+        defer { empty.remove() }
+        let configuration = try ConfigurationLoader.load(file: empty.configPath, environment: [:])
+        let application = try KioskApplication(configuration: configuration, logger: Logger(label: "test"))
         try await application.makeHTTPServer().test(.router) { client in
             try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
@@ -55,7 +74,7 @@ struct RoutesTests {
                 #expect(!report.ready)
                 let forms = try #require(report.components.first { $0.name == "forms" })
                 #expect(!forms.ready)
-                #expect(forms.reason?.en == "the forms directory \(installation.root)/Forms cannot be read")
+                #expect(forms.reason?.en == "no valid form is loaded (0 problems; see kiosk forms validate)")
                 #expect(forms.reason?.zh.isEmpty == false)
             }
         }

@@ -1,0 +1,499 @@
+import Foundation
+import JSONLogic
+import KioskCore
+
+/// What the ID card reader read, as the prefill sources `idcard.<attribute>` see it. Dates are
+/// `YYYY-MM-DD`; `gender` is `male` or `female`.
+public struct IDCardFacts: Sendable, Hashable {
+    public var values: [IDCardAttribute: String]
+
+    public init(_ values: [IDCardAttribute: String]) {
+        self.values = values
+    }
+}
+
+/// A member of staff vouching for an override. Authentication happens elsewhere; the session
+/// only requires that someone is named and a reason is given, and keeps both.
+public struct StaffAuthorisation: Sendable, Hashable, Codable {
+    public let staffID: String
+    /// A code from the hall's list of override reasons (`paperMaterialChecked`, `citizenAssisted`, ...).
+    public let reasonCode: String
+    public let note: String
+
+    public init(staffID: String, reasonCode: String, note: String = "") {
+        self.staffID = staffID
+        self.reasonCode = reasonCode
+        self.note = note
+    }
+}
+
+public struct StaffOverride: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable {
+        case skipStep, overrideValidation
+    }
+
+    public let kind: Kind
+    public let stepID: String
+    /// The fields whose errors were overridden (empty for a skipped step).
+    public let fieldPaths: [String]
+    public let authorisation: StaffAuthorisation
+}
+
+/// One citizen's way through one form: a pure, serialisable state machine.
+///
+/// The session holds answers and position only; every event takes the `FormDefinition` (looked
+/// up by `formID`) and the `EvaluationContext` (the clock), so the same session value can be
+/// stored, resumed on another terminal, and replayed in tests.
+public struct FormSession: Sendable, Hashable, Codable {
+    public enum Position: Sendable, Hashable, Codable {
+        case step(String)
+        case review
+        case declaration
+        case submitted
+    }
+
+    public enum NextOutcome: Sendable, Hashable {
+        case moved(to: Position)
+        /// The step's answers cannot be accepted; the session stays on the step.
+        case rejected(ValidationReport)
+    }
+
+    public let formID: String
+    public private(set) var formVersion: Int
+    /// Answers by field id, exactly as given (including answers of fields that are not
+    /// relevant any more, so changing one's mind back restores them).
+    public private(set) var answers: [String: JSON]
+    public private(set) var position: Position
+    public private(set) var materials: [String: MaterialStatus]
+    public private(set) var overrides: [StaffOverride]
+    /// Positions `back` returns to, most recent last.
+    private var history: [Position]
+    /// Set by a jump from the review page to the fields relevant at that moment: `next` then
+    /// goes back to review, unless a question outside this set has become relevant and is
+    /// unanswered, which is asked first.
+    private var relevantBeforeJump: Set<String>?
+
+    public static func start(
+        _ form: FormDefinition, idCard: IDCardFacts? = nil, context: EvaluationContext
+    ) -> FormSession {
+        var session = FormSession(
+            formID: form.id, formVersion: form.version, answers: [:], materials: [:], position: .review, overrides: [],
+            history: [], relevantBeforeJump: nil)
+        if let idCard {
+            for step in form.steps {
+                for field in step.fields {
+                    if case .idCard(let attribute)? = field.prefill, let value = idCard.values[attribute] {
+                        session.answers[field.id] = .string(value)
+                    }
+                }
+            }
+        }
+        let evaluator = FormEvaluator(form: form, context: context)
+        let data = JSON.object(evaluator.effectiveAnswers(session.answers))
+        if let first = form.steps.first(where: { evaluator.isRelevant($0, data) }) {
+            session.enter(first, form)
+        }
+        return session
+    }
+
+    /// The step being asked, if the session is on one.
+    public func currentStep(in form: FormDefinition) -> FormStep? {
+        guard case .step(let id) = position else { return nil }
+        return form.step(id)
+    }
+
+    /// The relevant fields of the current step with their values and available choices.
+    public func screen(in form: FormDefinition, context: EvaluationContext) -> StepScreen? {
+        guard let step = currentStep(in: form) else { return nil }
+        let evaluator = FormEvaluator(form: form, context: context)
+        let effective = evaluator.withCalculations(answers)
+        let data = JSON.object(effective)
+        let fields = step.fields.filter { evaluator.holds($0.relevant, data, otherwise: true) }.map { field in
+            StepScreen.Field(
+                id: field.id, type: field.type, label: field.label, help: field.help,
+                required: evaluator.isRequired(field, data), calculated: field.calculate != nil,
+                value: effective[field.id], choices: evaluator.choices(for: field, effective))
+        }
+        return StepScreen(stepID: step.id, title: step.title, help: step.help, fields: fields)
+    }
+
+    public mutating func answer(
+        _ fieldID: String, _ value: JSON, in form: FormDefinition
+    ) throws(FormSessionError) {
+        guard position != .submitted else { throw .alreadySubmitted }
+        guard let step = currentStep(in: form) else { throw .notOnStep }
+        guard let field = form.field(fieldID) else { throw .unknownField(fieldID) }
+        guard step.fields.contains(where: { $0.id == fieldID }) else { throw .fieldNotOnStep(fieldID) }
+        guard field.calculate == nil else { throw .calculatedField(fieldID) }
+        answers[fieldID] = Self.normalised(value, for: field)
+    }
+
+    /// Trims text and puts values in the one form the checks and conditions expect; anything
+    /// else is kept as given, for `next` to report.
+    static func normalised(_ value: JSON, for field: FormField) -> JSON {
+        switch (field.type, value) {
+        case (.number, .string(let text)), (.money, .string(let text)):
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            return Double(trimmed).map(JSON.number) ?? value
+        case (.idNumber, .string(let text)), (.creditCode, .string(let text)):
+            return .string(text.trimmingCharacters(in: .whitespaces).uppercased())
+        case (_, .string(let text)):
+            return .string(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        default:
+            return value
+        }
+    }
+
+    /// Validates the current step and moves on: to the next relevant step, or (after a jump from
+    /// review) to the first later step with a newly relevant unanswered question, or to review.
+    /// With a staff authorisation, errors are overridden and recorded instead of stopping.
+    public mutating func next(
+        in form: FormDefinition, context: EvaluationContext, override authorisation: StaffAuthorisation? = nil
+    ) throws(FormSessionError) -> NextOutcome {
+        guard let step = currentStep(in: form) else { throw position == .submitted ? .alreadySubmitted : .notOnStep }
+        let evaluator = FormEvaluator(form: form, context: context)
+        let effective = evaluator.effectiveAnswers(answers)
+        let errors = evaluator.validate(step, effective)
+        if !errors.isEmpty {
+            guard let authorisation else { return .rejected(ValidationReport(stepID: step.id, errors: errors)) }
+            try Self.check(authorisation)
+            overrides.append(StaffOverride(
+                kind: .overrideValidation, stepID: step.id, fieldPaths: errors.map(\.fieldPath), authorisation: authorisation))
+        }
+        advance(from: step, form, evaluator, effective)
+        return .moved(to: position)
+    }
+
+    /// Leaves the current step unanswered on a member of staff's word.
+    public mutating func skipStep(
+        in form: FormDefinition, context: EvaluationContext, authorisation: StaffAuthorisation
+    ) throws(FormSessionError) {
+        guard let step = currentStep(in: form) else { throw .notOnStep }
+        try Self.check(authorisation)
+        overrides.append(StaffOverride(kind: .skipStep, stepID: step.id, fieldPaths: [], authorisation: authorisation))
+        let evaluator = FormEvaluator(form: form, context: context)
+        advance(from: step, form, evaluator, evaluator.effectiveAnswers(answers))
+    }
+
+    private static func check(_ authorisation: StaffAuthorisation) throws(FormSessionError) {
+        guard !authorisation.staffID.isEmpty, !authorisation.reasonCode.isEmpty else { throw .invalidAuthorisation }
+    }
+
+    private mutating func advance(
+        from step: FormStep, _ form: FormDefinition, _ evaluator: FormEvaluator, _ effective: [String: JSON]
+    ) {
+        history.append(position)
+        let data = JSON.object(effective)
+        let index = form.steps.firstIndex { $0.id == step.id } ?? form.steps.count
+        let later = form.steps[(index + 1)...].filter { evaluator.isRelevant($0, data) }
+        let target: FormStep?
+        if let relevantBeforeJump {
+            target = later.first { hasNewQuestion($0, evaluator, data, excluding: relevantBeforeJump) }
+        } else {
+            target = later.first
+        }
+        if let target {
+            enter(target, form)
+        } else {
+            position = .review
+            relevantBeforeJump = nil
+        }
+    }
+
+    private func hasNewQuestion(
+        _ step: FormStep, _ evaluator: FormEvaluator, _ data: JSON, excluding known: Set<String> = []
+    ) -> Bool {
+        step.fields.contains { field in
+            field.calculate == nil && answers[field.id] == nil && !known.contains(field.id)
+                && evaluator.holds(field.relevant, data, otherwise: true)
+        }
+    }
+
+    private func relevantFieldIDs(_ form: FormDefinition, _ evaluator: FormEvaluator, _ data: JSON) -> Set<String> {
+        var ids: Set<String> = []
+        for step in form.steps where evaluator.isRelevant(step, data) {
+            for field in step.fields where evaluator.holds(field.relevant, data, otherwise: true) { ids.insert(field.id) }
+        }
+        return ids
+    }
+
+    /// Moves onto a step, filling defaults and bundle prefills of fields never answered.
+    private mutating func enter(_ step: FormStep, _ form: FormDefinition) {
+        position = .step(step.id)
+        for field in step.fields where answers[field.id] == nil && field.calculate == nil {
+            if case .bundle(let source)? = field.prefill, let value = answers[source], !value.isEmptyAnswer {
+                answers[field.id] = value
+            } else if let defaultValue = field.defaultValue {
+                answers[field.id] = defaultValue
+            }
+        }
+    }
+
+    /// Returns to where the citizen was before, with every answer as they left it.
+    public mutating func back() throws(FormSessionError) {
+        guard position != .submitted else { throw .alreadySubmitted }
+        guard let previous = history.popLast() else { throw .noPreviousStep }
+        position = previous
+        if previous == .review { relevantBeforeJump = nil }
+    }
+
+    /// From the review page, goes to a step to change answers; `next` returns to review.
+    public mutating func jump(
+        to stepID: String, in form: FormDefinition, context: EvaluationContext
+    ) throws(FormSessionError) {
+        guard position == .review else { throw .notOnReview }
+        guard let step = form.step(stepID) else { throw .unknownStep(stepID) }
+        let evaluator = FormEvaluator(form: form, context: context)
+        let data = JSON.object(evaluator.effectiveAnswers(answers))
+        guard evaluator.isRelevant(step, data) else { throw .stepNotRelevant(stepID) }
+        history.append(.review)
+        relevantBeforeJump = relevantFieldIDs(form, evaluator, data)
+        enter(step, form)
+    }
+
+    /// "Check your answers": every relevant step and field, "not provided" for skipped ones.
+    public func review(in form: FormDefinition, context: EvaluationContext) -> [ReviewSection] {
+        let evaluator = FormEvaluator(form: form, context: context)
+        let effective = evaluator.effectiveAnswers(answers)
+        let data = JSON.object(effective)
+        return form.steps.filter { evaluator.isRelevant($0, data) }.map { step in
+            let entries = step.fields.filter { evaluator.holds($0.relevant, data, otherwise: true) }.map { field in
+                let value = effective[field.id].flatMap { $0.isEmptyAnswer ? nil : $0 }
+                return ReviewSection.Entry(
+                    fieldID: field.id, label: field.label, value: value,
+                    display: value.map { ReviewSection.display($0, field) } ?? ReviewSection.notProvided)
+            }
+            return ReviewSection(stepID: step.id, title: step.title, entries: entries)
+        }
+    }
+
+    /// Leaves the review page for the declaration, unless a relevant step (not skipped by staff)
+    /// still has errors: then the session goes to the first such step and reports it.
+    public mutating func confirmReview(
+        in form: FormDefinition, context: EvaluationContext
+    ) throws(FormSessionError) -> NextOutcome {
+        guard position == .review else { throw .notOnReview }
+        let evaluator = FormEvaluator(form: form, context: context)
+        let effective = evaluator.effectiveAnswers(answers)
+        let data = JSON.object(effective)
+        let excused = Set(overrides.map(\.stepID))
+        for step in form.steps where evaluator.isRelevant(step, data) && !excused.contains(step.id) {
+            let errors = evaluator.validate(step, effective)
+            if !errors.isEmpty {
+                history.append(.review)
+                relevantBeforeJump = relevantFieldIDs(form, evaluator, data)
+                enter(step, form)
+                return .rejected(ValidationReport(stepID: step.id, errors: errors))
+            }
+        }
+        history.append(.review)
+        position = .declaration
+        return .moved(to: .declaration)
+    }
+
+    public func materialsNotice(in form: FormDefinition, context: EvaluationContext) -> MaterialsNotice {
+        let evaluator = FormEvaluator(form: form, context: context)
+        return evaluator.notice(evaluator.effectiveAnswers(answers), statuses: materials)
+    }
+
+    public mutating func provideMaterial(_ id: String, in form: FormDefinition) throws(FormSessionError) {
+        guard position != .submitted else { throw .alreadySubmitted }
+        guard form.materials.contains(where: { $0.id == id }) else { throw .unknownMaterial(id) }
+        materials[id] = .provided
+    }
+
+    /// Withdraws a provided, deferred or committed material (a scan rejected, a mind changed).
+    public mutating func withdrawMaterial(_ id: String) throws(FormSessionError) {
+        guard position != .submitted else { throw .alreadySubmitted }
+        materials[id] = nil
+    }
+
+    /// 容缺: files without a non-core material, to be supplied within its `maxDays`. Only when
+    /// every applicable core material is present.
+    public mutating func deferMaterial(
+        _ id: String, in form: FormDefinition, context: EvaluationContext
+    ) throws(FormSessionError) {
+        let material = try applicableMaterial(id, form, context)
+        guard material.deferral != nil, !material.core else { throw .notDeferrable(id) }
+        let notice = materialsNotice(in: form, context: context)
+        guard !notice.missing.contains(where: \.core) else { throw .coreMaterialMissing }
+        materials[id] = .deferred
+    }
+
+    /// 告知承诺: a signed commitment replaces the proof.
+    public mutating func commitInstead(
+        of id: String, in form: FormDefinition, context: EvaluationContext
+    ) throws(FormSessionError) {
+        let material = try applicableMaterial(id, form, context)
+        guard material.commitment != nil else { throw .commitmentNotAllowed(id) }
+        materials[id] = .committed
+    }
+
+    private func applicableMaterial(
+        _ id: String, _ form: FormDefinition, _ context: EvaluationContext
+    ) throws(FormSessionError) -> Material {
+        guard position != .submitted else { throw .alreadySubmitted }
+        guard let material = form.materials.first(where: { $0.id == id }) else { throw .unknownMaterial(id) }
+        let evaluator = FormEvaluator(form: form, context: context)
+        guard evaluator.applies(material, .object(evaluator.effectiveAnswers(answers))) else {
+            throw .materialNotApplicable(id)
+        }
+        return material
+    }
+
+    /// Submits from the declaration page. Answers of fields that are not relevant are dropped;
+    /// every applicable material must be provided, deferred or committed.
+    public mutating func submit(
+        acceptingDeclaration accepted: Bool, reference: String, in form: FormDefinition, context: EvaluationContext
+    ) throws(FormSessionError) -> Filing {
+        guard position != .submitted else { throw .alreadySubmitted }
+        guard position == .declaration else { throw .notOnDeclaration }
+        guard accepted else { throw .declarationNotAccepted }
+        let evaluator = FormEvaluator(form: form, context: context)
+        let effective = evaluator.effectiveAnswers(answers).filter { !$0.value.isEmptyAnswer }
+        let notice = evaluator.notice(effective, statuses: materials)
+        guard notice.isComplete else { throw .materialsMissing }
+        let filing = Filing(
+            form: form, reference: reference, answers: effective, statuses: materials,
+            applicable: evaluator.applicableMaterials(effective), overrides: overrides, evaluator: evaluator)
+        answers = effective
+        position = .submitted
+        history = []
+        return filing
+    }
+
+    /// What to save so the citizen can come back later (the caller keys it by a short code and
+    /// the citizen's ID number).
+    public func draft() -> FormDraft {
+        let stepID: String? = if case .step(let id) = position { id } else { nil }
+        return FormDraft(formID: formID, formVersion: formVersion, answers: answers, materials: materials, stepID: stepID)
+    }
+
+    /// Resumes a draft, possibly saved on an older version of the form: answers (and
+    /// repeat-group item answers) whose fields still exist are kept, the rest dropped. On the
+    /// same version the citizen returns to the step they left; otherwise to the first step with
+    /// an unanswered relevant question, or to review when there is none.
+    public static func resume(
+        _ draft: FormDraft, in form: FormDefinition, context: EvaluationContext
+    ) throws(FormSessionError) -> FormSession {
+        guard draft.formID == form.id else { throw .otherForm }
+        var answers: [String: JSON] = [:]
+        for (id, value) in draft.answers {
+            guard let field = form.field(id), field.calculate == nil else { continue }
+            if field.type == .repeatGroup, case .array(let items) = value {
+                let known = Set(field.fields.map(\.id))
+                answers[id] = .array(items.map { item in
+                    guard case .object(let members) = item else { return item }
+                    return .object(members.filter { known.contains($0.key) })
+                })
+            } else {
+                answers[id] = value
+            }
+        }
+        let knownMaterials = Set(form.materials.map(\.id))
+        var session = FormSession(
+            formID: form.id, formVersion: form.version, answers: answers,
+            materials: draft.materials.filter { knownMaterials.contains($0.key) }, position: .review, overrides: [],
+            history: [], relevantBeforeJump: nil)
+        let evaluator = FormEvaluator(form: form, context: context)
+        let data = JSON.object(evaluator.effectiveAnswers(answers))
+        let relevant = form.steps.filter { evaluator.isRelevant($0, data) }
+        let target: FormStep? =
+            if draft.formVersion == form.version, let stepID = draft.stepID, let step = relevant.first(where: { $0.id == stepID }) {
+                step
+            } else {
+                relevant.first { session.hasNewQuestion($0, evaluator, data) }
+            }
+        if let target {
+            session.history = relevant.prefix { $0.id != target.id }.map { .step($0.id) }
+            session.enter(target, form)
+        } else {
+            session.history = relevant.map { .step($0.id) }
+        }
+        return session
+    }
+
+    private init(
+        formID: String, formVersion: Int, answers: [String: JSON], materials: [String: MaterialStatus],
+        position: Position, overrides: [StaffOverride], history: [Position], relevantBeforeJump: Set<String>?
+    ) {
+        self.formID = formID
+        self.formVersion = formVersion
+        self.answers = answers
+        self.position = position
+        self.materials = materials
+        self.overrides = overrides
+        self.history = history
+        self.relevantBeforeJump = relevantBeforeJump
+    }
+}
+
+/// A saved, unfinished session.
+public struct FormDraft: Sendable, Hashable, Codable {
+    public let formID: String
+    public let formVersion: Int
+    public let answers: [String: JSON]
+    public let materials: [String: MaterialStatus]
+    public let stepID: String?
+}
+
+/// The current step as the UI draws it.
+public struct StepScreen: Sendable {
+    public struct Field: Sendable {
+        public let id: String
+        public let type: FieldType
+        public let label: LocalizedText
+        public let help: LocalizedText?
+        public let required: Bool
+        public let calculated: Bool
+        public let value: JSON?
+        public let choices: [Choice]
+    }
+
+    public let stepID: String
+    public let title: LocalizedText
+    public let help: LocalizedText?
+    public let fields: [Field]
+}
+
+public struct ReviewSection: Sendable, Hashable {
+    public struct Entry: Sendable, Hashable {
+        public let fieldID: String
+        public let label: LocalizedText
+        /// Nil when not provided.
+        public let value: JSON?
+        public let display: LocalizedText
+    }
+
+    public let stepID: String
+    public let title: LocalizedText
+    public let entries: [Entry]
+
+    static let notProvided = LocalizedText(zh: "未填写", en: "Not provided")
+
+    static func display(_ value: JSON, _ field: FormField) -> LocalizedText {
+        func label(_ choice: String) -> LocalizedText {
+            field.choices.first { $0.value == choice }?.label ?? LocalizedText(zh: choice, en: choice)
+        }
+        switch (field.type, value) {
+        case (.yesNo, .bool(let yes)):
+            return yes ? LocalizedText(zh: "是", en: "Yes") : LocalizedText(zh: "否", en: "No")
+        case (.declaration, .bool(true)):
+            return LocalizedText(zh: "已确认", en: "Accepted")
+        case (.singleChoice, .string(let choice)):
+            return label(choice)
+        case (.multipleChoice, .array(let chosen)):
+            let labels = chosen.compactMap { if case .string(let text) = $0 { label(text) } else { nil } }
+            return LocalizedText(zh: labels.map(\.zh).joined(separator: "、"), en: labels.map(\.en).joined(separator: ", "))
+        case (.address, .object(let members)):
+            let parts = [members["region"], members["detail"]].compactMap { if case .string(let text)? = $0 { text } else { nil } }
+            return LocalizedText(zh: parts.joined(), en: parts.joined(separator: ", "))
+        case (.repeatGroup, .array(let items)):
+            return LocalizedText(zh: "共 \(items.count) 项", en: items.count == 1 ? "1 entry" : "\(items.count) entries")
+        case (_, .string(let text)):
+            return LocalizedText(zh: text, en: text)
+        default:
+            return LocalizedText(zh: value.canonicalText, en: value.canonicalText)
+        }
+    }
+}

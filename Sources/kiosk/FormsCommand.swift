@@ -1,0 +1,44 @@
+import ArgumentParser
+import FormEngine
+import Foundation
+import KioskConfig
+import KioskCore
+
+struct FormsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forms", abstract: "Check and list the filings in forms.dir.", subcommands: [Validate.self, List.self])
+
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check every form; print FILE:LINE: message for each problem and exit 1 if any.")
+
+        @OptionGroup var options: ConfigOptions
+
+        @Argument(help: "A form file or a directory of forms (default: forms.dir).")
+        var path: String?
+
+        func run() throws {
+            let target = try path ?? options.load().formsDirectory
+            let catalog = FormCatalog.load(target)
+            for problem in catalog.problems { printError(problem.description) }
+            guard catalog.problems.isEmpty else { throw ExitCode.failure }
+            print("\(target): \(catalog.forms.count) forms OK")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the valid forms: id, version, title.")
+
+        @OptionGroup var options: ConfigOptions
+
+        func run() throws {
+            let catalog = FormCatalog.load(try options.load().formsDirectory)
+            for form in catalog.forms.values.sorted(by: { $0.id < $1.id }) {
+                print("\(form.id)\tv\(form.version)\t\(form.title.zh)\t\(form.title.en)")
+            }
+            if !catalog.problems.isEmpty {
+                printError("\(catalog.problems.count) problems; run kiosk forms validate")
+            }
+        }
+    }
+}

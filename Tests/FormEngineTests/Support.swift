@@ -1,0 +1,72 @@
+import Foundation
+import FormEngine
+import JSONLogic
+import KioskCore
+import Testing
+
+enum Fixtures {
+    static let formsDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Forms").path
+
+    /// 2026-03-02 10:00 in Beijing.
+    static let context = EvaluationContext(now: Date(timeIntervalSince1970: 1_772_416_800))
+
+    static func form(_ name: String) throws -> FormDefinition {
+        let result = FormLoader.load(contentsOf: formsDirectory + "/\(name).yaml")
+        #expect(result.problems.isEmpty, "\(result.problems)")
+        return try #require(result.definition)
+    }
+
+    static func idNumber(_ first17: String) -> String {
+        first17 + String(ResidentIDNumber.checkCharacter(forFirst17: first17) ?? "?")
+    }
+
+    /// Born 1990-05-17, male.
+    static let citizenID = idNumber("11010519900517001")
+    static let childID = idNumber("11010520180301002")
+    static let idCard = IDCardFacts([
+        .name: "张三", .idNumber: citizenID, .birthDate: "1990-05-17", .address: "北京市西城区复兴门外大街1号", .gender: "male",
+    ])
+
+    /// A small form written inline, loaded without problems.
+    static func inline(_ yaml: String) throws -> FormDefinition {
+        let result = FormLoader.load(yaml: yaml, file: "test.yaml")
+        #expect(result.problems.isEmpty, "\(result.problems)")
+        return try #require(result.definition)
+    }
+
+    static func problems(_ yaml: String) -> [String] {
+        let result = FormLoader.load(yaml: yaml, file: "t.yaml")
+        let problems = result.problems + (result.definition.map(FormValidator.check) ?? [])
+        return problems.map(\.description)
+    }
+}
+
+extension FormSession {
+    mutating func fill(_ answers: [String: JSON], _ form: FormDefinition) throws {
+        for (field, value) in answers.sorted(by: { $0.key < $1.key }) { try answer(field, value, in: form) }
+    }
+
+    /// `next`, expecting the step to be accepted.
+    mutating func advance(_ form: FormDefinition, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let outcome = try next(in: form, context: Fixtures.context)
+        if case .rejected(let report) = outcome {
+            Issue.record("step \(report.stepID) rejected: \(report.errors.map { "\($0.fieldPath) \($0.code)" })",
+                sourceLocation: sourceLocation)
+        }
+    }
+
+    var stepID: String? { if case .step(let id) = position { id } else { nil } }
+}
+
+/// The smallest valid form header, for loader and validator tests.
+let header = """
+    id: t
+    version: 1
+    title: {zh-CN: 测试, en: Test}
+    department: {zh-CN: 部门, en: Department}
+    timeLimitDays: 5
+    declaration: {zh-CN: 声明, en: Declaration}
+
+    """

@@ -1,0 +1,52 @@
+import Foundation
+import KioskTesting
+import Testing
+
+@Suite("kiosk forms and kiosk logic")
+struct FormsAndLogicCLITests {
+    @Test func shippedFormsValidate() throws {
+        let result = try KioskProcess.run(["forms", "validate", "Forms"], in: TestInstallation.repository.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("Forms: "))
+        #expect(result.stdout.hasSuffix(" forms OK\n"))
+    }
+
+    @Test func invalidFormIsNamedByFileAndLine() throws {
+        let installation = try TestInstallation(shippedForms: false)
+        defer { installation.remove() }
+        try "id: broken\nversion: 1\nsteps:\n  - id: s1\n    fields:\n      - id: f1\n        type: telepathy\n"
+            .write(toFile: installation.root + "/Forms/broken.yaml", atomically: true, encoding: .utf8)
+        let result = try KioskProcess.run(["forms", "validate"], in: installation.root)
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        #expect(lines.allSatisfy { $0.hasPrefix(installation.root + "/Forms/broken.yaml:") })
+        #expect(lines.contains { $0.hasPrefix(installation.root + "/Forms/broken.yaml:7:") && $0.contains("telepathy") })
+    }
+
+    @Test func formsListShowsEveryShippedFiling() throws {
+        let installation = try TestInstallation()
+        defer { installation.remove() }
+        let result = try KioskProcess.run(["forms", "list"], in: installation.root)
+        #expect(result.status == 0)
+        let ids = result.stdout.split(separator: "\n").map { String($0.split(separator: "\t")[0]) }
+        #expect(Set(ids).isSuperset(of: ["residence-permit", "individual-business", "talent-settlement", "company-opening"]))
+    }
+
+    @Test func logicEvalAnswersLineByLine() throws {
+        let installation = try TestInstallation()
+        defer { installation.remove() }
+        let input = """
+        {"rule": {"+": [1, {"var": "a"}]}, "data": {"a": 2}}
+        {"rule": {"/": [1, 0]}, "data": null}
+        not json
+        """
+        let process = try KioskProcess.start(["logic", "eval"], in: installation.root, stdin: input)
+        #expect(process.status == 0)
+        let lines = process.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(lines[0] == #"{"result":3}"#)
+        #expect(lines[1].contains(#""code":"divisionByZero""#))
+        #expect(lines[2].contains(#""code":"invalidJSON""#))
+    }
+}
