@@ -48,6 +48,9 @@ let package = Package(
         // Adapters: C libraries behind [system] module maps, wrapped by thin transports.
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         .target(name: "USBTransport", dependencies: ["CLibUSB", "KioskCore"], swiftSettings: strict),
+        // Debian's libcups2-dev ships no cups.pc; the module map links libcups by name.
+        .systemLibrary(name: "CCUPS", providers: [.apt(["libcups2-dev"])]),
+        .target(name: "CUPSTransport", dependencies: ["CCUPS", "KioskCore"], swiftSettings: strict),
         .target(
             name: "Storage",
             dependencies: ["KioskCore", .product(name: "GRDB", package: "GRDB.swift")],
@@ -98,6 +101,8 @@ let package = Package(
         .testTarget(name: "ESCPOSTests", dependencies: ["ESCPOS"]),
         // Runs twice in `make test`: alone (emulator tests skip) and beside each umockdev device.
         .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "ESCPOS", "IDCard"]),
+        // Starts its own private cupsd with a capture backend.
+        .testTarget(name: "CUPSTransportTests", dependencies: ["CUPSTransport", "ESCPOS"]),
         .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTesting"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(

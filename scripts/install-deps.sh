@@ -3,10 +3,11 @@
 # As root it installs them with apt-get; otherwise it names them and fails.
 set -euo pipefail
 
-# Build: GRDB links the system SQLite, USBTransport libusb. Run: tzdata for Asia/Shanghai.
-# Test: umockdev (with its GObject introspection for Python) emulates USB devices for libusb.
-packages=(libsqlite3-dev libusb-1.0-0-dev tzdata ca-certificates
-          umockdev gir1.2-umockdev-1.0 python3-gi)
+# Build: GRDB links the system SQLite, USBTransport libusb, CUPSTransport libcups.
+# Run: tzdata for Asia/Shanghai. Test: umockdev (with GObject introspection for Python) emulates
+# USB devices for libusb; cups and cups-client run a private scheduler with a capture backend.
+packages=(libsqlite3-dev libusb-1.0-0-dev libcups2-dev tzdata ca-certificates
+          umockdev gir1.2-umockdev-1.0 python3-gi cups cups-client)
 
 missing=()
 for p in "${packages[@]}"; do
