@@ -42,6 +42,16 @@ let package = Package(
         .target(name: "Booking", swiftSettings: strict),
         // Receipt-printer commands (ESC/POS), receipt layout and status decoding, sans-IO.
         .target(name: "ESCPOS", swiftSettings: strict),
+        // The device model (states, status, faults with recommended actions, health checks,
+        // statistics, events) and the manager that discovers devices.
+        .target(
+            name: "DeviceKit",
+            dependencies: [
+                "KioskCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         // kiosk.conf: a small TOML reader that keeps line numbers, and the typed configuration.
         .target(name: "KioskConfig", dependencies: ["KioskCore"], swiftSettings: strict),
 
@@ -103,6 +113,7 @@ let package = Package(
         .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "ESCPOS", "IDCard"]),
         // Starts its own private cupsd with a capture backend.
         .testTarget(name: "CUPSTransportTests", dependencies: ["CUPSTransport", "ESCPOS"]),
+        .testTarget(name: "DeviceKitTests", dependencies: ["DeviceKit"]),
         .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTesting"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(

@@ -1,0 +1,103 @@
+import Foundation
+import KioskCore
+
+/// The device vocabulary technicians know from UnifiedPOS / XFS4IoT.
+public enum DeviceKind: String, Codable, Sendable {
+    case receiptPrinter
+    case idCardReader
+}
+
+/// `closed`: not opened; `idle`: ready; `busy`: a job runs; `error`: needs an action;
+/// `offline`: unplugged or unreachable.
+public enum DeviceState: String, Codable, Sendable {
+    case closed, idle, busy, error, offline
+}
+
+/// What a person should do about a fault: `retry` (transient), `clear` (staff can fix it: load
+/// paper, close the cover, take the card off), `maintenance` (a technician), `reset` (restart the device).
+public enum RecommendedAction: String, Codable, Sendable {
+    case retry, clear, maintenance, reset
+}
+
+/// What the device says about itself. Fields it does not report stay nil.
+public struct DeviceInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var kind: DeviceKind
+    /// How it is reached: `usb:0416:5011`, `cups:receipt`, `serial:/dev/ttyUSB0`, `simulated`.
+    public var connection: String
+    public var vendor: String?
+    public var model: String?
+    public var serialNumber: String?
+    public var firmware: String?
+    /// The profile in `Devices/profiles/` that matched.
+    public var profile: String?
+
+    public init(id: String, kind: DeviceKind, connection: String, vendor: String? = nil, model: String? = nil,
+                serialNumber: String? = nil, firmware: String? = nil, profile: String? = nil) {
+        self.id = id
+        self.kind = kind
+        self.connection = connection
+        self.vendor = vendor
+        self.model = model
+        self.serialNumber = serialNumber
+        self.firmware = firmware
+        self.profile = profile
+    }
+}
+
+/// The status a device reports; each kind fills its own part.
+public struct DeviceStatus: Codable, Sendable, Equatable {
+    public enum Paper: String, Codable, Sendable { case ok, nearEnd, out }
+    public enum Cover: String, Codable, Sendable { case closed, open }
+    public enum Cutter: String, Codable, Sendable { case ok, error }
+    public enum Card: String, Codable, Sendable { case noCard, cardPresent }
+    public enum SAM: String, Codable, Sendable { case ok, error }
+
+    public var paper: Paper?
+    public var cover: Cover?
+    public var cutter: Cutter?
+    public var card: Card?
+    public var sam: SAM?
+
+    public init(paper: Paper? = nil, cover: Cover? = nil, cutter: Cutter? = nil, card: Card? = nil, sam: SAM? = nil) {
+        self.paper = paper
+        self.cover = cover
+        self.cutter = cutter
+        self.card = card
+        self.sam = sam
+    }
+}
+
+/// A device error: a stable code, both languages, and what to do about it. Never carries the
+/// data that was being printed or read.
+public struct DeviceFault: KioskError, Codable, Equatable {
+    public let code: String
+    public let message: LocalizedText
+    public let action: RecommendedAction
+
+    public init(code: String, message: LocalizedText, action: RecommendedAction) {
+        self.code = code
+        self.message = message
+        self.action = action
+    }
+
+    public static func claimed(by owner: String) -> DeviceFault {
+        DeviceFault(code: "deviceClaimed", message: .init(zh: "设备正被 \(owner) 占用", en: "the device is claimed by \(owner)"), action: .retry)
+    }
+
+    public static let offline = DeviceFault(
+        code: "deviceOffline", message: .init(zh: "设备未连接", en: "the device is not connected"), action: .maintenance)
+}
+
+/// What happened to a device, as the event stream publishes it.
+public enum DeviceEvent: Sendable, Equatable {
+    case stateChanged(deviceID: String, DeviceState)
+    case statusChanged(deviceID: String, DeviceStatus)
+    case fault(deviceID: String, DeviceFault)
+
+    public var deviceID: String {
+        switch self {
+        case .stateChanged(let id, _), .statusChanged(let id, _), .fault(let id, _): id
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+
+/// Fans device events out to every subscriber (the HTTP event stream, the log, the counters).
+/// A slow subscriber loses the oldest events rather than holding up the device.
+public actor EventBus<Event: Sendable> {
+    private var subscribers: [UUID: AsyncStream<Event>.Continuation] = [:]
+    private let bufferSize: Int
+
+    public init(bufferSize: Int = 64) { self.bufferSize = bufferSize }
+
+    public func subscribe() -> AsyncStream<Event> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(bufferSize))
+        let id = UUID()
+        subscribers[id] = continuation
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.remove(id) }
+        }
+        return stream
+    }
+
+    public func publish(_ event: Event) {
+        for continuation in subscribers.values { continuation.yield(event) }
+    }
+
+    public func finish() {
+        for continuation in subscribers.values { continuation.finish() }
+        subscribers.removeAll()
+    }
+
+    private func remove(_ id: UUID) { subscribers[id] = nil }
+}
