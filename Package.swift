@@ -63,12 +63,12 @@ let package = Package(
         .target(name: "CUPSTransport", dependencies: ["CCUPS", "KioskCore"], swiftSettings: strict),
         .target(
             name: "Storage",
-            dependencies: ["KioskCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["KioskCore", "FormEngine", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
             name: "KioskServer",
             dependencies: [
-                "KioskCore",
+                "KioskCore", "FormEngine", "JSONLogic",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(
             name: "KioskServerTests",
             dependencies: [
-                "KioskServer", "KioskApp", "KioskTesting",
+                "KioskServer", "KioskApp", "KioskTesting", "Storage", "KioskCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
         .testTarget(

@@ -11,6 +11,8 @@ import ServiceLifecycle
 import UnixSignals
 import Storage
 
+extension SQLiteStore: FilingArchive {}
+
 /// The composition root: configuration in, a running terminal backend out.
 ///
 /// Every service the terminal runs is created here and nowhere else, in an order that fails
@@ -21,6 +23,8 @@ public struct KioskApplication: Sendable {
     /// The filings this terminal offers: the valid forms of `forms.dir`, loaded once at start.
     public let forms: FormCatalog
     public let metrics: PrometheusCollectorRegistry
+    /// The citizen session of this terminal; one at a time.
+    public let sessions = CitizenSessions()
     let logger: Logger
 
     /// Prepares everything that can fail before the server starts.
@@ -68,7 +72,10 @@ public struct KioskApplication: Sendable {
             readiness: readinessChecks,
             schemaVersion: { try? store.schemaVersion() },
             metricsRegistry: metrics,
-            maxBodyBytes: configuration.maxBodyBytes)
+            maxBodyBytes: configuration.maxBodyBytes,
+            filings: FilingServices(
+                catalog: forms, archive: store, sessions: sessions, siteID: configuration.siteID,
+                timeZone: configuration.timeZone))
     }
 
     var readinessChecks: [ReadinessCheck] {

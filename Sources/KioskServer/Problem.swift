@@ -1,3 +1,4 @@
+import FormEngine
 import Foundation
 import Hummingbird
 import KioskCore
@@ -14,6 +15,8 @@ public struct Problem: Codable, Sendable, Equatable {
     public var code: String
     public var detail: String
     public var messages: LocalizedText
+    /// Every field error of a step at once, for `validationFailed`.
+    public var validation: ValidationReport?
 
     public init(status: HTTPResponse.Status, code: String, messages: LocalizedText) {
         self.type = "https://kiosk.invalid/problems/\(code)"
@@ -58,6 +61,9 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as APIError {
             return Self.response(for: Problem(status: error.status, code: error.code, messages: error.message))
         } catch let error as any HTTPResponseError {
+            if let known = error as? any KioskError {
+                return Self.response(for: Problem(status: error.status, code: known.code, messages: known.message))
+            }
             return Self.response(for: Self.problem(for: error.status))
         } catch let error as any KioskError {
             context.logger.error("request failed", metadata: ["error.code": "\(error.code)"])

@@ -10,11 +10,13 @@ public struct ServerDependencies: Sendable {
     public var schemaVersion: @Sendable () async -> Int?
     public var metricsRegistry: PrometheusCollectorRegistry
     public var maxBodyBytes: Int
+    public var filings: FilingServices
 
     public init(
         identity: ServerIdentity, readiness: [ReadinessCheck], schemaVersion: @escaping @Sendable () async -> Int?,
-        metricsRegistry: PrometheusCollectorRegistry, maxBodyBytes: Int
+        metricsRegistry: PrometheusCollectorRegistry, maxBodyBytes: Int, filings: FilingServices
     ) {
+        self.filings = filings
         self.identity = identity
         self.readiness = readiness
         self.schemaVersion = schemaVersion
@@ -47,6 +49,7 @@ public enum KioskRoutes {
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: deps.metricsRegistry.emitToBuffer())))
         }
+        addFilingRoutes(to: router, deps.filings)
         return router
     }
 

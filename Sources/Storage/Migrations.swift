@@ -21,6 +21,7 @@ enum Migrations {
                 sql: "INSERT INTO installation (id, createdAt, secret) VALUES (1, CURRENT_TIMESTAMP, ?)",
                 arguments: [Data(secret)])
         }
+        registerFilings(&migrator)
         return migrator
     }
 

@@ -60,7 +60,7 @@ struct CLITests {
         }
         let result = try KioskProcess.run(["serve"], in: installation.root)
         #expect(result.status == 1)
-        #expect(result.stderr.hasPrefix("kiosk: the database schema (version 2) is newer than this kiosk knows"))
+        #expect(result.stderr.hasPrefix("kiosk: the database schema (version \(SQLiteStore.knownSchemaVersion + 1)) is newer than this kiosk knows (version \(SQLiteStore.knownSchemaVersion);"))
         #expect(result.stderr.hasSuffix("[databaseSchemaTooNew]\n"))
     }
 

@@ -6,6 +6,7 @@ import KioskConfig
 import KioskServer
 import KioskTesting
 import Logging
+import Storage
 import Testing
 
 @Suite("HTTP routes")
@@ -41,7 +42,7 @@ struct RoutesTests {
                 let report = try decode(ReadinessReport.self, response.body)
                 #expect(report.ready)
                 #expect(report.components.map(\.name) == ["database", "forms", "devices"])
-                #expect(report.components[0].detail == "sqlite, schema version 1")
+                #expect(report.components[0].detail == "sqlite, schema version \(SQLiteStore.knownSchemaVersion)")
             }
         }
     }
@@ -87,7 +88,7 @@ struct RoutesTests {
                 let info = try decode(ServerInfo.self, response.body)
                 #expect(info.terminalID == "T01")
                 #expect(info.siteID == "S01")
-                #expect(info.schemaVersion == 1)
+                #expect(info.schemaVersion == SQLiteStore.knownSchemaVersion)
                 #expect(info.uptimeSeconds >= 0)
                 #expect(!info.version.isEmpty)
             }

@@ -1,0 +1,96 @@
+import FormEngine
+import Foundation
+import JSONLogic
+import KioskCore
+
+/// The JSON shapes of the filing endpoints: what the touch UI draws.
+struct FormSummary: Encodable {
+    let id: String
+    let version: Int
+    let title: LocalizedText
+    let help: LocalizedText?
+    let department: LocalizedText
+    let timeLimitDays: Int
+
+    init(_ form: FormDefinition) {
+        id = form.id
+        version = form.version
+        title = form.title
+        help = form.help
+        department = form.department
+        timeLimitDays = form.timeLimitDays
+    }
+}
+
+struct SessionView: Encodable, Sendable {
+    struct Screen: Encodable, Sendable {
+        struct Field: Encodable, Sendable {
+            struct ChoiceView: Encodable, Sendable {
+                let value: String
+                let label: LocalizedText
+                let group: String?
+            }
+
+            let id: String
+            let type: String
+            let label: LocalizedText
+            let help: LocalizedText?
+            let required: Bool
+            let calculated: Bool
+            let value: JSON?
+            let choices: [ChoiceView]
+        }
+
+        let stepId: String
+        let title: LocalizedText
+        let help: LocalizedText?
+        let fields: [Field]
+    }
+
+    let sessionId: String
+    let formId: String
+    let formVersion: Int
+    /// `step`, `review`, `declaration` or `submitted`.
+    let position: String
+    let screen: Screen?
+    let declaration: LocalizedText?
+
+    init(id: String, _ session: FormSession, _ form: FormDefinition, _ context: EvaluationContext) {
+        sessionId = id
+        formId = form.id
+        formVersion = form.version
+        switch session.position {
+        case .step: position = "step"
+        case .review: position = "review"
+        case .declaration: position = "declaration"
+        case .submitted: position = "submitted"
+        }
+        declaration = session.position == .declaration ? form.declaration : nil
+        screen = session.screen(in: form, context: context).map { screen in
+            Screen(stepId: screen.stepID, title: screen.title, help: screen.help, fields: screen.fields.map { field in
+                Screen.Field(
+                    id: field.id, type: field.type.rawValue, label: field.label, help: field.help, required: field.required,
+                    calculated: field.calculated, value: field.value,
+                    choices: field.choices.map { .init(value: $0.value, label: $0.label, group: $0.group) })
+            })
+        }
+    }
+}
+
+struct ReviewView: Encodable, Sendable {
+    struct Entry: Encodable, Sendable {
+        let fieldId: String
+        let label: LocalizedText
+        let display: LocalizedText
+    }
+
+    let stepId: String
+    let title: LocalizedText
+    let entries: [Entry]
+
+    init(_ section: ReviewSection) {
+        stepId = section.stepID
+        title = section.title
+        entries = section.entries.map { Entry(fieldId: $0.fieldID, label: $0.label, display: $0.display) }
+    }
+}

@@ -1,0 +1,197 @@
+import FormEngine
+import Foundation
+import Hummingbird
+import JSONLogic
+import KioskCore
+
+/// Where submitted filings are kept: the reference number is allocated and the filing stored in
+/// one step, so a filing is never half-stored and a reference never reused.
+public protocol FilingArchive: Sendable {
+    func recordFiling(site: String, day: String, build: (String) throws -> Filing) throws -> Filing
+}
+
+/// What the filing endpoints need from the terminal.
+public struct FilingServices: Sendable {
+    public var catalog: FormCatalog
+    public var archive: any FilingArchive
+    public var sessions: CitizenSessions
+    public var siteID: String
+    public var timeZone: TimeZone
+    public var now: @Sendable () -> Date
+
+    public init(catalog: FormCatalog, archive: any FilingArchive, sessions: CitizenSessions, siteID: String,
+                timeZone: TimeZone, now: @escaping @Sendable () -> Date = Date.init) {
+        self.catalog = catalog
+        self.archive = archive
+        self.sessions = sessions
+        self.siteID = siteID
+        self.timeZone = timeZone
+        self.now = now
+    }
+
+    var context: EvaluationContext { EvaluationContext(now: now(), timeZone: timeZone) }
+
+    /// Today in the hall's time zone, as reference numbers carry it (`YYYYMMDD`).
+    func day() -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.year, .month, .day], from: now())
+        return String(format: "%04d%02d%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    }
+
+    func form(_ id: String) throws(APIError) -> FormDefinition {
+        guard let form = catalog.forms[id] else {
+            throw APIError(.notFound, code: "formNotFound", message: .init(zh: "没有该事项：\(id)", en: "No such filing: \(id)"))
+        }
+        return form
+    }
+}
+
+extension KioskRoutes {
+    /// The guided filing: list forms, run the citizen's session step by step, submit.
+    static func addFilingRoutes(to router: Router<KioskRequestContext>, _ services: FilingServices) {
+        router.get("/v1/forms") { _, _ in
+            json(services.catalog.forms.values.sorted { $0.id < $1.id }.map(FormSummary.init))
+        }
+
+        router.post("/v1/sessions") { request, context in
+            let body = try await RequestBody(request, context: context, allowed: ["formId"])
+            let form = try services.form(try body.string("formId"))
+            let session = FormSession.start(form, context: services.context)
+            let id = try await services.sessions.start(session)
+            return json(SessionView(id: id, session, form, services.context), status: .created)
+        }
+
+        router.get("/v1/sessions/{id}") { _, context in
+            try await view(context, services) { _, _ in }
+        }
+
+        router.put("/v1/sessions/{id}/answers/{field}") { request, context in
+            let body = try await RequestBody(request, context: context, allowed: ["value"])
+            let field = try context.parameters.require("field")
+            let value = try body.json("value")
+            return try await view(context, services) { session, form in try session.answer(field, value, in: form) }
+        }
+
+        router.post("/v1/sessions/{id}/next") { _, context in
+            try await step(context, services) { session, form in try session.next(in: form, context: services.context) }
+        }
+
+        router.post("/v1/sessions/{id}/back") { _, context in
+            try await view(context, services) { session, _ in try session.back() }
+        }
+
+        router.post("/v1/sessions/{id}/jump") { request, context in
+            let body = try await RequestBody(request, context: context, allowed: ["stepId"])
+            let stepID = try body.string("stepId")
+            return try await view(context, services) { session, form in try session.jump(to: stepID, in: form, context: services.context) }
+        }
+
+        router.get("/v1/sessions/{id}/review") { _, context in
+            let id = try context.parameters.require("id")
+            let sections = try await services.sessions.read(id) { session in
+                try session.review(in: services.form(session.formID), context: services.context).map(ReviewView.init)
+            }
+            return json(sections)
+        }
+
+        router.post("/v1/sessions/{id}/review/confirm") { _, context in
+            try await step(context, services) { session, form in try session.confirmReview(in: form, context: services.context) }
+        }
+
+        router.get("/v1/sessions/{id}/materials") { _, context in
+            let id = try context.parameters.require("id")
+            let notice = try await services.sessions.read(id) { session in
+                session.materialsNotice(in: try services.form(session.formID), context: services.context)
+            }
+            return json(notice)
+        }
+
+        router.post("/v1/sessions/{id}/materials/{material}") { request, context in
+            let body = try await RequestBody(request, context: context, allowed: ["status"])
+            let id = try context.parameters.require("id")
+            let material = try context.parameters.require("material")
+            let status = try body.string("status")
+            let notice = try await services.sessions.update(id) { session in
+                let form = try services.form(session.formID)
+                switch status {
+                case "provided": try session.provideMaterial(material, in: form)
+                case "missing": try session.withdrawMaterial(material)
+                case "deferred": try session.deferMaterial(material, in: form, context: services.context)
+                case "committed": try session.commitInstead(of: material, in: form, context: services.context)
+                default: throw RequestBody.invalid("status", "provided, missing, deferred or committed")
+                }
+                return session.materialsNotice(in: form, context: services.context)
+            }
+            return json(notice)
+        }
+
+        router.post("/v1/sessions/{id}/submit") { request, context in
+            let body = try await RequestBody(request, context: context, allowed: ["acceptDeclaration"])
+            let accepted = try body.bool("acceptDeclaration")
+            let id = try context.parameters.require("id")
+            let day = services.day()
+            let filing = try await services.sessions.update(id) { session in
+                let form = try services.form(session.formID)
+                var attempt = session
+                let filing = try services.archive.recordFiling(site: services.siteID, day: day) { reference in
+                    try attempt.submit(acceptingDeclaration: accepted, reference: reference, in: form, context: services.context)
+                }
+                session = attempt
+                return filing
+            }
+            return json(filing, status: .created)
+        }
+
+        router.delete("/v1/sessions/{id}") { _, context in
+            try await services.sessions.end(try context.parameters.require("id"))
+            return Response(status: .noContent)
+        }
+    }
+
+    /// Applies a change to the session and answers with the session's new view.
+    static func view(
+        _ context: KioskRequestContext, _ services: FilingServices,
+        _ change: @escaping @Sendable (inout FormSession, FormDefinition) throws -> Void
+    ) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let view = try await services.sessions.update(id) { session in
+            let form = try services.form(session.formID)
+            try change(&session, form)
+            return SessionView(id: id, session, form, services.context)
+        }
+        return json(view)
+    }
+
+    /// A step forward that the answers may refuse: 422 with every field's error at once.
+    static func step(
+        _ context: KioskRequestContext, _ services: FilingServices,
+        _ move: @escaping @Sendable (inout FormSession, FormDefinition) throws -> FormSession.NextOutcome
+    ) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let (view, report) = try await services.sessions.update(id) { session in
+            let form = try services.form(session.formID)
+            let outcome = try move(&session, form)
+            let report: ValidationReport? = if case .rejected(let report) = outcome { report } else { nil }
+            return (SessionView(id: id, session, form, services.context), report)
+        }
+        guard let report else { return json(view) }
+        var problem = Problem(status: .unprocessableContent, code: "validationFailed", messages: report.summary)
+        problem.validation = report
+        return ProblemMiddleware<KioskRequestContext>.response(for: problem)
+    }
+}
+
+extension FormSessionError: HTTPResponseError {
+    public var status: HTTPResponse.Status {
+        switch code {
+        case "unknownField", "unknownStep", "unknownMaterial": .notFound
+        case "notOnStep", "notOnReview", "notOnDeclaration", "alreadySubmitted", "noPreviousStep", "otherForm": .conflict
+        default: .unprocessableContent
+        }
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        ProblemMiddleware<BasicRequestContext>.response(for: Problem(status: status, code: code, messages: message))
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import Hummingbird
+import JSONLogic
+import KioskCore
+
+/// Reads a JSON object body, refusing what a strict API refuses: no body or not an object
+/// (400 `badRequest`), a key the endpoint does not know (400 `unknownField`). Values are then
+/// taken with `string(_:)`, `bool(_:)` or as raw `JSON`, each failing with `invalidField`.
+struct RequestBody {
+    let fields: [String: JSON]
+
+    init(_ request: Request, context: some RequestContext, allowed: Set<String>) async throws {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let text = String(buffer: buffer)
+        let value: JSON
+        do {
+            value = try JSON(parsing: text.isEmpty ? "{}" : text)
+        } catch {
+            throw APIError(.badRequest, code: "badRequest", message: .init(zh: "请求内容不是有效的 JSON", en: "The request body is not valid JSON"))
+        }
+        guard case .object(let fields) = value else {
+            throw APIError(.badRequest, code: "badRequest", message: .init(zh: "请求内容须为 JSON 对象", en: "The request body must be a JSON object"))
+        }
+        if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw APIError(.badRequest, code: "unknownField", message: .init(zh: "不认识的字段：\(unknown)", en: "Unknown field: \(unknown)"))
+        }
+        self.fields = fields
+    }
+
+    func string(_ key: String) throws -> String {
+        guard case .string(let value)? = fields[key], !value.isEmpty else { throw Self.invalid(key, "a non-empty string") }
+        return value
+    }
+
+    func bool(_ key: String) throws -> Bool {
+        guard case .bool(let value)? = fields[key] else { throw Self.invalid(key, "true or false") }
+        return value
+    }
+
+    func json(_ key: String) throws -> JSON {
+        guard let value = fields[key] else { throw Self.invalid(key, "a value") }
+        return value
+    }
+
+    static func invalid(_ key: String, _ expected: String) -> APIError {
+        APIError(.badRequest, code: "invalidField", message: .init(zh: "字段 \(key) 无效", en: "The field \(key) must be \(expected)"))
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import KioskApp
+import KioskConfig
+import KioskCore
+import KioskServer
+import KioskTesting
+import Logging
+import Testing
+
+/// A citizen's residence-permit filing driven through the HTTP API, as the touch UI does it.
+@Suite("Filing endpoints")
+struct FilingRoutesTests {
+    let installation: TestInstallation
+    let application: KioskApplication
+
+    init() throws {
+        installation = try TestInstallation()
+        let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
+        application = try KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+    }
+
+    static let idNumber: String = {
+        let first17 = "11010519900517001"
+        return first17 + String(ResidentIDNumber.checkCharacter(forFirst17: first17)!)
+    }()
+
+    func object(_ buffer: ByteBuffer) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any])
+    }
+
+    func body(_ json: String) -> ByteBuffer { ByteBuffer(string: json) }
+
+    @Test func formsAreListed() async throws {
+        try await application.makeHTTPServer().test(.router) { client in
+            try await client.execute(uri: "/v1/forms", method: .get) { response in
+                #expect(response.status == .ok)
+                let list = try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [[String: Any]])
+                #expect(list.compactMap { $0["id"] as? String }.contains("residence-permit"))
+            }
+        }
+    }
+
+    @Test func aCitizenFilesAResidencePermit() async throws {
+        try await application.makeHTTPServer().test(.router) { client in
+            let started = try await client.execute(uri: "/v1/sessions", method: .post, body: body(#"{"formId":"residence-permit"}"#))
+            #expect(started.status == .created)
+            let session = try object(started.body)
+            let id = try #require(session["sessionId"] as? String)
+            let screen = try #require(session["screen"] as? [String: Any])
+            #expect(screen["stepId"] as? String == "applicant")
+
+            // A second citizen cannot start while this session is active.
+            let second = try await client.execute(uri: "/v1/sessions", method: .post, body: body(#"{"formId":"residence-permit"}"#))
+            #expect(second.status == .conflict)
+            #expect(try object(second.body)["code"] as? String == "sessionActive")
+
+            func answer(_ field: String, _ value: String) async throws {
+                let response = try await client.execute(uri: "/v1/sessions/\(id)/answers/\(field)", method: .put, body: body(#"{"value":\#(value)}"#))
+                #expect(response.status == .ok, "answer \(field)")
+            }
+            try await answer("name", #""测试""#)
+            try await answer("idNumber", "\"\(Self.idNumber)\"")
+            try await answer("birthDate", #""1990-05-17""#)
+            try await answer("hukouAddress", #""北京市西城区""#)
+
+            // Every missing answer of the step is told at once, in both languages.
+            let refused = try await client.execute(uri: "/v1/sessions/\(id)/next", method: .post)
+            #expect(refused.status == .unprocessableContent)
+            let problem = try object(refused.body)
+            #expect(problem["code"] as? String == "validationFailed")
+            let validation = try #require(problem["validation"] as? [String: Any])
+            let errors = try #require(validation["errors"] as? [[String: Any]])
+            #expect(errors.compactMap { $0["fieldPath"] as? String } == ["mobile"])
+
+            try await answer("mobile", #""13812345678""#)
+            let moved = try await client.execute(uri: "/v1/sessions/\(id)/next", method: .post)
+            #expect(try (object(moved.body)["screen"] as? [String: Any])?["stepId"] as? String == "residence")
+
+            try await answer("residenceAddress", #"{"region":"110105","detail":"朝阳路1号"}"#)
+            try await answer("residenceSince", #""2020-01-01""#)
+            try await answer("housing", #""owned""#)
+            _ = try await client.execute(uri: "/v1/sessions/\(id)/next", method: .post)
+            try await answer("grounds", #""employment""#)
+            try await answer("employerName", #""某某科技有限公司""#)
+            _ = try await client.execute(uri: "/v1/sessions/\(id)/next", method: .post)
+            let review = try await client.execute(uri: "/v1/sessions/\(id)/next", method: .post)
+            #expect(try object(review.body)["position"] as? String == "review")
+
+            // The materials notice lists everything still missing, all at once.
+            let notice = try object(try await client.execute(uri: "/v1/sessions/\(id)/materials", method: .get).body)
+            let missing = try #require(notice["missing"] as? [[String: Any]]).compactMap { $0["materialID"] as? String }
+            #expect(missing == ["idCard", "photo", "propertyCertificate", "laborContract"])
+
+            for (material, status) in [("idCard", "provided"), ("photo", "provided"), ("propertyCertificate", "committed"), ("laborContract", "deferred")] {
+                let response = try await client.execute(
+                    uri: "/v1/sessions/\(id)/materials/\(material)", method: .post, body: body(#"{"status":"\#(status)"}"#))
+                #expect(response.status == .ok, "\(material) \(status)")
+            }
+            let declaration = try await client.execute(uri: "/v1/sessions/\(id)/review/confirm", method: .post)
+            #expect(try object(declaration.body)["position"] as? String == "declaration")
+
+            let submitted = try await client.execute(uri: "/v1/sessions/\(id)/submit", method: .post, body: body(#"{"acceptDeclaration":true}"#))
+            #expect(submitted.status == .created)
+            let filing = try object(submitted.body)
+            let reference = try #require(filing["reference"] as? String)
+            #expect(reference.hasPrefix("S01-"))
+            #expect(reference.hasSuffix("-0001"))
+            #expect(try application.store.filing(reference: reference)?.formID == "residence-permit")
+
+            // Ending the session forgets it.
+            #expect(try await client.execute(uri: "/v1/sessions/\(id)", method: .delete).status == .noContent)
+            let gone = try await client.execute(uri: "/v1/sessions/\(id)", method: .get)
+            #expect(gone.status == .notFound)
+            #expect(try object(gone.body)["code"] as? String == "sessionNotFound")
+        }
+    }
+
+    @Test func badRequestsGetStableCodes() async throws {
+        try await application.makeHTTPServer().test(.router) { client in
+            let unknownForm = try await client.execute(uri: "/v1/sessions", method: .post, body: body(#"{"formId":"no-such"}"#))
+            #expect(unknownForm.status == .notFound)
+            #expect(try object(unknownForm.body)["code"] as? String == "formNotFound")
+
+            let unknownKey = try await client.execute(uri: "/v1/sessions", method: .post, body: body(#"{"formId":"residence-permit","x":1}"#))
+            #expect(unknownKey.status == .badRequest)
+            #expect(try object(unknownKey.body)["code"] as? String == "unknownField")
+
+            let notJSON = try await client.execute(uri: "/v1/sessions", method: .post, body: body("{nope"))
+            #expect(notJSON.status == .badRequest)
+            #expect(try object(notJSON.body)["code"] as? String == "badRequest")
+
+            let started = try object(try await client.execute(uri: "/v1/sessions", method: .post, body: body(#"{"formId":"residence-permit"}"#)).body)
+            let id = try #require(started["sessionId"] as? String)
+            let wrongField = try await client.execute(uri: "/v1/sessions/\(id)/answers/housing", method: .put, body: body(#"{"value":"owned"}"#))
+            #expect(wrongField.status == .unprocessableContent)
+            #expect(try object(wrongField.body)["code"] as? String == "fieldNotOnStep")
+            let back = try await client.execute(uri: "/v1/sessions/\(id)/back", method: .post)
+            #expect(back.status == .conflict)
+            #expect(try object(back.body)["code"] as? String == "noPreviousStep")
+        }
+    }
+}
