@@ -39,7 +39,7 @@ let package = Package(
         // The resident ID card SAM protocol (GA 467) and card data decoding, sans-IO.
         .target(name: "IDCard", dependencies: ["KioskCore"], swiftSettings: strict),
         // The official holiday calendar, opening hours, services and appointment slots.
-        .target(name: "Booking", swiftSettings: strict),
+        .target(name: "Booking", dependencies: ["KioskCore"], swiftSettings: strict),
         // Receipt-printer commands (ESC/POS), receipt layout and status decoding, sans-IO.
         .target(name: "ESCPOS", swiftSettings: strict),
         // The device model (states, status, faults with recommended actions, health checks,
@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "CUPSTransport", dependencies: ["CCUPS", "KioskCore"], swiftSettings: strict),
         .target(
             name: "Storage",
-            dependencies: ["KioskCore", "FormEngine", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["KioskCore", "FormEngine", "Booking", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
             name: "KioskServer",
@@ -89,7 +89,11 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(
-            name: "KioskBench", dependencies: ["JSONLogic", "IDCard", "Booking", "ESCPOS", "FormEngine"],
+            name: "KioskBench",
+            dependencies: [
+                "JSONLogic", "IDCard", "Booking", "ESCPOS", "FormEngine", "Storage", "KioskCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict),
         .executableTarget(
             name: "kiosk",
@@ -107,7 +111,7 @@ let package = Package(
         .testTarget(name: "JSONLogicTests", dependencies: ["JSONLogic"], exclude: ["Fixtures"]),
         .testTarget(name: "IDCardTests", dependencies: ["IDCard"]),
         .testTarget(name: "FormEngineTests", dependencies: ["FormEngine", "JSONLogic", "KioskCore"]),
-        .testTarget(name: "BookingTests", dependencies: ["Booking"]),
+        .testTarget(name: "BookingTests", dependencies: ["Booking", "KioskCore"]),
         .testTarget(name: "ESCPOSTests", dependencies: ["ESCPOS"]),
         // Runs twice in `make test`: alone (emulator tests skip) and beside each umockdev device.
         .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "ESCPOS", "IDCard"]),
@@ -115,7 +119,9 @@ let package = Package(
         .testTarget(name: "CUPSTransportTests", dependencies: ["CUPSTransport", "ESCPOS"]),
         .testTarget(name: "DeviceKitTests", dependencies: ["DeviceKit"]),
         .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTesting"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["Storage", "Booking", "KioskCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "KioskServerTests",
             dependencies: [

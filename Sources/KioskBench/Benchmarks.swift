@@ -6,6 +6,7 @@ public enum Benchmarks {
         ("jsonlogic", JSONLogicBenchmarks.run),
         ("idcard", IDCardBenchmarks.run),
         ("booking", BookingBenchmarks.run),
+        ("bookingstore", BookingStoreBenchmarks.run),
         ("escpos", ESCPOSBenchmarks.run),
         ("forms", FormEngineBenchmarks.run),
     ]

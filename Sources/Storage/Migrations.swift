@@ -22,6 +22,7 @@ enum Migrations {
                 arguments: [Data(secret)])
         }
         registerFilings(&migrator)
+        registerBooking(&migrator)
         return migrator
     }
 

@@ -1,0 +1,906 @@
+import Booking
+import Foundation
+import GRDB
+import KioskCore
+import Synchronization
+
+/// A slot kept for a citizen while they confirm; it occupies one place of the slot until it is
+/// confirmed or expires.
+public struct SlotHold: Sendable, Hashable, Codable {
+    public let id: String
+    public let slotID: String
+    public let expiresAt: Date
+}
+
+/// A queue ticket just issued, with the number of tickets that will be called before it
+/// (the basis of `QueuePolicy.estimatedWaitMinutes`).
+public struct TicketReceipt: Sendable, Hashable, Codable {
+    public let ticket: Ticket
+    public let ahead: Int
+}
+
+public struct CheckInResult: Sendable, Hashable, Codable {
+    public let booking: BookingRecord
+    public let receipt: TicketReceipt
+    /// After the window: the ticket is a walk-in ticket, not an appointment.
+    public let late: Bool
+}
+
+/// Appointments, holds, check-in, the queue and ratings, in the terminal's SQLite database.
+///
+/// Every mutation runs inside a `BEGIN IMMEDIATE` transaction, in a savepoint of its own that
+/// also records its idempotency key (concurrent requests share the transaction, see
+/// `GroupCommitWriter`): a killed process leaves either all of an operation or none of it, and
+/// a retried request returns its first answer. Capacity is taken only by a conditional update
+/// of the slot's counter, so no interleaving of requests, threads or processes can overbook.
+///
+/// Methods throw `BookingRuleError` when a rule refuses the request and `StorageError` when the
+/// database fails; both are `KioskError`s. Times are passed in, never read from a clock.
+public struct BookingStore: Sendable {
+    public let policy: BookingPolicy
+    public let checkInWindow: CheckInWindow
+    public let queue: QueuePolicy
+    public let timeZone: TimeZone
+    let database: SQLiteStore
+    let hasher: any IDHasher
+    let writer: GroupCommitWriter
+
+    /// Keys identity numbers with the installation secret unless `hasher` is given.
+    public init(store: SQLiteStore, policy: BookingPolicy = BookingPolicy(),
+                checkInWindow: CheckInWindow = CheckInWindow(), queue: QueuePolicy = QueuePolicy(),
+                timeZone: TimeZone, hasher: (any IDHasher)? = nil) throws(StorageError) {
+        self.database = store
+        self.writer = GroupCommitWriter(pool: store.pool)
+        self.policy = policy
+        self.checkInWindow = checkInWindow
+        self.queue = queue
+        self.timeZone = timeZone
+        if let hasher {
+            self.hasher = hasher
+        } else {
+            let secret: Data?
+            do {
+                secret = try store.pool.read { db in try Data.fetchOne(db, sql: "SELECT secret FROM installation WHERE id = 1") }
+            } catch {
+                throw .unavailable(path: store.path, reason: String(describing: error))
+            }
+            guard let secret, secret.count == 32 else {
+                throw .migrationFailed("the installation secret is missing; run kiosk db migrate")
+            }
+            self.hasher = HMACIDHasher(key: secret)
+        }
+    }
+
+    // MARK: Holds and bookings
+
+    /// Keeps one place of `slot` for `policy.holdSeconds`: the hold counts as a taken place
+    /// until it is confirmed or expires, and an expired hold simply stops counting.
+    public func hold(_ slot: Slot, idempotencyKey: String, now: Date) async throws -> SlotHold {
+        let request = Fingerprint("hold").add(slot.id).add(slot.capacity)
+        return try await mutate(request, key: idempotencyKey, now: now) { db in
+            try register(slot, db)
+            let hold = SlotHold(id: UUID().uuidString, slotID: slot.id,
+                                expiresAt: now.addingTimeInterval(Double(policy.holdSeconds)))
+            // The conditional form of `takePlace`: the hold row is the place.
+            try db.cachedStatement(sql: """
+                INSERT INTO booking_hold (id, slot_id, service_id, date, start, "end", expires_at)
+                SELECT ?, slot_id, ?, ?, ?, ?, ? FROM slot_capacity
+                WHERE slot_id = ?
+                  AND taken + (SELECT count(*) FROM booking_hold WHERE slot_id = ? AND expires_at > ?) < capacity
+                """).execute(arguments: [hold.id, slot.serviceID, slot.date.description, slot.start.timeIntervalSince1970,
+                                         slot.end.timeIntervalSince1970, hold.expiresAt.timeIntervalSince1970,
+                                         slot.id, slot.id, now.timeIntervalSince1970])
+            guard db.changesCount == 1 else { throw BookingRuleError(.slotFull) }
+            return hold
+        }
+    }
+
+    /// Turns a live hold into a booking for `idNumber`, after the ban and quota checks.
+    public func confirm(holdID: String, idNumber: ResidentIDNumber, idempotencyKey: String,
+                        now: Date) async throws -> BookingRecord {
+        let idHash = hasher.hash(idNumber)
+        let request = Fingerprint("confirm").add(holdID).add(idHash)
+        return try await mutate(request, key: idempotencyKey, now: now) { db in
+            guard let hold = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM booking_hold WHERE id = ?"), arguments: [holdID]) else {
+                throw BookingRuleError(.holdNotFound)
+            }
+            guard Date(timeIntervalSince1970: hold["expires_at"]) > now else { throw BookingRuleError(.holdExpired) }
+            let serviceID: String = hold["service_id"]
+            try checkEligibility(db, idHash: idHash, serviceID: serviceID, now: now)
+            try db.cachedStatement(sql: "DELETE FROM booking_hold WHERE id = ?").execute(arguments: [holdID])
+            try takePlace(slotID: hold["slot_id"], now: now, db)
+            return try insertBooking(db, slotID: hold["slot_id"], serviceID: serviceID, date: hold["date"],
+                                     start: hold["start"], end: hold["end"], idNumber: idNumber,
+                                     idHash: idHash, now: now)
+        }
+    }
+
+    /// Holds and confirms in one step, for clients that ask for the ID card first.
+    public func book(_ slot: Slot, idNumber: ResidentIDNumber, idempotencyKey: String,
+                     now: Date) async throws -> BookingRecord {
+        let idHash = hasher.hash(idNumber)
+        let request = Fingerprint("book").add(slot.id).add(slot.capacity).add(idHash)
+        return try await mutate(request, key: idempotencyKey, now: now) { db in
+            try checkEligibility(db, idHash: idHash, serviceID: slot.serviceID, now: now)
+            try register(slot, db)
+            try takePlace(slotID: slot.id, now: now, db)
+            return try insertBooking(db, slotID: slot.id, serviceID: slot.serviceID, date: slot.date.description,
+                                     start: slot.start.timeIntervalSince1970, end: slot.end.timeIntervalSince1970,
+                                     idNumber: idNumber, idHash: idHash, now: now)
+        }
+    }
+
+    /// Deletes expired holds, which no longer count against their slot: housekeeping only.
+    /// Returns how many were deleted.
+    @discardableResult
+    public func deleteExpiredHolds(now: Date) async throws -> Int {
+        try await write { db in
+            try db.cachedStatement(sql: "DELETE FROM booking_hold WHERE expires_at <= ?")
+                .execute(arguments: [now.timeIntervalSince1970])
+            return db.changesCount
+        }
+    }
+
+    /// The booking with `code` made with `idNumber`; both must match.
+    public func lookup(code: BookingCode, idNumber: ResidentIDNumber) async throws -> BookingRecord {
+        let idHash = hasher.hash(idNumber)
+        return try await read { db in try findBooking(db, code: code, idHash: idHash) }
+    }
+
+    /// Every booking made with `idNumber`, soonest first.
+    public func bookings(of idNumber: ResidentIDNumber) async throws -> [BookingRecord] {
+        let idHash = hasher.hash(idNumber)
+        return try await read { db in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM booking WHERE id_hash = ? ORDER BY start"), arguments: [idHash])
+                .map(bookingRecord)
+        }
+    }
+
+    public func cancel(code: BookingCode, idNumber: ResidentIDNumber, idempotencyKey: String,
+                       now: Date) async throws -> BookingRecord {
+        let idHash = hasher.hash(idNumber)
+        let request = Fingerprint("cancel").add(code.value).add(idHash)
+        return try await mutate(request, key: idempotencyKey, now: now) { db in
+            let booking = try findBooking(db, code: code, idHash: idHash)
+            guard booking.status == .confirmed else { throw BookingRuleError(.bookingNotActive) }
+            try policy.checkChangeAllowed(start: booking.start, now: now)
+            try db.cachedStatement(sql: "UPDATE slot_capacity SET taken = taken - 1 WHERE slot_id = ?").execute( arguments: [booking.slotID])
+            try db.cachedStatement(sql: """
+                UPDATE booking SET status = ?, sequence = sequence + 1, updated_at = ? WHERE id = ?
+                """).execute( arguments: [BookingStatus.cancelled.rawValue, now.timeIntervalSince1970, booking.id])
+            return try fetchBooking(db, id: booking.id)
+        }
+    }
+
+    /// Moves a booking to another slot of the same service: the new place is taken before the
+    /// old one is released, so a full slot leaves the booking where it was.
+    public func reschedule(code: BookingCode, idNumber: ResidentIDNumber, to slot: Slot,
+                           idempotencyKey: String, now: Date) async throws -> BookingRecord {
+        let idHash = hasher.hash(idNumber)
+        let request = Fingerprint("reschedule").add(code.value).add(idHash).add(slot.id).add(slot.capacity)
+        return try await mutate(request, key: idempotencyKey, now: now) { db in
+            let booking = try findBooking(db, code: code, idHash: idHash)
+            guard booking.status == .confirmed else { throw BookingRuleError(.bookingNotActive) }
+            guard slot.serviceID == booking.serviceID else { throw BookingRuleError(.rescheduleToOtherService) }
+            try policy.checkChangeAllowed(start: booking.start, now: now)
+            guard slot.id != booking.slotID else { return booking }
+            try register(slot, db)
+            try takePlace(slotID: slot.id, now: now, db)
+            try db.cachedStatement(sql: "UPDATE slot_capacity SET taken = taken - 1 WHERE slot_id = ?").execute( arguments: [booking.slotID])
+            try db.cachedStatement(sql: """
+                UPDATE booking SET slot_id = ?, date = ?, start = ?, "end" = ?, sequence = sequence + 1,
+                    updated_at = ?, on_day_off = 0
+                WHERE id = ?
+                """).execute( arguments: [slot.id, slot.date.description, slot.start.timeIntervalSince1970,
+                                 slot.end.timeIntervalSince1970, now.timeIntervalSince1970, booking.id])
+            return try fetchBooking(db, id: booking.id)
+        }
+    }
+
+    /// Marks as no-shows the confirmed bookings whose check-in window has closed. The ban
+    /// does not wait for this sweep (it counts such bookings itself); staff reports do.
+    @discardableResult
+    public func markNoShows(now: Date) async throws -> Int {
+        let closed = now.timeIntervalSince1970 - Double(checkInWindow.lateMinutes) * 60
+        return try await write { db in
+            try db.cachedStatement(sql: """
+                UPDATE booking SET status = ?, updated_at = ? WHERE status = ? AND start <= ?
+                """).execute( arguments: [BookingStatus.noShow.rawValue, now.timeIntervalSince1970,
+                                 BookingStatus.confirmed.rawValue, closed])
+            return db.changesCount
+        }
+    }
+
+    // MARK: Calendar import
+
+    /// After `kiosk calendar import`: flags the upcoming confirmed bookings whose date was a
+    /// working day under `old` and is a day off under `new`, and returns them for staff.
+    public func flagBookingsOnDaysOff(from old: OfficialCalendar, to new: OfficialCalendar,
+                                      now: Date) async throws -> [BookingRecord] {
+        let today = LocalDate(containing: now, in: timeZone).description
+        return try await write { db in
+            let booked = try String.fetchAll(db.cachedStatement(sql: """
+                SELECT DISTINCT date FROM booking WHERE status = ? AND date >= ?
+                """), arguments: [BookingStatus.confirmed.rawValue, today])
+            let dates = booked.compactMap { text in try? LocalDate(text) }
+            let affected = OfficialCalendar.datesBecomingDaysOff(dates, from: old, to: new).map(\.description)
+            guard !affected.isEmpty else { return [] }
+            let placeholders = databaseQuestionMarks(count: affected.count)
+            try db.cachedStatement(sql: "UPDATE booking SET on_day_off = 1 WHERE status = ? AND date IN (\(placeholders))").execute(
+                           arguments: StatementArguments([BookingStatus.confirmed.rawValue] + affected))
+            return try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT * FROM booking WHERE status = ? AND date IN (\(placeholders)) ORDER BY start
+                """), arguments: StatementArguments([BookingStatus.confirmed.rawValue] + affected)).map(bookingRecord)
+        }
+    }
+
+    /// Confirmed bookings on a date that became a day off, for the staff list.
+    public func bookingsOnDaysOff() async throws -> [BookingRecord] {
+        try await read { db in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM booking WHERE status = ? AND on_day_off = 1 ORDER BY start"),
+                             arguments: [BookingStatus.confirmed.rawValue]).map(bookingRecord)
+        }
+    }
+
+    // MARK: Check-in
+
+    /// Checks in by booking code. On time gives an appointment ticket; late gives a walk-in
+    /// ticket (ordinary: without the card the terminal does not know the citizen's age).
+    public func checkIn(code: BookingCode, idempotencyKey: String, now: Date) async throws -> CheckInResult {
+        let request = Fingerprint("checkInByCode").add(code.value)
+        return try await mutate(request, key: idempotencyKey, now: now) { db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM booking WHERE code = ?"), arguments: [code.value]) else {
+                throw BookingRuleError(.bookingNotFound)
+            }
+            return try checkIn(db, booking: bookingRecord(row), idNumber: nil, now: now)
+        }
+    }
+
+    /// Checks in with the ID card: today's confirmed booking whose window is open or still to
+    /// come, else the last one whose window has passed (which checks in late).
+    public func checkIn(idNumber: ResidentIDNumber, idempotencyKey: String, now: Date) async throws -> CheckInResult {
+        let idHash = hasher.hash(idNumber)
+        let today = LocalDate(containing: now, in: timeZone).description
+        let request = Fingerprint("checkInByID").add(idHash)
+        return try await mutate(request, key: idempotencyKey, now: now) { db in
+            let todays = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT * FROM booking WHERE id_hash = ? AND status = ? AND date = ? ORDER BY start
+                """), arguments: [idHash, BookingStatus.confirmed.rawValue, today]).map(bookingRecord)
+            let pending = todays.first { now < checkInWindow.closes(forStart: $0.start) }
+            guard let booking = pending ?? todays.last else { throw BookingRuleError(.bookingNotFound) }
+            return try checkIn(db, booking: booking, idNumber: idNumber, now: now)
+        }
+    }
+
+    // MARK: The queue
+
+    /// A walk-in ticket for `serviceID`, issued only while the hall is open on `schedule`'s day.
+    public func issueTicket(serviceID: String, idNumber: ResidentIDNumber?, disabilityMarked: Bool,
+                            schedule: DaySchedule, idempotencyKey: String, now: Date) async throws -> TicketReceipt {
+        var request = Fingerprint("issueTicket").add(serviceID).add(disabilityMarked ? "1" : "0")
+        if let idNumber { request = request.add(hasher.hash(idNumber)) }
+        return try await mutate(request, key: idempotencyKey, now: now) { db in
+            try queue.checkWalkInsOpen(now: now, schedule: schedule, zone: timeZone)
+            let priority = queue.walkInPriority(idNumber: idNumber, disabilityMarked: disabilityMarked,
+                                                on: schedule.day.date)
+            return try insertTicket(db, serviceID: serviceID, priority: priority, queuedAt: now, bookingID: nil, now: now)
+        }
+    }
+
+    /// Calls the first waiting ticket of today for any of `serviceIDs` to `counter`, or nil
+    /// when nobody waits. Tickets issued before closing are called after it too.
+    public func callNext(counter: String, serviceIDs: [String], idempotencyKey: String, now: Date) async throws -> Ticket? {
+        let request = serviceIDs.sorted().reduce(Fingerprint("callNext").add(counter)) { $0.add($1) }
+        return try await mutate(request, key: idempotencyKey, now: now) { db in
+            let today = LocalDate(containing: now, in: timeZone)
+            let waiting = try waitingTickets(db, date: today, serviceIDs: serviceIDs)
+            guard let next = waiting.first else { return nil }
+            try db.cachedStatement(sql: """
+                UPDATE queue_ticket SET state = ?, counter = ?, called_at = ?, call_count = call_count + 1 WHERE id = ?
+                """).execute( arguments: [TicketState.called.rawValue, counter, now.timeIntervalSince1970, next.id])
+            return try fetchTicket(db, id: next.id)
+        }
+    }
+
+    /// Calls a called ticket again (the citizen did not come forward yet).
+    public func recall(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket {
+        try await counterAction("recall", ticketID: ticketID, key: idempotencyKey, now: now, sql: """
+            UPDATE queue_ticket SET called_at = ?, call_count = call_count + 1 WHERE id = ?
+            """, arguments: [now.timeIntervalSince1970, ticketID])
+    }
+
+    public func markNoShow(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket {
+        try await counterAction("markNoShow", ticketID: ticketID, key: idempotencyKey, now: now,
+                                sql: "UPDATE queue_ticket SET state = ? WHERE id = ?",
+                                arguments: [TicketState.noShow.rawValue, ticketID])
+    }
+
+    public func finish(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket {
+        try await counterAction("finish", ticketID: ticketID, key: idempotencyKey, now: now,
+                                sql: "UPDATE queue_ticket SET state = ? WHERE id = ?",
+                                arguments: [TicketState.finished.rawValue, ticketID])
+    }
+
+    /// Sends a called ticket to another service's queue; it keeps its number, class and place
+    /// in time.
+    public func transfer(ticketID: Int64, to serviceID: String, idempotencyKey: String, now: Date) async throws -> Ticket {
+        try await counterAction("transfer:" + serviceID, ticketID: ticketID, key: idempotencyKey, now: now, sql: """
+            UPDATE queue_ticket SET state = ?, service_id = ?, counter = NULL, called_at = NULL WHERE id = ?
+            """, arguments: [TicketState.waiting.rawValue, serviceID, ticketID])
+    }
+
+    /// Today's waiting tickets for `serviceIDs`, in call order.
+    public func waitingTickets(serviceIDs: [String], now: Date) async throws -> [Ticket] {
+        let today = LocalDate(containing: now, in: timeZone)
+        return try await read { db in try waitingTickets(db, date: today, serviceIDs: serviceIDs) }
+    }
+
+    // MARK: Ratings
+
+    /// Rates a finished ticket once; the service and counter come from the ticket.
+    public func rate(ticketID: Int64, score: Int, reasons: [String], idempotencyKey: String, now: Date) async throws -> Rating {
+        try Rating.validate(score: score, reasons: reasons)
+        let request = reasons.reduce(Fingerprint("rate").add(ticketID).add(score)) { $0.add($1) }
+        return try await mutate(request, key: idempotencyKey, now: now) { db in
+            let ticket = try fetchTicket(db, id: ticketID)
+            guard ticket.state == .finished, let counter = ticket.counter,
+                  try !exists(db, "SELECT 1 FROM rating WHERE ticket_id = ?", [ticketID]) else {
+                throw BookingRuleError(.ticketStateInvalid)
+            }
+            let rating = try Rating(ticketID: ticketID, serviceID: ticket.serviceID, counter: counter, score: score,
+                                    reasons: reasons, createdAt: now)
+            try db.cachedStatement(sql: """
+                INSERT INTO rating (ticket_id, service_id, counter, score, reasons, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                """).execute( arguments: [ticketID, rating.serviceID, counter, score, reasons.joined(separator: ","),
+                                 now.timeIntervalSince1970])
+            return rating
+        }
+    }
+
+    /// Ratings of a service, of one counter when given, oldest first.
+    public func ratings(serviceID: String, counter: String? = nil) async throws -> [Rating] {
+        try await read { db in
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT * FROM rating WHERE service_id = ? AND (? IS NULL OR counter = ?) ORDER BY id
+                """), arguments: [serviceID, counter, counter])
+            return try rows.map { row in
+                let reasons: String = row["reasons"]
+                return try Rating(ticketID: row["ticket_id"], serviceID: row["service_id"], counter: row["counter"],
+                                  score: row["score"],
+                                  reasons: reasons.isEmpty ? [] : reasons.split(separator: ",").map(String.init),
+                                  createdAt: Date(timeIntervalSince1970: row["created_at"]))
+            }
+        }
+    }
+}
+
+// MARK: - Inside a transaction
+
+extension BookingStore {
+    /// Records `slot` with the capacity its service has now; a capacity lowered by
+    /// configuration never drops below the places already taken.
+    private func register(_ slot: Slot, _ db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO slot_capacity (slot_id, service_id, capacity, taken) VALUES (?, ?, ?, 0)
+            ON CONFLICT (slot_id) DO UPDATE SET capacity = max(excluded.capacity, taken)
+            """).execute(arguments: [slot.id, slot.serviceID, slot.capacity])
+    }
+
+    /// One place of a slot, by the conditional update the whole design relies on: the
+    /// database decides, so concurrent writers cannot both see room and both take it. Live
+    /// holds count as taken places.
+    private func takePlace(slotID: String, now: Date, _ db: Database) throws {
+        try db.cachedStatement(sql: """
+            UPDATE slot_capacity SET taken = taken + 1
+            WHERE slot_id = ?
+              AND taken + (SELECT count(*) FROM booking_hold WHERE slot_id = ? AND expires_at > ?) < capacity
+            """).execute(arguments: [slotID, slotID, now.timeIntervalSince1970])
+        guard db.changesCount == 1 else { throw BookingRuleError(.slotFull) }
+    }
+
+    /// The ban and quota checks, reading the citizen's bookings in the transaction that books.
+    private func checkEligibility(_ db: Database, idHash: Data, serviceID: String, now: Date) throws {
+        let windowClosed = now.timeIntervalSince1970 - Double(checkInWindow.lateMinutes) * 60
+        let recent = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT service_id, status, start FROM booking WHERE id_hash = ? AND start > ? AND status IN (?, ?)
+            """), arguments: [idHash, now.timeIntervalSince1970 - policy.noShowLookback,
+                              BookingStatus.confirmed.rawValue, BookingStatus.noShow.rawValue])
+        var noShows: [Date] = []
+        var forService = 0
+        var total = 0
+        for row in recent {
+            let start: Double = row["start"]
+            if row["status"] as String == BookingStatus.noShow.rawValue || start <= windowClosed {
+                noShows.append(Date(timeIntervalSince1970: start))
+            } else {
+                total += 1
+                if row["service_id"] as String == serviceID { forService += 1 }
+            }
+        }
+        try policy.checkNotBanned(noShows: noShows, now: now, zone: timeZone)
+        try policy.checkQuota(activeForService: forService, activeTotal: total)
+    }
+
+    private func insertBooking(_ db: Database, slotID: String, serviceID: String, date: String, start: Double,
+                               end: Double, idNumber: ResidentIDNumber, idHash: Data, now: Date) throws -> BookingRecord {
+        var generator = SystemRandomNumberGenerator()
+        let id = UUID().uuidString
+        var code: BookingCode
+        // The UNIQUE index decides; a collision (one in hundreds of millions) draws again.
+        repeat {
+            code = BookingCode.random(using: &generator)
+            do {
+                try db.cachedStatement(sql: """
+                    INSERT INTO booking (id, code, slot_id, service_id, date, start, "end", id_hash, id_masked, status,
+                                         sequence, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+                    """).execute(arguments: [id, code.value, slotID, serviceID, date, start, end, idHash, idNumber.masked,
+                                             BookingStatus.confirmed.rawValue, now.timeIntervalSince1970, now.timeIntervalSince1970])
+                break
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                continue
+            }
+        } while true
+        guard let localDate = try? LocalDate(date) else { throw corrupt("booking.date") }
+        return BookingRecord(id: id, code: code, slotID: slotID, serviceID: serviceID, date: localDate,
+                             start: Date(timeIntervalSince1970: start), end: Date(timeIntervalSince1970: end),
+                             maskedIDNumber: idNumber.masked, status: .confirmed, sequence: 0, createdAt: now,
+                             updatedAt: now, onDayOff: false)
+    }
+
+    private func checkIn(_ db: Database, booking: BookingRecord, idNumber: ResidentIDNumber?, now: Date) throws -> CheckInResult {
+        guard booking.status == .confirmed else { throw BookingRuleError(.bookingNotActive) }
+        let outcome = try checkInWindow.outcome(start: booking.start, now: now, zone: timeZone)
+        let late = outcome == .late
+        let today = LocalDate(containing: now, in: timeZone)
+        let priority = late ? queue.walkInPriority(idNumber: idNumber, disabilityMarked: false, on: today) : .appointment
+        try db.cachedStatement(sql: "UPDATE booking SET status = ?, updated_at = ? WHERE id = ?").execute( arguments: [
+            (late ? BookingStatus.checkedInLate : .checkedIn).rawValue, now.timeIntervalSince1970, booking.id,
+        ])
+        let receipt = try insertTicket(db, serviceID: booking.serviceID, priority: priority,
+                                       queuedAt: late ? now : booking.start, bookingID: booking.id, now: now)
+        return CheckInResult(booking: try fetchBooking(db, id: booking.id), receipt: receipt, late: late)
+    }
+
+    private func insertTicket(_ db: Database, serviceID: String, priority: PriorityClass, queuedAt: Date,
+                              bookingID: String?, now: Date) throws -> TicketReceipt {
+        let date = LocalDate(containing: now, in: timeZone)
+        let prefix = queue.prefix(for: serviceID)
+        let last = try Int.fetchOne(db.cachedStatement(sql: "SELECT max(sequence) FROM queue_ticket WHERE date = ? AND prefix = ?"),
+                                    arguments: [date.description, prefix]) ?? 0
+        try db.cachedStatement(sql: """
+            INSERT INTO queue_ticket (date, prefix, sequence, number, service_id, priority, queued_at, state, booking_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute( arguments: [date.description, prefix, last + 1, QueuePolicy.ticketNumber(prefix: prefix, sequence: last + 1),
+                             serviceID, priority.rawValue, queuedAt.timeIntervalSince1970, TicketState.waiting.rawValue,
+                             bookingID])
+        let ticket = try fetchTicket(db, id: db.lastInsertedRowID)
+        let ahead = try waitingTickets(db, date: date, serviceIDs: [serviceID]).prefix { $0.id != ticket.id }.count
+        return TicketReceipt(ticket: ticket, ahead: ahead)
+    }
+
+    private func waitingTickets(_ db: Database, date: LocalDate, serviceIDs: [String]) throws -> [Ticket] {
+        guard !serviceIDs.isEmpty else { return [] }
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT * FROM queue_ticket WHERE date = ? AND state = ? AND service_id IN (\(databaseQuestionMarks(count: serviceIDs.count)))
+            """), arguments: StatementArguments([date.description, TicketState.waiting.rawValue] + serviceIDs))
+        return QueuePolicy.callOrder(try rows.map(ticket))
+    }
+
+    private func counterAction(_ operation: String, ticketID: Int64, key: String, now: Date, sql: String,
+                               arguments: StatementArguments) async throws -> Ticket {
+        try await mutate(Fingerprint(operation).add(ticketID), key: key, now: now) { db in
+            guard try fetchTicket(db, id: ticketID).state == .called else { throw BookingRuleError(.ticketStateInvalid) }
+            try db.cachedStatement(sql: sql).execute(arguments: arguments)
+            return try fetchTicket(db, id: ticketID)
+        }
+    }
+
+    private func findBooking(_ db: Database, code: BookingCode, idHash: Data) throws -> BookingRecord {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM booking WHERE code = ? AND id_hash = ?"),
+                                         arguments: [code.value, idHash]) else {
+            throw BookingRuleError(.bookingNotFound)
+        }
+        return try bookingRecord(row)
+    }
+
+    private func fetchBooking(_ db: Database, id: String) throws -> BookingRecord {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM booking WHERE id = ?"), arguments: [id]) else {
+            throw BookingRuleError(.bookingNotFound)
+        }
+        return try bookingRecord(row)
+    }
+
+    private func fetchTicket(_ db: Database, id: Int64) throws -> Ticket {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM queue_ticket WHERE id = ?"), arguments: [id]) else {
+            throw BookingRuleError(.ticketNotFound)
+        }
+        return try ticket(row)
+    }
+
+    private func exists(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> Bool {
+        try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) != nil
+    }
+}
+
+// MARK: - Rows, transactions, idempotency
+
+extension BookingStore {
+    private func bookingRecord(_ row: Row) throws -> BookingRecord {
+        guard let status = BookingStatus(rawValue: row["status"]), let code = try? BookingCode(row["code"] as String),
+              let date = try? LocalDate(row["date"] as String) else { throw corrupt("booking") }
+        return BookingRecord(
+            id: row["id"], code: code, slotID: row["slot_id"], serviceID: row["service_id"], date: date,
+            start: Date(timeIntervalSince1970: row["start"]), end: Date(timeIntervalSince1970: row["end"]),
+            maskedIDNumber: row["id_masked"], status: status, sequence: row["sequence"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            updatedAt: Date(timeIntervalSince1970: row["updated_at"]), onDayOff: row["on_day_off"])
+    }
+
+    private func ticket(_ row: Row) throws -> Ticket {
+        guard let priority = PriorityClass(rawValue: row["priority"]), let state = TicketState(rawValue: row["state"]),
+              let date = try? LocalDate(row["date"] as String) else { throw corrupt("queue_ticket") }
+        let calledAt: Double? = row["called_at"]
+        return Ticket(id: row["id"], date: date, number: row["number"],
+                      serviceID: row["service_id"], priority: priority,
+                      queuedAt: Date(timeIntervalSince1970: row["queued_at"]), state: state, counter: row["counter"],
+                      calledAt: calledAt.map(Date.init(timeIntervalSince1970:)), callCount: row["call_count"],
+                      bookingID: row["booking_id"])
+    }
+
+    private func corrupt(_ what: String) -> StorageError {
+        .unavailable(path: database.path, reason: "unreadable value in \(what)")
+    }
+
+    /// Runs `body` once per idempotency key, in one immediate transaction with the record of
+    /// the key: a retry with the same request gets the stored answer, a different request
+    /// under the same key is refused. A refused request stores nothing, so it can be retried.
+    private func mutate<Response: StoredAnswer>(
+        _ request: Fingerprint, key: String, now: Date,
+        _ body: @escaping @Sendable (Database) throws -> Response
+    ) async throws -> Response {
+        guard (1...128).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw BookingRuleError(.invalidIdempotencyKey)
+        }
+        let fingerprint = request.digest
+        return try await write { db in
+            if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT operation, fingerprint, response FROM idempotency_key WHERE key = ?"),
+                                          arguments: [key]) {
+                guard row["operation"] as String == request.operation, row["fingerprint"] as Data == fingerprint else {
+                    throw BookingRuleError(.idempotencyKeyReused)
+                }
+                var reader = AnswerReader(Array(row["response"] as Data))
+                guard let answer = try? Response(from: &reader), reader.isAtEnd else { throw corrupt("idempotency_key") }
+                return answer
+            }
+            let response = try body(db)
+            var writer = AnswerWriter()
+            response.write(to: &writer)
+            try db.cachedStatement(sql: """
+                INSERT INTO idempotency_key (key, operation, fingerprint, response, created_at) VALUES (?, ?, ?, ?, ?)
+                """).execute(arguments: [key, request.operation, fingerprint, Data(writer.bytes), now.timeIntervalSince1970])
+            return response
+        }
+    }
+
+    /// Runs `body` in its own savepoint of a `BEGIN IMMEDIATE` transaction (see
+    /// `GroupCommitWriter`): the write lock is taken before the first read, so what `body`
+    /// reads cannot change under it, in this process or any other.
+    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let value: any Sendable
+        do {
+            value = try await writer.write(body)
+        } catch let error as DatabaseError {
+            throw StorageError.unavailable(path: database.path, reason: error.message ?? "SQLite error \(error.resultCode.rawValue)")
+        }
+        guard let result = value as? T else { throw corrupt("transaction") }
+        return result
+    }
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await database.pool.read(body)
+        } catch let error as DatabaseError {
+            throw StorageError.unavailable(path: database.path, reason: error.message ?? "SQLite error \(error.resultCode.rawValue)")
+        }
+    }
+}
+
+/// Group commit: concurrent write requests share one `BEGIN IMMEDIATE … COMMIT`, each in its
+/// own savepoint, so each takes effect entirely or not at all and none is answered before the
+/// commit that makes it durable, while the cost of a commit (the hop to the writer queue, the
+/// WAL write and sync) is paid once per batch instead of once per request.
+///
+/// The database's writer queue drives itself: a request that finds it idle schedules a batch,
+/// and a batch that finishes with requests waiting schedules the next. Batches run on that
+/// queue, so the cancellation of one caller's task cannot fail the others' requests.
+final class GroupCommitWriter: Sendable {
+    typealias Work = @Sendable (Database) throws -> any Sendable
+    typealias Outcome = Result<any Sendable, any Error>
+
+    private struct Request {
+        let work: Work
+        let answer: CheckedContinuation<Outcome, Never>
+    }
+
+    private struct State {
+        var queue: [Request] = []
+        var scheduled = false
+    }
+
+    /// Bounds how long the first request of a batch waits for the last.
+    static let maximumBatch = 64
+    private let pool: DatabasePool
+    private let state = Mutex(State())
+
+    init(pool: DatabasePool) {
+        self.pool = pool
+    }
+
+    func write(_ work: @escaping Work) async throws -> any Sendable {
+        try await withCheckedContinuation { (answer: CheckedContinuation<Outcome, Never>) in
+            let schedules = state.withLock { state in
+                state.queue.append(Request(work: work, answer: answer))
+                defer { state.scheduled = true }
+                return !state.scheduled
+            }
+            if schedules { scheduleBatch() }
+        }.get()
+    }
+
+    private func scheduleBatch() {
+        pool.asyncWriteWithoutTransaction { db in self.runBatch(db) }
+    }
+
+    private func runBatch(_ db: Database) {
+        let batch = state.withLock { state in
+            let count = min(state.queue.count, Self.maximumBatch)
+            defer { state.queue.removeFirst(count) }
+            return Array(state.queue.prefix(count))
+        }
+        var outcomes: [Outcome] = []
+        do {
+            try db.inTransaction(.immediate) {
+                for request in batch {
+                    // Cached statements: GRDB's inSavepoint parses its SQL on every call.
+                    try db.cachedStatement(sql: "SAVEPOINT request").execute()
+                    let outcome = Result { try request.work(db) }
+                    if case .failure = outcome { try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT request").execute() }
+                    try db.cachedStatement(sql: "RELEASE SAVEPOINT request").execute()
+                    outcomes.append(outcome)
+                }
+                return .commit
+            }
+        } catch {
+            outcomes = batch.map { _ in .failure(error) }
+        }
+        for (request, outcome) in zip(batch, outcomes) { request.answer.resume(returning: outcome) }
+        let more = state.withLock { state in
+            state.scheduled = !state.queue.isEmpty
+            return state.scheduled
+        }
+        if more { scheduleBatch() }
+    }
+}
+
+/// An answer kept for idempotent retries, in a compact positional form: encoding it sits inside
+/// the write transaction of every request, where JSON would cost more than the SQL.
+protocol StoredAnswer: Sendable {
+    func write(to writer: inout AnswerWriter)
+    init(from reader: inout AnswerReader) throws
+}
+
+struct AnswerWriter {
+    private(set) var bytes: [UInt8] = []
+
+    mutating func add(_ value: Int) {
+        withUnsafeBytes(of: Int64(value).littleEndian) { bytes += $0 }
+    }
+
+    mutating func add(_ value: Double) {
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 }
+    }
+
+    mutating func add(_ value: Date) { add(value.timeIntervalSince1970) }
+
+    mutating func add(_ value: Bool) { bytes.append(value ? 1 : 0) }
+
+    mutating func add(_ value: String) {
+        add(value.utf8.count)
+        bytes += value.utf8
+    }
+
+    mutating func add<Value>(_ value: Value?, _ write: (inout AnswerWriter, Value) -> Void) {
+        add(value != nil)
+        if let value { write(&self, value) }
+    }
+}
+
+struct AnswerReader {
+    struct Malformed: Error {}
+
+    private let bytes: [UInt8]
+    private var offset = 0
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    var isAtEnd: Bool { offset == bytes.count }
+
+    private mutating func take(_ count: Int) throws -> ArraySlice<UInt8> {
+        guard count >= 0, count <= bytes.count - offset else { throw Malformed() }
+        defer { offset += count }
+        return bytes[offset..<(offset + count)]
+    }
+
+    private mutating func word() throws -> UInt64 {
+        try take(8).reversed().reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    mutating func int() throws -> Int { Int(Int64(bitPattern: try word())) }
+
+    mutating func double() throws -> Double { Double(bitPattern: try word()) }
+
+    mutating func date() throws -> Date { Date(timeIntervalSince1970: try double()) }
+
+    mutating func bool() throws -> Bool { try take(1).first == 1 }
+
+    mutating func string() throws -> String { String(decoding: try take(try int()), as: UTF8.self) }
+
+    mutating func optional<Value>(_ read: (inout AnswerReader) throws -> Value) throws -> Value? {
+        try bool() ? try read(&self) : nil
+    }
+
+    mutating func value<Value: RawRepresentable<String>>(_: Value.Type) throws -> Value {
+        guard let value = Value(rawValue: try string()) else { throw Malformed() }
+        return value
+    }
+
+    mutating func localDate() throws -> LocalDate {
+        guard let date = try? LocalDate(try string()) else { throw Malformed() }
+        return date
+    }
+}
+
+extension SlotHold: StoredAnswer {
+    func write(to writer: inout AnswerWriter) {
+        writer.add(id)
+        writer.add(slotID)
+        writer.add(expiresAt)
+    }
+
+    init(from reader: inout AnswerReader) throws {
+        self.init(id: try reader.string(), slotID: try reader.string(), expiresAt: try reader.date())
+    }
+}
+
+extension BookingRecord: StoredAnswer {
+    func write(to writer: inout AnswerWriter) {
+        writer.add(id)
+        writer.add(code.value)
+        writer.add(slotID)
+        writer.add(serviceID)
+        writer.add(date.description)
+        writer.add(start)
+        writer.add(end)
+        writer.add(maskedIDNumber)
+        writer.add(status.rawValue)
+        writer.add(sequence)
+        writer.add(createdAt)
+        writer.add(updatedAt)
+        writer.add(onDayOff)
+    }
+
+    init(from reader: inout AnswerReader) throws {
+        self.init(id: try reader.string(), code: try BookingCode(try reader.string()), slotID: try reader.string(),
+                  serviceID: try reader.string(), date: try reader.localDate(), start: try reader.date(), end: try reader.date(),
+                  maskedIDNumber: try reader.string(), status: try reader.value(BookingStatus.self),
+                  sequence: try reader.int(), createdAt: try reader.date(), updatedAt: try reader.date(),
+                  onDayOff: try reader.bool())
+    }
+}
+
+extension Ticket: StoredAnswer {
+    func write(to writer: inout AnswerWriter) {
+        writer.add(Int(id))
+        writer.add(date.description)
+        writer.add(number)
+        writer.add(serviceID)
+        writer.add(priority.rawValue)
+        writer.add(queuedAt)
+        writer.add(state.rawValue)
+        writer.add(counter) { $0.add($1) }
+        writer.add(calledAt) { $0.add($1) }
+        writer.add(callCount)
+        writer.add(bookingID) { $0.add($1) }
+    }
+
+    init(from reader: inout AnswerReader) throws {
+        self.init(id: Int64(try reader.int()), date: try reader.localDate(), number: try reader.string(),
+                  serviceID: try reader.string(), priority: try reader.value(PriorityClass.self), queuedAt: try reader.date(),
+                  state: try reader.value(TicketState.self), counter: try reader.optional { try $0.string() },
+                  calledAt: try reader.optional { try $0.date() }, callCount: try reader.int(),
+                  bookingID: try reader.optional { try $0.string() })
+    }
+}
+
+extension TicketReceipt: StoredAnswer {
+    func write(to writer: inout AnswerWriter) {
+        ticket.write(to: &writer)
+        writer.add(ahead)
+    }
+
+    init(from reader: inout AnswerReader) throws {
+        self.init(ticket: try Ticket(from: &reader), ahead: try reader.int())
+    }
+}
+
+extension CheckInResult: StoredAnswer {
+    func write(to writer: inout AnswerWriter) {
+        booking.write(to: &writer)
+        receipt.write(to: &writer)
+        writer.add(late)
+    }
+
+    init(from reader: inout AnswerReader) throws {
+        self.init(booking: try BookingRecord(from: &reader), receipt: try TicketReceipt(from: &reader), late: try reader.bool())
+    }
+}
+
+extension Rating: StoredAnswer {
+    func write(to writer: inout AnswerWriter) {
+        writer.add(Int(ticketID))
+        writer.add(serviceID)
+        writer.add(counter)
+        writer.add(score)
+        writer.add(reasons.count)
+        for reason in reasons { writer.add(reason) }
+        writer.add(createdAt)
+    }
+
+    init(from reader: inout AnswerReader) throws {
+        let ticketID = Int64(try reader.int())
+        let serviceID = try reader.string()
+        let counter = try reader.string()
+        let score = try reader.int()
+        let reasons = try (0..<max(try reader.int(), 0)).map { _ in try reader.string() }
+        try self.init(ticketID: ticketID, serviceID: serviceID, counter: counter, score: score, reasons: reasons,
+                      createdAt: try reader.date())
+    }
+}
+
+extension Optional: StoredAnswer where Wrapped: StoredAnswer {
+    func write(to writer: inout AnswerWriter) {
+        writer.add(self) { $1.write(to: &$0) }
+    }
+
+    init(from reader: inout AnswerReader) throws {
+        self = try reader.optional { try Wrapped(from: &$0) }
+    }
+}
+
+/// What makes two requests "the same": the operation and its parameters, length-prefixed and
+/// hashed. Identity numbers enter only as their keyed hash.
+struct Fingerprint: Sendable {
+    let operation: String
+    private var bytes: [UInt8] = []
+
+    init(_ operation: String) {
+        self.operation = operation
+    }
+
+    func add(_ text: String) -> Fingerprint { add(Data(text.utf8)) }
+
+    func add(_ value: some BinaryInteger) -> Fingerprint { add(String(value)) }
+
+    func add(_ data: Data) -> Fingerprint {
+        var copy = self
+        let count = UInt32(truncatingIfNeeded: data.count)
+        copy.bytes += (0..<4).map { UInt8(truncatingIfNeeded: count >> (24 - 8 * UInt32($0))) }
+        copy.bytes += data
+        return copy
+    }
+
+    var digest: Data { Data(HMACSHA256.sha256(bytes)) }
+}
