@@ -1,3 +1,4 @@
+import Booking
 import FormEngine
 import Foundation
 import Hummingbird
@@ -8,6 +9,8 @@ import KioskCore
 /// one step, so a filing is never half-stored and a reference never reused.
 public protocol FilingArchive: Sendable {
     func recordFiling(site: String, day: String, build: (String) throws -> Filing) throws -> Filing
+    func saveDraft(_ draft: FormDraft, idNumber: ResidentIDNumber, now: Date, days: Int) throws -> String
+    func takeDraft(code: String, idNumber: ResidentIDNumber, now: Date) throws -> FormDraft?
 }
 
 /// What the filing endpoints need from the terminal.
@@ -143,9 +146,46 @@ extension KioskRoutes {
             return json(filing, status: .created)
         }
 
+        // Saving a draft ends the session: the terminal is public, the answers leave its memory.
+        router.post("/v1/sessions/{id}/draft") { request, context in
+            let body = try await RequestBody(request, context: context, allowed: ["idNumber"])
+            let idNumber = try residentID(body.string("idNumber"))
+            let id = try context.parameters.require("id")
+            let draft = try await services.sessions.read(id) { $0.draft() }
+            let code = try services.archive.saveDraft(draft, idNumber: idNumber, now: services.now(), days: 30)
+            try await services.sessions.end(id)
+            return json(["code": code], status: .created)
+        }
+
+        router.post("/v1/drafts/resume") { request, context in
+            let body = try await RequestBody(request, context: context, allowed: ["code", "idNumber"])
+            let idNumber = try residentID(body.string("idNumber"))
+            let code: String
+            do { code = try BookingCode(body.string("code")).description } catch { throw draftNotFound }
+            guard let draft = try services.archive.takeDraft(code: code, idNumber: idNumber, now: services.now()) else {
+                throw draftNotFound
+            }
+            let form = try services.form(draft.formID)
+            let session = try FormSession.resume(draft, in: form, context: services.context)
+            let id = try await services.sessions.start(session)
+            return json(SessionView(id: id, session, form, services.context), status: .created)
+        }
+
         router.delete("/v1/sessions/{id}") { _, context in
             try await services.sessions.end(try context.parameters.require("id"))
             return Response(status: .noContent)
+        }
+    }
+
+    static let draftNotFound = APIError(.notFound, code: "draftNotFound", message: .init(
+        zh: "找不到该草稿：请核对草稿码和身份证号（草稿保存30天）",
+        en: "No draft matches this code and ID number (drafts are kept for 30 days)"))
+
+    static func residentID(_ text: String) throws(APIError) -> ResidentIDNumber {
+        do {
+            return try ResidentIDNumber(text)
+        } catch {
+            throw APIError(.unprocessableContent, code: "invalidIdNumber", message: .init(zh: error.messageZH, en: error.messageEN))
         }
     }
 

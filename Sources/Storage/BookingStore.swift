@@ -58,16 +58,7 @@ public struct BookingStore: Sendable {
         if let hasher {
             self.hasher = hasher
         } else {
-            let secret: Data?
-            do {
-                secret = try store.pool.read { db in try Data.fetchOne(db, sql: "SELECT secret FROM installation WHERE id = 1") }
-            } catch {
-                throw .unavailable(path: store.path, reason: String(describing: error))
-            }
-            guard let secret, secret.count == 32 else {
-                throw .migrationFailed("the installation secret is missing; run kiosk db migrate")
-            }
-            self.hasher = HMACIDHasher(key: secret)
+            self.hasher = try store.idHasher()
         }
     }
 

@@ -1,6 +1,8 @@
+import Booking
 import FormEngine
 import Foundation
 import GRDB
+import KioskCore
 
 extension Migrations {
     /// Submitted filings, and the per-site daily sequence their reference numbers come from.
@@ -19,6 +21,14 @@ extension Migrations {
                 t.column("submittedAt", .datetime).notNull()
                 // The whole filing as JSON: answers, materials, deferrals, commitments, overrides.
                 t.column("document", .blob).notNull()
+            }
+            // Saved, unfinished sessions: found again by the short code plus the ID number's hash.
+            try db.create(table: "draft") { t in
+                t.primaryKey("code", .text)
+                t.column("idHash", .blob).notNull()
+                t.column("formID", .text).notNull()
+                t.column("document", .blob).notNull()
+                t.column("expiresAt", .datetime).notNull().indexed()
             }
         }
     }
@@ -48,6 +58,38 @@ extension SQLiteStore {
         try pool.read { db in
             try Data.fetchOne(db, sql: "SELECT document FROM filing WHERE reference = ?", arguments: [reference])
                 .map { try Self.decoder().decode(Filing.self, from: $0) }
+        }
+    }
+
+    /// Keeps a draft under a new short code for `days`; only the code together with the same ID
+    /// number finds it again.
+    public func saveDraft(_ draft: FormDraft, idNumber: ResidentIDNumber, now: Date, days: Int = 30) throws -> String {
+        let hash = try idHasher().hash(idNumber)
+        let document = try Self.encoder().encode(draft)
+        return try pool.write { db in
+            try db.execute(sql: "DELETE FROM draft WHERE expiresAt < ?", arguments: [now])
+            var code: String
+            var generator = SystemRandomNumberGenerator()
+            repeat {
+                code = BookingCode.random(using: &generator).description
+            } while try Bool.fetchOne(db, sql: "SELECT 1 FROM draft WHERE code = ?", arguments: [code]) == true
+            try db.execute(
+                sql: "INSERT INTO draft (code, idHash, formID, document, expiresAt) VALUES (?, ?, ?, ?, ?)",
+                arguments: [code, hash, draft.formID, document, now.addingTimeInterval(Double(days) * 86_400)])
+            return code
+        }
+    }
+
+    /// Takes the draft out (a resumed draft is no longer saved); nil when the code and ID number
+    /// do not match an unexpired draft.
+    public func takeDraft(code: String, idNumber: ResidentIDNumber, now: Date) throws -> FormDraft? {
+        let hash = try idHasher().hash(idNumber)
+        return try pool.write { db in
+            guard let document = try Data.fetchOne(
+                db, sql: "SELECT document FROM draft WHERE code = ? AND idHash = ? AND expiresAt >= ?", arguments: [code, hash, now])
+            else { return nil }
+            try db.execute(sql: "DELETE FROM draft WHERE code = ?", arguments: [code])
+            return try Self.decoder().decode(FormDraft.self, from: document)
         }
     }
 

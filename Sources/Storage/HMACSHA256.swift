@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import KioskCore
 
 /// Turns an identity number into the value bookings and quotas are stored and matched by.
@@ -98,5 +99,22 @@ enum HMACSHA256 {
 
     private static func rotate(_ value: UInt32, _ count: UInt32) -> UInt32 {
         value >> count | value << (32 - count)
+    }
+}
+
+extension SQLiteStore {
+    /// The hasher keyed with this installation's secret (created by the first migration): every
+    /// table that must find a citizen again by ID number stores this hash, never the number.
+    public func idHasher() throws(StorageError) -> HMACIDHasher {
+        let secret: Data?
+        do {
+            secret = try pool.read { db in try Data.fetchOne(db, sql: "SELECT secret FROM installation WHERE id = 1") }
+        } catch {
+            throw .unavailable(path: path, reason: String(describing: error))
+        }
+        guard let secret, secret.count == 32 else {
+            throw .migrationFailed("the installation secret is missing; run kiosk db migrate")
+        }
+        return HMACIDHasher(key: secret)
     }
 }

@@ -142,3 +142,52 @@ struct FilingRoutesTests {
         }
     }
 }
+
+@Suite("Drafts")
+struct DraftRoutesTests {
+    @Test func savedDraftResumesOnlyWithTheSameIDNumber() async throws {
+        let installation = try TestInstallation()
+        defer { installation.remove() }
+        let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
+        let application = try KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+        try await application.makeHTTPServer().test(.router) { client in
+            func object(_ response: TestResponse) throws -> [String: Any] {
+                try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+            }
+            let started = try object(try await client.execute(
+                uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#)))
+            let id = try #require(started["sessionId"] as? String)
+            _ = try await client.execute(uri: "/v1/sessions/\(id)/answers/mobile", method: .put, body: ByteBuffer(string: #"{"value":"13812345678"}"#))
+
+            let badNumber = try await client.execute(uri: "/v1/sessions/\(id)/draft", method: .post, body: ByteBuffer(string: #"{"idNumber":"123"}"#))
+            #expect(badNumber.status == .unprocessableContent)
+            #expect(try object(badNumber)["code"] as? String == "invalidIdNumber")
+
+            let saved = try await client.execute(
+                uri: "/v1/sessions/\(id)/draft", method: .post, body: ByteBuffer(string: #"{"idNumber":"\#(FilingRoutesTests.idNumber)"}"#))
+            #expect(saved.status == .created)
+            let code = try #require(try object(saved)["code"] as? String)
+            // Saving ended the session: nothing of it is left on the terminal.
+            #expect(try await client.execute(uri: "/v1/sessions/\(id)", method: .get).status == .notFound)
+
+            let other = "110101198001010010"
+            let wrong = try await client.execute(
+                uri: "/v1/drafts/resume", method: .post, body: ByteBuffer(string: #"{"code":"\#(code)","idNumber":"\#(other)"}"#))
+            #expect(wrong.status == .notFound)
+            #expect(try object(wrong)["code"] as? String == "draftNotFound")
+
+            let resumed = try await client.execute(
+                uri: "/v1/drafts/resume", method: .post,
+                body: ByteBuffer(string: #"{"code":"\#(code.lowercased())","idNumber":"\#(FilingRoutesTests.idNumber)"}"#))
+            #expect(resumed.status == .created)
+            let view = try object(resumed)
+            let screen = try #require(view["screen"] as? [String: Any])
+            let fields = try #require(screen["fields"] as? [[String: Any]])
+            #expect(fields.first { $0["id"] as? String == "mobile" }?["value"] as? String == "13812345678")
+            // A draft is taken out when resumed.
+            let again = try await client.execute(
+                uri: "/v1/drafts/resume", method: .post, body: ByteBuffer(string: #"{"code":"\#(code)","idNumber":"\#(FilingRoutesTests.idNumber)"}"#))
+            #expect(again.status == .notFound)
+        }
+    }
+}
