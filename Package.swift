@@ -61,6 +61,17 @@ let package = Package(
         // Debian's libcups2-dev ships no cups.pc; the module map links libcups by name.
         .systemLibrary(name: "CCUPS", providers: [.apt(["libcups2-dev"])]),
         .target(name: "CUPSTransport", dependencies: ["CCUPS", "KioskCore"], swiftSettings: strict),
+        .target(name: "SerialTransport", dependencies: ["KioskCore"], swiftSettings: strict),
+        // The ID-card reader on the device layer: USB, serial and simulated readers, the reader loop.
+        .target(
+            name: "CardReader",
+            dependencies: [
+                "DeviceKit", "IDCard", "USBTransport", "SerialTransport", "KioskCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict),
         .target(
             name: "Storage",
             dependencies: ["KioskCore", "FormEngine", "Booking", .product(name: "GRDB", package: "GRDB.swift")],
@@ -68,7 +79,7 @@ let package = Package(
         .target(
             name: "KioskServer",
             dependencies: [
-                "KioskCore", "FormEngine", "JSONLogic", "Booking",
+                "KioskCore", "FormEngine", "JSONLogic", "Booking", "DeviceKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -81,6 +92,7 @@ let package = Package(
             name: "KioskApp",
             dependencies: [
                 "KioskCore", "KioskConfig", "Storage", "KioskServer", "FormEngine", "JSONLogic",
+                "DeviceKit", "CardReader", "IDCard", "USBTransport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -91,7 +103,7 @@ let package = Package(
         .target(
             name: "KioskBench",
             dependencies: [
-                "JSONLogic", "IDCard", "Booking", "ESCPOS", "FormEngine", "Storage", "KioskCore",
+                "JSONLogic", "IDCard", "Booking", "ESCPOS", "FormEngine", "Storage", "KioskCore", "KioskTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
@@ -118,6 +130,13 @@ let package = Package(
         // Starts its own private cupsd with a capture backend.
         .testTarget(name: "CUPSTransportTests", dependencies: ["CUPSTransport", "ESCPOS"]),
         .testTarget(name: "DeviceKitTests", dependencies: ["DeviceKit"]),
+        .testTarget(name: "SerialTransportTests", dependencies: ["SerialTransport"]),
+        .testTarget(
+            name: "CardReaderTests",
+            dependencies: [
+                "CardReader", "DeviceKit", "IDCard", "KioskCore", "USBTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTesting"]),
         .testTarget(
             name: "StorageTests",

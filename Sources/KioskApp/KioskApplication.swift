@@ -1,3 +1,4 @@
+import DeviceKit
 import FormEngine
 import Foundation
 import Hummingbird
@@ -25,10 +26,11 @@ public struct KioskApplication: Sendable {
     public let metrics: PrometheusCollectorRegistry
     /// The citizen session of this terminal; one at a time.
     public let sessions = CitizenSessions()
+    let devices: TerminalDevices
     let logger: Logger
 
     /// Prepares everything that can fail before the server starts.
-    public init(configuration: Configuration, logger: Logger) throws(StartupError) {
+    public init(configuration: Configuration, logger: Logger) async throws(StartupError) {
         self.configuration = configuration
         self.logger = logger
         self.store = try Self.openStore(configuration)
@@ -44,6 +46,8 @@ public struct KioskApplication: Sendable {
         }
         logger.info("forms loaded", metadata: ["form.count": "\(forms.forms.count)"])
         self.metrics = PrometheusCollectorRegistry()
+        self.devices = try await TerminalDevices.make(configuration, statistics: InMemoryStatisticsStore(), logger: logger)
+        await devices.manager.rescan()
     }
 
     /// Opens the configured database, creating the data directory first.
@@ -74,15 +78,16 @@ public struct KioskApplication: Sendable {
             metricsRegistry: metrics,
             maxBodyBytes: configuration.maxBodyBytes,
             filings: FilingServices(
-                catalog: forms, archive: store, sessions: sessions, siteID: configuration.siteID,
-                timeZone: configuration.timeZone))
+                catalog: forms, archive: store, sessions: sessions, cards: devices.cards, siteID: configuration.siteID,
+                timeZone: configuration.timeZone),
+            devices: DeviceServices(
+                manager: devices.manager, statistics: devices.statistics, events: devices.events, simulator: devices.simulator))
     }
 
     var readinessChecks: [ReadinessCheck] {
         let store = store
         let forms = forms
-        let devices = configuration.devicesDirectory
-        let mode = configuration.deviceMode
+        let manager = devices.manager
         return [
             ReadinessCheck("database") {
                 switch await store.isReady() {
@@ -91,12 +96,7 @@ public struct KioskApplication: Sendable {
                 }
             },
             ReadinessCheck("forms") { Self.formsState(forms) },
-            ReadinessCheck("devices") {
-                switch Self.directoryState(devices, what: .init(zh: "设备目录", en: "devices directory")) {
-                case .ready(let detail, _): .ready("\(mode.rawValue) mode; \(detail)")
-                case let notReady: notReady
-                }
-            },
+            ReadinessCheck("devices") { await Self.devicesState(manager) },
         ]
     }
 
@@ -111,13 +111,15 @@ public struct KioskApplication: Sendable {
         return .ready("\(catalog.forms.count) forms: \(catalog.forms.keys.sorted().joined(separator: ", "))", warnings: refused)
     }
 
-    /// Ready when the directory can still be listed (a mount can go away under a running terminal).
-    static func directoryState(_ path: String, what: LocalizedText) -> ReadinessState {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
-            return .notReady(.init(zh: "\(what.zh) \(path) 无法读取", en: "the \(what.en) \(path) cannot be read"))
+    /// Ready when every known device is reachable; an offline device is named with the reason.
+    static func devicesState(_ manager: DeviceManager) async -> ReadinessState {
+        let devices = await manager.devices()
+        var offline: [String] = []
+        for device in devices where await manager.isOffline(device.info.id) { offline.append(device.info.id) }
+        guard offline.isEmpty else {
+            return .notReady(.init(zh: "设备未连接：\(offline.joined(separator: "、"))", en: "devices not connected: \(offline.joined(separator: ", "))"))
         }
-        let definitions = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
-        return .ready("\(path): \(definitions.count) definition files")
+        return .ready(devices.isEmpty ? "no devices found" : devices.map(\.info.id).joined(separator: ", "))
     }
 
     /// The Hummingbird application serving the terminal's HTTP API.
@@ -137,8 +139,11 @@ public struct KioskApplication: Sendable {
         let server = makeHTTPServer { _ in
             logger.notice("kiosk is serving", metadata: ["http.address": "\(listen)", "kiosk.version": "\(KioskVersion.current)"])
         }
+        // Shutdown runs in reverse order: the event stream ends first, then the device loops,
+        // then the server finishes the requests in flight.
+        let services: [any Service] = [server, devices.manager] + devices.services + [DeviceEventForwarder(devices: devices)]
         let group = ServiceGroup(configuration: .init(
-            services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {

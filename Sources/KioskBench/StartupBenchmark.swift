@@ -1,4 +1,5 @@
 import Foundation
+import KioskTesting
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,8 +7,8 @@ import Glibc
 /// Time from starting `kiosk serve` to `/readyz` answering 200, and resident memory when idle.
 ///
 /// It starts this very executable as a child with a fresh data directory and a free loopback
-/// port, polls `/readyz` over a plain socket (no HTTP client library, so the probe costs nothing
-/// measurable), reads `VmRSS` from `/proc` after the server has been idle, and stops it with
+/// port, polls `/readyz` over a plain socket (`RawHTTP`: no HTTP client library, so the probe
+/// costs nothing measurable), reads `VmRSS` from `/proc` after the server has been idle, and stops it with
 /// SIGTERM — the same way a terminal's supervisor does.
 public enum StartupBenchmark {
     public struct Failure: Error, CustomStringConvertible {
@@ -21,7 +22,7 @@ public enum StartupBenchmark {
         var warmStarts: [Double] = []
         var idleRSS = 0.0
         for index in 0..<runs {
-            let port = try freePort()
+            let port = try ListeningSocket.freePort()
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             process.arguments = ["serve", "--config", configFile]
@@ -43,7 +44,7 @@ public enum StartupBenchmark {
             while !ready {
                 guard process.isRunning else { throw Failure(description: "kiosk serve exited with status \(process.terminationStatus)") }
                 guard clock.now - start < .seconds(30) else { throw Failure(description: "/readyz did not answer 200 within 30 s") }
-                ready = httpStatus(port: port, path: "/readyz") == 200
+                ready = RawHTTP.send(port: port, path: "/readyz")?.status == 200
                 if !ready { usleep(1000) }
             }
             let seconds = (clock.now - start).seconds
@@ -62,45 +63,6 @@ public enum StartupBenchmark {
                    value: warmStarts.isEmpty ? firstStart : warmStarts[warmStarts.count / 2], unit: "s", target: "< 0.5 s"),
             Figure(name: "resident memory when idle", value: idleRSS, unit: "MiB", target: "< 64 MiB"),
         ]
-    }
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw Failure(description: "could not find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    /// The status code of `GET path`, or nil when nothing answers.
-    static func httpStatus(port: Int, path: String) -> Int? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        guard connected else { return nil }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
-        guard write(fd, request, request.count) == request.count else { return nil }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        let count = read(fd, &buffer, buffer.count)
-        guard count >= 12 else { return nil }
-        // "HTTP/1.1 200 OK": the status is the second word.
-        let head = String(decoding: buffer[0..<count], as: UTF8.self).split(separator: " ")
-        return head.count > 1 ? Int(head[1]) : nil
     }
 
     static func residentMebibytes(pid: Int32) -> Double {

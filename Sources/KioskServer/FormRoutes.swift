@@ -18,15 +18,18 @@ public struct FilingServices: Sendable {
     public var catalog: FormCatalog
     public var archive: any FilingArchive
     public var sessions: CitizenSessions
+    /// The card on the reader, whose facts prefill a new session.
+    public var cards: CardDesk
     public var siteID: String
     public var timeZone: TimeZone
     public var now: @Sendable () -> Date
 
-    public init(catalog: FormCatalog, archive: any FilingArchive, sessions: CitizenSessions, siteID: String,
-                timeZone: TimeZone, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(catalog: FormCatalog, archive: any FilingArchive, sessions: CitizenSessions, cards: CardDesk = CardDesk(),
+                siteID: String, timeZone: TimeZone, now: @escaping @Sendable () -> Date = Date.init) {
         self.catalog = catalog
         self.archive = archive
         self.sessions = sessions
+        self.cards = cards
         self.siteID = siteID
         self.timeZone = timeZone
         self.now = now
@@ -60,7 +63,13 @@ extension KioskRoutes {
         router.post("/v1/sessions") { request, context in
             let body = try await RequestBody(request, context: context, allowed: ["formId"])
             let form = try services.form(try body.string("formId"))
-            let session = FormSession.start(form, context: services.context)
+            // A card on the reader fills in what it knows; the citizen checks it on the first step.
+            let facts = await services.cards.presented().map { card in
+                IDCardFacts(Dictionary(uniqueKeysWithValues: card.facts.compactMap { key, value in
+                    IDCardAttribute(rawValue: key).map { ($0, value) }
+                }))
+            }
+            let session = FormSession.start(form, idCard: facts, context: services.context)
             let id = try await services.sessions.start(session)
             return json(SessionView(id: id, session, form, services.context), status: .created)
         }

@@ -11,12 +11,14 @@ public struct ServerDependencies: Sendable {
     public var metricsRegistry: PrometheusCollectorRegistry
     public var maxBodyBytes: Int
     public var filings: FilingServices
+    public var devices: DeviceServices
 
     public init(
         identity: ServerIdentity, readiness: [ReadinessCheck], schemaVersion: @escaping @Sendable () async -> Int?,
-        metricsRegistry: PrometheusCollectorRegistry, maxBodyBytes: Int, filings: FilingServices
+        metricsRegistry: PrometheusCollectorRegistry, maxBodyBytes: Int, filings: FilingServices, devices: DeviceServices
     ) {
         self.filings = filings
+        self.devices = devices
         self.identity = identity
         self.readiness = readiness
         self.schemaVersion = schemaVersion
@@ -50,6 +52,7 @@ public enum KioskRoutes {
                 body: .init(byteBuffer: ByteBuffer(bytes: deps.metricsRegistry.emitToBuffer())))
         }
         addFilingRoutes(to: router, deps.filings)
+        addDeviceRoutes(to: router, deps.devices)
         return router
     }
 

@@ -18,6 +18,11 @@ public struct TestInstallation: Sendable {
                 try FileManager.default.copyItem(atPath: forms.appendingPathComponent(name).path, toPath: "\(root)/Forms/\(name)")
             }
         }
+        // The simulated devices of `devices.mode = "simulated"` read their fixtures from here.
+        for folder in ["cards", "profiles"] {
+            try FileManager.default.copyItem(
+                atPath: Self.repository.appendingPathComponent("Devices/\(folder)").path, toPath: "\(root)/Devices/\(folder)")
+        }
         try writeConfig(config)
     }
 

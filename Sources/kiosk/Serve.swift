@@ -12,7 +12,7 @@ struct Serve: AsyncParsableCommand {
         bootstrapLogging(configuration)
         let logger = Logger(label: "kiosk")
         do {
-            let application = try KioskApplication(configuration: configuration, logger: logger)
+            let application = try await KioskApplication(configuration: configuration, logger: logger)
             try await application.run()
         } catch {
             throw fail(error)

@@ -83,7 +83,7 @@ struct CLITests {
     @Test func portInUseIsOneLine() throws {
         let installation = try TestInstallation()
         defer { installation.remove() }
-        let occupied = try Socket.listening()
+        let occupied = try ListeningSocket.open()
         defer { occupied.close() }
         let result = try KioskProcess.run(["serve"], environment: ["KIOSK_LISTEN": "127.0.0.1:\(occupied.port)"], in: installation.root)
         #expect(result.status == 1)
@@ -95,7 +95,7 @@ struct CLITests {
     @Test func serveAnswersAndStopsOnSIGTERM() async throws {
         let installation = try TestInstallation(config: "[log]\nformat = \"json\"\n")
         defer { installation.remove() }
-        let port = KioskProcess.freePort()
+        let port = try ListeningSocket.freePort()
         let (process, _, err) = try KioskProcess.start(["serve"], environment: ["KIOSK_LISTEN": "127.0.0.1:\(port)"], in: installation.root)
         var ready: RawHTTP.Reply?
         for _ in 0..<300 where ready?.status != 200 {

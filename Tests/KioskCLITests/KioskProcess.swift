@@ -65,35 +65,4 @@ struct KioskProcess {
         try process.run()
         return (process, out, err, input)
     }
-
-    /// A loopback port nothing listens on right now.
-    static func freePort() -> Int {
-        let socket = try? Socket.listening()
-        defer { socket?.close() }
-        return socket?.port ?? 18080
-    }
-}
-
-/// A listening TCP socket, used to occupy a port or find a free one.
-struct Socket {
-    let fd: Int32
-    let port: Int
-
-    static func listening(port: Int = 0) throws -> Socket {
-        let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard ok else { Glibc.close(fd); throw CocoaError(.fileWriteUnknown) }
-        return Socket(fd: fd, port: Int(UInt16(bigEndian: address.sin_port)))
-    }
-
-    func close() { Glibc.close(fd) }
 }

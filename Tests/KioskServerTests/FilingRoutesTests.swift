@@ -15,10 +15,10 @@ struct FilingRoutesTests {
     let installation: TestInstallation
     let application: KioskApplication
 
-    init() throws {
+    init() async throws {
         installation = try TestInstallation()
         let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
-        application = try KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+        application = try await KioskApplication(configuration: configuration, logger: Logger(label: "test"))
     }
 
     static let idNumber: String = {
@@ -149,7 +149,7 @@ struct DraftRoutesTests {
         let installation = try TestInstallation()
         defer { installation.remove() }
         let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
-        let application = try KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+        let application = try await KioskApplication(configuration: configuration, logger: Logger(label: "test"))
         try await application.makeHTTPServer().test(.router) { client in
             func object(_ response: TestResponse) throws -> [String: Any] {
                 try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])

@@ -17,7 +17,7 @@ struct GracefulShutdownTests {
         let installation = try TestInstallation(config: "listen = \"127.0.0.1:1\"")
         defer { installation.remove() }
         let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
-        let application = try KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+        let application = try await KioskApplication(configuration: configuration, logger: Logger(label: "test"))
 
         let (started, startedContinuation) = AsyncStream.makeStream(of: Void.self)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)

@@ -14,10 +14,10 @@ struct RoutesTests {
     let installation: TestInstallation
     let application: KioskApplication
 
-    init() throws {
+    init() async throws {
         installation = try TestInstallation(config: "[http]\nmax_body_bytes = 2048\n")
         let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
-        application = try KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+        application = try await KioskApplication(configuration: configuration, logger: Logger(label: "test"))
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ buffer: ByteBuffer) throws -> T {
@@ -50,7 +50,7 @@ struct RoutesTests {
     @Test func readyzNamesRefusedFormsButServesTheOthers() async throws {
         try "id: broken\nversion: one\n".write(toFile: installation.root + "/Forms/broken.yaml", atomically: true, encoding: .utf8)
         let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
-        let application = try KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+        let application = try await KioskApplication(configuration: configuration, logger: Logger(label: "test"))
         try await application.makeHTTPServer().test(.router) { client in
             try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .ok)
@@ -67,7 +67,7 @@ struct RoutesTests {
         let empty = try TestInstallation(shippedForms: false)
         defer { empty.remove() }
         let configuration = try ConfigurationLoader.load(file: empty.configPath, environment: [:])
-        let application = try KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+        let application = try await KioskApplication(configuration: configuration, logger: Logger(label: "test"))
         try await application.makeHTTPServer().test(.router) { client in
             try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)

@@ -5,13 +5,17 @@ with umockdev, running COMMAND as its child.
 Request frames arrive on bulk OUT EP 0x02, response frames leave on bulk IN EP 0x81. A test
 card lies on the reader unless told otherwise: find card answers 9F (80 without a card),
 select 90 (81), read text and photo 90 with the 256-byte text block and 1024 photo bytes;
-SAM status 90; a bad checksum 10; any other command 21.
+SAM status 90, SAM id 90 with 16 bytes, reset SAM 90; a bad checksum 10; any other command 21.
 
     usage: /usr/bin/python3 reader.py [--no-card] [--silent] -- COMMAND [ARGS...]
 
-Per test, the control file (see README.md) sets `card` (true/false) and `silent`.
+Per test, the control file (see README.md) sets `card` (true/false), `silent`, `samStatus` (a
+status byte, e.g. 96 = 0x60, that every command but reset SAM gets while set) and
+`unplugOnRead` (the cable is pulled when a read command arrives). While the device stays
+plugged, `live.json` in the same folder (written atomically, read before each command) changes
+`card`, `silent` and `samStatus`: a card is placed or taken off without a replug.
 """
-import os, struct, sys
+import json, os, struct, sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -83,7 +87,22 @@ class Reader(usbsim.UsbDevice):
         self.capture_path = capture_path
         self.card = settings.get('card', True)
         self.silent = settings.get('silent', False)
+        self.sam_status = settings.get('samStatus')
+        self.unplug_on_read = settings.get('unplugOnRead', False)
         self.buffer = b''
+        self.live_path = os.path.join(os.path.dirname(capture_path), 'live.json')
+        if os.path.exists(self.live_path):   # a fresh device starts from its settings
+            os.remove(self.live_path)
+
+    def apply_live(self):
+        try:
+            with open(self.live_path) as file:
+                live = json.load(file)
+        except (FileNotFoundError, json.JSONDecodeError):
+            return
+        self.card = live.get('card', self.card)
+        self.silent = live.get('silent', self.silent)
+        self.sam_status = live.get('samStatus', self.sam_status)
 
     def received(self, endpoint, data):
         if endpoint != OUT:
@@ -103,6 +122,10 @@ class Reader(usbsim.UsbDevice):
             if len(self.buffer) < 7 + length:
                 break
             frame, self.buffer = self.buffer[:7 + length], self.buffer[7 + length:]
+            self.apply_live()
+            if self.unplug_on_read and frame[7:9] == b'\x30\x01':
+                self.unplug()
+                return True
             answer = self.answer(frame)
             self.events(f'command {frame[7:-1].hex()} -> {answer[9]:02x}')
             if not self.silent:
@@ -113,8 +136,15 @@ class Reader(usbsim.UsbDevice):
         if checksum(frame[5:-1]) != frame[-1]:
             return response(0x10)
         command = frame[7:-1]
+        if command == b'\x10\xff':
+            self.sam_status = None
+            return response(0x90)
+        if self.sam_status is not None:
+            return response(self.sam_status)
         if command == b'\x11\xff':
             return response(0x90)
+        if command == b'\x12\xff':
+            return response(0x90, bytes([5, 0, 1, 0, 0xF5, 0xFD, 0x34, 0x01, 1, 0, 0, 0, 42, 0, 0, 0]))
         if command == b'\x20\x01':
             return response(0x9F, bytes(4)) if self.card else response(0x80)
         if command == b'\x20\x02':

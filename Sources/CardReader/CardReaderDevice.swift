@@ -1,0 +1,370 @@
+import DeviceKit
+import Foundation
+import IDCard
+import KioskCore
+import Logging
+import ServiceLifecycle
+
+public struct CardReaderConfiguration: Sendable, Hashable {
+    /// How often the reader looks for a card. A placed card is read within one interval.
+    public var pollInterval: Duration
+    /// How long one command may take. The longest answer (1295 bytes) needs about 115 ms at
+    /// 115200 baud, plus the SAM's own work.
+    public var responseTimeout: Duration
+    /// How often an unplugged reader is looked for again.
+    public var reconnectInterval: Duration
+    public var session: ReaderSession.Configuration
+
+    public init(pollInterval: Duration = .milliseconds(250), responseTimeout: Duration = .seconds(1),
+                reconnectInterval: Duration = .seconds(2), session: ReaderSession.Configuration = .init()) {
+        self.pollInterval = pollInterval
+        self.responseTimeout = responseTimeout
+        self.reconnectInterval = reconnectInterval
+        self.session = session
+    }
+}
+
+/// An ID card reader on the device layer: it drives `ReaderSession` over a `ReaderConnection`
+/// and turns what the session notices into card events (for the filing session), device
+/// events (for the technician), status, state and counters.
+///
+/// `run()` is the reader loop (a `Service`): a poll every `pollInterval`, and reconnection
+/// after an unplug. Polls and health checks take turns on the link, so a health check never
+/// splits a read.
+public actor CardReaderDevice: Device, Service {
+    public nonisolated let info: DeviceInfo
+    public nonisolated let statisticNames = StatisticNames.idCardReader
+    /// Card events: subscribe only where the card data is meant to go (the filing session).
+    public nonisolated let cardEvents = EventBus<CardEvent>()
+    /// State, status and faults; no card data.
+    public nonisolated let deviceEvents = EventBus<DeviceEvent>()
+    public nonisolated let configuration: CardReaderConfiguration
+
+    private let connect: @Sendable () async throws(ReaderLinkError) -> any ReaderConnection
+    private let statistics: any StatisticsStore
+    private let today: @Sendable () -> CardDate
+    private let logger: Logger
+
+    private var session: ReaderSession
+    private var link: ReaderLink?
+    private var currentState = DeviceState.closed
+    private var currentStatus = DeviceStatus(card: .noCard)
+    private var claim = Claim()
+    /// Whether subscribers were told of a card they have not been told is gone.
+    private var announcedCard = false
+    private var linkBusy = false
+    private var linkWaiters: [CheckedContinuation<Void, Never>] = []
+
+    /// `connect` opens the link; it is called again after every disconnect.
+    public init(
+        info: DeviceInfo, configuration: CardReaderConfiguration = .init(), statistics: any StatisticsStore,
+        logger: Logger, today: @escaping @Sendable () -> CardDate = CardReaderDevice.localToday,
+        connect: @escaping @Sendable () async throws(ReaderLinkError) -> any ReaderConnection
+    ) {
+        self.info = info
+        self.configuration = configuration
+        self.statistics = statistics
+        self.today = today
+        self.connect = connect
+        var logger = logger
+        logger[metadataKey: "device.id"] = "\(info.id)"
+        self.logger = logger
+        session = ReaderSession(configuration: configuration.session)
+    }
+
+    /// The hall's date today, in the terminal's time zone.
+    public static func localToday() -> CardDate {
+        let parts = Calendar.current.dateComponents([.year, .month, .day], from: Date())
+        return CardDate(year: parts.year ?? 2000, month: parts.month ?? 1, day: parts.day ?? 1)
+            ?? CardDate(year: 2000, month: 1, day: 1)!
+    }
+
+    // MARK: Device
+
+    public func state() -> DeviceState { currentState }
+
+    public func status() -> DeviceStatus { currentStatus }
+
+    public func claim(owner: String) throws(DeviceFault) {
+        try claim.claim(by: owner)
+    }
+
+    public func release(owner: String) {
+        claim.release(by: owner)
+    }
+
+    public func healthCheck(_ level: HealthCheckLevel) async -> HealthCheckResult {
+        await acquireLink()
+        defer { releaseLink() }
+        guard let link = await openLink() else {
+            return HealthCheckResult(deviceID: info.id, level: level, steps: [
+                .init(name: "connection", passed: false, detail: DeviceFault.offline.message.en),
+            ])
+        }
+        let steps = switch level {
+        case .internal: await internalCheck(link)
+        case .external: await externalCheck(link)
+        }
+        return HealthCheckResult(deviceID: info.id, level: level, steps: steps)
+    }
+
+    // MARK: The reader loop
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            await poll()
+            try? await Task.sleep(for: currentState == .offline ? configuration.reconnectInterval : configuration.pollInterval)
+        }
+        await acquireLink()
+        defer { releaseLink() }
+        await link?.close()
+        link = nil
+        session = ReaderSession(configuration: configuration.session)
+        await setState(.closed)
+    }
+
+    /// One turn of the loop: a poll tick and the commands it leads to, until the session
+    /// waits for the next tick. The loop calls it every `pollInterval`; tests call it to step
+    /// the reader without timing.
+    public func poll() async {
+        await acquireLink()
+        defer { releaseLink() }
+        guard let link = await openLink() else { return }
+        var action = session.next(.tick)
+        while case .send(let command) = action {
+            if command.readsCard { await setState(.busy) }
+            let event: ReaderSession.Event
+            do {
+                event = try await link.exchange(command, timeout: configuration.responseTimeout)
+            } catch where error.isDisconnected {
+                await goOffline(error)
+                return
+            } catch {
+                logger.warning("reader link failed", metadata: ["reader.error": "\(error.code)"])
+                event = .responseTimeout
+            }
+            switch event {
+            case .responseTimeout, .frameError:
+                await count(["communicationErrors": 1])
+            case .response, .tick:
+                break
+            }
+            action = session.next(event)
+        }
+        if case .notify(let notification) = action { await handle(notification) }
+        if currentState == .busy { await setState(.idle) }
+    }
+
+    private func handle(_ notification: ReaderSession.Notification) async {
+        switch notification {
+        case .samReady:
+            await updateStatus { $0.sam = .ok }
+            await setState(.idle)
+        case .cardPresented(let card):
+            let failures = card.text.checkFailures(today: today())
+            announcedCard = true
+            await updateStatus { $0.card = .cardPresent }
+            await count(["goodReads": 1])
+            // The kind and the check codes only: the card itself goes to subscribers alone.
+            logger.info("card read", metadata: [
+                "card.type": "\(card.text.kind.rawValue)", "card.checks": "\(failures.map(\.code.rawValue))",
+            ])
+            await cardEvents.publish(.cardPresented(card, checkFailures: failures))
+        case .cardRemoved:
+            await announceRemoval()
+        case .readFailed(let error):
+            let fault = DeviceFault(error)
+            await updateStatus { $0.card = .cardPresent }
+            var amounts: [String: Int64] = ["failedReads": 1]
+            if error.leavesCardUnreadable { amounts["unreadableCards"] = 1 }
+            await count(amounts)
+            logger.warning("card read failed", metadata: ["reader.error": "\(fault.code)"])
+            await cardEvents.publish(.readFailed(fault))
+            await deviceEvents.publish(.fault(deviceID: info.id, fault))
+        case .samFault(let error):
+            let fault = DeviceFault(error)
+            if case .status = error.code { await count(["samErrors": 1]) }
+            logger.error("reader fault, backing off", metadata: ["reader.error": "\(fault.code)"])
+            await announceRemoval()
+            await updateStatus { $0.sam = .error }
+            await setState(.error)
+            await deviceEvents.publish(.fault(deviceID: info.id, fault))
+        }
+    }
+
+    private func announceRemoval() async {
+        await updateStatus { $0.card = .noCard }
+        guard announcedCard else { return }
+        announcedCard = false
+        await cardEvents.publish(.cardRemoved)
+    }
+
+    // MARK: Link
+
+    private func openLink() async -> ReaderLink? {
+        if let link { return link }
+        do {
+            let opened = ReaderLink(try await connect())
+            link = opened
+            logger.info("reader connected")
+            return opened
+        } catch {
+            if currentState != .offline {
+                logger.warning("reader unreachable", metadata: ["reader.error": "\(error.code)"])
+                await setState(.offline)
+                await deviceEvents.publish(.fault(deviceID: info.id, .offline))
+            }
+            return nil
+        }
+    }
+
+    private func goOffline(_ error: ReaderLinkError) async {
+        logger.warning("reader disconnected", metadata: ["reader.error": "\(error.code)"])
+        await link?.close()
+        link = nil
+        session = ReaderSession(configuration: configuration.session)
+        await announceRemoval()
+        await updateStatus { $0.sam = nil }
+        await setState(.offline)
+        await deviceEvents.publish(.fault(deviceID: info.id, .offline))
+    }
+
+    /// Polls and health checks take turns: a waiting one resumes when the other is done.
+    private func acquireLink() async {
+        guard linkBusy else {
+            linkBusy = true
+            return
+        }
+        await withCheckedContinuation { linkWaiters.append($0) }
+    }
+
+    private func releaseLink() {
+        if linkWaiters.isEmpty {
+            linkBusy = false
+        } else {
+            linkWaiters.removeFirst().resume()
+        }
+    }
+
+    // MARK: Health checks
+
+    private func internalCheck(_ link: ReaderLink) async -> [HealthCheckResult.Step] {
+        let status = await request(.samStatus, on: link)
+        let samReady = status.frame?.status == .success
+        await updateStatus { $0.sam = samReady ? .ok : .error }
+        let identifier = await request(.readSAMIdentifier, on: link)
+        let samIdentifier: HealthCheckResult.Step
+        if let frame = identifier.frame, frame.status == .success {
+            let parsed = try? SAMIdentifier(responseData: frame.data)
+            samIdentifier = .init(name: "samIdentifier", passed: parsed != nil,
+                                  detail: parsed?.description ?? CardDataError(.wrongIdentifierLength).messageEN)
+        } else {
+            samIdentifier = .init(name: "samIdentifier", passed: false, detail: identifier.problem)
+        }
+        return [.init(name: "samStatus", passed: samReady, detail: samReady ? "SAM ready" : status.problem), samIdentifier]
+    }
+
+    private func externalCheck(_ link: ReaderLink) async -> [HealthCheckResult.Step] {
+        // A card already read ignores "find" while it lies there; "select" still answers.
+        _ = await request(.findCard, on: link)
+        let selected = await request(.selectCard, on: link)
+        guard selected.frame?.status == .success else {
+            return [.init(name: "testRead", passed: false, detail: "no card on the reader (\(selected.problem))")]
+        }
+        let read = await request(.readTextAndPhoto, on: link)
+        guard let frame = read.frame, frame.status == .success else {
+            return [.init(name: "testRead", passed: false, detail: read.problem)]
+        }
+        guard let card = try? CardData(readResponse: frame.data) else {
+            return [.init(name: "testRead", passed: false, detail: ReaderError(.malformedData).messageEN)]
+        }
+        return [.init(name: "testRead", passed: true,
+                      detail: "\(card.text.kind.rawValue), \(maskedNumber(card.text.documentNumber))")]
+    }
+
+    private func request(_ command: Command, on link: ReaderLink) async -> Answer {
+        do {
+            return Answer(event: try await link.exchange(command, timeout: configuration.responseTimeout))
+        } catch where error.isDisconnected {
+            await goOffline(error)
+            return Answer(event: nil, linkError: error)
+        } catch {
+            return Answer(event: nil, linkError: error)
+        }
+    }
+
+    // MARK: State, status, counters
+
+    private func setState(_ state: DeviceState) async {
+        guard state != currentState else { return }
+        currentState = state
+        await deviceEvents.publish(.stateChanged(deviceID: info.id, state))
+    }
+
+    private func updateStatus(_ change: (inout DeviceStatus) -> Void) async {
+        var status = currentStatus
+        change(&status)
+        guard status != currentStatus else { return }
+        currentStatus = status
+        await deviceEvents.publish(.statusChanged(deviceID: info.id, status))
+    }
+
+    private func count(_ amounts: [String: Int64]) async {
+        do {
+            try await statistics.add(amounts, deviceID: info.id)
+        } catch {
+            logger.warning("reader statistics not saved", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// What one health-check command got back, told without card data.
+private struct Answer {
+    let event: ReaderSession.Event?
+    var linkError: ReaderLinkError?
+
+    var frame: ResponseFrame? {
+        if case .response(let frame) = event { frame } else { nil }
+    }
+
+    /// Why the answer is not a success, in English for the technician.
+    var problem: String {
+        switch event {
+        case .response(let frame):
+            frame.status.map { ReaderError(.status($0)).messageEN } ?? ReaderError(.unknownStatus(frame.sw3)).messageEN
+        case .frameError(let error): error.messageEN
+        case .responseTimeout: ReaderError(.noResponse).messageEN
+        case .tick, nil: linkError?.message.en ?? ReaderError(.noResponse).messageEN
+        }
+    }
+}
+
+extension Command {
+    /// Reads take the card's data: the reader is busy while they run.
+    var readsCard: Bool {
+        switch self {
+        case .readTextAndPhoto, .readTextPhotoAndFingerprint, .readAppendedAddress: true
+        case .resetSAM, .samStatus, .readSAMIdentifier, .findCard, .selectCard: false
+        }
+    }
+}
+
+extension ReaderError {
+    /// The card answered but its data cannot be had: counted as an unreadable card.
+    var leavesCardUnreadable: Bool {
+        switch code {
+        case .status(.unknownCardType), .status(.readingFailed), .malformedData: true
+        default: false
+        }
+    }
+}
+
+/// First six and last four characters of an 18-character number, three and two of a shorter
+/// one: what a technician may see of a card.
+func maskedNumber(_ number: String) -> String {
+    let characters = Array(number)
+    let (head, tail) = characters.count >= 18 ? (6, 4) : (3, 2)
+    guard characters.count > head + tail else { return String(repeating: "*", count: characters.count) }
+    return String(characters.prefix(head)) + String(repeating: "*", count: characters.count - head - tail)
+        + String(characters.suffix(tail))
+}

@@ -1,0 +1,113 @@
+import CardReader
+import DeviceKit
+import Foundation
+import IDCard
+import KioskConfig
+import KioskCore
+import KioskServer
+import Logging
+import ServiceLifecycle
+import USBTransport
+
+/// The terminal's devices as the configuration asks for them: the manager, the services that
+/// run the devices' loops, and what the HTTP layer needs.
+struct TerminalDevices: Sendable {
+    let manager: DeviceManager
+    let services: [any Service]
+    let statistics: any StatisticsStore
+    let events = EventBus<TerminalEvent>()
+    let cards = CardDesk()
+    let simulator: (any CardSimulator)?
+    let readers: [CardReaderDevice]
+
+    static func make(_ configuration: Configuration, statistics: any StatisticsStore, logger: Logger) async throws(StartupError) -> TerminalDevices {
+        let devicesDirectory = URL(fileURLWithPath: configuration.devicesDirectory)
+        var providers: [any DeviceProvider] = []
+        var services: [any Service] = []
+        var readers: [CardReaderDevice] = []
+        var simulator: (any CardSimulator)?
+        do {
+            switch configuration.deviceMode {
+            case .simulated:
+                let reader = try SimulatedReader(cardsDirectory: devicesDirectory.appendingPathComponent("cards"))
+                let provider = SimulatedReaderProvider(reader: reader, statistics: statistics, logger: logger)
+                providers.append(provider)
+                services.append(provider)
+                readers.append(provider.device)
+                simulator = SimulatedCards(reader: reader)
+            case .usb, .cups:
+                let profiles = try ReaderProfile.load(directory: devicesDirectory.appendingPathComponent("profiles/readers"))
+                let usb = try await USBContext()
+                let usbReaders = USBReaderProvider(context: usb, profiles: profiles, statistics: statistics, logger: logger)
+                let serialReaders = SerialReaderProvider(profiles: profiles, statistics: statistics, logger: logger)
+                providers += [usbReaders, serialReaders]
+                services += [usbReaders, serialReaders]
+            }
+        } catch {
+            throw StartupError(code: "devicesUnavailable", message: .init(
+                zh: "设备初始化失败：\(error)", en: "the devices could not be set up: \(error)"))
+        }
+        let manager = DeviceManager(providers: providers, logger: logger)
+        return TerminalDevices(manager: manager, services: services, statistics: statistics, simulator: simulator, readers: readers)
+    }
+}
+
+/// Forwards what the devices report to the terminal's event stream and the card desk, and ends
+/// the stream when the terminal shuts down (so open event streams do not hold the server up).
+struct DeviceEventForwarder: Service {
+    let devices: TerminalDevices
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    for await event in await devices.manager.events.subscribe() {
+                        await devices.events.publish(TerminalEvent(event))
+                    }
+                }
+                for reader in devices.readers {
+                    group.addTask {
+                        for await event in await reader.deviceEvents.subscribe() {
+                            await devices.events.publish(TerminalEvent(event))
+                        }
+                    }
+                    group.addTask {
+                        for await event in await reader.cardEvents.subscribe() {
+                            await forward(event, from: reader.info.id)
+                        }
+                    }
+                }
+            }
+        }
+        await devices.events.finish()
+    }
+
+    func forward(_ event: CardEvent, from deviceID: String) async {
+        switch event {
+        case .cardPresented(let card, let failures):
+            let summary = TerminalEvent.Card(
+                cardType: card.text.kind.rawValue, maskedNumber: Self.masked(card.text.documentNumber),
+                failedChecks: failures.map(\.code.rawValue))
+            await devices.cards.present(.init(facts: formFacts(from: card), summary: summary))
+            await devices.events.publish(TerminalEvent(type: .cardPresented, deviceId: deviceID, card: summary))
+        case .cardRemoved:
+            await devices.cards.remove()
+            await devices.events.publish(TerminalEvent(type: .cardRemoved, deviceId: deviceID))
+        case .readFailed(let fault):
+            await devices.events.publish(TerminalEvent(type: .cardReadFailed, deviceId: deviceID, fault: fault))
+        }
+    }
+
+    /// First 6 and last 4, as receipts and logs show numbers.
+    static func masked(_ number: String) -> String {
+        guard number.count > 10 else { return String(repeating: "*", count: number.count) }
+        return String(number.prefix(6)) + String(repeating: "*", count: number.count - 10) + String(number.suffix(4))
+    }
+}
+
+struct SimulatedCards: CardSimulator {
+    let reader: SimulatedReader
+    var fixtureNames: [String] { reader.fixtureNames }
+    func present(fixture: String) async throws { try await reader.present(fixture) }
+    func remove() async { await reader.remove() }
+}

@@ -1,0 +1,123 @@
+import DeviceKit
+import Foundation
+import Hummingbird
+import KioskCore
+
+/// Presents and removes cards on the simulated reader (`devices.mode = "simulated"` only).
+public protocol CardSimulator: Sendable {
+    var fixtureNames: [String] { get }
+    func present(fixture: String) async throws
+    func remove() async
+}
+
+/// What the device endpoints need from the terminal.
+public struct DeviceServices: Sendable {
+    public var manager: DeviceManager
+    public var statistics: any StatisticsStore
+    public var events: EventBus<TerminalEvent>
+    public var simulator: (any CardSimulator)?
+
+    public init(manager: DeviceManager, statistics: any StatisticsStore, events: EventBus<TerminalEvent>,
+                simulator: (any CardSimulator)?) {
+        self.manager = manager
+        self.statistics = statistics
+        self.events = events
+        self.simulator = simulator
+    }
+
+    func device(_ context: KioskRequestContext) async throws -> any Device {
+        let id = try context.parameters.require("id")
+        guard let device = await manager.device(id: id) else {
+            throw APIError(.notFound, code: "deviceNotFound", message: .init(zh: "没有该设备：\(id)", en: "No such device: \(id)"))
+        }
+        return device
+    }
+}
+
+/// A device as `GET /v1/devices` lists it.
+struct DeviceView: Encodable, Sendable {
+    let info: DeviceInfo
+    let state: DeviceState
+    let status: DeviceStatus
+
+    init(_ device: any Device, offline: Bool) async {
+        info = device.info
+        state = offline ? .offline : await device.state()
+        status = await device.status()
+    }
+}
+
+extension KioskRoutes {
+    static func addDeviceRoutes(to router: Router<KioskRequestContext>, _ services: DeviceServices) {
+        router.get("/v1/devices") { _, _ in
+            var views: [DeviceView] = []
+            for device in await services.manager.devices() {
+                views.append(await DeviceView(device, offline: await services.manager.isOffline(device.info.id)))
+            }
+            return json(views)
+        }
+
+        router.get("/v1/devices/{id}") { _, context in
+            let device = try await services.device(context)
+            return json(await DeviceView(device, offline: await services.manager.isOffline(device.info.id)))
+        }
+
+        router.post("/v1/devices/{id}/health-checks") { request, context in
+            let body = try await RequestBody(request, context: context, allowed: ["level"])
+            let level = body.fields["level"] == nil ? HealthCheckLevel.internal : try HealthCheckLevel(rawValue: body.string("level"))
+            guard let level else { throw RequestBody.invalid("level", "internal or external") }
+            let device = try await services.device(context)
+            return json(await device.healthCheck(level), status: .created)
+        }
+
+        router.get("/v1/devices/{id}/statistics") { _, context in
+            let device = try await services.device(context)
+            return json(try await services.statistics.statistics(deviceID: device.info.id, names: device.statisticNames))
+        }
+
+        router.post("/v1/devices/{id}/statistics/{name}/reset") { _, context in
+            let device = try await services.device(context)
+            let name = try context.parameters.require("name")
+            guard device.statisticNames.contains(name) else {
+                throw APIError(.notFound, code: "statisticNotFound", message: .init(zh: "没有该计数器：\(name)", en: "No such counter: \(name)"))
+            }
+            return json(try await services.statistics.reset(name, deviceID: device.info.id))
+        }
+
+        // Server-sent events: device state, status and faults, cards placed and removed.
+        router.get("/v1/events") { _, _ in
+            let stream = await services.events.subscribe()
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
+                body: ResponseBody { writer in
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = .sortedKeys
+                    try await writer.write(ByteBuffer(string: ": kiosk events\n\n"))
+                    for await event in stream {
+                        let data = String(decoding: try encoder.encode(event), as: UTF8.self)
+                        try await writer.write(ByteBuffer(string: "event: \(event.type.rawValue)\ndata: \(data)\n\n"))
+                    }
+                    try await writer.finish(nil)
+                })
+        }
+
+        guard let simulator = services.simulator else { return }
+        router.get("/v1/simulator/cards") { _, _ in
+            json(simulator.fixtureNames)
+        }
+        router.post("/v1/simulator/cards") { request, context in
+            let body = try await RequestBody(request, context: context, allowed: ["fixture"])
+            let fixture = try body.string("fixture")
+            guard simulator.fixtureNames.contains(fixture) else {
+                throw APIError(.notFound, code: "unknownCardFixture", message: .init(zh: "没有该测试卡：\(fixture)", en: "No such test card: \(fixture)"))
+            }
+            try await simulator.present(fixture: fixture)
+            return Response(status: .noContent)
+        }
+        router.delete("/v1/simulator/cards") { _, _ in
+            await simulator.remove()
+            return Response(status: .noContent)
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import DeviceKit
+import Foundation
+import KioskCore
+
+/// One message of the terminal's event stream (`GET /v1/events`, server-sent events).
+///
+/// Card messages carry the card type, the masked number and the checks, never the card's data:
+/// the stream is for the screen; the data reaches the citizen's session inside the server.
+public struct TerminalEvent: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        case deviceState, deviceStatus, deviceFault, cardPresented, cardRemoved, cardReadFailed
+    }
+
+    public struct Card: Codable, Sendable, Equatable {
+        public var cardType: String
+        public var maskedNumber: String
+        /// Codes of the checks the card failed (`expired`, `invalidNumber`, ...); empty when fine.
+        public var failedChecks: [String]
+
+        public init(cardType: String, maskedNumber: String, failedChecks: [String]) {
+            self.cardType = cardType
+            self.maskedNumber = maskedNumber
+            self.failedChecks = failedChecks
+        }
+    }
+
+    public var type: Kind
+    public var deviceId: String?
+    public var state: DeviceState?
+    public var status: DeviceStatus?
+    public var fault: DeviceFault?
+    public var card: Card?
+
+    public init(type: Kind, deviceId: String? = nil, state: DeviceState? = nil, status: DeviceStatus? = nil,
+                fault: DeviceFault? = nil, card: Card? = nil) {
+        self.type = type
+        self.deviceId = deviceId
+        self.state = state
+        self.status = status
+        self.fault = fault
+        self.card = card
+    }
+
+    public init(_ event: DeviceEvent) {
+        switch event {
+        case .stateChanged(let id, let state): self.init(type: .deviceState, deviceId: id, state: state)
+        case .statusChanged(let id, let status): self.init(type: .deviceStatus, deviceId: id, status: status)
+        case .fault(let id, let fault): self.init(type: .deviceFault, deviceId: id, fault: fault)
+        }
+    }
+}
+
+/// The card lying on the reader now, as the filing session may use it: the prefill facts
+/// (keyed like the form engine's `idcard.*` attributes) and a summary fit for the screen.
+/// Forgotten when the card is taken away; a session that copied the facts keeps its copy
+/// until it ends.
+public actor CardDesk {
+    public struct PresentedCard: Sendable {
+        public var facts: [String: String]
+        public var summary: TerminalEvent.Card
+
+        public init(facts: [String: String], summary: TerminalEvent.Card) {
+            self.facts = facts
+            self.summary = summary
+        }
+    }
+
+    private var current: PresentedCard?
+
+    public init() {}
+
+    public func present(_ card: PresentedCard) { current = card }
+    public func remove() { current = nil }
+    public func presented() -> PresentedCard? { current }
+}

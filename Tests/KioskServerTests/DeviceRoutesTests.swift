@@ -1,0 +1,89 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+@testable import KioskApp
+import KioskConfig
+import KioskServer
+import KioskTesting
+import Logging
+import ServiceLifecycle
+import Testing
+
+@Suite("Device endpoints and the simulated reader")
+struct DeviceRoutesTests {
+    let installation: TestInstallation
+    let application: KioskApplication
+
+    init() async throws {
+        installation = try TestInstallation()
+        let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
+        application = try await KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+    }
+
+    func object(_ buffer: ByteBuffer) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))
+    }
+
+    @Test func devicesHealthChecksAndStatistics() async throws {
+        try await application.makeHTTPServer().test(.router) { client in
+            let list = try #require(try object(try await client.execute(uri: "/v1/devices", method: .get).body) as? [[String: Any]])
+            let reader = try #require(list.first { ($0["info"] as? [String: Any])?["id"] as? String == "idcard-simulated" })
+            #expect((reader["info"] as? [String: Any])?["kind"] as? String == "idCardReader")
+
+            let check = try await client.execute(
+                uri: "/v1/devices/idcard-simulated/health-checks", method: .post, body: ByteBuffer(string: #"{"level":"internal"}"#))
+            #expect(check.status == .created)
+            let result = try #require(try object(check.body) as? [String: Any])
+            #expect(result["level"] as? String == "internal")
+            #expect(result["passed"] as? Bool == true)
+
+            let badLevel = try await client.execute(
+                uri: "/v1/devices/idcard-simulated/health-checks", method: .post, body: ByteBuffer(string: #"{"level":"deep"}"#))
+            #expect(badLevel.status == .badRequest)
+
+            let stats = try #require(try object(try await client.execute(uri: "/v1/devices/idcard-simulated/statistics", method: .get).body) as? [[String: Any]])
+            #expect(Set(stats.compactMap { $0["name"] as? String }).isSuperset(of: ["goodReads", "failedReads", "samErrors"]))
+            let reset = try await client.execute(uri: "/v1/devices/idcard-simulated/statistics/goodReads/reset", method: .post)
+            #expect(reset.status == .ok)
+            let unknown = try await client.execute(uri: "/v1/devices/idcard-simulated/statistics/nonsense/reset", method: .post)
+            #expect(unknown.status == .notFound)
+            #expect(try await client.execute(uri: "/v1/devices/no-such", method: .get).status == .notFound)
+        }
+    }
+
+    /// A card placed on the simulated reader fills in the first step of a new filing, and is
+    /// forgotten by the terminal when it is taken away.
+    @Test func aPresentedCardPrefillsTheSession() async throws {
+        let devices = application.devices
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for service in devices.services { tasks.addTask { try await service.run() } }
+            tasks.addTask { try await DeviceEventForwarder(devices: devices).run() }
+            defer { tasks.cancelAll() }
+
+            try await application.makeHTTPServer().test(.router) { client in
+                let presented = try await client.execute(
+                    uri: "/v1/simulator/cards", method: .post, body: ByteBuffer(string: #"{"fixture":"resident"}"#))
+                #expect(presented.status == .noContent)
+                for _ in 0..<200 where await devices.cards.presented() == nil {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                let card = try #require(await devices.cards.presented())
+                #expect(card.summary.cardType == "resident")
+                #expect(card.summary.maskedNumber.contains("********"))
+
+                let started = try #require(try object(try await client.execute(
+                    uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#)).body) as? [String: Any])
+                let fields = try #require((started["screen"] as? [String: Any])?["fields"] as? [[String: Any]])
+                let name = fields.first { $0["id"] as? String == "name" }?["value"] as? String
+                #expect(name == card.facts["name"])
+                #expect(name?.isEmpty == false)
+
+                _ = try await client.execute(uri: "/v1/simulator/cards", method: .delete)
+                for _ in 0..<200 where await devices.cards.presented() != nil {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(await devices.cards.presented() == nil)
+            }
+        }
+    }
+}
