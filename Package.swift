@@ -62,6 +62,16 @@ let package = Package(
         .systemLibrary(name: "CCUPS", providers: [.apt(["libcups2-dev"])]),
         .target(name: "CUPSTransport", dependencies: ["CCUPS", "KioskCore"], swiftSettings: strict),
         .target(name: "SerialTransport", dependencies: ["KioskCore"], swiftSettings: strict),
+        // The receipt printer on the device layer: USB, CUPS and simulated printers, profiles,
+        // receipt templates, print jobs stored before they are sent.
+        .target(
+            name: "ReceiptPrinter",
+            dependencies: [
+                "DeviceKit", "ESCPOS", "USBTransport", "CUPSTransport", "KioskCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict),
         // The ID-card reader on the device layer: USB, serial and simulated readers, the reader loop.
         .target(
             name: "CardReader",
@@ -74,7 +84,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "Storage",
-            dependencies: ["KioskCore", "FormEngine", "Booking", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["KioskCore", "FormEngine", "Booking", "DeviceKit", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
             name: "KioskServer",
@@ -92,7 +102,7 @@ let package = Package(
             name: "KioskApp",
             dependencies: [
                 "KioskCore", "KioskConfig", "Storage", "KioskServer", "FormEngine", "JSONLogic",
-                "DeviceKit", "CardReader", "IDCard", "USBTransport",
+                "DeviceKit", "CardReader", "IDCard", "USBTransport", "ReceiptPrinter", "CUPSTransport", "ESCPOS",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -104,6 +114,7 @@ let package = Package(
             name: "KioskBench",
             dependencies: [
                 "JSONLogic", "IDCard", "Booking", "ESCPOS", "FormEngine", "Storage", "KioskCore", "KioskTesting",
+                "ReceiptPrinter",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
@@ -130,6 +141,12 @@ let package = Package(
         // Starts its own private cupsd with a capture backend.
         .testTarget(name: "CUPSTransportTests", dependencies: ["CUPSTransport", "ESCPOS"]),
         .testTarget(name: "DeviceKitTests", dependencies: ["DeviceKit"]),
+        .testTarget(
+            name: "ReceiptPrinterTests",
+            dependencies: [
+                "ReceiptPrinter", "DeviceKit", "ESCPOS", "KioskCore", "USBTransport", "CUPSTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "SerialTransportTests", dependencies: ["SerialTransport"]),
         .testTarget(
             name: "CardReaderTests",
@@ -140,7 +157,7 @@ let package = Package(
         .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTesting"]),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "Booking", "KioskCore", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["Storage", "Booking", "KioskCore", "DeviceKit", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "KioskServerTests",
             dependencies: [

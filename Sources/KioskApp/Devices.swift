@@ -6,7 +6,9 @@ import KioskConfig
 import KioskCore
 import KioskServer
 import Logging
+import ReceiptPrinter
 import ServiceLifecycle
+import Storage
 import USBTransport
 
 /// The terminal's devices as the configuration asks for them: the manager, the services that
@@ -19,14 +21,24 @@ struct TerminalDevices: Sendable {
     let cards = CardDesk()
     let simulator: (any CardSimulator)?
     let readers: [CardReaderDevice]
+    /// What the printers report (they publish on a bus of their own, forwarded like the readers').
+    let printerEvents: EventBus<DeviceEvent>
 
-    static func make(_ configuration: Configuration, statistics: any StatisticsStore, logger: Logger) async throws(StartupError) -> TerminalDevices {
+    static func make(_ configuration: Configuration, store: SQLiteStore, logger: Logger) async throws(StartupError) -> TerminalDevices {
+        let deviceStore = DeviceStore(store: store)
+        let statistics: any StatisticsStore = deviceStore
+        let printerEvents = EventBus<DeviceEvent>()
         let devicesDirectory = URL(fileURLWithPath: configuration.devicesDirectory)
         var providers: [any DeviceProvider] = []
         var services: [any Service] = []
         var readers: [CardReaderDevice] = []
         var simulator: (any CardSimulator)?
         do {
+            providers += try makeDeviceProviders(
+                mode: PrinterMode(rawValue: configuration.deviceMode.rawValue) ?? .simulated,
+                devicesDirectory: configuration.devicesDirectory,
+                environment: PrinterEnvironment(
+                    jobs: SQLitePrintJobStore(store: deviceStore), statistics: statistics, events: printerEvents, logger: logger))
             switch configuration.deviceMode {
             case .simulated:
                 let reader = try SimulatedReader(cardsDirectory: devicesDirectory.appendingPathComponent("cards"))
@@ -48,7 +60,9 @@ struct TerminalDevices: Sendable {
                 zh: "设备初始化失败：\(error)", en: "the devices could not be set up: \(error)"))
         }
         let manager = DeviceManager(providers: providers, logger: logger)
-        return TerminalDevices(manager: manager, services: services, statistics: statistics, simulator: simulator, readers: readers)
+        return TerminalDevices(
+            manager: manager, services: services, statistics: statistics, simulator: simulator, readers: readers,
+            printerEvents: printerEvents)
     }
 }
 
@@ -60,9 +74,11 @@ struct DeviceEventForwarder: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
-                group.addTask {
-                    for await event in await devices.manager.events.subscribe() {
-                        await devices.events.publish(TerminalEvent(event))
+                for bus in [devices.manager.events, devices.printerEvents] {
+                    group.addTask {
+                        for await event in await bus.subscribe() {
+                            await devices.events.publish(TerminalEvent(event))
+                        }
                     }
                 }
                 for reader in devices.readers {

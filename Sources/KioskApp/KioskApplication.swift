@@ -46,7 +46,7 @@ public struct KioskApplication: Sendable {
         }
         logger.info("forms loaded", metadata: ["form.count": "\(forms.forms.count)"])
         self.metrics = PrometheusCollectorRegistry()
-        self.devices = try await TerminalDevices.make(configuration, statistics: InMemoryStatisticsStore(), logger: logger)
+        self.devices = try await TerminalDevices.make(configuration, store: store, logger: logger)
         await devices.manager.rescan()
     }
 

@@ -8,6 +8,7 @@ public enum Benchmarks {
         ("booking", BookingBenchmarks.run),
         ("bookingstore", BookingStoreBenchmarks.run),
         ("escpos", ESCPOSBenchmarks.run),
+        ("receipt", ReceiptPrinterBenchmarks.run),
         ("forms", FormEngineBenchmarks.run),
     ]
 

@@ -23,6 +23,7 @@ enum Migrations {
         }
         registerFilings(&migrator)
         registerBooking(&migrator)
+        registerDevices(&migrator)
         return migrator
     }
 

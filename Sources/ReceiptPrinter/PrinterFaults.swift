@@ -1,0 +1,48 @@
+import DeviceKit
+import KioskCore
+
+/// The faults a receipt printer reports, each with what a person should do about it. Codes are
+/// stable: a failed print job keeps the code as its reason, and reports count by it.
+extension DeviceFault {
+    public static let paperOut = DeviceFault(
+        code: "paperOut", message: .init(zh: "打印机缺纸，请装入新纸卷", en: "the printer is out of paper; load a new roll"),
+        action: .clear)
+    public static let coverOpen = DeviceFault(
+        code: "coverOpen", message: .init(zh: "打印机纸仓盖未关闭", en: "the printer cover is open"), action: .clear)
+    public static let cutterError = DeviceFault(
+        code: "cutterError", message: .init(zh: "打印机切刀故障", en: "the printer's cutter has failed"),
+        action: .maintenance)
+    public static let printerError = DeviceFault(
+        code: "printerError", message: .init(zh: "打印机发生不可恢复的错误", en: "the printer reports an unrecoverable error"),
+        action: .reset)
+    public static let communicationError = DeviceFault(
+        code: "communicationError", message: .init(zh: "与打印机通信失败", en: "communication with the printer failed"),
+        action: .retry)
+    /// A queue the scheduler keeps stopped for no reason the printer gave (a technician paused
+    /// it, or a backend failed): nothing prints until someone resumes it.
+    public static let printerStopped = DeviceFault(
+        code: "printerStopped", message: .init(zh: "打印队列已停止", en: "the print queue is stopped"), action: .maintenance)
+    public static let accessDenied = DeviceFault(
+        code: "deviceAccessDenied",
+        message: .init(zh: "没有访问打印机的权限，请检查 udev 规则", en: "no permission to use the printer; check the udev rules"),
+        action: .maintenance)
+    public static let jobNotStored = DeviceFault(
+        code: "printJobNotStored",
+        message: .init(zh: "打印任务无法保存，未打印", en: "the print job could not be stored, so it was not printed"),
+        action: .retry)
+    public static let jobNotFound = DeviceFault(
+        code: "printJobNotFound", message: .init(zh: "打印任务不存在", en: "no such print job"), action: .clear)
+    public static let receiptNotRenderable = DeviceFault(
+        code: "receiptNotRenderable",
+        message: .init(zh: "回执无法按此打印机排版（二维码或条码不受支持）",
+                       en: "the receipt cannot be laid out for this printer (QR code or barcode unsupported)"),
+        action: .maintenance)
+
+    /// The fault that keeps a printer in `status` from printing, if any.
+    public static func blocking(_ status: DeviceStatus) -> DeviceFault? {
+        if status.cover == .open { return .coverOpen }
+        if status.paper == .out { return .paperOut }
+        if status.cutter == .error { return .cutterError }
+        return nil
+    }
+}

@@ -1,0 +1,310 @@
+import DeviceKit
+import ESCPOS
+import Foundation
+import KioskCore
+import Logging
+
+/// A receipt printer in the device vocabulary: state (`idle`, `busy`, `error`, `offline`),
+/// status, exclusive claim, health checks, statistics and events, over any `PrinterConnection`.
+///
+/// Every receipt goes through the job store: stored before its first byte is sent, marked
+/// `sending`, then `printed` or `failed(reason)`. A failed job is kept and `reprint` sends it
+/// again, so a fault never loses the receipt of a filing. Jobs are sent one at a time, in the
+/// order they arrive.
+public actor ReceiptPrinterDevice: Device {
+    public nonisolated let info: DeviceInfo
+    public nonisolated let profile: PrinterProfile
+    public nonisolated let connection: any PrinterConnection
+    public nonisolated var statisticNames: [String] { StatisticNames.receiptPrinter }
+    let jobs: any PrintJobStore
+    let counters: any StatisticsStore
+    let events: EventBus<DeviceEvent>
+    let logger: Logger
+
+    private var currentState: DeviceState = .idle
+    private var lastStatus = DeviceStatus(paper: .ok, cover: .closed, cutter: .ok)
+    private var exclusive = Claim()
+    /// A job or a health check holds the printer; others wait in `waiting`, in order.
+    private var inUse = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    public init(
+        info: DeviceInfo, profile: PrinterProfile, connection: any PrinterConnection, jobs: any PrintJobStore,
+        statistics: any StatisticsStore, events: EventBus<DeviceEvent>, logger: Logger
+    ) {
+        self.info = info
+        self.profile = profile
+        self.connection = connection
+        self.jobs = jobs
+        self.counters = statistics
+        self.events = events
+        var logger = logger
+        logger[metadataKey: "device.id"] = "\(info.id)"
+        self.logger = logger
+    }
+
+    // MARK: Device
+
+    public func state() -> DeviceState { currentState }
+
+    /// Asks the printer now; when it cannot be reached, the last known status (and the state
+    /// says why). While a job or check runs, the status it saw last: a query of our own in
+    /// between would take its replies.
+    public func status() async -> DeviceStatus {
+        guard !inUse else { return lastStatus }
+        do {
+            await observe(try await connection.status())
+        } catch {
+            await enter(fault: error)
+        }
+        return lastStatus
+    }
+
+    public func claim(owner: String) throws(DeviceFault) {
+        try exclusive.claim(by: owner)
+    }
+
+    public func release(owner: String) {
+        exclusive.release(by: owner)
+    }
+
+    /// Waits for a job being sent to end, so the check's queries and test print do not mix
+    /// with it.
+    public func healthCheck(_ level: HealthCheckLevel) async -> HealthCheckResult {
+        await takeTurn()
+        defer { endTurn() }
+        var steps: [HealthCheckResult.Step] = []
+        if level == .external, let holder = exclusive.owner {
+            steps.append(.init(name: "claim", passed: false, detail: DeviceFault.claimed(by: holder).message.en))
+            return HealthCheckResult(deviceID: info.id, level: level, steps: steps)
+        }
+        let status: DeviceStatus
+        do {
+            status = try await connection.status()
+            steps.append(.init(name: "communication", passed: true, detail: "status query answered"))
+            await observe(status)
+        } catch {
+            await enter(fault: error)
+            steps.append(.init(name: "communication", passed: false, detail: error.message.en))
+            return HealthCheckResult(deviceID: info.id, level: level, steps: steps)
+        }
+        steps.append(.init(name: "paper", passed: status.paper != .out, detail: "paper \(status.paper?.rawValue ?? "unknown")"))
+        steps.append(.init(name: "cover", passed: status.cover != .open, detail: "cover \(status.cover?.rawValue ?? "unknown")"))
+        steps.append(.init(name: "cutter", passed: status.cutter != .error, detail: "cutter \(status.cutter?.rawValue ?? "unknown")"))
+        if level == .external && steps.allSatisfy(\.passed) {
+            steps.append(await testPrint())
+        }
+        return HealthCheckResult(deviceID: info.id, level: level, steps: steps)
+    }
+
+    // MARK: Printing
+
+    /// Lays `receipt` out for this printer as a job; nothing is stored or sent yet.
+    public nonisolated func job(for receipt: Receipt, templateID: String, reference: String) throws(DeviceFault) -> PrintJob {
+        let bytes: [UInt8]
+        do {
+            bytes = try ReceiptRenderer.render(receipt, profile: profile)
+        } catch {
+            throw .receiptNotRenderable
+        }
+        return PrintJob(deviceID: info.id, templateID: templateID, reference: reference, bytes: bytes,
+                        counts: ReceiptCounts(receipt, profile: profile))
+    }
+
+    /// Renders, stores and prints `receipt`; see `print(_:owner:)`.
+    public func print(_ receipt: Receipt, templateID: String, reference: String, owner: String? = nil) async throws(DeviceFault) -> PrintJob {
+        try await print(try job(for: receipt, templateID: templateID, reference: reference), owner: owner)
+    }
+
+    /// Stores `job`, then sends it. Returns the job as it ended: `printed`, or `failed` with
+    /// the fault's code (and then kept for `reprint`). Throws only when the job cannot be
+    /// stored, in which case nothing was sent.
+    public func print(_ job: PrintJob, owner: String? = nil) async throws(DeviceFault) -> PrintJob {
+        do {
+            try await jobs.insert(job)
+        } catch {
+            logger.error("print job not stored", metadata: ["job.id": "\(job.id)", "error": "\(error)"])
+            throw .jobNotStored
+        }
+        return await send(job, owner: owner)
+    }
+
+    /// Sends a stored job of this printer again (a failed one once the fault is cleared, or a
+    /// printed one the citizen lost).
+    public func reprint(_ id: UUID, owner: String? = nil) async throws(DeviceFault) -> PrintJob {
+        let stored: PrintJob?
+        do {
+            stored = try await jobs.job(id)
+        } catch {
+            throw .jobNotStored
+        }
+        guard let stored, stored.deviceID == info.id else { throw .jobNotFound }
+        return await send(stored, owner: owner)
+    }
+
+    public func recentJobs(limit: Int = 20) async throws -> [PrintJob] {
+        try await jobs.recentJobs(deviceID: info.id, limit: limit)
+    }
+
+    public func statistics() async throws -> [Statistic] {
+        try await counters.statistics(deviceID: info.id, names: statisticNames)
+    }
+
+    public func resetStatistic(_ name: String) async throws -> Statistic {
+        try await counters.reset(name, deviceID: info.id)
+    }
+
+    private func send(_ job: PrintJob, owner: String?) async -> PrintJob {
+        await takeTurn()
+        defer { endTurn() }
+        var job = job
+        job.attempts += 1
+        if let holder = exclusive.owner, holder != owner {
+            await record(&job, .failed(reason: DeviceFault.claimed(by: holder).code))
+            return job
+        }
+        await record(&job, .sending)
+        await enter(.busy)
+        do {
+            let status = try await connection.send(job.bytes, title: job.reference)
+            await record(&job, .printed)
+            await count(job.counts, job: true)
+            await enter(.idle)
+            await observe(status)
+        } catch {
+            logger.warning("print job failed", metadata: ["job.id": "\(job.id)", "fault": "\(error.code)"])
+            await record(&job, .failed(reason: error.code))
+            await add(["jobsFailed": 1])
+            if error == .cutterError { await add(["failedPaperCuts": Int64(job.counts.cuts)]) }
+            await enter(fault: error)
+        }
+        return job
+    }
+
+    /// Runs inside the health check's turn.
+    private func testPrint() async -> HealthCheckResult.Step {
+        let receipt = Receipt([
+            .text("打印测试 Test print", style: TextStyle(bold: true), alignment: .center),
+            .separator,
+            .keyValue(label: "设备 Device", value: info.id),
+            .keyValue(label: "型号 Profile", value: profile.name),
+            .text("0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ 中文打印正常"),
+            .cut,
+        ])
+        let bytes: [UInt8]
+        do {
+            bytes = try ReceiptRenderer.render(receipt, profile: profile)
+        } catch {
+            return .init(name: "testPrint", passed: false, detail: DeviceFault.receiptNotRenderable.message.en)
+        }
+        await enter(.busy)
+        do {
+            let status = try await connection.send(bytes, title: "test print")
+            await count(ReceiptCounts(receipt, profile: profile), job: false)
+            await enter(.idle)
+            await observe(status)
+            return .init(name: "testPrint", passed: true, detail: "printed \(bytes.count) bytes")
+        } catch {
+            await enter(fault: error)
+            return .init(name: "testPrint", passed: false, detail: error.message.en)
+        }
+    }
+
+    // MARK: State, status, counters, events
+
+    private func takeTurn() async {
+        guard inUse else {
+            inUse = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func endTurn() {
+        if waiting.isEmpty {
+            inUse = false
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
+
+    private func record(_ job: inout PrintJob, _ state: PrintJob.State) async {
+        job.state = state
+        job.updatedAt = Date()
+        do {
+            try await jobs.update(job.id, state: state, attempts: job.attempts, at: job.updatedAt)
+        } catch {
+            logger.error("print job state not stored", metadata: ["job.id": "\(job.id)", "job.state": "\(state.name)"])
+        }
+    }
+
+    private func enter(_ state: DeviceState) async {
+        guard state != currentState else { return }
+        currentState = state
+        await events.publish(.stateChanged(deviceID: info.id, state))
+    }
+
+    /// Takes in a fresh status and moves between `idle` and `error` (a busy printer stays busy
+    /// until its job ends).
+    private func observe(_ status: DeviceStatus) async {
+        await take(status)
+        guard currentState != .busy else { return }
+        if let fault = DeviceFault.blocking(status) {
+            if currentState != .error { await events.publish(.fault(deviceID: info.id, fault)) }
+            await enter(.error)
+        } else {
+            await enter(.idle)
+        }
+    }
+
+    /// Counts the conditions that began and publishes the change.
+    private func take(_ status: DeviceStatus) async {
+        let previous = lastStatus
+        lastStatus = status
+        var began: [String: Int64] = [:]
+        if status.paper == .out && previous.paper != .out { began["paperOutCount"] = 1 }
+        if status.paper == .nearEnd && previous.paper == .ok { began["paperNearEndCount"] = 1 }
+        if status.cover == .open && previous.cover != .open { began["coverOpenCount"] = 1 }
+        await add(began)
+        if status != previous { await events.publish(.statusChanged(deviceID: info.id, status)) }
+    }
+
+    /// A fault met while talking to the printer: counted, published with its recommended
+    /// action, and reflected in the state and status.
+    private func enter(fault: DeviceFault) async {
+        if fault == .communicationError { await add(["communicationErrors": 1]) }
+        await events.publish(.fault(deviceID: info.id, fault))
+        if fault == .offline {
+            await enter(.offline)
+            return
+        }
+        await enter(.error)
+        var status = (try? await connection.status()) ?? lastStatus
+        switch fault {
+        case .paperOut: status.paper = .out
+        case .coverOpen: status.cover = .open
+        case .cutterError: status.cutter = .error
+        default: break
+        }
+        await take(status)
+    }
+
+    private func count(_ counts: ReceiptCounts, job: Bool) async {
+        var amounts: [String: Int64] = [
+            "receiptLinesPrinted": Int64(counts.lines), "receiptCharactersPrinted": Int64(counts.characters),
+            "paperCuts": Int64(counts.cuts),
+        ]
+        if job { amounts["jobsPrinted"] = 1 }
+        await add(amounts)
+    }
+
+    private func add(_ amounts: [String: Int64]) async {
+        let amounts = amounts.filter { $0.value != 0 }
+        guard !amounts.isEmpty else { return }
+        do {
+            try await counters.add(amounts, deviceID: info.id)
+        } catch {
+            logger.error("statistics not stored", metadata: ["error": "\(error)"])
+        }
+    }
+}

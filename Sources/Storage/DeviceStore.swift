@@ -1,0 +1,180 @@
+import DeviceKit
+import Foundation
+import GRDB
+import KioskCore
+
+/// Device statistics and print jobs in the terminal's database: counters survive restarts and
+/// are reset one by one; a print job is written before its first byte goes to the printer and
+/// kept when it fails, for a reprint.
+public final class DeviceStore: StatisticsStore, Sendable {
+    let database: SQLiteStore
+    let now: @Sendable () -> Date
+
+    public init(store: SQLiteStore, now: @escaping @Sendable () -> Date = { Date() }) {
+        database = store
+        self.now = now
+    }
+
+    // MARK: Statistics
+
+    public func add(_ amounts: [String: Int64], deviceID: String) async throws {
+        let time = now().timeIntervalSince1970
+        try await database.pool.write { db in
+            for (name, amount) in amounts {
+                try db.execute(
+                    sql: """
+                        INSERT INTO device_statistic (device_id, name, value, since) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (device_id, name) DO UPDATE SET value = value + excluded.value
+                        """,
+                    arguments: [deviceID, name, amount, time])
+            }
+        }
+    }
+
+    /// Counters never counted read 0 since the installation was set up.
+    public func statistics(deviceID: String, names: [String]) async throws -> [Statistic] {
+        try await database.pool.read { db in
+            let installed = try Date.fetchOne(db, sql: "SELECT createdAt FROM installation WHERE id = 1") ?? Date(timeIntervalSince1970: 0)
+            var counters: [String: Statistic] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT name, value, since FROM device_statistic WHERE device_id = ?", arguments: [deviceID])
+            {
+                let name: String = row["name"]
+                counters[name] = Statistic(name: name, value: row["value"], since: Date(timeIntervalSince1970: row["since"]))
+            }
+            return Set(names).union(counters.keys).sorted().map {
+                counters[$0] ?? Statistic(name: $0, value: 0, since: installed)
+            }
+        }
+    }
+
+    public func reset(_ name: String, deviceID: String) async throws -> Statistic {
+        let time = now()
+        try await database.pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO device_statistic (device_id, name, value, since) VALUES (?, ?, 0, ?)
+                    ON CONFLICT (device_id, name) DO UPDATE SET value = 0, since = excluded.since
+                    """,
+                arguments: [deviceID, name, time.timeIntervalSince1970])
+        }
+        return Statistic(name: name, value: 0, since: Date(timeIntervalSince1970: time.timeIntervalSince1970))
+    }
+
+    // MARK: Print jobs
+
+    public func insertPrintJob(_ job: StoredPrintJob) async throws {
+        try await database.pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO print_job (id, device_id, template_id, reference, bytes, lines, characters, cuts,
+                                           state, failure_reason, attempts, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    job.id.uuidString, job.deviceID, job.templateID, job.reference, Data(job.bytes), job.lines,
+                    job.characters, job.cuts, job.state, job.failureReason, job.attempts,
+                    job.createdAt.timeIntervalSince1970, job.updatedAt.timeIntervalSince1970,
+                ])
+        }
+    }
+
+    /// Moves a job to `state` (`sending`, `printed`, or `failed` with a reason). Throws
+    /// `DeviceStoreError` (`printJobNotFound`) for an unknown id.
+    public func updatePrintJob(_ id: UUID, state: String, failureReason: String?, attempts: Int, at time: Date) async throws {
+        let changed = try await database.pool.write { db in
+            try db.execute(
+                sql: "UPDATE print_job SET state = ?, failure_reason = ?, attempts = ?, updated_at = ? WHERE id = ?",
+                arguments: [state, failureReason, attempts, time.timeIntervalSince1970, id.uuidString])
+            return db.changesCount
+        }
+        guard changed == 1 else { throw DeviceStoreError.printJobNotFound }
+    }
+
+    public func printJob(_ id: UUID) async throws -> StoredPrintJob? {
+        try await database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM print_job WHERE id = ?", arguments: [id.uuidString]).flatMap(StoredPrintJob.init(row:))
+        }
+    }
+
+    /// Newest first; of one device and in one state when given.
+    public func recentPrintJobs(deviceID: String? = nil, state: String? = nil, limit: Int = 50) async throws -> [StoredPrintJob] {
+        try await database.pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM print_job
+                    WHERE (?1 IS NULL OR device_id = ?1) AND (?2 IS NULL OR state = ?2)
+                    ORDER BY created_at DESC, rowid DESC LIMIT ?3
+                    """,
+                arguments: [deviceID, state, max(limit, 0)]
+            ).compactMap(StoredPrintJob.init(row:))
+        }
+    }
+
+    /// Deletes printed jobs created before `date` (their bytes are no longer needed); failed
+    /// and unfinished jobs stay until they are printed. Returns how many went.
+    @discardableResult
+    public func purgePrintedJobs(createdBefore date: Date) async throws -> Int {
+        try await database.pool.write { db in
+            try db.execute(sql: "DELETE FROM print_job WHERE state = 'printed' AND created_at < ?",
+                           arguments: [date.timeIntervalSince1970])
+            return db.changesCount
+        }
+    }
+}
+
+/// A print job as stored: the state by name (`queued`, `sending`, `printed`, `failed`) and the
+/// failure's code when it failed.
+public struct StoredPrintJob: Sendable, Equatable {
+    public var id: UUID
+    public var deviceID: String
+    public var templateID: String
+    public var reference: String
+    public var bytes: [UInt8]
+    public var lines: Int
+    public var characters: Int
+    public var cuts: Int
+    public var state: String
+    public var failureReason: String?
+    public var attempts: Int
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: UUID, deviceID: String, templateID: String, reference: String, bytes: [UInt8], lines: Int,
+        characters: Int, cuts: Int, state: String, failureReason: String?, attempts: Int, createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.deviceID = deviceID
+        self.templateID = templateID
+        self.reference = reference
+        self.bytes = bytes
+        self.lines = lines
+        self.characters = characters
+        self.cuts = cuts
+        self.state = state
+        self.failureReason = failureReason
+        self.attempts = attempts
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    init?(row: Row) {
+        guard let id = UUID(uuidString: row["id"]) else { return nil }
+        let bytes: Data = row["bytes"]
+        self.init(
+            id: id, deviceID: row["device_id"], templateID: row["template_id"],
+            reference: row["reference"], bytes: [UInt8](bytes), lines: row["lines"], characters: row["characters"],
+            cuts: row["cuts"], state: row["state"], failureReason: row["failure_reason"], attempts: row["attempts"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"]), updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+    }
+}
+
+public struct DeviceStoreError: KioskError, Equatable {
+    public let code: String
+    public let message: LocalizedText
+
+    static let printJobNotFound = DeviceStoreError(
+        code: "printJobNotFound", message: .init(zh: "打印任务不存在", en: "no such print job"))
+}

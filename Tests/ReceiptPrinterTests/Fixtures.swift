@@ -1,0 +1,58 @@
+import DeviceKit
+import ESCPOS
+import Foundation
+import Logging
+@testable import ReceiptPrinter
+
+/// The repository's root, for the shipped profiles and templates.
+let repositoryRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func shippedProfiles() throws -> ProfileCatalog {
+    try ProfileCatalog.load(directory: repositoryRoot.appendingPathComponent("Devices/profiles").path)
+}
+
+func shippedTemplates() throws -> [String: ReceiptTemplate] {
+    try ReceiptTemplate.loadAll(directory: repositoryRoot.appendingPathComponent("Forms/receipts").path)
+}
+
+/// A valid resident ID number (GB 11643 check character), never a real person's.
+let sampleIDNumber = "11010519491231002X"
+
+let filingData = TemplateData([
+    "hall": .text("XX区政务服务中心"),
+    "matter": .text("居民身份证换领"),
+    "reference": .text("A20260315-000123"),
+    "idNumber": .text(sampleIDNumber),
+    "time": .text("2026-03-15 10:42"),
+    "nextSteps": .list(["凭本回执到3号窗口领取证件", "如需邮寄请拨打12345"]),
+])
+
+/// A receipt printer over `connection` with in-memory stores, and the events it publishes.
+struct PrinterUnderTest {
+    let device: ReceiptPrinterDevice
+    let jobs = InMemoryPrintJobStore()
+    let statistics = InMemoryStatisticsStore()
+    let events = EventBus<DeviceEvent>()
+    let stream: AsyncStream<DeviceEvent>
+
+    init(connection: any PrinterConnection, profile: PrinterProfile, id: String = "printer-test") async {
+        stream = await events.subscribe()
+        device = ReceiptPrinterDevice(
+            info: DeviceInfo(id: id, kind: .receiptPrinter, connection: connection.address, profile: profile.id),
+            profile: profile, connection: connection, jobs: jobs, statistics: statistics, events: events,
+            logger: Logger(label: "test"))
+    }
+
+    func counters() async throws -> [String: Int64] {
+        Dictionary(uniqueKeysWithValues: try await device.statistics().map { ($0.name, $0.value) })
+    }
+
+    /// Every event published so far (the bus keeps the newest 64).
+    func publishedEvents() async -> [DeviceEvent] {
+        await events.finish()
+        var all: [DeviceEvent] = []
+        for await event in stream { all.append(event) }
+        return all
+    }
+}

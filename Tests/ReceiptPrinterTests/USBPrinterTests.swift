@@ -1,0 +1,108 @@
+import DeviceKit
+import ESCPOS
+import Logging
+import Testing
+import USBTransport
+@testable import ReceiptPrinter
+
+/// The USB printer through the real libusb code path, against the ESC/POS printer emulated by
+/// `Devices/simulators/usb/printer.py` (0416:5011, "ZJ20250001").
+@Suite(
+    .enabled(if: Emulator.printer != nil, "needs the emulated printer: Devices/simulators/usb/run-under-umockdev.sh"),
+    .serialized, .timeLimit(.minutes(1)))
+struct USBPrinterTests {
+    static let poll: [UInt8] = [0x10, 0x04, 0x01, 0x10, 0x04, 0x02, 0x10, 0x04, 0x03, 0x10, 0x04, 0x04]
+    static let chunkSize = 256
+
+    let emulator: Emulator
+    let receipt: Receipt
+    let catalog: ProfileCatalog
+
+    init() throws {
+        emulator = try #require(Emulator.printer)
+        receipt = try #require(try shippedTemplates()["filing-receipt"]).render(data: filingData)
+        catalog = try shippedProfiles()
+    }
+
+    func printer(_ context: USBContext) async throws -> PrinterUnderTest {
+        let profile = try #require(catalog.profile(id: "xprinter-80"))
+        let match = try #require(profile.usb)
+        let connection = USBPrinterConnection(
+            context: context, vendorID: 0x0416, productID: 0x5011, serialNumber: "ZJ20250001", match: match,
+            chunkSize: Self.chunkSize, writeTimeout: .milliseconds(500), statusTimeout: .milliseconds(500))
+        return await PrinterUnderTest(connection: connection, profile: profile.printer)
+    }
+
+    /// What the printer receives for a whole job: a status poll, then each chunk followed by one.
+    static func wire(_ bytes: [UInt8]) -> [UInt8] {
+        stride(from: 0, to: bytes.count, by: chunkSize).reduce(poll) { wire, offset in
+            wire + bytes[offset..<min(offset + chunkSize, bytes.count)] + poll
+        }
+    }
+
+    @Test func theProviderFindsThePrinterByItsProfile() async throws {
+        try await emulator.reset()
+        let environment = PrinterEnvironment(
+            jobs: InMemoryPrintJobStore(), statistics: InMemoryStatisticsStore(), events: EventBus(), logger: Logger(label: "test"))
+        let provider = USBPrinterProvider(catalog: catalog, environment: environment)
+        let devices = await provider.discover()
+        let device = try #require(devices.first as? ReceiptPrinterDevice)
+        #expect(device.info == DeviceInfo(
+            id: "printer-usb-0416-5011-ZJ20250001", kind: .receiptPrinter, connection: "usb:0416:5011",
+            vendor: "Zjiang", model: "POS-80 Printer", serialNumber: "ZJ20250001", profile: "xprinter-80"))
+        #expect(try #require(await provider.discover().first as? ReceiptPrinterDevice) === device)
+        let check = await device.healthCheck(.internal)
+        #expect(check.passed)
+        #expect(emulator.capture == Self.poll)
+    }
+
+    @Test func aPrintedReceiptArrivesInTheCaptureFile() async throws {
+        try await emulator.reset()
+        let printer = try await printer(USBContext())
+        let job = try await printer.device.print(receipt, templateID: "filing-receipt", reference: "A20260315-000123")
+        #expect(job.state == .printed)
+        #expect(job.bytes.count > Self.chunkSize * 2)
+        let arrived = emulator.capture == Self.wire(job.bytes)   // outside #expect: no receipt in the log
+        #expect(arrived)
+        #expect(try await printer.counters()["jobsPrinted"] == 1)
+    }
+
+    @Test func paperRunningOutMidJobStopsItAndTheKeptJobReprintsOnceLoaded() async throws {
+        try await emulator.reset(.init(paperOutAfter: 300))
+        let printer = try await printer(USBContext())
+        let failed = try await printer.device.print(receipt, templateID: "filing-receipt", reference: "A20260315-000123")
+        #expect(failed.state == .failed(reason: "paperOut"))
+        // Stopped at the first poll after the paper ran out, two chunks in, not the whole job;
+        // then the device asks once more for the status it reports.
+        #expect(failed.bytes.count > Self.chunkSize * 2)
+        let stopped = emulator.capture
+            == Array(Self.wire(failed.bytes).prefix(Self.poll.count * 3 + Self.chunkSize * 2)) + Self.poll
+        #expect(stopped)
+        #expect(await printer.device.state() == .error)
+        #expect(try await printer.counters()["paperOutCount"] == 1)
+
+        try await emulator.reset()   // a fresh roll: the printer is plugged in again with paper
+        let reprinted = try await printer.device.reprint(failed.id)
+        #expect(reprinted.state == .printed)
+        let arrived = emulator.capture == Self.wire(failed.bytes)
+        #expect(arrived)
+        #expect(await printer.device.state() == .idle)
+    }
+
+    @Test func anUnplugMidJobLeavesTheJobFailedAndReprintable() async throws {
+        try await emulator.reset(.init(unplugAfter: 700))
+        let printer = try await printer(USBContext())
+        let failed = try await printer.device.print(receipt, templateID: "filing-receipt", reference: "A20260315-000123")
+        #expect(failed.state == .failed(reason: "deviceOffline"))
+        #expect(await printer.device.state() == .offline)
+        #expect(await printer.jobs.job(failed.id) == failed)
+        #expect(await printer.publishedEvents().contains(.fault(deviceID: "printer-test", .offline)))
+
+        try await emulator.reset()
+        let reprinted = try await printer.device.reprint(failed.id)
+        #expect(reprinted.state == .printed)
+        #expect(reprinted.attempts == 2)
+        let arrived = emulator.capture == Self.wire(failed.bytes)
+        #expect(arrived)
+    }
+}
