@@ -127,3 +127,42 @@ struct SimulatedCards: CardSimulator {
     func present(fixture: String) async throws { try await reader.present(fixture) }
     func remove() async { await reader.remove() }
 }
+
+extension KioskApplication {
+    /// A device as `kiosk devices list --json` prints it.
+    public struct DeviceSummary: Codable, Sendable {
+        public var info: DeviceInfo
+        public var state: DeviceState
+        public var status: DeviceStatus
+    }
+
+    public func deviceSummaries() async -> [DeviceSummary] {
+        var summaries: [DeviceSummary] = []
+        for device in await devices.manager.devices() {
+            let offline = await devices.manager.isOffline(device.info.id)
+            summaries.append(DeviceSummary(info: device.info, state: offline ? .offline : await device.state(), status: await device.status()))
+        }
+        return summaries
+    }
+
+    public func device(_ id: String) async throws(StartupError) -> any Device {
+        guard let device = await devices.manager.device(id: id) else {
+            let known = await devices.manager.devices().map(\.info.id).joined(separator: ", ")
+            throw StartupError(code: "deviceNotFound", message: .init(
+                zh: "没有该设备：\(id)（现有：\(known)）", en: "no device \(id) (found: \(known))"))
+        }
+        return device
+    }
+
+    public func statistics(of device: any Device) async throws -> [Statistic] {
+        try await devices.statistics.statistics(deviceID: device.info.id, names: device.statisticNames)
+    }
+
+    public func resetStatistic(_ name: String, of device: any Device) async throws -> Statistic {
+        guard device.statisticNames.contains(name) else {
+            throw StartupError(code: "statisticNotFound", message: .init(
+                zh: "没有该计数器：\(name)", en: "no counter \(name); counters: \(device.statisticNames.joined(separator: ", "))"))
+        }
+        return try await devices.statistics.reset(name, deviceID: device.info.id)
+    }
+}

@@ -8,6 +8,7 @@ import KioskServer
 import Logging
 import NIOCore
 import Prometheus
+import ReceiptPrinter
 import ServiceLifecycle
 import UnixSignals
 import Storage
@@ -27,6 +28,7 @@ public struct KioskApplication: Sendable {
     /// The citizen session of this terminal; one at a time.
     public let sessions = CitizenSessions()
     let devices: TerminalDevices
+    let receipts: PrinterReceiptDesk
     let logger: Logger
 
     /// Prepares everything that can fail before the server starts.
@@ -48,6 +50,14 @@ public struct KioskApplication: Sendable {
         self.metrics = PrometheusCollectorRegistry()
         self.devices = try await TerminalDevices.make(configuration, store: store, logger: logger)
         await devices.manager.rescan()
+        let receiptsDirectory = configuration.formsDirectory + "/receipts"
+        do {
+            receipts = PrinterReceiptDesk(
+                manager: devices.manager, templates: try ReceiptTemplate.loadAll(directory: receiptsDirectory),
+                hallName: configuration.siteName, timeZone: configuration.timeZone)
+        } catch {
+            throw StartupError(code: error.code, message: error.message)
+        }
     }
 
     /// Opens the configured database, creating the data directory first.
@@ -78,8 +88,8 @@ public struct KioskApplication: Sendable {
             metricsRegistry: metrics,
             maxBodyBytes: configuration.maxBodyBytes,
             filings: FilingServices(
-                catalog: forms, archive: store, sessions: sessions, cards: devices.cards, siteID: configuration.siteID,
-                timeZone: configuration.timeZone),
+                catalog: forms, archive: store, sessions: sessions, cards: devices.cards, receipts: receipts,
+                siteID: configuration.siteID, timeZone: configuration.timeZone),
             devices: DeviceServices(
                 manager: devices.manager, statistics: devices.statistics, events: devices.events, simulator: devices.simulator))
     }

@@ -13,6 +13,20 @@ public protocol FilingArchive: Sendable {
     func takeDraft(code: String, idNumber: ResidentIDNumber, now: Date) throws -> FormDraft?
 }
 
+/// The answer to a submission: the filing, and what became of its receipt.
+struct SubmittedFiling: Encodable {
+    let filing: Filing
+    let receipt: PrintOutcome?
+
+    func encode(to encoder: any Encoder) throws {
+        try filing.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encodeIfPresent(receipt, forKey: .receipt)
+    }
+
+    enum Key: String, CodingKey { case receipt }
+}
+
 /// What the filing endpoints need from the terminal.
 public struct FilingServices: Sendable {
     public var catalog: FormCatalog
@@ -20,12 +34,15 @@ public struct FilingServices: Sendable {
     public var sessions: CitizenSessions
     /// The card on the reader, whose facts prefill a new session.
     public var cards: CardDesk
+    public var receipts: (any ReceiptDesk)?
     public var siteID: String
     public var timeZone: TimeZone
     public var now: @Sendable () -> Date
 
     public init(catalog: FormCatalog, archive: any FilingArchive, sessions: CitizenSessions, cards: CardDesk = CardDesk(),
-                siteID: String, timeZone: TimeZone, now: @escaping @Sendable () -> Date = Date.init) {
+                receipts: (any ReceiptDesk)? = nil, siteID: String, timeZone: TimeZone,
+                now: @escaping @Sendable () -> Date = Date.init) {
+        self.receipts = receipts
         self.catalog = catalog
         self.archive = archive
         self.sessions = sessions
@@ -152,7 +169,9 @@ extension KioskRoutes {
                 session = attempt
                 return filing
             }
-            return json(filing, status: .created)
+            // The filing is stored; the receipt is printed after it and can be reprinted.
+            let receipt = await services.receipts?.printFilingReceipt(filing)
+            return json(SubmittedFiling(filing: filing, receipt: receipt), status: .created)
         }
 
         // Saving a draft ends the session: the terminal is public, the answers leave its memory.
@@ -178,6 +197,14 @@ extension KioskRoutes {
             let session = try FormSession.resume(draft, in: form, context: services.context)
             let id = try await services.sessions.start(session)
             return json(SessionView(id: id, session, form, services.context), status: .created)
+        }
+
+        router.post("/v1/print-jobs/{job}/reprint") { _, context in
+            let job = try context.parameters.require("job")
+            guard let outcome = await services.receipts?.reprint(jobID: job) else {
+                throw APIError(.notFound, code: "printJobNotFound", message: .init(zh: "没有该打印任务", en: "No such print job"))
+            }
+            return json(outcome)
         }
 
         router.delete("/v1/sessions/{id}") { _, context in

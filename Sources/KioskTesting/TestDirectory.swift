@@ -18,6 +18,9 @@ public struct TestInstallation: Sendable {
                 try FileManager.default.copyItem(atPath: forms.appendingPathComponent(name).path, toPath: "\(root)/Forms/\(name)")
             }
         }
+        // Receipt templates are part of every installation, filings or not.
+        try FileManager.default.copyItem(
+            atPath: Self.repository.appendingPathComponent("Forms/receipts").path, toPath: "\(root)/Forms/receipts")
         // The simulated devices of `devices.mode = "simulated"` read their fixtures from here.
         for folder in ["cards", "profiles"] {
             try FileManager.default.copyItem(

@@ -108,6 +108,14 @@ struct FilingRoutesTests {
             #expect(reference.hasPrefix("S01-"))
             #expect(reference.hasSuffix("-0001"))
             #expect(try application.store.filing(reference: reference)?.formID == "residence-permit")
+            // The receipt went to the simulated printer, and a kept job can be printed again.
+            let receipt = try #require(filing["receipt"] as? [String: Any])
+            #expect(receipt["state"] as? String == "printed")
+            let jobID = try #require(receipt["jobId"] as? String)
+            let reprinted = try await client.execute(uri: "/v1/print-jobs/\(jobID)/reprint", method: .post)
+            #expect(reprinted.status == .ok)
+            #expect(try object(reprinted.body)["state"] as? String == "printed")
+            #expect(try await client.execute(uri: "/v1/print-jobs/\(UUID().uuidString)/reprint", method: .post).status == .notFound)
 
             // Ending the session forgets it.
             #expect(try await client.execute(uri: "/v1/sessions/\(id)", method: .delete).status == .noContent)

@@ -1,0 +1,77 @@
+import DeviceKit
+import FormEngine
+import Foundation
+import JSONLogic
+import KioskCore
+import KioskServer
+import ReceiptPrinter
+
+/// Prints the filing receipt (办件回执) from `Forms/receipts/filing-receipt.yaml` on the first
+/// receipt printer the device manager knows.
+struct PrinterReceiptDesk: ReceiptDesk {
+    let manager: DeviceManager
+    let templates: [String: ReceiptTemplate]
+    let hallName: String
+    let timeZone: TimeZone
+
+    func printer() async -> ReceiptPrinterDevice? {
+        for device in await manager.devices() {
+            if let printer = device as? ReceiptPrinterDevice { return printer }
+        }
+        return nil
+    }
+
+    func printFilingReceipt(_ filing: Filing) async -> PrintOutcome {
+        guard let printer = await printer(), let template = templates["filing-receipt"] else {
+            return PrintOutcome(jobId: nil, state: "noPrinter", reason: nil)
+        }
+        do {
+            let receipt = try template.render(data: Self.data(for: filing, hall: hallName, timeZone: timeZone))
+            let job = try await printer.print(receipt, templateID: template.id, reference: filing.reference)
+            return PrintOutcome(job)
+        } catch let fault as DeviceFault {
+            return PrintOutcome(jobId: nil, state: "failed", reason: fault.code)
+        } catch {
+            return PrintOutcome(jobId: nil, state: "failed", reason: "templateError")
+        }
+    }
+
+    func reprint(jobID: String) async -> PrintOutcome? {
+        guard let id = UUID(uuidString: jobID), let printer = await printer() else { return nil }
+        do {
+            return PrintOutcome(try await printer.reprint(id))
+        } catch {
+            return error.code == "printJobNotFound" ? nil : PrintOutcome(jobId: jobID, state: "failed", reason: error.code)
+        }
+    }
+
+    /// The receipt's values. The ID number goes in whole: the template prints it masked.
+    static func data(for filing: Filing, hall: String, timeZone: TimeZone) -> TemplateData {
+        var values: [String: TemplateData.Value] = [
+            "hall": .text(hall),
+            "matter": .text(filing.title.zh),
+            "reference": .text(filing.reference),
+            "time": .text(filing.submittedAt.formatted(
+                Date.VerbatimFormatStyle(format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
+                                         timeZone: timeZone, calendar: Calendar(identifier: .gregorian)))),
+            "nextSteps": .list([
+                "本事项由\(filing.department.zh)办理，承诺时限\(filing.timeLimitDays)个工作日",
+                "凭受理编号查询办理进度",
+            ] + filing.subFilings.map { "\($0.title.zh)：\($0.department.zh)，\($0.timeLimitDays)个工作日" }),
+        ]
+        if case .string(let number)? = filing.answers["idNumber"] { values["idNumber"] = .text(number) }
+        if !filing.deferred.isEmpty {
+            values["deferredMaterials"] = .list(filing.deferred.map { "\($0.name.zh)（\($0.dueDate)前）" })
+        }
+        if !filing.overrides.isEmpty {
+            values["staffNote"] = .text("本次办理有 \(filing.overrides.count) 个步骤由工作人员协助完成")
+        }
+        return TemplateData(values)
+    }
+}
+
+extension PrintOutcome {
+    init(_ job: PrintJob) {
+        self.init(jobId: job.id.uuidString, state: job.state.name, reason: job.state.failureReason)
+    }
+}
