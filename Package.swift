@@ -52,8 +52,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
-        // kiosk.conf: a small TOML reader that keeps line numbers, and the typed configuration.
-        .target(name: "KioskConfig", dependencies: ["KioskCore"], swiftSettings: strict),
+        // kiosk.conf: a small TOML reader that keeps line numbers, and the typed configuration
+        // (hours and services are decoded into the Booking types).
+        .target(name: "KioskConfig", dependencies: ["KioskCore", "Booking"], swiftSettings: strict),
 
         // Adapters: C libraries behind [system] module maps, wrapped by thin transports.
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
@@ -80,7 +81,7 @@ let package = Package(
         .target(
             name: "KioskApp",
             dependencies: [
-                "KioskCore", "KioskConfig", "Storage", "KioskServer", "FormEngine", "JSONLogic",
+                "KioskCore", "KioskConfig", "Storage", "KioskServer", "FormEngine", "JSONLogic", "Booking",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -98,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "kiosk",
             dependencies: [
-                "KioskApp", "KioskBench", "FormEngine", "JSONLogic", "KioskConfig",
+                "KioskApp", "KioskBench", "FormEngine", "JSONLogic", "KioskConfig", "Booking", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -118,18 +119,18 @@ let package = Package(
         // Starts its own private cupsd with a capture backend.
         .testTarget(name: "CUPSTransportTests", dependencies: ["CUPSTransport", "ESCPOS"]),
         .testTarget(name: "DeviceKitTests", dependencies: ["DeviceKit"]),
-        .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTesting"]),
+        .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTesting", "Booking"]),
         .testTarget(
             name: "StorageTests",
             dependencies: ["Storage", "Booking", "KioskCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "KioskServerTests",
             dependencies: [
-                "KioskServer", "KioskApp", "KioskTesting", "Storage", "KioskCore",
+                "KioskServer", "KioskApp", "KioskTesting", "Storage", "KioskCore", "Booking",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
         .testTarget(
             name: "KioskCLITests",
-            dependencies: ["kiosk", "KioskTesting", "Storage", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["kiosk", "KioskTesting", "Storage", "Booking", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )
