@@ -1,3 +1,4 @@
+import Booking
 import FormEngine
 import Foundation
 import Hummingbird
@@ -12,6 +13,7 @@ import UnixSignals
 import Storage
 
 extension SQLiteStore: FilingArchive {}
+extension BookingStore: BookingLedger {}
 
 /// The composition root: configuration in, a running terminal backend out.
 ///
@@ -25,6 +27,9 @@ public struct KioskApplication: Sendable {
     public let metrics: PrometheusCollectorRegistry
     /// The citizen session of this terminal; one at a time.
     public let sessions = CitizenSessions()
+    /// The official calendar, read once at start (`kiosk calendar import` takes effect on restart).
+    public let calendar: OfficialCalendar
+    public let bookings: BookingStore
     let logger: Logger
 
     /// Prepares everything that can fail before the server starts.
@@ -38,6 +43,8 @@ public struct KioskApplication: Sendable {
         } catch {
             throw StartupError(code: error.code, message: error.message)
         }
+        self.calendar = try CalendarFiles(configuration).load()
+        self.bookings = try Self.openBookings(store, configuration)
         self.forms = FormCatalog.load(configuration.formsDirectory)
         for problem in forms.problems {
             logger.warning("form refused", metadata: ["form.problem": "\(problem.description)"])
@@ -63,6 +70,16 @@ public struct KioskApplication: Sendable {
         }
     }
 
+    /// The appointment store on a migrated database, with the hall's rules from configuration.
+    public static func openBookings(_ store: SQLiteStore, _ configuration: Configuration) throws(StartupError) -> BookingStore {
+        do {
+            return try BookingStore(store: store, policy: configuration.bookingPolicy,
+                                    checkInWindow: configuration.checkInWindow, timeZone: configuration.hours.timeZone)
+        } catch {
+            throw StartupError(code: error.code, message: error.message)
+        }
+    }
+
     public var serverDependencies: ServerDependencies {
         let store = store
         return ServerDependencies(
@@ -75,7 +92,12 @@ public struct KioskApplication: Sendable {
             maxBodyBytes: configuration.maxBodyBytes,
             filings: FilingServices(
                 catalog: forms, archive: store, sessions: sessions, siteID: configuration.siteID,
-                timeZone: configuration.timeZone))
+                timeZone: configuration.timeZone),
+            booking: BookingServices(
+                services: configuration.services,
+                slots: SlotGenerator(calendar: calendar, hours: configuration.hours),
+                ledger: bookings, queue: bookings.queue,
+                siteID: configuration.siteID, siteName: configuration.siteName))
     }
 
     var readinessChecks: [ReadinessCheck] {

@@ -11,12 +11,16 @@ public struct ServerDependencies: Sendable {
     public var metricsRegistry: PrometheusCollectorRegistry
     public var maxBodyBytes: Int
     public var filings: FilingServices
+    /// Appointments and the queue; nil on a terminal that offers no booking.
+    public var booking: BookingServices?
 
     public init(
         identity: ServerIdentity, readiness: [ReadinessCheck], schemaVersion: @escaping @Sendable () async -> Int?,
-        metricsRegistry: PrometheusCollectorRegistry, maxBodyBytes: Int, filings: FilingServices
+        metricsRegistry: PrometheusCollectorRegistry, maxBodyBytes: Int, filings: FilingServices,
+        booking: BookingServices? = nil
     ) {
         self.filings = filings
+        self.booking = booking
         self.identity = identity
         self.readiness = readiness
         self.schemaVersion = schemaVersion
@@ -50,6 +54,7 @@ public enum KioskRoutes {
                 body: .init(byteBuffer: ByteBuffer(bytes: deps.metricsRegistry.emitToBuffer())))
         }
         addFilingRoutes(to: router, deps.filings)
+        if let booking = deps.booking { addBookingRoutes(to: router, booking) }
         return router
     }
 
