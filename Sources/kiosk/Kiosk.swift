@@ -10,7 +10,8 @@ struct Kiosk: AsyncParsableCommand {
         commandName: "kiosk",
         abstract: "The backend of a self-service terminal in a government service hall.",
         version: KioskVersion.current,
-        subcommands: [Serve.self, ConfigCommand.self, DatabaseCommand.self, FormsCommand.self, LogicCommand.self, Bench.self],
+        subcommands: [Serve.self, ConfigCommand.self, DatabaseCommand.self, FormsCommand.self, LogicCommand.self,
+                      CalendarCommand.self, SlotsCommand.self, Bench.self],
         defaultSubcommand: Serve.self)
 }
 
