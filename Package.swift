@@ -52,8 +52,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
-        // kiosk.conf: a small TOML reader that keeps line numbers, and the typed configuration.
-        .target(name: "KioskConfig", dependencies: ["KioskCore"], swiftSettings: strict),
+        // kiosk.conf: a small TOML reader that keeps line numbers, and the typed configuration
+        // (hours and services are decoded into the Booking types).
+        .target(name: "KioskConfig", dependencies: ["KioskCore", "Booking"], swiftSettings: strict),
 
         // Adapters: C libraries behind [system] module maps, wrapped by thin transports.
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
@@ -101,7 +102,7 @@ let package = Package(
         .target(
             name: "KioskApp",
             dependencies: [
-                "KioskCore", "KioskConfig", "Storage", "KioskServer", "FormEngine", "JSONLogic",
+                "KioskCore", "KioskConfig", "Storage", "KioskServer", "FormEngine", "JSONLogic", "Booking",
                 "DeviceKit", "CardReader", "IDCard", "USBTransport", "ReceiptPrinter", "CUPSTransport", "ESCPOS",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -122,7 +123,7 @@ let package = Package(
             name: "kiosk",
             dependencies: [
                 "KioskApp", "KioskBench", "FormEngine", "JSONLogic", "KioskConfig", "KioskCore", "DeviceKit",
-                "ReceiptPrinter", "CardReader",
+                "ReceiptPrinter", "CardReader", "Booking", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -155,18 +156,18 @@ let package = Package(
                 "CardReader", "DeviceKit", "IDCard", "KioskCore", "USBTransport",
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTesting"]),
+        .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTesting", "Booking"]),
         .testTarget(
             name: "StorageTests",
             dependencies: ["Storage", "Booking", "KioskCore", "DeviceKit", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "KioskServerTests",
             dependencies: [
-                "KioskServer", "KioskApp", "KioskTesting", "Storage", "KioskCore",
+                "KioskServer", "KioskApp", "KioskTesting", "Storage", "KioskCore", "Booking",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
         .testTarget(
             name: "KioskCLITests",
-            dependencies: ["kiosk", "KioskTesting", "Storage", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["kiosk", "KioskTesting", "Storage", "Booking", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

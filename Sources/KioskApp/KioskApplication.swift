@@ -1,3 +1,4 @@
+import Booking
 import DeviceKit
 import FormEngine
 import Foundation
@@ -14,6 +15,7 @@ import UnixSignals
 import Storage
 
 extension SQLiteStore: FilingArchive {}
+extension BookingStore: BookingLedger {}
 
 /// The composition root: configuration in, a running terminal backend out.
 ///
@@ -29,6 +31,9 @@ public struct KioskApplication: Sendable {
     public let sessions = CitizenSessions()
     let devices: TerminalDevices
     let receipts: PrinterReceiptDesk
+    /// The official calendar, read once at start (`kiosk calendar import` takes effect on restart).
+    public let calendar: OfficialCalendar
+    public let bookings: BookingStore
     let logger: Logger
 
     /// Prepares everything that can fail before the server starts.
@@ -42,6 +47,8 @@ public struct KioskApplication: Sendable {
         } catch {
             throw StartupError(code: error.code, message: error.message)
         }
+        self.calendar = try CalendarFiles(configuration).load()
+        self.bookings = try Self.openBookings(store, configuration)
         self.forms = FormCatalog.load(configuration.formsDirectory)
         for problem in forms.problems {
             logger.warning("form refused", metadata: ["form.problem": "\(problem.description)"])
@@ -77,6 +84,16 @@ public struct KioskApplication: Sendable {
         }
     }
 
+    /// The appointment store on a migrated database, with the hall's rules from configuration.
+    public static func openBookings(_ store: SQLiteStore, _ configuration: Configuration) throws(StartupError) -> BookingStore {
+        do {
+            return try BookingStore(store: store, policy: configuration.bookingPolicy,
+                                    checkInWindow: configuration.checkInWindow, timeZone: configuration.hours.timeZone)
+        } catch {
+            throw StartupError(code: error.code, message: error.message)
+        }
+    }
+
     public var serverDependencies: ServerDependencies {
         let store = store
         return ServerDependencies(
@@ -91,7 +108,12 @@ public struct KioskApplication: Sendable {
                 catalog: forms, archive: store, sessions: sessions, cards: devices.cards, receipts: receipts,
                 siteID: configuration.siteID, timeZone: configuration.timeZone),
             devices: DeviceServices(
-                manager: devices.manager, statistics: devices.statistics, events: devices.events, simulator: devices.simulator))
+                manager: devices.manager, statistics: devices.statistics, events: devices.events, simulator: devices.simulator),
+            booking: BookingServices(
+                services: configuration.services,
+                slots: SlotGenerator(calendar: calendar, hours: configuration.hours),
+                ledger: bookings, queue: bookings.queue,
+                siteID: configuration.siteID, siteName: configuration.siteName))
     }
 
     var readinessChecks: [ReadinessCheck] {
@@ -151,7 +173,7 @@ public struct KioskApplication: Sendable {
         }
         // Shutdown runs in reverse order: the event stream ends first, then the device loops,
         // then the server finishes the requests in flight.
-        let services: [any Service] = [server, devices.manager] + devices.services + [DeviceEventForwarder(devices: devices)]
+        let services: [any ServiceLifecycle.Service] = [server, devices.manager] + devices.services + [DeviceEventForwarder(devices: devices)]
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {

@@ -1,3 +1,4 @@
+import Booking
 import Foundation
 
 /// The terminal's effective configuration: `kiosk.conf`, then `KIOSK_*` environment overrides,
@@ -34,6 +35,14 @@ public struct Configuration: Sendable, Equatable {
     public var logLevel: String
     public var logFormat: LogFormat
     public var maxBodyBytes: Int
+    /// `[hours]`: opening hours, lunch duty, summer timetable, after-hours windows, overrides.
+    public var hours: HallHours
+    /// `[[services]]`: what citizens can book; none means booking is not offered.
+    public var services: [Service]
+    /// `[booking]`: quotas, the no-show rule, the change deadline and the hold time.
+    public var bookingPolicy: BookingPolicy
+    /// `[check_in]`: how early and how late a booking can be checked in.
+    public var checkInWindow: CheckInWindow
 
     /// Where each value came from, keyed by setting path, for `kiosk config check`.
     public var sources: [String: ValueSource]

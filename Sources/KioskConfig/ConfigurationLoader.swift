@@ -1,3 +1,4 @@
+import Booking
 import Foundation
 
 public enum ConfigurationLoader {
@@ -27,10 +28,11 @@ public enum ConfigurationLoader {
         var problems: [ConfigurationProblem] = []
         var values: [String: TOMLValue] = [:]
         var sources: [String: ValueSource] = [:]
+        var tables: [String: TOMLTable.Entry] = [:]
 
         do {
             let document = try TOML.parse(text)
-            collect(document, prefix: "", into: &values, sources: &sources, path: path, problems: &problems)
+            collect(document, prefix: "", into: &values, tables: &tables, sources: &sources, path: path, problems: &problems)
         } catch {
             problems.append(.init(source: .file(path: path, line: error.line), message: error.message))
         }
@@ -65,22 +67,32 @@ public enum ConfigurationLoader {
             }
         }
 
+        let zone = if case .string(let text)? = values["time_zone"] { text } else { HallHours.defaultTimeZone }
+        let booking = BookingTables.decode(tables, file: path, timeZone: zone, problems: &problems)
+        for name in BookingTables.names {
+            sources[name] = tables[name].map { .file(path: path, line: $0.line) } ?? .defaultValue
+        }
+
         guard problems.isEmpty else { throw ConfigurationErrors(problems: problems) }
-        return build(values: values, sources: sources)
+        return build(values: values, sources: sources, booking: booking)
     }
 
     // MARK: Reading the document
 
     private static func collect(
-        _ table: TOMLTable, prefix: String, into values: inout [String: TOMLValue],
+        _ table: TOMLTable, prefix: String, into values: inout [String: TOMLValue], tables: inout [String: TOMLTable.Entry],
         sources: inout [String: ValueSource], path: String, problems: inout [ConfigurationProblem]
     ) {
         for key in table.keys {
             guard let entry = table[key] else { continue }
             let name = prefix.isEmpty ? key : "\(prefix).\(key)"
+            if BookingTables.names.contains(name) {
+                tables[name] = entry
+                continue
+            }
             if case .table(let child) = entry.value, Setting.named(name) == nil,
                Setting.all.contains(where: { $0.path.hasPrefix(name + ".") }) {
-                collect(child, prefix: name, into: &values, sources: &sources, path: path, problems: &problems)
+                collect(child, prefix: name, into: &values, tables: &tables, sources: &sources, path: path, problems: &problems)
                 continue
             }
             guard Setting.named(name) != nil else {
@@ -96,7 +108,11 @@ public enum ConfigurationLoader {
 
     /// The known key a typo most likely meant, if one is close enough to suggest.
     static func nearestKey(to name: String) -> String? {
-        let scored = Setting.all.map { ($0.path, editDistance(name, $0.path)) }
+        nearest(name, among: Setting.all.map(\.path))
+    }
+
+    static func nearest(_ name: String, among candidates: some Sequence<String>) -> String? {
+        let scored = candidates.map { ($0, editDistance(name, $0)) }
         guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, name.count / 4) else { return nil }
         return best.0
     }
@@ -212,7 +228,8 @@ public enum ConfigurationLoader {
 
     // MARK: Building
 
-    private static func build(values: [String: TOMLValue], sources: [String: ValueSource]) -> Configuration {
+    private static func build(values: [String: TOMLValue], sources: [String: ValueSource],
+                              booking: BookingTables) -> Configuration {
         func text(_ key: String) -> String {
             guard case .string(let s)? = values[key] else { preconditionFailure("\(key) was checked as a string") }
             return s
@@ -238,6 +255,17 @@ public enum ConfigurationLoader {
             siteID: text("site.id"), siteName: text("site.name"),
             deviceMode: deviceMode, devicesDirectory: text("devices.dir"), formsDirectory: text("forms.dir"),
             logLevel: text("log.level"), logFormat: logFormat, maxBodyBytes: integer("http.max_body_bytes"),
+            hours: booking.hours, services: booking.services,
+            bookingPolicy: BookingPolicy(
+                maxActivePerService: integer("booking.max_active_per_service"),
+                maxActiveTotal: integer("booking.max_active_total"),
+                noShowLimit: integer("booking.no_show_limit"),
+                noShowWindowDays: integer("booking.no_show_window_days"),
+                banDays: integer("booking.ban_days"),
+                changeDeadlineMinutes: integer("booking.change_deadline_minutes"),
+                holdSeconds: integer("booking.hold_seconds")),
+            checkInWindow: CheckInWindow(earlyMinutes: integer("check_in.early_minutes"),
+                                         lateMinutes: integer("check_in.late_minutes")),
             sources: sources, values: values)
     }
 }
@@ -249,7 +277,7 @@ extension Configuration {
             let value = values[setting.path].map { Self.display($0, secret: setting.isSecret, path: setting.path) } ?? "?"
             let source = sources[setting.path]?.description ?? "default"
             return "\(setting.path) = \(value)  # \(source)"
-        }.joined(separator: "\n")
+        }.joined(separator: "\n") + "\n" + renderedBookingTables().joined(separator: "\n")
     }
 
     private static func display(_ value: TOMLValue, secret: Bool, path: String) -> String {

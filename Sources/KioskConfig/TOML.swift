@@ -55,8 +55,15 @@ public struct TOMLTable: Sendable, Equatable {
 
     public private(set) var keys: [String] = []
     private var entries: [String: Entry] = [:]
+    /// The line of the `[[header]]` that opened this table, for an element of an array of
+    /// tables: such an element has no key of its own to carry a line.
+    public private(set) var headerLine: Int?
 
     public init() {}
+
+    init(headerLine: Int) {
+        self.headerLine = headerLine
+    }
 
     public subscript(key: String) -> Entry? { entries[key] }
 
@@ -554,10 +561,10 @@ private struct TOMLParser {
                     guard existing.isArrayOfTables, case .array(var items) = existing.value else {
                         throw TOMLError(line: line, message: "'\(name)' is already defined on line \(existing.line) and is not an array of tables")
                     }
-                    items.append(.table(TOMLTable()))
+                    items.append(.table(TOMLTable(headerLine: line)))
                     table.set(head, .init(value: .array(items), line: existing.line, isExplicit: true, isArrayOfTables: true))
                 } else {
-                    table.set(head, .init(value: .array([.table(TOMLTable())]), line: line, isExplicit: true, isArrayOfTables: true))
+                    table.set(head, .init(value: .array([.table(TOMLTable(headerLine: line))]), line: line, isExplicit: true, isArrayOfTables: true))
                 }
                 return
             }

@@ -12,13 +12,17 @@ public struct ServerDependencies: Sendable {
     public var maxBodyBytes: Int
     public var filings: FilingServices
     public var devices: DeviceServices
+    /// Appointments and the queue; nil on a terminal that offers no booking.
+    public var booking: BookingServices?
 
     public init(
         identity: ServerIdentity, readiness: [ReadinessCheck], schemaVersion: @escaping @Sendable () async -> Int?,
-        metricsRegistry: PrometheusCollectorRegistry, maxBodyBytes: Int, filings: FilingServices, devices: DeviceServices
+        metricsRegistry: PrometheusCollectorRegistry, maxBodyBytes: Int, filings: FilingServices, devices: DeviceServices,
+        booking: BookingServices? = nil
     ) {
         self.filings = filings
         self.devices = devices
+        self.booking = booking
         self.identity = identity
         self.readiness = readiness
         self.schemaVersion = schemaVersion
@@ -53,6 +57,7 @@ public enum KioskRoutes {
         }
         addFilingRoutes(to: router, deps.filings)
         addDeviceRoutes(to: router, deps.devices)
+        if let booking = deps.booking { addBookingRoutes(to: router, booking) }
         return router
     }
 

@@ -5,8 +5,8 @@ import Foundation
 public struct TestInstallation: Sendable {
     public let root: String
 
-    /// - Parameter shippedForms: copy the repository's filings into `Forms/`, so the
-    ///   installation is ready to serve them.
+    /// - Parameter shippedForms: copy the repository's filings and holiday calendar into
+    ///   `Forms/`, so the installation is ready to serve them.
     public init(config: String = "", shippedForms: Bool = true) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-test-\(UUID().uuidString)").path
         for folder in ["Forms", "Devices"] {
@@ -17,6 +17,7 @@ public struct TestInstallation: Sendable {
             for name in try FileManager.default.contentsOfDirectory(atPath: forms.path) where name.hasSuffix(".yaml") {
                 try FileManager.default.copyItem(atPath: forms.appendingPathComponent(name).path, toPath: "\(root)/Forms/\(name)")
             }
+            try FileManager.default.copyItem(atPath: forms.appendingPathComponent("calendar").path, toPath: "\(root)/Forms/calendar")
         }
         // Receipt templates are part of every installation, filings or not.
         try FileManager.default.copyItem(

@@ -4,28 +4,6 @@ import GRDB
 import KioskCore
 import Synchronization
 
-/// A slot kept for a citizen while they confirm; it occupies one place of the slot until it is
-/// confirmed or expires.
-public struct SlotHold: Sendable, Hashable, Codable {
-    public let id: String
-    public let slotID: String
-    public let expiresAt: Date
-}
-
-/// A queue ticket just issued, with the number of tickets that will be called before it
-/// (the basis of `QueuePolicy.estimatedWaitMinutes`).
-public struct TicketReceipt: Sendable, Hashable, Codable {
-    public let ticket: Ticket
-    public let ahead: Int
-}
-
-public struct CheckInResult: Sendable, Hashable, Codable {
-    public let booking: BookingRecord
-    public let receipt: TicketReceipt
-    /// After the window: the ticket is a walk-in ticket, not an appointment.
-    public let late: Bool
-}
-
 /// Appointments, holds, check-in, the queue and ratings, in the terminal's SQLite database.
 ///
 /// Every mutation runs inside a `BEGIN IMMEDIATE` transaction, in a savepoint of its own that
@@ -136,6 +114,37 @@ public struct BookingStore: Sendable {
     public func lookup(code: BookingCode, idNumber: ResidentIDNumber) async throws -> BookingRecord {
         let idHash = hasher.hash(idNumber)
         return try await read { db in try findBooking(db, code: code, idHash: idHash) }
+    }
+
+    /// The booking with `code`, for what the code alone may reveal: its time and service (the
+    /// iCalendar file behind the QR code). Never the way to show or change a booking.
+    public func booking(code: BookingCode) async throws -> BookingRecord {
+        try await read { db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM booking WHERE code = ?"), arguments: [code.value]) else {
+                throw BookingRuleError(.bookingNotFound)
+            }
+            return try bookingRecord(row)
+        }
+    }
+
+    /// The places taken in each of `slotIDs` at `now`, live holds included; slots nobody has
+    /// booked are absent (none taken).
+    public func placesTaken(slotIDs: [String], now: Date) async throws -> [String: Int] {
+        guard !slotIDs.isEmpty else { return [:] }
+        return try await read { db in
+            let marks = databaseQuestionMarks(count: slotIDs.count)
+            var taken: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT slot_id, taken FROM slot_capacity WHERE slot_id IN (\(marks))",
+                                        arguments: StatementArguments(slotIDs)) {
+                taken[row["slot_id"], default: 0] += row["taken"] as Int
+            }
+            for row in try Row.fetchAll(db, sql: """
+                SELECT slot_id, count(*) AS held FROM booking_hold WHERE expires_at > ? AND slot_id IN (\(marks)) GROUP BY slot_id
+                """, arguments: StatementArguments([now.timeIntervalSince1970 as any DatabaseValueConvertible] + slotIDs)) {
+                taken[row["slot_id"], default: 0] += row["held"] as Int
+            }
+            return taken
+        }
     }
 
     /// Every booking made with `idNumber`, soonest first.

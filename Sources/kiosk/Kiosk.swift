@@ -12,6 +12,7 @@ struct Kiosk: AsyncParsableCommand {
         version: KioskVersion.current,
         subcommands: [
             Serve.self, ConfigCommand.self, DatabaseCommand.self, FormsCommand.self, LogicCommand.self,
+            CalendarCommand.self, SlotsCommand.self,
             DevicesCommand.self, DiagnosticsCommand.self, ReceiptCommand.self, IDCardCommand.self, Bench.self,
         ],
         defaultSubcommand: Serve.self)

@@ -1,0 +1,40 @@
+import Foundation
+
+/// A slot kept for a citizen while they confirm; it occupies one place of the slot until it is
+/// confirmed or expires.
+public struct SlotHold: Sendable, Hashable, Codable {
+    public let id: String
+    public let slotID: String
+    public let expiresAt: Date
+
+    public init(id: String, slotID: String, expiresAt: Date) {
+        self.id = id
+        self.slotID = slotID
+        self.expiresAt = expiresAt
+    }
+}
+
+/// A queue ticket just issued, with the number of tickets that will be called before it
+/// (the basis of `QueuePolicy.estimatedWaitMinutes`).
+public struct TicketReceipt: Sendable, Hashable, Codable {
+    public let ticket: Ticket
+    public let ahead: Int
+
+    public init(ticket: Ticket, ahead: Int) {
+        self.ticket = ticket
+        self.ahead = ahead
+    }
+}
+
+public struct CheckInResult: Sendable, Hashable, Codable {
+    public let booking: BookingRecord
+    public let receipt: TicketReceipt
+    /// After the window: the ticket is a walk-in ticket, not an appointment.
+    public let late: Bool
+
+    public init(booking: BookingRecord, receipt: TicketReceipt, late: Bool) {
+        self.booking = booking
+        self.receipt = receipt
+        self.late = late
+    }
+}

@@ -1,0 +1,97 @@
+import Booking
+import Foundation
+
+/// The two structured parts of `kiosk.conf`: `[hours]` (see `HallHours`) and `[[services]]`
+/// (see `Service`). Their keys are documented on those types; they are tables and arrays of
+/// tables, so unlike `Setting.all` they have no `KIOSK_*` environment overrides.
+struct BookingTables {
+    static let names = ["hours", "services"]
+
+    var hours = HallHours.standard
+    var services: [Service] = []
+
+    /// Decodes what the file has; an absent table keeps its default. Problems are appended.
+    /// The hours follow the terminal's `time_zone` unless `[hours]` names the same zone itself:
+    /// two zones for one hall would put slots and receipts an hour or more apart.
+    static func decode(_ tables: [String: TOMLTable.Entry], file: String, timeZone: String,
+                       problems: inout [ConfigurationProblem]) -> BookingTables {
+        var result = BookingTables()
+        if let entry = tables["hours"] {
+            switch TableDecoding.decode(HallHours.self, from: entry, name: "hours", file: file) {
+            case .success(let hours): result.hours = hours
+            case .failure(let found): problems += found.problems
+            }
+            if case .table(let table) = entry.value, let zone = table["time_zone"], zone.value != .string(timeZone) {
+                problems.append(.init(source: .file(path: file, line: zone.line), message:
+                    "hours.time_zone: differs from time_zone ('\(timeZone)'); leave it out to use time_zone"))
+            }
+        }
+        if let aligned = try? result.hours.inTimeZone(timeZone) { result.hours = aligned }
+        if let entry = tables["services"] {
+            switch TableDecoding.decode([Service].self, from: entry, name: "services", file: file) {
+            case .success(let services):
+                result.services = services
+                problems += crossCheck(services, hours: result.hours, entry: entry, hoursEntry: tables["hours"], file: file)
+            case .failure(let found): problems += found.problems
+            }
+        }
+        return result
+    }
+
+    /// What no single service can check: ids are unique (they prefix slot ids and bookings),
+    /// and an after-hours window names only services that exist.
+    private static func crossCheck(_ services: [Service], hours: HallHours, entry: TOMLTable.Entry,
+                                   hoursEntry: TOMLTable.Entry?, file: String) -> [ConfigurationProblem] {
+        var problems: [ConfigurationProblem] = []
+        var seen: Set<String> = []
+        for (index, service) in services.enumerated() where !seen.insert(service.id).inserted {
+            problems.append(.init(source: .file(path: file, line: line(of: "id", element: index, in: entry)),
+                                  message: "services[\(index)].id: '\(service.id)' is used by an earlier service"))
+        }
+        for (index, window) in hours.afterHours.enumerated() {
+            for name in window.services where !seen.contains(name) {
+                let keyLine = hoursEntry.map { line(ofArray: "after_hours", element: index, key: "services", in: $0) } ?? 0
+                problems.append(.init(source: .file(path: file, line: keyLine),
+                                      message: "hours.after_hours[\(index)].services: no service has the id '\(name)'"))
+            }
+        }
+        return problems
+    }
+
+    private static func line(of key: String, element index: Int, in entry: TOMLTable.Entry) -> Int {
+        guard case .array(let items) = entry.value, items.indices.contains(index),
+              case .table(let table) = items[index] else { return entry.line }
+        return table[key]?.line ?? table.headerLine ?? entry.line
+    }
+
+    private static func line(ofArray name: String, element index: Int, key: String, in entry: TOMLTable.Entry) -> Int {
+        guard case .table(let table) = entry.value, let array = table[name] else { return entry.line }
+        return line(of: key, element: index, in: array)
+    }
+}
+
+extension HallHours {
+    func inTimeZone(_ identifier: String) throws(BookingError) -> HallHours {
+        try HallHours(timeZone: identifier, weekly: weekly, makeupWorkday: makeupWorkday, lunchDuty: lunchDuty,
+                      lunchDutyCounters: lunchDutyCounters, summerStart: summerStart, summerEnd: summerEnd,
+                      summerLunchDutyEnd: summerLunchDutyEnd, afterHours: afterHours,
+                      overrides: overrides.values.sorted { $0.date < $1.date })
+    }
+}
+
+extension Configuration {
+    /// `[hours]` and `[[services]]` as `kiosk config check` prints them, one line each.
+    func renderedBookingTables() -> [String] {
+        let hoursLine = "hours = " + Self.summary(of: hours)
+        let servicesLine = "services = [" + services.map { "\"\($0.id)\"" }.joined(separator: ", ") + "]"
+        return [hoursLine + "  # \(sources["hours"]?.description ?? "default")",
+                servicesLine + "  # \(sources["services"]?.description ?? "default")"]
+    }
+
+    private static func summary(of hours: HallHours) -> String {
+        let week = Weekday.allCases.map { "\($0.rawValue.prefix(3)) \(hours.weekly[$0] ?? .closed)" }.joined(separator: ", ")
+        return "{ \(week); lunch duty \(hours.lunchDuty) (\(hours.lunchDutyCounters) counters, summer "
+            + "\(hours.summerStart)…\(hours.summerEnd) until \(hours.summerLunchDutyEnd)); "
+            + "\(hours.afterHours.count) after-hours windows, \(hours.overrides.count) overrides }"
+    }
+}

@@ -1,0 +1,536 @@
+import Booking
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JSONLogic
+import KioskCore
+
+/// Where appointments, queue tickets and ratings are kept (the terminal's `BookingStore`).
+/// Every mutation takes the request's idempotency key: a retried request gets its first answer.
+public protocol BookingLedger: Sendable {
+    func hold(_ slot: Slot, idempotencyKey: String, now: Date) async throws -> SlotHold
+    func confirm(holdID: String, idNumber: ResidentIDNumber, idempotencyKey: String, now: Date) async throws -> BookingRecord
+    func lookup(code: BookingCode, idNumber: ResidentIDNumber) async throws -> BookingRecord
+    func booking(code: BookingCode) async throws -> BookingRecord
+    func cancel(code: BookingCode, idNumber: ResidentIDNumber, idempotencyKey: String, now: Date) async throws -> BookingRecord
+    func reschedule(code: BookingCode, idNumber: ResidentIDNumber, to slot: Slot, idempotencyKey: String,
+                    now: Date) async throws -> BookingRecord
+    func placesTaken(slotIDs: [String], now: Date) async throws -> [String: Int]
+    func checkIn(code: BookingCode, idempotencyKey: String, now: Date) async throws -> CheckInResult
+    func checkIn(idNumber: ResidentIDNumber, idempotencyKey: String, now: Date) async throws -> CheckInResult
+    func issueTicket(serviceID: String, idNumber: ResidentIDNumber?, disabilityMarked: Bool, schedule: DaySchedule,
+                     idempotencyKey: String, now: Date) async throws -> TicketReceipt
+    func callNext(counter: String, serviceIDs: [String], idempotencyKey: String, now: Date) async throws -> Ticket?
+    func recall(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket
+    func markNoShow(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket
+    func finish(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket
+    func transfer(ticketID: Int64, to serviceID: String, idempotencyKey: String, now: Date) async throws -> Ticket
+    func waitingTickets(serviceIDs: [String], now: Date) async throws -> [Ticket]
+    func rate(ticketID: Int64, score: Int, reasons: [String], idempotencyKey: String, now: Date) async throws -> Rating
+}
+
+/// What the booking and queue endpoints need from the terminal.
+public struct BookingServices: Sendable {
+    public var services: [Service]
+    /// Slots are always generated here, from the calendar and the hall's hours: a client names
+    /// a slot by its id and never supplies its time or capacity.
+    public var slots: SlotGenerator
+    public var ledger: any BookingLedger
+    public var queue: QueuePolicy
+    public var siteID: String
+    public var siteName: String
+    public var now: @Sendable () -> Date
+
+    public init(services: [Service], slots: SlotGenerator, ledger: any BookingLedger, queue: QueuePolicy,
+                siteID: String, siteName: String, now: @escaping @Sendable () -> Date = Date.init) {
+        self.services = services
+        self.slots = slots
+        self.ledger = ledger
+        self.queue = queue
+        self.siteID = siteID
+        self.siteName = siteName
+        self.now = now
+    }
+
+    /// The longest range one slots request may cover; a service's horizon is shorter anyway.
+    static let maximumRangeDays = 62
+
+    func service(_ id: String) throws(APIError) -> Service {
+        guard let service = services.first(where: { $0.id == id }) else {
+            throw APIError(.notFound, code: "serviceNotFound", message: .init(zh: "没有该预约事项：\(id)", en: "No such service: \(id)"))
+        }
+        return service
+    }
+
+    /// The slot `id` as the server generates it now; gone when it is full-time past, outside the
+    /// horizon, or no longer in the hall's hours.
+    func slot(_ id: String, now: Date) throws(APIError) -> Slot {
+        let parts = id.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, let date = try? LocalDate(String(parts[1].prefix(10))) else {
+            throw APIError(.badRequest, code: "invalidField", message: .init(zh: "字段 slotId 无效", en: "The field slotId is not a slot id"))
+        }
+        let service = try self.service(String(parts[0]))
+        guard let slot = slots.slots(for: service, from: date, through: date, now: now).first(where: { $0.id == id }) else {
+            throw APIError(.notFound, code: "slotNotFound", message: .init(
+                zh: "该时段不可预约（已过时、超出可预约范围或不在办公时间内）",
+                en: "This slot cannot be booked (past, beyond the booking horizon, or outside the hall's hours)."))
+        }
+        return slot
+    }
+}
+
+extension KioskRoutes {
+    /// Services and slots, holds and bookings, check-in, tickets, the counter side and ratings.
+    static func addBookingRoutes(to router: Router<KioskRequestContext>, _ booking: BookingServices) {
+        router.get("/v1/services") { _, _ in
+            json(booking.services.map(ServiceView.init))
+        }
+
+        router.get("/v1/services/{id}/slots") { request, context in
+            let service = try booking.service(try context.parameters.require("id"))
+            let now = booking.now()
+            let today = LocalDate(containing: now, in: booking.slots.hours.timeZone)
+            let from = try date(request.uri.queryParameters.get("from"), name: "from") ?? today
+            let through = try date(request.uri.queryParameters.get("to"), name: "to") ?? from
+            guard from <= through, from.days(until: through) < BookingServices.maximumRangeDays else {
+                throw APIError(.badRequest, code: "invalidRange", message: .init(
+                    zh: "日期范围无效（from 不得晚于 to，且不超过 \(BookingServices.maximumRangeDays) 天）",
+                    en: "The date range is invalid (from must not be after to, at most \(BookingServices.maximumRangeDays) days)."))
+            }
+            let slots = booking.slots.slots(for: service, from: from, through: through, now: now)
+            let taken = try await ruled { try await booking.ledger.placesTaken(slotIDs: slots.map(\.id), now: now) }
+            return json(slots.map { SlotView($0, taken: taken[$0.id] ?? 0) })
+        }
+
+        router.post("/v1/holds") { request, context in
+            let key = try idempotencyKey(request)
+            let body = try await RequestBody(request, context: context, allowed: ["slotId"])
+            let now = booking.now()
+            let slot = try booking.slot(try body.string("slotId"), now: now)
+            let hold = try await ruled { try await booking.ledger.hold(slot, idempotencyKey: key, now: now) }
+            return json(HoldView(hold), status: .created)
+        }
+
+        router.post("/v1/bookings") { request, context in
+            let key = try idempotencyKey(request)
+            let body = try await RequestBody(request, context: context, allowed: ["holdId", "idNumber"])
+            let holdID = try body.string("holdId")
+            let idNumber = try residentID(body)
+            let record = try await ruled {
+                try await booking.ledger.confirm(holdID: holdID, idNumber: idNumber, idempotencyKey: key, now: booking.now())
+            }
+            return json(BookingView(record), status: .created)
+        }
+
+        // The ID number travels in the body, never in a URL: URLs end up in logs and histories.
+        router.post("/v1/bookings/lookup") { request, context in
+            let body = try await RequestBody(request, context: context, allowed: ["code", "idNumber"])
+            let code = try bookingCode(try body.string("code"))
+            let idNumber = try residentID(body)
+            return json(BookingView(try await ruled { try await booking.ledger.lookup(code: code, idNumber: idNumber) }))
+        }
+
+        router.post("/v1/bookings/{code}/cancel") { request, context in
+            let key = try idempotencyKey(request)
+            let code = try bookingCode(try context.parameters.require("code"))
+            let body = try await RequestBody(request, context: context, allowed: ["idNumber"])
+            let idNumber = try residentID(body)
+            let record = try await ruled {
+                try await booking.ledger.cancel(code: code, idNumber: idNumber, idempotencyKey: key, now: booking.now())
+            }
+            return json(BookingView(record))
+        }
+
+        router.post("/v1/bookings/{code}/reschedule") { request, context in
+            let key = try idempotencyKey(request)
+            let code = try bookingCode(try context.parameters.require("code"))
+            let body = try await RequestBody(request, context: context, allowed: ["idNumber", "slotId"])
+            let idNumber = try residentID(body)
+            let now = booking.now()
+            let slot = try booking.slot(try body.string("slotId"), now: now)
+            let record = try await ruled {
+                try await booking.ledger.reschedule(code: code, idNumber: idNumber, to: slot, idempotencyKey: key, now: now)
+            }
+            return json(BookingView(record))
+        }
+
+        router.get("/v1/bookings/{code}.ics") { _, context in
+            let code = try bookingCode(try context.parameters.require("code"))
+            let record = try await ruled { try await booking.ledger.booking(code: code) }
+            let text = ICalendar.document(event(for: record, booking), times: .asiaShanghai)
+            return Response(status: .ok, headers: [.contentType: "text/calendar; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+
+        router.post("/v1/check-ins") { request, context in
+            let key = try idempotencyKey(request)
+            let body = try await RequestBody(request, context: context, allowed: ["code", "idNumber"])
+            let now = booking.now()
+            let result: CheckInResult
+            switch (body.fields["code"], body.fields["idNumber"]) {
+            case (.some, .none):
+                let code = try bookingCode(try body.string("code"))
+                result = try await ruled { try await booking.ledger.checkIn(code: code, idempotencyKey: key, now: now) }
+            case (.none, .some):
+                let idNumber = try residentID(body)
+                result = try await ruled { try await booking.ledger.checkIn(idNumber: idNumber, idempotencyKey: key, now: now) }
+            default:
+                throw APIError(.badRequest, code: "invalidField", message: .init(
+                    zh: "请提供预约码或身份证号码其中之一", en: "Give either code or idNumber, not both."))
+            }
+            // A service dropped from configuration since the booking still serves its citizens.
+            let counters = booking.services.first { $0.id == result.booking.serviceID }?.counters.count ?? 1
+            let wait = booking.queue.estimatedWaitMinutes(ahead: result.receipt.ahead, counters: counters)
+            return json(CheckInView(result, wait: wait), status: .created)
+        }
+
+        router.post("/v1/tickets") { request, context in
+            let key = try idempotencyKey(request)
+            let body = try await RequestBody(request, context: context, allowed: ["serviceId", "idNumber", "disability"])
+            let service = try booking.service(try body.string("serviceId"))
+            let idNumber = body.fields["idNumber"] == nil ? nil : try residentID(body)
+            let disability = body.fields["disability"] == nil ? false : try body.bool("disability")
+            let now = booking.now()
+            let schedule = booking.slots.schedule(for: LocalDate(containing: now, in: booking.slots.hours.timeZone))
+            let receipt = try await ruled {
+                try await booking.ledger.issueTicket(serviceID: service.id, idNumber: idNumber, disabilityMarked: disability,
+                                                     schedule: schedule, idempotencyKey: key, now: now)
+            }
+            let wait = booking.queue.estimatedWaitMinutes(ahead: receipt.ahead, counters: service.counters.count)
+            return json(TicketView(receipt.ticket, ahead: receipt.ahead, estimatedWaitMinutes: wait), status: .created)
+        }
+
+        router.get("/v1/queue") { _, _ in
+            let waiting = try await ruled { try await booking.ledger.waitingTickets(serviceIDs: booking.services.map(\.id), now: booking.now()) }
+            return json(booking.services.map { service in
+                let tickets = waiting.filter { $0.serviceID == service.id }
+                return QueueView(serviceId: service.id, waiting: tickets.count, numbers: tickets.map(\.number),
+                                 estimatedWaitMinutes: booking.queue.estimatedWaitMinutes(ahead: tickets.count,
+                                                                                          counters: service.counters.count))
+            })
+        }
+
+        // The counter side. A counter serves the services that list it unless it names others.
+        router.post("/v1/counters/{counter}/call-next") { request, context in
+            let key = try idempotencyKey(request)
+            let counter = try context.parameters.require("counter")
+            let body = try await RequestBody(request, context: context, allowed: ["serviceIds"])
+            var serviceIDs = booking.services.filter { $0.counters.contains(counter) }.map(\.id)
+            if let listed = body.fields["serviceIds"] {
+                guard case .array(let items) = listed else { throw RequestBody.invalid("serviceIds", "an array of service ids") }
+                serviceIDs = try items.map { item in
+                    guard case .string(let id) = item else { throw RequestBody.invalid("serviceIds", "an array of service ids") }
+                    return try booking.service(id).id
+                }
+            }
+            let ticket = try await ruled {
+                try await booking.ledger.callNext(counter: counter, serviceIDs: serviceIDs, idempotencyKey: key, now: booking.now())
+            }
+            return json(CalledView(ticket: ticket.map { TicketView($0) }))
+        }
+
+        router.post("/v1/tickets/{id}/recall") { request, context in
+            try await ticketAction(request, context) { id, key in try await booking.ledger.recall(ticketID: id, idempotencyKey: key, now: booking.now()) }
+        }
+        router.post("/v1/tickets/{id}/no-show") { request, context in
+            try await ticketAction(request, context) { id, key in try await booking.ledger.markNoShow(ticketID: id, idempotencyKey: key, now: booking.now()) }
+        }
+        router.post("/v1/tickets/{id}/finish") { request, context in
+            try await ticketAction(request, context) { id, key in try await booking.ledger.finish(ticketID: id, idempotencyKey: key, now: booking.now()) }
+        }
+        router.post("/v1/tickets/{id}/transfer") { request, context in
+            let body = try await RequestBody(request, context: context, allowed: ["serviceId"])
+            let target = try booking.service(try body.string("serviceId")).id
+            return try await ticketAction(request, context) { id, key in
+                try await booking.ledger.transfer(ticketID: id, to: target, idempotencyKey: key, now: booking.now())
+            }
+        }
+
+        router.post("/v1/tickets/{id}/rating") { request, context in
+            let key = try idempotencyKey(request)
+            let id = try ticketID(context)
+            let body = try await RequestBody(request, context: context, allowed: ["score", "reasons"])
+            guard case .number(let number)? = body.fields["score"], let score = Int(exactly: number) else {
+                throw RequestBody.invalid("score", "an integer from 1 to 5")
+            }
+            var reasons: [String] = []
+            if let listed = body.fields["reasons"] {
+                guard case .array(let items) = listed else { throw RequestBody.invalid("reasons", "an array of reason codes") }
+                reasons = try items.map { item in
+                    guard case .string(let reason) = item else { throw RequestBody.invalid("reasons", "an array of reason codes") }
+                    return reason
+                }
+            }
+            let rating = try await ruled {
+                try await booking.ledger.rate(ticketID: id, score: score, reasons: reasons, idempotencyKey: key, now: booking.now())
+            }
+            return json(RatingView(rating), status: .created)
+        }
+    }
+
+    private static func ticketAction(_ request: Request, _ context: KioskRequestContext,
+                                     _ action: @Sendable (Int64, String) async throws -> Ticket) async throws -> Response {
+        let key = try idempotencyKey(request)
+        let id = try ticketID(context)
+        return json(TicketView(try await ruled { try await action(id, key) }))
+    }
+
+    // MARK: Request parts
+
+    static let idempotencyKeyHeader = HTTPField.Name("Idempotency-Key")!
+
+    /// Every mutating booking request names itself, so that a retry after a lost answer (the
+    /// terminal's network, a double tap) gets the first answer instead of a second booking.
+    static func idempotencyKey(_ request: Request) throws(APIError) -> String {
+        guard let key = request.headers[idempotencyKeyHeader], !key.isEmpty else {
+            throw APIError(.badRequest, code: "idempotencyKeyRequired", message: .init(
+                zh: "请求缺少 Idempotency-Key 请求头", en: "The request needs an Idempotency-Key header."))
+        }
+        return key
+    }
+
+    private static func date(_ text: String?, name: String) throws(APIError) -> LocalDate? {
+        guard let text else { return nil }
+        do { return try LocalDate(text) } catch {
+            throw APIError(.badRequest, code: "invalidField", message: .init(
+                zh: "参数 \(name) 应为日期（YYYY-MM-DD）", en: "The parameter \(name) must be a date (YYYY-MM-DD)."))
+        }
+    }
+
+    private static func residentID(_ body: RequestBody) throws -> ResidentIDNumber {
+        do { return try ResidentIDNumber(try body.string("idNumber")) } catch let error as ResidentIDNumberError {
+            throw APIError(.badRequest, code: "invalidIdNumber", message: .init(zh: error.messageZH, en: error.messageEN))
+        }
+    }
+
+    private static func bookingCode(_ text: String) throws -> BookingCode {
+        try ruled { try BookingCode(text) }
+    }
+
+    private static func ticketID(_ context: KioskRequestContext) throws -> Int64 {
+        guard let id = Int64(try context.parameters.require("id")), id > 0 else {
+            throw APIError(.notFound, code: "ticketNotFound", message: BookingRuleError(.ticketNotFound).message)
+        }
+        return id
+    }
+
+    // MARK: Rule errors
+
+    /// Runs `body`, turning a refusal by the booking rules into its problem response.
+    static func ruled<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let error as BookingRuleError { throw apiError(error) }
+    }
+
+    static func ruled<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as BookingRuleError { throw apiError(error) }
+    }
+
+    /// 404 for what does not exist, 409 for a conflict with the current state (a full slot, a
+    /// used booking or ticket), 400 for malformed input, 422 for what the rules refuse.
+    static func apiError(_ error: BookingRuleError) -> APIError {
+        let status: HTTPResponse.Status = switch error.kind {
+        case .holdNotFound, .bookingNotFound, .ticketNotFound: .notFound
+        case .slotFull, .bookingNotActive, .ticketStateInvalid, .idempotencyKeyReused: .conflict
+        case .invalidBookingCode, .invalidIdempotencyKey: .badRequest
+        case .holdExpired, .quotaPerServiceExceeded, .quotaTotalExceeded, .bannedForNoShows, .changeDeadlinePassed,
+             .checkInTooEarly, .hallClosedForWalkIns, .rescheduleToOtherService, .invalidRating:
+            .unprocessableContent
+        }
+        return APIError(status, code: error.code, message: error.message)
+    }
+
+    /// The calendar entry behind a booking's QR code: times, service and place; no name, no
+    /// identity number, nothing a stranger holding the code should learn.
+    static func event(for record: BookingRecord, _ booking: BookingServices) -> CalendarEvent {
+        let service = booking.services.first { $0.id == record.serviceID }
+        let names = service.map { "\($0.nameZH) / \($0.nameEN)" } ?? record.serviceID
+        return CalendarEvent(
+            uid: "\(record.id)@\(booking.siteID).kiosk", stamp: record.updatedAt, sequence: record.sequence,
+            start: record.start, end: record.end, summary: "预约办理 Appointment: \(names)",
+            location: booking.siteName,
+            description: "预约码 Booking code \(record.code.value)。请携带身份证件，提前到自助终端签到。Bring your ID card and check in at a terminal.",
+            organizer: .init(name: booking.siteName, uri: "urn:kiosk:site:\(booking.siteID)"),
+            cancelled: record.status == .cancelled)
+    }
+}
+
+// MARK: - Views
+
+struct ServiceView: Encodable {
+    let id: String
+    let nameZh: String
+    let nameEn: String
+    let durationMinutes: Int
+    let counters: [String]
+    let capacityPerSlot: Int
+    let horizonDays: Int
+    let minNoticeMinutes: Int
+    let afterHours: Bool
+
+    init(_ service: Service) {
+        id = service.id
+        nameZh = service.nameZH
+        nameEn = service.nameEN
+        durationMinutes = service.durationMinutes
+        counters = service.counters
+        capacityPerSlot = service.capacityPerSlot
+        horizonDays = service.horizonDays
+        minNoticeMinutes = service.minimumNoticeMinutes
+        afterHours = service.afterHours
+    }
+}
+
+struct SlotView: Encodable {
+    let id: String
+    let serviceId: String
+    let date: String
+    let startTime: String
+    let endTime: String
+    let start: Date
+    let end: Date
+    let kind: SlotKind
+    let capacity: Int
+    let remaining: Int
+    /// The year's holidays are not yet published: the slot may move when they are.
+    let provisional: Bool
+
+    init(_ slot: Slot, taken: Int) {
+        id = slot.id
+        serviceId = slot.serviceID
+        date = slot.date.description
+        startTime = slot.startTime.description
+        endTime = slot.endTime.description
+        start = slot.start
+        end = slot.end
+        kind = slot.kind
+        capacity = slot.capacity
+        remaining = max(slot.capacity - taken, 0)
+        provisional = slot.provisional
+    }
+}
+
+struct HoldView: Encodable {
+    let holdId: String
+    let slotId: String
+    let expiresAt: Date
+
+    init(_ hold: SlotHold) {
+        holdId = hold.id
+        slotId = hold.slotID
+        expiresAt = hold.expiresAt
+    }
+}
+
+struct BookingView: Encodable {
+    let code: String
+    let serviceId: String
+    let slotId: String
+    let date: String
+    let start: Date
+    let end: Date
+    let status: BookingStatus
+    let maskedIdNumber: String
+    let sequence: Int
+    /// The imported holiday schedule made the booked day a day off: the hall will contact the
+    /// citizen, who should reschedule.
+    let onDayOff: Bool
+    let notice: LocalizedText?
+    let calendarUrl: String
+
+    init(_ record: BookingRecord) {
+        code = record.code.value
+        serviceId = record.serviceID
+        slotId = record.slotID
+        date = record.date.description
+        start = record.start
+        end = record.end
+        status = record.status
+        maskedIdNumber = record.maskedIDNumber
+        sequence = record.sequence
+        onDayOff = record.onDayOff
+        notice = record.onDayOff ? BookingView.dayOffNotice : nil
+        calendarUrl = "/v1/bookings/\(record.code.value).ics"
+    }
+
+    static let dayOffNotice = LocalizedText(
+        zh: "根据最新公布的节假日安排，您预约的日期为休息日，请改约其他日期或咨询工作人员",
+        en: "Under the newly published holiday schedule your booked day is a day off; please reschedule or ask a member of staff.")
+}
+
+struct TicketView: Encodable {
+    let id: Int64
+    let number: String
+    let serviceId: String
+    let date: String
+    let priority: PriorityClass
+    let state: TicketState
+    let counter: String?
+    let queuedAt: Date
+    let calledAt: Date?
+    let callCount: Int
+    let ahead: Int?
+    let estimatedWaitMinutes: Int?
+
+    init(_ ticket: Ticket, ahead: Int? = nil, estimatedWaitMinutes: Int? = nil) {
+        id = ticket.id
+        number = ticket.number
+        serviceId = ticket.serviceID
+        date = ticket.date.description
+        priority = ticket.priority
+        state = ticket.state
+        counter = ticket.counter
+        queuedAt = ticket.queuedAt
+        calledAt = ticket.calledAt
+        callCount = ticket.callCount
+        self.ahead = ahead
+        self.estimatedWaitMinutes = estimatedWaitMinutes
+    }
+}
+
+struct CheckInView: Encodable {
+    let booking: BookingView
+    let ticket: TicketView
+    /// After the check-in window: the ticket is a walk-in ticket.
+    let late: Bool
+
+    init(_ result: CheckInResult, wait: Int) {
+        booking = BookingView(result.booking)
+        ticket = TicketView(result.receipt.ticket, ahead: result.receipt.ahead, estimatedWaitMinutes: wait)
+        late = result.late
+    }
+}
+
+struct CalledView: Encodable {
+    /// Null when nobody is waiting.
+    let ticket: TicketView?
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(ticket, forKey: .ticket)
+    }
+
+    enum CodingKeys: String, CodingKey { case ticket }
+}
+
+struct QueueView: Encodable {
+    let serviceId: String
+    let waiting: Int
+    let numbers: [String]
+    let estimatedWaitMinutes: Int
+}
+
+struct RatingView: Encodable {
+    let ticketId: Int64
+    let serviceId: String
+    let counter: String
+    let score: Int
+    let reasons: [String]
+
+    init(_ rating: Rating) {
+        ticketId = rating.ticketID
+        serviceId = rating.serviceID
+        counter = rating.counter
+        score = rating.score
+        reasons = rating.reasons
+    }
+}
