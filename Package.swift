@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // Pure domain: values, errors, personal-data masking. Foundation only.
@@ -50,6 +51,15 @@ let package = Package(
                 "KioskCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+        // Staff accounts, PINs, tokens, roles per endpoint, override reasons, the audit chain.
+        .target(
+            name: "Access",
+            dependencies: [
+                "KioskCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: strict),
         // kiosk.conf: a small TOML reader that keeps line numbers, and the typed configuration
@@ -85,7 +95,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "Storage",
-            dependencies: ["KioskCore", "FormEngine", "Booking", "DeviceKit", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["KioskCore", "FormEngine", "Booking", "DeviceKit", "Access", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
             name: "KioskServer",
@@ -123,7 +133,7 @@ let package = Package(
             name: "kiosk",
             dependencies: [
                 "KioskApp", "KioskBench", "FormEngine", "JSONLogic", "KioskConfig", "KioskCore", "DeviceKit",
-                "ReceiptPrinter", "CardReader", "Booking", "Storage",
+                "ReceiptPrinter", "CardReader", "Booking", "Storage", "Access",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -143,6 +153,7 @@ let package = Package(
         // Starts its own private cupsd with a capture backend.
         .testTarget(name: "CUPSTransportTests", dependencies: ["CUPSTransport", "ESCPOS"]),
         .testTarget(name: "DeviceKitTests", dependencies: ["DeviceKit"]),
+        .testTarget(name: "AccessTests", dependencies: ["Access", "KioskCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "ReceiptPrinterTests",
             dependencies: [
@@ -159,7 +170,7 @@ let package = Package(
         .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTesting", "Booking"]),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "Booking", "KioskCore", "DeviceKit", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["Storage", "Access", "Booking", "KioskCore", "DeviceKit", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "KioskServerTests",
             dependencies: [

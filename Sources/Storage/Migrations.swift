@@ -24,6 +24,7 @@ enum Migrations {
         registerFilings(&migrator)
         registerBooking(&migrator)
         registerDevices(&migrator)
+        registerAccess(&migrator)
         return migrator
     }
 

@@ -13,7 +13,8 @@ struct Kiosk: AsyncParsableCommand {
         subcommands: [
             Serve.self, ConfigCommand.self, DatabaseCommand.self, FormsCommand.self, LogicCommand.self,
             CalendarCommand.self, SlotsCommand.self,
-            DevicesCommand.self, DiagnosticsCommand.self, ReceiptCommand.self, IDCardCommand.self, Bench.self,
+            DevicesCommand.self, DiagnosticsCommand.self, ReceiptCommand.self, IDCardCommand.self,
+            StaffCommand.self, AuditCommand.self, Bench.self,
         ],
         defaultSubcommand: Serve.self)
 }
