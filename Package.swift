@@ -100,7 +100,7 @@ let package = Package(
         .target(
             name: "KioskServer",
             dependencies: [
-                "KioskCore", "FormEngine", "JSONLogic", "Booking", "DeviceKit",
+                "KioskCore", "FormEngine", "JSONLogic", "Booking", "DeviceKit", "Access",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -113,7 +113,7 @@ let package = Package(
             name: "KioskApp",
             dependencies: [
                 "KioskCore", "KioskConfig", "Storage", "KioskServer", "FormEngine", "JSONLogic", "Booking",
-                "DeviceKit", "CardReader", "IDCard", "USBTransport", "ReceiptPrinter", "CUPSTransport", "ESCPOS",
+                "DeviceKit", "CardReader", "IDCard", "USBTransport", "ReceiptPrinter", "CUPSTransport", "ESCPOS", "Access",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -174,7 +174,7 @@ let package = Package(
         .testTarget(
             name: "KioskServerTests",
             dependencies: [
-                "KioskServer", "KioskApp", "KioskTesting", "Storage", "KioskCore", "Booking",
+                "KioskServer", "KioskApp", "KioskTesting", "Storage", "KioskCore", "Access", "Booking",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
         .testTarget(

@@ -53,6 +53,9 @@ public struct EndpointPolicy: Sendable {
 
     public var endpoints: [Endpoint] { roles.keys.sorted() }
 
+    /// The declarations, to extend the table with more rules.
+    public var rules: [Rule] { roles.sorted { $0.key < $1.key }.map { Rule($0.key.method, $0.key.path, $0.value) } }
+
     public func roles(for endpoint: Endpoint) -> Set<Role>? { roles[endpoint] }
 
     /// Lets `role` through or says why not: a citizen (no token) is asked to sign in, a

@@ -2,6 +2,7 @@ import Booking
 import DeviceKit
 import FormEngine
 import Foundation
+import Access
 import Hummingbird
 import KioskConfig
 import KioskCore
@@ -31,6 +32,7 @@ public struct KioskApplication: Sendable {
     public let sessions = CitizenSessions()
     let devices: TerminalDevices
     let receipts: PrinterReceiptDesk
+    public let access: AccessStore
     /// The official calendar, read once at start (`kiosk calendar import` takes effect on restart).
     public let calendar: OfficialCalendar
     public let bookings: BookingStore
@@ -49,6 +51,11 @@ public struct KioskApplication: Sendable {
         }
         self.calendar = try CalendarFiles(configuration).load()
         self.bookings = try Self.openBookings(store, configuration)
+        do {
+            self.access = try AccessStore(store: store)
+        } catch {
+            throw StartupError(code: error.code, message: error.message)
+        }
         self.forms = FormCatalog.load(configuration.formsDirectory)
         for problem in forms.problems {
             logger.warning("form refused", metadata: ["form.problem": "\(problem.description)"])
@@ -76,7 +83,7 @@ public struct KioskApplication: Sendable {
         } catch {
             throw .dataDirectory(directory, "cannot create it")
         }
-        guard access(directory, W_OK) == 0 else { throw .dataDirectory(directory, "not writable") }
+        guard Glibc.access(directory, W_OK) == 0 else { throw .dataDirectory(directory, "not writable") }
         do {
             return try SQLiteStore(path: path)
         } catch {
@@ -109,11 +116,23 @@ public struct KioskApplication: Sendable {
                 siteID: configuration.siteID, timeZone: configuration.timeZone),
             devices: DeviceServices(
                 manager: devices.manager, statistics: devices.statistics, events: devices.events, simulator: devices.simulator),
+            access: accessServices,
             booking: BookingServices(
                 services: configuration.services,
                 slots: SlotGenerator(calendar: calendar, hours: configuration.hours),
                 ledger: bookings, queue: bookings.queue,
                 siteID: configuration.siteID, siteName: configuration.siteName))
+    }
+
+    var accessServices: AccessServices {
+        let access = access
+        let terminalID = configuration.terminalID
+        return AccessServices(
+            terminalID: terminalID,
+            signIn: { number, pin, now in try await access.signIn(number: number, pin: pin, terminalID: terminalID, now: now).issued },
+            authenticate: { text, now in try await access.authenticate(text, terminalID: terminalID, now: now) },
+            signOut: { token, now in try await access.signOut(token, now: now) },
+            audit: { entry, now in _ = try await access.appendAudit(entry, now: now) })
     }
 
     var readinessChecks: [ReadinessCheck] {

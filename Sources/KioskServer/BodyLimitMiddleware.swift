@@ -1,3 +1,4 @@
+import Access
 import Hummingbird
 
 /// A request context that knows how much body its handlers may read.
@@ -5,6 +6,8 @@ public struct KioskRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set per request by `BodyLimitMiddleware`; Hummingbird's body decoders honour it.
     public var maxUploadSize: Int
+    /// The signed-in member of staff, set by `AccessMiddleware`; nil for the citizen at the screen.
+    public var staff: AccessToken?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

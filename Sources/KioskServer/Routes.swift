@@ -1,3 +1,4 @@
+import Access
 import Foundation
 import Hummingbird
 import Metrics
@@ -12,14 +13,16 @@ public struct ServerDependencies: Sendable {
     public var maxBodyBytes: Int
     public var filings: FilingServices
     public var devices: DeviceServices
+    public var access: AccessServices
     /// Appointments and the queue; nil on a terminal that offers no booking.
     public var booking: BookingServices?
 
     public init(
         identity: ServerIdentity, readiness: [ReadinessCheck], schemaVersion: @escaping @Sendable () async -> Int?,
         metricsRegistry: PrometheusCollectorRegistry, maxBodyBytes: Int, filings: FilingServices, devices: DeviceServices,
-        booking: BookingServices? = nil
+        access: AccessServices, booking: BookingServices? = nil
     ) {
+        self.access = access
         self.filings = filings
         self.devices = devices
         self.booking = booking
@@ -32,12 +35,20 @@ public struct ServerDependencies: Sendable {
 }
 
 public enum KioskRoutes {
+    /// The declared roles of every endpoint (see `endpointPolicy()`); a route declared twice is
+    /// a programming error the tests catch, not something a request can cause.
+    public static let policy: EndpointPolicy = {
+        do { return try endpointPolicy() } catch { preconditionFailure("the endpoint policy is invalid: \(error)") }
+    }()
+
     /// The router with the operational endpoints every terminal serves.
-    public static func router(_ deps: ServerDependencies) -> Router<KioskRequestContext> {
+    /// `policy` is the endpoint table; a test that adds a route of its own extends it.
+    public static func router(_ deps: ServerDependencies, policy: EndpointPolicy = policy) -> Router<KioskRequestContext> {
         let router = Router(context: KioskRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(factory: PrometheusMetricsFactory(registry: deps.metricsRegistry)))
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: BodyLimitMiddleware(maxBytes: deps.maxBodyBytes))
+        router.add(middleware: AccessMiddleware(services: deps.access, policy: policy))
 
         router.get("/healthz") { _, _ in
             json(["status": "ok"])
@@ -57,6 +68,8 @@ public enum KioskRoutes {
         }
         addFilingRoutes(to: router, deps.filings)
         addDeviceRoutes(to: router, deps.devices)
+        addAccessRoutes(to: router, deps.access)
+        addOverrideRoutes(to: router, deps.access, deps.filings)
         if let booking = deps.booking { addBookingRoutes(to: router, booking) }
         return router
     }

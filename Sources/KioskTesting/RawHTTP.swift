@@ -12,6 +12,16 @@ public enum RawHTTP {
         public var body: String
     }
 
+    /// `send` on a thread of its own, for async tests whose server runs in the same process: a
+    /// blocking socket must not hold one of the few threads the server's handlers need.
+    public static func sendOffPool(port: Int, method: String = "GET", path: String, body: String? = nil) async -> Reply? {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(returning: send(port: port, method: method, path: path, body: body))
+            }
+        }
+    }
+
     /// Sends one request and reads until the server closes; nil when nothing accepts the connection.
     public static func send(port: Int, method: String = "GET", path: String, body: String? = nil) -> Reply? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -25,6 +35,9 @@ public enum RawHTTP {
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
         guard connected else { return nil }
+        // Never wait for ever: a test that hangs tells nobody what went wrong.
+        var timeout = timeval(tv_sec: 15, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         if let body { request += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
         request += "\r\n" + (body ?? "")

@@ -62,6 +62,22 @@ public struct AccessStore: Sendable {
         self.signer = TokenSigner(installationSecret: secret, lifetime: tokenLifetime)
     }
 
+    /// scrypt takes a tenth of a second and 32 MiB. It runs here, one derivation at a time, and
+    /// never on Swift's cooperative pool: on a two-core terminal that pool has two threads, and
+    /// the HTTP handlers and device loops need them while a PIN is checked.
+    private static let derivationQueue = DispatchQueue(label: "kiosk.pin-derivation")
+
+    private static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws(AccessError) -> T) async throws(AccessError) -> T {
+        let result: Result<T, AccessError> = await withCheckedContinuation { continuation in
+            derivationQueue.async {
+                do throws(AccessError) { continuation.resume(returning: .success(try work())) } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try result.get()
+    }
+
     // MARK: Staff accounts
 
     public func addStaff(number: StaffNumber, name: String, role: Role, pin: PIN, by actor: AuditActor,
@@ -71,7 +87,7 @@ public struct AccessStore: Sendable {
             throw AccessError(.invalidStaffName)
         }
         guard Role.accountRoles.contains(role) else { throw AccessError(.invalidRole) }
-        let pinHash = try hashing.hash(pin)
+        let pinHash = try await Self.offPool { [hashing] () throws(AccessError) in try hashing.hash(pin) }
         let entry = try AuditEntry(actor: actor, action: .staffAdded, target: number.value, details: ["role": role.rawValue])
         return try await write { db in
             guard try Int.fetchOne(db, sql: "SELECT 1 FROM staff_account WHERE number = ?", arguments: [number.value]) == nil else {
@@ -101,7 +117,7 @@ public struct AccessStore: Sendable {
 
     /// Sets a new PIN, lifts a lock and revokes the account's tokens.
     public func resetPIN(_ number: StaffNumber, to pin: PIN, by actor: AuditActor, now: Date) async throws {
-        let pinHash = try hashing.hash(pin)
+        let pinHash = try await Self.offPool { [hashing] () throws(AccessError) in try hashing.hash(pin) }
         try await write { db in
             try db.execute(sql: """
                 UPDATE staff_account SET pin_algorithm = ?, pin_parameters = ?, pin_salt = ?, pin_hash = ?,
@@ -136,15 +152,15 @@ public struct AccessStore: Sendable {
             throw AccessError(.signInFailed)
         }
         let stored = try await read { db in try Self.account(number, db) }
-        var verified = false
-        var rehashed: PINHash?
-        if let stored {
-            if !stored.account.disabled, stored.attempts.lock(at: now) == nil {
-                verified = try hashing.verify(pin, against: stored.pinHash)
-                if verified, hashing.needsRehash(stored.pinHash), let pin = try? PIN(pin) { rehashed = try hashing.hash(pin) }
+        let (verified, rehashed) = try await Self.offPool { [hashing] () throws(AccessError) -> (Bool, PINHash?) in
+            guard let stored else {
+                _ = try hashing.verify(pin, against: hashing.decoy)
+                return (false, nil)
             }
-        } else {
-            _ = try hashing.verify(pin, against: hashing.decoy)
+            guard !stored.account.disabled, stored.attempts.lock(at: now) == nil else { return (false, nil) }
+            let verified = try hashing.verify(pin, against: stored.pinHash)
+            guard verified, hashing.needsRehash(stored.pinHash), let pin = try? PIN(pin) else { return (verified, nil) }
+            return (true, try hashing.hash(pin))
         }
         let checked = stored?.pinHash
         let outcome: SignInOutcome = try await write { [lockout, signer, verified, rehashed] db in

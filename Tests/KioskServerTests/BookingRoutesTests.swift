@@ -1,6 +1,7 @@
 import Booking
 import Foundation
 import HTTPTypes
+import Access
 import Hummingbird
 import HummingbirdTesting
 import KioskApp
@@ -80,6 +81,10 @@ struct BookingRoutesTests {
 
     func post(_ client: any TestClientProtocol, _ uri: String, key: String?, _ json: String = "{}") async throws -> TestResponse {
         var headers: HTTPFields = [.contentType: "application/json"]
+        // Counter work is staff work: those calls go with a staff sign-in.
+        if uri.hasPrefix("/v1/counters/") || ["/recall", "/finish", "/no-show", "/transfer"].contains(where: uri.hasSuffix) {
+            headers[.authorization] = try await application.bearer(client, role: .staff)
+        }
         if let key { headers[HTTPField.Name("Idempotency-Key")!] = key }
         return try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: json))
     }

@@ -30,22 +30,34 @@ struct DeviceRoutesTests {
             let reader = try #require(list.first { ($0["info"] as? [String: Any])?["id"] as? String == "idcard-simulated" })
             #expect((reader["info"] as? [String: Any])?["kind"] as? String == "idCardReader")
 
-            let check = try await client.execute(
+            // Diagnostics are closed to the citizen at the screen.
+            let refused = try await client.execute(
                 uri: "/v1/devices/idcard-simulated/health-checks", method: .post, body: ByteBuffer(string: #"{"level":"internal"}"#))
+            #expect(refused.status == .unauthorized)
+            let asStaff = try await client.execute(
+                uri: "/v1/devices/idcard-simulated/statistics", method: .get,
+                headers: [.authorization: try await application.bearer(client, role: .staff)])
+            #expect(asStaff.status == .forbidden)
+
+            let technician: HTTPFields = [.authorization: try await application.bearer(client, role: .technician)]
+            let check = try await client.execute(
+                uri: "/v1/devices/idcard-simulated/health-checks", method: .post, headers: technician,
+                body: ByteBuffer(string: #"{"level":"internal"}"#))
             #expect(check.status == .created)
             let result = try #require(try object(check.body) as? [String: Any])
             #expect(result["level"] as? String == "internal")
             #expect(result["passed"] as? Bool == true)
 
             let badLevel = try await client.execute(
-                uri: "/v1/devices/idcard-simulated/health-checks", method: .post, body: ByteBuffer(string: #"{"level":"deep"}"#))
+                uri: "/v1/devices/idcard-simulated/health-checks", method: .post, headers: technician,
+                body: ByteBuffer(string: #"{"level":"deep"}"#))
             #expect(badLevel.status == .badRequest)
 
-            let stats = try #require(try object(try await client.execute(uri: "/v1/devices/idcard-simulated/statistics", method: .get).body) as? [[String: Any]])
+            let stats = try #require(try object(try await client.execute(uri: "/v1/devices/idcard-simulated/statistics", method: .get, headers: technician).body) as? [[String: Any]])
             #expect(Set(stats.compactMap { $0["name"] as? String }).isSuperset(of: ["goodReads", "failedReads", "samErrors"]))
-            let reset = try await client.execute(uri: "/v1/devices/idcard-simulated/statistics/goodReads/reset", method: .post)
+            let reset = try await client.execute(uri: "/v1/devices/idcard-simulated/statistics/goodReads/reset", method: .post, headers: technician)
             #expect(reset.status == .ok)
-            let unknown = try await client.execute(uri: "/v1/devices/idcard-simulated/statistics/nonsense/reset", method: .post)
+            let unknown = try await client.execute(uri: "/v1/devices/idcard-simulated/statistics/nonsense/reset", method: .post, headers: technician)
             #expect(unknown.status == .notFound)
             #expect(try await client.execute(uri: "/v1/devices/no-such", method: .get).status == .notFound)
         }

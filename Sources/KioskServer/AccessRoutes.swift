@@ -1,0 +1,183 @@
+import Access
+import FormEngine
+import Foundation
+import Hummingbird
+import JSONLogic
+import KioskCore
+
+/// What sign-in, the role checks and staff overrides need from the terminal.
+public struct AccessServices: Sendable {
+    public var terminalID: String
+    public var reasons: OverrideReasons
+    public var signIn: @Sendable (_ number: String, _ pin: String, _ now: Date) async throws -> IssuedToken
+    public var authenticate: @Sendable (_ token: String, _ now: Date) async throws -> AccessToken
+    public var signOut: @Sendable (AccessToken, Date) async throws -> Void
+    public var audit: @Sendable (AuditEntry, Date) async throws -> Void
+    public var now: @Sendable () -> Date
+
+    public init(
+        terminalID: String, reasons: OverrideReasons = .standard,
+        signIn: @escaping @Sendable (String, String, Date) async throws -> IssuedToken,
+        authenticate: @escaping @Sendable (String, Date) async throws -> AccessToken,
+        signOut: @escaping @Sendable (AccessToken, Date) async throws -> Void,
+        audit: @escaping @Sendable (AuditEntry, Date) async throws -> Void,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.terminalID = terminalID
+        self.reasons = reasons
+        self.signIn = signIn
+        self.authenticate = authenticate
+        self.signOut = signOut
+        self.audit = audit
+        self.now = now
+    }
+}
+
+extension KioskRoutes {
+    /// Who may call what. Every route the server registers must stand here: a test compares this
+    /// list with the router's, so a new endpoint cannot forget its roles. The terminal's own
+    /// screen is the `citizen` role; diagnostics, counter work and overrides need a sign-in.
+    public static func endpointPolicy() throws(AccessError) -> EndpointPolicy {
+        let anyone = Set<Role>.anyone
+        let staff: Set<Role> = [.staff, .admin]
+        let technicians: Set<Role> = [.technician, .admin]
+        let citizenRoutes: [(String, String)] = [
+            ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/v1/info"), ("GET", "/metrics"), ("GET", "/v1/events"),
+            ("GET", "/v1/forms"), ("POST", "/v1/sessions"), ("GET", "/v1/sessions/{id}"), ("DELETE", "/v1/sessions/{id}"),
+            ("PUT", "/v1/sessions/{id}/answers/{field}"), ("POST", "/v1/sessions/{id}/next"), ("POST", "/v1/sessions/{id}/back"),
+            ("POST", "/v1/sessions/{id}/jump"), ("GET", "/v1/sessions/{id}/review"), ("POST", "/v1/sessions/{id}/review/confirm"),
+            ("GET", "/v1/sessions/{id}/materials"), ("POST", "/v1/sessions/{id}/materials/{material}"),
+            ("POST", "/v1/sessions/{id}/submit"), ("POST", "/v1/sessions/{id}/draft"), ("POST", "/v1/drafts/resume"),
+            ("POST", "/v1/print-jobs/{job}/reprint"), ("GET", "/v1/devices"), ("GET", "/v1/devices/{id}"),
+            ("GET", "/v1/services"), ("GET", "/v1/services/{id}/slots"), ("POST", "/v1/holds"), ("POST", "/v1/bookings"),
+            ("POST", "/v1/bookings/lookup"), ("GET", "/v1/bookings/{code}.ics"), ("POST", "/v1/bookings/{code}/cancel"),
+            ("POST", "/v1/bookings/{code}/reschedule"), ("POST", "/v1/check-ins"), ("POST", "/v1/tickets"),
+            ("POST", "/v1/tickets/{id}/rating"), ("GET", "/v1/queue"),
+            ("GET", "/v1/simulator/cards"), ("POST", "/v1/simulator/cards"), ("DELETE", "/v1/simulator/cards"),
+            ("POST", "/v1/staff/sign-in"),
+        ]
+        let staffRoutes: [(String, String)] = [
+            ("POST", "/v1/counters/{counter}/call-next"), ("POST", "/v1/tickets/{id}/recall"), ("POST", "/v1/tickets/{id}/no-show"),
+            ("POST", "/v1/tickets/{id}/finish"), ("POST", "/v1/tickets/{id}/transfer"),
+            ("POST", "/v1/sessions/{id}/overrides/{action}"),
+        ]
+        let technicianRoutes: [(String, String)] = [
+            ("POST", "/v1/devices/{id}/health-checks"), ("GET", "/v1/devices/{id}/statistics"),
+            ("POST", "/v1/devices/{id}/statistics/{name}/reset"),
+        ]
+        return try EndpointPolicy(
+            citizenRoutes.map { .init($0.0, $0.1, anyone) } + staffRoutes.map { .init($0.0, $0.1, staff) }
+                + technicianRoutes.map { .init($0.0, $0.1, technicians) }
+                + [.init("POST", "/v1/staff/sign-out", .signedIn)])
+    }
+
+    static func addAccessRoutes(to router: Router<KioskRequestContext>, _ services: AccessServices) {
+        router.post("/v1/staff/sign-in") { request, context in
+            let body = try await RequestBody(request, context: context, allowed: ["number", "pin"])
+            let issued = try await services.signIn(try body.string("number"), try body.string("pin"), services.now())
+            return json(SignedInView(token: issued.text, staffNumber: issued.token.staffNumber.value,
+                                     role: issued.token.role.rawValue, expiresAt: issued.token.expiresAt), status: .created)
+        }
+
+        router.post("/v1/staff/sign-out") { _, context in
+            if let token = context.staff { try await services.signOut(token, services.now()) }
+            return Response(status: .noContent)
+        }
+    }
+
+    /// Staff take a step off a citizen's hands, always with a reason from the configured list;
+    /// the session records who, when, what and why, and the audit log gets the same.
+    static func addOverrideRoutes(to router: Router<KioskRequestContext>, _ access: AccessServices, _ filings: FilingServices) {
+        router.post("/v1/sessions/{id}/overrides/{action}") { request, context in
+            let body = try await RequestBody(request, context: context, allowed: ["reasonCode", "note", "material"])
+            guard let token = context.staff else { throw AccessError(.signInRequired) }
+            let id = try context.parameters.require("id")
+            let actionName = try context.parameters.require("action")
+            guard let action = OverrideAction(rawValue: actionName),
+                  [.skipStep, .acceptInvalidAnswer, .markMaterialReceivedOnPaper, .cancelSession].contains(action) else {
+                throw APIError(.notFound, code: "unknownOverride", message: .init(
+                    zh: "不支持的协助操作：\(actionName)",
+                    en: "Unknown override \(actionName); use skipStep, acceptInvalidAnswer, markMaterialReceivedOnPaper or cancelSession"))
+            }
+            var note = ""
+            if case .string(let text)? = body.fields["note"] { note = text }
+            let record = try access.reasons.record(
+                action, by: token.staffNumber, role: token.role, reasonCode: try body.string("reasonCode"), note: note, at: access.now())
+            let authorisation = StaffAuthorisation(staffID: record.staffNumber.value, reasonCode: record.reasonCode, note: record.note)
+            let material = action == .markMaterialReceivedOnPaper ? try body.string("material") : nil
+            let formID: String
+            if action == .cancelSession {
+                formID = try await filings.sessions.read(id) { $0.formID }
+                try await filings.sessions.end(id)
+            } else {
+                formID = try await filings.sessions.update(id) { session in
+                    let form = try filings.form(session.formID)
+                    switch action {
+                    case .skipStep:
+                        try session.skipStep(in: form, context: filings.context, authorisation: authorisation)
+                    case .acceptInvalidAnswer:
+                        _ = try session.next(in: form, context: filings.context, override: authorisation)
+                    default:
+                        try session.provideMaterial(material ?? "", in: form)
+                    }
+                    return session.formID
+                }
+            }
+            // The note stays with the session: staff may type a name there; the log keeps the reason.
+            try await access.audit(try record.auditEntry(target: "session", details: ["form": formID] + (material.map { ["material": $0] } ?? [:])), access.now())
+            if action == .cancelSession { return Response(status: .noContent) }
+            return try await view(context, filings) { _, _ in }
+        }
+    }
+}
+
+extension Dictionary {
+    static func + (lhs: Self, rhs: Self) -> Self { lhs.merging(rhs) { $1 } }
+}
+
+struct SignedInView: Encodable {
+    let token: String
+    let staffNumber: String
+    let role: String
+    let expiresAt: Date
+}
+
+/// Finds who is calling (a bearer token, or the terminal's citizen) and refuses what their role
+/// may not do, before any handler runs. Unmatched paths pass through to their 404.
+struct AccessMiddleware: RouterMiddleware {
+    typealias Context = KioskRequestContext
+    let services: AccessServices
+    let policy: EndpointPolicy
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        var role = Role.citizen
+        if let header = request.headers[.authorization] {
+            guard header.hasPrefix("Bearer ") else { throw AccessError(.tokenMalformed) }
+            let token = try await services.authenticate(String(header.dropFirst("Bearer ".count)), services.now())
+            context.staff = token
+            role = token.role
+        }
+        if let path = context.endpointPath, path != "NotFound" {
+            try policy.authorise(role, for: Endpoint(request.method.rawValue, path))
+        }
+        return try await next(request, context)
+    }
+}
+
+extension AccessError: HTTPResponseError {
+    public var status: HTTPResponse.Status {
+        switch kind {
+        case .signInRequired, .signInFailed, .tokenMalformed, .tokenForged, .tokenExpired, .tokenOtherTerminal, .tokenRevoked:
+            .unauthorized
+        case .roleNotAllowed, .endpointNotDeclared, .accountDisabled: .forbidden
+        case .accountLocked: .init(code: 423, reasonPhrase: "Locked")
+        case .staffNotFound: .notFound
+        default: .unprocessableContent
+        }
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        ProblemMiddleware<BasicRequestContext>.response(for: Problem(status: status, code: code, messages: message))
+    }
+}

@@ -1,0 +1,87 @@
+import Access
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import KioskApp
+import KioskConfig
+import KioskServer
+import KioskTesting
+import Logging
+import Testing
+
+@Suite("Roles, sign-in and staff overrides")
+struct AccessRoutesTests {
+    let installation: TestInstallation
+    let application: KioskApplication
+
+    init() async throws {
+        installation = try TestInstallation()
+        let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
+        application = try await KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+    }
+
+    func object(_ response: TestResponse) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+    }
+
+    /// Every endpoint the server registers declares who may call it, and the declaration names
+    /// no endpoint that does not exist. Adding a route without its roles fails here.
+    @Test func everyEndpointDeclaresItsRoles() throws {
+        let router = KioskRoutes.router(application.serverDependencies)
+        let registered = router.routes.map { Endpoint($0.method.rawValue, $0.path.description) }
+        #expect(registered.count > 40)
+        #expect(KioskRoutes.policy.undeclared(registered) == [])
+        #expect(KioskRoutes.policy.unregistered(registered) == [])
+    }
+
+    @Test func forgedExpiredAndWrongTokensAreRefused() async throws {
+        try await application.makeHTTPServer().test(.router) { client in
+            let wrongPIN = try await client.execute(
+                uri: "/v1/staff/sign-in", method: .post, body: ByteBuffer(string: #"{"number":"nobody","pin":"4826"}"#))
+            #expect(wrongPIN.status == .unauthorized)
+            #expect(try object(wrongPIN)["code"] as? String == "signInFailed")
+
+            let forged = try await client.execute(
+                uri: "/v1/devices/printer-simulated/statistics", method: .get, headers: [.authorization: "Bearer kt1.e30.AAAA"])
+            #expect(forged.status == .unauthorized)
+            let notBearer = try await client.execute(uri: "/v1/forms", method: .get, headers: [.authorization: "Basic eDp5"])
+            #expect(notBearer.status == .unauthorized)
+            #expect(try object(notBearer)["code"] as? String == "tokenMalformed")
+
+            let bearer = try await application.bearer(client, role: .staff)
+            #expect(try await client.execute(uri: "/v1/staff/sign-out", method: .post, headers: [.authorization: bearer]).status == .noContent)
+            let revoked = try await client.execute(uri: "/v1/queue", method: .get, headers: [.authorization: bearer])
+            #expect(revoked.status == .unauthorized)
+            #expect(try object(revoked)["code"] as? String == "tokenRevoked")
+        }
+    }
+
+    @Test func staffSkipAStepWithAReasonAndTheLogSaysSo() async throws {
+        try await application.makeHTTPServer().test(.router) { client in
+            let started = try object(try await client.execute(
+                uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#)))
+            let id = try #require(started["sessionId"] as? String)
+
+            let citizen = try await client.execute(
+                uri: "/v1/sessions/\(id)/overrides/skipStep", method: .post, body: ByteBuffer(string: #"{"reasonCode":"citizenCannotAnswer"}"#))
+            #expect(citizen.status == .unauthorized)
+
+            let staff: HTTPFields = [.authorization: try await application.bearer(client, role: .staff)]
+            let noReason = try await client.execute(
+                uri: "/v1/sessions/\(id)/overrides/skipStep", method: .post, headers: staff, body: ByteBuffer(string: #"{"reasonCode":"because"}"#))
+            #expect(noReason.status == .unprocessableContent)
+            #expect(try object(noReason)["code"] as? String == "unknownOverrideReason")
+
+            let reason = try #require(OverrideReasons.standard.reasons.first { !$0.requiresNote }?.code)
+            let skipped = try await client.execute(
+                uri: "/v1/sessions/\(id)/overrides/skipStep", method: .post, headers: staff,
+                body: ByteBuffer(string: #"{"reasonCode":"\#(reason)","note":"helped at the counter"}"#))
+            #expect(skipped.status == .ok)
+            #expect((try object(skipped)["screen"] as? [String: Any])?["stepId"] as? String == "residence")
+
+            let records = try await application.access.auditRecords()
+            #expect(records.contains { $0.action == "override.skipStep" })
+            #expect(try await application.access.verifyAudit().firstBreak == nil)
+        }
+    }
+}
