@@ -20,6 +20,7 @@ struct TerminalDevices: Sendable {
     let events = EventBus<TerminalEvent>()
     let cards = CardDesk()
     let simulator: (any CardSimulator)?
+    let printerSimulator: (any PrinterSimulator)?
     let readers: [CardReaderDevice]
     /// What the printers report (they publish on a bus of their own, forwarded like the readers').
     let printerEvents: EventBus<DeviceEvent>
@@ -59,10 +60,12 @@ struct TerminalDevices: Sendable {
             throw StartupError(code: "devicesUnavailable", message: .init(
                 zh: "设备初始化失败：\(error)", en: "the devices could not be set up: \(error)"))
         }
+        let printerSimulator = providers.lazy.compactMap { $0 as? SimulatedPrinterProvider }.first
+            .map { SimulatedPrinterControls(printer: $0.printer, device: $0.device) }
         let manager = DeviceManager(providers: providers, logger: logger)
         return TerminalDevices(
-            manager: manager, services: services, statistics: statistics, simulator: simulator, readers: readers,
-            printerEvents: printerEvents)
+            manager: manager, services: services, statistics: statistics, simulator: simulator,
+            printerSimulator: printerSimulator, readers: readers, printerEvents: printerEvents)
     }
 }
 
@@ -126,6 +129,39 @@ struct SimulatedCards: CardSimulator {
     var fixtureNames: [String] { reader.fixtureNames }
     func present(fixture: String) async throws { try await reader.present(fixture) }
     func remove() async { await reader.remove() }
+}
+
+/// Changes the simulated printer, then asks its device for the status, so the change travels
+/// the path a real printer's does: status and fault events, `paperOutCount` and the other
+/// counters, the device state.
+struct SimulatedPrinterControls: PrinterSimulator {
+    let printer: SimulatedPrinter
+    let device: ReceiptPrinterDevice
+
+    func state() async -> SimulatedPrinterState {
+        let status = await device.status()
+        return SimulatedPrinterState(
+            deviceId: device.info.id, state: await device.state(), status: status,
+            paperLinesRemaining: await printer.paperLines, bytesAccepted: await printer.bytesAccepted,
+            jobsCompleted: await printer.jobsCompleted, cuts: await printer.cuts)
+    }
+
+    func apply(_ change: SimulatedPrinterChange) async -> SimulatedPrinterState {
+        switch change.paper {
+        case .ok?: await printer.loadPaper()
+        case .nearEnd?: await printer.loadPaper(lines: SimulatedPrinter.nearEndLines)
+        case .out?: await printer.runOutOfPaper()
+        case nil: break
+        }
+        if let lines = change.paperLines { await printer.loadPaper(lines: lines) }
+        switch change.cover {
+        case .open?: await printer.openCover()
+        case .closed?: await printer.closeCover()
+        case nil: break
+        }
+        if let cutter = change.cutter { await printer.jamCutter(cutter == .error) }
+        return await state()
+    }
 }
 
 extension KioskApplication {

@@ -108,7 +108,8 @@ public struct KioskApplication: Sendable {
                 catalog: forms, archive: store, sessions: sessions, cards: devices.cards, receipts: receipts,
                 siteID: configuration.siteID, timeZone: configuration.timeZone),
             devices: DeviceServices(
-                manager: devices.manager, statistics: devices.statistics, events: devices.events, simulator: devices.simulator),
+                manager: devices.manager, statistics: devices.statistics, events: devices.events, simulator: devices.simulator,
+                printerSimulator: devices.printerSimulator),
             booking: BookingServices(
                 services: configuration.services,
                 slots: SlotGenerator(calendar: calendar, hours: configuration.hours),

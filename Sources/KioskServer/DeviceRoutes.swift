@@ -16,13 +16,15 @@ public struct DeviceServices: Sendable {
     public var statistics: any StatisticsStore
     public var events: EventBus<TerminalEvent>
     public var simulator: (any CardSimulator)?
+    public var printerSimulator: (any PrinterSimulator)?
 
     public init(manager: DeviceManager, statistics: any StatisticsStore, events: EventBus<TerminalEvent>,
-                simulator: (any CardSimulator)?) {
+                simulator: (any CardSimulator)?, printerSimulator: (any PrinterSimulator)? = nil) {
         self.manager = manager
         self.statistics = statistics
         self.events = events
         self.simulator = simulator
+        self.printerSimulator = printerSimulator
     }
 
     func device(_ context: KioskRequestContext) async throws -> any Device {
@@ -101,6 +103,8 @@ extension KioskRoutes {
                     try await writer.finish(nil)
                 })
         }
+
+        addPrinterSimulatorRoutes(to: router, services.printerSimulator)
 
         guard let simulator = services.simulator else { return }
         router.get("/v1/simulator/cards") { _, _ in
