@@ -1,5 +1,6 @@
 import CardReader
 import DeviceKit
+import ESCPOS
 import Foundation
 import IDCard
 import KioskConfig
@@ -161,6 +162,17 @@ struct SimulatedPrinterControls: PrinterSimulator {
         }
         if let cutter = change.cutter { await printer.jamCutter(cutter == .error) }
         return await state()
+    }
+}
+
+/// Reads a printer's newest kept job back into text with the printer's own profile.
+struct PrinterReceiptPreviews: ReceiptPreviews {
+    func lastReceipt(of device: any Device) async throws -> LastReceiptLookup {
+        guard let printer = device as? ReceiptPrinterDevice else { return .notAPrinter }
+        guard let job = try await printer.recentJobs(limit: 1).first else { return .noJob }
+        return .found(LastReceipt(
+            jobID: job.id.uuidString, state: job.state.name, reference: job.reference,
+            text: ReceiptPreview.text(job.bytes, profile: printer.profile)))
     }
 }
 

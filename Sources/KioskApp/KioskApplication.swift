@@ -109,7 +109,7 @@ public struct KioskApplication: Sendable {
                 siteID: configuration.siteID, timeZone: configuration.timeZone),
             devices: DeviceServices(
                 manager: devices.manager, statistics: devices.statistics, events: devices.events, simulator: devices.simulator,
-                printerSimulator: devices.printerSimulator),
+                printerSimulator: devices.printerSimulator, receiptPreviews: PrinterReceiptPreviews()),
             booking: BookingServices(
                 services: configuration.services,
                 slots: SlotGenerator(calendar: calendar, hours: configuration.hours),

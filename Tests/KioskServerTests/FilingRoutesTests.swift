@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import KioskApp
@@ -116,6 +117,22 @@ struct FilingRoutesTests {
             #expect(reprinted.status == .ok)
             #expect(try object(reprinted.body)["state"] as? String == "printed")
             #expect(try await client.execute(uri: "/v1/print-jobs/\(UUID().uuidString)/reprint", method: .post).status == .notFound)
+
+            // The technician reads the receipt back from the kept job: the reference, the QR
+            // code as a marker (the generic profile has no native QR, so a raster image), the
+            // ID number only masked.
+            let preview = try await client.execute(uri: "/v1/devices/printer-simulated/last-receipt", method: .get)
+            #expect(preview.status == .ok)
+            #expect(preview.headers[.contentType] == "text/plain; charset=utf-8")
+            #expect(preview.headers[HTTPField.Name("Kiosk-Print-Job")!] == jobID)
+            #expect(preview.headers[HTTPField.Name("Kiosk-Print-Job-State")!] == "printed")
+            let text = String(buffer: preview.body)
+            let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            #expect(lines.contains { $0.hasPrefix("[image ") && $0.hasSuffix(" dots]") })
+            #expect(lines.contains { $0.hasPrefix("受理编号") && $0.hasSuffix(reference) })
+            #expect(text.contains(String(Self.idNumber.prefix(6)) + "********" + String(Self.idNumber.suffix(4))))
+            #expect(!text.contains(Self.idNumber))
+            #expect(text.contains("居住证"))
 
             // Ending the session forgets it.
             #expect(try await client.execute(uri: "/v1/sessions/\(id)", method: .delete).status == .noContent)

@@ -1,5 +1,7 @@
 import DeviceKit
 import Foundation
+import ESCPOS
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 @testable import KioskApp
@@ -147,6 +149,30 @@ struct PrinterSimulatorRoutesTests {
             #expect(after.bytesAccepted > 0)
             #expect(after.jobsCompleted == 0)
             #expect(try await counters(client)["paperOutCount"] == 1)
+        }
+    }
+
+    @Test func theLastReceiptShowsTheNewestJobEvenWhenItFailed() async throws {
+        try await application.makeHTTPServer().test(.router) { client in
+            let none = try await client.execute(uri: "/v1/devices/printer-simulated/last-receipt", method: .get)
+            #expect(none.status == .notFound)
+            #expect(try code(none) == "noPrintJob")
+            let reader = try await client.execute(uri: "/v1/devices/idcard-simulated/last-receipt", method: .get)
+            #expect(reader.status == .notFound)
+            #expect(try code(reader) == "notAReceiptPrinter")
+            #expect(try code(try await client.execute(uri: "/v1/devices/nothing/last-receipt", method: .get)) == "deviceNotFound")
+
+            _ = try await change(client, #"{"paper":"out"}"#)
+            let printer = try #require(await application.devices.manager.device(id: "printer-simulated") as? ReceiptPrinterDevice)
+            let receipt = Receipt([.text("维修测试 Maintenance", alignment: .center), .keyValue(label: "编号", value: "T-0001"), .cut])
+            let job = try await printer.print(receipt, templateID: "test", reference: "T-0001")
+            #expect(job.state == .failed(reason: "paperOut"))
+
+            let preview = try await client.execute(uri: "/v1/devices/printer-simulated/last-receipt", method: .get)
+            #expect(preview.status == .ok)
+            #expect(preview.headers[HTTPField.Name("Kiosk-Print-Job-State")!] == "failed")
+            #expect(preview.headers[HTTPField.Name("Kiosk-Print-Job-Reference")!] == "T-0001")
+            #expect(String(buffer: preview.body) == ReceiptRenderer.preview(receipt, profile: printer.profile))
         }
     }
 
