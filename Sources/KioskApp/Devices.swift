@@ -35,6 +35,7 @@ struct TerminalDevices: Sendable {
         var services: [any Service] = []
         var readers: [CardReaderDevice] = []
         var simulator: (any CardSimulator)?
+        var changeSources: [any DeviceChangeSource] = []
         do {
             providers += try makeDeviceProviders(
                 mode: PrinterMode(rawValue: configuration.deviceMode.rawValue) ?? .simulated,
@@ -52,6 +53,9 @@ struct TerminalDevices: Sendable {
             case .usb, .cups:
                 let profiles = try ReaderProfile.load(directory: devicesDirectory.appendingPathComponent("profiles/readers"))
                 let usb = try await USBContext()
+                // libusb delivers hotplug callbacks only while its event loop runs.
+                if USBContext.supportsHotplug { services.append(USBEventLoop(context: usb)) }
+                changeSources.append(USBHotplugChanges(context: usb, logger: logger))
                 let usbReaders = USBReaderProvider(context: usb, profiles: profiles, statistics: statistics, logger: logger)
                 let serialReaders = SerialReaderProvider(profiles: profiles, statistics: statistics, logger: logger)
                 providers += [usbReaders, serialReaders]
@@ -63,10 +67,20 @@ struct TerminalDevices: Sendable {
         }
         let printerSimulator = providers.lazy.compactMap { $0 as? SimulatedPrinterProvider }.first
             .map { SimulatedPrinterControls(printer: $0.printer, device: $0.device) }
-        let manager = DeviceManager(providers: providers, logger: logger)
+        let manager = DeviceManager(providers: providers, changeSources: changeSources, logger: logger)
         return TerminalDevices(
             manager: manager, services: services, statistics: statistics, simulator: simulator,
             printerSimulator: printerSimulator, readers: readers, printerEvents: printerEvents)
+    }
+}
+
+/// Runs libusb's event handling (on its own thread, inside `USBContext`) for the terminal's
+/// lifetime.
+struct USBEventLoop: Service {
+    let context: USBContext
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await context.runEventLoop() }
     }
 }
 
