@@ -174,7 +174,10 @@ public struct KioskApplication: Sendable {
         }
         // Shutdown runs in reverse order: the event stream ends first, then the device loops,
         // then the server finishes the requests in flight.
-        let services: [any ServiceLifecycle.Service] = [server, devices.manager] + devices.services + [DeviceEventForwarder(devices: devices)]
+        // The powered-time counter stops before the manager, so its last count still finds the devices.
+        let poweredTime = PoweredTimeCounter(manager: devices.manager, statistics: devices.statistics, logger: logger)
+        let services: [any ServiceLifecycle.Service] =
+            [server, devices.manager, poweredTime] + devices.services + [DeviceEventForwarder(devices: devices)]
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
