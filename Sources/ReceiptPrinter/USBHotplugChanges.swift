@@ -20,7 +20,9 @@ public struct USBHotplugChanges: DeviceChangeSource {
             return
         }
         do {
-            for await _ in try context.hotplugEvents() { await changed() }
+            // Changes only: the manager lists the bus itself when it starts, so the arrivals
+            // libusb would replay for attached devices would only cause extra rescans.
+            for await _ in try context.hotplugEvents(enumerate: false) { await changed() }
         } catch {
             logger.warning("USB hotplug unavailable; devices are found by the periodic rescan", metadata: ["error": "\(error.code)"])
         }
