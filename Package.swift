@@ -174,7 +174,7 @@ let package = Package(
         .testTarget(
             name: "KioskServerTests",
             dependencies: [
-                "KioskServer", "KioskApp", "KioskTesting", "Storage", "KioskCore", "Access", "Booking",
+                "KioskServer", "KioskApp", "KioskTesting", "Storage", "KioskCore", "Access", "Booking", "DeviceKit", "ReceiptPrinter", "ESCPOS",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
         .testTarget(

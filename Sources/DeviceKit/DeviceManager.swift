@@ -9,20 +9,34 @@ public protocol DeviceProvider: Sendable {
     func discover() async -> [any Device]
 }
 
+/// Tells the manager at once when devices may have come or gone (libusb hotplug), so an
+/// unplugged printer is marked offline, and a plugged-in one found, without waiting for the
+/// next periodic rescan.
+public protocol DeviceChangeSource: Sendable {
+    /// Calls `changed` on every arrival or removal until the task is cancelled. Returns at
+    /// once where the system cannot report changes; the periodic rescan then notices them.
+    func watch(_ changed: @escaping @Sendable () async -> Void) async
+}
+
 /// Keeps the terminal's devices: discovers them, notices when one goes away or comes back, and
 /// publishes what changed. Rescans quickly while a known device is missing (an unplugged printer
 /// is usually plugged back in within seconds) and backs off to `maximumInterval` after that.
+/// A change source (hotplug) cuts the wait short: a burst of changes during a rescan makes
+/// one more rescan, not one per change.
 public final class DeviceManager: Service, Sendable {
     public let events = EventBus<DeviceEvent>()
     let providers: [any DeviceProvider]
+    let changeSources: [any DeviceChangeSource]
+    let wakeup = Wakeup()
     let registry = Registry()
     let interval: Duration
     let maximumInterval: Duration
     let logger: Logger
 
-    public init(providers: [any DeviceProvider], rescanInterval: Duration = .seconds(5),
-                maximumInterval: Duration = .seconds(60), logger: Logger) {
+    public init(providers: [any DeviceProvider], changeSources: [any DeviceChangeSource] = [],
+                rescanInterval: Duration = .seconds(5), maximumInterval: Duration = .seconds(60), logger: Logger) {
         self.providers = providers
+        self.changeSources = changeSources
         self.interval = rescanInterval
         self.maximumInterval = maximumInterval
         self.logger = logger
@@ -36,11 +50,19 @@ public final class DeviceManager: Service, Sendable {
     public func isOffline(_ id: String) async -> Bool { await registry.isOffline(id) }
 
     public func run() async throws {
-        var wait = interval
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let missing = await rescan()
-            wait = missing ? min(wait * 2, maximumInterval) : interval
-            try? await Task.sleep(for: missing ? min(interval, wait) : wait)
+        await withDiscardingTaskGroup { group in
+            for source in changeSources {
+                group.addTask { [wakeup] in
+                    await source.watch { await wakeup.signal() }
+                }
+            }
+            var wait = interval
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                let missing = await rescan()
+                wait = missing ? min(wait * 2, maximumInterval) : interval
+                await wakeup.wait(upTo: missing ? min(interval, wait) : wait)
+            }
+            group.cancelAll()
         }
         await events.finish()
     }
@@ -63,6 +85,58 @@ public final class DeviceManager: Service, Sendable {
             await events.publish(.fault(deviceID: id, .offline))
         }
         return await registry.hasOffline()
+    }
+
+    /// Lets a change source end the wait between rescans early. A signal that comes while no
+    /// one waits (during a rescan) is kept, as one, so the change it reports is not missed.
+    actor Wakeup {
+        private var pending = false
+        private var waiter: CheckedContinuation<Void, Never>?
+
+        func signal() {
+            if let waiter {
+                self.waiter = nil
+                waiter.resume()
+            } else {
+                pending = true
+            }
+        }
+
+        /// Returns after `duration`, on a signal, or when the task is cancelled.
+        func wait(upTo duration: Duration) async {
+            if pending {
+                pending = false
+                return
+            }
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { try? await Task.sleep(for: duration) }
+                group.addTask { await self.nextSignal() }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+
+        private func nextSignal() async {
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    if pending {
+                        pending = false
+                        continuation.resume()
+                    } else if Task.isCancelled {
+                        continuation.resume()
+                    } else {
+                        waiter = continuation
+                    }
+                }
+            } onCancel: {
+                Task { await self.stopWaiting() }
+            }
+        }
+
+        private func stopWaiting() {
+            waiter?.resume()
+            waiter = nil
+        }
     }
 
     actor Registry {

@@ -18,6 +18,10 @@ public actor EventBus<Event: Sendable> {
         return stream
     }
 
+    /// How many streams are open: lets a caller wait until a forwarder listens before it
+    /// publishes something that must not be missed.
+    public var subscriberCount: Int { subscribers.count }
+
     public func publish(_ event: Event) {
         for continuation in subscribers.values { continuation.yield(event) }
     }

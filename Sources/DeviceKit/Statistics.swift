@@ -36,10 +36,24 @@ public protocol StatisticsStore: Sendable {
     /// Every counter of the device, known names included at 0.
     func statistics(deviceID: String, names: [String]) async throws -> [Statistic]
     func reset(_ name: String, deviceID: String) async throws -> Statistic
+    /// Adds powered time: whole hours to `hoursPowered`, the rest kept toward the next hour
+    /// (across restarts, in a persistent store) so short runs add up.
+    func addPoweredTime(seconds: Int64, deviceID: String) async throws
+}
+
+/// Splits powered time into whole hours and the seconds left toward the next one.
+public enum PoweredTime {
+    public static let secondsPerHour: Int64 = 3_600
+
+    public static func carry(_ seconds: Int64, onto kept: Int64) -> (hours: Int64, kept: Int64) {
+        let total = max(kept, 0) + max(seconds, 0)
+        return (total / secondsPerHour, total % secondsPerHour)
+    }
 }
 
 public actor InMemoryStatisticsStore: StatisticsStore {
     private var counters: [String: [String: Statistic]] = [:]
+    private var poweredSeconds: [String: Int64] = [:]
     private let created = Date()
 
     public init() {}
@@ -60,5 +74,11 @@ public actor InMemoryStatisticsStore: StatisticsStore {
         let fresh = Statistic(name: name, value: 0, since: Date())
         counters[deviceID, default: [:]][name] = fresh
         return fresh
+    }
+
+    public func addPoweredTime(seconds: Int64, deviceID: String) {
+        let (hours, kept) = PoweredTime.carry(seconds, onto: poweredSeconds[deviceID] ?? 0)
+        poweredSeconds[deviceID] = kept
+        if hours > 0 { add(["hoursPowered": hours], deviceID: deviceID) }
     }
 }

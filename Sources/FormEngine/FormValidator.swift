@@ -92,6 +92,11 @@ private struct Checker {
             for field in step.fields { checkField(field, path + ".fields[\(field.id)]", itemFields: nil) }
         }
         for material in form.materials {
+            // `POST /v1/sessions/{id}/materials/notice` prints the notice; a material of that id could not be marked.
+            if material.id == "notice" {
+                report(material.line, "materials[notice]", "reservedMaterialID",
+                    zh: "材料编号 notice 已保留（用于打印一次性告知书），请换一个", en: "The material id notice is reserved (it prints the materials notice); choose another.")
+            }
             let path = "materials[\(material.id)].appliesWhen"
             checkReferences(material.appliesWhen, path)
             if isConstantlyFalse(material.appliesWhen) {

@@ -1,5 +1,6 @@
 import CardReader
 import DeviceKit
+import ESCPOS
 import Foundation
 import IDCard
 import KioskConfig
@@ -20,6 +21,7 @@ struct TerminalDevices: Sendable {
     let events = EventBus<TerminalEvent>()
     let cards = CardDesk()
     let simulator: (any CardSimulator)?
+    let printerSimulator: (any PrinterSimulator)?
     let readers: [CardReaderDevice]
     /// What the printers report (they publish on a bus of their own, forwarded like the readers').
     let printerEvents: EventBus<DeviceEvent>
@@ -33,6 +35,7 @@ struct TerminalDevices: Sendable {
         var services: [any Service] = []
         var readers: [CardReaderDevice] = []
         var simulator: (any CardSimulator)?
+        var changeSources: [any DeviceChangeSource] = []
         do {
             providers += try makeDeviceProviders(
                 mode: PrinterMode(rawValue: configuration.deviceMode.rawValue) ?? .simulated,
@@ -50,6 +53,9 @@ struct TerminalDevices: Sendable {
             case .usb, .cups:
                 let profiles = try ReaderProfile.load(directory: devicesDirectory.appendingPathComponent("profiles/readers"))
                 let usb = try await USBContext()
+                // libusb delivers hotplug callbacks only while its event loop runs.
+                if USBContext.supportsHotplug { services.append(USBEventLoop(context: usb)) }
+                changeSources.append(USBHotplugChanges(context: usb, logger: logger))
                 let usbReaders = USBReaderProvider(context: usb, profiles: profiles, statistics: statistics, logger: logger)
                 let serialReaders = SerialReaderProvider(profiles: profiles, statistics: statistics, logger: logger)
                 providers += [usbReaders, serialReaders]
@@ -59,10 +65,22 @@ struct TerminalDevices: Sendable {
             throw StartupError(code: "devicesUnavailable", message: .init(
                 zh: "设备初始化失败：\(error)", en: "the devices could not be set up: \(error)"))
         }
-        let manager = DeviceManager(providers: providers, logger: logger)
+        let printerSimulator = providers.lazy.compactMap { $0 as? SimulatedPrinterProvider }.first
+            .map { SimulatedPrinterControls(printer: $0.printer, device: $0.device) }
+        let manager = DeviceManager(providers: providers, changeSources: changeSources, logger: logger)
         return TerminalDevices(
-            manager: manager, services: services, statistics: statistics, simulator: simulator, readers: readers,
-            printerEvents: printerEvents)
+            manager: manager, services: services, statistics: statistics, simulator: simulator,
+            printerSimulator: printerSimulator, readers: readers, printerEvents: printerEvents)
+    }
+}
+
+/// Runs libusb's event handling (on its own thread, inside `USBContext`) for the terminal's
+/// lifetime.
+struct USBEventLoop: Service {
+    let context: USBContext
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await context.runEventLoop() }
     }
 }
 
@@ -126,6 +144,50 @@ struct SimulatedCards: CardSimulator {
     var fixtureNames: [String] { reader.fixtureNames }
     func present(fixture: String) async throws { try await reader.present(fixture) }
     func remove() async { await reader.remove() }
+}
+
+/// Changes the simulated printer, then asks its device for the status, so the change travels
+/// the path a real printer's does: status and fault events, `paperOutCount` and the other
+/// counters, the device state.
+struct SimulatedPrinterControls: PrinterSimulator {
+    let printer: SimulatedPrinter
+    let device: ReceiptPrinterDevice
+
+    func state() async -> SimulatedPrinterState {
+        let status = await device.status()
+        return SimulatedPrinterState(
+            deviceId: device.info.id, state: await device.state(), status: status,
+            paperLinesRemaining: await printer.paperLines, bytesAccepted: await printer.bytesAccepted,
+            jobsCompleted: await printer.jobsCompleted, cuts: await printer.cuts)
+    }
+
+    func apply(_ change: SimulatedPrinterChange) async -> SimulatedPrinterState {
+        switch change.paper {
+        case .ok?: await printer.loadPaper()
+        case .nearEnd?: await printer.loadPaper(lines: SimulatedPrinter.nearEndLines)
+        case .out?: await printer.runOutOfPaper()
+        case nil: break
+        }
+        if let lines = change.paperLines { await printer.loadPaper(lines: lines) }
+        switch change.cover {
+        case .open?: await printer.openCover()
+        case .closed?: await printer.closeCover()
+        case nil: break
+        }
+        if let cutter = change.cutter { await printer.jamCutter(cutter == .error) }
+        return await state()
+    }
+}
+
+/// Reads a printer's newest kept job back into text with the printer's own profile.
+struct PrinterReceiptPreviews: ReceiptPreviews {
+    func lastReceipt(of device: any Device) async throws -> LastReceiptLookup {
+        guard let printer = device as? ReceiptPrinterDevice else { return .notAPrinter }
+        guard let job = try await printer.recentJobs(limit: 1).first else { return .noJob }
+        return .found(LastReceipt(
+            jobID: job.id.uuidString, state: job.state.name, reference: job.reference,
+            text: ReceiptPreview.text(job.bytes, profile: printer.profile)))
+    }
 }
 
 extension KioskApplication {

@@ -36,6 +36,63 @@ struct PrinterReceiptDesk: ReceiptDesk {
         }
     }
 
+    /// Stored and sent like a filing receipt (so it is kept and reprintable). The job's
+    /// reference names the notice and the form: a notice has no reference number of its own,
+    /// and the template prints no QR code without one.
+    func printMaterialsNotice(_ notice: MaterialsNotice, matter: LocalizedText, formID: String) async -> PrintOutcome {
+        guard let printer = await printer(), let template = templates["materials-notice"] else {
+            return PrintOutcome(jobId: nil, state: "noPrinter", reason: nil)
+        }
+        do {
+            let data = Self.noticeData(notice, matter: matter, hall: hallName, time: Date(), timeZone: timeZone)
+            let job = try await printer.print(try template.render(data: data), templateID: template.id, reference: "notice-\(formID)")
+            return PrintOutcome(job)
+        } catch let fault as DeviceFault {
+            return PrintOutcome(jobId: nil, state: "failed", reason: fault.code)
+        } catch {
+            return PrintOutcome(jobId: nil, state: "failed", reason: "templateError")
+        }
+    }
+
+    /// One line per missing material: what to bring, how many, why, and who issues it; then
+    /// what 容缺 and 告知承诺 allow.
+    static func noticeData(_ notice: MaterialsNotice, matter: LocalizedText, hall: String, time: Date, timeZone: TimeZone) -> TemplateData {
+        let materials = notice.missing.map { item in
+            let presentation =
+                switch item.presentation {
+                case .original: "原件"
+                case .copy: "复印件"
+                case .originalAndCopy: "原件及复印件"
+                }
+            let format =
+                switch item.format {
+                case .paper: ""
+                case .electronic: "，电子版"
+                case .paperOrElectronic: "，纸质或电子版"
+                }
+            return "\(item.name.zh)（\(presentation)\(item.copies)份\(format)）：\(item.reason.zh)；出具：\(item.issuer.zh)"
+        }
+        var notes: [String] = []
+        let names = Dictionary(notice.missing.map { ($0.materialID, $0.name.zh) }, uniquingKeysWith: { first, _ in first })
+        if notice.deferralPossible {
+            notes.append("核心材料已齐全，可选择容缺受理，缺少的材料按承诺时限补交")
+        }
+        let committable = notice.commitmentPossible.compactMap { names[$0] }
+        if !committable.isEmpty {
+            notes.append("可以书面承诺代替：" + committable.joined(separator: "、"))
+        }
+        var values: [String: TemplateData.Value] = [
+            "hall": .text(hall),
+            "matter": .text(matter.zh),
+            "time": .text(time.formatted(
+                Date.VerbatimFormatStyle(format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
+                                         timeZone: timeZone, calendar: Calendar(identifier: .gregorian)))),
+            "materials": .list(materials),
+        ]
+        if !notes.isEmpty { values["notes"] = .list(notes) }
+        return TemplateData(values)
+    }
+
     func reprint(jobID: String) async -> PrintOutcome? {
         guard let id = UUID(uuidString: jobID), let printer = await printer() else { return nil }
         do {

@@ -115,7 +115,8 @@ public struct KioskApplication: Sendable {
                 catalog: forms, archive: store, sessions: sessions, cards: devices.cards, receipts: receipts,
                 siteID: configuration.siteID, timeZone: configuration.timeZone),
             devices: DeviceServices(
-                manager: devices.manager, statistics: devices.statistics, events: devices.events, simulator: devices.simulator),
+                manager: devices.manager, statistics: devices.statistics, events: devices.events, simulator: devices.simulator,
+                printerSimulator: devices.printerSimulator, receiptPreviews: PrinterReceiptPreviews()),
             access: accessServices,
             booking: BookingServices(
                 services: configuration.services,
@@ -192,7 +193,10 @@ public struct KioskApplication: Sendable {
         }
         // Shutdown runs in reverse order: the event stream ends first, then the device loops,
         // then the server finishes the requests in flight.
-        let services: [any ServiceLifecycle.Service] = [server, devices.manager] + devices.services + [DeviceEventForwarder(devices: devices)]
+        // The powered-time counter stops before the manager, so its last count still finds the devices.
+        let poweredTime = PoweredTimeCounter(manager: devices.manager, statistics: devices.statistics, logger: logger)
+        let services: [any ServiceLifecycle.Service] =
+            [server, devices.manager, poweredTime] + devices.services + [DeviceEventForwarder(devices: devices)]
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {

@@ -47,7 +47,7 @@ extension KioskRoutes {
             ("PUT", "/v1/sessions/{id}/answers/{field}"), ("POST", "/v1/sessions/{id}/next"), ("POST", "/v1/sessions/{id}/back"),
             ("POST", "/v1/sessions/{id}/jump"), ("GET", "/v1/sessions/{id}/review"), ("POST", "/v1/sessions/{id}/review/confirm"),
             ("GET", "/v1/sessions/{id}/materials"), ("POST", "/v1/sessions/{id}/materials/{material}"),
-            ("POST", "/v1/sessions/{id}/submit"), ("POST", "/v1/sessions/{id}/draft"), ("POST", "/v1/drafts/resume"),
+            ("POST", "/v1/sessions/{id}/submit"), ("POST", "/v1/sessions/{id}/materials/notice"), ("POST", "/v1/sessions/{id}/draft"), ("POST", "/v1/drafts/resume"),
             ("POST", "/v1/print-jobs/{job}/reprint"), ("GET", "/v1/devices"), ("GET", "/v1/devices/{id}"),
             ("GET", "/v1/services"), ("GET", "/v1/services/{id}/slots"), ("POST", "/v1/holds"), ("POST", "/v1/bookings"),
             ("POST", "/v1/bookings/lookup"), ("GET", "/v1/bookings/{code}.ics"), ("POST", "/v1/bookings/{code}/cancel"),
@@ -63,7 +63,8 @@ extension KioskRoutes {
         ]
         let technicianRoutes: [(String, String)] = [
             ("POST", "/v1/devices/{id}/health-checks"), ("GET", "/v1/devices/{id}/statistics"),
-            ("POST", "/v1/devices/{id}/statistics/{name}/reset"),
+            ("POST", "/v1/devices/{id}/statistics/{name}/reset"), ("GET", "/v1/devices/{id}/last-receipt"),
+            ("GET", "/v1/simulator/printer"), ("POST", "/v1/simulator/printer"),
         ]
         return try EndpointPolicy(
             citizenRoutes.map { .init($0.0, $0.1, anyone) } + staffRoutes.map { .init($0.0, $0.1, staff) }

@@ -1,5 +1,6 @@
 import DeviceKit
 import Foundation
+import HTTPTypes
 import Hummingbird
 import KioskCore
 
@@ -10,19 +11,52 @@ public protocol CardSimulator: Sendable {
     func remove() async
 }
 
+/// The newest print job of a receipt printer, read back into text from the bytes it was sent
+/// (the job store keeps nothing else). ID numbers in it are masked: receipts print them so.
+public struct LastReceipt: Sendable, Equatable {
+    public var jobID: String
+    /// `queued`, `sending`, `printed` or `failed`.
+    public var state: String
+    public var reference: String
+    public var text: String
+
+    public init(jobID: String, state: String, reference: String, text: String) {
+        self.jobID = jobID
+        self.state = state
+        self.reference = reference
+        self.text = text
+    }
+}
+
+/// Previews of the receipts a printer kept, for `GET /v1/devices/{id}/last-receipt`.
+public protocol ReceiptPreviews: Sendable {
+    func lastReceipt(of device: any Device) async throws -> LastReceiptLookup
+}
+
+public enum LastReceiptLookup: Sendable, Equatable {
+    case notAPrinter
+    case noJob
+    case found(LastReceipt)
+}
+
 /// What the device endpoints need from the terminal.
 public struct DeviceServices: Sendable {
     public var manager: DeviceManager
     public var statistics: any StatisticsStore
     public var events: EventBus<TerminalEvent>
     public var simulator: (any CardSimulator)?
+    public var printerSimulator: (any PrinterSimulator)?
+    public var receiptPreviews: (any ReceiptPreviews)?
 
     public init(manager: DeviceManager, statistics: any StatisticsStore, events: EventBus<TerminalEvent>,
-                simulator: (any CardSimulator)?) {
+                simulator: (any CardSimulator)?, printerSimulator: (any PrinterSimulator)? = nil,
+                receiptPreviews: (any ReceiptPreviews)? = nil) {
+        self.receiptPreviews = receiptPreviews
         self.manager = manager
         self.statistics = statistics
         self.events = events
         self.simulator = simulator
+        self.printerSimulator = printerSimulator
     }
 
     func device(_ context: KioskRequestContext) async throws -> any Device {
@@ -84,6 +118,25 @@ extension KioskRoutes {
             return json(try await services.statistics.reset(name, deviceID: device.info.id))
         }
 
+        router.get("/v1/devices/{id}/last-receipt") { _, context in
+            let device = try await services.device(context)
+            let lookup = try await services.receiptPreviews?.lastReceipt(of: device) ?? .notAPrinter
+            switch lookup {
+            case .notAPrinter:
+                throw APIError(.notFound, code: "notAReceiptPrinter", message: .init(
+                    zh: "该设备不是回执打印机：\(device.info.id)", en: "Not a receipt printer: \(device.info.id)"))
+            case .noJob:
+                throw APIError(.notFound, code: "noPrintJob", message: .init(
+                    zh: "该打印机还没有打印任务", en: "This printer has no print job yet"))
+            case .found(let receipt):
+                var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"]
+                headers[.kioskPrintJob] = receipt.jobID
+                headers[.kioskPrintJobState] = receipt.state
+                headers[.kioskPrintJobReference] = receipt.reference
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: receipt.text)))
+            }
+        }
+
         // Server-sent events: device state, status and faults, cards placed and removed.
         router.get("/v1/events") { _, _ in
             let stream = await services.events.subscribe()
@@ -101,6 +154,8 @@ extension KioskRoutes {
                     try await writer.finish(nil)
                 })
         }
+
+        addPrinterSimulatorRoutes(to: router, services.printerSimulator)
 
         guard let simulator = services.simulator else { return }
         router.get("/v1/simulator/cards") { _, _ in
@@ -120,4 +175,11 @@ extension KioskRoutes {
             return Response(status: .noContent)
         }
     }
+}
+
+extension HTTPField.Name {
+    /// The print job a receipt preview shows, its state and its reference number.
+    static let kioskPrintJob = Self("Kiosk-Print-Job")!
+    static let kioskPrintJobState = Self("Kiosk-Print-Job-State")!
+    static let kioskPrintJobReference = Self("Kiosk-Print-Job-Reference")!
 }

@@ -27,6 +27,12 @@ struct SubmittedFiling: Encodable {
     enum Key: String, CodingKey { case receipt }
 }
 
+/// The answer to printing the 一次性告知书: what it told, and what became of the print.
+struct PrintedNotice: Encodable {
+    let notice: MaterialsNotice
+    let receipt: PrintOutcome
+}
+
 /// What the filing endpoints need from the terminal.
 public struct FilingServices: Sendable {
     public var catalog: FormCatalog
@@ -134,6 +140,24 @@ extension KioskRoutes {
                 session.materialsNotice(in: try services.form(session.formID), context: services.context)
             }
             return json(notice)
+        }
+
+        // Registered before `materials/{material}`; a constant segment wins over a parameter.
+        router.post("/v1/sessions/{id}/materials/notice") { _, context in
+            let id = try context.parameters.require("id")
+            let (notice, form) = try await services.sessions.read(id) { session in
+                let form = try services.form(session.formID)
+                return (session.materialsNotice(in: form, context: services.context), form)
+            }
+            guard !notice.missing.isEmpty else {
+                throw APIError(.conflict, code: "noMaterialsMissing", message: .init(
+                    zh: "材料已齐全，无需告知书", en: "No material is missing; there is nothing to tell"))
+            }
+            guard let receipts = services.receipts else {
+                return json(PrintedNotice(notice: notice, receipt: PrintOutcome(jobId: nil, state: "noPrinter", reason: nil)))
+            }
+            let outcome = await receipts.printMaterialsNotice(notice, matter: form.title, formID: form.id)
+            return json(PrintedNotice(notice: notice, receipt: outcome), status: outcome.jobId == nil ? .ok : .created)
         }
 
         router.post("/v1/sessions/{id}/materials/{material}") { request, context in

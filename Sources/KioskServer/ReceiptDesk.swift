@@ -1,5 +1,6 @@
 import FormEngine
 import Foundation
+import KioskCore
 
 /// What became of a receipt: printed, or failed and kept for a reprint. The filing itself is
 /// stored before printing starts, so a failed print never loses it.
@@ -20,6 +21,8 @@ public struct PrintOutcome: Codable, Sendable, Equatable {
 /// Prints receipts on the terminal's receipt printer.
 public protocol ReceiptDesk: Sendable {
     func printFilingReceipt(_ filing: Filing) async -> PrintOutcome
+    /// Prints the 一次性告知书: every material still missing for `matter`, with where to get it.
+    func printMaterialsNotice(_ notice: MaterialsNotice, matter: LocalizedText, formID: String) async -> PrintOutcome
     /// Prints a kept job again; nil when there is no such job.
     func reprint(jobID: String) async -> PrintOutcome?
 }

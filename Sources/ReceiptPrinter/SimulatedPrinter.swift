@@ -18,6 +18,10 @@ public actor SimulatedPrinter: PrinterConnection {
     /// The bytes of the last job, whole or as far as it got, for the technician's preview.
     public private(set) var lastReceipt: [UInt8] = []
     public private(set) var cuts = 0
+    /// Every byte the printer took in since it was created, parts of failed jobs included.
+    public private(set) var bytesAccepted = 0
+    /// Jobs sent to it to the end.
+    public private(set) var jobsCompleted = 0
 
     public init(paperLines: Int = SimulatedPrinter.fullRoll) {
         self.paperLines = paperLines
@@ -51,14 +55,20 @@ public actor SimulatedPrinter: PrinterConnection {
         while let command = reader.next() {
             if command.lines > paperLines {
                 lastReceipt = Array(bytes[..<command.range.lowerBound])
+                bytesAccepted += command.range.lowerBound
                 paperLines = 0
                 throw .paperOut
             }
-            if command.isCut && cutterJammed { throw .cutterError }
+            if command.isCut && cutterJammed {
+                bytesAccepted += command.range.upperBound
+                throw .cutterError
+            }
             paperLines -= command.lines
             if command.isCut { cuts += 1 }
         }
         lastReceipt = bytes
+        bytesAccepted += bytes.count
+        jobsCompleted += 1
         return currentStatus
     }
 }

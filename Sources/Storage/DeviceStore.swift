@@ -31,13 +31,41 @@ public final class DeviceStore: StatisticsStore, Sendable {
         }
     }
 
+    /// The row that keeps each device's powered seconds not yet a whole hour. Names starting
+    /// with "." are the store's own bookkeeping: never listed, never a counter to reset.
+    static let poweredSecondsRow = ".poweredSeconds"
+
+    public func addPoweredTime(seconds: Int64, deviceID: String) async throws {
+        let time = now().timeIntervalSince1970
+        try await database.pool.write { db in
+            let kept = try Int64.fetchOne(
+                db, sql: "SELECT value FROM device_statistic WHERE device_id = ? AND name = ?",
+                arguments: [deviceID, Self.poweredSecondsRow]) ?? 0
+            let (hours, rest) = PoweredTime.carry(seconds, onto: kept)
+            try db.execute(
+                sql: """
+                    INSERT INTO device_statistic (device_id, name, value, since) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (device_id, name) DO UPDATE SET value = excluded.value
+                    """,
+                arguments: [deviceID, Self.poweredSecondsRow, rest, time])
+            guard hours > 0 else { return }
+            try db.execute(
+                sql: """
+                    INSERT INTO device_statistic (device_id, name, value, since) VALUES (?, 'hoursPowered', ?, ?)
+                    ON CONFLICT (device_id, name) DO UPDATE SET value = value + excluded.value
+                    """,
+                arguments: [deviceID, hours, time])
+        }
+    }
+
     /// Counters never counted read 0 since the installation was set up.
     public func statistics(deviceID: String, names: [String]) async throws -> [Statistic] {
         try await database.pool.read { db in
             let installed = try Date.fetchOne(db, sql: "SELECT createdAt FROM installation WHERE id = 1") ?? Date(timeIntervalSince1970: 0)
             var counters: [String: Statistic] = [:]
             for row in try Row.fetchAll(
-                db, sql: "SELECT name, value, since FROM device_statistic WHERE device_id = ?", arguments: [deviceID])
+                db, sql: "SELECT name, value, since FROM device_statistic WHERE device_id = ? AND name NOT LIKE '.%'",
+                arguments: [deviceID])
             {
                 let name: String = row["name"]
                 counters[name] = Statistic(name: name, value: row["value"], since: Date(timeIntervalSince1970: row["since"]))

@@ -33,15 +33,16 @@ extension USBContext {
     }
 
     /// Devices arriving and leaving, optionally only those with the given ids. Starts with an
-    /// `arrived` for each matching device already attached.
+    /// `arrived` for each matching device already attached, unless `enumerate` is false (for a
+    /// caller that has just listed the bus itself and wants changes only).
     ///
     /// Uses libusb hotplug where the system has it — events are then delivered only while
     /// `runEventLoop()` runs — and otherwise `rescanEvents(every: rescanInterval, ...)`.
     public func hotplugEvents(
-        vendorID: UInt16? = nil, productID: UInt16? = nil, rescanInterval: Duration = .seconds(2)
+        vendorID: UInt16? = nil, productID: UInt16? = nil, rescanInterval: Duration = .seconds(2), enumerate: Bool = true
     ) throws(USBError) -> AsyncStream<USBHotplugEvent> {
         guard Self.supportsHotplug else {
-            return rescanEvents(every: rescanInterval, vendorID: vendorID, productID: productID)
+            return rescanEvents(every: rescanInterval, vendorID: vendorID, productID: productID, enumerate: enumerate)
         }
         let (stream, continuation) = AsyncStream.makeStream(of: USBHotplugEvent.self)
         let registration = HotplugRegistration(continuation)
@@ -51,7 +52,7 @@ extension USBContext {
         do throws(USBError) {
             try USBError.check(
                 libusb_hotplug_register_callback(
-                    pointer, events, Int32(LIBUSB_HOTPLUG_ENUMERATE.rawValue),
+                    pointer, events, enumerate ? Int32(LIBUSB_HOTPLUG_ENUMERATE.rawValue) : 0,
                     vendorID.map(Int32.init) ?? LIBUSB_HOTPLUG_MATCH_ANY, productID.map(Int32.init) ?? LIBUSB_HOTPLUG_MATCH_ANY,
                     LIBUSB_HOTPLUG_MATCH_ANY, hotplugCallback, Unmanaged.passUnretained(registration).toOpaque(),
                     &callbackHandle),
@@ -68,19 +69,24 @@ extension USBContext {
     }
 
     /// The fallback where libusb has no hotplug: lists the bus every `interval` (ids only, no
-    /// device is opened) and reports the differences. Starts with the devices attached now.
+    /// device is opened) and reports the differences. Starts with the devices attached now,
+    /// unless `enumerate` is false.
     public func rescanEvents(
-        every interval: Duration, vendorID: UInt16? = nil, productID: UInt16? = nil
+        every interval: Duration, vendorID: UInt16? = nil, productID: UInt16? = nil, enumerate: Bool = true
     ) -> AsyncStream<USBHotplugEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: USBHotplugEvent.self)
         let timer = DispatchSource.makeTimerSource(queue: queue)
         var known: Set<USBDeviceID> = []   // touched only on `queue`, by the timer
+        var reportsAttached = enumerate
         timer.setEventHandler { [weak self] in
             guard let self, let devices = try? self.withDeviceList({ $0.map(USBDeviceID.init(device:)) }) else { return }
             let present = Set(devices.filter {
                 (vendorID == nil || $0.vendorID == vendorID) && (productID == nil || $0.productID == productID)
             })
-            for event in USBHotplugEvent.changes(from: known, to: present) { continuation.yield(event) }
+            if reportsAttached {
+                for event in USBHotplugEvent.changes(from: known, to: present) { continuation.yield(event) }
+            }
+            reportsAttached = true
             known = present
         }
         let nanoseconds = Int(clamping: interval.components.seconds * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000)

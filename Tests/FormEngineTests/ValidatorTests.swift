@@ -69,6 +69,20 @@ import Testing
         ])
     }
 
+    @Test func theMaterialIDNoticeIsReserved() {
+        let problems = Fixtures.problems(header + """
+            steps:
+              - id: one
+                title: {zh-CN: 一, en: One}
+                fields: [{id: a, type: text, label: {zh-CN: 甲, en: A}}]
+            materials:
+              - id: notice
+                name: {zh-CN: 材料, en: Material}
+                issuer: {zh-CN: 机关, en: Office}
+            """)
+        #expect(problems == ["t.yaml:12: materials[notice]: The material id notice is reserved (it prints the materials notice); choose another."])
+    }
+
     @Test func stepNeverShownAndMaterialNeverApplies() {
         let problems = Fixtures.problems(header + """
             steps:

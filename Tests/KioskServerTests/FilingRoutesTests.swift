@@ -1,4 +1,6 @@
+import Access
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import KioskApp
@@ -31,6 +33,10 @@ struct FilingRoutesTests {
     }
 
     func body(_ json: String) -> ByteBuffer { ByteBuffer(string: json) }
+
+    func technician(_ client: some TestClientProtocol) async throws -> HTTPFields {
+        [.authorization: try await application.bearer(client, role: .technician)]
+    }
 
     @Test func formsAreListed() async throws {
         try await application.makeHTTPServer().test(.router) { client in
@@ -117,11 +123,75 @@ struct FilingRoutesTests {
             #expect(try object(reprinted.body)["state"] as? String == "printed")
             #expect(try await client.execute(uri: "/v1/print-jobs/\(UUID().uuidString)/reprint", method: .post).status == .notFound)
 
+            // The technician reads the receipt back from the kept job: the reference, the QR
+            // code as a marker (the generic profile has no native QR, so a raster image), the
+            // ID number only masked.
+            let preview = try await client.execute(uri: "/v1/devices/printer-simulated/last-receipt", method: .get, headers: try await technician(client))
+            #expect(preview.status == .ok)
+            #expect(preview.headers[.contentType] == "text/plain; charset=utf-8")
+            #expect(preview.headers[HTTPField.Name("Kiosk-Print-Job")!] == jobID)
+            #expect(preview.headers[HTTPField.Name("Kiosk-Print-Job-State")!] == "printed")
+            let text = String(buffer: preview.body)
+            let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            #expect(lines.contains { $0.hasPrefix("[image ") && $0.hasSuffix(" dots]") })
+            #expect(lines.contains { $0.hasPrefix("受理编号") && $0.hasSuffix(reference) })
+            #expect(text.contains(String(Self.idNumber.prefix(6)) + "********" + String(Self.idNumber.suffix(4))))
+            #expect(!text.contains(Self.idNumber))
+            #expect(text.contains("居住证"))
+
             // Ending the session forgets it.
             #expect(try await client.execute(uri: "/v1/sessions/\(id)", method: .delete).status == .noContent)
             let gone = try await client.execute(uri: "/v1/sessions/\(id)", method: .get)
             #expect(gone.status == .notFound)
             #expect(try object(gone.body)["code"] as? String == "sessionNotFound")
+        }
+    }
+
+    /// The 一次性告知书 is printed like a receipt: stored first, kept when the printer fails,
+    /// reprinted once it is fixed.
+    @Test func theMaterialsNoticeIsPrintedKeptAndReprintable() async throws {
+        try await application.makeHTTPServer().test(.router) { client in
+            let started = try object(try await client.execute(
+                uri: "/v1/sessions", method: .post, body: body(#"{"formId":"residence-permit"}"#)).body)
+            let id = try #require(started["sessionId"] as? String)
+            #expect(try await client.execute(uri: "/v1/sessions/nope/materials/notice", method: .post).status == .notFound)
+
+            let printed = try await client.execute(uri: "/v1/sessions/\(id)/materials/notice", method: .post)
+            #expect(printed.status == .created)
+            let answer = try object(printed.body)
+            let missing = try #require((answer["notice"] as? [String: Any])?["missing"] as? [[String: Any]])
+            let names = missing.compactMap { ($0["name"] as? [String: Any])?["zh-CN"] as? String }
+            #expect(!names.isEmpty && names.count == missing.count)
+            let receipt = try #require(answer["receipt"] as? [String: Any])
+            #expect(receipt["state"] as? String == "printed")
+            let jobID = try #require(receipt["jobId"] as? String)
+
+            let preview = try await client.execute(uri: "/v1/devices/printer-simulated/last-receipt", method: .get, headers: try await technician(client))
+            #expect(preview.headers[HTTPField.Name("Kiosk-Print-Job")!] == jobID)
+            let text = String(buffer: preview.body).filter { $0 != "\n" && $0 != " " }
+            #expect(text.contains("一次性告知书"))
+            #expect(text.contains("居住证申领") || text.contains("居住证"))
+            for name in names { #expect(text.contains(name.filter { $0 != " " }), "\(name)") }
+
+            // Out of paper: the notice fails, is kept, and prints once paper is loaded.
+            _ = try await client.execute(uri: "/v1/simulator/printer", method: .post, headers: try await technician(client), body: body(#"{"paper":"out"}"#))
+            let failed = try object(try await client.execute(uri: "/v1/sessions/\(id)/materials/notice", method: .post).body)
+            let failedReceipt = try #require(failed["receipt"] as? [String: Any])
+            #expect(failedReceipt["state"] as? String == "failed")
+            #expect(failedReceipt["reason"] as? String == "paperOut")
+            let keptID = try #require(failedReceipt["jobId"] as? String)
+            _ = try await client.execute(uri: "/v1/simulator/printer", method: .post, headers: try await technician(client), body: body(#"{"paper":"ok"}"#))
+            let reprinted = try await client.execute(uri: "/v1/print-jobs/\(keptID)/reprint", method: .post)
+            #expect(try object(reprinted.body)["state"] as? String == "printed")
+
+            // Every material provided: nothing to tell.
+            for material in missing.compactMap({ $0["materialID"] as? String }) {
+                _ = try await client.execute(
+                    uri: "/v1/sessions/\(id)/materials/\(material)", method: .post, body: body(#"{"status":"provided"}"#))
+            }
+            let complete = try await client.execute(uri: "/v1/sessions/\(id)/materials/notice", method: .post)
+            #expect(complete.status == .conflict)
+            #expect(try object(complete.body)["code"] as? String == "noMaterialsMissing")
         }
     }
 

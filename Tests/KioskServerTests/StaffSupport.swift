@@ -1,5 +1,6 @@
 import Access
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import KioskApp
@@ -18,5 +19,26 @@ extension KioskApplication {
             uri: "/v1/staff/sign-in", method: .post, body: ByteBuffer(string: #"{"number":"\#(number)","pin":"4826"}"#))
         let body = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
         return "Bearer " + (try #require(body?["token"] as? String))
+    }
+}
+
+/// A test client whose requests carry a staff sign-in, as the staff console's or the
+/// technician page's requests do; a request that sets its own `Authorization` keeps it.
+struct SignedInClient: TestClientProtocol {
+    let base: any TestClientProtocol
+    let authorization: String
+
+    func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
+        var headers = headers
+        if headers[.authorization] == nil { headers[.authorization] = authorization }
+        return try await base.executeRequest(uri: uri, method: method, headers: headers, body: body)
+    }
+
+    var port: Int? { base.port }
+}
+
+extension KioskApplication {
+    func signedIn(_ client: any TestClientProtocol, role: Role) async throws -> SignedInClient {
+        SignedInClient(base: client, authorization: try await bearer(client, role: role))
     }
 }

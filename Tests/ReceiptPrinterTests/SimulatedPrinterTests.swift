@@ -25,6 +25,8 @@ import Testing
         #expect(job.bytes == (try ReceiptRenderer.render(receipt, profile: profile)))
         #expect(await simulator.lastReceipt == job.bytes)
         #expect(await simulator.cuts == 1)
+        #expect(await simulator.bytesAccepted == job.bytes.count)
+        #expect(await simulator.jobsCompleted == 1)
         #expect(await printer.jobs.job(job.id)?.state == .printed)
         #expect(try await printer.device.recentJobs().map(\.id) == [job.id])
 
@@ -51,6 +53,8 @@ import Testing
         let partial = await simulator.lastReceipt
         #expect(!partial.isEmpty && partial.count < failed.bytes.count)
         #expect(Array(failed.bytes.prefix(partial.count)) == partial)
+        #expect(await simulator.bytesAccepted == partial.count)
+        #expect(await simulator.jobsCompleted == 0)
         #expect(await printer.jobs.job(failed.id) == failed)
         #expect(await printer.device.state() == .error)
         #expect(await printer.device.status().paper == .out)

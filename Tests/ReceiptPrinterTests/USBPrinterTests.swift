@@ -105,4 +105,59 @@ struct USBPrinterTests {
         let arrived = emulator.capture == Self.wire(failed.bytes)
         #expect(arrived)
     }
+
+    /// The next event of the manager, or nil after five seconds.
+    func next(_ events: AsyncStream<DeviceEvent>) async -> DeviceEvent? {
+        await withTaskGroup(of: DeviceEvent?.self) { group in
+            group.addTask {
+                for await event in events { return event }
+                return nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(5))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// With an hour between periodic rescans, only libusb hotplug can tell the manager that
+    /// the printer was unplugged and plugged in again.
+    @Test(.enabled(if: USBContext.supportsHotplug))
+    func hotplugMakesTheManagerNoticeAnUnplugAndAReplugAtOnce() async throws {
+        try await emulator.reset(.init(unplugAfter: 1))
+        let context = try await USBContext()
+        let environment = PrinterEnvironment(
+            jobs: InMemoryPrintJobStore(), statistics: InMemoryStatisticsStore(), events: EventBus(), logger: Logger(label: "test"))
+        let manager = DeviceManager(
+            providers: [USBPrinterProvider(catalog: catalog, environment: environment, context: context)],
+            changeSources: [USBHotplugChanges(context: context, logger: Logger(label: "test"))],
+            rescanInterval: .seconds(3600), logger: Logger(label: "test"))
+        let events = await manager.events.subscribe()
+        let id = "printer-usb-0416-5011-ZJ20250001"
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await context.runEventLoop() }
+            group.addTask { try await manager.run() }
+            defer { group.cancelAll() }
+            #expect(await next(events) == .stateChanged(deviceID: id, .idle))
+            let device = try #require(await manager.device(id: id) as? ReceiptPrinterDevice)
+
+            // Writing past the emulator's limit pulls the cable.
+            let failed = try await device.print(receipt, templateID: "filing-receipt", reference: "A20260315-000123")
+            #expect(failed.state == .failed(reason: "deviceOffline"))
+            #expect(await next(events) == .stateChanged(deviceID: id, .offline))
+            #expect(await next(events) == .fault(deviceID: id, .offline))
+            #expect(await manager.isOffline(id))
+
+            try await emulator.reset()
+            guard case .stateChanged(id, _)? = await next(events) else {
+                Issue.record("the replugged printer was not found")
+                return
+            }
+            #expect(await !manager.isOffline(id))
+            #expect(try #require(await manager.device(id: id) as? ReceiptPrinterDevice) === device)
+        }
+    }
 }

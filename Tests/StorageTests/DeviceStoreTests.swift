@@ -45,6 +45,26 @@ struct DeviceStoreFixture {
         #expect(try await reopened.statistics(deviceID: "printer-2", names: []).map(\.value) == [5])
     }
 
+    @Test func poweredTimeCountsWholeHoursAndKeepsTheRestAcrossARestart() async throws {
+        let store = try fixture.open()
+        try await store.addPoweredTime(seconds: 3_000, deviceID: "printer-1")
+        #expect(try await store.statistics(deviceID: "printer-1", names: ["hoursPowered"]).map(\.value) == [0])
+
+        let reopened = try fixture.open()
+        try await reopened.addPoweredTime(seconds: 700, deviceID: "printer-1")
+        try await reopened.addPoweredTime(seconds: 7_200, deviceID: "printer-2")
+        let statistics = try await reopened.statistics(deviceID: "printer-1", names: ["hoursPowered"])
+        // The seconds toward the next hour are bookkeeping, not a counter.
+        #expect(statistics.map(\.name) == ["hoursPowered"])
+        #expect(statistics.map(\.value) == [1])
+        #expect(try await reopened.statistics(deviceID: "printer-2", names: []).map(\.value) == [2])
+
+        // A reset starts the hours again; the 100 seconds kept still count toward the next.
+        _ = try await reopened.reset("hoursPowered", deviceID: "printer-1")
+        try await reopened.addPoweredTime(seconds: 3_500, deviceID: "printer-1")
+        #expect(try await reopened.statistics(deviceID: "printer-1", names: []).map(\.value) == [1])
+    }
+
     @Test func aNeverCountedCounterReadsZeroSinceInstallation() async throws {
         let store = try fixture.open()
         let statistics = try await store.statistics(deviceID: "printer-1", names: Self.names)

@@ -192,6 +192,49 @@ struct PrinterTests {
         #expect(seen == [.init(.arrived, printer), .init(.left, printer), .init(.arrived, printer)])
     }
 
+    /// Without the replay of attached devices the first event is the change itself.
+    @Test(.enabled(if: USBContext.supportsHotplug))
+    func hotplugWithoutEnumerationReportsOnlyChanges() async throws {
+        try await emulator.reset()
+        let context = try await USBContext()
+        let events = try context.hotplugEvents(vendorID: Self.vendorID, productID: Self.productID, enumerate: false)
+        let printer = USBDeviceID(vendorID: Self.vendorID, productID: Self.productID, bus: 1, address: 1)
+        let seen = try await withThrowingTaskGroup(of: [USBHotplugEvent]?.self) { group in
+            group.addTask {
+                await context.runEventLoop()
+                return nil
+            }
+            group.addTask {
+                var seen: [USBHotplugEvent] = []
+                for await event in events {
+                    seen.append(event)
+                    if seen.count == 2 { break }
+                }
+                return seen
+            }
+            try await emulator.reset()   // unplug, plug in again
+            let seen = try await group.next()
+            group.cancelAll()
+            return seen ?? nil
+        }
+        #expect(seen == [.init(.left, printer), .init(.arrived, printer)])
+    }
+
+    @Test func rescanningWithoutEnumerationReportsOnlyChanges() async throws {
+        try await emulator.reset(.init(unplugAfter: 1))
+        let context = try await USBContext()
+        let printer = USBDeviceID(vendorID: Self.vendorID, productID: Self.productID, bus: 1, address: 1)
+        let events = context.rescanEvents(every: .milliseconds(20), vendorID: Self.vendorID, enumerate: false)
+        try await Task.sleep(for: .milliseconds(100))   // the first scan sees the printer, silently
+        let handle = try await openPrinter(context)
+        await #expect(throws: USBError.self) { try await handle.bulkWrite([0x1B, 0x40], endpoint: Self.out) }
+        await handle.close()
+        for await event in events {
+            #expect(event == .init(.left, printer))
+            break
+        }
+    }
+
     @Test func rescanningReportsThePrinterLeavingAndArriving() async throws {
         try await emulator.reset(.init(unplugAfter: 1))
         let context = try await USBContext()

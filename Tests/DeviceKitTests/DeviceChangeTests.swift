@@ -1,0 +1,142 @@
+import DeviceKit
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+/// A hotplug source the test fires by hand.
+final class FakeChangeSource: DeviceChangeSource {
+    let changes: AsyncStream<Void>
+    let continuation: AsyncStream<Void>.Continuation
+    let supported: Bool
+
+    init(supported: Bool = true) {
+        (changes, continuation) = AsyncStream.makeStream(of: Void.self)
+        self.supported = supported
+    }
+
+    func watch(_ changed: @escaping @Sendable () async -> Void) async {
+        guard supported else { return }
+        for await _ in changes { await changed() }
+    }
+}
+
+/// Counts the scans, so a test knows when the manager has looked.
+final class CountingProvider: DeviceProvider {
+    let device = FakeDevice(id: "printer-1")
+    private let state = Mutex((present: false, scans: 0))
+
+    var present: Bool {
+        get { state.withLock { $0.present } }
+        set { state.withLock { $0.present = newValue } }
+    }
+
+    var scans: Int { state.withLock { $0.scans } }
+
+    func discover() async -> [any Device] {
+        state.withLock { state in
+            state.scans += 1
+            return state.present ? [device] : []
+        }
+    }
+}
+
+@Suite("Device manager and hotplug")
+struct DeviceChangeTests {
+    /// The next event, or nil after five seconds.
+    func next(_ events: AsyncStream<DeviceEvent>) async -> DeviceEvent? {
+        await withTaskGroup(of: DeviceEvent?.self) { group in
+            group.addTask {
+                for await event in events { return event }
+                return nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(5))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    func waitForScans(_ provider: CountingProvider, atLeast count: Int) async throws {
+        for _ in 0..<500 where provider.scans < count { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(provider.scans >= count)
+    }
+
+    /// With an hour between periodic rescans, only the hotplug signal can find the printer.
+    @Test func aHotplugChangeRescansAtOnce() async throws {
+        let provider = CountingProvider()
+        let source = FakeChangeSource()
+        let manager = DeviceManager(
+            providers: [provider], changeSources: [source], rescanInterval: .seconds(3600), logger: Logger(label: "test"))
+        let events = await manager.events.subscribe()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await manager.run() }
+            try await waitForScans(provider, atLeast: 1)
+
+            provider.present = true
+            source.continuation.yield()
+            #expect(await next(events) == .stateChanged(deviceID: "printer-1", .idle))
+
+            provider.present = false
+            source.continuation.yield()
+            #expect(await next(events) == .stateChanged(deviceID: "printer-1", .offline))
+            #expect(await next(events) == .fault(deviceID: "printer-1", .offline))
+            #expect(await manager.isOffline("printer-1"))
+
+            group.cancelAll()
+        }
+    }
+
+    /// A burst of changes while the manager is busy makes one more scan, not one per change.
+    @Test func aBurstOfChangesIsOneRescan() async throws {
+        let provider = CountingProvider()
+        let source = FakeChangeSource()
+        let manager = DeviceManager(
+            providers: [provider], changeSources: [source], rescanInterval: .seconds(3600), logger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await manager.run() }
+            try await waitForScans(provider, atLeast: 1)
+            let before = provider.scans
+            for _ in 0..<50 { source.continuation.yield() }
+            try await waitForScans(provider, atLeast: before + 1)
+            try await Task.sleep(for: .milliseconds(200))
+            // The source forwards each change as it comes, so a few scans may interleave with
+            // the burst; it must not be one scan per change.
+            #expect(provider.scans - before < 10)
+            group.cancelAll()
+        }
+    }
+
+    /// Where the system has no hotplug the periodic rescan still finds devices.
+    @Test func withoutHotplugThePeriodicRescanFindsDevices() async throws {
+        let provider = CountingProvider()
+        let manager = DeviceManager(
+            providers: [provider], changeSources: [FakeChangeSource(supported: false)], rescanInterval: .milliseconds(20),
+            logger: Logger(label: "test"))
+        let events = await manager.events.subscribe()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await manager.run() }
+            try await waitForScans(provider, atLeast: 1)
+            provider.present = true
+            #expect(await next(events) == .stateChanged(deviceID: "printer-1", .idle))
+            try await waitForScans(provider, atLeast: provider.scans + 2)
+            group.cancelAll()
+        }
+    }
+
+    /// Stopping the manager ends its wait and its sources at once, even mid-hour.
+    @Test func cancellingTheManagerEndsItsWaitAndSources() async throws {
+        let provider = CountingProvider()
+        let manager = DeviceManager(
+            providers: [provider], changeSources: [FakeChangeSource()], rescanInterval: .seconds(3600), logger: Logger(label: "test"))
+        let started = ContinuousClock.now
+        let run = Task { try await manager.run() }
+        try await waitForScans(provider, atLeast: 1)
+        run.cancel()
+        try await run.value
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+}
