@@ -1,3 +1,4 @@
+import Foundation
 import FormEngine
 import JSONLogic
 import KioskCore
@@ -25,6 +26,16 @@ import Testing
         #expect(problems.count == 1)
         #expect(problems.first?.hasPrefix("t.yaml:") == true)
         #expect(problems.first?.contains("YAML syntax error") == true)
+    }
+
+    @Test func fuzzTargetAcceptsTheShippedForms() throws {
+        let seeds = try FileManager.default.contentsOfDirectory(atPath: Fixtures.formsDirectory)
+            .filter { $0.hasSuffix(".yaml") }
+            .map { try #require(FileManager.default.contents(atPath: Fixtures.formsDirectory + "/" + $0)) }
+        #expect(seeds.count >= 4)
+        for input in seeds {
+            input.withUnsafeBytes { fuzzFormLoader($0) }
+        }
     }
 
     @Test func duplicateKeyPointsAtTheSecondOccurrence() {
