@@ -1,11 +1,11 @@
 # The two commands of the quick start, and a few helpers.
 #   make run   — install missing Debian packages, build, start the terminal backend
 #                (simulated devices, SQLite in ./var)
-#   make test  — install, build, run every test
+#   make test  — install, build, run every test, then fuzz each parser for FUZZ_SECONDS
 SHELL := /bin/bash
 export PATH := $(PATH):/opt/swift/usr/bin
 
-.PHONY: run test deps build release bench clean
+.PHONY: run test fuzz deps build release bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -20,6 +20,34 @@ test: deps
 	swift build --build-tests
 	swift test --skip-build
 	Devices/simulators/usb/run-under-umockdev.sh
+	$(MAKE) --no-print-directory fuzz
+
+# libFuzzer with AddressSanitizer on what parses outside input: ID card reader output and form
+# files. Both fuzzers build and run side by side for FUZZ_SECONDS each (FUZZ_SECONDS=0 skips
+# them); a crash, leak or hang fails the run, and the logs and crashing inputs stay in the
+# directory printed first.
+FUZZ_SECONDS ?= 20
+FUZZ_TARGETS := idcard form
+fuzz:
+	@[ "$(FUZZ_SECONDS)" != 0 ] || { echo "fuzz: skipped (FUZZ_SECONDS=0)"; exit 0; }; \
+	dir=$$(mktemp -d -t kiosk-fuzz.XXXXXX); \
+	echo "fuzz: $(FUZZ_TARGETS), $(FUZZ_SECONDS)s each; logs and crash inputs in $$dir"; \
+	for target in $(FUZZ_TARGETS); do \
+	  ( KIOSK_FUZZ_DIR=$$dir/$$target Tests/fuzz/run-$$target-fuzz.sh $(FUZZ_SECONDS) >$$dir/$$target.log 2>&1; \
+	    echo $$? >$$dir/$$target.status ) & \
+	done; \
+	wait; failed=0; \
+	for target in $(FUZZ_TARGETS); do \
+	  if [ "$$(cat $$dir/$$target.status)" = 0 ]; then \
+	    echo "fuzz $$target: $$(grep -a '^Done' $$dir/$$target.log)," \
+	      "$$(grep -a 'average_exec_per_sec' $$dir/$$target.log | tr -s ' ' | cut -d' ' -f2) exec/s, no crash"; \
+	  else \
+	    failed=1; tail -n 80 $$dir/$$target.log; \
+	    grep -a -m 3 -E 'Fatal error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|error:' $$dir/$$target.log; \
+	    echo "fuzz $$target: FAILED; log $$dir/$$target.log, crashing input in $$dir/$$target"; \
+	  fi; \
+	done; \
+	exit $$failed
 
 release: deps
 	swift build -c release

@@ -52,8 +52,11 @@ public enum FormLoader {
     }
 
     private static func yamlProblem(_ error: any Error, yaml: String, file: String) -> FormProblem {
+        // libyaml puts the end of the stream on a line of its own, one past the last line of a
+        // file without a final newline; an editor cannot jump there.
+        let lastLine = lineCount(yaml)
         func syntax(_ line: Int, _ problem: String) -> FormProblem {
-            FormProblem(file: file, line: line, path: "", code: "yamlSyntax",
+            FormProblem(file: file, line: min(max(line, 1), lastLine), path: "", code: "yamlSyntax",
                 message: LocalizedText(zh: "YAML 语法错误：\(problem)", en: "YAML syntax error: \(problem)"))
         }
         guard let yamlError = error as? YamlError else { return syntax(1, "\(error)") }
@@ -74,6 +77,24 @@ public enum FormLoader {
         default:
             return syntax(1, "\(yamlError)")
         }
+    }
+
+    /// The number of lines as libyaml counts them (CR LF, CR, LF, NEL, LS and PS each end a
+    /// line); a final line without a break counts, the empty rest after a final break does not.
+    static func lineCount(_ yaml: String) -> Int {
+        var lines = 0
+        var previous: Unicode.Scalar?
+        var lastEndsLine = false
+        for scalar in yaml.unicodeScalars {
+            switch scalar {
+            case "\n" where previous == "\r": break
+            case "\n", "\r", "\u{85}", "\u{2028}", "\u{2029}": lines += 1
+            default: break
+            }
+            lastEndsLine = ["\n", "\r", "\u{85}", "\u{2028}", "\u{2029}"].contains(scalar)
+            previous = scalar
+        }
+        return max(1, lastEndsLine ? lines : lines + 1)
     }
 
     /// Yams reports the first occurrence of a duplicated key; the administrator needs the

@@ -1,3 +1,4 @@
+import Foundation
 import FormEngine
 import JSONLogic
 import KioskCore
@@ -25,6 +26,31 @@ import Testing
         #expect(problems.count == 1)
         #expect(problems.first?.hasPrefix("t.yaml:") == true)
         #expect(problems.first?.contains("YAML syntax error") == true)
+    }
+
+    /// Found by Tests/fuzz/run-form-fuzz.sh: libyaml marks an unexpected end of the stream one
+    /// line past the last line of a file that does not end with a newline.
+    @Test(arguments: [
+        ("{{", 1),
+        ("id: t\nsteps: [", 2),
+        ("id: t\nsteps: [\n", 2),
+        ("id: t\r\nsteps: [", 2),
+        ("id: t\rsteps: {\r\r", 3),
+    ])
+    func yamlErrorAtTheEndOfTheFileIsOnItsLastLine(yaml: String, line: Int) {
+        let problems = Fixtures.problems(yaml)
+        #expect(problems.count == 1)
+        #expect(problems.first?.hasPrefix("t.yaml:\(line): YAML syntax error") == true, "\(problems)")
+    }
+
+    @Test func fuzzTargetAcceptsTheShippedFormsAndItsCrashes() throws {
+        let seeds = try FileManager.default.contentsOfDirectory(atPath: Fixtures.formsDirectory)
+            .filter { $0.hasSuffix(".yaml") }
+            .map { try #require(FileManager.default.contents(atPath: Fixtures.formsDirectory + "/" + $0)) }
+        #expect(seeds.count >= 4)
+        for input in seeds + [Data("{{".utf8)] {
+            input.withUnsafeBytes { fuzzFormLoader($0) }
+        }
     }
 
     @Test func duplicateKeyPointsAtTheSecondOccurrence() {
