@@ -175,6 +175,7 @@ let package = Package(
             name: "KioskServerTests",
             dependencies: [
                 "KioskServer", "KioskApp", "KioskTesting", "Storage", "KioskCore", "Access", "Booking", "DeviceKit", "ReceiptPrinter", "ESCPOS",
+                "FormEngine", "JSONLogic",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
         .testTarget(

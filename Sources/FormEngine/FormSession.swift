@@ -19,24 +19,43 @@ public struct StaffAuthorisation: Sendable, Hashable, Codable {
     /// A code from the hall's list of override reasons (`paperMaterialChecked`, `citizenAssisted`, ...).
     public let reasonCode: String
     public let note: String
+    /// When staff vouched; nil in sessions stored before it was kept.
+    public let at: Date?
 
-    public init(staffID: String, reasonCode: String, note: String = "") {
+    public init(staffID: String, reasonCode: String, note: String = "", at: Date? = nil) {
         self.staffID = staffID
         self.reasonCode = reasonCode
         self.note = note
+        self.at = at
     }
 }
 
 public struct StaffOverride: Sendable, Hashable, Codable {
     public enum Kind: String, Sendable, Hashable, Codable {
         case skipStep, overrideValidation
+        /// Staff saw the original on paper; `materialID` names it.
+        case materialReceivedOnPaper
+        /// Staff approved 容缺 acceptance of `materialID`.
+        case deferralApproved
+        /// Staff worked the session for the citizen, and gave it back.
+        case takeOver, handBack
     }
 
     public let kind: Kind
+    /// The step the override was made on; empty when it concerns the whole session.
     public let stepID: String
     /// The fields whose errors were overridden (empty for a skipped step).
     public let fieldPaths: [String]
     public let authorisation: StaffAuthorisation
+    public var materialID: String?
+
+    init(kind: Kind, stepID: String, fieldPaths: [String], authorisation: StaffAuthorisation, materialID: String? = nil) {
+        self.kind = kind
+        self.stepID = stepID
+        self.fieldPaths = fieldPaths
+        self.authorisation = authorisation
+        self.materialID = materialID
+    }
 }
 
 /// One citizen's way through one form: a pure, serialisable state machine.
@@ -276,7 +295,7 @@ public struct FormSession: Sendable, Hashable, Codable {
         let evaluator = FormEvaluator(form: form, context: context)
         let effective = evaluator.effectiveAnswers(answers)
         let data = JSON.object(effective)
-        let excused = Set(overrides.map(\.stepID))
+        let excused = Set(overrides.filter { $0.kind == .skipStep || $0.kind == .overrideValidation }.map(\.stepID))
         for step in form.steps where evaluator.isRelevant(step, data) && !excused.contains(step.id) {
             let errors = evaluator.validate(step, effective)
             if !errors.isEmpty {
@@ -301,6 +320,36 @@ public struct FormSession: Sendable, Hashable, Codable {
         guard form.materials.contains(where: { $0.id == id }) else { throw .unknownMaterial(id) }
         materials[id] = .provided
     }
+
+    /// Staff checked the original on paper: provided, and the session records who and why.
+    public mutating func markMaterialReceivedOnPaper(
+        _ id: String, in form: FormDefinition, authorisation: StaffAuthorisation
+    ) throws(FormSessionError) {
+        try Self.check(authorisation)
+        try provideMaterial(id, in: form)
+        overrides.append(StaffOverride(kind: .materialReceivedOnPaper, stepID: stepIDHere, fieldPaths: [],
+                                       authorisation: authorisation, materialID: id))
+    }
+
+    /// Staff approve 容缺 acceptance: the same rules as the citizen's choice, recorded.
+    public mutating func approveDeferral(
+        _ id: String, in form: FormDefinition, context: EvaluationContext, authorisation: StaffAuthorisation
+    ) throws(FormSessionError) {
+        try Self.check(authorisation)
+        try deferMaterial(id, in: form, context: context)
+        overrides.append(StaffOverride(kind: .deferralApproved, stepID: stepIDHere, fieldPaths: [],
+                                       authorisation: authorisation, materialID: id))
+    }
+
+    /// Records that staff took the session over or gave it back; the receipt then says that
+    /// staff assisted.
+    public mutating func recordAssistance(_ kind: StaffOverride.Kind, authorisation: StaffAuthorisation) throws(FormSessionError) {
+        guard kind == .takeOver || kind == .handBack else { throw .invalidAuthorisation }
+        try Self.check(authorisation)
+        overrides.append(StaffOverride(kind: kind, stepID: stepIDHere, fieldPaths: [], authorisation: authorisation))
+    }
+
+    private var stepIDHere: String { if case .step(let id) = position { id } else { "" } }
 
     /// Withdraws a provided, deferred or committed material (a scan rejected, a mind changed).
     public mutating func withdrawMaterial(_ id: String) throws(FormSessionError) {

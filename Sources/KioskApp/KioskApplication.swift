@@ -29,7 +29,7 @@ public struct KioskApplication: Sendable {
     public let forms: FormCatalog
     public let metrics: PrometheusCollectorRegistry
     /// The citizen session of this terminal; one at a time.
-    public let sessions = CitizenSessions()
+    public let sessions: CitizenSessions
     let devices: TerminalDevices
     let receipts: PrinterReceiptDesk
     public let access: AccessStore
@@ -64,6 +64,9 @@ public struct KioskApplication: Sendable {
         self.metrics = PrometheusCollectorRegistry()
         self.devices = try await TerminalDevices.make(configuration, store: store, logger: logger)
         await devices.manager.rescan()
+        self.sessions = CitizenSessions(
+            timeout: TimeInterval(configuration.sessionTimeout.seconds),
+            warning: TimeInterval(configuration.sessionTimeout.warningSeconds), cards: devices.cards)
         let receiptsDirectory = configuration.formsDirectory + "/receipts"
         do {
             receipts = PrinterReceiptDesk(
@@ -196,7 +199,8 @@ public struct KioskApplication: Sendable {
         // The powered-time counter stops before the manager, so its last count still finds the devices.
         let poweredTime = PoweredTimeCounter(manager: devices.manager, statistics: devices.statistics, logger: logger)
         let services: [any ServiceLifecycle.Service] =
-            [server, devices.manager, poweredTime] + devices.services + [DeviceEventForwarder(devices: devices)]
+            [server, devices.manager, poweredTime] + devices.services
+            + [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events)]
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {

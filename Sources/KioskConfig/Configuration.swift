@@ -43,6 +43,8 @@ public struct Configuration: Sendable, Equatable {
     public var bookingPolicy: BookingPolicy
     /// `[check_in]`: how early and how late a booking can be checked in.
     public var checkInWindow: CheckInWindow
+    /// `[session]`: when an idle citizen session is warned about and ended.
+    public var sessionTimeout: SessionTimeout
 
     /// Where each value came from, keyed by setting path, for `kiosk config check`.
     public var sources: [String: ValueSource]
@@ -84,4 +86,15 @@ public struct ConfigurationProblem: Error, Sendable, Equatable, CustomStringConv
 public struct ConfigurationErrors: Error, Sendable, CustomStringConvertible {
     public let problems: [ConfigurationProblem]
     public var description: String { problems.map(\.description).joined(separator: "\n") }
+}
+
+/// How long a citizen session may sit idle, and how long before its end the screen warns.
+public struct SessionTimeout: Sendable, Equatable {
+    public var seconds: Int
+    public var warningSeconds: Int
+
+    public init(seconds: Int, warningSeconds: Int) {
+        self.seconds = seconds
+        self.warningSeconds = warningSeconds
+    }
 }

@@ -73,6 +73,10 @@ public enum ConfigurationLoader {
             sources[name] = tables[name].map { .file(path: path, line: $0.line) } ?? .defaultValue
         }
 
+        if case .integer(let timeout)? = values["session.timeout_seconds"], case .integer(let warning)? = values["session.warning_seconds"],
+           warning >= timeout, let source = sources["session.warning_seconds"] {
+            problems.append(.init(source: source, message: "session.warning_seconds: \(warning) must be less than session.timeout_seconds (\(timeout))"))
+        }
         guard problems.isEmpty else { throw ConfigurationErrors(problems: problems) }
         return build(values: values, sources: sources, booking: booking)
     }
@@ -266,6 +270,7 @@ public enum ConfigurationLoader {
                 holdSeconds: integer("booking.hold_seconds")),
             checkInWindow: CheckInWindow(earlyMinutes: integer("check_in.early_minutes"),
                                          lateMinutes: integer("check_in.late_minutes")),
+            sessionTimeout: SessionTimeout(seconds: integer("session.timeout_seconds"), warningSeconds: integer("session.warning_seconds")),
             sources: sources, values: values)
     }
 }

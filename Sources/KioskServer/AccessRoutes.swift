@@ -43,7 +43,7 @@ extension KioskRoutes {
         let technicians: Set<Role> = [.technician, .admin]
         let citizenRoutes: [(String, String)] = [
             ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/v1/info"), ("GET", "/metrics"), ("GET", "/v1/events"),
-            ("GET", "/v1/forms"), ("POST", "/v1/sessions"), ("GET", "/v1/sessions/{id}"), ("DELETE", "/v1/sessions/{id}"),
+            ("GET", "/v1/forms"), ("POST", "/v1/sessions"), ("GET", "/v1/sessions/{id}"), ("DELETE", "/v1/sessions/{id}"), ("POST", "/v1/sessions/{id}/keep-alive"),
             ("PUT", "/v1/sessions/{id}/answers/{field}"), ("POST", "/v1/sessions/{id}/next"), ("POST", "/v1/sessions/{id}/back"),
             ("POST", "/v1/sessions/{id}/jump"), ("GET", "/v1/sessions/{id}/review"), ("POST", "/v1/sessions/{id}/review/confirm"),
             ("GET", "/v1/sessions/{id}/materials"), ("POST", "/v1/sessions/{id}/materials/{material}"),
@@ -94,32 +94,46 @@ extension KioskRoutes {
             guard let token = context.staff else { throw AccessError(.signInRequired) }
             let id = try context.parameters.require("id")
             let actionName = try context.parameters.require("action")
-            guard let action = OverrideAction(rawValue: actionName),
-                  [.skipStep, .acceptInvalidAnswer, .markMaterialReceivedOnPaper, .cancelSession].contains(action) else {
+            guard let action = OverrideAction(rawValue: actionName) else {
                 throw APIError(.notFound, code: "unknownOverride", message: .init(
                     zh: "不支持的协助操作：\(actionName)",
-                    en: "Unknown override \(actionName); use skipStep, acceptInvalidAnswer, markMaterialReceivedOnPaper or cancelSession"))
+                    en: "Unknown override \(actionName); use one of \(OverrideAction.allCases.map(\.rawValue).joined(separator: ", "))"))
             }
             var note = ""
             if case .string(let text)? = body.fields["note"] { note = text }
             let record = try access.reasons.record(
                 action, by: token.staffNumber, role: token.role, reasonCode: try body.string("reasonCode"), note: note, at: access.now())
-            let authorisation = StaffAuthorisation(staffID: record.staffNumber.value, reasonCode: record.reasonCode, note: record.note)
-            let material = action == .markMaterialReceivedOnPaper ? try body.string("material") : nil
+            let authorisation = StaffAuthorisation(
+                staffID: record.staffNumber.value, reasonCode: record.reasonCode, note: record.note, at: record.at)
+            let material = [.markMaterialReceivedOnPaper, .approveDeferredMaterial].contains(action) ? try body.string("material") : nil
+            let sessions = filings.sessions
             let formID: String
-            if action == .cancelSession {
-                formID = try await filings.sessions.read(id) { $0.formID }
-                try await filings.sessions.end(id)
-            } else {
-                formID = try await filings.sessions.update(id) { session in
+            switch action {
+            case .cancelSession:
+                formID = try await sessions.read(id) { $0.formID }
+                try await sessions.end(id)
+            case .takeOverSession, .handBackSession:
+                if action == .takeOverSession {
+                    try await sessions.takeOver(id, by: token.staffNumber.value)
+                } else {
+                    try await sessions.handBack(id)
+                }
+                formID = try await sessions.update(id) { session in
+                    try session.recordAssistance(action == .takeOverSession ? .takeOver : .handBack, authorisation: authorisation)
+                    return session.formID
+                }
+            default:
+                formID = try await sessions.update(id) { session in
                     let form = try filings.form(session.formID)
                     switch action {
                     case .skipStep:
                         try session.skipStep(in: form, context: filings.context, authorisation: authorisation)
                     case .acceptInvalidAnswer:
                         _ = try session.next(in: form, context: filings.context, override: authorisation)
+                    case .markMaterialReceivedOnPaper:
+                        try session.markMaterialReceivedOnPaper(material ?? "", in: form, authorisation: authorisation)
                     default:
-                        try session.provideMaterial(material ?? "", in: form)
+                        try session.approveDeferral(material ?? "", in: form, context: filings.context, authorisation: authorisation)
                     }
                     return session.formID
                 }

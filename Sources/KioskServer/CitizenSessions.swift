@@ -7,26 +7,43 @@ import KioskCore
 /// The one citizen session a terminal holds at a time.
 ///
 /// A terminal is a public place: when a citizen walks away, the next person must be able to
-/// start, and must never see the previous answers. A session idle for `idleLimit` is replaced by
-/// the next start; ending or replacing a session drops its answers from memory.
+/// start and must never see the previous answers. A session idle for `timeout` ends; the screen
+/// is warned `warning` before (WCAG 2.2.1: at least 20 seconds, with a simple way to continue).
+/// Ending a session, for whatever reason, forgets its answers and the card data it could reach.
+/// Taking the card away does not end it. While staff have taken a session over, the clock
+/// stops: someone is at the terminal.
 public actor CitizenSessions {
     struct Active {
         let id: String
         var session: FormSession
         var lastActivity: Date
+        var warned = false
+        /// The staff number of the member of staff working the session, while taken over.
+        var assistedBy: String?
+    }
+
+    /// What the clock did to the session, for the screen.
+    public enum Tick: Sendable, Equatable {
+        case warning(sessionID: String, secondsLeft: Int)
+        case ended(sessionID: String)
     }
 
     private var active: Active?
-    private let idleLimit: TimeInterval
+    private let cards: CardDesk
+    public let timeout: TimeInterval
+    public let warning: TimeInterval
     private let now: @Sendable () -> Date
 
-    public init(idleLimit: TimeInterval = 300, now: @escaping @Sendable () -> Date = Date.init) {
-        self.idleLimit = idleLimit
+    public init(timeout: TimeInterval = 120, warning: TimeInterval = 30, cards: CardDesk = CardDesk(),
+                now: @escaping @Sendable () -> Date = Date.init) {
+        self.timeout = timeout
+        self.warning = min(warning, timeout)
+        self.cards = cards
         self.now = now
     }
 
     func start(_ session: FormSession) throws(APIError) -> String {
-        if let active, now().timeIntervalSince(active.lastActivity) < idleLimit, active.session.position != .submitted {
+        if let active, !isExpired(active), active.session.position != .submitted {
             throw APIError(.conflict, code: "sessionActive", message: .init(
                 zh: "本终端正在办理另一项业务，请先结束", en: "Another session is in progress on this terminal; end it first"))
         }
@@ -37,21 +54,81 @@ public actor CitizenSessions {
 
     /// Runs `body` on the session with this id, recording the activity.
     func update<T: Sendable>(_ id: String, _ body: (inout FormSession) throws -> T) throws -> T {
-        guard var current = active, current.id == id else { throw Self.notFound }
+        var current = try live(id)
         defer { active = current }
         current.lastActivity = now()
+        current.warned = false
         return try body(&current.session)
     }
 
     func read<T: Sendable>(_ id: String, _ body: (FormSession) throws -> T) throws -> T {
-        guard let current = active, current.id == id else { throw Self.notFound }
-        return try body(current.session)
+        try body(try live(id).session)
     }
 
-    /// Ends the session and forgets everything in it.
-    func end(_ id: String) throws(APIError) {
+    /// The citizen answered the warning: the full time again. Returns the new end.
+    func keepAlive(_ id: String) throws(APIError) -> Date {
+        var current = try live(id)
+        current.lastActivity = now()
+        current.warned = false
+        active = current
+        return current.lastActivity.addingTimeInterval(timeout)
+    }
+
+    /// When the session ends if nothing happens; nil while staff have it.
+    func endsAt(_ id: String) throws(APIError) -> Date? {
+        let current = try live(id)
+        return current.assistedBy == nil ? current.lastActivity.addingTimeInterval(timeout) : nil
+    }
+
+    func takeOver(_ id: String, by staffNumber: String) throws(APIError) {
+        var current = try live(id)
+        current.assistedBy = staffNumber
+        active = current
+    }
+
+    func handBack(_ id: String) throws(APIError) {
+        var current = try live(id)
+        guard current.assistedBy != nil else {
+            throw APIError(.conflict, code: "sessionNotTakenOver", message: .init(
+                zh: "该会话未被工作人员接管", en: "Staff have not taken this session over"))
+        }
+        current.assistedBy = nil
+        current.lastActivity = now()
+        current.warned = false
+        active = current
+    }
+
+    /// Ends the session and forgets everything in it, the card's data included.
+    func end(_ id: String) async throws(APIError) {
         guard active?.id == id else { throw Self.notFound }
         active = nil
+        await cards.remove()
+    }
+
+    /// Called about once a second: warns once when the warning time is reached, ends the
+    /// session when its time is up.
+    public func tick() async -> Tick? {
+        guard var current = active, current.assistedBy == nil else { return nil }
+        if isExpired(current) {
+            active = nil
+            await cards.remove()
+            return .ended(sessionID: current.id)
+        }
+        let left = timeout - now().timeIntervalSince(current.lastActivity)
+        guard left <= warning, !current.warned else { return nil }
+        current.warned = true
+        active = current
+        return .warning(sessionID: current.id, secondsLeft: Int(left.rounded(.up)))
+    }
+
+    private func isExpired(_ session: Active) -> Bool {
+        session.assistedBy == nil && now().timeIntervalSince(session.lastActivity) >= timeout
+    }
+
+    /// The session with this id if it has not run out of time (the watch may not have ended it yet).
+    private func live(_ id: String) throws(APIError) -> Active {
+        guard let current = active, current.id == id, !isExpired(current) else { throw Self.notFound }
+        return current
     }
 
     static let notFound = APIError(.notFound, code: "sessionNotFound", message: .init(

@@ -94,3 +94,10 @@ struct ReviewView: Encodable, Sendable {
         entries = section.entries.map { Entry(fieldId: $0.fieldID, label: $0.label, display: $0.display) }
     }
 }
+
+/// When an idle session ends, and how long before that the screen is warned.
+struct KeptAlive: Encodable, Sendable {
+    let sessionId: String
+    let endsAt: Date
+    let warningSeconds: Int
+}

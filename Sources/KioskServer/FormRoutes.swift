@@ -231,6 +231,13 @@ extension KioskRoutes {
             return json(outcome)
         }
 
+        // The answer to the inactivity warning: "continue" on the screen.
+        router.post("/v1/sessions/{id}/keep-alive") { _, context in
+            let id = try context.parameters.require("id")
+            let endsAt = try await services.sessions.keepAlive(id)
+            return json(KeptAlive(sessionId: id, endsAt: endsAt, warningSeconds: Int(services.sessions.warning)))
+        }
+
         router.delete("/v1/sessions/{id}") { _, context in
             try await services.sessions.end(try context.parameters.require("id"))
             return Response(status: .noContent)

@@ -9,6 +9,11 @@ import KioskCore
 public struct TerminalEvent: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
         case deviceState, deviceStatus, deviceFault, cardPresented, cardRemoved, cardReadFailed
+        /// The citizen session ends in `secondsLeft` unless the citizen continues
+        /// (`POST /v1/sessions/{id}/keep-alive`); the screen says so and offers a button.
+        case sessionTimeoutWarning
+        /// The session ended after inactivity and was wiped; the screen returns to the start.
+        case sessionEnded
     }
 
     public struct Card: Codable, Sendable, Equatable {
@@ -30,15 +35,26 @@ public struct TerminalEvent: Codable, Sendable, Equatable {
     public var status: DeviceStatus?
     public var fault: DeviceFault?
     public var card: Card?
+    public var sessionId: String?
+    public var secondsLeft: Int?
 
     public init(type: Kind, deviceId: String? = nil, state: DeviceState? = nil, status: DeviceStatus? = nil,
-                fault: DeviceFault? = nil, card: Card? = nil) {
+                fault: DeviceFault? = nil, card: Card? = nil, sessionId: String? = nil, secondsLeft: Int? = nil) {
         self.type = type
         self.deviceId = deviceId
         self.state = state
         self.status = status
         self.fault = fault
         self.card = card
+        self.sessionId = sessionId
+        self.secondsLeft = secondsLeft
+    }
+
+    public init(_ tick: CitizenSessions.Tick) {
+        switch tick {
+        case .warning(let id, let left): self.init(type: .sessionTimeoutWarning, sessionId: id, secondsLeft: left)
+        case .ended(let id): self.init(type: .sessionEnded, sessionId: id)
+        }
     }
 
     public init(_ event: DeviceEvent) {

@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import KioskApp
 import KioskConfig
-import KioskServer
+@testable import KioskServer
 import KioskTesting
 import Logging
 import Testing
@@ -84,4 +84,39 @@ struct AccessRoutesTests {
             #expect(try await application.access.verifyAudit().firstBreak == nil)
         }
     }
+
+    /// Take-over, a material seen on paper, and hand-back: each with a reason, each in the
+    /// session and the audit log; a core material cannot be approved for 容缺.
+    @Test func takeOverPaperMaterialAndHandBackAreRecorded() async throws {
+        try await application.makeHTTPServer().test(.router) { client in
+            let started = try object(try await client.execute(
+                uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#)))
+            let id = try #require(started["sessionId"] as? String)
+            let staff: HTTPFields = [.authorization: try await application.bearer(client, role: .staff)]
+            func override(_ action: String, _ json: String) async throws -> TestResponse {
+                try await client.execute(uri: "/v1/sessions/\(id)/overrides/\(action)", method: .post, headers: staff,
+                                         body: ByteBuffer(string: json))
+            }
+            #expect(try await override("takeOverSession", #"{"reasonCode":"citizenAssisted"}"#).status == .ok)
+            #expect(try await override("markMaterialReceivedOnPaper", #"{"reasonCode":"paperMaterialChecked","material":"idCard"}"#).status == .ok)
+            let core = try await override("approveDeferredMaterial", #"{"reasonCode":"deferredMaterialCommitment","material":"idCard"}"#)
+            #expect(core.status == .unprocessableContent)
+            #expect(try await override("handBackSession", #"{"reasonCode":"citizenAssisted"}"#).status == .ok)
+            let again = try await override("handBackSession", #"{"reasonCode":"citizenAssisted"}"#)
+            #expect(again.status == .conflict)
+            #expect(try object(again)["code"] as? String == "sessionNotTakenOver")
+            let unknown = try await override("becomeCitizen", #"{"reasonCode":"citizenAssisted"}"#)
+            #expect(unknown.status == .notFound)
+
+            let overrides = try await application.sessions.read(id) { $0.overrides }
+            #expect(overrides.map(\.kind) == [.takeOver, .materialReceivedOnPaper, .handBack])
+            #expect(overrides.allSatisfy { $0.authorisation.staffID == "T-staff" && $0.authorisation.at != nil })
+            #expect(overrides[1].materialID == "idCard")
+            let actions = try await application.access.auditRecords().map(\.action)
+            #expect(actions.contains("override.takeOverSession"))
+            #expect(actions.contains("override.markMaterialReceivedOnPaper"))
+            #expect(actions.contains("override.handBackSession"))
+        }
+    }
 }
+
