@@ -33,6 +33,8 @@ public struct KioskApplication: Sendable {
     let devices: TerminalDevices
     let receipts: PrinterReceiptDesk
     public let access: AccessStore
+    /// One per terminal, shared by every router made from this application.
+    let rateLimiter: RateLimiter
     /// The official calendar, read once at start (`kiosk calendar import` takes effect on restart).
     public let calendar: OfficialCalendar
     public let bookings: BookingStore
@@ -56,6 +58,10 @@ public struct KioskApplication: Sendable {
         } catch {
             throw StartupError(code: error.code, message: error.message)
         }
+        self.rateLimiter = RateLimiter([
+            "signIn": .perMinute(configuration.rateLimits.signInPerMinute),
+            "booking": .perMinute(configuration.rateLimits.bookingPerMinute),
+        ])
         self.forms = FormCatalog.load(configuration.formsDirectory)
         for problem in forms.problems {
             logger.warning("form refused", metadata: ["form.problem": "\(problem.description)"])
@@ -136,7 +142,8 @@ public struct KioskApplication: Sendable {
             signIn: { number, pin, now in try await access.signIn(number: number, pin: pin, terminalID: terminalID, now: now).issued },
             authenticate: { text, now in try await access.authenticate(text, terminalID: terminalID, now: now) },
             signOut: { token, now in try await access.signOut(token, now: now) },
-            audit: { entry, now in _ = try await access.appendAudit(entry, now: now) })
+            audit: { entry, now in _ = try await access.appendAudit(entry, now: now) },
+            rateLimiter: rateLimiter)
     }
 
     var readinessChecks: [ReadinessCheck] {

@@ -43,6 +43,8 @@ public struct Configuration: Sendable, Equatable {
     public var bookingPolicy: BookingPolicy
     /// `[check_in]`: how early and how late a booking can be checked in.
     public var checkInWindow: CheckInWindow
+    /// `[limits]`: requests per minute this terminal accepts on sign-in and booking.
+    public var rateLimits: RateLimits
     /// `[session]`: when an idle citizen session is warned about and ended.
     public var sessionTimeout: SessionTimeout
 
@@ -96,5 +98,15 @@ public struct SessionTimeout: Sendable, Equatable {
     public init(seconds: Int, warningSeconds: Int) {
         self.seconds = seconds
         self.warningSeconds = warningSeconds
+    }
+}
+
+public struct RateLimits: Sendable, Equatable {
+    public var signInPerMinute: Int
+    public var bookingPerMinute: Int
+
+    public init(signInPerMinute: Int, bookingPerMinute: Int) {
+        self.signInPerMinute = signInPerMinute
+        self.bookingPerMinute = bookingPerMinute
     }
 }

@@ -270,6 +270,8 @@ public enum ConfigurationLoader {
                 holdSeconds: integer("booking.hold_seconds")),
             checkInWindow: CheckInWindow(earlyMinutes: integer("check_in.early_minutes"),
                                          lateMinutes: integer("check_in.late_minutes")),
+            rateLimits: RateLimits(signInPerMinute: integer("limits.sign_in_per_minute"),
+                                   bookingPerMinute: integer("limits.booking_per_minute")),
             sessionTimeout: SessionTimeout(seconds: integer("session.timeout_seconds"), warningSeconds: integer("session.warning_seconds")),
             sources: sources, values: values)
     }

@@ -14,6 +14,8 @@ public struct AccessServices: Sendable {
     public var signOut: @Sendable (AccessToken, Date) async throws -> Void
     public var audit: @Sendable (AuditEntry, Date) async throws -> Void
     public var now: @Sendable () -> Date
+    /// Sign-in and booking requests per minute this terminal accepts.
+    public var rateLimiter: RateLimiter
 
     public init(
         terminalID: String, reasons: OverrideReasons = .standard,
@@ -21,8 +23,10 @@ public struct AccessServices: Sendable {
         authenticate: @escaping @Sendable (String, Date) async throws -> AccessToken,
         signOut: @escaping @Sendable (AccessToken, Date) async throws -> Void,
         audit: @escaping @Sendable (AuditEntry, Date) async throws -> Void,
-        now: @escaping @Sendable () -> Date = Date.init
+        now: @escaping @Sendable () -> Date = Date.init,
+        rateLimiter: RateLimiter = RateLimiter(["signIn": .perMinute(10), "booking": .perMinute(60)])
     ) {
+        self.rateLimiter = rateLimiter
         self.terminalID = terminalID
         self.reasons = reasons
         self.signIn = signIn

@@ -49,6 +49,7 @@ public enum KioskRoutes {
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: BodyLimitMiddleware(maxBytes: deps.maxBodyBytes))
         router.add(middleware: AccessMiddleware(services: deps.access, policy: policy))
+        router.add(middleware: RateLimitMiddleware(limiter: deps.access.rateLimiter, now: deps.access.now))
 
         router.get("/healthz") { _, _ in
             json(["status": "ok"])

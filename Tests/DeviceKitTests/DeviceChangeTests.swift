@@ -132,11 +132,12 @@ struct DeviceChangeTests {
         let provider = CountingProvider()
         let manager = DeviceManager(
             providers: [provider], changeSources: [FakeChangeSource()], rescanInterval: .seconds(3600), logger: Logger(label: "test"))
-        let started = ContinuousClock.now
         let run = Task { try await manager.run() }
         try await waitForScans(provider, atLeast: 1)
+        let cancelled = ContinuousClock.now
         run.cancel()
         try await run.value
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Far below the hour it would otherwise wait, with room for a loaded CI machine.
+        #expect(ContinuousClock.now - cancelled < .seconds(60))
     }
 }

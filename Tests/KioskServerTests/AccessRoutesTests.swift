@@ -118,5 +118,23 @@ struct AccessRoutesTests {
             #expect(actions.contains("override.handBackSession"))
         }
     }
+
+    /// An eleventh sign-in within the minute is refused before any PIN is checked.
+    @Test func signInIsRateLimitedPerTerminal() async throws {
+        try await application.makeHTTPServer().test(.router) { client in
+            for attempt in 1...10 {
+                let refused = try await client.execute(
+                    uri: "/v1/staff/sign-in", method: .post, body: ByteBuffer(string: #"{"number":"nobody","pin":"0000"}"#))
+                #expect(refused.status == .unauthorized, "attempt \(attempt)")
+            }
+            let limited = try await client.execute(
+                uri: "/v1/staff/sign-in", method: .post, body: ByteBuffer(string: #"{"number":"nobody","pin":"0000"}"#))
+            #expect(limited.status == .tooManyRequests)
+            #expect(try object(limited)["code"] as? String == "rateLimited")
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            let failures = try await application.access.auditRecords().filter { $0.action == "staff.signInFailed" }
+            #expect(failures.count == 10)
+        }
+    }
 }
 

@@ -1,0 +1,33 @@
+import Access
+import Foundation
+import Testing
+
+@Suite("Rate limits")
+struct RateLimitTests {
+    let start = Date(timeIntervalSince1970: 1_780_000_000)
+
+    @Test func aBurstUpToTheLimitThenOneAsTheBucketRefills() {
+        let limit = RateLimit.perMinute(10)
+        var bucket = RateLimit.Bucket()
+        for _ in 0..<10 { #expect(limit.take(from: &bucket, at: start) == nil) }
+        let wait = limit.take(from: &bucket, at: start)
+        #expect(wait == 6)
+        #expect(limit.take(from: &bucket, at: start.addingTimeInterval(5.9)) != nil)
+        #expect(limit.take(from: &bucket, at: start.addingTimeInterval(6)) == nil)
+        #expect(limit.take(from: &bucket, at: start.addingTimeInterval(6)) != nil)
+        // A quiet hour fills the bucket to the limit, never beyond.
+        let later = start.addingTimeInterval(3600)
+        for _ in 0..<10 { #expect(limit.take(from: &bucket, at: later) == nil) }
+        #expect(limit.take(from: &bucket, at: later) != nil)
+    }
+
+    @Test func bucketsAreSeparateAndUnknownOnesUnlimited() async {
+        let limiter = RateLimiter(["signIn": .perMinute(1), "booking": .perMinute(2)])
+        #expect(await limiter.take("signIn", at: start) == nil)
+        #expect(await limiter.take("signIn", at: start) != nil)
+        #expect(await limiter.take("booking", at: start) == nil)
+        #expect(await limiter.take("booking", at: start) == nil)
+        #expect(await limiter.take("booking", at: start) != nil)
+        for _ in 0..<100 { #expect(await limiter.take("other", at: start) == nil) }
+    }
+}
