@@ -184,6 +184,11 @@ public struct KioskApplication: Sendable {
             logger: logger)
     }
 
+    /// Expires holds and marks no-shows every `booking.maintenance_seconds`.
+    public var bookingMaintenance: BookingMaintenance {
+        BookingMaintenance(bookings: bookings, interval: .seconds(configuration.bookingMaintenanceSeconds), logger: logger)
+    }
+
     /// Runs the terminal until SIGTERM or SIGINT, then finishes in-flight requests and returns.
     public func run() async throws(StartupError) {
         let listen = configuration.listen
@@ -196,7 +201,7 @@ public struct KioskApplication: Sendable {
         // The powered-time counter stops before the manager, so its last count still finds the devices.
         let poweredTime = PoweredTimeCounter(manager: devices.manager, statistics: devices.statistics, logger: logger)
         let services: [any ServiceLifecycle.Service] =
-            [server, devices.manager, poweredTime] + devices.services + [DeviceEventForwarder(devices: devices)]
+            [server, bookingMaintenance, devices.manager, poweredTime] + devices.services + [DeviceEventForwarder(devices: devices)]
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {

@@ -41,6 +41,8 @@ public struct Configuration: Sendable, Equatable {
     public var services: [Service]
     /// `[booking]`: quotas, the no-show rule, the change deadline and the hold time.
     public var bookingPolicy: BookingPolicy
+    /// `booking.maintenance_seconds`: the period of `BookingMaintenance`.
+    public var bookingMaintenanceSeconds: Int
     /// `[check_in]`: how early and how late a booking can be checked in.
     public var checkInWindow: CheckInWindow
 

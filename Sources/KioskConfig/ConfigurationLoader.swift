@@ -264,6 +264,7 @@ public enum ConfigurationLoader {
                 banDays: integer("booking.ban_days"),
                 changeDeadlineMinutes: integer("booking.change_deadline_minutes"),
                 holdSeconds: integer("booking.hold_seconds")),
+            bookingMaintenanceSeconds: integer("booking.maintenance_seconds"),
             checkInWindow: CheckInWindow(earlyMinutes: integer("check_in.early_minutes"),
                                          lateMinutes: integer("check_in.late_minutes")),
             sources: sources, values: values)

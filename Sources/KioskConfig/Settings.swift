@@ -83,6 +83,8 @@ public struct Setting: Sendable {
                 "cancelling and rescheduling close this long before the booked time"),
         Setting("booking.hold_seconds", .integer(10...3600), .integer(300),
                 "how long a chosen slot is kept while the citizen confirms"),
+        Setting("booking.maintenance_seconds", .integer(1...3600), .integer(30),
+                "how often expired holds are deleted and missed appointments marked as no-shows"),
         Setting("check_in.early_minutes", .integer(0...1440), .integer(30),
                 "how long before the booked time check-in opens"),
         Setting("check_in.late_minutes", .integer(0...1440), .integer(15),
