@@ -95,7 +95,8 @@ public struct KioskApplication: Sendable {
     public static func openBookings(_ store: SQLiteStore, _ configuration: Configuration) throws(StartupError) -> BookingStore {
         do {
             return try BookingStore(store: store, policy: configuration.bookingPolicy,
-                                    checkInWindow: configuration.checkInWindow, timeZone: configuration.hours.timeZone)
+                                    checkInWindow: configuration.checkInWindow, queue: configuration.queue,
+                                    timeZone: configuration.hours.timeZone)
         } catch {
             throw StartupError(code: error.code, message: error.message)
         }

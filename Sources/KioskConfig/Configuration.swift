@@ -45,6 +45,9 @@ public struct Configuration: Sendable, Equatable {
     public var bookingMaintenanceSeconds: Int
     /// `[check_in]`: how early and how late a booking can be checked in.
     public var checkInWindow: CheckInWindow
+    /// `[queue]` with `[queue.prefixes]`: ticket prefixes, the elderly age, the wait estimate,
+    /// when walk-in tickets stop.
+    public var queue: QueuePolicy
 
     /// Where each value came from, keyed by setting path, for `kiosk config check`.
     public var sources: [String: ValueSource]

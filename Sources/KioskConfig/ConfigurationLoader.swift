@@ -191,6 +191,9 @@ public enum ConfigurationLoader {
                 return URLComponents(string: text)?.host?.isEmpty == false ? .success(text) : .failure(Message("the PostgreSQL URL has no host"))
             }
             return .failure(Message("expected \"sqlite\", \"sqlite:PATH\" or a postgres:// URL"))
+        case .ticketPrefix:
+            return QueuePolicy.isValidPrefix(text) ? .success(text)
+                : .failure(Message("'\(text)' is not a ticket prefix (one to three capital letters A-Z)"))
         case .integer:
             return .failure(Message("expected an integer"))
         }
@@ -267,6 +270,10 @@ public enum ConfigurationLoader {
             bookingMaintenanceSeconds: integer("booking.maintenance_seconds"),
             checkInWindow: CheckInWindow(earlyMinutes: integer("check_in.early_minutes"),
                                          lateMinutes: integer("check_in.late_minutes")),
+            queue: QueuePolicy(prefixes: booking.ticketPrefixes, defaultPrefix: text("queue.default_prefix"),
+                               elderlyAge: integer("queue.elderly_age"),
+                               averageServiceMinutes: integer("queue.average_service_minutes"),
+                               walkInCutoffMinutes: integer("queue.walk_in_cutoff_minutes")),
             sources: sources, values: values)
     }
 }
