@@ -123,7 +123,8 @@ public struct KioskApplication: Sendable {
                 services: configuration.services,
                 slots: SlotGenerator(calendar: calendar, hours: configuration.hours),
                 ledger: bookings, queue: bookings.queue,
-                siteID: configuration.siteID, siteName: configuration.siteName))
+                siteID: configuration.siteID, siteName: configuration.siteName,
+                checkInWindow: bookings.checkInWindow, receipts: receipts))
     }
 
     var accessServices: AccessServices {
