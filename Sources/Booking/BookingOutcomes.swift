@@ -38,3 +38,16 @@ public struct CheckInResult: Sendable, Hashable, Codable {
         self.late = late
     }
 }
+
+/// What one run of booking housekeeping changed.
+public struct BookingSweep: Sendable, Hashable {
+    /// Holds past their time to live, deleted (they had already stopped counting against their slot).
+    public let holdsDeleted: Int
+    /// Confirmed bookings whose check-in window closed without the citizen.
+    public let noShowsMarked: Int
+
+    public init(holdsDeleted: Int, noShowsMarked: Int) {
+        self.holdsDeleted = holdsDeleted
+        self.noShowsMarked = noShowsMarked
+    }
+}

@@ -69,23 +69,33 @@ public struct Ticket: Sendable, Hashable, Codable {
 /// How the hall runs its queue, the `[queue]` table of configuration:
 ///
 /// - `prefixes` (table service id → letter(s), default empty): the ticket prefix of each service
-///   group, e.g. `hukou = "A"`, `tax = "B"`; unlisted services use `default_prefix`.
+///   group, e.g. `hukou = "A"`, `tax = "B"`; unlisted services use `default_prefix`. Services
+///   sharing a prefix share one daily sequence.
 /// - `default_prefix` (string, default `"A"`).
 /// - `elderly_age` (integer, default 65): age in full years, from the ID card's birth date, from
 ///   which a walk-in ticket is elderly.
 /// - `average_service_minutes` (integer ≥ 1, default 10): the basis of the estimated wait.
+/// - `walk_in_cutoff_minutes` (integer ≥ 0, default 0): new walk-in tickets stop this long before
+///   closing time, so the last ones issued can still be served the same day.
 public struct QueuePolicy: Sendable, Hashable, Codable {
     public var prefixes: [String: String]
     public var defaultPrefix: String
     public var elderlyAge: Int
     public var averageServiceMinutes: Int
+    public var walkInCutoffMinutes: Int
 
     public init(prefixes: [String: String] = [:], defaultPrefix: String = "A", elderlyAge: Int = 65,
-                averageServiceMinutes: Int = 10) {
+                averageServiceMinutes: Int = 10, walkInCutoffMinutes: Int = 0) {
         self.prefixes = prefixes
         self.defaultPrefix = defaultPrefix
         self.elderlyAge = elderlyAge
         self.averageServiceMinutes = averageServiceMinutes
+        self.walkInCutoffMinutes = walkInCutoffMinutes
+    }
+
+    /// A ticket prefix is one to three capital letters A–Z, read out by the caller system.
+    public static func isValidPrefix(_ text: String) -> Bool {
+        (1...3).contains(text.utf8.count) && text.utf8.allSatisfy { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }
     }
 
     public func prefix(for serviceID: String) -> String { prefixes[serviceID] ?? defaultPrefix }
@@ -106,14 +116,18 @@ public struct QueuePolicy: Sendable, Hashable, Codable {
         return date.year - born.year - (hadBirthday ? 0 : 1)
     }
 
-    /// New walk-in tickets are issued only while the hall is open; those issued before closing
-    /// are still served after it (延时服务), so nothing else checks the time.
+    /// New walk-in tickets are issued only while the hall is open, until `walkInCutoffMinutes`
+    /// before closing; those issued before are still served after closing (延时服务), so
+    /// nothing else checks the time.
     public func checkWalkInsOpen(now: Date, schedule: DaySchedule, zone: TimeZone) throws(BookingRuleError) {
         guard let opening = schedule.opening, LocalDate(containing: now, in: zone) == schedule.day.date else {
             throw BookingRuleError(.hallClosedForWalkIns)
         }
-        let time = LocalTime(containing: now, in: zone)
-        guard opening.start <= time, time < opening.end else { throw BookingRuleError(.hallClosedForWalkIns) }
+        let minute = LocalTime(containing: now, in: zone).minutesSinceMidnight
+        guard opening.start.minutesSinceMidnight <= minute,
+              minute < opening.end.minutesSinceMidnight - max(walkInCutoffMinutes, 0) else {
+            throw BookingRuleError(.hallClosedForWalkIns)
+        }
     }
 
     /// Minutes until a ticket is likely called with `ahead` tickets before it and `counters`

@@ -1,3 +1,4 @@
+import Booking
 import DeviceKit
 import FormEngine
 import Foundation
@@ -90,6 +91,49 @@ struct PrinterReceiptDesk: ReceiptDesk {
             "materials": .list(materials),
         ]
         if !notes.isEmpty { values["notes"] = .list(notes) }
+        return TemplateData(values)
+    }
+
+    /// The job's reference names the booking code, so the slip is found among the kept jobs.
+    func printBookingSlip(_ slip: BookingSlip) async -> PrintOutcome {
+        guard let printer = await printer(), let template = templates["booking-slip"] else {
+            return PrintOutcome(jobId: nil, state: "noPrinter", reason: nil)
+        }
+        do {
+            let job = try await printer.print(try template.render(data: Self.slipData(slip)), templateID: template.id,
+                                              reference: "booking-\(slip.code)")
+            return PrintOutcome(job)
+        } catch let fault as DeviceFault {
+            return PrintOutcome(jobId: nil, state: "failed", reason: fault.code)
+        } catch {
+            return PrintOutcome(jobId: nil, state: "failed", reason: "templateError")
+        }
+    }
+
+    static func slipData(_ slip: BookingSlip) -> TemplateData {
+        let closes = slip.text(slip.checkInCloses)
+        var values: [String: TemplateData.Value] = [
+            "hall": .text(slip.hall),
+            "service": .text(slip.service.zh),
+            "serviceEn": .text(slip.service.en),
+            "date": .text(slip.date.description),
+            "window": .text("\(slip.start)-\(slip.end)"),
+            "bookingCode": .text(slip.code.description),
+            "idNumber": .text(slip.maskedIDNumber),
+            "checkIn": .list([
+                "请于 \(slip.date) \(slip.checkInText) 在自助终端签到：扫描上方二维码、输入预约码或刷身份证",
+                "Check in at a self-service terminal on \(slip.date), \(slip.checkInText): scan the QR code above, "
+                    + "enter the code or place your ID card on the reader",
+                "\(closes) 以后签到按现场取号排队",
+                "From \(closes) on you join the walk-in queue",
+            ]),
+        ]
+        if slip.onDayOff {
+            values["notes"] = .list([
+                "该日已调整为休息日，请改约或联系服务大厅",
+                "This day has become a day off: please rebook or contact the hall",
+            ])
+        }
         return TemplateData(values)
     }
 

@@ -104,7 +104,8 @@ public struct KioskApplication: Sendable {
     public static func openBookings(_ store: SQLiteStore, _ configuration: Configuration) throws(StartupError) -> BookingStore {
         do {
             return try BookingStore(store: store, policy: configuration.bookingPolicy,
-                                    checkInWindow: configuration.checkInWindow, timeZone: configuration.hours.timeZone)
+                                    checkInWindow: configuration.checkInWindow, queue: configuration.queue,
+                                    timeZone: configuration.hours.timeZone)
         } catch {
             throw StartupError(code: error.code, message: error.message)
         }
@@ -131,7 +132,8 @@ public struct KioskApplication: Sendable {
                 services: configuration.services,
                 slots: SlotGenerator(calendar: calendar, hours: configuration.hours),
                 ledger: bookings, queue: bookings.queue,
-                siteID: configuration.siteID, siteName: configuration.siteName))
+                siteID: configuration.siteID, siteName: configuration.siteName,
+                checkInWindow: bookings.checkInWindow, receipts: receipts))
     }
 
     var accessServices: AccessServices {
@@ -194,6 +196,11 @@ public struct KioskApplication: Sendable {
             logger: logger)
     }
 
+    /// Expires holds and marks no-shows every `booking.maintenance_seconds`.
+    public var bookingMaintenance: BookingMaintenance {
+        BookingMaintenance(bookings: bookings, interval: .seconds(configuration.bookingMaintenanceSeconds), logger: logger)
+    }
+
     /// Runs the terminal until SIGTERM or SIGINT, then finishes in-flight requests and returns.
     public func run() async throws(StartupError) {
         let listen = configuration.listen
@@ -206,7 +213,7 @@ public struct KioskApplication: Sendable {
         // The powered-time counter stops before the manager, so its last count still finds the devices.
         let poweredTime = PoweredTimeCounter(manager: devices.manager, statistics: devices.statistics, logger: logger)
         let services: [any ServiceLifecycle.Service] =
-            [server, devices.manager, poweredTime] + devices.services
+            [server, bookingMaintenance, devices.manager, poweredTime] + devices.services
             + [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events)]
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

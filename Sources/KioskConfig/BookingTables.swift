@@ -1,14 +1,16 @@
 import Booking
 import Foundation
 
-/// The two structured parts of `kiosk.conf`: `[hours]` (see `HallHours`) and `[[services]]`
-/// (see `Service`). Their keys are documented on those types; they are tables and arrays of
-/// tables, so unlike `Setting.all` they have no `KIOSK_*` environment overrides.
+/// The structured parts of `kiosk.conf`: `[hours]` (see `HallHours`), `[[services]]` (see
+/// `Service`) and `[queue.prefixes]` (service id → ticket prefix, see `QueuePolicy`). Their keys
+/// are documented on those types; they are tables and arrays of tables, so unlike `Setting.all`
+/// they have no `KIOSK_*` environment overrides.
 struct BookingTables {
-    static let names = ["hours", "services"]
+    static let names = ["hours", "services", "queue.prefixes"]
 
     var hours = HallHours.standard
     var services: [Service] = []
+    var ticketPrefixes: [String: String] = [:]
 
     /// Decodes what the file has; an absent table keeps its default. Problems are appended.
     /// The hours follow the terminal's `time_zone` unless `[hours]` names the same zone itself:
@@ -35,7 +37,43 @@ struct BookingTables {
             case .failure(let found): problems += found.problems
             }
         }
+        if let entry = tables["queue.prefixes"] {
+            result.ticketPrefixes = decodePrefixes(entry, services: Set(result.services.map(\.id)), file: file,
+                                                   problems: &problems)
+        }
         return result
+    }
+
+    /// Each key a configured service, each value a valid prefix; every problem at its line.
+    private static func decodePrefixes(_ entry: TOMLTable.Entry, services: Set<String>, file: String,
+                                       problems: inout [ConfigurationProblem]) -> [String: String] {
+        guard case .table(let table) = entry.value else {
+            problems.append(.init(source: .file(path: file, line: entry.line),
+                                  message: "queue.prefixes: expected a table, found \(entry.value.typeName)"))
+            return [:]
+        }
+        var prefixes: [String: String] = [:]
+        for key in table.keys {
+            guard let item = table[key] else { continue }
+            let source = ValueSource.file(path: file, line: item.line)
+            guard case .string(let prefix) = item.value else {
+                problems.append(.init(source: source, message: "queue.prefixes.\(key): expected a string, found \(item.value.typeName)"))
+                continue
+            }
+            guard QueuePolicy.isValidPrefix(prefix) else {
+                problems.append(.init(source: source, message:
+                    "queue.prefixes.\(key): '\(prefix)' is not a ticket prefix (one to three capital letters A-Z)"))
+                continue
+            }
+            guard services.contains(key) else {
+                var message = "queue.prefixes.\(key): no service has the id '\(key)'"
+                if let near = ConfigurationLoader.nearest(key, among: services) { message += "; did you mean '\(near)'?" }
+                problems.append(.init(source: source, message: message))
+                continue
+            }
+            prefixes[key] = prefix
+        }
+        return prefixes
     }
 
     /// What no single service can check: ids are unique (they prefix slot ids and bookings),
@@ -84,8 +122,11 @@ extension Configuration {
     func renderedBookingTables() -> [String] {
         let hoursLine = "hours = " + Self.summary(of: hours)
         let servicesLine = "services = [" + services.map { "\"\($0.id)\"" }.joined(separator: ", ") + "]"
+        let prefixesLine = "queue.prefixes = {" + queue.prefixes.sorted { $0.key < $1.key }
+            .map { " \($0.key) = \"\($0.value)\"" }.joined(separator: ",") + " }"
         return [hoursLine + "  # \(sources["hours"]?.description ?? "default")",
-                servicesLine + "  # \(sources["services"]?.description ?? "default")"]
+                servicesLine + "  # \(sources["services"]?.description ?? "default")",
+                prefixesLine + "  # \(sources["queue.prefixes"]?.description ?? "default")"]
     }
 
     private static func summary(of hours: HallHours) -> String {

@@ -41,12 +41,17 @@ public struct Configuration: Sendable, Equatable {
     public var services: [Service]
     /// `[booking]`: quotas, the no-show rule, the change deadline and the hold time.
     public var bookingPolicy: BookingPolicy
+    /// `booking.maintenance_seconds`: the period of `BookingMaintenance`.
+    public var bookingMaintenanceSeconds: Int
     /// `[check_in]`: how early and how late a booking can be checked in.
     public var checkInWindow: CheckInWindow
     /// `[limits]`: requests per minute this terminal accepts on sign-in and booking.
     public var rateLimits: RateLimits
     /// `[session]`: when an idle citizen session is warned about and ended.
     public var sessionTimeout: SessionTimeout
+    /// `[queue]` with `[queue.prefixes]`: ticket prefixes, the elderly age, the wait estimate,
+    /// when walk-in tickets stop.
+    public var queue: QueuePolicy
 
     /// Where each value came from, keyed by setting path, for `kiosk config check`.
     public var sources: [String: ValueSource]

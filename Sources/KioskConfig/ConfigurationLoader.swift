@@ -195,6 +195,9 @@ public enum ConfigurationLoader {
                 return URLComponents(string: text)?.host?.isEmpty == false ? .success(text) : .failure(Message("the PostgreSQL URL has no host"))
             }
             return .failure(Message("expected \"sqlite\", \"sqlite:PATH\" or a postgres:// URL"))
+        case .ticketPrefix:
+            return QueuePolicy.isValidPrefix(text) ? .success(text)
+                : .failure(Message("'\(text)' is not a ticket prefix (one to three capital letters A-Z)"))
         case .integer:
             return .failure(Message("expected an integer"))
         }
@@ -268,11 +271,16 @@ public enum ConfigurationLoader {
                 banDays: integer("booking.ban_days"),
                 changeDeadlineMinutes: integer("booking.change_deadline_minutes"),
                 holdSeconds: integer("booking.hold_seconds")),
+            bookingMaintenanceSeconds: integer("booking.maintenance_seconds"),
             checkInWindow: CheckInWindow(earlyMinutes: integer("check_in.early_minutes"),
                                          lateMinutes: integer("check_in.late_minutes")),
             rateLimits: RateLimits(signInPerMinute: integer("limits.sign_in_per_minute"),
                                    bookingPerMinute: integer("limits.booking_per_minute")),
             sessionTimeout: SessionTimeout(seconds: integer("session.timeout_seconds"), warningSeconds: integer("session.warning_seconds")),
+            queue: QueuePolicy(prefixes: booking.ticketPrefixes, defaultPrefix: text("queue.default_prefix"),
+                               elderlyAge: integer("queue.elderly_age"),
+                               averageServiceMinutes: integer("queue.average_service_minutes"),
+                               walkInCutoffMinutes: integer("queue.walk_in_cutoff_minutes")),
             sources: sources, values: values)
     }
 }

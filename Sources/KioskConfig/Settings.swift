@@ -20,6 +20,8 @@ public struct Setting: Sendable {
         case timeZone
         /// `sqlite`, `sqlite:PATH` or a `postgres://` URL.
         case database
+        /// One to three capital letters, the prefix of queue ticket numbers.
+        case ticketPrefix
 
         var tomlType: String {
             switch self {
@@ -91,10 +93,20 @@ public struct Setting: Sendable {
                 "cancelling and rescheduling close this long before the booked time"),
         Setting("booking.hold_seconds", .integer(10...3600), .integer(300),
                 "how long a chosen slot is kept while the citizen confirms"),
+        Setting("booking.maintenance_seconds", .integer(1...3600), .integer(30),
+                "how often expired holds are deleted and missed appointments marked as no-shows"),
         Setting("check_in.early_minutes", .integer(0...1440), .integer(30),
                 "how long before the booked time check-in opens"),
         Setting("check_in.late_minutes", .integer(0...1440), .integer(15),
                 "how long after the booked time check-in still gives an appointment ticket; later is a walk-in"),
+        Setting("queue.default_prefix", .ticketPrefix, .string("A"),
+                "ticket prefix of services not listed in [queue.prefixes]"),
+        Setting("queue.elderly_age", .integer(50...120), .integer(65),
+                "age in full years, from the ID card, from which a walk-in ticket is in the elderly priority class"),
+        Setting("queue.average_service_minutes", .integer(1...480), .integer(10),
+                "minutes one ticket takes at one counter, the basis of the estimated wait"),
+        Setting("queue.walk_in_cutoff_minutes", .integer(0...720), .integer(0),
+                "new walk-in tickets stop this long before closing time; tickets already issued are served after closing"),
     ]
 
     public static func named(_ path: String) -> Setting? {

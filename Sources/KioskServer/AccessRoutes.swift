@@ -55,6 +55,7 @@ extension KioskRoutes {
             ("POST", "/v1/print-jobs/{job}/reprint"), ("GET", "/v1/devices"), ("GET", "/v1/devices/{id}"),
             ("GET", "/v1/services"), ("GET", "/v1/services/{id}/slots"), ("POST", "/v1/holds"), ("POST", "/v1/bookings"),
             ("POST", "/v1/bookings/lookup"), ("GET", "/v1/bookings/{code}.ics"), ("POST", "/v1/bookings/{code}/cancel"),
+            ("POST", "/v1/bookings/{code}/slip"),
             ("POST", "/v1/bookings/{code}/reschedule"), ("POST", "/v1/check-ins"), ("POST", "/v1/tickets"),
             ("POST", "/v1/tickets/{id}/rating"), ("GET", "/v1/queue"),
             ("GET", "/v1/simulator/cards"), ("POST", "/v1/simulator/cards"), ("DELETE", "/v1/simulator/cards"),

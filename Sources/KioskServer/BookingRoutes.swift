@@ -39,16 +39,23 @@ public struct BookingServices: Sendable {
     public var queue: QueuePolicy
     public var siteID: String
     public var siteName: String
+    /// Printed on the booking slip.
+    public var checkInWindow: CheckInWindow
+    /// The terminal's receipt printer desk, for booking slips; nil prints nothing (`noPrinter`).
+    public var receipts: (any ReceiptDesk)?
     public var now: @Sendable () -> Date
 
     public init(services: [Service], slots: SlotGenerator, ledger: any BookingLedger, queue: QueuePolicy,
-                siteID: String, siteName: String, now: @escaping @Sendable () -> Date = Date.init) {
+                siteID: String, siteName: String, checkInWindow: CheckInWindow = CheckInWindow(),
+                receipts: (any ReceiptDesk)? = nil, now: @escaping @Sendable () -> Date = Date.init) {
         self.services = services
         self.slots = slots
         self.ledger = ledger
         self.queue = queue
         self.siteID = siteID
         self.siteName = siteName
+        self.checkInWindow = checkInWindow
+        self.receipts = receipts
         self.now = now
     }
 
@@ -152,6 +159,20 @@ extension KioskRoutes {
                 try await booking.ledger.reschedule(code: code, idNumber: idNumber, to: slot, idempotencyKey: key, now: now)
             }
             return json(BookingView(record))
+        }
+
+        // Code and ID number, like a lookup: the code alone must not print someone's booking.
+        router.post("/v1/bookings/{code}/slip") { request, context in
+            let code = try bookingCode(try context.parameters.require("code"))
+            let body = try await RequestBody(request, context: context, allowed: ["idNumber"])
+            let idNumber = try residentID(body)
+            let record = try await ruled { try await booking.ledger.lookup(code: code, idNumber: idNumber) }
+            guard record.status == .confirmed else { throw apiError(BookingRuleError(.bookingNotActive)) }
+            let slip = BookingSlip(record, service: try booking.service(record.serviceID), hall: booking.siteName,
+                                   checkInWindow: booking.checkInWindow, timeZone: booking.slots.hours.timeZone)
+            // The printer desk stores the job before sending it; a failed print is kept for a reprint.
+            let outcome = await booking.receipts?.printBookingSlip(slip) ?? PrintOutcome(jobId: nil, state: "noPrinter", reason: nil)
+            return json(PrintedSlip(booking: BookingView(record), receipt: outcome), status: outcome.jobId == nil ? .ok : .created)
         }
 
         router.get("/v1/bookings/{code}.ics") { _, context in
@@ -419,6 +440,12 @@ struct HoldView: Encodable {
         slotId = hold.slotID
         expiresAt = hold.expiresAt
     }
+}
+
+/// The answer to printing a booking slip: the booking, and what became of the print.
+struct PrintedSlip: Encodable {
+    let booking: BookingView
+    let receipt: PrintOutcome
 }
 
 struct BookingView: Encodable {

@@ -1,3 +1,4 @@
+import Booking
 import FormEngine
 import Foundation
 import KioskCore
@@ -23,6 +24,55 @@ public protocol ReceiptDesk: Sendable {
     func printFilingReceipt(_ filing: Filing) async -> PrintOutcome
     /// Prints the 一次性告知书: every material still missing for `matter`, with where to get it.
     func printMaterialsNotice(_ notice: MaterialsNotice, matter: LocalizedText, formID: String) async -> PrintOutcome
+    /// Prints the 预约凭条 of a confirmed booking, stored before it is sent like every receipt.
+    func printBookingSlip(_ slip: BookingSlip) async -> PrintOutcome
     /// Prints a kept job again; nil when there is no such job.
     func reprint(jobID: String) async -> PrintOutcome?
+}
+
+/// What a booking slip prints: the booking as the hall's wall clock shows it. The identity
+/// number is only the stored masked form.
+public struct BookingSlip: Sendable, Equatable {
+    /// A wall-clock moment in the hall's zone.
+    public struct LocalMoment: Sendable, Equatable {
+        public var date: LocalDate
+        public var time: LocalTime
+    }
+
+    public var hall: String
+    public var service: LocalizedText
+    public var code: BookingCode
+    public var date: LocalDate
+    public var start: LocalTime
+    public var end: LocalTime
+    public var maskedIDNumber: String
+    /// When check-in opens, and when it closes (exclusive): from then on, a walk-in ticket.
+    public var checkInOpens: LocalMoment
+    public var checkInCloses: LocalMoment
+    /// An imported holiday schedule made the booked day a day off.
+    public var onDayOff: Bool
+
+    public init(_ booking: BookingRecord, service: Service, hall: String, checkInWindow: CheckInWindow, timeZone: TimeZone) {
+        func local(_ instant: Date) -> LocalMoment {
+            LocalMoment(date: LocalDate(containing: instant, in: timeZone), time: LocalTime(containing: instant, in: timeZone))
+        }
+        self.hall = hall
+        self.service = LocalizedText(zh: service.nameZH, en: service.nameEN)
+        self.code = booking.code
+        self.date = booking.date
+        self.start = local(booking.start).time
+        self.end = local(booking.end).time
+        self.maskedIDNumber = booking.maskedIDNumber
+        self.checkInOpens = local(checkInWindow.opens(forStart: booking.start))
+        self.checkInCloses = local(checkInWindow.closes(forStart: booking.start))
+        self.onDayOff = booking.onDayOff
+    }
+
+    /// `HH:MM`, with its date when a very wide check-in window reaches another day.
+    public func text(_ moment: LocalMoment) -> String {
+        moment.date == date ? moment.time.description : "\(moment.date) \(moment.time)"
+    }
+
+    /// The check-in window, `HH:MM-HH:MM`.
+    public var checkInText: String { "\(text(checkInOpens))-\(text(checkInCloses))" }
 }

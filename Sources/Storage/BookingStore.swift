@@ -103,11 +103,7 @@ public struct BookingStore: Sendable {
     /// Returns how many were deleted.
     @discardableResult
     public func deleteExpiredHolds(now: Date) async throws -> Int {
-        try await write { db in
-            try db.cachedStatement(sql: "DELETE FROM booking_hold WHERE expires_at <= ?")
-                .execute(arguments: [now.timeIntervalSince1970])
-            return db.changesCount
-        }
+        try await write { db in try deleteExpiredHolds(db, now: now) }
     }
 
     /// The booking with `code` made with `idNumber`; both must match.
@@ -199,15 +195,19 @@ public struct BookingStore: Sendable {
 
     /// Marks as no-shows the confirmed bookings whose check-in window has closed. The ban
     /// does not wait for this sweep (it counts such bookings itself); staff reports do.
+    /// A citizen who still arrives that day checks in late all the same.
     @discardableResult
     public func markNoShows(now: Date) async throws -> Int {
-        let closed = now.timeIntervalSince1970 - Double(checkInWindow.lateMinutes) * 60
-        return try await write { db in
-            try db.cachedStatement(sql: """
-                UPDATE booking SET status = ?, updated_at = ? WHERE status = ? AND start <= ?
-                """).execute( arguments: [BookingStatus.noShow.rawValue, now.timeIntervalSince1970,
-                                 BookingStatus.confirmed.rawValue, closed])
-            return db.changesCount
+        try await write { db in try markNoShows(db, now: now) }
+    }
+
+    /// The periodic housekeeping of `BookingMaintenance`, in one write transaction: deletes the
+    /// expired holds and marks the no-shows. Both are conditional updates on the rows' own
+    /// state, so a second run, or one on another terminal sharing the database, changes nothing
+    /// the first has done.
+    public func sweep(now: Date) async throws -> BookingSweep {
+        try await write { db in
+            BookingSweep(holdsDeleted: try deleteExpiredHolds(db, now: now), noShowsMarked: try markNoShows(db, now: now))
         }
     }
 
@@ -263,9 +263,11 @@ public struct BookingStore: Sendable {
         let today = LocalDate(containing: now, in: timeZone).description
         let request = Fingerprint("checkInByID").add(idHash)
         return try await mutate(request, key: idempotencyKey, now: now) { db in
+            // A no-show of today is a citizen who may still arrive late (see `markNoShows`).
             let todays = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT * FROM booking WHERE id_hash = ? AND status = ? AND date = ? ORDER BY start
-                """), arguments: [idHash, BookingStatus.confirmed.rawValue, today]).map(bookingRecord)
+                SELECT * FROM booking WHERE id_hash = ? AND status IN (?, ?) AND date = ? ORDER BY start
+                """), arguments: [idHash, BookingStatus.confirmed.rawValue, BookingStatus.noShow.rawValue, today])
+                .map(bookingRecord)
             let pending = todays.first { now < checkInWindow.closes(forStart: $0.start) }
             guard let booking = pending ?? todays.last else { throw BookingRuleError(.bookingNotFound) }
             return try checkIn(db, booking: booking, idNumber: idNumber, now: now)
@@ -377,6 +379,22 @@ public struct BookingStore: Sendable {
 // MARK: - Inside a transaction
 
 extension BookingStore {
+    private func deleteExpiredHolds(_ db: Database, now: Date) throws -> Int {
+        try db.cachedStatement(sql: "DELETE FROM booking_hold WHERE expires_at <= ?")
+            .execute(arguments: [now.timeIntervalSince1970])
+        return db.changesCount
+    }
+
+    /// The window closes `lateMinutes` after the start, exclusive (`CheckInWindow.closes`).
+    private func markNoShows(_ db: Database, now: Date) throws -> Int {
+        let closed = now.timeIntervalSince1970 - Double(checkInWindow.lateMinutes) * 60
+        try db.cachedStatement(sql: """
+            UPDATE booking SET status = ?, updated_at = ? WHERE status = ? AND start <= ?
+            """).execute(arguments: [BookingStatus.noShow.rawValue, now.timeIntervalSince1970,
+                                     BookingStatus.confirmed.rawValue, closed])
+        return db.changesCount
+    }
+
     /// Records `slot` with the capacity its service has now; a capacity lowered by
     /// configuration never drops below the places already taken.
     private func register(_ slot: Slot, _ db: Database) throws {
@@ -449,10 +467,13 @@ extension BookingStore {
     }
 
     private func checkIn(_ db: Database, booking: BookingRecord, idNumber: ResidentIDNumber?, now: Date) throws -> CheckInResult {
-        guard booking.status == .confirmed else { throw BookingRuleError(.bookingNotActive) }
+        let today = LocalDate(containing: now, in: timeZone)
+        // The sweep marks a booking a no-show when its window closes; arriving later that day
+        // is still a late check-in, as it was before the sweep ran.
+        let lateSameDay = booking.status == .noShow && booking.date == today
+        guard booking.status == .confirmed || lateSameDay else { throw BookingRuleError(.bookingNotActive) }
         let outcome = try checkInWindow.outcome(start: booking.start, now: now, zone: timeZone)
         let late = outcome == .late
-        let today = LocalDate(containing: now, in: timeZone)
         let priority = late ? queue.walkInPriority(idNumber: idNumber, disabilityMarked: false, on: today) : .appointment
         try db.cachedStatement(sql: "UPDATE booking SET status = ?, updated_at = ? WHERE id = ?").execute( arguments: [
             (late ? BookingStatus.checkedInLate : .checkedIn).rawValue, now.timeIntervalSince1970, booking.id,

@@ -70,6 +70,20 @@ struct QueueTests {
         }
     }
 
+    @Test func walkInsCanStopBeforeClosing() throws {
+        let generator = SlotGenerator(calendar: try Fixtures.calendar(), hours: .standard)
+        let thursday = generator.schedule(for: try LocalDate("2026-12-03"))
+        var early = policy
+        early.walkInCutoffMinutes = 45
+        try early.checkWalkInsOpen(now: try Fixtures.beijing("2026-12-03 16:14"), schedule: thursday, zone: Fixtures.shanghai)
+        #expect(throws: BookingRuleError(.hallClosedForWalkIns)) {
+            try early.checkWalkInsOpen(now: try Fixtures.beijing("2026-12-03 16:15"), schedule: thursday, zone: Fixtures.shanghai)
+        }
+        #expect(QueuePolicy.isValidPrefix("A") && QueuePolicy.isValidPrefix("ABC"))
+        #expect(!QueuePolicy.isValidPrefix("") && !QueuePolicy.isValidPrefix("ABCD") && !QueuePolicy.isValidPrefix("a")
+                && !QueuePolicy.isValidPrefix("A1") && !QueuePolicy.isValidPrefix("户"))
+    }
+
     @Test func estimatedWaitRoundsUpPerServingCounter() {
         #expect(policy.estimatedWaitMinutes(ahead: 0, counters: 2) == 0)
         #expect(policy.estimatedWaitMinutes(ahead: 5, counters: 1) == 40)

@@ -187,4 +187,66 @@ struct BookingConfigurationTests {
             #expect(text.contains("services\(key) ("), "kiosk.conf does not document services\(key)")
         }
     }
+
+    @Test func queueSettingsAndPrefixes() throws {
+        let defaults = try load("")
+        #expect(defaults.queue == QueuePolicy())
+        let config = try load(Self.services + """
+
+            [queue]
+            default_prefix = "Z"
+            elderly_age = 70
+            average_service_minutes = 8
+            walk_in_cutoff_minutes = 30
+
+            [queue.prefixes]
+            hukou = "A"
+            exit-entry = "BX"
+            """)
+        #expect(config.queue == QueuePolicy(prefixes: ["hukou": "A", "exit-entry": "BX"], defaultPrefix: "Z", elderlyAge: 70,
+                                            averageServiceMinutes: 8, walkInCutoffMinutes: 30))
+        #expect(config.rendered().contains(#"queue.prefixes = { exit-entry = "BX", hukou = "A" }"#))
+        let overridden = try ConfigurationLoader.load(text: "", path: "kiosk.conf", baseDirectory: base,
+                                                      environment: ["KIOSK_QUEUE_ELDERLY_AGE": "60", "KIOSK_QUEUE_DEFAULT_PREFIX": "W"])
+        #expect(overridden.queue.elderlyAge == 60 && overridden.queue.defaultPrefix == "W")
+    }
+
+    @Test func queueProblemsNameTheirLine() {
+        let lines = Self.services.split(separator: "\n", omittingEmptySubsequences: false).count
+        #expect(problems(Self.services + """
+
+            [queue]
+            default_prefix = "a1"
+            elderly_age = 20
+            walk_in_cutof_minutes = 10
+
+            [queue.prefixes]
+            hukou = "ABCD"
+            passport = "P"
+            exit-entry = 2
+            hukuo = "H"
+            """) == [
+            "kiosk.conf:\(lines + 4): unknown key 'queue.walk_in_cutof_minutes'; did you mean 'queue.walk_in_cutoff_minutes'?",
+            "kiosk.conf:\(lines + 2): queue.default_prefix: 'a1' is not a ticket prefix (one to three capital letters A-Z)",
+            "kiosk.conf:\(lines + 3): queue.elderly_age: 20 is outside 50...120",
+            "kiosk.conf:\(lines + 7): queue.prefixes.hukou: 'ABCD' is not a ticket prefix (one to three capital letters A-Z)",
+            "kiosk.conf:\(lines + 8): queue.prefixes.passport: no service has the id 'passport'",
+            "kiosk.conf:\(lines + 9): queue.prefixes.exit-entry: expected a string, found an integer",
+            "kiosk.conf:\(lines + 10): queue.prefixes.hukuo: no service has the id 'hukuo'; did you mean 'hukou'?",
+        ])
+        #expect(problems("[queue]\nprefixes = \"A\"\n") == ["kiosk.conf:2: queue.prefixes: expected a table, found a string"])
+    }
+
+    /// The shipped file documents every `[queue]` key; its prefixes example names shipped services.
+    @Test func shippedFileDocumentsTheQueue() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("kiosk.conf"), encoding: .utf8)
+        let shipped = try ConfigurationLoader.load(text: text, path: "kiosk.conf", baseDirectory: root.path, environment: [:])
+        #expect(shipped.queue == QueuePolicy())
+        #expect(text.contains("# queue.prefixes ("))
+        for (id, prefix) in [("hukou", "A"), ("exit-entry", "B"), ("social-insurance", "C")] {
+            #expect(text.contains("#   \(id) = \"\(prefix)\"\n"))
+            #expect(shipped.services.contains { $0.id == id }, "the example names a service kiosk.conf does not have")
+        }
+    }
 }

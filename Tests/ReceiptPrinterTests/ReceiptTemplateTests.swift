@@ -117,6 +117,7 @@ import Testing
             "idNumber": .text(sampleIDNumber), "time": .text("2026-03-15 10:42"), "nextSteps": .list(["领取证件"]),
             "service": .text("户籍办理"), "bookingCode": .text("B7K2Q9"), "date": .text("2026-03-16"),
             "window": .text("09:00-09:30"), "materials": .list(["身份证原件", "户口簿"]),
+            "serviceEn": .text("Household registration"), "checkIn": .list(["08:30-09:15"]),
         ])
         for profile in try shippedProfiles().profiles {
             for template in templates.values {

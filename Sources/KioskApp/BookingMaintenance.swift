@@ -1,0 +1,56 @@
+import Booking
+import Foundation
+import Logging
+import ServiceLifecycle
+import Storage
+
+/// Booking housekeeping every `interval`: expired holds are deleted and bookings whose check-in
+/// window closed without the citizen are marked as no-shows (`BookingStore.sweep`).
+///
+/// Nothing depends on the sweep for correctness (an expired hold already stops counting, and
+/// the ban counts missed bookings itself); it keeps the tables small and the statuses true for
+/// staff. The sweep is idempotent, so every terminal on a shared database may run it. A failed
+/// sweep is logged and tried again next period: it must not stop the terminal.
+public struct BookingMaintenance: ServiceLifecycle.Service {
+    let bookings: BookingStore
+    public let interval: Duration
+    let now: @Sendable () -> Date
+    let logger: Logger
+
+    public init(bookings: BookingStore, interval: Duration, now: @escaping @Sendable () -> Date = { Date() },
+                logger: Logger) {
+        self.bookings = bookings
+        self.interval = interval
+        self.now = now
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            await sweepOnce()
+            do {
+                let interval = interval
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                return
+            }
+        }
+    }
+
+    /// One sweep at the current time; nil when the database refused it.
+    @discardableResult
+    public func sweepOnce() async -> BookingSweep? {
+        do {
+            let sweep = try await bookings.sweep(now: now())
+            if sweep.holdsDeleted > 0 || sweep.noShowsMarked > 0 {
+                logger.info("booking maintenance", metadata: [
+                    "booking.holds_deleted": "\(sweep.holdsDeleted)", "booking.no_shows_marked": "\(sweep.noShowsMarked)",
+                ])
+            }
+            return sweep
+        } catch {
+            logger.error("booking maintenance failed", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+}

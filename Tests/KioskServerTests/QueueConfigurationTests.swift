@@ -1,0 +1,84 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import KioskApp
+import KioskConfig
+import KioskCore
+import KioskServer
+import KioskTesting
+import Logging
+import Testing
+
+/// `[queue]` of kiosk.conf reaching the walk-in tickets of a running terminal.
+@Suite("Queue configuration over HTTP")
+struct QueueConfigurationTests {
+    static let config = """
+    [queue]
+    default_prefix = "W"
+    elderly_age = 80
+    average_service_minutes = 7
+    walk_in_cutoff_minutes = 30
+
+    [queue.prefixes]
+    hukou = "H"
+
+    [[services]]
+    id = "hukou"
+    name_zh = "户籍业务"
+    name_en = "Household registration"
+    duration_minutes = 20
+    counters = ["A1", "A2"]
+
+    [[services]]
+    id = "notary"
+    name_zh = "公证"
+    name_en = "Notarisation"
+    duration_minutes = 60
+    counters = ["N1"]
+    """
+
+    static func validID(_ first17: String) -> String {
+        first17 + String(ResidentIDNumber.checkCharacter(forFirst17: first17)!)
+    }
+
+    @Test func prefixesElderlyAgeWaitEstimateAndCutoffComeFromTheConfiguration() async throws {
+        let installation = try TestInstallation(config: Self.config)
+        let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
+        let application = try await KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+        let clock = BookingRoutesTests.Clock("2026-10-08T16:00:00+08:00")
+        var dependencies = application.serverDependencies
+        dependencies.booking?.now = { clock.now }
+        let app = Application(router: KioskRoutes.router(dependencies))
+        try await app.test(.router) { client in
+            func walkIn(_ key: String, _ json: String) async throws -> (HTTPResponse.Status, [String: Any]) {
+                let response = try await client.execute(
+                    uri: "/v1/tickets", method: .post,
+                    headers: [.contentType: "application/json", HTTPField.Name("Idempotency-Key")!: key],
+                    body: ByteBuffer(string: json))
+                let body = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
+                return (response.status, body ?? [:])
+            }
+            // Born 1 January 1950: 76, elderly under the default 65 but not under elderly_age = 80.
+            let (status, first) = try await walkIn("w1", #"{"serviceId":"hukou","idNumber":"\#(Self.validID("11010519500101003"))"}"#)
+            #expect(status == .created)
+            #expect(first["number"] as? String == "H001")
+            #expect(first["priority"] as? String == "ordinary")
+            // Born 1 January 1945: 81.
+            let (_, second) = try await walkIn("w2", #"{"serviceId":"hukou","idNumber":"\#(Self.validID("11010519450101002"))"}"#)
+            #expect(second["priority"] as? String == "elderly")
+            let (_, third) = try await walkIn("w3", #"{"serviceId":"hukou"}"#)
+            #expect(third["number"] as? String == "H003")
+            // Two ahead, 7 minutes each, two counters: 7 minutes.
+            #expect(third["ahead"] as? Int == 2 && third["estimatedWaitMinutes"] as? Int == 7)
+            let (_, notary) = try await walkIn("w4", #"{"serviceId":"notary"}"#)
+            #expect(notary["number"] as? String == "W001")
+
+            clock.set("2026-10-08T16:29:00+08:00")
+            #expect(try await walkIn("w5", #"{"serviceId":"notary"}"#).0 == .created)
+            clock.set("2026-10-08T16:30:00+08:00")
+            let (refused, problem) = try await walkIn("w6", #"{"serviceId":"notary"}"#)
+            #expect(refused.code == 422 && problem["code"] as? String == "hallClosedForWalkIns")
+        }
+    }
+}
