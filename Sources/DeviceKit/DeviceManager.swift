@@ -56,15 +56,21 @@ public final class DeviceManager: Service, Sendable {
                     await source.watch { await wakeup.signal() }
                 }
             }
-            var wait = interval
+            var missingWait: Duration?
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                let missing = await rescan()
-                wait = missing ? min(wait * 2, maximumInterval) : interval
-                await wakeup.wait(upTo: missing ? min(interval, wait) : wait)
+                missingWait = await rescan() ? Self.backoff(after: missingWait, maximum: maximumInterval) : nil
+                await wakeup.wait(upTo: missingWait ?? interval)
             }
             group.cancelAll()
         }
         await events.finish()
+    }
+
+    /// The wait before the next rescan while a device is missing: a second at first, then
+    /// twice the last, up to `maximum`.
+    static func backoff(after previous: Duration?, maximum: Duration) -> Duration {
+        guard let previous else { return min(.seconds(1), maximum) }
+        return min(previous * 2, maximum)
     }
 
     /// Discovers devices now; returns whether a known device is missing.

@@ -1,4 +1,4 @@
-import DeviceKit
+@testable import DeviceKit
 import Foundation
 import Logging
 import Synchronization
@@ -140,4 +140,18 @@ struct DeviceChangeTests {
         // Far below the hour it would otherwise wait, with room for a loaded CI machine.
         #expect(ContinuousClock.now - cancelled < .seconds(60))
     }
+
+    /// While a device is missing the manager looks again after 1, 2, 4 … seconds, up to the maximum.
+    @Test func aMissingDeviceIsLookedForWithBackoff() {
+        var waits: [Duration] = []
+        var last: Duration?
+        for _ in 0..<8 {
+            let next = DeviceManager.backoff(after: last, maximum: .seconds(60))
+            waits.append(next)
+            last = next
+        }
+        #expect(waits == [1, 2, 4, 8, 16, 32, 60, 60].map { Duration.seconds($0) })
+        #expect(DeviceManager.backoff(after: nil, maximum: .milliseconds(200)) == .milliseconds(200))
+    }
 }
+
