@@ -11,15 +11,21 @@ public enum Benchmarks {
         ("receipt", ReceiptPrinterBenchmarks.run),
         ("forms", FormEngineBenchmarks.run),
     ]
+    /// Run only when named: they need hardware (or its emulator) beside them.
+    static let hardware: [(name: String, run: @Sendable () -> [Figure])] = [
+        ("usbprint", USBPrintBenchmark.run),
+    ]
 
+    /// What `kiosk bench` runs when none is named.
     public static var names: [String] { ["startup"] + modules.map(\.name) }
+    public static var allNames: [String] { names + hardware.map(\.name) }
 
     public static func run(_ selected: [String], configFile: String) throws -> [Figure] {
         var figures: [Figure] = []
         for name in selected {
             if name == "startup" {
                 figures += try StartupBenchmark.run(configFile: configFile)
-            } else if let module = modules.first(where: { $0.name == name }) {
+            } else if let module = (modules + hardware).first(where: { $0.name == name }) {
                 figures += module.run()
             }
         }

@@ -3,6 +3,17 @@ import Foundation
 import ReceiptPrinter
 
 public enum ReceiptPrinterBenchmarks {
+    /// The standard receipt's data: a filing receipt with typical values.
+    static let standardData = TemplateData([
+        "hall": .text("XX区政务服务中心"),
+        "matter": .text("居民身份证换领"),
+        "reference": .text("A20260315-000123"),
+        "idNumber": .text("11010519491231002X"),
+        "time": .text("2026-03-15 10:42"),
+        "nextSteps": .list(["请于5个工作日内凭本回执和身份证原件到3号窗口领取证件", "如需邮寄，请拨打12345预约"]),
+        "deferredMaterials": .list(["户口簿复印件"]),
+    ])
+
     /// The shipped filing receipt filled with typical data, laid out for the Xprinter 80 mm
     /// profile: template → Receipt alone, and template → Receipt → ESC/POS bytes.
     public static func run() -> [Figure] {
@@ -13,15 +24,7 @@ public enum ReceiptPrinterBenchmarks {
               let profile = try? DeviceProfile.load(
                 contentsOf: root.appendingPathComponent("Devices/profiles/xprinter-80.yaml").path)
         else { return [] }
-        let data = TemplateData([
-            "hall": .text("XX区政务服务中心"),
-            "matter": .text("居民身份证换领"),
-            "reference": .text("A20260315-000123"),
-            "idNumber": .text("11010519491231002X"),
-            "time": .text("2026-03-15 10:42"),
-            "nextSteps": .list(["请于5个工作日内凭本回执和身份证原件到3号窗口领取证件", "如需邮寄，请拨打12345预约"]),
-            "deferredMaterials": .list(["户口簿复印件"]),
-        ])
+        let data = standardData
         let toReceipt = callsPerSecond { (try? template.render(data: data))?.blocks.count ?? 0 }
         let toBytes = callsPerSecond {
             (try? template.render(data: data)).flatMap { try? ReceiptRenderer.render($0, profile: profile.printer) }?.count ?? 0
