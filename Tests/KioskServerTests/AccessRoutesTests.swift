@@ -16,8 +16,7 @@ struct AccessRoutesTests {
 
     init() async throws {
         installation = try TestInstallation()
-        let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
-        application = try await KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+        application = try await KioskApplication.onTestInstallation(installation)
     }
 
     func object(_ response: TestResponse) throws -> [String: Any] {

@@ -28,10 +28,10 @@ struct BookingMaintenanceTests {
 
     @Test func theServiceSweepsUntilItIsCancelled() async throws {
         let installation = try TestInstallation(config: Self.config)
-        let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
-        let application = try await KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+        let application = try await KioskApplication.onTestInstallation(installation)
         #expect(application.bookingMaintenance.interval == .seconds(45))
 
+        let configuration = application.configuration
         let booked = try Self.beijing("2026-09-28T08:00:00")
         let service = try #require(configuration.services.first)
         let day = try LocalDate("2026-09-28")

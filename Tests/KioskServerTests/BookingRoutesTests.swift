@@ -52,8 +52,7 @@ struct BookingRoutesTests {
 
     init() async throws {
         installation = try TestInstallation(config: Self.config)
-        let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
-        application = try await KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+        application = try await KioskApplication.onTestInstallation(installation)
     }
 
     static let idNumber = validID("11010519900517001")

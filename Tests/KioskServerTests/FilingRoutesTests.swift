@@ -19,8 +19,7 @@ struct FilingRoutesTests {
 
     init() async throws {
         installation = try TestInstallation()
-        let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
-        application = try await KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+        application = try await KioskApplication.onTestInstallation(installation)
     }
 
     static let idNumber: String = {
@@ -226,8 +225,7 @@ struct DraftRoutesTests {
     @Test func savedDraftResumesOnlyWithTheSameIDNumber() async throws {
         let installation = try TestInstallation()
         defer { installation.remove() }
-        let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
-        let application = try await KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+        let application = try await KioskApplication.onTestInstallation(installation)
         try await application.makeHTTPServer().test(.router) { client in
             func object(_ response: TestResponse) throws -> [String: Any] {
                 try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])

@@ -17,8 +17,7 @@ struct GracefulShutdownTests {
     @Test func finishesInFlightRequests() async throws {
         let installation = try TestInstallation(config: "listen = \"127.0.0.1:1\"")
         defer { installation.remove() }
-        let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
-        let application = try await KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+        let application = try await KioskApplication.onTestInstallation(installation)
 
         let (started, startedContinuation) = AsyncStream.makeStream(of: Void.self)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)

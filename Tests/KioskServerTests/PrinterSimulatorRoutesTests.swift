@@ -20,8 +20,7 @@ struct PrinterSimulatorRoutesTests {
 
     init() async throws {
         installation = try TestInstallation()
-        let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
-        application = try await KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+        application = try await KioskApplication.onTestInstallation(installation)
     }
 
     func printerState(_ response: TestResponse) throws -> SimulatedPrinterState {

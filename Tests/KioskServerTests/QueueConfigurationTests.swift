@@ -44,8 +44,7 @@ struct QueueConfigurationTests {
 
     @Test func prefixesElderlyAgeWaitEstimateAndCutoffComeFromTheConfiguration() async throws {
         let installation = try TestInstallation(config: Self.config)
-        let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
-        let application = try await KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+        let application = try await KioskApplication.onTestInstallation(installation)
         let clock = BookingRoutesTests.Clock("2026-10-08T16:00:00+08:00")
         var dependencies = application.serverDependencies
         dependencies.booking?.now = { clock.now }

@@ -16,8 +16,7 @@ struct RoutesTests {
 
     init() async throws {
         installation = try TestInstallation(config: "[http]\nmax_body_bytes = 2048\n")
-        let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
-        application = try await KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+        application = try await KioskApplication.onTestInstallation(installation)
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ buffer: ByteBuffer) throws -> T {
@@ -49,8 +48,7 @@ struct RoutesTests {
 
     @Test func readyzNamesRefusedFormsButServesTheOthers() async throws {
         try "id: broken\nversion: one\n".write(toFile: installation.root + "/Forms/broken.yaml", atomically: true, encoding: .utf8)
-        let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
-        let application = try await KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+        let application = try await KioskApplication.onTestInstallation(installation)
         try await application.makeHTTPServer().test(.router) { client in
             try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .ok)

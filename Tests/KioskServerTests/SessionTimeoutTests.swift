@@ -102,8 +102,7 @@ struct SessionTimeoutTests {
     @Test func anAbandonedSessionLeavesNothingBehind() async throws {
         let installation = try TestInstallation(config: "[session]\ntimeout_seconds = 30\nwarning_seconds = 20\n")
         defer { installation.remove() }
-        let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
-        let application = try await KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+        let application = try await KioskApplication.onTestInstallation(installation)
         let clock = clock
         let cards = application.devices.cards
         let sessions = CitizenSessions(timeout: 30, warning: 20, cards: cards, now: { clock.now })

@@ -4,9 +4,18 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import KioskApp
+import KioskConfig
+import KioskTesting
+import Logging
 import Testing
 
 extension KioskApplication {
+    /// The terminal as `kiosk serve` would set it up on `installation`, without listening.
+    static func onTestInstallation(_ installation: TestInstallation) async throws -> KioskApplication {
+        let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
+        return try await KioskApplication(configuration: configuration, logger: Logger(label: "test"))
+    }
+
     /// An `Authorization` value for a member of staff with `role`, signed in over HTTP the way
     /// the staff console does it (the account is created on first use).
     func bearer(_ client: any TestClientProtocol, role: Role) async throws -> String {
