@@ -17,7 +17,7 @@ import Yams
 /// birth_date: "19850615"
 /// address: 北京市东城区示例路1号
 /// number: "110101198506150013"   # identity number (resident, J, Y) or card number (I)
-/// issuing_authority: 北京市公安局东城分局   # I: the four-character authority code
+/// issuing_authority: 北京市公安局东城分局   # resident, J; I: the four-character authority code; Y: none
 /// valid_from: "20200101"
 /// valid_until: "20400101"   # or 长期
 /// pass_number: H00000001    # J
@@ -25,6 +25,7 @@ import Yams
 /// nationality: USA          # I and Y, GB/T 2659
 /// card_version: "20"        # I
 /// renewal_count: "00"       # Y
+/// previous_card_link: "001" # Y, optional: the earlier card's city digits and sequence digit
 /// photo_seed: 7             # photo byte i is (i * seed) mod 256; the WLT format is licensed
 /// appended_addresses: []    # addresses added after issue, oldest first
 /// ```
@@ -110,7 +111,7 @@ public struct CardFixture: Sendable, Hashable {
         var birthDate: String
         var address: String?
         var number: String
-        var issuingAuthority: String
+        var issuingAuthority: String?
         var validFrom: String
         var validUntil: String
         var passNumber: String?
@@ -118,6 +119,7 @@ public struct CardFixture: Sendable, Hashable {
         var nationality: String?
         var cardVersion: String?
         var renewalCount: String?
+        var previousCardLink: String?
         var photoSeed: Int?
         var appendedAddresses: [String]?
 
@@ -133,6 +135,7 @@ public struct CardFixture: Sendable, Hashable {
             case issueCount = "issue_count"
             case cardVersion = "card_version"
             case renewalCount = "renewal_count"
+            case previousCardLink = "previous_card_link"
             case photoSeed = "photo_seed"
             case appendedAddresses = "appended_addresses"
         }
@@ -150,7 +153,7 @@ public struct CardFixture: Sendable, Hashable {
                 try block.put(birthDate, 36..<52, "birth_date")
                 try block.put(address ?? "", 52..<122, "address")
                 try block.put(number, 122..<158, "number")
-                try block.put(issuingAuthority, 158..<188, "issuing_authority")
+                try block.put(required(issuingAuthority, "issuing_authority"), 158..<188, "issuing_authority")
                 try putValidity(into: &block)
             case .residencePermit:
                 try block.put(required(name, "name"), 0..<30, "name")
@@ -158,7 +161,7 @@ public struct CardFixture: Sendable, Hashable {
                 try block.put(birthDate, 36..<52, "birth_date")
                 try block.put(address ?? "", 52..<122, "address")
                 try block.put(number, 122..<158, "number")
-                try block.put(issuingAuthority, 158..<188, "issuing_authority")
+                try block.put(required(issuingAuthority, "issuing_authority"), 158..<188, "issuing_authority")
                 try putValidity(into: &block)
                 try block.put(required(passNumber, "pass_number"), 220..<238, "pass_number")
                 try block.put(required(issueCount, "issue_count"), 238..<242, "issue_count")
@@ -172,7 +175,7 @@ public struct CardFixture: Sendable, Hashable {
                 try putValidity(into: &block)
                 try block.put(birthDate, 220..<236, "birth_date")
                 try block.put(required(cardVersion, "card_version"), 236..<240, "card_version")
-                try block.put(issuingAuthority, 240..<248, "issuing_authority")
+                try block.put(required(issuingAuthority, "issuing_authority"), 240..<248, "issuing_authority")
                 try block.put("I", 248..<250, "type")
             case .permanentResidence2023:
                 try block.put(required(name, "name"), 0..<30, "name")
@@ -184,10 +187,14 @@ public struct CardFixture: Sendable, Hashable {
                 try block.put(String(english.prefix(35)), 52..<122, "english_name")
                 try block.put(String(english.dropFirst(35)), 220..<242, "english_name")
                 try block.put(number, 122..<158, "number")
-                try block.put(issuingAuthority, 158..<188, "issuing_authority")
+                // 158..<188 is reserved on this card: a fixture naming an authority is a mistake.
+                guard issuingAuthority == nil else {
+                    throw CardFixtureError(file: "", reason: "permanentResidence2023 has no issuing_authority")
+                }
                 try putValidity(into: &block)
                 try block.put(required(nationality, "nationality"), 242..<248, "nationality")
                 try block.put("Y", 248..<250, "type")
+                try block.put(previousCardLink ?? "", 250..<256, "previous_card_link")
             }
         }
 

@@ -35,8 +35,8 @@ public func formFacts(from card: CardData) -> [String: String] {
         facts["issuer"] = permit.issuingAuthority
     case .permanentResidence2017:
         break   // the authority is a code, not a name a form can show
-    case .permanentResidence2023(let permanent):
-        facts["issuer"] = permanent.issuingAuthority
+    case .permanentResidence2023:
+        break   // the chip stores no authority
     }
     return facts.filter { !$0.value.isEmpty }
 }

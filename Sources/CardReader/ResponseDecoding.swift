@@ -107,7 +107,8 @@ private func fields(of text: CardText) -> [String: Any] {
         return [
             "chineseName": card.chineseName, "englishName": card.englishName, "gender": gender(card.gender),
             "renewalCount": card.renewalCount, "birthDate": card.birthDate.description, "cardNumber": card.cardNumber,
-            "issuingAuthority": card.issuingAuthority, "nationalityCode": card.nationalityCode,
+            "nationalityCode": card.nationalityCode, "previousCardLink": card.previousCardLink,
+            "previousCardNumber": card.previousCardNumber.map { $0 as Any } ?? NSNull(),
         ].merging(validity(card.validity)) { first, _ in first }
     }
 }

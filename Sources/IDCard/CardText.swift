@@ -42,11 +42,15 @@ public struct PermanentResidence2017Text: Sendable, Hashable {
     public let issuingAuthorityCode: String
 }
 
-/// The 2023 foreigner's permanent residence ID card (type flag `Y`), laid out like the
-/// resident card: an 18-digit number starting with 9 and checked like a citizen's.
-/// Offsets follow the National Immigration Administration's 2023 machine-readable rules as
-/// vendors republish them; the last six bytes (link to a previous card's number) are left
-/// undecoded until checked against a real card.
+/// The 2023 foreigner's permanent residence ID card (type flag `Y`): an 18-digit number
+/// starting with 9, checked like a citizen's.
+///
+/// Layout (UCS-2LE bytes), as the National Immigration Administration's 2023 machine-readable
+/// rules are implemented by reader vendors' SDKs: Chinese name 0..<30, gender 30..<32, renewal
+/// count 32..<36, birth date 36..<52, English name characters 1–35 52..<122, number 122..<158,
+/// reserved 158..<188, validity 188..<220, English name characters 36–46 220..<242, nationality
+/// 242..<248, `Y` 248..<250, link to the previous card's number 250..<256. Unlike the resident
+/// card the chip holds no issuing authority: the slot where a resident card keeps it is reserved.
 public struct PermanentResidence2023Text: Sendable, Hashable {
     public let chineseName: String
     public let gender: Gender
@@ -54,9 +58,42 @@ public struct PermanentResidence2023Text: Sendable, Hashable {
     public let birthDate: CardDate
     public let englishName: String
     public let cardNumber: String
-    public let issuingAuthority: String
     public let validity: Validity
+    /// GB/T 2659 three-letter code.
     public let nationalityCode: String
+    /// Three digits tying the card to the holder's earlier 15-character card: that number's two
+    /// city digits, then its sequence digit. Empty when the holder had no earlier card.
+    public let previousCardLink: String
+
+    /// The 15-character number of the holder's earlier foreigner's card, rebuilt from this card
+    /// the way reader SDKs do: nationality letters, this number's two province digits, the
+    /// link's city digits, the birth date as `YYMMDD`, the link's sequence digit, then a check
+    /// digit. Nil when there is no link or a field it needs is malformed.
+    public var previousCardNumber: String? {
+        let link = Array(previousCardLink.utf8)
+        let number = Array(cardNumber.utf8)
+        let nationality = Array(nationalityCode.utf8)
+        func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
+        guard link.count == 3, link.allSatisfy(isDigit), number.count == 18, number[1..<14].allSatisfy(isDigit),
+              nationality.count == 3, nationality.allSatisfy({ (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) })
+        else { return nil }
+        let body = nationality + number[1..<3] + link[0..<2] + number[8..<14] + link[2...]
+        return String(decoding: body + [Self.checkDigit(body)], as: UTF8.self)
+    }
+
+    /// The 7-3-1 check digit of ICAO 9303 machine-readable zones (letters count 10–35), which
+    /// the 15-character numbers use.
+    static func checkDigit(_ characters: [UInt8]) -> UInt8 {
+        let weights = [7, 3, 1]
+        var sum = 0
+        for (index, character) in characters.enumerated() {
+            let value = character >= UInt8(ascii: "A")
+                ? Int(character - UInt8(ascii: "A")) + 10
+                : Int(character - UInt8(ascii: "0"))
+            sum += value * weights[index % 3]
+        }
+        return UInt8(ascii: "0") + UInt8(sum % 10)
+    }
 }
 
 /// The decoded 256-byte text block of any card the reader accepts.
@@ -175,12 +212,13 @@ public enum CardText: Sendable, Hashable {
                 gender: try fields.gender(30..<32),
                 renewalCount: try fields.number(32..<36, field: "renewalCount"),
                 birthDate: try fields.date(36..<52, field: "birthDate"),
-                // The English name runs on from the address slot into a continuation field.
+                // Characters 1–35 of the English name sit in the address slot, 36–46 after the
+                // validity; both are fixed width, so the raw halves join without a gap.
                 englishName: Self.trimmed(fields.rawText(52..<122) + fields.rawText(220..<242)),
                 cardNumber: fields.text(122..<158),
-                issuingAuthority: fields.text(158..<188),
                 validity: try fields.validity(start: 188..<204, end: 204..<220),
-                nationalityCode: fields.text(242..<248)))
+                nationalityCode: fields.text(242..<248),
+                previousCardLink: fields.text(250..<256)))
         default:
             throw CardDataError(.unsupportedCardType)
         }

@@ -50,6 +50,7 @@ struct FixtureTests {
         #expect(old.englishName == "SAMPLE, ALEX" && old.chineseName == "示例·亚历克斯" && old.cardNumber == "USA110085061501")
         #expect(old.nationalityCode == "USA" && old.cardVersion == "20" && old.issuingAuthorityCode == "1100")
         #expect(new.englishName == "EXAMPLE, MARIA ANNA" && new.cardNumber == "911840199001010026" && new.nationalityCode == "USA")
+        #expect(new.previousCardLink == "001" && new.previousCardNumber == "USA110090010114")
         #expect(Array(try #require(fixtures["residence-permit"]).textBlock[248..<250]) == [0x4A, 0])
     }
 
@@ -63,7 +64,6 @@ struct FixtureTests {
             renewal_count: "01"
             birth_date: "19900101"
             number: "911840199001010026"
-            issuing_authority: 国家移民管理局
             valid_from: "20230601"
             valid_until: "20330601"
             nationality: USA
@@ -87,6 +87,13 @@ struct FixtureTests {
             try CardFixture.parse("""
                 {type: resident, name: 甲, gender: "1", birth_date: "19900101",
                  number: "1", issuing_authority: a, valid_from: "20200101", valid_until: "20300101"}
+                """, name: "x")
+        }
+        #expect(throws: CardFixtureError(file: "x", reason: "permanentResidence2023 has no issuing_authority")) {
+            try CardFixture.parse("""
+                {type: permanentResidence2023, name: 甲, english_name: A, gender: "1", renewal_count: "00",
+                 birth_date: "19900101", number: "911840199001010026", issuing_authority: 国家移民管理局,
+                 valid_from: "20230601", valid_until: "20330601", nationality: USA}
                 """, name: "x")
         }
         let error = #expect(throws: CardFixtureError.self) { try CardFixture.parse("type: passport", name: "x") }
@@ -146,6 +153,10 @@ struct FormFactsTests {
             "name": "示例·亚历克斯", "idNumber": "USA110085061501", "gender": "男", "birthDate": "1985-06-15",
             "validFrom": "2017-06-01", "validUntil": "2037-06-01",
         ])
+        #expect(formFacts(from: try card("permanent-residence-2023")) == [
+            "name": "示例丙", "idNumber": "911840199001010026", "gender": "女", "birthDate": "1990-01-01",
+            "validFrom": "2023-06-01", "validUntil": "2033-06-01",
+        ])
     }
 }
 
@@ -171,6 +182,15 @@ struct ResponseDecodingTests {
     @Test func aBadCheckDigitNamesTheNumberError() throws {
         let json = try decodeResponse(bytes: try frame("bad-check-digit"), today: today)
         #expect(json.contains(#""numberError" : "checkCharacterMismatch""#))
+    }
+
+    @Test func a2023ForeignersCardShowsItsEarlierCardAndNoAuthority() throws {
+        let json = try decodeResponse(bytes: try frame("permanent-residence-2023"), today: today)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let fields = try #require(object["fields"] as? [String: Any])
+        #expect(fields["previousCardLink"] as? String == "001")
+        #expect(fields["previousCardNumber"] as? String == "USA110090010114")
+        #expect(fields["issuingAuthority"] == nil)
     }
 
     @Test func statusAndSAMIdentifierResponses() throws {

@@ -83,14 +83,53 @@ import Testing
         #expect(text.birthDate == CardDate(year: 1985, month: 3, day: 15))
         #expect(text.englishName == Fixture.longEnglishName)
         #expect(text.cardNumber == "911276198503150028")
-        #expect(text.issuingAuthority == "国家移民管理局")
         #expect(text.nationalityCode == "DEU")
+        #expect(text.validity == Validity(start: CardDate(year: 2023, month: 12, day: 1)!, end: .date(CardDate(year: 2033, month: 12, day: 1)!)))
+        #expect(text.previousCardLink == "052")
+        // DEU + province 11 + city 05 + 850315 + sequence 2 + check digit.
+        #expect(text.previousCardNumber == "DEU110585031528")
         #expect(card.name == "沃尔夫")
         #expect(card.documentNumber == "911276198503150028")
 
         let short = try CardText(block: Fixture.permanentResidence2023Block(englishName: "LI, ANNA"))
         guard case .permanentResidence2023(let shortText) = short else { return }
         #expect(shortText.englishName == "LI, ANNA")
+    }
+
+    @Test func theReservedSlotOfThe2023CardIsIgnored() throws {
+        // Where a resident card keeps its issuing authority, the 2023 card keeps nothing.
+        let plain = try CardText(block: Fixture.permanentResidence2023Block())
+        let filled = try CardText(block: Fixture.permanentResidence2023Block(reserved: "国家移民管理局"))
+        #expect(plain == filled)
+    }
+
+    @Test func aCardWithoutAnEarlierOneLinksToNoNumber() throws {
+        guard case .permanentResidence2023(let text) = try CardText(
+            block: Fixture.permanentResidence2023Block(previousCardLink: "")) else {
+            Issue.record("expected a 2023 permanent residence card")
+            return
+        }
+        #expect(text.previousCardLink.isEmpty)
+        #expect(text.previousCardNumber == nil)
+    }
+
+    @Test func thePreviousCardNumberIsRebuiltWithItsCheckDigit() throws {
+        // A published pair of numbers for one holder: the 2023 number and the 2017 one.
+        let text = PermanentResidence2023Text(
+            chineseName: "", gender: .female, renewalCount: 0, birthDate: CardDate(year: 1990, month: 12, day: 31)!,
+            englishName: "", cardNumber: "911398199012310021",
+            validity: Validity(start: CardDate(year: 2024, month: 1, day: 1)!, end: .longTerm),
+            nationalityCode: "KAZ", previousCardLink: "000")
+        #expect(text.previousCardNumber == "KAZ110090123105")
+        // ICAO 9303's own example: document number L898902C3 has check digit 6.
+        #expect(PermanentResidence2023Text.checkDigit(Array("L898902C3".utf8)) == UInt8(ascii: "6"))
+        for malformed in [("12", "KAZ"), ("0A0", "KAZ"), ("000", "KZ"), ("000", "kaz")] {
+            let broken = PermanentResidence2023Text(
+                chineseName: "", gender: .female, renewalCount: 0, birthDate: text.birthDate, englishName: "",
+                cardNumber: text.cardNumber, validity: text.validity, nationalityCode: malformed.1,
+                previousCardLink: malformed.0)
+            #expect(broken.previousCardNumber == nil)
+        }
     }
 
     @Test func allEthnicGroups() throws {

@@ -40,13 +40,16 @@ enum Fixture {
 
     static let longEnglishName = "WOLFESCHLEGELSTEINHAUSENBERGERDORFF, HUBERT BL" // 46 characters
 
-    static func permanentResidence2023Block(englishName: String = longEnglishName) -> [UInt8] {
+    /// `reserved` fills bytes 158..<188, which the card leaves unused.
+    static func permanentResidence2023Block(
+        englishName: String = longEnglishName, reserved: String = "", previousCardLink: String = "052"
+    ) -> [UInt8] {
         let scalars = Array(englishName)
         let head = String(scalars.prefix(35))
         let tail = String(scalars.dropFirst(35))
         let block = ucs2("沃尔夫", 30) + ucs2("2", 2) + ucs2("01", 4) + ucs2("19850315", 16) + ucs2(head, 70)
-            + ucs2("911276198503150028", 36) + ucs2("国家移民管理局", 30) + ucs2("20231201", 16)
-            + ucs2("20331201", 16) + ucs2(tail, 22) + ucs2("DEU", 6) + ucs2("Y", 2) + ucs2("", 6)
+            + ucs2("911276198503150028", 36) + ucs2(reserved, 30) + ucs2("20231201", 16)
+            + ucs2("20331201", 16) + ucs2(tail, 22) + ucs2("DEU", 6) + ucs2("Y", 2) + ucs2(previousCardLink, 6)
         precondition(block.count == 256)
         return block
     }
