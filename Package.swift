@@ -171,7 +171,10 @@ let package = Package(
         .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTesting", "Booking"]),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "Access", "Booking", "KioskCore", "DeviceKit", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "Storage", "Access", "Booking", "KioskCore", "DeviceKit", "KioskTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .testTarget(
             name: "KioskServerTests",
             dependencies: [

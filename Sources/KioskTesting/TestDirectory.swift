@@ -1,14 +1,17 @@
 import Foundation
 
 /// A scratch directory laid out like a terminal's installation: `kiosk.conf`, `Forms/`,
-/// `Devices/`, and a data directory that does not exist yet. Removed by `remove()`.
+/// `Devices/`, and a data directory that does not exist yet. Removed by `remove()`, or with
+/// the last copy of the value.
 public struct TestInstallation: Sendable {
     public let root: String
+    private let scratch: ScratchDirectory
 
     /// - Parameter shippedForms: copy the repository's filings and holiday calendar into
     ///   `Forms/`, so the installation is ready to serve them.
     public init(config: String = "", shippedForms: Bool = true) throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-test-\(UUID().uuidString)").path
+        scratch = try ScratchDirectory(prefix: "kiosk-test")
+        root = scratch.path
         for folder in ["Forms", "Devices"] {
             try FileManager.default.createDirectory(atPath: "\(root)/\(folder)", withIntermediateDirectories: true)
         }

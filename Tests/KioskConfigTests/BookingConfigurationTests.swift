@@ -1,5 +1,6 @@
 import Booking
 import Foundation
+import KioskTesting
 import Testing
 @testable import KioskConfig
 
@@ -7,10 +8,12 @@ import Testing
 /// problem named at the line of the key it concerns.
 @Suite("kiosk.conf booking tables")
 struct BookingConfigurationTests {
+    let scratch: ScratchDirectory
     let base: String
 
     init() throws {
-        base = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-config-\(UUID().uuidString)").path
+        scratch = try ScratchDirectory(prefix: "kiosk-config")
+        base = scratch.path
         for folder in ["Forms", "Devices"] {
             try FileManager.default.createDirectory(atPath: "\(base)/\(folder)", withIntermediateDirectories: true)
         }

@@ -1,14 +1,17 @@
 import Foundation
+import KioskTesting
 import Testing
 @testable import KioskConfig
 
 @Suite("kiosk.conf")
 struct ConfigurationTests {
     /// A directory with the Forms and Devices folders the defaults point at.
+    let scratch: ScratchDirectory
     let base: String
 
     init() throws {
-        base = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-config-\(UUID().uuidString)").path
+        scratch = try ScratchDirectory(prefix: "kiosk-config")
+        base = scratch.path
         for folder in ["Forms", "Devices"] {
             try FileManager.default.createDirectory(atPath: "\(base)/\(folder)", withIntermediateDirectories: true)
         }

@@ -150,6 +150,8 @@ struct FilingRoutesTests {
     /// reprinted once it is fixed.
     @Test func theMaterialsNoticeIsPrintedKeptAndReprintable() async throws {
         try await application.makeHTTPServer().test(.router) { client in
+            // Signed in once, before the session starts: a sign-in is slow on purpose.
+            let technician = try await technician(client)
             let started = try object(try await client.execute(
                 uri: "/v1/sessions", method: .post, body: body(#"{"formId":"residence-permit"}"#)).body)
             let id = try #require(started["sessionId"] as? String)
@@ -165,7 +167,7 @@ struct FilingRoutesTests {
             #expect(receipt["state"] as? String == "printed")
             let jobID = try #require(receipt["jobId"] as? String)
 
-            let preview = try await client.execute(uri: "/v1/devices/printer-simulated/last-receipt", method: .get, headers: try await technician(client))
+            let preview = try await client.execute(uri: "/v1/devices/printer-simulated/last-receipt", method: .get, headers: technician)
             #expect(preview.headers[HTTPField.Name("Kiosk-Print-Job")!] == jobID)
             let text = String(buffer: preview.body).filter { $0 != "\n" && $0 != " " }
             #expect(text.contains("一次性告知书"))
@@ -173,13 +175,13 @@ struct FilingRoutesTests {
             for name in names { #expect(text.contains(name.filter { $0 != " " }), "\(name)") }
 
             // Out of paper: the notice fails, is kept, and prints once paper is loaded.
-            _ = try await client.execute(uri: "/v1/simulator/printer", method: .post, headers: try await technician(client), body: body(#"{"paper":"out"}"#))
+            _ = try await client.execute(uri: "/v1/simulator/printer", method: .post, headers: technician, body: body(#"{"paper":"out"}"#))
             let failed = try object(try await client.execute(uri: "/v1/sessions/\(id)/materials/notice", method: .post).body)
             let failedReceipt = try #require(failed["receipt"] as? [String: Any])
             #expect(failedReceipt["state"] as? String == "failed")
             #expect(failedReceipt["reason"] as? String == "paperOut")
             let keptID = try #require(failedReceipt["jobId"] as? String)
-            _ = try await client.execute(uri: "/v1/simulator/printer", method: .post, headers: try await technician(client), body: body(#"{"paper":"ok"}"#))
+            _ = try await client.execute(uri: "/v1/simulator/printer", method: .post, headers: technician, body: body(#"{"paper":"ok"}"#))
             let reprinted = try await client.execute(uri: "/v1/print-jobs/\(keptID)/reprint", method: .post)
             #expect(try object(reprinted.body)["state"] as? String == "printed")
 

@@ -1,5 +1,6 @@
 import Booking
 import Foundation
+import KioskTesting
 import GRDB
 import KioskCore
 @testable import Storage
@@ -9,15 +10,16 @@ import KioskCore
 struct BookingStoreFixture {
     static let shanghai = TimeZone(identifier: "Asia/Shanghai")!
 
+    let scratch: ScratchDirectory
     let path: String
     let store: SQLiteStore
     let bookings: BookingStore
     let generator: SlotGenerator
 
     init(policy: BookingPolicy = BookingPolicy(), queue: QueuePolicy = QueuePolicy(prefixes: ["hukou": "A", "tax": "B"]),
-         path: String? = nil) throws {
-        self.path = path ?? FileManager.default.temporaryDirectory
-            .appendingPathComponent("kiosk-bookings-\(UUID().uuidString)/kiosk.sqlite").path
+         scratch: ScratchDirectory? = nil) throws {
+        self.scratch = try scratch ?? ScratchDirectory(prefix: "kiosk-bookings")
+        self.path = self.scratch.path + "/kiosk.sqlite"
         store = try SQLiteStore(path: self.path)
         try store.migrate()
         bookings = try BookingStore(store: store, policy: policy, queue: queue, timeZone: Self.shanghai)
@@ -25,7 +27,7 @@ struct BookingStoreFixture {
     }
 
     /// Another process's view of the same file: its own pool and its own store.
-    func reopened() throws -> BookingStoreFixture { try BookingStoreFixture(policy: bookings.policy, path: path) }
+    func reopened() throws -> BookingStoreFixture { try BookingStoreFixture(policy: bookings.policy, scratch: scratch) }
 
     static func beijing(_ text: String) throws -> Date {
         let parts = text.split(separator: " ").map(String.init)

@@ -1,13 +1,19 @@
 import DeviceKit
 import Foundation
+import KioskTesting
 import GRDB
 import Testing
 @testable import Storage
 
 /// A migrated database with the device tables, on a fresh file that can be reopened.
 struct DeviceStoreFixture {
-    let path = FileManager.default.temporaryDirectory
-        .appendingPathComponent("kiosk-devices-\(UUID().uuidString)/kiosk.sqlite").path
+    let scratch: ScratchDirectory
+    let path: String
+
+    init() throws {
+        scratch = try ScratchDirectory(prefix: "kiosk-devices")
+        path = scratch.path + "/kiosk.sqlite"
+    }
 
     /// Opens (and migrates) the file, as a restarted kiosk does.
     func open(now: @escaping @Sendable () -> Date = { Date() }) throws -> DeviceStore {
@@ -25,7 +31,9 @@ struct DeviceStoreFixture {
 }
 
 @Suite struct DeviceStoreStatisticsTests {
-    let fixture = DeviceStoreFixture()
+    let fixture: DeviceStoreFixture
+
+    init() throws { fixture = try DeviceStoreFixture() }
     static let names = ["paperCuts", "receiptLinesPrinted"]
 
     @Test func countersAddUpAndSurviveARestart() async throws {
@@ -102,7 +110,9 @@ struct DeviceStoreFixture {
 }
 
 @Suite struct DeviceStorePrintJobTests {
-    let fixture = DeviceStoreFixture()
+    let fixture: DeviceStoreFixture
+
+    init() throws { fixture = try DeviceStoreFixture() }
     let created = Date(timeIntervalSince1970: 1_773_500_000)
 
     @Test func aJobMovesFromQueuedToPrintedAndKeepsItsBytes() async throws {

@@ -1,12 +1,18 @@
 import Foundation
+import KioskTesting
 import GRDB
 import Testing
 @testable import Storage
 
 @Suite("SQLite store and migrations")
 struct SQLiteStoreTests {
-    let path = FileManager.default.temporaryDirectory
-        .appendingPathComponent("kiosk-store-\(UUID().uuidString)/kiosk.sqlite").path
+    let scratch: ScratchDirectory
+    let path: String
+
+    init() throws {
+        scratch = try ScratchDirectory(prefix: "kiosk-store")
+        path = scratch.path + "/kiosk.sqlite"
+    }
 
     @Test func freshDatabaseIsMigratedToTheLatestVersion() throws {
         let store = try SQLiteStore(path: path)
