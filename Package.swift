@@ -153,12 +153,12 @@ let package = Package(
         .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "ESCPOS", "IDCard"]),
         // Starts its own private cupsd with a capture backend.
         .testTarget(name: "CUPSTransportTests", dependencies: ["CUPSTransport", "ESCPOS"]),
-        .testTarget(name: "DeviceKitTests", dependencies: ["DeviceKit"]),
+        .testTarget(name: "DeviceKitTests", dependencies: ["DeviceKit", "KioskTesting"]),
         .testTarget(name: "AccessTests", dependencies: ["Access", "KioskCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "ReceiptPrinterTests",
             dependencies: [
-                "ReceiptPrinter", "DeviceKit", "ESCPOS", "KioskCore", "USBTransport", "CUPSTransport",
+                "ReceiptPrinter", "DeviceKit", "ESCPOS", "KioskCore", "USBTransport", "CUPSTransport", "KioskTesting",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "SerialTransportTests", dependencies: ["SerialTransport"]),

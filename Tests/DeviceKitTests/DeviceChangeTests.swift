@@ -1,5 +1,6 @@
 @testable import DeviceKit
 import Foundation
+import KioskTesting
 import Logging
 import Synchronization
 import Testing
@@ -43,22 +44,7 @@ final class CountingProvider: DeviceProvider {
 
 @Suite("Device manager and hotplug")
 struct DeviceChangeTests {
-    /// The next event, or nil after five seconds.
-    func next(_ events: AsyncStream<DeviceEvent>) async -> DeviceEvent? {
-        await withTaskGroup(of: DeviceEvent?.self) { group in
-            group.addTask {
-                for await event in events { return event }
-                return nil
-            }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(5))
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
-    }
+    func next(_ events: AsyncStream<DeviceEvent>) async -> DeviceEvent? { await events.next(within: .seconds(10)) }
 
     func waitForScans(_ provider: CountingProvider, atLeast count: Int) async throws {
         for _ in 0..<500 where provider.scans < count { try await Task.sleep(for: .milliseconds(10)) }

@@ -1,5 +1,6 @@
 import DeviceKit
 import ESCPOS
+import KioskTesting
 import Logging
 import Testing
 import USBTransport
@@ -106,22 +107,7 @@ struct USBPrinterTests {
         #expect(arrived)
     }
 
-    /// The next event of the manager, or nil after five seconds.
-    func next(_ events: AsyncStream<DeviceEvent>) async -> DeviceEvent? {
-        await withTaskGroup(of: DeviceEvent?.self) { group in
-            group.addTask {
-                for await event in events { return event }
-                return nil
-            }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(5))
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
-    }
+    func next(_ events: AsyncStream<DeviceEvent>) async -> DeviceEvent? { await events.next(within: .seconds(10)) }
 
     /// With an hour between periodic rescans, only libusb hotplug can tell the manager that
     /// the printer was unplugged and plugged in again.
