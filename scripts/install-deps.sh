@@ -5,9 +5,10 @@ set -euo pipefail
 
 # Build: GRDB links the system SQLite, USBTransport libusb, CUPSTransport libcups.
 # Run: tzdata for Asia/Shanghai. Test: umockdev (with GObject introspection for Python) emulates
-# USB devices for libusb; cups and cups-client run a private scheduler with a capture backend.
+# USB devices for libusb; cups and cups-client run a private scheduler with a capture backend;
+# openssl makes a throwaway certificate and curl speaks HTTPS to the server under test.
 packages=(libsqlite3-dev libusb-1.0-0-dev libcups2-dev tzdata ca-certificates
-          umockdev gir1.2-umockdev-1.0 python3-gi cups cups-client)
+          umockdev gir1.2-umockdev-1.0 python3-gi cups cups-client openssl curl)
 
 missing=()
 for p in "${packages[@]}"; do

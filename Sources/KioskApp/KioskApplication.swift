@@ -4,6 +4,8 @@ import FormEngine
 import Foundation
 import Access
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import KioskConfig
 import KioskCore
 import KioskServer
@@ -38,12 +40,15 @@ public struct KioskApplication: Sendable {
     /// The official calendar, read once at start (`kiosk calendar import` takes effect on restart).
     public let calendar: OfficialCalendar
     public let bookings: BookingStore
+    /// HTTPS of the listener, from `[tls]`; nil serves plain HTTP (the loader allows that on loopback only).
+    let tls: TLSConfiguration?
     let logger: Logger
 
     /// Prepares everything that can fail before the server starts.
     public init(configuration: Configuration, logger: Logger) async throws(StartupError) {
         self.configuration = configuration
         self.logger = logger
+        self.tls = try configuration.tls.map { files throws(StartupError) in try ServerTLS.load(files) }
         self.store = try Self.openStore(configuration)
         do {
             let version = try store.migrate()
@@ -186,11 +191,13 @@ public struct KioskApplication: Sendable {
         return .ready(devices.isEmpty ? "no devices found" : devices.map(\.info.id).joined(separator: ", "))
     }
 
-    /// The Hummingbird application serving the terminal's HTTP API.
-    public func makeHTTPServer(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+    /// The Hummingbird application serving the terminal's HTTP API, over HTTPS when `[tls]` is set.
+    public func makeHTTPServer(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
         let listen = configuration.listen
+        let server: HTTPServerBuilder = if let tls { try .tls(.http1(), tlsConfiguration: tls) } else { .http1() }
         return Application(
             router: KioskRoutes.router(serverDependencies),
+            server: server,
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "kiosk/\(KioskVersion.current)", reuseAddress: true),
             onServerRunning: onServerRunning,
             logger: logger)
@@ -205,8 +212,15 @@ public struct KioskApplication: Sendable {
     public func run() async throws(StartupError) {
         let listen = configuration.listen
         let logger = logger
-        let server = makeHTTPServer { _ in
-            logger.notice("kiosk is serving", metadata: ["http.address": "\(listen)", "kiosk.version": "\(KioskVersion.current)"])
+        let scheme = tls == nil ? "http" : "https"
+        let server: any ServiceLifecycle.Service
+        do {
+            server = try makeHTTPServer { _ in
+                logger.notice("kiosk is serving", metadata: [
+                    "http.address": "\(listen)", "http.scheme": "\(scheme)", "kiosk.version": "\(KioskVersion.current)"])
+            }
+        } catch {
+            throw Self.explain(error, listen: listen)
         }
         // Shutdown runs in reverse order: the event stream ends first, then the device loops,
         // then the server finishes the requests in flight.

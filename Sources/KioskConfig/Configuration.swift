@@ -10,7 +10,28 @@ public struct Configuration: Sendable, Equatable {
         public var port: Int
 
         public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
-        public var isLoopback: Bool { host == "localhost" || host == "::1" || host.hasPrefix("127.") }
+
+        /// Only this machine can connect: `localhost`, an address in 127.0.0.0/8, or `::1`.
+        /// Any other host name counts as reachable from the network, whatever it resolves to now.
+        public var isLoopback: Bool {
+            if host == "localhost" { return true }
+            var v4 = in_addr()
+            if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+            var v6 = in6_addr()
+            guard inet_pton(AF_INET6, host, &v6) == 1 else { return false }
+            return withUnsafeBytes(of: &v6) { bytes in bytes.dropLast().allSatisfy { $0 == 0 } && bytes.last == 1 }
+        }
+    }
+
+    /// `[tls]`: the PEM files of the HTTPS listener, both resolved to absolute paths.
+    public struct TLSFiles: Sendable, Equatable {
+        public var certificateFile: String
+        public var keyFile: String
+
+        public init(certificateFile: String, keyFile: String) {
+            self.certificateFile = certificateFile
+            self.keyFile = keyFile
+        }
     }
 
     public enum Database: Sendable, Equatable {
@@ -22,6 +43,8 @@ public struct Configuration: Sendable, Equatable {
     public enum LogFormat: String, Sendable { case text, json }
 
     public var listen: ListenAddress
+    /// HTTPS when set; nil serves plain HTTP, which the loader allows on loopback only.
+    public var tls: TLSFiles?
     public var dataDirectory: String
     public var database: Database
     public var timeZone: TimeZone

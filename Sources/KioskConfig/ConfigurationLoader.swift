@@ -77,8 +77,29 @@ public enum ConfigurationLoader {
            warning >= timeout, let source = sources["session.warning_seconds"] {
             problems.append(.init(source: source, message: "session.warning_seconds: \(warning) must be less than session.timeout_seconds (\(timeout))"))
         }
+        problems += tlsProblems(values: values, sources: sources)
         guard problems.isEmpty else { throw ConfigurationErrors(problems: problems) }
         return build(values: values, sources: sources, booking: booking)
+    }
+
+    /// HTTPS needs both files, and a listener other machines can reach needs HTTPS: the
+    /// terminal's PINs and tokens must never cross a network in clear text.
+    private static func tlsProblems(values: [String: TOMLValue], sources: [String: ValueSource]) -> [ConfigurationProblem] {
+        var problems: [ConfigurationProblem] = []
+        let certificate = if case .string(let text)? = values["tls.certificate_file"] { text } else { "" }
+        let key = if case .string(let text)? = values["tls.key_file"] { text } else { "" }
+        if certificate.isEmpty != key.isEmpty {
+            let (set, missing) = certificate.isEmpty ? ("tls.key_file", "tls.certificate_file") : ("tls.certificate_file", "tls.key_file")
+            if let source = sources[set] {
+                problems.append(.init(source: source, message: "\(set) is set but \(missing) is not; HTTPS needs both"))
+            }
+        }
+        if case .string(let text)? = values["listen"], case .success(let listen) = parseAddress(text),
+           !listen.isLoopback, certificate.isEmpty || key.isEmpty, let source = sources["listen"] {
+            problems.append(.init(source: source, message:
+                "listen: \(listen) is not loopback; a listener reachable from the network needs [tls] certificate_file and key_file"))
+        }
+        return problems
     }
 
     // MARK: Reading the document
@@ -198,6 +219,12 @@ public enum ConfigurationLoader {
         case .ticketPrefix:
             return QueuePolicy.isValidPrefix(text) ? .success(text)
                 : .failure(Message("'\(text)' is not a ticket prefix (one to three capital letters A-Z)"))
+        case .optionalFile:
+            guard !text.isEmpty else { return .success(text) }
+            let full = resolve(text, against: baseDirectory)
+            guard FileManager.default.fileExists(atPath: full) else { return .failure(Message("the file \(full) does not exist")) }
+            guard !isDirectory(full) else { return .failure(Message("\(full) is a directory, not a file")) }
+            return access(full, R_OK) == 0 ? .success(full) : .failure(Message("the file \(full) is not readable"))
         case .integer:
             return .failure(Message("expected an integer"))
         }
@@ -256,8 +283,11 @@ public enum ConfigurationLoader {
               let deviceMode = Configuration.DeviceMode(rawValue: text("devices.mode")),
               let logFormat = Configuration.LogFormat(rawValue: text("log.format"))
         else { preconditionFailure("values were checked before building") }
+        let certificateFile = text("tls.certificate_file"), keyFile = text("tls.key_file")
+        let tls = certificateFile.isEmpty || keyFile.isEmpty
+            ? nil : Configuration.TLSFiles(certificateFile: certificateFile, keyFile: keyFile)
         return Configuration(
-            listen: listen, dataDirectory: dataDirectory, database: database, timeZone: timeZone,
+            listen: listen, tls: tls, dataDirectory: dataDirectory, database: database, timeZone: timeZone,
             terminalID: text("terminal.id"), terminalName: text("terminal.name"),
             siteID: text("site.id"), siteName: text("site.name"),
             deviceMode: deviceMode, devicesDirectory: text("devices.dir"), formsDirectory: text("forms.dir"),

@@ -22,6 +22,8 @@ public struct Setting: Sendable {
         case database
         /// One to three capital letters, the prefix of queue ticket numbers.
         case ticketPrefix
+        /// A file that must exist and be readable, or the empty string for none.
+        case optionalFile
 
         var tomlType: String {
             switch self {
@@ -52,7 +54,11 @@ public struct Setting: Sendable {
 
     public static let all: [Setting] = [
         Setting("listen", .address, .string("127.0.0.1:8080"),
-                "address and port the HTTP server listens on; keep it on loopback unless TLS is configured"),
+                "address and port the HTTP server listens on; an address off loopback needs [tls]"),
+        Setting("tls.certificate_file", .optionalFile, .string(""),
+                "PEM certificate (with its chain) served over HTTPS; empty serves plain HTTP, on loopback only"),
+        Setting("tls.key_file", .optionalFile, .string(""),
+                "PEM private key of that certificate, unencrypted; readable by the kiosk user only"),
         Setting("data_dir", .writableDirectory, .string("./var"),
                 "directory for the database and other state; created on start"),
         Setting("database", .database, .string("sqlite"),
