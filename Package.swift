@@ -187,6 +187,7 @@ let package = Package(
                 "KioskServer", "KioskApp", "KioskTesting", "Storage", "KioskCore", "Access", "Booking", "DeviceKit", "ReceiptPrinter", "ESCPOS",
                 "FormEngine", "JSONLogic",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
             ]),
         .testTarget(
             name: "KioskCLITests",

@@ -7,7 +7,7 @@ import KioskCore
 /// Card messages carry the card type, the masked number and the checks, never the card's data:
 /// the stream is for the screen; the data reaches the citizen's session inside the server.
 public struct TerminalEvent: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
         case deviceState, deviceStatus, deviceFault, cardPresented, cardRemoved, cardReadFailed
         /// The citizen session ends in `secondsLeft` unless the citizen continues
         /// (`POST /v1/sessions/{id}/keep-alive`); the screen says so and offers a button.
