@@ -12,7 +12,7 @@ kernel's `usblp` driver bound until a client detaches it.
 The same settings, by their JSON names (paperOutAfter, unplugAfter, silent, stall,
 bufferAfterPaperOut), come per test through the control file (see README.md).
 """
-import os, struct, sys
+import os, sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -24,31 +24,10 @@ DLE, EOT = 0x10, 0x04
 # Every real-time status byte has bits 1 and 4 set (Epson ESC/POS reference, DLE EOT).
 STATUS_FIXED = 0x12
 
-DEVICE = struct.pack('<BBHBBBBHHHBBBB', 18, 1, 0x0200, 0, 0, 0, 64, VENDOR, PRODUCT, RELEASE, 1, 2, 3, 1)
-CONFIG = (struct.pack('<BBHBBBBB', 9, 2, 32, 1, 1, 0, 0xC0, 50)
-          + struct.pack('<BBBBBBBBB', 9, 4, 0, 0, 2, 0x07, 0x01, 0x02, 0)   # printer class, bidirectional
-          + struct.pack('<BBBBHB', 7, 5, OUT, 2, 64, 0)
-          + struct.pack('<BBBBHB', 7, 5, IN, 2, 64, 0))
 STRINGS = {1: 'Zjiang', 2: 'POS-80 Printer', 3: 'ZJ20250001'}
-
-SYSFS = rf'''P: /devices/usb1
-N: bus/usb/001/001
-E: SUBSYSTEM=usb
-E: DRIVER=usb
-E: BUSNUM=001
-E: DEVNUM=001
-E: DEVNAME=/dev/bus/usb/001/001
-E: DEVTYPE=usb_device
-E: PRODUCT={VENDOR:x}/{PRODUCT:x}/{RELEASE:x}
-A: bConfigurationValue=1\n
-A: busnum=1\n
-A: devnum=1\n
-A: speed=12\n
-A: manufacturer={STRINGS[1]}\n
-A: product={STRINGS[2]}\n
-A: serial={STRINGS[3]}\n
-H: descriptors={(DEVICE + CONFIG).hex().upper()}
-'''
+# Self-powered; the printer class (7/1), bidirectional (2).
+DEVICE = usbsim.usb_device(1, VENDOR, PRODUCT, RELEASE, STRINGS, attributes=0xC0, max_power=50,
+                           interface_class=(0x07, 0x01, 0x02), out_ep=OUT, in_ep=IN)
 
 
 class Printer(usbsim.UsbDevice):
@@ -121,4 +100,4 @@ def add_arguments(parser):
 
 
 if __name__ == '__main__':
-    sys.exit(usbsim.main(Printer, SYSFS, '/dev/bus/usb/001/001', '/sys/devices/usb1', 'printer', add_arguments))
+    sys.exit(usbsim.main(Printer, *DEVICE, 'printer', add_arguments))

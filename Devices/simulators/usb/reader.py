@@ -25,31 +25,10 @@ VENDOR, PRODUCT, RELEASE = 0x0400, 0xC35A, 0x0100
 OUT, IN = 0x02, 0x81
 PREAMBLE = bytes([0xAA, 0xAA, 0xAA, 0x96, 0x69])
 
-DEVICE = struct.pack('<BBHBBBBHHHBBBB', 18, 1, 0x0200, 0, 0, 0, 64, VENDOR, PRODUCT, RELEASE, 1, 2, 3, 1)
-CONFIG = (struct.pack('<BBHBBBBB', 9, 2, 32, 1, 1, 0, 0x80, 100)
-          + struct.pack('<BBBBBBBBB', 9, 4, 0, 0, 2, 0xFF, 0, 0, 0)
-          + struct.pack('<BBBBHB', 7, 5, OUT, 2, 64, 0)
-          + struct.pack('<BBBBHB', 7, 5, IN, 2, 64, 0))
 STRINGS = {1: 'Kiosk Test', 2: 'ID Card Reader', 3: 'SAM0001'}
-
-SYSFS = rf'''P: /devices/usb2
-N: bus/usb/002/001
-E: SUBSYSTEM=usb
-E: DRIVER=usb
-E: BUSNUM=002
-E: DEVNUM=001
-E: DEVNAME=/dev/bus/usb/002/001
-E: DEVTYPE=usb_device
-E: PRODUCT={VENDOR:x}/{PRODUCT:x}/{RELEASE:x}
-A: bConfigurationValue=1\n
-A: busnum=2\n
-A: devnum=1\n
-A: speed=12\n
-A: manufacturer={STRINGS[1]}\n
-A: product={STRINGS[2]}\n
-A: serial={STRINGS[3]}\n
-H: descriptors={(DEVICE + CONFIG).hex().upper()}
-'''
+# Bus-powered, vendor-specific class.
+DEVICE = usbsim.usb_device(2, VENDOR, PRODUCT, RELEASE, STRINGS, attributes=0x80, max_power=100,
+                           interface_class=(0xFF, 0, 0), out_ep=OUT, in_ep=IN)
 
 
 def ucs2(text, length):
@@ -162,4 +141,4 @@ def add_arguments(parser):
 
 
 if __name__ == '__main__':
-    sys.exit(usbsim.main(Reader, SYSFS, '/dev/bus/usb/002/001', '/sys/devices/usb2', 'reader', add_arguments))
+    sys.exit(usbsim.main(Reader, *DEVICE, 'reader', add_arguments))

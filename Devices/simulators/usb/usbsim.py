@@ -29,6 +29,36 @@ GET_DESCRIPTOR, STRING_DESCRIPTOR = 0x06, 0x03
 US_ENGLISH = b'\x04\x03\x09\x04'
 
 
+def usb_device(bus, vendor, product, release, strings, attributes, max_power, interface_class, out_ep, in_ep):
+    """A one-interface, two-bulk-endpoint USB device on bus `bus` as umockdev records it: the
+    sysfs record (with the raw descriptors), the device node and the sysfs path."""
+    device = struct.pack('<BBHBBBBHHHBBBB', 18, 1, 0x0200, 0, 0, 0, 64, vendor, product, release, 1, 2, 3, 1)
+    config = (struct.pack('<BBHBBBBB', 9, 2, 32, 1, 1, 0, attributes, max_power)
+              + struct.pack('<BBBBBBBBB', 9, 4, 0, 0, 2, *interface_class, 0)
+              + struct.pack('<BBBBHB', 7, 5, out_ep, 2, 64, 0)
+              + struct.pack('<BBBBHB', 7, 5, in_ep, 2, 64, 0))
+    devnode = f'/dev/bus/usb/{bus:03d}/001'
+    sysfs = f'''P: /devices/usb{bus}
+N: bus/usb/{bus:03d}/001
+E: SUBSYSTEM=usb
+E: DRIVER=usb
+E: BUSNUM={bus:03d}
+E: DEVNUM=001
+E: DEVNAME={devnode}
+E: DEVTYPE=usb_device
+E: PRODUCT={vendor:x}/{product:x}/{release:x}
+A: bConfigurationValue=1\\n
+A: busnum={bus}\\n
+A: devnum=1\\n
+A: speed=12\\n
+A: manufacturer={strings[1]}\\n
+A: product={strings[2]}\\n
+A: serial={strings[3]}\\n
+H: descriptors={(device + config).hex().upper()}
+'''
+    return sysfs, devnode, f'/sys/devices/usb{bus}'
+
+
 class UsbDevice(UMockdev.IoctlBase):
     """One emulated device. Runs in umockdev's worker thread; every entry point takes the lock.
 
