@@ -158,7 +158,7 @@ let package = Package(
         // Runs twice in `make test`: alone (emulator tests skip) and beside each umockdev device.
         .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "ESCPOS", "IDCard"]),
         // Starts its own private cupsd with a capture backend.
-        .testTarget(name: "CUPSTransportTests", dependencies: ["CUPSTransport", "ESCPOS"]),
+        .testTarget(name: "CUPSTransportTests", dependencies: ["CUPSTransport", "ESCPOS", "KioskTesting"]),
         .testTarget(name: "DeviceKitTests", dependencies: ["DeviceKit", "KioskTesting"]),
         .testTarget(name: "AccessTests", dependencies: ["Access", "KioskCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(

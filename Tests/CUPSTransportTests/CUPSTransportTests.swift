@@ -1,4 +1,5 @@
 import ESCPOS
+import KioskTesting
 import Testing
 
 @testable import CUPSTransport
@@ -30,7 +31,7 @@ struct CUPSTransportTests {
 
     @Test func listsTheQueuesWithTheDefaultAndTheirDevice() async throws {
         let destinations = try await transport.destinations()
-        #expect(destinations.map(\.name).sorted() == PrivateCUPSD.queues.sorted())
+        #expect(destinations.map(\.name).sorted() == cupsd.queues.sorted())
         let receipt = try #require(destinations.first { $0.name == "receipt" })
         #expect(receipt.isDefault)
         #expect(destinations.filter(\.isDefault).count == 1)

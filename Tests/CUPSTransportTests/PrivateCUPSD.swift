@@ -1,93 +1,14 @@
-import Foundation
+import KioskTesting
 import Testing
 
-/// A private cupsd for the suite, started once by `Devices/simulators/cups/private-cupsd.sh` and
-/// stopped when the suite ends. Its queues capture every job into `capture/QUEUE.bin`.
-struct PrivateCUPSD: Sendable {
+/// Runs the whole suite inside one private cupsd (see `KioskTesting.PrivateCUPSD`).
+struct PrivateCUPSDTrait: SuiteTrait, TestScoping {
     static let queues = ["receipt", "paper-out", "hold"]
 
-    @TaskLocal static var current: PrivateCUPSD?
-
-    let root: URL
-    let socketPath: String
-
-    static var script: URL {
-        URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Devices/simulators/cups/private-cupsd.sh")
-    }
-
-    static func start() throws -> PrivateCUPSD {
-        let root = URL(fileURLWithPath: "/tmp/kiosk-cupsd-\(UUID().uuidString.prefix(8))")
-        let output = try runScript(["start", root.path] + queues)
-        guard output.status == 0, let socket = output.stdout.split(separator: "\n").last else {
-            throw SetupFailure(
-                "could not start a private cupsd (CI must install Debian's cups and cups-client "
-                    + "and run the tests as root): \(output.stderr)")
-        }
-        return PrivateCUPSD(root: root, socketPath: String(socket))
-    }
-
-    func stop() {
-        _ = try? Self.runScript(["stop", root.path])
-        try? FileManager.default.removeItem(at: root)
-    }
-
-    func captured(_ queue: String) -> [UInt8]? {
-        FileManager.default.contents(atPath: root.appendingPathComponent("capture/\(queue).bin").path).map(Array.init)
-    }
-
-    /// Tells the capture backend of `queue` how to fail its next jobs; nil makes it work again.
-    func setFailMode(_ mode: String?, for queue: String) throws {
-        let file = root.appendingPathComponent("capture/\(queue).fail")
-        if let mode {
-            try Data(mode.utf8).write(to: file)
-        } else {
-            try? FileManager.default.removeItem(at: file)
-        }
-    }
-
-    /// Runs the script with posix_spawn and waitpid: Foundation's `Process` on Linux can miss the
-    /// child's exit when the child leaves a daemon behind, and hang the suite.
-    private static func runScript(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let outputs = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-cupsd-\(UUID().uuidString)")
-        let stdoutPath = outputs.path + ".out"
-        let stderrPath = outputs.path + ".err"
-        defer {
-            try? FileManager.default.removeItem(atPath: stdoutPath)
-            try? FileManager.default.removeItem(atPath: stderrPath)
-        }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let argv = ["/bin/sh", script.path] + arguments
-        var cArguments = argv.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        var pid = pid_t()
-        let spawned = posix_spawn(&pid, "/bin/sh", &actions, nil, &cArguments, environ)
-        guard spawned == 0 else { throw SetupFailure("cannot run \(script.path): error \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        let read = { (path: String) in String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
-        return (exitStatus, read(stdoutPath), read(stderrPath))
-    }
-}
-
-struct SetupFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Runs the whole suite inside one private cupsd.
-struct PrivateCUPSDTrait: SuiteTrait, TestScoping {
     func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
-        let daemon = try PrivateCUPSD.start()
+        let daemon = try PrivateCUPSD.start(queues: Self.queues)
         defer { daemon.stop() }
         try await PrivateCUPSD.$current.withValue(daemon) { try await function() }
     }
@@ -99,6 +20,6 @@ extension Trait where Self == PrivateCUPSDTrait {
 
 /// The suite's daemon; a test that runs outside the suite's scope fails instead of skipping.
 func daemon() throws -> PrivateCUPSD {
-    guard let daemon = PrivateCUPSD.current else { throw SetupFailure("no private cupsd in scope") }
+    guard let daemon = PrivateCUPSD.current else { throw PrivateCUPSD.SetupFailure("no private cupsd in scope") }
     return daemon
 }

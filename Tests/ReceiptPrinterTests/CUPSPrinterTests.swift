@@ -1,6 +1,7 @@
 import CUPSTransport
 import DeviceKit
 import ESCPOS
+import KioskTesting
 import Logging
 import Testing
 @testable import ReceiptPrinter
@@ -14,7 +15,7 @@ struct CUPSPrinterTests {
     let receipt: Receipt
 
     init() throws {
-        guard let cupsd = PrivateCUPSD.current else { throw SetupFailure("no private cupsd in scope") }
+        guard let cupsd = PrivateCUPSD.current else { throw PrivateCUPSD.SetupFailure("no private cupsd in scope") }
         self.cupsd = cupsd
         transport = CUPSTransport(server: .socket(path: cupsd.socketPath))
         profile = try #require(try shippedProfiles().generic)
