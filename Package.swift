@@ -156,7 +156,7 @@ let package = Package(
         .testTarget(name: "BookingTests", dependencies: ["Booking", "KioskCore"]),
         .testTarget(name: "ESCPOSTests", dependencies: ["ESCPOS"]),
         // Runs twice in `make test`: alone (emulator tests skip) and beside each umockdev device.
-        .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "ESCPOS", "IDCard"]),
+        .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "ESCPOS", "IDCard", "KioskTesting"]),
         // Starts its own private cupsd with a capture backend.
         .testTarget(name: "CUPSTransportTests", dependencies: ["CUPSTransport", "ESCPOS", "KioskTesting"]),
         .testTarget(name: "DeviceKitTests", dependencies: ["DeviceKit", "KioskTesting"]),
@@ -171,7 +171,7 @@ let package = Package(
         .testTarget(
             name: "CardReaderTests",
             dependencies: [
-                "CardReader", "DeviceKit", "IDCard", "KioskCore", "USBTransport",
+                "CardReader", "DeviceKit", "IDCard", "KioskCore", "USBTransport", "KioskTesting",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTesting", "Booking"]),

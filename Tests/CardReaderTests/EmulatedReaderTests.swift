@@ -2,71 +2,20 @@ import CardReader
 import DeviceKit
 import Foundation
 import IDCard
+import KioskTesting
 import Logging
 import Testing
 import USBTransport
 
-/// The emulated reader this process runs beside when `Devices/simulators/usb/reader.py`
-/// started it (`run-under-umockdev.sh`); nil in a plain `swift test`.
-struct ReaderEmulator {
-    struct Settings: Encodable {
-        var card: Bool?
-        var silent: Bool?
-        var samStatus: UInt8?
-        var unplugOnRead: Bool?
-    }
-
-    /// What changes while the device stays plugged in (`live.json`).
-    struct Live: Encodable {
-        var card: Bool?
-    }
-
-    struct NoAcknowledgement: Error {}
-
-    let directory: URL
-
-    static let current: ReaderEmulator? = {
-        let environment = ProcessInfo.processInfo.environment
-        guard environment["UMOCKDEV_DIR"] != nil, environment["KIOSK_USBSIM_DEVICE"] == "reader",
-              let directory = environment["KIOSK_USBSIM_DIR"] else { return nil }
-        return ReaderEmulator(directory: URL(fileURLWithPath: directory))
-    }()
-
-    /// Replugs the reader fresh with `settings` and waits for the emulator's acknowledgement.
-    func reset(_ settings: Settings = Settings()) async throws {
-        let id = UUID().uuidString
-        var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(settings)) as? [String: Any] ?? [:]
-        object["id"] = id
-        try write(object, to: "control.json")
-        for _ in 0..<2000 {
-            if (try? String(contentsOf: directory.appendingPathComponent("ack"), encoding: .utf8)) == id { return }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        throw NoAcknowledgement()
-    }
-
-    /// Places or removes the card without a replug; the reader reads it before the next command.
-    func set(_ live: Live) throws {
-        try write(try JSONSerialization.jsonObject(with: JSONEncoder().encode(live)) as? [String: Any] ?? [:], to: "live.json")
-    }
-
-    /// rename(2): the emulator never reads a half-written file.
-    private func write(_ object: [String: Any], to name: String) throws {
-        let temporary = directory.appendingPathComponent(name + ".tmp")
-        try JSONSerialization.data(withJSONObject: object).write(to: temporary)
-        guard rename(temporary.path, directory.appendingPathComponent(name).path) == 0 else { throw NoAcknowledgement() }
-    }
-}
-
 /// The libusb path of the reader device against the emulated reader (0400:c35a).
 @Suite(
-    .enabled(if: ReaderEmulator.current != nil, "needs the emulated reader: Devices/simulators/usb/run-under-umockdev.sh"),
+    .enabled(if: USBEmulator.reader != nil, "needs the emulated reader: Devices/simulators/usb/run-under-umockdev.sh"),
     .serialized, .timeLimit(.minutes(1)))
 struct EmulatedReaderTests {
-    let emulator: ReaderEmulator
+    let emulator: USBEmulator
 
     init() throws {
-        emulator = try #require(ReaderEmulator.current)
+        emulator = try #require(USBEmulator.reader)
     }
 
     func reader(responseTimeout: Duration = .seconds(1), pollInterval: Duration = .milliseconds(20)) async throws

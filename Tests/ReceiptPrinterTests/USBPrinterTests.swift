@@ -9,18 +9,18 @@ import USBTransport
 /// The USB printer through the real libusb code path, against the ESC/POS printer emulated by
 /// `Devices/simulators/usb/printer.py` (0416:5011, "ZJ20250001").
 @Suite(
-    .enabled(if: Emulator.printer != nil, "needs the emulated printer: Devices/simulators/usb/run-under-umockdev.sh"),
+    .enabled(if: USBEmulator.printer != nil, "needs the emulated printer: Devices/simulators/usb/run-under-umockdev.sh"),
     .serialized, .timeLimit(.minutes(1)))
 struct USBPrinterTests {
     static let poll: [UInt8] = [0x10, 0x04, 0x01, 0x10, 0x04, 0x02, 0x10, 0x04, 0x03, 0x10, 0x04, 0x04]
     static let chunkSize = 256
 
-    let emulator: Emulator
+    let emulator: USBEmulator
     let receipt: Receipt
     let catalog: ProfileCatalog
 
     init() throws {
-        emulator = try #require(Emulator.printer)
+        emulator = try #require(USBEmulator.printer)
         receipt = try #require(try shippedTemplates()["filing-receipt"]).render(data: filingData)
         catalog = try shippedProfiles()
     }

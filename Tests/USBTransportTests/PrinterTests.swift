@@ -1,11 +1,12 @@
 import ESCPOS
+import KioskTesting
 import Testing
 import USBTransport
 
 /// The real libusb code path against the ESC/POS printer emulated by
 /// `Devices/simulators/usb/printer.py` (0416:5011, OUT 0x01, IN 0x81, usblp bound).
 @Suite(
-    .enabled(if: Emulator.printer != nil, "needs the emulated printer: Devices/simulators/usb/run-under-umockdev.sh"),
+    .enabled(if: USBEmulator.printer != nil, "needs the emulated printer: Devices/simulators/usb/run-under-umockdev.sh"),
     .serialized, .timeLimit(.minutes(1)))
 struct PrinterTests {
     static let vendorID: UInt16 = 0x0416
@@ -13,11 +14,11 @@ struct PrinterTests {
     static let out: UInt8 = 0x01
     static let `in`: UInt8 = 0x81
 
-    let emulator: Emulator
+    let emulator: USBEmulator
     let receipt: [UInt8]
 
     init() throws {
-        emulator = try #require(Emulator.printer)
+        emulator = try #require(USBEmulator.printer)
         let profile = PrinterProfile(
             id: "generic-80", name: "Generic 80 mm", paperWidthDots: 576,
             columns: .init(fontA: 48, fontB: 64), codePage: .pc437, codePageNumber: 0,

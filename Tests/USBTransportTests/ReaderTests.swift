@@ -1,20 +1,21 @@
 import IDCard
+import KioskTesting
 import Testing
 import USBTransport
 
 /// The real libusb code path against the ID card reader emulated by
 /// `Devices/simulators/usb/reader.py` (0400:c35a, OUT 0x02, IN 0x81).
 @Suite(
-    .enabled(if: Emulator.reader != nil, "needs the emulated reader: Devices/simulators/usb/run-under-umockdev.sh"),
+    .enabled(if: USBEmulator.reader != nil, "needs the emulated reader: Devices/simulators/usb/run-under-umockdev.sh"),
     .serialized, .timeLimit(.minutes(1)))
 struct ReaderTests {
     static let out: UInt8 = 0x02
     static let `in`: UInt8 = 0x81
 
-    let emulator: Emulator
+    let emulator: USBEmulator
 
     init() throws {
-        emulator = try #require(Emulator.reader)
+        emulator = try #require(USBEmulator.reader)
     }
 
     func openReader() async throws -> USBDeviceHandle {
