@@ -88,6 +88,17 @@ public struct BookingServices: Sendable {
 
 extension KioskRoutes {
     /// Services and slots, holds and bookings, check-in, tickets, the counter side and ratings.
+    /// The services a counter calls from: those it names, else those that list it. (Kept out of
+    /// the route's closure: the Swift 6.3 optimiser crashed splitting that coroutine with it inside.)
+    static func servedServices(counter: String, listed: JSON?, _ booking: BookingServices) throws -> [String] {
+        guard let listed else { return booking.services.filter { $0.counters.contains(counter) }.map(\.id) }
+        guard case .array(let items) = listed else { throw RequestBody.invalid("serviceIds", "an array of service ids") }
+        return try items.map { item in
+            guard case .string(let id) = item else { throw RequestBody.invalid("serviceIds", "an array of service ids") }
+            return try booking.service(id).id
+        }
+    }
+
     static func addBookingRoutes(to router: Router<KioskRequestContext>, _ booking: BookingServices) {
         router.get("/v1/services") { _, _ in
             json(booking.services.map(ServiceView.init))
@@ -236,14 +247,7 @@ extension KioskRoutes {
             let key = try idempotencyKey(request)
             let counter = try context.parameters.require("counter")
             let body = try await RequestBody(request, context: context, allowed: ["serviceIds"])
-            var serviceIDs = booking.services.filter { $0.counters.contains(counter) }.map(\.id)
-            if let listed = body.fields["serviceIds"] {
-                guard case .array(let items) = listed else { throw RequestBody.invalid("serviceIds", "an array of service ids") }
-                serviceIDs = try items.map { item in
-                    guard case .string(let id) = item else { throw RequestBody.invalid("serviceIds", "an array of service ids") }
-                    return try booking.service(id).id
-                }
-            }
+            let serviceIDs = try servedServices(counter: counter, listed: body.fields["serviceIds"], booking)
             let ticket = try await ruled {
                 try await booking.ledger.callNext(counter: counter, serviceIDs: serviceIDs, idempotencyKey: key, now: booking.now())
             }
