@@ -20,8 +20,7 @@ public struct ESCPOSEncoder: Sendable {
 
     /// Appends `text` without a line feed, in the profile's code page or GB18030.
     public mutating func text(_ text: String) {
-        var converter: GB18030Converter?
-        let encoded = EncodedText(text[...], profile: profile, converter: &converter)
+        let encoded = EncodedText(text[...], profile: profile)
         append(encoded, glyphs: encoded.glyphs.indices)
     }
 
@@ -40,6 +39,10 @@ public struct ESCPOSEncoder: Sendable {
             bytes.append(chineseMode ? 0x26 : 0x2E)
         }
         bytes += text.bytes[runStart..<text.glyphs[last].bytes.upperBound]
+    }
+
+    mutating func reserveCapacity(_ minimumCapacity: Int) {
+        bytes.reserveCapacity(minimumCapacity)
     }
 
     /// ASCII padding and rules, valid in either mode.

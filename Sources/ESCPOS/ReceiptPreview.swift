@@ -222,8 +222,7 @@ private struct PreviewReader {
     /// shows them.
     private mutating func marker(_ content: String) {
         flush(ifNotEmpty: true)
-        var converter: GB18030Converter?
-        let text = EncodedText(content[...], profile: profile, converter: &converter)
+        let text = EncodedText(content[...], profile: profile)
         for range in ReceiptRenderer.wrap(text.glyphs, columns: fullWidth) {
             let padding = String(repeating: " ", count: max(fullWidth - text.width(of: range), 0) / 2)
             lines.append(trimmed(padding + text.glyphs[range].map { String(text.preview($0)) }.joined()))

@@ -6,7 +6,8 @@ public enum ReceiptRenderer {
 
     public static func render(_ receipt: Receipt, profile: PrinterProfile) throws(ESCPOSError) -> [UInt8] {
         var encoder = ESCPOSEncoder(profile: profile)
-        var converter: GB18030Converter?
+        // About a line and its style commands per block: grown a few times at most.
+        encoder.reserveCapacity(receipt.blocks.count * 64)
         try encoder.append(.initialize)
         // Chinese models differ on whether ESC @ leaves Chinese mode on; say it outright.
         if profile.features.gb18030 { try encoder.append(.chineseMode(false)) }
@@ -15,16 +16,16 @@ public enum ReceiptRenderer {
             switch block {
             case let .text(text, style, alignment):
                 try withStyle(style, alignment: alignment, &encoder) { encoder throws(ESCPOSError) in
-                    for paragraph in wrappedParagraphs(text, style: style, profile: profile, converter: &converter) {
-                        for line in paragraph.lines {
-                            encoder.append(paragraph.text, glyphs: line)
+                    try forEachWrappedParagraph(text, style: style, profile: profile) { text, lines throws(ESCPOSError) in
+                        for line in lines {
+                            encoder.append(text, glyphs: line)
                             try encoder.append(.lineFeed)
                         }
                     }
                 }
             case let .keyValue(label, value, style):
                 try withStyle(style, alignment: .left, &encoder) { encoder throws(ESCPOSError) in
-                    let layout = keyValueLayout(label, value, style: style, profile: profile, converter: &converter)
+                    let layout = keyValueLayout(label, value, style: style, profile: profile)
                     for row in layout.rows {
                         encoder.append(layout.label, glyphs: row.labelGlyphs)
                         encoder.appendRepeating(0x20, count: row.spacesBeforeValue)
@@ -74,7 +75,6 @@ public enum ReceiptRenderer {
     /// bracketed label with their content.
     public static func preview(_ receipt: Receipt, profile: PrinterProfile) -> String {
         var lines: [String] = []
-        var converter: GB18030Converter?
         let fullWidth = columns(TextStyle(), profile)
         func previewText(_ text: EncodedText, _ range: Range<Int>, doubleWidth: Bool) -> String {
             var line = ""
@@ -85,7 +85,7 @@ public enum ReceiptRenderer {
             return line
         }
         func centred(_ content: String) {
-            let text = EncodedText(content[...], profile: profile, converter: &converter)
+            let text = EncodedText(content[...], profile: profile)
             for range in wrap(text.glyphs, columns: fullWidth) {
                 let padding = String(repeating: " ", count: (fullWidth - text.width(of: range)) / 2)
                 lines.append(padding + previewText(text, range, doubleWidth: false))
@@ -95,9 +95,9 @@ public enum ReceiptRenderer {
             switch block {
             case let .text(text, style, alignment):
                 let scale = style.doubleWidth ? 2 : 1
-                for paragraph in wrappedParagraphs(text, style: style, profile: profile, converter: &converter) {
-                    for line in paragraph.lines {
-                        let width = paragraph.text.width(of: line) * scale
+                forEachWrappedParagraph(text, style: style, profile: profile) { text, wrapped in
+                    for line in wrapped {
+                        let width = text.width(of: line) * scale
                         let slack = max(columns(TextStyle(font: style.font), profile) - width, 0)
                         let padding =
                             switch alignment {
@@ -107,11 +107,11 @@ public enum ReceiptRenderer {
                             }
                         lines.append(
                             String(repeating: " ", count: padding)
-                                + previewText(paragraph.text, line, doubleWidth: style.doubleWidth))
+                                + previewText(text, line, doubleWidth: style.doubleWidth))
                     }
                 }
             case let .keyValue(label, value, style):
-                let layout = keyValueLayout(label, value, style: style, profile: profile, converter: &converter)
+                let layout = keyValueLayout(label, value, style: style, profile: profile)
                 for row in layout.rows {
                     lines.append(
                         previewText(layout.label, row.labelGlyphs, doubleWidth: style.doubleWidth)
@@ -166,18 +166,15 @@ public enum ReceiptRenderer {
         if style.font != .a { try encoder.append(.font(.a)) }
     }
 
-    struct WrappedParagraph {
-        var text: EncodedText
-        var lines: [Range<Int>]
-    }
-
-    private static func wrappedParagraphs(
-        _ text: String, style: TextStyle, profile: PrinterProfile, converter: inout GB18030Converter?
-    ) -> [WrappedParagraph] {
+    /// Calls `body` with each paragraph of `text`, encoded, and the glyph ranges of its lines.
+    private static func forEachWrappedParagraph<Failure: Error>(
+        _ text: String, style: TextStyle, profile: PrinterProfile,
+        _ body: (EncodedText, [Range<Int>]) throws(Failure) -> Void
+    ) throws(Failure) {
         let width = columns(style, profile)
-        return paragraphs(text).map { paragraph in
-            let encoded = EncodedText(paragraph, profile: profile, converter: &converter)
-            return WrappedParagraph(text: encoded, lines: wrap(encoded.glyphs, columns: width))
+        for paragraph in paragraphs(text) {
+            let encoded = EncodedText(paragraph, profile: profile)
+            try body(encoded, wrap(encoded.glyphs, columns: width))
         }
     }
 
@@ -227,12 +224,11 @@ public enum ReceiptRenderer {
     }
 
     private static func keyValueLayout(
-        _ label: String, _ value: String, style: TextStyle, profile: PrinterProfile,
-        converter: inout GB18030Converter?
+        _ label: String, _ value: String, style: TextStyle, profile: PrinterProfile
     ) -> KeyValueLayout {
         let width = columns(style, profile)
-        let label = EncodedText(label[...], profile: profile, converter: &converter)
-        let value = EncodedText(value[...], profile: profile, converter: &converter)
+        let label = EncodedText(label[...], profile: profile)
+        let value = EncodedText(value[...], profile: profile)
         let labelWidth = label.width(of: label.glyphs.indices)
         let valueWidth = value.width(of: value.glyphs.indices)
         if labelWidth + 1 + valueWidth <= width {

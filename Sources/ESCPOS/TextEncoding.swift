@@ -40,97 +40,85 @@ struct EncodedText: Sendable {
     /// prints as "?". In Chinese mode every two- or four-byte character fills a double-width
     /// cell, which is how CJK (East Asian Wide and Fullwidth) characters come to count as two
     /// columns.
-    init(_ text: Substring, profile: PrinterProfile, converter: inout GB18030Converter?) {
+    init(_ text: Substring, profile: PrinterProfile) {
         source = text
         let codePage = profile.codePage
         let chineseMode = profile.features.gb18030
         let encoded =
             text.utf8.withContiguousStorageIfAvailable {
-                EncodedText.encode($0, codePage: codePage, chineseMode: chineseMode, converter: &converter)
+                EncodedText.encode($0, codePage: codePage, chineseMode: chineseMode)
             }
             ?? Array(text.utf8).withUnsafeBufferPointer {
-                EncodedText.encode($0, codePage: codePage, chineseMode: chineseMode, converter: &converter)
+                EncodedText.encode($0, codePage: codePage, chineseMode: chineseMode)
             }
         (bytes, glyphs) = encoded
     }
 
     private static func encode(
-        _ utf8: UnsafeBufferPointer<UInt8>, codePage: CodePage, chineseMode: Bool,
-        converter: inout GB18030Converter?
+        _ utf8: UnsafeBufferPointer<UInt8>, codePage: CodePage, chineseMode: Bool
     ) -> ([UInt8], [Glyph]) {
         var bytes: [UInt8] = []
         var glyphs: [Glyph] = []
+        // GB18030 is never longer than UTF-8 except for the rare four-byte forms of two-byte
+        // UTF-8 characters, so this is nearly always the final size.
         bytes.reserveCapacity(utf8.count)
         glyphs.reserveCapacity(utf8.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) })
-        // One conversion of the whole line, read back in step with the characters: GB18030
-        // gives every scalar exactly one character.
-        var converted: [UInt8]?
-        if chineseMode && utf8.contains(where: { $0 >= 0x80 }) {
-            if converter == nil { converter = GB18030Converter() }
-            converted = converter?.convert(utf8[...])
-        }
-        (converted ?? []).withUnsafeBufferPointer { gb18030 in
-            var reader = converted == nil ? nil : GB18030Reader(bytes: gb18030)
-            var start = 0
-            var next = utf8.isEmpty ? nil : scalar(in: utf8, at: 0)
-            while let first = next {
-                var end = start + first.length
-                var scalarCount = 1
-                var joined = false
+        var start = 0
+        var next = utf8.isEmpty ? nil : scalar(in: utf8, at: 0)
+        while let first = next {
+            var end = start + first.length
+            var scalarCount = 1
+            var joined = false
+            next = end < utf8.count ? scalar(in: utf8, at: end) : nil
+            while let following = next, joined || extendsCharacter(following.scalar) {
+                joined = following.scalar == "\u{200D}"
+                end += following.length
+                scalarCount += 1
                 next = end < utf8.count ? scalar(in: utf8, at: end) : nil
-                while let following = next, joined || extendsCharacter(following.scalar) {
-                    joined = following.scalar == "\u{200D}"
-                    end += following.length
-                    scalarCount += 1
-                    next = end < utf8.count ? scalar(in: utf8, at: end) : nil
-                }
-                let chinese = reader?.read(characters: scalarCount)
-                if chinese == nil { reader = nil }
-                let byteStart = Int32(truncatingIfNeeded: bytes.count)
-                var glyph = Glyph(
-                    byteStart: byteStart, byteEnd: byteStart + 1, sourceStart: Int32(truncatingIfNeeded: start),
-                    sourceEnd: Int32(truncatingIfNeeded: end), scalar: "?", width: 1, needsChineseMode: false)
-                if scalarCount == 1, let byte = singleByte(for: first.scalar, codePage: codePage) {
-                    bytes.append(byte)
-                    glyph.scalar = byte == 0x20 ? " " : (byte == 0x3F ? "?" : first.scalar)
-                } else if chineseMode,
-                    let width = appendGB18030(chinese, gb18030, utf8[start..<end], &bytes, converter)
-                {
-                    glyph.byteEnd = Int32(truncatingIfNeeded: bytes.count)
-                    glyph.width = UInt8(clamping: width)
-                    glyph.needsChineseMode = true
-                    glyph.scalar = first.scalar
-                } else {
-                    bytes.append(0x3F)
-                }
-                glyphs.append(glyph)
-                start = end
             }
+            let byteStart = Int32(truncatingIfNeeded: bytes.count)
+            var glyph = Glyph(
+                byteStart: byteStart, byteEnd: byteStart + 1, sourceStart: Int32(truncatingIfNeeded: start),
+                sourceEnd: Int32(truncatingIfNeeded: end), scalar: "?", width: 1, needsChineseMode: false)
+            if scalarCount == 1, let byte = singleByte(for: first.scalar, codePage: codePage) {
+                bytes.append(byte)
+                glyph.scalar = byte == 0x20 ? " " : (byte == 0x3F ? "?" : first.scalar)
+            } else if chineseMode, let width = appendGB18030(utf8[start..<end], to: &bytes) {
+                glyph.byteEnd = Int32(truncatingIfNeeded: bytes.count)
+                glyph.width = UInt8(clamping: width)
+                glyph.needsChineseMode = true
+                glyph.scalar = first.scalar
+            } else {
+                bytes.append(0x3F)
+            }
+            glyphs.append(glyph)
+            start = end
         }
         return (bytes, glyphs)
     }
 
-    /// Appends one character's GB18030 bytes, from the line's conversion when it succeeded,
-    /// otherwise converted alone; returns its columns, or nil when it has no GB18030 form.
-    private static func appendGB18030(
-        _ read: (bytes: Range<Int>, width: Int)?, _ gb18030: UnsafeBufferPointer<UInt8>,
-        _ character: Slice<UnsafeBufferPointer<UInt8>>, _ bytes: inout [UInt8], _ converter: GB18030Converter?
-    ) -> Int? {
-        if let read {
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: gb18030[read.bytes]))
-            return read.width
-        }
-        guard let alone = converter?.convert(character) else { return nil }
-        return alone.withUnsafeBufferPointer { buffer in
-            var reader = GB18030Reader(bytes: buffer)
-            var width = 0
-            while reader.index < buffer.count {
-                guard let next = reader.read(characters: 1) else { return nil }
-                width += next.width
+    /// Appends one character's GB18030 bytes and returns its columns: one for each ASCII
+    /// scalar, two for each multi-byte one. Nil, with nothing appended, when a scalar has no
+    /// GB18030 form.
+    private static func appendGB18030(_ character: Slice<UnsafeBufferPointer<UInt8>>, to bytes: inout [UInt8]) -> Int? {
+        let buffer = UnsafeBufferPointer(rebasing: character)
+        let mark = bytes.count
+        var width = 0
+        var index = 0
+        while index < buffer.count {
+            let next = scalar(in: buffer, at: index)
+            index += next.length
+            if next.scalar.isASCII {
+                bytes.append(UInt8(next.scalar.value))
+                width += 1
+            } else if GB18030.append(next.scalar, to: &bytes) {
+                width += 2
+            } else {
+                bytes.removeSubrange(mark...)
+                return nil
             }
-            bytes += alone
-            return width
         }
+        return width
     }
 
     /// Columns the glyphs in `range` fill at normal width.
@@ -189,68 +177,97 @@ struct EncodedText: Sendable {
     }
 }
 
-/// Splits GB18030 bytes into characters: one byte below 0x80, otherwise a lead byte and either
-/// one trail byte or, when the second byte is a digit, three.
-struct GB18030Reader {
-    let bytes: UnsafeBufferPointer<UInt8>
-    var index = 0
-
-    /// The next `count` characters with the columns they fill: one for a single byte, two for a
-    /// double-width multi-byte character. Nil when the bytes run out first.
-    mutating func read(characters count: Int) -> (bytes: Range<Int>, width: Int)? {
-        let start = index
-        var width = 0
-        for _ in 0..<count {
-            guard index < bytes.count else { return nil }
-            let length: Int
-            if bytes[index] < 0x80 {
-                length = 1
-            } else if index + 1 < bytes.count, (0x30...0x39).contains(bytes[index + 1]) {
-                length = 4
-            } else {
-                length = 2
+/// GB18030 from tables instead of a converter per line: glibc's iconv is asked once per process
+/// for the whole Basic Multilingual Plane, whose mapping is a table in the standard; the
+/// supplementary planes map linearly onto the four-byte codes from 0x90308130.
+enum GB18030 {
+    /// Appends the GB18030 bytes of a non-ASCII `scalar`; false when it has none.
+    static func append(_ scalar: Unicode.Scalar, to bytes: inout [UInt8]) -> Bool {
+        let value = scalar.value
+        guard value > 0xFFFF else {
+            let code = basicPlane[Int(value)]
+            if code > 0xFFFF {
+                bytes.append(UInt8(truncatingIfNeeded: code >> 24))
+                bytes.append(UInt8(truncatingIfNeeded: code >> 16))
+            } else if code == 0 {
+                return false
             }
-            guard index + length <= bytes.count else { return nil }
-            index += length
-            width += length == 1 ? 1 : 2
+            bytes.append(UInt8(truncatingIfNeeded: code >> 8))
+            bytes.append(UInt8(truncatingIfNeeded: code))
+            return true
         }
-        return (start..<index, width)
+        var linear = value - 0x10000
+        let fourth = UInt8(0x30 + linear % 10)
+        linear /= 10
+        let third = UInt8(0x81 + linear % 126)
+        linear /= 126
+        let second = UInt8(0x30 + linear % 10)
+        let first = UInt8(0x90 + linear / 10)
+        bytes += [first, second, third, fourth]
+        return true
     }
-}
 
-/// glibc's iconv from UTF-8 to GB18030. Opening a converter loads a gconv module, so one is
-/// made per document and reused for each line.
-final class GB18030Converter {
-    private let descriptor: iconv_t
-
-    init?() {
+    /// Indexed by scalar value: a two-byte code in the low 16 bits, or a four-byte code (first
+    /// byte 0x81 or more, so above 0xFFFF); 0 for ASCII, surrogates and anything iconv refused.
+    private static let basicPlane: [UInt32] = {
+        var table = [UInt32](repeating: 0, count: 0x10000)
+        let scalars = Array(0x80..<0xD800) + Array(0xE000...0xFFFF)
         let descriptor = iconv_open("GB18030", "UTF-8")
-        guard let descriptor, descriptor != iconv_t(bitPattern: -1) else { return nil }
-        self.descriptor = descriptor
-    }
-
-    deinit {
-        iconv_close(descriptor)
-    }
-
-    /// The GB18030 bytes of `utf8`, or nil if any character has no mapping.
-    func convert(_ utf8: Slice<UnsafeBufferPointer<UInt8>>) -> [UInt8]? {
-        guard let input = UnsafeBufferPointer(rebasing: utf8).baseAddress, !utf8.isEmpty else { return [] }
-        // GB18030 never takes more than four bytes per code point, UTF-8 at least one.
-        let capacity = utf8.count * 4
-        var failed = false
-        let output = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initializedCount in
-            // iconv's prototype takes `char **` for input it only reads.
-            var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(mutating: input)
-                .assumingMemoryBound(to: CChar.self)
-            var outPointer = UnsafeMutableRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: CChar.self)
-            var inLeft = utf8.count
-            var outLeft = capacity
-            iconv(descriptor, nil, nil, nil, nil)
-            failed = iconv(descriptor, &inPointer, &inLeft, &outPointer, &outLeft) == -1 || inLeft != 0
-                || iconv(descriptor, nil, nil, &outPointer, &outLeft) == -1
-            initializedCount = failed ? 0 : capacity - outLeft
+        guard let descriptor, descriptor != iconv_t(bitPattern: -1) else { return table }
+        defer { iconv_close(descriptor) }
+        func convert(_ scalars: ArraySlice<Int>) -> [UInt8]? {
+            var input: [UInt8] = []
+            input.reserveCapacity(scalars.count * 3)
+            for value in scalars {
+                if let scalar = Unicode.Scalar(UInt32(value)) { UTF8.encode(scalar) { input.append($0) } }
+            }
+            let capacity = scalars.count * 4
+            var failed = false
+            let output = input.withUnsafeMutableBytes { inputBuffer in
+                [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initializedCount in
+                    var inPointer = inputBuffer.baseAddress?.assumingMemoryBound(to: CChar.self)
+                    var outPointer = UnsafeMutableRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: CChar.self)
+                    var inLeft = inputBuffer.count
+                    var outLeft = capacity
+                    iconv(descriptor, nil, nil, nil, nil)
+                    failed = iconv(descriptor, &inPointer, &inLeft, &outPointer, &outLeft) == -1 || inLeft != 0
+                    initializedCount = failed ? 0 : capacity - outLeft
+                }
+            }
+            return failed ? nil : output
         }
-        return failed ? nil : output
-    }
+        /// Reads one multi-byte code at `index`: two bytes, or four when the second is a digit.
+        func code(_ bytes: [UInt8], at index: inout Int) -> UInt32? {
+            let length = index + 1 < bytes.count && (0x30...0x39).contains(bytes[index + 1]) ? 4 : 2
+            guard bytes[index] >= 0x81, index + length <= bytes.count else { return nil }
+            var value: UInt32 = 0
+            for offset in 0..<length { value = value << 8 | UInt32(bytes[index + offset]) }
+            index += length
+            return value
+        }
+        // glibc refuses a few private-use scalars, and one refusal fails a whole call: convert
+        // in chunks, and a refused chunk one scalar at a time.
+        for chunkStart in stride(from: 0, to: scalars.count, by: 512) {
+            let chunk = scalars[chunkStart..<min(chunkStart + 512, scalars.count)]
+            if let converted = convert(chunk) {
+                var index = 0
+                for scalar in chunk {
+                    guard index < converted.count, let value = code(converted, at: &index) else { break }
+                    table[scalar] = value
+                }
+                if index == converted.count { continue }
+            }
+            for scalar in chunk {
+                var index = 0
+                if let alone = convert([scalar][...]), !alone.isEmpty, let value = code(alone, at: &index),
+                    index == alone.count
+                {
+                    table[scalar] = value
+                } else {
+                    table[scalar] = 0
+                }
+            }
+        }
+        return table
+    }()
 }

@@ -54,6 +54,7 @@ public struct ReceiptTemplate: Sendable, Equatable, Decodable {
 
     public func render(data: TemplateData) throws(TemplateError) -> Receipt {
         var out: [Receipt.Block] = []
+        out.reserveCapacity(blocks.count * 2)
         try Self.render(blocks, data: data, into: &out)
         return Receipt(out)
     }
@@ -198,6 +199,8 @@ public struct TemplateText: Sendable, Equatable, Decodable {
     }
 
     func resolve(_ data: TemplateData) throws(TemplateError) -> String {
+        // Most texts are one literal: hand it back rather than copy it.
+        if parts.count == 1, case .literal(let text) = parts[0] { return text }
         var result = ""
         for part in parts {
             switch part {

@@ -3,8 +3,7 @@ import Testing
 
 @Suite struct LayoutTests {
     private func lines(_ text: String, columns: Int, profile: PrinterProfile = chineseProfile) -> [String] {
-        var converter: GB18030Converter?
-        let encoded = EncodedText(text[...], profile: profile, converter: &converter)
+        let encoded = EncodedText(text[...], profile: profile)
         return ReceiptRenderer.wrap(encoded.glyphs, columns: columns).map { range in
             encoded.glyphs[range].map { String(encoded.preview($0)) }.joined()
         }

@@ -59,8 +59,7 @@ import Testing
     }
 
     @Test func glyphWidthsCountChineseAsTwoColumns() {
-        var converter: GB18030Converter?
-        let text = EncodedText("A中，é𠀀", profile: chineseProfile, converter: &converter)
+        let text = EncodedText("A中，é𠀀", profile: chineseProfile)
         #expect(text.glyphs.map(\.width) == [1, 2, 2, 1, 2])
         #expect(text.glyphs.map(\.needsChineseMode) == [false, true, true, false, true])
         #expect(text.glyphs.map { Array(text.bytes[$0.bytes]) }
@@ -72,4 +71,36 @@ enum CodeProfile {
     static let pc437 = PrinterProfile(
         id: "latin-437", name: "PC437", paperWidthDots: 384, columns: .init(fontA: 32, fontB: 42),
         codePage: .pc437, codePageNumber: 0, features: .init())
+}
+
+@Suite struct GB18030TableTests {
+    /// The table and the supplementary-plane formula against glibc's decoder: every encoded
+    /// scalar decodes back to itself.
+    @Test func everyEncodedScalarDecodesBackThroughIconv() throws {
+        let decoder = try #require(GB18030Decoder())
+        let samples = stride(from: UInt32(0x80), through: 0xFFFF, by: 61).compactMap(Unicode.Scalar.init)
+            + [0x4E2D, 0x20AC, 0xFFFF, 0x10000, 0x1F600, 0x20000, 0x2A6D6, 0x10FFFF].compactMap(Unicode.Scalar.init)
+        for scalar in samples {
+            var bytes: [UInt8] = []
+            #expect(GB18030.append(scalar, to: &bytes), "U+\(String(scalar.value, radix: 16))")
+            #expect(decoder.decode(bytes) == String(scalar), "U+\(String(scalar.value, radix: 16))")
+        }
+    }
+
+    @Test func knownCodes() {
+        func code(_ scalar: Unicode.Scalar) -> [UInt8] {
+            var bytes: [UInt8] = []
+            _ = GB18030.append(scalar, to: &bytes)
+            return bytes
+        }
+        #expect(code("中") == [0xD6, 0xD0])
+        #expect(code("€") == [0xA2, 0xE3])
+        #expect(code("\u{80}") == [0x81, 0x30, 0x81, 0x30])
+        #expect(code("\u{10000}") == [0x90, 0x30, 0x81, 0x30])
+        #expect(code("\u{10FFFF}") == [0xE3, 0x32, 0x9A, 0x35])
+        // A private-use scalar glibc has no GB18030 code for: nothing appended.
+        var refused: [UInt8] = []
+        #expect(!GB18030.append("\u{E78D}", to: &refused) && refused.isEmpty)
+        #expect(code("\u{E78C}") == [0xA6, 0xC0])
+    }
 }
