@@ -10,9 +10,13 @@ public enum BookingStoreBenchmarks {
     static let bookingsPerClient = 50
     static let slotCapacity = 40
 
+    static let rounds = 3
+
     /// Confirmed bookings per second with 64 concurrent clients on one SQLite file, next to
     /// the same file's rate of bare single-row write transactions (same number, same clients,
-    /// same WAL and synchronous settings), and the overbooked slots found afterwards.
+    /// same WAL and synchronous settings), and the overbooked slots found afterwards. Each of
+    /// three rounds measures both on a new file; the best of each is reported, because on a
+    /// shared machine the best round is the one least disturbed by other processes.
     public static func run() -> [Figure] {
         let box = ResultBox()
         let done = DispatchSemaphore(value: 0)
@@ -34,7 +38,33 @@ public enum BookingStoreBenchmarks {
         let result = Mutex<Result<[Figure], any Error>?>(nil)
     }
 
+    private struct Round {
+        var rawRate: Double
+        var bookingRate: Double
+        var confirmed: Int
+        var overbooked: Int
+    }
+
     private static func measure() async throws -> [Figure] {
+        var results: [Round] = []
+        for _ in 0..<rounds { results.append(try await measureRound()) }
+        let total = clients * bookingsPerClient
+        let rawRate = results.map(\.rawRate).max() ?? 0
+        let bookingRate = results.map(\.bookingRate).max() ?? 0
+        let overbooked = results.reduce(0) { $0 + $1.overbooked + ($1.confirmed == total ? 0 : 1) }
+        return [
+            Figure(name: "booking store: confirmed bookings, \(clients) concurrent clients (\(total) bookings, best of \(rounds))",
+                   value: bookingRate, unit: "/s", target: "≥ half the raw write rate"),
+            Figure(name: "booking store: raw single-row write transactions, same file, same clients (\(total), best of \(rounds))",
+                   value: rawRate, unit: "/s"),
+            Figure(name: "booking store: booking rate ÷ raw write rate", value: bookingRate / rawRate, unit: "",
+                   target: "≥ 0.5"),
+            Figure(name: "booking store: overbooked or miscounted slots, all rounds (\(total / slotCapacity) slots of \(slotCapacity))",
+                   value: Double(overbooked), unit: "", target: "0"),
+        ]
+    }
+
+    private static func measureRound() async throws -> Round {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("kiosk.sqlite").path
@@ -99,18 +129,8 @@ public enum BookingStoreBenchmarks {
                 """) ?? 0)
         }
         try raw.close()
-        let bookingRate = Double(confirmed) / bookingSeconds
-        let rawRate = Double(total) / rawSeconds
-        return [
-            Figure(name: "booking store: confirmed bookings, \(clients) concurrent clients (\(confirmed) bookings)",
-                   value: bookingRate, unit: "/s", target: "≥ half the raw write rate"),
-            Figure(name: "booking store: raw single-row write transactions, same file, same clients (\(total))",
-                   value: rawRate, unit: "/s"),
-            Figure(name: "booking store: booking rate ÷ raw write rate", value: bookingRate / rawRate, unit: "",
-                   target: "≥ 0.5"),
-            Figure(name: "booking store: overbooked or miscounted slots (\(slots.count) slots of \(slotCapacity))",
-                   value: Double(overbooked + (confirmed == total ? 0 : 1)), unit: "", target: "0"),
-        ]
+        return Round(rawRate: Double(total) / rawSeconds, bookingRate: Double(confirmed) / bookingSeconds,
+                     confirmed: confirmed, overbooked: overbooked)
     }
 
     /// One client's request: its slot, or the next one with room, as a citizen would pick.

@@ -146,6 +146,24 @@ struct BookingStoreTests {
         _ = try await fixture.bookings.book(slot, idNumber: other, idempotencyKey: "retry-2", now: now)
     }
 
+    /// A retry is run again and undone when its key turns out to be taken: whether the second
+    /// run would succeed (room left) or fail (its own place filled the slot), the first answer
+    /// comes back and nothing changes.
+    @Test func aRetryIsUndoneWhetherItsSecondRunSucceedsOrFails() async throws {
+        let fixture = try BookingStoreFixture(policy: BookingPolicy(maxActivePerService: 3, maxActiveTotal: 3))
+        let citizen = try BookingStoreFixture.citizen()
+        let roomy = try fixture.slot("2026-12-02 09:00", service: try BookingStoreFixture.service(capacity: 5))
+        let first = try await fixture.bookings.book(roomy, idNumber: citizen, idempotencyKey: "again-1", now: now)
+        #expect(try await fixture.bookings.book(roomy, idNumber: citizen, idempotencyKey: "again-1", now: now) == first)
+        #expect(try await fixture.taken(roomy) == 1)
+        let single = try fixture.slot("2026-12-02 10:00", service: try BookingStoreFixture.service(capacity: 1))
+        let only = try await fixture.bookings.book(single, idNumber: citizen, idempotencyKey: "again-2", now: now)
+        #expect(try await fixture.bookings.book(single, idNumber: citizen, idempotencyKey: "again-2", now: now) == only)
+        #expect(try await fixture.taken(single) == 1)
+        #expect(try await fixture.count("SELECT count(*) FROM booking") == 2)
+        #expect(try await fixture.count("SELECT count(*) FROM idempotency_key") == 2)
+    }
+
     @Test func quotasPerServiceAndInTotal() async throws {
         let fixture = try BookingStoreFixture(policy: BookingPolicy(maxActivePerService: 1, maxActiveTotal: 2))
         let citizen = try BookingStoreFixture.citizen()
