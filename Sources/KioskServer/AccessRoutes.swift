@@ -59,7 +59,9 @@ extension KioskRoutes {
             ("POST", "/v1/bookings/{code}/reschedule"), ("POST", "/v1/check-ins"), ("POST", "/v1/tickets"),
             ("POST", "/v1/tickets/{id}/rating"), ("GET", "/v1/queue"),
             ("GET", "/v1/simulator/cards"), ("POST", "/v1/simulator/cards"), ("DELETE", "/v1/simulator/cards"),
-            ("POST", "/v1/staff/sign-in"),
+            ("POST", "/v1/staff/sign-in"), ("GET", "/v1/qr-code"),
+            // The touch UI itself: the screen loads it before anyone signs in.
+            ("GET", "/"), ("GET", "/ui/{file}"),
         ]
         let staffRoutes: [(String, String)] = [
             ("POST", "/v1/counters/{counter}/call-next"), ("POST", "/v1/tickets/{id}/recall"), ("POST", "/v1/tickets/{id}/no-show"),

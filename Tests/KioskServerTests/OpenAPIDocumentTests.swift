@@ -328,7 +328,9 @@ struct OpenAPIDocumentTests {
             TerminalEvent(type: .cardReadFailed, deviceId: "idcard-simulated", fault: fault),
             TerminalEvent(.warning(sessionID: "s1", secondsLeft: 30)),
             TerminalEvent(.ended(sessionID: "s1")),
-        ]
+        ] + [TerminalEvent.Kind.ticketIssued, .ticketCalled, .ticketRecalled, .ticketNoShow, .ticketFinished, .ticketTransferred].map {
+            TerminalEvent(type: $0, ticket: .init(id: 7, number: "A007", serviceId: "id-card", state: "called", counter: "c1"))
+        } + [TerminalEvent(type: .ticketIssued, ticket: .init(id: 8, number: "A008", serviceId: "id-card", state: "waiting", counter: nil))]
         #expect(Set(events.map(\.type)) == Set(TerminalEvent.Kind.allCases))
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
