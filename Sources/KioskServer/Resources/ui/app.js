@@ -43,11 +43,19 @@
       else if (value === true) element.setAttribute(key, '');
       else element.setAttribute(key, value);
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined || child === false) continue;
       element.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
     return element;
+  }
+  // Appends children as h() does: arrays flattened, null and false left out.
+  function add(parent, ...children) {
+    for (const child of children.flat(Infinity)) {
+      if (child === null || child === undefined || child === false) continue;
+      parent.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return parent;
   }
   function button(label, onclick, attributes = {}) {
     return h('button', Object.assign({ type: 'button', onclick }, attributes), label);
@@ -224,6 +232,7 @@
       if (event.sessionId !== state.sessionId) return;
       stopWarning();
       state.sessionId = null;
+      sessionStorage.removeItem('kiosk.sessionId');
       resetCitizen();
       show('home', { problem: t('sessionEnded') });
       announce(t('sessionEnded'));
@@ -237,16 +246,19 @@
   }
 
   // ---- home -----------------------------------------------------------------------------------
+  // The server forgets the card's data when a session ends; the next citizen places theirs.
   function resetCitizen() {
     Object.assign(state, {
+      card: null, cardFault: null,
       session: null, validation: null, drafts: {}, review: null, notice: null, materialInfo: {},
       materialsConfirmed: false, noticeReceipt: null, filing: null, formId: null, booking: {}, assistedBy: null,
     });
   }
   async function goHome() {
     stopWarning();
-    if (state.sessionId) {
-      const id = state.sessionId;
+    const id = state.sessionId || sessionStorage.getItem('kiosk.sessionId');
+    sessionStorage.removeItem('kiosk.sessionId');
+    if (id) {
       state.sessionId = null;
       try { await api('DELETE', `/v1/sessions/${id}`); } catch (error) { /* already ended */ }
     }
@@ -255,21 +267,21 @@
   }
 
   screens.home = (root) => {
-    root.append(heading(t('welcome')), problemBox(state.problem));
+    add(root, heading(t('welcome')), problemBox(state.problem));
     const groups = new Map();
     for (const form of state.forms) {
       const theme = lt(form.department);
       if (!groups.has(theme)) groups.set(theme, []);
       groups.get(theme).push(form);
     }
-    root.append(h('h2', {}, t('filings')));
+    add(root, h('h2', {}, t('filings')));
     for (const [theme, forms] of groups) {
-      root.append(h('h3', {}, theme), h('div', { class: 'tiles' }, forms.map((form) =>
+      add(root, h('h3', {}, theme), h('div', { class: 'tiles' }, forms.map((form) =>
         button([lt(form.title), h('span', { class: 'sub' }, t('timeLimit', form.timeLimitDays))],
           () => show('card', { formId: form.id }), { class: 'tile', 'data-form': form.id }))));
     }
     if (state.services && state.services.length) {
-      root.append(h('h2', {}, t('appointments')), h('div', { class: 'tiles' },
+      add(root, h('h2', {}, t('appointments')), h('div', { class: 'tiles' },
         button([t('booking'), h('span', { class: 'sub' }, t('bookingSub'))], () => show('book-service', { booking: { mode: 'book' } }), { class: 'tile', id: 'tile-booking' }),
         button([t('checkIn'), h('span', { class: 'sub' }, t('checkInSub'))], () => show('checkin'), { class: 'tile', id: 'tile-checkin' }),
         button([t('lookup'), h('span', { class: 'sub' }, t('lookupSub'))], () => show('lookup', { booking: {} }), { class: 'tile', id: 'tile-lookup' })));
@@ -292,9 +304,10 @@
 
   screens.card = (root) => {
     const form = state.forms.find((f) => f.id === state.formId);
-    root.append(heading(t('placeCardTitle')), h('p', { class: 'help' }, form ? lt(form.title) : ''), problemBox(state.problem), cardPrompt());
-    const usable = state.card && state.card.failedChecks.length === 0;
-    root.append(h('div', { class: 'actions' },
+    add(root, heading(t('placeCardTitle')), h('p', { class: 'help' }, form ? lt(form.title) : ''), problemBox(state.problem), cardPrompt());
+    // A card already on the reader when the screen loaded is known only as present.
+    const usable = state.card ? state.card.failedChecks.length === 0 : state.cardPresent;
+    add(root, h('div', { class: 'actions' },
       button(t('back'), () => goHome()),
       button(t('cardReadContinue'), () => act(startSession), { class: 'primary', id: 'start-with-card', disabled: !usable }),
       button(t('withoutCard'), () => act(startSession), { id: 'start-without-card' })));
@@ -303,6 +316,7 @@
   async function startSession() {
     const view = await api('POST', '/v1/sessions', { formId: state.formId });
     state.sessionId = view.sessionId;
+    sessionStorage.setItem('kiosk.sessionId', view.sessionId);
     showSession(view);
   }
 
@@ -334,11 +348,11 @@
 
   function drawStep(root, view) {
     const screen = view.screen;
-    root.append(heading(lt(screen.title)));
-    if (screen.help) root.append(h('p', { class: 'help' }, lt(screen.help)));
+    add(root, heading(lt(screen.title)));
+    if (screen.help) add(root, h('p', { class: 'help' }, lt(screen.help)));
     const errors = errorsByField(state.validation);
     if (state.validation && state.validation.errors.length) {
-      root.append(h('div', { class: 'error-summary', role: 'alert', tabindex: '-1', id: 'error-summary' },
+      add(root, h('div', { class: 'error-summary', role: 'alert', tabindex: '-1', id: 'error-summary' },
         h('h2', {}, t('errorSummaryTitle', state.validation.errors.length)),
         h('ul', {}, state.validation.errors.map((error) => {
           const field = error.fieldPath.split(/[.[]/)[0];
@@ -349,14 +363,14 @@
           } }, `${fieldLabel(screen, field)}: ${lt(error.message)}`));
         }))));
     }
-    root.append(problemBox(state.problem));
+    add(root, problemBox(state.problem));
     const form = h('form', { novalidate: true, onsubmit: (event) => { event.preventDefault(); act(nextStep); } });
-    for (const field of screen.fields) form.append(drawField(field, errors[field.id] || []));
-    form.append(h('div', { class: 'actions' },
+    for (const field of screen.fields) add(form, drawField(field, errors[field.id] || []));
+    add(form, h('div', { class: 'actions' },
       button(t('back'), () => act(previousStep)),
       h('button', { type: 'submit', class: 'primary', id: 'next-button' }, t('next')),
       button(t('cancel'), () => goHome(), { class: 'danger' })));
-    root.append(form);
+    add(root, form);
   }
 
   function fieldLabel(screen, id) {
@@ -383,7 +397,7 @@
 
     if (field.calculated) {
       const shown = typeof value === 'boolean' ? (value ? t('yes') : t('no')) : value ?? '';
-      wrapper.append(h('p', {}, h('strong', {}, lt(field.label)), ' ', String(shown), ' ', h('span', { class: 'muted' }, t('calculatedNote'))));
+      add(wrapper, h('p', {}, h('strong', {}, lt(field.label)), ' ', String(shown), ' ', h('span', { class: 'muted' }, t('calculatedNote'))));
       return wrapper;
     }
     const choiceGroup = (options, type) => h('fieldset', common,
@@ -404,16 +418,16 @@
 
     switch (field.type) {
       case 'singleChoice':
-        wrapper.append(choiceGroup(field.choices.map((c) => ({ value: c.value, label: lt(c.label) })), 'radio'));
+        add(wrapper, choiceGroup(field.choices.map((c) => ({ value: c.value, label: lt(c.label) })), 'radio'));
         break;
       case 'multipleChoice':
-        wrapper.append(choiceGroup(field.choices.map((c) => ({ value: c.value, label: lt(c.label) })), 'checkbox'));
+        add(wrapper, choiceGroup(field.choices.map((c) => ({ value: c.value, label: lt(c.label) })), 'checkbox'));
         break;
       case 'yesNo':
-        wrapper.append(choiceGroup([{ value: true, label: t('yes') }, { value: false, label: t('no') }], 'radio'));
+        add(wrapper, choiceGroup([{ value: true, label: t('yes') }, { value: false, label: t('no') }], 'radio'));
         break;
       case 'declaration':
-        wrapper.append(h('label', { class: 'choice' }, h('input', Object.assign({ type: 'checkbox', id, checked: value === true,
+        add(wrapper, h('label', { class: 'choice' }, h('input', Object.assign({ type: 'checkbox', id, checked: value === true,
           onchange: (event) => set(event.target.checked) }, common)), label), errorLines);
         break;
       case 'address': {
@@ -421,11 +435,11 @@
         const part = (key, text) => h('div', {}, h('label', { for: `${id}-${key}` }, text),
           h('input', Object.assign({ id: key === 'region' ? id : `${id}-${key}`, name: `${field.id}.${key}`, value: address[key] || '',
             oninput: (event) => { const next = Object.assign({}, currentValue(field) || {}); next[key] = event.target.value; set(next); } }, common)));
-        wrapper.append(h('fieldset', {}, h('legend', {}, label), help, errorLines, part('region', t('region')), part('detail', t('detail'))));
+        add(wrapper, h('fieldset', {}, h('legend', {}, label), help, errorLines, part('region', t('region')), part('detail', t('detail'))));
         break;
       }
       case 'repeatGroup':
-        wrapper.append(h('p', {}, h('strong', {}, label)), help,
+        add(wrapper, h('p', {}, h('strong', {}, label)), help,
           h('p', { class: 'muted' }, t('repeatGroupNote', Array.isArray(value) ? value.length : 0)), errorLines);
         break;
       default: {
@@ -437,7 +451,7 @@
           oninput: (event) => set(event.target.value),
         }, common));
         input.value = value === null || value === undefined ? '' : String(value);
-        wrapper.append(h('label', { for: id }, label), help, errorLines, input);
+        add(wrapper, h('label', { for: id }, label), help, errorLines, input);
       }
     }
     return wrapper;
@@ -478,13 +492,13 @@
 
   // ---- review -------------------------------------------------------------------------------
   function drawReview(root) {
-    root.append(heading(t('reviewTitle')), h('p', { class: 'help' }, t('reviewHelp')), problemBox(state.problem));
+    add(root, heading(t('reviewTitle')), h('p', { class: 'help' }, t('reviewHelp')), problemBox(state.problem));
     if (!state.review) {
       act(async () => { state.review = await api('GET', `/v1/sessions/${state.sessionId}/review`); render(false); });
       return;
     }
     for (const section of state.review) {
-      root.append(h('section', { class: 'review-section', 'data-step': section.stepId },
+      add(root, h('section', { class: 'review-section', 'data-step': section.stepId },
         h('div', { class: 'review-head' }, h('h2', {}, lt(section.title)),
           button(t('change'), () => act(async () => {
             state.review = null;
@@ -492,7 +506,7 @@
           }), { 'aria-label': t('changeSection', lt(section.title)), class: 'change-link' })),
         h('dl', {}, section.entries.map((entry) => [h('dt', {}, lt(entry.label)), h('dd', {}, lt(entry.display))]))));
     }
-    root.append(h('div', { class: 'actions' },
+    add(root, h('div', { class: 'actions' },
       button(t('back'), () => act(async () => { state.review = null; await previousStep(); })),
       button(t('confirmReview'), () => act(confirmReview), { class: 'primary', id: 'confirm-review' }),
       button(t('cancel'), () => goHome(), { class: 'danger' })));
@@ -519,7 +533,7 @@
   }
 
   function drawMaterials(root) {
-    root.append(heading(t('materialsTitle')), h('p', {}, t('materialsIntro')), problemBox(state.problem));
+    add(root, heading(t('materialsTitle')), h('p', {}, t('materialsIntro')), problemBox(state.problem));
     if (!state.notice) {
       act(async () => { rememberMaterials(await api('GET', `/v1/sessions/${state.sessionId}/materials`)); render(false); });
       return;
@@ -536,7 +550,7 @@
       if (info.presentation) details.push(`${t('presentation')[info.presentation]}${info.copies > 1 ? ' ×' + info.copies : ''} · ${t('format')[info.format]}`);
       if (info.reason && lt(info.reason)) details.push(lt(info.reason));
       if (info.issuer) details.push(t('issuer', lt(info.issuer)));
-      root.append(h('section', { class: 'material', 'data-material': id },
+      add(root, h('section', { class: 'material', 'data-material': id },
         h('h3', { id: `material-${id}` }, lt(info.name)),
         details.map((line) => h('p', { class: 'muted' }, line)),
         h('fieldset', { 'aria-labelledby': `material-${id}` }, h('div', { class: 'choices' }, options.map((option) =>
@@ -548,10 +562,10 @@
               const again = document.querySelector(`input[name="material-${id}"][value="${option.value}"]`);
               if (again) again.focus();
             }),
-          }), option.label)))))));
+          }), option.label))))));
     }
     if (notice.missing.length) {
-      root.append(h('div', { class: 'problem', id: 'materials-missing' }, h('p', {}, t('stillMissing')),
+      add(root, h('div', { class: 'problem', id: 'materials-missing' }, h('p', {}, t('stillMissing')),
         h('ul', {}, notice.missing.map((m) => h('li', {}, lt(m.name)))),
         button(t('printNotice'), () => act(async () => {
           const printed = await api('POST', `/v1/sessions/${state.sessionId}/materials/notice`);
@@ -561,9 +575,9 @@
         state.noticeReceipt ? h('p', { role: 'status' }, state.noticeReceipt.state === 'printed'
           ? t('noticePrinted') : t('noticeNotPrinted', state.noticeReceipt.reason || state.noticeReceipt.state)) : null));
     } else {
-      root.append(h('div', { class: 'notice-ok', role: 'status' }, t('allMaterialsReady')));
+      add(root, h('div', { class: 'notice-ok', role: 'status' }, t('allMaterialsReady')));
     }
-    root.append(h('div', { class: 'actions' },
+    add(root, h('div', { class: 'actions' },
       button(t('cancel'), () => goHome(), { class: 'danger' }),
       button(t('materialsContinue'), () => { state.materialsConfirmed = true; render(true); },
         { class: 'primary', id: 'materials-continue', disabled: notice.missing.length > 0 })));
@@ -571,7 +585,7 @@
 
   // ---- declaration and submission -----------------------------------------------------------
   function drawDeclaration(root, view) {
-    root.append(heading(t('declarationTitle')), problemBox(state.problem),
+    add(root, heading(t('declarationTitle')), problemBox(state.problem),
       h('p', { class: 'declaration', id: 'declaration-text' }, lt(view.declaration)),
       h('label', { class: 'choice' }, h('input', { type: 'checkbox', id: 'accept-declaration', 'aria-describedby': 'declaration-text' }), t('acceptDeclaration')),
       h('div', { class: 'actions' },
@@ -595,7 +609,7 @@
   function printResult(receipt, printedKey, failedKey, qrText) {
     if (!receipt || receipt.state === 'printed') return h('div', { class: 'notice-ok', role: 'status', id: 'print-result' }, t(printedKey));
     const box = h('div', { class: 'problem', role: 'alert', id: 'print-result' }, h('p', {}, t(failedKey, receipt.reason || receipt.state)), qrImage(qrText));
-    if (receipt.jobId) box.append(h('div', { class: 'actions' }, button(t('reprint'), () => act(async () => {
+    if (receipt.jobId) add(box, h('div', { class: 'actions' }, button(t('reprint'), () => act(async () => {
       const again = await api('POST', `/v1/print-jobs/${encodeURIComponent(receipt.jobId)}/reprint`);
       Object.assign(receipt, again);
       render(false);
@@ -607,14 +621,14 @@
   function drawDone(root) {
     const filing = state.filing;
     if (!filing) return screens.home(root);
-    root.append(heading(t('submittedTitle')), problemBox(state.problem),
+    add(root, heading(t('submittedTitle')), problemBox(state.problem),
       h('p', {}, lt(filing.title), ' · ', lt(filing.department)),
       h('p', {}, t('reference')), h('p', { class: 'big-code', id: 'reference' }, filing.reference),
       h('p', {}, t('timeLimit', filing.timeLimitDays)),
       printResult(filing.receipt, 'receiptPrinted', 'receiptNotPrinted', filing.reference));
-    for (const deferred of filing.deferred) root.append(h('p', {}, t('deferredDue', lt(deferred.name), deferred.dueDate)));
-    for (const commitment of filing.commitments) root.append(h('p', {}, t('committedNote', lt(commitment.name))));
-    root.append(h('div', { class: 'actions' }, button(t('finish'), () => goHome(), { class: 'primary', id: 'finish-button' })));
+    for (const deferred of filing.deferred) add(root, h('p', {}, t('deferredDue', lt(deferred.name), deferred.dueDate)));
+    for (const commitment of filing.commitments) add(root, h('p', {}, t('committedNote', lt(commitment.name))));
+    add(root, h('div', { class: 'actions' }, button(t('finish'), () => goHome(), { class: 'primary', id: 'finish-button' })));
   }
 
   // ---- booking ------------------------------------------------------------------------------
@@ -637,10 +651,10 @@
   }
 
   screens['book-service'] = (root) => {
-    root.append(heading(t('chooseService')), problemBox(state.problem), h('div', { class: 'tiles' }, (state.services || []).map((service) =>
+    add(root, heading(t('chooseService')), problemBox(state.problem), h('div', { class: 'tiles' }, (state.services || []).map((service) =>
       button([serviceName(service), h('span', { class: 'sub' }, t('minutes', service.durationMinutes) + (service.afterHours ? ' · ' + t('afterHoursService') : ''))],
         () => act(() => chooseService(service)), { class: 'tile', 'data-service': service.id }))));
-    root.append(h('div', { class: 'actions' }, button(t('back'), () => goHome())));
+    add(root, h('div', { class: 'actions' }, button(t('back'), () => goHome())));
   };
 
   async function chooseService(service) {
@@ -670,10 +684,10 @@
 
   screens['book-day'] = (root) => {
     const service = serviceById(state.booking.serviceId);
-    root.append(heading(t('chooseDay')), h('p', { class: 'help' }, serviceName(service)), problemBox(state.problem));
+    add(root, heading(t('chooseDay')), h('p', { class: 'help' }, serviceName(service)), problemBox(state.problem));
     const days = [];
     for (let date = state.booking.from; date <= state.booking.to; date = addDays(date, 1)) days.push(date);
-    root.append(h('div', { class: 'days' }, days.map((date) => {
+    add(root, h('div', { class: 'days' }, days.map((date) => {
       const slots = state.booking.slots.filter((s) => s.date === date);
       const report = dayReport(date, slots);
       const label = `${t('weekdays')[weekday(date)]} ${date.slice(5)}${date === state.booking.from ? ' · ' + t('dayToday') : ''}`;
@@ -681,13 +695,13 @@
         () => show('book-slot', { booking: Object.assign({}, state.booking, { date }) }),
         { class: 'day' + (report.open ? '' : ' closed'), disabled: !report.open, 'data-date': date });
     })));
-    root.append(h('div', { class: 'actions' }, button(t('back'), () => show(state.booking.mode === 'reschedule' ? 'lookup' : 'book-service'))));
+    add(root, h('div', { class: 'actions' }, button(t('back'), () => show(state.booking.mode === 'reschedule' ? 'lookup' : 'book-service'))));
   };
 
   screens['book-slot'] = (root) => {
     const slots = state.booking.slots.filter((s) => s.date === state.booking.date);
-    root.append(heading(t('chooseSlot')), h('p', { class: 'help' }, `${serviceName(serviceById(state.booking.serviceId))} · ${state.booking.date}`), problemBox(state.problem));
-    root.append(h('div', { class: 'slots' }, slots.map((slot) => {
+    add(root, heading(t('chooseSlot')), h('p', { class: 'help' }, `${serviceName(serviceById(state.booking.serviceId))} · ${state.booking.date}`), problemBox(state.problem));
+    add(root, h('div', { class: 'slots' }, slots.map((slot) => {
       const tags = [t('placesLeft', slot.remaining)];
       if (slot.kind === 'lunchDuty') tags.push(t('lunchDuty'));
       if (slot.kind === 'afterHours') tags.push(t('afterHoursSlot'));
@@ -695,7 +709,7 @@
       return button([`${slot.startTime}–${slot.endTime}`, tags.map((tag) => h('span', { class: 'tag' }, tag))],
         () => act(() => chooseSlot(slot)), { class: 'slot', disabled: slot.remaining === 0, 'data-slot': slot.id });
     })));
-    root.append(h('div', { class: 'actions' }, button(t('back'), () => show('book-day'))));
+    add(root, h('div', { class: 'actions' }, button(t('back'), () => show('book-day'))));
   };
 
   async function chooseSlot(slot) {
@@ -721,7 +735,7 @@
 
   screens['book-confirm'] = (root) => {
     const { slot, hold } = state.booking;
-    root.append(heading(t('confirmBooking')), problemBox(state.problem),
+    add(root, heading(t('confirmBooking')), problemBox(state.problem),
       h('p', {}, `${serviceName(serviceById(slot.serviceId))} · ${slot.date} ${slot.startTime}–${slot.endTime}`),
       h('p', { class: 'muted' }, t('held', localTime(hold.expiresAt))),
       identityChooser(confirmBooking, t('bookWithCard'), t('bookWithNumber')),
@@ -746,7 +760,7 @@
 
   screens['booking-done'] = (root) => {
     const { record, receipt } = state.booking;
-    root.append(heading(t('bookedTitle')), problemBox(state.problem), h('p', {}, t('bookingCode')),
+    add(root, heading(t('bookedTitle')), problemBox(state.problem), h('p', {}, t('bookingCode')),
       h('p', { class: 'big-code', id: 'booking-code' }, record.code), bookingFacts(record),
       record.notice ? h('p', { class: 'problem' }, lt(record.notice)) : null,
       printResult(receipt, 'slipPrinted', 'slipNotPrinted', record.code),
@@ -756,7 +770,7 @@
   // ---- check-in -----------------------------------------------------------------------------
   screens.checkin = (root) => {
     const code = h('input', { id: 'checkin-code', autocomplete: 'off', autocapitalize: 'characters' });
-    root.append(heading(t('checkInTitle')), problemBox(state.problem),
+    add(root, heading(t('checkInTitle')), problemBox(state.problem),
       h('div', { class: 'field' }, h('label', { for: 'checkin-code' }, t('checkInCode')), code),
       h('div', { class: 'actions' }, button(t('checkInWithCode'), () => act(() => checkIn({ code: code.value.trim().toUpperCase() })), { class: 'primary', id: 'checkin-code-button' })),
       cardPrompt(),
@@ -772,7 +786,7 @@
 
   screens.ticket = (root) => {
     const { ticket, late } = state.booking.checkIn;
-    root.append(heading(t('ticketTitle')), h('p', { class: 'big-code', id: 'ticket-number' }, ticket.number),
+    add(root, heading(t('ticketTitle')), h('p', { class: 'big-code', id: 'ticket-number' }, ticket.number),
       ticket.ahead !== null && ticket.ahead !== undefined ? h('p', {}, t('ahead', ticket.ahead)) : null,
       ticket.estimatedWaitMinutes !== null && ticket.estimatedWaitMinutes !== undefined ? h('p', {}, t('wait', ticket.estimatedWaitMinutes)) : null,
       late ? h('p', { class: 'problem' }, t('lateCheckIn')) : null,
@@ -782,7 +796,7 @@
   // ---- look up, cancel, reschedule ----------------------------------------------------------
   screens.lookup = (root) => {
     const code = h('input', { id: 'lookup-code', autocomplete: 'off', value: state.booking.code || '' });
-    root.append(heading(t('lookupTitle')), problemBox(state.problem),
+    add(root, heading(t('lookupTitle')), problemBox(state.problem),
       h('div', { class: 'field' }, h('label', { for: 'lookup-code' }, t('bookingCode')), code),
       identityChooser((identity) => lookUp(code.value.trim().toUpperCase(), identity), t('lookUpWithCard'), t('lookUp')),
       h('div', { class: 'actions' }, button(t('back'), () => goHome())));
@@ -795,13 +809,13 @@
 
   screens['booking-details'] = (root) => {
     const { record, identity, message, receipt } = state.booking;
-    root.append(heading(t('bookingCode') + ' ' + record.code), problemBox(state.problem),
+    add(root, heading(t('bookingCode') + ' ' + record.code), problemBox(state.problem),
       message ? h('p', { class: 'notice-ok', role: 'status', id: 'booking-message' }, message) : null,
       bookingFacts(record), record.notice ? h('p', { class: 'problem' }, lt(record.notice)) : null,
       receipt ? printResult(receipt, 'slipPrinted', 'slipNotPrinted', record.code) : null);
     const actions = h('div', { class: 'actions' });
     if (record.status === 'confirmed') {
-      actions.append(
+      add(actions, 
         button(t('reschedule'), () => act(async () => {
           const service = serviceById(record.serviceId);
           state.booking = Object.assign({}, state.booking, { mode: 'reschedule' });
@@ -817,8 +831,8 @@
           show('booking-details', { booking: Object.assign({}, state.booking, { record: cancelled, message: t('cancelled'), receipt: null }) });
         }), { class: 'danger', id: 'cancel-booking-button' }));
     }
-    actions.append(button(t('finish'), () => goHome(), { class: 'primary', id: 'finish-button' }));
-    root.append(actions);
+    add(actions, button(t('finish'), () => goHome(), { class: 'primary', id: 'finish-button' }));
+    add(root, actions);
   };
 
   // ---- the simulated reader's controls (devices.mode = "simulated") ----------------------------
@@ -835,6 +849,12 @@
   // ---- start --------------------------------------------------------------------------------
   async function start() {
     connectEvents();
+    // A page reloaded in the middle of a filing ends that session: its answers are not shown again.
+    const stale = sessionStorage.getItem('kiosk.sessionId');
+    if (stale) {
+      sessionStorage.removeItem('kiosk.sessionId');
+      try { await api('DELETE', `/v1/sessions/${stale}`); } catch (error) { /* already ended */ }
+    }
     try {
       const [info, forms, devices] = await Promise.all([api('GET', '/v1/info'), api('GET', '/v1/forms'), api('GET', '/v1/devices')]);
       state.info = info;
@@ -853,7 +873,7 @@
   }
 
   // What the staff console (staff.js) shares with the citizen screens.
-  window.Kiosk = { state, t, lt, h, button, heading, problemBox, api, Problem, problemText, act, show, render, screens,
+  window.Kiosk = { state, t, lt, h, add, button, heading, problemBox, api, Problem, problemText, act, show, render, screens,
     announce, listeners, goHome, showSession, serviceName };
   start();
 })();
