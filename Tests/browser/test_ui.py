@@ -296,6 +296,7 @@ def citizen_filing(walk):
     walk.title("Declaration")
     page.click("#submit-button")
     expect(page.locator("#problem")).to_be_visible()  # the declaration was not accepted
+    expect(page.locator("#problem")).to_be_focused()
     page.check("#accept-declaration")
     walk.shot("declaration")
     page.click("#submit-button")
@@ -389,6 +390,7 @@ def booking_and_check_in(walk):
     page.click("#tile-lookup")
     walk.title("Find an appointment")
     page.fill("#lookup-code", code)
+    walk.shot("lookup")
     page.click("#use-card")
     walk.title(f"Booking code {code}")
     expect(page.locator("#booking-status")).to_have_text("Booked")
@@ -435,10 +437,24 @@ def booking_and_check_in(walk):
     page.click("#tile-checkin")
     walk.title("Check in")
     page.fill("#checkin-code", code)
+    walk.shot("check-in")
     page.click("#checkin-code-button")
     walk.title("You are checked in. Your number")
     expect(page.locator("#ticket-number")).to_have_text(re.compile(r"^[A-Z]\d{3}$"))
+    number = page.locator("#ticket-number").inner_text()
     walk.shot("ticket")
+    # The counter calls and finishes it; the screen asks for a rating.
+    staff = terminal.sign_in(STAFF)
+    for _ in range(5):
+        called = terminal.request("POST", "/v1/counters/A1/call-next", {}, staff, idempotent=True)["ticket"]
+        assert called, "the checked-in ticket was never called"
+        terminal.request("POST", f"/v1/tickets/{called['id']}/finish", None, staff, idempotent=True)
+        if called["number"] == number:
+            break
+    expect(page.locator("#rating")).to_be_visible()
+    page.get_by_role("button", name="5 stars").click()
+    expect(page.locator("#rating-thanks")).to_have_text("Thank you for your rating")
+    walk.shot("rated")
     page.click("#finish-button")
 
 
@@ -456,6 +472,7 @@ def staff_override(walk):
     walk.title("Staff sign-in")
     page.fill("#staff-number", STAFF[0])
     page.fill("#staff-pin", STAFF[1])
+    walk.shot("staff-sign-in")
     page.click("#sign-in-button")
     walk.title("Staff console")
     expect(page.locator("#session-position")).to_contain_text("Applicant")

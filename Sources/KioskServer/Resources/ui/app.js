@@ -786,12 +786,36 @@
 
   screens.ticket = (root) => {
     const { ticket, late } = state.booking.checkIn;
-    add(root, heading(t('ticketTitle')), h('p', { class: 'big-code', id: 'ticket-number' }, ticket.number),
+    add(root, heading(t('ticketTitle')), problemBox(state.problem), h('p', { class: 'big-code', id: 'ticket-number' }, ticket.number),
       ticket.ahead !== null && ticket.ahead !== undefined ? h('p', {}, t('ahead', ticket.ahead)) : null,
       ticket.estimatedWaitMinutes !== null && ticket.estimatedWaitMinutes !== undefined ? h('p', {}, t('wait', ticket.estimatedWaitMinutes)) : null,
       late ? h('p', { class: 'problem' }, t('lateCheckIn')) : null,
+      ratingPanel(ticket),
       h('div', { class: 'actions' }, button(t('finish'), () => goHome(), { class: 'primary', id: 'finish-button' })));
   };
+
+  // Once the counter has finished the ticket (a `ticketFinished` message), the citizen rates the
+  // service here: 1 to 5, as the 好差评 scheme asks.
+  function ratingPanel(ticket) {
+    const booking = state.booking;
+    if (booking.rated) return h('p', { class: 'notice-ok', role: 'status', id: 'rating-thanks' }, t('thanksRating'));
+    if (!booking.finished) return null;
+    return h('section', { class: 'panel', id: 'rating' }, h('h2', {}, t('rateTitle')),
+      h('div', { class: 'stars', role: 'group', 'aria-label': t('rateTitle') }, [1, 2, 3, 4, 5].map((score) =>
+        button('★'.repeat(score), () => act(async () => {
+          await api('POST', `/v1/tickets/${ticket.id}/rating`, { score }, { idempotent: true });
+          booking.rated = true;
+          render(false);
+          announce(t('thanksRating'));
+        }), { 'aria-label': t('rate', score), 'data-score': String(score) }))));
+  }
+
+  listeners.push((event) => {
+    const checkIn = state.booking && state.booking.checkIn;
+    if (event.type !== 'ticketFinished' || !checkIn || event.ticket.id !== checkIn.ticket.id) return;
+    state.booking.finished = true;
+    if (state.screen === 'ticket') { render(false); announce(t('rateTitle')); }
+  });
 
   // ---- look up, cancel, reschedule ----------------------------------------------------------
   screens.lookup = (root) => {
