@@ -299,16 +299,26 @@ def citizen_filing(walk):
     expect(page.locator("#problem")).to_be_focused()
     page.check("#accept-declaration")
     walk.shot("declaration")
+    # The printer runs out of paper: the receipt is shown as a QR code, and printed once paper is in.
+    token = terminal.sign_in(TECHNICIAN)
+    terminal.printer_paper("out", token)
+    expect(page.locator("#printer-state")).to_have_text("Printer out of paper")
     page.click("#submit-button")
     walk.title("Your application is submitted")
     reference = page.locator("#reference").inner_text()
     assert re.match(r"^[A-Z0-9-]{8,}$", reference), reference
-    expect(page.locator("#print-result")).to_contain_text("Your receipt is printed")
+    expect(page.locator("#print-result")).to_contain_text("The printer cannot print now (out of paper)")
+    expect(page.locator("#receipt-qr")).to_have_attribute("alt", f"QR code of reference number {reference}")
+    assert page.evaluate("document.getElementById('receipt-qr').naturalWidth") > 0
     expect(page.locator("body")).to_contain_text("Committed instead: Property ownership certificate")
-    walk.shot("submitted")
+    walk.shot("submitted-paper-out-qr")
+    terminal.printer_paper("ok", token)
+    expect(page.locator("#printer-state")).to_have_text("")
+    page.click("#reprint-button")
+    expect(page.locator("#print-result")).to_contain_text("Your receipt is printed")
+    walk.shot("receipt-reprinted")
 
     # The printer really printed it: the technician's preview of the last receipt has the number.
-    token = terminal.sign_in(TECHNICIAN)
     devices = terminal.request("GET", "/v1/devices", token=token)
     printer = next(d["info"]["id"] for d in devices if d["info"]["kind"] == "receiptPrinter")
     receipt = terminal.request("GET", f"/v1/devices/{printer}/last-receipt", token=token)
@@ -397,7 +407,7 @@ def booking_and_check_in(walk):
     terminal.printer_paper("out", technician)
     expect(page.locator("#printer-state")).to_have_text("Printer out of paper")
     page.click("#slip-button")
-    expect(page.locator("#print-result")).to_contain_text("could not be printed")
+    expect(page.locator("#print-result")).to_contain_text("could not be printed (out of paper)")
     qr = page.locator("#receipt-qr")
     expect(qr).to_be_visible()
     assert page.evaluate("document.getElementById('receipt-qr').naturalWidth") > 0

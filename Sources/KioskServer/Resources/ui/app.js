@@ -573,7 +573,8 @@
           render(false);
         }), { id: 'print-notice' }),
         state.noticeReceipt ? h('p', { role: 'status' }, state.noticeReceipt.state === 'printed'
-          ? t('noticePrinted') : t('noticeNotPrinted', state.noticeReceipt.reason || state.noticeReceipt.state)) : null));
+          ? t('noticePrinted') : t('noticeNotPrinted', t('printReasons')[state.noticeReceipt.reason || state.noticeReceipt.state]
+            || state.noticeReceipt.reason || state.noticeReceipt.state)) : null));
     } else {
       add(root, h('div', { class: 'notice-ok', role: 'status' }, t('allMaterialsReady')));
     }
@@ -608,7 +609,8 @@
 
   function printResult(receipt, printedKey, failedKey, qrText) {
     if (!receipt || receipt.state === 'printed') return h('div', { class: 'notice-ok', role: 'status', id: 'print-result' }, t(printedKey));
-    const box = h('div', { class: 'problem', role: 'alert', id: 'print-result' }, h('p', {}, t(failedKey, receipt.reason || receipt.state)), qrImage(qrText));
+    const why = receipt.reason || receipt.state;
+    const box = h('div', { class: 'problem', role: 'alert', id: 'print-result' }, h('p', {}, t(failedKey, t('printReasons')[why] || why)), qrImage(qrText));
     if (receipt.jobId) add(box, h('div', { class: 'actions' }, button(t('reprint'), () => act(async () => {
       const again = await api('POST', `/v1/print-jobs/${encodeURIComponent(receipt.jobId)}/reprint`);
       Object.assign(receipt, again);

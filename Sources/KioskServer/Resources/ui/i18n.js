@@ -57,6 +57,7 @@ window.KioskText = {
     testPrint: '测试打印', testRead: '测试读卡', statistics: '计数器', reset: '清零', lastReceipt: '最近回执预览',
     passed: '通过', failed: '未通过', printerSimulator: '模拟打印机', paperOut: '模拟缺纸', paperOk: '装满纸', noJob: '暂无打印记录',
     positions: { step: '填写中', review: '核对中', declaration: '声明与材料', submitted: '已提交' },
+    printReasons: { paperOut: '缺纸', coverOpen: '机盖打开', cutterError: '切刀故障', deviceOffline: '打印机未连接', noPrinter: '没有打印机' },
   },
   en: {
     languageSwitch: '中文', textSize: 'Large text', textSizeLarger: 'Larger text', textSizeNormal: 'Normal text',
@@ -113,5 +114,6 @@ window.KioskText = {
     testPrint: 'Test print', testRead: 'Test read', statistics: 'Counters', reset: 'Reset', lastReceipt: 'Last receipt',
     passed: 'passed', failed: 'failed', printerSimulator: 'Simulated printer', paperOut: 'Run out of paper', paperOk: 'Load paper', noJob: 'Nothing printed yet',
     positions: { step: 'answering', review: 'checking answers', declaration: 'declaration and materials', submitted: 'submitted' },
+    printReasons: { paperOut: 'out of paper', coverOpen: 'cover open', cutterError: 'cutter fault', deviceOffline: 'printer not connected', noPrinter: 'no printer' },
   },
 };
