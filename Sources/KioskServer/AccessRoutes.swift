@@ -53,7 +53,7 @@ extension KioskRoutes {
             ("GET", "/v1/sessions/{id}/materials"), ("POST", "/v1/sessions/{id}/materials/{material}"),
             ("POST", "/v1/sessions/{id}/submit"), ("POST", "/v1/sessions/{id}/materials/notice"), ("POST", "/v1/sessions/{id}/draft"), ("POST", "/v1/drafts/resume"),
             ("POST", "/v1/print-jobs/{job}/reprint"), ("GET", "/v1/devices"), ("GET", "/v1/devices/{id}"),
-            ("GET", "/v1/services"), ("GET", "/v1/services/{id}/slots"), ("POST", "/v1/holds"), ("POST", "/v1/bookings"),
+            ("GET", "/v1/services"), ("GET", "/v1/services/{id}/slots"), ("GET", "/v1/calendar"), ("POST", "/v1/holds"), ("POST", "/v1/bookings"),
             ("POST", "/v1/bookings/lookup"), ("GET", "/v1/bookings/{code}.ics"), ("POST", "/v1/bookings/{code}/cancel"),
             ("POST", "/v1/bookings/{code}/slip"),
             ("POST", "/v1/bookings/{code}/reschedule"), ("POST", "/v1/check-ins"), ("POST", "/v1/tickets"),

@@ -129,6 +129,20 @@ extension KioskRoutes {
             return json(slots.map { SlotView($0, taken: taken[$0.id] ?? 0) })
         }
 
+        // What the calendar and the hall's hours make of each day, so a screen can mark holidays,
+        // make-up working days, provisional years and after-hours windows without guessing.
+        router.get("/v1/calendar") { request, _ in
+            let today = LocalDate(containing: booking.now(), in: booking.slots.hours.timeZone)
+            let from = try date(request.uri.queryParameters.get("from"), name: "from") ?? today
+            let through = try date(request.uri.queryParameters.get("to"), name: "to") ?? from
+            guard from <= through, from.days(until: through) < BookingServices.maximumRangeDays else {
+                throw APIError(.badRequest, code: "invalidRange", message: .init(
+                    zh: "日期范围无效（from 不得晚于 to，且不超过 \(BookingServices.maximumRangeDays) 天）",
+                    en: "The date range is invalid (from must not be after to, at most \(BookingServices.maximumRangeDays) days)."))
+            }
+            return json((0...from.days(until: through)).map { CalendarDayView(booking.slots.schedule(for: from.adding(days: $0))) })
+        }
+
         router.post("/v1/holds") { request, context in
             let key = try idempotencyKey(request)
             let body = try await RequestBody(request, context: context, allowed: ["slotId"])
@@ -443,6 +457,32 @@ struct ServiceView: Encodable {
         horizonDays = service.horizonDays
         minNoticeMinutes = service.minimumNoticeMinutes
         afterHours = service.afterHours
+    }
+}
+
+struct CalendarDayView: Encodable {
+    let date: LocalDate
+    let weekday: Weekday
+    /// `workday`, `weekend`, `holiday` or `makeupWorkday` (a weekend day worked, 调休).
+    let kind: DayKind
+    let holidayName: String?
+    let provisional: Bool
+    /// Regular hours; nil when the hall is closed.
+    let opening: TimeRange?
+    let lunchDuty: TimeRange?
+    let afterHours: [TimeRange]
+    let note: String?
+
+    init(_ schedule: DaySchedule) {
+        date = schedule.day.date
+        weekday = schedule.day.date.weekday
+        kind = schedule.day.kind
+        holidayName = schedule.day.holidayName
+        provisional = schedule.day.provisional
+        opening = schedule.opening
+        lunchDuty = schedule.lunchDuty
+        afterHours = schedule.afterHours.map(\.time)
+        note = schedule.overrideReason
     }
 }
 

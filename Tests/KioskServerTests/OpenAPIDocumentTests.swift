@@ -499,6 +499,10 @@ struct OpenAPIDocumentTests {
             _ = try await client.execute(uri: "/v1/services/hukou/slots?from=2026-09-30&to=2026-10-10", method: .get)
             _ = try await client.execute(uri: "/v1/services/hukou/slots?from=2026-10-10&to=2026-09-30", method: .get)
             _ = try await client.execute(uri: "/v1/services/passport/slots", method: .get)
+            _ = try await client.execute(uri: "/v1/calendar?from=2026-09-26&to=2026-10-12", method: .get)
+            _ = try await client.execute(uri: "/v1/calendar", method: .get)
+            _ = try await client.execute(uri: "/v1/calendar?from=2026-10-12&to=2026-09-26", method: .get)
+            _ = try await client.execute(uri: "/v1/calendar?from=yesterday", method: .get)
             let slotID = "hukou:2026-10-08T09:00+08:00"
             _ = try await post(client, "/v1/holds", key: nil, #"{"slotId":"\#(slotID)"}"#)
             _ = try await post(client, "/v1/holds", key: "h0", #"{"slotId":"hukou:2026-10-03T09:00+08:00"}"#)

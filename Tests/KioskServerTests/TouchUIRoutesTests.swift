@@ -113,8 +113,39 @@ struct TouchUIRoutesTests {
     }
 }
 
-/// Booking with the card on the reader, and the queue's messages on the event stream.
+/// Booking with the card on the reader, the queue's messages on the event stream, and the
+/// calendar the day picker marks days with.
 extension BookingRoutesTests {
+    /// September and October 2026: Sunday 20 September and Saturday 10 October are worked (调休),
+    /// 25 to 27 September (中秋节) and 1 to 7 October (国庆节) are holidays.
+    @Test func theCalendarMarksHolidaysAndMakeUpDays() async throws {
+        try await withClient { client in
+            let response = try await client.execute(uri: "/v1/calendar?from=2026-09-19&to=2026-10-10", method: .get)
+            #expect(response.status == .ok)
+            let days = try array(response)
+            #expect(days.count == 22)
+            func day(_ date: String) -> [String: Any] { days.first { $0["date"] as? String == date } ?? [:] }
+            #expect(day("2026-09-19")["kind"] as? String == "weekend")
+            #expect(day("2026-09-19")["opening"] == nil)
+            #expect(day("2026-09-20")["kind"] as? String == "makeupWorkday")
+            #expect(day("2026-09-20")["opening"] as? String == "09:00-17:00")
+            #expect(day("2026-09-21")["kind"] as? String == "workday")
+            #expect(day("2026-09-21")["opening"] as? String == "09:00-17:00")
+            #expect(day("2026-09-21")["weekday"] as? String == "monday")
+            #expect(day("2026-09-26")["kind"] as? String == "holiday")
+            #expect(day("2026-09-26")["holidayName"] as? String == "中秋节")
+            #expect(day("2026-10-01")["kind"] as? String == "holiday")
+            #expect(day("2026-10-01")["opening"] == nil)
+            #expect(day("2026-10-10")["kind"] as? String == "makeupWorkday")
+            #expect(days.allSatisfy { $0["provisional"] as? Bool == false })
+
+            let later = try array(try await client.execute(uri: "/v1/calendar?from=2027-03-01&to=2027-03-01", method: .get))
+            #expect(later.first?["provisional"] as? Bool == true)
+            let tooLong = try await client.execute(uri: "/v1/calendar?from=2026-01-01&to=2026-12-31", method: .get)
+            #expect(tooLong.status == .badRequest)
+        }
+    }
+
     @Test func theCardOnTheReaderBooksAndChecksIn() async throws {
         let cards = CardDesk()
         let events = EventBus<TerminalEvent>()

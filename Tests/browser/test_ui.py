@@ -375,6 +375,19 @@ def booking_and_check_in(walk):
     walk.title("Choose a day")
     days = page.locator("button.day:enabled")
     expect(days.first).to_be_visible()
+    # Each day is marked as the server's calendar has it.
+    buttons = page.locator("button.day")
+    first, last = buttons.first.get_attribute("data-date"), buttons.last.get_attribute("data-date")
+    calendar = {day["date"]: day for day in terminal.request("GET", f"/v1/calendar?from={first}&to={last}")}
+    assert len(calendar) == buttons.count(), (len(calendar), buttons.count())
+    for index in range(buttons.count()):
+        button = buttons.nth(index)
+        day = calendar[button.get_attribute("data-date")]
+        assert button.get_attribute("data-kind") == day["kind"], day
+        text = button.inner_text()
+        assert ("Public holiday" in text) == (day["kind"] == "holiday"), (text, day)
+        assert ("Make-up working day" in text) == (day["kind"] == "makeupWorkday"), (text, day)
+        assert ("Provisional" in text) == day["provisional"], (text, day)
     walk.shot("days")
     days.first.click()
     walk.title("Choose a time")

@@ -662,26 +662,28 @@
   async function chooseService(service) {
     const from = hallToday();
     const to = addDays(from, Math.max(0, Math.min(service.horizonDays, 30)));
-    const slots = await api('GET', `/v1/services/${encodeURIComponent(service.id)}/slots?from=${from}&to=${to}`);
-    state.booking = Object.assign({}, state.booking, { serviceId: service.id, from, to, slots });
+    const [slots, calendar] = await Promise.all([
+      api('GET', `/v1/services/${encodeURIComponent(service.id)}/slots?from=${from}&to=${to}`),
+      api('GET', `/v1/calendar?from=${from}&to=${to}`)]);
+    state.booking = Object.assign({}, state.booking, { serviceId: service.id, from, to, slots, calendar });
     show('book-day');
   }
 
+  // What a day is, from the server's calendar (holiday, 调休, provisional, hours) and the slots.
   function dayReport(date, slots) {
-    const day = weekday(date);
-    const weekend = day === 0 || day === 6;
-    const regular = slots.filter((s) => s.kind !== 'afterHours');
+    const day = (state.booking.calendar || []).find((d) => d.date === date) || {};
     const tags = [];
+    if (day.kind === 'holiday') tags.push(t('dayHoliday') + (day.holidayName ? ` · ${day.holidayName}` : ''));
+    if (day.kind === 'makeupWorkday') tags.push(t('dayMakeup'));
+    if (day.provisional) tags.push(t('dayProvisional'));
     if (!slots.length) {
-      if (date === state.booking.from) tags.push(t('noSlotsLeftToday'));
-      else tags.push(weekend ? t('dayClosed') : t('dayHoliday'));
+      if (date === state.booking.from && day.opening) tags.push(t('noSlotsLeftToday'));
+      else if (day.kind !== 'holiday') tags.push(t('dayClosed'));
     } else {
-      if (weekend && regular.length) tags.push(t('dayMakeup'));
-      if (!regular.length) tags.push(t('dayAfterHours'));
-      if (slots.some((s) => s.provisional)) tags.push(t('dayProvisional'));
+      if (!slots.some((s) => s.kind !== 'afterHours')) tags.push(t('dayAfterHours'));
       if (slots.every((s) => s.remaining === 0)) tags.push(t('dayFull'));
     }
-    return { tags, open: slots.some((s) => s.remaining > 0) };
+    return { tags, open: slots.some((s) => s.remaining > 0), kind: day.kind || 'unknown' };
   }
 
   screens['book-day'] = (root) => {
@@ -695,7 +697,7 @@
       const label = `${t('weekdays')[weekday(date)]} ${date.slice(5)}${date === state.booking.from ? ' · ' + t('dayToday') : ''}`;
       return button([label, report.tags.map((tag) => h('span', { class: 'tag' }, tag))],
         () => show('book-slot', { booking: Object.assign({}, state.booking, { date }) }),
-        { class: 'day' + (report.open ? '' : ' closed'), disabled: !report.open, 'data-date': date });
+        { class: 'day' + (report.open ? '' : ' closed'), disabled: !report.open, 'data-date': date, 'data-kind': report.kind });
     })));
     add(root, h('div', { class: 'actions' }, button(t('back'), () => show(state.booking.mode === 'reschedule' ? 'lookup' : 'book-service'))));
   };
