@@ -356,11 +356,14 @@
         h('h2', {}, t('errorSummaryTitle', state.validation.errors.length)),
         h('ul', {}, state.validation.errors.map((error) => {
           const field = error.fieldPath.split(/[.[]/)[0];
-          return h('li', {}, h('a', { href: '#field-' + field, onclick: (event) => {
+          // `children[0].childName` is the input `field-children-0-childName`.
+          const anchor = 'field-' + error.fieldPath.replace(/\[(\d+)\]\./g, '-$1-');
+          const item = error.fieldPath.match(/\[(\d+)\]/);
+          return h('li', {}, h('a', { href: '#' + anchor, onclick: (event) => {
             event.preventDefault();
-            const target = document.getElementById('field-' + field) || document.querySelector(`[name="${field}"]`);
+            const target = document.getElementById(anchor) || document.getElementById('field-' + field) || document.querySelector(`[name="${field}"]`);
             if (target) target.focus();
-          } }, `${fieldLabel(screen, field)}: ${lt(error.message)}`));
+          } }, `${fieldLabel(screen, field)}${item ? ' ' + (Number(item[1]) + 1) : ''}: ${lt(error.message)}`));
         }))));
     }
     add(root, problemBox(state.problem));
@@ -439,8 +442,7 @@
         break;
       }
       case 'repeatGroup':
-        add(wrapper, h('p', {}, h('strong', {}, label)), help,
-          h('p', { class: 'muted' }, t('repeatGroupNote', Array.isArray(value) ? value.length : 0)), errorLines);
+        add(wrapper, drawRepeatGroup(field, id, label, help, errors, common));
         break;
       default: {
         const types = { date: 'date', email: 'email', mobile: 'tel' };
@@ -455,6 +457,51 @@
       }
     }
     return wrapper;
+  }
+
+  // A repeat group (children, shareholders, ...): one box of inputs per item, add and remove.
+  function drawRepeatGroup(field, id, label, help, errors, common) {
+    const items = Array.isArray(currentValue(field)) ? currentValue(field).map((item) => Object.assign({}, item)) : [];
+    const save = (next) => { state.drafts[field.id] = next; };
+    const errorText = (path) => errors.filter((e) => e.fieldPath === path).map((e) => h('p', { class: 'field-error' }, lt(e.message)));
+    const group = h('fieldset', Object.assign({ id }, common), h('legend', {}, label), help, errorText(field.id));
+    items.forEach((item, index) => {
+      const box = h('div', { class: 'repeat-item', 'data-item': String(index) }, h('h3', {}, `${label} ${index + 1}`));
+      for (const sub of field.itemFields || []) {
+        const subId = `${id}-${index}-${sub.id}`;
+        const subLabel = lt(sub.label) + (sub.required ? '' : ' ' + t('optional'));
+        const change = (v) => { const next = items.map((x) => Object.assign({}, x)); next[index][sub.id] = v; items[index][sub.id] = v; save(next); };
+        const current = item[sub.id];
+        const subErrors = errorText(`${field.id}[${index}].${sub.id}`);
+        if (sub.type === 'yesNo' || sub.type === 'singleChoice') {
+          const options = sub.type === 'yesNo' ? [{ value: true, label: t('yes') }, { value: false, label: t('no') }]
+            : sub.choices.map((c) => ({ value: c.value, label: lt(c.label) }));
+          add(box, h('fieldset', { class: 'field' + (subErrors.length ? ' invalid' : '') }, h('legend', {}, subLabel), subErrors, h('div', { class: 'choices' }, options.map((option, n) =>
+            h('label', { class: 'choice' }, h('input', { type: 'radio', name: subId, id: n === 0 ? subId : undefined, checked: current === option.value,
+              onchange: () => change(option.value) }), option.label)))));
+        } else {
+          const types = { date: 'date', email: 'email', mobile: 'tel' };
+          const input = h('input', { id: subId, name: subId, type: types[sub.type] || 'text', autocomplete: 'off',
+            inputmode: ['number', 'money'].includes(sub.type) ? 'decimal' : undefined, oninput: (event) => change(event.target.value) });
+          input.value = current === undefined || current === null ? '' : String(current);
+          if (subErrors.length) input.setAttribute('aria-invalid', 'true');
+          add(box, h('div', { class: 'field' + (subErrors.length ? ' invalid' : '') }, h('label', { for: subId }, subLabel), subErrors, input));
+        }
+      }
+      if (items.length > (field.minItems || 0)) {
+        add(box, button(t('removeItem', index + 1), () => { save(items.filter((_, i) => i !== index)); render(false); }, { class: 'danger remove-item' }));
+      }
+      add(group, box);
+    });
+    if (!field.maxItems || items.length < field.maxItems) {
+      add(group, button(t('addItem', label), () => {
+        save([...items, {}]);
+        render(false);
+        const first = document.getElementById(`${id}-${items.length}-${((field.itemFields || [])[0] || {}).id}`);
+        if (first) first.focus();
+      }, { class: 'add-item', id: `${id}-add` }));
+    }
+    return group;
   }
 
   // Sends the answers changed on this step, then asks to go on: the server checks them all and
