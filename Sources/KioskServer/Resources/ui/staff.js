@@ -42,7 +42,7 @@
       try { await api('POST', '/v1/staff/sign-out', undefined, { staff: true }); } finally {
         state.staff = null;
         state.assistedBy = null;
-        show('home');
+        show(state.session && state.sessionId ? 'session' : 'home');
       }
     }), { id: 'sign-out-button' }));
     return row;
