@@ -18,9 +18,16 @@ public struct StaticUI: Sendable {
 
     public let files: [String: File]
 
-    /// The UI shipped inside the KioskServer module (`Sources/KioskServer/Resources/ui`).
+    /// The UI shipped with KioskServer: the resource bundle SwiftPM puts beside the executable
+    /// (`kiosk_KioskServer.resources/ui`, to be installed with the binary), else the source tree
+    /// it was built from. Not `Bundle.module`, whose accessor stops the process when the bundle
+    /// is missing: a terminal without its UI files still serves its API.
     public static var bundledDirectory: URL? {
-        Bundle.module.url(forResource: "ui", withExtension: nil)
+        let candidates = [
+            Bundle.main.bundleURL.appendingPathComponent("kiosk_KioskServer.resources/ui"),
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Resources/ui"),
+        ]
+        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("index.html").path) }
     }
 
     public static let contentTypes: [String: String] = [
