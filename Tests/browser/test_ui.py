@@ -15,6 +15,7 @@ import datetime
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -576,7 +577,12 @@ def staff_override(walk):
 
 
 def technician_health_check(walk):
-    page = walk.page
+    page, terminal = walk.page, walk.terminal
+    # A receipt to preview, whatever ran before: a materials notice printed for a session.
+    session = terminal.request("POST", "/v1/sessions", {"formId": "residence-permit"})["sessionId"]
+    printed = terminal.request("POST", f"/v1/sessions/{session}/materials/notice")
+    assert printed["receipt"]["state"] == "printed", printed
+    terminal.request("DELETE", f"/v1/sessions/{session}")
     walk.open()
     page.click("#staff-button")
     page.fill("#staff-number", TECHNICIAN[0])
@@ -593,6 +599,9 @@ def technician_health_check(walk):
     expect(printer.locator("[data-health]")).to_contain_text("external: passed")
     reader.locator("button.health-internal").click()
     expect(reader.locator("[data-health]")).to_have_attribute("data-health", "passed")
+    terminal.place_card()
+    reader.locator("button.health-external").click()  # the test read
+    expect(reader.locator("[data-health]")).to_contain_text("external: passed")
     printer.locator("button.statistics-button").click()
     lines = printer.locator("[data-statistic=receiptLinesPrinted] .value")
     expect(lines).not_to_have_text("0")
@@ -682,10 +691,12 @@ def main():
             browser.close()
     finally:
         terminal.stop()
-    print(f"screenshots: {arguments.artefacts}; server log: {terminal.log.name}")
     if failures:
+        print(f"screenshots: {arguments.artefacts}; server log and database kept in {directory}")
         print("failed: " + ", ".join(failures))
         sys.exit(1)
+    shutil.rmtree(directory, ignore_errors=True)
+    print(f"screenshots: {arguments.artefacts}")
 
 
 if __name__ == "__main__":
