@@ -412,6 +412,7 @@ def booking_and_check_in(walk):
     walk.title("Choose a time")
     slots = page.locator("button.slot:enabled")
     first_slot = slots.first.get_attribute("data-slot")
+    first_time = slots.first.inner_text().splitlines()[0]
     second_slot = slots.nth(1).get_attribute("data-slot")
     walk.shot("slots")
     slots.first.click()
@@ -423,6 +424,7 @@ def booking_and_check_in(walk):
     page.click("#use-card")
     walk.title("Your appointment is booked")
     code = page.locator("#booking-code").inner_text()
+    expect(page.locator("#booking-time")).to_have_text(first_time)
     expect(page.locator("#print-result")).to_contain_text("Your booking slip is printed")
     walk.shot("booked")
     page.click("#finish-button")

@@ -689,14 +689,15 @@
     return d.toISOString().slice(0, 10);
   }
   function weekday(date) { return new Date(date + 'T00:00:00Z').getUTCDay(); }
-  function hallToday() {
-    // The hall's calendar day (Asia/Shanghai by default); the server's slots settle the rest.
-    const zone = (state.info && state.info.timeZone) || 'Asia/Shanghai';
-    return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+  // Wall-clock times in the hall: every slot id carries its UTC offset (`hukou:2026-10-08T10:00+08:00`),
+  // so the screen needs no time-zone guess of its own.
+  function hallOffsetMinutes(slotId) {
+    const match = /([+-])(\d{2}):(\d{2})$/.exec(slotId || '');
+    return match ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3])) : 480;
   }
-  function localTime(instant) {
-    const zone = (state.info && state.info.timeZone) || 'Asia/Shanghai';
-    return new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit' }).format(new Date(instant));
+  function localTime(instant, slotId) {
+    const shifted = new Date(new Date(instant).getTime() + hallOffsetMinutes(slotId) * 60000);
+    return shifted.toISOString().slice(11, 16);
   }
 
   screens['book-service'] = (root) => {
@@ -707,7 +708,8 @@
   };
 
   async function chooseService(service) {
-    const from = hallToday();
+    const [today] = await api('GET', '/v1/calendar');  // today in the hall's time zone
+    const from = today.date;
     const to = addDays(from, Math.max(0, Math.min(service.horizonDays, 30)));
     const [slots, calendar] = await Promise.all([
       api('GET', `/v1/services/${encodeURIComponent(service.id)}/slots?from=${from}&to=${to}`),
@@ -788,7 +790,7 @@
     const { slot, hold } = state.booking;
     add(root, heading(t('confirmBooking')), problemBox(state.problem),
       h('p', {}, `${serviceName(serviceById(slot.serviceId))} · ${slot.date} ${slot.startTime}–${slot.endTime}`),
-      h('p', { class: 'muted' }, t('held', localTime(hold.expiresAt))),
+      h('p', { class: 'muted' }, t('held', localTime(hold.expiresAt, slot.id))),
       identityChooser(confirmBooking, t('bookWithCard'), t('bookWithNumber')),
       h('div', { class: 'actions' }, button(t('back'), () => show('book-slot'))));
   };
@@ -804,7 +806,7 @@
     return h('dl', { class: 'review-section' },
       h('dt', {}, t('service')), h('dd', {}, service ? serviceName(service) : record.serviceId),
       h('dt', {}, t('date')), h('dd', { id: 'booking-date' }, record.date),
-      h('dt', {}, t('time')), h('dd', {}, `${localTime(record.start)}–${localTime(record.end)}`),
+      h('dt', {}, t('time')), h('dd', { id: 'booking-time' }, `${localTime(record.start, record.slotId)}–${localTime(record.end, record.slotId)}`),
       h('dt', {}, t('status')), h('dd', { id: 'booking-status' }, t('bookingStatus')[record.status] || record.status),
       h('dt', {}, t('idMasked')), h('dd', {}, record.maskedIdNumber));
   }
