@@ -1,11 +1,12 @@
 # The two commands of the quick start, and a few helpers.
 #   make run   — install missing Debian packages, build, start the terminal backend
 #                (simulated devices, SQLite in ./var)
-#   make test  — install, build, run every test, then fuzz each parser for FUZZ_SECONDS
+#   make test  — install, build, run every test (the touch UI's in headless Chromium), then fuzz
+#                each parser for FUZZ_SECONDS
 SHELL := /bin/bash
 export PATH := $(PATH):/opt/swift/usr/bin
 
-.PHONY: run test fuzz deps build release bench clean
+.PHONY: run test browser-test fuzz deps build release bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -20,7 +21,14 @@ test: deps
 	swift build --build-tests
 	swift test --skip-build
 	Devices/simulators/usb/run-under-umockdev.sh
+	Tests/browser/run.sh
 	$(MAKE) --no-print-directory fuzz
+
+# The touch UI walked in headless Chromium against the built `kiosk serve` (screenshots kept in
+# the directory it prints first).
+browser-test: deps
+	swift build
+	Tests/browser/run.sh
 
 # libFuzzer with AddressSanitizer on what parses outside input: ID card reader output and form
 # files. Both fuzzers build and run side by side for FUZZ_SECONDS each (FUZZ_SECONDS=0 skips

@@ -103,12 +103,15 @@ let package = Package(
         .target(
             name: "KioskServer",
             dependencies: [
-                "KioskCore", "FormEngine", "JSONLogic", "Booking", "DeviceKit", "Access",
+                "KioskCore", "FormEngine", "JSONLogic", "Booking", "DeviceKit", "Access", "ESCPOS",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            // The reference touch UI: plain HTML, CSS and JavaScript served under /ui/, copied
+            // as they are (no build step) and shipped beside the binary as its resource bundle.
+            resources: [.copy("Resources/ui")],
             swiftSettings: strict),
 
         // Composition root and CLI.

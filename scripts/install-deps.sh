@@ -7,8 +7,12 @@ set -euo pipefail
 # Run: tzdata for Asia/Shanghai. Test: umockdev (with GObject introspection for Python) emulates
 # USB devices for libusb; cups and cups-client run a private scheduler with a capture backend;
 # openssl makes a throwaway certificate and curl speaks HTTPS to the server under test.
+# The touch UI's browser tests drive Debian's chromium with Playwright for Python, which
+# Tests/browser/run.sh installs from PyPI into a virtual environment (python3-venv);
+# fonts-droid-fallback draws the Chinese screens in the screenshots.
 packages=(libsqlite3-dev libusb-1.0-0-dev libcups2-dev tzdata ca-certificates
-          umockdev gir1.2-umockdev-1.0 python3-gi cups cups-client openssl curl)
+          umockdev gir1.2-umockdev-1.0 python3-gi cups cups-client openssl curl
+          chromium python3-venv fonts-droid-fallback)
 
 missing=()
 for p in "${packages[@]}"; do

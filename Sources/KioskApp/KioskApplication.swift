@@ -138,7 +138,7 @@ public struct KioskApplication: Sendable {
                 slots: SlotGenerator(calendar: calendar, hours: configuration.hours),
                 ledger: bookings, queue: bookings.queue,
                 siteID: configuration.siteID, siteName: configuration.siteName,
-                checkInWindow: bookings.checkInWindow, receipts: receipts))
+                checkInWindow: bookings.checkInWindow, receipts: receipts, cards: devices.cards, events: devices.events))
     }
 
     var accessServices: AccessServices {

@@ -53,13 +53,15 @@ extension KioskRoutes {
             ("GET", "/v1/sessions/{id}/materials"), ("POST", "/v1/sessions/{id}/materials/{material}"),
             ("POST", "/v1/sessions/{id}/submit"), ("POST", "/v1/sessions/{id}/materials/notice"), ("POST", "/v1/sessions/{id}/draft"), ("POST", "/v1/drafts/resume"),
             ("POST", "/v1/print-jobs/{job}/reprint"), ("GET", "/v1/devices"), ("GET", "/v1/devices/{id}"),
-            ("GET", "/v1/services"), ("GET", "/v1/services/{id}/slots"), ("POST", "/v1/holds"), ("POST", "/v1/bookings"),
+            ("GET", "/v1/services"), ("GET", "/v1/services/{id}/slots"), ("GET", "/v1/calendar"), ("POST", "/v1/holds"), ("POST", "/v1/bookings"),
             ("POST", "/v1/bookings/lookup"), ("GET", "/v1/bookings/{code}.ics"), ("POST", "/v1/bookings/{code}/cancel"),
             ("POST", "/v1/bookings/{code}/slip"),
             ("POST", "/v1/bookings/{code}/reschedule"), ("POST", "/v1/check-ins"), ("POST", "/v1/tickets"),
             ("POST", "/v1/tickets/{id}/rating"), ("GET", "/v1/queue"),
             ("GET", "/v1/simulator/cards"), ("POST", "/v1/simulator/cards"), ("DELETE", "/v1/simulator/cards"),
-            ("POST", "/v1/staff/sign-in"),
+            ("POST", "/v1/staff/sign-in"), ("GET", "/v1/qr-code"),
+            // The touch UI itself: the screen loads it before anyone signs in.
+            ("GET", "/"), ("GET", "/ui/{file}"),
         ]
         let staffRoutes: [(String, String)] = [
             ("POST", "/v1/counters/{counter}/call-next"), ("POST", "/v1/tickets/{id}/recall"), ("POST", "/v1/tickets/{id}/no-show"),

@@ -1,4 +1,5 @@
 import Booking
+import DeviceKit
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -43,11 +44,19 @@ public struct BookingServices: Sendable {
     public var checkInWindow: CheckInWindow
     /// The terminal's receipt printer desk, for booking slips; nil prints nothing (`noPrinter`).
     public var receipts: (any ReceiptDesk)?
+    /// The card on the reader: `"useCard": true` books, looks up and checks in with it, so the
+    /// ID number never passes through the screen.
+    public var cards: CardDesk?
+    /// Where queue changes are announced (`ticketIssued`, `ticketCalled`, ... on `/v1/events`).
+    public var events: EventBus<TerminalEvent>?
     public var now: @Sendable () -> Date
 
     public init(services: [Service], slots: SlotGenerator, ledger: any BookingLedger, queue: QueuePolicy,
                 siteID: String, siteName: String, checkInWindow: CheckInWindow = CheckInWindow(),
-                receipts: (any ReceiptDesk)? = nil, now: @escaping @Sendable () -> Date = Date.init) {
+                receipts: (any ReceiptDesk)? = nil, cards: CardDesk? = nil, events: EventBus<TerminalEvent>? = nil,
+                now: @escaping @Sendable () -> Date = Date.init) {
+        self.cards = cards
+        self.events = events
         self.services = services
         self.slots = slots
         self.ledger = ledger
@@ -120,6 +129,20 @@ extension KioskRoutes {
             return json(slots.map { SlotView($0, taken: taken[$0.id] ?? 0) })
         }
 
+        // What the calendar and the hall's hours make of each day, so a screen can mark holidays,
+        // make-up working days, provisional years and after-hours windows without guessing.
+        router.get("/v1/calendar") { request, _ in
+            let today = LocalDate(containing: booking.now(), in: booking.slots.hours.timeZone)
+            let from = try date(request.uri.queryParameters.get("from"), name: "from") ?? today
+            let through = try date(request.uri.queryParameters.get("to"), name: "to") ?? from
+            guard from <= through, from.days(until: through) < BookingServices.maximumRangeDays else {
+                throw APIError(.badRequest, code: "invalidRange", message: .init(
+                    zh: "日期范围无效（from 不得晚于 to，且不超过 \(BookingServices.maximumRangeDays) 天）",
+                    en: "The date range is invalid (from must not be after to, at most \(BookingServices.maximumRangeDays) days)."))
+            }
+            return json((0...from.days(until: through)).map { CalendarDayView(booking.slots.schedule(for: from.adding(days: $0))) })
+        }
+
         router.post("/v1/holds") { request, context in
             let key = try idempotencyKey(request)
             let body = try await RequestBody(request, context: context, allowed: ["slotId"])
@@ -131,9 +154,9 @@ extension KioskRoutes {
 
         router.post("/v1/bookings") { request, context in
             let key = try idempotencyKey(request)
-            let body = try await RequestBody(request, context: context, allowed: ["holdId", "idNumber"])
+            let body = try await RequestBody(request, context: context, allowed: ["holdId", "idNumber", "useCard"])
             let holdID = try body.string("holdId")
-            let idNumber = try residentID(body)
+            let idNumber = try await residentID(body, booking)
             let record = try await ruled {
                 try await booking.ledger.confirm(holdID: holdID, idNumber: idNumber, idempotencyKey: key, now: booking.now())
             }
@@ -142,17 +165,17 @@ extension KioskRoutes {
 
         // The ID number travels in the body, never in a URL: URLs end up in logs and histories.
         router.post("/v1/bookings/lookup") { request, context in
-            let body = try await RequestBody(request, context: context, allowed: ["code", "idNumber"])
+            let body = try await RequestBody(request, context: context, allowed: ["code", "idNumber", "useCard"])
             let code = try bookingCode(try body.string("code"))
-            let idNumber = try residentID(body)
+            let idNumber = try await residentID(body, booking)
             return json(BookingView(try await ruled { try await booking.ledger.lookup(code: code, idNumber: idNumber) }))
         }
 
         router.post("/v1/bookings/{code}/cancel") { request, context in
             let key = try idempotencyKey(request)
             let code = try bookingCode(try context.parameters.require("code"))
-            let body = try await RequestBody(request, context: context, allowed: ["idNumber"])
-            let idNumber = try residentID(body)
+            let body = try await RequestBody(request, context: context, allowed: ["idNumber", "useCard"])
+            let idNumber = try await residentID(body, booking)
             let record = try await ruled {
                 try await booking.ledger.cancel(code: code, idNumber: idNumber, idempotencyKey: key, now: booking.now())
             }
@@ -162,8 +185,8 @@ extension KioskRoutes {
         router.post("/v1/bookings/{code}/reschedule") { request, context in
             let key = try idempotencyKey(request)
             let code = try bookingCode(try context.parameters.require("code"))
-            let body = try await RequestBody(request, context: context, allowed: ["idNumber", "slotId"])
-            let idNumber = try residentID(body)
+            let body = try await RequestBody(request, context: context, allowed: ["idNumber", "slotId", "useCard"])
+            let idNumber = try await residentID(body, booking)
             let now = booking.now()
             let slot = try booking.slot(try body.string("slotId"), now: now)
             let record = try await ruled {
@@ -175,8 +198,8 @@ extension KioskRoutes {
         // Code and ID number, like a lookup: the code alone must not print someone's booking.
         router.post("/v1/bookings/{code}/slip") { request, context in
             let code = try bookingCode(try context.parameters.require("code"))
-            let body = try await RequestBody(request, context: context, allowed: ["idNumber"])
-            let idNumber = try residentID(body)
+            let body = try await RequestBody(request, context: context, allowed: ["idNumber", "useCard"])
+            let idNumber = try await residentID(body, booking)
             let record = try await ruled { try await booking.ledger.lookup(code: code, idNumber: idNumber) }
             guard record.status == .confirmed else { throw apiError(BookingRuleError(.bookingNotActive)) }
             let slip = BookingSlip(record, service: try booking.service(record.serviceID), hall: booking.siteName,
@@ -196,20 +219,22 @@ extension KioskRoutes {
 
         router.post("/v1/check-ins") { request, context in
             let key = try idempotencyKey(request)
-            let body = try await RequestBody(request, context: context, allowed: ["code", "idNumber"])
+            let body = try await RequestBody(request, context: context, allowed: ["code", "idNumber", "useCard"])
             let now = booking.now()
             let result: CheckInResult
-            switch (body.fields["code"], body.fields["idNumber"]) {
-            case (.some, .none):
+            let byIdentity = body.fields["idNumber"] != nil || body.fields["useCard"] != nil
+            switch (body.fields["code"] != nil, byIdentity) {
+            case (true, false):
                 let code = try bookingCode(try body.string("code"))
                 result = try await ruled { try await booking.ledger.checkIn(code: code, idempotencyKey: key, now: now) }
-            case (.none, .some):
-                let idNumber = try residentID(body)
+            case (false, true):
+                let idNumber = try await residentID(body, booking)
                 result = try await ruled { try await booking.ledger.checkIn(idNumber: idNumber, idempotencyKey: key, now: now) }
             default:
                 throw APIError(.badRequest, code: "invalidField", message: .init(
-                    zh: "请提供预约码或身份证号码其中之一", en: "Give either code or idNumber, not both."))
+                    zh: "请提供预约码或身份证（号码）其中之一", en: "Give either code or idNumber (or useCard), not both."))
             }
+            await announce(.ticketIssued, result.receipt.ticket, booking)
             // A service dropped from configuration since the booking still serves its citizens.
             let counters = booking.services.first { $0.id == result.booking.serviceID }?.counters.count ?? 1
             let wait = booking.queue.estimatedWaitMinutes(ahead: result.receipt.ahead, counters: counters)
@@ -228,6 +253,7 @@ extension KioskRoutes {
                 try await booking.ledger.issueTicket(serviceID: service.id, idNumber: idNumber, disabilityMarked: disability,
                                                      schedule: schedule, idempotencyKey: key, now: now)
             }
+            await announce(.ticketIssued, receipt.ticket, booking)
             let wait = booking.queue.estimatedWaitMinutes(ahead: receipt.ahead, counters: service.counters.count)
             return json(TicketView(receipt.ticket, ahead: receipt.ahead, estimatedWaitMinutes: wait), status: .created)
         }
@@ -251,22 +277,23 @@ extension KioskRoutes {
             let ticket = try await ruled {
                 try await booking.ledger.callNext(counter: counter, serviceIDs: serviceIDs, idempotencyKey: key, now: booking.now())
             }
+            if let ticket { await announce(.ticketCalled, ticket, booking) }
             return json(CalledView(ticket: ticket.map { TicketView($0) }))
         }
 
         router.post("/v1/tickets/{id}/recall") { request, context in
-            try await ticketAction(request, context) { id, key in try await booking.ledger.recall(ticketID: id, idempotencyKey: key, now: booking.now()) }
+            try await ticketAction(request, context, booking, .ticketRecalled) { id, key in try await booking.ledger.recall(ticketID: id, idempotencyKey: key, now: booking.now()) }
         }
         router.post("/v1/tickets/{id}/no-show") { request, context in
-            try await ticketAction(request, context) { id, key in try await booking.ledger.markNoShow(ticketID: id, idempotencyKey: key, now: booking.now()) }
+            try await ticketAction(request, context, booking, .ticketNoShow) { id, key in try await booking.ledger.markNoShow(ticketID: id, idempotencyKey: key, now: booking.now()) }
         }
         router.post("/v1/tickets/{id}/finish") { request, context in
-            try await ticketAction(request, context) { id, key in try await booking.ledger.finish(ticketID: id, idempotencyKey: key, now: booking.now()) }
+            try await ticketAction(request, context, booking, .ticketFinished) { id, key in try await booking.ledger.finish(ticketID: id, idempotencyKey: key, now: booking.now()) }
         }
         router.post("/v1/tickets/{id}/transfer") { request, context in
             let body = try await RequestBody(request, context: context, allowed: ["serviceId"])
             let target = try booking.service(try body.string("serviceId")).id
-            return try await ticketAction(request, context) { id, key in
+            return try await ticketAction(request, context, booking, .ticketTransferred) { id, key in
                 try await booking.ledger.transfer(ticketID: id, to: target, idempotencyKey: key, now: booking.now())
             }
         }
@@ -293,11 +320,22 @@ extension KioskRoutes {
         }
     }
 
-    private static func ticketAction(_ request: Request, _ context: KioskRequestContext,
+    private static func ticketAction(_ request: Request, _ context: KioskRequestContext, _ booking: BookingServices,
+                                     _ kind: TerminalEvent.Kind,
                                      _ action: @Sendable (Int64, String) async throws -> Ticket) async throws -> Response {
         let key = try idempotencyKey(request)
         let id = try ticketID(context)
-        return json(TicketView(try await ruled { try await action(id, key) }))
+        let ticket = try await ruled { try await action(id, key) }
+        await announce(kind, ticket, booking)
+        return json(TicketView(ticket))
+    }
+
+    /// Tells the screens (and a hall's call display) that the queue moved. The message names the
+    /// ticket by number, service and counter only: whose ticket it is stays in the store.
+    static func announce(_ kind: TerminalEvent.Kind, _ ticket: Ticket, _ booking: BookingServices) async {
+        await booking.events?.publish(TerminalEvent(type: kind, ticket: .init(
+            id: ticket.id, number: ticket.number, serviceId: ticket.serviceID, state: ticket.state.rawValue,
+            counter: ticket.counter)))
     }
 
     // MARK: Request parts
@@ -319,6 +357,23 @@ extension KioskRoutes {
         do { return try LocalDate(text) } catch {
             throw APIError(.badRequest, code: "invalidField", message: .init(
                 zh: "参数 \(name) 应为日期（YYYY-MM-DD）", en: "The parameter \(name) must be a date (YYYY-MM-DD)."))
+        }
+    }
+
+    /// The ID number typed in (`idNumber`), or the one on the card lying on the reader (`useCard`).
+    private static func residentID(_ body: RequestBody, _ booking: BookingServices) async throws -> ResidentIDNumber {
+        guard body.fields["useCard"] != nil else { return try residentID(body) }
+        guard body.fields["idNumber"] == nil else {
+            throw APIError(.badRequest, code: "invalidField", message: .init(
+                zh: "请提供身份证号码或使用读卡器上的身份证，不要同时提供", en: "Give either idNumber or useCard, not both."))
+        }
+        guard try body.bool("useCard") else { throw RequestBody.invalid("useCard", "true") }
+        guard let text = await booking.cards?.presented()?.facts["idNumber"] else {
+            throw APIError(.conflict, code: "noCardPresented", message: .init(
+                zh: "请将身份证放在读卡区", en: "Place your ID card on the reader."))
+        }
+        do { return try ResidentIDNumber(text) } catch let error as ResidentIDNumberError {
+            throw APIError(.badRequest, code: "invalidIdNumber", message: .init(zh: error.messageZH, en: error.messageEN))
         }
     }
 
@@ -402,6 +457,32 @@ struct ServiceView: Encodable {
         horizonDays = service.horizonDays
         minNoticeMinutes = service.minimumNoticeMinutes
         afterHours = service.afterHours
+    }
+}
+
+struct CalendarDayView: Encodable {
+    let date: LocalDate
+    let weekday: Weekday
+    /// `workday`, `weekend`, `holiday` or `makeupWorkday` (a weekend day worked, 调休).
+    let kind: DayKind
+    let holidayName: String?
+    let provisional: Bool
+    /// Regular hours; nil when the hall is closed.
+    let opening: TimeRange?
+    let lunchDuty: TimeRange?
+    let afterHours: [TimeRange]
+    let note: String?
+
+    init(_ schedule: DaySchedule) {
+        date = schedule.day.date
+        weekday = schedule.day.date.weekday
+        kind = schedule.day.kind
+        holidayName = schedule.day.holidayName
+        provisional = schedule.day.provisional
+        opening = schedule.opening
+        lunchDuty = schedule.lunchDuty
+        afterHours = schedule.afterHours.map(\.time)
+        note = schedule.overrideReason
     }
 }
 

@@ -31,6 +31,26 @@ struct SessionView: Encodable, Sendable {
                 let group: String?
             }
 
+            /// One field of a repeat group's item, for the screen to draw each item's inputs.
+            struct ItemField: Encodable, Sendable {
+                let id: String
+                let type: String
+                let label: LocalizedText
+                let help: LocalizedText?
+                /// Always required; a field required only under a condition is checked on `next`.
+                let required: Bool
+                let choices: [ChoiceView]
+
+                init(_ field: FormField) {
+                    id = field.id
+                    type = field.type.rawValue
+                    label = field.label
+                    help = field.help
+                    if case .always = field.required { required = true } else { required = false }
+                    choices = field.choices.map { .init(value: $0.value, label: $0.label, group: $0.group) }
+                }
+            }
+
             let id: String
             let type: String
             let label: LocalizedText
@@ -39,6 +59,10 @@ struct SessionView: Encodable, Sendable {
             let calculated: Bool
             let value: JSON?
             let choices: [ChoiceView]
+            /// A repeat group's item fields and bounds; absent for other types.
+            let itemFields: [ItemField]?
+            let minItems: Int?
+            let maxItems: Int?
         }
 
         let stepId: String
@@ -68,10 +92,13 @@ struct SessionView: Encodable, Sendable {
         declaration = session.position == .declaration ? form.declaration : nil
         screen = session.screen(in: form, context: context).map { screen in
             Screen(stepId: screen.stepID, title: screen.title, help: screen.help, fields: screen.fields.map { field in
-                Screen.Field(
+                let group = field.type == .repeatGroup ? form.field(field.id) : nil
+                return Screen.Field(
                     id: field.id, type: field.type.rawValue, label: field.label, help: field.help, required: field.required,
                     calculated: field.calculated, value: field.value,
-                    choices: field.choices.map { .init(value: $0.value, label: $0.label, group: $0.group) })
+                    choices: field.choices.map { .init(value: $0.value, label: $0.label, group: $0.group) },
+                    itemFields: group.map { $0.fields.map(Screen.Field.ItemField.init) },
+                    minItems: group?.minItems, maxItems: group?.maxItems)
             })
         }
     }

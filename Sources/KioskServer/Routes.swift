@@ -16,12 +16,15 @@ public struct ServerDependencies: Sendable {
     public var access: AccessServices
     /// Appointments and the queue; nil on a terminal that offers no booking.
     public var booking: BookingServices?
+    /// The touch UI served under `/ui/`; the bundled one unless a test or a hall names another.
+    public var ui: StaticUI
 
     public init(
         identity: ServerIdentity, readiness: [ReadinessCheck], schemaVersion: @escaping @Sendable () async -> Int?,
         metricsRegistry: PrometheusCollectorRegistry, maxBodyBytes: Int, filings: FilingServices, devices: DeviceServices,
-        access: AccessServices, booking: BookingServices? = nil
+        access: AccessServices, booking: BookingServices? = nil, ui: StaticUI = StaticUI(directory: StaticUI.bundledDirectory)
     ) {
+        self.ui = ui
         self.access = access
         self.filings = filings
         self.devices = devices
@@ -72,6 +75,8 @@ public enum KioskRoutes {
         addAccessRoutes(to: router, deps.access)
         addOverrideRoutes(to: router, deps.access, deps.filings)
         if let booking = deps.booking { addBookingRoutes(to: router, booking) }
+        addStaticUIRoutes(to: router, deps.ui)
+        addQRCodeRoute(to: router)
         return router
     }
 

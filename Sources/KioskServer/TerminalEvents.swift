@@ -14,6 +14,27 @@ public struct TerminalEvent: Codable, Sendable, Equatable {
         case sessionTimeoutWarning
         /// The session ended after inactivity and was wiped; the screen returns to the start.
         case sessionEnded
+        /// The queue moved: a ticket was issued (walk-in or check-in), called, called again,
+        /// marked absent, finished or sent to another service.
+        case ticketIssued, ticketCalled, ticketRecalled, ticketNoShow, ticketFinished, ticketTransferred
+    }
+
+    /// A queue ticket as the stream shows it: the number a hall display calls, never whose it is.
+    public struct QueueTicket: Codable, Sendable, Equatable {
+        public var id: Int64
+        public var number: String
+        public var serviceId: String
+        /// `waiting`, `called`, `finished` or `noShow`.
+        public var state: String
+        public var counter: String?
+
+        public init(id: Int64, number: String, serviceId: String, state: String, counter: String?) {
+            self.id = id
+            self.number = number
+            self.serviceId = serviceId
+            self.state = state
+            self.counter = counter
+        }
     }
 
     public struct Card: Codable, Sendable, Equatable {
@@ -37,9 +58,12 @@ public struct TerminalEvent: Codable, Sendable, Equatable {
     public var card: Card?
     public var sessionId: String?
     public var secondsLeft: Int?
+    public var ticket: QueueTicket?
 
     public init(type: Kind, deviceId: String? = nil, state: DeviceState? = nil, status: DeviceStatus? = nil,
-                fault: DeviceFault? = nil, card: Card? = nil, sessionId: String? = nil, secondsLeft: Int? = nil) {
+                fault: DeviceFault? = nil, card: Card? = nil, sessionId: String? = nil, secondsLeft: Int? = nil,
+                ticket: QueueTicket? = nil) {
+        self.ticket = ticket
         self.type = type
         self.deviceId = deviceId
         self.state = state

@@ -328,7 +328,9 @@ struct OpenAPIDocumentTests {
             TerminalEvent(type: .cardReadFailed, deviceId: "idcard-simulated", fault: fault),
             TerminalEvent(.warning(sessionID: "s1", secondsLeft: 30)),
             TerminalEvent(.ended(sessionID: "s1")),
-        ]
+        ] + [TerminalEvent.Kind.ticketIssued, .ticketCalled, .ticketRecalled, .ticketNoShow, .ticketFinished, .ticketTransferred].map {
+            TerminalEvent(type: $0, ticket: .init(id: 7, number: "A007", serviceId: "id-card", state: "called", counter: "c1"))
+        } + [TerminalEvent(type: .ticketIssued, ticket: .init(id: 8, number: "A008", serviceId: "id-card", state: "waiting", counter: nil))]
         #expect(Set(events.map(\.type)) == Set(TerminalEvent.Kind.allCases))
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -353,7 +355,8 @@ struct OpenAPIDocumentTests {
             func object(_ response: TestResponse) throws -> JSON { try JSON(parsing: Data(response.body.readableBytesView)) }
 
             for uri in ["/healthz", "/readyz", "/v1/info", "/metrics", "/v1/forms", "/v1/devices", "/v1/devices/printer-simulated",
-                        "/v1/devices/no-such", "/v1/simulator/cards", "/v1/sessions/nobody"] {
+                        "/v1/devices/no-such", "/v1/simulator/cards", "/v1/sessions/nobody",
+                        "/", "/ui/index.html", "/ui/app.js", "/ui/style.css", "/ui/no-such.html", "/v1/qr-code?text=S01-0001", "/v1/qr-code"] {
                 _ = try await client.execute(uri: uri, method: .get)
             }
             _ = try await client.execute(uri: "/v1/sessions", method: .post, body: body(#"{"formId":"residence-permit","x":1}"#))
@@ -496,6 +499,10 @@ struct OpenAPIDocumentTests {
             _ = try await client.execute(uri: "/v1/services/hukou/slots?from=2026-09-30&to=2026-10-10", method: .get)
             _ = try await client.execute(uri: "/v1/services/hukou/slots?from=2026-10-10&to=2026-09-30", method: .get)
             _ = try await client.execute(uri: "/v1/services/passport/slots", method: .get)
+            _ = try await client.execute(uri: "/v1/calendar?from=2026-09-26&to=2026-10-12", method: .get)
+            _ = try await client.execute(uri: "/v1/calendar", method: .get)
+            _ = try await client.execute(uri: "/v1/calendar?from=2026-10-12&to=2026-09-26", method: .get)
+            _ = try await client.execute(uri: "/v1/calendar?from=yesterday", method: .get)
             let slotID = "hukou:2026-10-08T09:00+08:00"
             _ = try await post(client, "/v1/holds", key: nil, #"{"slotId":"\#(slotID)"}"#)
             _ = try await post(client, "/v1/holds", key: "h0", #"{"slotId":"hukou:2026-10-03T09:00+08:00"}"#)

@@ -1,0 +1,956 @@
+'use strict';
+// The terminal's reference touch UI: the citizen's filing and booking flows. Plain DOM, no
+// framework, no build step. Each screen is a function that draws `state` into <main>; every
+// change of screen moves the focus to its heading so keyboard and screen-reader users follow.
+(function () {
+  const TEXT = window.KioskText;
+  const main = document.getElementById('main');
+  const announcer = document.getElementById('announcer');
+
+  const state = {
+    lang: 'zh-CN', textSize: 0, contrast: false, screen: 'home',
+    info: null, forms: [], services: null, card: null, cardPresent: false, cardFault: null, paper: null,
+    sessionId: null, session: null, validation: null, problem: null, drafts: {},
+    review: null, notice: null, materialInfo: {}, materialsConfirmed: false, noticeReceipt: null,
+    filing: null, formId: null,
+    booking: {}, staff: null,
+  };
+
+  // ---- text ---------------------------------------------------------------------------------
+  function t(key, ...args) {
+    let value = TEXT[state.lang][key];
+    if (value === undefined) value = TEXT['zh-CN'][key] ?? key;
+    if (typeof value !== 'string') return value;
+    return value.replace(/\{(\d)\}/g, (_, i) => String(args[Number(i)] ?? ''));
+  }
+  function lt(text) {
+    if (!text) return '';
+    return text[state.lang] ?? text['zh-CN'] ?? text.en ?? '';
+  }
+  function announce(message) {
+    announcer.textContent = '';
+    setTimeout(() => { announcer.textContent = message; }, 50);
+  }
+
+  // ---- DOM ----------------------------------------------------------------------------------
+  function h(tag, attributes, ...children) {
+    const element = document.createElement(tag);
+    for (const [key, value] of Object.entries(attributes || {})) {
+      if (value === undefined || value === null || value === false) continue;
+      if (key.startsWith('on')) element.addEventListener(key.slice(2), value);
+      else if (key === 'class') element.className = value;
+      else if (key === 'text') element.textContent = value;
+      else if (value === true) element.setAttribute(key, '');
+      else element.setAttribute(key, value);
+    }
+    for (const child of children.flat(Infinity)) {
+      if (child === null || child === undefined || child === false) continue;
+      element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return element;
+  }
+  // Appends children as h() does: arrays flattened, null and false left out.
+  function add(parent, ...children) {
+    for (const child of children.flat(Infinity)) {
+      if (child === null || child === undefined || child === false) continue;
+      parent.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return parent;
+  }
+  function button(label, onclick, attributes = {}) {
+    return h('button', Object.assign({ type: 'button', onclick }, attributes), label);
+  }
+  function heading(text) { return h('h1', { tabindex: '-1', id: 'screen-title' }, text); }
+  function problemBox(problem) {
+    if (!problem) return null;
+    return h('div', { class: 'problem', role: 'alert', id: 'problem' }, problem);
+  }
+
+  // ---- HTTP ---------------------------------------------------------------------------------
+  class Problem extends Error {
+    constructor(status, body) {
+      super((body && body.detail) || 'HTTP ' + status);
+      this.status = status;
+      this.body = body || {};
+      this.code = this.body.code;
+    }
+  }
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return 'k' + Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+  async function api(method, path, body, options = {}) {
+    const headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (options.idempotent) headers['Idempotency-Key'] = newKey();
+    if (options.staff && state.staff) headers.Authorization = 'Bearer ' + state.staff.token;
+    const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const type = response.headers.get('content-type') || '';
+    let data = null;
+    if (response.status !== 204) data = type.includes('json') ? await response.json() : await response.text();
+    if (!response.ok) throw new Problem(response.status, typeof data === 'object' ? data : null);
+    return data;
+  }
+  function problemText(error) {
+    if (error instanceof Problem && error.body.messages) return lt(error.body.messages);
+    console.error(error);
+    return t('unexpected');
+  }
+
+  // ---- screens ------------------------------------------------------------------------------
+  const screens = {};
+  function show(screen, changes = {}) {
+    Object.assign(state, { problem: null }, changes);
+    state.screen = screen;
+    render(true);
+  }
+  function render(moveFocus) {
+    const draw = screens[state.screen] || screens.home;
+    main.replaceChildren();
+    draw(main);
+    drawChrome();
+    if (moveFocus) {
+      const target = document.getElementById('error-summary') || document.getElementById('screen-title');
+      if (target) target.focus();
+      window.scrollTo(0, 0);
+    }
+  }
+  async function act(work) {
+    try {
+      await work();
+    } catch (error) {
+      state.problem = problemText(error);
+      render(false);
+      const box = document.getElementById('problem');
+      if (box) box.setAttribute('tabindex', '-1'), box.focus();
+    }
+  }
+
+  // ---- the chrome: switches, footer, warning --------------------------------------------------
+  function drawChrome() {
+    document.documentElement.lang = state.lang;
+    document.documentElement.classList.toggle('text-large', state.textSize === 1);
+    document.documentElement.classList.toggle('text-larger', state.textSize === 2);
+    document.documentElement.classList.toggle('contrast', state.contrast);
+    for (const element of document.querySelectorAll('[data-t]')) element.textContent = t(element.dataset.t);
+    const language = document.getElementById('language-button');
+    language.textContent = t('languageSwitch');
+    language.setAttribute('lang', state.lang === 'zh-CN' ? 'en' : 'zh-CN');
+    const size = document.getElementById('text-size-button');
+    size.textContent = [t('textSize'), t('textSizeLarger'), t('textSizeNormal')][state.textSize];
+    size.setAttribute('aria-pressed', String(state.textSize > 0));
+    const contrast = document.getElementById('contrast-button');
+    contrast.textContent = t('contrast');
+    contrast.setAttribute('aria-pressed', String(state.contrast));
+    document.getElementById('terminal-name').textContent = state.info ? state.info.siteName || '' : '';
+    const printer = document.getElementById('printer-state');
+    printer.textContent = state.paper === 'out' ? t('printerOut') : state.paper === 'nearEnd' ? t('printerNearEnd') : '';
+    printer.classList.toggle('warn', state.paper === 'out');
+    document.getElementById('card-state').textContent = state.cardPresent ? t('cardOnReader') : '';
+    const banner = document.getElementById('staff-banner');
+    banner.hidden = !state.assistedBy;
+    banner.textContent = state.assistedBy ? t('assisting', state.assistedBy) : '';
+    if (warning.secondsLeft !== null) drawWarning();
+  }
+
+  document.getElementById('language-button').addEventListener('click', () => {
+    state.lang = state.lang === 'zh-CN' ? 'en' : 'zh-CN';
+    render(false);
+    announce(t('languageSwitch') === 'English' ? '已切换为中文' : 'Switched to English');
+  });
+  document.getElementById('text-size-button').addEventListener('click', () => { state.textSize = (state.textSize + 1) % 3; drawChrome(); });
+  document.getElementById('contrast-button').addEventListener('click', () => { state.contrast = !state.contrast; drawChrome(); });
+  document.getElementById('home-button').addEventListener('click', () => goHome());
+
+  // The inactivity warning: announced (role=alert) and answered with one button.
+  const warning = { secondsLeft: null, timer: null };
+  function drawWarning() {
+    const box = document.getElementById('timeout-warning');
+    box.hidden = warning.secondsLeft === null;
+    document.getElementById('timeout-text').textContent = t('timeoutWarning', Math.max(warning.secondsLeft || 0, 0));
+    document.getElementById('keep-alive-button').textContent = t('continue');
+  }
+  function startWarning(secondsLeft) {
+    clearInterval(warning.timer);
+    warning.secondsLeft = secondsLeft;
+    drawWarning();
+    document.getElementById('keep-alive-button').focus();
+    warning.timer = setInterval(() => {
+      warning.secondsLeft -= 1;
+      document.getElementById('timeout-text').textContent = t('timeoutWarning', Math.max(warning.secondsLeft, 0));
+      if (warning.secondsLeft <= 0) clearInterval(warning.timer);
+    }, 1000);
+  }
+  function stopWarning() {
+    clearInterval(warning.timer);
+    warning.secondsLeft = null;
+    drawWarning();
+  }
+  document.getElementById('keep-alive-button').addEventListener('click', () => act(async () => {
+    if (!state.sessionId) return stopWarning();
+    await api('POST', `/v1/sessions/${state.sessionId}/keep-alive`);
+    stopWarning();
+    announce(t('extended'));
+    const title = document.getElementById('screen-title');
+    if (title) title.focus();
+  }));
+
+  // ---- the event stream ---------------------------------------------------------------------
+  const listeners = [];
+  function connectEvents() {
+    const events = new EventSource('/v1/events');
+    const on = (type, handler) => events.addEventListener(type, (message) => {
+      const event = JSON.parse(message.data);
+      handler(event);
+      for (const listener of listeners) listener(event);
+    });
+    on('cardPresented', (event) => {
+      state.card = event.card;
+      state.cardPresent = true;
+      state.cardFault = null;
+      announce(t('cardRead', cardName(event.card)));
+      if (['card', 'book-confirm', 'checkin', 'lookup'].includes(state.screen)) render(false); else drawChrome();
+    });
+    on('cardRemoved', () => {
+      state.card = null;
+      state.cardPresent = false;
+      announce(t('cardRemoved'));
+      if (['card', 'book-confirm', 'checkin', 'lookup'].includes(state.screen)) render(false); else drawChrome();
+    });
+    on('cardReadFailed', (event) => {
+      state.cardFault = event.fault;
+      announce(t('cardReadFailed', lt(event.fault.message)));
+      if (state.screen === 'card') render(false);
+    });
+    on('deviceStatus', (event) => {
+      if (event.status && event.status.paper) { state.paper = event.status.paper; drawChrome(); }
+    });
+    on('sessionTimeoutWarning', (event) => {
+      if (event.sessionId === state.sessionId) startWarning(event.secondsLeft);
+    });
+    on('sessionEnded', (event) => {
+      if (event.sessionId !== state.sessionId) return;
+      stopWarning();
+      state.sessionId = null;
+      sessionStorage.removeItem('kiosk.sessionId');
+      resetCitizen();
+      show('home', { problem: t('sessionEnded') });
+      announce(t('sessionEnded'));
+    });
+    for (const type of ['ticketIssued', 'ticketCalled', 'ticketRecalled', 'ticketNoShow', 'ticketFinished', 'ticketTransferred']) on(type, () => {});
+  }
+
+  function cardName(card) {
+    const types = t('cardTypes');
+    return `${types[card.cardType] || types.unknown} ${card.maskedNumber}`;
+  }
+
+  // ---- home -----------------------------------------------------------------------------------
+  // The server forgets the card's data when a session ends; the next citizen places theirs.
+  function resetCitizen() {
+    Object.assign(state, {
+      card: null, cardFault: null,
+      session: null, validation: null, drafts: {}, review: null, notice: null, materialInfo: {},
+      materialsConfirmed: false, noticeReceipt: null, filing: null, formId: null, booking: {}, assistedBy: null,
+    });
+  }
+  async function goHome() {
+    stopWarning();
+    const id = state.sessionId || sessionStorage.getItem('kiosk.sessionId');
+    sessionStorage.removeItem('kiosk.sessionId');
+    if (id) {
+      state.sessionId = null;
+      try { await api('DELETE', `/v1/sessions/${id}`); } catch (error) { /* already ended */ }
+    }
+    resetCitizen();
+    show('home');
+  }
+
+  screens.home = (root) => {
+    add(root, heading(t('welcome')), problemBox(state.problem));
+    const groups = new Map();
+    for (const form of state.forms) {
+      const theme = lt(form.department);
+      if (!groups.has(theme)) groups.set(theme, []);
+      groups.get(theme).push(form);
+    }
+    add(root, h('h2', {}, t('filings')));
+    for (const [theme, forms] of groups) {
+      add(root, h('h3', {}, theme), h('div', { class: 'tiles' }, forms.map((form) =>
+        button([lt(form.title), h('span', { class: 'sub' }, t('timeLimit', form.timeLimitDays))],
+          () => show('card', { formId: form.id }), { class: 'tile', 'data-form': form.id }))));
+    }
+    if (state.services && state.services.length) {
+      add(root, h('h2', {}, t('appointments')), h('div', { class: 'tiles' },
+        button([t('booking'), h('span', { class: 'sub' }, t('bookingSub'))], () => show('book-service', { booking: { mode: 'book' } }), { class: 'tile', id: 'tile-booking' }),
+        button([t('checkIn'), h('span', { class: 'sub' }, t('checkInSub'))], () => show('checkin'), { class: 'tile', id: 'tile-checkin' }),
+        button([t('lookup'), h('span', { class: 'sub' }, t('lookupSub'))], () => show('lookup', { booking: {} }), { class: 'tile', id: 'tile-lookup' })));
+    }
+  };
+
+  // ---- place the card -----------------------------------------------------------------------
+  function cardPrompt() {
+    const present = state.card || state.cardPresent;
+    const lines = [];
+    if (state.card) {
+      lines.push(h('p', { id: 'card-summary' }, t('cardRead', cardName(state.card))));
+      if (state.card.failedChecks.length) lines.push(h('p', { class: 'field-error' }, t('cardFailed', state.card.failedChecks.join(', '))));
+    } else {
+      lines.push(h('p', {}, t('placeCardPrompt')));
+    }
+    if (state.cardFault) lines.push(h('p', { class: 'field-error' }, t('cardReadFailed', lt(state.cardFault.message))));
+    return h('div', { class: 'card-prompt' + (present ? ' present' : ''), 'aria-live': 'polite' }, lines);
+  }
+
+  screens.card = (root) => {
+    const form = state.forms.find((f) => f.id === state.formId);
+    add(root, heading(t('placeCardTitle')), h('p', { class: 'help' }, form ? lt(form.title) : ''), problemBox(state.problem), cardPrompt());
+    // A card already on the reader when the screen loaded is known only as present.
+    const usable = state.card ? state.card.failedChecks.length === 0 : state.cardPresent;
+    add(root, h('div', { class: 'actions' },
+      button(t('back'), () => goHome()),
+      button(t('cardReadContinue'), () => act(startSession), { class: 'primary', id: 'start-with-card', disabled: !usable }),
+      button(t('withoutCard'), () => act(startSession), { id: 'start-without-card' })));
+  };
+
+  async function startSession() {
+    const view = await api('POST', '/v1/sessions', { formId: state.formId });
+    state.sessionId = view.sessionId;
+    sessionStorage.setItem('kiosk.sessionId', view.sessionId);
+    showSession(view);
+  }
+
+  function showSession(view, validation = null) {
+    state.session = view;
+    state.validation = validation;
+    if (view.position === 'step') state.drafts = {};
+    show('session', { validation });
+  }
+
+  // ---- a guided step ------------------------------------------------------------------------
+  screens.session = (root) => {
+    const view = state.session;
+    if (!view) return screens.home(root);
+    if (view.position === 'step') return drawStep(root, view);
+    if (view.position === 'review') return drawReview(root);
+    if (view.position === 'declaration') return state.materialsConfirmed ? drawDeclaration(root, view) : drawMaterials(root);
+    return drawDone(root);
+  };
+
+  function errorsByField(validation) {
+    const errors = {};
+    for (const error of (validation && validation.errors) || []) {
+      const field = error.fieldPath.split(/[.[]/)[0];
+      (errors[field] = errors[field] || []).push(error);
+    }
+    return errors;
+  }
+
+  function drawStep(root, view) {
+    const screen = view.screen;
+    add(root, heading(lt(screen.title)));
+    if (screen.help) add(root, h('p', { class: 'help' }, lt(screen.help)));
+    const errors = errorsByField(state.validation);
+    if (state.validation && state.validation.errors.length) {
+      add(root, h('div', { class: 'error-summary', role: 'alert', tabindex: '-1', id: 'error-summary' },
+        h('h2', {}, t('errorSummaryTitle', state.validation.errors.length)),
+        h('ul', {}, state.validation.errors.map((error) => {
+          const field = error.fieldPath.split(/[.[]/)[0];
+          // `children[0].childName` is the input `field-children-0-childName`.
+          const anchor = 'field-' + error.fieldPath.replace(/\[(\d+)\]\./g, '-$1-');
+          const item = error.fieldPath.match(/\[(\d+)\]/);
+          return h('li', {}, h('a', { href: '#' + anchor, onclick: (event) => {
+            event.preventDefault();
+            const target = document.getElementById(anchor) || document.getElementById('field-' + field) || document.querySelector(`[name="${field}"]`);
+            if (target) target.focus();
+          } }, `${fieldLabel(screen, field)}${item ? ' ' + (Number(item[1]) + 1) : ''}: ${lt(error.message)}`));
+        }))));
+    }
+    add(root, problemBox(state.problem));
+    const form = h('form', { novalidate: true, onsubmit: (event) => { event.preventDefault(); act(nextStep); } });
+    for (const field of screen.fields) add(form, drawField(field, errors[field.id] || []));
+    add(form, h('div', { class: 'actions' },
+      button(t('back'), () => act(previousStep)),
+      h('button', { type: 'submit', class: 'primary', id: 'next-button' }, t('next')),
+      button(t('cancel'), () => goHome(), { class: 'danger' })));
+    add(root, form);
+  }
+
+  function fieldLabel(screen, id) {
+    const field = screen.fields.find((f) => f.id === id);
+    return field ? lt(field.label) : id;
+  }
+
+  function currentValue(field) {
+    return Object.prototype.hasOwnProperty.call(state.drafts, field.id) ? state.drafts[field.id] : field.value;
+  }
+
+  function drawField(field, errors) {
+    const id = 'field-' + field.id;
+    const describedBy = [];
+    const wrapper = h('div', { class: 'field' + (errors.length ? ' invalid' : ''), 'data-field': field.id });
+    const help = field.help ? h('p', { class: 'help', id: id + '-help' }, lt(field.help)) : null;
+    if (help) describedBy.push(id + '-help');
+    const errorLines = errors.map((error, index) => h('p', { class: 'field-error', id: `${id}-error-${index}` }, lt(error.message)));
+    errors.forEach((_, index) => describedBy.push(`${id}-error-${index}`));
+    const label = lt(field.label) + (field.required ? '' : ' ' + t('optional'));
+    const value = currentValue(field);
+    const set = (v) => { state.drafts[field.id] = v; };
+    const common = { 'aria-describedby': describedBy.join(' ') || undefined, 'aria-invalid': errors.length ? 'true' : undefined };
+
+    if (field.calculated) {
+      const shown = typeof value === 'boolean' ? (value ? t('yes') : t('no')) : value ?? '';
+      add(wrapper, h('p', {}, h('strong', {}, lt(field.label)), ' ', String(shown), ' ', h('span', { class: 'muted' }, t('calculatedNote'))));
+      return wrapper;
+    }
+    const choiceGroup = (options, type) => h('fieldset', common,
+      h('legend', {}, label), help, errorLines,
+      h('div', { class: 'choices' }, options.map((option, index) => {
+        const checked = type === 'checkbox' ? Array.isArray(value) && value.includes(option.value) : value === option.value;
+        return h('label', { class: 'choice' }, h('input', {
+          type, name: field.id, id: index === 0 ? id : undefined, value: String(option.value), checked,
+          onchange: (event) => {
+            if (type === 'checkbox') {
+              const chosen = new Set(Array.isArray(currentValue(field)) ? currentValue(field) : []);
+              if (event.target.checked) chosen.add(option.value); else chosen.delete(option.value);
+              set([...chosen]);
+            } else set(option.value);
+          },
+        }), option.label);
+      })));
+
+    switch (field.type) {
+      case 'singleChoice':
+        add(wrapper, choiceGroup(field.choices.map((c) => ({ value: c.value, label: lt(c.label) })), 'radio'));
+        break;
+      case 'multipleChoice':
+        add(wrapper, choiceGroup(field.choices.map((c) => ({ value: c.value, label: lt(c.label) })), 'checkbox'));
+        break;
+      case 'yesNo':
+        add(wrapper, choiceGroup([{ value: true, label: t('yes') }, { value: false, label: t('no') }], 'radio'));
+        break;
+      case 'declaration':
+        add(wrapper, h('label', { class: 'choice' }, h('input', Object.assign({ type: 'checkbox', id, checked: value === true,
+          onchange: (event) => set(event.target.checked) }, common)), label), errorLines);
+        break;
+      case 'address': {
+        const address = value && typeof value === 'object' ? value : {};
+        const part = (key, text) => h('div', {}, h('label', { for: `${id}-${key}` }, text),
+          h('input', Object.assign({ id: key === 'region' ? id : `${id}-${key}`, name: `${field.id}.${key}`, value: address[key] || '',
+            oninput: (event) => { const next = Object.assign({}, currentValue(field) || {}); next[key] = event.target.value; set(next); } }, common)));
+        add(wrapper, h('fieldset', {}, h('legend', {}, label), help, errorLines, part('region', t('region')), part('detail', t('detail'))));
+        break;
+      }
+      case 'repeatGroup':
+        add(wrapper, drawRepeatGroup(field, id, label, help, errors, common));
+        break;
+      default: {
+        const types = { date: 'date', email: 'email', mobile: 'tel' };
+        const modes = { number: 'decimal', money: 'decimal', mobile: 'tel', idNumber: 'text' };
+        const input = h(field.type === 'longText' ? 'textarea' : 'input', Object.assign({
+          id, name: field.id, type: field.type === 'longText' ? undefined : types[field.type] || 'text',
+          inputmode: modes[field.type], autocomplete: 'off', required: field.required,
+          oninput: (event) => set(event.target.value),
+        }, common));
+        input.value = value === null || value === undefined ? '' : String(value);
+        add(wrapper, h('label', { for: id }, label), help, errorLines, input);
+      }
+    }
+    return wrapper;
+  }
+
+  // A repeat group (children, shareholders, ...): one box of inputs per item, add and remove.
+  function drawRepeatGroup(field, id, label, help, errors, common) {
+    const items = Array.isArray(currentValue(field)) ? currentValue(field).map((item) => Object.assign({}, item)) : [];
+    const save = (next) => { state.drafts[field.id] = next; };
+    const errorText = (path) => errors.filter((e) => e.fieldPath === path).map((e) => h('p', { class: 'field-error' }, lt(e.message)));
+    const group = h('fieldset', Object.assign({ id }, common), h('legend', {}, label), help, errorText(field.id));
+    items.forEach((item, index) => {
+      const box = h('div', { class: 'repeat-item', 'data-item': String(index) }, h('h3', {}, `${label} ${index + 1}`));
+      for (const sub of field.itemFields || []) {
+        const subId = `${id}-${index}-${sub.id}`;
+        const subLabel = lt(sub.label) + (sub.required ? '' : ' ' + t('optional'));
+        const change = (v) => { const next = items.map((x) => Object.assign({}, x)); next[index][sub.id] = v; items[index][sub.id] = v; save(next); };
+        const current = item[sub.id];
+        const subErrors = errorText(`${field.id}[${index}].${sub.id}`);
+        if (sub.type === 'yesNo' || sub.type === 'singleChoice') {
+          const options = sub.type === 'yesNo' ? [{ value: true, label: t('yes') }, { value: false, label: t('no') }]
+            : sub.choices.map((c) => ({ value: c.value, label: lt(c.label) }));
+          add(box, h('fieldset', { class: 'field' + (subErrors.length ? ' invalid' : '') }, h('legend', {}, subLabel), subErrors, h('div', { class: 'choices' }, options.map((option, n) =>
+            h('label', { class: 'choice' }, h('input', { type: 'radio', name: subId, id: n === 0 ? subId : undefined, checked: current === option.value,
+              onchange: () => change(option.value) }), option.label)))));
+        } else {
+          const types = { date: 'date', email: 'email', mobile: 'tel' };
+          const input = h('input', { id: subId, name: subId, type: types[sub.type] || 'text', autocomplete: 'off',
+            inputmode: ['number', 'money'].includes(sub.type) ? 'decimal' : undefined, oninput: (event) => change(event.target.value) });
+          input.value = current === undefined || current === null ? '' : String(current);
+          if (subErrors.length) input.setAttribute('aria-invalid', 'true');
+          add(box, h('div', { class: 'field' + (subErrors.length ? ' invalid' : '') }, h('label', { for: subId }, subLabel), subErrors, input));
+        }
+      }
+      if (items.length > (field.minItems || 0)) {
+        add(box, button(t('removeItem', index + 1), () => { save(items.filter((_, i) => i !== index)); render(false); }, { class: 'danger remove-item' }));
+      }
+      add(group, box);
+    });
+    if (!field.maxItems || items.length < field.maxItems) {
+      add(group, button(t('addItem', label), () => {
+        save([...items, {}]);
+        render(false);
+        const first = document.getElementById(`${id}-${items.length}-${((field.itemFields || [])[0] || {}).id}`);
+        if (first) first.focus();
+      }, { class: 'add-item', id: `${id}-add` }));
+    }
+    return group;
+  }
+
+  // Sends the answers changed on this step, then asks to go on: the server checks them all and
+  // answers with every error at once (422) or the next screen.
+  async function nextStep() {
+    const view = state.session;
+    for (const field of view.screen.fields) {
+      if (field.calculated || !Object.prototype.hasOwnProperty.call(state.drafts, field.id)) continue;
+      const value = state.drafts[field.id];
+      if (JSON.stringify(value) === JSON.stringify(field.value)) continue;
+      await api('PUT', `/v1/sessions/${view.sessionId}/answers/${encodeURIComponent(field.id)}`, { value });
+    }
+    try {
+      showSession(await api('POST', `/v1/sessions/${view.sessionId}/next`));
+    } catch (error) {
+      if (error instanceof Problem && error.code === 'validationFailed' && error.body.validation) {
+        state.session = await api('GET', `/v1/sessions/${view.sessionId}`);
+        state.validation = error.body.validation;
+        render(true);
+        announce(t('errorSummaryTitle', error.body.validation.errors.length));
+        return;
+      }
+      throw error;
+    }
+  }
+
+  async function previousStep() {
+    try {
+      showSession(await api('POST', `/v1/sessions/${state.sessionId}/back`));
+    } catch (error) {
+      if (error instanceof Problem && error.code === 'noPreviousStep') return goHome();
+      throw error;
+    }
+  }
+
+  // ---- review -------------------------------------------------------------------------------
+  function drawReview(root) {
+    add(root, heading(t('reviewTitle')), h('p', { class: 'help' }, t('reviewHelp')), problemBox(state.problem));
+    if (!state.review) {
+      act(async () => { state.review = await api('GET', `/v1/sessions/${state.sessionId}/review`); render(false); });
+      return;
+    }
+    for (const section of state.review) {
+      add(root, h('section', { class: 'review-section', 'data-step': section.stepId },
+        h('div', { class: 'review-head' }, h('h2', {}, lt(section.title)),
+          button(t('change'), () => act(async () => {
+            state.review = null;
+            showSession(await api('POST', `/v1/sessions/${state.sessionId}/jump`, { stepId: section.stepId }));
+          }), { 'aria-label': t('changeSection', lt(section.title)), class: 'change-link' })),
+        h('dl', {}, section.entries.map((entry) => [h('dt', {}, lt(entry.label)), h('dd', {}, lt(entry.display))]))));
+    }
+    add(root, h('div', { class: 'actions' },
+      button(t('back'), () => act(async () => { state.review = null; await previousStep(); })),
+      button(t('confirmReview'), () => act(confirmReview), { class: 'primary', id: 'confirm-review' }),
+      button(t('cancel'), () => goHome(), { class: 'danger' })));
+  }
+
+  async function confirmReview() {
+    try {
+      state.review = null;
+      showSession(await api('POST', `/v1/sessions/${state.sessionId}/review/confirm`));
+    } catch (error) {
+      if (error instanceof Problem && error.code === 'validationFailed') {
+        const view = await api('GET', `/v1/sessions/${state.sessionId}`);
+        showSession(view, error.body.validation);
+        return;
+      }
+      throw error;
+    }
+  }
+
+  // ---- materials: told at once, 容缺 and 承诺 -------------------------------------------------
+  function rememberMaterials(notice) {
+    for (const material of notice.missing) state.materialInfo[material.materialID] = material;
+    state.notice = notice;
+  }
+
+  function drawMaterials(root) {
+    add(root, heading(t('materialsTitle')), h('p', {}, t('materialsIntro')), problemBox(state.problem));
+    if (!state.notice) {
+      act(async () => { rememberMaterials(await api('GET', `/v1/sessions/${state.sessionId}/materials`)); render(false); });
+      return;
+    }
+    const notice = state.notice;
+    const missing = new Set(notice.missing.map((m) => m.materialID));
+    for (const id of notice.applicable) {
+      const info = state.materialInfo[id] || { name: { 'zh-CN': id, en: id } };
+      const status = notice.deferred.includes(id) ? 'deferred' : notice.committed.includes(id) ? 'committed' : missing.has(id) ? 'missing' : 'provided';
+      const options = [{ value: 'provided', label: t('haveIt') }, { value: 'missing', label: t('dontHave') }];
+      if (info.deferrableDays) options.push({ value: 'deferred', label: t('defer', info.deferrableDays) });
+      if (info.commitmentAllowed) options.push({ value: 'committed', label: t('commit') });
+      const details = [];
+      if (info.presentation) details.push(`${t('presentation')[info.presentation]}${info.copies > 1 ? ' ×' + info.copies : ''} · ${t('format')[info.format]}`);
+      if (info.reason && lt(info.reason)) details.push(lt(info.reason));
+      if (info.issuer) details.push(t('issuer', lt(info.issuer)));
+      add(root, h('section', { class: 'material', 'data-material': id },
+        h('h3', { id: `material-${id}` }, lt(info.name)),
+        details.map((line) => h('p', { class: 'muted' }, line)),
+        h('fieldset', { 'aria-labelledby': `material-${id}` }, h('div', { class: 'choices' }, options.map((option) =>
+          h('label', { class: 'choice' }, h('input', {
+            type: 'radio', name: `material-${id}`, value: option.value, checked: status === option.value,
+            onchange: () => act(async () => {
+              rememberMaterials(await api('POST', `/v1/sessions/${state.sessionId}/materials/${encodeURIComponent(id)}`, { status: option.value }));
+              render(false);
+              const again = document.querySelector(`input[name="material-${id}"][value="${option.value}"]`);
+              if (again) again.focus();
+            }),
+          }), option.label))))));
+    }
+    if (notice.missing.length) {
+      add(root, h('div', { class: 'problem', id: 'materials-missing' }, h('p', {}, t('stillMissing')),
+        h('ul', {}, notice.missing.map((m) => h('li', {}, lt(m.name)))),
+        button(t('printNotice'), () => act(async () => {
+          const printed = await api('POST', `/v1/sessions/${state.sessionId}/materials/notice`);
+          state.noticeReceipt = printed.receipt;
+          render(false);
+        }), { id: 'print-notice' }),
+        state.noticeReceipt ? h('p', { role: 'status' }, state.noticeReceipt.state === 'printed'
+          ? t('noticePrinted') : t('noticeNotPrinted', t('printReasons')[state.noticeReceipt.reason || state.noticeReceipt.state]
+            || state.noticeReceipt.reason || state.noticeReceipt.state)) : null));
+    } else {
+      add(root, h('div', { class: 'notice-ok', role: 'status' }, t('allMaterialsReady')));
+    }
+    add(root, h('div', { class: 'actions' },
+      button(t('cancel'), () => goHome(), { class: 'danger' }),
+      button(t('materialsContinue'), () => { state.materialsConfirmed = true; render(true); },
+        { class: 'primary', id: 'materials-continue', disabled: notice.missing.length > 0 })));
+  }
+
+  // ---- declaration and submission -----------------------------------------------------------
+  function drawDeclaration(root, view) {
+    add(root, heading(t('declarationTitle')), problemBox(state.problem),
+      h('p', { class: 'declaration', id: 'declaration-text' }, lt(view.declaration)),
+      h('label', { class: 'choice' }, h('input', { type: 'checkbox', id: 'accept-declaration', 'aria-describedby': 'declaration-text' }), t('acceptDeclaration')),
+      h('div', { class: 'actions' },
+        button(t('back'), () => { state.materialsConfirmed = false; render(true); }),
+        button(t('submit'), () => act(submit), { class: 'primary', id: 'submit-button' })));
+  }
+
+  async function submit() {
+    const accepted = document.getElementById('accept-declaration').checked;
+    const filing = await api('POST', `/v1/sessions/${state.sessionId}/submit`, { acceptDeclaration: accepted });
+    state.filing = filing;
+    state.session = Object.assign({}, state.session, { position: 'submitted' });
+    stopWarning();
+    show('session');
+  }
+
+  function qrImage(text) {
+    return h('img', { class: 'qr', id: 'receipt-qr', src: '/v1/qr-code?text=' + encodeURIComponent(text), alt: t('qrAlt', text) });
+  }
+
+  function printResult(receipt, printedKey, failedKey, qrText) {
+    if (!receipt || receipt.state === 'printed') return h('div', { class: 'notice-ok', role: 'status', id: 'print-result' }, t(printedKey));
+    const why = receipt.reason || receipt.state;
+    const box = h('div', { class: 'problem', role: 'alert', id: 'print-result' }, h('p', {}, t(failedKey, t('printReasons')[why] || why)), qrImage(qrText));
+    if (receipt.jobId) add(box, h('div', { class: 'actions' }, button(t('reprint'), () => act(async () => {
+      const again = await api('POST', `/v1/print-jobs/${encodeURIComponent(receipt.jobId)}/reprint`);
+      Object.assign(receipt, again);
+      render(false);
+      if (again.state === 'printed') announce(t('reprinted'));
+    }), { id: 'reprint-button' })));
+    return box;
+  }
+
+  function drawDone(root) {
+    const filing = state.filing;
+    if (!filing) return screens.home(root);
+    add(root, heading(t('submittedTitle')), problemBox(state.problem),
+      h('p', {}, lt(filing.title), ' · ', lt(filing.department)),
+      h('p', {}, t('reference')), h('p', { class: 'big-code', id: 'reference' }, filing.reference),
+      h('p', {}, t('timeLimit', filing.timeLimitDays)),
+      printResult(filing.receipt, 'receiptPrinted', 'receiptNotPrinted', filing.reference));
+    for (const deferred of filing.deferred) add(root, h('p', {}, t('deferredDue', lt(deferred.name), deferred.dueDate)));
+    for (const commitment of filing.commitments) add(root, h('p', {}, t('committedNote', lt(commitment.name))));
+    add(root, h('div', { class: 'actions' }, button(t('finish'), () => goHome(), { class: 'primary', id: 'finish-button' })));
+  }
+
+  // ---- booking ------------------------------------------------------------------------------
+  function serviceName(service) { return state.lang === 'en' ? service.nameEn : service.nameZh; }
+  function serviceById(id) { return (state.services || []).find((s) => s.id === id); }
+  function addDays(date, days) {
+    const d = new Date(date + 'T00:00:00Z');
+    d.setUTCDate(d.getUTCDate() + days);
+    return d.toISOString().slice(0, 10);
+  }
+  function weekday(date) { return new Date(date + 'T00:00:00Z').getUTCDay(); }
+  // Wall-clock times in the hall: every slot id carries its UTC offset (`hukou:2026-10-08T10:00+08:00`),
+  // so the screen needs no time-zone guess of its own.
+  function hallOffsetMinutes(slotId) {
+    const match = /([+-])(\d{2}):(\d{2})$/.exec(slotId || '');
+    return match ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3])) : 480;
+  }
+  function localTime(instant, slotId) {
+    const shifted = new Date(new Date(instant).getTime() + hallOffsetMinutes(slotId) * 60000);
+    return shifted.toISOString().slice(11, 16);
+  }
+
+  screens['book-service'] = (root) => {
+    add(root, heading(t('chooseService')), problemBox(state.problem), h('div', { class: 'tiles' }, (state.services || []).map((service) =>
+      button([serviceName(service), h('span', { class: 'sub' }, t('minutes', service.durationMinutes) + (service.afterHours ? ' · ' + t('afterHoursService') : ''))],
+        () => act(() => chooseService(service)), { class: 'tile', 'data-service': service.id }))));
+    add(root, h('div', { class: 'actions' }, button(t('back'), () => goHome())));
+  };
+
+  async function chooseService(service) {
+    const [today] = await api('GET', '/v1/calendar');  // today in the hall's time zone
+    const from = today.date;
+    const to = addDays(from, Math.max(0, Math.min(service.horizonDays, 30)));
+    const [slots, calendar] = await Promise.all([
+      api('GET', `/v1/services/${encodeURIComponent(service.id)}/slots?from=${from}&to=${to}`),
+      api('GET', `/v1/calendar?from=${from}&to=${to}`)]);
+    state.booking = Object.assign({}, state.booking, { serviceId: service.id, from, to, slots, calendar });
+    show('book-day');
+  }
+
+  // What a day is, from the server's calendar (holiday, 调休, provisional, hours) and the slots.
+  function dayReport(date, slots) {
+    const day = (state.booking.calendar || []).find((d) => d.date === date) || {};
+    const tags = [];
+    if (day.kind === 'holiday') tags.push(t('dayHoliday') + (day.holidayName ? ` · ${day.holidayName}` : ''));
+    if (day.kind === 'makeupWorkday') tags.push(t('dayMakeup'));
+    if (day.provisional) tags.push(t('dayProvisional'));
+    if (!slots.length) {
+      if (date === state.booking.from && day.opening) tags.push(t('noSlotsLeftToday'));
+      else if (day.kind !== 'holiday') tags.push(t('dayClosed'));
+    } else {
+      if (!slots.some((s) => s.kind !== 'afterHours')) tags.push(t('dayAfterHours'));
+      if (slots.every((s) => s.remaining === 0)) tags.push(t('dayFull'));
+    }
+    return { tags, open: slots.some((s) => s.remaining > 0), kind: day.kind || 'unknown' };
+  }
+
+  screens['book-day'] = (root) => {
+    const service = serviceById(state.booking.serviceId);
+    add(root, heading(t('chooseDay')), h('p', { class: 'help' }, serviceName(service)), problemBox(state.problem));
+    const days = [];
+    for (let date = state.booking.from; date <= state.booking.to; date = addDays(date, 1)) days.push(date);
+    add(root, h('div', { class: 'days' }, days.map((date) => {
+      const slots = state.booking.slots.filter((s) => s.date === date);
+      const report = dayReport(date, slots);
+      const label = `${t('weekdays')[weekday(date)]} ${date.slice(5)}${date === state.booking.from ? ' · ' + t('dayToday') : ''}`;
+      return button([label, report.tags.map((tag) => h('span', { class: 'tag' }, tag))],
+        () => show('book-slot', { booking: Object.assign({}, state.booking, { date }) }),
+        { class: 'day' + (report.open ? '' : ' closed'), disabled: !report.open, 'data-date': date, 'data-kind': report.kind });
+    })));
+    add(root, h('div', { class: 'actions' }, button(t('back'), () => show(state.booking.mode === 'reschedule' ? 'lookup' : 'book-service'))));
+  };
+
+  screens['book-slot'] = (root) => {
+    const slots = state.booking.slots.filter((s) => s.date === state.booking.date);
+    add(root, heading(t('chooseSlot')), h('p', { class: 'help' }, `${serviceName(serviceById(state.booking.serviceId))} · ${state.booking.date}`), problemBox(state.problem));
+    add(root, h('div', { class: 'slots' }, slots.map((slot) => {
+      const tags = [t('placesLeft', slot.remaining)];
+      if (slot.kind === 'lunchDuty') tags.push(t('lunchDuty'));
+      if (slot.kind === 'afterHours') tags.push(t('afterHoursSlot'));
+      if (slot.provisional) tags.push(t('dayProvisional'));
+      return button([`${slot.startTime}–${slot.endTime}`, tags.map((tag) => h('span', { class: 'tag' }, tag))],
+        () => act(() => chooseSlot(slot)), { class: 'slot', disabled: slot.remaining === 0, 'data-slot': slot.id });
+    })));
+    add(root, h('div', { class: 'actions' }, button(t('back'), () => show('book-day'))));
+  };
+
+  async function chooseSlot(slot) {
+    if (state.booking.mode === 'reschedule') {
+      const booking = await api('POST', `/v1/bookings/${encodeURIComponent(state.booking.code)}/reschedule`,
+        Object.assign({ slotId: slot.id }, state.booking.identity), { idempotent: true });
+      show('booking-details', { booking: Object.assign({}, state.booking, { record: booking, message: t('rescheduled') }) });
+      return;
+    }
+    const hold = await api('POST', '/v1/holds', { slotId: slot.id }, { idempotent: true });
+    show('book-confirm', { booking: Object.assign({}, state.booking, { slot, hold }) });
+  }
+
+  function identityChooser(onIdentity, cardLabel, numberLabel) {
+    const input = h('input', { id: 'id-number', inputmode: 'text', autocomplete: 'off', maxlength: '18' });
+    return h('div', {},
+      cardPrompt(),
+      h('div', { class: 'actions' }, button(cardLabel, () => act(() => onIdentity({ useCard: true })),
+        { class: 'primary', id: 'use-card', disabled: !(state.card || state.cardPresent) })),
+      h('div', { class: 'field' }, h('label', { for: 'id-number' }, t('orTypeId')), input),
+      h('div', { class: 'actions' }, button(numberLabel, () => act(() => onIdentity({ idNumber: input.value.trim().toUpperCase() })), { id: 'use-number' })));
+  }
+
+  screens['book-confirm'] = (root) => {
+    const { slot, hold } = state.booking;
+    add(root, heading(t('confirmBooking')), problemBox(state.problem),
+      h('p', {}, `${serviceName(serviceById(slot.serviceId))} · ${slot.date} ${slot.startTime}–${slot.endTime}`),
+      h('p', { class: 'muted' }, t('held', localTime(hold.expiresAt, slot.id))),
+      identityChooser(confirmBooking, t('bookWithCard'), t('bookWithNumber')),
+      h('div', { class: 'actions' }, button(t('back'), () => show('book-slot'))));
+  };
+
+  async function confirmBooking(identity) {
+    const record = await api('POST', '/v1/bookings', Object.assign({ holdId: state.booking.hold.holdId }, identity), { idempotent: true });
+    const printed = await api('POST', `/v1/bookings/${encodeURIComponent(record.code)}/slip`, identity);
+    show('booking-done', { booking: Object.assign({}, state.booking, { record, receipt: printed.receipt }) });
+  }
+
+  function bookingFacts(record) {
+    const service = serviceById(record.serviceId);
+    return h('dl', { class: 'review-section' },
+      h('dt', {}, t('service')), h('dd', {}, service ? serviceName(service) : record.serviceId),
+      h('dt', {}, t('date')), h('dd', { id: 'booking-date' }, record.date),
+      h('dt', {}, t('time')), h('dd', { id: 'booking-time' }, `${localTime(record.start, record.slotId)}–${localTime(record.end, record.slotId)}`),
+      h('dt', {}, t('status')), h('dd', { id: 'booking-status' }, t('bookingStatus')[record.status] || record.status),
+      h('dt', {}, t('idMasked')), h('dd', {}, record.maskedIdNumber));
+  }
+
+  screens['booking-done'] = (root) => {
+    const { record, receipt } = state.booking;
+    add(root, heading(t('bookedTitle')), problemBox(state.problem), h('p', {}, t('bookingCode')),
+      h('p', { class: 'big-code', id: 'booking-code' }, record.code), bookingFacts(record),
+      record.notice ? h('p', { class: 'problem' }, lt(record.notice)) : null,
+      printResult(receipt, 'slipPrinted', 'slipNotPrinted', record.code),
+      h('div', { class: 'actions' }, button(t('finish'), () => goHome(), { class: 'primary', id: 'finish-button' })));
+  };
+
+  // ---- check-in -----------------------------------------------------------------------------
+  screens.checkin = (root) => {
+    const code = h('input', { id: 'checkin-code', autocomplete: 'off', autocapitalize: 'characters' });
+    add(root, heading(t('checkInTitle')), problemBox(state.problem),
+      h('div', { class: 'field' }, h('label', { for: 'checkin-code' }, t('checkInCode')), code),
+      h('div', { class: 'actions' }, button(t('checkInWithCode'), () => act(() => checkIn({ code: code.value.trim().toUpperCase() })), { class: 'primary', id: 'checkin-code-button' })),
+      cardPrompt(),
+      h('div', { class: 'actions' },
+        button(t('checkInWithCard'), () => act(() => checkIn({ useCard: true })), { id: 'checkin-card-button', disabled: !(state.card || state.cardPresent) }),
+        button(t('back'), () => goHome())));
+  };
+
+  async function checkIn(body) {
+    const result = await api('POST', '/v1/check-ins', body, { idempotent: true });
+    show('ticket', { booking: { checkIn: result } });
+  }
+
+  screens.ticket = (root) => {
+    const { ticket, late } = state.booking.checkIn;
+    add(root, heading(t('ticketTitle')), problemBox(state.problem), h('p', { class: 'big-code', id: 'ticket-number' }, ticket.number),
+      ticket.ahead !== null && ticket.ahead !== undefined ? h('p', {}, t('ahead', ticket.ahead)) : null,
+      ticket.estimatedWaitMinutes !== null && ticket.estimatedWaitMinutes !== undefined ? h('p', {}, t('wait', ticket.estimatedWaitMinutes)) : null,
+      late ? h('p', { class: 'problem' }, t('lateCheckIn')) : null,
+      ratingPanel(ticket),
+      h('div', { class: 'actions' }, button(t('finish'), () => goHome(), { class: 'primary', id: 'finish-button' })));
+  };
+
+  // Once the counter has finished the ticket (a `ticketFinished` message), the citizen rates the
+  // service here: 1 to 5, as the 好差评 scheme asks.
+  function ratingPanel(ticket) {
+    const booking = state.booking;
+    if (booking.rated) return h('p', { class: 'notice-ok', role: 'status', id: 'rating-thanks' }, t('thanksRating'));
+    if (!booking.finished) return null;
+    return h('section', { class: 'panel', id: 'rating' }, h('h2', {}, t('rateTitle')),
+      h('div', { class: 'stars', role: 'group', 'aria-label': t('rateTitle') }, [1, 2, 3, 4, 5].map((score) =>
+        button('★'.repeat(score), () => act(async () => {
+          await api('POST', `/v1/tickets/${ticket.id}/rating`, { score }, { idempotent: true });
+          booking.rated = true;
+          render(false);
+          announce(t('thanksRating'));
+        }), { 'aria-label': t('rate', score), 'data-score': String(score) }))));
+  }
+
+  listeners.push((event) => {
+    const checkIn = state.booking && state.booking.checkIn;
+    if (event.type !== 'ticketFinished' || !checkIn || event.ticket.id !== checkIn.ticket.id) return;
+    state.booking.finished = true;
+    if (state.screen === 'ticket') { render(false); announce(t('rateTitle')); }
+  });
+
+  // ---- look up, cancel, reschedule ----------------------------------------------------------
+  screens.lookup = (root) => {
+    const code = h('input', { id: 'lookup-code', autocomplete: 'off', value: state.booking.code || '' });
+    add(root, heading(t('lookupTitle')), problemBox(state.problem),
+      h('div', { class: 'field' }, h('label', { for: 'lookup-code' }, t('bookingCode')), code),
+      identityChooser((identity) => lookUp(code.value.trim().toUpperCase(), identity), t('lookUpWithCard'), t('lookUp')),
+      h('div', { class: 'actions' }, button(t('back'), () => goHome())));
+  };
+
+  async function lookUp(code, identity) {
+    const record = await api('POST', '/v1/bookings/lookup', Object.assign({ code }, identity));
+    show('booking-details', { booking: { code, identity, record } });
+  }
+
+  screens['booking-details'] = (root) => {
+    const { record, identity, message, receipt } = state.booking;
+    add(root, heading(t('bookingCode') + ' ' + record.code), problemBox(state.problem),
+      message ? h('p', { class: 'notice-ok', role: 'status', id: 'booking-message' }, message) : null,
+      bookingFacts(record), record.notice ? h('p', { class: 'problem' }, lt(record.notice)) : null,
+      receipt ? printResult(receipt, 'slipPrinted', 'slipNotPrinted', record.code) : null);
+    const actions = h('div', { class: 'actions' });
+    if (record.status === 'confirmed') {
+      add(actions, 
+        button(t('reschedule'), () => act(async () => {
+          const service = serviceById(record.serviceId);
+          state.booking = Object.assign({}, state.booking, { mode: 'reschedule' });
+          await chooseService(service);
+        }), { id: 'reschedule-button' }),
+        button(t('printSlip'), () => act(async () => {
+          const printed = await api('POST', `/v1/bookings/${encodeURIComponent(record.code)}/slip`, identity);
+          state.booking = Object.assign({}, state.booking, { receipt: printed.receipt });
+          render(false);
+        }), { id: 'slip-button' }),
+        button(t('cancelBooking'), () => act(async () => {
+          const cancelled = await api('POST', `/v1/bookings/${encodeURIComponent(record.code)}/cancel`, identity, { idempotent: true });
+          show('booking-details', { booking: Object.assign({}, state.booking, { record: cancelled, message: t('cancelled'), receipt: null }) });
+        }), { class: 'danger', id: 'cancel-booking-button' }));
+    }
+    add(actions, button(t('finish'), () => goHome(), { class: 'primary', id: 'finish-button' }));
+    add(root, actions);
+  };
+
+  // ---- the simulated reader's controls (devices.mode = "simulated") ----------------------------
+  async function setUpSimulator() {
+    let fixtures;
+    try { fixtures = await api('GET', '/v1/simulator/cards'); } catch (error) { return; }
+    const panel = document.getElementById('simulator');
+    const box = document.getElementById('simulator-cards');
+    box.replaceChildren(...fixtures.map((name) => button(name, () => api('POST', '/v1/simulator/cards', { fixture: name }), { 'data-fixture': name })),
+      button('✕', () => api('DELETE', '/v1/simulator/cards'), { 'aria-label': 'remove card' }));
+    panel.hidden = false;
+  }
+
+  // ---- start --------------------------------------------------------------------------------
+  async function start() {
+    connectEvents();
+    // A page reloaded in the middle of a filing ends that session: its answers are not shown again.
+    const stale = sessionStorage.getItem('kiosk.sessionId');
+    if (stale) {
+      sessionStorage.removeItem('kiosk.sessionId');
+      try { await api('DELETE', `/v1/sessions/${stale}`); } catch (error) { /* already ended */ }
+    }
+    try {
+      const [info, forms, devices] = await Promise.all([api('GET', '/v1/info'), api('GET', '/v1/forms'), api('GET', '/v1/devices')]);
+      state.info = info;
+      state.forms = forms;
+      for (const device of devices) {
+        if (device.status.paper) state.paper = device.status.paper;
+        if (device.status.card === 'cardPresent') state.cardPresent = true;
+      }
+    } catch (error) {
+      state.problem = problemText(error);
+    }
+    try { state.services = await api('GET', '/v1/services'); } catch (error) { state.services = []; }
+    setUpSimulator();
+    render(true);
+    document.body.dataset.ready = 'true';
+  }
+
+  // What the staff console (staff.js) shares with the citizen screens.
+  window.Kiosk = { state, t, lt, h, add, button, heading, problemBox, api, Problem, problemText, act, show, render, screens,
+    announce, listeners, goHome, showSession, serviceName };
+  start();
+})();

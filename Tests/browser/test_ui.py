@@ -1,0 +1,706 @@
+"""The reference touch UI in headless Chromium, against the real `kiosk serve`.
+
+Starts the built binary on simulated devices with a scratch SQLite database and a free port,
+adds a staff and a technician account with `kiosk staff add`, and walks: a citizen's filing of
+the residence permit with the simulated reader and printer, the inactivity warning, a booking
+(slip printed, then out of paper: the QR code and a reprint), a reschedule, a cancellation and a
+check-in, a staff override, and a technician's health checks. Every screen is saved as a PNG in
+the artefact directory. Each step asserts what the screen shows, so a broken flow fails.
+
+Run through Tests/browser/run.sh (it makes the virtual environment); by hand:
+    python test_ui.py --binary .build/debug/kiosk --artefacts /tmp/shots [--only NAME]
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.request
+
+from playwright.sync_api import expect, sync_playwright
+
+REPOSITORY = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+STAFF = ("S100", "2468")
+TECHNICIAN = ("T200", "1357")
+CARD = "resident"  # Devices/cards/resident.yaml: 110101198506150019
+MASKED = "110101********0019"
+
+# Open around the clock, with no notice and no change deadline, and today and tomorrow opened by
+# date overrides (a public holiday too): a booking made now can be moved and checked in at once,
+# whenever CI runs.
+CONFIG = """
+listen = "127.0.0.1:{port}"
+data_dir = "{data}"
+[devices]
+mode = "simulated"
+dir = "{repo}/Devices"
+[forms]
+dir = "{repo}/Forms"
+[session]
+timeout_seconds = 60
+warning_seconds = 45
+[booking]
+max_active_per_service = 2
+change_deadline_minutes = 0
+[hours]
+monday = "00:00-23:59"
+tuesday = "00:00-23:59"
+wednesday = "00:00-23:59"
+thursday = "00:00-23:59"
+friday = "00:00-23:59"
+saturday = "00:00-23:59"
+sunday = "00:00-23:59"
+makeup_workday = "00:00-23:59"
+{overrides}
+[[services]]
+id = "hukou"
+name_zh = "户籍业务"
+name_en = "Household registration"
+duration_minutes = 15
+counters = ["A1", "A2"]
+capacity_per_slot = 2
+horizon_days = 7
+min_notice_minutes = 0
+after_hours = false
+[[services]]
+id = "exit-entry"
+name_zh = "出入境证件"
+name_en = "Exit-entry documents"
+duration_minutes = 15
+counters = ["B1"]
+capacity_per_slot = 1
+horizon_days = 7
+min_notice_minutes = 0
+after_hours = false
+"""
+
+
+class Terminal:
+    """`kiosk serve` on a scratch directory; stopped with SIGTERM at the end."""
+
+    def __init__(self, binary, directory):
+        self.binary = binary
+        self.directory = directory
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        data = os.path.join(directory, "var")
+        os.makedirs(data)
+        self.config = os.path.join(directory, "kiosk.conf")
+        with open(self.config, "w") as file:
+            # The hall's days (UTC+8) around now; the day before too, for a run started near midnight.
+            hall_today = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8)).date()
+            overrides = "".join(
+                f'[[hours.overrides]]\ndate = "{hall_today + datetime.timedelta(days=offset)}"\nhours = "00:00-23:59"\n'
+                for offset in (-1, 0, 1, 2))
+            file.write(CONFIG.format(port=self.port, data=data, repo=REPOSITORY, overrides=overrides))
+        for (number, pin), role in ((STAFF, "staff"), (TECHNICIAN, "technician")):
+            subprocess.run([binary, "staff", "add", "--config", self.config, "--number", number,
+                            "--name", f"UI test {role}", "--role", role, "--pin", pin],
+                           check=True, capture_output=True, timeout=120)
+        self.log = open(os.path.join(directory, "server.log"), "w")
+        self.process = subprocess.Popen([binary, "serve", "--config", self.config], stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"kiosk serve did not start; see {self.log.name}")
+            time.sleep(0.2)
+
+    def request(self, method, path, body=None, token=None, idempotent=False):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        if idempotent:
+            request.add_header("Idempotency-Key", f"ui-test-{time.time_ns()}")
+        if token:
+            request.add_header("Authorization", "Bearer " + token)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            text = response.read().decode()
+            return json.loads(text) if text and "json" in response.headers.get("Content-Type", "") else text
+
+    def sign_in(self, account):
+        return self.request("POST", "/v1/staff/sign-in", {"number": account[0], "pin": account[1]})["token"]
+
+    def card_state(self):
+        for device in self.request("GET", "/v1/devices"):
+            if device["info"]["kind"] == "idCardReader":
+                return device["status"].get("card")
+        return None
+
+    def wait_for_card(self, wanted):
+        deadline = time.time() + 10
+        while self.card_state() != wanted:
+            if time.time() > deadline:
+                raise AssertionError(f"the reader never reported {wanted}")
+            time.sleep(0.1)
+
+    def place_card(self, fixture=CARD):
+        """Takes any card away first, so the reader reads this one afresh (and says so)."""
+        self.remove_card()
+        self.request("POST", "/v1/simulator/cards", {"fixture": fixture})
+        self.wait_for_card("cardPresent")
+
+    def remove_card(self):
+        self.request("DELETE", "/v1/simulator/cards")
+        self.wait_for_card("noCard")
+
+    def printer_paper(self, paper, token):
+        return self.request("POST", "/v1/simulator/printer", {"paper": paper}, token)
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+class Walk:
+    """One browser page and the screenshots it leaves behind."""
+
+    def __init__(self, page, terminal, artefacts, name):
+        self.page = page
+        self.terminal = terminal
+        self.artefacts = artefacts
+        self.name = name
+        self.shots = 0
+
+    def shot(self, label):
+        self.shots += 1
+        path = os.path.join(self.artefacts, f"{self.name}-{self.shots:02d}-{label}.png")
+        self.page.screenshot(path=path, full_page=True)
+
+    def open(self, lang="en"):
+        self.page.goto(self.terminal.base + "/")
+        expect(self.page.locator("body[data-ready=true]")).to_have_count(1)
+        if lang == "en":
+            self.page.click("#language-button")
+            expect(self.page.locator("html")).to_have_attribute("lang", "en")
+
+    def title(self, text):
+        expect(self.page.locator("#screen-title")).to_have_text(text)
+
+    def click_text(self, role, name):
+        self.page.get_by_role(role, name=name, exact=True).click()
+
+
+# ---- the walks ---------------------------------------------------------------------------------
+
+def citizen_filing(walk):
+    page, terminal = walk.page, walk.terminal
+    walk.open(lang="zh-CN")
+    walk.title("您好，请选择要办理的业务")
+    expect(page.locator("[data-form=residence-permit]")).to_contain_text("居住证申领")
+    walk.shot("home-zh")
+    page.click("#language-button")
+    walk.title("Welcome. What would you like to do?")
+    expect(page.locator("[data-form=residence-permit]")).to_contain_text("Residence permit application")
+    walk.shot("home-en")
+
+    # Every control reachable without a pointer: tab to the filing and open it with Enter.
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.dataset.form") == "residence-permit":
+            break
+    else:
+        raise AssertionError("the residence permit tile is not reachable with Tab")
+    page.keyboard.press("Enter")
+    walk.title("Place your ID card")
+    expect(page.locator("#start-with-card")).to_be_disabled()
+    walk.shot("place-card")
+    terminal.place_card()
+    expect(page.locator("#card-summary")).to_contain_text(MASKED)
+    expect(page.locator("#announcer")).to_contain_text("ID card read")
+    walk.shot("card-read")
+    page.click("#start-with-card")
+
+    walk.title("Applicant")
+    expect(page.locator("#field-name")).to_have_value("测试甲")
+    expect(page.locator("#field-idNumber")).to_have_value("110101198506150019")
+    page.click("#next-button")
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("Mobile number")
+    expect(summary).to_be_focused()
+    walk.shot("error-summary")
+    # Switch language mid-step: the step and its errors are redrawn in Chinese.
+    page.click("#language-button")
+    walk.title("申请人信息")
+    expect(summary).to_contain_text("手机号码")
+    page.click("#language-button")
+    page.fill("#field-mobile", "13800138000")
+    page.click("#next-button")
+
+    walk.title("Residence in the district")
+    page.fill("#field-residenceAddress", "北京市东城区")
+    page.fill("#field-residenceAddress-detail", "示例路2号")
+    since = (datetime.date.today() - datetime.timedelta(days=800)).isoformat()
+    page.fill("#field-residenceSince", since)
+    walk.click_text("radio", "Own home")
+    walk.shot("step-residence")
+    page.click("#next-button")
+
+    walk.title("Grounds")
+    walk.click_text("radio", "Stable home")
+    page.click("#next-button")
+    walk.title("Accompanying children")
+    # A repeat group: add a child, leave the name out (an error), then complete it.
+    page.click("#field-children-add")
+    expect(page.locator("#field-children-0-childName")).to_be_focused()
+    page.fill("#field-children-0-childIdNumber", "110101201803150028")
+    page.locator("[data-item='0']").get_by_label("Yes").check()
+    page.fill("#field-children-0-childSchool", "示例小学")
+    page.click("#next-button")
+    expect(page.locator("#error-summary")).to_contain_text("Children 1: This question needs an answer.")
+    page.locator("#error-summary a").first.click()
+    expect(page.locator("#field-children-0-childName")).to_be_focused()
+    expect(page.locator("#field-children-0-childName")).to_have_attribute("aria-invalid", "true")
+    walk.shot("repeat-group-error")
+    page.fill("#field-children-0-childName", "测试乙")
+    walk.shot("repeat-group")
+    page.click("#next-button")
+
+    walk.title("Check your answers")
+    expect(page.locator("[data-step=residence]")).to_contain_text("Own home")
+    expect(page.locator("[data-step=family]")).to_contain_text("1 entry")
+    walk.shot("review")
+    page.get_by_role("button", name="Change: Residence in the district").click()
+    walk.title("Residence in the district")
+    walk.click_text("radio", "Employer's dormitory")
+    walk.click_text("radio", "Own home")
+    title = page.locator("#screen-title")
+    for _ in range(4):
+        current = title.inner_text()
+        if current == "Check your answers":
+            break
+        page.click("#next-button")
+        expect(title).not_to_have_text(current)
+    walk.title("Check your answers")
+    page.click("#confirm-review")
+
+    walk.title("Materials you need (told at once)")
+    materials = page.locator("[data-material]")
+    expect(materials).to_have_count(4)
+    expect(page.locator("[data-material=propertyCertificate]")).to_contain_text("Property ownership certificate")
+    expect(page.locator("#materials-missing")).to_contain_text("Resident ID card")
+    expect(page.locator("#materials-continue")).to_be_disabled()
+    page.click("#print-notice")
+    expect(page.locator("#materials-missing")).to_contain_text("The list is printed")
+    walk.shot("materials-notice")
+    page.locator("[data-material=idCard]").get_by_label("I have it").check()
+    expect(page.locator("[data-material=idCard] input[value=provided]")).to_be_checked()
+    page.locator("[data-material=photo]").get_by_label("I have it").check()
+    expect(page.locator("[data-material=photo] input[value=provided]")).to_be_checked()
+    page.locator("[data-material=propertyCertificate]").get_by_label("Sign a written commitment instead (承诺)").check()
+    expect(page.locator("[data-material=propertyCertificate] input[value=committed]")).to_be_checked()
+    page.locator("[data-material=childBirthCertificate]").get_by_label("Hand it in within 10 days (容缺)").check()
+    expect(page.locator(".notice-ok")).to_contain_text("All materials are accounted for")
+    walk.shot("materials-ready")
+    page.click("#materials-continue")
+
+    walk.title("Declaration")
+    page.click("#submit-button")
+    expect(page.locator("#problem")).to_be_visible()  # the declaration was not accepted
+    expect(page.locator("#problem")).to_be_focused()
+    page.check("#accept-declaration")
+    walk.shot("declaration")
+    # The printer runs out of paper: the receipt is shown as a QR code, and printed once paper is in.
+    token = terminal.sign_in(TECHNICIAN)
+    terminal.printer_paper("out", token)
+    expect(page.locator("#printer-state")).to_have_text("Printer out of paper")
+    page.click("#submit-button")
+    walk.title("Your application is submitted")
+    reference = page.locator("#reference").inner_text()
+    assert re.match(r"^[A-Z0-9-]{8,}$", reference), reference
+    expect(page.locator("#print-result")).to_contain_text("The printer cannot print now (out of paper)")
+    expect(page.locator("#receipt-qr")).to_have_attribute("alt", f"QR code of reference number {reference}")
+    assert page.evaluate("document.getElementById('receipt-qr').naturalWidth") > 0
+    expect(page.locator("body")).to_contain_text("Committed instead: Property ownership certificate")
+    expect(page.locator("body")).to_contain_text("Deferred material Children's birth certificates or household register: hand it in by")
+    walk.shot("submitted-paper-out-qr")
+    terminal.printer_paper("ok", token)
+    expect(page.locator("#printer-state")).to_have_text("")
+    page.click("#reprint-button")
+    expect(page.locator("#print-result")).to_contain_text("Your receipt is printed")
+    walk.shot("receipt-reprinted")
+
+    # The printer really printed it: the technician's preview of the last receipt has the number.
+    devices = terminal.request("GET", "/v1/devices", token=token)
+    printer = next(d["info"]["id"] for d in devices if d["info"]["kind"] == "receiptPrinter")
+    receipt = terminal.request("GET", f"/v1/devices/{printer}/last-receipt", token=token)
+    assert reference in receipt, receipt
+    page.click("#finish-button")
+    walk.title("Welcome. What would you like to do?")
+
+
+def display_switches_and_timeout(walk):
+    page, terminal = walk.page, walk.terminal
+    walk.open()
+    size_before = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    page.click("#text-size-button")
+    expect(page.locator("html")).to_have_class(re.compile("text-large"))
+    assert page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)") > size_before
+    page.click("#contrast-button")
+    expect(page.locator("html")).to_have_class(re.compile("contrast"))
+    expect(page.locator("#contrast-button")).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(0, 0, 0)"
+    walk.shot("large-contrast")
+    page.click("#text-size-button")
+    page.click("#text-size-button")
+    page.click("#contrast-button")
+
+    terminal.place_card()
+    page.click("[data-form=residence-permit]")
+    expect(page.locator("#start-with-card")).to_be_enabled()
+    page.click("#start-with-card")
+    walk.title("Applicant")
+    # 60 s timeout, warned 45 s before: the warning comes after 15 s without a touch.
+    warning = page.locator("#timeout-warning")
+    expect(warning).to_be_hidden()
+    expect(warning).to_be_visible(timeout=30_000)
+    expect(warning).to_have_attribute("role", "alert")
+    expect(warning).to_contain_text("seconds this session ends")
+    expect(page.locator("#keep-alive-button")).to_be_focused()
+    walk.shot("timeout-warning")
+    page.keyboard.press("Enter")
+    expect(warning).to_be_hidden()
+    expect(page.locator("#announcer")).to_contain_text("You have more time now")
+    walk.title("Applicant")
+    page.click("#home-button")
+    walk.title("Welcome. What would you like to do?")
+
+
+def booking_and_check_in(walk):
+    page, terminal = walk.page, walk.terminal
+    technician = terminal.sign_in(TECHNICIAN)
+    terminal.remove_card()
+    # The two next bookable times of the service, wherever midnight falls.
+    today = terminal.request("GET", "/v1/calendar")[0]["date"]
+    tomorrow = (datetime.date.fromisoformat(today) + datetime.timedelta(days=1)).isoformat()
+    bookable = [slot for slot in terminal.request("GET", f"/v1/services/hukou/slots?from={today}&to={tomorrow}")
+                if slot["remaining"] > 0]
+    first, second = bookable[0], bookable[1]
+
+    walk.open()
+    page.click("#tile-booking")
+    walk.title("Choose a service")
+    page.click("[data-service=hukou]")
+    walk.title("Choose a day")
+    # Each day is marked as the server's calendar has it.
+    buttons = page.locator("button.day")
+    expect(buttons.first).to_be_visible()
+    start, last = buttons.first.get_attribute("data-date"), buttons.last.get_attribute("data-date")
+    assert start == today, (start, today)
+    calendar = {day["date"]: day for day in terminal.request("GET", f"/v1/calendar?from={start}&to={last}")}
+    assert len(calendar) == buttons.count(), (len(calendar), buttons.count())
+    for index in range(buttons.count()):
+        button = buttons.nth(index)
+        day = calendar[button.get_attribute("data-date")]
+        assert button.get_attribute("data-kind") == day["kind"], day
+        text = button.inner_text()
+        assert ("Public holiday" in text) == (day["kind"] == "holiday"), (text, day)
+        assert ("Make-up working day" in text) == (day["kind"] == "makeupWorkday"), (text, day)
+        assert ("Provisional" in text) == day["provisional"], (text, day)
+    walk.shot("days")
+    page.click(f"button.day[data-date='{first['date']}']")
+    walk.title("Choose a time")
+    slot_button = page.locator(f"button.slot[data-slot='{first['id']}']")
+    expect(slot_button).to_contain_text(f"{first['startTime']}–{first['endTime']}")
+    walk.shot("slots")
+    slot_button.click()
+    walk.title("Confirm your appointment")
+    expect(page.locator("#use-card")).to_be_disabled()
+    terminal.place_card()
+    expect(page.locator("#use-card")).to_be_enabled()
+    walk.shot("confirm")
+    page.click("#use-card")
+    walk.title("Your appointment is booked")
+    code = page.locator("#booking-code").inner_text()
+    expect(page.locator("#booking-time")).to_have_text(f"{first['startTime']}–{first['endTime']}")
+    expect(page.locator("#print-result")).to_contain_text("Your booking slip is printed")
+    walk.shot("booked")
+    page.click("#finish-button")
+
+    # Look it up with the card, print the slip while the printer is out of paper: the QR code
+    # stands in, and a reprint after loading paper succeeds.
+    page.click("#tile-lookup")
+    walk.title("Find an appointment")
+    page.fill("#lookup-code", code)
+    walk.shot("lookup")
+    page.click("#use-card")
+    walk.title(f"Booking code {code}")
+    expect(page.locator("#booking-status")).to_have_text("Booked")
+    terminal.printer_paper("out", technician)
+    expect(page.locator("#printer-state")).to_have_text("Printer out of paper")
+    page.click("#slip-button")
+    expect(page.locator("#print-result")).to_contain_text("could not be printed (out of paper)")
+    expect(page.locator("#receipt-qr")).to_be_visible()
+    assert page.evaluate("document.getElementById('receipt-qr').naturalWidth") > 0
+    walk.shot("slip-paper-out-qr")
+    terminal.printer_paper("ok", technician)
+    page.click("#reprint-button")
+    expect(page.locator("#print-result")).to_contain_text("Your booking slip is printed")
+
+    # Move it to the next time, then cancel it.
+    page.click("#reschedule-button")
+    walk.title("Choose a day")
+    page.click(f"button.day[data-date='{second['date']}']")
+    page.click(f"button.slot[data-slot='{second['id']}']")
+    expect(page.locator("#booking-message")).to_have_text("The appointment is moved")
+    expect(page.locator("#booking-time")).to_have_text(f"{second['startTime']}–{second['endTime']}")
+    walk.shot("rescheduled")
+    page.click("#cancel-booking-button")
+    expect(page.locator("#booking-message")).to_have_text("The appointment is cancelled")
+    expect(page.locator("#booking-status")).to_have_text("Cancelled")
+    walk.shot("cancelled")
+    page.click("#finish-button")
+
+    # A booking of another service at its next time, checked in with its code: a ticket number.
+    page.click("#tile-booking")
+    page.click("[data-service=exit-entry]")
+    page.locator("button.day:enabled").first.click()
+    page.locator("button.slot:enabled").first.click()
+    page.click("#use-card")
+    walk.title("Your appointment is booked")
+    other = page.locator("#booking-code").inner_text()
+    page.click("#finish-button")
+    page.click("#tile-checkin")
+    walk.title("Check in")
+    page.fill("#checkin-code", other)
+    walk.shot("check-in")
+    page.click("#checkin-code-button")
+    walk.title("You are checked in. Your number")
+    expect(page.locator("#ticket-number")).to_have_text(re.compile(r"^[A-Z]\d{3}$"))
+    number = page.locator("#ticket-number").inner_text()
+    walk.shot("ticket")
+    # The counter calls and finishes it; the screen asks for a rating.
+    staff = terminal.sign_in(STAFF)
+    for _ in range(5):
+        called = terminal.request("POST", "/v1/counters/B1/call-next", {}, staff, idempotent=True)["ticket"]
+        assert called, "the checked-in ticket was never called"
+        terminal.request("POST", f"/v1/tickets/{called['id']}/finish", None, staff, idempotent=True)
+        if called["number"] == number:
+            break
+    expect(page.locator("#rating")).to_be_visible()
+    page.get_by_role("button", name="5 stars").click()
+    expect(page.locator("#rating-thanks")).to_have_text("Thank you for your rating")
+    walk.shot("rated")
+    page.click("#finish-button")
+
+
+def staff_override(walk):
+    page, terminal = walk.page, walk.terminal
+    terminal.place_card()
+    walk.open()
+    page.click("[data-form=residence-permit]")
+    page.click("#start-with-card")
+    walk.title("Applicant")
+    page.click("#next-button")
+    expect(page.locator("#error-summary")).to_be_visible()
+
+    page.click("#staff-button")
+    walk.title("Staff sign-in")
+    page.fill("#staff-number", STAFF[0])
+    page.fill("#staff-pin", STAFF[1])
+    walk.shot("staff-sign-in")
+    page.click("#sign-in-button")
+    walk.title("Staff console")
+    expect(page.locator("#session-position")).to_contain_text("Applicant")
+    page.click("#take-over")
+    expect(page.locator("#staff-banner")).to_have_text(f"Staff member {STAFF[0]} is assisting")
+    page.select_option("#override-reason", "citizenAssisted")
+    page.fill("#override-note", "mobile number given on paper")
+    page.click("#accept-invalid")
+    expect(page.locator("#console-message")).to_have_text("Recorded: Accept the answers as they are")
+    expect(page.locator("#session-position")).to_contain_text("Residence in the district")
+    walk.shot("staff-override")
+    page.click("#hand-back")
+    expect(page.locator("#staff-banner")).to_be_hidden()
+
+    # The queue: a walk-in ticket (and the check-in walk's, when it ran) waits; one is called,
+    # then finished.
+    walk_in = terminal.request("POST", "/v1/tickets", {"serviceId": "hukou"}, idempotent=True)
+    assert re.match(r"^[A-Z]\d{3}$", walk_in["number"]), walk_in
+    page.fill("#counter-id", "A1")
+    page.click("#call-next")
+    expect(page.locator("#console-message")).to_contain_text("to counter A1")
+    expect(page.locator("#called-ticket")).to_contain_text("called")
+    page.click("#finish-ticket")
+    expect(page.locator("#called-ticket")).to_contain_text("finished")
+    walk.shot("staff-queue")
+
+    # The citizen goes on to the materials; staff accept the ID card's photocopy on paper.
+    page.click("#back-to-citizen")
+    walk.title("Residence in the district")
+    page.fill("#field-residenceAddress", "北京市东城区")
+    page.fill("#field-residenceAddress-detail", "示例路3号")
+    page.fill("#field-residenceSince", (datetime.date.today() - datetime.timedelta(days=400)).isoformat())
+    walk.click_text("radio", "Own home")
+    page.click("#next-button")
+    walk.title("Grounds")
+    walk.click_text("radio", "Stable home")
+    page.click("#next-button")
+    walk.title("Accompanying children")
+    page.click("#next-button")
+    walk.title("Check your answers")
+    page.click("#confirm-review")
+    walk.title("Materials you need (told at once)")
+    expect(page.locator("[data-material=idCard] input[value=missing]")).to_be_checked()
+    page.click("#staff-button")
+    walk.title("Staff console")
+    page.select_option("#override-reason", "paperMaterialChecked")
+    page.select_option("#paper-material", "idCard")
+    page.click("#mark-paper")
+    expect(page.locator("#console-message")).to_have_text("Recorded: Paper material received")
+    walk.shot("staff-paper-material")
+    page.click("#back-to-citizen")
+    walk.title("Materials you need (told at once)")
+    expect(page.locator("[data-material=idCard] input[value=provided]")).to_be_checked()
+    expect(page.locator("#materials-missing")).not_to_contain_text("Resident ID card")
+    page.click("#staff-button")
+    page.click("#sign-out-button")
+    walk.title("Materials you need (told at once)")  # signing out returns to the citizen's screen
+    page.click("#home-button")
+    walk.title("Welcome. What would you like to do?")
+
+
+def technician_health_check(walk):
+    page, terminal = walk.page, walk.terminal
+    # A receipt to preview, whatever ran before: a materials notice printed for a session.
+    session = terminal.request("POST", "/v1/sessions", {"formId": "residence-permit"})["sessionId"]
+    printed = terminal.request("POST", f"/v1/sessions/{session}/materials/notice")
+    assert printed["receipt"]["state"] == "printed", printed
+    terminal.request("DELETE", f"/v1/sessions/{session}")
+    walk.open()
+    page.click("#staff-button")
+    page.fill("#staff-number", TECHNICIAN[0])
+    page.fill("#staff-pin", TECHNICIAN[1])
+    page.click("#sign-in-button")
+    walk.title("Device maintenance")
+    printer = page.locator("section.device", has=page.locator("button.last-receipt-button"))
+    reader = page.locator("section.device", has_not=page.locator("button.last-receipt-button"))
+    expect(printer).to_have_count(1)
+    expect(reader).to_have_count(1)
+    printer.locator("button.health-internal").click()
+    expect(printer.locator("[data-health]")).to_have_attribute("data-health", "passed")
+    printer.locator("button.health-external").click()
+    expect(printer.locator("[data-health]")).to_contain_text("external: passed")
+    reader.locator("button.health-internal").click()
+    expect(reader.locator("[data-health]")).to_have_attribute("data-health", "passed")
+    terminal.place_card()
+    reader.locator("button.health-external").click()  # the test read
+    expect(reader.locator("[data-health]")).to_contain_text("external: passed")
+    printer.locator("button.statistics-button").click()
+    lines = printer.locator("[data-statistic=receiptLinesPrinted] .value")
+    expect(lines).not_to_have_text("0")
+    printer.locator("[data-statistic=receiptLinesPrinted] button").click()
+    expect(lines).to_have_text("0")
+    printer.locator("button.last-receipt-button").click()
+    canvas = page.locator("#receipt-preview")
+    expect(canvas).to_be_visible()
+    assert int(canvas.get_attribute("data-lines")) > 5
+    # The canvas holds ink, not just white paper.
+    dark = page.evaluate("""() => { const c = document.getElementById('receipt-preview');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] < 128) n++; return n; }""")
+    assert dark > 500, dark
+    walk.shot("technician")
+    page.click("#sign-out-button")
+
+
+def static_files(walk):
+    terminal = walk.terminal
+    with urllib.request.urlopen(terminal.base + "/ui/app.js") as response:
+        assert response.headers["Content-Type"].startswith("text/javascript"), response.headers["Content-Type"]
+        assert response.headers["Cache-Control"] == "no-cache"
+        etag = response.headers["ETag"]
+    request = urllib.request.Request(terminal.base + "/ui/app.js", headers={"If-None-Match": etag})
+    try:
+        urllib.request.urlopen(request)
+        raise AssertionError("an unchanged file was sent again")
+    except urllib.error.HTTPError as error:
+        assert error.code == 304, error.code
+    for path in ("/ui/..%2Fkiosk.conf", "/ui/%2e%2e%2fPackage.swift", "/ui/../Package.swift", "/ui/nothing.html"):
+        try:
+            urllib.request.urlopen(terminal.base + path)
+            raise AssertionError(f"{path} was served")
+        except urllib.error.HTTPError as error:
+            assert error.code == 404, (path, error.code)
+
+
+WALKS = [static_files, citizen_filing, display_switches_and_timeout, booking_and_check_in, staff_override,
+         technician_health_check]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", default=os.path.join(REPOSITORY, ".build", "debug", "kiosk"))
+    parser.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+    parser.add_argument("--artefacts", required=True)
+    parser.add_argument("--only")
+    arguments = parser.parse_args()
+    os.makedirs(arguments.artefacts, exist_ok=True)
+    directory = tempfile.mkdtemp(prefix="kiosk-ui-")
+    terminal = Terminal(arguments.binary, directory)
+    failures = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=arguments.chromium, headless=True,
+                args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
+            for walk_function in WALKS:
+                if arguments.only and walk_function.__name__ != arguments.only:
+                    continue
+                context = browser.new_context(viewport={"width": 1080, "height": 1400}, locale="zh-CN")
+                context.set_default_timeout(15_000)
+                page = context.new_page()
+                console = []
+                page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+                page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+                walk = Walk(page, terminal, arguments.artefacts, walk_function.__name__)
+                started = time.time()
+                try:
+                    walk_function(walk)
+                    errors = [line for line in console if line.startswith("pageerror")]
+                    assert not errors, errors
+                    print(f"ok   {walk_function.__name__} ({time.time() - started:.1f}s, {walk.shots} screenshots)", flush=True)
+                except Exception:
+                    failures.append(walk_function.__name__)
+                    try:
+                        walk.shot("FAILED")
+                        page.click("#home-button", timeout=3_000)  # ends the session, so the next walk can start one
+                    except Exception:
+                        pass
+                    print(f"FAIL {walk_function.__name__}", flush=True)
+                    traceback.print_exc()
+                    print("\n".join(console[-20:]))
+                finally:
+                    context.close()
+            browser.close()
+    finally:
+        terminal.stop()
+    if failures:
+        print(f"screenshots: {arguments.artefacts}; server log and database kept in {directory}")
+        print("failed: " + ", ".join(failures))
+        sys.exit(1)
+    shutil.rmtree(directory, ignore_errors=True)
+    print(f"screenshots: {arguments.artefacts}")
+
+
+if __name__ == "__main__":
+    main()
