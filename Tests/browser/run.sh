@@ -20,4 +20,6 @@ if ! "$venv/bin/python" -c 'import playwright' 2>/dev/null; then
 fi
 artefacts=${KIOSK_UI_ARTEFACTS:-$(mktemp -d -t kiosk-ui-screens.XXXXXX)}
 echo "browser tests: screenshots in $artefacts"
+# kiosk reads KIOSK_* variables as configuration: these two are this script's alone.
+unset KIOSK_BINARY KIOSK_UI_ARTEFACTS
 exec "$venv/bin/python" "$repo/Tests/browser/test_ui.py" --binary "$binary" --chromium "$chromium" --artefacts "$artefacts" "$@"

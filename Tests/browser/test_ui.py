@@ -103,9 +103,11 @@ class Terminal:
                 for offset in (-1, 0, 1, 2))
             file.write(CONFIG.format(port=self.port, data=data, repo=REPOSITORY, overrides=overrides))
         for (number, pin), role in ((STAFF, "staff"), (TECHNICIAN, "technician")):
-            subprocess.run([binary, "staff", "add", "--config", self.config, "--number", number,
-                            "--name", f"UI test {role}", "--role", role, "--pin", pin],
-                           check=True, capture_output=True, timeout=120)
+            added = subprocess.run([binary, "staff", "add", "--config", self.config, "--number", number,
+                                    "--name", f"UI test {role}", "--role", role, "--pin", pin],
+                                   capture_output=True, text=True, timeout=120)
+            if added.returncode != 0:
+                raise RuntimeError(f"kiosk staff add {number} failed ({added.returncode}): {added.stderr.strip()}")
         self.log = open(os.path.join(directory, "server.log"), "w")
         self.process = subprocess.Popen([binary, "serve", "--config", self.config], stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
