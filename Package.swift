@@ -143,7 +143,7 @@ let package = Package(
         .target(
             name: "KioskBench",
             dependencies: [
-                "JSONLogic", "IDCard", "Booking", "ESCPOS", "FormEngine", "Storage", "KioskCore", "KioskTesting",
+                "JSONLogic", "IDCard", "Booking", "ESCPOS", "FormEngine", "Storage", "StoragePostgres", "KioskCore", "KioskTesting",
                 "ReceiptPrinter", "DeviceKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -206,6 +206,6 @@ let package = Package(
             ]),
         .testTarget(
             name: "KioskCLITests",
-            dependencies: ["kiosk", "KioskTesting", "Storage", "StoragePostgres", "Booking", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["kiosk", "KioskBench", "KioskTesting", "Storage", "StoragePostgres", "Booking", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import KioskBench
 import KioskTesting
 import Storage
 import StoragePostgres
@@ -54,5 +55,54 @@ struct DistrictCLITests {
         let result = try await offPool { try KioskProcess.run(["db", "migrate"], in: installation.root) }
         #expect(result.status == 1)
         #expect(result.stderr.hasSuffix("[databaseSchemaTooNew]\n"))
+    }
+}
+
+@Suite("Terminals booking at once against one district store", .privatePostgres)
+struct DistrictConcurrencyTests {
+    /// Four `kiosk` processes, each with eight clients and a connection pool of its own, book
+    /// the same 4 five-place slots for the same 24 citizens at once (quota: one active booking
+    /// per citizen and service). Only PostgreSQL stands between them.
+    @Test func fourTerminalProcessesNeitherOverbookNorBreachAQuota() async throws {
+        let url = try await cluster().createDatabase()
+        let database = String(url.split(separator: "/").last!)
+        let installation = try TestInstallation(config: "database = \"\(url)\"")
+        defer { installation.remove() }
+        let migrated = try await offPool { try KioskProcess.run(["db", "migrate"], in: installation.root) }
+        try #require(migrated.status == 0, "\(migrated.stderr)")
+
+        let workers = 4
+        let loads = (0..<workers).map {
+            DistrictLoad(worker: $0, clients: 8, attemptsPerClient: 4, slots: 4, capacity: 5, citizens: 24, sharedCitizens: true)
+        }
+        let results = try await withThrowingTaskGroup(of: DistrictLoadResult.self) { group in
+            for load in loads {
+                let json = String(decoding: try JSONEncoder().encode(load), as: UTF8.self)
+                group.addTask {
+                    let run = try await offPool {
+                        try KioskProcess.run(["district-worker", "--database", url, "--load", json], in: installation.root)
+                    }
+                    guard run.status == 0 else { throw PrivatePostgres.SetupFailure("worker failed: \(run.stderr)") }
+                    return try JSONDecoder().decode(DistrictLoadResult.self, from: Data(run.stdout.utf8))
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let confirmed = results.map(\.confirmed).reduce(0, +)
+        // 20 places, 24 citizens who each may hold one: every place is taken, once.
+        #expect(confirmed == 20)
+        #expect(results.map { $0.confirmed + $0.slotsFull + $0.refusedByQuota }.reduce(0, +) == workers * 8 * 4)
+        #expect(results.map(\.refusedByQuota).reduce(0, +) > 0, "the load must contest quotas across processes")
+        let cluster = try cluster()
+        #expect(try await cluster.psql("SELECT count(*) FROM booking WHERE status = 'confirmed'", database: database) == "\(confirmed)")
+        let miscounted = try await cluster.psql("""
+            SELECT count(*) FROM slot_capacity s
+            WHERE taken > capacity OR taken != (SELECT count(*) FROM booking b WHERE b.slot_id = s.slot_id AND b.status = 'confirmed')
+            """, database: database)
+        #expect(miscounted == "0")
+        let overQuota = try await cluster.psql("""
+            SELECT count(*) FROM (SELECT id_hash FROM booking WHERE status = 'confirmed' GROUP BY id_hash HAVING count(*) > 1) q
+            """, database: database)
+        #expect(overQuota == "0")
     }
 }
