@@ -45,6 +45,8 @@ public struct KioskApplication: Sendable {
     public let bookings: any BookingDatabase & BookingLedger
     /// District mode (`database = "postgres://…"`): the shared store, run as a service.
     public let district: PostgresStore?
+    /// District mode: the terminal's own booking store, which numbers walk-in tickets issued offline.
+    let localBookings: BookingStore?
     /// HTTPS of the listener, from `[tls]`; nil serves plain HTTP (the loader allows that on loopback only).
     let tls: TLSConfiguration?
     let logger: Logger
@@ -66,8 +68,10 @@ public struct KioskApplication: Sendable {
         if let district {
             await Self.migrateAtStart(district, configuration, logger: logger)
             self.bookings = Self.districtBookings(district, configuration)
+            self.localBookings = try Self.openBookings(store, configuration)
         } else {
             self.bookings = try Self.openBookings(store, configuration)
+            self.localBookings = nil
         }
         do {
             self.access = try AccessStore(store: store)
@@ -142,7 +146,7 @@ public struct KioskApplication: Sendable {
             metricsRegistry: metrics,
             maxBodyBytes: configuration.maxBodyBytes,
             filings: FilingServices(
-                catalog: forms, archive: store, sessions: sessions, cards: devices.cards, receipts: receipts,
+                catalog: forms, archive: filingArchive, sessions: sessions, cards: devices.cards, receipts: receipts,
                 siteID: configuration.siteID, timeZone: configuration.timeZone),
             devices: DeviceServices(
                 manager: devices.manager, statistics: devices.statistics, events: devices.events, simulator: devices.simulator,
@@ -151,9 +155,29 @@ public struct KioskApplication: Sendable {
             booking: BookingServices(
                 services: configuration.services,
                 slots: SlotGenerator(calendar: calendar, hours: configuration.hours),
-                ledger: bookings, queue: bookings.queue,
+                ledger: ledger, queue: bookings.queue,
                 siteID: configuration.siteID, siteName: configuration.siteName,
                 checkInWindow: bookings.checkInWindow, receipts: receipts))
+    }
+
+    /// Where filings go: the terminal's file, and in district mode its outbox too.
+    var filingArchive: any FilingArchive {
+        guard district != nil else { return store }
+        return DistrictFilingArchive(local: store, terminalID: configuration.terminalID, now: { Date() })
+    }
+
+    /// What the booking and queue routes use: in district mode the district store, with the
+    /// outbox for tickets and ratings while it is unreachable.
+    var ledger: any BookingLedger {
+        guard let bookings = bookings as? PostgresBookingStore, let local = localBookings else { return bookings }
+        return DistrictLedger(district: bookings, local: local, outbox: store, terminalID: configuration.terminalID)
+    }
+
+    /// District mode: sends the outbox to the district store.
+    public var outboxDrainer: OutboxDrainer? {
+        guard let district, let bookings = bookings as? PostgresBookingStore else { return nil }
+        return OutboxDrainer(outbox: store, district: district, bookings: bookings, terminalID: configuration.terminalID,
+                             logger: logger)
     }
 
     var accessServices: AccessServices {
@@ -244,7 +268,8 @@ public struct KioskApplication: Sendable {
         let poweredTime = PoweredTimeCounter(manager: devices.manager, statistics: devices.statistics, logger: logger)
         // The district store is listed first so it stops last, after the requests that use it.
         let services: [any ServiceLifecycle.Service] =
-            (district.map { [$0] } ?? []) + [server, bookingMaintenance, devices.manager, poweredTime] + devices.services
+            (district.map { [$0] } ?? []) + [server, bookingMaintenance, devices.manager, poweredTime]
+            + (outboxDrainer.map { [$0] } ?? []) + devices.services
             + [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events)]
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -112,5 +112,22 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX rating_by_service_counter ON rating (service_id, counter)",
         ]),
+        Migration(name: "v3-filings", statements: [
+            // Filings of every terminal, sent from each terminal's outbox. The reference is the
+            // terminal's (site, terminal, day, sequence), so it is unique across the district and
+            // a resent filing is recognised; `arrival` records the order the district got them.
+            """
+            CREATE TABLE filing (
+                reference text PRIMARY KEY,
+                terminal_id text NOT NULL,
+                form_id text NOT NULL,
+                form_version bigint NOT NULL,
+                submitted_at double precision NOT NULL,
+                document bytea NOT NULL,
+                arrival bigserial NOT NULL UNIQUE,
+                received_at timestamptz NOT NULL DEFAULT now())
+            """,
+            "CREATE INDEX filing_by_form ON filing (form_id)",
+        ]),
     ]
 }

@@ -43,7 +43,11 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
         // its outbox instead of keeping the citizen waiting.
         configuration.options.connectTimeout = .seconds(3)
         configuration.options.maximumConnections = maximumConnections
-        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // The pool reports every failed reconnection at info level; while the store is down that
+        // would flood the terminal's log, which says it once through readiness instead.
+        var background = logger
+        background.logLevel = max(logger.logLevel, .warning)
+        client = PostgresClient(configuration: configuration, backgroundLogger: background)
     }
 
     /// Runs the connection pool until the task is cancelled or the service group shuts down.
