@@ -157,7 +157,8 @@ public struct KioskApplication: Sendable {
                 slots: SlotGenerator(calendar: calendar, hours: configuration.hours),
                 ledger: ledger, queue: bookings.queue,
                 siteID: configuration.siteID, siteName: configuration.siteName,
-                checkInWindow: bookings.checkInWindow, receipts: receipts))
+                checkInWindow: bookings.checkInWindow, receipts: receipts),
+            district: districtStatus)
     }
 
     /// Where filings go: the terminal's file, and in district mode its outbox too.

@@ -16,12 +16,16 @@ public struct ServerDependencies: Sendable {
     public var access: AccessServices
     /// Appointments and the queue; nil on a terminal that offers no booking.
     public var booking: BookingServices?
+    /// District mode's state for the technician (`GET /v1/district`).
+    public var district: @Sendable () async -> DistrictStatus
 
     public init(
         identity: ServerIdentity, readiness: [ReadinessCheck], schemaVersion: @escaping @Sendable () async -> Int?,
         metricsRegistry: PrometheusCollectorRegistry, maxBodyBytes: Int, filings: FilingServices, devices: DeviceServices,
-        access: AccessServices, booking: BookingServices? = nil
+        access: AccessServices, booking: BookingServices? = nil,
+        district: @escaping @Sendable () async -> DistrictStatus = { .standalone }
     ) {
+        self.district = district
         self.access = access
         self.filings = filings
         self.devices = devices
@@ -69,6 +73,7 @@ public enum KioskRoutes {
         }
         addFilingRoutes(to: router, deps.filings)
         addDeviceRoutes(to: router, deps.devices)
+        addDistrictRoutes(to: router, deps.district)
         addAccessRoutes(to: router, deps.access)
         addOverrideRoutes(to: router, deps.access, deps.filings)
         if let booking = deps.booking { addBookingRoutes(to: router, booking) }

@@ -4,6 +4,7 @@ import Logging
 import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 import KioskCore
 import Storage
 
@@ -18,6 +19,11 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
     public let location: String
     let client: PostgresClient
     let logger: Logger
+    /// When an operation last found the store unreachable: for `failFastPeriod` after it, calls
+    /// fail at once instead of each waiting out the deadline (a citizen should not wait seconds
+    /// to learn that bookings are closed); the first call after it tries the store again.
+    private let unreachableSince = Mutex<ContinuousClock.Instant?>(nil)
+    static let failFastPeriod: Duration = .seconds(3)
 
     /// The schema version this build of kiosk creates and understands.
     public static var knownSchemaVersion: Int { PostgresMigrations.all.count }
@@ -178,14 +184,29 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
 
     /// A pooled connection for `body`'s span (no transaction).
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        try await withDeadline(operationTimeout) { try await self.client.withConnection(body) }
+        try await guarded { try await self.client.withConnection(body) }
+    }
+
+    /// Runs `body` under the deadline and the fail-fast period (see `unreachableSince`).
+    private func guarded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        if let since = unreachableSince.withLock({ $0 }), ContinuousClock.now - since < Self.failFastPeriod {
+            throw DistrictStoreUnavailable()
+        }
+        do {
+            let value = try await withDeadline(operationTimeout, body)
+            unreachableSince.withLock { $0 = nil }
+            return value
+        } catch {
+            if Self.isUnreachable(error) { unreachableSince.withLock { $0 = ContinuousClock.now } }
+            throw error
+        }
     }
 
     /// Runs `body` in one transaction (READ COMMITTED) on a pooled connection: committed when it
     /// returns, rolled back when it throws, and `body`'s own error rethrown as it was. A deadlock
     /// or serialization failure chosen by the server is retried a few times from the start.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        try await withDeadline(operationTimeout) { try await self.retryingTransaction(body) }
+        try await guarded { try await self.retryingTransaction(body) }
     }
 
     private func retryingTransaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
