@@ -43,6 +43,7 @@ public struct DistrictLoadResult: Codable, Sendable, Equatable {
 
 public enum DistrictBenchmarks {
     static let zone = TimeZone(identifier: "Asia/Shanghai")!
+    public static var zoneForTests: TimeZone { zone }
     /// The bookings' "now": Tuesday 2026-12-01 08:00 in Beijing.
     public static let now = Date(timeIntervalSince1970: 1_796_083_200)
     public static let serviceID = "district"

@@ -7,6 +7,7 @@ public struct StorageError: KioskError {
         case unavailable = "databaseUnavailable"
         case schemaTooNew = "databaseSchemaTooNew"
         case migrationFailed = "databaseMigrationFailed"
+        case copyRefused = "databaseCopyRefused"
     }
 
     public let kind: Code
@@ -28,5 +29,11 @@ public struct StorageError: KioskError {
     package static func migrationFailed(_ reason: String) -> StorageError {
         StorageError(kind: .migrationFailed, message: .init(
             zh: "数据库迁移失败：\(reason)", en: "the database migration failed: \(reason)"))
+    }
+}
+
+extension StorageError {
+    package static func copyRefused(_ reason: LocalizedText) -> StorageError {
+        StorageError(kind: .copyRefused, message: reason)
     }
 }

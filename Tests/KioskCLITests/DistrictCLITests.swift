@@ -1,3 +1,4 @@
+import Booking
 import Foundation
 import KioskBench
 import KioskTesting
@@ -104,5 +105,47 @@ struct DistrictConcurrencyTests {
             SELECT count(*) FROM (SELECT id_hash FROM booking WHERE status = 'confirmed' GROUP BY id_hash HAVING count(*) > 1) q
             """, database: database)
         #expect(overQuota == "0")
+    }
+}
+
+@Suite("kiosk db copy into the district store", .privatePostgres)
+struct DistrictCopyTests {
+    @Test func aTerminalsBookingsMoveOnceAndStayFoundByIDNumber() async throws {
+        let installation = try TestInstallation()
+        defer { installation.remove() }
+        #expect(try await offPool { try KioskProcess.run(["db", "migrate"], in: installation.root) }.status == 0)
+        let path = installation.dataDirectory + "/kiosk.sqlite"
+        let store = try SQLiteStore(path: path)
+        let bookings = try BookingStore(store: store, timeZone: DistrictBenchmarks.zoneForTests)
+        let slots = try DistrictBenchmarks.slots(count: 2, capacity: 3)
+        var records: [BookingRecord] = []
+        for index in 0..<3 {
+            records.append(try await bookings.book(slots[index % 2], idNumber: try DistrictBenchmarks.citizen(index),
+                                                   idempotencyKey: "b\(index)", now: DistrictBenchmarks.now))
+        }
+        _ = try await bookings.cancel(code: records[2].code, idNumber: try DistrictBenchmarks.citizen(2), idempotencyKey: "c2",
+                                      now: DistrictBenchmarks.now)
+
+        let url = try await cluster().createDatabase()
+        let database = String(url.split(separator: "/").last!)
+        let arguments = ["db", "copy", "--from", "sqlite:" + path, "--to", url, "--terminal", "T09"]
+        let first = try await offPool { try KioskProcess.run(arguments, in: installation.root) }
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains(": 3 bookings, 0 tickets, 0 ratings, 0 filings, 4 idempotency keys; the district now keys"))
+        let again = try await offPool { try KioskProcess.run(arguments, in: installation.root) }
+        #expect(again.stdout.contains(": 0 bookings, 0 tickets, 0 ratings, 0 filings, 0 idempotency keys"))
+        #expect(try await cluster().psql("SELECT string_agg(taken::text, ',' ORDER BY slot_id) FROM slot_capacity", database: database) == "1,1")
+
+        // The district finds the citizen by ID number (same keyed hash) and holds the quota.
+        let district = try PostgresStore(url: url)
+        let firstBooking = records[0]
+        try await district.withRunning {
+            let moved = PostgresBookingStore(store: district, timeZone: DistrictBenchmarks.zoneForTests)
+            let found = try await moved.lookup(code: firstBooking.code, idNumber: try DistrictBenchmarks.citizen(0))
+            #expect(found == firstBooking)
+            await #expect(throws: BookingRuleError(.quotaPerServiceExceeded)) {
+                try await moved.book(slots[1], idNumber: try DistrictBenchmarks.citizen(0), idempotencyKey: "again", now: DistrictBenchmarks.now)
+            }
+        }
     }
 }
