@@ -144,7 +144,7 @@ let package = Package(
             name: "KioskBench",
             dependencies: [
                 "JSONLogic", "IDCard", "Booking", "ESCPOS", "FormEngine", "Storage", "StoragePostgres", "KioskCore", "KioskTesting",
-                "ReceiptPrinter", "DeviceKit",
+                "ReceiptPrinter", "DeviceKit", "KioskApp",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

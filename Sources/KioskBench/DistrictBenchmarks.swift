@@ -1,5 +1,7 @@
 import Booking
+import FormEngine
 import Foundation
+import KioskApp
 import KioskCore
 import KioskTesting
 import Logging
@@ -74,7 +76,6 @@ public enum DistrictBenchmarks {
         return try await store.withRunning {
             let bookings = PostgresBookingStore(store: store, timeZone: zone)
             let slots = try slots(count: load.slots, capacity: load.capacity)
-            let perWorker = load.clients * load.attemptsPerClient
             let citizens = try (0..<load.citizens).map { try citizen((load.sharedCitizens ? 0 : load.worker * load.citizens) + $0) }
             // Warm the pool and the district secret before the clock starts.
             _ = try await bookings.placesTaken(slotIDs: [slots[0].id], now: now)
@@ -88,7 +89,8 @@ public enum DistrictBenchmarks {
                             let index = client * load.attemptsPerClient + attempt
                             let citizen = citizens[index % citizens.count]
                             let key = "w\(load.worker)-c\(client)-a\(attempt)"
-                            let first = (load.worker * perWorker + index * 7) % slots.count
+                            // Clients of all workers start on different slots, as citizens pick different times.
+                            let first = (load.worker * load.clients + client + attempt * 7) % slots.count
                             switch try await book(bookings, citizen, slots: slots, firstSlot: first, key: key) {
                             case .confirmed: result.confirmed += 1
                             case .full: result.slotsFull += 1
@@ -129,5 +131,152 @@ public enum DistrictBenchmarks {
             }
         }
         return .full
+    }
+}
+
+extension DistrictBenchmarks {
+    static let workers = 4
+    static let clientsPerWorker = 16
+    static let attemptsPerClient = 40
+    static let outboxRecords = 2000
+
+    /// `kiosk bench district`: a private PostgreSQL (default durability settings) on this
+    /// machine; four `kiosk district-worker` processes × 16 clients book through their own
+    /// pools, next to pgbench's simple-update run (`-N`, 64 clients) on the same server; then the
+    /// drain rate of a terminal's outbox kept through an outage.
+    public static func run() -> [Figure] {
+        let box = ResultBox()
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            let result: Result<[Figure], any Error>
+            do { result = .success(try await measure()) } catch { result = .failure(error) }
+            box.result.withLock { $0 = result }
+            done.signal()
+        }
+        done.wait()
+        switch box.result.withLock({ $0 }) {
+        case .success(let figures): return figures
+        case .failure(let error): return [Figure(name: "district: failed: \(error)", value: 0, unit: "")]
+        case nil: return [Figure(name: "district: no result", value: 0, unit: "")]
+        }
+    }
+
+    private final class ResultBox: Sendable {
+        let result = Mutex<Result<[Figure], any Error>?>(nil)
+    }
+
+    private static func measure() async throws -> [Figure] {
+        let cluster = try await PrivatePostgres.start(options: "")
+        do {
+            let figures = try await measure(on: cluster)
+            await cluster.stop()
+            return figures
+        } catch {
+            await cluster.stop()
+            throw error
+        }
+    }
+
+    private static func measure(on cluster: PrivatePostgres) async throws -> [Figure] {
+        let url = try await cluster.createDatabase()
+        let database = String(url.split(separator: "/").last!)
+        let setup = try PostgresStore(url: url, logger: Logger(label: "kiosk.bench"))
+        try await setup.withRunning { _ = try await setup.migrate() }
+
+        // Four terminal processes, distinct citizens, as many places as requests.
+        let total = workers * clientsPerWorker * attemptsPerClient
+        let capacity = 40
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let results = try await withThrowingTaskGroup(of: DistrictLoadResult.self) { group in
+            for worker in 0..<workers {
+                let load = DistrictLoad(worker: worker, clients: clientsPerWorker, attemptsPerClient: attemptsPerClient,
+                                        slots: total / capacity, capacity: capacity, citizens: clientsPerWorker * attemptsPerClient,
+                                        sharedCitizens: false)
+                let json = String(decoding: try JSONEncoder().encode(load), as: UTF8.self)
+                group.addTask {
+                    let run = try await runProcess(executable, ["district-worker", "--database", url, "--load", json])
+                    guard run.status == 0 else { throw PrivatePostgres.SetupFailure("district-worker: \(run.stderr)") }
+                    return try JSONDecoder().decode(DistrictLoadResult.self, from: Data(run.stdout.utf8))
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let confirmed = results.map(\.confirmed).reduce(0, +)
+        let seconds = results.map(\.seconds).max() ?? 1
+        let miscounted = Int(try await cluster.psql("""
+            SELECT count(*) FROM slot_capacity s
+            WHERE taken > capacity OR taken != (SELECT count(*) FROM booking b WHERE b.slot_id = s.slot_id AND b.status = 'confirmed')
+            """, database: database)) ?? -1
+
+        // pgbench's simple update (-N: one UPDATE, a SELECT and an INSERT per transaction) on the
+        // same server, as many clients as the terminals had together.
+        try await cluster.psql("CREATE DATABASE pgbench")
+        let host = ["-h", cluster.root, "-p", "\(cluster.port)", "-U", "kiosk"]
+        try await cluster.run(program: "pgbench", ["-i", "-q", "-s", "10"] + host + ["pgbench"])
+        let pgbench = try await cluster.run(program: "pgbench", ["-N", "-c", "\(workers * clientsPerWorker)", "-j", "\(workers)",
+                                                                  "-T", "10", "-n"] + host + ["pgbench"])
+        let tps = pgbench.split(separator: "\n").first { $0.hasPrefix("tps = ") }
+            .flatMap { Double($0.dropFirst("tps = ".count).prefix { $0 == "." || $0.isNumber }) } ?? 0
+
+        let drain = try await drainAfterOutage(cluster)
+        let bookingRate = Double(confirmed) / seconds
+        return [
+            Figure(name: "district: confirmed bookings, \(workers) kiosk processes × \(clientsPerWorker) clients (\(confirmed) of \(total))",
+                   value: bookingRate, unit: "/s"),
+            Figure(name: "district: pgbench simple-update (-N), \(workers * clientsPerWorker) clients, same server", value: tps, unit: "tps"),
+            Figure(name: "district: booking rate ÷ pgbench -N rate", value: bookingRate / max(tps, 1), unit: ""),
+            Figure(name: "district: overbooked or miscounted slots (\(total / capacity) slots of \(capacity))",
+                   value: Double(miscounted + (confirmed == total ? 0 : 1)), unit: "", target: "0"),
+            Figure(name: "district: outbox drain after an outage (\(outboxRecords) filings)", value: drain, unit: "/s"),
+        ]
+    }
+
+    /// Filings kept by a terminal while the district store was down, then sent when it returns.
+    private static func drainAfterOutage(_ cluster: PrivatePostgres) async throws -> Double {
+        let url = try await cluster.createDatabase()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let local = try SQLiteStore(path: directory.appendingPathComponent("kiosk.sqlite").path)
+        try local.migrate()
+        let district = try PostgresStore(url: url, operationTimeout: .seconds(5), logger: Logger(label: "kiosk.bench"))
+        return try await district.withRunning {
+            _ = try await district.migrate()
+            let bookings = PostgresBookingStore(store: district, timeZone: zone)
+            let drainer = OutboxDrainer(outbox: local, district: district, bookings: bookings, terminalID: "BENCH",
+                                        logger: Logger(label: "kiosk.bench"))
+            try await cluster.stopServer()
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            for _ in 0..<outboxRecords {
+                _ = try local.recordFilingForDistrict(site: "S01-BENCH", day: "20261201", now: now) { reference in
+                    try decoder.decode(Filing.self, from: Data(filingJSON(reference).utf8))
+                }
+            }
+            _ = await drainer.drain()
+            try await cluster.startServer()
+            let clock = ContinuousClock()
+            var start: ContinuousClock.Instant?
+            var sent = 0
+            let deadline = clock.now + .seconds(120)
+            while sent < outboxRecords, clock.now < deadline {
+                let before = clock.now
+                let pass = await drainer.drain()
+                if pass.sent > 0, start == nil { start = before }
+                sent += pass.sent
+                if pass.interrupted { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            guard let start, sent == outboxRecords else { return 0 }
+            let elapsed = clock.now - start
+            return Double(sent) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        }
+    }
+
+    static func filingJSON(_ reference: String) -> String {
+        """
+        {"formID":"residence-permit","formVersion":1,"reference":"\(reference)",
+         "title":{"zh-CN":"居住证","en":"Residence permit"},"department":{"zh-CN":"公安","en":"Police"},
+         "timeLimitDays":15,"submittedAt":"2026-12-01T00:00:00Z","answers":{"name":"测试"},
+         "materials":[],"deferred":[],"commitments":[],"subFilings":[],"overrides":[]}
+        """
     }
 }

@@ -135,3 +135,8 @@ public func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) asy
         Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }
+
+/// Runs `program` to its end off the cooperative pool; its exit status and output.
+public func runProcess(_ program: String, _ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    try await offPool { try PrivateCUPSD.run(program, arguments) }
+}

@@ -102,7 +102,7 @@ public struct PostgresBookingStore: BookingDatabase {
         return try await mutate(request, key: idempotencyKey, now: now) { c in
             try await checkEligibility(c, idHash: idHash, serviceID: slot.serviceID, now: now)
             try await register(slot, c)
-            try await takePlace(slotID: slot.id, now: now, c)
+            try await takePlace(slotID: slot.id, now: now, locked: true, c)
             return try await insertBooking(c, slotID: slot.id, serviceID: slot.serviceID, date: slot.date.description,
                                            start: slot.start.timeIntervalSince1970, end: slot.end.timeIntervalSince1970,
                                            idNumber: idNumber, idHash: idHash, now: now)
@@ -179,7 +179,7 @@ public struct PostgresBookingStore: BookingDatabase {
             try policy.checkChangeAllowed(start: booking.start, now: now)
             guard slot.id != booking.slotID else { return booking }
             try await register(slot, c)
-            try await takePlace(slotID: slot.id, now: now, c)
+            try await takePlace(slotID: slot.id, now: now, locked: true, c)
             try await c.query("UPDATE slot_capacity SET taken = taken - 1 WHERE slot_id = \(booking.slotID)", logger: logger)
             try await c.query("""
                 UPDATE booking SET slot_id = \(slot.id), date = \(slot.date.description), start = \(slot.start.timeIntervalSince1970),
@@ -384,11 +384,14 @@ extension PostgresBookingStore {
             """, logger: logger)
     }
 
-    /// One place of a slot. The row lock comes first, in its own statement: under READ
-    /// COMMITTED the conditional update then runs on a snapshot taken after every earlier
-    /// holder of the lock committed, so its count of live holds is current too.
-    private func takePlace(slotID: String, now: Date, _ c: PostgresConnection) async throws {
-        try await c.query("SELECT 1 FROM slot_capacity WHERE slot_id = \(slotID) FOR UPDATE", logger: logger)
+    /// One place of a slot. The row lock comes first, in its own statement (`locked`: `register`
+    /// took it already): under READ COMMITTED the conditional update then runs on a snapshot
+    /// taken after every earlier holder of the lock committed, so its count of live holds is
+    /// current too.
+    private func takePlace(slotID: String, now: Date, locked: Bool = false, _ c: PostgresConnection) async throws {
+        if !locked {
+            try await c.query("SELECT 1 FROM slot_capacity WHERE slot_id = \(slotID) FOR UPDATE", logger: logger)
+        }
         let updated = try await c.query("""
             UPDATE slot_capacity SET taken = taken + 1
             WHERE slot_id = \(slotID)
