@@ -166,15 +166,7 @@ extension DistrictBenchmarks {
     }
 
     private static func measure() async throws -> [Figure] {
-        let cluster = try await PrivatePostgres.start(options: "")
-        do {
-            let figures = try await measure(on: cluster)
-            await cluster.stop()
-            return figures
-        } catch {
-            await cluster.stop()
-            throw error
-        }
+        try await PrivatePostgres.withPrivate(options: "") { cluster in try await measure(on: cluster) }
     }
 
     private static func measure(on cluster: PrivatePostgres) async throws -> [Figure] {

@@ -140,3 +140,20 @@ public func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) asy
 public func runProcess(_ program: String, _ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
     try await offPool { try PrivateCUPSD.run(program, arguments) }
 }
+
+extension PrivatePostgres {
+    /// A cluster of its own for `body` (one that stops and restarts its server), stopped and
+    /// removed afterwards, whether `body` returns or throws.
+    public static func withPrivate<T: Sendable>(options: String = "-c fsync=off -c synchronous_commit=off",
+                                                _ body: @Sendable (PrivatePostgres) async throws -> T) async throws -> T {
+        let cluster = try await start(options: options)
+        do {
+            let value = try await body(cluster)
+            await cluster.stop()
+            return value
+        } catch {
+            await cluster.stop()
+            throw error
+        }
+    }
+}

@@ -42,8 +42,10 @@ struct DistrictOutboxTests {
     }
 
     @Test func recordsKeptDuringAnOutageArriveExactlyOnceInOrder() async throws {
-        let cluster = try await PrivatePostgres.start()
-        defer { Task { await cluster.stop() } }
+        try await PrivatePostgres.withPrivate { cluster in try await self.outage(on: cluster) }
+    }
+
+    func outage(on cluster: PrivatePostgres) async throws {
         let scratch = try ScratchDirectory(prefix: "kiosk-outbox")
         let local = try SQLiteStore(path: scratch.path + "/kiosk.sqlite")
         try local.migrate()

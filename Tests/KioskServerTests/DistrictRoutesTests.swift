@@ -19,8 +19,10 @@ struct DistrictRoutesTests {
     }
 
     @Test func anUnreachableDistrictStoreRefusesBookingsAndShowsInReadinessAndDiagnostics() async throws {
-        let cluster = try await PrivatePostgres.start()
-        defer { Task { await cluster.stop() } }
+        try await PrivatePostgres.withPrivate { cluster in try await self.offlineTerminal(on: cluster) }
+    }
+
+    func offlineTerminal(on cluster: PrivatePostgres) async throws {
         let installation = try TestInstallation(config: "database = \"\(cluster.url())\"\n" + BookingRoutesTests.config)
         defer { installation.remove() }
         let application = try await KioskApplication.onTestInstallation(installation)
