@@ -49,7 +49,7 @@ struct DistrictOutboxTests {
         let scratch = try ScratchDirectory(prefix: "kiosk-outbox")
         let local = try SQLiteStore(path: scratch.path + "/kiosk.sqlite")
         try local.migrate()
-        let district = try PostgresStore(url: cluster.url(), operationTimeout: .seconds(2), logger: Logger(label: "test"))
+        let district = try PostgresStore(url: cluster.url(), logger: Logger(label: "test"))
         let runner = Task { await district.run() }
         defer { runner.cancel() }
         try await district.migrate()
