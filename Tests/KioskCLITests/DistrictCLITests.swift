@@ -149,3 +149,21 @@ struct DistrictCopyTests {
         }
     }
 }
+
+@Suite("kiosk diag district", .privatePostgres)
+struct DistrictDiagnosticsCLITests {
+    @Test func showsTheDistrictStoreAndTheOutbox() async throws {
+        let url = try await cluster().createDatabase()
+        let installation = try TestInstallation(config: "database = \"\(url)\"")
+        defer { installation.remove() }
+        #expect(try await offPool { try KioskProcess.run(["db", "migrate"], in: installation.root) }.status == 0)
+        let result = try await offPool { try KioskProcess.run(["diag", "district"], in: installation.root) }
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains(": ready, schema version \(PostgresStore.knownSchemaVersion)\n"))
+        #expect(result.stdout.hasSuffix("outbox: 0 pending, 0 sent, 0 refused by the district\n"))
+        let unreachable = try TestInstallation(config: "database = \"postgres://kiosk@127.0.0.1:\(try ListeningSocket.freePort())/kiosk\"")
+        defer { unreachable.remove() }
+        let down = try await offPool { try KioskProcess.run(["diag", "district"], in: unreachable.root) }
+        #expect(down.stdout.contains(": unreachable ("))
+    }
+}
