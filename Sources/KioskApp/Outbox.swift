@@ -126,14 +126,16 @@ struct DistrictLedger: BookingLedger {
 }
 
 /// A walk-in ticket issued offline: the citizen's printed number is the terminal's id and the
-/// local number; `sequence` keeps it unique in the district's queue.
+/// local number; `sequence` keeps it unique in the district's queue. Its id is the local id
+/// negated: never the id of a district ticket, so nothing (a rating, a recall) can reach
+/// another citizen's ticket through it; in the district it gets an id of its own.
 struct OfflineTicket: Codable, Sendable {
     let ticket: Ticket
     let sequence: Int
 
     init(_ local: Ticket, terminalID: String) {
         sequence = Int(local.number.drop { $0.isLetter }) ?? Int(local.id)
-        ticket = Ticket(id: local.id, date: local.date, number: terminalID + "-" + local.number, serviceID: local.serviceID,
+        ticket = Ticket(id: -local.id, date: local.date, number: terminalID + "-" + local.number, serviceID: local.serviceID,
                         priority: local.priority, queuedAt: local.queuedAt, state: local.state, counter: nil, calledAt: nil,
                         callCount: 0, bookingID: nil)
     }

@@ -85,7 +85,7 @@ struct DistrictOutboxTests {
         try file(10)
         let offline = try await ledger.issueTicket(serviceID: "hukou", idNumber: nil, disabilityMarked: false, schedule: day,
                                                    idempotencyKey: "t1", now: Self.morning)
-        #expect(offline.ticket.number == "T07-A001")
+        #expect(offline.ticket.number == "T07-A001" && offline.ticket.id < 0)
         await #expect(throws: DeferredToDistrict.self) {
             try await ledger.rate(ticketID: served.ticket.id, score: 4, reasons: [], idempotencyKey: "r1", now: Self.morning)
         }
