@@ -100,7 +100,8 @@ struct DistrictOutboxTests {
         // It returns: the next passes send everything kept, in the order it was made.
         try await cluster.startServer()
         var sent = 0
-        let deadline = ContinuousClock.now + .seconds(60)
+        // The pool backs off between reconnection attempts (growing to a minute in long outages).
+        let deadline = ContinuousClock.now + .seconds(90)
         while try await local.outboxBacklog().pending > 0, ContinuousClock.now < deadline {
             sent += await drainer.drain().sent
             if try await local.outboxBacklog().pending > 0 { try await Task.sleep(for: .milliseconds(200)) }
