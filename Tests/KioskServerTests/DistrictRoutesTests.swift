@@ -62,9 +62,21 @@ struct DistrictRoutesTests {
             #expect((districtComponent["detail"] as? String)?.contains("unreachable; outbox: 0 pending") == true)
             #expect((districtComponent["warnings"] as? [String])?.isEmpty == false)
 
+            // The queue goes on: a walk-in ticket numbered by the terminal, a rating kept for later.
+            headers[HTTPField.Name("Idempotency-Key")!] = "w-offline"
+            let ticket = try await client.execute(uri: "/v1/tickets", method: .post, headers: headers,
+                                                  body: ByteBuffer(string: #"{"serviceId":"hukou"}"#))
+            #expect(ticket.status == .created)
+            #expect(try object(ticket)["number"] as? String == "T01-A001")
+            headers[HTTPField.Name("Idempotency-Key")!] = "r-offline"
+            let rating = try await client.execute(uri: "/v1/tickets/7/rating", method: .post, headers: headers,
+                                                  body: ByteBuffer(string: #"{"score":5}"#))
+            #expect(rating.status == .accepted)
+            #expect(try object(rating)["code"] as? String == "queuedForDistrict")
+
             let offline = try object(try await technician.execute(uri: "/v1/district", method: .get))
             #expect(offline["state"] as? String == "unreachable")
-            #expect((offline["outbox"] as? [String: Any])?["pending"] as? Int == 0)
+            #expect((offline["outbox"] as? [String: Any])?["pending"] as? Int == 2)
         }
     }
 
