@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        // District mode: the shared store of bookings and filings (StoragePostgres).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Pure domain: values, errors, personal-data masking. Foundation only.
@@ -100,6 +102,17 @@ let package = Package(
             name: "Storage",
             dependencies: ["KioskCore", "FormEngine", "Booking", "DeviceKit", "Access", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
+        // District mode: the same stores on PostgreSQL, shared by every terminal of the district.
+        .target(
+            name: "StoragePostgres",
+            dependencies: [
+                "Storage", "KioskCore", "Booking", "FormEngine",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         .target(
             name: "KioskServer",
             dependencies: [
@@ -118,7 +131,7 @@ let package = Package(
         .target(
             name: "KioskApp",
             dependencies: [
-                "KioskCore", "KioskConfig", "Storage", "KioskServer", "FormEngine", "JSONLogic", "Booking",
+                "KioskCore", "KioskConfig", "Storage", "StoragePostgres", "KioskServer", "FormEngine", "JSONLogic", "Booking",
                 "DeviceKit", "CardReader", "IDCard", "USBTransport", "ReceiptPrinter", "CUPSTransport", "ESCPOS", "Access",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -133,8 +146,8 @@ let package = Package(
         .target(
             name: "KioskBench",
             dependencies: [
-                "JSONLogic", "IDCard", "Booking", "ESCPOS", "FormEngine", "Storage", "KioskCore", "KioskTesting",
-                "ReceiptPrinter", "DeviceKit",
+                "JSONLogic", "IDCard", "Booking", "ESCPOS", "FormEngine", "Storage", "StoragePostgres", "KioskCore", "KioskTesting",
+                "ReceiptPrinter", "DeviceKit", "KioskApp",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -143,7 +156,8 @@ let package = Package(
             name: "kiosk",
             dependencies: [
                 "KioskApp", "KioskBench", "FormEngine", "JSONLogic", "KioskConfig", "KioskCore", "DeviceKit",
-                "ReceiptPrinter", "CardReader", "Booking", "Storage", "Access",
+                "ReceiptPrinter", "CardReader", "Booking", "Storage", "StoragePostgres", "Access",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -181,19 +195,20 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "Storage", "Access", "Booking", "KioskCore", "DeviceKit", "KioskTesting",
+                "Storage", "StoragePostgres", "Access", "Booking", "KioskCore", "DeviceKit", "KioskTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
         .testTarget(
             name: "KioskServerTests",
             dependencies: [
-                "KioskServer", "KioskApp", "KioskTesting", "Storage", "KioskCore", "Access", "Booking", "DeviceKit", "ReceiptPrinter", "ESCPOS",
-                "FormEngine", "JSONLogic",
+                "KioskServer", "KioskApp", "KioskTesting", "Storage", "StoragePostgres", "KioskCore", "Access", "Booking", "DeviceKit",
+                "ReceiptPrinter", "ESCPOS", "FormEngine", "JSONLogic",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ]),
         .testTarget(
             name: "KioskCLITests",
-            dependencies: ["kiosk", "KioskTesting", "Storage", "Booking", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["kiosk", "KioskBench", "KioskTesting", "Storage", "StoragePostgres", "Booking", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

@@ -6,12 +6,13 @@ set -euo pipefail
 # Build: GRDB links the system SQLite, USBTransport libusb, CUPSTransport libcups.
 # Run: tzdata for Asia/Shanghai. Test: umockdev (with GObject introspection for Python) emulates
 # USB devices for libusb; cups and cups-client run a private scheduler with a capture backend;
-# openssl makes a throwaway certificate and curl speaks HTTPS to the server under test.
-# The touch UI's browser tests drive Debian's chromium with Playwright for Python, which
-# Tests/browser/run.sh installs from PyPI into a virtual environment (python3-venv);
-# fonts-droid-fallback draws the Chinese screens in the screenshots.
+# openssl makes a throwaway certificate and curl speaks HTTPS to the server under test;
+# postgresql runs a private cluster for the district store's tests (scripts/private-postgres.sh,
+# as user nobody when the tests run as root). The touch UI's browser tests drive Debian's
+# chromium with Playwright for Python, which Tests/browser/run.sh installs from PyPI into a
+# virtual environment (python3-venv); fonts-droid-fallback draws the Chinese screens.
 packages=(libsqlite3-dev libusb-1.0-0-dev libcups2-dev tzdata ca-certificates
-          umockdev gir1.2-umockdev-1.0 python3-gi cups cups-client openssl curl
+          umockdev gir1.2-umockdev-1.0 python3-gi cups cups-client openssl curl postgresql
           chromium python3-venv fonts-droid-fallback)
 
 missing=()

@@ -12,12 +12,12 @@ import Storage
 /// staff. The sweep is idempotent, so every terminal on a shared database may run it. A failed
 /// sweep is logged and tried again next period: it must not stop the terminal.
 public struct BookingMaintenance: ServiceLifecycle.Service {
-    let bookings: BookingStore
+    let bookings: any BookingDatabase
     public let interval: Duration
     let now: @Sendable () -> Date
     let logger: Logger
 
-    public init(bookings: BookingStore, interval: Duration, now: @escaping @Sendable () -> Date = { Date() },
+    public init(bookings: any BookingDatabase, interval: Duration, now: @escaping @Sendable () -> Date = { Date() },
                 logger: Logger) {
         self.bookings = bookings
         self.interval = interval

@@ -16,9 +16,11 @@ import ReceiptPrinter
 import ServiceLifecycle
 import UnixSignals
 import Storage
+import StoragePostgres
 
 extension SQLiteStore: FilingArchive {}
 extension BookingStore: BookingLedger {}
+extension PostgresBookingStore: BookingLedger {}
 
 /// The composition root: configuration in, a running terminal backend out.
 ///
@@ -39,7 +41,12 @@ public struct KioskApplication: Sendable {
     let rateLimiter: RateLimiter
     /// The official calendar, read once at start (`kiosk calendar import` takes effect on restart).
     public let calendar: OfficialCalendar
-    public let bookings: BookingStore
+    /// The terminal's SQLite `BookingStore`, or in district mode the district's PostgreSQL.
+    public let bookings: any BookingDatabase & BookingLedger
+    /// District mode (`database = "postgres://…"`): the shared store, run as a service.
+    public let district: PostgresStore?
+    /// District mode: the terminal's own booking store, which numbers walk-in tickets issued offline.
+    let localBookings: BookingStore?
     /// HTTPS of the listener, from `[tls]`; nil serves plain HTTP (the loader allows that on loopback only).
     let tls: TLSConfiguration?
     let logger: Logger
@@ -57,7 +64,15 @@ public struct KioskApplication: Sendable {
             throw StartupError(code: error.code, message: error.message)
         }
         self.calendar = try CalendarFiles(configuration).load()
-        self.bookings = try Self.openBookings(store, configuration)
+        self.district = try Self.openDistrict(configuration, logger: logger)
+        if let district {
+            await Self.migrateAtStart(district, configuration, logger: logger)
+            self.bookings = Self.districtBookings(district, configuration)
+            self.localBookings = try Self.openBookings(store, configuration)
+        } else {
+            self.bookings = try Self.openBookings(store, configuration)
+            self.localBookings = nil
+        }
         do {
             self.access = try AccessStore(store: store)
         } catch {
@@ -88,9 +103,13 @@ public struct KioskApplication: Sendable {
         }
     }
 
-    /// Opens the configured database, creating the data directory first.
+    /// Opens the terminal's own database, creating the data directory first: the configured
+    /// file, or in district mode `data_dir/kiosk.sqlite` (staff, devices, the outbox).
     public static func openStore(_ configuration: Configuration) throws(StartupError) -> SQLiteStore {
-        guard case .sqlite(let path) = configuration.database else { throw .districtModeNotSupported() }
+        let path = switch configuration.database {
+        case .sqlite(let path): path
+        case .postgres: configuration.dataDirectory + "/kiosk.sqlite"
+        }
         let directory = configuration.dataDirectory
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -127,7 +146,7 @@ public struct KioskApplication: Sendable {
             metricsRegistry: metrics,
             maxBodyBytes: configuration.maxBodyBytes,
             filings: FilingServices(
-                catalog: forms, archive: store, sessions: sessions, cards: devices.cards, receipts: receipts,
+                catalog: forms, archive: filingArchive, sessions: sessions, cards: devices.cards, receipts: receipts,
                 siteID: configuration.siteID, timeZone: configuration.timeZone),
             devices: DeviceServices(
                 manager: devices.manager, statistics: devices.statistics, events: devices.events, simulator: devices.simulator,
@@ -136,9 +155,30 @@ public struct KioskApplication: Sendable {
             booking: BookingServices(
                 services: configuration.services,
                 slots: SlotGenerator(calendar: calendar, hours: configuration.hours),
-                ledger: bookings, queue: bookings.queue,
+                ledger: ledger, queue: bookings.queue,
                 siteID: configuration.siteID, siteName: configuration.siteName,
-                checkInWindow: bookings.checkInWindow, receipts: receipts, cards: devices.cards, events: devices.events))
+                checkInWindow: bookings.checkInWindow, receipts: receipts, cards: devices.cards, events: devices.events),
+            district: districtStatus)
+    }
+
+    /// Where filings go: the terminal's file, and in district mode its outbox too.
+    var filingArchive: any FilingArchive {
+        guard district != nil else { return store }
+        return DistrictFilingArchive(local: store, terminalID: configuration.terminalID, now: { Date() })
+    }
+
+    /// What the booking and queue routes use: in district mode the district store, with the
+    /// outbox for tickets and ratings while it is unreachable.
+    var ledger: any BookingLedger {
+        guard let bookings = bookings as? PostgresBookingStore, let local = localBookings else { return bookings }
+        return DistrictLedger(district: bookings, local: local, outbox: store, terminalID: configuration.terminalID)
+    }
+
+    /// District mode: sends the outbox to the district store.
+    public var outboxDrainer: OutboxDrainer? {
+        guard let district, let bookings = bookings as? PostgresBookingStore else { return nil }
+        return OutboxDrainer(outbox: store, district: district, bookings: bookings, terminalID: configuration.terminalID,
+                             logger: logger)
     }
 
     var accessServices: AccessServices {
@@ -164,6 +204,7 @@ public struct KioskApplication: Sendable {
                 case .failure(let error): .notReady(error.message)
                 }
             },
+        ] + districtReadinessChecks + [
             ReadinessCheck("forms") { Self.formsState(forms) },
             ReadinessCheck("devices") { await Self.devicesState(manager) },
         ]
@@ -226,8 +267,10 @@ public struct KioskApplication: Sendable {
         // then the server finishes the requests in flight.
         // The powered-time counter stops before the manager, so its last count still finds the devices.
         let poweredTime = PoweredTimeCounter(manager: devices.manager, statistics: devices.statistics, logger: logger)
+        // The district store is listed first so it stops last, after the requests that use it.
         let services: [any ServiceLifecycle.Service] =
-            [server, bookingMaintenance, devices.manager, poweredTime] + devices.services
+            (district.map { [$0] } ?? []) + [server, bookingMaintenance, devices.manager, poweredTime]
+            + (outboxDrainer.map { [$0] } ?? []) + devices.services
             + [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events)]
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

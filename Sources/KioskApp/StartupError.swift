@@ -10,12 +10,6 @@ public struct StartupError: KioskError {
         self.message = message
     }
 
-    static func districtModeNotSupported() -> StartupError {
-        StartupError(code: "districtModeNotSupported", message: .init(
-            zh: "区域模式（PostgreSQL）尚未支持；请在 kiosk.conf 中使用 database = \"sqlite\"",
-            en: "district mode (PostgreSQL) is not supported yet; use database = \"sqlite\" in kiosk.conf"))
-    }
-
     static func dataDirectory(_ path: String, _ reason: String) -> StartupError {
         StartupError(code: "dataDirectoryUnusable", message: .init(
             zh: "数据目录 \(path) 不可用：\(reason)", en: "the data directory \(path) is unusable: \(reason)"))

@@ -11,9 +11,11 @@ public enum Benchmarks {
         ("receipt", ReceiptPrinterBenchmarks.run),
         ("forms", FormEngineBenchmarks.run),
     ]
-    /// Run only when named: they need hardware (or its emulator) beside them.
+    /// Run only when named: they need hardware (or its emulator), or a PostgreSQL installation, beside them.
     static let hardware: [(name: String, run: @Sendable () -> [Figure])] = [
         ("usbprint", USBPrintBenchmark.run),
+        // Starts a private PostgreSQL (Debian's postgresql) and kiosk worker processes.
+        ("district", DistrictBenchmarks.run),
     ]
 
     /// What `kiosk bench` runs when none is named.

@@ -1,5 +1,6 @@
 import Booking
 import Foundation
+import KioskCore
 
 public enum ConfigurationLoader {
     /// The variable that names the configuration file when `--config` is not given.
@@ -213,7 +214,12 @@ public enum ConfigurationLoader {
                 return file.isEmpty ? .failure(Message("sqlite: needs a file path")) : .success("sqlite:" + resolve(file, against: baseDirectory))
             }
             if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
-                return URLComponents(string: text)?.host?.isEmpty == false ? .success(text) : .failure(Message("the PostgreSQL URL has no host"))
+                do {
+                    _ = try PostgresURL(text)
+                    return .success(text)
+                } catch {
+                    return .failure(Message("invalid PostgreSQL URL: \(error.reason)"))
+                }
             }
             return .failure(Message("expected \"sqlite\", \"sqlite:PATH\" or a postgres:// URL"))
         case .ticketPrefix:

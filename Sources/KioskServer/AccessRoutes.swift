@@ -71,7 +71,7 @@ extension KioskRoutes {
         let technicianRoutes: [(String, String)] = [
             ("POST", "/v1/devices/{id}/health-checks"), ("GET", "/v1/devices/{id}/statistics"),
             ("POST", "/v1/devices/{id}/statistics/{name}/reset"), ("GET", "/v1/devices/{id}/last-receipt"),
-            ("GET", "/v1/simulator/printer"), ("POST", "/v1/simulator/printer"),
+            ("GET", "/v1/simulator/printer"), ("POST", "/v1/simulator/printer"), ("GET", "/v1/district"),
         ]
         return try EndpointPolicy(
             citizenRoutes.map { .init($0.0, $0.1, anyone) } + staffRoutes.map { .init($0.0, $0.1, staff) }

@@ -30,6 +30,16 @@ public protocol BookingLedger: Sendable {
     func rate(ticketID: Int64, score: Int, reasons: [String], idempotencyKey: String, now: Date) async throws -> Rating
 }
 
+/// Thrown by a ledger that kept a request for the district store (district mode, store
+/// unreachable): the request is accepted and will take effect when the store returns.
+public struct DeferredToDistrict: Error, Sendable {
+    public let code = "queuedForDistrict"
+    public let message = LocalizedText(
+        zh: "区域系统暂时无法连接，已保存在本机，恢复后自动提交", en: "The district system cannot be reached; this is kept on the terminal and sent when it returns.")
+
+    public init() {}
+}
+
 /// What the booking and queue endpoints need from the terminal.
 public struct BookingServices: Sendable {
     public var services: [Service]
@@ -313,10 +323,14 @@ extension KioskRoutes {
                     return reason
                 }
             }
-            let rating = try await ruled {
-                try await booking.ledger.rate(ticketID: id, score: score, reasons: reasons, idempotencyKey: key, now: booking.now())
+            do {
+                let rating = try await ruled {
+                    try await booking.ledger.rate(ticketID: id, score: score, reasons: reasons, idempotencyKey: key, now: booking.now())
+                }
+                return json(RatingView(rating), status: .created)
+            } catch let deferred as DeferredToDistrict {
+                return json(DeferredView(deferred), status: .accepted)
             }
-            return json(RatingView(rating), status: .created)
         }
     }
 
@@ -629,6 +643,18 @@ struct QueueView: Encodable {
     let waiting: Int
     let numbers: [String]
     let estimatedWaitMinutes: Int
+}
+
+/// A request the terminal kept to send to the district store when it returns (202).
+struct DeferredView: Encodable {
+    let queued = true
+    let code: String
+    let message: LocalizedText
+
+    init(_ deferred: DeferredToDistrict) {
+        code = deferred.code
+        message = deferred.message
+    }
 }
 
 struct RatingView: Encodable {

@@ -18,13 +18,18 @@ public struct ServerDependencies: Sendable {
     public var booking: BookingServices?
     /// The touch UI served under `/ui/`; the bundled one unless a test or a hall names another.
     public var ui: StaticUI
+    /// District mode's state for the technician (`GET /v1/district`).
+    public var district: @Sendable () async -> DistrictStatus
 
     public init(
         identity: ServerIdentity, readiness: [ReadinessCheck], schemaVersion: @escaping @Sendable () async -> Int?,
         metricsRegistry: PrometheusCollectorRegistry, maxBodyBytes: Int, filings: FilingServices, devices: DeviceServices,
-        access: AccessServices, booking: BookingServices? = nil, ui: StaticUI = StaticUI(directory: StaticUI.bundledDirectory)
+        access: AccessServices, booking: BookingServices? = nil,
+        ui: StaticUI = StaticUI(directory: StaticUI.bundledDirectory),
+        district: @escaping @Sendable () async -> DistrictStatus = { .standalone }
     ) {
         self.ui = ui
+        self.district = district
         self.access = access
         self.filings = filings
         self.devices = devices
@@ -72,6 +77,7 @@ public enum KioskRoutes {
         }
         addFilingRoutes(to: router, deps.filings)
         addDeviceRoutes(to: router, deps.devices)
+        addDistrictRoutes(to: router, deps.district)
         addAccessRoutes(to: router, deps.access)
         addOverrideRoutes(to: router, deps.access, deps.filings)
         if let booking = deps.booking { addBookingRoutes(to: router, booking) }

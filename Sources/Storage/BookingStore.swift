@@ -361,7 +361,7 @@ public struct BookingStore: Sendable {
     }
 
     /// Ratings of a service, of one counter when given, oldest first.
-    public func ratings(serviceID: String, counter: String? = nil) async throws -> [Rating] {
+    public func ratings(serviceID: String, counter: String?) async throws -> [Rating] {
         try await read { db in
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT * FROM rating WHERE service_id = ? AND (? IS NULL OR counter = ?) ORDER BY id
@@ -765,48 +765,50 @@ final class GroupCommitWriter: Sendable {
 
 /// An answer kept for idempotent retries, in a compact positional form: encoding it sits inside
 /// the write transaction of every request, where JSON would cost more than the SQL.
-protocol StoredAnswer: Sendable {
+package protocol StoredAnswer: Sendable {
     func write(to writer: inout AnswerWriter)
     init(from reader: inout AnswerReader) throws
 }
 
-struct AnswerWriter {
-    private(set) var bytes: [UInt8] = []
+package struct AnswerWriter {
+    package init() {}
 
-    mutating func add(_ value: Int) {
+    package private(set) var bytes: [UInt8] = []
+
+    package mutating func add(_ value: Int) {
         withUnsafeBytes(of: Int64(value).littleEndian) { bytes += $0 }
     }
 
-    mutating func add(_ value: Double) {
+    package mutating func add(_ value: Double) {
         withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 }
     }
 
-    mutating func add(_ value: Date) { add(value.timeIntervalSince1970) }
+    package mutating func add(_ value: Date) { add(value.timeIntervalSince1970) }
 
-    mutating func add(_ value: Bool) { bytes.append(value ? 1 : 0) }
+    package mutating func add(_ value: Bool) { bytes.append(value ? 1 : 0) }
 
-    mutating func add(_ value: String) {
+    package mutating func add(_ value: String) {
         add(value.utf8.count)
         bytes += value.utf8
     }
 
-    mutating func add<Value>(_ value: Value?, _ write: (inout AnswerWriter, Value) -> Void) {
+    package mutating func add<Value>(_ value: Value?, _ write: (inout AnswerWriter, Value) -> Void) {
         add(value != nil)
         if let value { write(&self, value) }
     }
 }
 
-struct AnswerReader {
-    struct Malformed: Error {}
+package struct AnswerReader {
+    package struct Malformed: Error {}
 
     private let bytes: [UInt8]
     private var offset = 0
 
-    init(_ bytes: [UInt8]) {
+    package init(_ bytes: [UInt8]) {
         self.bytes = bytes
     }
 
-    var isAtEnd: Bool { offset == bytes.count }
+    package var isAtEnd: Bool { offset == bytes.count }
 
     private mutating func take(_ count: Int) throws -> ArraySlice<UInt8> {
         guard count >= 0, count <= bytes.count - offset else { throw Malformed() }
@@ -818,45 +820,45 @@ struct AnswerReader {
         try take(8).reversed().reduce(0) { $0 << 8 | UInt64($1) }
     }
 
-    mutating func int() throws -> Int { Int(Int64(bitPattern: try word())) }
+    package mutating func int() throws -> Int { Int(Int64(bitPattern: try word())) }
 
-    mutating func double() throws -> Double { Double(bitPattern: try word()) }
+    package mutating func double() throws -> Double { Double(bitPattern: try word()) }
 
-    mutating func date() throws -> Date { Date(timeIntervalSince1970: try double()) }
+    package mutating func date() throws -> Date { Date(timeIntervalSince1970: try double()) }
 
-    mutating func bool() throws -> Bool { try take(1).first == 1 }
+    package mutating func bool() throws -> Bool { try take(1).first == 1 }
 
-    mutating func string() throws -> String { String(decoding: try take(try int()), as: UTF8.self) }
+    package mutating func string() throws -> String { String(decoding: try take(try int()), as: UTF8.self) }
 
-    mutating func optional<Value>(_ read: (inout AnswerReader) throws -> Value) throws -> Value? {
+    package mutating func optional<Value>(_ read: (inout AnswerReader) throws -> Value) throws -> Value? {
         try bool() ? try read(&self) : nil
     }
 
-    mutating func value<Value: RawRepresentable<String>>(_: Value.Type) throws -> Value {
+    package mutating func value<Value: RawRepresentable<String>>(_: Value.Type) throws -> Value {
         guard let value = Value(rawValue: try string()) else { throw Malformed() }
         return value
     }
 
-    mutating func localDate() throws -> LocalDate {
+    package mutating func localDate() throws -> LocalDate {
         guard let date = try? LocalDate(try string()) else { throw Malformed() }
         return date
     }
 }
 
 extension SlotHold: StoredAnswer {
-    func write(to writer: inout AnswerWriter) {
+    package func write(to writer: inout AnswerWriter) {
         writer.add(id)
         writer.add(slotID)
         writer.add(expiresAt)
     }
 
-    init(from reader: inout AnswerReader) throws {
+    package init(from reader: inout AnswerReader) throws {
         self.init(id: try reader.string(), slotID: try reader.string(), expiresAt: try reader.date())
     }
 }
 
 extension BookingRecord: StoredAnswer {
-    func write(to writer: inout AnswerWriter) {
+    package func write(to writer: inout AnswerWriter) {
         writer.add(id)
         writer.add(code.value)
         writer.add(slotID)
@@ -872,7 +874,7 @@ extension BookingRecord: StoredAnswer {
         writer.add(onDayOff)
     }
 
-    init(from reader: inout AnswerReader) throws {
+    package init(from reader: inout AnswerReader) throws {
         self.init(id: try reader.string(), code: try BookingCode(try reader.string()), slotID: try reader.string(),
                   serviceID: try reader.string(), date: try reader.localDate(), start: try reader.date(), end: try reader.date(),
                   maskedIDNumber: try reader.string(), status: try reader.value(BookingStatus.self),
@@ -882,7 +884,7 @@ extension BookingRecord: StoredAnswer {
 }
 
 extension Ticket: StoredAnswer {
-    func write(to writer: inout AnswerWriter) {
+    package func write(to writer: inout AnswerWriter) {
         writer.add(Int(id))
         writer.add(date.description)
         writer.add(number)
@@ -896,7 +898,7 @@ extension Ticket: StoredAnswer {
         writer.add(bookingID) { $0.add($1) }
     }
 
-    init(from reader: inout AnswerReader) throws {
+    package init(from reader: inout AnswerReader) throws {
         self.init(id: Int64(try reader.int()), date: try reader.localDate(), number: try reader.string(),
                   serviceID: try reader.string(), priority: try reader.value(PriorityClass.self), queuedAt: try reader.date(),
                   state: try reader.value(TicketState.self), counter: try reader.optional { try $0.string() },
@@ -906,30 +908,30 @@ extension Ticket: StoredAnswer {
 }
 
 extension TicketReceipt: StoredAnswer {
-    func write(to writer: inout AnswerWriter) {
+    package func write(to writer: inout AnswerWriter) {
         ticket.write(to: &writer)
         writer.add(ahead)
     }
 
-    init(from reader: inout AnswerReader) throws {
+    package init(from reader: inout AnswerReader) throws {
         self.init(ticket: try Ticket(from: &reader), ahead: try reader.int())
     }
 }
 
 extension CheckInResult: StoredAnswer {
-    func write(to writer: inout AnswerWriter) {
+    package func write(to writer: inout AnswerWriter) {
         booking.write(to: &writer)
         receipt.write(to: &writer)
         writer.add(late)
     }
 
-    init(from reader: inout AnswerReader) throws {
+    package init(from reader: inout AnswerReader) throws {
         self.init(booking: try BookingRecord(from: &reader), receipt: try TicketReceipt(from: &reader), late: try reader.bool())
     }
 }
 
 extension Rating: StoredAnswer {
-    func write(to writer: inout AnswerWriter) {
+    package func write(to writer: inout AnswerWriter) {
         writer.add(Int(ticketID))
         writer.add(serviceID)
         writer.add(counter)
@@ -939,7 +941,7 @@ extension Rating: StoredAnswer {
         writer.add(createdAt)
     }
 
-    init(from reader: inout AnswerReader) throws {
+    package init(from reader: inout AnswerReader) throws {
         let ticketID = Int64(try reader.int())
         let serviceID = try reader.string()
         let counter = try reader.string()
@@ -951,30 +953,30 @@ extension Rating: StoredAnswer {
 }
 
 extension Optional: StoredAnswer where Wrapped: StoredAnswer {
-    func write(to writer: inout AnswerWriter) {
+    package func write(to writer: inout AnswerWriter) {
         writer.add(self) { $1.write(to: &$0) }
     }
 
-    init(from reader: inout AnswerReader) throws {
+    package init(from reader: inout AnswerReader) throws {
         self = try reader.optional { try Wrapped(from: &$0) }
     }
 }
 
 /// What makes two requests "the same": the operation and its parameters, length-prefixed and
 /// hashed. Identity numbers enter only as their keyed hash.
-struct Fingerprint: Sendable {
-    let operation: String
+package struct Fingerprint: Sendable {
+    package let operation: String
     private var bytes: [UInt8] = []
 
-    init(_ operation: String) {
+    package init(_ operation: String) {
         self.operation = operation
     }
 
-    func add(_ text: String) -> Fingerprint { add(Data(text.utf8)) }
+    package func add(_ text: String) -> Fingerprint { add(Data(text.utf8)) }
 
-    func add(_ value: some BinaryInteger) -> Fingerprint { add(String(value)) }
+    package func add(_ value: some BinaryInteger) -> Fingerprint { add(String(value)) }
 
-    func add(_ data: Data) -> Fingerprint {
+    package func add(_ data: Data) -> Fingerprint {
         var copy = self
         let count = UInt32(truncatingIfNeeded: data.count)
         copy.bytes += (0..<4).map { UInt8(truncatingIfNeeded: count >> (24 - 8 * UInt32($0))) }
@@ -982,5 +984,5 @@ struct Fingerprint: Sendable {
         return copy
     }
 
-    var digest: Data { Data(HMACSHA256.sha256(bytes)) }
+    package var digest: Data { Data(HMACSHA256.sha256(bytes)) }
 }

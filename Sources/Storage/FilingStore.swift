@@ -39,19 +39,21 @@ extension SQLiteStore {
     /// with it and stores it, all in one transaction: a filing that cannot be built (materials
     /// still missing) leaves no gap in the sequence, and a crash leaves no half-stored filing.
     public func recordFiling(site: String, day: String, build: (String) throws -> Filing) throws -> Filing {
-        try pool.write { db in
-            let last = try Int.fetchOne(db, sql: "SELECT last FROM referenceSequence WHERE site = ? AND day = ?", arguments: [site, day]) ?? 0
-            let next = last + 1
-            let reference = "\(site)-\(day)-\(String(format: "%04d", next))"
-            let filing = try build(reference)
-            try db.execute(
-                sql: "INSERT INTO referenceSequence (site, day, last) VALUES (?, ?, ?) ON CONFLICT(site, day) DO UPDATE SET last = excluded.last",
-                arguments: [site, day, next])
-            try db.execute(
-                sql: "INSERT INTO filing (reference, formID, formVersion, submittedAt, document) VALUES (?, ?, ?, ?, ?)",
-                arguments: [reference, filing.formID, filing.formVersion, filing.submittedAt, try Self.encoder().encode(filing)])
-            return filing
-        }
+        try pool.write { db in try Self.recordFiling(db, site: site, day: day, build: build) }
+    }
+
+    static func recordFiling(_ db: Database, site: String, day: String, build: (String) throws -> Filing) throws -> Filing {
+        let last = try Int.fetchOne(db, sql: "SELECT last FROM referenceSequence WHERE site = ? AND day = ?", arguments: [site, day]) ?? 0
+        let next = last + 1
+        let reference = "\(site)-\(day)-\(String(format: "%04d", next))"
+        let filing = try build(reference)
+        try db.execute(
+            sql: "INSERT INTO referenceSequence (site, day, last) VALUES (?, ?, ?) ON CONFLICT(site, day) DO UPDATE SET last = excluded.last",
+            arguments: [site, day, next])
+        try db.execute(
+            sql: "INSERT INTO filing (reference, formID, formVersion, submittedAt, document) VALUES (?, ?, ?, ?, ?)",
+            arguments: [reference, filing.formID, filing.formVersion, filing.submittedAt, try Self.encoder().encode(filing)])
+        return filing
     }
 
     public func filing(reference: String) throws -> Filing? {

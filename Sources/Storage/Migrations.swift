@@ -25,6 +25,7 @@ enum Migrations {
         registerBooking(&migrator)
         registerDevices(&migrator)
         registerAccess(&migrator)
+        registerOutbox(&migrator)
         return migrator
     }
 

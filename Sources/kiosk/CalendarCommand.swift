@@ -1,6 +1,7 @@
 import ArgumentParser
 import Booking
 import Foundation
+import Logging
 import KioskApp
 import KioskConfig
 import KioskCore
@@ -54,11 +55,10 @@ struct CalendarCommand: AsyncParsableCommand {
             let configuration = try options.load()
             let files = CalendarFiles(configuration)
             do {
-                let store = try KioskApplication.openStore(configuration)
-                _ = try store.migrate()
-                let bookings = try KioskApplication.openBookings(store, configuration)
                 let imported = try files.importYear(from: file)
-                let flagged = try await bookings.flagBookingsOnDaysOff(from: imported.before, to: imported.after, now: Date())
+                let flagged = try await KioskApplication.withBookings(configuration, logger: Logger(label: "kiosk")) { bookings in
+                    try await bookings.flagBookingsOnDaysOff(from: imported.before, to: imported.after, now: Date())
+                }
                 let offDays = imported.year.entries.filter(\.isOffDay).count
                 print("imported \(imported.year.year): \(offDays) holidays, \(imported.year.entries.count - offDays) make-up working days"
                       + " -> \(files.importedDirectory)/\(imported.year.year).json")

@@ -51,7 +51,7 @@ struct DevicesCommand: AsyncParsableCommand {
 
 struct DiagnosticsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "diag", abstract: "Diagnostics for technicians.", subcommands: [Health.self, Stats.self])
+        commandName: "diag", abstract: "Diagnostics for technicians.", subcommands: [Health.self, Stats.self, District.self])
 
     struct Health: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

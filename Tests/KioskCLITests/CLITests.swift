@@ -64,14 +64,6 @@ struct CLITests {
         #expect(result.stderr.hasSuffix("[databaseSchemaTooNew]\n"))
     }
 
-    @Test func postgresIsNotSupportedYet() throws {
-        let installation = try TestInstallation(config: #"database = "postgres://kiosk:pw@127.0.0.1/kiosk""#)
-        defer { installation.remove() }
-        let result = try KioskProcess.run(["serve"], in: installation.root)
-        #expect(result.status == 1)
-        #expect(result.stderr == "kiosk: district mode (PostgreSQL) is not supported yet; use database = \"sqlite\" in kiosk.conf [districtModeNotSupported]\n")
-    }
-
     @Test func dataDirectoryThatCannotBeCreated() throws {
         let installation = try TestInstallation(config: #"data_dir = "/proc/kiosk-data""#)
         defer { installation.remove() }

@@ -4,13 +4,13 @@ import KioskCore
 import Testing
 @testable import Storage
 
-@Suite("Booking store: no overbooking under concurrency")
+@Suite("Booking store: no overbooking under concurrency", .privatePostgres)
 struct BookingStoreConcurrencyTests {
     let now = BookingStoreFixture.now
 
     /// 64 citizens hold and confirm one five-place slot at once through one store.
-    @Test func sixtyFourTasksOnOneStoreConfirmExactlyTheCapacity() async throws {
-        let fixture = try BookingStoreFixture()
+    @Test(arguments: StoreKind.allCases) func sixtyFourTasksOnOneStoreConfirmExactlyTheCapacity(_ kind: StoreKind) async throws {
+        let fixture = try await BookingStoreFixture(kind)
         let slot = try fixture.slot("2026-12-02 09:00")
         let citizens = try (1...64).map { try BookingStoreFixture.citizen(sequence: $0) }
         let confirmed = await withTaskGroup(of: Bool.self) { group in
@@ -35,11 +35,12 @@ struct BookingStoreConcurrencyTests {
         #expect(try await fixture.count("SELECT count(*) FROM booking WHERE status = 'confirmed'") == 5)
     }
 
-    /// The same race through four stores with their own connection pools on one file, as
-    /// separate processes would run it: only SQLite's locking stands between them.
-    @Test func sixtyFourRequestsThroughSeparateStoresConfirmExactlyTheCapacity() async throws {
-        let first = try BookingStoreFixture()
-        let stores = try [first] + (1..<4).map { _ in try first.reopened() }
+    /// The same race through four stores with their own connection pools on one database, as
+    /// separate processes (or terminals) would run it: only the database's locking stands between them.
+    @Test(arguments: StoreKind.allCases) func sixtyFourRequestsThroughSeparateStoresConfirmExactlyTheCapacity(_ kind: StoreKind) async throws {
+        let first = try await BookingStoreFixture(kind)
+        var stores = [first]
+        for _ in 1..<4 { stores.append(try await first.reopened()) }
         let slot = try first.slot("2026-12-02 09:00")
         let citizens = try (1...64).map { try BookingStoreFixture.citizen(sequence: $0) }
         let confirmed = await withTaskGroup(of: Bool.self) { group in

@@ -3,31 +3,69 @@ import Foundation
 import KioskTesting
 import GRDB
 import KioskCore
+import PostgresNIO
 @testable import Storage
+@testable import StoragePostgres
+import Testing
 
-/// A migrated store on a fresh file, a calendar with no published years (weekends off), the
-/// standard hall hours, and slots of a five-place service from Tuesday 2026-12-01 08:00.
-struct BookingStoreFixture {
+/// The two databases a booking store runs on; the behaviour suites run once per kind.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    var testDescription: String { rawValue }
+}
+
+/// A migrated store on a fresh database (a file, or a database of its own in the suite's private
+/// PostgreSQL), a calendar with no published years (weekends off), the standard hall hours, and
+/// slots of a five-place service from Tuesday 2026-12-01 08:00.
+struct BookingStoreFixture: Sendable {
     static let shanghai = TimeZone(identifier: "Asia/Shanghai")!
 
-    let scratch: ScratchDirectory
-    let path: String
-    let store: SQLiteStore
-    let bookings: BookingStore
+    let kind: StoreKind
+    let bookings: any BookingDatabase
     let generator: SlotGenerator
+    /// SQLite only: the file and its store.
+    let scratch: ScratchDirectory?
+    let path: String
+    let sqlite: SQLiteStore?
+    /// PostgreSQL only: the database's URL and the running client (stopped with the fixture).
+    let postgres: PostgresFixture?
 
-    init(policy: BookingPolicy = BookingPolicy(), queue: QueuePolicy = QueuePolicy(prefixes: ["hukou": "A", "tax": "B"]),
-         scratch: ScratchDirectory? = nil) throws {
-        self.scratch = try scratch ?? ScratchDirectory(prefix: "kiosk-bookings")
-        self.path = self.scratch.path + "/kiosk.sqlite"
-        store = try SQLiteStore(path: self.path)
-        try store.migrate()
-        bookings = try BookingStore(store: store, policy: policy, queue: queue, timeZone: Self.shanghai)
+    init(_ kind: StoreKind = .sqlite, policy: BookingPolicy = BookingPolicy(),
+         queue: QueuePolicy = QueuePolicy(prefixes: ["hukou": "A", "tax": "B"]),
+         scratch: ScratchDirectory? = nil, postgresURL: String? = nil) async throws {
+        self.kind = kind
         generator = SlotGenerator(calendar: try OfficialCalendar(years: []), hours: .standard)
+        switch kind {
+        case .sqlite:
+            let scratch = try scratch ?? ScratchDirectory(prefix: "kiosk-bookings")
+            self.scratch = scratch
+            path = scratch.path + "/kiosk.sqlite"
+            let store = try SQLiteStore(path: path)
+            try store.migrate()
+            sqlite = store
+            postgres = nil
+            bookings = try BookingStore(store: store, policy: policy, queue: queue, timeZone: Self.shanghai)
+        case .postgres:
+            let fixture = try await PostgresFixture(url: postgresURL)
+            self.scratch = nil
+            path = fixture.url
+            sqlite = nil
+            postgres = fixture
+            bookings = PostgresBookingStore(store: fixture.store, policy: policy, queue: queue, timeZone: Self.shanghai)
+        }
     }
 
-    /// Another process's view of the same file: its own pool and its own store.
-    func reopened() throws -> BookingStoreFixture { try BookingStoreFixture(policy: bookings.policy, scratch: scratch) }
+    /// The SQLite store, for tests of what only SQLite does.
+    var store: SQLiteStore {
+        get throws { try #require(sqlite) }
+    }
+
+    /// Another terminal's (or process's) view of the same database: its own pool and store.
+    func reopened() async throws -> BookingStoreFixture {
+        try await BookingStoreFixture(kind, policy: bookings.policy, scratch: scratch, postgresURL: postgres?.url)
+    }
 
     static func beijing(_ text: String) throws -> Date {
         let parts = text.split(separator: " ").map(String.init)
@@ -55,6 +93,7 @@ struct BookingStoreFixture {
     enum FixtureError: Error {
         case noSuchSlot
         case noSuchCitizen
+        case noPrivatePostgres
     }
 
     /// A valid identity number for a citizen born on `born` (`YYYYMMDD`); `sequence` tells
@@ -66,20 +105,66 @@ struct BookingStoreFixture {
     }
 
     func taken(_ slot: Slot) async throws -> Int {
-        try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT taken FROM slot_capacity WHERE slot_id = ?", arguments: [slot.id]) ?? 0 }
+        try await count("SELECT coalesce((SELECT taken FROM slot_capacity WHERE slot_id = '\(slot.id)'), 0)")
     }
 
     /// Booked places plus live holds: what a new request competes with at `now`.
     func occupied(_ slot: Slot, at now: Date) async throws -> Int {
-        try await store.pool.read { db in
-            try Int.fetchOne(db, sql: """
-                SELECT (SELECT taken FROM slot_capacity WHERE slot_id = ?)
-                     + (SELECT count(*) FROM booking_hold WHERE slot_id = ? AND expires_at > ?)
-                """, arguments: [slot.id, slot.id, now.timeIntervalSince1970]) ?? 0
+        try await count("""
+            SELECT coalesce((SELECT taken FROM slot_capacity WHERE slot_id = '\(slot.id)'), 0)
+                 + (SELECT count(*) FROM booking_hold WHERE slot_id = '\(slot.id)' AND expires_at > \(now.timeIntervalSince1970))
+            """)
+    }
+
+    /// One integer from a query written in the SQL both databases speak.
+    func count(_ sql: String) async throws -> Int {
+        if let sqlite {
+            return try await sqlite.pool.read { db in try Int.fetchOne(db, sql: sql) ?? 0 }
         }
+        let postgres = try #require(postgres)
+        return try await postgres.count(sql)
+    }
+}
+
+/// A database of its own in the suite's private PostgreSQL (`PrivatePostgres.current`), migrated,
+/// with its client running until the fixture is released.
+final class PostgresFixture: Sendable {
+    let url: String
+    let store: PostgresStore
+    private let runner: Task<Void, Never>
+
+    init(url: String? = nil) async throws {
+        guard let cluster = PrivatePostgres.current else { throw BookingStoreFixture.FixtureError.noPrivatePostgres }
+        let url = if let url { url } else { try await cluster.createDatabase() }
+        self.url = url
+        let store = try PostgresStore(url: url)
+        self.store = store
+        runner = Task { await store.run() }
+        try await store.migrate()
     }
 
     func count(_ sql: String) async throws -> Int {
-        try await store.pool.read { db in try Int.fetchOne(db, sql: sql) ?? 0 }
+        let store = store
+        return try await store.withConnection { connection in
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: store.logger).collect()
+            return try rows.first?.decode(Int.self) ?? 0
+        }
     }
+
+    deinit { runner.cancel() }
+}
+
+/// Runs a suite inside the process's shared private PostgreSQL (see `PrivatePostgres.shared`).
+struct PrivatePostgresTrait: SuiteTrait, TestScoping {
+    func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
+        try await PrivatePostgres.withShared { cluster in
+            try await PrivatePostgres.$current.withValue(cluster) { try await function() }
+        }
+    }
+}
+
+extension Trait where Self == PrivatePostgresTrait {
+    static var privatePostgres: Self { Self() }
 }

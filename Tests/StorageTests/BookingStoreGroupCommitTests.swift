@@ -12,9 +12,9 @@ struct BookingStoreGroupCommitTests {
     /// Requests that share a transaction still succeed or fail one by one: a request that
     /// wrote and then failed leaves nothing, its neighbours keep everything.
     @Test func aFailingRequestInABatchLeavesNoTraceAndSparesTheOthers() async throws {
-        let fixture = try BookingStoreFixture()
+        let fixture = try await BookingStoreFixture()
         try await fixture.store.pool.write { db in try db.execute(sql: "CREATE TABLE scratch (n INTEGER NOT NULL)") }
-        let writer = GroupCommitWriter(pool: fixture.store.pool)
+        let writer = GroupCommitWriter(pool: try fixture.store.pool)
         let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
             for n in 0..<64 {
                 group.addTask {
@@ -38,7 +38,7 @@ struct BookingStoreGroupCommitTests {
     }
 
     @Test func simultaneousRetriesOfOneRequestBookOnce() async throws {
-        let fixture = try BookingStoreFixture()
+        let fixture = try await BookingStoreFixture()
         let slot = try fixture.slot("2026-12-02 09:00")
         let citizen = try BookingStoreFixture.citizen()
         let now = BookingStoreFixture.now

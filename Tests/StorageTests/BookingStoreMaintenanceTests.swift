@@ -4,14 +4,14 @@ import KioskCore
 import Testing
 @testable import Storage
 
-@Suite("Booking store: housekeeping sweep")
+@Suite("Booking store: housekeeping sweep", .privatePostgres)
 struct BookingStoreMaintenanceTests {
     let now = BookingStoreFixture.now
 
     func at(_ text: String) throws -> Date { try BookingStoreFixture.beijing(text) }
 
-    @Test func sweepDeletesExpiredHoldsAndMarksNoShowsAtTheEndOfTheWindow() async throws {
-        let fixture = try BookingStoreFixture(policy: BookingPolicy(maxActivePerService: 5, maxActiveTotal: 5))
+    @Test(arguments: StoreKind.allCases) func sweepDeletesExpiredHoldsAndMarksNoShowsAtTheEndOfTheWindow(_ kind: StoreKind) async throws {
+        let fixture = try await BookingStoreFixture(kind, policy: BookingPolicy(maxActivePerService: 5, maxActiveTotal: 5))
         let citizen = try BookingStoreFixture.citizen()
         let slot = try fixture.slot("2026-12-02 09:00")
         let missed = try await fixture.bookings.book(slot, idNumber: citizen, idempotencyKey: "b1", now: now)
@@ -40,14 +40,14 @@ struct BookingStoreMaintenanceTests {
         #expect(try await fixture.taken(slot) == 1)
     }
 
-    @Test func sweepsOnTwoConnectionsMarkEachBookingOnce() async throws {
-        let fixture = try BookingStoreFixture(policy: BookingPolicy(maxActivePerService: 10, maxActiveTotal: 10))
+    @Test(arguments: StoreKind.allCases) func sweepsOnTwoConnectionsMarkEachBookingOnce(_ kind: StoreKind) async throws {
+        let fixture = try await BookingStoreFixture(kind, policy: BookingPolicy(maxActivePerService: 10, maxActiveTotal: 10))
         for (index, time) in ["09:00", "09:30", "10:00", "10:30"].enumerated() {
             _ = try await fixture.bookings.book(try fixture.slot("2026-12-02 " + time),
                                                 idNumber: try BookingStoreFixture.citizen(sequence: index + 1),
                                                 idempotencyKey: "b\(index)", now: now)
         }
-        let other = try fixture.reopened()
+        let other = try await fixture.reopened()
         let sweepAt = try at("2026-12-02 12:00")
         async let first = fixture.bookings.sweep(now: sweepAt)
         async let second = other.bookings.sweep(now: sweepAt)
@@ -56,8 +56,8 @@ struct BookingStoreMaintenanceTests {
         #expect(try await fixture.count("SELECT count(*) FROM booking WHERE status = 'noShow'") == 4)
     }
 
-    @Test func noShowsMarkedBySweepsFeedTheBan() async throws {
-        let fixture = try BookingStoreFixture(policy: BookingPolicy(maxActivePerService: 5, maxActiveTotal: 5))
+    @Test(arguments: StoreKind.allCases) func noShowsMarkedBySweepsFeedTheBan(_ kind: StoreKind) async throws {
+        let fixture = try await BookingStoreFixture(kind, policy: BookingPolicy(maxActivePerService: 5, maxActiveTotal: 5))
         let citizen = try BookingStoreFixture.citizen()
         for (index, start) in ["2026-12-02 09:00", "2026-12-03 09:00", "2026-12-04 09:00"].enumerated() {
             _ = try await fixture.bookings.book(try fixture.slot(start), idNumber: citizen, idempotencyKey: "b\(index)", now: now)
@@ -72,8 +72,8 @@ struct BookingStoreMaintenanceTests {
         }
     }
 
-    @Test func aCitizenMarkedNoShowStillChecksInLateThatDayButNotAfter() async throws {
-        let fixture = try BookingStoreFixture(policy: BookingPolicy(maxActivePerService: 5, maxActiveTotal: 5))
+    @Test(arguments: StoreKind.allCases) func aCitizenMarkedNoShowStillChecksInLateThatDayButNotAfter(_ kind: StoreKind) async throws {
+        let fixture = try await BookingStoreFixture(kind, policy: BookingPolicy(maxActivePerService: 5, maxActiveTotal: 5))
         let citizen = try BookingStoreFixture.citizen()
         let byCode = try await fixture.bookings.book(try fixture.slot("2026-12-02 09:00"), idNumber: citizen,
                                                      idempotencyKey: "b1", now: now)

@@ -4,14 +4,14 @@ import KioskCore
 import Testing
 @testable import Storage
 
-@Suite("Booking store: check-in, the queue, ratings")
+@Suite("Booking store: check-in, the queue, ratings", .privatePostgres)
 struct BookingStoreQueueTests {
     let now = BookingStoreFixture.now
 
     func at(_ text: String) throws -> Date { try BookingStoreFixture.beijing(text) }
 
-    @Test func checkInWithinTheWindowGivesAnAppointmentTicket() async throws {
-        let fixture = try BookingStoreFixture()
+    @Test(arguments: StoreKind.allCases) func checkInWithinTheWindowGivesAnAppointmentTicket(_ kind: StoreKind) async throws {
+        let fixture = try await BookingStoreFixture(kind)
         let citizen = try BookingStoreFixture.citizen()
         let booking = try await fixture.bookings.book(try fixture.slot("2026-12-02 09:30"), idNumber: citizen, idempotencyKey: "b1", now: now)
         await #expect(throws: BookingRuleError(.checkInTooEarly, until: "2026-12-02 09:00")) {
@@ -30,8 +30,8 @@ struct BookingStoreQueueTests {
         }
     }
 
-    @Test func lateCitizensJoinTheWalkInQueueWithTheirAgeClass() async throws {
-        let fixture = try BookingStoreFixture()
+    @Test(arguments: StoreKind.allCases) func lateCitizensJoinTheWalkInQueueWithTheirAgeClass(_ kind: StoreKind) async throws {
+        let fixture = try await BookingStoreFixture(kind)
         let elderly = try BookingStoreFixture.citizen(born: "19500101")
         let booking = try await fixture.bookings.book(try fixture.slot("2026-12-02 09:30"), idNumber: elderly, idempotencyKey: "b1", now: now)
         _ = try await fixture.bookings.issueTicket(serviceID: "hukou", idNumber: nil, disabilityMarked: false,
@@ -49,8 +49,8 @@ struct BookingStoreQueueTests {
         }
     }
 
-    @Test func countersCallByPriorityThenWaitingTimeAndServeAfterClosing() async throws {
-        let fixture = try BookingStoreFixture()
+    @Test(arguments: StoreKind.allCases) func countersCallByPriorityThenWaitingTimeAndServeAfterClosing(_ kind: StoreKind) async throws {
+        let fixture = try await BookingStoreFixture(kind)
         let day = fixture.generator.schedule(for: try LocalDate("2026-12-02"))
         func walkIn(_ key: String, _ time: String, service: String = "hukou", id: ResidentIDNumber? = nil,
                     disabled: Bool = false) async throws -> TicketReceipt {
@@ -81,8 +81,8 @@ struct BookingStoreQueueTests {
         #expect(try await fixture.bookings.waitingTickets(serviceIDs: ["tax"], now: try at("2026-12-02 17:40")).map(\.number) == ["B001"])
     }
 
-    @Test func recallNoShowAndTransfer() async throws {
-        let fixture = try BookingStoreFixture()
+    @Test(arguments: StoreKind.allCases) func recallNoShowAndTransfer(_ kind: StoreKind) async throws {
+        let fixture = try await BookingStoreFixture(kind)
         let day = fixture.generator.schedule(for: try LocalDate("2026-12-02"))
         let first = try await fixture.bookings.issueTicket(serviceID: "hukou", idNumber: nil, disabilityMarked: false, schedule: day,
                                                            idempotencyKey: "w1", now: try at("2026-12-02 10:00"))
@@ -111,8 +111,8 @@ struct BookingStoreQueueTests {
         #expect(try await fixture.bookings.waitingTickets(serviceIDs: ["tax"], now: try at("2026-12-02 10:13")).map(\.id) == [bTicket.ticket.id])
     }
 
-    @Test func ticketNumbersStartAgainEachDay() async throws {
-        let fixture = try BookingStoreFixture()
+    @Test(arguments: StoreKind.allCases) func ticketNumbersStartAgainEachDay(_ kind: StoreKind) async throws {
+        let fixture = try await BookingStoreFixture(kind)
         for (date, key) in [("2026-12-02", "a"), ("2026-12-02", "b"), ("2026-12-03", "c")] {
             _ = try await fixture.bookings.issueTicket(serviceID: "hukou", idNumber: nil, disabilityMarked: false,
                                                        schedule: fixture.generator.schedule(for: try LocalDate(date)),
@@ -124,8 +124,8 @@ struct BookingStoreQueueTests {
         #expect(try await fixture.count("SELECT count(*) FROM queue_ticket WHERE number = 'A002'") == 1)
     }
 
-    @Test func finishedTicketsAreRatedOncePerServiceAndCounter() async throws {
-        let fixture = try BookingStoreFixture()
+    @Test(arguments: StoreKind.allCases) func finishedTicketsAreRatedOncePerServiceAndCounter(_ kind: StoreKind) async throws {
+        let fixture = try await BookingStoreFixture(kind)
         let day = fixture.generator.schedule(for: try LocalDate("2026-12-02"))
         let receipt = try await fixture.bookings.issueTicket(serviceID: "hukou", idNumber: nil, disabilityMarked: false, schedule: day,
                                                              idempotencyKey: "w1", now: try at("2026-12-02 10:00"))

@@ -45,12 +45,12 @@ struct HMACSHA256Tests {
     }
 }
 
-@Suite("Booking store: holds, bookings, rules")
+@Suite("Booking store: holds, bookings, rules", .privatePostgres)
 struct BookingStoreTests {
     let now = BookingStoreFixture.now
 
     @Test func identityNumbersAreStoredOnlyKeyedAndMasked() async throws {
-        let fixture = try BookingStoreFixture()
+        let fixture = try await BookingStoreFixture()
         let citizen = try BookingStoreFixture.citizen()
         let booking = try await fixture.bookings.book(try fixture.slot("2026-12-02 09:00"), idNumber: citizen,
                                                       idempotencyKey: "k1", now: now)
@@ -71,8 +71,8 @@ struct BookingStoreTests {
         }
     }
 
-    @Test func holdThenConfirm() async throws {
-        let fixture = try BookingStoreFixture()
+    @Test(arguments: StoreKind.allCases) func holdThenConfirm(_ kind: StoreKind) async throws {
+        let fixture = try await BookingStoreFixture(kind)
         let slot = try fixture.slot("2026-12-02 09:00")
         let hold = try await fixture.bookings.hold(slot, idempotencyKey: "h1", now: now)
         #expect(hold.expiresAt == now.addingTimeInterval(300))
@@ -88,8 +88,8 @@ struct BookingStoreTests {
         #expect(try await fixture.count("SELECT count(*) FROM booking_hold") == 0)
     }
 
-    @Test func holdsExpireAndFreeTheirPlace() async throws {
-        let fixture = try BookingStoreFixture()
+    @Test(arguments: StoreKind.allCases) func holdsExpireAndFreeTheirPlace(_ kind: StoreKind) async throws {
+        let fixture = try await BookingStoreFixture(kind)
         let slot = try fixture.slot("2026-12-02 09:00", service: try BookingStoreFixture.service(capacity: 1))
         let first = try await fixture.bookings.hold(slot, idempotencyKey: "h1", now: now)
         await #expect(throws: BookingRuleError(.slotFull)) {
@@ -117,8 +117,8 @@ struct BookingStoreTests {
         #expect(try await fixture.taken(slot) == 1)
     }
 
-    @Test func retriesWithTheSameKeyReturnTheFirstAnswer() async throws {
-        let fixture = try BookingStoreFixture()
+    @Test(arguments: StoreKind.allCases) func retriesWithTheSameKeyReturnTheFirstAnswer(_ kind: StoreKind) async throws {
+        let fixture = try await BookingStoreFixture(kind)
         let slot = try fixture.slot("2026-12-02 09:00")
         let citizen = try BookingStoreFixture.citizen()
         let first = try await fixture.bookings.book(slot, idNumber: citizen, idempotencyKey: "retry-1", now: now)
@@ -149,8 +149,8 @@ struct BookingStoreTests {
     /// A retry is run again and undone when its key turns out to be taken: whether the second
     /// run would succeed (room left) or fail (its own place filled the slot), the first answer
     /// comes back and nothing changes.
-    @Test func aRetryIsUndoneWhetherItsSecondRunSucceedsOrFails() async throws {
-        let fixture = try BookingStoreFixture(policy: BookingPolicy(maxActivePerService: 3, maxActiveTotal: 3))
+    @Test(arguments: StoreKind.allCases) func aRetryIsUndoneWhetherItsSecondRunSucceedsOrFails(_ kind: StoreKind) async throws {
+        let fixture = try await BookingStoreFixture(kind, policy: BookingPolicy(maxActivePerService: 3, maxActiveTotal: 3))
         let citizen = try BookingStoreFixture.citizen()
         let roomy = try fixture.slot("2026-12-02 09:00", service: try BookingStoreFixture.service(capacity: 5))
         let first = try await fixture.bookings.book(roomy, idNumber: citizen, idempotencyKey: "again-1", now: now)
@@ -164,8 +164,8 @@ struct BookingStoreTests {
         #expect(try await fixture.count("SELECT count(*) FROM idempotency_key") == 2)
     }
 
-    @Test func quotasPerServiceAndInTotal() async throws {
-        let fixture = try BookingStoreFixture(policy: BookingPolicy(maxActivePerService: 1, maxActiveTotal: 2))
+    @Test(arguments: StoreKind.allCases) func quotasPerServiceAndInTotal(_ kind: StoreKind) async throws {
+        let fixture = try await BookingStoreFixture(kind, policy: BookingPolicy(maxActivePerService: 1, maxActiveTotal: 2))
         let citizen = try BookingStoreFixture.citizen()
         let tax = try BookingStoreFixture.service("tax")
         let first = try await fixture.bookings.book(try fixture.slot("2026-12-02 09:00"), idNumber: citizen, idempotencyKey: "b1", now: now)
@@ -186,8 +186,8 @@ struct BookingStoreTests {
                                             idempotencyKey: "b6", now: now)
     }
 
-    @Test func threeMissedAppointmentsBanTheCitizen() async throws {
-        let fixture = try BookingStoreFixture(policy: BookingPolicy(maxActivePerService: 5, maxActiveTotal: 5))
+    @Test(arguments: StoreKind.allCases) func threeMissedAppointmentsBanTheCitizen(_ kind: StoreKind) async throws {
+        let fixture = try await BookingStoreFixture(kind, policy: BookingPolicy(maxActivePerService: 5, maxActiveTotal: 5))
         let citizen = try BookingStoreFixture.citizen()
         for (index, start) in ["2026-12-02 09:00", "2026-12-03 09:00", "2026-12-04 09:00"].enumerated() {
             _ = try await fixture.bookings.book(try fixture.slot(start), idNumber: citizen, idempotencyKey: "b\(index)", now: now)
@@ -203,8 +203,8 @@ struct BookingStoreTests {
         #expect(try await fixture.bookings.bookings(of: citizen).map(\.status) == [.noShow, .noShow, .noShow, .confirmed])
     }
 
-    @Test func cancellationReleasesThePlaceUntilTheDeadline() async throws {
-        let fixture = try BookingStoreFixture()
+    @Test(arguments: StoreKind.allCases) func cancellationReleasesThePlaceUntilTheDeadline(_ kind: StoreKind) async throws {
+        let fixture = try await BookingStoreFixture(kind)
         let slot = try fixture.slot("2026-12-02 09:00", service: try BookingStoreFixture.service(capacity: 1))
         let citizen = try BookingStoreFixture.citizen()
         let booking = try await fixture.bookings.book(slot, idNumber: citizen, idempotencyKey: "b1", now: now)
@@ -226,8 +226,8 @@ struct BookingStoreTests {
         _ = try await fixture.bookings.book(slot, idNumber: try BookingStoreFixture.citizen(sequence: 2), idempotencyKey: "b2", now: now)
     }
 
-    @Test func reschedulingToAFullSlotChangesNothing() async throws {
-        let fixture = try BookingStoreFixture()
+    @Test(arguments: StoreKind.allCases) func reschedulingToAFullSlotChangesNothing(_ kind: StoreKind) async throws {
+        let fixture = try await BookingStoreFixture(kind)
         let single = try BookingStoreFixture.service(capacity: 1)
         let from = try fixture.slot("2026-12-02 09:00", service: single)
         let full = try fixture.slot("2026-12-02 09:30", service: single)
@@ -252,8 +252,8 @@ struct BookingStoreTests {
         #expect(try await fixture.taken(free) == 1)
     }
 
-    @Test func importedHolidayFlagsBookingsOnTheNewDayOff() async throws {
-        let fixture = try BookingStoreFixture()
+    @Test(arguments: StoreKind.allCases) func importedHolidayFlagsBookingsOnTheNewDayOff(_ kind: StoreKind) async throws {
+        let fixture = try await BookingStoreFixture(kind)
         let citizen = try BookingStoreFixture.citizen()
         let onThursday = try await fixture.bookings.book(try fixture.slot("2026-12-03 09:00"), idNumber: citizen, idempotencyKey: "b1", now: now)
         let onFriday = try await fixture.bookings.book(try fixture.slot("2026-12-04 09:00", service: try BookingStoreFixture.service("tax")),

@@ -1,0 +1,253 @@
+import Booking
+import FormEngine
+import Foundation
+import KioskCore
+import KioskServer
+import Logging
+import ServiceLifecycle
+import Storage
+import StoragePostgres
+
+/// Filings in district mode: recorded on the terminal first, with the filing queued in the same
+/// transaction for the district, so a citizen's submission never waits for (or fails with) the
+/// network. References carry the terminal's id: unique across the district's terminals.
+struct DistrictFilingArchive: FilingArchive {
+    let local: SQLiteStore
+    let terminalID: String
+    let now: @Sendable () -> Date
+
+    func recordFiling(site: String, day: String, build: (String) throws -> Filing) throws -> Filing {
+        try local.recordFilingForDistrict(site: site + "-" + terminalID, day: day, now: now(), build: build)
+    }
+
+    func saveDraft(_ draft: FormDraft, idNumber: ResidentIDNumber, now: Date, days: Int) throws -> String {
+        try local.saveDraft(draft, idNumber: idNumber, now: now, days: days)
+    }
+
+    func takeDraft(code: String, idNumber: ResidentIDNumber, now: Date) throws -> FormDraft? {
+        try local.takeDraft(code: code, idNumber: idNumber, now: now)
+    }
+}
+
+/// The queue and ratings in district mode when the district store cannot be reached: a walk-in
+/// ticket is issued by the terminal (numbered `TERMINAL-A001`, never mistaken for a district
+/// number) and a rating is kept, both queued in the outbox; everything else (bookings above all,
+/// whose places only the district can decide) is refused with `districtStoreUnavailable`.
+struct DistrictLedger: BookingLedger {
+    let district: PostgresBookingStore
+    /// The terminal's own store: numbers offline tickets.
+    let local: BookingStore
+    let outbox: SQLiteStore
+    let terminalID: String
+
+    func issueTicket(serviceID: String, idNumber: ResidentIDNumber?, disabilityMarked: Bool, schedule: DaySchedule,
+                     idempotencyKey: String, now: Date) async throws -> TicketReceipt {
+        do {
+            return try await district.issueTicket(serviceID: serviceID, idNumber: idNumber, disabilityMarked: disabilityMarked,
+                                                  schedule: schedule, idempotencyKey: idempotencyKey, now: now)
+        } catch is DistrictStoreUnavailable {
+            let receipt = try await local.issueTicket(serviceID: serviceID, idNumber: idNumber, disabilityMarked: disabilityMarked,
+                                                      schedule: schedule, idempotencyKey: idempotencyKey, now: now)
+            let offline = OfflineTicket(receipt.ticket, terminalID: terminalID)
+            try outbox.enqueue(.ticket, key: "ticket:" + idempotencyKey, payload: try JSONEncoder().encode(offline), now: now)
+            return TicketReceipt(ticket: offline.ticket, ahead: receipt.ahead)
+        }
+    }
+
+    func rate(ticketID: Int64, score: Int, reasons: [String], idempotencyKey: String, now: Date) async throws -> Rating {
+        do {
+            return try await district.rate(ticketID: ticketID, score: score, reasons: reasons, idempotencyKey: idempotencyKey, now: now)
+        } catch is DistrictStoreUnavailable {
+            try Rating.validate(score: score, reasons: reasons)
+            let pending = PendingRating(ticketID: ticketID, score: score, reasons: reasons, idempotencyKey: idempotencyKey, at: now)
+            try outbox.enqueue(.rating, key: "rating:" + idempotencyKey, payload: try JSONEncoder().encode(pending), now: now)
+            throw DeferredToDistrict()
+        }
+    }
+
+    func hold(_ slot: Slot, idempotencyKey: String, now: Date) async throws -> SlotHold {
+        try await district.hold(slot, idempotencyKey: idempotencyKey, now: now)
+    }
+
+    func confirm(holdID: String, idNumber: ResidentIDNumber, idempotencyKey: String, now: Date) async throws -> BookingRecord {
+        try await district.confirm(holdID: holdID, idNumber: idNumber, idempotencyKey: idempotencyKey, now: now)
+    }
+
+    func lookup(code: BookingCode, idNumber: ResidentIDNumber) async throws -> BookingRecord {
+        try await district.lookup(code: code, idNumber: idNumber)
+    }
+
+    func booking(code: BookingCode) async throws -> BookingRecord { try await district.booking(code: code) }
+
+    func cancel(code: BookingCode, idNumber: ResidentIDNumber, idempotencyKey: String, now: Date) async throws -> BookingRecord {
+        try await district.cancel(code: code, idNumber: idNumber, idempotencyKey: idempotencyKey, now: now)
+    }
+
+    func reschedule(code: BookingCode, idNumber: ResidentIDNumber, to slot: Slot, idempotencyKey: String,
+                    now: Date) async throws -> BookingRecord {
+        try await district.reschedule(code: code, idNumber: idNumber, to: slot, idempotencyKey: idempotencyKey, now: now)
+    }
+
+    func placesTaken(slotIDs: [String], now: Date) async throws -> [String: Int] {
+        try await district.placesTaken(slotIDs: slotIDs, now: now)
+    }
+
+    func checkIn(code: BookingCode, idempotencyKey: String, now: Date) async throws -> CheckInResult {
+        try await district.checkIn(code: code, idempotencyKey: idempotencyKey, now: now)
+    }
+
+    func checkIn(idNumber: ResidentIDNumber, idempotencyKey: String, now: Date) async throws -> CheckInResult {
+        try await district.checkIn(idNumber: idNumber, idempotencyKey: idempotencyKey, now: now)
+    }
+
+    func callNext(counter: String, serviceIDs: [String], idempotencyKey: String, now: Date) async throws -> Ticket? {
+        try await district.callNext(counter: counter, serviceIDs: serviceIDs, idempotencyKey: idempotencyKey, now: now)
+    }
+
+    func recall(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket {
+        try await district.recall(ticketID: ticketID, idempotencyKey: idempotencyKey, now: now)
+    }
+
+    func markNoShow(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket {
+        try await district.markNoShow(ticketID: ticketID, idempotencyKey: idempotencyKey, now: now)
+    }
+
+    func finish(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket {
+        try await district.finish(ticketID: ticketID, idempotencyKey: idempotencyKey, now: now)
+    }
+
+    func transfer(ticketID: Int64, to serviceID: String, idempotencyKey: String, now: Date) async throws -> Ticket {
+        try await district.transfer(ticketID: ticketID, to: serviceID, idempotencyKey: idempotencyKey, now: now)
+    }
+
+    func waitingTickets(serviceIDs: [String], now: Date) async throws -> [Ticket] {
+        try await district.waitingTickets(serviceIDs: serviceIDs, now: now)
+    }
+}
+
+/// A walk-in ticket issued offline: the citizen's printed number is the terminal's id and the
+/// local number; `sequence` keeps it unique in the district's queue. Its id is the local id
+/// negated: never the id of a district ticket, so nothing (a rating, a recall) can reach
+/// another citizen's ticket through it; in the district it gets an id of its own.
+struct OfflineTicket: Codable, Sendable {
+    let ticket: Ticket
+    let sequence: Int
+
+    init(_ local: Ticket, terminalID: String) {
+        sequence = Int(local.number.drop { $0.isLetter }) ?? Int(local.id)
+        ticket = Ticket(id: -local.id, date: local.date, number: terminalID + "-" + local.number, serviceID: local.serviceID,
+                        priority: local.priority, queuedAt: local.queuedAt, state: local.state, counter: nil, calledAt: nil,
+                        callCount: 0, bookingID: nil)
+    }
+}
+
+struct PendingRating: Codable, Sendable {
+    let ticketID: Int64
+    let score: Int
+    let reasons: [String]
+    let idempotencyKey: String
+    let at: Date
+}
+
+/// Sends the outbox to the district store, oldest first, one record at a time: a record is
+/// marked sent only after the district has it, and every district write is idempotent on the
+/// record's identity, so a record is stored exactly once however often it is sent. A record
+/// the district refuses for good (a rating of a ticket it does not know) is set aside with the
+/// refusal's code for staff; an unreachable district ends the pass, to resume from the same
+/// record.
+public struct OutboxDrainer: ServiceLifecycle.Service {
+    let outbox: SQLiteStore
+    let district: PostgresStore
+    let bookings: PostgresBookingStore
+    let terminalID: String
+    let interval: Duration
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    public init(outbox: SQLiteStore, district: PostgresStore, bookings: PostgresBookingStore, terminalID: String,
+                interval: Duration = .seconds(2), logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.outbox = outbox
+        self.district = district
+        self.bookings = bookings
+        self.terminalID = terminalID
+        self.interval = interval
+        self.logger = logger
+        self.now = now
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            _ = await drain()
+            try? await gracefulShutdownOrCancelSleep()
+        }
+    }
+
+    private func gracefulShutdownOrCancelSleep() async throws {
+        try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+    }
+
+    public struct Pass: Sendable, Equatable {
+        public var sent = 0
+        public var failed = 0
+        /// The district could not be reached: records remain.
+        public var interrupted = false
+    }
+
+    /// One pass over what waits, until it is empty or the district cannot be reached.
+    public func drain() async -> Pass {
+        var pass = Pass()
+        while true {
+            let batch: [OutboxRecord]
+            do {
+                batch = try await outbox.pendingOutbox(limit: 100)
+            } catch {
+                logger.error("outbox unreadable", metadata: ["error.type": "\(type(of: error))"])
+                pass.interrupted = true
+                return pass
+            }
+            guard !batch.isEmpty else { return pass }
+            for record in batch {
+                do {
+                    try await send(record)
+                    try await outbox.markSent(record.id, now: now())
+                    pass.sent += 1
+                } catch is DistrictStoreUnavailable {
+                    try? await outbox.markAttempted(record.id)
+                    pass.interrupted = true
+                    return pass
+                } catch let refusal as BookingRuleError {
+                    logger.warning("outbox record refused by the district", metadata: [
+                        "outbox.id": "\(record.id)", "outbox.kind": "\(record.kind.rawValue)", "error.code": "\(refusal.code)"])
+                    try? await outbox.markFailed(record.id, failure: refusal.code, now: now())
+                    pass.failed += 1
+                } catch {
+                    // A database error that is not a refusal: try again on the next pass, in order.
+                    logger.error("outbox record not sent", metadata: [
+                        "outbox.id": "\(record.id)", "error.code": "\((error as? any KioskError)?.code ?? "\(type(of: error))")"])
+                    try? await outbox.markAttempted(record.id)
+                    pass.interrupted = true
+                    return pass
+                }
+            }
+        }
+    }
+
+    private func send(_ record: OutboxRecord) async throws {
+        switch record.kind {
+        case .filing:
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            let filing = try decoder.decode(Filing.self, from: record.payload)
+            try await district.receiveFiling(reference: filing.reference, terminalID: terminalID, formID: filing.formID,
+                                             formVersion: filing.formVersion, submittedAt: filing.submittedAt,
+                                             document: record.payload)
+        case .ticket:
+            let offline = try JSONDecoder().decode(OfflineTicket.self, from: record.payload)
+            try await bookings.receiveOfflineTicket(offline.ticket, sequence: offline.sequence, terminalID: terminalID)
+        case .rating:
+            let rating = try JSONDecoder().decode(PendingRating.self, from: record.payload)
+            _ = try await bookings.rate(ticketID: rating.ticketID, score: rating.score, reasons: rating.reasons,
+                                        idempotencyKey: rating.idempotencyKey, now: rating.at)
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import FormEngine
+import Foundation
+import GRDB
+
+extension Migrations {
+    /// The outbox of a terminal in district mode: what it recorded for the district, in the
+    /// order it happened, until the district store has it.
+    static func registerOutbox(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v6-outbox") { db in
+            try db.create(table: "outbox") { t in
+                // AUTOINCREMENT: ids never reused, so the order of ids is the order of events.
+                t.autoIncrementedPrimaryKey("id")
+                t.column("kind", .text).notNull()
+                // The district applies each record once under this key, however often it is sent.
+                t.column("idempotency_key", .text).notNull().unique()
+                t.column("payload", .blob).notNull()
+                t.column("created_at", .double).notNull()
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("sent_at", .double)
+                // Set when the district refused the record for good (the code of its refusal):
+                // kept for staff, no longer sent.
+                t.column("failed_at", .double)
+                t.column("failure", .text)
+            }
+            try db.create(index: "outbox_pending", on: "outbox", columns: ["sent_at", "failed_at", "id"])
+        }
+    }
+}
+
+/// One record waiting for (or delivered to) the district store.
+public struct OutboxRecord: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case filing
+        case ticket
+        case rating
+    }
+
+    public let id: Int64
+    public let kind: Kind
+    public let idempotencyKey: String
+    public let payload: Data
+    public let createdAt: Date
+    public let attempts: Int
+}
+
+/// What the technician sees of the outbox.
+public struct OutboxBacklog: Sendable, Equatable, Codable {
+    public var pending: Int
+    public var failed: Int
+    public var sent: Int
+    /// When the oldest pending record was made; nil when nothing waits.
+    public var oldestPending: Date?
+
+    public init(pending: Int, failed: Int, sent: Int, oldestPending: Date?) {
+        self.pending = pending
+        self.failed = failed
+        self.sent = sent
+        self.oldestPending = oldestPending
+    }
+}
+
+extension SQLiteStore {
+    /// Adds a record to the outbox; a record with the same key is already there and is kept.
+    public func enqueue(_ kind: OutboxRecord.Kind, key: String, payload: Data, now: Date) throws {
+        try pool.write { db in try Self.enqueue(db, kind, key: key, payload: payload, now: now) }
+    }
+
+    static func enqueue(_ db: Database, _ kind: OutboxRecord.Kind, key: String, payload: Data, now: Date) throws {
+        try db.execute(sql: """
+            INSERT INTO outbox (kind, idempotency_key, payload, created_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (idempotency_key) DO NOTHING
+            """, arguments: [kind.rawValue, key, payload, now.timeIntervalSince1970])
+    }
+
+    /// The oldest records still to send, in the order they were made.
+    public func pendingOutbox(limit: Int) async throws -> [OutboxRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL ORDER BY id LIMIT ?
+                """, arguments: [limit]).compactMap { row in
+                guard let kind = OutboxRecord.Kind(rawValue: row["kind"]) else { return nil }
+                return OutboxRecord(id: row["id"], kind: kind, idempotencyKey: row["idempotency_key"], payload: row["payload"],
+                                    createdAt: Date(timeIntervalSince1970: row["created_at"]), attempts: row["attempts"])
+            }
+        }
+    }
+
+    public func markSent(_ id: Int64, now: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+                           arguments: [now.timeIntervalSince1970, id])
+        }
+    }
+
+    public func markAttempted(_ id: Int64) async throws {
+        try await pool.write { db in try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", arguments: [id]) }
+    }
+
+    /// The district refused the record for good (`failure` is the refusal's code).
+    public func markFailed(_ id: Int64, failure: String, now: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE outbox SET failed_at = ?, failure = ?, attempts = attempts + 1 WHERE id = ?",
+                           arguments: [now.timeIntervalSince1970, failure, id])
+        }
+    }
+
+    public func outboxBacklog() async throws -> OutboxBacklog {
+        try await pool.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT count(*) FILTER (WHERE sent_at IS NULL AND failed_at IS NULL) AS pending,
+                       count(*) FILTER (WHERE failed_at IS NOT NULL) AS failed,
+                       count(*) FILTER (WHERE sent_at IS NOT NULL) AS sent,
+                       min(created_at) FILTER (WHERE sent_at IS NULL AND failed_at IS NULL) AS oldest
+                FROM outbox
+                """)
+            let oldest: Double? = row?["oldest"]
+            return OutboxBacklog(pending: row?["pending"] ?? 0, failed: row?["failed"] ?? 0, sent: row?["sent"] ?? 0,
+                                 oldestPending: oldest.map(Date.init(timeIntervalSince1970:)))
+        }
+    }
+
+    /// Records a filing as `recordFiling` does and, in the same transaction, puts it in the
+    /// outbox for the district: a filing is never kept without being queued, nor queued twice.
+    public func recordFilingForDistrict(site: String, day: String, now: Date, build: (String) throws -> Filing) throws -> Filing {
+        try pool.write { db in
+            let filing = try Self.recordFiling(db, site: site, day: day, build: build)
+            let document = try Self.encoder().encode(filing)
+            try Self.enqueue(db, .filing, key: "filing:" + filing.reference, payload: document, now: now)
+            return filing
+        }
+    }
+}
+
+extension SQLiteStore {
+    /// Tests only: forgets that the filings `references` were sent, as if the district's
+    /// acknowledgement had been lost.
+    package func markUnsentForTest(references: [String]) async throws {
+        try await pool.write { db in
+            for reference in references {
+                try db.execute(sql: "UPDATE outbox SET sent_at = NULL WHERE idempotency_key = ?", arguments: ["filing:" + reference])
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+/// The district schema, as an ordered list of migrations; the version is the number applied
+/// (`kiosk_schema_version`). Append new ones at the end, never edit one that has shipped.
+///
+/// The tables mirror the terminal's SQLite schema column for column (instants are seconds since
+/// 1970 as double precision, local dates `YYYY-MM-DD` in the hall's zone, identity numbers only
+/// as a keyed hash and a masked form), so `kiosk db copy` moves rows without converting them.
+enum PostgresMigrations {
+    struct Migration {
+        let name: String
+        let statements: [String]
+    }
+
+    /// Any constant: the advisory lock that makes concurrent `migrate` calls take turns.
+    static let lockKey: Int = 0x6B696F736B
+    static let installationMigration = "v1-installation"
+
+    static let all: [Migration] = [
+        Migration(name: installationMigration, statements: [
+            // The district's secret keys the HMAC of identity numbers; one for all terminals, so
+            // a citizen's quota is counted the same in every hall.
+            """
+            CREATE TABLE installation (
+                id integer PRIMARY KEY CHECK (id = 1),
+                created_at timestamptz NOT NULL,
+                secret bytea NOT NULL CHECK (length(secret) = 32))
+            """,
+        ]),
+        Migration(name: "v2-bookings", statements: [
+            """
+            CREATE TABLE slot_capacity (
+                slot_id text PRIMARY KEY,
+                service_id text NOT NULL,
+                capacity bigint NOT NULL,
+                taken bigint NOT NULL DEFAULT 0,
+                CHECK (taken >= 0 AND taken <= capacity))
+            """,
+            """
+            CREATE TABLE booking_hold (
+                id text PRIMARY KEY,
+                slot_id text NOT NULL REFERENCES slot_capacity,
+                service_id text NOT NULL,
+                date text NOT NULL,
+                start double precision NOT NULL,
+                "end" double precision NOT NULL,
+                expires_at double precision NOT NULL)
+            """,
+            "CREATE INDEX booking_hold_by_slot_expiry ON booking_hold (slot_id, expires_at)",
+            "CREATE INDEX booking_hold_by_expiry ON booking_hold (expires_at)",
+            """
+            CREATE TABLE booking (
+                id text PRIMARY KEY,
+                code text NOT NULL UNIQUE,
+                slot_id text NOT NULL REFERENCES slot_capacity,
+                service_id text NOT NULL,
+                date text NOT NULL,
+                start double precision NOT NULL,
+                "end" double precision NOT NULL,
+                id_hash bytea NOT NULL,
+                id_masked text NOT NULL,
+                status text NOT NULL,
+                sequence bigint NOT NULL DEFAULT 0,
+                created_at double precision NOT NULL,
+                updated_at double precision NOT NULL,
+                on_day_off boolean NOT NULL DEFAULT false)
+            """,
+            "CREATE INDEX booking_by_citizen ON booking (id_hash, status, start)",
+            "CREATE INDEX booking_by_date ON booking (date, status)",
+            """
+            CREATE TABLE idempotency_key (
+                key text PRIMARY KEY,
+                operation text NOT NULL,
+                fingerprint bytea NOT NULL,
+                response bytea,
+                created_at double precision NOT NULL)
+            """,
+            """
+            CREATE TABLE queue_ticket (
+                id bigserial PRIMARY KEY,
+                date text NOT NULL,
+                prefix text NOT NULL,
+                sequence bigint NOT NULL,
+                number text NOT NULL,
+                service_id text NOT NULL,
+                priority text NOT NULL,
+                queued_at double precision NOT NULL,
+                state text NOT NULL,
+                counter text,
+                called_at double precision,
+                call_count bigint NOT NULL DEFAULT 0,
+                booking_id text REFERENCES booking,
+                UNIQUE (date, prefix, sequence))
+            """,
+            "CREATE INDEX queue_ticket_waiting ON queue_ticket (date, state, service_id)",
+            // The last ticket number of each day and prefix, taken by one upsert: terminals of
+            // the district issue tickets at once without reading a maximum first.
+            """
+            CREATE TABLE ticket_sequence (
+                date text NOT NULL,
+                prefix text NOT NULL,
+                last bigint NOT NULL,
+                PRIMARY KEY (date, prefix))
+            """,
+            """
+            CREATE TABLE rating (
+                id bigserial PRIMARY KEY,
+                ticket_id bigint NOT NULL UNIQUE REFERENCES queue_ticket,
+                service_id text NOT NULL,
+                counter text NOT NULL,
+                score bigint NOT NULL CHECK (score BETWEEN 1 AND 5),
+                reasons text NOT NULL,
+                created_at double precision NOT NULL)
+            """,
+            "CREATE INDEX rating_by_service_counter ON rating (service_id, counter)",
+        ]),
+        Migration(name: "v3-filings", statements: [
+            // Filings of every terminal, sent from each terminal's outbox. The reference is the
+            // terminal's (site, terminal, day, sequence), so it is unique across the district and
+            // a resent filing is recognised; `arrival` records the order the district got them.
+            """
+            CREATE TABLE filing (
+                reference text PRIMARY KEY,
+                terminal_id text NOT NULL,
+                form_id text NOT NULL,
+                form_version bigint NOT NULL,
+                submitted_at double precision NOT NULL,
+                document bytea NOT NULL,
+                arrival bigserial NOT NULL UNIQUE,
+                received_at timestamptz NOT NULL DEFAULT now())
+            """,
+            "CREATE INDEX filing_by_form ON filing (form_id)",
+        ]),
+    ]
+}

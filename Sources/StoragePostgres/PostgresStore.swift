@@ -1,0 +1,296 @@
+import Booking
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+import KioskCore
+import Storage
+
+/// The district's database: one PostgreSQL shared by every terminal of the district, reached
+/// through a `PostgresClient` connection pool.
+///
+/// The client does its work while `run()` runs: as a `Service` in the terminal's `ServiceGroup`,
+/// or for the span of a command through `withRunning`. Messages name the database by its
+/// redacted URL (`location`), never with a password, SQL or values.
+public final class PostgresStore: Sendable, ServiceLifecycle.Service {
+    /// The URL without its password, for messages and logs.
+    public let location: String
+    let client: PostgresClient
+    let logger: Logger
+    /// When an operation last found the store unreachable: for `failFastPeriod` after it, calls
+    /// fail at once instead of each waiting out the deadline (a citizen should not wait seconds
+    /// to learn that bookings are closed); the first call after it tries the store again.
+    private let unreachableSince = Mutex<ContinuousClock.Instant?>(nil)
+    static let failFastPeriod: Duration = .seconds(3)
+
+    /// The schema version this build of kiosk creates and understands.
+    public static var knownSchemaVersion: Int { PostgresMigrations.all.count }
+
+    /// How long one operation may take before the district store counts as unreachable.
+    public let operationTimeout: Duration
+
+    public init(url: String, operationTimeout: Duration = .seconds(10), maximumConnections: Int = 16,
+                logger: Logger = Logger(label: "kiosk.postgres")) throws(StorageError) {
+        self.operationTimeout = operationTimeout
+        let parsed: PostgresURL
+        do {
+            parsed = try PostgresURL(url)
+        } catch {
+            throw .unavailable(path: "postgres", reason: "invalid database URL: \(error.reason)")
+        }
+        self.location = parsed.redacted
+        self.logger = logger
+        var configuration = PostgresClient.Configuration(
+            host: parsed.host, port: parsed.port, username: parsed.user, password: parsed.password,
+            database: parsed.database, tls: parsed.requireTLS ? .require(.makeClientConfiguration()) : .disable)
+        // A district store that is down must fail a request in seconds, so the terminal turns to
+        // its outbox instead of keeping the citizen waiting.
+        configuration.options.connectTimeout = .seconds(3)
+        configuration.options.maximumConnections = maximumConnections
+        // The pool reports every failed reconnection at info level; while the store is down that
+        // would flood the terminal's log, which says it once through readiness instead.
+        var background = logger
+        background.logLevel = max(logger.logLevel, .warning)
+        client = PostgresClient(configuration: configuration, backgroundLogger: background)
+    }
+
+    /// Runs the connection pool until the task is cancelled or the service group shuts down.
+    public func run() async {
+        await cancelWhenGracefulShutdown { await self.client.run() }
+    }
+
+    /// Runs `body` with the connection pool running, then stops the pool.
+    public func withRunning<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await self.client.run() }
+            defer { group.cancelAll() }
+            return try await body()
+        }
+    }
+
+    // MARK: Schema
+
+    /// Creates or upgrades the schema and returns its version. A database written by a newer
+    /// kiosk is left untouched. Terminals migrating at once take turns (a transaction-scoped
+    /// advisory lock), and each migration commits with the record of its version.
+    /// Throws `DistrictStoreUnavailable` when the server cannot be reached, `StorageError` otherwise.
+    @discardableResult
+    public func migrate() async throws -> Int {
+        do {
+            return try await transaction { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresMigrations.lockKey))", logger: self.logger)
+                try await connection.query("""
+                    CREATE TABLE IF NOT EXISTS kiosk_schema_version (
+                        version bigint PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+                    """, logger: self.logger)
+                let applied = try await Self.appliedVersions(connection, logger: self.logger)
+                let unknown = applied.filter { $0 > PostgresMigrations.all.count }
+                guard unknown.isEmpty else {
+                    throw StorageError.schemaTooNew(found: applied.count, known: PostgresMigrations.all.count,
+                                                    unknown: unknown.map { "v\($0)" })
+                }
+                for (index, migration) in PostgresMigrations.all.enumerated() where !applied.contains(index + 1) {
+                    for statement in migration.statements {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                    }
+                    if migration.name == PostgresMigrations.installationMigration {
+                        var generator = SystemRandomNumberGenerator()
+                        let secret = Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+                        try await connection.query("""
+                            INSERT INTO installation (id, created_at, secret) VALUES (1, now(), \(secret)) ON CONFLICT (id) DO NOTHING
+                            """, logger: self.logger)
+                    }
+                    try await connection.query(
+                        "INSERT INTO kiosk_schema_version (version, name) VALUES (\(index + 1), \(migration.name))", logger: self.logger)
+                }
+                return try await Self.appliedVersions(connection, logger: self.logger).count
+            }
+        } catch let error as StorageError {
+            throw error
+        } catch {
+            if Self.isUnreachable(error) { throw DistrictStoreUnavailable() }
+            throw StorageError.migrationFailed(Self.describe(error))
+        }
+    }
+
+    /// The number of migrations applied; 0 for an empty database.
+    public func schemaVersion() async throws -> Int {
+        do {
+            return try await withConnection { connection in
+                let exists = try await connection.query("SELECT to_regclass('kiosk_schema_version') IS NOT NULL", logger: self.logger)
+                    .collect().first?.decode(Bool.self) ?? false
+                return exists ? try await Self.appliedVersions(connection, logger: self.logger).count : 0
+            }
+        } catch {
+            throw Self.unavailable(error, location: location)
+        }
+    }
+
+    /// What readiness and the technician see of the district store.
+    public enum State: Sendable, Equatable {
+        case ready(schemaVersion: Int)
+        case unreachable
+        case failed(LocalizedText)
+    }
+
+    /// A cheap round trip: reachable and migrated.
+    public func state() async -> State {
+        do {
+            let version = try await schemaVersion()
+            guard version == Self.knownSchemaVersion else {
+                return .failed(StorageError.migrationFailed(
+                    "schema version \(version), expected \(Self.knownSchemaVersion); run kiosk db migrate").message)
+            }
+            return .ready(schemaVersion: version)
+        } catch is DistrictStoreUnavailable {
+            return .unreachable
+        } catch let error as any KioskError {
+            return .failed(error.message)
+        } catch {
+            return .failed(LocalizedText(zh: "区域数据库出错", en: "the district database failed"))
+        }
+    }
+
+    static func appliedVersions(_ connection: PostgresConnection, logger: Logger) async throws -> Set<Int> {
+        var versions: Set<Int> = []
+        for try await version in try await connection.query("SELECT version FROM kiosk_schema_version", logger: logger)
+            .decode(Int.self) {
+            versions.insert(version)
+        }
+        return versions
+    }
+
+    /// The hasher keyed with the district's secret (created by the first migration): every
+    /// terminal of the district hashes an ID number the same way, so quotas hold across halls.
+    public func idHasher() async throws -> HMACIDHasher {
+        let secret: Data?
+        do {
+            secret = try await withConnection { connection in
+                try await connection.query("SELECT secret FROM installation WHERE id = 1", logger: self.logger)
+                    .collect().first?.decode(Data.self)
+            }
+        } catch {
+            throw Self.unavailable(error, location: location)
+        }
+        guard let secret, secret.count == 32 else {
+            throw StorageError.migrationFailed("the district secret is missing; run kiosk db migrate")
+        }
+        return HMACIDHasher(key: secret)
+    }
+
+    // MARK: Transactions
+
+    /// A pooled connection for `body`'s span (no transaction).
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await guarded { try await self.client.withConnection(body) }
+    }
+
+    /// Runs `body` under the deadline and the fail-fast period (see `unreachableSince`).
+    private func guarded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        if let since = unreachableSince.withLock({ $0 }), ContinuousClock.now - since < Self.failFastPeriod {
+            throw DistrictStoreUnavailable()
+        }
+        do {
+            let value = try await withDeadline(operationTimeout, body)
+            unreachableSince.withLock { $0 = nil }
+            return value
+        } catch {
+            if Self.isUnreachable(error) { unreachableSince.withLock { $0 = ContinuousClock.now } }
+            throw error
+        }
+    }
+
+    /// Runs `body` in one transaction (READ COMMITTED) on a pooled connection: committed when it
+    /// returns, rolled back when it throws, and `body`'s own error rethrown as it was. A deadlock
+    /// or serialization failure chosen by the server is retried a few times from the start.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await guarded { try await self.retryingTransaction(body) }
+    }
+
+    private func retryingTransaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await client.withConnection { connection in
+                    try await connection.query("BEGIN", logger: self.logger)
+                    let value: T
+                    do {
+                        value = try await body(connection)
+                    } catch {
+                        try? await connection.query("ROLLBACK", logger: self.logger)
+                        throw error
+                    }
+                    try await connection.query("COMMIT", logger: self.logger)
+                    return value
+                }
+            } catch let error as PSQLError where attempt < 5 && Self.isRetryable(error) {
+                continue
+            }
+        }
+    }
+
+    /// The error a caller sees: `DistrictStoreUnavailable` when the server cannot be reached or
+    /// is going away, `StorageError` for anything else the database refused.
+    static func unavailable(_ error: any Error, location: String) -> any Error {
+        if error is DistrictStoreUnavailable || error is BookingRuleError { return error }
+        if isUnreachable(error) { return DistrictStoreUnavailable() }
+        if let error = error as? StorageError { return error }
+        return StorageError.unavailable(path: location, reason: describe(error))
+    }
+
+    /// Connection-level failures, and the server's own "shutting down / starting up" states.
+    static func isUnreachable(_ error: any Error) -> Bool {
+        if error is CancellationError || error is DistrictStoreUnavailable { return true }
+        guard let error = error as? PSQLError else { return false }
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown, .sslUnsupported:
+            return true
+        default:
+            guard let state = error.serverInfo?[.sqlState] else { return false }
+            // 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now, 08xxx connection exceptions.
+            return state.hasPrefix("57P") || state.hasPrefix("08")
+        }
+    }
+
+    static func isRetryable(_ error: PSQLError) -> Bool {
+        guard let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "40001" || state == "40P01"
+    }
+
+    static func sqlState(_ error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+
+    /// What went wrong, without SQL or values: PSQLError's server message names constraints and
+    /// tables, its detail (which holds values) is left out.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] {
+                return "\(message) (SQLSTATE \(error.serverInfo?[.sqlState] ?? "?"))"
+            }
+            return "\(error.code)"
+        }
+        if let error = error as? StorageError { return error.message.en }
+        return String(describing: type(of: error))
+    }
+}
+
+/// Runs `body`, or throws `DistrictStoreUnavailable` once `limit` has passed (cancelling it): the
+/// pool keeps retrying a server that is down, and a terminal must not wait on it for long.
+/// A transaction cut off this way is rolled back by the server unless its COMMIT already
+/// arrived; a retry with the same idempotency key then finds its answer.
+func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            throw DistrictStoreUnavailable()
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next() else { throw DistrictStoreUnavailable() }
+        return first
+    }
+}

@@ -1,0 +1,125 @@
+import Booking
+import FormEngine
+import Foundation
+@testable import KioskApp
+import KioskCore
+import KioskServer
+import KioskTesting
+import Logging
+import Storage
+import StoragePostgres
+import Testing
+
+/// A terminal in district mode whose district store goes away in the middle of the day: it keeps
+/// filing, issuing walk-in tickets and taking ratings, refuses new bookings, and sends what it
+/// kept, exactly once and in order, when the store returns. On a private PostgreSQL of its own,
+/// stopped and restarted on the same port.
+@Suite("District outbox across an outage")
+struct DistrictOutboxTests {
+    static let zone = TimeZone(identifier: "Asia/Shanghai")!
+    /// Wednesday 2026-12-02 10:00 in Beijing: the hall is open.
+    static let morning = Date(timeIntervalSince1970: 1_796_083_200 + 86_400 + 7_200)
+
+    struct Terminal {
+        let local: SQLiteStore
+        let archive: DistrictFilingArchive
+        let ledger: DistrictLedger
+        let drainer: OutboxDrainer
+        let district: PostgresStore
+        let bookings: PostgresBookingStore
+    }
+
+    static func filing(_ reference: String, at date: Date) throws -> Filing {
+        let json = """
+            {"formID":"residence-permit","formVersion":1,"reference":"\(reference)",
+             "title":{"zh-CN":"居住证","en":"Residence permit"},"department":{"zh-CN":"公安","en":"Police"},
+             "timeLimitDays":15,"submittedAt":"\(ISO8601DateFormatter().string(from: date))","answers":{},
+             "materials":[],"deferred":[],"commitments":[],"subFilings":[],"overrides":[]}
+            """
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(Filing.self, from: Data(json.utf8))
+    }
+
+    @Test func recordsKeptDuringAnOutageArriveExactlyOnceInOrder() async throws {
+        try await PrivatePostgres.withPrivate { cluster in try await self.outage(on: cluster) }
+    }
+
+    func outage(on cluster: PrivatePostgres) async throws {
+        let scratch = try ScratchDirectory(prefix: "kiosk-outbox")
+        let local = try SQLiteStore(path: scratch.path + "/kiosk.sqlite")
+        try local.migrate()
+        let district = try PostgresStore(url: cluster.url(), logger: Logger(label: "test"))
+        let runner = Task { await district.run() }
+        defer { runner.cancel() }
+        try await district.migrate()
+        let queue = QueuePolicy(prefixes: ["hukou": "A"])
+        let bookings = PostgresBookingStore(store: district, queue: queue, timeZone: Self.zone)
+        let localBookings = try BookingStore(store: local, queue: queue, timeZone: Self.zone)
+        let archive = DistrictFilingArchive(local: local, terminalID: "T07", now: { Self.morning })
+        let ledger = DistrictLedger(district: bookings, local: localBookings, outbox: local, terminalID: "T07")
+        let drainer = OutboxDrainer(outbox: local, district: district, bookings: bookings, terminalID: "T07",
+                                    logger: Logger(label: "test"), now: { Self.morning })
+        let generator = SlotGenerator(calendar: try OfficialCalendar(years: []), hours: .standard)
+        let service = try Service(id: "hukou", nameZH: "户籍", nameEN: "Hukou", durationMinutes: 30, counters: ["A01"],
+                                  capacityPerSlot: 5, horizonDays: 14, minimumNoticeMinutes: 0)
+        let day = generator.schedule(for: try LocalDate("2026-12-02"))
+        let slot = try #require(generator.slots(for: service, from: day.day.date, through: day.day.date, now: Self.morning).last)
+
+        var references: [String] = []
+        func file(_ count: Int) throws {
+            for _ in 0..<count {
+                references.append(try archive.recordFiling(site: "S01", day: "20261202") { try Self.filing($0, at: Self.morning) }.reference)
+            }
+        }
+        // Online: filings go out on the next pass; a ticket is served and finished at the counter.
+        try file(5)
+        #expect(await drainer.drain() == OutboxDrainer.Pass(sent: 5))
+        let served = try await ledger.issueTicket(serviceID: "hukou", idNumber: nil, disabilityMarked: false, schedule: day,
+                                                  idempotencyKey: "t0", now: Self.morning)
+        _ = try await ledger.callNext(counter: "A01", serviceIDs: ["hukou"], idempotencyKey: "n0", now: Self.morning)
+        _ = try await ledger.finish(ticketID: served.ticket.id, idempotencyKey: "f0", now: Self.morning)
+
+        // The district store goes down.
+        try await cluster.stopServer()
+        try file(10)
+        let offline = try await ledger.issueTicket(serviceID: "hukou", idNumber: nil, disabilityMarked: false, schedule: day,
+                                                   idempotencyKey: "t1", now: Self.morning)
+        #expect(offline.ticket.number == "T07-A001" && offline.ticket.id < 0)
+        await #expect(throws: DeferredToDistrict.self) {
+            try await ledger.rate(ticketID: served.ticket.id, score: 4, reasons: [], idempotencyKey: "r1", now: Self.morning)
+        }
+        await #expect(throws: DistrictStoreUnavailable()) {
+            try await ledger.hold(slot, idempotencyKey: "h1", now: Self.morning)
+        }
+        let duringOutage = await drainer.drain()
+        #expect(duringOutage.interrupted && duringOutage.sent == 0)
+        try file(5)
+        #expect(try await local.outboxBacklog().pending == 17)
+
+        // It returns: the next passes send everything kept, in the order it was made.
+        try await cluster.startServer()
+        var sent = 0
+        // The pool backs off between reconnection attempts (growing to a minute in long outages).
+        let deadline = ContinuousClock.now + .seconds(90)
+        while try await local.outboxBacklog().pending > 0, ContinuousClock.now < deadline {
+            sent += await drainer.drain().sent
+            if try await local.outboxBacklog().pending > 0 { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(sent == 17)
+        #expect(try await local.outboxBacklog() == OutboxBacklog(pending: 0, failed: 0, sent: 22, oldestPending: nil))
+        #expect(try await district.filingReferences(terminalID: "T07") == references)
+        #expect(references.allSatisfy { $0.hasPrefix("S01-T07-20261202-") })
+
+        // An acknowledgement lost in transit: the terminal sends again, the district keeps one.
+        try await local.markUnsentForTest(references: Array(references.suffix(3)))
+        #expect(await drainer.drain().sent == 3)
+        #expect(try await district.filingReferences(terminalID: "T07") == references)
+
+        let waiting = try await ledger.waitingTickets(serviceIDs: ["hukou"], now: Self.morning)
+        #expect(waiting.map(\.number) == ["T07-A001"])
+        #expect(try await bookings.ratings(serviceID: "hukou").map(\.score) == [4])
+        // Booking works again.
+        _ = try await ledger.hold(slot, idempotencyKey: "h2", now: Self.morning)
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+@testable import KioskApp
+import KioskCore
+import KioskServer
+import KioskTesting
+import Logging
+import Testing
+
+/// A terminal in district mode over HTTP, with its district store (a private PostgreSQL) taken
+/// away: bookings get 503 `districtStoreUnavailable`, `/readyz` stays ready with a warning, and
+/// the technician sees the state and the outbox; every answer is checked against docs/openapi.yaml.
+@Suite("District mode over HTTP")
+struct DistrictRoutesTests {
+    func object(_ response: TestResponse) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+    }
+
+    @Test func anUnreachableDistrictStoreRefusesBookingsAndShowsInReadinessAndDiagnostics() async throws {
+        try await PrivatePostgres.withPrivate { cluster in try await self.offlineTerminal(on: cluster) }
+    }
+
+    func offlineTerminal(on cluster: PrivatePostgres) async throws {
+        let installation = try TestInstallation(config: "database = \"\(cluster.url())\"\n" + BookingRoutesTests.config)
+        defer { installation.remove() }
+        let application = try await KioskApplication.onTestInstallation(installation)
+        let district = try #require(application.district)
+        let runner = Task { await district.run() }
+        defer { runner.cancel() }
+        let clock = BookingRoutesTests.Clock("2026-09-28T10:00:00+08:00")
+        var dependencies = application.serverDependencies
+        dependencies.booking?.now = { clock.now }
+        let document = try OpenAPIDocument.load()
+        try await Application(router: KioskRoutes.router(dependencies)).test(.router) { base in
+            let client = DocumentedClient(base: base, document: document)
+            let technician = try await application.signedIn(client, role: .technician)
+
+            let online = try object(try await technician.execute(uri: "/v1/district", method: .get))
+            #expect(online["mode"] as? String == "district" && online["state"] as? String == "ready")
+            #expect((online["store"] as? String)?.hasPrefix("postgres://kiosk@127.0.0.1:") == true)
+            let slots = try #require(try JSONSerialization.jsonObject(with: Data(
+                try await client.execute(uri: "/v1/services/hukou/slots?from=2026-10-08", method: .get).body.readableBytesView)) as? [[String: Any]])
+            let slotID = try #require(slots.first?["id"] as? String)
+
+            try await cluster.stopServer()
+            var headers = HTTPFields()
+            headers[HTTPField.Name("Idempotency-Key")!] = "h-offline"
+            headers[.contentType] = "application/json"
+            let hold = try await client.execute(uri: "/v1/holds", method: .post, headers: headers,
+                                                body: ByteBuffer(string: #"{"slotId":"\#(slotID)"}"#))
+            #expect(hold.status == .serviceUnavailable)
+            let problem = try object(hold)
+            #expect(problem["code"] as? String == "districtStoreUnavailable")
+            #expect((problem["messages"] as? [String: String])?["zh-CN"]?.contains("区域预约系统") == true)
+
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .ok)
+            let components = try #require(try object(ready)["components"] as? [[String: Any]])
+            let districtComponent = try #require(components.first { $0["name"] as? String == "district" })
+            #expect((districtComponent["detail"] as? String)?.contains("unreachable; outbox: 0 pending") == true)
+            #expect((districtComponent["warnings"] as? [String])?.isEmpty == false)
+
+            // The queue goes on: a walk-in ticket numbered by the terminal, a rating kept for later.
+            headers[HTTPField.Name("Idempotency-Key")!] = "w-offline"
+            let ticket = try await client.execute(uri: "/v1/tickets", method: .post, headers: headers,
+                                                  body: ByteBuffer(string: #"{"serviceId":"hukou"}"#))
+            #expect(ticket.status == .created)
+            #expect(try object(ticket)["number"] as? String == "T01-A001")
+            headers[HTTPField.Name("Idempotency-Key")!] = "r-offline"
+            let rating = try await client.execute(uri: "/v1/tickets/7/rating", method: .post, headers: headers,
+                                                  body: ByteBuffer(string: #"{"score":5}"#))
+            #expect(rating.status == .accepted)
+            #expect(try object(rating)["code"] as? String == "queuedForDistrict")
+
+            let offline = try object(try await technician.execute(uri: "/v1/district", method: .get))
+            #expect(offline["state"] as? String == "unreachable")
+            #expect((offline["outbox"] as? [String: Any])?["pending"] as? Int == 2)
+        }
+    }
+
+    @Test func aLoneTerminalSaysSo() async throws {
+        let installation = try TestInstallation()
+        defer { installation.remove() }
+        let application = try await KioskApplication.onTestInstallation(installation)
+        let document = try OpenAPIDocument.load()
+        try await application.makeHTTPServer().test(.router) { base in
+            let client = DocumentedClient(base: base, document: document)
+            #expect(try await client.execute(uri: "/v1/district", method: .get).status == .unauthorized)
+            let technician = try await application.signedIn(client, role: .technician)
+            #expect(try object(try await technician.execute(uri: "/v1/district", method: .get))["mode"] as? String == "standalone")
+        }
+    }
+}
