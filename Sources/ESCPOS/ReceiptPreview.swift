@@ -258,35 +258,16 @@ private struct PreviewReader {
 
 /// glibc's iconv from GB18030 to UTF-8, one character at a time.
 final class GB18030Decoder {
-    private let descriptor: iconv_t
+    private let iconv: Iconv
 
     init?() {
-        let descriptor = iconv_open("UTF-8", "GB18030")
-        guard let descriptor, descriptor != iconv_t(bitPattern: -1) else { return nil }
-        self.descriptor = descriptor
-    }
-
-    deinit {
-        iconv_close(descriptor)
+        guard let iconv = Iconv(from: "GB18030", to: "UTF-8") else { return nil }
+        self.iconv = iconv
     }
 
     /// The character `bytes` encode, or nil when they are not one valid GB18030 character.
     func decode(_ bytes: [UInt8]) -> String? {
-        var input = bytes
-        let capacity = 16
-        var failed = false
-        let output = input.withUnsafeMutableBytes { inputBuffer in
-            [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initializedCount in
-                var inPointer = inputBuffer.baseAddress?.assumingMemoryBound(to: CChar.self)
-                var outPointer = UnsafeMutableRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: CChar.self)
-                var inLeft = inputBuffer.count
-                var outLeft = capacity
-                iconv(descriptor, nil, nil, nil, nil)
-                failed = iconv(descriptor, &inPointer, &inLeft, &outPointer, &outLeft) == -1 || inLeft != 0
-                initializedCount = failed ? 0 : capacity - outLeft
-            }
-        }
-        guard !failed, !output.isEmpty else { return nil }
+        guard let output = iconv.convert(bytes, capacity: 16), !output.isEmpty else { return nil }
         return String(validating: output, as: UTF8.self)
     }
 }

@@ -212,29 +212,14 @@ enum GB18030 {
     private static let basicPlane: [UInt32] = {
         var table = [UInt32](repeating: 0, count: 0x10000)
         let scalars = Array(0x80..<0xD800) + Array(0xE000...0xFFFF)
-        let descriptor = iconv_open("GB18030", "UTF-8")
-        guard let descriptor, descriptor != iconv_t(bitPattern: -1) else { return table }
-        defer { iconv_close(descriptor) }
+        guard let iconv = Iconv(from: "UTF-8", to: "GB18030") else { return table }
         func convert(_ scalars: ArraySlice<Int>) -> [UInt8]? {
             var input: [UInt8] = []
             input.reserveCapacity(scalars.count * 3)
             for value in scalars {
                 if let scalar = Unicode.Scalar(UInt32(value)) { UTF8.encode(scalar) { input.append($0) } }
             }
-            let capacity = scalars.count * 4
-            var failed = false
-            let output = input.withUnsafeMutableBytes { inputBuffer in
-                [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initializedCount in
-                    var inPointer = inputBuffer.baseAddress?.assumingMemoryBound(to: CChar.self)
-                    var outPointer = UnsafeMutableRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: CChar.self)
-                    var inLeft = inputBuffer.count
-                    var outLeft = capacity
-                    iconv(descriptor, nil, nil, nil, nil)
-                    failed = iconv(descriptor, &inPointer, &inLeft, &outPointer, &outLeft) == -1 || inLeft != 0
-                    initializedCount = failed ? 0 : capacity - outLeft
-                }
-            }
-            return failed ? nil : output
+            return iconv.convert(input, capacity: scalars.count * 4)
         }
         /// Reads one multi-byte code at `index`: two bytes, or four when the second is a digit.
         func code(_ bytes: [UInt8], at index: inout Int) -> UInt32? {
@@ -270,4 +255,40 @@ enum GB18030 {
         }
         return table
     }()
+}
+
+/// A glibc iconv conversion, whole inputs at a time.
+final class Iconv {
+    private let descriptor: iconv_t
+
+    init?(from source: String, to target: String) {
+        let descriptor = iconv_open(target, source)
+        guard let descriptor, descriptor != iconv_t(bitPattern: -1) else { return nil }
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        iconv_close(descriptor)
+    }
+
+    /// `input` converted, or nil when any of it has no conversion or the output would exceed
+    /// `capacity` bytes.
+    func convert(_ input: [UInt8], capacity: Int) -> [UInt8]? {
+        var input = input
+        var failed = false
+        let output = input.withUnsafeMutableBytes { inputBuffer in
+            [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initializedCount in
+                // iconv's prototype takes `char **` for input it only reads.
+                var inPointer = inputBuffer.baseAddress?.assumingMemoryBound(to: CChar.self)
+                var outPointer = UnsafeMutableRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: CChar.self)
+                var inLeft = inputBuffer.count
+                var outLeft = capacity
+                iconv(descriptor, nil, nil, nil, nil)
+                failed = iconv(descriptor, &inPointer, &inLeft, &outPointer, &outLeft) == -1 || inLeft != 0
+                    || iconv(descriptor, nil, nil, &outPointer, &outLeft) == -1
+                initializedCount = failed ? 0 : capacity - outLeft
+            }
+        }
+        return failed ? nil : output
+    }
 }

@@ -19,8 +19,6 @@ import Storage
 import StoragePostgres
 
 extension SQLiteStore: FilingArchive {}
-extension BookingStore: BookingLedger {}
-extension PostgresBookingStore: BookingLedger {}
 
 /// The composition root: configuration in, a running terminal backend out.
 ///
@@ -42,7 +40,7 @@ public struct KioskApplication: Sendable {
     /// The official calendar, read once at start (`kiosk calendar import` takes effect on restart).
     public let calendar: OfficialCalendar
     /// The terminal's SQLite `BookingStore`, or in district mode the district's PostgreSQL.
-    public let bookings: any BookingDatabase & BookingLedger
+    public let bookings: any BookingDatabase
     /// District mode (`database = "postgres://…"`): the shared store, run as a service.
     public let district: PostgresStore?
     /// District mode: the terminal's own booking store, which numbers walk-in tickets issued offline.

@@ -3,7 +3,6 @@ import Foundation
 import GRDB
 import KioskCore
 import Storage
-import Synchronization
 
 public enum BookingStoreBenchmarks {
     static let clients = 64
@@ -18,24 +17,7 @@ public enum BookingStoreBenchmarks {
     /// three rounds measures both on a new file; the best of each is reported, because on a
     /// shared machine the best round is the one least disturbed by other processes.
     public static func run() -> [Figure] {
-        let box = ResultBox()
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            let result: Result<[Figure], any Error>
-            do { result = .success(try await measure()) } catch { result = .failure(error) }
-            box.result.withLock { $0 = result }
-            done.signal()
-        }
-        done.wait()
-        switch box.result.withLock({ $0 }) {
-        case .success(let figures): return figures
-        case .failure(let error): return [Figure(name: "booking store: failed: \(error)", value: 0, unit: "")]
-        case nil: return [Figure(name: "booking store: no result", value: 0, unit: "")]
-        }
-    }
-
-    private final class ResultBox: Sendable {
-        let result = Mutex<Result<[Figure], any Error>?>(nil)
+        measuredFigures("booking store") { try await measure() }
     }
 
     private struct Round {

@@ -7,7 +7,6 @@ import KioskTesting
 import Logging
 import Storage
 import StoragePostgres
-import Synchronization
 
 /// One terminal process's share of a district load: `clients` concurrent clients, each making
 /// `attemptsPerClient` bookings through its own `PostgresBookingStore` connection pool.
@@ -145,24 +144,7 @@ extension DistrictBenchmarks {
     /// pools, next to pgbench's simple-update run (`-N`, 64 clients) on the same server; then the
     /// drain rate of a terminal's outbox kept through an outage.
     public static func run() -> [Figure] {
-        let box = ResultBox()
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            let result: Result<[Figure], any Error>
-            do { result = .success(try await measure()) } catch { result = .failure(error) }
-            box.result.withLock { $0 = result }
-            done.signal()
-        }
-        done.wait()
-        switch box.result.withLock({ $0 }) {
-        case .success(let figures): return figures
-        case .failure(let error): return [Figure(name: "district: failed: \(error)", value: 0, unit: "")]
-        case nil: return [Figure(name: "district: no result", value: 0, unit: "")]
-        }
-    }
-
-    private final class ResultBox: Sendable {
-        let result = Mutex<Result<[Figure], any Error>?>(nil)
+        measuredFigures("district") { try await measure() }
     }
 
     private static func measure() async throws -> [Figure] {

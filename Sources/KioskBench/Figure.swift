@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One measured figure of a benchmark, as `kiosk bench` prints it.
 public struct Figure: Sendable, Codable, Equatable {
@@ -55,4 +56,23 @@ public func medianMicroseconds(samples: Int = 1001, _ body: () throws -> Void) r
     }
     times.sort()
     return times[times.count / 2]
+}
+
+/// Runs an asynchronous measurement to its end from the synchronous `kiosk bench` command; a
+/// thrown error becomes one figure that names `benchmark` and the error.
+func measuredFigures(_ benchmark: String, _ measure: @escaping @Sendable () async throws -> [Figure]) -> [Figure] {
+    let result = Mutex<Result<[Figure], any Error>?>(nil)
+    let done = DispatchSemaphore(value: 0)
+    Task.detached {
+        let outcome: Result<[Figure], any Error>
+        do { outcome = .success(try await measure()) } catch { outcome = .failure(error) }
+        result.withLock { $0 = outcome }
+        done.signal()
+    }
+    done.wait()
+    switch result.withLock({ $0 }) {
+    case .success(let figures): return figures
+    case .failure(let error): return [Figure(name: "\(benchmark): failed: \(error)", value: 0, unit: "")]
+    case nil: return [Figure(name: "\(benchmark): no result", value: 0, unit: "")]
+    }
 }

@@ -3,7 +3,6 @@ import ESCPOS
 import Foundation
 import Logging
 import ReceiptPrinter
-import Synchronization
 
 /// From "print" to the last byte accepted by a USB printer, through the real libusb path:
 /// chunked bulk writes with a status poll between chunks. Here it needs the printer emulated
@@ -14,19 +13,7 @@ public enum USBPrintBenchmark {
     static let receipts = 50
 
     public static func run() -> [Figure] {
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            let figures = await measure()
-            box.figures.withLock { $0 = figures }
-            done.signal()
-        }
-        done.wait()
-        return box.figures.withLock { $0 }
-    }
-
-    private final class Box: Sendable {
-        let figures = Mutex<[Figure]>([])
+        measuredFigures("usbprint") { await measure() }
     }
 
     private static func measure() async -> [Figure] {
