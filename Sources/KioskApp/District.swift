@@ -89,11 +89,8 @@ extension KioskApplication {
         guard let district else { return { .standalone } }
         let store = store
         return {
-            let backlog = try? await store.outboxBacklog()
             var status = DistrictStatus(mode: "district", store: district.location)
-            status.outbox = backlog.map {
-                DistrictStatus.Outbox(pending: $0.pending, failed: $0.failed, sent: $0.sent, oldestPending: $0.oldestPending)
-            }
+            status.outbox = try? await store.outboxBacklog()
             switch await district.state() {
             case .ready(let version):
                 status.state = "ready"

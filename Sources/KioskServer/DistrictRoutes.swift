@@ -5,20 +5,6 @@ import KioskCore
 /// What the technician sees of district mode: the shared store's state and the terminal's
 /// outbox backlog. A lone terminal answers `mode: standalone` and nothing else.
 public struct DistrictStatus: Sendable, Encodable, Equatable {
-    public struct Outbox: Sendable, Encodable, Equatable {
-        public var pending: Int
-        public var failed: Int
-        public var sent: Int
-        public var oldestPending: Date?
-
-        public init(pending: Int, failed: Int, sent: Int, oldestPending: Date?) {
-            self.pending = pending
-            self.failed = failed
-            self.sent = sent
-            self.oldestPending = oldestPending
-        }
-    }
-
     /// `standalone` or `district`.
     public var mode: String
     /// The district store's URL without its password.
@@ -27,10 +13,10 @@ public struct DistrictStatus: Sendable, Encodable, Equatable {
     public var state: String?
     public var schemaVersion: Int?
     public var reason: LocalizedText?
-    public var outbox: Outbox?
+    public var outbox: OutboxBacklog?
 
     public init(mode: String, store: String? = nil, state: String? = nil, schemaVersion: Int? = nil,
-                reason: LocalizedText? = nil, outbox: Outbox? = nil) {
+                reason: LocalizedText? = nil, outbox: OutboxBacklog? = nil) {
         self.mode = mode
         self.store = store
         self.state = state

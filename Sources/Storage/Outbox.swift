@@ -1,5 +1,6 @@
 import FormEngine
 import Foundation
+import KioskCore
 import GRDB
 
 extension Migrations {
@@ -41,22 +42,6 @@ public struct OutboxRecord: Sendable, Equatable {
     public let payload: Data
     public let createdAt: Date
     public let attempts: Int
-}
-
-/// What the technician sees of the outbox.
-public struct OutboxBacklog: Sendable, Equatable, Codable {
-    public var pending: Int
-    public var failed: Int
-    public var sent: Int
-    /// When the oldest pending record was made; nil when nothing waits.
-    public var oldestPending: Date?
-
-    public init(pending: Int, failed: Int, sent: Int, oldestPending: Date?) {
-        self.pending = pending
-        self.failed = failed
-        self.sent = sent
-        self.oldestPending = oldestPending
-    }
 }
 
 extension SQLiteStore {
