@@ -7,7 +7,7 @@
   const reasonCodes = ['citizenAssisted', 'paperMaterialChecked', 'cardUnreadable', 'validationNotApplicable',
     'deferredMaterialCommitment', 'citizenRequest', 'other'];
   const console_ = { message: null, counter: 'A1', called: null, queue: null, session: null, materials: null,
-    devices: null, results: {}, statistics: {}, receipts: {}, simulator: null };
+    devices: null, results: {}, statistics: {}, receipts: {}, simulator: null, district: null };
 
   document.getElementById('staff-button').addEventListener('click', () => {
     if (!state.staff) return show('staff-signin');
@@ -182,11 +182,13 @@
       act(async () => {
         console_.devices = await api('GET', '/v1/devices');
         try { console_.simulator = await api('GET', '/v1/simulator/printer', undefined, { staff: true }); } catch (error) { console_.simulator = null; }
+        console_.district = await api('GET', '/v1/district', undefined, { staff: true });
         render(false);
       });
       return;
     }
     for (const device of console_.devices) add(root, devicePanel(device));
+    if (console_.district) add(root, districtPanel(console_.district));
     if (console_.simulator) {
       add(root, h('section', { class: 'panel', id: 'printer-simulator' }, h('h2', {}, t('printerSimulator')),
         h('p', {}, `${console_.simulator.deviceId}: ${JSON.stringify(console_.simulator.status)}`),
@@ -195,6 +197,22 @@
           button(t('paperOk'), () => act(() => simulatePaper('ok')), { id: 'paper-ok' }))));
     }
   };
+
+  // District mode: the shared store's state and what this terminal still has to send it.
+  function districtPanel(district) {
+    const panel = h('section', { class: 'panel', id: 'district-panel', 'data-mode': district.mode },
+      h('h2', {}, t('districtPanel')));
+    if (district.mode !== 'district') return add(panel, h('p', {}, t('districtStandalone')));
+    add(panel, h('p', {}, t('districtStore', district.store)),
+      h('p', { 'data-state': district.state }, t('districtState', t('districtStates')[district.state] || district.state)));
+    if (district.reason) add(panel, h('p', {}, lt(district.reason)));
+    const outbox = district.outbox;
+    if (outbox) {
+      add(panel, h('p', { id: 'outbox-backlog' }, t('outboxBacklog', outbox.pending, outbox.failed, outbox.sent)));
+      if (outbox.oldestPending) add(panel, h('p', {}, t('outboxOldest', new Date(outbox.oldestPending).toLocaleString())));
+    }
+    return panel;
+  }
 
   async function simulatePaper(paper) {
     console_.simulator = await api('POST', '/v1/simulator/printer', { paper }, { staff: true });
