@@ -122,4 +122,12 @@ public struct BookingRecord: Sendable, Hashable, Codable {
         self.updatedAt = updatedAt
         self.onDayOff = onDayOff
     }
+
+    /// A booking as it is made: confirmed, its first version, on a day the hall is open.
+    public static func made(id: String, code: BookingCode, slotID: String, serviceID: String, date: LocalDate,
+                            start: Date, end: Date, maskedIDNumber: String, at now: Date) -> BookingRecord {
+        BookingRecord(id: id, code: code, slotID: slotID, serviceID: serviceID, date: date, start: start, end: end,
+                      maskedIDNumber: maskedIDNumber, status: .confirmed, sequence: 0, createdAt: now, updatedAt: now,
+                      onDayOff: false)
+    }
 }

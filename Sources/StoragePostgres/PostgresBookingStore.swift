@@ -443,10 +443,9 @@ extension PostgresBookingStore {
             if inserted.count == 1 { break }
         } while true
         guard let localDate = try? LocalDate(date) else { throw corrupt("booking.date") }
-        return BookingRecord(id: id, code: code, slotID: slotID, serviceID: serviceID, date: localDate,
-                             start: Date(timeIntervalSince1970: start), end: Date(timeIntervalSince1970: end),
-                             maskedIDNumber: idNumber.masked, status: .confirmed, sequence: 0, createdAt: now,
-                             updatedAt: now, onDayOff: false)
+        return .made(id: id, code: code, slotID: slotID, serviceID: serviceID, date: localDate,
+                     start: Date(timeIntervalSince1970: start), end: Date(timeIntervalSince1970: end),
+                     maskedIDNumber: idNumber.masked, at: now)
     }
 
     private func checkIn(_ c: PostgresConnection, booking: BookingRecord, idNumber: ResidentIDNumber?,
