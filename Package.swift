@@ -40,7 +40,7 @@ let package = Package(
         // the session state machine.
         .target(
             name: "FormEngine",
-            dependencies: ["KioskCore", "JSONLogic", .product(name: "Yams", package: "Yams")],
+            dependencies: ["KioskCore", "JSONLogic", "Booking", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         // The resident ID card SAM protocol (GA 467) and card data decoding, sans-IO.
         .target(name: "IDCard", dependencies: ["KioskCore"], swiftSettings: strict),
@@ -169,7 +169,7 @@ let package = Package(
         .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore"]),
         .testTarget(name: "JSONLogicTests", dependencies: ["JSONLogic"], exclude: ["Fixtures"]),
         .testTarget(name: "IDCardTests", dependencies: ["IDCard"]),
-        .testTarget(name: "FormEngineTests", dependencies: ["FormEngine", "JSONLogic", "KioskCore"]),
+        .testTarget(name: "FormEngineTests", dependencies: ["FormEngine", "JSONLogic", "KioskCore", "Booking"]),
         .testTarget(name: "BookingTests", dependencies: ["Booking", "KioskCore"]),
         .testTarget(name: "ESCPOSTests", dependencies: ["ESCPOS"]),
         // Runs twice in `make test`: alone (emulator tests skip) and beside each umockdev device.

@@ -80,7 +80,14 @@ public struct KioskApplication: Sendable {
             "signIn": .perMinute(configuration.rateLimits.signInPerMinute),
             "booking": .perMinute(configuration.rateLimits.bookingPerMinute),
         ])
-        self.forms = FormCatalog.load(configuration.formsDirectory)
+        // The forms, refused where a paper they print could fail for want of data.
+        let filings: PrintableFilings
+        do {
+            filings = try PrintableFilings(formsPath: configuration.formsDirectory)
+        } catch {
+            throw StartupError(code: error.code, message: error.message)
+        }
+        self.forms = filings.catalog
         for problem in forms.problems {
             logger.warning("form refused", metadata: ["form.problem": "\(problem.description)"])
         }
@@ -91,14 +98,9 @@ public struct KioskApplication: Sendable {
         self.sessions = CitizenSessions(
             timeout: TimeInterval(configuration.sessionTimeout.seconds),
             warning: TimeInterval(configuration.sessionTimeout.warningSeconds), cards: devices.cards)
-        let receiptsDirectory = configuration.formsDirectory + "/receipts"
-        do {
-            receipts = PrinterReceiptDesk(
-                manager: devices.manager, templates: try ReceiptTemplate.loadAll(directory: receiptsDirectory),
-                hallName: configuration.siteName, timeZone: configuration.timeZone)
-        } catch {
-            throw StartupError(code: error.code, message: error.message)
-        }
+        receipts = PrinterReceiptDesk(
+            manager: devices.manager, templates: filings.templates, hallName: configuration.siteName,
+            timeZone: configuration.timeZone, logger: logger)
     }
 
     /// Opens the terminal's own database, creating the data directory first: the configured
@@ -145,7 +147,7 @@ public struct KioskApplication: Sendable {
             maxBodyBytes: configuration.maxBodyBytes,
             filings: FilingServices(
                 catalog: forms, archive: filingArchive, sessions: sessions, cards: devices.cards, receipts: receipts,
-                siteID: configuration.siteID, timeZone: configuration.timeZone),
+                siteID: configuration.siteID, timeZone: configuration.timeZone, calendar: calendar),
             devices: DeviceServices(
                 manager: devices.manager, statistics: devices.statistics, events: devices.events, simulator: devices.simulator,
                 printerSimulator: devices.printerSimulator, receiptPreviews: PrinterReceiptPreviews()),

@@ -97,7 +97,7 @@ extension KioskRoutes {
     /// the session records who, when, what and why, and the audit log gets the same.
     static func addOverrideRoutes(to router: Router<KioskRequestContext>, _ access: AccessServices, _ filings: FilingServices) {
         router.post("/v1/sessions/{id}/overrides/{action}") { request, context in
-            let body = try await RequestBody(request, context: context, allowed: ["reasonCode", "note", "material"])
+            let body = try await RequestBody(request, context: context, allowed: ["reasonCode", "note", "material", "field", "value"])
             guard let token = context.staff else { throw AccessError(.signInRequired) }
             let id = try context.parameters.require("id")
             let actionName = try context.parameters.require("action")
@@ -113,6 +113,7 @@ extension KioskRoutes {
             let authorisation = StaffAuthorisation(
                 staffID: record.staffNumber.value, reasonCode: record.reasonCode, note: record.note, at: record.at)
             let material = [.markMaterialReceivedOnPaper, .approveDeferredMaterial].contains(action) ? try body.string("material") : nil
+            let field = action == .correctCardData ? try body.string("field") : nil
             let sessions = filings.sessions
             let formID: String
             switch action {
@@ -139,6 +140,8 @@ extension KioskRoutes {
                         _ = try session.next(in: form, context: filings.context, override: authorisation)
                     case .markMaterialReceivedOnPaper:
                         try session.markMaterialReceivedOnPaper(material ?? "", in: form, authorisation: authorisation)
+                    case .correctCardData:
+                        try session.correctCardData(field ?? "", try body.json("value"), in: form, authorisation: authorisation)
                     default:
                         try session.approveDeferral(material ?? "", in: form, context: filings.context, authorisation: authorisation)
                     }
@@ -146,7 +149,9 @@ extension KioskRoutes {
                 }
             }
             // The note stays with the session: staff may type a name there; the log keeps the reason.
-            try await access.audit(try record.auditEntry(target: "session", details: ["form": formID] + (material.map { ["material": $0] } ?? [:])), access.now())
+            // The corrected value may be a name: the log names the field only.
+            let details = ["form": formID] + (material.map { ["material": $0] } ?? [:]) + (field.map { ["field": $0] } ?? [:])
+            try await access.audit(try record.auditEntry(target: "session", details: details), access.now())
             if action == .cancelSession { return Response(status: .noContent) }
             return try await view(context, filings) { _, _ in }
         }

@@ -11,16 +11,22 @@ public struct PrintOutcome: Codable, Sendable, Equatable {
     public var state: String
     /// The fault's code when it failed (`paperOut`, `coverOpen`, `deviceOffline`, ...).
     public var reason: String?
+    /// The papers in the job, in print order (`filing-receipt`, `deferral-notice`,
+    /// `commitment-letter`); only for a filing's papers.
+    public var papers: [String]?
 
-    public init(jobId: String?, state: String, reason: String?) {
+    public init(jobId: String?, state: String, reason: String?, papers: [String]? = nil) {
         self.jobId = jobId
         self.state = state
         self.reason = reason
+        self.papers = papers
     }
 }
 
 /// Prints receipts on the terminal's receipt printer.
 public protocol ReceiptDesk: Sendable {
+    /// Prints a submitted filing's papers: its receipt (办件回执), then a 容缺受理告知书 for each
+    /// deferred material and a 告知承诺书 for each commitment.
     func printFilingReceipt(_ filing: Filing) async -> PrintOutcome
     /// Prints the 一次性告知书: every material still missing for `matter`, with where to get it.
     func printMaterialsNotice(_ notice: MaterialsNotice, matter: LocalizedText, formID: String) async -> PrintOutcome

@@ -83,6 +83,8 @@ struct FilingRoutesTests {
             let moved = try await client.execute(uri: "/v1/sessions/\(id)/next", method: .post)
             #expect(try (object(moved.body)["screen"] as? [String: Any])?["stepId"] as? String == "residence")
 
+            try await answer("residenceDistrict", #""chaoyang""#)
+            try await answer("residenceSubdistrict", #""jianwai""#)
             try await answer("residenceAddress", #"{"region":"110105","detail":"朝阳路1号"}"#)
             try await answer("residenceSince", #""2020-01-01""#)
             try await answer("housing", #""owned""#)
@@ -98,9 +100,12 @@ struct FilingRoutesTests {
             let missing = try #require(notice["missing"] as? [[String: Any]]).compactMap { $0["materialID"] as? String }
             #expect(missing == ["idCard", "photo", "propertyCertificate", "laborContract"])
 
-            for (material, status) in [("idCard", "provided"), ("photo", "provided"), ("propertyCertificate", "committed"), ("laborContract", "deferred")] {
+            let version = try #require(application.forms.forms["residence-permit"]?.materials
+                .first { $0.id == "propertyCertificate" }?.commitment?.textVersion)
+            for (material, status) in [("idCard", #""provided""#), ("photo", #""provided""#),
+                                       ("propertyCertificate", #""committed","textVersion":"\#(version)""#), ("laborContract", #""deferred""#)] {
                 let response = try await client.execute(
-                    uri: "/v1/sessions/\(id)/materials/\(material)", method: .post, body: body(#"{"status":"\#(status)"}"#))
+                    uri: "/v1/sessions/\(id)/materials/\(material)", method: .post, body: body(#"{"status":\#(status)}"#))
                 #expect(response.status == .ok, "\(material) \(status)")
             }
             let declaration = try await client.execute(uri: "/v1/sessions/\(id)/review/confirm", method: .post)

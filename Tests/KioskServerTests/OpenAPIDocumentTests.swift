@@ -387,6 +387,8 @@ struct OpenAPIDocumentTests {
             _ = try await client.execute(uri: "/v1/sessions/\(id)/next", method: .post)
             _ = try await client.execute(uri: "/v1/sessions/\(id)/back", method: .post)
             _ = try await client.execute(uri: "/v1/sessions/\(id)/next", method: .post)
+            try await answer("residenceDistrict", #""chaoyang""#)
+            try await answer("residenceSubdistrict", #""jianwai""#)
             try await answer("residenceAddress", #"{"region":"110105","detail":"朝阳路1号"}"#)
             try await answer("residenceSince", #""2020-01-01""#)
             try await answer("housing", #""owned""#)
@@ -404,8 +406,15 @@ struct OpenAPIDocumentTests {
             _ = try await client.execute(uri: "/v1/sessions/\(id)/materials/nonsense", method: .post, body: body(#"{"status":"provided"}"#))
             _ = try await client.execute(uri: "/v1/sessions/\(id)/materials/idCard", method: .post, body: body(#"{"status":"lost"}"#))
             _ = try await client.execute(uri: "/v1/sessions/\(id)/materials/idCard", method: .post, body: body(#"{"status":"deferred"}"#))
-            for (material, status) in [("idCard", "provided"), ("photo", "provided"), ("propertyCertificate", "committed"), ("laborContract", "deferred")] {
-                let response = try await client.execute(uri: "/v1/sessions/\(id)/materials/\(material)", method: .post, body: body(#"{"status":"\#(status)"}"#))
+            // Choosing a commitment without accepting its text, then with a text the screen never showed.
+            _ = try await client.execute(uri: "/v1/sessions/\(id)/materials/propertyCertificate", method: .post, body: body(#"{"status":"committed"}"#))
+            _ = try await client.execute(
+                uri: "/v1/sessions/\(id)/materials/propertyCertificate", method: .post, body: body(#"{"status":"committed","textVersion":"x"}"#))
+            let version = try #require(application.forms.forms["residence-permit"]?.materials
+                .first { $0.id == "propertyCertificate" }?.commitment?.textVersion)
+            for (material, status) in [("idCard", #""provided""#), ("photo", #""provided""#),
+                                       ("propertyCertificate", #""committed","textVersion":"\#(version)""#), ("laborContract", #""deferred""#)] {
+                let response = try await client.execute(uri: "/v1/sessions/\(id)/materials/\(material)", method: .post, body: body(#"{"status":\#(status)}"#))
                 #expect(response.status == .ok, "\(material) \(status)")
             }
             _ = try await client.execute(uri: "/v1/sessions/\(id)/materials/notice", method: .post)
