@@ -251,7 +251,8 @@ public struct PrintableFilings: Sendable {
             for paper in Paper.allCases where paper.isPrinted(for: form) {
                 guard let template = templates[paper.rawValue] else {
                     let missing = TemplateProblem(path: "", line: 1, code: "missingTemplate", message: .init(
-                        zh: "没有回执模板 \(paper.rawValue).yaml（\(paper.title)）", en: "there is no receipt template \(paper.rawValue).yaml (\(paper.title))"))
+                        zh: "没有回执模板 \(paper.rawValue).yaml（\(paper.title)）。",
+                        en: "There is no receipt template \(paper.rawValue).yaml (\(paper.title))."))
                     note("missing \(paper.rawValue)", missing, file: receiptsDirectory, form: form.id)
                     continue
                 }

@@ -100,7 +100,7 @@ public struct ReceiptTemplate: Sendable, Equatable, Decodable {
 
     /// Reads one template file; a problem names the file and line.
     public static func load(contentsOf path: String) throws(DefinitionFileError) -> ReceiptTemplate {
-        try DefinitionFile.load(ReceiptTemplate.self, contentsOf: path)
+        try decode(yaml: try DefinitionFile.text(contentsOf: path), file: path)
     }
 
     public static func decode(yaml: String, file: String) throws(DefinitionFileError) -> ReceiptTemplate {

@@ -61,19 +61,19 @@ public struct TemplateContract: Sendable, Equatable {
             func checkText(_ text: TemplateText, _ key: String) {
                 for case let .field(name, masked) in text.parts {
                     guard let field = field(name) else {
-                        report(key, "unknownTemplateData", zh: "没有可用的数据 \(name)", en: "there is no data \(name)")
+                        report(key, "unknownTemplateData", zh: "没有可用的数据 \(name)。", en: "There is no data \(name).")
                         continue
                     }
                     if field.kind != .text {
-                        report(key, "templateDataNotText", zh: "\(name) 是列表，请用 list: 打印",
-                               en: "\(name) is a list: print it with list:")
+                        report(key, "templateDataNotText", zh: "\(name) 是列表，请用 list: \(name) 打印。",
+                               en: "\(name) is a list; print it with list: \(name).")
                     } else if !field.always && !guarded.contains(name) {
-                        report(key, "templateDataMayBeMissing", zh: "\(name) 可能没有，请放在 when: \(name) 之内",
-                               en: "\(name) may be missing: put it inside when: \(name)")
+                        report(key, "templateDataMayBeMissing", zh: "\(name) 可能没有，请放在 when: \(name) 之内。",
+                               en: "\(name) may be missing: put it inside when: \(name).")
                     }
                     if masked && !field.idNumber {
-                        report(key, "maskedNotIDNumber", zh: "\(name) 不是身份证号码，不能使用 masked",
-                               en: "\(name) is not an ID number: masked does not apply")
+                        report(key, "maskedNotIDNumber", zh: "\(name) 不是身份证号码，不能使用 masked。",
+                               en: "\(name) is not an ID number: masked does not apply.")
                     }
                 }
             }
@@ -89,19 +89,19 @@ public struct TemplateContract: Sendable, Equatable {
                 checkText(text, "barcode")
             case let .list(name, _, _):
                 guard let field = field(name) else {
-                    report("list", "unknownTemplateData", zh: "没有可用的数据 \(name)", en: "there is no data \(name)")
+                    report("list", "unknownTemplateData", zh: "没有可用的数据 \(name)。", en: "There is no data \(name).")
                     continue
                 }
                 if field.kind != .list {
-                    report("list", "templateDataNotList", zh: "\(name) 是文本，请用 {{\(name)}} 打印",
-                           en: "\(name) is a text: print it with {{\(name)}}")
+                    report("list", "templateDataNotList", zh: "\(name) 是文本，请用 {{\(name)}} 打印。",
+                           en: "\(name) is a text; print it with {{\(name)}}.")
                 } else if !field.always && !guarded.contains(name) {
-                    report("list", "templateDataMayBeMissing", zh: "\(name) 可能没有，请放在 when: \(name) 之内",
-                           en: "\(name) may be missing: put it inside when: \(name)")
+                    report("list", "templateDataMayBeMissing", zh: "\(name) 可能没有，请放在 when: \(name) 之内。",
+                           en: "\(name) may be missing: put it inside when: \(name).")
                 }
             case let .section(names, inner):
                 for name in names where field(name) == nil {
-                    report("when", "unknownTemplateData", zh: "没有可用的数据 \(name)", en: "there is no data \(name)")
+                    report("when", "unknownTemplateData", zh: "没有可用的数据 \(name)。", en: "There is no data \(name).")
                 }
                 check(inner, path: here + ".blocks", guarded: guarded.union(names), template: template, into: &problems)
             case .separator, .blank, .cut:

@@ -60,7 +60,7 @@ import Testing
             "13 blocks[5].list templateDataMayBeMissing",
             "14 blocks[6].when unknownTemplateData",
         ])
-        #expect(problems[1].message.en == "applicantId may be missing: put it inside when: applicantId")
+        #expect(problems[1].message.en == "applicantId may be missing: put it inside when: applicantId.")
     }
 
     @Test func dataIsCheckedAgainstTheContract() {
