@@ -11,7 +11,7 @@
     lang: 'zh-CN', textSize: 0, contrast: false, screen: 'home',
     info: null, forms: [], services: null, card: null, cardPresent: false, cardFault: null, paper: null,
     sessionId: null, session: null, validation: null, problem: null, drafts: {},
-    review: null, notice: null, materialInfo: {}, materialsConfirmed: false, noticeReceipt: null,
+    review: null, notice: null, materialInfo: {}, materialsConfirmed: false, noticeReceipt: null, pendingCommitment: null,
     filing: null, formId: null,
     booking: {}, staff: null,
   };
@@ -250,7 +250,7 @@
   function resetCitizen() {
     Object.assign(state, {
       card: null, cardFault: null,
-      session: null, validation: null, drafts: {}, review: null, notice: null, materialInfo: {},
+      session: null, validation: null, drafts: {}, review: null, notice: null, materialInfo: {}, pendingCommitment: null,
       materialsConfirmed: false, noticeReceipt: null, filing: null, formId: null, booking: {}, assistedBy: null,
     });
   }
@@ -403,6 +403,13 @@
       add(wrapper, h('p', {}, h('strong', {}, lt(field.label)), ' ', String(shown), ' ', h('span', { class: 'muted' }, t('calculatedNote'))));
       return wrapper;
     }
+    // What the ID card says cannot be changed here: staff correct it if it is wrong.
+    if (field.readOnly) {
+      const input = h('input', { id, name: field.id, readonly: true, 'aria-readonly': 'true', 'aria-describedby': id + '-card', class: 'read-only' });
+      input.value = value === null || value === undefined ? '' : String(value);
+      add(wrapper, h('label', { for: id }, lt(field.label)), input, h('p', { class: 'help', id: id + '-card' }, t('readOnlyNote')));
+      return wrapper;
+    }
     const choiceGroup = (options, type) => h('fieldset', common,
       h('legend', {}, label), help, errorLines,
       h('div', { class: 'choices' }, options.map((option, index) => {
@@ -415,6 +422,7 @@
               if (event.target.checked) chosen.add(option.value); else chosen.delete(option.value);
               set([...chosen]);
             } else set(option.value);
+            if (dependents(field.id)) act(() => refreshChoices(field, option.value));
           },
         }), option.label);
       })));
@@ -457,6 +465,21 @@
       }
     }
     return wrapper;
+  }
+
+  // Whether another field's choices are filtered by this one's answer (a district's subdistricts).
+  function dependents(fieldId) {
+    return state.session.screen.fields.some((f) => (f.choicesDependOn || []).includes(fieldId));
+  }
+
+  // Sends the answer the choices depend on at once and draws the step again with the choices
+  // it leaves; the other answers of the step stay as typed.
+  async function refreshChoices(field, chosen) {
+    state.session = await api('PUT', `/v1/sessions/${state.sessionId}/answers/${encodeURIComponent(field.id)}`, { value: currentValue(field) });
+    delete state.drafts[field.id];
+    render(false);
+    const again = document.querySelector(`input[name="${field.id}"][value="${String(chosen)}"]`);
+    if (again) again.focus();
   }
 
   // A repeat group (children, shareholders, ...): one box of inputs per item, add and remove.
@@ -509,7 +532,7 @@
   async function nextStep() {
     const view = state.session;
     for (const field of view.screen.fields) {
-      if (field.calculated || !Object.prototype.hasOwnProperty.call(state.drafts, field.id)) continue;
+      if (field.calculated || field.readOnly || !Object.prototype.hasOwnProperty.call(state.drafts, field.id)) continue;
       const value = state.drafts[field.id];
       if (JSON.stringify(value) === JSON.stringify(field.value)) continue;
       await api('PUT', `/v1/sessions/${view.sessionId}/answers/${encodeURIComponent(field.id)}`, { value });
@@ -590,9 +613,10 @@
     for (const id of notice.applicable) {
       const info = state.materialInfo[id] || { name: { 'zh-CN': id, en: id } };
       const status = notice.deferred.includes(id) ? 'deferred' : notice.committed.includes(id) ? 'committed' : missing.has(id) ? 'missing' : 'provided';
+      const shown = state.pendingCommitment === id ? 'committed' : status;
       const options = [{ value: 'provided', label: t('haveIt') }, { value: 'missing', label: t('dontHave') }];
-      if (info.deferrableDays) options.push({ value: 'deferred', label: t('defer', info.deferrableDays) });
-      if (info.commitmentAllowed) options.push({ value: 'committed', label: t('commit') });
+      if (info.deferral) options.push({ value: 'deferred', label: t('defer', info.deferral.dueDate) });
+      if (info.commitment) options.push({ value: 'committed', label: t('commit') });
       const details = [];
       if (info.presentation) details.push(`${t('presentation')[info.presentation]}${info.copies > 1 ? ' ×' + info.copies : ''} · ${t('format')[info.format]}`);
       if (info.reason && lt(info.reason)) details.push(lt(info.reason));
@@ -600,16 +624,42 @@
       add(root, h('section', { class: 'material', 'data-material': id },
         h('h3', { id: `material-${id}` }, lt(info.name)),
         details.map((line) => h('p', { class: 'muted' }, line)),
+        // What 容缺 and 告知承诺 mean for this material, in full, before anything is chosen.
+        info.deferral ? h('div', { class: 'terms', id: `deferral-${id}` },
+          h('p', {}, h('strong', {}, t('deferralTerms')), ' ', t('deferDue', info.deferral.dueDate, lt(info.deferral.dueText))),
+          h('p', {}, t('consequence', lt(info.deferral.consequence)))) : null,
+        info.commitment ? h('div', { class: 'terms', id: `commitment-${id}` },
+          h('p', {}, h('strong', {}, t('commitmentStatement')), ' ', lt(info.commitment.statement)),
+          h('p', {}, h('strong', {}, t('commitmentVerification')), ' ', lt(info.commitment.verification))) : null,
         h('fieldset', { 'aria-labelledby': `material-${id}` }, h('div', { class: 'choices' }, options.map((option) =>
           h('label', { class: 'choice' }, h('input', {
-            type: 'radio', name: `material-${id}`, value: option.value, checked: status === option.value,
+            type: 'radio', name: `material-${id}`, value: option.value, checked: shown === option.value,
             onchange: () => act(async () => {
+              // Choosing a commitment is not accepting it: the citizen accepts below, explicitly.
+              if (option.value === 'committed') {
+                state.pendingCommitment = id;
+                render(false);
+                const accept = document.getElementById(`accept-commitment-${id}`);
+                if (accept) accept.focus();
+                return;
+              }
+              state.pendingCommitment = null;
               rememberMaterials(await api('POST', `/v1/sessions/${state.sessionId}/materials/${encodeURIComponent(id)}`, { status: option.value }));
               render(false);
               const again = document.querySelector(`input[name="material-${id}"][value="${option.value}"]`);
               if (again) again.focus();
             }),
-          }), option.label))))));
+          }), option.label)))),
+        state.pendingCommitment === id ? h('div', { class: 'actions' },
+          button(t('acceptCommitment'), () => act(async () => {
+            rememberMaterials(await api('POST', `/v1/sessions/${state.sessionId}/materials/${encodeURIComponent(id)}`,
+              { status: 'committed', textVersion: info.commitment.textVersion }));
+            state.pendingCommitment = null;
+            render(false);
+            announce(t('commitmentAccepted', lt(info.name)));
+          }), { class: 'primary', id: `accept-commitment-${id}`, 'aria-describedby': `commitment-${id}` }),
+          button(t('notNow'), () => { state.pendingCommitment = null; render(false); })) : null,
+        status === 'committed' ? h('p', { class: 'notice-ok', id: `committed-${id}` }, t('commitmentAccepted', lt(info.name))) : null));
     }
     if (notice.missing.length) {
       add(root, h('div', { class: 'problem', id: 'materials-missing' }, h('p', {}, t('stillMissing')),
@@ -623,7 +673,7 @@
           ? t('noticePrinted') : t('noticeNotPrinted', t('printReasons')[state.noticeReceipt.reason || state.noticeReceipt.state]
             || state.noticeReceipt.reason || state.noticeReceipt.state)) : null));
     } else {
-      add(root, h('div', { class: 'notice-ok', role: 'status' }, t('allMaterialsReady')));
+      add(root, h('div', { class: 'notice-ok', role: 'status', id: 'materials-ready' }, t('allMaterialsReady')));
     }
     add(root, h('div', { class: 'actions' },
       button(t('cancel'), () => goHome(), { class: 'danger' }),
@@ -675,7 +725,11 @@
       h('p', {}, t('reference')), h('p', { class: 'big-code', id: 'reference' }, filing.reference),
       h('p', {}, t('timeLimit', filing.timeLimitDays)),
       printResult(filing.receipt, 'receiptPrinted', 'receiptNotPrinted', filing.reference));
-    for (const deferred of filing.deferred) add(root, h('p', {}, t('deferredDue', lt(deferred.name), deferred.dueDate)));
+    const papers = (filing.receipt && filing.receipt.papers) || [];
+    if (papers.length > 1) add(root, h('p', { id: 'papers-printed' }, t('papersPrinted', papers.map((paper) => t('paperNames')[paper] || paper).join(t('listSeparator')))));
+    for (const deferred of filing.deferred) {
+      add(root, h('p', {}, t('deferredDue', lt(deferred.name), deferred.dueDate)), h('p', { class: 'muted' }, t('consequence', lt(deferred.consequence))));
+    }
     for (const commitment of filing.commitments) add(root, h('p', {}, t('committedNote', lt(commitment.name))));
     add(root, h('div', { class: 'actions' }, button(t('finish'), () => goHome(), { class: 'primary', id: 'finish-button' })));
   }
