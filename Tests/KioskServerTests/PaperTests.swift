@@ -88,6 +88,25 @@ struct PaperTests {
         #expect(Set(filings.templates.keys) == Set(Paper.allCases.map(\.rawValue)))
     }
 
+    /// Forms/README.md lists every paper with the data it is given, as the contract has it.
+    @Test func formsReadmeListsEveryPapersData() throws {
+        let readme = try String(contentsOfFile: Self.forms + "/README.md", encoding: .utf8)
+        func names(_ cell: Substring) -> Set<String> { Set(cell.matches(of: /`([A-Za-z]+)`/).map { String($0.output.1) }) }
+        for paper in Paper.allCases {
+            let row = try #require(readme.split(separator: "\n").first { $0.hasPrefix("| `\(paper.rawValue)`") }, "\(paper.rawValue)")
+            let cells = row.split(separator: "|", omittingEmptySubsequences: false)
+            var always = names(cells[3])
+            var missing = names(cells[4])
+            if [.filingReceipt, .deferralNotice, .commitmentLetter].contains(paper) {
+                always.formUnion(["hall", "matter", "reference", "applicantIdLabel"])
+                missing.formUnion(["applicantName", "applicantId"])
+            }
+            let contract = paper.contract()
+            #expect(always == Set(contract.fields.filter(\.always).map(\.name)), "\(paper.rawValue)")
+            #expect(missing == Set(contract.fields.filter { !$0.always }.map(\.name)), "\(paper.rawValue)")
+        }
+    }
+
     /// What the terminal fills each paper with is what its contract (and Forms/README.md) says,
     /// with the card's data and without any answer at all.
     @Test(arguments: [true, false])
