@@ -483,7 +483,9 @@ public struct FormSession: Sendable, Hashable, Codable {
             }
         }
         // A commitment stays accepted only while its text is the one the citizen accepted.
-        let terms = Dictionary(form.materials.compactMap { material in material.commitment.map { (material.id, $0.textVersion) } }) { first, _ in first }
+        let terms = Dictionary(form.materials.compactMap { material in material.commitment.map { (material.id, $0.textVersion) } }) {
+            first, _ in first
+        }
         let accepted = (draft.commitments ?? [:]).filter { terms[$0.key] == $0.value }
         let known = Set(form.materials.map(\.id))
         var session = FormSession(

@@ -39,6 +39,8 @@ struct FilingWalkTests {
         "talent-settlement": ["education": #""master""#, "studiedAbroad": "false", "employerCreditCode": "\"\(creditCode)\""],
         // Written in the test from Forms/README.md (`elderlyAllowanceForm` below).
         "elderly-allowance": ["bankAccount": #""6222020200112233445""#],
+        // A company filed for by an agent (`PaperTests.agentForm`): the credit code identifies it.
+        "agent-filing": ["creditCode": "\"\(creditCode)\""],
     ]
 
     /// The sub-filings of the shipped bundle, each its own department's part.
@@ -98,10 +100,11 @@ struct FilingWalkTests {
     init() async throws {
         installation = try TestInstallation()
         try Self.elderlyAllowanceForm.write(toFile: installation.root + "/Forms/elderly-allowance.yaml", atomically: true, encoding: .utf8)
+        try PaperTests.agentForm.write(toFile: installation.root + "/Forms/agent-filing.yaml", atomically: true, encoding: .utf8)
         application = try await KioskApplication.onTestInstallation(installation)
     }
 
-    @Test(arguments: ["residence-permit", "company-opening", "individual-business", "talent-settlement", "elderly-allowance"])
+    @Test(arguments: ["residence-permit", "company-opening", "individual-business", "talent-settlement", "elderly-allowance", "agent-filing"])
     func aFilingIsWalkedFromTheCardToItsPrintedPapers(_ formID: String) async throws {
         try await withDevices(application) { terminal in
             try await application.makeHTTPServer().test(.router) { base in
@@ -123,7 +126,13 @@ struct FilingWalkTests {
                 #expect(text.contains("办件回执"))
                 #expect(text.contains(reference))
                 #expect(text.contains(try zh(filing["title"]).filter { !$0.isWhitespace }))
-                #expect(printed.contains(Self.maskedCardNumber), "\(formID): the applicant's masked ID number")
+                if formID == "agent-filing" {
+                    // No resident ID number of its own: the receipt prints what the form declares.
+                    #expect(text.contains("统一社会信用代码" + Self.creditCode))
+                    #expect(text.contains("申请人测试甲"))
+                } else {
+                    #expect(printed.contains(Self.maskedCardNumber), "\(formID): the applicant's masked ID number")
+                }
                 #expect(!printed.contains(Self.cardNumber))
 
                 // Each department's part of a bundle is on the receipt.

@@ -40,6 +40,14 @@ struct PaperTests {
               - {id: agentName, type: text, label: {zh-CN: 经办人, en: Agent}, required: true, prefill: idcard.name}
               - {id: creditCode, type: creditCode, label: {zh-CN: 统一社会信用代码, en: Credit code}, required: true}
         materials:
+          - id: minutes
+            name: {zh-CN: 股东会决议, en: Shareholders' resolution}
+            issuer: {zh-CN: 企业, en: The company}
+            core: false
+            deferrable:
+              maxDays: 5
+              days: working
+              consequence: {zh-CN: 逾期未补交的，备案不予办理。, en: "If it is not supplied in time, the filing is refused."}
           - id: authorisation
             name: {zh-CN: 授权委托书, en: Letter of authorisation}
             issuer: {zh-CN: 企业, en: The company}
@@ -159,7 +167,7 @@ struct PaperTests {
         #expect(filings.catalog.forms.isEmpty)
         let everyForm = "agent-filing, company-opening, individual-business, residence-permit, talent-settlement"
         #expect(filings.catalog.problems.map(\.description).sorted() == [
-            "\(receipts):1: There is no receipt template deferral-notice.yaml (容缺受理告知书). (refusing company-opening, individual-business, residence-permit, talent-settlement)",
+            "\(receipts):1: There is no receipt template deferral-notice.yaml (容缺受理告知书). (refusing \(everyForm))",
             "\(letterFile):\(letterLines - 1): blocks[23].text: applicantName may be missing: put it inside when: applicantName. (refusing \(everyForm))",
             "\(letterFile):\(letterLines - 1): blocks[23].text: There is no data signature. (refusing \(everyForm))",
             "\(receiptFile):\(line): blocks[6].blocks[0].value: applicantId is not an ID number: masked does not apply. (refusing agent-filing)",
