@@ -28,13 +28,13 @@ swiftc "${flags[@]}" -module-name Yams -DSWIFT_PACKAGE -Xcc -DYAML_DECLARE_STATI
     "$yams"/Sources/Yams/*.swift
 # Our modules in the language mode and with the features Package.swift gives them.
 strict=(-swift-version 6 -enable-upcoming-feature ExistentialAny -enable-upcoming-feature MemberImportVisibility)
-for module in KioskCore JSONLogic; do
+for module in KioskCore JSONLogic Booking; do
     swiftc "${flags[@]}" "${strict[@]}" -module-name "$module" \
         -emit-module -emit-module-path "$work/$module.swiftmodule" -emit-library -static \
         -o "$work/lib$module.a" Sources/"$module"/*.swift
 done
 swiftc "${flags[@]}" "${strict[@]}" -module-name FormFuzz -I "$yams/Sources/CYaml/include" \
-    -lYams -lCYaml -lJSONLogic -lKioskCore \
+    -lYams -lCYaml -lBooking -lJSONLogic -lKioskCore \
     Sources/FormEngine/*.swift Tests/fuzz/FormFuzzMain.swift -o "$work/form-fuzzer"
 
 # Seeds: the shipped filings, and rule lines of the JSONLogic conformance suite.
