@@ -15,7 +15,8 @@ import ReceiptPrinter
 /// of `PrintableFilings`) is printed plain, never lost.
 struct PrinterReceiptDesk: ReceiptDesk {
     let manager: DeviceManager
-    let templates: [String: ReceiptTemplate]
+    /// Replaced by a reload of `Forms/receipts/` (see `RulesReload`).
+    var templates: [String: ReceiptTemplate]
     let hallName: String
     let timeZone: TimeZone
     let logger: Logger

@@ -109,7 +109,8 @@ struct BookingTables {
 }
 
 extension HallHours {
-    func inTimeZone(_ identifier: String) throws(BookingError) -> HallHours {
+    /// The same hours in the zone `identifier`: the hours follow the terminal's `time_zone`.
+    public func inTimeZone(_ identifier: String) throws(BookingError) -> HallHours {
         try HallHours(timeZone: identifier, weekly: weekly, makeupWorkday: makeupWorkday, lunchDuty: lunchDuty,
                       lunchDutyCounters: lunchDutyCounters, summerStart: summerStart, summerEnd: summerEnd,
                       summerLunchDutyEnd: summerLunchDutyEnd, afterHours: afterHours,

@@ -20,6 +20,8 @@ public struct ServerDependencies: Sendable {
     public var ui: StaticUI
     /// District mode's state for the technician (`GET /v1/district`).
     public var district: @Sendable () async -> DistrictStatus
+    /// Re-reads the hall's rules (`POST /v1/reload`, as SIGHUP does); nil where nothing reloads.
+    public var reload: (@Sendable () async -> ReloadReport)?
 
     public init(
         identity: ServerIdentity, readiness: [ReadinessCheck], schemaVersion: @escaping @Sendable () async -> Int?,
@@ -78,6 +80,7 @@ public enum KioskRoutes {
         addFilingRoutes(to: router, deps.filings)
         addDeviceRoutes(to: router, deps.devices)
         addDistrictRoutes(to: router, deps.district)
+        addReloadRoute(to: router, deps.reload)
         addAccessRoutes(to: router, deps.access)
         addOverrideRoutes(to: router, deps.access, deps.filings)
         if let booking = deps.booking { addBookingRoutes(to: router, booking) }
