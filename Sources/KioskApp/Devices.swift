@@ -191,7 +191,7 @@ struct PrinterReceiptPreviews: ReceiptPreviews {
         guard let job = try await printer.recentJobs(limit: 1).first else { return .noJob }
         return .found(LastReceipt(
             jobID: job.id.uuidString, state: job.state.name, reference: job.reference,
-            text: ReceiptPreview.text(job.bytes, profile: printer.profile)))
+            text: ReceiptPreview.text(job.bytes, profile: printer.profile), isTestPrint: job.isTestPrint))
     }
 }
 

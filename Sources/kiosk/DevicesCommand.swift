@@ -27,7 +27,17 @@ func printJSON(_ value: some Encodable) throws {
 
 struct DevicesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "devices", abstract: "The terminal's devices.", subcommands: [List.self])
+        commandName: "devices", abstract: "The terminal's devices.", subcommands: [List.self, Faults.self])
+
+    struct Faults: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print every device fault code (meaning, action, what a technician does) and every counter, as Markdown.",
+            discussion: "docs/DEVICE-FAULTS.md is this output.")
+
+        func run() {
+            print(DeviceReference.markdown(), terminator: "")
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List devices with their state and status.")
