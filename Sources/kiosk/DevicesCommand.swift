@@ -48,6 +48,12 @@ struct DevicesCommand: AsyncParsableCommand {
         func run() async throws {
             let terminal = try await openTerminal(options)
             let devices = await terminal.deviceSummaries()
+            // Nothing found is a failure a script should see, with what was looked for.
+            if let nothing = await terminal.nothingFound() {
+                if json { try printJSON(devices) }
+                printError("kiosk: \(nothing.en)")
+                throw ExitCode.failure
+            }
             if json { return try printJSON(devices) }
             for device in devices {
                 let status = [device.status.paper.map { "paper \($0.rawValue)" }, device.status.cover.map { "cover \($0.rawValue)" },
