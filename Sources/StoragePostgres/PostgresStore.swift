@@ -17,12 +17,16 @@ import Storage
 public final class PostgresStore: Sendable, ServiceLifecycle.Service {
     /// The URL without its password, for messages and logs.
     public let location: String
+    /// Where it is, for a connection of its own that finds out why the pool cannot connect.
+    let target: PostgresURL
     let client: PostgresClient
     let logger: Logger
     /// When an operation last found the store unreachable: for `failFastPeriod` after it, calls
     /// fail at once instead of each waiting out the deadline (a citizen should not wait seconds
     /// to learn that bookings are closed); the first call after it tries the store again.
     private let unreachableSince = Mutex<ContinuousClock.Instant?>(nil)
+    /// Why it is unreachable, found out at most every few seconds and logged when it changes.
+    let diagnosis = DistrictDiagnosis()
     static let failFastPeriod: Duration = .seconds(3)
 
     /// The schema version this build of kiosk creates and understands.
@@ -41,6 +45,7 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
             throw .unavailable(path: "postgres", reason: "invalid database URL: \(error.reason)")
         }
         self.location = parsed.redacted
+        self.target = parsed
         self.logger = logger
         var configuration = PostgresClient.Configuration(
             host: parsed.host, port: parsed.port, username: parsed.user, password: parsed.password,
@@ -131,21 +136,34 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
     /// What readiness and the technician see of the district store.
     public enum State: Sendable, Equatable {
         case ready(schemaVersion: Int)
-        case unreachable
+        /// With the cause a connection of its own found (see `DistrictConnectionProblem`).
+        case unreachable(DistrictConnectionProblem?)
         case failed(LocalizedText)
     }
 
-    /// A cheap round trip: reachable and migrated.
+    /// Why a connection cannot be opened now, nil when one can; logged as a warning when the
+    /// cause is new.
+    public func diagnose() async -> DistrictConnectionProblem? {
+        await diagnosis.cause(of: target, logger: logger, location: location)
+    }
+
+    /// How long `state()` waits for the pool before it asks a connection of its own why not: a
+    /// reachable store answers in milliseconds, and a technician should not wait the full
+    /// operation timeout to learn that the port is wrong.
+    static let stateDeadline: Duration = .seconds(3)
+
+    /// A cheap round trip: reachable and migrated. When the store cannot be reached, why not.
     public func state() async -> State {
         do {
-            let version = try await schemaVersion()
+            let version = try await withDeadline(Self.stateDeadline) { try await self.schemaVersion() }
             guard version == Self.knownSchemaVersion else {
                 return .failed(StorageError.migrationFailed(
                     "schema version \(version), expected \(Self.knownSchemaVersion); run kiosk db migrate").message)
             }
+            diagnosis.reachable(logger: logger, location: location)
             return .ready(schemaVersion: version)
         } catch is DistrictStoreUnavailable {
-            return .unreachable
+            return .unreachable(await diagnose())
         } catch let error as any KioskError {
             return .failed(error.message)
         } catch {

@@ -76,6 +76,9 @@ struct DistrictRoutesTests {
 
             let offline = try object(try await technician.execute(uri: "/v1/district", method: .get))
             #expect(offline["state"] as? String == "unreachable")
+            // The technician learns why (the citizen's message above stays the same).
+            #expect(offline["cause"] as? String == "connectionRefused")
+            #expect((offline["reason"] as? [String: String])?["en"]?.hasPrefix("nothing accepts connections at 127.0.0.1:\(cluster.port)") == true)
             #expect((offline["outbox"] as? [String: Any])?["pending"] as? Int == 2)
         }
     }
