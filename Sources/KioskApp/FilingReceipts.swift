@@ -14,6 +14,8 @@ struct PrinterReceiptDesk: ReceiptDesk {
     let templates: [String: ReceiptTemplate]
     let hallName: String
     let timeZone: TimeZone
+    /// Slips and reprints from the screen: once per Idempotency-Key, within `PrintLimits`.
+    let requests: PrintRequests
 
     func printer() async -> ReceiptPrinterDevice? {
         for device in await manager.devices() {
@@ -94,11 +96,20 @@ struct PrinterReceiptDesk: ReceiptDesk {
         return TemplateData(values)
     }
 
-    /// The job's reference names the booking code, so the slip is found among the kept jobs.
-    func printBookingSlip(_ slip: BookingSlip) async -> PrintOutcome {
+    /// The job's reference names the booking code, so the slip is found among the kept jobs
+    /// (and counted: a booking gets `PrintLimits.slipsPerBooking` slips).
+    func printBookingSlip(_ slip: BookingSlip, requestKey: String) async throws(PrintRefused) -> PrintOutcome {
         guard let printer = await printer(), let template = templates["booking-slip"] else {
             return PrintOutcome(jobId: nil, state: "noPrinter", reason: nil)
         }
+        let reference = "booking-\(slip.code)"
+        let outcome = try await requests.once(key: requestKey, target: "slip:\(slip.code)",
+                                             allowed: { [requests] () throws(PrintRefused) in try await requests.checkSlips(reference: reference) },
+                                             print: { await Self.printSlip(slip, on: printer, template: template) })
+        return outcome ?? PrintOutcome(jobId: nil, state: "noPrinter", reason: nil)
+    }
+
+    private static func printSlip(_ slip: BookingSlip, on printer: ReceiptPrinterDevice, template: ReceiptTemplate) async -> PrintOutcome {
         do {
             let job = try await printer.print(try template.render(data: Self.slipData(slip)), templateID: template.id,
                                               reference: "booking-\(slip.code)")
@@ -137,12 +148,15 @@ struct PrinterReceiptDesk: ReceiptDesk {
         return TemplateData(values)
     }
 
-    func reprint(jobID: String) async -> PrintOutcome? {
+    func reprint(jobID: String, requestKey: String) async throws(PrintRefused) -> PrintOutcome? {
         guard let id = UUID(uuidString: jobID), let printer = await printer() else { return nil }
-        do {
-            return PrintOutcome(try await printer.reprint(id))
-        } catch {
-            return error.code == "printJobNotFound" ? nil : PrintOutcome(jobId: jobID, state: "failed", reason: error.code)
+        return try await requests.once(key: requestKey, target: "reprint:\(id)",
+                                       allowed: { [requests] () throws(PrintRefused) in try await requests.checkReprints(jobID: id) }) {
+            do throws(DeviceFault) {
+                return PrintOutcome(try await printer.reprint(id))
+            } catch {
+                return error.code == "printJobNotFound" ? nil : PrintOutcome(jobId: jobID, state: "failed", reason: error.code)
+            }
         }
     }
 
