@@ -53,6 +53,54 @@ public enum RawHTTP {
         return parse(received)
     }
 
+    /// What a slow or misbehaving client got: the answer (nil when the server closed without
+    /// one) and how long after the first byte the server closed the connection.
+    public struct Exchange: Sendable {
+        public var reply: Reply?
+        public var closedAfter: TimeInterval
+    }
+
+    /// Writes `parts` one after another with `pause` between them (a client that trickles its
+    /// request), then reads until the server closes. Writing stops when the server has closed.
+    /// Runs on a thread of its own, like `sendOffPool`.
+    public static func trickle(port: Int, parts: [[UInt8]], pause: TimeInterval) async -> Exchange? {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(returning: trickleBlocking(port: port, parts: parts, pause: pause))
+            }
+        }
+    }
+
+    static func trickleBlocking(port: Int, parts: [[UInt8]], pause: TimeInterval) -> Exchange? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard connected else { return nil }
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let started = Date()
+        for (index, part) in parts.enumerated() {
+            if index > 0 { Thread.sleep(forTimeInterval: pause) }
+            // MSG_NOSIGNAL: a server that already closed must not kill the test with SIGPIPE.
+            guard Glibc.send(fd, part, part.count, Int32(MSG_NOSIGNAL)) == part.count else { break }
+        }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(fd, &buffer, buffer.count)
+            guard count > 0 else { break }
+            received += buffer[0..<count]
+        }
+        return Exchange(reply: parse(received), closedAfter: Date().timeIntervalSince(started))
+    }
+
     static func parse(_ bytes: [UInt8]) -> Reply? {
         let text = String(decoding: bytes, as: UTF8.self)
         guard let split = text.range(of: "\r\n\r\n") else { return nil }
