@@ -76,7 +76,8 @@ struct DistrictOutboxTests {
         // Online: filings go out on the next pass; a ticket is served and finished at the counter.
         try file(5)
         #expect(await drainer.drain() == OutboxDrainer.Pass(sent: 5))
-        let served = try await ledger.issueTicket(serviceID: "hukou", holder: nil, disabilityMarkedByStaff: false, schedule: day,
+        // Taken with the card: the terminal reads the district's ID key while the store is up.
+        let served = try await ledger.issueTicket(serviceID: "hukou", holder: .card(Self.citizen), disabilityMarkedByStaff: false, schedule: day,
                                                   idempotencyKey: "t0", now: Self.morning)
         _ = try await ledger.callNext(counter: "A01", serviceIDs: ["hukou"], idempotencyKey: "n0", now: Self.morning)
         _ = try await ledger.finish(ticketID: served.ticket.id, idempotencyKey: "f0", now: Self.morning)
