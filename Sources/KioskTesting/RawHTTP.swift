@@ -24,33 +24,10 @@ public enum RawHTTP {
 
     /// Sends one request and reads until the server closes; nil when nothing accepts the connection.
     public static func send(port: Int, method: String = "GET", path: String, body: String? = nil) -> Reply? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        guard connected else { return nil }
-        // Never wait for ever: a test that hangs tells nobody what went wrong.
-        var timeout = timeval(tv_sec: 15, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         if let body { request += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
         request += "\r\n" + (body ?? "")
-        let bytes = Array(request.utf8)
-        guard write(fd, bytes, bytes.count) == bytes.count else { return nil }
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = read(fd, &buffer, buffer.count)
-            guard count > 0 else { break }
-            received += buffer[0..<count]
-        }
-        return parse(received)
+        return exchange(port: port, parts: [Array(request.utf8)], pause: 0, timeoutSeconds: 15)?.reply
     }
 
     /// What a slow or misbehaving client got: the answer (nil when the server closed without
@@ -66,12 +43,14 @@ public enum RawHTTP {
     public static func trickle(port: Int, parts: [[UInt8]], pause: TimeInterval) async -> Exchange? {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(returning: trickleBlocking(port: port, parts: parts, pause: pause))
+                continuation.resume(returning: exchange(port: port, parts: parts, pause: pause, timeoutSeconds: 30))
             }
         }
     }
 
-    static func trickleBlocking(port: Int, parts: [[UInt8]], pause: TimeInterval) -> Exchange? {
+    /// Connects, writes `parts` with `pause` between them, reads until the server closes (or
+    /// `timeoutSeconds` pass without a byte: a test that hangs tells nobody what went wrong).
+    static func exchange(port: Int, parts: [[UInt8]], pause: TimeInterval, timeoutSeconds: Int) -> Exchange? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -83,7 +62,7 @@ public enum RawHTTP {
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
         guard connected else { return nil }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let started = Date()
         for (index, part) in parts.enumerated() {

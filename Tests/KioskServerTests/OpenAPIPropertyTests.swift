@@ -48,7 +48,7 @@ struct OpenAPIPropertyTests {
             let client = DocumentedClient(base: base, document: document)
             var tokens: [Role: String] = [:]
             for role in [Role.staff, .technician, .admin] { tokens[role] = try await application.bearer(base, role: role) }
-            var generator = RequestGenerator(document: document, random: SeededRandom(state: Self.seed))
+            var generator = RequestGenerator(document: document, random: SplitMixGenerator(state: Self.seed))
             var sent = 0
             var refusedForShape: [String] = []
             for operation in document.operations.sorted(by: { ($0.path, $0.method) < ($1.path, $1.method) })
@@ -94,7 +94,7 @@ struct OpenAPIPropertyTests {
     /// is what the document says (and, for the formats, what the server accepts).
     @Test func theGeneratorMakesWhatTheDocumentDescribes() throws {
         let document = try OpenAPIDocument.load()
-        var generator = RequestGenerator(document: document, random: SeededRandom(state: 7))
+        var generator = RequestGenerator(document: document, random: SplitMixGenerator(state: 7))
         let check = SchemaCheck(document: document)
         for name in ["IdNumber", "ShortCode", "TypedCode", "SlotId"] {
             let schema = JSON.object(["$ref": .string("#/components/schemas/\(name)")])
@@ -117,19 +117,6 @@ struct OpenAPIPropertyTests {
     }
 }
 
-/// SplitMix64, so a failing run can be replayed from its seed.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
-}
-
 /// Makes requests from an operation of the document: valid ones (every keyword of every schema
 /// honoured, formats made the way the server checks them) and broken ones (a required member
 /// missing, an unknown member, a wrong type, a body that is not JSON, a missing header).
@@ -147,10 +134,10 @@ struct RequestGenerator {
     }
 
     let document: OpenAPIDocument
-    var random: SeededRandom
+    var random: SplitMixGenerator
     private var keys = 0
 
-    init(document: OpenAPIDocument, random: SeededRandom) {
+    init(document: OpenAPIDocument, random: SplitMixGenerator) {
         self.document = document
         self.random = random
     }
@@ -384,7 +371,7 @@ indirect enum PatternNode {
     case choice([PatternNode])
     case repeated(PatternNode, Int, Int)
 
-    func generate(into output: inout String, random: inout SeededRandom) {
+    func generate(into output: inout String, random: inout SplitMixGenerator) {
         switch self {
         case .characters(let set): if let character = set.randomElement(using: &random) { output.append(character) }
         case .sequence(let nodes): for node in nodes { node.generate(into: &output, random: &random) }
