@@ -42,7 +42,7 @@ public enum ConfigurationLoader {
         for (name, raw) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("KIOSK_") {
             guard name != fileVariable else { continue }
             if let key = BookingTables.hoursKey(forVariable: name) {
-                switch overrideHours(key, raw, variable: name, tables: &tables) {
+                switch overrideHours(key, raw, tables: &tables) {
                 case .success: hoursOverrides["hours.\(key)"] = name
                 case .failure(let message): problems.append(.init(source: .environment(name), message: message.description))
                 }
@@ -94,6 +94,7 @@ public enum ConfigurationLoader {
         for name in BookingTables.names {
             sources[name] = tables[name].map { .file(path: path, line: $0.line) } ?? .defaultValue
         }
+        if let variable = hoursOverrides.values.sorted().first { sources["hours"] = .environment(variable) }
 
         if case .integer(let timeout)? = values["session.timeout_seconds"], case .integer(let warning)? = values["session.warning_seconds"],
            warning >= timeout, let source = sources["session.warning_seconds"] {
@@ -179,8 +180,7 @@ public enum ConfigurationLoader {
 
     /// `KIOSK_HOURS_<KEY>`: puts the value into `[hours]` (creating the table when the file has
     /// none), to be checked with the rest of the table.
-    private static func overrideHours(_ key: String, _ raw: String, variable: String,
-                                      tables: inout [String: TOMLTable.Entry]) -> Result<Void, Message> {
+    private static func overrideHours(_ key: String, _ raw: String, tables: inout [String: TOMLTable.Entry]) -> Result<Void, Message> {
         let value: TOMLValue
         if case .integer = BookingTables.overridableHoursKeys[key] {
             guard let number = Int64(raw.replacingOccurrences(of: "_", with: "")) else {
