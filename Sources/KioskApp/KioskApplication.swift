@@ -37,6 +37,8 @@ public struct KioskApplication: Sendable {
     public let access: AccessStore
     /// One per terminal, shared by every router made from this application.
     let rateLimiter: RateLimiter
+    /// Misses on code-bearing endpoints, one per terminal like `rateLimiter`.
+    let codeGuesses: CodeGuessLimiter
     /// The official calendar, read once at start (`kiosk calendar import` takes effect on restart).
     public let calendar: OfficialCalendar
     /// The terminal's SQLite `BookingStore`, or in district mode the district's PostgreSQL.
@@ -79,7 +81,9 @@ public struct KioskApplication: Sendable {
         self.rateLimiter = RateLimiter([
             "signIn": .perMinute(configuration.rateLimits.signInPerMinute),
             "booking": .perMinute(configuration.rateLimits.bookingPerMinute),
+            "printing": .perMinute(configuration.rateLimits.printPerMinute),
         ])
+        self.codeGuesses = CodeGuessLimiter(missesPerMinute: configuration.rateLimits.codeMissesPerMinute)
         // The forms, refused where a paper they print could fail for want of data.
         let filings: PrintableFilings
         do {
@@ -100,7 +104,8 @@ public struct KioskApplication: Sendable {
             warning: TimeInterval(configuration.sessionTimeout.warningSeconds), cards: devices.cards)
         receipts = PrinterReceiptDesk(
             manager: devices.manager, templates: filings.templates, hallName: configuration.siteName,
-            timeZone: configuration.timeZone, logger: logger)
+            timeZone: configuration.timeZone, logger: logger,
+            requests: PrintRequests(store: DeviceStore(store: store), limits: PrintLimits()))
     }
 
     /// Opens the terminal's own database, creating the data directory first: the configured
@@ -157,8 +162,9 @@ public struct KioskApplication: Sendable {
                 slots: SlotGenerator(calendar: calendar, hours: configuration.hours),
                 ledger: ledger, queue: bookings.queue,
                 siteID: configuration.siteID, siteName: configuration.siteName,
-                checkInWindow: bookings.checkInWindow, receipts: receipts, cards: devices.cards, events: devices.events),
-            district: districtStatus)
+                checkInWindow: bookings.checkInWindow, receipts: receipts, cards: devices.cards, events: devices.events,
+                audit: { [access] entry, now in _ = try await access.appendAudit(entry, now: now) }),
+            district: districtStatus, codeGuesses: codeGuesses)
     }
 
     /// Where filings go: the terminal's file, and in district mode its outbox too.
@@ -235,7 +241,8 @@ public struct KioskApplication: Sendable {
     /// The Hummingbird application serving the terminal's HTTP API, over HTTPS when `[tls]` is set.
     public func makeHTTPServer(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
         let listen = configuration.listen
-        let server: HTTPServerBuilder = if let tls { try .tls(.http1(), tlsConfiguration: tls) } else { .http1() }
+        let http1 = KioskRoutes.http1(readTimeout: .seconds(configuration.readTimeoutSeconds))
+        let server: HTTPServerBuilder = if let tls { try .tls(http1, tlsConfiguration: tls) } else { http1 }
         return Application(
             router: KioskRoutes.router(serverDependencies),
             server: server,
@@ -244,9 +251,12 @@ public struct KioskApplication: Sendable {
             logger: logger)
     }
 
-    /// Expires holds and marks no-shows every `booking.maintenance_seconds`.
+    /// Expires holds and marks no-shows every `booking.maintenance_seconds`, and deletes print
+    /// jobs older than `devices.print_job_retention_days`.
     public var bookingMaintenance: BookingMaintenance {
-        BookingMaintenance(bookings: bookings, interval: .seconds(configuration.bookingMaintenanceSeconds), logger: logger)
+        BookingMaintenance(bookings: bookings, interval: .seconds(configuration.bookingMaintenanceSeconds), logger: logger,
+                           printJobs: DeviceStore(store: store),
+                           printJobRetention: TimeInterval(configuration.printJobRetentionDays) * 86_400)
     }
 
     /// Runs the terminal until SIGTERM or SIGINT, then finishes in-flight requests and returns.

@@ -186,7 +186,9 @@ struct AccessMiddleware: RouterMiddleware {
             role = token.role
         }
         if let path = context.endpointPath, path != "NotFound" {
-            try policy.authorise(role, for: Endpoint(request.method.rawValue, path))
+            // HEAD is GET without the body: the same roles.
+            let method = request.method == .head ? "GET" : request.method.rawValue
+            try policy.authorise(role, for: Endpoint(method, path))
         }
         return try await next(request, context)
     }

@@ -26,6 +26,7 @@ enum Migrations {
         registerDevices(&migrator)
         registerAccess(&migrator)
         registerOutbox(&migrator)
+        registerPublicScreenLimits(&migrator)
         return migrator
     }
 

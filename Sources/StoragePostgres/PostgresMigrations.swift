@@ -129,5 +129,13 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX filing_by_form ON filing (form_id)",
         ]),
+        // What the public screen may do without a sign-in, bounded (issue 14): a hold names its
+        // citizen, a ticket keeps the hashes of its rating token and of the ID number it was taken with.
+        Migration(name: "v4-public-screen-limits", statements: [
+            "ALTER TABLE booking_hold ADD COLUMN id_hash bytea",
+            "CREATE INDEX booking_hold_by_citizen ON booking_hold (id_hash, expires_at)",
+            "ALTER TABLE queue_ticket ADD COLUMN rating_token_hash bytea",
+            "ALTER TABLE queue_ticket ADD COLUMN holder_hash bytea",
+        ]),
     ]
 }

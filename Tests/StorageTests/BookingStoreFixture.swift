@@ -137,7 +137,9 @@ final class PostgresFixture: Sendable {
         guard let cluster = PrivatePostgres.current else { throw BookingStoreFixture.FixtureError.noPrivatePostgres }
         let url = if let url { url } else { try await cluster.createDatabase() }
         self.url = url
-        let store = try PostgresStore(url: url)
+        // A test machine shared by parallel suites (and builds) can take longer than a hall's
+        // 10 s deadline: the behaviour under test is not the deadline.
+        let store = try PostgresStore(url: url, operationTimeout: .seconds(60))
         self.store = store
         runner = Task { await store.run() }
         try await store.migrate()

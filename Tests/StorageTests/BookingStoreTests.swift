@@ -74,7 +74,7 @@ struct BookingStoreTests {
     @Test(arguments: StoreKind.allCases) func holdThenConfirm(_ kind: StoreKind) async throws {
         let fixture = try await BookingStoreFixture(kind)
         let slot = try fixture.slot("2026-12-02 09:00")
-        let hold = try await fixture.bookings.hold(slot, idempotencyKey: "h1", now: now)
+        let hold = try await fixture.bookings.hold(slot, idNumber: try BookingStoreFixture.citizen(), idempotencyKey: "h1", now: now)
         #expect(hold.expiresAt == now.addingTimeInterval(300))
         #expect(try await fixture.taken(slot) == 0)
         #expect(try await fixture.occupied(slot, at: now) == 1)
@@ -91,19 +91,21 @@ struct BookingStoreTests {
     @Test(arguments: StoreKind.allCases) func holdsExpireAndFreeTheirPlace(_ kind: StoreKind) async throws {
         let fixture = try await BookingStoreFixture(kind)
         let slot = try fixture.slot("2026-12-02 09:00", service: try BookingStoreFixture.service(capacity: 1))
-        let first = try await fixture.bookings.hold(slot, idempotencyKey: "h1", now: now)
+        let first = try await fixture.bookings.hold(slot, idNumber: try BookingStoreFixture.citizen(), idempotencyKey: "h1", now: now)
         await #expect(throws: BookingRuleError(.slotFull)) {
-            try await fixture.bookings.hold(slot, idempotencyKey: "h2", now: now.addingTimeInterval(299))
+            try await fixture.bookings.hold(slot, idNumber: try BookingStoreFixture.citizen(sequence: 2), idempotencyKey: "h2",
+                                            now: now.addingTimeInterval(299))
         }
         await #expect(throws: BookingRuleError(.slotFull)) {
-            try await fixture.bookings.book(slot, idNumber: try BookingStoreFixture.citizen(), idempotencyKey: "b1",
+            try await fixture.bookings.book(slot, idNumber: try BookingStoreFixture.citizen(sequence: 3), idempotencyKey: "b1",
                                             now: now.addingTimeInterval(299))
         }
         await #expect(throws: BookingRuleError(.holdExpired)) {
             try await fixture.bookings.confirm(holdID: first.id, idNumber: try BookingStoreFixture.citizen(),
                                                idempotencyKey: "c1", now: now.addingTimeInterval(300))
         }
-        let second = try await fixture.bookings.hold(slot, idempotencyKey: "h3", now: now.addingTimeInterval(300))
+        let second = try await fixture.bookings.hold(slot, idNumber: try BookingStoreFixture.citizen(sequence: 2), idempotencyKey: "h3",
+                                                     now: now.addingTimeInterval(300))
         #expect(try await fixture.occupied(slot, at: now.addingTimeInterval(300)) == 1)
         #expect(try await fixture.bookings.deleteExpiredHolds(now: second.expiresAt.addingTimeInterval(-1)) == 1)
         await #expect(throws: BookingRuleError(.holdNotFound)) {
@@ -135,7 +137,7 @@ struct BookingStoreTests {
         }
         for key in ["", "has space", String(repeating: "k", count: 129), "键"] {
             await #expect(throws: BookingRuleError(.invalidIdempotencyKey)) {
-                try await fixture.bookings.hold(slot, idempotencyKey: key, now: now)
+                try await fixture.bookings.hold(slot, idNumber: citizen, idempotencyKey: key, now: now)
             }
         }
         // A refused request stores nothing: its key can carry the corrected request.
@@ -267,7 +269,7 @@ struct BookingStoreTests {
         #expect(try await fixture.bookings.lookup(code: onThursday.code, idNumber: citizen).onDayOff)
         #expect(try await !fixture.bookings.lookup(code: onFriday.code, idNumber: citizen).onDayOff)
         #expect(try await fixture.bookings.bookingsOnDaysOff().map(\.id) == [onThursday.id])
-        let checkIn = try await fixture.bookings.checkIn(code: onThursday.code, idempotencyKey: "ci",
+        let checkIn = try await fixture.bookings.checkIn(code: onThursday.code, holder: .card(citizen), idempotencyKey: "ci",
                                                          now: try BookingStoreFixture.beijing("2026-12-03 08:45"))
         #expect(checkIn.booking.onDayOff)
     }

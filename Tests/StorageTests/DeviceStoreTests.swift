@@ -173,7 +173,9 @@ struct DeviceStoreFixture {
         #expect(try await store.recentPrintJobs(deviceID: "printer-2").map(\.id) == [ids[2]])
     }
 
-    @Test func purgingRemovesOnlyOldPrintedJobs() async throws {
+    /// Retention: a job holds receipt text, so every job past the retention goes, failed ones
+    /// too, with the print requests of the same age; newer ones stay.
+    @Test func purgingRemovesEveryOldJobAndRequest() async throws {
         let store = try fixture.open()
         let old = DeviceStoreFixture.job(createdAt: created)
         let oldFailed = DeviceStoreFixture.job(createdAt: created)
@@ -182,8 +184,14 @@ struct DeviceStoreFixture {
         try await store.updatePrintJob(old.id, state: "printed", failureReason: nil, attempts: 1, at: created)
         try await store.updatePrintJob(oldFailed.id, state: "failed", failureReason: "paperOut", attempts: 1, at: created)
         try await store.updatePrintJob(recent.id, state: "printed", failureReason: nil, attempts: 1, at: created)
-        #expect(try await store.purgePrintedJobs(createdBefore: created.addingTimeInterval(86_400)) == 1)
-        #expect(Set(try await store.recentPrintJobs().map(\.id)) == [oldFailed.id, recent.id])
+        for (key, time) in [("old", created), ("recent", created.addingTimeInterval(86_400 * 30))] {
+            try await store.recordPrintRequest(.init(key: key, target: "slip:X", jobID: nil, state: "printed",
+                                                     failureReason: nil, createdAt: time))
+        }
+        #expect(try await store.purgePrintJobs(createdBefore: created.addingTimeInterval(86_400)) == 2)
+        #expect(Set(try await store.recentPrintJobs().map(\.id)) == [recent.id])
+        #expect(try await store.printRequest(key: "old") == nil)
+        #expect(try await store.printRequest(key: "recent")?.target == "slip:X")
     }
 
     @Test func columnsHoldNoPersonalData() async throws {
