@@ -200,6 +200,14 @@ struct DistrictCopyTests {
         #expect(copied.status == 0, "\(copied.stderr)")
         let server = try await RunningKiosk.start(terminal)
         #expect(await RawHTTP.sendOffPool(port: server.port, path: "/readyz")?.status == 200)
+        // The audit log's head goes to the district store at start: an anchor the terminal cannot take back.
+        let database = String(url.split(separator: "/").last!)
+        var anchors = ""
+        for _ in 0..<50 where anchors.isEmpty || anchors == "0" {
+            anchors = try await cluster().psql("SELECT count(*) FROM audit_anchor WHERE terminal_id = 'T01'", database: database)
+            if anchors == "0" { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(anchors == "1")
         server.stop()
     }
 }
