@@ -14,7 +14,7 @@ public struct AccessServices: Sendable {
     public var signOut: @Sendable (AccessToken, Date) async throws -> Void
     public var audit: @Sendable (AuditEntry, Date) async throws -> Void
     public var now: @Sendable () -> Date
-    /// Sign-in and booking requests per minute this terminal accepts.
+    /// Booking requests per minute this terminal accepts.
     public var rateLimiter: RateLimiter
 
     public init(
@@ -24,7 +24,7 @@ public struct AccessServices: Sendable {
         signOut: @escaping @Sendable (AccessToken, Date) async throws -> Void,
         audit: @escaping @Sendable (AuditEntry, Date) async throws -> Void,
         now: @escaping @Sendable () -> Date = Date.init,
-        rateLimiter: RateLimiter = RateLimiter(["signIn": .perMinute(10), "booking": .perMinute(60)])
+        rateLimiter: RateLimiter = RateLimiter(["booking": .perMinute(60)])
     ) {
         self.rateLimiter = rateLimiter
         self.terminalID = terminalID
