@@ -71,7 +71,7 @@ public struct AuditBreak: Sendable, Hashable, CustomStringConvertible {
 /// the end is noticed too.
 ///
 /// Written down somewhere the log's keeper cannot reach (the service log at every start and
-/// every hour, the technician's counter receipt, the district store) it is an **anchor**
+/// every hour, the district store, a technician's notes) it is an **anchor**
 /// (`SEQ:HEX`): whoever later rewrites the log, even with the key, cannot make record SEQ
 /// carry that MAC again.
 public struct AuditHead: Sendable, Hashable, CustomStringConvertible {

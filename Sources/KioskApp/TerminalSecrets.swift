@@ -1,7 +1,6 @@
 import Foundation
 import KioskConfig
 import KioskCore
-import Logging
 import Secrets
 import Storage
 import StoragePostgres
@@ -55,8 +54,9 @@ public enum TerminalSecrets {
     }
 
     /// District mode: the district's ID key, checked against the district store (or taken out of
-    /// it by the first terminal to meet a store that still holds it). Nil when the store cannot
-    /// be reached; the caller decides whether the terminal can go on without it.
+    /// it into this terminal's `district-id.key` by the first terminal to meet a store that still
+    /// holds it). Throws `KeyError` when this terminal's key is missing or not the district's,
+    /// `DistrictStoreUnavailable` when the store cannot be reached.
     public static func districtKey(_ keys: TerminalKeys, store: PostgresStore, configuration: Configuration) async throws -> SecretKey {
         let directory = directory(configuration)
         return try await store.districtKey(local: keys.district) { key in

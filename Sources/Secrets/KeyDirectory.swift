@@ -138,6 +138,11 @@ public struct KeyDirectory: Sendable, CustomStringConvertible {
         syncDirectory()
     }
 
+    /// After a rotation failed: the staged key goes, the current one stays.
+    public func discardStaged() throws(KeyError) {
+        try remove(Self.stagedTerminalKey)
+    }
+
     /// Finishes or undoes a rotation that stopped half-way: keeps the staged key if the database
     /// was re-keyed to it (`databaseFingerprint`), drops it otherwise.
     public func settle(databaseFingerprint: String?) throws(KeyError) {
@@ -145,7 +150,7 @@ public struct KeyDirectory: Sendable, CustomStringConvertible {
         if let staged = try read(Self.stagedTerminalKey), staged.fingerprint == databaseFingerprint {
             try promoteStaged()
         } else {
-            try remove(Self.stagedTerminalKey)
+            try discardStaged()
         }
     }
 

@@ -66,14 +66,15 @@ struct DatabaseCommand: AsyncParsableCommand {
             guard from.hasPrefix("sqlite:"), from.count > "sqlite:".count else {
                 throw ValidationError("--from must be sqlite:PATH")
             }
-            let terminalID = try terminal ?? options.load().terminalID
+            let configuration = try options.load()
+            let terminalID = terminal ?? configuration.terminalID
             do {
                 let path = String(from.dropFirst("sqlite:".count))
                 guard FileManager.default.fileExists(atPath: path) else {
                     throw ValidationError("--from: no such file \(path)")
                 }
-                // The terminal's own keys open the file; the district's key re-hashes its bookings.
-                let configuration = try options.load()
+                // This terminal's keys open the file (run the copy on the terminal that wrote it);
+                // the district's key re-hashes its bookings.
                 let source = try SQLiteStore(path: path, keys: try TerminalSecrets.load(configuration, databasePath: path))
                 try source.migrate()
                 let district = try PostgresStore(url: to, operationTimeout: .seconds(600), maximumConnections: 1,
@@ -87,7 +88,10 @@ struct DatabaseCommand: AsyncParsableCommand {
                 print("copied to \(district.location): \(report.bookings) bookings, \(report.tickets) tickets, "
                       + "\(report.ratings) ratings, \(report.filings) filings, \(report.idempotencyKeys) idempotency keys")
                 let left = try await source.uncopiedBookings()
-                if left > 0 { print("\(left) bookings are not in the district store (their code is taken there); kiosk serve in district mode refuses to start until they are") }
+                if left > 0 {
+                    print("\(left) bookings are not in the district store (their code is taken there); "
+                          + "kiosk serve in district mode refuses to start until they are")
+                }
             } catch let error as StartupError {
                 throw fail(error)
             } catch let error as any KioskError {

@@ -105,7 +105,7 @@ struct SecretsCommand: AsyncParsableCommand {
                 do {
                     report = try store.rotate(to: TerminalKeys(terminal: master, district: store.keys.district), now: Date())
                 } catch {
-                    try? directory.remove("terminal.key.new")
+                    try? directory.discardStaged()
                     throw error
                 }
                 try directory.promoteStaged()

@@ -79,6 +79,39 @@ struct DataAtRestTests {
         }
     }
 
+    /// Services are logged by description when the service group starts (at debug level): none
+    /// of the types that hold a key may show it, as text or through `Mirror`.
+    @Test func noTypeThatHoldsAKeyShowsIt() async throws {
+        let installation = try TestInstallation(config: BookingRoutesTests.config)
+        defer { installation.remove() }
+        let application = try await KioskApplication.onTestInstallation(installation)
+        let master = try #require(Self.terminalKey(installation))
+        let keys = [master] + ["kiosk access token v1", "kiosk audit chain v1", "kiosk id hashing v1", "kiosk data at rest v1",
+                               "kiosk pseudonyms v1"].map {
+            HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: master), info: Data($0.utf8), outputByteCount: 32)
+                .withUnsafeBytes { Data($0) }
+        }
+        var texts = [String(describing: application.store), String(describing: application.access),
+                     String(describing: application.bookings), String(describing: application.bookingMaintenance),
+                     String(describing: application.auditAnchors), String(reflecting: application.access)]
+        for value in [application.store, application.access, application.bookings, application.auditAnchors] as [Any] {
+            var dumped = ""
+            dump(value, to: &dumped, maxDepth: 12)
+            texts.append(dumped)
+        }
+        for key in keys {
+            let bytes = [UInt8](key)
+            for text in texts {
+                #expect(!text.contains(bytes.map { String(format: "%02x", $0) }.joined()))
+                #expect(!text.contains(key.base64EncodedString()))
+                let numbers = text.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+                #expect(!(0...max(0, numbers.count - 4)).contains { index in
+                    index + 4 <= numbers.count && Array(numbers[index..<(index + 4)]) == bytes.prefix(4).map(Int.init)
+                }, "a key's bytes in a description")
+            }
+        }
+    }
+
     // MARK: What the terminal did
 
     static func bookCheckInAndRate(_ terminal: BookingRoutesTests, _ client: any TestClientProtocol) async throws {
