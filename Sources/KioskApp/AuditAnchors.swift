@@ -27,15 +27,7 @@ public struct AuditAnchors: ServiceLifecycle.Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            await anchorOnce()
-            do {
-                let interval = interval
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            } catch {
-                return
-            }
-        }
+        await repeatUntilShutdown(every: interval) { await anchorOnce() }
     }
 
     /// Logs the head now and sends it to the district store; the anchor logged, or nil.

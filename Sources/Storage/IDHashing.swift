@@ -37,7 +37,7 @@ enum IDRecovery {
     static let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
     static func number(hash: Data, masked: String, key: SecretKey, through lastYear: Int) -> ResidentIDNumber? {
-        let characters = Array(masked.utf8)
+        let characters = [UInt8](masked.utf8)
         guard characters.count == 18, characters[6..<14].allSatisfy({ $0 == UInt8(ascii: "*") }) else { return nil }
         var digits = [Int](repeating: 0, count: 17)
         for index in Array(0..<6) + Array(14..<17) {
@@ -52,18 +52,26 @@ enum IDRecovery {
         }
         let fixed = (Array(0..<6) + Array(14..<17)).reduce(0) { $0 + digits[$1] * weights[$1] }
         let base = HMAC<SHA256>(key: key.symmetricKey)
-        var message = Array(characters)
-        for year in 1880...max(1880, lastYear) {
+        var message = characters
+        let zero = UInt8(ascii: "0")
+        // The weighted sum of the check character, built up digit group by digit group; only a
+        // date whose check character matches (one in eleven) costs an HMAC.
+        for year in firstYear...max(firstYear, lastYear) {
+            let yearDigits = [year / 1000, year / 100 % 10, year / 10 % 10, year % 10]
+            let yearSum = fixed + (0..<4).reduce(0) { $0 + yearDigits[$1] * weights[6 + $1] }
             for month in 1...12 {
+                let monthSum = yearSum + month / 10 * weights[10] + month % 10 * weights[11]
                 for day in 1...daysIn(month: month, year: year) {
-                    let birth = [year / 1000, year / 100 % 10, year / 10 % 10, year % 10, month / 10, month % 10, day / 10, day % 10]
-                    var sum = fixed
-                    for offset in 0..<8 { sum += birth[offset] * weights[6 + offset] }
+                    let sum = monthSum + day / 10 * weights[12] + day % 10 * weights[13]
                     guard (12 - sum % 11) % 11 == check else { continue }
-                    for offset in 0..<8 { message[6 + offset] = UInt8(ascii: "0") + UInt8(birth[offset]) }
+                    for offset in 0..<4 { message[6 + offset] = zero + UInt8(yearDigits[offset]) }
+                    message[10] = zero + UInt8(month / 10)
+                    message[11] = zero + UInt8(month % 10)
+                    message[12] = zero + UInt8(day / 10)
+                    message[13] = zero + UInt8(day % 10)
                     var mac = base
                     mac.update(data: message)
-                    if Data(mac.finalize()) == hash {
+                    if mac.finalize().withUnsafeBytes({ $0.elementsEqual(hash) }) {
                         return try? ResidentIDNumber(String(decoding: message, as: UTF8.self))
                     }
                 }
@@ -71,6 +79,9 @@ enum IDRecovery {
         }
         return nil
     }
+
+    /// No one alive was born earlier.
+    static let firstYear = 1890
 
     static func daysIn(month: Int, year: Int) -> Int {
         switch month {
