@@ -212,6 +212,29 @@ struct DistrictCopyTests {
     }
 }
 
+@Suite("The district's ID key (private PostgreSQL)", .privatePostgres)
+struct DistrictKeyTests {
+    /// A new district store makes its key and gives it to the first terminal that starts; read
+    /// out of the store at `trace`, it reaches no log line, and the store keeps only its fingerprint.
+    @Test func theDistrictKeyLeavesTheStoreWithoutPassingThroughTheLog() async throws {
+        let url = try await cluster().createDatabase()
+        let database = String(url.split(separator: "/").last!)
+        let installation = try TestInstallation(config: "database = \"\(url)\"\n[log]\nlevel = \"trace\"\n")
+        defer { installation.remove() }
+        let server = try await RunningKiosk.start(installation)
+        let log = server.stop()
+        #expect(log.contains(" trace ") && log.contains("district store ready"), "the server logged at trace")
+        let key = try #require(try installation.keys().district, "the first terminal took the district's key")
+        let bytes = key.symmetricKey.withUnsafeBytes { Data($0) }
+        for spelling in [bytes.map { String(format: "%02x", $0) }.joined(), bytes.base64EncodedString(),
+                         bytes.map { String($0) }.joined(separator: ", "), bytes.map { String($0) }.joined(separator: ",")] {
+            #expect(!log.contains(spelling), "the district key in the log")
+        }
+        #expect(try await cluster().psql("SELECT count(secret) FROM installation", database: database) == "0")
+        #expect(try await cluster().psql("SELECT id_key_fingerprint FROM installation", database: database) == key.fingerprint)
+    }
+}
+
 @Suite("kiosk diag district", .privatePostgres)
 struct DistrictDiagnosticsCLITests {
     @Test func showsTheDistrictStoreAndTheOutbox() async throws {
