@@ -1,4 +1,5 @@
 import Booking
+import Crypto
 import Foundation
 import GRDB
 import KioskCore
@@ -23,7 +24,8 @@ public struct BookingStore: Sendable {
     let hasher: any IDHasher
     let writer: GroupCommitWriter
 
-    /// Keys identity numbers with the installation secret unless `hasher` is given.
+    /// Keys identity numbers with the terminal's ID-hashing key (see `SQLiteStore.idHasher`)
+    /// unless `hasher` is given.
     public init(store: SQLiteStore, policy: BookingPolicy = BookingPolicy(),
                 checkInWindow: CheckInWindow = CheckInWindow(), queue: QueuePolicy = QueuePolicy(),
                 timeZone: TimeZone, hasher: (any IDHasher)? = nil) throws(StorageError) {
@@ -36,7 +38,7 @@ public struct BookingStore: Sendable {
         if let hasher {
             self.hasher = hasher
         } else {
-            self.hasher = try store.idHasher()
+            self.hasher = store.idHasher()
         }
     }
 
@@ -1026,7 +1028,7 @@ package struct Fingerprint: Sendable {
         return copy
     }
 
-    package var digest: Data { Data(HMACSHA256.sha256(bytes)) }
+    package var digest: Data { Data(SHA256.hash(data: bytes)) }
 }
 
 /// A rating's proof as the store compares it: the hash of a token (the store keeps only hashes),

@@ -1,5 +1,7 @@
 import Foundation
 import KioskTesting
+import Secrets
+import Storage
 
 /// The `kiosk` executable built next to this test bundle, run as a child process the way a
 /// technician or a supervisor runs it.
@@ -64,5 +66,22 @@ struct KioskProcess {
         process.standardInput = input
         try process.run()
         return (process, out, err, input)
+    }
+}
+
+extension TestInstallation {
+    /// The keys `kiosk` keeps for this installation (`secrets/` beside `var/`), to open its
+    /// database the way the commands do.
+    func keys() throws -> TerminalKeys {
+        let directory = KeyDirectory(path: root + "/secrets", credentials: nil)
+        guard let terminal = try directory.read(KeyDirectory.terminalKey) else {
+            throw PrivatePostgres.SetupFailure("no terminal.key in \(directory.path)")
+        }
+        return TerminalKeys(terminal: terminal, district: try directory.read(KeyDirectory.districtKey))
+    }
+
+    /// The installation's database, opened with its keys.
+    func store() throws -> SQLiteStore {
+        try SQLiteStore(path: dataDirectory + "/kiosk.sqlite", keys: keys())
     }
 }
