@@ -6,12 +6,17 @@ import KioskCore
 /// Reads a JSON object body, refusing what a strict API refuses: no body or not an object
 /// (400 `badRequest`), a key the endpoint does not know (400 `unknownField`). Values are then
 /// taken with `string(_:)`, `bool(_:)` or as raw `JSON`, each failing with `invalidField`.
-struct RequestBody {
-    let fields: [String: JSON]
+package struct RequestBody {
+    package let fields: [String: JSON]
 
     init(_ request: Request, context: some RequestContext, allowed: Set<String>) async throws {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        let text = String(buffer: buffer)
+        self = try buffer.withUnsafeReadableBytes { bytes in try RequestBody(json: bytes, allowed: allowed) }
+    }
+
+    /// The body's bytes as they arrived; `package` so that `kiosk bench` can time it.
+    package init(json bytes: UnsafeRawBufferPointer, allowed: Set<String>) throws {
+        let text = String(decoding: bytes, as: UTF8.self)
         let value: JSON
         do {
             value = try JSON(parsing: text.isEmpty ? "{}" : text)
