@@ -4,6 +4,7 @@
 public struct LogicError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Code: String, Sendable, Hashable, CaseIterable {
         case invalidJSON
+        case duplicateKey
         case invalidRequest
         case unknownOperator
         case invalidArguments
@@ -22,8 +23,8 @@ public struct LogicError: Error, Sendable, Hashable, CustomStringConvertible {
     public let code: Code
     /// The operator being parsed or evaluated, when there is one.
     public let operatorName: String?
-    /// The byte offset in the JSON text, for `invalidJSON`, `tooDeep` and `numberOutOfRange`
-    /// found while parsing.
+    /// The byte offset in the JSON text, for `invalidJSON`, `duplicateKey`, `tooDeep` and
+    /// `numberOutOfRange` found while parsing.
     public let offset: Int?
     /// What a `throw` raised, as an error object (`{"type": …}` or the object thrown). It may
     /// hold data, so it never appears in a message or the description.
@@ -65,6 +66,7 @@ public struct LogicError: Error, Sendable, Hashable, CustomStringConvertible {
         let base =
             switch code {
             case .invalidJSON: "The text is not valid JSON"
+            case .duplicateKey: "An object has the same key twice"
             case .invalidRequest: "The line must be a JSON object with a \"rule\" and an optional \"data\""
             case .unknownOperator: "Unknown operator"
             case .invalidArguments: "Wrong number or kind of arguments"
@@ -85,6 +87,7 @@ public struct LogicError: Error, Sendable, Hashable, CustomStringConvertible {
         let base =
             switch code {
             case .invalidJSON: "文本不是有效的 JSON"
+            case .duplicateKey: "对象中有重复的键"
             case .invalidRequest: "每行须为含 \"rule\"（及可选 \"data\"）的 JSON 对象"
             case .unknownOperator: "未知的运算符"
             case .invalidArguments: "参数个数或类型不正确"

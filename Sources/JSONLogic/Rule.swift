@@ -145,7 +145,8 @@ enum Node: Sendable {
     }
 }
 
-/// Builds the tree from JSON values.
+/// Builds the tree from JSON values; `JSONParser.parseRule` builds the same tree straight from
+/// the text, through `operation` and `allLiteral`.
 enum RuleBuilder {
     static func build(_ json: JSON, depth: Int) throws(LogicError) -> Node {
         guard depth <= Rule.maximumDepth else { throw LogicError(.tooDeep) }

@@ -49,4 +49,27 @@ struct FormsAndLogicCLITests {
         #expect(lines[1].contains(#""code":"divisionByZero""#))
         #expect(lines[2].contains(#""code":"invalidJSON""#))
     }
+
+    /// Standard input is read in large blocks: answers stay one per line, in order, across the
+    /// blocks' edges and for a line longer than a block.
+    @Test func logicEvalAnswersEveryLineOfALargeInput() throws {
+        let installation = try TestInstallation()
+        defer { installation.remove() }
+        let long = String(repeating: "长", count: 50_000)
+        var input = ""
+        var expected = ""
+        for index in 0..<5000 {
+            input += #"{"rule": {"+": [{"var": "i"}, 1]}, "data": {"i": \#(index)}}"# + "\n"
+            expected += #"{"result":\#(index + 1)}"# + "\n"
+            if index == 2500 {
+                input += #"{"rule": {"cat": [{"var": "s"}, "!"]}, "data": {"s": "\#(long)"}}"# + "\n\n"
+                expected += #"{"result":"\#(long)!"}"# + "\n"
+            }
+        }
+        input += #"{"rule": {"val": "last"}, "data": {"last": "no newline"}}"#
+        expected += #"{"result":"no newline"}"# + "\n"
+        let result = try KioskProcess.start(["logic", "eval"], in: installation.root, stdin: input)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == expected)
+    }
 }
