@@ -9,15 +9,35 @@ struct LogicCommand: ParsableCommand {
 
     struct Eval: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: #"Read {"rule": R, "data": D} lines on stdin; write {"result": X} or {"error": {...}} per line."#)
+            abstract: #"Read {"rule": R, "data": D} lines on stdin; write {"result": X} or {"error": {...}} per line."#,
+            discussion: """
+                `today` and `age` count days in --time-zone; without it, in the configuration's \
+                time_zone when there is a configuration (--config, $KIOSK_CONFIG or ./kiosk.conf), \
+                else in Asia/Shanghai. No configuration is needed.
+                """)
 
         @OptionGroup var options: ConfigOptions
 
+        @Option(name: .customLong("time-zone"), help: "IANA time zone of `today` (e.g. Asia/Shanghai).")
+        var timeZone: String?
+
         func run() throws {
-            var evaluator = LineEvaluator(context: EvaluationContext(timeZone: try options.load().timeZone))
+            var evaluator = LineEvaluator(context: EvaluationContext(timeZone: try zone()))
             try StandardStreams.transform { input, atEnd, output in
                 evaluator.evaluateLines(in: input, atEnd: atEnd, into: &output)
             }
+        }
+
+        private func zone() throws -> TimeZone {
+            if let timeZone {
+                guard let zone = TimeZone(identifier: timeZone) else {
+                    throw ValidationError("unknown time zone '\(timeZone)' (an IANA name such as Asia/Shanghai)")
+                }
+                return zone
+            }
+            let named = options.config != nil || ProcessInfo.processInfo.environment[ConfigurationLoader.fileVariable] != nil
+            guard named || FileManager.default.fileExists(atPath: options.path) else { return EvaluationContext.chinaStandardTime }
+            return try options.load().timeZone
         }
     }
 }
