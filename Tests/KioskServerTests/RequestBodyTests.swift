@@ -15,7 +15,7 @@ import Testing
 struct RequestBodyTests {
     static func refusal(_ bytes: [UInt8], allowed: Set<String> = ["value"]) -> APIError? {
         do {
-            _ = try bytes.withUnsafeBytes { try RequestBody(json: $0, allowed: allowed) }
+            _ = try bytes.withUnsafeBytes { try KioskServer.RequestBody(json: $0, allowed: allowed) }
             return nil
         } catch {
             return error as? APIError
@@ -24,10 +24,10 @@ struct RequestBodyTests {
 
     @Test func readsAnObjectOfKnownFields() throws {
         let body = try Array(#"{"value": {"region": "北京市东城区", "detail": "东华门街道 1 号"}}"#.utf8).withUnsafeBytes {
-            try RequestBody(json: $0, allowed: ["value"])
+            try KioskServer.RequestBody(json: $0, allowed: ["value"])
         }
-        #expect(try body.json("value") == ["region": "北京市东城区", "detail": "东华门街道 1 号"])
-        let empty = try [UInt8]().withUnsafeBytes { try RequestBody(json: $0, allowed: []) }
+        #expect(body.fields["value"] == ["region": "北京市东城区", "detail": "东华门街道 1 号"])
+        let empty = try [UInt8]().withUnsafeBytes { try KioskServer.RequestBody(json: $0, allowed: []) }
         #expect(empty.fields.isEmpty)
     }
 
@@ -92,11 +92,5 @@ struct RequestBodyTests {
             #expect(name != nil)
             #expect(name?["value"] == nil || name?["value"] == .null)
         }
-    }
-}
-
-extension JSON {
-    fileprivate subscript(key: String) -> JSON? {
-        if case .object(let members) = self { members[key] } else { nil }
     }
 }
