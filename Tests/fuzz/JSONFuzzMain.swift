@@ -1,6 +1,6 @@
 // libFuzzer's entry point for the JSON parser, writer and line evaluator, built by
-// `run-json-fuzz.sh` together with Sources/JSONLogic as one module (so it reaches the parser
-// directly). Traps on a crash, a hang (libFuzzer's timeout) or a broken contract:
+// `run-json-fuzz.sh` together with Sources/JSONLogic (and the tests' `generalAnswer`) as one
+// module, so it reaches the parser directly. Traps on a crash, a hang (libFuzzer's timeout) or a broken contract:
 // - the parser and `ReferenceJSON` below, a plain second reading of RFC 8259 that leans on
 //   the standard library for UTF-8 and numbers, accept the same documents, read the same
 //   values and refuse the rest for the same reason;
@@ -61,7 +61,7 @@ private func checkLines(_ bytes: UnsafeBufferPointer<UInt8>) {
     var expected: [UInt8] = []
     for line in raw.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).prefix(64) {
         guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) else { continue }
-        let answer = generalAnswer(UnsafeRawBufferPointer(rebasing: line))
+        let answer = generalAnswer(UnsafeRawBufferPointer(rebasing: line), context: context)
         var single: [UInt8] = []
         evaluator.evaluate(line: UnsafeRawBufferPointer(rebasing: line), into: &single)
         require(single == Array(answer.utf8) + [0x0A], "a line answered otherwise than the general path answers it")
@@ -76,30 +76,6 @@ private func checkLines(_ bytes: UnsafeBufferPointer<UInt8>) {
     let consumed = cutEvaluator.evaluateLines(in: UnsafeRawBufferPointer(rebasing: raw[..<cut]), atEnd: false, into: &pieces)
     _ = cutEvaluator.evaluateLines(in: UnsafeRawBufferPointer(rebasing: raw[consumed...]), atEnd: true, into: &pieces)
     require(pieces == whole, "cutting the input changes the answers")
-}
-
-/// The answer built the long way: the whole line parsed, checked to be a request, the rule
-/// parsed and evaluated, the answer object written canonically.
-private func generalAnswer(_ line: UnsafeRawBufferPointer) -> String {
-    let outcome: Result<JSON, LogicError>
-    do throws(LogicError) {
-        guard case .object(let request) = try JSON(parsing: line), let rule = request["rule"],
-            Set(request.keys).isSubset(of: ["rule", "data"])
-        else { throw LogicError(.invalidRequest) }
-        outcome = try Rule(rule).evaluate(data: request["data"] ?? .null, context: context)
-    } catch {
-        outcome = .failure(error)
-    }
-    switch outcome {
-    case .success(let result):
-        return JSON.object(["result": result]).canonicalText
-    case .failure(let error):
-        var body: [String: JSON] = [
-            "code": .string(error.code.rawValue), "message": .string(error.messageEN), "message_zh": .string(error.messageZH),
-        ]
-        body["thrown"] = error.thrown
-        return JSON.object(["error": .object(body)]).canonicalText
-    }
 }
 
 /// RFC 8259 read plainly, for comparison: recursion over the grammar, the standard library's

@@ -15,17 +15,14 @@ echo "json fuzzer work directory: $work"
 # coverage guides the fuzzer through both. lld: gold warns about every ASan symbol it cannot export.
 swiftc -sanitize=fuzzer,address -use-ld=lld -parse-as-library -O -swift-version 6 \
     -enable-upcoming-feature ExistentialAny -enable-upcoming-feature MemberImportVisibility \
-    -module-name JSONFuzz Sources/JSONLogic/*.swift Tests/fuzz/JSONFuzzMain.swift -o "$work/json-fuzzer"
+    -module-name JSONFuzz Sources/JSONLogic/*.swift Tests/JSONLogicTests/GeneralPath.swift Tests/fuzz/JSONFuzzMain.swift \
+    -o "$work/json-fuzzer"
 
 # Seeds: request lines of the JSONLogic conformance suite (16 a file), and documents that reach
 # escapes, surrogate pairs, non-ASCII text, exponents and deep nesting.
-python3 - Tests/JSONLogicTests/Fixtures/jsonlogic-tests.json "$work/corpus" <<'PYTHON'
-import json, sys
-cases = [case for case in json.load(open(sys.argv[1])) if isinstance(case, list)]
-lines = [json.dumps({"rule": rule, "data": data}, ensure_ascii=False) for rule, data, _ in cases]
-for start in range(0, len(lines), 16):
-    with open(f"{sys.argv[2]}/jsonlogic-{start // 16:02}", "w") as seed:
-        seed.write("\n".join(lines[start:start + 16]) + "\n")
+Tests/fuzz/conformance-seeds.py Tests/JSONLogicTests/Fixtures/jsonlogic-tests.json "$work/corpus"
+python3 - "$work/corpus" <<'PYTHON'
+import sys
 documents = [
     '{"a":[1,-2.5e-3,1E+22,0.1e-7,12345678901234567890],"b":{"c":null,"d":true,"e":false}}',
     '["\\"\\\\\\/\\b\\f\\n\\r\\t\\u0000\\u00e9\\ud83d\\ude00","申请人\u2028😀"]',
@@ -33,7 +30,7 @@ documents = [
     '[' * 200 + ']' * 200,
 ]
 for number, document in enumerate(documents):
-    with open(f"{sys.argv[2]}/document-{number}", "w") as seed:
+    with open(f"{sys.argv[1]}/document-{number}", "w") as seed:
         seed.write(document)
 PYTHON
 
