@@ -5,10 +5,6 @@
 struct JSONWriter {
     var bytes: [UInt8] = []
 
-    init(capacity: Int = 0) {
-        bytes.reserveCapacity(capacity)
-    }
-
     mutating func write(_ value: JSON) {
         switch value {
         case .null: writeRaw("null")
