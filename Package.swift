@@ -162,7 +162,7 @@ let package = Package(
             name: "KioskBench",
             dependencies: [
                 "JSONLogic", "IDCard", "Booking", "ESCPOS", "FormEngine", "Storage", "StoragePostgres", "KioskCore", "KioskTesting",
-                "ReceiptPrinter", "DeviceKit", "KioskApp", "Secrets",
+                "ReceiptPrinter", "DeviceKit", "KioskApp", "KioskServer", "Secrets",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

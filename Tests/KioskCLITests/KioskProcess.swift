@@ -45,8 +45,15 @@ struct KioskProcess {
     /// Runs with `input` on standard input.
     static func start(_ arguments: [String], in directory: String, stdin input: String) throws -> Result {
         let (process, out, err, inPipe) = try startWithInput(arguments, in: directory)
-        inPipe.fileHandleForWriting.write(Data(input.utf8))
-        try inPipe.fileHandleForWriting.close()
+        // Written from another thread: a child that answers while it reads would otherwise fill
+        // its output pipe and wait for this process, which would be waiting for it to read.
+        let handle = inPipe.fileHandleForWriting
+        let data = Data(input.utf8)
+        let writer = Thread {
+            handle.write(data)
+            try? handle.close()
+        }
+        writer.start()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
