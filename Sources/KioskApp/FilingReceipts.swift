@@ -20,6 +20,8 @@ struct PrinterReceiptDesk: ReceiptDesk {
     let hallName: String
     let timeZone: TimeZone
     let logger: Logger
+    /// Slips and reprints from the screen: once per Idempotency-Key, within `PrintLimits`.
+    let requests: PrintRequests
 
     func printer() async -> ReceiptPrinterDevice? {
         for device in await manager.devices() {
@@ -120,9 +122,14 @@ struct PrinterReceiptDesk: ReceiptDesk {
         return TemplateData(values)
     }
 
-    /// The job's reference names the booking code, so the slip is found among the kept jobs.
-    func printBookingSlip(_ slip: BookingSlip) async -> PrintOutcome {
-        await print([FilledPaper(paper: .bookingSlip, data: Self.slipData(slip))], reference: "booking-\(slip.code)")
+    /// The job's reference names the booking code, so the slip is found among the kept jobs
+    /// (and counted: a booking gets `PrintLimits.slipsPerBooking` slips).
+    func printBookingSlip(_ slip: BookingSlip, requestKey: String) async throws(PrintRefused) -> PrintOutcome {
+        let reference = "booking-\(slip.code)"
+        let outcome = try await requests.once(key: requestKey, target: "slip:\(slip.code)",
+                                             allowed: { [requests] () throws(PrintRefused) in try await requests.checkSlips(reference: reference) },
+                                             print: { await print([FilledPaper(paper: .bookingSlip, data: Self.slipData(slip))], reference: reference) })
+        return outcome ?? PrintOutcome(jobId: nil, state: "noPrinter", reason: nil)
     }
 
     static func slipData(_ slip: BookingSlip) -> TemplateData {
@@ -136,9 +143,9 @@ struct PrinterReceiptDesk: ReceiptDesk {
             "bookingCode": .text(slip.code.description),
             "idNumber": .text(slip.maskedIDNumber),
             "checkIn": .list([
-                "请于 \(slip.date) \(slip.checkInText) 在自助终端签到：扫描上方二维码、输入预约码或刷身份证",
-                "Check in at a self-service terminal on \(slip.date), \(slip.checkInText): scan the QR code above, "
-                    + "enter the code or place your ID card on the reader",
+                "请于 \(slip.date) \(slip.checkInText) 在自助终端签到：刷身份证，或输入预约码和身份证号码",
+                "Check in at a self-service terminal on \(slip.date), \(slip.checkInText): place your ID card on the reader, "
+                    + "or enter the code with your ID number",
                 "\(closes) 以后签到按现场取号排队",
                 "From \(closes) on you join the walk-in queue",
             ]),
@@ -152,12 +159,15 @@ struct PrinterReceiptDesk: ReceiptDesk {
         return TemplateData(values)
     }
 
-    func reprint(jobID: String) async -> PrintOutcome? {
+    func reprint(jobID: String, requestKey: String) async throws(PrintRefused) -> PrintOutcome? {
         guard let id = UUID(uuidString: jobID), let printer = await printer() else { return nil }
-        do {
-            return PrintOutcome(try await printer.reprint(id))
-        } catch {
-            return error.code == "printJobNotFound" ? nil : PrintOutcome(jobId: jobID, state: "failed", reason: error.code)
+        return try await requests.once(key: requestKey, target: "reprint:\(id)",
+                                       allowed: { [requests] () throws(PrintRefused) in try await requests.checkReprints(jobID: id) }) {
+            do throws(DeviceFault) {
+                return PrintOutcome(try await printer.reprint(id))
+            } catch {
+                return error.code == "printJobNotFound" ? nil : PrintOutcome(jobId: jobID, state: "failed", reason: error.code)
+            }
         }
     }
 }

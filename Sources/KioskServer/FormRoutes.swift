@@ -231,9 +231,10 @@ extension KioskRoutes {
             return json(SessionView(id: id, session, form, services.context), status: .created)
         }
 
-        router.post("/v1/print-jobs/{job}/reprint") { _, context in
+        router.post("/v1/print-jobs/{job}/reprint") { request, context in
+            let key = try idempotencyKey(request)
             let job = try context.parameters.require("job")
-            guard let outcome = await services.receipts?.reprint(jobID: job) else {
+            guard let outcome = try await services.receipts?.reprint(jobID: job, requestKey: key) else {
                 throw APIError(.notFound, code: "printJobNotFound", message: .init(zh: "没有该打印任务", en: "No such print job"))
             }
             return json(outcome)

@@ -6,6 +6,7 @@ import PostgresNIO
 import ServiceLifecycle
 import Synchronization
 import KioskCore
+import Secrets
 import Storage
 
 /// The district's database: one PostgreSQL shared by every terminal of the district, reached
@@ -147,27 +148,52 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
         await diagnosis.cause(of: target, logger: logger, location: location)
     }
 
-    /// How long `state()` waits for the pool before it asks a connection of its own why not: a
-    /// reachable store answers in milliseconds, and a technician should not wait the full
-    /// operation timeout to learn that the port is wrong.
-    static let stateDeadline: Duration = .seconds(3)
+    /// How long `state()` waits for the pool before a connection of its own looks for a cause:
+    /// a reachable store answers in milliseconds, and a technician should not wait out the
+    /// operation timeout to learn that the port is wrong. A store that is only slow (the probe
+    /// connects) gets the rest of that timeout.
+    static let diagnoseAfter: Duration = .seconds(1)
 
     /// A cheap round trip: reachable and migrated. When the store cannot be reached, why not.
     public func state() async -> State {
-        do {
-            let version = try await withDeadline(Self.stateDeadline) { try await self.schemaVersion() }
+        enum Outcome: Sendable {
+            case answered(Result<Int, any Error>)
+            case diagnosed(DistrictConnectionProblem)
+        }
+        let outcome = await withTaskGroup(of: Outcome?.self) { group in
+            group.addTask {
+                do { return .answered(.success(try await self.schemaVersion())) } catch { return .answered(.failure(error)) }
+            }
+            group.addTask {
+                try? await Task.sleep(for: Self.diagnoseAfter)
+                guard !Task.isCancelled, let problem = await self.diagnose() else { return nil }
+                return .diagnosed(problem)
+            }
+            // The first outcome decides; a probe that connects (nil) leaves the pool its time.
+            for await next in group {
+                if let next {
+                    group.cancelAll()
+                    return next
+                }
+            }
+            return .answered(.failure(DistrictStoreUnavailable()))
+        }
+        switch outcome {
+        case .diagnosed(let problem):
+            return .unreachable(problem)
+        case .answered(.success(let version)):
             guard version == Self.knownSchemaVersion else {
                 return .failed(StorageError.migrationFailed(
                     "schema version \(version), expected \(Self.knownSchemaVersion); run kiosk db migrate").message)
             }
             diagnosis.reachable(logger: logger, location: location)
             return .ready(schemaVersion: version)
-        } catch is DistrictStoreUnavailable {
-            return .unreachable(await diagnose())
-        } catch let error as any KioskError {
-            return .failed(error.message)
-        } catch {
-            return .failed(LocalizedText(zh: "区域数据库出错", en: "the district database failed"))
+        case .answered(.failure(let error)):
+            switch error {
+            case is DistrictStoreUnavailable: return .unreachable(await diagnose())
+            case let error as any KioskError: return .failed(error.message)
+            default: return .failed(LocalizedText(zh: "区域数据库出错", en: "the district database failed"))
+            }
         }
     }
 
@@ -180,22 +206,89 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
         return versions
     }
 
-    /// The hasher keyed with the district's secret (created by the first migration): every
-    /// terminal of the district hashes an ID number the same way, so quotas hold across halls.
-    public func idHasher() async throws -> HMACIDHasher {
-        let secret: Data?
+    /// The district's ID-hashing key, checked against this store: the key this terminal
+    /// holds (`local`) must be the one the store's fingerprint names.
+    ///
+    /// A store written before keys left it still holds its key (as does a new store: its first
+    /// migration makes one). The first terminal that meets it takes it out: `keep` writes it to
+    /// the terminal's key directory, then the store forgets it and keeps the fingerprint.
+    /// Every other terminal of the district then imports that file (`kiosk secrets import`).
+    /// Throws `KeyError` (`districtKeyMissing`, `districtKeyMismatch`) when the terminal's key
+    /// is not the district's, `DistrictStoreUnavailable` when the store cannot be reached.
+    public func districtKey(local: SecretKey?, keep: @escaping @Sendable (SecretKey) throws -> Void) async throws -> SecretKey {
         do {
-            secret = try await withConnection { connection in
-                try await connection.query("SELECT secret FROM installation WHERE id = 1", logger: self.logger)
-                    .collect().first?.decode(Data.self)
+            return try await transaction { c in
+                try await c.query("SELECT pg_advisory_xact_lock(\(PostgresMigrations.lockKey))", logger: self.logger)
+                let row = try await c.query("SELECT secret, id_key_fingerprint FROM installation WHERE id = 1 FOR UPDATE",
+                                            logger: self.logger).collect().first
+                let (secret, fingerprint) = try row?.decode((Data?, String?).self) ?? (nil, nil)
+                if let secret, let stored = SecretKey(bytes: secret) {
+                    if let local, local.fingerprint != stored.fingerprint { throw Self.mismatch(local, stored.fingerprint) }
+                    if local == nil { try keep(stored) }
+                    try await c.query("UPDATE installation SET secret = NULL, id_key_fingerprint = \(stored.fingerprint) WHERE id = 1",
+                                      logger: self.logger)
+                    return stored
+                }
+                if let fingerprint {
+                    guard let local else { throw Self.missing(fingerprint) }
+                    guard local.fingerprint == fingerprint else { throw Self.mismatch(local, fingerprint) }
+                    return local
+                }
+                // A store with no key yet: this terminal's, or a new one.
+                let key = local ?? SecretKey.random()
+                if local == nil { try keep(key) }
+                try await c.query("""
+                    INSERT INTO installation (id, created_at, secret, id_key_fingerprint) VALUES (1, now(), NULL, \(key.fingerprint))
+                    ON CONFLICT (id) DO UPDATE SET secret = NULL, id_key_fingerprint = excluded.id_key_fingerprint
+                    """, logger: self.logger)
+                return key
+            }
+        } catch let error as KeyError {
+            throw error
+        } catch {
+            throw Self.unavailable(error, location: location)
+        }
+    }
+
+    /// The fingerprint of the district's ID key as the store records it; nil while the store
+    /// still holds the key itself (or none).
+    public func districtKeyFingerprint() async throws -> String? {
+        do {
+            return try await withConnection { c in
+                try await c.query("SELECT id_key_fingerprint FROM installation WHERE id = 1 AND secret IS NULL", logger: self.logger)
+                    .collect().first?.decode(String?.self) ?? nil
             }
         } catch {
             throw Self.unavailable(error, location: location)
         }
-        guard let secret, secret.count == 32 else {
-            throw StorageError.migrationFailed("the district secret is missing; run kiosk db migrate")
+    }
+
+    static func missing(_ fingerprint: String) -> KeyError {
+        KeyError(.districtKeyMissing, message: .init(
+            zh: "本终端没有区域身份证号密钥（指纹 \(fingerprint)）：从本区域已有的终端复制 district-id.key，再运行 kiosk secrets import 文件",
+            en: "this terminal has no copy of the district's ID key (fingerprint \(fingerprint)): copy district-id.key from a terminal "
+                + "of the district and run kiosk secrets import FILE"))
+    }
+
+    static func mismatch(_ local: SecretKey, _ fingerprint: String) -> KeyError {
+        KeyError(.districtKeyMismatch, message: .init(
+            zh: "本终端的 district-id.key（指纹 \(local.fingerprint)）不是该区域的密钥（指纹 \(fingerprint)）",
+            en: "this terminal's district-id.key (fingerprint \(local.fingerprint)) is not the district's key (fingerprint \(fingerprint))"))
+    }
+
+    /// Keeps a terminal's audit-log head (`sequence`, `mac`) as an anchor; the first report of a
+    /// sequence stands, so a terminal cannot take an anchor back.
+    public func recordAuditAnchor(terminalID: String, sequence: Int64, mac: String) async throws {
+        do {
+            try await withConnection { c in
+                try await c.query("""
+                    INSERT INTO audit_anchor (terminal_id, sequence, mac) VALUES (\(terminalID), \(sequence), \(mac))
+                    ON CONFLICT (terminal_id, sequence) DO NOTHING
+                    """, logger: self.logger)
+            }
+        } catch {
+            throw Self.unavailable(error, location: location)
         }
-        return HMACIDHasher(key: secret)
     }
 
     // MARK: Transactions

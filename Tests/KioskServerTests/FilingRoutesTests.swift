@@ -122,10 +122,12 @@ struct FilingRoutesTests {
             let receipt = try #require(filing["receipt"] as? [String: Any])
             #expect(receipt["state"] as? String == "printed")
             let jobID = try #require(receipt["jobId"] as? String)
-            let reprinted = try await client.execute(uri: "/v1/print-jobs/\(jobID)/reprint", method: .post)
+            let keyed: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "reprint-1"]
+            let reprinted = try await client.execute(uri: "/v1/print-jobs/\(jobID)/reprint", method: .post, headers: keyed)
             #expect(reprinted.status == .ok)
             #expect(try object(reprinted.body)["state"] as? String == "printed")
-            #expect(try await client.execute(uri: "/v1/print-jobs/\(UUID().uuidString)/reprint", method: .post).status == .notFound)
+            #expect(try await client.execute(uri: "/v1/print-jobs/\(UUID().uuidString)/reprint", method: .post,
+                                             headers: [HTTPField.Name("Idempotency-Key")!: "reprint-2"]).status == .notFound)
 
             // The technician reads the receipt back from the kept job: the reference, the QR
             // code as a marker (the generic profile has no native QR, so a raster image), the
@@ -187,7 +189,8 @@ struct FilingRoutesTests {
             #expect(failedReceipt["reason"] as? String == "paperOut")
             let keptID = try #require(failedReceipt["jobId"] as? String)
             _ = try await client.execute(uri: "/v1/simulator/printer", method: .post, headers: technician, body: body(#"{"paper":"ok"}"#))
-            let reprinted = try await client.execute(uri: "/v1/print-jobs/\(keptID)/reprint", method: .post)
+            let reprinted = try await client.execute(uri: "/v1/print-jobs/\(keptID)/reprint", method: .post,
+                                                     headers: [HTTPField.Name("Idempotency-Key")!: "notice-reprint"])
             #expect(try object(reprinted.body)["state"] as? String == "printed")
 
             // Every material provided: nothing to tell.

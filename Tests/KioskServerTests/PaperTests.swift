@@ -11,6 +11,7 @@ import KioskServer
 import KioskTesting
 import Logging
 import ReceiptPrinter
+import Storage
 import Testing
 
 /// The papers a filing prints: their templates are checked against every form they print for,
@@ -213,7 +214,8 @@ struct PaperTests {
         for templates in [["filing-receipt": broken], ["commitment-letter": unprintable]] {
             let desk = PrinterReceiptDesk(
                 manager: application.devices.manager, templates: templates, hallName: "示例政务服务中心",
-                timeZone: Self.context.timeZone, logger: Logger(label: "test"))
+                timeZone: Self.context.timeZone, logger: Logger(label: "test"),
+                requests: PrintRequests(store: DeviceStore(store: application.store), limits: PrintLimits()))
             let outcome = await desk.printFilingReceipt(filing)
             #expect(outcome.state == "printed", "\(templates.keys)")
             #expect(outcome.papers == ["filing-receipt", "deferral-notice", "commitment-letter"])
@@ -230,7 +232,7 @@ struct PaperTests {
                 #expect(text.contains("承诺人签字"))
                 #expect(!text.contains(FilingWalkTests.cardNumber))
             }
-            #expect(await desk.reprint(jobID: jobID)?.state == "printed")
+            #expect(try await desk.reprint(jobID: jobID, requestKey: UUID().uuidString)?.state == "printed")
         }
     }
 }

@@ -33,6 +33,7 @@ STAFF = ("S100", "2468")
 TECHNICIAN = ("T200", "1357")
 CARD = "resident"  # Devices/cards/resident.yaml: 110101198506150019
 MASKED = "110101********0019"
+STRANGER_ID = "11010519491231002X"  # a valid number that booked nothing
 
 # Open around the clock, with no notice and no change deadline, and today and tomorrow opened by
 # date overrides (a public holiday too): a booking made now can be moved and checked in at once,
@@ -534,9 +535,16 @@ def booking_and_check_in(walk):
     page.click("#finish-button")
     page.click("#tile-checkin")
     walk.title("Check in")
+    # The code alone checks nobody in: a stranger's ID number with it finds nothing.
+    page.fill("#checkin-code", other)
+    page.fill("#id-number", STRANGER_ID)
+    page.click("#use-number")
+    expect(page.locator("#problem")).to_contain_text("No booking matches this code and identity number")
+    walk.shot("check-in-stranger-refused")
+    # The holder's card with the code checks in.
     page.fill("#checkin-code", other)
     walk.shot("check-in")
-    page.click("#checkin-code-button")
+    page.click("#use-card")
     walk.title("You are checked in. Your number")
     expect(page.locator("#ticket-number")).to_have_text(re.compile(r"^[A-Z]\d{3}$"))
     number = page.locator("#ticket-number").inner_text()

@@ -709,7 +709,7 @@
     const why = receipt.reason || receipt.state;
     const box = h('div', { class: 'problem', role: 'alert', id: 'print-result' }, h('p', {}, t(failedKey, t('printReasons')[why] || why)), qrImage(qrText));
     if (receipt.jobId) add(box, h('div', { class: 'actions' }, button(t('reprint'), () => act(async () => {
-      const again = await api('POST', `/v1/print-jobs/${encodeURIComponent(receipt.jobId)}/reprint`);
+      const again = await api('POST', `/v1/print-jobs/${encodeURIComponent(receipt.jobId)}/reprint`, undefined, { idempotent: true });
       Object.assign(receipt, again);
       render(false);
       if (again.state === 'printed') announce(t('reprinted'));
@@ -826,8 +826,8 @@
       show('booking-details', { booking: Object.assign({}, state.booking, { record: booking, message: t('rescheduled') }) });
       return;
     }
-    const hold = await api('POST', '/v1/holds', { slotId: slot.id }, { idempotent: true });
-    show('book-confirm', { booking: Object.assign({}, state.booking, { slot, hold }) });
+    // The place is held once the citizen says who they are (a hold names its citizen).
+    show('book-confirm', { booking: Object.assign({}, state.booking, { slot }) });
   }
 
   function identityChooser(onIdentity, cardLabel, numberLabel) {
@@ -841,18 +841,19 @@
   }
 
   screens['book-confirm'] = (root) => {
-    const { slot, hold } = state.booking;
+    const { slot } = state.booking;
     add(root, heading(t('confirmBooking')), problemBox(state.problem),
       h('p', {}, `${serviceName(serviceById(slot.serviceId))} · ${slot.date} ${slot.startTime}–${slot.endTime}`),
-      h('p', { class: 'muted' }, t('held', localTime(hold.expiresAt, slot.id))),
       identityChooser(confirmBooking, t('bookWithCard'), t('bookWithNumber')),
       h('div', { class: 'actions' }, button(t('back'), () => show('book-slot'))));
   };
 
+  // Hold (the place is kept for this citizen), confirm, print the slip: each names the citizen.
   async function confirmBooking(identity) {
-    const record = await api('POST', '/v1/bookings', Object.assign({ holdId: state.booking.hold.holdId }, identity), { idempotent: true });
-    const printed = await api('POST', `/v1/bookings/${encodeURIComponent(record.code)}/slip`, identity);
-    show('booking-done', { booking: Object.assign({}, state.booking, { record, receipt: printed.receipt }) });
+    const hold = await api('POST', '/v1/holds', Object.assign({ slotId: state.booking.slot.id }, identity), { idempotent: true });
+    const record = await api('POST', '/v1/bookings', Object.assign({ holdId: hold.holdId }, identity), { idempotent: true });
+    const printed = await api('POST', `/v1/bookings/${encodeURIComponent(record.code)}/slip`, identity, { idempotent: true });
+    show('booking-done', { booking: Object.assign({}, state.booking, { hold, record, receipt: printed.receipt }) });
   }
 
   function bookingFacts(record) {
@@ -868,27 +869,33 @@
   screens['booking-done'] = (root) => {
     const { record, receipt } = state.booking;
     add(root, heading(t('bookedTitle')), problemBox(state.problem), h('p', {}, t('bookingCode')),
-      h('p', { class: 'big-code', id: 'booking-code' }, record.code), bookingFacts(record),
+      h('p', { class: 'big-code', id: 'booking-code' }, groupedCode(record.code)), bookingFacts(record),
       record.notice ? h('p', { class: 'problem' }, lt(record.notice)) : null,
       printResult(receipt, 'slipPrinted', 'slipNotPrinted', record.code),
       h('div', { class: 'actions' }, button(t('finish'), () => goHome(), { class: 'primary', id: 'finish-button' })));
   };
 
+  // The code (optional) says which booking; the card or the typed ID number says whose: a code
+  // alone never checks anyone in.
+  function groupedCode(code) { return (code || '').match(/.{1,4}/g).join('-'); }
+
   // ---- check-in -----------------------------------------------------------------------------
   screens.checkin = (root) => {
     const code = h('input', { id: 'checkin-code', autocomplete: 'off', autocapitalize: 'characters' });
+    const withCode = (identity) => {
+      const typed = code.value.replace(/[\s-]/g, '').toUpperCase();
+      return checkIn(typed ? Object.assign({ code: typed }, identity) : identity);
+    };
     add(root, heading(t('checkInTitle')), problemBox(state.problem),
       h('div', { class: 'field' }, h('label', { for: 'checkin-code' }, t('checkInCode')), code),
-      h('div', { class: 'actions' }, button(t('checkInWithCode'), () => act(() => checkIn({ code: code.value.trim().toUpperCase() })), { class: 'primary', id: 'checkin-code-button' })),
-      cardPrompt(),
-      h('div', { class: 'actions' },
-        button(t('checkInWithCard'), () => act(() => checkIn({ useCard: true })), { id: 'checkin-card-button', disabled: !(state.card || state.cardPresent) }),
-        button(t('back'), () => goHome())));
+      identityChooser(withCode, t('checkInWithCard'), t('checkInWithNumber')),
+      h('div', { class: 'actions' }, button(t('back'), () => goHome())));
   };
 
   async function checkIn(body) {
     const result = await api('POST', '/v1/check-ins', body, { idempotent: true });
-    show('ticket', { booking: { checkIn: result } });
+    // The rating token comes only in this answer: kept for this screen's rating, never shown.
+    show('ticket', { booking: { checkIn: result, ratingToken: result.ticket.ratingToken } });
   }
 
   screens.ticket = (root) => {
@@ -910,7 +917,7 @@
     return h('section', { class: 'panel', id: 'rating' }, h('h2', {}, t('rateTitle')),
       h('div', { class: 'stars', role: 'group', 'aria-label': t('rateTitle') }, [1, 2, 3, 4, 5].map((score) =>
         button('★'.repeat(score), () => act(async () => {
-          await api('POST', `/v1/tickets/${ticket.id}/rating`, { score }, { idempotent: true });
+          await api('POST', `/v1/tickets/${ticket.id}/rating`, { score, ratingToken: booking.ratingToken }, { idempotent: true });
           booking.rated = true;
           render(false);
           announce(t('thanksRating'));
@@ -934,13 +941,14 @@
   };
 
   async function lookUp(code, identity) {
+    code = code.replace(/[\s-]/g, '');
     const record = await api('POST', '/v1/bookings/lookup', Object.assign({ code }, identity));
     show('booking-details', { booking: { code, identity, record } });
   }
 
   screens['booking-details'] = (root) => {
     const { record, identity, message, receipt } = state.booking;
-    add(root, heading(t('bookingCode') + ' ' + record.code), problemBox(state.problem),
+    add(root, heading(t('bookingCode') + ' ' + groupedCode(record.code)), problemBox(state.problem),
       message ? h('p', { class: 'notice-ok', role: 'status', id: 'booking-message' }, message) : null,
       bookingFacts(record), record.notice ? h('p', { class: 'problem' }, lt(record.notice)) : null,
       receipt ? printResult(receipt, 'slipPrinted', 'slipNotPrinted', record.code) : null);
@@ -953,7 +961,7 @@
           await chooseService(service);
         }), { id: 'reschedule-button' }),
         button(t('printSlip'), () => act(async () => {
-          const printed = await api('POST', `/v1/bookings/${encodeURIComponent(record.code)}/slip`, identity);
+          const printed = await api('POST', `/v1/bookings/${encodeURIComponent(record.code)}/slip`, identity, { idempotent: true });
           state.booking = Object.assign({}, state.booking, { receipt: printed.receipt });
           render(false);
         }), { id: 'slip-button' }),
