@@ -38,7 +38,7 @@ struct DistrictRoutesTests {
             let technician = try await application.signedIn(client, role: .technician)
 
             let online = try object(try await technician.execute(uri: "/v1/district", method: .get))
-            #expect(online["mode"] as? String == "district" && online["state"] as? String == "ready")
+            #expect(online["mode"] as? String == "district" && online["state"] as? String == "ready", "\(online)")
             #expect((online["store"] as? String)?.hasPrefix("postgres://kiosk@127.0.0.1:") == true)
             let slots = try #require(try JSONSerialization.jsonObject(with: Data(
                 try await client.execute(uri: "/v1/services/hukou/slots?from=2026-10-08", method: .get).body.readableBytesView)) as? [[String: Any]])
