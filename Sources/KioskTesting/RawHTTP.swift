@@ -23,7 +23,8 @@ public enum RawHTTP {
     }
 
     /// Sends one request and reads until the server closes; nil when nothing accepts the connection.
-    public static func send(port: Int, method: String = "GET", path: String, body: String? = nil) -> Reply? {
+    public static func send(port: Int, method: String = "GET", path: String, body: String? = nil,
+                            headers: [String: String] = [:]) -> Reply? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -40,6 +41,7 @@ public enum RawHTTP {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         if let body { request += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { request += "\(name): \(value)\r\n" }
         request += "\r\n" + (body ?? "")
         let bytes = Array(request.utf8)
         guard write(fd, bytes, bytes.count) == bytes.count else { return nil }

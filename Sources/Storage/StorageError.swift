@@ -8,6 +8,8 @@ public struct StorageError: KioskError {
         case schemaTooNew = "databaseSchemaTooNew"
         case migrationFailed = "databaseMigrationFailed"
         case copyRefused = "databaseCopyRefused"
+        case backupRefused = "databaseBackupRefused"
+        case restoreRefused = "databaseRestoreRefused"
     }
 
     public let kind: Code
