@@ -2,18 +2,16 @@ import Foundation
 
 /// Fans device events out to every subscriber (the HTTP event stream, the log, the counters).
 /// A slow subscriber loses the oldest events rather than holding up the device.
-/// Once finished, the bus stays closed: a late subscriber (the touch UI reconnecting while the
-/// terminal stops) gets a stream that has already ended, never one that waits for ever.
 public actor EventBus<Event: Sendable> {
     private var subscribers: [UUID: AsyncStream<Event>.Continuation] = [:]
     private let bufferSize: Int
-    private var isFinished = false
+    private var isClosed = false
 
     public init(bufferSize: Int = 64) { self.bufferSize = bufferSize }
 
     public func subscribe() -> AsyncStream<Event> {
         let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(bufferSize))
-        guard !isFinished else {
+        guard !isClosed else {
             continuation.finish()
             return stream
         }
@@ -33,10 +31,18 @@ public actor EventBus<Event: Sendable> {
         for continuation in subscribers.values { continuation.yield(event) }
     }
 
+    /// Ends every stream open now; the bus takes new subscribers afterwards.
     public func finish() {
-        isFinished = true
         for continuation in subscribers.values { continuation.finish() }
         subscribers.removeAll()
+    }
+
+    /// Ends every stream, now and from now on: a stream asked for afterwards has already ended.
+    /// For the end of the process, when a late subscriber (the touch UI's EventSource
+    /// reconnecting while the terminal stops) must not wait for events that never come.
+    public func close() {
+        isClosed = true
+        finish()
     }
 
     private func remove(_ id: UUID) { subscribers[id] = nil }

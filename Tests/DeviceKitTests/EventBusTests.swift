@@ -13,12 +13,23 @@ struct EventBusTests {
         #expect(received == [1])
     }
 
-    /// What kept `kiosk serve` from stopping: the touch UI's EventSource reconnects as soon as
-    /// its stream ends at shutdown, and the stream it got from the finished bus never ended, so
-    /// the HTTP server waited for that response for ever.
-    @Test func aSubscriptionAfterFinishEndsAtOnce() async {
+    @Test func aFinishedBusTakesNewSubscribers() async {
         let bus = EventBus<Int>()
         await bus.finish()
+        let stream = await bus.subscribe()
+        await bus.publish(3)
+        await bus.finish()
+        var received: [Int] = []
+        for await value in stream { received.append(value) }
+        #expect(received == [3])
+    }
+
+    /// What kept `kiosk serve` from stopping: the touch UI's EventSource reconnects as soon as
+    /// its stream ends at shutdown, and the stream it got from the bus that had ended never
+    /// ended, so the HTTP server waited for that response for ever.
+    @Test func aSubscriptionAfterCloseEndsAtOnce() async {
+        let bus = EventBus<Int>()
+        await bus.close()
         let stream = await bus.subscribe()
         await bus.publish(2)
         let ended = await withTaskGroup(of: Bool.self) { group in
@@ -34,7 +45,7 @@ struct EventBusTests {
             group.cancelAll()
             return first
         }
-        #expect(ended, "the stream of a finished bus must end at once, without an event")
+        #expect(ended, "the stream of a closed bus must end at once, without an event")
         #expect(await bus.subscriberCount == 0)
     }
 }
