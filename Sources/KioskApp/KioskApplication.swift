@@ -254,7 +254,7 @@ public struct KioskApplication: Sendable {
     /// Runs the terminal until SIGTERM or SIGINT, then finishes in-flight requests and returns;
     /// what is still open after `StopDeadline.graceful` is cut (see `StopDeadline`).
     /// Under systemd (`$NOTIFY_SOCKET`) it reports readiness, status, watchdog pings and the stop.
-    public func run(environment: [String: String] = ProcessInfo.processInfo.environment) async throws(StartupError) {
+    public func run() async throws(StartupError) {
         let listen = configuration.listen
         let logger = logger
         let scheme = tls == nil ? "http" : "https"
@@ -275,9 +275,9 @@ public struct KioskApplication: Sendable {
         // requests in flight.
         // The powered-time counter stops before the manager, so its last count still finds the devices.
         let poweredTime = PoweredTimeCounter(manager: devices.manager, statistics: devices.statistics, logger: logger)
-        let serviceManager = ServiceManagerNotifier(environment: environment).map { notifier in
+        let serviceManager = ServiceManagerNotifier().map { notifier in
             ServiceManagerReports(
-                notifier: notifier, watchdogInterval: ServiceManagerNotifier.watchdogInterval(environment: environment),
+                notifier: notifier, watchdogInterval: ServiceManagerNotifier.watchdogInterval(),
                 readiness: readinessChecks, server: started, address: "\(scheme)://\(listen)",
                 loops: EventLoopResponsiveness(eventLoops), logger: logger)
         }
@@ -298,6 +298,9 @@ public struct KioskApplication: Sendable {
             // Cut at the deadline, a service may end with the cancellation it was given: the
             // stop was asked for, and it happened.
             guard stop.stopRequested else { throw Self.explain(error, listen: listen) }
+            if !(error is CancellationError) {
+                logger.warning("a service failed while the terminal stopped", metadata: ["error": "\(error)"])
+            }
         }
         if stop.gracefulTimeExceeded {
             logger.warning("requests still open after \(stop.graceful.components.seconds) seconds were cut to stop")

@@ -8,7 +8,8 @@ import Synchronization
 /// What `kiosk serve` tells systemd (`Type=notify`): `READY=1` once `/readyz` would answer 200,
 /// `STATUS=` lines a technician reads in `systemctl status kiosk`, `WATCHDOG=1` every half
 /// watchdog interval while the server's event loops answer, and `STOPPING=1` as soon as the stop
-/// begins. Listed last in the service group, so it is the first to hear of the stop.
+/// begins. Listed at the end of the service group (before `StopDeadline`), so it hears of the stop
+/// before the services that take time to stop.
 struct ServiceManagerReports: Service {
     let notifier: ServiceManagerNotifier
     /// Half of `WATCHDOG_USEC`; nil when the unit has no watchdog.

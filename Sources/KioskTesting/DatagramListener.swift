@@ -5,7 +5,7 @@ import Glibc
 
 /// A unix datagram socket the test listens on, standing where systemd's notification socket
 /// or journald's socket would: the code under test sends to it exactly as it would to them.
-public final class DatagramListener: @unchecked Sendable {
+public final class DatagramListener: Sendable {
     /// The socket's address as `$NOTIFY_SOCKET` names it: a path, or `@name` when abstract.
     public let address: String
     private let fd: Int32
