@@ -130,6 +130,16 @@ for expected in 'data_dir = "/var/lib/kiosk"' 'forms.dir = "/usr/share/kiosk/For
     'devices.dir = "/usr/share/kiosk/Devices"' 'devices.mode = "usb"'; do
     grep -qF "$expected  # /etc/kiosk/kiosk.conf:" "$work/config" || fail "config check does not show $expected from /etc/kiosk/kiosk.conf"
 done
+# The shipped filings are overridden by files in /etc/kiosk, as README says: a copy edited
+# there, and forms.dir pointing at it (relative to the configuration file).
+cp -r /usr/share/kiosk/Forms /etc/kiosk/Forms
+rm /etc/kiosk/Forms/talent-settlement.yaml
+cp /etc/kiosk/kiosk.conf "$work/kiosk.conf"
+sed -i 's|^dir = "/usr/share/kiosk/Forms"$|dir = "Forms"|' /etc/kiosk/kiosk.conf
+forms=$(runuser -u kiosk -- /usr/bin/kiosk forms list --config /etc/kiosk/kiosk.conf | cut -f1 | tr '\n' ' ')
+[ "$forms" = "company-opening individual-business residence-permit " ] || fail "the filings of /etc/kiosk/Forms are not the ones offered: $forms"
+cp "$work/kiosk.conf" /etc/kiosk/kiosk.conf
+rm -r /etc/kiosk/Forms
 /usr/bin/kiosk --help >/dev/null || fail "kiosk --help"
 grep -q '^\.SS "kiosk db backup"' <(zcat /usr/share/man/man1/kiosk.1.gz) || fail "the manual page does not describe kiosk db backup"
 
