@@ -17,8 +17,8 @@ public struct BackupSummary: Sendable, Equatable {
 /// SQLite's online backup API copies the pages inside one read transaction of the pool: in WAL
 /// mode that is a snapshot, so the copy holds exactly what was committed when the backup began,
 /// however many bookings are written meanwhile, and writers never wait for it. The copy is made
-/// beside its destination, checked with `PRAGMA integrity_check`, and only then renamed into
-/// place: a backup file is either whole or absent.
+/// beside its destination (mode 0600), checked with `PRAGMA integrity_check`, and only then
+/// renamed into place: a backup file is either whole or absent.
 extension SQLiteStore {
     public func backup(to file: String) throws(StorageError) -> BackupSummary {
         guard !FileManager.default.fileExists(atPath: file) else {
@@ -26,6 +26,12 @@ extension SQLiteStore {
         }
         let partial = file + ".partial"
         try? FileManager.default.removeItem(atPath: partial)
+        // Readable by its owner alone from the start: the copy holds what the database holds.
+        let created = open(partial, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        guard created >= 0 else {
+            throw .backupRefused(.init(zh: "无法写入 \(file)", en: "cannot write \(file): \(String(cString: strerror(errno)))"))
+        }
+        close(created)
         do {
             let copy = try DatabaseQueue(path: partial)
             try pool.backup(to: copy)

@@ -122,6 +122,8 @@ struct BackupCLITests {
 
         #expect(backup.status == 0, "\(backup.stderr)")
         #expect(backup.stdout.hasPrefix("backup \(backupFile): "))
+        let mode = try FileManager.default.attributesOfItem(atPath: backupFile)[.posixPermissions] as? Int
+        #expect(mode == 0o600, "a backup holds what the database holds: its owner's alone")
         #expect(ledger.failures.withLock { $0 }.isEmpty, "\(ledger.failures.withLock { $0.prefix(3) })")
         let total = ledger.confirmed.withLock { $0.count }
         #expect(total == clients * bookingsPerClient)
