@@ -25,6 +25,8 @@ let package = Package(
         // HTTPS of the listener (through HummingbirdTLS); named here because KioskApp checks the
         // certificate and key with NIOSSL itself before anything listens.
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -40,7 +42,7 @@ let package = Package(
         // the session state machine.
         .target(
             name: "FormEngine",
-            dependencies: ["KioskCore", "JSONLogic", .product(name: "Yams", package: "Yams")],
+            dependencies: ["KioskCore", "JSONLogic", "Booking", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         // The resident ID card SAM protocol (GA 467) and card data decoding, sans-IO.
         .target(name: "IDCard", dependencies: ["KioskCore"], swiftSettings: strict),
@@ -58,11 +60,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
+        // The terminal's keys: one master key and a district key, kept outside the database,
+        // the keys derived from them (HKDF), and sealing of what the database keeps about people.
+        .target(
+            name: "Secrets",
+            dependencies: ["KioskCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         // Staff accounts, PINs, tokens, roles per endpoint, override reasons, the audit chain.
         .target(
             name: "Access",
             dependencies: [
-                "KioskCore",
+                "KioskCore", "Secrets",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -100,13 +108,16 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "Storage",
-            dependencies: ["KioskCore", "FormEngine", "Booking", "DeviceKit", "Access", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "KioskCore", "FormEngine", "Booking", "DeviceKit", "Access", "Secrets",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict),
         // District mode: the same stores on PostgreSQL, shared by every terminal of the district.
         .target(
             name: "StoragePostgres",
             dependencies: [
-                "Storage", "KioskCore", "Booking", "FormEngine",
+                "Storage", "KioskCore", "Booking", "FormEngine", "Secrets",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -118,6 +129,10 @@ let package = Package(
             dependencies: [
                 "KioskCore", "FormEngine", "JSONLogic", "Booking", "DeviceKit", "Access", "ESCPOS",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -132,7 +147,7 @@ let package = Package(
             name: "KioskApp",
             dependencies: [
                 "KioskCore", "KioskConfig", "Storage", "StoragePostgres", "KioskServer", "FormEngine", "JSONLogic", "Booking",
-                "DeviceKit", "CardReader", "IDCard", "USBTransport", "ReceiptPrinter", "CUPSTransport", "ESCPOS", "Access",
+                "DeviceKit", "CardReader", "IDCard", "USBTransport", "ReceiptPrinter", "CUPSTransport", "ESCPOS", "Access", "Secrets",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -147,7 +162,7 @@ let package = Package(
             name: "KioskBench",
             dependencies: [
                 "JSONLogic", "IDCard", "Booking", "ESCPOS", "FormEngine", "Storage", "StoragePostgres", "KioskCore", "KioskTesting",
-                "ReceiptPrinter", "DeviceKit", "KioskApp",
+                "ReceiptPrinter", "DeviceKit", "KioskApp", "KioskServer", "Secrets",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -156,7 +171,7 @@ let package = Package(
             name: "kiosk",
             dependencies: [
                 "KioskApp", "KioskBench", "FormEngine", "JSONLogic", "KioskConfig", "KioskCore", "DeviceKit",
-                "ReceiptPrinter", "CardReader", "Booking", "Storage", "StoragePostgres", "Access",
+                "ReceiptPrinter", "CardReader", "Booking", "Storage", "StoragePostgres", "Access", "Secrets",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -169,7 +184,7 @@ let package = Package(
         .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore"]),
         .testTarget(name: "JSONLogicTests", dependencies: ["JSONLogic"], exclude: ["Fixtures"]),
         .testTarget(name: "IDCardTests", dependencies: ["IDCard"]),
-        .testTarget(name: "FormEngineTests", dependencies: ["FormEngine", "JSONLogic", "KioskCore"]),
+        .testTarget(name: "FormEngineTests", dependencies: ["FormEngine", "JSONLogic", "KioskCore", "Booking"]),
         .testTarget(name: "BookingTests", dependencies: ["Booking", "KioskCore"]),
         .testTarget(name: "ESCPOSTests", dependencies: ["ESCPOS"]),
         // Runs twice in `make test`: alone (emulator tests skip) and beside each umockdev device.
@@ -177,7 +192,8 @@ let package = Package(
         // Starts its own private cupsd with a capture backend.
         .testTarget(name: "CUPSTransportTests", dependencies: ["CUPSTransport", "ESCPOS", "KioskTesting"]),
         .testTarget(name: "DeviceKitTests", dependencies: ["DeviceKit", "KioskTesting"]),
-        .testTarget(name: "AccessTests", dependencies: ["Access", "KioskCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "AccessTests", dependencies: ["Access", "KioskCore", "Secrets", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "SecretsTests", dependencies: ["Secrets", "KioskTesting", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "ReceiptPrinterTests",
             dependencies: [
@@ -195,20 +211,26 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "Storage", "StoragePostgres", "Access", "Booking", "KioskCore", "DeviceKit", "KioskTesting",
+                "Storage", "StoragePostgres", "Access", "Booking", "KioskCore", "DeviceKit", "KioskTesting", "Secrets",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
         .testTarget(
             name: "KioskServerTests",
             dependencies: [
-                "KioskServer", "KioskApp", "KioskTesting", "Storage", "StoragePostgres", "KioskCore", "Access", "Booking", "DeviceKit",
+                "KioskServer", "KioskApp", "KioskTesting", "Storage", "StoragePostgres", "KioskCore", "Access", "Booking", "DeviceKit", "Secrets",
                 "ReceiptPrinter", "ESCPOS", "FormEngine", "JSONLogic",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
             ]),
         .testTarget(
             name: "KioskCLITests",
-            dependencies: ["kiosk", "KioskBench", "KioskTesting", "Storage", "StoragePostgres", "Booking", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "kiosk", "KioskBench", "KioskTesting", "Storage", "StoragePostgres", "Booking", "Access", "Secrets",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            ]),
     ]
 )

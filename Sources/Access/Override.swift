@@ -11,6 +11,11 @@ public enum OverrideAction: String, Sendable, Hashable, Codable, CaseIterable {
     case takeOverSession
     case handBackSession
     case cancelSession
+    /// Change an answer read from the ID card (a misread character, a card checked by hand).
+    case correctCardData
+
+    /// Whether the override means nothing without staff's own words, whatever the reason.
+    public var requiresNote: Bool { self == .correctCardData }
 }
 
 /// One reason a hall offers for an override, shown in both languages.
@@ -46,6 +51,7 @@ public struct OverrideReasons: Sendable, Hashable {
         OverrideReason(code: "validationNotApplicable", label: .init(zh: "校验规则不适用于本情形", en: "Validation rule does not apply here")),
         OverrideReason(code: "deferredMaterialCommitment", label: .init(zh: "已签署容缺承诺书", en: "Written commitment for a deferred material signed")),
         OverrideReason(code: "citizenRequest", label: .init(zh: "群众要求", en: "At the citizen's request")),
+        OverrideReason(code: "cardDataChecked", label: .init(zh: "已核对证件原件，读卡信息有误", en: "Card data checked against the document")),
         OverrideReason(code: "other", label: .init(zh: "其他（请说明）", en: "Other (explain)"), requiresNote: true),
     ])
 
@@ -59,14 +65,14 @@ public struct OverrideReasons: Sendable, Hashable {
     }
 
     /// Checks an override and returns its record: the role may override, the reason is on the
-    /// list, the note is there when the reason needs one and is at most 200 characters.
+    /// list, the note is there when the reason or the action needs one and is at most 200 characters.
     public func record(
         _ action: OverrideAction, by staffNumber: StaffNumber, role: Role, reasonCode: String, note: String, at time: Date
     ) throws(AccessError) -> OverrideRecord {
         guard Role.overriding.contains(role) else { throw AccessError(.roleNotAllowed) }
         guard let reason = reason(reasonCode) else { throw AccessError(.unknownOverrideReason) }
         let note = note.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !reason.requiresNote || !note.isEmpty else { throw AccessError(.overrideNoteRequired) }
+        guard !(reason.requiresNote || action.requiresNote) || !note.isEmpty else { throw AccessError(.overrideNoteRequired) }
         guard note.count <= Self.longestNote else { throw AccessError(.overrideNoteTooLong) }
         return OverrideRecord(staffNumber: staffNumber, role: role, at: time, action: action, reasonCode: reasonCode, note: note)
     }

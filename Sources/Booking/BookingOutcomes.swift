@@ -15,14 +15,17 @@ public struct SlotHold: Sendable, Hashable, Codable {
 }
 
 /// A queue ticket just issued, with the number of tickets that will be called before it
-/// (the basis of `QueuePolicy.estimatedWaitMinutes`).
+/// (the basis of `QueuePolicy.estimatedWaitMinutes`) and the rating token that only the screen
+/// that took it receives (`RatingProof.token`).
 public struct TicketReceipt: Sendable, Hashable, Codable {
     public let ticket: Ticket
     public let ahead: Int
+    public let ratingToken: String?
 
-    public init(ticket: Ticket, ahead: Int) {
+    public init(ticket: Ticket, ahead: Int, ratingToken: String?) {
         self.ticket = ticket
         self.ahead = ahead
+        self.ratingToken = ratingToken
     }
 }
 

@@ -22,6 +22,8 @@ public struct BookingRuleError: KioskError, Equatable {
         case ticketStateInvalid
         case rescheduleToOtherService
         case invalidRating
+        /// The rating came without the ticket's rating token or card.
+        case ratingNotAllowed
     }
 
     public let kind: Kind
@@ -77,6 +79,9 @@ public struct BookingRuleError: KioskError, Equatable {
         case .invalidRating:
             return .init(zh: "评价应为 1–5 分，原因代码须有效",
                          en: "A rating is a score from 1 to 5 with valid reason codes.")
+        case .ratingNotAllowed:
+            return .init(zh: "只有取号的本人可以评价（取号时的评价凭证或身份证）",
+                         en: "Only whoever took the ticket can rate it (with the ticket's rating token or the ID card).")
         }
     }
 }

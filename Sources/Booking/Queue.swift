@@ -6,7 +6,8 @@ import KioskCore
 public enum PriorityClass: String, Sendable, Hashable, Codable, CaseIterable {
     case appointment
     case elderly
-    /// Marked by staff: a disability is not on the ID card and is not the terminal's to guess.
+    /// Marked by a signed-in member of staff: a disability is not on the ID card and is not the
+    /// terminal's to guess, nor the citizen's to declare.
     case disability
     case ordinary
 
@@ -103,10 +104,12 @@ public struct QueuePolicy: Sendable, Hashable, Codable {
     /// `A001` … `A999`, then `A1000`: the sequence is never cut, so numbers stay unique in a day.
     public static func ticketNumber(prefix: String, sequence: Int) -> String { prefix + pad(sequence, 3) }
 
-    /// The class of a ticket that is not an on-time appointment.
-    public func walkInPriority(idNumber: ResidentIDNumber?, disabilityMarked: Bool, on date: LocalDate) -> PriorityClass {
-        if disabilityMarked { return .disability }
-        if let idNumber, Self.age(born: idNumber.birthDate, on: date) >= elderlyAge { return .elderly }
+    /// The class of a ticket that is not an on-time appointment. Priority is never self-declared:
+    /// elderly comes only from the birth date of the ID card on the reader (`holder` read from
+    /// the card), disability only from a signed-in member of staff who marked it.
+    public func walkInPriority(holder: CitizenIdentity?, disabilityMarkedByStaff: Bool, on date: LocalDate) -> PriorityClass {
+        if disabilityMarkedByStaff { return .disability }
+        if let born = holder?.cardBirthDate, Self.age(born: born, on: date) >= elderlyAge { return .elderly }
         return .ordinary
     }
 

@@ -14,13 +14,18 @@ public struct CardReaderConfiguration: Sendable, Hashable {
     /// How often an unplugged reader is looked for again.
     public var reconnectInterval: Duration
     public var session: ReaderSession.Configuration
+    /// The hall's time zone (`time_zone`): the day a card's validity is checked against is the
+    /// hall's, not the machine's.
+    public var timeZone: TimeZone
 
     public init(pollInterval: Duration = .milliseconds(250), responseTimeout: Duration = .seconds(1),
-                reconnectInterval: Duration = .seconds(2), session: ReaderSession.Configuration = .init()) {
+                reconnectInterval: Duration = .seconds(2), session: ReaderSession.Configuration = .init(),
+                timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai")!) {
         self.pollInterval = pollInterval
         self.responseTimeout = responseTimeout
         self.reconnectInterval = reconnectInterval
         self.session = session
+        self.timeZone = timeZone
     }
 }
 
@@ -55,16 +60,18 @@ public actor CardReaderDevice: Device, Service {
     private var linkBusy = false
     private var linkWaiters: [CheckedContinuation<Void, Never>] = []
 
-    /// `connect` opens the link; it is called again after every disconnect.
+    /// `connect` opens the link; it is called again after every disconnect. `today` is the
+    /// hall's date in `configuration.timeZone` unless a test gives its own.
     public init(
         info: DeviceInfo, configuration: CardReaderConfiguration = .init(), statistics: any StatisticsStore,
-        logger: Logger, today: @escaping @Sendable () -> CardDate = CardReaderDevice.localToday,
+        logger: Logger, today: (@Sendable () -> CardDate)? = nil,
         connect: @escaping @Sendable () async throws(ReaderLinkError) -> any ReaderConnection
     ) {
         self.info = info
         self.configuration = configuration
         self.statistics = statistics
-        self.today = today
+        let zone = configuration.timeZone
+        self.today = today ?? { CardReaderDevice.today(in: zone) }
         self.connect = connect
         var logger = logger
         logger[metadataKey: "device.id"] = "\(info.id)"
@@ -72,9 +79,11 @@ public actor CardReaderDevice: Device, Service {
         session = ReaderSession(configuration: configuration.session)
     }
 
-    /// The hall's date today, in the terminal's time zone.
-    public static func localToday() -> CardDate {
-        let parts = Calendar.current.dateComponents([.year, .month, .day], from: Date())
+    /// The hall's date at `instant` in `zone` (the configured `time_zone`).
+    public static func today(in zone: TimeZone, at instant: Date = Date()) -> CardDate {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let parts = calendar.dateComponents([.year, .month, .day], from: instant)
         return CardDate(year: parts.year ?? 2000, month: parts.month ?? 1, day: parts.day ?? 1)
             ?? CardDate(year: 2000, month: 1, day: 1)!
     }

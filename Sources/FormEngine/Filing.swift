@@ -1,3 +1,4 @@
+import Booking
 import Foundation
 import JSONLogic
 import KioskCore
@@ -15,9 +16,16 @@ public struct Filing: Sendable, Hashable, Codable {
     public struct DeferredMaterial: Sendable, Hashable, Codable {
         public let materialID: String
         public let name: LocalizedText
-        /// `YYYY-MM-DD` in the context's time zone: submission day plus the material's `maxDays`.
+        /// `YYYY-MM-DD`: the material's `maxDays` counted from the day of submission (in the
+        /// hall's time zone) as its `days` say, on the official calendar.
         public let dueDate: String
         public let consequence: LocalizedText
+        /// The period as the form gives it; nil in filings stored before it was kept.
+        public let maxDays: Int?
+        public let days: DayCounting?
+        /// Where to hand it in: the department of its part of the filing; nil in filings stored
+        /// before it was kept.
+        public let handIn: LocalizedText?
     }
 
     /// 告知承诺: the commitment signed instead of a proof, and what the department checks later.
@@ -26,6 +34,9 @@ public struct Filing: Sendable, Hashable, Codable {
         public let name: LocalizedText
         public let statement: LocalizedText
         public let verification: LocalizedText
+        /// The version of the text the citizen accepted (`CommitmentTerms.textVersion`); nil in
+        /// filings stored before it was kept.
+        public let textVersion: String?
     }
 
     /// One department's part of a bundle (一件事), with its own time limit and materials.
@@ -44,6 +55,9 @@ public struct Filing: Sendable, Hashable, Codable {
     public let department: LocalizedText
     public let timeLimitDays: Int
     public let submittedAt: Date
+    /// Who the filing is for, through the form's `applicant:` declaration; nil in filings
+    /// stored before forms declared it.
+    public let applicant: Applicant?
     /// Answers of relevant fields only; empty answers are left out.
     public let answers: [String: JSON]
     public let materials: [MaterialRecord]
@@ -55,7 +69,8 @@ public struct Filing: Sendable, Hashable, Codable {
 
     init(
         form: FormDefinition, reference: String, answers: [String: JSON], statuses: [String: MaterialStatus],
-        applicable: [Material], overrides: [StaffOverride], evaluator: FormEvaluator
+        commitments accepted: [String: String], applicable: [Material], overrides: [StaffOverride],
+        evaluator: FormEvaluator, calendar: OfficialCalendar
     ) {
         formID = form.id
         formVersion = form.version
@@ -64,6 +79,7 @@ public struct Filing: Sendable, Hashable, Codable {
         department = form.department
         timeLimitDays = form.timeLimitDays
         submittedAt = evaluator.context.now
+        applicant = Applicant(form.applicant, answers: answers)
         self.answers = answers
         self.overrides = overrides
         materials = applicable.compactMap { material in
@@ -71,16 +87,19 @@ public struct Filing: Sendable, Hashable, Codable {
                 MaterialRecord(materialID: material.id, name: material.name, status: $0, subFilingID: material.subFilingID)
             }
         }
+        let day = LocalDate(containing: evaluator.context.now, in: evaluator.context.timeZone)
         deferred = applicable.compactMap { material in
             guard statuses[material.id] == .deferred, let deferral = material.deferral else { return nil }
             return DeferredMaterial(
                 materialID: material.id, name: material.name,
-                dueDate: Self.date(evaluator.context, addingDays: deferral.maxDays), consequence: deferral.consequence)
+                dueDate: deferral.dueDate(acceptedOn: day, calendar: calendar).description, consequence: deferral.consequence,
+                maxDays: deferral.maxDays, days: deferral.days,
+                handIn: material.subFilingID.flatMap { form.subFiling($0)?.department } ?? form.department)
         }
         commitments = applicable.compactMap { material in
             guard statuses[material.id] == .committed, let terms = material.commitment else { return nil }
             return Commitment(materialID: material.id, name: material.name, statement: terms.statement,
-                verification: terms.verification)
+                verification: terms.verification, textVersion: accepted[material.id] ?? terms.textVersion)
         }
         let data = JSON.object(answers)
         subFilings = form.subFilings.filter { evaluator.holds($0.relevant, data, otherwise: true) }.map { sub in
@@ -88,17 +107,5 @@ public struct Filing: Sendable, Hashable, Codable {
                 id: sub.id, title: sub.title, department: sub.department, timeLimitDays: sub.timeLimitDays,
                 materialIDs: applicable.filter { $0.subFilingID == sub.id }.map(\.id))
         }
-    }
-
-    static func date(_ context: EvaluationContext, addingDays days: Int) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = context.timeZone
-        let due = calendar.date(byAdding: .day, value: days, to: context.now) ?? context.now
-        let parts = calendar.dateComponents([.year, .month, .day], from: due)
-        func padded(_ value: Int?, _ width: Int) -> String {
-            let digits = String(value ?? 0)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(padded(parts.year, 4))-\(padded(parts.month, 2))-\(padded(parts.day, 2))"
     }
 }

@@ -18,6 +18,8 @@ public struct FormDefinition: Sendable {
     public let timeLimitDays: Int
     /// The statement the citizen accepts before submitting (承诺声明).
     public let declaration: LocalizedText
+    /// Which answers name and identify the applicant; what receipts print.
+    public let applicant: ApplicantDeclaration
     /// Steps in the order they are asked: the form's own, then each sub-filing's.
     public let steps: [FormStep]
     /// Materials of the form and of every sub-filing.
@@ -33,8 +35,8 @@ public struct FormDefinition: Sendable {
 
     init(
         id: String, version: Int, title: LocalizedText, help: LocalizedText?, department: LocalizedText,
-        timeLimitDays: Int, declaration: LocalizedText, steps: [FormStep], materials: [Material],
-        subFilings: [SubFiling], file: String
+        timeLimitDays: Int, declaration: LocalizedText, applicant: ApplicantDeclaration, steps: [FormStep],
+        materials: [Material], subFilings: [SubFiling], file: String
     ) {
         self.id = id
         self.version = version
@@ -43,6 +45,7 @@ public struct FormDefinition: Sendable {
         self.department = department
         self.timeLimitDays = timeLimitDays
         self.declaration = declaration
+        self.applicant = applicant
         self.steps = steps
         self.materials = materials
         self.subFilings = subFilings
@@ -176,7 +179,9 @@ public struct Material: Sendable {
     /// 容缺受理: the filing may be accepted without it, on a promise to supply it in time.
     public struct Deferral: Sendable {
         public let maxDays: Int
-        /// What happens if it is not supplied in time (printed on the receipt).
+        /// Whether `maxDays` counts working days or calendar days.
+        public let days: DayCounting
+        /// What happens if it is not supplied in time (shown before the choice, printed after).
         public let consequence: LocalizedText
     }
 
@@ -184,6 +189,18 @@ public struct Material: Sendable {
     public struct CommitmentTerms: Sendable {
         public let statement: LocalizedText
         public let verification: LocalizedText
+
+        /// Names this exact text: the citizen accepts a version, and the filing records it, so a
+        /// text changed after the screen showed it is never taken as accepted. FNV-1a (64 bits)
+        /// of both texts in both languages, as 16 hex digits.
+        public var textVersion: String {
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in [statement.zh, statement.en, verification.zh, verification.en].joined(separator: "\u{1F}").utf8 {
+                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+            }
+            let digits = String(hash, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
     }
 
     public let id: String

@@ -42,6 +42,14 @@ public struct FormSessionError: KioskError, Hashable {
     public static func calculatedField(_ id: String) -> Self {
         Self("calculatedField", zh: "字段 \(id) 由系统计算，不能填写", en: "Field \(id) is calculated and cannot be answered.")
     }
+    public static func cardDataLocked(_ id: String) -> Self {
+        Self("cardDataLocked", zh: "此项（\(id)）由身份证读取，不能修改；如有误，请工作人员核对证件后更正",
+             en: "This answer (\(id)) was read from your ID card and cannot be changed; if it is wrong, staff can correct it after checking the card.")
+    }
+    public static func notCardData(_ id: String) -> Self {
+        Self("notCardData", zh: "字段 \(id) 不是从身份证读取的，请由群众自行填写",
+             en: "Field \(id) was not read from the ID card; the citizen answers it.")
+    }
     public static let notOnStep = Self("notOnStep", zh: "当前不在填写步骤", en: "The session is not on a question step.")
     public static let notOnReview = Self("notOnReview", zh: "请先核对填写内容", en: "This is only possible from the review page.")
     public static let noPreviousStep = Self("noPreviousStep", zh: "已经是第一步", en: "There is no previous step.")
@@ -70,6 +78,14 @@ public struct FormSessionError: KioskError, Hashable {
         en: "Non-core materials can be supplied later only when every core material is present.")
     public static func commitmentNotAllowed(_ id: String) -> Self {
         Self("commitmentNotAllowed", zh: "材料 \(id) 不适用告知承诺", en: "Material \(id) cannot be replaced by a commitment.")
+    }
+    public static func commitmentNotAccepted(_ id: String) -> Self {
+        Self("commitmentNotAccepted", zh: "请先阅读材料 \(id) 的承诺内容和核查方式，并确认承诺",
+             en: "Read the commitment for material \(id) and how it is verified, then accept it (send its textVersion).")
+    }
+    public static func commitmentTextChanged(_ id: String) -> Self {
+        Self("commitmentTextChanged", zh: "材料 \(id) 的承诺内容已更新，请重新阅读后确认",
+             en: "The commitment for material \(id) has changed; read it again and accept the new text.")
     }
     public static let materialsMissing = Self(
         "materialsMissing", zh: "仍有材料未提供，请查看一次性告知单",

@@ -1,3 +1,4 @@
+import Booking
 import Foundation
 import JSONLogic
 import KioskCore
@@ -39,6 +40,8 @@ public struct StaffOverride: Sendable, Hashable, Codable {
         case deferralApproved
         /// Staff worked the session for the citizen, and gave it back.
         case takeOver, handBack
+        /// Staff changed an answer read from the ID card; `fieldPaths` names it.
+        case cardDataCorrected
     }
 
     public let kind: Kind
@@ -84,7 +87,12 @@ public struct FormSession: Sendable, Hashable, Codable {
     public private(set) var answers: [String: JSON]
     public private(set) var position: Position
     public private(set) var materials: [String: MaterialStatus]
+    /// The text version (`CommitmentTerms.textVersion`) of each commitment the citizen accepted.
+    public private(set) var commitments: [String: String]
     public private(set) var overrides: [StaffOverride]
+    /// Fields filled from the ID card: what the card says, the citizen cannot change (only
+    /// staff can, recorded). Kept while the session keeps the card's data, that is to its end.
+    public private(set) var cardFields: Set<String>
     /// Positions `back` returns to, most recent last.
     private var history: [Position]
     /// Set by a jump from the review page to the fields relevant at that moment: `next` then
@@ -96,13 +104,14 @@ public struct FormSession: Sendable, Hashable, Codable {
         _ form: FormDefinition, idCard: IDCardFacts? = nil, context: EvaluationContext
     ) -> FormSession {
         var session = FormSession(
-            formID: form.id, formVersion: form.version, answers: [:], materials: [:], position: .review, overrides: [],
-            history: [], relevantBeforeJump: nil)
+            formID: form.id, formVersion: form.version, answers: [:], materials: [:], commitments: [:], position: .review,
+            overrides: [], history: [], relevantBeforeJump: nil)
         if let idCard {
             for step in form.steps {
                 for field in step.fields {
-                    if case .idCard(let attribute)? = field.prefill, let value = idCard.values[attribute] {
+                    if case .idCard(let attribute)? = field.prefill, let value = idCard.values[attribute], !value.isEmpty {
                         session.answers[field.id] = .string(value)
+                        session.cardFields.insert(field.id)
                     }
                 }
             }
@@ -131,7 +140,9 @@ public struct FormSession: Sendable, Hashable, Codable {
             StepScreen.Field(
                 id: field.id, type: field.type, label: field.label, help: field.help,
                 required: evaluator.isRequired(field, data), calculated: field.calculate != nil,
-                value: effective[field.id], choices: evaluator.choices(for: field, effective))
+                readOnly: cardFields.contains(field.id), value: effective[field.id],
+                choices: evaluator.choices(for: field, effective),
+                choicesDependOn: field.choiceFilter.map { $0.fieldReferences.subtracting(["choice"]).sorted() } ?? [])
         }
         return StepScreen(stepID: step.id, title: step.title, help: step.help, fields: fields)
     }
@@ -142,9 +153,25 @@ public struct FormSession: Sendable, Hashable, Codable {
         guard position != .submitted else { throw .alreadySubmitted }
         guard let step = currentStep(in: form) else { throw .notOnStep }
         guard let field = form.field(fieldID) else { throw .unknownField(fieldID) }
+        guard !cardFields.contains(fieldID) else { throw .cardDataLocked(fieldID) }
         guard step.fields.contains(where: { $0.id == fieldID }) else { throw .fieldNotOnStep(fieldID) }
         guard field.calculate == nil else { throw .calculatedField(fieldID) }
         answers[fieldID] = Self.normalised(value, for: field)
+    }
+
+    /// Staff correct an answer read from the ID card (a misread character, a card checked by
+    /// hand): the answer changes, stays closed to the citizen, and the session records who,
+    /// why and which field.
+    public mutating func correctCardData(
+        _ fieldID: String, _ value: JSON, in form: FormDefinition, authorisation: StaffAuthorisation
+    ) throws(FormSessionError) {
+        guard position != .submitted else { throw .alreadySubmitted }
+        try Self.check(authorisation)
+        guard let field = form.field(fieldID) else { throw .unknownField(fieldID) }
+        guard cardFields.contains(fieldID) else { throw .notCardData(fieldID) }
+        answers[fieldID] = Self.normalised(value, for: field)
+        overrides.append(StaffOverride(kind: .cardDataCorrected, stepID: stepIDHere, fieldPaths: [fieldID],
+                                       authorisation: authorisation))
     }
 
     /// Trims text and puts values in the one form the checks and conditions expect; anything
@@ -310,15 +337,20 @@ public struct FormSession: Sendable, Hashable, Codable {
         return .moved(to: .declaration)
     }
 
-    public func materialsNotice(in form: FormDefinition, context: EvaluationContext) -> MaterialsNotice {
+    /// 一次性告知: every material still missing, with the 容缺 due date (on `calendar`) and the
+    /// commitment's text where the form allows them.
+    public func materialsNotice(
+        in form: FormDefinition, context: EvaluationContext, calendar: OfficialCalendar
+    ) -> MaterialsNotice {
         let evaluator = FormEvaluator(form: form, context: context)
-        return evaluator.notice(evaluator.effectiveAnswers(answers), statuses: materials)
+        return evaluator.notice(evaluator.effectiveAnswers(answers), statuses: materials, calendar: calendar)
     }
 
     public mutating func provideMaterial(_ id: String, in form: FormDefinition) throws(FormSessionError) {
         guard position != .submitted else { throw .alreadySubmitted }
         guard form.materials.contains(where: { $0.id == id }) else { throw .unknownMaterial(id) }
         materials[id] = .provided
+        commitments[id] = nil
     }
 
     /// Staff checked the original on paper: provided, and the session records who and why.
@@ -355,6 +387,7 @@ public struct FormSession: Sendable, Hashable, Codable {
     public mutating func withdrawMaterial(_ id: String) throws(FormSessionError) {
         guard position != .submitted else { throw .alreadySubmitted }
         materials[id] = nil
+        commitments[id] = nil
     }
 
     /// 容缺: files without a non-core material, to be supplied within its `maxDays`. Only when
@@ -364,18 +397,25 @@ public struct FormSession: Sendable, Hashable, Codable {
     ) throws(FormSessionError) {
         let material = try applicableMaterial(id, form, context)
         guard material.deferral != nil, !material.core else { throw .notDeferrable(id) }
-        let notice = materialsNotice(in: form, context: context)
-        guard !notice.missing.contains(where: \.core) else { throw .coreMaterialMissing }
+        let evaluator = FormEvaluator(form: form, context: context)
+        let applicable = evaluator.applicableMaterials(evaluator.effectiveAnswers(answers))
+        guard !applicable.contains(where: { $0.core && materials[$0.id] == nil }) else { throw .coreMaterialMissing }
         materials[id] = .deferred
+        commitments[id] = nil
     }
 
-    /// 告知承诺: a signed commitment replaces the proof.
+    /// 告知承诺: a signed commitment replaces the proof. Choosing it is not accepting it: the
+    /// citizen accepts the text they were shown, named by its `textVersion`, which must still be
+    /// the form's.
     public mutating func commitInstead(
-        of id: String, in form: FormDefinition, context: EvaluationContext
+        of id: String, acceptingTextVersion version: String?, in form: FormDefinition, context: EvaluationContext
     ) throws(FormSessionError) {
         let material = try applicableMaterial(id, form, context)
-        guard material.commitment != nil else { throw .commitmentNotAllowed(id) }
+        guard let terms = material.commitment else { throw .commitmentNotAllowed(id) }
+        guard let version, !version.isEmpty else { throw .commitmentNotAccepted(id) }
+        guard version == terms.textVersion else { throw .commitmentTextChanged(id) }
         materials[id] = .committed
+        commitments[id] = version
     }
 
     private func applicableMaterial(
@@ -392,19 +432,21 @@ public struct FormSession: Sendable, Hashable, Codable {
 
     /// Submits from the declaration page. Answers of fields that are not relevant are dropped;
     /// every applicable material must be provided, deferred or committed.
+    /// 容缺 due dates are counted on `calendar` from the day of submission.
     public mutating func submit(
-        acceptingDeclaration accepted: Bool, reference: String, in form: FormDefinition, context: EvaluationContext
+        acceptingDeclaration accepted: Bool, reference: String, in form: FormDefinition, context: EvaluationContext,
+        calendar: OfficialCalendar
     ) throws(FormSessionError) -> Filing {
         guard position != .submitted else { throw .alreadySubmitted }
         guard position == .declaration else { throw .notOnDeclaration }
         guard accepted else { throw .declarationNotAccepted }
         let evaluator = FormEvaluator(form: form, context: context)
         let effective = evaluator.effectiveAnswers(answers).filter { !$0.value.isEmptyAnswer }
-        let notice = evaluator.notice(effective, statuses: materials)
-        guard notice.isComplete else { throw .materialsMissing }
+        let applicable = evaluator.applicableMaterials(effective)
+        guard applicable.allSatisfy({ materials[$0.id] != nil }) else { throw .materialsMissing }
         let filing = Filing(
-            form: form, reference: reference, answers: effective, statuses: materials,
-            applicable: evaluator.applicableMaterials(effective), overrides: overrides, evaluator: evaluator)
+            form: form, reference: reference, answers: effective, statuses: materials, commitments: commitments,
+            applicable: applicable, overrides: overrides, evaluator: evaluator, calendar: calendar)
         answers = effective
         position = .submitted
         history = []
@@ -415,7 +457,8 @@ public struct FormSession: Sendable, Hashable, Codable {
     /// the citizen's ID number).
     public func draft() -> FormDraft {
         let stepID: String? = if case .step(let id) = position { id } else { nil }
-        return FormDraft(formID: formID, formVersion: formVersion, answers: answers, materials: materials, stepID: stepID)
+        return FormDraft(formID: formID, formVersion: formVersion, answers: answers, materials: materials,
+                         commitments: commitments, stepID: stepID)
     }
 
     /// Resumes a draft, possibly saved on an older version of the form: answers (and
@@ -439,11 +482,16 @@ public struct FormSession: Sendable, Hashable, Codable {
                 answers[id] = value
             }
         }
-        let knownMaterials = Set(form.materials.map(\.id))
+        // A commitment stays accepted only while its text is the one the citizen accepted.
+        let terms = Dictionary(form.materials.compactMap { material in material.commitment.map { (material.id, $0.textVersion) } }) {
+            first, _ in first
+        }
+        let accepted = (draft.commitments ?? [:]).filter { terms[$0.key] == $0.value }
+        let known = Set(form.materials.map(\.id))
         var session = FormSession(
             formID: form.id, formVersion: form.version, answers: answers,
-            materials: draft.materials.filter { knownMaterials.contains($0.key) }, position: .review, overrides: [],
-            history: [], relevantBeforeJump: nil)
+            materials: draft.materials.filter { known.contains($0.key) && ($0.value != .committed || accepted[$0.key] != nil) },
+            commitments: accepted, position: .review, overrides: [], history: [], relevantBeforeJump: nil)
         let evaluator = FormEvaluator(form: form, context: context)
         let data = JSON.object(evaluator.effectiveAnswers(answers))
         let relevant = form.steps.filter { evaluator.isRelevant($0, data) }
@@ -464,13 +512,16 @@ public struct FormSession: Sendable, Hashable, Codable {
 
     private init(
         formID: String, formVersion: Int, answers: [String: JSON], materials: [String: MaterialStatus],
-        position: Position, overrides: [StaffOverride], history: [Position], relevantBeforeJump: Set<String>?
+        commitments: [String: String], position: Position, overrides: [StaffOverride], history: [Position],
+        relevantBeforeJump: Set<String>?
     ) {
         self.formID = formID
         self.formVersion = formVersion
         self.answers = answers
         self.position = position
         self.materials = materials
+        self.commitments = commitments
+        self.cardFields = []
         self.overrides = overrides
         self.history = history
         self.relevantBeforeJump = relevantBeforeJump
@@ -483,6 +534,8 @@ public struct FormDraft: Sendable, Hashable, Codable {
     public let formVersion: Int
     public let answers: [String: JSON]
     public let materials: [String: MaterialStatus]
+    /// Accepted commitment text versions; nil in drafts saved before they were kept.
+    public let commitments: [String: String]?
     public let stepID: String?
 }
 
@@ -495,8 +548,12 @@ public struct StepScreen: Sendable {
         public let help: LocalizedText?
         public let required: Bool
         public let calculated: Bool
+        /// Read from the ID card: the citizen cannot change it.
+        public let readOnly: Bool
         public let value: JSON?
         public let choices: [Choice]
+        /// The answers its choices are filtered by (`choiceFilter`): a screen asks again when one changes.
+        public let choicesDependOn: [String]
     }
 
     public let stepID: String

@@ -5,7 +5,8 @@ import Yams
 /// The keys of each part of a form file; `Forms/README.md` documents them.
 extension FormReader {
     static let formKeys: Set<String> = [
-        "id", "version", "title", "help", "department", "timeLimitDays", "declaration", "steps", "materials", "bundle",
+        "id", "version", "title", "help", "department", "timeLimitDays", "declaration", "applicant", "steps", "materials",
+        "bundle",
     ]
     static let subFilingKeys: Set<String> = ["id", "title", "department", "timeLimitDays", "relevant", "steps", "materials"]
     static let stepKeys: Set<String> = ["id", "title", "help", "relevant", "fields"]
@@ -20,7 +21,7 @@ extension FormReader {
 
     mutating func form(_ root: Node) -> FormDefinition? {
         guard let entries = entries(root, "", allowed: Self.formKeys,
-            required: ["id", "version", "title", "department", "timeLimitDays", "declaration", "steps"])
+            required: ["id", "version", "title", "department", "timeLimitDays", "declaration", "applicant", "steps"])
         else { return nil }
         let id = identifier(entries["id"], "id")
         let version = integer(entries["version"], "version", minimum: 1)
@@ -29,6 +30,7 @@ extension FormReader {
         let department = text(entries["department"], "department")
         let timeLimit = integer(entries["timeLimitDays"], "timeLimitDays", minimum: 0)
         let declaration = text(entries["declaration"], "declaration")
+        let applicant = entries["applicant"].flatMap { readApplicant($0) }
         var steps = entries["steps"].map { readSteps($0, "steps", subFiling: nil) } ?? []
         var materials = entries["materials"].map { readMaterials($0, "materials", subFiling: nil) } ?? []
         var subFilings: [SubFiling] = []
@@ -57,10 +59,44 @@ extension FormReader {
             report(entries.values["steps"]?.keyLine ?? entries.line, "steps", "noSteps",
                 zh: "表单至少需要一个步骤", en: "A form needs at least one step.")
         }
-        guard let id, let version, let title, let department, let timeLimit, let declaration else { return nil }
+        guard let id, let version, let title, let department, let timeLimit, let declaration, let applicant else { return nil }
         return FormDefinition(
             id: id, version: version, title: title, help: help, department: department, timeLimitDays: timeLimit,
-            declaration: declaration, steps: steps, materials: materials, subFilings: subFilings, file: file)
+            declaration: declaration, applicant: applicant, steps: steps, materials: materials, subFilings: subFilings,
+            file: file)
+    }
+
+    /// `applicant: {name: <field>, idNumber: <field>}`, or `identifier: {field, label}` in place of
+    /// `idNumber`. Whether the fields exist and have the right types is the validator's check.
+    private mutating func readApplicant(_ node: Node) -> ApplicantDeclaration? {
+        let path = "applicant"
+        guard let entries = entries(node, path, allowed: ["name", "idNumber", "identifier"], required: ["name"]) else {
+            return nil
+        }
+        let name = string(entries["name"], path + ".name")
+        let identity: ApplicantDeclaration.Identity?
+        switch (entries["idNumber"], entries["identifier"]) {
+        case (let field?, nil):
+            identity = string(field, path + ".idNumber").map { .idNumber(field: $0) }
+        case (nil, let identifier?):
+            if let parts = self.entries(identifier, path + ".identifier", allowed: ["field", "label"], required: ["field", "label"]),
+                let field = string(parts["field"], path + ".identifier.field"),
+                let label = text(parts["label"], path + ".identifier.label")
+            {
+                identity = .other(field: field, label: label)
+            } else {
+                identity = nil
+            }
+        default:
+            report(entries.line, path, "applicantIdentity",
+                zh: "applicant 须有 idNumber（身份证号码字段）或 identifier（其他标识及其名称）之一",
+                en: "applicant needs exactly one of idNumber (an ID number field) or identifier (another field and its label).")
+            identity = nil
+        }
+        guard let name, let identity else { return nil }
+        return ApplicantDeclaration(
+            nameField: name, identity: identity, nameLine: entries.values["name"]?.keyLine ?? entries.line,
+            identityLine: (entries.values["idNumber"] ?? entries.values["identifier"])?.keyLine ?? entries.line)
     }
 
     mutating func readSteps(_ node: Node, _ path: String, subFiling: String?) -> [FormStep] {
@@ -230,11 +266,14 @@ extension FormReader {
     }
 
     private mutating func readDeferral(_ node: Node, _ path: String) -> Material.Deferral? {
-        guard let entries = entries(node, path, allowed: ["maxDays", "consequence"], required: ["maxDays", "consequence"]),
-            let maxDays = integer(entries["maxDays"], path + ".maxDays", minimum: 1),
-            let consequence = text(entries["consequence"], path + ".consequence")
+        guard let entries = entries(node, path, allowed: ["maxDays", "days", "consequence"],
+            required: ["maxDays", "days", "consequence"])
         else { return nil }
-        return Material.Deferral(maxDays: maxDays, consequence: consequence)
+        let maxDays = integer(entries["maxDays"], path + ".maxDays", minimum: 1)
+        let days = enumeration(entries["days"], path + ".days", DayCounting.self, allowed: DayCounting.allCases.map(\.rawValue))
+        let consequence = text(entries["consequence"], path + ".consequence")
+        guard let maxDays, let days, let consequence else { return nil }
+        return Material.Deferral(maxDays: maxDays, days: days, consequence: consequence)
     }
 
     private mutating func readCommitment(_ node: Node, _ path: String) -> Material.CommitmentTerms? {

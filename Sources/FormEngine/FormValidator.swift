@@ -59,6 +59,13 @@ public struct FormCatalog: Sendable {
         problems.sort { ($0.file, $0.line) < ($1.file, $1.line) }
         return FormCatalog(forms: forms, problems: problems)
     }
+
+    /// This catalog without the forms `ids`, with `more` problems (what refused them), sorted
+    /// as `load` sorts them.
+    public func refusing(_ ids: Set<String>, problems more: [FormProblem]) -> FormCatalog {
+        FormCatalog(forms: forms.filter { !ids.contains($0.key) },
+                    problems: (problems + more).sorted { ($0.file, $0.line) < ($1.file, $1.line) })
+    }
 }
 
 private struct Checker {
@@ -74,6 +81,7 @@ private struct Checker {
     }
 
     mutating func run() {
+        checkApplicant()
         for sub in form.subFilings {
             let path = "bundle[\(sub.id)].relevant"
             checkReferences(sub.relevant, path)
@@ -105,6 +113,34 @@ private struct Checker {
             }
         }
         checkCalculationCycles()
+    }
+
+    /// The declared applicant's fields exist outside repeat groups and have types a receipt can
+    /// print: a text name; an `idNumber` field, or a text or credit code under its own label.
+    private mutating func checkApplicant() {
+        let applicant = form.applicant
+        let identity: (key: String, field: String, types: Set<FieldType>) = switch applicant.identity {
+        case .idNumber(let field): ("idNumber", field, [.idNumber])
+        case .other(let field, _): ("identifier.field", field, ApplicantDeclaration.identifierTypes)
+        }
+        let parts = [
+            ("name", applicant.nameField, ApplicantDeclaration.nameTypes, applicant.nameLine),
+            (identity.key, identity.field, identity.types, applicant.identityLine),
+        ]
+        for (key, fieldID, types, line) in parts {
+            let expected = types.map(\.rawValue).sorted()
+            guard let field = form.field(fieldID) else {
+                report(line, "applicant.\(key)", "unknownApplicantField",
+                    zh: "申请人字段 \(fieldID) 不存在（须是表单中不在重复组内的字段）",
+                    en: "The applicant field \(fieldID) does not exist (it must be a field of the form outside any repeat group).")
+                continue
+            }
+            if !types.contains(field.type) {
+                report(line, "applicant.\(key)", "applicantFieldType",
+                    zh: "申请人字段 \(fieldID) 的类型是 \(field.type.rawValue)，应为 \(expected.joined(separator: "、"))",
+                    en: "The applicant field \(fieldID) is of type \(field.type.rawValue); it must be \(expected.joined(separator: " or ")).")
+            }
+        }
     }
 
     private mutating func checkField(_ field: FormField, _ path: String, itemFields: Set<String>?) {
@@ -155,8 +191,7 @@ private struct Checker {
     /// A condition that reads no data and no clock, and is falsy: the thing it guards never happens.
     private func isConstantlyFalse(_ condition: Condition?) -> Bool {
         guard let condition else { return false }
-        let dynamic: Set<String> = ["var", "missing", "missing_some", "today", "age"]
-        guard condition.rule.operators.isDisjoint(with: dynamic) else { return false }
+        guard !condition.rule.readsDataOrClock else { return false }
         guard case .success(let value) = condition.rule.evaluate(data: .null, context: EvaluationContext()) else {
             return false
         }

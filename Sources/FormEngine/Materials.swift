@@ -1,3 +1,4 @@
+import Booking
 import JSONLogic
 import KioskCore
 
@@ -27,6 +28,27 @@ public struct MaterialsNotice: Sendable, Hashable, Codable {
         /// Days allowed to supply it later under 容缺, when it may be deferred.
         public let deferrableDays: Int?
         public let commitmentAllowed: Bool
+        /// 容缺: what the citizen agrees to by choosing it, shown before the choice.
+        public let deferral: DeferralTerms?
+        /// 告知承诺: the text the citizen accepts instead of the proof, shown in full before.
+        public let commitment: CommitmentText?
+    }
+
+    public struct DeferralTerms: Sendable, Hashable, Codable {
+        public let maxDays: Int
+        public let days: DayCounting
+        /// The last day to hand it in if the filing is submitted today (`YYYY-MM-DD`).
+        public let dueDate: String
+        /// The period as the citizen reads it, saying how the days are counted.
+        public let dueText: LocalizedText
+        public let consequence: LocalizedText
+    }
+
+    public struct CommitmentText: Sendable, Hashable, Codable {
+        public let statement: LocalizedText
+        public let verification: LocalizedText
+        /// What `commitInstead` must be given to accept exactly this text.
+        public let textVersion: String
     }
 
     /// Applicable materials neither provided, deferred nor committed, in form order.
@@ -59,8 +81,9 @@ extension FormEvaluator {
         return form.materials.filter { applies($0, data) }
     }
 
-    func notice(_ effective: [String: JSON], statuses: [String: MaterialStatus]) -> MaterialsNotice {
+    func notice(_ effective: [String: JSON], statuses: [String: MaterialStatus], calendar: OfficialCalendar) -> MaterialsNotice {
         let applicable = applicableMaterials(effective)
+        let today = LocalDate(containing: context.now, in: context.timeZone)
         let missing = applicable.filter { statuses[$0.id] == nil }
         let coreMissing = missing.contains(where: \.core)
         let defaultReason = LocalizedText(zh: "办理本事项须提交", en: "Required for this filing.")
@@ -70,7 +93,16 @@ extension FormEvaluator {
                     materialID: material.id, name: material.name, reason: material.reason ?? defaultReason,
                     issuer: material.issuer, presentation: material.presentation, copies: material.copies,
                     format: material.format, core: material.core, subFilingID: material.subFilingID,
-                    deferrableDays: material.deferral?.maxDays, commitmentAllowed: material.commitment != nil)
+                    deferrableDays: material.deferral?.maxDays, commitmentAllowed: material.commitment != nil,
+                    deferral: material.deferral.map { terms in
+                        MaterialsNotice.DeferralTerms(
+                            maxDays: terms.maxDays, days: terms.days,
+                            dueDate: terms.dueDate(acceptedOn: today, calendar: calendar).description, dueText: terms.dueText,
+                            consequence: terms.consequence)
+                    },
+                    commitment: material.commitment.map {
+                        MaterialsNotice.CommitmentText(statement: $0.statement, verification: $0.verification, textVersion: $0.textVersion)
+                    })
             },
             applicable: applicable.map(\.id),
             deferralPossible: !missing.isEmpty && !coreMissing && missing.allSatisfy { $0.deferral != nil },

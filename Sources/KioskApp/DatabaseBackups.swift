@@ -2,9 +2,6 @@ import Foundation
 import KioskConfig
 import KioskCore
 import Storage
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Where `kiosk db backup --into DIRECTORY` (the nightly `kiosk-backup.timer`) puts its files:
 /// `kiosk-YYYYMMDDTHHMMSSZ.sqlite`, so the names sort by age and the newest are kept.
@@ -34,39 +31,11 @@ extension KioskApplication {
     /// The terminal's database for a backup: it must exist already (a backup never creates an
     /// empty database to copy).
     public static func openExistingStore(_ configuration: Configuration) throws(StartupError) -> SQLiteStore {
-        let path = switch configuration.database {
-        case .sqlite(let path): path
-        case .postgres: configuration.dataDirectory + "/kiosk.sqlite"
-        }
+        let path = storePath(configuration)
         guard FileManager.default.fileExists(atPath: path) else {
             throw StartupError(code: "databaseMissing", message: .init(
                 zh: "没有数据库 \(path)（先运行 kiosk db migrate）", en: "there is no database at \(path) (run kiosk db migrate first)"))
         }
         return try openStore(configuration)
-    }
-
-    /// A restore must not run under a serving terminal, which keeps what it read at start:
-    /// refused while something answers on the configured `listen` address.
-    public static func refuseWhileServing(_ configuration: Configuration) throws(StartupError) {
-        let listen = configuration.listen
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var found: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(listen.host, String(listen.port), &hints, &found) == 0, let first = found else { return }
-        defer { freeaddrinfo(found) }
-        var entry: UnsafeMutablePointer<addrinfo>? = first
-        while let address = entry?.pointee {
-            let fd = socket(address.ai_family, address.ai_socktype, address.ai_protocol)
-            if fd >= 0 {
-                let answered = connect(fd, address.ai_addr, address.ai_addrlen) == 0
-                close(fd)
-                if answered {
-                    throw StartupError(code: "kioskIsServing", message: .init(
-                        zh: "kiosk 正在 \(listen) 上运行，请先停止（systemctl stop kiosk）",
-                        en: "kiosk is serving on \(listen); stop it first (systemctl stop kiosk)"))
-                }
-            }
-            entry = address.ai_next
-        }
     }
 }

@@ -36,6 +36,8 @@ struct TerminalDevices: Sendable {
         var readers: [CardReaderDevice] = []
         var simulator: (any CardSimulator)?
         var changeSources: [any DeviceChangeSource] = []
+        // A card's validity is checked against the hall's date.
+        let readerConfiguration = CardReaderConfiguration(timeZone: configuration.timeZone)
         do {
             providers += try makeDeviceProviders(
                 mode: PrinterMode(rawValue: configuration.deviceMode.rawValue) ?? .simulated,
@@ -45,7 +47,8 @@ struct TerminalDevices: Sendable {
             switch configuration.deviceMode {
             case .simulated:
                 let reader = try SimulatedReader(cardsDirectory: devicesDirectory.appendingPathComponent("cards"))
-                let provider = SimulatedReaderProvider(reader: reader, statistics: statistics, logger: logger)
+                let provider = SimulatedReaderProvider(
+                    reader: reader, configuration: readerConfiguration, statistics: statistics, logger: logger)
                 providers.append(provider)
                 services.append(provider)
                 readers.append(provider.device)
@@ -56,8 +59,10 @@ struct TerminalDevices: Sendable {
                 // libusb delivers hotplug callbacks only while its event loop runs.
                 if USBContext.supportsHotplug { services.append(USBEventLoop(context: usb)) }
                 changeSources.append(USBHotplugChanges(context: usb, logger: logger))
-                let usbReaders = USBReaderProvider(context: usb, profiles: profiles, statistics: statistics, logger: logger)
-                let serialReaders = SerialReaderProvider(profiles: profiles, statistics: statistics, logger: logger)
+                let usbReaders = USBReaderProvider(
+                    context: usb, profiles: profiles, configuration: readerConfiguration, statistics: statistics, logger: logger)
+                let serialReaders = SerialReaderProvider(
+                    profiles: profiles, configuration: readerConfiguration, statistics: statistics, logger: logger)
                 providers += [usbReaders, serialReaders]
                 services += [usbReaders, serialReaders]
             }

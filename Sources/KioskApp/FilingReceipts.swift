@@ -1,19 +1,26 @@
 import Booking
 import DeviceKit
+import ESCPOS
 import FormEngine
 import Foundation
 import JSONLogic
 import KioskCore
 import KioskServer
+import Logging
 import ReceiptPrinter
 
-/// Prints the filing receipt (办件回执) from `Forms/receipts/filing-receipt.yaml` on the first
-/// receipt printer the device manager knows.
+/// Prints the terminal's papers (`Forms/receipts/*.yaml`) on the first receipt printer the
+/// device manager knows. Every job is stored before it is sent and kept when it fails, so it
+/// can be reprinted; a paper whose template fails anyway (a fault that slipped past the checks
+/// of `PrintableFilings`) is printed plain, never lost.
 struct PrinterReceiptDesk: ReceiptDesk {
     let manager: DeviceManager
     let templates: [String: ReceiptTemplate]
     let hallName: String
     let timeZone: TimeZone
+    let logger: Logger
+    /// Slips and reprints from the screen: once per Idempotency-Key, within `PrintLimits`.
+    let requests: PrintRequests
 
     func printer() async -> ReceiptPrinterDevice? {
         for device in await manager.devices() {
@@ -22,36 +29,58 @@ struct PrinterReceiptDesk: ReceiptDesk {
         return nil
     }
 
+    /// The filing's papers as one job: the 办件回执, then each 容缺受理告知书 and 告知承诺书,
+    /// cut apart; one reprint gives the citizen all of them again.
     func printFilingReceipt(_ filing: Filing) async -> PrintOutcome {
-        guard let printer = await printer(), let template = templates["filing-receipt"] else {
-            return PrintOutcome(jobId: nil, state: "noPrinter", reason: nil)
-        }
-        do {
-            let receipt = try template.render(data: Self.data(for: filing, hall: hallName, timeZone: timeZone))
-            let job = try await printer.print(receipt, templateID: template.id, reference: filing.reference)
-            return PrintOutcome(job)
-        } catch let fault as DeviceFault {
-            return PrintOutcome(jobId: nil, state: "failed", reason: fault.code)
-        } catch {
-            return PrintOutcome(jobId: nil, state: "failed", reason: "templateError")
-        }
+        let papers = FilingPapers.papers(for: filing, hall: hallName, timeZone: timeZone)
+        var outcome = await print(papers, reference: filing.reference)
+        outcome.papers = papers.map(\.paper.rawValue)
+        return outcome
     }
 
     /// Stored and sent like a filing receipt (so it is kept and reprintable). The job's
     /// reference names the notice and the form: a notice has no reference number of its own,
     /// and the template prints no QR code without one.
     func printMaterialsNotice(_ notice: MaterialsNotice, matter: LocalizedText, formID: String) async -> PrintOutcome {
-        guard let printer = await printer(), let template = templates["materials-notice"] else {
-            return PrintOutcome(jobId: nil, state: "noPrinter", reason: nil)
+        let data = Self.noticeData(notice, matter: matter, hall: hallName, time: Date(), timeZone: timeZone)
+        return await print([FilledPaper(paper: .materialsNotice, data: data)], reference: "notice-\(formID)")
+    }
+
+    /// Lays `papers` out as one job, stores it and sends it.
+    private func print(_ papers: [FilledPaper], reference: String) async -> PrintOutcome {
+        guard let printer = await printer() else { return PrintOutcome(jobId: nil, state: "noPrinter", reason: nil) }
+        let templateID = papers.map(\.paper.rawValue).joined(separator: "+")
+        let job: PrintJob
+        do {
+            job = try printer.job(for: Receipt(papers.flatMap(render)), templateID: templateID, reference: reference)
+        } catch {
+            // The printer cannot lay out what a template made (a QR code too wide for its paper):
+            // the plain papers are text only, which every printer lays out.
+            logger.warning("receipt not renderable; printed plain", metadata: ["template.id": "\(templateID)", "fault": "\(error.code)"])
+            do {
+                job = try printer.job(for: Receipt(papers.flatMap(\.plain)), templateID: "plain:" + templateID, reference: reference)
+            } catch {
+                return PrintOutcome(jobId: nil, state: "failed", reason: error.code)
+            }
         }
         do {
-            let data = Self.noticeData(notice, matter: matter, hall: hallName, time: Date(), timeZone: timeZone)
-            let job = try await printer.print(try template.render(data: data), templateID: template.id, reference: "notice-\(formID)")
-            return PrintOutcome(job)
-        } catch let fault as DeviceFault {
-            return PrintOutcome(jobId: nil, state: "failed", reason: fault.code)
+            return PrintOutcome(try await printer.print(job))
         } catch {
-            return PrintOutcome(jobId: nil, state: "failed", reason: "templateError")
+            return PrintOutcome(jobId: nil, state: "failed", reason: error.code)
+        }
+    }
+
+    /// The paper from its template, or plain when the template is missing or cannot be filled.
+    private func render(_ paper: FilledPaper) -> [Receipt.Block] {
+        guard let template = templates[paper.paper.rawValue] else {
+            logger.warning("receipt template missing; printed plain", metadata: ["template.id": "\(paper.paper.rawValue)"])
+            return paper.plain
+        }
+        do {
+            return try template.render(data: paper.data).blocks
+        } catch {
+            logger.warning("receipt template failed; printed plain", metadata: ["template.id": "\(template.id)", "error": "\(error.code)"])
+            return paper.plain
         }
     }
 
@@ -85,29 +114,21 @@ struct PrinterReceiptDesk: ReceiptDesk {
         var values: [String: TemplateData.Value] = [
             "hall": .text(hall),
             "matter": .text(matter.zh),
-            "time": .text(time.formatted(
-                Date.VerbatimFormatStyle(format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
-                                         timeZone: timeZone, calendar: Calendar(identifier: .gregorian)))),
+            "time": .text(FilingPapers.text(time, timeZone, withTime: true)),
             "materials": .list(materials),
         ]
         if !notes.isEmpty { values["notes"] = .list(notes) }
         return TemplateData(values)
     }
 
-    /// The job's reference names the booking code, so the slip is found among the kept jobs.
-    func printBookingSlip(_ slip: BookingSlip) async -> PrintOutcome {
-        guard let printer = await printer(), let template = templates["booking-slip"] else {
-            return PrintOutcome(jobId: nil, state: "noPrinter", reason: nil)
-        }
-        do {
-            let job = try await printer.print(try template.render(data: Self.slipData(slip)), templateID: template.id,
-                                              reference: "booking-\(slip.code)")
-            return PrintOutcome(job)
-        } catch let fault as DeviceFault {
-            return PrintOutcome(jobId: nil, state: "failed", reason: fault.code)
-        } catch {
-            return PrintOutcome(jobId: nil, state: "failed", reason: "templateError")
-        }
+    /// The job's reference names the booking code, so the slip is found among the kept jobs
+    /// (and counted: a booking gets `PrintLimits.slipsPerBooking` slips).
+    func printBookingSlip(_ slip: BookingSlip, requestKey: String) async throws(PrintRefused) -> PrintOutcome {
+        let reference = "booking-\(slip.code)"
+        let outcome = try await requests.once(key: requestKey, target: "slip:\(slip.code)",
+                                             allowed: { [requests] () throws(PrintRefused) in try await requests.checkSlips(reference: reference) },
+                                             print: { await print([FilledPaper(paper: .bookingSlip, data: Self.slipData(slip))], reference: reference) })
+        return outcome ?? PrintOutcome(jobId: nil, state: "noPrinter", reason: nil)
     }
 
     static func slipData(_ slip: BookingSlip) -> TemplateData {
@@ -121,9 +142,9 @@ struct PrinterReceiptDesk: ReceiptDesk {
             "bookingCode": .text(slip.code.description),
             "idNumber": .text(slip.maskedIDNumber),
             "checkIn": .list([
-                "请于 \(slip.date) \(slip.checkInText) 在自助终端签到：扫描上方二维码、输入预约码或刷身份证",
-                "Check in at a self-service terminal on \(slip.date), \(slip.checkInText): scan the QR code above, "
-                    + "enter the code or place your ID card on the reader",
+                "请于 \(slip.date) \(slip.checkInText) 在自助终端签到：刷身份证，或输入预约码和身份证号码",
+                "Check in at a self-service terminal on \(slip.date), \(slip.checkInText): place your ID card on the reader, "
+                    + "or enter the code with your ID number",
                 "\(closes) 以后签到按现场取号排队",
                 "From \(closes) on you join the walk-in queue",
             ]),
@@ -137,37 +158,16 @@ struct PrinterReceiptDesk: ReceiptDesk {
         return TemplateData(values)
     }
 
-    func reprint(jobID: String) async -> PrintOutcome? {
+    func reprint(jobID: String, requestKey: String) async throws(PrintRefused) -> PrintOutcome? {
         guard let id = UUID(uuidString: jobID), let printer = await printer() else { return nil }
-        do {
-            return PrintOutcome(try await printer.reprint(id))
-        } catch {
-            return error.code == "printJobNotFound" ? nil : PrintOutcome(jobId: jobID, state: "failed", reason: error.code)
+        return try await requests.once(key: requestKey, target: "reprint:\(id)",
+                                       allowed: { [requests] () throws(PrintRefused) in try await requests.checkReprints(jobID: id) }) {
+            do throws(DeviceFault) {
+                return PrintOutcome(try await printer.reprint(id))
+            } catch {
+                return error.code == "printJobNotFound" ? nil : PrintOutcome(jobId: jobID, state: "failed", reason: error.code)
+            }
         }
-    }
-
-    /// The receipt's values. The ID number goes in whole: the template prints it masked.
-    static func data(for filing: Filing, hall: String, timeZone: TimeZone) -> TemplateData {
-        var values: [String: TemplateData.Value] = [
-            "hall": .text(hall),
-            "matter": .text(filing.title.zh),
-            "reference": .text(filing.reference),
-            "time": .text(filing.submittedAt.formatted(
-                Date.VerbatimFormatStyle(format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
-                                         timeZone: timeZone, calendar: Calendar(identifier: .gregorian)))),
-            "nextSteps": .list([
-                "本事项由\(filing.department.zh)办理，承诺时限\(filing.timeLimitDays)个工作日",
-                "凭受理编号查询办理进度",
-            ] + filing.subFilings.map { "\($0.title.zh)：\($0.department.zh)，\($0.timeLimitDays)个工作日" }),
-        ]
-        if case .string(let number)? = filing.answers["idNumber"] { values["idNumber"] = .text(number) }
-        if !filing.deferred.isEmpty {
-            values["deferredMaterials"] = .list(filing.deferred.map { "\($0.name.zh)（\($0.dueDate)前）" })
-        }
-        if !filing.overrides.isEmpty {
-            values["staffNote"] = .text("本次办理有 \(filing.overrides.count) 个步骤由工作人员协助完成")
-        }
-        return TemplateData(values)
     }
 }
 

@@ -37,6 +37,8 @@ public struct KioskApplication: Sendable {
     public let access: AccessStore
     /// One per terminal, shared by every router made from this application.
     let rateLimiter: RateLimiter
+    /// Misses on code-bearing endpoints, one per terminal like `rateLimiter`.
+    let codeGuesses: CodeGuessLimiter
     /// The official calendar, read once at start (`kiosk calendar import` takes effect on restart).
     public let calendar: OfficialCalendar
     /// The terminal's SQLite `BookingStore`, or in district mode the district's PostgreSQL.
@@ -64,23 +66,31 @@ public struct KioskApplication: Sendable {
         self.calendar = try CalendarFiles(configuration).load()
         self.district = try Self.openDistrict(configuration, logger: logger)
         if let district {
-            await Self.migrateAtStart(district, configuration, logger: logger)
-            self.bookings = Self.districtBookings(district, configuration)
+            if let key = try await Self.prepareDistrict(district, store, configuration, logger: logger) {
+                self.bookings = Self.districtBookings(district, configuration, key: key)
+            } else {
+                self.bookings = Self.districtBookings(district, configuration, keys: store.keys)
+            }
             self.localBookings = try Self.openBookings(store, configuration)
         } else {
             self.bookings = try Self.openBookings(store, configuration)
             self.localBookings = nil
         }
+        // Failed sign-ins are budgeted by the access store, which knows whose they are.
+        self.access = AccessStore(store: store, signInsPerMinute: configuration.rateLimits.signInPerMinute)
+        self.rateLimiter = RateLimiter([
+            "booking": .perMinute(configuration.rateLimits.bookingPerMinute),
+            "printing": .perMinute(configuration.rateLimits.printPerMinute),
+        ])
+        self.codeGuesses = CodeGuessLimiter(missesPerMinute: configuration.rateLimits.codeMissesPerMinute)
+        // The forms, refused where a paper they print could fail for want of data.
+        let filings: PrintableFilings
         do {
-            self.access = try AccessStore(store: store)
+            filings = try PrintableFilings(formsPath: configuration.formsDirectory)
         } catch {
             throw StartupError(code: error.code, message: error.message)
         }
-        self.rateLimiter = RateLimiter([
-            "signIn": .perMinute(configuration.rateLimits.signInPerMinute),
-            "booking": .perMinute(configuration.rateLimits.bookingPerMinute),
-        ])
-        self.forms = FormCatalog.load(configuration.formsDirectory)
+        self.forms = filings.catalog
         for problem in forms.problems {
             logger.warning("form refused", metadata: ["form.problem": "\(problem.description)"])
         }
@@ -91,23 +101,25 @@ public struct KioskApplication: Sendable {
         self.sessions = CitizenSessions(
             timeout: TimeInterval(configuration.sessionTimeout.seconds),
             warning: TimeInterval(configuration.sessionTimeout.warningSeconds), cards: devices.cards)
-        let receiptsDirectory = configuration.formsDirectory + "/receipts"
-        do {
-            receipts = PrinterReceiptDesk(
-                manager: devices.manager, templates: try ReceiptTemplate.loadAll(directory: receiptsDirectory),
-                hallName: configuration.siteName, timeZone: configuration.timeZone)
-        } catch {
-            throw StartupError(code: error.code, message: error.message)
-        }
+        receipts = PrinterReceiptDesk(
+            manager: devices.manager, templates: filings.templates, hallName: configuration.siteName,
+            timeZone: configuration.timeZone, logger: logger,
+            requests: PrintRequests(store: DeviceStore(store: store), limits: PrintLimits()))
     }
 
-    /// Opens the terminal's own database, creating the data directory first: the configured
-    /// file, or in district mode `data_dir/kiosk.sqlite` (staff, devices, the outbox).
-    public static func openStore(_ configuration: Configuration) throws(StartupError) -> SQLiteStore {
-        let path = switch configuration.database {
+    /// The terminal's own database file: the configured one, or in district mode
+    /// `data_dir/kiosk.sqlite` (staff, devices, the outbox).
+    public static func storePath(_ configuration: Configuration) -> String {
+        switch configuration.database {
         case .sqlite(let path): path
         case .postgres: configuration.dataDirectory + "/kiosk.sqlite"
         }
+    }
+
+    /// Opens the terminal's own database with its keys (see `TerminalSecrets`), creating the
+    /// data directory first.
+    public static func openStore(_ configuration: Configuration) throws(StartupError) -> SQLiteStore {
+        let path = storePath(configuration)
         let directory = configuration.dataDirectory
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -115,8 +127,9 @@ public struct KioskApplication: Sendable {
             throw .dataDirectory(directory, "cannot create it")
         }
         guard Glibc.access(directory, W_OK) == 0 else { throw .dataDirectory(directory, "not writable") }
+        let keys = try TerminalSecrets.load(configuration, databasePath: path)
         do {
-            return try SQLiteStore(path: path)
+            return try SQLiteStore(path: path, keys: keys)
         } catch {
             throw StartupError(code: error.code, message: error.message)
         }
@@ -145,7 +158,7 @@ public struct KioskApplication: Sendable {
             maxBodyBytes: configuration.maxBodyBytes,
             filings: FilingServices(
                 catalog: forms, archive: filingArchive, sessions: sessions, cards: devices.cards, receipts: receipts,
-                siteID: configuration.siteID, timeZone: configuration.timeZone),
+                siteID: configuration.siteID, timeZone: configuration.timeZone, calendar: calendar),
             devices: DeviceServices(
                 manager: devices.manager, statistics: devices.statistics, events: devices.events, simulator: devices.simulator,
                 printerSimulator: devices.printerSimulator, receiptPreviews: PrinterReceiptPreviews()),
@@ -155,8 +168,9 @@ public struct KioskApplication: Sendable {
                 slots: SlotGenerator(calendar: calendar, hours: configuration.hours),
                 ledger: ledger, queue: bookings.queue,
                 siteID: configuration.siteID, siteName: configuration.siteName,
-                checkInWindow: bookings.checkInWindow, receipts: receipts, cards: devices.cards, events: devices.events),
-            district: districtStatus)
+                checkInWindow: bookings.checkInWindow, receipts: receipts, cards: devices.cards, events: devices.events,
+                audit: { [access] entry, now in _ = try await access.appendAudit(entry, now: now) }),
+            district: districtStatus, codeGuesses: codeGuesses)
     }
 
     /// Where filings go: the terminal's file, and in district mode its outbox too.
@@ -236,7 +250,8 @@ public struct KioskApplication: Sendable {
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         let listen = configuration.listen
-        let server: HTTPServerBuilder = if let tls { try .tls(.http1(), tlsConfiguration: tls) } else { .http1() }
+        let http1 = KioskRoutes.http1(readTimeout: .seconds(configuration.readTimeoutSeconds))
+        let server: HTTPServerBuilder = if let tls { try .tls(http1, tlsConfiguration: tls) } else { http1 }
         return Application(
             router: KioskRoutes.router(serverDependencies),
             server: server,
@@ -246,15 +261,26 @@ public struct KioskApplication: Sendable {
             logger: logger)
     }
 
-    /// Expires holds and marks no-shows every `booking.maintenance_seconds`.
+    /// Expires holds and marks no-shows every `booking.maintenance_seconds`, and deletes print
+    /// jobs older than `devices.print_job_retention_days`.
     public var bookingMaintenance: BookingMaintenance {
-        BookingMaintenance(bookings: bookings, interval: .seconds(configuration.bookingMaintenanceSeconds), logger: logger)
+        BookingMaintenance(bookings: bookings, interval: .seconds(configuration.bookingMaintenanceSeconds), logger: logger,
+                           printJobs: DeviceStore(store: store),
+                           printJobRetention: TimeInterval(configuration.printJobRetentionDays) * 86_400)
+    }
+
+    /// Writes the audit log's head to the service log (and the district store) at start and every hour.
+    public var auditAnchors: AuditAnchors {
+        AuditAnchors(access: access, district: district, terminalID: configuration.terminalID, logger: logger)
     }
 
     /// Runs the terminal until SIGTERM or SIGINT, then finishes in-flight requests and returns;
     /// what is still open after `StopDeadline.graceful` is cut (see `StopDeadline`).
     /// Under systemd (`$NOTIFY_SOCKET`) it reports readiness, status, watchdog pings and the stop.
+    /// Holds the data directory's lock meanwhile, so the keys are not rotated under it.
     public func run() async throws(StartupError) {
+        let lock = try ServeLock.serving(configuration)
+        defer { withExtendedLifetime(lock) {} }
         let listen = configuration.listen
         let logger = logger
         let scheme = tls == nil ? "http" : "https"
@@ -284,7 +310,7 @@ public struct KioskApplication: Sendable {
         let stop = StopDeadline(logger: logger)
         // The district store is listed first so it stops last, after the requests that use it.
         var services: [any ServiceLifecycle.Service] = district.map { [$0] } ?? []
-        services += [server, bookingMaintenance, devices.manager, poweredTime]
+        services += [server, bookingMaintenance, devices.manager, poweredTime, auditAnchors]
         services += (outboxDrainer.map { [$0] } ?? []) + devices.services
         services += [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events)]
         if let serviceManager { services.append(serviceManager) }

@@ -40,33 +40,42 @@ struct DistrictLedger: BookingLedger {
     let outbox: SQLiteStore
     let terminalID: String
 
-    func issueTicket(serviceID: String, idNumber: ResidentIDNumber?, disabilityMarked: Bool, schedule: DaySchedule,
+    /// An offline ticket gets a district id of its own when it arrives, so it comes without a
+    /// rating token: nothing could be rated through its terminal id.
+    func issueTicket(serviceID: String, holder: CitizenIdentity?, disabilityMarkedByStaff: Bool, schedule: DaySchedule,
                      idempotencyKey: String, now: Date) async throws -> TicketReceipt {
         do {
-            return try await district.issueTicket(serviceID: serviceID, idNumber: idNumber, disabilityMarked: disabilityMarked,
+            return try await district.issueTicket(serviceID: serviceID, holder: holder, disabilityMarkedByStaff: disabilityMarkedByStaff,
                                                   schedule: schedule, idempotencyKey: idempotencyKey, now: now)
         } catch is DistrictStoreUnavailable {
-            let receipt = try await local.issueTicket(serviceID: serviceID, idNumber: idNumber, disabilityMarked: disabilityMarked,
+            let receipt = try await local.issueTicket(serviceID: serviceID, holder: holder, disabilityMarkedByStaff: disabilityMarkedByStaff,
                                                       schedule: schedule, idempotencyKey: idempotencyKey, now: now)
             let offline = OfflineTicket(receipt.ticket, terminalID: terminalID)
             try outbox.enqueue(.ticket, key: "ticket:" + idempotencyKey, payload: try JSONEncoder().encode(offline), now: now)
-            return TicketReceipt(ticket: offline.ticket, ahead: receipt.ahead)
+            return TicketReceipt(ticket: offline.ticket, ahead: receipt.ahead, ratingToken: nil)
         }
     }
 
-    func rate(ticketID: Int64, score: Int, reasons: [String], idempotencyKey: String, now: Date) async throws -> Rating {
+    /// Kept for the district when it is unreachable, with the rating token the district checks
+    /// on arrival; a rating proved by the card waits for the district instead (the outbox keeps
+    /// no ID number).
+    func rate(ticketID: Int64, proof: RatingProof, score: Int, reasons: [String], idempotencyKey: String,
+              now: Date) async throws -> Rating {
         do {
-            return try await district.rate(ticketID: ticketID, score: score, reasons: reasons, idempotencyKey: idempotencyKey, now: now)
-        } catch is DistrictStoreUnavailable {
+            return try await district.rate(ticketID: ticketID, proof: proof, score: score, reasons: reasons,
+                                           idempotencyKey: idempotencyKey, now: now)
+        } catch let unavailable as DistrictStoreUnavailable {
+            guard case .token(let token) = proof else { throw unavailable }
             try Rating.validate(score: score, reasons: reasons)
-            let pending = PendingRating(ticketID: ticketID, score: score, reasons: reasons, idempotencyKey: idempotencyKey, at: now)
+            let pending = PendingRating(ticketID: ticketID, ratingToken: token, score: score, reasons: reasons,
+                                        idempotencyKey: idempotencyKey, at: now)
             try outbox.enqueue(.rating, key: "rating:" + idempotencyKey, payload: try JSONEncoder().encode(pending), now: now)
             throw DeferredToDistrict()
         }
     }
 
-    func hold(_ slot: Slot, idempotencyKey: String, now: Date) async throws -> SlotHold {
-        try await district.hold(slot, idempotencyKey: idempotencyKey, now: now)
+    func hold(_ slot: Slot, idNumber: ResidentIDNumber, idempotencyKey: String, now: Date) async throws -> SlotHold {
+        try await district.hold(slot, idNumber: idNumber, idempotencyKey: idempotencyKey, now: now)
     }
 
     func confirm(holdID: String, idNumber: ResidentIDNumber, idempotencyKey: String, now: Date) async throws -> BookingRecord {
@@ -77,7 +86,9 @@ struct DistrictLedger: BookingLedger {
         try await district.lookup(code: code, idNumber: idNumber)
     }
 
-    func booking(code: BookingCode) async throws -> BookingRecord { try await district.booking(code: code) }
+    func booking(code: BookingCode, calendarKey: String) async throws -> BookingRecord {
+        try await district.booking(code: code, calendarKey: calendarKey)
+    }
 
     func cancel(code: BookingCode, idNumber: ResidentIDNumber, idempotencyKey: String, now: Date) async throws -> BookingRecord {
         try await district.cancel(code: code, idNumber: idNumber, idempotencyKey: idempotencyKey, now: now)
@@ -92,12 +103,12 @@ struct DistrictLedger: BookingLedger {
         try await district.placesTaken(slotIDs: slotIDs, now: now)
     }
 
-    func checkIn(code: BookingCode, idempotencyKey: String, now: Date) async throws -> CheckInResult {
-        try await district.checkIn(code: code, idempotencyKey: idempotencyKey, now: now)
+    func checkIn(code: BookingCode, holder: CitizenIdentity, idempotencyKey: String, now: Date) async throws -> CheckInResult {
+        try await district.checkIn(code: code, holder: holder, idempotencyKey: idempotencyKey, now: now)
     }
 
-    func checkIn(idNumber: ResidentIDNumber, idempotencyKey: String, now: Date) async throws -> CheckInResult {
-        try await district.checkIn(idNumber: idNumber, idempotencyKey: idempotencyKey, now: now)
+    func checkIn(holder: CitizenIdentity, idempotencyKey: String, now: Date) async throws -> CheckInResult {
+        try await district.checkIn(holder: holder, idempotencyKey: idempotencyKey, now: now)
     }
 
     func callNext(counter: String, serviceIDs: [String], idempotencyKey: String, now: Date) async throws -> Ticket? {
@@ -143,6 +154,9 @@ struct OfflineTicket: Codable, Sendable {
 
 struct PendingRating: Codable, Sendable {
     let ticketID: Int64
+    /// Checked by the district when the rating arrives; absent in records kept before tokens
+    /// existed, which the district then refuses (`ratingNotAllowed`).
+    let ratingToken: String?
     let score: Int
     let reasons: [String]
     let idempotencyKey: String
@@ -246,8 +260,8 @@ public struct OutboxDrainer: ServiceLifecycle.Service {
             try await bookings.receiveOfflineTicket(offline.ticket, sequence: offline.sequence, terminalID: terminalID)
         case .rating:
             let rating = try JSONDecoder().decode(PendingRating.self, from: record.payload)
-            _ = try await bookings.rate(ticketID: rating.ticketID, score: rating.score, reasons: rating.reasons,
-                                        idempotencyKey: rating.idempotencyKey, now: rating.at)
+            _ = try await bookings.rate(ticketID: rating.ticketID, proof: .token(rating.ratingToken ?? ""), score: rating.score,
+                                        reasons: rating.reasons, idempotencyKey: rating.idempotencyKey, now: rating.at)
         }
     }
 }

@@ -10,6 +10,7 @@ public enum Benchmarks {
         ("escpos", ESCPOSBenchmarks.run),
         ("receipt", ReceiptPrinterBenchmarks.run),
         ("forms", FormEngineBenchmarks.run),
+        ("secrets", SecretsBenchmarks.run),
     ]
     /// Run only when named: they need hardware (or its emulator), or a PostgreSQL installation, beside them.
     static let hardware: [(name: String, run: @Sendable () -> [Figure])] = [
@@ -20,13 +21,17 @@ public enum Benchmarks {
 
     /// What `kiosk bench` runs when none is named.
     public static var names: [String] { ["startup"] + modules.map(\.name) }
-    public static var allNames: [String] { names + hardware.map(\.name) }
+    /// Start `kiosk serve` as a child, like `startup`, but only when named.
+    static let serving = ["guessing"]
+    public static var allNames: [String] { names + hardware.map(\.name) + serving }
 
     public static func run(_ selected: [String], configFile: String) throws -> [Figure] {
         var figures: [Figure] = []
         for name in selected {
             if name == "startup" {
                 figures += try StartupBenchmark.run(configFile: configFile)
+            } else if name == "guessing" {
+                figures += try CodeGuessingBenchmark.run(configFile: configFile)
             } else if let module = (modules + hardware).first(where: { $0.name == name }) {
                 figures += module.run()
             }

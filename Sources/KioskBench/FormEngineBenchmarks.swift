@@ -39,6 +39,7 @@ public enum FormEngineBenchmarks {
             department: {zh-CN: 部门, en: Department}
             timeLimitDays: 1
             declaration: {zh-CN: 声明, en: Declaration}
+            applicant: {name: f0_0, identifier: {field: f0_0, label: {zh-CN: 名称, en: Name}}}
             steps:
 
             """

@@ -8,6 +8,30 @@ import Foundation
 struct BookingTables {
     static let names = ["hours", "services", "queue.prefixes"]
 
+    /// The keys of `[hours]` that hold one value each, which `KIOSK_HOURS_<KEY>` overrides
+    /// like any setting. `hours.time_zone` follows `time_zone` (`KIOSK_TIME_ZONE`).
+    static let overridableHoursKeys: [String: Setting.Kind] = [
+        "monday": .string, "tuesday": .string, "wednesday": .string, "thursday": .string, "friday": .string,
+        "saturday": .string, "sunday": .string, "makeup_workday": .string, "lunch_duty": .string,
+        "lunch_duty_counters": .integer(1...1000), "summer_start": .string, "summer_end": .string,
+        "summer_lunch_duty_end": .string,
+    ]
+
+    /// What no environment variable can set: lists of tables, edited in the file only.
+    static let fileOnly = ["hours.after_hours", "hours.overrides", "hours.time_zone", "services", "queue.prefixes"]
+
+    /// `KIOSK_HOURS_MONDAY` → `monday`, for the keys of `overridableHoursKeys`.
+    static func hoursKey(forVariable name: String) -> String? {
+        guard name.hasPrefix("KIOSK_HOURS_") else { return nil }
+        let key = name.dropFirst("KIOSK_HOURS_".count).lowercased()
+        return overridableHoursKeys[key] == nil ? nil : key
+    }
+
+    /// The variable a file-only table would have, for a clear refusal.
+    static func fileOnlyKey(forVariable name: String) -> String? {
+        fileOnly.first { "KIOSK_" + $0.uppercased().replacingOccurrences(of: ".", with: "_") == name }
+    }
+
     var hours = HallHours.standard
     var services: [Service] = []
     var ticketPrefixes: [String: String] = [:]

@@ -46,6 +46,8 @@ public struct Configuration: Sendable, Equatable {
     /// HTTPS when set; nil serves plain HTTP, which the loader allows on loopback only.
     public var tls: TLSFiles?
     public var dataDirectory: String
+    /// `[secrets] dir`: where `terminal.key` and `district-id.key` live, never inside `dataDirectory`.
+    public var secretsDirectory: String
     public var database: Database
     public var timeZone: TimeZone
     public var terminalID: String
@@ -58,6 +60,8 @@ public struct Configuration: Sendable, Equatable {
     public var logLevel: String
     public var logFormat: LogFormat
     public var maxBodyBytes: Int
+    /// `http.read_timeout_seconds`: how long a request may take to arrive whole.
+    public var readTimeoutSeconds: Int
     /// `[hours]`: opening hours, lunch duty, summer timetable, after-hours windows, overrides.
     public var hours: HallHours
     /// `[[services]]`: what citizens can book; none means booking is not offered.
@@ -68,8 +72,11 @@ public struct Configuration: Sendable, Equatable {
     public var bookingMaintenanceSeconds: Int
     /// `[check_in]`: how early and how late a booking can be checked in.
     public var checkInWindow: CheckInWindow
-    /// `[limits]`: requests per minute this terminal accepts on sign-in and booking.
+    /// `[limits]`: requests per minute this terminal accepts on sign-in, booking and printing,
+    /// and the misses it tolerates on code-bearing endpoints.
     public var rateLimits: RateLimits
+    /// `devices.print_job_retention_days`: print jobs hold receipt text; older ones are deleted.
+    public var printJobRetentionDays: Int
     /// `[session]`: when an idle citizen session is warned about and ended.
     public var sessionTimeout: SessionTimeout
     /// `[queue]` with `[queue.prefixes]`: ticket prefixes, the elderly age, the wait estimate,
@@ -132,9 +139,15 @@ public struct SessionTimeout: Sendable, Equatable {
 public struct RateLimits: Sendable, Equatable {
     public var signInPerMinute: Int
     public var bookingPerMinute: Int
+    /// Codes not found per minute before code-bearing requests are refused for a while.
+    public var codeMissesPerMinute: Int
+    /// Booking slips and reprints per minute.
+    public var printPerMinute: Int
 
-    public init(signInPerMinute: Int, bookingPerMinute: Int) {
+    public init(signInPerMinute: Int, bookingPerMinute: Int, codeMissesPerMinute: Int = 10, printPerMinute: Int = 6) {
         self.signInPerMinute = signInPerMinute
         self.bookingPerMinute = bookingPerMinute
+        self.codeMissesPerMinute = codeMissesPerMinute
+        self.printPerMinute = printPerMinute
     }
 }

@@ -38,8 +38,21 @@ public enum ConfigurationLoader {
             problems.append(.init(source: .file(path: path, line: error.line), message: error.message))
         }
 
+        var hoursOverrides: [String: String] = [:]
         for (name, raw) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("KIOSK_") {
             guard name != fileVariable else { continue }
+            if let key = BookingTables.hoursKey(forVariable: name) {
+                switch overrideHours(key, raw, tables: &tables) {
+                case .success: hoursOverrides["hours.\(key)"] = name
+                case .failure(let message): problems.append(.init(source: .environment(name), message: message.description))
+                }
+                continue
+            }
+            if let table = BookingTables.fileOnlyKey(forVariable: name) {
+                problems.append(.init(source: .environment(name), message:
+                    "\(table) cannot be set from the environment (a list of tables or a value that follows another key); set it in the configuration file"))
+                continue
+            }
             guard let setting = Setting.all.first(where: { $0.environmentVariable == name }) else {
                 problems.append(.init(source: .environment(name), message: "no configuration key is named by this variable"))
                 continue
@@ -69,16 +82,26 @@ public enum ConfigurationLoader {
         }
 
         let zone = if case .string(let text)? = values["time_zone"] { text } else { HallHours.defaultTimeZone }
-        let booking = BookingTables.decode(tables, file: path, timeZone: zone, problems: &problems)
+        var bookingProblems: [ConfigurationProblem] = []
+        let booking = BookingTables.decode(tables, file: path, timeZone: zone, problems: &bookingProblems)
+        // A problem with an overridden hours key names the variable, not line 0 of the file.
+        problems += bookingProblems.map { problem in
+            guard case .file(_, 0) = problem.source,
+                  let variable = hoursOverrides.first(where: { problem.message.hasPrefix($0.key + ":") || problem.message.hasPrefix($0.key + " ") })?.value
+            else { return problem }
+            return ConfigurationProblem(source: .environment(variable), message: problem.message)
+        }
         for name in BookingTables.names {
             sources[name] = tables[name].map { .file(path: path, line: $0.line) } ?? .defaultValue
         }
+        if let variable = hoursOverrides.values.sorted().first { sources["hours"] = .environment(variable) }
 
         if case .integer(let timeout)? = values["session.timeout_seconds"], case .integer(let warning)? = values["session.warning_seconds"],
            warning >= timeout, let source = sources["session.warning_seconds"] {
             problems.append(.init(source: source, message: "session.warning_seconds: \(warning) must be less than session.timeout_seconds (\(timeout))"))
         }
         problems += tlsProblems(values: values, sources: sources)
+        problems += secretsProblems(values: values, sources: sources)
         guard problems.isEmpty else { throw ConfigurationErrors(problems: problems) }
         return build(values: values, sources: sources, booking: booking)
     }
@@ -101,6 +124,16 @@ public enum ConfigurationLoader {
                 "listen: \(listen) is not loopback; a listener reachable from the network needs [tls] certificate_file and key_file"))
         }
         return problems
+    }
+
+    /// Keys never beside what they protect: the key directory may not be `data_dir` or inside it.
+    private static func secretsProblems(values: [String: TOMLValue], sources: [String: ValueSource]) -> [ConfigurationProblem] {
+        guard case .string(let secrets)? = values["secrets.dir"], !secrets.isEmpty,
+              case .string(let data)? = values["data_dir"] else { return [] }
+        let inside = secrets == data || secrets.hasPrefix(data.hasSuffix("/") ? data : data + "/")
+        guard inside else { return [] }
+        return [.init(source: sources["secrets.dir"] ?? .defaultValue,
+                      message: "secrets.dir: \(secrets) is inside data_dir (\(data)); keys must not live beside the data they protect")]
     }
 
     // MARK: Reading the document
@@ -154,6 +187,30 @@ public enum ConfigurationLoader {
             previous = row
         }
         return a.isEmpty ? b.count : previous[b.count]
+    }
+
+    /// `KIOSK_HOURS_<KEY>`: puts the value into `[hours]` (creating the table when the file has
+    /// none), to be checked with the rest of the table.
+    private static func overrideHours(_ key: String, _ raw: String, tables: inout [String: TOMLTable.Entry]) -> Result<Void, Message> {
+        let value: TOMLValue
+        if case .integer = BookingTables.overridableHoursKeys[key] {
+            guard let number = Int64(raw.replacingOccurrences(of: "_", with: "")) else {
+                return .failure(Message("expected an integer, found '\(raw)'"))
+            }
+            value = .integer(number)
+        } else {
+            value = .string(raw)
+        }
+        var table = TOMLTable()
+        var line = 0
+        if let entry = tables["hours"] {
+            guard case .table(let existing) = entry.value else { return .failure(Message("[hours] in the file is not a table")) }
+            table = existing
+            line = entry.line
+        }
+        table.override(key, with: value, line: 0)
+        tables["hours"] = TOMLTable.Entry(value: .table(table), line: line)
+        return .success(())
     }
 
     private static func fromEnvironment(_ raw: String, for setting: Setting) -> Result<TOMLValue, Message> {
@@ -231,6 +288,13 @@ public enum ConfigurationLoader {
             guard FileManager.default.fileExists(atPath: full) else { return .failure(Message("the file \(full) does not exist")) }
             guard !isDirectory(full) else { return .failure(Message("\(full) is a directory, not a file")) }
             return access(full, R_OK) == 0 ? .success(full) : .failure(Message("the file \(full) is not readable"))
+        case .optionalDirectory:
+            guard !text.isEmpty else { return .success(text) }
+            let full = resolve(text, against: baseDirectory)
+            if FileManager.default.fileExists(atPath: full) {
+                return isDirectory(full) ? .success(full) : .failure(Message("\(full) is not a directory"))
+            }
+            return .success(full)
         case .integer:
             return .failure(Message("expected an integer"))
         }
@@ -279,6 +343,9 @@ public enum ConfigurationLoader {
             return Int(n)
         }
         let dataDirectory = text("data_dir")
+        let secretsDirectory = text("secrets.dir").isEmpty
+            ? URL(fileURLWithPath: dataDirectory).deletingLastPathComponent().appendingPathComponent("secrets").path
+            : text("secrets.dir")
         let databaseText = text("database")
         let database: Configuration.Database =
             if databaseText == "sqlite" { .sqlite(path: dataDirectory + "/kiosk.sqlite") }
@@ -293,11 +360,13 @@ public enum ConfigurationLoader {
         let tls = certificateFile.isEmpty || keyFile.isEmpty
             ? nil : Configuration.TLSFiles(certificateFile: certificateFile, keyFile: keyFile)
         return Configuration(
-            listen: listen, tls: tls, dataDirectory: dataDirectory, database: database, timeZone: timeZone,
+            listen: listen, tls: tls, dataDirectory: dataDirectory, secretsDirectory: secretsDirectory, database: database,
+            timeZone: timeZone,
             terminalID: text("terminal.id"), terminalName: text("terminal.name"),
             siteID: text("site.id"), siteName: text("site.name"),
             deviceMode: deviceMode, devicesDirectory: text("devices.dir"), formsDirectory: text("forms.dir"),
             logLevel: text("log.level"), logFormat: logFormat, maxBodyBytes: integer("http.max_body_bytes"),
+            readTimeoutSeconds: integer("http.read_timeout_seconds"),
             hours: booking.hours, services: booking.services,
             bookingPolicy: BookingPolicy(
                 maxActivePerService: integer("booking.max_active_per_service"),
@@ -311,7 +380,10 @@ public enum ConfigurationLoader {
             checkInWindow: CheckInWindow(earlyMinutes: integer("check_in.early_minutes"),
                                          lateMinutes: integer("check_in.late_minutes")),
             rateLimits: RateLimits(signInPerMinute: integer("limits.sign_in_per_minute"),
-                                   bookingPerMinute: integer("limits.booking_per_minute")),
+                                   bookingPerMinute: integer("limits.booking_per_minute"),
+                                   codeMissesPerMinute: integer("limits.code_misses_per_minute"),
+                                   printPerMinute: integer("limits.print_per_minute")),
+            printJobRetentionDays: integer("devices.print_job_retention_days"),
             sessionTimeout: SessionTimeout(seconds: integer("session.timeout_seconds"), warningSeconds: integer("session.warning_seconds")),
             queue: QueuePolicy(prefixes: booking.ticketPrefixes, defaultPrefix: text("queue.default_prefix"),
                                elderlyAge: integer("queue.elderly_age"),

@@ -24,6 +24,8 @@ public struct Setting: Sendable {
         case ticketPrefix
         /// A file that must exist and be readable, or the empty string for none.
         case optionalFile
+        /// A directory kiosk creates when missing, or the empty string for the default.
+        case optionalDirectory
 
         var tomlType: String {
             switch self {
@@ -61,6 +63,9 @@ public struct Setting: Sendable {
                 "PEM private key of that certificate, unencrypted; readable by the kiosk user only"),
         Setting("data_dir", .writableDirectory, .string("./var"),
                 "directory for the database and other state; created on start"),
+        Setting("secrets.dir", .optionalDirectory, .string(""),
+                "directory of the terminal's keys (terminal.key, district-id.key), mode 0700, outside data_dir; "
+                    + "empty: data_dir/../secrets; systemd credentials ($CREDENTIALS_DIRECTORY) come first"),
         Setting("database", .database, .string("sqlite"),
                 "\"sqlite\" (a file in data_dir), \"sqlite:PATH\", or a postgres:// URL (district mode)"),
         Setting("time_zone", .timeZone, .string("Asia/Shanghai"), "IANA time zone of the service hall"),
@@ -71,6 +76,8 @@ public struct Setting: Sendable {
         Setting("devices.mode", .choice(["simulated", "usb", "cups"]), .string("simulated"),
                 "how devices are reached: simulated, usb (libusb) or cups"),
         Setting("devices.dir", .existingDirectory, .string("Devices"), "directory of device profiles"),
+        Setting("devices.print_job_retention_days", .integer(1...3650), .integer(30),
+                "print jobs (they hold receipt text) older than this are deleted"),
         Setting("forms.dir", .existingDirectory, .string("Forms"), "directory of filing definitions"),
         Setting("log.level", .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]),
                 .string("info"), "lowest level written to the log"),
@@ -80,11 +87,17 @@ public struct Setting: Sendable {
         Setting("session.warning_seconds", .integer(20...600), .integer(30),
                 "the screen warns this long before the session ends (WCAG 2.2.1 asks for 20 s at least)"),
         Setting("limits.sign_in_per_minute", .integer(1...600), .integer(10),
-                "staff sign-in attempts this terminal accepts per minute, over all accounts"),
+                "staff numbers whose sign-in may fail per minute at this terminal (a number counts once a minute)"),
         Setting("limits.booking_per_minute", .integer(1...6000), .integer(60),
                 "holds, bookings, changes and walk-in tickets this terminal accepts per minute"),
+        Setting("limits.code_misses_per_minute", .integer(1...600), .integer(10),
+                "booking or draft codes (and rating proofs) not found per minute before this terminal refuses more tries for a while"),
+        Setting("limits.print_per_minute", .integer(1...600), .integer(6),
+                "booking slips and reprints this terminal prints per minute"),
         Setting("http.max_body_bytes", .integer(1024...67_108_864), .integer(1_048_576),
                 "largest request body accepted; larger requests get 413"),
+        Setting("http.read_timeout_seconds", .integer(1...300), .integer(10),
+                "a request must arrive whole within this time, else 408 and the connection closes"),
         Setting("booking.max_active_per_service", .integer(1...100), .integer(1),
                 "bookings one ID number may hold for one service that have not taken place yet"),
         Setting("booking.max_active_total", .integer(1...100), .integer(3),

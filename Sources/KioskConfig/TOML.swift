@@ -51,6 +51,18 @@ public struct TOMLTable: Sendable, Equatable {
         fileprivate var isExplicit: Bool
         /// Created by `[[header]]`, so it may grow by more headers.
         fileprivate var isArrayOfTables: Bool
+
+        fileprivate init(value: TOMLValue, line: Int, isExplicit: Bool, isArrayOfTables: Bool) {
+            self.value = value
+            self.line = line
+            self.isExplicit = isExplicit
+            self.isArrayOfTables = isArrayOfTables
+        }
+
+        /// An explicit table or value, as an override puts it.
+        init(value: TOMLValue, line: Int) {
+            self.init(value: value, line: line, isExplicit: true, isArrayOfTables: false)
+        }
     }
 
     public private(set) var keys: [String] = []
@@ -72,6 +84,11 @@ public struct TOMLTable: Sendable, Equatable {
     fileprivate mutating func set(_ key: String, _ entry: Entry) {
         if entries[key] == nil { keys.append(key) }
         entries[key] = entry
+    }
+
+    /// Sets `key` to `value` as if the file had it on `line` (an environment override: line 0).
+    mutating func override(_ key: String, with value: TOMLValue, line: Int) {
+        set(key, Entry(value: value, line: line, isExplicit: true, isArrayOfTables: false))
     }
 }
 

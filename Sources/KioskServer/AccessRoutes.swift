@@ -14,7 +14,7 @@ public struct AccessServices: Sendable {
     public var signOut: @Sendable (AccessToken, Date) async throws -> Void
     public var audit: @Sendable (AuditEntry, Date) async throws -> Void
     public var now: @Sendable () -> Date
-    /// Sign-in and booking requests per minute this terminal accepts.
+    /// Booking requests per minute this terminal accepts.
     public var rateLimiter: RateLimiter
 
     public init(
@@ -24,7 +24,7 @@ public struct AccessServices: Sendable {
         signOut: @escaping @Sendable (AccessToken, Date) async throws -> Void,
         audit: @escaping @Sendable (AuditEntry, Date) async throws -> Void,
         now: @escaping @Sendable () -> Date = Date.init,
-        rateLimiter: RateLimiter = RateLimiter(["signIn": .perMinute(10), "booking": .perMinute(60)])
+        rateLimiter: RateLimiter = RateLimiter(["booking": .perMinute(60)])
     ) {
         self.rateLimiter = rateLimiter
         self.terminalID = terminalID
@@ -82,7 +82,13 @@ extension KioskRoutes {
     static func addAccessRoutes(to router: Router<KioskRequestContext>, _ services: AccessServices) {
         router.post("/v1/staff/sign-in") { request, context in
             let body = try await RequestBody(request, context: context, allowed: ["number", "pin"])
-            let issued = try await services.signIn(try body.string("number"), try body.string("pin"), services.now())
+            let issued: IssuedToken
+            do {
+                issued = try await services.signIn(try body.string("number"), try body.string("pin"), services.now())
+            } catch let error as AccessError where error.retryAfter != nil {
+                // A delay or the terminal's budget: the answer says how long (`Retry-After`).
+                return try error.response(from: request, context: context)
+            }
             return json(SignedInView(token: issued.text, staffNumber: issued.token.staffNumber.value,
                                      role: issued.token.role.rawValue, expiresAt: issued.token.expiresAt), status: .created)
         }
@@ -97,7 +103,7 @@ extension KioskRoutes {
     /// the session records who, when, what and why, and the audit log gets the same.
     static func addOverrideRoutes(to router: Router<KioskRequestContext>, _ access: AccessServices, _ filings: FilingServices) {
         router.post("/v1/sessions/{id}/overrides/{action}") { request, context in
-            let body = try await RequestBody(request, context: context, allowed: ["reasonCode", "note", "material"])
+            let body = try await RequestBody(request, context: context, allowed: ["reasonCode", "note", "material", "field", "value"])
             guard let token = context.staff else { throw AccessError(.signInRequired) }
             let id = try context.parameters.require("id")
             let actionName = try context.parameters.require("action")
@@ -113,6 +119,7 @@ extension KioskRoutes {
             let authorisation = StaffAuthorisation(
                 staffID: record.staffNumber.value, reasonCode: record.reasonCode, note: record.note, at: record.at)
             let material = [.markMaterialReceivedOnPaper, .approveDeferredMaterial].contains(action) ? try body.string("material") : nil
+            let field = action == .correctCardData ? try body.string("field") : nil
             let sessions = filings.sessions
             let formID: String
             switch action {
@@ -139,6 +146,8 @@ extension KioskRoutes {
                         _ = try session.next(in: form, context: filings.context, override: authorisation)
                     case .markMaterialReceivedOnPaper:
                         try session.markMaterialReceivedOnPaper(material ?? "", in: form, authorisation: authorisation)
+                    case .correctCardData:
+                        try session.correctCardData(field ?? "", try body.json("value"), in: form, authorisation: authorisation)
                     default:
                         try session.approveDeferral(material ?? "", in: form, context: filings.context, authorisation: authorisation)
                     }
@@ -146,7 +155,9 @@ extension KioskRoutes {
                 }
             }
             // The note stays with the session: staff may type a name there; the log keeps the reason.
-            try await access.audit(try record.auditEntry(target: "session", details: ["form": formID] + (material.map { ["material": $0] } ?? [:])), access.now())
+            // The corrected value may be a name: the log names the field only.
+            let details = ["form": formID] + (material.map { ["material": $0] } ?? [:]) + (field.map { ["field": $0] } ?? [:])
+            try await access.audit(try record.auditEntry(target: "session", details: details), access.now())
             if action == .cancelSession { return Response(status: .noContent) }
             return try await view(context, filings) { _, _ in }
         }
@@ -181,7 +192,9 @@ struct AccessMiddleware: RouterMiddleware {
             role = token.role
         }
         if let path = context.endpointPath, path != "NotFound" {
-            try policy.authorise(role, for: Endpoint(request.method.rawValue, path))
+            // HEAD is GET without the body: the same roles.
+            let method = request.method == .head ? "GET" : request.method.rawValue
+            try policy.authorise(role, for: Endpoint(method, path))
         }
         return try await next(request, context)
     }
@@ -193,13 +206,15 @@ extension AccessError: HTTPResponseError {
         case .signInRequired, .signInFailed, .tokenMalformed, .tokenForged, .tokenExpired, .tokenOtherTerminal, .tokenRevoked:
             .unauthorized
         case .roleNotAllowed, .endpointNotDeclared, .accountDisabled: .forbidden
-        case .accountLocked: .init(code: 423, reasonPhrase: "Locked")
+        case .signInDelayed, .signInRateLimited: .tooManyRequests
         case .staffNotFound: .notFound
         default: .unprocessableContent
         }
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        ProblemMiddleware<BasicRequestContext>.response(for: Problem(status: status, code: code, messages: message))
+        var response = ProblemMiddleware<BasicRequestContext>.response(for: Problem(status: status, code: code, messages: message))
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        return response
     }
 }

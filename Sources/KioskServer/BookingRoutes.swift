@@ -1,3 +1,4 @@
+import Access
 import Booking
 import DeviceKit
 import Foundation
@@ -35,13 +36,17 @@ public struct BookingServices: Sendable {
     public var cards: CardDesk?
     /// Where queue changes are announced (`ticketIssued`, `ticketCalled`, ... on `/v1/events`).
     public var events: EventBus<TerminalEvent>?
+    /// The audit log: a priority marked by staff is recorded there.
+    public var audit: @Sendable (AuditEntry, Date) async throws -> Void
     public var now: @Sendable () -> Date
 
     public init(services: [Service], slots: SlotGenerator, ledger: any BookingLedger, queue: QueuePolicy,
                 siteID: String, siteName: String, checkInWindow: CheckInWindow = CheckInWindow(),
                 receipts: (any ReceiptDesk)? = nil, cards: CardDesk? = nil, events: EventBus<TerminalEvent>? = nil,
+                audit: @escaping @Sendable (AuditEntry, Date) async throws -> Void,
                 now: @escaping @Sendable () -> Date = Date.init) {
         self.cards = cards
+        self.audit = audit
         self.events = events
         self.services = services
         self.slots = slots
@@ -129,12 +134,15 @@ extension KioskRoutes {
             return json((0...from.days(until: through)).map { CalendarDayView(booking.slots.schedule(for: from.adding(days: $0))) })
         }
 
+        // A hold names its citizen: one open hold per ID number, counted against the quota, so
+        // an anonymous screen cannot keep a day's places from everyone else.
         router.post("/v1/holds") { request, context in
             let key = try idempotencyKey(request)
-            let body = try await RequestBody(request, context: context, allowed: ["slotId"])
+            let body = try await RequestBody(request, context: context, allowed: ["slotId", "idNumber", "useCard"])
+            let idNumber = try await identity(body, booking).idNumber
             let now = booking.now()
             let slot = try booking.slot(try body.string("slotId"), now: now)
-            let hold = try await ruled { try await booking.ledger.hold(slot, idempotencyKey: key, now: now) }
+            let hold = try await ruled { try await booking.ledger.hold(slot, idNumber: idNumber, idempotencyKey: key, now: now) }
             return json(HoldView(hold), status: .created)
         }
 
@@ -142,7 +150,7 @@ extension KioskRoutes {
             let key = try idempotencyKey(request)
             let body = try await RequestBody(request, context: context, allowed: ["holdId", "idNumber", "useCard"])
             let holdID = try body.string("holdId")
-            let idNumber = try await residentID(body, booking)
+            let idNumber = try await identity(body, booking).idNumber
             let record = try await ruled {
                 try await booking.ledger.confirm(holdID: holdID, idNumber: idNumber, idempotencyKey: key, now: booking.now())
             }
@@ -153,7 +161,7 @@ extension KioskRoutes {
         router.post("/v1/bookings/lookup") { request, context in
             let body = try await RequestBody(request, context: context, allowed: ["code", "idNumber", "useCard"])
             let code = try bookingCode(try body.string("code"))
-            let idNumber = try await residentID(body, booking)
+            let idNumber = try await identity(body, booking).idNumber
             return json(BookingView(try await ruled { try await booking.ledger.lookup(code: code, idNumber: idNumber) }))
         }
 
@@ -161,7 +169,7 @@ extension KioskRoutes {
             let key = try idempotencyKey(request)
             let code = try bookingCode(try context.parameters.require("code"))
             let body = try await RequestBody(request, context: context, allowed: ["idNumber", "useCard"])
-            let idNumber = try await residentID(body, booking)
+            let idNumber = try await identity(body, booking).idNumber
             let record = try await ruled {
                 try await booking.ledger.cancel(code: code, idNumber: idNumber, idempotencyKey: key, now: booking.now())
             }
@@ -172,7 +180,7 @@ extension KioskRoutes {
             let key = try idempotencyKey(request)
             let code = try bookingCode(try context.parameters.require("code"))
             let body = try await RequestBody(request, context: context, allowed: ["idNumber", "slotId", "useCard"])
-            let idNumber = try await residentID(body, booking)
+            let idNumber = try await identity(body, booking).idNumber
             let now = booking.now()
             let slot = try booking.slot(try body.string("slotId"), now: now)
             let record = try await ruled {
@@ -182,43 +190,48 @@ extension KioskRoutes {
         }
 
         // Code and ID number, like a lookup: the code alone must not print someone's booking.
+        // Paper is finite: a few slips per booking (`PrintLimits`), one per Idempotency-Key.
         router.post("/v1/bookings/{code}/slip") { request, context in
+            let key = try idempotencyKey(request)
             let code = try bookingCode(try context.parameters.require("code"))
             let body = try await RequestBody(request, context: context, allowed: ["idNumber", "useCard"])
-            let idNumber = try await residentID(body, booking)
+            let idNumber = try await identity(body, booking).idNumber
             let record = try await ruled { try await booking.ledger.lookup(code: code, idNumber: idNumber) }
             guard record.status == .confirmed else { throw apiError(BookingRuleError(.bookingNotActive)) }
             let slip = BookingSlip(record, service: try booking.service(record.serviceID), hall: booking.siteName,
                                    checkInWindow: booking.checkInWindow, timeZone: booking.slots.hours.timeZone)
             // The printer desk stores the job before sending it; a failed print is kept for a reprint.
-            let outcome = await booking.receipts?.printBookingSlip(slip) ?? PrintOutcome(jobId: nil, state: "noPrinter", reason: nil)
+            let outcome = try await booking.receipts?.printBookingSlip(slip, requestKey: key)
+                ?? PrintOutcome(jobId: nil, state: "noPrinter", reason: nil)
             return json(PrintedSlip(booking: BookingView(record), receipt: outcome), status: outcome.jobId == nil ? .ok : .created)
         }
 
-        router.get("/v1/bookings/{code}.ics") { _, context in
+        // The calendar file behind the link a booking's holder was given: the code and the
+        // booking's calendar key (`key`), never the code alone.
+        router.get("/v1/bookings/{code}.ics") { request, context in
             let code = try bookingCode(try context.parameters.require("code"))
-            let record = try await ruled { try await booking.ledger.booking(code: code) }
+            guard let calendarKey = request.uri.queryParameters.get("key"), UUID(uuidString: calendarKey) != nil else {
+                throw apiError(BookingRuleError(.bookingNotFound))
+            }
+            let record = try await ruled { try await booking.ledger.booking(code: code, calendarKey: calendarKey) }
             let text = ICalendar.document(event(for: record, booking), times: .asiaShanghai)
             return Response(status: .ok, headers: [.contentType: "text/calendar; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: text)))
         }
 
+        // The card (or the typed number) checks in; a code only says which of the citizen's
+        // bookings: it never checks in someone else's appointment.
         router.post("/v1/check-ins") { request, context in
             let key = try idempotencyKey(request)
             let body = try await RequestBody(request, context: context, allowed: ["code", "idNumber", "useCard"])
             let now = booking.now()
+            let holder = try await identity(body, booking)
             let result: CheckInResult
-            let byIdentity = body.fields["idNumber"] != nil || body.fields["useCard"] != nil
-            switch (body.fields["code"] != nil, byIdentity) {
-            case (true, false):
+            if body.fields["code"] != nil {
                 let code = try bookingCode(try body.string("code"))
-                result = try await ruled { try await booking.ledger.checkIn(code: code, idempotencyKey: key, now: now) }
-            case (false, true):
-                let idNumber = try await residentID(body, booking)
-                result = try await ruled { try await booking.ledger.checkIn(idNumber: idNumber, idempotencyKey: key, now: now) }
-            default:
-                throw APIError(.badRequest, code: "invalidField", message: .init(
-                    zh: "请提供预约码或身份证（号码）其中之一", en: "Give either code or idNumber (or useCard), not both."))
+                result = try await ruled { try await booking.ledger.checkIn(code: code, holder: holder, idempotencyKey: key, now: now) }
+            } else {
+                result = try await ruled { try await booking.ledger.checkIn(holder: holder, idempotencyKey: key, now: now) }
             }
             await announce(.ticketIssued, result.receipt.ticket, booking)
             // A service dropped from configuration since the booking still serves its citizens.
@@ -227,21 +240,35 @@ extension KioskRoutes {
             return json(CheckInView(result, wait: wait), status: .created)
         }
 
+        // Priority is never self-declared: elderly comes from the birth date of the card on the
+        // reader, a disability from a signed-in member of staff, whose marking is audited.
         router.post("/v1/tickets") { request, context in
             let key = try idempotencyKey(request)
-            let body = try await RequestBody(request, context: context, allowed: ["serviceId", "idNumber", "disability"])
+            let body = try await RequestBody(request, context: context, allowed: ["serviceId", "idNumber", "useCard", "disability"])
             let service = try booking.service(try body.string("serviceId"))
-            let idNumber = body.fields["idNumber"] == nil ? nil : try residentID(body)
+            let holder = body.fields["idNumber"] == nil && body.fields["useCard"] == nil ? nil : try await identity(body, booking)
             let disability = body.fields["disability"] == nil ? false : try body.bool("disability")
+            let staff = context.staff.flatMap { [.staff, .admin].contains($0.role) ? $0 : nil }
+            if disability && staff == nil {
+                throw APIError(.forbidden, code: "priorityNeedsStaff", message: .init(
+                    zh: "优先窗口需由工作人员确认，请联系工作人员",
+                    en: "Priority for a disability is marked by a member of staff; please ask one."))
+            }
             let now = booking.now()
             let schedule = booking.slots.schedule(for: LocalDate(containing: now, in: booking.slots.hours.timeZone))
             let receipt = try await ruled {
-                try await booking.ledger.issueTicket(serviceID: service.id, idNumber: idNumber, disabilityMarked: disability,
+                try await booking.ledger.issueTicket(serviceID: service.id, holder: holder, disabilityMarkedByStaff: disability,
                                                      schedule: schedule, idempotencyKey: key, now: now)
+            }
+            if disability, let staff {
+                try await booking.audit(try AuditEntry(
+                    actor: .staff(staff.staffNumber), action: AuditAction("queue.priorityMarked"), target: "ticket:\(receipt.ticket.id)",
+                    details: ["priority": receipt.ticket.priority.rawValue, "service": service.id, "role": staff.role.rawValue]), now)
             }
             await announce(.ticketIssued, receipt.ticket, booking)
             let wait = booking.queue.estimatedWaitMinutes(ahead: receipt.ahead, counters: service.counters.count)
-            return json(TicketView(receipt.ticket, ahead: receipt.ahead, estimatedWaitMinutes: wait), status: .created)
+            return json(TicketView(receipt.ticket, ahead: receipt.ahead, estimatedWaitMinutes: wait, ratingToken: receipt.ratingToken),
+                        status: .created)
         }
 
         router.get("/v1/queue") { _, _ in
@@ -284,10 +311,27 @@ extension KioskRoutes {
             }
         }
 
+        // Only whoever took the ticket rates it: with the rating token their screen was given,
+        // or with the card it was taken with.
         router.post("/v1/tickets/{id}/rating") { request, context in
             let key = try idempotencyKey(request)
             let id = try ticketID(context)
-            let body = try await RequestBody(request, context: context, allowed: ["score", "reasons"])
+            let body = try await RequestBody(request, context: context, allowed: ["score", "reasons", "ratingToken", "useCard"])
+            let proof: RatingProof
+            switch (body.fields["ratingToken"], body.fields["useCard"]) {
+            case (.some, nil):
+                let token = try body.string("ratingToken")
+                guard RatingToken.isWellFormed(token) else { throw RequestBody.invalid("ratingToken", "the ticket's rating token (32 hex digits)") }
+                proof = .token(token)
+            case (nil, .some):
+                proof = .holder(try await identity(body, booking).idNumber)
+            case (.some, .some):
+                throw APIError(.badRequest, code: "invalidField", message: .init(
+                    zh: "请提供评价凭证或使用身份证，不要同时提供", en: "Give either ratingToken or useCard, not both."))
+            case (nil, nil):
+                throw APIError(.badRequest, code: "ratingProofRequired", message: .init(
+                    zh: "评价需要取号时的评价凭证或身份证", en: "A rating needs the ticket's rating token or the ID card it was taken with."))
+            }
             guard case .number(let number)? = body.fields["score"], let score = Int(exactly: number) else {
                 throw RequestBody.invalid("score", "an integer from 1 to 5")
             }
@@ -301,7 +345,8 @@ extension KioskRoutes {
             }
             do {
                 let rating = try await ruled {
-                    try await booking.ledger.rate(ticketID: id, score: score, reasons: reasons, idempotencyKey: key, now: booking.now())
+                    try await booking.ledger.rate(ticketID: id, proof: proof, score: score, reasons: reasons, idempotencyKey: key,
+                                                  now: booking.now())
                 }
                 return json(RatingView(rating), status: .created)
             } catch let deferred as DeferredToDistrict {
@@ -350,9 +395,14 @@ extension KioskRoutes {
         }
     }
 
-    /// The ID number typed in (`idNumber`), or the one on the card lying on the reader (`useCard`).
-    private static func residentID(_ body: RequestBody, _ booking: BookingServices) async throws -> ResidentIDNumber {
-        guard body.fields["useCard"] != nil else { return try residentID(body) }
+    /// Who is at the screen: the ID number typed in (`idNumber`), or the one on the card lying on
+    /// the reader (`useCard`). Refused when neither is given: a booking is never acted on, and a
+    /// place never taken, for someone unnamed.
+    private static func identity(_ body: RequestBody, _ booking: BookingServices) async throws -> CitizenIdentity {
+        guard body.fields["useCard"] != nil else {
+            guard body.fields["idNumber"] != nil else { throw identityRequired }
+            return .typed(try residentID(body))
+        }
         guard body.fields["idNumber"] == nil else {
             throw APIError(.badRequest, code: "invalidField", message: .init(
                 zh: "请提供身份证号码或使用读卡器上的身份证，不要同时提供", en: "Give either idNumber or useCard, not both."))
@@ -362,10 +412,13 @@ extension KioskRoutes {
             throw APIError(.conflict, code: "noCardPresented", message: .init(
                 zh: "请将身份证放在读卡区", en: "Place your ID card on the reader."))
         }
-        do { return try ResidentIDNumber(text) } catch let error as ResidentIDNumberError {
+        do { return .card(try ResidentIDNumber(text)) } catch let error as ResidentIDNumberError {
             throw APIError(.badRequest, code: "invalidIdNumber", message: .init(zh: error.messageZH, en: error.messageEN))
         }
     }
+
+    static let identityRequired = APIError(.badRequest, code: "identityRequired", message: .init(
+        zh: "请将身份证放在读卡区，或输入身份证号码", en: "Place your ID card on the reader or type your ID number."))
 
     private static func residentID(_ body: RequestBody) throws -> ResidentIDNumber {
         do { return try ResidentIDNumber(try body.string("idNumber")) } catch let error as ResidentIDNumberError {
@@ -402,6 +455,7 @@ extension KioskRoutes {
         case .holdNotFound, .bookingNotFound, .ticketNotFound: .notFound
         case .slotFull, .bookingNotActive, .ticketStateInvalid, .idempotencyKeyReused: .conflict
         case .invalidBookingCode, .invalidIdempotencyKey: .badRequest
+        case .ratingNotAllowed: .forbidden
         case .holdExpired, .quotaPerServiceExceeded, .quotaTotalExceeded, .bannedForNoShows, .changeDeadlinePassed,
              .checkInTooEarly, .hallClosedForWalkIns, .rescheduleToOtherService, .invalidRating:
             .unprocessableContent
@@ -551,7 +605,7 @@ struct BookingView: Encodable {
         sequence = record.sequence
         onDayOff = record.onDayOff
         notice = record.onDayOff ? BookingView.dayOffNotice : nil
-        calendarUrl = "/v1/bookings/\(record.code.value).ics"
+        calendarUrl = "/v1/bookings/\(record.code.value).ics?key=\(record.id)"
     }
 
     static let dayOffNotice = LocalizedText(
@@ -572,8 +626,11 @@ struct TicketView: Encodable {
     let callCount: Int
     let ahead: Int?
     let estimatedWaitMinutes: Int?
+    /// Only in the answer to whoever took the ticket: the proof that lets them rate it.
+    let ratingToken: String?
 
-    init(_ ticket: Ticket, ahead: Int? = nil, estimatedWaitMinutes: Int? = nil) {
+    init(_ ticket: Ticket, ahead: Int? = nil, estimatedWaitMinutes: Int? = nil, ratingToken: String? = nil) {
+        self.ratingToken = ratingToken
         id = ticket.id
         number = ticket.number
         serviceId = ticket.serviceID
@@ -597,7 +654,8 @@ struct CheckInView: Encodable {
 
     init(_ result: CheckInResult, wait: Int) {
         booking = BookingView(result.booking)
-        ticket = TicketView(result.receipt.ticket, ahead: result.receipt.ahead, estimatedWaitMinutes: wait)
+        ticket = TicketView(result.receipt.ticket, ahead: result.receipt.ahead, estimatedWaitMinutes: wait,
+                            ratingToken: result.receipt.ratingToken)
         late = result.late
     }
 }

@@ -57,8 +57,12 @@ struct SessionView: Encodable, Sendable {
             let help: LocalizedText?
             let required: Bool
             let calculated: Bool
+            /// Read from the ID card: the citizen cannot change it (409 `cardDataLocked`).
+            let readOnly: Bool
             let value: JSON?
             let choices: [ChoiceView]
+            /// The fields whose answers filter `choices`: the screen asks again when one changes.
+            let choicesDependOn: [String]?
             /// A repeat group's item fields and bounds; absent for other types.
             let itemFields: [ItemField]?
             let minItems: Int?
@@ -95,8 +99,9 @@ struct SessionView: Encodable, Sendable {
                 let group = field.type == .repeatGroup ? form.field(field.id) : nil
                 return Screen.Field(
                     id: field.id, type: field.type.rawValue, label: field.label, help: field.help, required: field.required,
-                    calculated: field.calculated, value: field.value,
+                    calculated: field.calculated, readOnly: field.readOnly, value: field.value,
                     choices: field.choices.map { .init(value: $0.value, label: $0.label, group: $0.group) },
+                    choicesDependOn: field.choicesDependOn.isEmpty ? nil : field.choicesDependOn,
                     itemFields: group.map { $0.fields.map(Screen.Field.ItemField.init) },
                     minItems: group?.minItems, maxItems: group?.maxItems)
             })

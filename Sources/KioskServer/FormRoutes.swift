@@ -43,12 +43,15 @@ public struct FilingServices: Sendable {
     public var receipts: (any ReceiptDesk)?
     public var siteID: String
     public var timeZone: TimeZone
+    /// The official calendar 容缺 due dates are counted on.
+    public var calendar: OfficialCalendar
     public var now: @Sendable () -> Date
 
     public init(catalog: FormCatalog, archive: any FilingArchive, sessions: CitizenSessions, cards: CardDesk = CardDesk(),
-                receipts: (any ReceiptDesk)? = nil, siteID: String, timeZone: TimeZone,
+                receipts: (any ReceiptDesk)? = nil, siteID: String, timeZone: TimeZone, calendar: OfficialCalendar,
                 now: @escaping @Sendable () -> Date = Date.init) {
         self.receipts = receipts
+        self.calendar = calendar
         self.catalog = catalog
         self.archive = archive
         self.sessions = sessions
@@ -137,7 +140,7 @@ extension KioskRoutes {
         router.get("/v1/sessions/{id}/materials") { _, context in
             let id = try context.parameters.require("id")
             let notice = try await services.sessions.read(id) { session in
-                session.materialsNotice(in: try services.form(session.formID), context: services.context)
+                session.materialsNotice(in: try services.form(session.formID), context: services.context, calendar: services.calendar)
             }
             return json(notice)
         }
@@ -147,7 +150,7 @@ extension KioskRoutes {
             let id = try context.parameters.require("id")
             let (notice, form) = try await services.sessions.read(id) { session in
                 let form = try services.form(session.formID)
-                return (session.materialsNotice(in: form, context: services.context), form)
+                return (session.materialsNotice(in: form, context: services.context, calendar: services.calendar), form)
             }
             guard !notice.missing.isEmpty else {
                 throw APIError(.conflict, code: "noMaterialsMissing", message: .init(
@@ -161,20 +164,26 @@ extension KioskRoutes {
         }
 
         router.post("/v1/sessions/{id}/materials/{material}") { request, context in
-            let body = try await RequestBody(request, context: context, allowed: ["status"])
+            let body = try await RequestBody(request, context: context, allowed: ["status", "textVersion"])
             let id = try context.parameters.require("id")
             let material = try context.parameters.require("material")
             let status = try body.string("status")
+            // Accepting a commitment names the text the screen showed; nothing else may carry it.
+            let textVersion: String? = body.fields["textVersion"] == nil ? nil : try body.string("textVersion")
+            guard textVersion == nil || status == "committed" else {
+                throw RequestBody.invalid("textVersion", "only with the status committed")
+            }
             let notice = try await services.sessions.update(id) { session in
                 let form = try services.form(session.formID)
                 switch status {
                 case "provided": try session.provideMaterial(material, in: form)
                 case "missing": try session.withdrawMaterial(material)
                 case "deferred": try session.deferMaterial(material, in: form, context: services.context)
-                case "committed": try session.commitInstead(of: material, in: form, context: services.context)
+                case "committed":
+                    try session.commitInstead(of: material, acceptingTextVersion: textVersion, in: form, context: services.context)
                 default: throw RequestBody.invalid("status", "provided, missing, deferred or committed")
                 }
-                return session.materialsNotice(in: form, context: services.context)
+                return session.materialsNotice(in: form, context: services.context, calendar: services.calendar)
             }
             return json(notice)
         }
@@ -188,7 +197,9 @@ extension KioskRoutes {
                 let form = try services.form(session.formID)
                 var attempt = session
                 let filing = try services.archive.recordFiling(site: services.siteID, day: day) { reference in
-                    try attempt.submit(acceptingDeclaration: accepted, reference: reference, in: form, context: services.context)
+                    try attempt.submit(
+                        acceptingDeclaration: accepted, reference: reference, in: form, context: services.context,
+                        calendar: services.calendar)
                 }
                 session = attempt
                 return filing
@@ -200,8 +211,8 @@ extension KioskRoutes {
 
         // Saving a draft ends the session: the terminal is public, the answers leave its memory.
         router.post("/v1/sessions/{id}/draft") { request, context in
-            let body = try await RequestBody(request, context: context, allowed: ["idNumber"])
-            let idNumber = try residentID(body.string("idNumber"))
+            let body = try await RequestBody(request, context: context, allowed: ["idNumber", "useCard"])
+            let idNumber = try await residentID(body, cards: services.cards)
             let id = try context.parameters.require("id")
             let draft = try await services.sessions.read(id) { $0.draft() }
             let code = try services.archive.saveDraft(draft, idNumber: idNumber, now: services.now(), days: 30)
@@ -210,8 +221,8 @@ extension KioskRoutes {
         }
 
         router.post("/v1/drafts/resume") { request, context in
-            let body = try await RequestBody(request, context: context, allowed: ["code", "idNumber"])
-            let idNumber = try residentID(body.string("idNumber"))
+            let body = try await RequestBody(request, context: context, allowed: ["code", "idNumber", "useCard"])
+            let idNumber = try await residentID(body, cards: services.cards)
             let code: String
             do { code = try BookingCode(body.string("code")).description } catch { throw draftNotFound }
             guard let draft = try services.archive.takeDraft(code: code, idNumber: idNumber, now: services.now()) else {
@@ -223,9 +234,10 @@ extension KioskRoutes {
             return json(SessionView(id: id, session, form, services.context), status: .created)
         }
 
-        router.post("/v1/print-jobs/{job}/reprint") { _, context in
+        router.post("/v1/print-jobs/{job}/reprint") { request, context in
+            let key = try idempotencyKey(request)
             let job = try context.parameters.require("job")
-            guard let outcome = await services.receipts?.reprint(jobID: job) else {
+            guard let outcome = try await services.receipts?.reprint(jobID: job, requestKey: key) else {
                 throw APIError(.notFound, code: "printJobNotFound", message: .init(zh: "没有该打印任务", en: "No such print job"))
             }
             return json(outcome)
@@ -254,6 +266,21 @@ extension KioskRoutes {
         } catch {
             throw APIError(.unprocessableContent, code: "invalidIdNumber", message: .init(zh: error.messageZH, en: error.messageEN))
         }
+    }
+
+    /// The typed `idNumber`, or with `"useCard": true` the number of the card on the reader,
+    /// which never passes through the screen; exactly one of the two.
+    static func residentID(_ body: RequestBody, cards: CardDesk) async throws -> ResidentIDNumber {
+        guard body.fields["useCard"] != nil else { return try residentID(body.string("idNumber")) }
+        guard body.fields["idNumber"] == nil else {
+            throw APIError(.badRequest, code: "invalidField", message: .init(
+                zh: "请提供身份证号码或使用读卡器上的身份证，不要同时提供", en: "Give either idNumber or useCard, not both."))
+        }
+        guard try body.bool("useCard") else { throw RequestBody.invalid("useCard", "true") }
+        guard let number = await cards.presented()?.facts["idNumber"] else {
+            throw APIError(.conflict, code: "noCardPresented", message: .init(zh: "请将身份证放在读卡区", en: "Place your ID card on the reader."))
+        }
+        return try residentID(number)
     }
 
     /// Applies a change to the session and answers with the session's new view.
@@ -293,7 +320,8 @@ extension FormSessionError: HTTPResponseError {
     public var status: HTTPResponse.Status {
         switch code {
         case "unknownField", "unknownStep", "unknownMaterial": .notFound
-        case "notOnStep", "notOnReview", "notOnDeclaration", "alreadySubmitted", "noPreviousStep", "otherForm": .conflict
+        case "notOnStep", "notOnReview", "notOnDeclaration", "alreadySubmitted", "noPreviousStep", "otherForm", "cardDataLocked",
+            "commitmentTextChanged": .conflict
         default: .unprocessableContent
         }
     }

@@ -1,6 +1,7 @@
 import Booking
 import FormEngine
 import Foundation
+import Hummingbird
 import KioskCore
 
 /// What became of a receipt: printed, or failed and kept for a reprint. The filing itself is
@@ -11,23 +12,77 @@ public struct PrintOutcome: Codable, Sendable, Equatable {
     public var state: String
     /// The fault's code when it failed (`paperOut`, `coverOpen`, `deviceOffline`, ...).
     public var reason: String?
+    /// The papers in the job, in print order (`filing-receipt`, `deferral-notice`,
+    /// `commitment-letter`); only for a filing's papers.
+    public var papers: [String]?
 
-    public init(jobId: String?, state: String, reason: String?) {
+    public init(jobId: String?, state: String, reason: String?, papers: [String]? = nil) {
         self.jobId = jobId
         self.state = state
         self.reason = reason
+        self.papers = papers
     }
 }
 
 /// Prints receipts on the terminal's receipt printer.
 public protocol ReceiptDesk: Sendable {
+    /// Prints a submitted filing's papers: its receipt (办件回执), then a 容缺受理告知书 for each
+    /// deferred material and a 告知承诺书 for each commitment.
     func printFilingReceipt(_ filing: Filing) async -> PrintOutcome
     /// Prints the 一次性告知书: every material still missing for `matter`, with where to get it.
     func printMaterialsNotice(_ notice: MaterialsNotice, matter: LocalizedText, formID: String) async -> PrintOutcome
-    /// Prints the 预约凭条 of a confirmed booking, stored before it is sent like every receipt.
-    func printBookingSlip(_ slip: BookingSlip) async -> PrintOutcome
-    /// Prints a kept job again; nil when there is no such job.
-    func reprint(jobID: String) async -> PrintOutcome?
+    /// Prints the 预约凭条 of a confirmed booking, stored before it is sent like every receipt; at
+    /// most `PrintLimits.slipsPerBooking` per booking, once per `requestKey` (a retry gets the
+    /// first answer).
+    func printBookingSlip(_ slip: BookingSlip, requestKey: String) async throws(PrintRefused) -> PrintOutcome
+    /// Prints a kept job again, at most `PrintLimits.reprintsPerJob` times, once per
+    /// `requestKey`; nil when there is no such job. A failed reprint leaves the job as it was.
+    func reprint(jobID: String, requestKey: String) async throws(PrintRefused) -> PrintOutcome?
+}
+
+/// How much paper the anonymous screen may ask for (the terminal's own limit per minute is
+/// `limits.print_per_minute`, applied by `RateLimitMiddleware`).
+public struct PrintLimits: Sendable, Equatable {
+    public var slipsPerBooking: Int
+    public var reprintsPerJob: Int
+
+    public init(slipsPerBooking: Int = 3, reprintsPerJob: Int = 3) {
+        self.slipsPerBooking = slipsPerBooking
+        self.reprintsPerJob = reprintsPerJob
+    }
+}
+
+/// Why a slip or a reprint was not printed. Nothing was sent to the printer.
+public struct PrintRefused: KioskError, HTTPResponseError, Equatable {
+    public enum Kind: String, Sendable {
+        /// 409: this booking has had its slips, or this job its reprints.
+        case slipLimitReached, reprintLimitReached
+        /// 409: the Idempotency-Key was used for another print.
+        case idempotencyKeyReused
+    }
+
+    public let kind: Kind
+
+    public init(_ kind: Kind) { self.kind = kind }
+
+    public var code: String { kind.rawValue }
+
+    public var status: HTTPResponse.Status { .conflict }
+
+    public var message: LocalizedText {
+        switch kind {
+        case .slipLimitReached:
+            .init(zh: "该预约的凭条打印次数已达上限，请联系工作人员", en: "This booking's slip has been printed as often as allowed; please ask a member of staff.")
+        case .reprintLimitReached:
+            .init(zh: "该凭条的补打次数已达上限，请联系工作人员", en: "This receipt has been reprinted as often as allowed; please ask a member of staff.")
+        case .idempotencyKeyReused:
+            .init(zh: "请求标识已用于另一请求", en: "The idempotency key was already used for a different request.")
+        }
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        ProblemMiddleware<BasicRequestContext>.response(for: Problem(status: status, code: code, messages: message))
+    }
 }
 
 /// What a booking slip prints: the booking as the hall's wall clock shows it. The identity

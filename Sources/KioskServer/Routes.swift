@@ -20,14 +20,18 @@ public struct ServerDependencies: Sendable {
     public var ui: StaticUI
     /// District mode's state for the technician (`GET /v1/district`).
     public var district: @Sendable () async -> DistrictStatus
+    /// Misses on code-bearing endpoints at this terminal (`limits.code_misses_per_minute`).
+    public var codeGuesses: CodeGuessLimiter
 
     public init(
         identity: ServerIdentity, readiness: [ReadinessCheck], schemaVersion: @escaping @Sendable () async -> Int?,
         metricsRegistry: PrometheusCollectorRegistry, maxBodyBytes: Int, filings: FilingServices, devices: DeviceServices,
         access: AccessServices, booking: BookingServices? = nil,
         ui: StaticUI = StaticUI(directory: StaticUI.bundledDirectory),
-        district: @escaping @Sendable () async -> DistrictStatus = { .standalone }
+        district: @escaping @Sendable () async -> DistrictStatus = { .standalone },
+        codeGuesses: CodeGuessLimiter = CodeGuessLimiter(missesPerMinute: 10)
     ) {
+        self.codeGuesses = codeGuesses
         self.ui = ui
         self.district = district
         self.access = access
@@ -52,12 +56,15 @@ public enum KioskRoutes {
     /// The router with the operational endpoints every terminal serves.
     /// `policy` is the endpoint table; a test that adds a route of its own extends it.
     public static func router(_ deps: ServerDependencies, policy: EndpointPolicy = policy) -> Router<KioskRequestContext> {
-        let router = Router(context: KioskRequestContext.self)
+        // HEAD answers wherever GET does, with GET's headers and no body (RFC 9110 §9.3.2).
+        let router = Router(context: KioskRequestContext.self, options: [.autoGenerateHeadEndpoints])
         router.add(middleware: RequestMetricsMiddleware(factory: PrometheusMetricsFactory(registry: deps.metricsRegistry)))
         router.add(middleware: ProblemMiddleware())
+        router.add(middleware: MethodNotAllowedMiddleware(policy: policy))
         router.add(middleware: BodyLimitMiddleware(maxBytes: deps.maxBodyBytes))
         router.add(middleware: AccessMiddleware(services: deps.access, policy: policy))
         router.add(middleware: RateLimitMiddleware(limiter: deps.access.rateLimiter, now: deps.access.now))
+        router.add(middleware: CodeGuessMiddleware(limiter: deps.codeGuesses, now: deps.access.now))
 
         router.get("/healthz") { _, _ in
             json(["status": "ok"])

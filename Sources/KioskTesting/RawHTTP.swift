@@ -14,10 +14,11 @@ public enum RawHTTP {
 
     /// `send` on a thread of its own, for async tests whose server runs in the same process: a
     /// blocking socket must not hold one of the few threads the server's handlers need.
-    public static func sendOffPool(port: Int, method: String = "GET", path: String, body: String? = nil) async -> Reply? {
+    public static func sendOffPool(port: Int, method: String = "GET", path: String, body: String? = nil,
+                                   headers: [String: String] = [:]) async -> Reply? {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(returning: send(port: port, method: method, path: path, body: body))
+                continuation.resume(returning: send(port: port, method: method, path: path, body: body, headers: headers))
             }
         }
     }
@@ -25,6 +26,34 @@ public enum RawHTTP {
     /// Sends one request and reads until the server closes; nil when nothing accepts the connection.
     public static func send(port: Int, method: String = "GET", path: String, body: String? = nil,
                             headers: [String: String] = [:]) -> Reply? {
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { request += "\(name): \(value)\r\n" }
+        if let body { request += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
+        request += "\r\n" + (body ?? "")
+        return exchange(port: port, parts: [Array(request.utf8)], pause: 0, timeoutSeconds: 15)?.reply
+    }
+
+    /// What a slow or misbehaving client got: the answer (nil when the server closed without
+    /// one) and how long after the first byte the server closed the connection.
+    public struct Exchange: Sendable {
+        public var reply: Reply?
+        public var closedAfter: TimeInterval
+    }
+
+    /// Writes `parts` one after another with `pause` between them (a client that trickles its
+    /// request), then reads until the server closes. Writing stops when the server has closed.
+    /// Runs on a thread of its own, like `sendOffPool`.
+    public static func trickle(port: Int, parts: [[UInt8]], pause: TimeInterval) async -> Exchange? {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(returning: exchange(port: port, parts: parts, pause: pause, timeoutSeconds: 30))
+            }
+        }
+    }
+
+    /// Connects, writes `parts` with `pause` between them, reads until the server closes (or
+    /// `timeoutSeconds` pass without a byte: a test that hangs tells nobody what went wrong).
+    static func exchange(port: Int, parts: [[UInt8]], pause: TimeInterval, timeoutSeconds: Int) -> Exchange? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -36,15 +65,14 @@ public enum RawHTTP {
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
         guard connected else { return nil }
-        // Never wait for ever: a test that hangs tells nobody what went wrong.
-        var timeout = timeval(tv_sec: 15, tv_usec: 0)
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-        if let body { request += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
-        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { request += "\(name): \(value)\r\n" }
-        request += "\r\n" + (body ?? "")
-        let bytes = Array(request.utf8)
-        guard write(fd, bytes, bytes.count) == bytes.count else { return nil }
+        let started = Date()
+        for (index, part) in parts.enumerated() {
+            if index > 0 { Thread.sleep(forTimeInterval: pause) }
+            // MSG_NOSIGNAL: a server that already closed must not kill the test with SIGPIPE.
+            guard Glibc.send(fd, part, part.count, Int32(MSG_NOSIGNAL)) == part.count else { break }
+        }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -52,7 +80,7 @@ public enum RawHTTP {
             guard count > 0 else { break }
             received += buffer[0..<count]
         }
-        return parse(received)
+        return Exchange(reply: parse(received), closedAfter: Date().timeIntervalSince(started))
     }
 
     static func parse(_ bytes: [UInt8]) -> Reply? {

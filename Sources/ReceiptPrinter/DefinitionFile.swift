@@ -49,11 +49,15 @@ enum DefinitionFile {
     }
 
     static func load<T: Decodable>(_ type: T.Type, contentsOf path: String) throws(DefinitionFileError) -> T {
+        try decode(type, yaml: try text(contentsOf: path), file: path)
+    }
+
+    static func text(contentsOf path: String) throws(DefinitionFileError) -> String {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw DefinitionFileError(code: "unreadableFile", file: path, line: 1,
                                       detail: .init(zh: "无法读取文件（或不是 UTF-8）", en: "cannot read the file (or it is not UTF-8)"))
         }
-        return try decode(type, yaml: text, file: path)
+        return text
     }
 
     /// `*.yaml` files of a directory, sorted by name; empty when the directory does not exist.

@@ -130,7 +130,10 @@ public actor ReceiptPrinterDevice: Device {
     }
 
     /// Sends a stored job of this printer again (a failed one once the fault is cleared, or a
-    /// printed one the citizen lost).
+    /// printed one the citizen lost). Only a reprint that prints changes the stored job's state:
+    /// one that fails (paper out again, the printer claimed) is answered as failed and counted
+    /// in `attempts`, but a printed receipt stays `printed` and a failed one keeps its first
+    /// fault — what the job was is never overwritten by a later try.
     public func reprint(_ id: UUID, owner: String? = nil) async throws(DeviceFault) -> PrintJob {
         let stored: PrintJob?
         do {
@@ -139,7 +142,7 @@ public actor ReceiptPrinterDevice: Device {
             throw .jobNotStored
         }
         guard let stored, stored.deviceID == info.id else { throw .jobNotFound }
-        return await send(stored, owner: owner)
+        return await send(stored, owner: owner, keepingStateOnFailure: stored.state)
     }
 
     public func recentJobs(limit: Int = 20) async throws -> [PrintJob] {
@@ -154,16 +157,17 @@ public actor ReceiptPrinterDevice: Device {
         try await counters.reset(name, deviceID: info.id)
     }
 
-    private func send(_ job: PrintJob, owner: String?) async -> PrintJob {
+    /// `kept`: a reprint's stored state, which only a successful print replaces.
+    private func send(_ job: PrintJob, owner: String?, keepingStateOnFailure kept: PrintJob.State? = nil) async -> PrintJob {
         await takeTurn()
         defer { endTurn() }
         var job = job
         job.attempts += 1
         if let holder = exclusive.owner, holder != owner {
-            await record(&job, .failed(reason: DeviceFault.claimed(by: holder).code))
+            await record(&job, .failed(reason: DeviceFault.claimed(by: holder).code), storing: kept)
             return job
         }
-        await record(&job, .sending)
+        if kept == nil { await record(&job, .sending) }
         await enter(.busy)
         do {
             let status = try await connection.send(job.bytes, title: job.reference)
@@ -173,7 +177,7 @@ public actor ReceiptPrinterDevice: Device {
             await observe(status)
         } catch {
             logger.warning("print job failed", metadata: ["job.id": "\(job.id)", "fault": "\(error.code)"])
-            await record(&job, .failed(reason: error.code))
+            await record(&job, .failed(reason: error.code), storing: kept)
             await add(["jobsFailed": 1])
             if error == .cutterError { await add(["failedPaperCuts": Int64(job.counts.cuts)]) }
             await enter(fault: error)
@@ -228,11 +232,13 @@ public actor ReceiptPrinterDevice: Device {
         }
     }
 
-    private func record(_ job: inout PrintJob, _ state: PrintJob.State) async {
+    /// Sets `job`'s state and stores it, or stores `stored` instead (a failed reprint keeps the
+    /// job's earlier state; only its attempts grow).
+    private func record(_ job: inout PrintJob, _ state: PrintJob.State, storing stored: PrintJob.State? = nil) async {
         job.state = state
         job.updatedAt = Date()
         do {
-            try await jobs.update(job.id, state: state, attempts: job.attempts, at: job.updatedAt)
+            try await jobs.update(job.id, state: stored ?? state, attempts: job.attempts, at: job.updatedAt)
         } catch {
             logger.error("print job state not stored", metadata: ["job.id": "\(job.id)", "job.state": "\(state.name)"])
         }

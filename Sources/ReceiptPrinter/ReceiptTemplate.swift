@@ -1,6 +1,7 @@
 import ESCPOS
 import Foundation
 import KioskCore
+import Yams
 
 /// A receipt described as data (`Forms/receipts/*.yaml`): blocks with `{{placeholders}}`,
 /// lists, and sections shown only when their data exists. `render(data:)` is pure: the same
@@ -33,6 +34,18 @@ public struct ReceiptTemplate: Sendable, Equatable, Decodable {
     public var id: String
     public var name: String
     public var blocks: [Block]
+    /// The file it was read from, for `FILE:LINE` messages; nil for a template made in code.
+    public var source: Source?
+
+    /// A template file and the line of each block, by path (`blocks[3]`, `blocks[12].blocks[1]`).
+    public struct Source: Sendable, Equatable {
+        public var file: String
+        public var lines: [String: Int]
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, blocks
+    }
 
     public init(id: String, name: String, blocks: [Block]) {
         self.id = id
@@ -87,11 +100,23 @@ public struct ReceiptTemplate: Sendable, Equatable, Decodable {
 
     /// Reads one template file; a problem names the file and line.
     public static func load(contentsOf path: String) throws(DefinitionFileError) -> ReceiptTemplate {
-        try DefinitionFile.load(ReceiptTemplate.self, contentsOf: path)
+        try decode(yaml: try DefinitionFile.text(contentsOf: path), file: path)
     }
 
     public static func decode(yaml: String, file: String) throws(DefinitionFileError) -> ReceiptTemplate {
-        try DefinitionFile.decode(ReceiptTemplate.self, yaml: yaml, file: file)
+        var template = try DefinitionFile.decode(ReceiptTemplate.self, yaml: yaml, file: file)
+        var lines: [String: Int] = [:]
+        func note(_ blocks: Node?, _ path: String) {
+            guard case .sequence(let sequence)? = blocks else { return }
+            for (index, block) in sequence.enumerated() {
+                lines["\(path)[\(index)]"] = block.mark?.line ?? 1
+                note(block["blocks"], "\(path)[\(index)].blocks")
+            }
+        }
+        // The file decoded, so it composes.
+        note((try? Yams.compose(yaml: yaml))?["blocks"], "blocks")
+        template.source = Source(file: file, lines: lines)
+        return template
     }
 
     /// Every template of `directory` (`Forms/receipts`) by id.
@@ -216,7 +241,7 @@ public struct TemplateText: Sendable, Equatable, Decodable {
     }
 
     /// First six and last four characters kept, the rest starred; shorter texts fully starred.
-    static func masked(_ text: String) -> String {
+    public static func masked(_ text: String) -> String {
         guard text.count > 10 else { return String(repeating: "*", count: text.count) }
         return String(text.prefix(6)) + String(repeating: "*", count: text.count - 10) + String(text.suffix(4))
     }

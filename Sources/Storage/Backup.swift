@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import KioskCore
+import Secrets
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -38,7 +39,7 @@ extension SQLiteStore {
             // The source is in WAL mode and the copy inherits it; a backup is one self-contained file.
             try copy.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
             try Self.checkIntegrity(copy, file: partial)
-            let version = try copy.read { db in try Migrations.migrator.appliedIdentifiers(db).count }
+            let version = try copy.read { db in try Migrations.migrator(keys: keys).appliedIdentifiers(db).count }
             try copy.close()
             try Self.flush(partial)
             guard rename(partial, file) == 0 else {
@@ -58,8 +59,9 @@ extension SQLiteStore {
     /// Replaces this database with the backup `file`, after checking it: it must pass
     /// `integrity_check` and hold no migration this kiosk does not know (an older schema is
     /// migrated afterwards). What the database held before is first kept beside it as
-    /// `NAME.before-restore-TIMESTAMP`, so a restore never loses anything. Stop `kiosk serve`
-    /// first: a running server keeps what it read at start.
+    /// `NAME.before-restore-TIMESTAMP`, so a restore never loses anything. A file written with
+    /// another `terminal.key` is refused. Stop `kiosk serve` first: a running server keeps what it
+    /// read at start.
     public func restore(from file: String, now: Date = Date()) throws(StorageError) -> (kept: String, schemaVersion: Int) {
         guard FileManager.default.fileExists(atPath: file) else {
             throw .restoreRefused(.init(zh: "没有文件 \(file)", en: "no such file \(file)"))
@@ -78,15 +80,21 @@ extension SQLiteStore {
         }
         let applied: Set<String>
         do {
-            applied = try source.read { db in try Migrations.migrator.appliedIdentifiers(db) }
+            applied = try source.read { db in try Migrations.migrator(keys: keys).appliedIdentifiers(db) }
         } catch {
             throw .restoreRefused(.init(zh: "\(file) 不是 kiosk 的数据库：\(Self.reason(error))",
                                         en: "\(file) is not a kiosk database: \(Self.reason(error))"))
         }
-        let unknown = applied.subtracting(Migrations.migrator.migrations).sorted()
+        let unknown = applied.subtracting(Migrations.migrator(keys: keys).migrations).sorted()
         guard unknown.isEmpty else {
             let newer = StorageError.schemaTooNew(found: applied.count, known: Migrations.latestVersion, unknown: unknown)
             throw .restoreRefused(newer.message)
+        }
+        // A copy written with another terminal.key could not be read here: the key directory's
+        // backup of that time comes back first.
+        if case .keyed(let fingerprint) = try Self.keyState(atPath: file), fingerprint != keys.fingerprint {
+            let mismatch = StorageError.keysDoNotMatch(path: file, recorded: fingerprint, given: keys.fingerprint)
+            throw .restoreRefused(mismatch.message)
         }
         let kept = path + ".before-restore-" + Self.stamp(now)
         _ = try backup(to: kept)

@@ -83,3 +83,32 @@ extension Migrations {
         }
     }
 }
+
+extension Migrations {
+    /// What the public screen may do without a sign-in, bounded (issue 14): a hold names its
+    /// citizen (one open hold per ID hash, counted against the quota); a ticket keeps the hash of
+    /// its rating token and of the ID number it was taken with, so only its taker rates it; slips
+    /// and reprints are answered once per Idempotency-Key and counted per booking and per job.
+    static func registerPublicScreenLimits(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v7-public-screen-limits") { db in
+            try db.alter(table: "booking_hold") { t in t.add(column: "id_hash", .blob) }
+            try db.create(index: "booking_hold_by_citizen", on: "booking_hold", columns: ["id_hash", "expires_at"])
+            try db.alter(table: "queue_ticket") { t in
+                t.add(column: "rating_token_hash", .blob)
+                t.add(column: "holder_hash", .blob)
+            }
+            try db.create(index: "print_job_by_reference", on: "print_job", columns: ["reference"])
+            // A slip or reprint asked for from the screen, by its Idempotency-Key: a retry gets
+            // this answer instead of more paper. Pruned with the print jobs.
+            try db.create(table: "print_request") { t in
+                t.primaryKey("key", .text)
+                t.column("target", .text).notNull()
+                t.column("job_id", .text)
+                t.column("state", .text).notNull()
+                t.column("failure_reason", .text)
+                t.column("created_at", .double).notNull()
+            }
+            try db.create(index: "print_request_by_time", on: "print_request", columns: ["created_at"])
+        }
+    }
+}

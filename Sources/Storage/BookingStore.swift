@@ -1,4 +1,5 @@
 import Booking
+import Crypto
 import Foundation
 import GRDB
 import KioskCore
@@ -23,7 +24,8 @@ public struct BookingStore: Sendable {
     let hasher: any IDHasher
     let writer: GroupCommitWriter
 
-    /// Keys identity numbers with the installation secret unless `hasher` is given.
+    /// Keys identity numbers with the terminal's ID-hashing key (see `SQLiteStore.idHasher`)
+    /// unless `hasher` is given.
     public init(store: SQLiteStore, policy: BookingPolicy = BookingPolicy(),
                 checkInWindow: CheckInWindow = CheckInWindow(), queue: QueuePolicy = QueuePolicy(),
                 timeZone: TimeZone, hasher: (any IDHasher)? = nil) throws(StorageError) {
@@ -36,29 +38,34 @@ public struct BookingStore: Sendable {
         if let hasher {
             self.hasher = hasher
         } else {
-            self.hasher = try store.idHasher()
+            self.hasher = store.idHasher()
         }
     }
 
     // MARK: Holds and bookings
 
-    /// Keeps one place of `slot` for `policy.holdSeconds`: the hold counts as a taken place
-    /// until it is confirmed or expires, and an expired hold simply stops counting.
-    public func hold(_ slot: Slot, idempotencyKey: String, now: Date) async throws -> SlotHold {
-        let request = Fingerprint("hold").add(slot.id).add(slot.capacity)
+    /// Keeps one place of `slot` for `idNumber` for `policy.holdSeconds`: the hold counts as a
+    /// taken place until it is confirmed or expires, and an expired hold simply stops counting.
+    /// A citizen has one open hold at most (a new one replaces it), and it counts against their
+    /// quota, so nobody holds a day's places without booking them.
+    public func hold(_ slot: Slot, idNumber: ResidentIDNumber, idempotencyKey: String, now: Date) async throws -> SlotHold {
+        let idHash = hasher.hash(idNumber)
+        let request = Fingerprint("hold").add(slot.id).add(slot.capacity).add(idHash)
         let holdID = UUID().uuidString
         return try await mutate(request, key: idempotencyKey, now: now) { db in
+            try db.cachedStatement(sql: "DELETE FROM booking_hold WHERE id_hash = ?").execute(arguments: [idHash])
+            try checkEligibility(db, idHash: idHash, serviceID: slot.serviceID, now: now)
             try register(slot, db)
             let hold = SlotHold(id: holdID, slotID: slot.id,
                                 expiresAt: now.addingTimeInterval(Double(policy.holdSeconds)))
             // The conditional form of `takePlace`: the hold row is the place.
             try db.cachedStatement(sql: """
-                INSERT INTO booking_hold (id, slot_id, service_id, date, start, "end", expires_at)
-                SELECT ?, slot_id, ?, ?, ?, ?, ? FROM slot_capacity
+                INSERT INTO booking_hold (id, slot_id, service_id, date, start, "end", expires_at, id_hash)
+                SELECT ?, slot_id, ?, ?, ?, ?, ?, ? FROM slot_capacity
                 WHERE slot_id = ?
                   AND taken + (SELECT count(*) FROM booking_hold WHERE slot_id = ? AND expires_at > ?) < capacity
                 """).execute(arguments: [hold.id, slot.serviceID, slot.date.description, slot.start.timeIntervalSince1970,
-                                         slot.end.timeIntervalSince1970, hold.expiresAt.timeIntervalSince1970,
+                                         slot.end.timeIntervalSince1970, hold.expiresAt.timeIntervalSince1970, idHash,
                                          slot.id, slot.id, now.timeIntervalSince1970])
             guard db.changesCount == 1 else { throw BookingRuleError(.slotFull) }
             return hold
@@ -72,13 +79,16 @@ public struct BookingStore: Sendable {
         let request = Fingerprint("confirm").add(holdID).add(idHash)
         let identity = NewBookingIdentity()
         return try await mutate(request, key: idempotencyKey, now: now) { db in
-            guard let hold = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM booking_hold WHERE id = ?"), arguments: [holdID]) else {
+            // Someone else's hold is no hold of this citizen's.
+            guard let hold = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM booking_hold WHERE id = ? AND id_hash = ?"),
+                                              arguments: [holdID, idHash]) else {
                 throw BookingRuleError(.holdNotFound)
             }
             guard Date(timeIntervalSince1970: hold["expires_at"]) > now else { throw BookingRuleError(.holdExpired) }
             let serviceID: String = hold["service_id"]
-            try checkEligibility(db, idHash: idHash, serviceID: serviceID, now: now)
+            // The hold counted against the quota; the booking replaces it.
             try db.cachedStatement(sql: "DELETE FROM booking_hold WHERE id = ?").execute(arguments: [holdID])
+            try checkEligibility(db, idHash: idHash, serviceID: serviceID, now: now)
             try takePlace(slotID: hold["slot_id"], now: now, db)
             return try insertBooking(db, slotID: hold["slot_id"], serviceID: serviceID, date: hold["date"],
                                      start: hold["start"], end: hold["end"], idNumber: idNumber,
@@ -114,11 +124,12 @@ public struct BookingStore: Sendable {
         return try await read { db in try findBooking(db, code: code, idHash: idHash) }
     }
 
-    /// The booking with `code`, for what the code alone may reveal: its time and service (the
-    /// iCalendar file behind the QR code). Never the way to show or change a booking.
-    public func booking(code: BookingCode) async throws -> BookingRecord {
+    /// The booking with `code` and the calendar key its holder was given (the booking's id), for
+    /// the iCalendar file: its time and service. Never the way to show or change a booking.
+    public func booking(code: BookingCode, calendarKey: String) async throws -> BookingRecord {
         try await read { db in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM booking WHERE code = ?"), arguments: [code.value]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM booking WHERE code = ? AND id = ?"),
+                                             arguments: [code.value, calendarKey]) else {
                 throw BookingRuleError(.bookingNotFound)
             }
             return try bookingRecord(row)
@@ -245,24 +256,26 @@ public struct BookingStore: Sendable {
 
     // MARK: Check-in
 
-    /// Checks in by booking code. On time gives an appointment ticket; late gives a walk-in
-    /// ticket (ordinary: without the card the terminal does not know the citizen's age).
-    public func checkIn(code: BookingCode, idempotencyKey: String, now: Date) async throws -> CheckInResult {
-        let request = Fingerprint("checkInByCode").add(code.value)
+    /// Checks in by booking code and the holder's identity: the code finds the booking, the
+    /// card or number must be the one it was made with. On time gives an appointment ticket;
+    /// late gives a walk-in ticket (elderly only when the card says so).
+    public func checkIn(code: BookingCode, holder: CitizenIdentity, idempotencyKey: String, now: Date) async throws -> CheckInResult {
+        let idHash = hasher.hash(holder.idNumber)
+        let request = Fingerprint("checkInByCode").add(code.value).add(idHash).add(holder.source.rawValue)
+        let token = RatingToken.random()
         return try await mutate(request, key: idempotencyKey, now: now) { db in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM booking WHERE code = ?"), arguments: [code.value]) else {
-                throw BookingRuleError(.bookingNotFound)
-            }
-            return try checkIn(db, booking: bookingRecord(row), idNumber: nil, now: now)
+            let booking = try findBooking(db, code: code, idHash: idHash)
+            return try checkIn(db, booking: booking, holder: holder, idHash: idHash, token: token, now: now)
         }
     }
 
-    /// Checks in with the ID card: today's confirmed booking whose window is open or still to
-    /// come, else the last one whose window has passed (which checks in late).
-    public func checkIn(idNumber: ResidentIDNumber, idempotencyKey: String, now: Date) async throws -> CheckInResult {
-        let idHash = hasher.hash(idNumber)
+    /// Checks in with the ID card (or number): today's confirmed booking whose window is open or
+    /// still to come, else the last one whose window has passed (which checks in late).
+    public func checkIn(holder: CitizenIdentity, idempotencyKey: String, now: Date) async throws -> CheckInResult {
+        let idHash = hasher.hash(holder.idNumber)
+        let token = RatingToken.random()
         let today = LocalDate(containing: now, in: timeZone).description
-        let request = Fingerprint("checkInByID").add(idHash)
+        let request = Fingerprint("checkInByID").add(idHash).add(holder.source.rawValue)
         return try await mutate(request, key: idempotencyKey, now: now) { db in
             // A no-show of today is a citizen who may still arrive late (see `markNoShows`).
             let todays = try Row.fetchAll(db.cachedStatement(sql: """
@@ -271,22 +284,25 @@ public struct BookingStore: Sendable {
                 .map(bookingRecord)
             let pending = todays.first { now < checkInWindow.closes(forStart: $0.start) }
             guard let booking = pending ?? todays.last else { throw BookingRuleError(.bookingNotFound) }
-            return try checkIn(db, booking: booking, idNumber: idNumber, now: now)
+            return try checkIn(db, booking: booking, holder: holder, idHash: idHash, token: token, now: now)
         }
     }
 
     // MARK: The queue
 
     /// A walk-in ticket for `serviceID`, issued only while the hall is open on `schedule`'s day.
-    public func issueTicket(serviceID: String, idNumber: ResidentIDNumber?, disabilityMarked: Bool,
+    public func issueTicket(serviceID: String, holder: CitizenIdentity?, disabilityMarkedByStaff: Bool,
                             schedule: DaySchedule, idempotencyKey: String, now: Date) async throws -> TicketReceipt {
-        var request = Fingerprint("issueTicket").add(serviceID).add(disabilityMarked ? "1" : "0")
-        if let idNumber { request = request.add(hasher.hash(idNumber)) }
+        let holderHash = holder.map { hasher.hash($0.idNumber) }
+        var request = Fingerprint("issueTicket").add(serviceID).add(disabilityMarkedByStaff ? "1" : "0")
+        if let holder, let holderHash { request = request.add(holderHash).add(holder.source.rawValue) }
+        let token = RatingToken.random()
         return try await mutate(request, key: idempotencyKey, now: now) { db in
             try queue.checkWalkInsOpen(now: now, schedule: schedule, zone: timeZone)
-            let priority = queue.walkInPriority(idNumber: idNumber, disabilityMarked: disabilityMarked,
+            let priority = queue.walkInPriority(holder: holder, disabilityMarkedByStaff: disabilityMarkedByStaff,
                                                 on: schedule.day.date)
-            return try insertTicket(db, serviceID: serviceID, priority: priority, queuedAt: now, bookingID: nil, now: now)
+            return try insertTicket(db, serviceID: serviceID, priority: priority, queuedAt: now, bookingID: nil,
+                                    holderHash: holderHash, token: token, now: now)
         }
     }
 
@@ -340,12 +356,20 @@ public struct BookingStore: Sendable {
 
     // MARK: Ratings
 
-    /// Rates a finished ticket once; the service and counter come from the ticket.
-    public func rate(ticketID: Int64, score: Int, reasons: [String], idempotencyKey: String, now: Date) async throws -> Rating {
+    /// Rates a finished ticket once, for whoever proves they took it; the service and counter
+    /// come from the ticket. Without the proof nothing about the ticket is revealed.
+    public func rate(ticketID: Int64, proof: RatingProof, score: Int, reasons: [String], idempotencyKey: String,
+                     now: Date) async throws -> Rating {
         try Rating.validate(score: score, reasons: reasons)
-        let request = reasons.reduce(Fingerprint("rate").add(ticketID).add(score)) { $0.add($1) }
+        let presented = presentedProof(proof)
+        let request = reasons.reduce(Fingerprint("rate").add(ticketID).add(score).add(presented.digest)) { $0.add($1) }
         return try await mutate(request, key: idempotencyKey, now: now) { db in
             let ticket = try fetchTicket(db, id: ticketID)
+            let held = try Row.fetchOne(db.cachedStatement(sql: "SELECT rating_token_hash, holder_hash FROM queue_ticket WHERE id = ?"),
+                                        arguments: [ticketID])
+            guard presented.matches(tokenHash: held?["rating_token_hash"], holderHash: held?["holder_hash"]) else {
+                throw BookingRuleError(.ratingNotAllowed)
+            }
             guard ticket.state == .finished, let counter = ticket.counter,
                   try !exists(db, "SELECT 1 FROM rating WHERE ticket_id = ?", [ticketID]) else {
                 throw BookingRuleError(.ticketStateInvalid)
@@ -449,6 +473,13 @@ extension BookingStore {
                 if row["service_id"] as String == serviceID { forService += 1 }
             }
         }
+        // Open holds count like bookings: a place kept is a place taken from everyone else.
+        for held in try String.fetchAll(db.cachedStatement(sql: """
+            SELECT service_id FROM booking_hold WHERE id_hash = ? AND expires_at > ?
+            """), arguments: [idHash, now.timeIntervalSince1970]) {
+            total += 1
+            if held == serviceID { forService += 1 }
+        }
         try policy.checkNotBanned(noShows: noShows, now: now, zone: timeZone)
         try policy.checkQuota(activeForService: forService, activeTotal: total)
     }
@@ -479,7 +510,8 @@ extension BookingStore {
                      maskedIDNumber: idNumber.masked, at: now)
     }
 
-    private func checkIn(_ db: Database, booking: BookingRecord, idNumber: ResidentIDNumber?, now: Date) throws -> CheckInResult {
+    private func checkIn(_ db: Database, booking: BookingRecord, holder: CitizenIdentity, idHash: Data, token: String,
+                         now: Date) throws -> CheckInResult {
         let today = LocalDate(containing: now, in: timeZone)
         // The sweep marks a booking a no-show when its window closes; arriving later that day
         // is still a late check-in, as it was before the sweep ran.
@@ -487,30 +519,34 @@ extension BookingStore {
         guard booking.status == .confirmed || lateSameDay else { throw BookingRuleError(.bookingNotActive) }
         let outcome = try checkInWindow.outcome(start: booking.start, now: now, zone: timeZone)
         let late = outcome == .late
-        let priority = late ? queue.walkInPriority(idNumber: idNumber, disabilityMarked: false, on: today) : .appointment
+        let priority = late ? queue.walkInPriority(holder: holder, disabilityMarkedByStaff: false, on: today) : .appointment
         try db.cachedStatement(sql: "UPDATE booking SET status = ?, updated_at = ? WHERE id = ?").execute( arguments: [
             (late ? BookingStatus.checkedInLate : .checkedIn).rawValue, now.timeIntervalSince1970, booking.id,
         ])
         let receipt = try insertTicket(db, serviceID: booking.serviceID, priority: priority,
-                                       queuedAt: late ? now : booking.start, bookingID: booking.id, now: now)
+                                       queuedAt: late ? now : booking.start, bookingID: booking.id, holderHash: idHash,
+                                       token: token, now: now)
         return CheckInResult(booking: try fetchBooking(db, id: booking.id), receipt: receipt, late: late)
     }
 
+    /// A new ticket; its taker gets `token` to rate it with, the store keeps only its hash (and
+    /// the hash of the ID number it was taken with, if any, for rating with the card).
     private func insertTicket(_ db: Database, serviceID: String, priority: PriorityClass, queuedAt: Date,
-                              bookingID: String?, now: Date) throws -> TicketReceipt {
+                              bookingID: String?, holderHash: Data?, token: String, now: Date) throws -> TicketReceipt {
         let date = LocalDate(containing: now, in: timeZone)
         let prefix = queue.prefix(for: serviceID)
         let last = try Int.fetchOne(db.cachedStatement(sql: "SELECT max(sequence) FROM queue_ticket WHERE date = ? AND prefix = ?"),
                                     arguments: [date.description, prefix]) ?? 0
         try db.cachedStatement(sql: """
-            INSERT INTO queue_ticket (date, prefix, sequence, number, service_id, priority, queued_at, state, booking_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO queue_ticket (date, prefix, sequence, number, service_id, priority, queued_at, state, booking_id,
+                                      rating_token_hash, holder_hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute( arguments: [date.description, prefix, last + 1, QueuePolicy.ticketNumber(prefix: prefix, sequence: last + 1),
                              serviceID, priority.rawValue, queuedAt.timeIntervalSince1970, TicketState.waiting.rawValue,
-                             bookingID])
+                             bookingID, PresentedRatingProof.tokenHash(token), holderHash])
         let ticket = try fetchTicket(db, id: db.lastInsertedRowID)
         let ahead = try waitingTickets(db, date: date, serviceIDs: [serviceID]).prefix { $0.id != ticket.id }.count
-        return TicketReceipt(ticket: ticket, ahead: ahead)
+        return TicketReceipt(ticket: ticket, ahead: ahead, ratingToken: token)
     }
 
     private func waitingTickets(_ db: Database, date: LocalDate, serviceIDs: [String]) throws -> [Ticket] {
@@ -809,6 +845,8 @@ package struct AnswerReader {
 
     package var isAtEnd: Bool { offset == bytes.count }
 
+    package var remaining: Int { bytes.count - offset }
+
     private mutating func take(_ count: Int) throws -> ArraySlice<UInt8> {
         guard count >= 0, count <= bytes.count - offset else { throw Malformed() }
         defer { offset += count }
@@ -910,10 +948,13 @@ extension TicketReceipt: StoredAnswer {
     package func write(to writer: inout AnswerWriter) {
         ticket.write(to: &writer)
         writer.add(ahead)
+        writer.add(ratingToken) { $0.add($1) }
     }
 
+    /// Answers stored before tickets had rating tokens end after `ahead`.
     package init(from reader: inout AnswerReader) throws {
-        self.init(ticket: try Ticket(from: &reader), ahead: try reader.int())
+        let ticket = try Ticket(from: &reader), ahead = try reader.int()
+        self.init(ticket: ticket, ahead: ahead, ratingToken: reader.isAtEnd ? nil : try reader.optional { try $0.string() })
     }
 }
 
@@ -925,7 +966,11 @@ extension CheckInResult: StoredAnswer {
     }
 
     package init(from reader: inout AnswerReader) throws {
-        self.init(booking: try BookingRecord(from: &reader), receipt: try TicketReceipt(from: &reader), late: try reader.bool())
+        let booking = try BookingRecord(from: &reader)
+        let ticket = try Ticket(from: &reader), ahead = try reader.int()
+        // After `ahead`: the late flag (1 byte) of an answer stored before rating tokens, or the token then the flag.
+        let token: String? = try reader.remaining == 1 ? nil : reader.optional { try $0.string() }
+        self.init(booking: booking, receipt: TicketReceipt(ticket: ticket, ahead: ahead, ratingToken: token), late: try reader.bool())
     }
 }
 
@@ -983,5 +1028,47 @@ package struct Fingerprint: Sendable {
         return copy
     }
 
-    package var digest: Data { Data(HMACSHA256.sha256(bytes)) }
+    package var digest: Data { Data(SHA256.hash(data: bytes)) }
+}
+
+/// A rating's proof as the store compares it: the hash of a token (the store keeps only hashes),
+/// or the keyed hash of the card's ID number.
+package struct PresentedRatingProof: Sendable {
+    package let tokenHash: Data?
+    package let holderHash: Data?
+
+    package static func tokenHash(_ token: String) -> Data { Fingerprint("ratingToken").add(token).digest }
+
+    /// What enters the request's fingerprint: the same proof retried is the same request.
+    package var digest: Data { tokenHash ?? holderHash ?? Data() }
+
+    package init(_ proof: RatingProof, hash: (ResidentIDNumber) -> Data) {
+        switch proof {
+        case .token(let token): (tokenHash, holderHash) = (Self.tokenHash(token), nil)
+        case .holder(let idNumber): (tokenHash, holderHash) = (nil, hash(idNumber))
+        }
+    }
+
+    package init(tokenHash: Data?, holderHash: Data?) {
+        self.tokenHash = tokenHash
+        self.holderHash = holderHash
+    }
+
+    /// A ticket taken before rating tokens existed has neither hash and can be rated by nobody.
+    package func matches(tokenHash stored: Data?, holderHash storedHolder: Data?) -> Bool {
+        if let tokenHash, let stored { return constantTimeEqual(tokenHash, stored) }
+        if let holderHash, let storedHolder { return constantTimeEqual(holderHash, storedHolder) }
+        return false
+    }
+
+    private func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
+        guard a.count == b.count else { return false }
+        return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+extension BookingStore {
+    func presentedProof(_ proof: RatingProof) -> PresentedRatingProof {
+        PresentedRatingProof(proof, hash: hasher.hash)
+    }
 }

@@ -2,6 +2,7 @@ import DeviceKit
 import Foundation
 import GRDB
 import KioskCore
+import Secrets
 
 /// Device statistics and print jobs in the terminal's database: counters survive restarts and
 /// are reset one by one; a print job is written before its first byte goes to the printer and
@@ -91,7 +92,9 @@ public final class DeviceStore: StatisticsStore, Sendable {
 
     // MARK: Print jobs
 
+    /// The receipt's bytes are sealed: a receipt may carry what a citizen or staff typed.
     public func insertPrintJob(_ job: StoredPrintJob) async throws {
+        let sealed = database.sealer.seal(job.bytes, context: "print-job:" + job.id.uuidString)
         try await database.pool.write { db in
             try db.execute(
                 sql: """
@@ -100,7 +103,7 @@ public final class DeviceStore: StatisticsStore, Sendable {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    job.id.uuidString, job.deviceID, job.templateID, job.reference, Data(job.bytes), job.lines,
+                    job.id.uuidString, job.deviceID, job.templateID, job.reference, sealed, job.lines,
                     job.characters, job.cuts, job.state, job.failureReason, job.attempts,
                     job.createdAt.timeIntervalSince1970, job.updatedAt.timeIntervalSince1970,
                 ])
@@ -120,14 +123,17 @@ public final class DeviceStore: StatisticsStore, Sendable {
     }
 
     public func printJob(_ id: UUID) async throws -> StoredPrintJob? {
-        try await database.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM print_job WHERE id = ?", arguments: [id.uuidString]).flatMap(StoredPrintJob.init(row:))
+        let sealer = database.sealer
+        return try await database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM print_job WHERE id = ?", arguments: [id.uuidString])
+                .flatMap { try StoredPrintJob(row: $0, sealer: sealer) }
         }
     }
 
     /// Newest first; of one device and in one state when given.
     public func recentPrintJobs(deviceID: String? = nil, state: String? = nil, limit: Int = 50) async throws -> [StoredPrintJob] {
-        try await database.pool.read { db in
+        let sealer = database.sealer
+        return try await database.pool.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -136,20 +142,10 @@ public final class DeviceStore: StatisticsStore, Sendable {
                     ORDER BY created_at DESC, rowid DESC LIMIT ?3
                     """,
                 arguments: [deviceID, state, max(limit, 0)]
-            ).compactMap(StoredPrintJob.init(row:))
+            ).compactMap { try StoredPrintJob(row: $0, sealer: sealer) }
         }
     }
 
-    /// Deletes printed jobs created before `date` (their bytes are no longer needed); failed
-    /// and unfinished jobs stay until they are printed. Returns how many went.
-    @discardableResult
-    public func purgePrintedJobs(createdBefore date: Date) async throws -> Int {
-        try await database.pool.write { db in
-            try db.execute(sql: "DELETE FROM print_job WHERE state = 'printed' AND created_at < ?",
-                           arguments: [date.timeIntervalSince1970])
-            return db.changesCount
-        }
-    }
 }
 
 /// A print job as stored: the state by name (`queued`, `sending`, `printed`, `failed`) and the
@@ -188,9 +184,10 @@ public struct StoredPrintJob: Sendable, Equatable {
         self.updatedAt = updatedAt
     }
 
-    init?(row: Row) {
+    /// Nil for a row whose id is not a UUID; throws when its bytes do not open.
+    init?(row: Row, sealer: Sealer) throws {
         guard let id = UUID(uuidString: row["id"]) else { return nil }
-        let bytes: Data = row["bytes"]
+        let bytes = try sealer.open(row["bytes"], context: "print-job:" + id.uuidString)
         self.init(
             id: id, deviceID: row["device_id"], templateID: row["template_id"],
             reference: row["reference"], bytes: [UInt8](bytes), lines: row["lines"], characters: row["characters"],
@@ -205,4 +202,67 @@ public struct DeviceStoreError: KioskError, Equatable {
 
     static let printJobNotFound = DeviceStoreError(
         code: "printJobNotFound", message: .init(zh: "打印任务不存在", en: "no such print job"))
+}
+
+// MARK: Print requests from the screen
+
+/// A slip or reprint asked for under an Idempotency-Key, and what became of it.
+public struct StoredPrintRequest: Sendable, Equatable {
+    public var key: String
+    /// What was asked: `slip:CODE` or `reprint:JOB`; the same key for another target is refused.
+    public var target: String
+    public var jobID: String?
+    public var state: String
+    public var failureReason: String?
+    public var createdAt: Date
+
+    public init(key: String, target: String, jobID: String?, state: String, failureReason: String?, createdAt: Date) {
+        self.key = key
+        self.target = target
+        self.jobID = jobID
+        self.state = state
+        self.failureReason = failureReason
+        self.createdAt = createdAt
+    }
+}
+
+extension DeviceStore {
+    public func printRequest(key: String) async throws -> StoredPrintRequest? {
+        try await database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM print_request WHERE key = ?", arguments: [key]).map { row in
+                StoredPrintRequest(key: row["key"], target: row["target"], jobID: row["job_id"], state: row["state"],
+                                   failureReason: row["failure_reason"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
+            }
+        }
+    }
+
+    /// Keeps the first answer under a key; a second record under it changes nothing.
+    public func recordPrintRequest(_ request: StoredPrintRequest) async throws {
+        try await database.pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO print_request (key, target, job_id, state, failure_reason, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (key) DO NOTHING
+                """, arguments: [request.key, request.target, request.jobID, request.state, request.failureReason,
+                                 request.createdAt.timeIntervalSince1970])
+        }
+    }
+
+    /// How many jobs printed `reference` (a booking's slips: `booking-CODE`), reprints not counted.
+    public func printJobCount(reference: String) async throws -> Int {
+        try await database.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM print_job WHERE reference = ?", arguments: [reference]) ?? 0
+        }
+    }
+
+    /// Retention: deletes every print job created before `date`, printed or not (they hold
+    /// receipt text, and a receipt that old is reprinted by staff from the filing, not from the
+    /// job), and the print requests of the same age. Returns how many jobs went.
+    @discardableResult
+    public func purgePrintJobs(createdBefore date: Date) async throws -> Int {
+        try await database.pool.write { db in
+            try db.execute(sql: "DELETE FROM print_request WHERE created_at < ?", arguments: [date.timeIntervalSince1970])
+            try db.execute(sql: "DELETE FROM print_job WHERE created_at < ?", arguments: [date.timeIntervalSince1970])
+            return db.changesCount
+        }
+    }
 }

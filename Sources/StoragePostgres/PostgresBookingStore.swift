@@ -26,22 +26,33 @@ public struct PostgresBookingStore: BookingDatabase {
     let database: PostgresStore
     private let keys: DistrictKeys
 
-    /// Keys identity numbers with the district's secret unless `hasher` is given. The secret is
-    /// read on first use, so a terminal starts while the district store is down.
+    /// Keys identity numbers with `hasher`: the district's key (`district-id.key`), which every
+    /// terminal of the district imports, so a citizen hashes alike in every hall.
     public init(store: PostgresStore, policy: BookingPolicy = BookingPolicy(),
                 checkInWindow: CheckInWindow = CheckInWindow(), queue: QueuePolicy = QueuePolicy(),
-                timeZone: TimeZone, hasher: (any IDHasher)? = nil) {
+                timeZone: TimeZone, hasher: any IDHasher) {
+        self.init(store: store, policy: policy, checkInWindow: checkInWindow, queue: queue, timeZone: timeZone,
+                  districtHasher: { hasher })
+    }
+
+    /// Finds the hasher on first use (and again after a failure), so a terminal starts while the
+    /// district store, which checks the district's key, is down.
+    public init(store: PostgresStore, policy: BookingPolicy = BookingPolicy(),
+                checkInWindow: CheckInWindow = CheckInWindow(), queue: QueuePolicy = QueuePolicy(),
+                timeZone: TimeZone, districtHasher: @escaping @Sendable () async throws -> any IDHasher) {
         self.database = store
         self.policy = policy
         self.checkInWindow = checkInWindow
         self.queue = queue
         self.timeZone = timeZone
-        self.keys = DistrictKeys(store: store, hasher: hasher)
+        self.keys = DistrictKeys(resolve: districtHasher)
     }
 
     private func hash(_ idNumber: ResidentIDNumber) async throws -> Data {
         do {
             return try await keys.hasher().hash(idNumber)
+        } catch let error as any KioskError {
+            throw error
         } catch {
             throw PostgresStore.unavailable(error, location: database.location)
         }
@@ -51,16 +62,22 @@ public struct PostgresBookingStore: BookingDatabase {
 
     // MARK: Holds and bookings
 
-    public func hold(_ slot: Slot, idempotencyKey: String, now: Date) async throws -> SlotHold {
-        let request = Fingerprint("hold").add(slot.id).add(slot.capacity)
+    public func hold(_ slot: Slot, idNumber: ResidentIDNumber, idempotencyKey: String, now: Date) async throws -> SlotHold {
+        let idHash = try await hash(idNumber)
+        let request = Fingerprint("hold").add(slot.id).add(slot.capacity).add(idHash)
         return try await mutate(request, key: idempotencyKey, now: now) { c in
+            // Under the citizen's lock (taken by `checkEligibility`): one open hold per ID number,
+            // in every hall, counted against the quota.
+            try await lockCitizen(c, idHash: idHash)
+            try await c.query("DELETE FROM booking_hold WHERE id_hash = \(idHash)", logger: logger)
+            try await checkEligibility(c, idHash: idHash, serviceID: slot.serviceID, now: now)
             try await register(slot, c)
             let hold = SlotHold(id: UUID().uuidString, slotID: slot.id,
                                 expiresAt: now.addingTimeInterval(Double(policy.holdSeconds)))
             let inserted = try await c.query("""
-                INSERT INTO booking_hold (id, slot_id, service_id, date, start, "end", expires_at)
+                INSERT INTO booking_hold (id, slot_id, service_id, date, start, "end", expires_at, id_hash)
                 SELECT \(hold.id), slot_id, \(slot.serviceID), \(slot.date.description), \(slot.start.timeIntervalSince1970),
-                       \(slot.end.timeIntervalSince1970), \(hold.expiresAt.timeIntervalSince1970)
+                       \(slot.end.timeIntervalSince1970), \(hold.expiresAt.timeIntervalSince1970), \(idHash)
                 FROM slot_capacity
                 WHERE slot_id = \(slot.id)
                   AND taken + (SELECT count(*) FROM booking_hold WHERE slot_id = \(slot.id) AND expires_at > \(now.timeIntervalSince1970)) < capacity
@@ -76,9 +93,12 @@ public struct PostgresBookingStore: BookingDatabase {
         let idHash = try await hash(idNumber)
         let request = Fingerprint("confirm").add(holdID).add(idHash)
         return try await mutate(request, key: idempotencyKey, now: now) { c in
-            // Deleting the hold claims it: a second confirmation of the same hold finds nothing.
+            // Deleting the hold claims it: a second confirmation of the same hold finds nothing, and
+            // someone else's hold is no hold of this citizen's.
+            try await lockCitizen(c, idHash: idHash)
             guard let hold = try await c.query("""
-                DELETE FROM booking_hold WHERE id = \(holdID) RETURNING slot_id, service_id, date, start, "end", expires_at
+                DELETE FROM booking_hold WHERE id = \(holdID) AND id_hash = \(idHash)
+                RETURNING slot_id, service_id, date, start, "end", expires_at
                 """, logger: logger).collect().first?.makeRandomAccess() else {
                 throw BookingRuleError(.holdNotFound)
             }
@@ -119,9 +139,9 @@ public struct PostgresBookingStore: BookingDatabase {
         return try await write { c in try await findBooking(c, code: code, idHash: idHash, forUpdate: false) }
     }
 
-    public func booking(code: BookingCode) async throws -> BookingRecord {
+    public func booking(code: BookingCode, calendarKey: String) async throws -> BookingRecord {
         try await write { c in
-            guard let row = try await c.query("SELECT * FROM booking WHERE code = \(code.value)", logger: logger)
+            guard let row = try await c.query("SELECT * FROM booking WHERE code = \(code.value) AND id = \(calendarKey)", logger: logger)
                 .collect().first else { throw BookingRuleError(.bookingNotFound) }
             return try bookingRecord(row)
         }
@@ -234,19 +254,21 @@ public struct PostgresBookingStore: BookingDatabase {
 
     // MARK: Check-in
 
-    public func checkIn(code: BookingCode, idempotencyKey: String, now: Date) async throws -> CheckInResult {
-        let request = Fingerprint("checkInByCode").add(code.value)
+    public func checkIn(code: BookingCode, holder: CitizenIdentity, idempotencyKey: String, now: Date) async throws -> CheckInResult {
+        let idHash = try await hash(holder.idNumber)
+        let request = Fingerprint("checkInByCode").add(code.value).add(idHash).add(holder.source.rawValue)
+        let token = RatingToken.random()
         return try await mutate(request, key: idempotencyKey, now: now) { c in
-            guard let row = try await c.query("SELECT * FROM booking WHERE code = \(code.value) FOR UPDATE", logger: logger)
-                .collect().first else { throw BookingRuleError(.bookingNotFound) }
-            return try await checkIn(c, booking: bookingRecord(row), idNumber: nil, now: now)
+            let booking = try await findBooking(c, code: code, idHash: idHash, forUpdate: true)
+            return try await checkIn(c, booking: booking, holder: holder, idHash: idHash, token: token, now: now)
         }
     }
 
-    public func checkIn(idNumber: ResidentIDNumber, idempotencyKey: String, now: Date) async throws -> CheckInResult {
-        let idHash = try await hash(idNumber)
+    public func checkIn(holder: CitizenIdentity, idempotencyKey: String, now: Date) async throws -> CheckInResult {
+        let idHash = try await hash(holder.idNumber)
         let today = LocalDate(containing: now, in: timeZone).description
-        let request = Fingerprint("checkInByID").add(idHash)
+        let token = RatingToken.random()
+        let request = Fingerprint("checkInByID").add(idHash).add(holder.source.rawValue)
         return try await mutate(request, key: idempotencyKey, now: now) { c in
             let todays = try await c.query("""
                 SELECT * FROM booking WHERE id_hash = \(idHash)
@@ -255,20 +277,24 @@ public struct PostgresBookingStore: BookingDatabase {
                 """, logger: logger).collect().map(bookingRecord)
             let pending = todays.first { now < checkInWindow.closes(forStart: $0.start) }
             guard let booking = pending ?? todays.last else { throw BookingRuleError(.bookingNotFound) }
-            return try await checkIn(c, booking: booking, idNumber: idNumber, now: now)
+            return try await checkIn(c, booking: booking, holder: holder, idHash: idHash, token: token, now: now)
         }
     }
 
     // MARK: The queue
 
-    public func issueTicket(serviceID: String, idNumber: ResidentIDNumber?, disabilityMarked: Bool,
+    public func issueTicket(serviceID: String, holder: CitizenIdentity?, disabilityMarkedByStaff: Bool,
                             schedule: DaySchedule, idempotencyKey: String, now: Date) async throws -> TicketReceipt {
-        var request = Fingerprint("issueTicket").add(serviceID).add(disabilityMarked ? "1" : "0")
-        if let idNumber { request = request.add(try await hash(idNumber)) }
-        return try await mutate(request, key: idempotencyKey, now: now) { c in
+        var holderHash: Data?
+        if let holder { holderHash = try await hash(holder.idNumber) }
+        var request = Fingerprint("issueTicket").add(serviceID).add(disabilityMarkedByStaff ? "1" : "0")
+        if let holder, let holderHash { request = request.add(holderHash).add(holder.source.rawValue) }
+        let token = RatingToken.random()
+        return try await mutate(request, key: idempotencyKey, now: now) { [holderHash] c in
             try queue.checkWalkInsOpen(now: now, schedule: schedule, zone: timeZone)
-            let priority = queue.walkInPriority(idNumber: idNumber, disabilityMarked: disabilityMarked, on: schedule.day.date)
-            return try await insertTicket(c, serviceID: serviceID, priority: priority, queuedAt: now, bookingID: nil, now: now)
+            let priority = queue.walkInPriority(holder: holder, disabilityMarkedByStaff: disabilityMarkedByStaff, on: schedule.day.date)
+            return try await insertTicket(c, serviceID: serviceID, priority: priority, queuedAt: now, bookingID: nil,
+                                          holderHash: holderHash, token: token, now: now)
         }
     }
 
@@ -323,11 +349,19 @@ public struct PostgresBookingStore: BookingDatabase {
 
     // MARK: Ratings
 
-    public func rate(ticketID: Int64, score: Int, reasons: [String], idempotencyKey: String, now: Date) async throws -> Rating {
+    public func rate(ticketID: Int64, proof: RatingProof, score: Int, reasons: [String], idempotencyKey: String,
+                     now: Date) async throws -> Rating {
         try Rating.validate(score: score, reasons: reasons)
-        let request = reasons.reduce(Fingerprint("rate").add(ticketID).add(score)) { $0.add($1) }
+        let presented: PresentedRatingProof = switch proof {
+        case .token(let token): PresentedRatingProof(tokenHash: PresentedRatingProof.tokenHash(token), holderHash: nil)
+        case .holder(let idNumber): PresentedRatingProof(tokenHash: nil, holderHash: try await hash(idNumber))
+        }
+        let request = reasons.reduce(Fingerprint("rate").add(ticketID).add(score).add(presented.digest)) { $0.add($1) }
         return try await mutate(request, key: idempotencyKey, now: now) { c in
             let ticket = try await fetchTicket(c, id: ticketID, forUpdate: true)
+            let held = try await c.query("SELECT rating_token_hash, holder_hash FROM queue_ticket WHERE id = \(ticketID)",
+                                         logger: logger).collect().first?.decode((Data?, Data?).self)
+            guard presented.matches(tokenHash: held?.0, holderHash: held?.1) else { throw BookingRuleError(.ratingNotAllowed) }
             let rated = try await c.query("SELECT 1 FROM rating WHERE ticket_id = \(ticketID)", logger: logger).collect()
             guard ticket.state == .finished, let counter = ticket.counter, rated.isEmpty else {
                 throw BookingRuleError(.ticketStateInvalid)
@@ -404,8 +438,7 @@ extension PostgresBookingStore {
     /// The ban and quota checks, under a transaction-scoped advisory lock on the citizen's ID
     /// hash: the bookings read here cannot change until this transaction ends, in any hall.
     private func checkEligibility(_ c: PostgresConnection, idHash: Data, serviceID: String, now: Date) async throws {
-        let lockKey = idHash.prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }
-        try await c.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+        try await lockCitizen(c, idHash: idHash)
         let windowClosed = now.timeIntervalSince1970 - Double(checkInWindow.lateMinutes) * 60
         var noShows: [Date] = []
         var forService = 0
@@ -421,8 +454,23 @@ extension PostgresBookingStore {
                 if service == serviceID { forService += 1 }
             }
         }
+        // Open holds count like bookings: a place kept is a place taken from everyone else.
+        for try await held in try await c.query("""
+            SELECT service_id FROM booking_hold WHERE id_hash = \(idHash) AND expires_at > \(now.timeIntervalSince1970)
+            """, logger: logger).decode(String.self) {
+            total += 1
+            if held == serviceID { forService += 1 }
+        }
         try policy.checkNotBanned(noShows: noShows, now: now, zone: timeZone)
         try policy.checkQuota(activeForService: forService, activeTotal: total)
+    }
+
+    /// The transaction-scoped advisory lock on a citizen's ID hash: what one transaction reads of
+    /// the citizen's bookings and holds cannot change until it ends, in any hall. Taken again in
+    /// the same transaction it is a no-op.
+    private func lockCitizen(_ c: PostgresConnection, idHash: Data) async throws {
+        let lockKey = idHash.prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }
+        try await c.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
     }
 
     private func insertBooking(_ c: PostgresConnection, slotID: String, serviceID: String, date: String, start: Double,
@@ -448,25 +496,26 @@ extension PostgresBookingStore {
                      maskedIDNumber: idNumber.masked, at: now)
     }
 
-    private func checkIn(_ c: PostgresConnection, booking: BookingRecord, idNumber: ResidentIDNumber?,
-                         now: Date) async throws -> CheckInResult {
+    private func checkIn(_ c: PostgresConnection, booking: BookingRecord, holder: CitizenIdentity, idHash: Data,
+                         token: String, now: Date) async throws -> CheckInResult {
         let today = LocalDate(containing: now, in: timeZone)
         let lateSameDay = booking.status == .noShow && booking.date == today
         guard booking.status == .confirmed || lateSameDay else { throw BookingRuleError(.bookingNotActive) }
         let outcome = try checkInWindow.outcome(start: booking.start, now: now, zone: timeZone)
         let late = outcome == .late
-        let priority = late ? queue.walkInPriority(idNumber: idNumber, disabilityMarked: false, on: today) : .appointment
+        let priority = late ? queue.walkInPriority(holder: holder, disabilityMarkedByStaff: false, on: today) : .appointment
         try await c.query("""
             UPDATE booking SET status = \((late ? BookingStatus.checkedInLate : .checkedIn).rawValue),
                 updated_at = \(now.timeIntervalSince1970) WHERE id = \(booking.id)
             """, logger: logger)
         let receipt = try await insertTicket(c, serviceID: booking.serviceID, priority: priority,
-                                             queuedAt: late ? now : booking.start, bookingID: booking.id, now: now)
+                                             queuedAt: late ? now : booking.start, bookingID: booking.id,
+                                             holderHash: idHash, token: token, now: now)
         return CheckInResult(booking: try await fetchBooking(c, id: booking.id), receipt: receipt, late: late)
     }
 
     private func insertTicket(_ c: PostgresConnection, serviceID: String, priority: PriorityClass, queuedAt: Date,
-                              bookingID: String?, now: Date) async throws -> TicketReceipt {
+                              bookingID: String?, holderHash: Data?, token: String, now: Date) async throws -> TicketReceipt {
         let date = LocalDate(containing: now, in: timeZone)
         let prefix = queue.prefix(for: serviceID)
         guard let sequence = try await c.query("""
@@ -474,15 +523,17 @@ extension PostgresBookingStore {
             ON CONFLICT (date, prefix) DO UPDATE SET last = ticket_sequence.last + 1 RETURNING last
             """, logger: logger).collect().first?.decode(Int.self) else { throw corrupt("ticket_sequence") }
         guard let id = try await c.query("""
-            INSERT INTO queue_ticket (date, prefix, sequence, number, service_id, priority, queued_at, state, booking_id)
+            INSERT INTO queue_ticket (date, prefix, sequence, number, service_id, priority, queued_at, state, booking_id,
+                                      rating_token_hash, holder_hash)
             VALUES (\(date.description), \(prefix), \(sequence), \(QueuePolicy.ticketNumber(prefix: prefix, sequence: sequence)),
-                    \(serviceID), \(priority.rawValue), \(queuedAt.timeIntervalSince1970), \(TicketState.waiting.rawValue), \(bookingID))
+                    \(serviceID), \(priority.rawValue), \(queuedAt.timeIntervalSince1970), \(TicketState.waiting.rawValue), \(bookingID),
+                    \(PresentedRatingProof.tokenHash(token)), \(holderHash))
             RETURNING id
             """, logger: logger).collect().first?.decode(Int64.self) else { throw corrupt("queue_ticket") }
         let ticket = try await fetchTicket(c, id: id, forUpdate: false)
         let ahead = try await waitingTickets(c, date: date, serviceIDs: [serviceID], forUpdate: false)
             .prefix { $0.id != ticket.id }.count
-        return TicketReceipt(ticket: ticket, ahead: ahead)
+        return TicketReceipt(ticket: ticket, ahead: ahead, ratingToken: token)
     }
 
     private func waitingTickets(_ c: PostgresConnection, date: LocalDate, serviceIDs: [String],
@@ -617,19 +668,18 @@ extension PostgresBookingStore {
     }
 }
 
-/// The district's ID hasher, read from the database once and kept.
+/// The district's ID hasher, found once and kept.
 private final class DistrictKeys: Sendable {
-    let store: PostgresStore
-    let cached: Mutex<(any IDHasher)?>
+    let resolve: @Sendable () async throws -> any IDHasher
+    let cached = Mutex<(any IDHasher)?>(nil)
 
-    init(store: PostgresStore, hasher: (any IDHasher)?) {
-        self.store = store
-        self.cached = Mutex(hasher)
+    init(resolve: @escaping @Sendable () async throws -> any IDHasher) {
+        self.resolve = resolve
     }
 
     func hasher() async throws -> any IDHasher {
         if let hasher = cached.withLock({ $0 }) { return hasher }
-        let hasher = try await store.idHasher()
+        let hasher = try await resolve()
         cached.withLock { $0 = hasher }
         return hasher
     }

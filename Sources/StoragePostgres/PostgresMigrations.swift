@@ -129,5 +129,30 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX filing_by_form ON filing (form_id)",
         ]),
+        // What the public screen may do without a sign-in, bounded (issue 14): a hold names its
+        // citizen, a ticket keeps the hashes of its rating token and of the ID number it was taken with.
+        Migration(name: "v4-public-screen-limits", statements: [
+            "ALTER TABLE booking_hold ADD COLUMN id_hash bytea",
+            "CREATE INDEX booking_hold_by_citizen ON booking_hold (id_hash, expires_at)",
+            "ALTER TABLE queue_ticket ADD COLUMN rating_token_hash bytea",
+            "ALTER TABLE queue_ticket ADD COLUMN holder_hash bytea",
+        ]),
+        Migration(name: "v5-keys-outside", statements: [
+            // The district's ID-hashing key leaves the store for every terminal's key directory
+            // (`district-id.key`); the store keeps its fingerprint, so a terminal holding another
+            // key is refused rather than splitting every citizen's quota in two.
+            "ALTER TABLE installation ALTER COLUMN secret DROP NOT NULL",
+            "ALTER TABLE installation ADD COLUMN id_key_fingerprint text",
+            // The heads of the terminals' audit logs, sent at every start and every hour: an
+            // anchor no one with a terminal's disk and key can take back.
+            """
+            CREATE TABLE audit_anchor (
+                terminal_id text NOT NULL,
+                sequence bigint NOT NULL,
+                mac text NOT NULL,
+                recorded_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (terminal_id, sequence))
+            """,
+        ]),
     ]
 }

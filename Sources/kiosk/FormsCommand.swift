@@ -1,8 +1,21 @@
 import ArgumentParser
 import FormEngine
 import Foundation
+import KioskApp
 import KioskConfig
 import KioskCore
+
+extension PrintableFilings {
+    /// The forms of `path` and the problems of the refused ones, the receipt templates checked
+    /// against every form; a template file that cannot be read is one line and exit 1.
+    static func load(_ path: String) throws -> FormCatalog {
+        do {
+            return try PrintableFilings(formsPath: path).catalog
+        } catch {
+            throw fail(error)
+        }
+    }
+}
 
 struct FormsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +23,7 @@ struct FormsCommand: ParsableCommand {
 
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check every form; print FILE:LINE: message for each problem and exit 1 if any.")
+            abstract: "Check every form and the receipt templates it prints; print FILE:LINE: message for each problem and exit 1 if any.")
 
         @OptionGroup var options: ConfigOptions
 
@@ -19,7 +32,7 @@ struct FormsCommand: ParsableCommand {
 
         func run() throws {
             let target = try path ?? options.load().formsDirectory
-            let catalog = FormCatalog.load(target)
+            let catalog = try PrintableFilings.load(target)
             for problem in catalog.problems { printError(problem.description) }
             guard catalog.problems.isEmpty else { throw ExitCode.failure }
             print("\(target): \(catalog.forms.count) forms OK")
@@ -32,7 +45,7 @@ struct FormsCommand: ParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() throws {
-            let catalog = FormCatalog.load(try options.load().formsDirectory)
+            let catalog = try PrintableFilings.load(try options.load().formsDirectory)
             for form in catalog.forms.values.sorted(by: { $0.id < $1.id }) {
                 print("\(form.id)\tv\(form.version)\t\(form.title.zh)\t\(form.title.en)")
             }

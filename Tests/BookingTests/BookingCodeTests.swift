@@ -10,16 +10,32 @@ struct BookingCodeTests {
     }
 
     @Test func checkCharacterVectors() throws {
-        #expect(BookingCode(payload: [0, 0, 0, 0, 0, 0]).value == "2222222")
+        #expect(BookingCode(payload: [Int](repeating: 0, count: 10)).value == "22222222222")
+        // 11·1 + 10·2 + 9·3 + 8·4 + 7·5 + 6·6 + 5·7 + 4·8 + 3·9 + 2·10 = 275 ≡ 27 (mod 31);
+        // 27 + 4 ≡ 0, and alphabet[4] is 6.
+        #expect(BookingCode(payload: Array(1...10)).value == "3456789ABC6")
+        #expect(try BookingCode("3456789ABC6").value == "3456789ABC6")
+        // Codes issued before (six characters and a check, weights 7…2) are still read.
         // 7·1 + 6·2 + 5·3 + 4·4 + 3·5 + 2·6 = 77 ≡ 15 (mod 31); 15 + 16 ≡ 0, and alphabet[16] is J.
         #expect(BookingCode(payload: [1, 2, 3, 4, 5, 6]).value == "345678J")
         #expect(try BookingCode("345678J").value == "345678J")
     }
 
+    /// 31¹⁰ ≈ 8.2 × 10¹⁴ codes: at 20,000 bookings a day in a district, more than 10¹⁰ unused
+    /// codes for each one issued that day.
+    @Test func theSpaceIsLargeEnoughForADistrict() {
+        #expect(BookingCode.space == (0..<10).reduce(1) { product, _ in product * 31 })
+        #expect(BookingCode.space / 20_000 > 10_000_000_000)
+        var generator = SplitMix(seed: 3)
+        #expect(BookingCode.random(using: &generator).value.count == 11)
+        #expect(BookingCode(payload: Array(1...10)).grouped == "3456-789A-BC6")
+    }
+
     @Test func typingIsForgivenButNotWrongCharacters() throws {
+        #expect(try BookingCode("3456-789a-bc6").value == "3456789ABC6")
+        #expect(try BookingCode(" 3456 789A BC6 ").value == "3456789ABC6")
         #expect(try BookingCode("345-678j").value == "345678J")
-        #expect(try BookingCode(" 345 678 J ").value == "345678J")
-        for text in ["345678K", "345678", "345678JJ", "O45678J", "345678J\u{FF10}", ""] {
+        for text in ["3456789ABC7", "3456789ABC", "3456789ABC66", "O456789ABC6", "3456789ABC6\u{FF10}", "345678K", "345678", ""] {
             #expect(throws: BookingRuleError(.invalidBookingCode)) { try BookingCode(text) }
         }
     }

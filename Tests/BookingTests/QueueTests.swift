@@ -26,10 +26,14 @@ struct QueueTests {
     @Test func elderlyFromTheBirthDateOnTheCardCountsFromTheBirthday() throws {
         let born = try Self.idNumber(born: "19611203")
         let disabled = try Self.idNumber(born: "19900101")
-        #expect(policy.walkInPriority(idNumber: born, disabilityMarked: false, on: try LocalDate("2026-12-02")) == .ordinary)
-        #expect(policy.walkInPriority(idNumber: born, disabilityMarked: false, on: try LocalDate("2026-12-03")) == .elderly)
-        #expect(policy.walkInPriority(idNumber: disabled, disabilityMarked: true, on: try LocalDate("2026-12-03")) == .disability)
-        #expect(policy.walkInPriority(idNumber: nil, disabilityMarked: false, on: try LocalDate("2026-12-03")) == .ordinary)
+        #expect(policy.walkInPriority(holder: .card(born), disabilityMarkedByStaff: false, on: try LocalDate("2026-12-02")) == .ordinary)
+        #expect(policy.walkInPriority(holder: .card(born), disabilityMarkedByStaff: false, on: try LocalDate("2026-12-03")) == .elderly)
+        #expect(policy.walkInPriority(holder: .card(disabled), disabilityMarkedByStaff: true, on: try LocalDate("2026-12-03")) == .disability)
+        #expect(policy.walkInPriority(holder: nil, disabilityMarkedByStaff: false, on: try LocalDate("2026-12-03")) == .ordinary)
+        // A typed number is anyone's to type: its birth date gives no priority.
+        #expect(policy.walkInPriority(holder: .typed(born), disabilityMarkedByStaff: false, on: try LocalDate("2026-12-03")) == .ordinary)
+        #expect(policy.walkInPriority(holder: .typed(try Self.idNumber(born: "19400101")), disabilityMarkedByStaff: false,
+                                      on: try LocalDate("2026-12-03")) == .ordinary)
         let leapling = try #require(ResidentIDNumber.BirthDate(year: 1960, month: 2, day: 29))
         #expect(QueuePolicy.age(born: leapling, on: try LocalDate("2025-02-28")) == 64)
         #expect(QueuePolicy.age(born: leapling, on: try LocalDate("2025-03-01")) == 65)

@@ -61,7 +61,7 @@ import Testing
                 id: two
                 fields: []
             """)
-        #expect(problems == ["t.yaml:10: Duplicate key id (first at line 8)."])
+        #expect(problems == ["t.yaml:11: Duplicate key id (first at line 9)."])
     }
 
     @Test func unknownFieldTypeAndUnknownKey() {
@@ -76,8 +76,8 @@ import Testing
                     requried: true
             """)
         #expect(problems == [
-            "t.yaml:14: steps[one].fields[name]: Unknown key requried.",
-            "t.yaml:12: steps[one].fields[name].type: Unknown value txt; expected one of text, longText, number, money, date, singleChoice, multipleChoice, yesNo, idNumber, mobile, creditCode, address, email, declaration, repeatGroup.",
+            "t.yaml:15: steps[one].fields[name]: Unknown key requried.",
+            "t.yaml:13: steps[one].fields[name].type: Unknown value txt; expected one of text, longText, number, money, date, singleChoice, multipleChoice, yesNo, idNumber, mobile, creditCode, address, email, declaration, repeatGroup.",
         ])
     }
 
@@ -90,8 +90,8 @@ import Testing
                   - {id: name, type: text, label: {en: Name}}
             """)
         #expect(problems == [
-            "t.yaml:9: steps[one].title: Missing en text.",
-            "t.yaml:11: steps[one].fields[name].label: Missing zh-CN text.",
+            "t.yaml:10: steps[one].title: Missing en text.",
+            "t.yaml:12: steps[one].fields[name].label: Missing zh-CN text.",
         ])
     }
 
@@ -106,7 +106,7 @@ import Testing
                 fields:
                   - {id: name, type: text, label: {zh-CN: 姓名, en: Name}}
             """)
-        #expect(problems == ["t.yaml:12: steps[one].relevant: Invalid condition: Unknown operator (operator \"equals\")."])
+        #expect(problems == ["t.yaml:13: steps[one].relevant: Invalid condition: Unknown operator (operator \"equals\")."])
     }
 
     @Test func duplicateIdsAreReported() {
@@ -121,7 +121,7 @@ import Testing
                 fields:
                   - {id: name, type: text, label: {zh-CN: 姓名, en: Name}}
             """)
-        #expect(problems == ["t.yaml:15: fields: Duplicate field id name (first at line 11)."])
+        #expect(problems == ["t.yaml:16: fields: Duplicate field id name (first at line 12)."])
     }
 
     @Test func choiceFieldWithoutChoicesAndTypeSpecificKeys() {
@@ -139,8 +139,8 @@ import Testing
                     maxItems: 3
             """)
         #expect(problems == [
-            "t.yaml:11: steps[one].fields[pick].choices: A choice field needs choices.",
-            "t.yaml:17: steps[one].fields[name].maxItems: A text field cannot have maxItems.",
+            "t.yaml:12: steps[one].fields[pick].choices: A choice field needs choices.",
+            "t.yaml:18: steps[one].fields[name].maxItems: A text field cannot have maxItems.",
         ])
     }
 
@@ -154,10 +154,10 @@ import Testing
               - id: m
                 name: {zh-CN: 材料, en: Material}
                 issuer: {zh-CN: 机关, en: Office}
-                deferrable: {maxDays: 5, consequence: {zh-CN: 后果, en: Consequence}}
+                deferrable: {maxDays: 5, days: working, consequence: {zh-CN: 后果, en: Consequence}}
             """)
         #expect(problems == [
-            "t.yaml:15: materials[m].deferrable: A core material cannot be deferred (容缺 applies to non-core materials only).",
+            "t.yaml:16: materials[m].deferrable: A core material cannot be deferred (容缺 applies to non-core materials only).",
         ])
     }
 

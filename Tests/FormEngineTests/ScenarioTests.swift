@@ -28,6 +28,7 @@ import Testing
         #expect(session.stepID == "residence")
 
         try session.fill([
+            "residenceDistrict": "chaoyang", "residenceSubdistrict": "jianwai",
             "residenceAddress": ["region": "110105", "detail": "朝阳路1号"], "residenceSince": "2026-01-01", "housing": "rented",
             "rentalRegistered": true,
         ], form)
@@ -61,7 +62,7 @@ import Testing
         try session.advance(form)
         #expect(session.position == .review)
 
-        let notice = session.materialsNotice(in: form, context: context)
+        let notice = session.notice(form)
         #expect(notice.missing.map(\.materialID) == ["idCard", "photo", "tenancyContract", "laborContract", "childBirthCertificate"])
         #expect(notice.missing.first { $0.materialID == "tenancyContract" }?.reason.en == "Needed because you rent your home.")
         #expect(!notice.deferralPossible)
@@ -73,7 +74,9 @@ import Testing
         #expect(session.position == .review)
         let review = session.review(in: form, context: context)
         let residence = try #require(review.first { $0.stepID == "residence" })
-        #expect(residence.entries.map(\.fieldID) == ["residenceAddress", "residenceSince", "housing"])
+        #expect(residence.entries.map(\.fieldID) == [
+            "residenceDistrict", "residenceSubdistrict", "residenceAddress", "residenceSince", "housing",
+        ])
         #expect(residence.entries.last?.display == LocalizedText(zh: "自有住房", en: "Own home"))
         let basis = try #require(review.first { $0.stepID == "basis" })
         #expect(basis.entries.first { $0.fieldID == "employerCreditCode" }?.display.en == "Not provided")
@@ -82,22 +85,29 @@ import Testing
         #expect(throws: FormSessionError.coreMaterialMissing) {
             try session.deferMaterial("laborContract", in: form, context: context)
         }
-        try session.commitInstead(of: "propertyCertificate", in: form, context: context)
-        #expect(session.materialsNotice(in: form, context: context).deferralPossible)
+        try session.commit("propertyCertificate", form)
+        #expect(session.notice(form).deferralPossible)
         try session.deferMaterial("laborContract", in: form, context: context)
         try session.deferMaterial("childBirthCertificate", in: form, context: context)
-        #expect(session.materialsNotice(in: form, context: context).isComplete)
+        #expect(session.notice(form).isComplete)
 
         #expect(try session.confirmReview(in: form, context: context) == .moved(to: .declaration))
         #expect(throws: FormSessionError.declarationNotAccepted) {
-            try session.submit(acceptingDeclaration: false, reference: "X", in: form, context: context)
+            try session.submit(acceptingDeclaration: false, reference: "X", in: form, context: context, calendar: Fixtures.calendar)
         }
-        let filing = try session.submit(acceptingDeclaration: true, reference: "310105-20260302-0001", in: form, context: context)
+        let filing = try session.submit(acceptingDeclaration: true, reference: "310105-20260302-0001", in: form, context: context, calendar: Fixtures.calendar)
         #expect(filing.answers["rentalRegistered"] == nil)  // no longer relevant: dropped
         #expect(filing.answers["housing"] == "owned")
         #expect(filing.answers["isMinor"] == false)
         #expect(filing.deferred.map(\.materialID) == ["laborContract", "childBirthCertificate"])
-        #expect(filing.deferred.map(\.dueDate) == ["2026-03-12", "2026-03-12"])
+        // Submitted on Monday 2 March 2026: ten working days, and fifteen calendar days.
+        #expect(filing.deferred.map(\.dueDate) == ["2026-03-16", "2026-03-17"])
+        #expect(filing.deferred.map(\.days) == [.working, .calendar])
+        #expect(filing.deferred.map(\.handIn) == [form.department, form.department])
+        #expect(filing.commitments.map(\.textVersion) == [Fixtures.textVersion("propertyCertificate", form)])
+        #expect(filing.applicant?.name == "张三")
+        #expect(filing.applicant?.identifier == Fixtures.citizenID)
+        #expect(filing.applicant?.isIDNumber == true)
         #expect(filing.commitments.map(\.materialID) == ["propertyCertificate"])
         #expect(filing.materials.map(\.materialID) == ["idCard", "photo", "propertyCertificate", "laborContract", "childBirthCertificate"])
         #expect(session.position == .submitted)
@@ -126,17 +136,17 @@ import Testing
         try session.fill(["monthlySales": 80000, "consent": true], form)
         try session.advance(form)
         #expect(session.answers["smallScale"] == nil)  // stored raw answers keep calculations out
-        let notice = session.materialsNotice(in: form, context: context)
+        let notice = session.notice(form)
         #expect(notice.missing.map(\.materialID) == ["operatorIdCard", "familyProof", "premisesProof", "foodSafetyPlan"])
         #expect(notice.commitmentPossible == ["premisesProof"])
         try session.provideMaterial("operatorIdCard", in: form)
-        try session.commitInstead(of: "premisesProof", in: form, context: context)
+        try session.commit("premisesProof", form)
         try session.deferMaterial("familyProof", in: form, context: context)
         try session.deferMaterial("foodSafetyPlan", in: form, context: context)
         #expect(try session.confirmReview(in: form, context: context) == .moved(to: .declaration))
-        let filing = try session.submit(acceptingDeclaration: true, reference: "R1", in: form, context: context)
+        let filing = try session.submit(acceptingDeclaration: true, reference: "R1", in: form, context: context, calendar: Fixtures.calendar)
         #expect(filing.answers["smallScale"] == true)
-        #expect(filing.deferred.map(\.dueDate) == ["2026-03-17", "2026-03-22"])
+        #expect(filing.deferred.map(\.dueDate) == ["2026-03-23", "2026-03-30"])
         #expect(filing.commitments.first?.verification.en == "The registration authority inspects the premises within 3 months.")
     }
 
@@ -161,7 +171,7 @@ import Testing
             "dependants": [["dependantName": "赵六", "dependantIdNumber": .string(Fixtures.childID), "dependantRelation": "spouse"]],
         ], form)
         try session.advance(form)
-        let notice = session.materialsNotice(in: form, context: context)
+        let notice = session.notice(form)
         #expect(notice.missing.map(\.materialID) == [
             "idCard", "hukouBook", "diploma", "foreignDegreeCertification", "laborContract", "propertyCertificate",
             "marriageCertificate",
@@ -170,13 +180,13 @@ import Testing
         try session.jump(to: "settlement", in: form, context: context)
         try session.answer("settlementType", "talentCentre", in: form)
         try session.advance(form)
-        let after = session.materialsNotice(in: form, context: context).missing.map(\.materialID)
+        let after = session.notice(form).missing.map(\.materialID)
         #expect(after == ["idCard", "hukouBook", "diploma", "foreignDegreeCertification", "laborContract"])
         for id in ["idCard", "hukouBook", "foreignDegreeCertification"] { try session.provideMaterial(id, in: form) }
-        try session.commitInstead(of: "diploma", in: form, context: context)
+        try session.commit("diploma", form)
         try session.deferMaterial("laborContract", in: form, context: context)
         _ = try session.confirmReview(in: form, context: context)
-        let filing = try session.submit(acceptingDeclaration: true, reference: "R2", in: form, context: context)
+        let filing = try session.submit(acceptingDeclaration: true, reference: "R2", in: form, context: context, calendar: Fixtures.calendar)
         #expect(filing.answers["dependants"] == nil)
         #expect(filing.answers["age"] == 51)
         #expect(filing.deferred.first?.dueDate == "2026-04-01")
@@ -220,21 +230,39 @@ import Testing
         #expect(session.answers["socialInsuranceContact"] == "张三")
         let staff = StaffAuthorisation(staffID: "S042", reasonCode: "citizenAssisted", note: "窗口人员协助")
         try session.skipStep(in: form, context: context, authorisation: staff)
-        #expect(session.position == .review)
         #expect(session.overrides.map(\.kind) == [.skipStep])
+        // Employee enrolment (员工参保登记) is its own part, asked since the company enrols its employees.
+        #expect(session.stepID == "employeeEnrolmentDetails")
+        try session.fill(["enrolmentCount": 6, "insuranceStart": "2026-04-01"], form)
+        guard case .rejected(let tooMany) = try session.next(in: form, context: context) else {
+            Issue.record("more employees enrolled than hired")
+            return
+        }
+        #expect(tooMany.errors.map(\.fieldPath) == ["enrolmentCount"])
+        try session.answer("enrolmentCount", 5, in: form)
+        try session.advance(form)
+        #expect(session.position == .review)
 
-        let notice = session.materialsNotice(in: form, context: context)
+        let notice = session.notice(form)
         #expect(notice.missing.map(\.materialID) == [
             "articles", "addressProof", "corporateShareholderLicence", "sealAuthorisation", "taxAgentAgreement",
+            "socialInsuranceForm", "employeeList", "laborContractCopies",
         ])
-        for id in ["articles", "sealAuthorisation"] { try session.provideMaterial(id, in: form) }
-        try session.commitInstead(of: "addressProof", in: form, context: context)
-        try session.deferMaterial("corporateShareholderLicence", in: form, context: context)
-        try session.deferMaterial("taxAgentAgreement", in: form, context: context)
+        for id in ["articles", "sealAuthorisation", "socialInsuranceForm", "employeeList"] { try session.provideMaterial(id, in: form) }
+        try session.commit("addressProof", form)
+        for id in ["corporateShareholderLicence", "taxAgentAgreement", "laborContractCopies"] {
+            try session.deferMaterial(id, in: form, context: context)
+        }
         #expect(try session.confirmReview(in: form, context: context) == .moved(to: .declaration))
-        let filing = try session.submit(acceptingDeclaration: true, reference: "R3", in: form, context: context)
-        #expect(filing.subFilings.map(\.id) == ["registration", "seal", "tax", "socialInsurance"])
-        #expect(filing.subFilings.map(\.department.zh) == ["区市场监督管理局", "区公安分局治安管理大队", "区税务局", "区社会保险事业管理中心"])
+        let filing = try session.submit(acceptingDeclaration: true, reference: "R3", in: form, context: context, calendar: Fixtures.calendar)
+        #expect(filing.subFilings.map(\.id) == ["registration", "seal", "tax", "socialInsurance", "employeeEnrolment"])
+        #expect(filing.subFilings.map(\.department.zh) == [
+            "区市场监督管理局", "区公安分局治安管理大队", "区税务局", "区社会保险事业管理中心", "区社会保险事业管理中心、区医疗保障局",
+        ])
+        #expect(filing.subFilings.last?.materialIDs == ["employeeList", "laborContractCopies"])
+        // Each deferred material is handed in to its own part's department.
+        #expect(filing.deferred.map(\.handIn?.zh) == ["区市场监督管理局", "区税务局", "区社会保险事业管理中心、区医疗保障局"])
+        #expect(filing.deferred.map(\.dueDate) == ["2026-03-09", "2026-03-16", "2026-04-01"])
         #expect(filing.subFilings.first { $0.id == "registration" }?.materialIDs == ["articles", "addressProof", "corporateShareholderLicence"])
         #expect(filing.answers["shareholderCount"] == 2)
         #expect(filing.overrides.first?.authorisation == staff)

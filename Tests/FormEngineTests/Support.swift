@@ -1,3 +1,4 @@
+import Booking
 import Foundation
 import FormEngine
 import JSONLogic
@@ -11,6 +12,18 @@ enum Fixtures {
 
     /// 2026-03-02 10:00 in Beijing.
     static let context = EvaluationContext(now: Date(timeIntervalSince1970: 1_772_416_800))
+
+    /// The official calendar shipped in `Forms/calendar`.
+    static let calendar: OfficialCalendar = {
+        let directory = URL(fileURLWithPath: formsDirectory).appendingPathComponent("calendar")
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".json") }
+        return try! OfficialCalendar(yearFiles: files.compactMap { FileManager.default.contents(atPath: directory.appendingPathComponent($0).path) })
+    }()
+
+    /// The text version a citizen shown material `id`'s commitment accepts.
+    static func textVersion(_ id: String, _ form: FormDefinition) -> String? {
+        form.materials.first { $0.id == id }?.commitment?.textVersion
+    }
 
     static func form(_ name: String) throws -> FormDefinition {
         let result = FormLoader.load(contentsOf: formsDirectory + "/\(name).yaml")
@@ -36,10 +49,14 @@ enum Fixtures {
         return try #require(result.definition)
     }
 
+    /// Every problem but those of `header`'s applicant, whose fields the test forms need not have.
     static func problems(_ yaml: String) -> [String] {
+        allProblems(yaml).filter { $0.code != "unknownApplicantField" }.map(\.description)
+    }
+
+    static func allProblems(_ yaml: String) -> [FormProblem] {
         let result = FormLoader.load(yaml: yaml, file: "t.yaml")
-        let problems = result.problems + (result.definition.map(FormValidator.check) ?? [])
-        return problems.map(\.description)
+        return result.problems + (result.definition.map(FormValidator.check) ?? [])
     }
 }
 
@@ -58,9 +75,19 @@ extension FormSession {
     }
 
     var stepID: String? { if case .step(let id) = position { id } else { nil } }
+
+    /// 告知承诺, accepting the text the screen shows.
+    mutating func commit(_ id: String, _ form: FormDefinition) throws {
+        try commitInstead(of: id, acceptingTextVersion: Fixtures.textVersion(id, form), in: form, context: Fixtures.context)
+    }
+
+    func notice(_ form: FormDefinition) -> MaterialsNotice {
+        materialsNotice(in: form, context: Fixtures.context, calendar: Fixtures.calendar)
+    }
 }
 
-/// The smallest valid form header, for loader and validator tests.
+/// The smallest valid form header, for loader and validator tests. Its applicant names fields
+/// a test's form may not have (`Fixtures.problems` leaves that out).
 let header = """
     id: t
     version: 1
@@ -68,5 +95,6 @@ let header = """
     department: {zh-CN: 部门, en: Department}
     timeLimitDays: 5
     declaration: {zh-CN: 声明, en: Declaration}
+    applicant: {name: who, idNumber: whoID}
 
     """

@@ -24,7 +24,7 @@ import Testing
                     label: {zh-CN: 乙, en: B}
                     relevant: {"==": [{var: spouse.name}, x]}
             """)
-        #expect(problems == ["t.yaml:15: steps[one].fields[b].relevant: The condition refers to an unknown field spouse.name."])
+        #expect(problems == ["t.yaml:16: steps[one].fields[b].relevant: The condition refers to an unknown field spouse.name."])
     }
 
     @Test func itemAndChoiceReferencesAreScoped() {
@@ -47,8 +47,8 @@ import Testing
                     choices: [{value: a, label: {zh-CN: 甲, en: A}, group: g}]
             """)
         #expect(problems == [
-            "t.yaml:17: steps[one].fields[group].fields[bad].relevant: The condition refers to an unknown field item.missing.",
-            "t.yaml:21: steps[one].fields[pick].choiceFilter: The condition refers to an unknown field choice.nope.",
+            "t.yaml:18: steps[one].fields[group].fields[bad].relevant: The condition refers to an unknown field item.missing.",
+            "t.yaml:22: steps[one].fields[pick].choiceFilter: The condition refers to an unknown field choice.nope.",
         ])
     }
 
@@ -64,8 +64,8 @@ import Testing
                   - {id: d, type: number, label: {zh-CN: 丁, en: D}, calculate: {"+": [{var: a}, 1]}}
             """)
         #expect(problems == [
-            "t.yaml:11: fields[a].calculate: The calculation depends on itself: a → b → a.",
-            "t.yaml:13: fields[c].calculate: The calculation depends on itself: c → c.",
+            "t.yaml:12: fields[a].calculate: The calculation depends on itself: a → b → a.",
+            "t.yaml:14: fields[c].calculate: The calculation depends on itself: c → c.",
         ])
     }
 
@@ -80,7 +80,7 @@ import Testing
                 name: {zh-CN: 材料, en: Material}
                 issuer: {zh-CN: 机关, en: Office}
             """)
-        #expect(problems == ["t.yaml:12: materials[notice]: The material id notice is reserved (it prints the materials notice); choose another."])
+        #expect(problems == ["t.yaml:13: materials[notice]: The material id notice is reserved (it prints the materials notice); choose another."])
     }
 
     @Test func stepNeverShownAndMaterialNeverApplies() {
@@ -104,8 +104,8 @@ import Testing
                 appliesWhen: {"==": [{var: a}, x]}
             """)
         #expect(problems == [
-            "t.yaml:13: steps[two].relevant: This step can never be shown (its condition is always false).",
-            "t.yaml:19: materials[m].appliesWhen: This material can never apply (its condition is always false).",
+            "t.yaml:14: steps[two].relevant: This step can never be shown (its condition is always false).",
+            "t.yaml:20: materials[m].appliesWhen: This material can never apply (its condition is always false).",
         ])
     }
 
@@ -118,14 +118,14 @@ import Testing
             steps:
               - id: one
                 title: {zh-CN: 一, en: One}
-                fields: [{id: a, type: text, label: {zh-CN: 甲, en: A}, relevant: {var: zz}}]
+                fields: [{id: who, type: text, label: {zh-CN: 名, en: Name}}, {id: whoID, type: idNumber, label: {zh-CN: 号, en: ID}}, {id: a, type: text, label: {zh-CN: 甲, en: A}, relevant: {var: zz}}]
             """).write(to: directory.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
         let problems = validateForms(at: directory.path)
         #expect(problems.count == 2)
         #expect(problems[0].file.hasSuffix("/a.yaml"))
         #expect(problems[0].code == "yamlSyntax")
         #expect(problems[1].description == directory.appendingPathComponent("b.yaml").path
-            + ":10: steps[one].fields[a].relevant: The condition refers to an unknown field zz.")
+            + ":11: steps[one].fields[a].relevant: The condition refers to an unknown field zz.")
     }
 }
 

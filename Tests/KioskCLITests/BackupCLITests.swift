@@ -87,7 +87,8 @@ struct BackupCLITests {
                             let slot = slots[index % slots.count]
                             let reply: RawHTTP.Reply? = await withCheckedContinuation { continuation in
                                 Thread.detachNewThread {
-                                    guard let hold = Self.post(port, "/v1/holds", #"{"slotId":"\#(slot)"}"#, key: "h\(index)"),
+                                    guard let hold = Self.post(port, "/v1/holds", #"{"slotId":"\#(slot)","idNumber":"\#(Self.idNumber(index))"}"#,
+                                                               key: "h\(index)"),
                                           hold.status == 201, let holdID = Self.field("holdId", hold.body) else {
                                         continuation.resume(returning: nil)
                                         return
@@ -128,9 +129,11 @@ struct BackupCLITests {
         let total = ledger.confirmed.withLock { $0.count }
         #expect(total == clients * bookingsPerClient)
 
-        // Restored into a terminal of its own, the copy is whole and holds what was confirmed.
+        // Restored into a terminal of its own — with the key directory's backup beside it, as a
+        // technician restores both — the copy is whole and holds what was confirmed.
         let fresh = try TestInstallation(config: Self.config)
         defer { fresh.remove() }
+        try Self.copySecrets(from: installation, to: fresh)
         let restore = try KioskProcess.run(["db", "restore", backupFile], in: fresh.root)
         #expect(restore.status == 0, "\(restore.stderr)")
         let restored = try DatabaseQueue(path: fresh.dataDirectory + "/kiosk.sqlite")
@@ -141,6 +144,33 @@ struct BackupCLITests {
         #expect(before.subtracting(codes).isEmpty, "\(before.subtracting(codes).count) of \(before.count) bookings confirmed before the backup are missing")
         #expect(codes.count < total, "the backup was taken while the hammer ran (\(during) bookings confirmed during it)")
         #expect(codes.count >= before.count)
+    }
+
+    /// The key directory (`data_dir/../secrets` of a test installation), 0700 with files 0600.
+    static func copySecrets(from source: TestInstallation, to target: TestInstallation) throws {
+        let from = source.root + "/secrets", to = target.root + "/secrets"
+        try? FileManager.default.removeItem(atPath: to)
+        try FileManager.default.copyItem(atPath: from, toPath: to)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: to)
+        for name in try FileManager.default.contentsOfDirectory(atPath: to) {
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: to + "/" + name)
+        }
+    }
+
+    /// A copy written with another terminal's key cannot be read here: refused, nothing replaced.
+    @Test func aBackupWrittenWithAnotherKeyIsRefused() throws {
+        let installation = try Self.migratedInstallation()
+        defer { installation.remove() }
+        let other = try Self.migratedInstallation()
+        defer { other.remove() }
+        let file = installation.root + "/other-terminal.sqlite"
+        #expect(try KioskProcess.run(["db", "backup", "--to", file], in: other.root).status == 0)
+        let result = try KioskProcess.run(["db", "restore", file], in: installation.root)
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("kiosk: restore refused: "))
+        #expect(result.stderr.contains(file))
+        #expect(result.stderr.hasSuffix("[databaseRestoreRefused]\n"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: installation.dataDirectory).filter { $0.contains("before-restore") } == [])
     }
 
     static func migratedInstallation() throws -> TestInstallation {
@@ -249,9 +279,10 @@ struct BackupCLITests {
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let file = installation.root + "/live.sqlite"
         #expect(try KioskProcess.run(["db", "backup", "--to", file], in: installation.root).status == 0)
-        let result = try KioskProcess.run(["db", "restore", file], environment: ["KIOSK_LISTEN": "127.0.0.1:\(port)"], in: installation.root)
+        let result = try KioskProcess.run(["db", "restore", file], in: installation.root)
         #expect(result.status == 1)
-        #expect(result.stderr == "kiosk: kiosk is serving on 127.0.0.1:\(port); stop it first (systemctl stop kiosk) [kioskIsServing]\n")
+        #expect(result.stderr == "kiosk: kiosk serve is running on \(installation.dataDirectory): stop it first (systemctl stop kiosk) [kioskRunning]\n")
+        #expect(RawHTTP.send(port: port, path: "/readyz")?.status == 200)
         kill(process.processIdentifier, SIGTERM)
         _ = await Tool.finish(process, err)
     }

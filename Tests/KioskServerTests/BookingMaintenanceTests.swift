@@ -40,7 +40,8 @@ struct BookingMaintenanceTests {
         let slot = try #require(slots.first { $0.start == (try? Self.beijing("2026-09-28T10:00:00")) })
         let citizen = try ResidentIDNumber("11010519900517001" + String(ResidentIDNumber.checkCharacter(forFirst17: "11010519900517001")!))
         let booking = try await application.bookings.book(slot, idNumber: citizen, idempotencyKey: "m1", now: booked)
-        let hold = try await application.bookings.hold(slot, idempotencyKey: "m2", now: booked)
+        let other = try ResidentIDNumber("11010519900517002" + String(ResidentIDNumber.checkCharacter(forFirst17: "11010519900517002")!))
+        let hold = try await application.bookings.hold(slot, idNumber: other, idempotencyKey: "m2", now: booked)
 
         let maintenance = BookingMaintenance(bookings: application.bookings, interval: .milliseconds(20),
                                              now: { (try? Self.beijing("2026-09-28T10:15:00")) ?? Date() },
@@ -56,7 +57,7 @@ struct BookingMaintenanceTests {
         #expect(status == .noShow)
         // The expired hold went in the same sweep: confirming it now finds nothing.
         await #expect(throws: BookingRuleError(.holdNotFound)) {
-            try await application.bookings.confirm(holdID: hold.id, idNumber: citizen, idempotencyKey: "m3",
+            try await application.bookings.confirm(holdID: hold.id, idNumber: other, idempotencyKey: "m3",
                                                    now: try Self.beijing("2026-09-28T10:15:00"))
         }
     }

@@ -91,7 +91,7 @@ struct BookingRoutesTests {
     /// Holds `slotID` and confirms it for `idNumber`; returns the booking code.
     func book(_ client: any TestClientProtocol, _ slotID: String, idNumber: String = BookingRoutesTests.idNumber,
               key: String) async throws -> String {
-        let hold = try await post(client, "/v1/holds", key: key + "-hold", #"{"slotId":"\#(slotID)"}"#)
+        let hold = try await post(client, "/v1/holds", key: key + "-hold", #"{"slotId":"\#(slotID)","idNumber":"\#(idNumber)"}"#)
         #expect(hold.status == .created)
         let holdID = try #require(try object(hold)["holdId"] as? String)
         let booked = try await post(client, "/v1/bookings", key: key, #"{"holdId":"\#(holdID)","idNumber":"\#(idNumber)"}"#)
@@ -142,7 +142,7 @@ struct BookingRoutesTests {
     @Test func holdConfirmLookUpCalendarCancel() async throws {
         try await withClient { client in
             let slotID = "hukou:2026-10-08T09:00+08:00"
-            let hold = try await post(client, "/v1/holds", key: "h1", #"{"slotId":"\#(slotID)"}"#)
+            let hold = try await post(client, "/v1/holds", key: "h1", #"{"slotId":"\#(slotID)","idNumber":"\#(Self.idNumber)"}"#)
             #expect(hold.status == .created)
             let holdID = try #require(try object(hold)["holdId"] as? String)
             #expect(try object(hold)["expiresAt"] as? String == "2026-09-28T02:05:00Z")
@@ -154,7 +154,8 @@ struct BookingRoutesTests {
             let code = try #require(booking["code"] as? String)
             #expect(booking["status"] as? String == "confirmed")
             #expect(booking["maskedIdNumber"] as? String == "110105********" + Self.idNumber.suffix(4))
-            #expect(booking["calendarUrl"] as? String == "/v1/bookings/\(code).ics")
+            let calendarURL = try #require(booking["calendarUrl"] as? String)
+            #expect(calendarURL.hasPrefix("/v1/bookings/\(code).ics?key="))
             #expect(!String(buffer: booked.body).contains(Self.idNumber))
 
             // A retry of the same request returns the same booking, not a second one.
@@ -172,7 +173,7 @@ struct BookingRoutesTests {
             #expect(stranger.status == .notFound)
             #expect(try object(stranger)["code"] as? String == "bookingNotFound")
 
-            let ics = try await client.execute(uri: "/v1/bookings/\(code).ics", method: .get)
+            let ics = try await client.execute(uri: calendarURL, method: .get)
             #expect(ics.status == .ok)
             #expect(ics.headers[.contentType] == "text/calendar; charset=utf-8")
             let event = String(buffer: ics.body)
@@ -185,7 +186,7 @@ struct BookingRoutesTests {
             let cancelled = try await post(client, "/v1/bookings/\(code)/cancel", key: "c1", #"{"idNumber":"\#(Self.idNumber)"}"#)
             #expect(cancelled.status == .ok)
             #expect(try object(cancelled)["status"] as? String == "cancelled")
-            let cancelEvent = String(buffer: try await client.execute(uri: "/v1/bookings/\(code).ics", method: .get).body)
+            let cancelEvent = String(buffer: try await client.execute(uri: calendarURL, method: .get).body)
             #expect(cancelEvent.contains("METHOD:CANCEL\r\n") && cancelEvent.contains("STATUS:CANCELLED\r\n") && cancelEvent.contains("SEQUENCE:1\r\n"))
             let again = try await post(client, "/v1/bookings/\(code)/cancel", key: "c2", #"{"idNumber":"\#(Self.idNumber)"}"#)
             #expect(again.status == .conflict)
@@ -211,7 +212,7 @@ struct BookingRoutesTests {
 
     @Test func mutationsNeedAnIdempotencyKey() async throws {
         try await withClient { client in
-            let response = try await post(client, "/v1/holds", key: nil, #"{"slotId":"hukou:2026-10-08T09:00+08:00"}"#)
+            let response = try await post(client, "/v1/holds", key: nil, #"{"slotId":"hukou:2026-10-08T09:00+08:00","idNumber":"\#(Self.idNumber)"}"#)
             #expect(response.status == .badRequest)
             let problem = try object(response)
             #expect(problem["code"] as? String == "idempotencyKeyRequired")
@@ -225,20 +226,18 @@ struct BookingRoutesTests {
         try await withClient { client in
             let slotID = "notary:2026-10-08T09:00+08:00"
             _ = try await book(client, slotID, key: "n1")
-            let full = try await post(client, "/v1/holds", key: "n2", #"{"slotId":"\#(slotID)"}"#)
+            let full = try await post(client, "/v1/holds", key: "n2", #"{"slotId":"\#(slotID)","idNumber":"\#(Self.otherIDNumber)"}"#)
             #expect(full.status == .conflict)
             let problem = try object(full)
             #expect(problem["code"] as? String == "slotFull")
             #expect((problem["messages"] as? [String: Any])?["en"] as? String == "This time slot is fully booked; choose another.")
 
-            // One active booking per service and ID number (the default quota).
-            let hold = try object(try await post(client, "/v1/holds", key: "n3", #"{"slotId":"notary:2026-10-08T10:00+08:00"}"#))
-            let second = try await post(client, "/v1/bookings", key: "n4",
-                                        #"{"holdId":"\#(hold["holdId"] as? String ?? "")","idNumber":"\#(Self.idNumber)"}"#)
+            // One active booking per service and ID number (the default quota): the hold is refused already.
+            let second = try await post(client, "/v1/holds", key: "n3", #"{"slotId":"notary:2026-10-08T10:00+08:00","idNumber":"\#(Self.idNumber)"}"#)
             #expect(second.status == .unprocessableContent)
             #expect(try object(second)["code"] as? String == "quotaPerServiceExceeded")
             // A capacity sent by the client is not a field the API knows.
-            let forged = try await post(client, "/v1/holds", key: "n5", #"{"slotId":"\#(slotID)","capacity":99}"#)
+            let forged = try await post(client, "/v1/holds", key: "n5", #"{"slotId":"\#(slotID)","idNumber":"\#(Self.otherIDNumber)","capacity":99}"#)
             #expect(forged.status == .badRequest)
         }
     }
@@ -248,7 +247,7 @@ struct BookingRoutesTests {
             let code = try await book(client, "hukou:2026-10-08T10:00+08:00", key: "q0")
 
             clock.set("2026-10-08T09:00:00+08:00")
-            let early = try await post(client, "/v1/check-ins", key: "q1", #"{"code":"\#(code)"}"#)
+            let early = try await post(client, "/v1/check-ins", key: "q1", #"{"code":"\#(code)","idNumber":"\#(Self.idNumber)"}"#)
             #expect(early.status == .unprocessableContent)
             #expect(try object(early)["code"] as? String == "checkInTooEarly")
             #expect((try object(early)["messages"] as? [String: Any])?["en"] as? String == "Check-in opens at 2026-10-08 09:30.")
@@ -268,6 +267,7 @@ struct BookingRoutesTests {
             #expect(checkedIn["late"] as? Bool == false)
             #expect((checkedIn["booking"] as? [String: Any])?["status"] as? String == "checkedIn")
             let ticket = try #require(checkedIn["ticket"] as? [String: Any])
+            let token = try #require(ticket["ratingToken"] as? String)
             #expect(ticket["number"] as? String == "A002")
             #expect(ticket["priority"] as? String == "appointment")
             #expect(ticket["ahead"] as? Int == 0)
@@ -284,18 +284,18 @@ struct BookingRoutesTests {
             let ticketID = try #require(calledTicket["id"] as? Int)
 
             #expect(try await post(client, "/v1/tickets/\(ticketID)/recall", key: "q5").status == .ok)
-            let notYetFinished = try await post(client, "/v1/tickets/\(ticketID)/rating", key: "q6", #"{"score":5}"#)
+            let notYetFinished = try await post(client, "/v1/tickets/\(ticketID)/rating", key: "q6", #"{"score":5,"ratingToken":"\#(token)"}"#)
             #expect(notYetFinished.status == .conflict)
             let finished = try await post(client, "/v1/tickets/\(ticketID)/finish", key: "q7")
             #expect(try object(finished)["state"] as? String == "finished")
 
-            let rated = try await post(client, "/v1/tickets/\(ticketID)/rating", key: "q8", #"{"score":4,"reasons":["slowService"]}"#)
+            let rated = try await post(client, "/v1/tickets/\(ticketID)/rating", key: "q8", #"{"score":4,"reasons":["slowService"],"ratingToken":"\#(token)"}"#)
             #expect(rated.status == .created)
             let rating = try object(rated)
             #expect(rating["counter"] as? String == "A1")
             #expect(rating["serviceId"] as? String == "hukou")
             #expect(rating["score"] as? Int == 4)
-            let badScore = try await post(client, "/v1/tickets/\(ticketID)/rating", key: "q9", #"{"score":9}"#)
+            let badScore = try await post(client, "/v1/tickets/\(ticketID)/rating", key: "q9", #"{"score":9,"ratingToken":"\#(token)"}"#)
             #expect(badScore.status == .unprocessableContent)
             #expect(try object(badScore)["code"] as? String == "invalidRating")
 

@@ -23,15 +23,15 @@ extension BookingRoutesTests {
             let technician = try await application.signedIn(client, role: .technician)
             let code = try await book(client, "hukou:2026-10-08T09:00+08:00", key: "s1")
 
-            let stranger = try await post(client, "/v1/bookings/\(code)/slip", key: nil, #"{"idNumber":"\#(Self.otherIDNumber)"}"#)
+            let stranger = try await post(client, "/v1/bookings/\(code)/slip", key: "slip-1", #"{"idNumber":"\#(Self.otherIDNumber)"}"#)
             #expect(stranger.status == .notFound)
             #expect(try object(stranger)["code"] as? String == "bookingNotFound")
-            #expect(try await post(client, "/v1/bookings/\(code)/slip", key: nil).status == .badRequest)
-            #expect(try await post(client, "/v1/bookings/ZZ/slip", key: nil, #"{"idNumber":"\#(Self.idNumber)"}"#).status == .badRequest)
+            #expect(try await post(client, "/v1/bookings/\(code)/slip", key: "slip-2").status == .badRequest)
+            #expect(try await post(client, "/v1/bookings/ZZ/slip", key: "slip-zz", #"{"idNumber":"\#(Self.idNumber)"}"#).status == .badRequest)
             let nothing = try await technician.execute(uri: "/v1/devices/printer-simulated/last-receipt", method: .get)
             #expect(nothing.status == .notFound, "a refused slip printed nothing")
 
-            let printed = try await post(client, "/v1/bookings/\(code)/slip", key: nil, #"{"idNumber":"\#(Self.idNumber)"}"#)
+            let printed = try await post(client, "/v1/bookings/\(code)/slip", key: "slip-3", #"{"idNumber":"\#(Self.idNumber)"}"#)
             #expect(printed.status == .created)
             let answer = try object(printed)
             #expect((answer["booking"] as? [String: Any])?["code"] as? String == code)
@@ -53,7 +53,7 @@ extension BookingRoutesTests {
             #expect(!text.contains("19900517"), "the slip carries the birth date")
 
             _ = try await post(client, "/v1/bookings/\(code)/cancel", key: "s1-cancel", #"{"idNumber":"\#(Self.idNumber)"}"#)
-            let cancelled = try await post(client, "/v1/bookings/\(code)/slip", key: nil, #"{"idNumber":"\#(Self.idNumber)"}"#)
+            let cancelled = try await post(client, "/v1/bookings/\(code)/slip", key: "slip-4", #"{"idNumber":"\#(Self.idNumber)"}"#)
             #expect(cancelled.status == .conflict)
             #expect(try object(cancelled)["code"] as? String == "bookingNotActive")
         }
@@ -65,7 +65,7 @@ extension BookingRoutesTests {
             let code = try await book(client, "notary:2026-10-09T14:00+08:00", key: "s2")
             _ = try await technician.execute(uri: "/v1/simulator/printer", method: .post, body: ByteBuffer(string: #"{"paper":"out"}"#))
 
-            let failed = try await post(client, "/v1/bookings/\(code)/slip", key: nil, #"{"idNumber":"\#(Self.idNumber)"}"#)
+            let failed = try await post(client, "/v1/bookings/\(code)/slip", key: "slip-5", #"{"idNumber":"\#(Self.idNumber)"}"#)
             #expect(failed.status == .created)
             let receipt = try #require(try object(failed)["receipt"] as? [String: Any])
             #expect(receipt["state"] as? String == "failed" && receipt["reason"] as? String == "paperOut")
@@ -74,7 +74,8 @@ extension BookingRoutesTests {
             #expect(kept.state == "failed" && kept.reference == "booking-\(code)" && kept.text.contains(code.map(String.init).joined(separator: " ")))
 
             _ = try await technician.execute(uri: "/v1/simulator/printer", method: .post, body: ByteBuffer(string: #"{"paper":"ok"}"#))
-            let reprinted = try await client.execute(uri: "/v1/print-jobs/\(jobID)/reprint", method: .post)
+            let reprinted = try await client.execute(uri: "/v1/print-jobs/\(jobID)/reprint", method: .post,
+                                                     headers: [HTTPField.Name("Idempotency-Key")!: "reprint-1"])
             #expect(reprinted.status == .ok)
             #expect(try object(reprinted)["state"] as? String == "printed")
             let again = try await lastReceipt(technician)

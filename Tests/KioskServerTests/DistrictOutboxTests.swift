@@ -6,6 +6,7 @@ import KioskCore
 import KioskServer
 import KioskTesting
 import Logging
+import Secrets
 import Storage
 import StoragePostgres
 import Testing
@@ -19,6 +20,7 @@ struct DistrictOutboxTests {
     static let zone = TimeZone(identifier: "Asia/Shanghai")!
     /// Wednesday 2026-12-02 10:00 in Beijing: the hall is open.
     static let morning = Date(timeIntervalSince1970: 1_796_083_200 + 86_400 + 7_200)
+    static let citizen = try! ResidentIDNumber("11010519900517001" + String(ResidentIDNumber.checkCharacter(forFirst17: "11010519900517001")!))
 
     struct Terminal {
         let local: SQLiteStore
@@ -47,14 +49,17 @@ struct DistrictOutboxTests {
 
     func outage(on cluster: PrivatePostgres) async throws {
         let scratch = try ScratchDirectory(prefix: "kiosk-outbox")
-        let local = try SQLiteStore(path: scratch.path + "/kiosk.sqlite")
+        let local = try SQLiteStore(path: scratch.path + "/kiosk.sqlite", keys: .random(district: .random()))
         try local.migrate()
-        let district = try PostgresStore(url: cluster.url(), logger: Logger(label: "test"))
+        // Migrated with a generous deadline (the test run starts many at once). The outage is a
+        // stopped server (refused at once); a loaded test machine must not look like one.
+        let setup = try PostgresStore(url: cluster.url(), operationTimeout: .seconds(60), maximumConnections: 1, logger: Logger(label: "test"))
+        try await setup.withRunning { _ = try await setup.migrate() }
+        let district = try PostgresStore(url: cluster.url(), operationTimeout: .seconds(60), logger: Logger(label: "test"))
         let runner = Task { await district.run() }
         defer { runner.cancel() }
-        try await district.migrate()
         let queue = QueuePolicy(prefixes: ["hukou": "A"])
-        let bookings = PostgresBookingStore(store: district, queue: queue, timeZone: Self.zone)
+        let bookings = PostgresBookingStore(store: district, queue: queue, timeZone: Self.zone, hasher: HMACIDHasher(key: local.keys.district!))
         let localBookings = try BookingStore(store: local, queue: queue, timeZone: Self.zone)
         let archive = DistrictFilingArchive(local: local, terminalID: "T07", now: { Self.morning })
         let ledger = DistrictLedger(district: bookings, local: localBookings, outbox: local, terminalID: "T07")
@@ -75,7 +80,8 @@ struct DistrictOutboxTests {
         // Online: filings go out on the next pass; a ticket is served and finished at the counter.
         try file(5)
         #expect(await drainer.drain() == OutboxDrainer.Pass(sent: 5))
-        let served = try await ledger.issueTicket(serviceID: "hukou", idNumber: nil, disabilityMarked: false, schedule: day,
+        // Taken with the card: the terminal reads the district's ID key while the store is up.
+        let served = try await ledger.issueTicket(serviceID: "hukou", holder: .card(Self.citizen), disabilityMarkedByStaff: false, schedule: day,
                                                   idempotencyKey: "t0", now: Self.morning)
         _ = try await ledger.callNext(counter: "A01", serviceIDs: ["hukou"], idempotencyKey: "n0", now: Self.morning)
         _ = try await ledger.finish(ticketID: served.ticket.id, idempotencyKey: "f0", now: Self.morning)
@@ -83,14 +89,21 @@ struct DistrictOutboxTests {
         // The district store goes down.
         try await cluster.stopServer()
         try file(10)
-        let offline = try await ledger.issueTicket(serviceID: "hukou", idNumber: nil, disabilityMarked: false, schedule: day,
+        let offline = try await ledger.issueTicket(serviceID: "hukou", holder: nil, disabilityMarkedByStaff: false, schedule: day,
                                                    idempotencyKey: "t1", now: Self.morning)
-        #expect(offline.ticket.number == "T07-A001" && offline.ticket.id < 0)
+        #expect(offline.ticket.number == "T07-A001" && offline.ticket.id < 0 && offline.ratingToken == nil)
+        // Kept with its rating token, which the district checks when it arrives; a rating proved
+        // by the card waits for the district (the outbox keeps no ID number).
         await #expect(throws: DeferredToDistrict.self) {
-            try await ledger.rate(ticketID: served.ticket.id, score: 4, reasons: [], idempotencyKey: "r1", now: Self.morning)
+            try await ledger.rate(ticketID: served.ticket.id, proof: .token(try #require(served.ratingToken)), score: 4, reasons: [],
+                                  idempotencyKey: "r1", now: Self.morning)
         }
         await #expect(throws: DistrictStoreUnavailable()) {
-            try await ledger.hold(slot, idempotencyKey: "h1", now: Self.morning)
+            try await ledger.rate(ticketID: served.ticket.id, proof: .holder(Self.citizen), score: 4, reasons: [],
+                                  idempotencyKey: "r1b", now: Self.morning)
+        }
+        await #expect(throws: DistrictStoreUnavailable()) {
+            try await ledger.hold(slot, idNumber: Self.citizen, idempotencyKey: "h1", now: Self.morning)
         }
         let duringOutage = await drainer.drain()
         #expect(duringOutage.interrupted && duringOutage.sent == 0)
@@ -120,6 +133,6 @@ struct DistrictOutboxTests {
         #expect(waiting.map(\.number) == ["T07-A001"])
         #expect(try await bookings.ratings(serviceID: "hukou").map(\.score) == [4])
         // Booking works again.
-        _ = try await ledger.hold(slot, idempotencyKey: "h2", now: Self.morning)
+        _ = try await ledger.hold(slot, idNumber: Self.citizen, idempotencyKey: "h2", now: Self.morning)
     }
 }

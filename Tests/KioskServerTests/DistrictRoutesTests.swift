@@ -49,7 +49,7 @@ struct DistrictRoutesTests {
             headers[HTTPField.Name("Idempotency-Key")!] = "h-offline"
             headers[.contentType] = "application/json"
             let hold = try await client.execute(uri: "/v1/holds", method: .post, headers: headers,
-                                                body: ByteBuffer(string: #"{"slotId":"\#(slotID)"}"#))
+                                                body: ByteBuffer(string: #"{"slotId":"\#(slotID)","idNumber":"\#(BookingRoutesTests.idNumber)"}"#))
             #expect(hold.status == .serviceUnavailable)
             let problem = try object(hold)
             #expect(problem["code"] as? String == "districtStoreUnavailable")
@@ -70,7 +70,7 @@ struct DistrictRoutesTests {
             #expect(try object(ticket)["number"] as? String == "T01-A001")
             headers[HTTPField.Name("Idempotency-Key")!] = "r-offline"
             let rating = try await client.execute(uri: "/v1/tickets/7/rating", method: .post, headers: headers,
-                                                  body: ByteBuffer(string: #"{"score":5}"#))
+                                                  body: ByteBuffer(string: #"{"score":5,"ratingToken":"0123456789abcdef0123456789abcdef"}"#))
             #expect(rating.status == .accepted)
             #expect(try object(rating)["code"] as? String == "queuedForDistrict")
 

@@ -83,6 +83,8 @@ struct FilingRoutesTests {
             let moved = try await client.execute(uri: "/v1/sessions/\(id)/next", method: .post)
             #expect(try (object(moved.body)["screen"] as? [String: Any])?["stepId"] as? String == "residence")
 
+            try await answer("residenceDistrict", #""chaoyang""#)
+            try await answer("residenceSubdistrict", #""jianwai""#)
             try await answer("residenceAddress", #"{"region":"110105","detail":"朝阳路1号"}"#)
             try await answer("residenceSince", #""2020-01-01""#)
             try await answer("housing", #""owned""#)
@@ -98,9 +100,12 @@ struct FilingRoutesTests {
             let missing = try #require(notice["missing"] as? [[String: Any]]).compactMap { $0["materialID"] as? String }
             #expect(missing == ["idCard", "photo", "propertyCertificate", "laborContract"])
 
-            for (material, status) in [("idCard", "provided"), ("photo", "provided"), ("propertyCertificate", "committed"), ("laborContract", "deferred")] {
+            let version = try #require(application.forms.forms["residence-permit"]?.materials
+                .first { $0.id == "propertyCertificate" }?.commitment?.textVersion)
+            for (material, status) in [("idCard", #""provided""#), ("photo", #""provided""#),
+                                       ("propertyCertificate", #""committed","textVersion":"\#(version)""#), ("laborContract", #""deferred""#)] {
                 let response = try await client.execute(
-                    uri: "/v1/sessions/\(id)/materials/\(material)", method: .post, body: body(#"{"status":"\#(status)"}"#))
+                    uri: "/v1/sessions/\(id)/materials/\(material)", method: .post, body: body(#"{"status":\#(status)}"#))
                 #expect(response.status == .ok, "\(material) \(status)")
             }
             let declaration = try await client.execute(uri: "/v1/sessions/\(id)/review/confirm", method: .post)
@@ -117,10 +122,12 @@ struct FilingRoutesTests {
             let receipt = try #require(filing["receipt"] as? [String: Any])
             #expect(receipt["state"] as? String == "printed")
             let jobID = try #require(receipt["jobId"] as? String)
-            let reprinted = try await client.execute(uri: "/v1/print-jobs/\(jobID)/reprint", method: .post)
+            let keyed: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "reprint-1"]
+            let reprinted = try await client.execute(uri: "/v1/print-jobs/\(jobID)/reprint", method: .post, headers: keyed)
             #expect(reprinted.status == .ok)
             #expect(try object(reprinted.body)["state"] as? String == "printed")
-            #expect(try await client.execute(uri: "/v1/print-jobs/\(UUID().uuidString)/reprint", method: .post).status == .notFound)
+            #expect(try await client.execute(uri: "/v1/print-jobs/\(UUID().uuidString)/reprint", method: .post,
+                                             headers: [HTTPField.Name("Idempotency-Key")!: "reprint-2"]).status == .notFound)
 
             // The technician reads the receipt back from the kept job: the reference, the QR
             // code as a marker (the generic profile has no native QR, so a raster image), the
@@ -182,7 +189,8 @@ struct FilingRoutesTests {
             #expect(failedReceipt["reason"] as? String == "paperOut")
             let keptID = try #require(failedReceipt["jobId"] as? String)
             _ = try await client.execute(uri: "/v1/simulator/printer", method: .post, headers: technician, body: body(#"{"paper":"ok"}"#))
-            let reprinted = try await client.execute(uri: "/v1/print-jobs/\(keptID)/reprint", method: .post)
+            let reprinted = try await client.execute(uri: "/v1/print-jobs/\(keptID)/reprint", method: .post,
+                                                     headers: [HTTPField.Name("Idempotency-Key")!: "notice-reprint"])
             #expect(try object(reprinted.body)["state"] as? String == "printed")
 
             // Every material provided: nothing to tell.

@@ -1,4 +1,5 @@
 import Access
+import Booking
 import DeviceKit
 import Foundation
 import HTTPTypes
@@ -387,6 +388,8 @@ struct OpenAPIDocumentTests {
             _ = try await client.execute(uri: "/v1/sessions/\(id)/next", method: .post)
             _ = try await client.execute(uri: "/v1/sessions/\(id)/back", method: .post)
             _ = try await client.execute(uri: "/v1/sessions/\(id)/next", method: .post)
+            try await answer("residenceDistrict", #""chaoyang""#)
+            try await answer("residenceSubdistrict", #""jianwai""#)
             try await answer("residenceAddress", #"{"region":"110105","detail":"朝阳路1号"}"#)
             try await answer("residenceSince", #""2020-01-01""#)
             try await answer("housing", #""owned""#)
@@ -404,8 +407,15 @@ struct OpenAPIDocumentTests {
             _ = try await client.execute(uri: "/v1/sessions/\(id)/materials/nonsense", method: .post, body: body(#"{"status":"provided"}"#))
             _ = try await client.execute(uri: "/v1/sessions/\(id)/materials/idCard", method: .post, body: body(#"{"status":"lost"}"#))
             _ = try await client.execute(uri: "/v1/sessions/\(id)/materials/idCard", method: .post, body: body(#"{"status":"deferred"}"#))
-            for (material, status) in [("idCard", "provided"), ("photo", "provided"), ("propertyCertificate", "committed"), ("laborContract", "deferred")] {
-                let response = try await client.execute(uri: "/v1/sessions/\(id)/materials/\(material)", method: .post, body: body(#"{"status":"\#(status)"}"#))
+            // Choosing a commitment without accepting its text, then with a text the screen never showed.
+            _ = try await client.execute(uri: "/v1/sessions/\(id)/materials/propertyCertificate", method: .post, body: body(#"{"status":"committed"}"#))
+            _ = try await client.execute(
+                uri: "/v1/sessions/\(id)/materials/propertyCertificate", method: .post, body: body(#"{"status":"committed","textVersion":"x"}"#))
+            let version = try #require(application.forms.forms["residence-permit"]?.materials
+                .first { $0.id == "propertyCertificate" }?.commitment?.textVersion)
+            for (material, status) in [("idCard", #""provided""#), ("photo", #""provided""#),
+                                       ("propertyCertificate", #""committed","textVersion":"\#(version)""#), ("laborContract", #""deferred""#)] {
+                let response = try await client.execute(uri: "/v1/sessions/\(id)/materials/\(material)", method: .post, body: body(#"{"status":\#(status)}"#))
                 #expect(response.status == .ok, "\(material) \(status)")
             }
             _ = try await client.execute(uri: "/v1/sessions/\(id)/materials/notice", method: .post)
@@ -415,9 +425,11 @@ struct OpenAPIDocumentTests {
             let submitted = try await client.execute(uri: "/v1/sessions/\(id)/submit", method: .post, body: body(#"{"acceptDeclaration":true}"#))
             #expect(submitted.status == .created)
             if case .string(let job)? = try object(submitted)["receipt"]?["jobId"] {
+                _ = try await client.execute(uri: "/v1/print-jobs/\(job)/reprint", method: .post,
+                                             headers: [HTTPField.Name("Idempotency-Key")!: "reprint-1"])
                 _ = try await client.execute(uri: "/v1/print-jobs/\(job)/reprint", method: .post)
             }
-            _ = try await client.execute(uri: "/v1/print-jobs/none/reprint", method: .post)
+            _ = try await client.execute(uri: "/v1/print-jobs/none/reprint", method: .post, headers: [HTTPField.Name("Idempotency-Key")!: "reprint-2"])
             _ = try await client.execute(uri: "/v1/sessions/\(id)/back", method: .post)
             #expect(try await client.execute(uri: "/v1/sessions/\(id)", method: .delete).status == .noContent)
 
@@ -505,8 +517,9 @@ struct OpenAPIDocumentTests {
             _ = try await client.execute(uri: "/v1/calendar?from=yesterday", method: .get)
             let slotID = "hukou:2026-10-08T09:00+08:00"
             _ = try await post(client, "/v1/holds", key: nil, #"{"slotId":"\#(slotID)"}"#)
-            _ = try await post(client, "/v1/holds", key: "h0", #"{"slotId":"hukou:2026-10-03T09:00+08:00"}"#)
-            let hold = try await post(client, "/v1/holds", key: "h1", #"{"slotId":"\#(slotID)"}"#)
+            _ = try await post(client, "/v1/holds", key: "h00", #"{"slotId":"\#(slotID)"}"#)
+            _ = try await post(client, "/v1/holds", key: "h0", #"{"slotId":"hukou:2026-10-03T09:00+08:00","idNumber":"\#(idNumber)"}"#)
+            let hold = try await post(client, "/v1/holds", key: "h1", #"{"slotId":"\#(slotID)","idNumber":"\#(idNumber)"}"#)
             #expect(hold.status == .created)
             let holdID = try #require(string(try object(hold)["holdId"]))
             _ = try await post(client, "/v1/bookings", key: "b0", #"{"holdId":"nope","idNumber":"\#(idNumber)"}"#)
@@ -517,30 +530,39 @@ struct OpenAPIDocumentTests {
             _ = try await post(client, "/v1/bookings/lookup", key: nil, #"{"code":"\#(code)","idNumber":"\#(idNumber)"}"#)
             _ = try await post(client, "/v1/bookings/lookup", key: nil, #"{"code":"11111","idNumber":"\#(idNumber)"}"#)
             _ = try await post(client, "/v1/bookings/lookup", key: nil, #"{"code":"\#(code)","idNumber":"\#(BookingRoutesTests.otherIDNumber)"}"#)
+            _ = try await post(client, "/v1/bookings/\(code)/slip", key: "sl1", #"{"idNumber":"\#(idNumber)"}"#)
+            _ = try await post(client, "/v1/bookings/\(code)/slip", key: "sl1", #"{"idNumber":"\#(idNumber)"}"#)
             _ = try await post(client, "/v1/bookings/\(code)/slip", key: nil, #"{"idNumber":"\#(idNumber)"}"#)
+            _ = try await post(client, "/v1/bookings/\(code)/slip", key: "sl2", "{}")
+            let calendarURL = try #require(string(try object(booked)["calendarUrl"]))
+            _ = try await client.execute(uri: calendarURL, method: .get)
             _ = try await client.execute(uri: "/v1/bookings/\(code).ics", method: .get)
-            _ = try await client.execute(uri: "/v1/bookings/11111.ics", method: .get)
+            _ = try await client.execute(uri: "/v1/bookings/11111.ics?key=\(UUID().uuidString)", method: .get)
             _ = try await post(client, "/v1/bookings/\(code)/reschedule", key: "r1", #"{"idNumber":"\#(idNumber)","slotId":"hukou:2026-10-08T09:20+08:00"}"#)
             _ = try await post(client, "/v1/bookings/\(code)/reschedule", key: "r2", #"{"idNumber":"\#(idNumber)","slotId":"notary:2026-10-08T10:00+08:00"}"#)
 
             // A second booking is cancelled, and cannot be cancelled twice.
-            let other = try object(try await post(client, "/v1/holds", key: "h2", #"{"slotId":"notary:2026-10-09T10:00+08:00"}"#))
+            let other = try object(try await post(client, "/v1/holds", key: "h2", #"{"slotId":"notary:2026-10-09T10:00+08:00","idNumber":"\#(idNumber)"}"#))
             let otherHold = try #require(string(other["holdId"]))
             let otherBooking = try object(try await post(client, "/v1/bookings", key: "b2", #"{"holdId":"\#(otherHold)","idNumber":"\#(idNumber)"}"#))
             let otherCode = try #require(string(otherBooking["code"]))
             _ = try await post(client, "/v1/bookings/\(otherCode)/cancel", key: "c1", #"{"idNumber":"\#(idNumber)"}"#)
             _ = try await post(client, "/v1/bookings/\(otherCode)/cancel", key: "c2", #"{"idNumber":"\#(idNumber)"}"#)
-            _ = try await post(client, "/v1/bookings/\(otherCode)/slip", key: nil, #"{"idNumber":"\#(idNumber)"}"#)
+            _ = try await post(client, "/v1/bookings/\(otherCode)/slip", key: "sl3", #"{"idNumber":"\#(idNumber)"}"#)
 
             // On the day: too early, then checked in; a walk-in; the counter calls, finishes, the citizen rates.
             clock.set("2026-10-08T07:00:00+08:00")
-            _ = try await post(client, "/v1/check-ins", key: "k0", #"{"code":"\#(code)"}"#)
+            _ = try await post(client, "/v1/check-ins", key: "k0", #"{"code":"\#(code)","idNumber":"\#(idNumber)"}"#)
             clock.set("2026-10-08T09:10:00+08:00")
-            _ = try await post(client, "/v1/check-ins", key: "k1", #"{"code":"\#(code)","idNumber":"\#(idNumber)"}"#)
-            let checkedIn = try await post(client, "/v1/check-ins", key: "k2", #"{"idNumber":"\#(idNumber)"}"#)
+            let checkedIn = try await post(client, "/v1/check-ins", key: "k1", #"{"code":"\#(code)","idNumber":"\#(idNumber)"}"#)
             #expect(checkedIn.status == .created)
+            _ = try await post(client, "/v1/check-ins", key: "k2", #"{"idNumber":"\#(idNumber)"}"#)
+            let token = try #require(string(try object(checkedIn)["ticket"]?["ratingToken"]))
             _ = try await post(client, "/v1/check-ins", key: "k3", #"{"code":"\#(code)"}"#)
+            _ = try await post(client, "/v1/check-ins", key: "k4", #"{"code":"\#(code)","idNumber":"\#(BookingRoutesTests.otherIDNumber)"}"#)
             _ = try await post(client, "/v1/tickets", key: "t1", #"{"serviceId":"hukou","disability":true}"#)
+            _ = try await post(staff, "/v1/tickets", key: "t1s", #"{"serviceId":"hukou","disability":true}"#)
+            _ = try await post(client, "/v1/tickets", key: "t1c", #"{"serviceId":"hukou","useCard":true}"#)
             _ = try await post(client, "/v1/tickets", key: "t2", #"{"serviceId":"passport"}"#)
             _ = try await client.execute(uri: "/v1/queue", method: .get)
             _ = try await post(client, "/v1/counters/A1/call-next", key: "n0")
@@ -552,14 +574,16 @@ struct OpenAPIDocumentTests {
             }
             let ticket = Int(ticketNumber)
             _ = try await post(staff, "/v1/tickets/\(ticket)/recall", key: "rc1")
-            _ = try await post(client, "/v1/tickets/\(ticket)/rating", key: "rt0", #"{"score":5}"#)
+            _ = try await post(client, "/v1/tickets/\(ticket)/rating", key: "rt0", #"{"score":5,"ratingToken":"\#(token)"}"#)
             _ = try await post(staff, "/v1/tickets/\(ticket)/finish", key: "f1")
             _ = try await post(staff, "/v1/tickets/\(ticket)/no-show", key: "ns1")
             _ = try await post(staff, "/v1/tickets/\(ticket)/transfer", key: "tr1", #"{"serviceId":"notary"}"#)
             _ = try await post(staff, "/v1/tickets/999999/finish", key: "f2")
-            _ = try await post(client, "/v1/tickets/\(ticket)/rating", key: "rt1", #"{"score":9}"#)
-            _ = try await post(client, "/v1/tickets/\(ticket)/rating", key: "rt2", #"{"score":5,"reasons":["friendly"]}"#)
-            _ = try await post(client, "/v1/tickets/\(ticket)/rating", key: "rt2", #"{"score":4}"#)
+            _ = try await post(client, "/v1/tickets/\(ticket)/rating", key: "rt1", #"{"score":9,"ratingToken":"\#(token)"}"#)
+            _ = try await post(client, "/v1/tickets/\(ticket)/rating", key: "rtx", #"{"score":5}"#)
+            _ = try await post(client, "/v1/tickets/\(ticket)/rating", key: "rty", #"{"score":5,"ratingToken":"\#(RatingToken.random())"}"#)
+            _ = try await post(client, "/v1/tickets/\(ticket)/rating", key: "rt2", #"{"score":5,"reasons":["friendly"],"ratingToken":"\#(token)"}"#)
+            _ = try await post(client, "/v1/tickets/\(ticket)/rating", key: "rt2", #"{"score":4,"ratingToken":"\#(token)"}"#)
             let next = try object(try await post(staff, "/v1/counters/A1/call-next", key: "n2", #"{"serviceIds":["hukou"]}"#))
             if case .number(let walkIn)? = next["ticket"]?["id"] {
                 _ = try await post(staff, "/v1/tickets/\(Int(walkIn))/transfer", key: "tr2", #"{"serviceId":"notary"}"#)
@@ -570,7 +594,9 @@ struct OpenAPIDocumentTests {
 
             let seen = client.log.entries.withLock { $0 }
             for expected in ["POST /v1/bookings 201", "POST /v1/check-ins 201", "POST /v1/tickets/\(ticket)/rating 201",
-                             "POST /v1/counters/A1/call-next 200", "POST /v1/check-ins 422", "POST /v1/tickets 422"] {
+                             "POST /v1/counters/A1/call-next 200", "POST /v1/check-ins 422", "POST /v1/tickets 422",
+                             "POST /v1/holds 400", "POST /v1/check-ins 400", "POST /v1/tickets 403", "POST /v1/tickets/\(ticket)/rating 403",
+                             "POST /v1/bookings/\(code)/slip 201", "GET /v1/bookings/\(code).ics 404", "POST /v1/check-ins 404"] {
                 #expect(seen.contains(expected), "\(expected)")
             }
         }

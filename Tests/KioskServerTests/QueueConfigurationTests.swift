@@ -48,6 +48,8 @@ struct QueueConfigurationTests {
         let clock = BookingRoutesTests.Clock("2026-10-08T16:00:00+08:00")
         var dependencies = application.serverDependencies
         dependencies.booking?.now = { clock.now }
+        let cards = CardDesk()
+        dependencies.booking?.cards = cards
         let app = Application(router: KioskRoutes.router(dependencies))
         try await app.test(.router) { client in
             func walkIn(_ key: String, _ json: String) async throws -> (HTTPResponse.Status, [String: Any]) {
@@ -63,8 +65,10 @@ struct QueueConfigurationTests {
             #expect(status == .created)
             #expect(first["number"] as? String == "H001")
             #expect(first["priority"] as? String == "ordinary")
-            // Born 1 January 1945: 81.
-            let (_, second) = try await walkIn("w2", #"{"serviceId":"hukou","idNumber":"\#(Self.validID("11010519450101002"))"}"#)
+            // Born 1 January 1945: 81, read from the card (a typed number gives no priority).
+            await cards.present(.init(facts: ["idNumber": Self.validID("11010519450101002")], summary: .init(
+                cardType: "resident", maskedNumber: "110105********0002", failedChecks: [])))
+            let (_, second) = try await walkIn("w2", #"{"serviceId":"hukou","useCard":true}"#)
             #expect(second["priority"] as? String == "elderly")
             let (_, third) = try await walkIn("w3", #"{"serviceId":"hukou"}"#)
             #expect(third["number"] as? String == "H003")

@@ -156,15 +156,14 @@ extension BookingRoutesTests {
         dependencies.booking?.events = events
         let stream = await events.subscribe()
         try await Application(router: KioskRoutes.router(dependencies)).test(.router) { client in
-            let hold = try await post(client, "/v1/holds", key: "c0", #"{"slotId":"hukou:2026-10-08T10:00+08:00"}"#)
-            let holdID = try #require(try object(hold)["holdId"] as? String)
-
-            let noCard = try await post(client, "/v1/bookings", key: "c1", #"{"holdId":"\#(holdID)","useCard":true}"#)
+            let noCard = try await post(client, "/v1/holds", key: "c1", #"{"slotId":"hukou:2026-10-08T10:00+08:00","useCard":true}"#)
             #expect(noCard.status == .conflict)
             #expect(try object(noCard)["code"] as? String == "noCardPresented")
 
             await cards.present(.init(facts: ["idNumber": Self.idNumber, "name": "测试"], summary: .init(
                 cardType: "resident", maskedNumber: "110105********0000", failedChecks: [])))
+            let hold = try await post(client, "/v1/holds", key: "c0", #"{"slotId":"hukou:2026-10-08T10:00+08:00","useCard":true}"#)
+            let holdID = try #require(try object(hold)["holdId"] as? String)
             let both = try await post(client, "/v1/bookings", key: "c2", #"{"holdId":"\#(holdID)","useCard":true,"idNumber":"\#(Self.idNumber)"}"#)
             #expect(both.status == .badRequest)
             let booked = try await post(client, "/v1/bookings", key: "c3", #"{"holdId":"\#(holdID)","useCard":true}"#)

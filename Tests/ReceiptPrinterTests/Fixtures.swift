@@ -23,7 +23,8 @@ let filingData = TemplateData([
     "hall": .text("XX区政务服务中心"),
     "matter": .text("居民身份证换领"),
     "reference": .text("A20260315-000123"),
-    "idNumber": .text(sampleIDNumber),
+    "applicantIdLabel": .text("身份证号"),
+    "applicantId": .text(sampleIDNumber),
     "time": .text("2026-03-15 10:42"),
     "nextSteps": .list(["凭本回执到3号窗口领取证件", "如需邮寄请拨打12345"]),
 ])

@@ -68,7 +68,7 @@ import Testing
         let with = try template.render(data: data).blocks
         let without = try template.render(data: filingData).blocks
         #expect(with.count == without.count + 6)
-        #expect(with.contains(.text("容缺受理：以下材料请按承诺时限补交", style: TextStyle(bold: true))))
+        #expect(with.contains(.text("容缺受理：以下材料请按时限补交（见容缺受理告知书）", style: TextStyle(bold: true))))
         #expect(with.contains(.text("1. 户口簿复印件")))
         #expect(with.contains(.text("2. 照片回执")))
         #expect(with.contains(.text("工作人员协助：由窗口工作人员协助填写")))
@@ -111,13 +111,18 @@ import Testing
 
     @Test func everyShippedTemplateRendersForEveryShippedProfile() throws {
         let templates = try shippedTemplates()
-        #expect(templates.keys.sorted() == ["booking-slip", "filing-receipt", "materials-notice"])
+        #expect(templates.keys.sorted() == ["booking-slip", "commitment-letter", "deferral-notice", "filing-receipt", "materials-notice"])
         let data = TemplateData([
             "hall": .text("XX区政务服务中心"), "matter": .text("居民身份证换领"), "reference": .text("A20260315-000123"),
             "idNumber": .text(sampleIDNumber), "time": .text("2026-03-15 10:42"), "nextSteps": .list(["领取证件"]),
             "service": .text("户籍办理"), "bookingCode": .text("B7K2Q9"), "date": .text("2026-03-16"),
             "window": .text("09:00-09:30"), "materials": .list(["身份证原件", "户口簿"]),
             "serviceEn": .text("Household registration"), "checkIn": .list(["08:30-09:15"]),
+            "applicantName": .text("张三"), "applicantIdLabel": .text("身份证号"), "applicantId": .text(sampleIDNumber),
+            "material": .text("户口簿"), "dueDate": .text("2026-03-30"), "dueText": .text("受理之日起10个工作日内"),
+            "handIn": .text("区公安分局"), "consequence": .text("逾期不予办理。"), "consequenceEn": .text("Refused if late."),
+            "statement": .text("本人承诺属实。"), "statementEn": .text("I declare it is true."),
+            "verification": .text("部门核查"), "verificationEn": .text("Checked later."), "textVersion": .text("0123456789abcdef"),
         ])
         for profile in try shippedProfiles().profiles {
             for template in templates.values {

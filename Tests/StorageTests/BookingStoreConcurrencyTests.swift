@@ -17,7 +17,7 @@ struct BookingStoreConcurrencyTests {
             for (index, citizen) in citizens.enumerated() {
                 group.addTask {
                     do {
-                        let hold = try await fixture.bookings.hold(slot, idempotencyKey: "h\(index)", now: now)
+                        let hold = try await fixture.bookings.hold(slot, idNumber: citizen, idempotencyKey: "h\(index)", now: now)
                         _ = try await fixture.bookings.confirm(holdID: hold.id, idNumber: citizen, idempotencyKey: "c\(index)", now: now)
                         return true
                     } catch let error as BookingRuleError where error.kind == .slotFull {

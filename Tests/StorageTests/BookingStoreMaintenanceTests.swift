@@ -20,7 +20,7 @@ struct BookingStoreMaintenanceTests {
         _ = try await fixture.bookings.cancel(code: cancelled.code, idNumber: citizen, idempotencyKey: "c2", now: now)
         let later = try await fixture.bookings.book(try fixture.slot("2026-12-02 10:00"), idNumber: citizen,
                                                     idempotencyKey: "b3", now: now)
-        let hold = try await fixture.bookings.hold(slot, idempotencyKey: "h1", now: now)
+        let hold = try await fixture.bookings.hold(slot, idNumber: try BookingStoreFixture.citizen(sequence: 2), idempotencyKey: "h1", now: now)
 
         // Before the hold expires and while the 09:00 window (until 09:15) is open: nothing to do.
         #expect(try await fixture.bookings.sweep(now: hold.expiresAt.addingTimeInterval(-1))
@@ -83,21 +83,21 @@ struct BookingStoreMaintenanceTests {
                                                      idempotencyKey: "b3", now: now)
 
         #expect(try await fixture.bookings.sweep(now: try at("2026-12-02 10:00")).noShowsMarked == 1)
-        let lateByCode = try await fixture.bookings.checkIn(code: byCode.code, idempotencyKey: "ci1", now: try at("2026-12-02 10:05"))
+        let lateByCode = try await fixture.bookings.checkIn(code: byCode.code, holder: .typed(citizen), idempotencyKey: "ci1", now: try at("2026-12-02 10:05"))
         #expect(lateByCode.late && lateByCode.booking.status == .checkedInLate)
         #expect(lateByCode.receipt.ticket.queuedAt == (try at("2026-12-02 10:05")))
         await #expect(throws: BookingRuleError(.bookingNotFound)) {
-            try await fixture.bookings.checkIn(idNumber: citizen, idempotencyKey: "ci2", now: try at("2026-12-02 10:06"))
+            try await fixture.bookings.checkIn(holder: .card(citizen), idempotencyKey: "ci2", now: try at("2026-12-02 10:06"))
         }
 
         #expect(try await fixture.bookings.sweep(now: try at("2026-12-03 10:00")).noShowsMarked == 1)
-        let lateByCard = try await fixture.bookings.checkIn(idNumber: citizen, idempotencyKey: "ci3", now: try at("2026-12-03 10:30"))
+        let lateByCard = try await fixture.bookings.checkIn(holder: .card(citizen), idempotencyKey: "ci3", now: try at("2026-12-03 10:30"))
         #expect(lateByCard.late && lateByCard.booking.id == byCard.id && lateByCard.booking.status == .checkedInLate)
 
         // The next day the no-show stands.
         #expect(try await fixture.bookings.sweep(now: try at("2026-12-04 10:00")).noShowsMarked == 1)
         await #expect(throws: BookingRuleError(.bookingNotActive)) {
-            try await fixture.bookings.checkIn(code: missed.code, idempotencyKey: "ci4", now: try at("2026-12-05 08:00"))
+            try await fixture.bookings.checkIn(code: missed.code, holder: .card(citizen), idempotencyKey: "ci4", now: try at("2026-12-05 08:00"))
         }
         #expect(try await fixture.bookings.bookings(of: citizen).map(\.status) == [.checkedInLate, .checkedInLate, .noShow])
     }

@@ -15,18 +15,18 @@ struct BookingStoreQueueTests {
         let citizen = try BookingStoreFixture.citizen()
         let booking = try await fixture.bookings.book(try fixture.slot("2026-12-02 09:30"), idNumber: citizen, idempotencyKey: "b1", now: now)
         await #expect(throws: BookingRuleError(.checkInTooEarly, until: "2026-12-02 09:00")) {
-            try await fixture.bookings.checkIn(code: booking.code, idempotencyKey: "ci0", now: try at("2026-12-02 08:59"))
+            try await fixture.bookings.checkIn(code: booking.code, holder: .typed(citizen), idempotencyKey: "ci0", now: try at("2026-12-02 08:59"))
         }
-        let result = try await fixture.bookings.checkIn(code: booking.code, idempotencyKey: "ci1", now: try at("2026-12-02 09:00"))
+        let result = try await fixture.bookings.checkIn(code: booking.code, holder: .typed(citizen), idempotencyKey: "ci1", now: try at("2026-12-02 09:00"))
         #expect(!result.late)
         #expect(result.booking.status == .checkedIn)
         #expect(result.receipt.ticket.number == "A001")
         #expect(result.receipt.ticket.priority == .appointment)
         #expect(result.receipt.ticket.queuedAt == booking.start)
         #expect(result.receipt.ticket.bookingID == booking.id)
-        #expect(try await fixture.bookings.checkIn(code: booking.code, idempotencyKey: "ci1", now: try at("2026-12-02 09:01")) == result)
+        #expect(try await fixture.bookings.checkIn(code: booking.code, holder: .typed(citizen), idempotencyKey: "ci1", now: try at("2026-12-02 09:01")) == result)
         await #expect(throws: BookingRuleError(.bookingNotActive)) {
-            try await fixture.bookings.checkIn(code: booking.code, idempotencyKey: "ci2", now: try at("2026-12-02 09:01"))
+            try await fixture.bookings.checkIn(code: booking.code, holder: .typed(citizen), idempotencyKey: "ci2", now: try at("2026-12-02 09:01"))
         }
     }
 
@@ -34,10 +34,10 @@ struct BookingStoreQueueTests {
         let fixture = try await BookingStoreFixture(kind)
         let elderly = try BookingStoreFixture.citizen(born: "19500101")
         let booking = try await fixture.bookings.book(try fixture.slot("2026-12-02 09:30"), idNumber: elderly, idempotencyKey: "b1", now: now)
-        _ = try await fixture.bookings.issueTicket(serviceID: "hukou", idNumber: nil, disabilityMarked: false,
+        _ = try await fixture.bookings.issueTicket(serviceID: "hukou", holder: nil, disabilityMarkedByStaff: false,
                                                    schedule: fixture.generator.schedule(for: try LocalDate("2026-12-02")),
                                                    idempotencyKey: "w1", now: try at("2026-12-02 09:40"))
-        let result = try await fixture.bookings.checkIn(idNumber: elderly, idempotencyKey: "ci", now: try at("2026-12-02 09:45"))
+        let result = try await fixture.bookings.checkIn(holder: .card(elderly), idempotencyKey: "ci", now: try at("2026-12-02 09:45"))
         #expect(result.late && result.booking.id == booking.id && result.booking.status == .checkedInLate)
         #expect(result.receipt.ticket.priority == .elderly)
         #expect(result.receipt.ticket.number == "A002")
@@ -45,7 +45,7 @@ struct BookingStoreQueueTests {
         #expect(result.receipt.ticket.queuedAt == arrival)
         #expect(result.receipt.ahead == 0)
         await #expect(throws: BookingRuleError(.bookingNotFound)) {
-            try await fixture.bookings.checkIn(idNumber: elderly, idempotencyKey: "ci-again", now: try at("2026-12-02 09:46"))
+            try await fixture.bookings.checkIn(holder: .card(elderly), idempotencyKey: "ci-again", now: try at("2026-12-02 09:46"))
         }
     }
 
@@ -54,7 +54,8 @@ struct BookingStoreQueueTests {
         let day = fixture.generator.schedule(for: try LocalDate("2026-12-02"))
         func walkIn(_ key: String, _ time: String, service: String = "hukou", id: ResidentIDNumber? = nil,
                     disabled: Bool = false) async throws -> TicketReceipt {
-            try await fixture.bookings.issueTicket(serviceID: service, idNumber: id, disabilityMarked: disabled, schedule: day,
+            try await fixture.bookings.issueTicket(serviceID: service, holder: id.map(CitizenIdentity.card), disabilityMarkedByStaff: disabled,
+                                                   schedule: day,
                                                    idempotencyKey: key, now: try at("2026-12-02 " + time))
         }
         let ordinary = try await walkIn("w1", "16:50")
@@ -84,11 +85,11 @@ struct BookingStoreQueueTests {
     @Test(arguments: StoreKind.allCases) func recallNoShowAndTransfer(_ kind: StoreKind) async throws {
         let fixture = try await BookingStoreFixture(kind)
         let day = fixture.generator.schedule(for: try LocalDate("2026-12-02"))
-        let first = try await fixture.bookings.issueTicket(serviceID: "hukou", idNumber: nil, disabilityMarked: false, schedule: day,
+        let first = try await fixture.bookings.issueTicket(serviceID: "hukou", holder: nil, disabilityMarkedByStaff: false, schedule: day,
                                                            idempotencyKey: "w1", now: try at("2026-12-02 10:00"))
-        let second = try await fixture.bookings.issueTicket(serviceID: "hukou", idNumber: nil, disabilityMarked: false, schedule: day,
+        let second = try await fixture.bookings.issueTicket(serviceID: "hukou", holder: nil, disabilityMarkedByStaff: false, schedule: day,
                                                             idempotencyKey: "w2", now: try at("2026-12-02 10:01"))
-        let bTicket = try await fixture.bookings.issueTicket(serviceID: "tax", idNumber: nil, disabilityMarked: false, schedule: day,
+        let bTicket = try await fixture.bookings.issueTicket(serviceID: "tax", holder: nil, disabilityMarkedByStaff: false, schedule: day,
                                                              idempotencyKey: "w3", now: try at("2026-12-02 10:02"))
         await #expect(throws: BookingRuleError(.ticketStateInvalid)) {
             try await fixture.bookings.recall(ticketID: first.ticket.id, idempotencyKey: "r0", now: try at("2026-12-02 10:05"))
@@ -114,7 +115,7 @@ struct BookingStoreQueueTests {
     @Test(arguments: StoreKind.allCases) func ticketNumbersStartAgainEachDay(_ kind: StoreKind) async throws {
         let fixture = try await BookingStoreFixture(kind)
         for (date, key) in [("2026-12-02", "a"), ("2026-12-02", "b"), ("2026-12-03", "c")] {
-            _ = try await fixture.bookings.issueTicket(serviceID: "hukou", idNumber: nil, disabilityMarked: false,
+            _ = try await fixture.bookings.issueTicket(serviceID: "hukou", holder: nil, disabilityMarkedByStaff: false,
                                                        schedule: fixture.generator.schedule(for: try LocalDate(date)),
                                                        idempotencyKey: key, now: try at(date + " 10:00"))
         }
@@ -127,21 +128,22 @@ struct BookingStoreQueueTests {
     @Test(arguments: StoreKind.allCases) func finishedTicketsAreRatedOncePerServiceAndCounter(_ kind: StoreKind) async throws {
         let fixture = try await BookingStoreFixture(kind)
         let day = fixture.generator.schedule(for: try LocalDate("2026-12-02"))
-        let receipt = try await fixture.bookings.issueTicket(serviceID: "hukou", idNumber: nil, disabilityMarked: false, schedule: day,
+        let receipt = try await fixture.bookings.issueTicket(serviceID: "hukou", holder: nil, disabilityMarkedByStaff: false, schedule: day,
                                                              idempotencyKey: "w1", now: try at("2026-12-02 10:00"))
+        let token = try #require(receipt.ratingToken)
         await #expect(throws: BookingRuleError(.ticketStateInvalid)) {
-            try await fixture.bookings.rate(ticketID: receipt.ticket.id, score: 5, reasons: [], idempotencyKey: "r0", now: try at("2026-12-02 10:01"))
+            try await fixture.bookings.rate(ticketID: receipt.ticket.id, proof: .token(token), score: 5, reasons: [], idempotencyKey: "r0", now: try at("2026-12-02 10:01"))
         }
         _ = try await fixture.bookings.callNext(counter: "A02", serviceIDs: ["hukou"], idempotencyKey: "n1", now: try at("2026-12-02 10:02"))
         _ = try await fixture.bookings.finish(ticketID: receipt.ticket.id, idempotencyKey: "f1", now: try at("2026-12-02 10:10"))
         await #expect(throws: BookingRuleError(.invalidRating)) {
-            try await fixture.bookings.rate(ticketID: receipt.ticket.id, score: 6, reasons: [], idempotencyKey: "r1", now: try at("2026-12-02 10:11"))
+            try await fixture.bookings.rate(ticketID: receipt.ticket.id, proof: .token(token), score: 6, reasons: [], idempotencyKey: "r1", now: try at("2026-12-02 10:11"))
         }
-        let rating = try await fixture.bookings.rate(ticketID: receipt.ticket.id, score: 2, reasons: ["slowService", "attitude"],
+        let rating = try await fixture.bookings.rate(ticketID: receipt.ticket.id, proof: .token(token), score: 2, reasons: ["slowService", "attitude"],
                                                      idempotencyKey: "r2", now: try at("2026-12-02 10:11"))
         #expect(rating.serviceID == "hukou" && rating.counter == "A02" && rating.score == 2)
         await #expect(throws: BookingRuleError(.ticketStateInvalid)) {
-            try await fixture.bookings.rate(ticketID: receipt.ticket.id, score: 5, reasons: [], idempotencyKey: "r3", now: try at("2026-12-02 10:12"))
+            try await fixture.bookings.rate(ticketID: receipt.ticket.id, proof: .token(token), score: 5, reasons: [], idempotencyKey: "r3", now: try at("2026-12-02 10:12"))
         }
         #expect(try await fixture.bookings.ratings(serviceID: "hukou") == [rating])
         #expect(try await fixture.bookings.ratings(serviceID: "hukou", counter: "A02") == [rating])

@@ -1,6 +1,7 @@
 import DeviceKit
 import Foundation
 import KioskTesting
+import Secrets
 import GRDB
 import Testing
 @testable import Storage
@@ -9,6 +10,8 @@ import Testing
 struct DeviceStoreFixture {
     let scratch: ScratchDirectory
     let path: String
+    /// The terminal's keys, the same at every restart.
+    let keys = TerminalKeys.random()
 
     init() throws {
         scratch = try ScratchDirectory(prefix: "kiosk-devices")
@@ -17,7 +20,7 @@ struct DeviceStoreFixture {
 
     /// Opens (and migrates) the file, as a restarted kiosk does.
     func open(now: @escaping @Sendable () -> Date = { Date() }) throws -> DeviceStore {
-        let store = try SQLiteStore(path: path)
+        let store = try SQLiteStore(path: path, keys: keys)
         try store.migrate()
         return DeviceStore(store: store, now: now)
     }
@@ -120,6 +123,9 @@ struct DeviceStoreFixture {
         let job = DeviceStoreFixture.job(createdAt: created)
         try await store.insertPrintJob(job)
         #expect(try await store.printJob(job.id) == job)
+        // A receipt may carry what someone typed: its bytes are sealed in the file.
+        let stored = try await store.database.pool.read { db in try Data.fetchOne(db, sql: "SELECT bytes FROM print_job") }
+        #expect(stored != nil && stored != Data(job.bytes) && stored?.range(of: Data([0x1B, 0x40, 0x41])) == nil)
         let sent = created.addingTimeInterval(1)
         try await store.updatePrintJob(job.id, state: "sending", failureReason: nil, attempts: 1, at: sent)
         try await store.updatePrintJob(job.id, state: "printed", failureReason: nil, attempts: 1, at: sent)
@@ -173,7 +179,9 @@ struct DeviceStoreFixture {
         #expect(try await store.recentPrintJobs(deviceID: "printer-2").map(\.id) == [ids[2]])
     }
 
-    @Test func purgingRemovesOnlyOldPrintedJobs() async throws {
+    /// Retention: a job holds receipt text, so every job past the retention goes, failed ones
+    /// too, with the print requests of the same age; newer ones stay.
+    @Test func purgingRemovesEveryOldJobAndRequest() async throws {
         let store = try fixture.open()
         let old = DeviceStoreFixture.job(createdAt: created)
         let oldFailed = DeviceStoreFixture.job(createdAt: created)
@@ -182,8 +190,14 @@ struct DeviceStoreFixture {
         try await store.updatePrintJob(old.id, state: "printed", failureReason: nil, attempts: 1, at: created)
         try await store.updatePrintJob(oldFailed.id, state: "failed", failureReason: "paperOut", attempts: 1, at: created)
         try await store.updatePrintJob(recent.id, state: "printed", failureReason: nil, attempts: 1, at: created)
-        #expect(try await store.purgePrintedJobs(createdBefore: created.addingTimeInterval(86_400)) == 1)
-        #expect(Set(try await store.recentPrintJobs().map(\.id)) == [oldFailed.id, recent.id])
+        for (key, time) in [("old", created), ("recent", created.addingTimeInterval(86_400 * 30))] {
+            try await store.recordPrintRequest(.init(key: key, target: "slip:X", jobID: nil, state: "printed",
+                                                     failureReason: nil, createdAt: time))
+        }
+        #expect(try await store.purgePrintJobs(createdBefore: created.addingTimeInterval(86_400)) == 2)
+        #expect(Set(try await store.recentPrintJobs().map(\.id)) == [recent.id])
+        #expect(try await store.printRequest(key: "old") == nil)
+        #expect(try await store.printRequest(key: "recent")?.target == "slip:X")
     }
 
     @Test func columnsHoldNoPersonalData() async throws {

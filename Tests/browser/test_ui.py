@@ -2,9 +2,11 @@
 
 Starts the built binary on simulated devices with a scratch SQLite database and a free port,
 adds a staff and a technician account with `kiosk staff add`, and walks: a citizen's filing of
-the residence permit with the simulated reader and printer, the inactivity warning, a booking
+the residence permit with the simulated reader and printer (card data read-only, subdistricts
+following the district, the 容缺 and 告知承诺 terms shown before the choice, the commitment
+accepted on its own, the printed papers in the preview after), the inactivity warning, a booking
 (slip printed, then out of paper: the QR code and a reprint), a reschedule, a cancellation and a
-check-in, a staff override, and a technician's health checks. Every screen is saved as a PNG in
+check-in, a staff override (a card correction among them), and a technician's health checks. Every screen is saved as a PNG in
 the artefact directory. Each step asserts what the screen shows, so a broken flow fails.
 
 Run through Tests/browser/run.sh (it makes the virtual environment); by hand:
@@ -31,6 +33,7 @@ STAFF = ("S100", "2468")
 TECHNICIAN = ("T200", "1357")
 CARD = "resident"  # Devices/cards/resident.yaml: 110101198506150019
 MASKED = "110101********0019"
+STRANGER_ID = "11010519491231002X"  # a valid number that booked nothing
 
 # Open around the clock, with no notice and no change deadline, and today and tomorrow opened by
 # date overrides (a public holiday too): a booking made now can be moved and checked in at once,
@@ -234,6 +237,10 @@ def citizen_filing(walk):
     walk.title("Applicant")
     expect(page.locator("#field-name")).to_have_value("测试甲")
     expect(page.locator("#field-idNumber")).to_have_value("110101198506150019")
+    # What the card says is shown, not editable: only staff can correct it.
+    for field in ("name", "idNumber"):
+        expect(page.locator(f"#field-{field}")).to_have_attribute("readonly", "")
+    expect(page.locator("[data-field=name]")).to_contain_text("Read from your ID card")
     page.click("#next-button")
     summary = page.locator("#error-summary")
     expect(summary).to_be_visible()
@@ -249,6 +256,16 @@ def citizen_filing(walk):
     page.click("#next-button")
 
     walk.title("Residence in the district")
+    # The subdistricts offered follow the district chosen (a choice filter).
+    subdistrict = page.locator("[data-field=residenceSubdistrict]")
+    expect(subdistrict.locator("input")).to_have_count(0)
+    walk.click_text("radio", "Xicheng")
+    expect(subdistrict).to_contain_text("Xinjiekou")
+    walk.click_text("radio", "Dongcheng")
+    expect(subdistrict).to_contain_text("Jingshan")
+    expect(subdistrict).not_to_contain_text("Xinjiekou")
+    expect(page.locator("[data-field=residenceDistrict] input[value=dongcheng]")).to_be_focused()
+    walk.click_text("radio", "Jingshan")
     page.fill("#field-residenceAddress", "北京市东城区")
     page.fill("#field-residenceAddress-detail", "示例路2号")
     since = (datetime.date.today() - datetime.timedelta(days=800)).isoformat()
@@ -301,6 +318,16 @@ def citizen_filing(walk):
     expect(page.locator("[data-material=propertyCertificate]")).to_contain_text("Property ownership certificate")
     expect(page.locator("#materials-missing")).to_contain_text("Resident ID card")
     expect(page.locator("#materials-continue")).to_be_disabled()
+    # Before anything is chosen: the 容缺 due date, how the days are counted and the consequence,
+    # and the commitment's statement and how it is verified, in full.
+    deferral = page.locator("#deferral-childBirthCertificate")
+    expect(deferral).to_contain_text("calendar days of acceptance")
+    expect(deferral).to_contain_text("If it is late: If not supplied in time, the children are not registered.")
+    due = re.search(r"by (\d{4}-\d{2}-\d{2})", deferral.inner_text()).group(1)
+    commitment = page.locator("#commitment-propertyCertificate")
+    expect(commitment).to_contain_text("I declare that I own and live in a home in the district.")
+    expect(commitment).to_contain_text("The police station checks the real estate register.")
+    walk.shot("materials-terms-before-choice")
     page.click("#print-notice")
     expect(page.locator("#materials-missing")).to_contain_text("The list is printed")
     walk.shot("materials-notice")
@@ -309,9 +336,16 @@ def citizen_filing(walk):
     page.locator("[data-material=photo]").get_by_label("I have it").check()
     expect(page.locator("[data-material=photo] input[value=provided]")).to_be_checked()
     page.locator("[data-material=propertyCertificate]").get_by_label("Sign a written commitment instead (承诺)").check()
+    # Choosing is not accepting: the commitment waits for the citizen's explicit signature.
+    accept = page.locator("#accept-commitment-propertyCertificate")
+    expect(accept).to_be_focused()
+    expect(page.locator("#materials-missing")).to_contain_text("Property ownership certificate")
+    walk.shot("commitment-before-accepting")
+    accept.click()
+    expect(page.locator("#committed-propertyCertificate")).to_contain_text("Commitment signed")
     expect(page.locator("[data-material=propertyCertificate] input[value=committed]")).to_be_checked()
-    page.locator("[data-material=childBirthCertificate]").get_by_label("Hand it in within 10 days (容缺)").check()
-    expect(page.locator(".notice-ok")).to_contain_text("All materials are accounted for")
+    page.locator("[data-material=childBirthCertificate]").get_by_label(f"Hand it in later, by {due} (容缺)").check()
+    expect(page.locator("#materials-ready")).to_contain_text("All materials are accounted for")
     walk.shot("materials-ready")
     page.click("#materials-continue")
 
@@ -333,21 +367,39 @@ def citizen_filing(walk):
     expect(page.locator("#receipt-qr")).to_have_attribute("alt", f"QR code of reference number {reference}")
     assert page.evaluate("document.getElementById('receipt-qr').naturalWidth") > 0
     expect(page.locator("body")).to_contain_text("Committed instead: Property ownership certificate")
-    expect(page.locator("body")).to_contain_text("Deferred material Children's birth certificates or household register: hand it in by")
+    expect(page.locator("body")).to_contain_text(f"Deferred material Children's birth certificates or household register: hand it in by {due}")
     walk.shot("submitted-paper-out-qr")
     terminal.printer_paper("ok", token)
     expect(page.locator("#printer-state")).to_have_text("")
     page.click("#reprint-button")
     expect(page.locator("#print-result")).to_contain_text("Your receipt is printed")
+    expect(page.locator("#papers-printed")).to_contain_text("written commitment (告知承诺书)")
+    expect(page.locator("#papers-printed")).to_contain_text("(容缺受理告知书)")
     walk.shot("receipt-reprinted")
 
-    # The printer really printed it: the technician's preview of the last receipt has the number.
+    # The printer really printed them: the receipt, the 容缺受理告知书 and the 告知承诺书, read back
+    # from the last job, with what the citizen was shown before choosing.
     devices = terminal.request("GET", "/v1/devices", token=token)
     printer = next(d["info"]["id"] for d in devices if d["info"]["kind"] == "receiptPrinter")
-    receipt = terminal.request("GET", f"/v1/devices/{printer}/last-receipt", token=token)
-    assert reference in receipt, receipt
+    receipt = "".join(terminal.request("GET", f"/v1/devices/{printer}/last-receipt", token=token).split())
+    for text in (reference, "容缺受理告知书", "逾期未补交的，随迁子女登记不予办理。", due, "告知承诺书",
+                 "本人承诺在本区拥有合法产权住房并实际居住。", "派出所通过不动产登记信息核验", "承诺人签字", MASKED):
+        assert text in receipt, (text, receipt)
     page.click("#finish-button")
     walk.title("Welcome. What would you like to do?")
+
+    # And the technician sees them in the preview of the last receipt.
+    page.click("#staff-button")
+    page.fill("#staff-number", TECHNICIAN[0])
+    page.fill("#staff-pin", TECHNICIAN[1])
+    page.click("#sign-in-button")
+    walk.title("Device maintenance")
+    page.locator("button.last-receipt-button").click()
+    canvas = page.locator("#receipt-preview")
+    expect(canvas).to_be_visible()
+    assert int(canvas.get_attribute("data-lines")) > 60, canvas.get_attribute("data-lines")
+    walk.shot("printed-papers-preview")
+    page.click("#sign-out-button")
 
 
 def display_switches_and_timeout(walk):
@@ -485,9 +537,16 @@ def booking_and_check_in(walk):
     page.click("#finish-button")
     page.click("#tile-checkin")
     walk.title("Check in")
+    # The code alone checks nobody in: a stranger's ID number with it finds nothing.
+    page.fill("#checkin-code", other)
+    page.fill("#id-number", STRANGER_ID)
+    page.click("#use-number")
+    expect(page.locator("#problem")).to_contain_text("No booking matches this code and identity number")
+    walk.shot("check-in-stranger-refused")
+    # The holder's card with the code checks in.
     page.fill("#checkin-code", other)
     walk.shot("check-in")
-    page.click("#checkin-code-button")
+    page.click("#use-card")
     walk.title("You are checked in. Your number")
     expect(page.locator("#ticket-number")).to_have_text(re.compile(r"^[A-Z]\d{3}$"))
     number = page.locator("#ticket-number").inner_text()
@@ -527,6 +586,14 @@ def staff_override(walk):
     expect(page.locator("#session-position")).to_contain_text("Applicant")
     page.click("#take-over")
     expect(page.locator("#staff-banner")).to_have_text(f"Staff member {STAFF[0]} is assisting")
+    # The card's name was misread: staff correct it, with a reason and a note.
+    page.select_option("#override-reason", "cardDataChecked")
+    page.select_option("#card-field", "name")
+    page.fill("#card-value", "测试甲乙")
+    page.fill("#override-note", "checked against the card")
+    page.click("#correct-card-data")
+    expect(page.locator("#console-message")).to_have_text("Recorded: Correct the card data")
+    walk.shot("staff-card-correction")
     page.select_option("#override-reason", "citizenAssisted")
     page.fill("#override-note", "mobile number given on paper")
     page.click("#accept-invalid")
@@ -551,6 +618,8 @@ def staff_override(walk):
     # The citizen goes on to the materials; staff accept the ID card's photocopy on paper.
     page.click("#back-to-citizen")
     walk.title("Residence in the district")
+    walk.click_text("radio", "Chaoyang")
+    walk.click_text("radio", "Sanlitun")
     page.fill("#field-residenceAddress", "北京市东城区")
     page.fill("#field-residenceAddress-detail", "示例路3号")
     page.fill("#field-residenceSince", (datetime.date.today() - datetime.timedelta(days=400)).isoformat())

@@ -126,6 +126,10 @@ id -nG kiosk | tr ' ' '\n' | grep -qx dialout || fail "kiosk is not in dialout (
 
 /usr/bin/kiosk config check --config /etc/kiosk/kiosk.conf >"$work/config" || fail "kiosk config check"
 runuser -u kiosk -- /usr/bin/kiosk config check --config /etc/kiosk/kiosk.conf >/dev/null || fail "kiosk config check as kiosk"
+# The technician's check of the keys, the way README runs kiosk commands.
+runuser -u kiosk -- env KIOSK_CONFIG=/etc/kiosk/kiosk.conf /usr/bin/kiosk secrets check >"$work/secrets" 2>&1 \
+    || { cat "$work/secrets"; fail "kiosk secrets check"; }
+grep -q /etc/kiosk/secrets "$work/secrets" || { cat "$work/secrets"; fail "kiosk secrets check does not name /etc/kiosk/secrets"; }
 for expected in 'data_dir = "/var/lib/kiosk"' 'forms.dir = "/usr/share/kiosk/Forms"' \
     'devices.dir = "/usr/share/kiosk/Devices"' 'devices.mode = "usb"'; do
     grep -qF "$expected  # /etc/kiosk/kiosk.conf:" "$work/config" || fail "config check does not show $expected from /etc/kiosk/kiosk.conf"

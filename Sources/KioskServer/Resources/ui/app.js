@@ -13,7 +13,7 @@
     lang: 'zh-CN', textSize: 0, contrast: false, screen: 'home',
     info: null, forms: [], services: null, card: null, cardPresent: false, cardFault: null, paper: null,
     sessionId: null, session: null, validation: null, problem: null, drafts: {},
-    review: null, notice: null, materialInfo: {}, materialsConfirmed: false, noticeReceipt: null,
+    review: null, notice: null, materialInfo: {}, materialsConfirmed: false, noticeReceipt: null, pendingCommitment: null,
     filing: null, formId: null,
     booking: {}, staff: null,
   };
@@ -252,7 +252,7 @@
   function resetCitizen() {
     Object.assign(state, {
       card: null, cardFault: null,
-      session: null, validation: null, drafts: {}, review: null, notice: null, materialInfo: {},
+      session: null, validation: null, drafts: {}, review: null, notice: null, materialInfo: {}, pendingCommitment: null,
       materialsConfirmed: false, noticeReceipt: null, filing: null, formId: null, booking: {}, assistedBy: null,
     });
   }
@@ -405,6 +405,13 @@
       add(wrapper, h('p', {}, h('strong', {}, lt(field.label)), ' ', String(shown), ' ', h('span', { class: 'muted' }, t('calculatedNote'))));
       return wrapper;
     }
+    // What the ID card says cannot be changed here: staff correct it if it is wrong.
+    if (field.readOnly) {
+      const input = h('input', { id, name: field.id, readonly: true, 'aria-readonly': 'true', 'aria-describedby': id + '-card', class: 'read-only' });
+      input.value = value === null || value === undefined ? '' : String(value);
+      add(wrapper, h('label', { for: id }, lt(field.label)), input, h('p', { class: 'help', id: id + '-card' }, t('readOnlyNote')));
+      return wrapper;
+    }
     const choiceGroup = (options, type) => h('fieldset', common,
       h('legend', {}, label), help, errorLines,
       h('div', { class: 'choices' }, options.map((option, index) => {
@@ -417,6 +424,7 @@
               if (event.target.checked) chosen.add(option.value); else chosen.delete(option.value);
               set([...chosen]);
             } else set(option.value);
+            if (dependents(field.id)) act(() => refreshChoices(field, option.value));
           },
         }), option.label);
       })));
@@ -459,6 +467,21 @@
       }
     }
     return wrapper;
+  }
+
+  // Whether another field's choices are filtered by this one's answer (a district's subdistricts).
+  function dependents(fieldId) {
+    return state.session.screen.fields.some((f) => (f.choicesDependOn || []).includes(fieldId));
+  }
+
+  // Sends the answer the choices depend on at once and draws the step again with the choices
+  // it leaves; the other answers of the step stay as typed.
+  async function refreshChoices(field, chosen) {
+    state.session = await api('PUT', `/v1/sessions/${state.sessionId}/answers/${encodeURIComponent(field.id)}`, { value: currentValue(field) });
+    delete state.drafts[field.id];
+    render(false);
+    const again = document.querySelector(`input[name="${field.id}"][value="${String(chosen)}"]`);
+    if (again) again.focus();
   }
 
   // A repeat group (children, shareholders, ...): one box of inputs per item, add and remove.
@@ -511,7 +534,7 @@
   async function nextStep() {
     const view = state.session;
     for (const field of view.screen.fields) {
-      if (field.calculated || !Object.prototype.hasOwnProperty.call(state.drafts, field.id)) continue;
+      if (field.calculated || field.readOnly || !Object.prototype.hasOwnProperty.call(state.drafts, field.id)) continue;
       const value = state.drafts[field.id];
       if (JSON.stringify(value) === JSON.stringify(field.value)) continue;
       await api('PUT', `/v1/sessions/${view.sessionId}/answers/${encodeURIComponent(field.id)}`, { value });
@@ -592,9 +615,10 @@
     for (const id of notice.applicable) {
       const info = state.materialInfo[id] || { name: { 'zh-CN': id, en: id } };
       const status = notice.deferred.includes(id) ? 'deferred' : notice.committed.includes(id) ? 'committed' : missing.has(id) ? 'missing' : 'provided';
+      const shown = state.pendingCommitment === id ? 'committed' : status;
       const options = [{ value: 'provided', label: t('haveIt') }, { value: 'missing', label: t('dontHave') }];
-      if (info.deferrableDays) options.push({ value: 'deferred', label: t('defer', info.deferrableDays) });
-      if (info.commitmentAllowed) options.push({ value: 'committed', label: t('commit') });
+      if (info.deferral) options.push({ value: 'deferred', label: t('defer', info.deferral.dueDate) });
+      if (info.commitment) options.push({ value: 'committed', label: t('commit') });
       const details = [];
       if (info.presentation) details.push(`${t('presentation')[info.presentation]}${info.copies > 1 ? ' ×' + info.copies : ''} · ${t('format')[info.format]}`);
       if (info.reason && lt(info.reason)) details.push(lt(info.reason));
@@ -602,16 +626,42 @@
       add(root, h('section', { class: 'material', 'data-material': id },
         h('h3', { id: `material-${id}` }, lt(info.name)),
         details.map((line) => h('p', { class: 'muted' }, line)),
+        // What 容缺 and 告知承诺 mean for this material, in full, before anything is chosen.
+        info.deferral ? h('div', { class: 'terms', id: `deferral-${id}` },
+          h('p', {}, h('strong', {}, t('deferralTerms')), ' ', t('deferDue', info.deferral.dueDate, lt(info.deferral.dueText))),
+          h('p', {}, t('consequence', lt(info.deferral.consequence)))) : null,
+        info.commitment ? h('div', { class: 'terms', id: `commitment-${id}` },
+          h('p', {}, h('strong', {}, t('commitmentStatement')), ' ', lt(info.commitment.statement)),
+          h('p', {}, h('strong', {}, t('commitmentVerification')), ' ', lt(info.commitment.verification))) : null,
         h('fieldset', { 'aria-labelledby': `material-${id}` }, h('div', { class: 'choices' }, options.map((option) =>
           h('label', { class: 'choice' }, h('input', {
-            type: 'radio', name: `material-${id}`, value: option.value, checked: status === option.value,
+            type: 'radio', name: `material-${id}`, value: option.value, checked: shown === option.value,
             onchange: () => act(async () => {
+              // Choosing a commitment is not accepting it: the citizen accepts below, explicitly.
+              if (option.value === 'committed') {
+                state.pendingCommitment = id;
+                render(false);
+                const accept = document.getElementById(`accept-commitment-${id}`);
+                if (accept) accept.focus();
+                return;
+              }
+              state.pendingCommitment = null;
               rememberMaterials(await api('POST', `/v1/sessions/${state.sessionId}/materials/${encodeURIComponent(id)}`, { status: option.value }));
               render(false);
               const again = document.querySelector(`input[name="material-${id}"][value="${option.value}"]`);
               if (again) again.focus();
             }),
-          }), option.label))))));
+          }), option.label)))),
+        state.pendingCommitment === id ? h('div', { class: 'actions' },
+          button(t('acceptCommitment'), () => act(async () => {
+            rememberMaterials(await api('POST', `/v1/sessions/${state.sessionId}/materials/${encodeURIComponent(id)}`,
+              { status: 'committed', textVersion: info.commitment.textVersion }));
+            state.pendingCommitment = null;
+            render(false);
+            announce(t('commitmentAccepted', lt(info.name)));
+          }), { class: 'primary', id: `accept-commitment-${id}`, 'aria-describedby': `commitment-${id}` }),
+          button(t('notNow'), () => { state.pendingCommitment = null; render(false); })) : null,
+        status === 'committed' ? h('p', { class: 'notice-ok', id: `committed-${id}` }, t('commitmentAccepted', lt(info.name))) : null));
     }
     if (notice.missing.length) {
       add(root, h('div', { class: 'problem', id: 'materials-missing' }, h('p', {}, t('stillMissing')),
@@ -625,7 +675,7 @@
           ? t('noticePrinted') : t('noticeNotPrinted', t('printReasons')[state.noticeReceipt.reason || state.noticeReceipt.state]
             || state.noticeReceipt.reason || state.noticeReceipt.state)) : null));
     } else {
-      add(root, h('div', { class: 'notice-ok', role: 'status' }, t('allMaterialsReady')));
+      add(root, h('div', { class: 'notice-ok', role: 'status', id: 'materials-ready' }, t('allMaterialsReady')));
     }
     add(root, h('div', { class: 'actions' },
       button(t('cancel'), () => goHome(), { class: 'danger' }),
@@ -661,7 +711,7 @@
     const why = receipt.reason || receipt.state;
     const box = h('div', { class: 'problem', role: 'alert', id: 'print-result' }, h('p', {}, t(failedKey, t('printReasons')[why] || why)), qrImage(qrText));
     if (receipt.jobId) add(box, h('div', { class: 'actions' }, button(t('reprint'), () => act(async () => {
-      const again = await api('POST', `/v1/print-jobs/${encodeURIComponent(receipt.jobId)}/reprint`);
+      const again = await api('POST', `/v1/print-jobs/${encodeURIComponent(receipt.jobId)}/reprint`, undefined, { idempotent: true });
       Object.assign(receipt, again);
       render(false);
       if (again.state === 'printed') announce(t('reprinted'));
@@ -677,7 +727,11 @@
       h('p', {}, t('reference')), h('p', { class: 'big-code', id: 'reference' }, filing.reference),
       h('p', {}, t('timeLimit', filing.timeLimitDays)),
       printResult(filing.receipt, 'receiptPrinted', 'receiptNotPrinted', filing.reference));
-    for (const deferred of filing.deferred) add(root, h('p', {}, t('deferredDue', lt(deferred.name), deferred.dueDate)));
+    const papers = (filing.receipt && filing.receipt.papers) || [];
+    if (papers.length > 1) add(root, h('p', { id: 'papers-printed' }, t('papersPrinted', papers.map((paper) => t('paperNames')[paper] || paper).join(t('listSeparator')))));
+    for (const deferred of filing.deferred) {
+      add(root, h('p', {}, t('deferredDue', lt(deferred.name), deferred.dueDate)), h('p', { class: 'muted' }, t('consequence', lt(deferred.consequence))));
+    }
     for (const commitment of filing.commitments) add(root, h('p', {}, t('committedNote', lt(commitment.name))));
     add(root, h('div', { class: 'actions' }, button(t('finish'), () => goHome(), { class: 'primary', id: 'finish-button' })));
   }
@@ -774,8 +828,8 @@
       show('booking-details', { booking: Object.assign({}, state.booking, { record: booking, message: t('rescheduled') }) });
       return;
     }
-    const hold = await api('POST', '/v1/holds', { slotId: slot.id }, { idempotent: true });
-    show('book-confirm', { booking: Object.assign({}, state.booking, { slot, hold }) });
+    // The place is held once the citizen says who they are (a hold names its citizen).
+    show('book-confirm', { booking: Object.assign({}, state.booking, { slot }) });
   }
 
   function identityChooser(onIdentity, cardLabel, numberLabel) {
@@ -789,18 +843,19 @@
   }
 
   screens['book-confirm'] = (root) => {
-    const { slot, hold } = state.booking;
+    const { slot } = state.booking;
     add(root, heading(t('confirmBooking')), problemBox(state.problem),
       h('p', {}, `${serviceName(serviceById(slot.serviceId))} · ${slot.date} ${slot.startTime}–${slot.endTime}`),
-      h('p', { class: 'muted' }, t('held', localTime(hold.expiresAt, slot.id))),
       identityChooser(confirmBooking, t('bookWithCard'), t('bookWithNumber')),
       h('div', { class: 'actions' }, button(t('back'), () => show('book-slot'))));
   };
 
+  // Hold (the place is kept for this citizen), confirm, print the slip: each names the citizen.
   async function confirmBooking(identity) {
-    const record = await api('POST', '/v1/bookings', Object.assign({ holdId: state.booking.hold.holdId }, identity), { idempotent: true });
-    const printed = await api('POST', `/v1/bookings/${encodeURIComponent(record.code)}/slip`, identity);
-    show('booking-done', { booking: Object.assign({}, state.booking, { record, receipt: printed.receipt }) });
+    const hold = await api('POST', '/v1/holds', Object.assign({ slotId: state.booking.slot.id }, identity), { idempotent: true });
+    const record = await api('POST', '/v1/bookings', Object.assign({ holdId: hold.holdId }, identity), { idempotent: true });
+    const printed = await api('POST', `/v1/bookings/${encodeURIComponent(record.code)}/slip`, identity, { idempotent: true });
+    show('booking-done', { booking: Object.assign({}, state.booking, { hold, record, receipt: printed.receipt }) });
   }
 
   function bookingFacts(record) {
@@ -816,27 +871,33 @@
   screens['booking-done'] = (root) => {
     const { record, receipt } = state.booking;
     add(root, heading(t('bookedTitle')), problemBox(state.problem), h('p', {}, t('bookingCode')),
-      h('p', { class: 'big-code', id: 'booking-code' }, record.code), bookingFacts(record),
+      h('p', { class: 'big-code', id: 'booking-code' }, groupedCode(record.code)), bookingFacts(record),
       record.notice ? h('p', { class: 'problem' }, lt(record.notice)) : null,
       printResult(receipt, 'slipPrinted', 'slipNotPrinted', record.code),
       h('div', { class: 'actions' }, button(t('finish'), () => goHome(), { class: 'primary', id: 'finish-button' })));
   };
 
+  // The code (optional) says which booking; the card or the typed ID number says whose: a code
+  // alone never checks anyone in.
+  function groupedCode(code) { return (code || '').match(/.{1,4}/g).join('-'); }
+
   // ---- check-in -----------------------------------------------------------------------------
   screens.checkin = (root) => {
     const code = h('input', { id: 'checkin-code', autocomplete: 'off', autocapitalize: 'characters' });
+    const withCode = (identity) => {
+      const typed = code.value.replace(/[\s-]/g, '').toUpperCase();
+      return checkIn(typed ? Object.assign({ code: typed }, identity) : identity);
+    };
     add(root, heading(t('checkInTitle')), problemBox(state.problem),
       h('div', { class: 'field' }, h('label', { for: 'checkin-code' }, t('checkInCode')), code),
-      h('div', { class: 'actions' }, button(t('checkInWithCode'), () => act(() => checkIn({ code: code.value.trim().toUpperCase() })), { class: 'primary', id: 'checkin-code-button' })),
-      cardPrompt(),
-      h('div', { class: 'actions' },
-        button(t('checkInWithCard'), () => act(() => checkIn({ useCard: true })), { id: 'checkin-card-button', disabled: !(state.card || state.cardPresent) }),
-        button(t('back'), () => goHome())));
+      identityChooser(withCode, t('checkInWithCard'), t('checkInWithNumber')),
+      h('div', { class: 'actions' }, button(t('back'), () => goHome())));
   };
 
   async function checkIn(body) {
     const result = await api('POST', '/v1/check-ins', body, { idempotent: true });
-    show('ticket', { booking: { checkIn: result } });
+    // The rating token comes only in this answer: kept for this screen's rating, never shown.
+    show('ticket', { booking: { checkIn: result, ratingToken: result.ticket.ratingToken } });
   }
 
   screens.ticket = (root) => {
@@ -858,7 +919,7 @@
     return h('section', { class: 'panel', id: 'rating' }, h('h2', {}, t('rateTitle')),
       h('div', { class: 'stars', role: 'group', 'aria-label': t('rateTitle') }, [1, 2, 3, 4, 5].map((score) =>
         button('★'.repeat(score), () => act(async () => {
-          await api('POST', `/v1/tickets/${ticket.id}/rating`, { score }, { idempotent: true });
+          await api('POST', `/v1/tickets/${ticket.id}/rating`, { score, ratingToken: booking.ratingToken }, { idempotent: true });
           booking.rated = true;
           render(false);
           announce(t('thanksRating'));
@@ -882,13 +943,14 @@
   };
 
   async function lookUp(code, identity) {
+    code = code.replace(/[\s-]/g, '');
     const record = await api('POST', '/v1/bookings/lookup', Object.assign({ code }, identity));
     show('booking-details', { booking: { code, identity, record } });
   }
 
   screens['booking-details'] = (root) => {
     const { record, identity, message, receipt } = state.booking;
-    add(root, heading(t('bookingCode') + ' ' + record.code), problemBox(state.problem),
+    add(root, heading(t('bookingCode') + ' ' + groupedCode(record.code)), problemBox(state.problem),
       message ? h('p', { class: 'notice-ok', role: 'status', id: 'booking-message' }, message) : null,
       bookingFacts(record), record.notice ? h('p', { class: 'problem' }, lt(record.notice)) : null,
       receipt ? printResult(receipt, 'slipPrinted', 'slipNotPrinted', record.code) : null);
@@ -901,7 +963,7 @@
           await chooseService(service);
         }), { id: 'reschedule-button' }),
         button(t('printSlip'), () => act(async () => {
-          const printed = await api('POST', `/v1/bookings/${encodeURIComponent(record.code)}/slip`, identity);
+          const printed = await api('POST', `/v1/bookings/${encodeURIComponent(record.code)}/slip`, identity, { idempotent: true });
           state.booking = Object.assign({}, state.booking, { receipt: printed.receipt });
           render(false);
         }), { id: 'slip-button' }),

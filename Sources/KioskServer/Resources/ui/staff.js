@@ -5,7 +5,7 @@
   const K = window.Kiosk;
   const { state, t, lt, h, add, button, heading, problemBox, api, act, show, render, screens } = K;
   const reasonCodes = ['citizenAssisted', 'paperMaterialChecked', 'cardUnreadable', 'validationNotApplicable',
-    'deferredMaterialCommitment', 'citizenRequest', 'other'];
+    'deferredMaterialCommitment', 'citizenRequest', 'cardDataChecked', 'other'];
   const console_ = { message: null, counter: 'A1', called: null, queue: null, session: null, materials: null,
     devices: null, results: {}, statistics: {}, receipts: {}, simulator: null, district: null };
 
@@ -68,8 +68,8 @@
       h('div', { class: 'field' }, h('label', { for: 'override-note' }, t('note')), h('input', { id: 'override-note', autocomplete: 'off' })));
   }
 
-  async function override(action, material) {
-    const body = { reasonCode: document.getElementById('override-reason').value };
+  async function override(action, material, extra = {}) {
+    const body = Object.assign({ reasonCode: document.getElementById('override-reason').value }, extra);
     const note = document.getElementById('override-note').value.trim();
     if (note) body.note = note;
     if (material) body.material = material;
@@ -88,7 +88,7 @@
     if (action === 'handBackSession') state.assistedBy = null;
     console_.message = t('overrideDone', t({ takeOverSession: 'takeOver', handBackSession: 'handBack', skipStep: 'skipStep',
       acceptInvalidAnswer: 'acceptInvalid', markMaterialReceivedOnPaper: 'markPaper', approveDeferredMaterial: 'approveDeferral',
-      cancelSession: 'cancelSession' }[action]));
+      cancelSession: 'cancelSession', correctCardData: 'correctCardData' }[action]));
     console_.materials = null;
     render(false);
     K.announce(console_.message);
@@ -112,6 +112,16 @@
     }
     add(actions, button(t('cancelSession'), () => act(() => override('cancelSession')), { class: 'danger', id: 'cancel-session' }));
     add(panel, actions);
+    // What the card says is closed to the citizen; staff correct it, with a note, after checking the document.
+    const fromCard = view.position === 'step' ? view.screen.fields.filter((f) => f.readOnly) : [];
+    if (fromCard.length) {
+      const field = h('select', { id: 'card-field' }, fromCard.map((f) => h('option', { value: f.id }, lt(f.label))));
+      const value = h('input', { id: 'card-value', autocomplete: 'off' });
+      add(panel, h('div', { class: 'field' }, h('label', { for: 'card-field' }, t('field')), field),
+        h('div', { class: 'field' }, h('label', { for: 'card-value' }, t('correctedValue')), value),
+        h('div', { class: 'actions' }, button(t('correctCardData'), () => act(() =>
+          override('correctCardData', undefined, { field: field.value, value: value.value.trim() })), { id: 'correct-card-data' })));
+    }
     // Paper materials and deferrals, once the citizen has reached the materials.
     if (view.position === 'declaration' || view.position === 'review') {
       if (!console_.materials) {

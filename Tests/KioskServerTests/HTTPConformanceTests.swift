@@ -1,0 +1,191 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import KioskApp
+@testable import KioskConfig
+import KioskCore
+import KioskServer
+import KioskTesting
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// Issue 14, item 13: the server answers as HTTP says, on the router and on a real socket.
+@Suite("HTTP conformance")
+struct HTTPConformanceTests {
+    func withApplication(_ test: @Sendable (KioskApplication, any TestClientProtocol) async throws -> Void) async throws {
+        let installation = try TestInstallation(config: BookingRoutesTests.config)
+        defer { installation.remove() }
+        let application = try await KioskApplication.onTestInstallation(installation)
+        try await Application(router: KioskRoutes.router(application.serverDependencies)).test(.router) { client in
+            try await test(application, client)
+        }
+    }
+
+    func problem(_ response: TestResponse) throws -> [String: Any] {
+        #expect(response.headers[.contentType] == "application/problem+json")
+        return try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+    }
+
+    /// A method a known path does not serve is 405 with `Allow`; an unknown path stays 404.
+    @Test func anUndeclaredMethodIs405WithAllow() async throws {
+        try await withApplication { _, client in
+            for (method, uri, allow) in [(HTTPRequest.Method.delete, "/v1/services", "GET, HEAD"), (.get, "/v1/holds", "POST"),
+                                         (.put, "/v1/bookings/ABCD2345678.ics", "GET, HEAD"), (.get, "/v1/sessions/abc/submit", "POST"),
+                                         (.patch, "/v1/sessions/abc", "DELETE, GET, HEAD")] {
+                let response = try await client.execute(uri: uri, method: method)
+                #expect(response.status == .methodNotAllowed, "\(method) \(uri)")
+                #expect(response.headers[.allow] == allow, "\(method) \(uri)")
+                #expect(try problem(response)["code"] as? String == "methodNotAllowed")
+            }
+            let unknown = try await client.execute(uri: "/v1/nothing-here", method: .delete)
+            #expect(unknown.status == .notFound)
+            #expect(try problem(unknown)["code"] as? String == "notFound")
+        }
+    }
+
+    /// HEAD answers wherever GET does: GET's status and headers, no body; the same roles.
+    @Test func headWorksWhereverGetDoes() async throws {
+        try await withApplication { application, client in
+            for uri in ["/healthz", "/v1/info", "/v1/services", "/v1/calendar", "/ui/app.js", "/v1/queue"] {
+                let get = try await client.execute(uri: uri, method: .get)
+                let head = try await client.execute(uri: uri, method: .head)
+                #expect(head.status == get.status, "\(uri)")
+                #expect(head.headers[.contentType] == get.headers[.contentType], "\(uri)")
+                #expect(head.body.readableBytes == 0, "\(uri)")
+            }
+            #expect(try await client.execute(uri: "/v1/district", method: .head).status == .unauthorized)
+            let technician = try await application.signedIn(client, role: .technician)
+            #expect(try await technician.execute(uri: "/v1/district", method: .head).status == .ok)
+        }
+    }
+
+    /// The server on a real socket with a short read deadline, for what only a socket shows.
+    func withServer(readTimeout: Duration, _ test: @Sendable (Int) async throws -> Void) async throws {
+        let installation = try TestInstallation(config: "")
+        defer { installation.remove() }
+        let application = try await KioskApplication.onTestInstallation(installation)
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let server = Application(
+            router: KioskRoutes.router(application.serverDependencies), server: KioskRoutes.http1(readTimeout: readTimeout),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
+            logger: Logger(label: "test"))
+        let group = ServiceGroup(configuration: .init(services: [server], logger: Logger(label: "test")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            try await test(port)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    /// An oversized header block gets a problem document (431), not an empty 400.
+    @Test func oversizedHeadersGet431ProblemJSON() async throws {
+        try await withServer(readTimeout: .seconds(5)) { port in
+            let request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + String(repeating: "a", count: 100_000) + "\r\n\r\n"
+            let exchange = try #require(await RawHTTP.trickle(port: port, parts: [Array(request.utf8)], pause: 0))
+            let reply = try #require(exchange.reply)
+            #expect(reply.status == 431)
+            #expect(reply.headers["content-type"] == "application/problem+json")
+            #expect(reply.body.contains(#""code":"headersTooLarge""#))
+            #expect(reply.body.contains("请求头过大"))
+            // A malformed request line is a problem document too.
+            let garbage = try #require(await RawHTTP.trickle(port: port, parts: [Array("NOT HTTP AT ALL\r\n\r\n".utf8)], pause: 0))
+            #expect(garbage.reply?.status == 400)
+            #expect(garbage.reply?.body.contains(#""code":"badRequest""#) == true)
+            // The server still answers.
+            #expect(await RawHTTP.sendOffPool(port: port, path: "/healthz")?.status == 200)
+        }
+    }
+
+    /// A body that trickles in is cut at the read deadline with 408, and many such clients hold
+    /// no connection past it; a request that arrives in time is answered as usual.
+    @Test func slowBodiesAreCutAtTheReadDeadline() async throws {
+        try await withServer(readTimeout: .seconds(1)) { port in
+            let head = Array("POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n".utf8)
+            let trickle = [head] + (0..<10).map { _ in Array(" ".utf8) }
+            let exchanges = await withTaskGroup(of: RawHTTP.Exchange?.self) { group in
+                for _ in 0..<20 { group.addTask { await RawHTTP.trickle(port: port, parts: trickle, pause: 0.5) } }
+                var all: [RawHTTP.Exchange?] = []
+                for await exchange in group { all.append(exchange) }
+                return all
+            }
+            #expect(exchanges.count == 20)
+            for exchange in exchanges {
+                let exchange = try #require(exchange)
+                #expect(exchange.reply?.status == 408)
+                #expect(exchange.reply?.body.contains(#""code":"requestTimeout""#) == true)
+                // Cut at about one second, not after the five the client would have taken.
+                #expect(exchange.closedAfter < 3.5, "held for \(exchange.closedAfter) s")
+            }
+            // A client that sends nothing at all is closed silently at the deadline.
+            let idle = try #require(await RawHTTP.trickle(port: port, parts: [], pause: 0))
+            #expect(idle.reply == nil && idle.closedAfter < 3.5)
+            #expect(await RawHTTP.sendOffPool(port: port, method: "POST", path: "/v1/sessions", body: #"{"formId":"no-such"}"#)?.status == 404)
+        }
+    }
+}
+
+/// Issue 14, item 13: every key `kiosk.conf` documents is overridden by its `KIOSK_*` variable,
+/// or the file says it cannot be and the loader refuses the variable with that reason.
+@Suite("kiosk.conf: environment overrides")
+struct EnvironmentOverrideTests {
+    func load(_ environment: [String: String], file text: String = "") throws(ConfigurationErrors) -> Configuration {
+        try ConfigurationLoader.load(text: text, path: "kiosk.conf", baseDirectory: TestInstallation.repository.path, environment: environment)
+    }
+
+    @Test func hoursKeysAreOverriddenByTheirVariables() throws {
+        let configuration = try load([
+            "KIOSK_HOURS_MONDAY": "closed", "KIOSK_HOURS_SATURDAY": "10:00-12:00", "KIOSK_HOURS_LUNCH_DUTY_COUNTERS": "2",
+            "KIOSK_HOURS_SUMMER_LUNCH_DUTY_END": "14:00",
+        ], file: "[hours]\nmonday = \"09:00-17:00\"\n")
+        #expect(configuration.hours.weekly[.monday] == .closed)
+        #expect(configuration.hours.weekly[.saturday]?.range?.description == "10:00-12:00")
+        #expect(configuration.hours.lunchDutyCounters == 2)
+        #expect(configuration.hours.summerLunchDutyEnd.description == "14:00")
+        // Without an [hours] table in the file the variable still applies.
+        #expect(try load(["KIOSK_HOURS_FRIDAY": "closed"]).hours.weekly[.friday] == .closed)
+    }
+
+    @Test func aBadOrFileOnlyVariableIsRefusedByName() {
+        for (name, value, says) in [("KIOSK_HOURS_MONDAY", "nine to five", "KIOSK_HOURS_MONDAY (environment)"),
+                                    ("KIOSK_HOURS_LUNCH_DUTY_COUNTERS", "two", "KIOSK_HOURS_LUNCH_DUTY_COUNTERS (environment): expected an integer"),
+                                    ("KIOSK_SERVICES", "[]", "KIOSK_SERVICES (environment): services cannot be set from the environment"),
+                                    ("KIOSK_HOURS_AFTER_HOURS", "[]", "hours.after_hours cannot be set from the environment"),
+                                    ("KIOSK_QUEUE_PREFIXES", "x", "queue.prefixes cannot be set from the environment"),
+                                    ("KIOSK_HOURS_TIME_ZONE", "UTC", "hours.time_zone cannot be set from the environment")] {
+            do throws(ConfigurationErrors) {
+                _ = try load([name: value])
+                Issue.record("\(name) was accepted")
+            } catch {
+                #expect(error.description.contains(says), "\(error.description)")
+            }
+        }
+    }
+
+    /// Reads the keys `kiosk.conf` documents (`# path (type…` lines) and checks each one: a
+    /// setting, an overridable hours key, or one the file's header names as file-only.
+    @Test func everyDocumentedKeyIsOverridableOrSaidNotToBe() throws {
+        let text = try String(contentsOf: TestInstallation.repository.appendingPathComponent("kiosk.conf"), encoding: .utf8)
+        let blocks = text.components(separatedBy: "\n\n")
+        let header = blocks.first ?? ""
+        let documented = blocks.dropFirst().joined(separator: "\n").split(separator: "\n").compactMap { line -> [String]? in
+            guard line.hasPrefix("# "), let open = line.firstIndex(of: "(") else { return nil }
+            let names = line.dropFirst(2)[..<open].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty && !$0.contains(" ") }) else { return nil }
+            return names
+        }.flatMap { $0 }
+        #expect(documented.count > 40)
+        for key in documented where !key.contains("[]") {
+            if Setting.named(key) != nil { continue }
+            let variable = "KIOSK_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
+            if BookingTables.hoursKey(forVariable: variable) != nil { continue }
+            #expect(header.contains(key), "\(key) is documented, not overridable, and the header does not say so")
+            #expect(throws: ConfigurationErrors.self, "\(variable) should be refused") { try load([variable: "x"]) }
+        }
+    }
+}
