@@ -118,6 +118,7 @@ let package = Package(
             name: "StoragePostgres",
             dependencies: [
                 "Storage", "KioskCore", "Booking", "FormEngine", "Secrets",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),

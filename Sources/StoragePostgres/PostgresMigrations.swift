@@ -154,5 +154,18 @@ enum PostgresMigrations {
                 PRIMARY KEY (terminal_id, sequence))
             """,
         ]),
+        Migration(name: "v6-district-settings", statements: [
+            // The services, hours and queue settings every terminal of the district must share
+            // (`DistrictSettings`): each key's canonical value, their fingerprint, and the terminal
+            // that recorded them (the first to start, or the last `kiosk district settings push`).
+            """
+            CREATE TABLE district_settings (
+                id integer PRIMARY KEY CHECK (id = 1),
+                fingerprint text NOT NULL,
+                settings text NOT NULL,
+                recorded_by text NOT NULL,
+                recorded_at timestamptz NOT NULL DEFAULT now())
+            """,
+        ]),
     ]
 }
