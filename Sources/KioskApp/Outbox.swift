@@ -52,7 +52,8 @@ struct DistrictLedger: BookingLedger {
                                                       schedule: schedule, idempotencyKey: idempotencyKey, now: now)
             let offline = OfflineTicket(receipt.ticket, terminalID: terminalID)
             try outbox.enqueue(.ticket, key: "ticket:" + idempotencyKey, payload: try JSONEncoder().encode(offline), now: now)
-            return TicketReceipt(ticket: offline.ticket, ahead: receipt.ahead, ratingToken: nil)
+            // The local count sees only this terminal's offline tickets, not the district's queue.
+            return TicketReceipt(ticket: offline.ticket, ahead: nil, ratingToken: nil)
         }
     }
 

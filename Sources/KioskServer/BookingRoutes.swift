@@ -236,7 +236,7 @@ extension KioskRoutes {
             await announce(.ticketIssued, result.receipt.ticket, booking)
             // A service dropped from configuration since the booking still serves its citizens.
             let counters = booking.services.first { $0.id == result.booking.serviceID }?.counters.count ?? 1
-            let wait = booking.queue.estimatedWaitMinutes(ahead: result.receipt.ahead, counters: counters)
+            let wait = result.receipt.ahead.map { booking.queue.estimatedWaitMinutes(ahead: $0, counters: counters) }
             return json(CheckInView(result, wait: wait), status: .created)
         }
 
@@ -266,9 +266,8 @@ extension KioskRoutes {
                     details: ["priority": receipt.ticket.priority.rawValue, "service": service.id, "role": staff.role.rawValue]), now)
             }
             await announce(.ticketIssued, receipt.ticket, booking)
-            let wait = booking.queue.estimatedWaitMinutes(ahead: receipt.ahead, counters: service.counters.count)
-            return json(TicketView(receipt.ticket, ahead: receipt.ahead, estimatedWaitMinutes: wait, ratingToken: receipt.ratingToken),
-                        status: .created)
+            let wait = receipt.ahead.map { booking.queue.estimatedWaitMinutes(ahead: $0, counters: service.counters.count) }
+            return json(TicketView(issued: receipt, estimatedWaitMinutes: wait), status: .created)
         }
 
         router.get("/v1/queue") { _, _ in
@@ -624,13 +623,36 @@ struct TicketView: Encodable {
     let queuedAt: Date
     let calledAt: Date?
     let callCount: Int
-    let ahead: Int?
-    let estimatedWaitMinutes: Int?
+    var ahead: ExplicitNull<Int>?
+    var estimatedWaitMinutes: ExplicitNull<Int>?
     /// Only in the answer to whoever took the ticket: the proof that lets them rate it.
     let ratingToken: String?
 
+    /// Set when a ticket was just issued but the tickets ahead cannot be counted (issued offline
+    /// in district mode): `ahead` and `estimatedWaitMinutes` are then null, and this says why.
+    var aheadUnknown: AheadUnknown?
+
+    struct AheadUnknown: Encodable {
+        let reason = "districtStoreUnavailable"
+        let messages = LocalizedText(
+            zh: "区域系统暂时无法连接，前面还有多少人暂时无法得知；请留意叫号屏和广播",
+            en: "The district system cannot be reached, so the number of people ahead is not known for now; "
+                + "watch the queue display and listen for your number")
+    }
+
+    /// A ticket just issued: the count ahead, or why it is not known.
+    init(issued receipt: TicketReceipt, estimatedWaitMinutes: Int?) {
+        self.init(receipt.ticket, ahead: receipt.ahead, estimatedWaitMinutes: estimatedWaitMinutes, ratingToken: receipt.ratingToken)
+        if receipt.ahead == nil {
+            aheadUnknown = AheadUnknown()
+            ahead = ExplicitNull(nil)
+            self.estimatedWaitMinutes = ExplicitNull(nil)
+        }
+    }
+
     init(_ ticket: Ticket, ahead: Int? = nil, estimatedWaitMinutes: Int? = nil, ratingToken: String? = nil) {
         self.ratingToken = ratingToken
+        aheadUnknown = nil
         id = ticket.id
         number = ticket.number
         serviceId = ticket.serviceID
@@ -641,8 +663,23 @@ struct TicketView: Encodable {
         queuedAt = ticket.queuedAt
         calledAt = ticket.calledAt
         callCount = ticket.callCount
-        self.ahead = ahead
-        self.estimatedWaitMinutes = estimatedWaitMinutes
+        self.ahead = ahead.map(ExplicitNull.init)
+        self.estimatedWaitMinutes = estimatedWaitMinutes.map(ExplicitNull.init)
+    }
+}
+
+/// A value that encodes as itself, or as JSON `null` where a nil would leave the key out:
+/// "not known" said outright, never a missing key a client reads as 0.
+struct ExplicitNull<Value: Encodable & Sendable>: Encodable, Sendable {
+    let value: Value?
+
+    init(_ value: Value?) {
+        self.value = value
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(value)
     }
 }
 
@@ -652,10 +689,9 @@ struct CheckInView: Encodable {
     /// After the check-in window: the ticket is a walk-in ticket.
     let late: Bool
 
-    init(_ result: CheckInResult, wait: Int) {
+    init(_ result: CheckInResult, wait: Int?) {
         booking = BookingView(result.booking)
-        ticket = TicketView(result.receipt.ticket, ahead: result.receipt.ahead, estimatedWaitMinutes: wait,
-                            ratingToken: result.receipt.ratingToken)
+        ticket = TicketView(issued: result.receipt, estimatedWaitMinutes: wait)
         late = result.late
     }
 }

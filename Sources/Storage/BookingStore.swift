@@ -947,14 +947,15 @@ extension Ticket: StoredAnswer {
 extension TicketReceipt: StoredAnswer {
     package func write(to writer: inout AnswerWriter) {
         ticket.write(to: &writer)
-        writer.add(ahead)
+        // -1: not known (a terminal's own store always counts; kept faithful all the same).
+        writer.add(ahead ?? -1)
         writer.add(ratingToken) { $0.add($1) }
     }
 
     /// Answers stored before tickets had rating tokens end after `ahead`.
     package init(from reader: inout AnswerReader) throws {
         let ticket = try Ticket(from: &reader), ahead = try reader.int()
-        self.init(ticket: ticket, ahead: ahead, ratingToken: reader.isAtEnd ? nil : try reader.optional { try $0.string() })
+        self.init(ticket: ticket, ahead: ahead < 0 ? nil : ahead, ratingToken: reader.isAtEnd ? nil : try reader.optional { try $0.string() })
     }
 }
 
@@ -970,7 +971,7 @@ extension CheckInResult: StoredAnswer {
         let ticket = try Ticket(from: &reader), ahead = try reader.int()
         // After `ahead`: the late flag (1 byte) of an answer stored before rating tokens, or the token then the flag.
         let token: String? = try reader.remaining == 1 ? nil : reader.optional { try $0.string() }
-        self.init(booking: booking, receipt: TicketReceipt(ticket: ticket, ahead: ahead, ratingToken: token), late: try reader.bool())
+        self.init(booking: booking, receipt: TicketReceipt(ticket: ticket, ahead: ahead < 0 ? nil : ahead, ratingToken: token), late: try reader.bool())
     }
 }
 

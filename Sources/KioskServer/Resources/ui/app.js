@@ -903,7 +903,8 @@
   screens.ticket = (root) => {
     const { ticket, late } = state.booking.checkIn;
     add(root, heading(t('ticketTitle')), problemBox(state.problem), h('p', { class: 'big-code', id: 'ticket-number' }, ticket.number),
-      ticket.ahead !== null && ticket.ahead !== undefined ? h('p', {}, t('ahead', ticket.ahead)) : null,
+      ticket.ahead !== null && ticket.ahead !== undefined ? h('p', {}, t('ahead', ticket.ahead))
+        : ticket.aheadUnknown ? h('p', { id: 'ahead-unknown' }, t('aheadUnknown')) : null,
       ticket.estimatedWaitMinutes !== null && ticket.estimatedWaitMinutes !== undefined ? h('p', {}, t('wait', ticket.estimatedWaitMinutes)) : null,
       late ? h('p', { class: 'problem' }, t('lateCheckIn')) : null,
       ratingPanel(ticket),
