@@ -132,6 +132,10 @@ struct DistrictLedger: BookingLedger {
         try await district.transfer(ticketID: ticketID, to: serviceID, idempotencyKey: idempotencyKey, now: now)
     }
 
+    func servingTickets(serviceIDs: [String], now: Date) async throws -> [Ticket] {
+        try await district.servingTickets(serviceIDs: serviceIDs, now: now)
+    }
+
     func waitingTickets(serviceIDs: [String], now: Date) async throws -> [Ticket] {
         try await district.waitingTickets(serviceIDs: serviceIDs, now: now)
     }

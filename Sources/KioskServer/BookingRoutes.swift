@@ -271,10 +271,13 @@ extension KioskRoutes {
         }
 
         router.get("/v1/queue") { _, _ in
-            let waiting = try await ruled { try await booking.ledger.waitingTickets(serviceIDs: booking.services.map(\.id), now: booking.now()) }
+            let services = booking.services.map(\.id)
+            let waiting = try await ruled { try await booking.ledger.waitingTickets(serviceIDs: services, now: booking.now()) }
+            let serving = try await ruled { try await booking.ledger.servingTickets(serviceIDs: services, now: booking.now()) }
             return json(booking.services.map { service in
                 let tickets = waiting.filter { $0.serviceID == service.id }
                 return QueueView(serviceId: service.id, waiting: tickets.count, numbers: tickets.map(\.number),
+                                 nowServing: serving.filter { $0.serviceID == service.id }.map(ServingView.init),
                                  estimatedWaitMinutes: booking.queue.estimatedWaitMinutes(ahead: tickets.count,
                                                                                           counters: service.counters.count))
             })
@@ -712,7 +715,22 @@ struct QueueView: Encodable {
     let serviceId: String
     let waiting: Int
     let numbers: [String]
+    /// Being served now: which number at which counter, the latest call first.
+    let nowServing: [ServingView]
     let estimatedWaitMinutes: Int
+}
+
+/// "A001 at counter A1": a number and a counter only, nothing about the citizen.
+struct ServingView: Encodable {
+    let number: String
+    let counter: String
+    let calledAt: Date
+
+    init(_ ticket: Ticket) {
+        number = ticket.number
+        counter = ticket.counter ?? ""
+        calledAt = ticket.calledAt ?? ticket.queuedAt
+    }
 }
 
 /// A request the terminal kept to send to the district store when it returns (202).

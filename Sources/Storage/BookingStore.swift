@@ -354,6 +354,17 @@ public struct BookingStore: Sendable {
         return try await read { db in try waitingTickets(db, date: today, serviceIDs: serviceIDs) }
     }
 
+    public func servingTickets(serviceIDs: [String], now: Date) async throws -> [Ticket] {
+        guard !serviceIDs.isEmpty else { return [] }
+        let today = LocalDate(containing: now, in: timeZone)
+        return try await read { db in
+            try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT * FROM queue_ticket WHERE date = ? AND state = ? AND service_id IN (\(databaseQuestionMarks(count: serviceIDs.count)))
+                ORDER BY called_at DESC, id DESC
+                """), arguments: StatementArguments([today.description, TicketState.called.rawValue] + serviceIDs)).map(ticket)
+        }
+    }
+
     // MARK: Ratings
 
     /// Rates a finished ticket once, for whoever proves they took it; the service and counter

@@ -347,6 +347,17 @@ public struct PostgresBookingStore: BookingDatabase {
         return try await write { c in try await waitingTickets(c, date: today, serviceIDs: serviceIDs, forUpdate: false) }
     }
 
+    public func servingTickets(serviceIDs: [String], now: Date) async throws -> [Ticket] {
+        guard !serviceIDs.isEmpty else { return [] }
+        let today = LocalDate(containing: now, in: timeZone).description
+        return try await write { c in
+            try await c.query("""
+                SELECT * FROM queue_ticket WHERE date = \(today) AND state = \(TicketState.called.rawValue)
+                  AND service_id = ANY(\(serviceIDs)) ORDER BY called_at DESC, id DESC
+                """, logger: logger).collect().map(ticket)
+        }
+    }
+
     // MARK: Ratings
 
     public func rate(ticketID: Int64, proof: RatingProof, score: Int, reasons: [String], idempotencyKey: String,
