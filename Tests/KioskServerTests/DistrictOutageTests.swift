@@ -6,6 +6,9 @@ import HummingbirdTesting
 import KioskCore
 import KioskServer
 import KioskTesting
+import Logging
+import Secrets
+import StoragePostgres
 import Testing
 
 /// What each endpoint does while the district store is away (README "District: adding a
@@ -23,18 +26,7 @@ struct DistrictOutageTests {
     }
 
     func outage(on cluster: PrivatePostgres) async throws {
-        let installation = try TestInstallation(config: "database = \"\(cluster.url())\"\n" + BookingRoutesTests.config)
-        defer { installation.remove() }
-        let application = try await KioskApplication.onTestInstallation(installation)
-        let district = try #require(application.district)
-        let runner = Task { await district.run() }
-        defer { runner.cancel() }
-        let clock = BookingRoutesTests.Clock("2026-09-28T10:00:00+08:00")
-        var dependencies = application.serverDependencies
-        dependencies.booking?.now = { clock.now }
-        let document = try OpenAPIDocument.load()
-        try await Application(router: KioskRoutes.router(dependencies)).test(.router) { base in
-            let client = DocumentedClient(base: base, document: document)
+        try await KioskApplication.districtTerminal(on: cluster) { application, client in
             let staff = try await application.signedIn(client, role: .staff)
             var count = 0
             func post(_ uri: String, _ body: String, as caller: any TestClientProtocol) async throws -> TestResponse {
@@ -78,6 +70,46 @@ struct DistrictOutageTests {
             #expect(try await client.execute(uri: "/v1/services", method: .get).status == .ok)
             #expect(try await client.execute(uri: "/v1/calendar?from=2026-10-01&to=2026-10-07", method: .get).status == .ok)
             #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
+        }
+    }
+}
+
+extension KioskApplication {
+    /// A district-mode terminal on `cluster` with `BookingRoutesTests.config`, its district pool
+    /// running and its booking clock at Monday 2026-09-28 10:00 in Beijing, served to `body`
+    /// through a client that checks every answer against docs/openapi.yaml.
+    static func districtTerminal(on cluster: PrivatePostgres,
+                                 _ body: @escaping @Sendable (KioskApplication, DocumentedClient) async throws -> Void) async throws {
+        let installation = try TestInstallation(config: "database = \"\(cluster.url())\"\n" + BookingRoutesTests.config)
+        defer { installation.remove() }
+        try await prepareTestDistrict(on: cluster, keyInto: [installation])
+        let application = try await KioskApplication.onTestInstallation(installation)
+        let district = try #require(application.district)
+        let runner = Task { await district.run() }
+        defer { runner.cancel() }
+        let clock = BookingRoutesTests.Clock("2026-09-28T10:00:00+08:00")
+        var dependencies = application.serverDependencies
+        dependencies.booking?.now = { clock.now }
+        let document = try OpenAPIDocument.load()
+        try await Application(router: KioskRoutes.router(dependencies)).test(.router) { base in
+            try await body(application, DocumentedClient(base: base, document: document))
+        }
+    }
+
+    /// Migrates the district store on `cluster` and writes its ID key into each installation's
+    /// key directory, with a deadline a loaded test machine meets (a terminal's start allows 5 s).
+    static func prepareTestDistrict(on cluster: PrivatePostgres, keyInto installations: [TestInstallation]) async throws {
+        let setup = try PostgresStore(url: cluster.url(), operationTimeout: .seconds(60), maximumConnections: 1,
+                                      logger: Logger(label: "test"))
+        try await setup.withRunning {
+            try await setup.migrate()
+            _ = try await setup.districtKey(local: nil) { key in
+                for installation in installations {
+                    let directory = KeyDirectory(path: installation.root + "/secrets", credentials: nil)
+                    try directory.create()
+                    try directory.write(key, as: KeyDirectory.districtKey)
+                }
+            }
         }
     }
 }

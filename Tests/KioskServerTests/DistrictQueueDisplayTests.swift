@@ -19,12 +19,12 @@ struct DistrictQueueDisplayTests {
     func twoTerminals(on cluster: PrivatePostgres) async throws {
         let first = try TestInstallation(config: "database = \"\(cluster.url())\"\n" + BookingRoutesTests.config)
         defer { first.remove() }
-        let firstApplication = try await KioskApplication.onTestInstallation(first)
         let second = try TestInstallation(config: "database = \"\(cluster.url())\"\n[terminal]\nid = \"T02\"\n" + BookingRoutesTests.config)
         defer { second.remove() }
-        try FileManager.default.createDirectory(atPath: second.root + "/secrets", withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-        try FileManager.default.copyItem(atPath: first.root + "/secrets/district-id.key", toPath: second.root + "/secrets/district-id.key")
+        // The district's key taken out of the store beforehand, for both terminals, with a
+        // generous deadline (a loaded machine must not look like an unreachable store).
+        try await KioskApplication.prepareTestDistrict(on: cluster, keyInto: [first, second])
+        let firstApplication = try await KioskApplication.onTestInstallation(first)
         let secondApplication = try await KioskApplication.onTestInstallation(second)
         let runners = [firstApplication, secondApplication].map { application in Task { await application.district!.run() } }
         defer { runners.forEach { $0.cancel() } }
