@@ -30,6 +30,7 @@ enum Migrations {
         registerOutbox(&migrator)
         registerPublicScreenLimits(&migrator)
         registerKeysOutside(&migrator, keys: keys)
+        registerLifecycle(&migrator)
         return migrator
     }
 
