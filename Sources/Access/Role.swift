@@ -7,9 +7,11 @@ public enum Role: String, Sendable, Hashable, Codable, CaseIterable {
     case staff
     case technician
     case admin
+    /// The supervision post (督查督办): overdue and badly rated filings, 督办, the monthly report.
+    case supervisor
 
     /// The roles a staff account may hold.
-    public static let accountRoles: Set<Role> = [.staff, .technician, .admin]
+    public static let accountRoles: Set<Role> = [.staff, .technician, .admin, .supervisor]
 
     /// The roles that may override a step of a citizen's filing.
     public static let overriding: Set<Role> = [.staff, .admin]

@@ -264,3 +264,29 @@ public struct FilingProgress: Sendable, Hashable, Codable {
         rating = record.rating?.grade
     }
 }
+
+/// What a filing receipt's QR code holds, so a terminal's scanner (a keyboard wedge typing it
+/// into the look-up) finds the filing without the ID number: `P1:<reference>:<token>`. The token
+/// is keyed (see the composition root): references are guessable, tokens are not.
+public struct ProgressCode: Sendable, Hashable, CustomStringConvertible {
+    public let reference: String
+    public let token: String
+
+    public init(reference: String, token: String) {
+        self.reference = reference
+        self.token = token
+    }
+
+    /// Parses scanned text (surrounding spaces and a trailing newline are the scanner's).
+    public init?(scanned text: String) {
+        let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "P1", (1...64).contains(parts[1].utf8.count), (8...32).contains(parts[2].utf8.count),
+              parts[1].utf8.allSatisfy({ $0 == UInt8(ascii: "-") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }),
+              parts[2].utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) })
+        else { return nil }
+        reference = String(parts[1])
+        token = String(parts[2])
+    }
+
+    public var description: String { "P1:\(reference):\(token)" }
+}

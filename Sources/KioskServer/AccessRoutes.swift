@@ -58,6 +58,9 @@ extension KioskRoutes {
             ("POST", "/v1/bookings/{code}/slip"),
             ("POST", "/v1/bookings/{code}/reschedule"), ("POST", "/v1/check-ins"), ("POST", "/v1/tickets"),
             ("POST", "/v1/tickets/{id}/rating"), ("GET", "/v1/queue"),
+            ("POST", "/v1/progress/lookup"), ("POST", "/v1/filings/{reference}/rating"),
+            ("POST", "/v1/filings/{reference}/deferred/{material}/hand-in"), ("POST", "/v1/filings/{reference}/correction"),
+            ("GET", "/v1/filings/reasons"),
             ("GET", "/v1/simulator/cards"), ("POST", "/v1/simulator/cards"), ("DELETE", "/v1/simulator/cards"),
             ("POST", "/v1/staff/sign-in"), ("GET", "/v1/qr-code"),
             // The touch UI itself: the screen loads it before anyone signs in.
@@ -67,6 +70,17 @@ extension KioskRoutes {
             ("POST", "/v1/counters/{counter}/call-next"), ("POST", "/v1/tickets/{id}/recall"), ("POST", "/v1/tickets/{id}/no-show"),
             ("POST", "/v1/tickets/{id}/finish"), ("POST", "/v1/tickets/{id}/transfer"),
             ("POST", "/v1/sessions/{id}/overrides/{action}"),
+            ("GET", "/v1/desk/queue"), ("POST", "/v1/filings/{reference}/receive"), ("POST", "/v1/filings/{reference}/accept"),
+            ("POST", "/v1/filings/{reference}/return"), ("POST", "/v1/filings/{reference}/start"),
+            ("POST", "/v1/filings/{reference}/complete"), ("POST", "/v1/filings/{reference}/collect"),
+            ("POST", "/v1/filings/{reference}/notice"), ("POST", "/v1/filings/{reference}/deferred/{material}/received"),
+            ("POST", "/v1/filings/{reference}/commitments/{material}"),
+        ]
+        let supervisors: Set<Role> = [.supervisor, .admin]
+        let supervisorRoutes: [(String, String)] = [
+            ("GET", "/v1/supervision/desk"), ("GET", "/v1/reports/monthly"), ("POST", "/v1/filings/{reference}/urge"),
+            ("POST", "/v1/filings/{reference}/follow-up/callback"), ("POST", "/v1/filings/{reference}/follow-up/rectification"),
+            ("POST", "/v1/filings/{reference}/follow-up/close"),
         ]
         let technicianRoutes: [(String, String)] = [
             ("POST", "/v1/devices/{id}/health-checks"), ("GET", "/v1/devices/{id}/statistics"),
@@ -76,6 +90,9 @@ extension KioskRoutes {
         return try EndpointPolicy(
             citizenRoutes.map { .init($0.0, $0.1, anyone) } + staffRoutes.map { .init($0.0, $0.1, staff) }
                 + technicianRoutes.map { .init($0.0, $0.1, technicians) }
+                + supervisorRoutes.map { .init($0.0, $0.1, supervisors) }
+                // A filing as it stands, answers included while kept: the window's and the supervision post's.
+                + [.init("GET", "/v1/filings/{reference}", staff.union(supervisors))]
                 + [.init("POST", "/v1/staff/sign-out", .signedIn)])
     }
 

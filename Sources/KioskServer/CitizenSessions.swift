@@ -20,6 +20,8 @@ public actor CitizenSessions {
         var warned = false
         /// The staff number of the member of staff working the session, while taken over.
         var assistedBy: String?
+        /// The reference of the returned filing this session corrects (退回补正); nil for a new filing.
+        var corrects: String?
     }
 
     /// What the clock did to the session, for the screen.
@@ -42,13 +44,13 @@ public actor CitizenSessions {
         self.now = now
     }
 
-    func start(_ session: FormSession) throws(APIError) -> String {
+    func start(_ session: FormSession, correcting reference: String? = nil) throws(APIError) -> String {
         if let active, !isExpired(active), active.session.position != .submitted {
             throw APIError(.conflict, code: "sessionActive", message: .init(
                 zh: "本终端正在办理另一项业务，请先结束", en: "Another session is in progress on this terminal; end it first"))
         }
         let id = UUID().uuidString.lowercased()
-        active = Active(id: id, session: session, lastActivity: now())
+        active = Active(id: id, session: session, lastActivity: now(), corrects: reference)
         return id
     }
 
@@ -63,6 +65,11 @@ public actor CitizenSessions {
 
     func read<T: Sendable>(_ id: String, _ body: (FormSession) throws -> T) throws -> T {
         try body(try live(id).session)
+    }
+
+    /// The reference of the returned filing the session corrects, if it does.
+    func correcting(_ id: String) throws(APIError) -> String? {
+        try live(id).corrects
     }
 
     /// The citizen answered the warning: the full time again. Returns the new end.

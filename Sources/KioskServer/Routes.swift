@@ -22,6 +22,8 @@ public struct ServerDependencies: Sendable {
     public var district: @Sendable () async -> DistrictStatus
     /// Misses on code-bearing endpoints at this terminal (`limits.code_misses_per_minute`).
     public var codeGuesses: CodeGuessLimiter
+    /// The filing after the terminal: desks, progress look-up, ratings, supervision, reports.
+    public var lifecycle: LifecycleServices?
 
     public init(
         identity: ServerIdentity, readiness: [ReadinessCheck], schemaVersion: @escaping @Sendable () async -> Int?,
@@ -29,8 +31,9 @@ public struct ServerDependencies: Sendable {
         access: AccessServices, booking: BookingServices? = nil,
         ui: StaticUI = StaticUI(directory: StaticUI.bundledDirectory),
         district: @escaping @Sendable () async -> DistrictStatus = { .standalone },
-        codeGuesses: CodeGuessLimiter = CodeGuessLimiter(missesPerMinute: 10)
+        codeGuesses: CodeGuessLimiter = CodeGuessLimiter(missesPerMinute: 10), lifecycle: LifecycleServices? = nil
     ) {
+        self.lifecycle = lifecycle
         self.codeGuesses = codeGuesses
         self.ui = ui
         self.district = district
@@ -82,7 +85,8 @@ public enum KioskRoutes {
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: deps.metricsRegistry.emitToBuffer())))
         }
-        addFilingRoutes(to: router, deps.filings)
+        addFilingRoutes(to: router, deps.filings, lifecycle: deps.lifecycle)
+        if let lifecycle = deps.lifecycle { addLifecycleRoutes(to: router, lifecycle, deps.filings) }
         addDeviceRoutes(to: router, deps.devices)
         addDistrictRoutes(to: router, deps.district)
         addAccessRoutes(to: router, deps.access)

@@ -190,3 +190,55 @@ extension SQLiteStore {
                         sealer.seal(try encoder().encode(filing), context: "filing:" + filing.reference)])
     }
 }
+
+extension SQLiteStore {
+    /// District mode: a correction kept on the terminal (it replaces the version before it) and
+    /// queued for the district, where its lifecycle takes it; one transaction, like a new filing.
+    public func recordCorrectionForDistrict(_ filing: Filing, now: Date) throws {
+        let sealer = sealer
+        try pool.write { db in
+            try Self.storeFilingDocument(db, filing, sealer: sealer)
+            try Self.enqueue(db, .filing, key: "filing:\(filing.reference):v\(filing.filingVersion)",
+                             payload: try Self.encoder().encode(filing), sealer: sealer, now: now)
+        }
+    }
+
+    /// Retention: the answers of every filing taken before `cutoff` leave this file — the filing
+    /// document, its outbox copies and its printed papers — leaving no remnant in the file or
+    /// its log. Taken means: by the district store (district mode: every outbox copy of it sent),
+    /// else by a window (its lifecycle acknowledged: received, accepted or returned). What stays
+    /// is the lifecycle record, which names nobody. Returns how many filings were removed.
+    @discardableResult
+    public func forgetFilings(takenBefore cutoff: Date, districtMode: Bool) throws -> Int {
+        let removed = try pool.write { db -> Int in
+            var references: [String] = []
+            if districtMode {
+                var sent: [String: (all: Bool, last: Double)] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT idempotency_key, sent_at FROM outbox WHERE kind = 'filing'") {
+                    let key: String = row[0]
+                    let reference = String(key.dropFirst("filing:".count).split(separator: ":").first ?? "")
+                    let sentAt: Double? = row[1]
+                    let previous = sent[reference] ?? (true, 0)
+                    sent[reference] = (previous.all && sentAt != nil, max(previous.last, sentAt ?? .infinity))
+                }
+                references = sent.filter { $0.value.all && $0.value.last < cutoff.timeIntervalSince1970 }.map(\.key).sorted()
+                for reference in references {
+                    try db.execute(sql: "DELETE FROM outbox WHERE kind = 'filing' AND (idempotency_key = ? OR idempotency_key LIKE ?)",
+                                   arguments: ["filing:" + reference, "filing:" + reference + ":v%"])
+                }
+            } else {
+                references = try String.fetchAll(db, sql: """
+                    SELECT f.reference FROM filing f JOIN lifecycle_record r ON r.reference = f.reference
+                    WHERE r.acknowledged_at IS NOT NULL AND r.acknowledged_at < ?
+                    """, arguments: [cutoff.timeIntervalSince1970])
+            }
+            for reference in references {
+                try db.execute(sql: "DELETE FROM filing WHERE reference = ?", arguments: [reference])
+                try db.execute(sql: "DELETE FROM print_job WHERE reference = ?", arguments: [reference])
+            }
+            return references.count
+        }
+        if removed > 0 { try wipeRemnants() }
+        return removed
+    }
+}
