@@ -197,7 +197,7 @@ extension KioskRoutes {
             return .accept(part: try optionalString(body, "part"), window: try optionalString(body, "window") ?? "")
         case "return":
             let body = try await RequestBody(request, context: context, allowed: ["part", "reasons", "note"])
-            return .returnFiling(part: try optionalString(body, "part"), reasons: try strings(body, "reasons"),
+            return .returnFiling(part: try optionalString(body, "part"), reasons: try strings(body, "reasons", allowEmpty: true),
                                  note: try optionalString(body, "note") ?? "")
         case "complete":
             let body = try await RequestBody(request, context: context, allowed: ["part", "outcome", "document", "collectAt", "note"])
@@ -221,12 +221,14 @@ extension KioskRoutes {
         router.post("/v1/progress/lookup") { request, context in
             let body = try await RequestBody(request, context: context, allowed: ["useCard", "reference", "idNumber", "code"])
             let rules = services.ledger.lifecycle.rules
-            let proof = try await applicantProof(body, filings.cards, reference: body.fields["reference"] == nil ? nil : try body.string("reference"))
+            let reference = body.fields["reference"] == nil ? nil : try body.string("reference")
+            let proof = try await applicantProof(body, filings.cards, reference: reference)
             if case .card(let number) = proof {
                 let records = try await services.ledger.records(idHash: try await services.ledger.idHash(number), limit: 50)
                 return json(records.map { FilingProgress($0, rules: rules) })
             }
-            let record = try await applicantRecord(proof, reference: nil, services)
+            // The typed ID number goes with the reference typed beside it.
+            let record = try await applicantRecord(proof, reference: reference, services)
             return json([FilingProgress(record, rules: rules)])
         }
 

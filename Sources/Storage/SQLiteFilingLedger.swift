@@ -12,6 +12,25 @@ extension Migrations {
         migrator.registerMigration("v9-lifecycle") { db in
             for statement in LifecycleSchema.statements(.sqlite) { try db.execute(sql: statement) }
         }
+        // The role `supervisor` (督查督办): staff accounts checked their role against a list that
+        // did not have it. SQLite cannot change a CHECK in place: the table is made again from its
+        // own definition with the longer list, and its rows and indexes moved over (foreign keys
+        // are checked once the migration is done).
+        migrator.registerMigration("v10-supervisor-role") { db in
+            let old = "role IN ('staff', 'technician', 'admin')"
+            guard let definition = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'staff_account'"),
+                  definition.contains(old) else { throw StorageError.migrationFailed("staff_account has no role check to extend") }
+            let indexes = try String.fetchAll(db, sql: """
+                SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'staff_account' AND sql IS NOT NULL
+                """)
+            let renamed = definition.replacingOccurrences(of: old, with: "role IN ('staff', 'technician', 'admin', 'supervisor')")
+                .replacingOccurrences(of: "CREATE TABLE \"staff_account\"", with: "CREATE TABLE \"staff_account_next\"")
+            try db.execute(sql: renamed)
+            try db.execute(sql: "INSERT INTO staff_account_next SELECT * FROM staff_account")
+            try db.execute(sql: "DROP TABLE staff_account")
+            try db.execute(sql: "ALTER TABLE staff_account_next RENAME TO staff_account")
+            for index in indexes { try db.execute(sql: index) }
+        }
     }
 }
 

@@ -332,6 +332,9 @@ struct OpenAPIDocumentTests {
         ] + [TerminalEvent.Kind.ticketIssued, .ticketCalled, .ticketRecalled, .ticketNoShow, .ticketFinished, .ticketTransferred].map {
             TerminalEvent(type: $0, ticket: .init(id: 7, number: "A007", serviceId: "id-card", state: "called", counter: "c1"))
         } + [TerminalEvent(type: .ticketIssued, ticket: .init(id: 8, number: "A008", serviceId: "id-card", state: "waiting", counter: nil))]
+            + [TerminalEvent.Kind.filingNearlyOverdue, .filingOverdue, .deferralMissed, .followUpOverdue].map {
+                TerminalEvent(type: $0, filing: .init(reference: "S01-20261129-0001", part: $0 == .deferralMissed ? "seal" : nil, departmentId: "amr"))
+            }
         #expect(Set(events.map(\.type)) == Set(TerminalEvent.Kind.allCases))
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

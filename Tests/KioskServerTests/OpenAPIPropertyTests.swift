@@ -47,7 +47,7 @@ struct OpenAPIPropertyTests {
         try await Application(router: KioskRoutes.router(application.serverDependencies)).test(.router) { base in
             let client = DocumentedClient(base: base, document: document)
             var tokens: [Role: String] = [:]
-            for role in [Role.staff, .technician, .admin] { tokens[role] = try await application.bearer(base, role: role) }
+            for role in [Role.staff, .technician, .admin, .supervisor] { tokens[role] = try await application.bearer(base, role: role) }
             var generator = RequestGenerator(document: document, random: SplitMixGenerator(state: Self.seed))
             var sent = 0
             var refusedForShape: [String] = []
