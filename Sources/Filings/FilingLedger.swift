@@ -43,9 +43,48 @@ public protocol FilingLedger: Sendable {
     /// passed, a follow-up overdue), at most `limit`.
     func sweepCandidates(today: LocalDate, limit: Int) async throws -> [String]
 
+    /// A department's new and changed filings after `cursor` (a change number), oldest change
+    /// first: the department pull (`GET /v1/departments/{id}/filings`) and its webhooks.
+    func departmentChanges(_ departmentID: String, after cursor: Int64, limit: Int) async throws -> [DepartmentChange]
+
     /// The whole filing (with the answers) while the store keeps it, for staff at the window and
     /// for the citizen's correction; nil once it has left (retention) or when unknown.
     func filing(_ reference: String) async throws -> Filing?
+}
+
+/// One entry of a department's change feed: the filing and the change number it was saved under.
+public struct DepartmentChange: Sendable, Hashable {
+    public let reference: String
+    public let change: Int64
+
+    public init(reference: String, change: Int64) {
+        self.reference = reference
+        self.change = change
+    }
+}
+
+/// A delivery given up after the retry window (24 h): listed on the supervision desk.
+public struct DeadLetter: Sendable, Hashable, Codable {
+    public init(departmentId: String, webhookId: String, reference: String, change: Int64, attempts: Int, firstFailedAt: Date,
+                deadAt: Date, lastError: String) {
+        self.departmentId = departmentId
+        self.webhookId = webhookId
+        self.reference = reference
+        self.change = change
+        self.attempts = attempts
+        self.firstFailedAt = firstFailedAt
+        self.deadAt = deadAt
+        self.lastError = lastError
+    }
+
+    public let departmentId: String
+    public let webhookId: String
+    public let reference: String
+    public let change: Int64
+    public let attempts: Int
+    public let firstFailedAt: Date
+    public let deadAt: Date
+    public let lastError: String
 }
 
 extension FilingLedger {

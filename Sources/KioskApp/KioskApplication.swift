@@ -216,8 +216,12 @@ public struct KioskApplication: Sendable {
             authenticate: { text, now in try await access.authenticate(text, terminalID: terminalID, now: now) },
             signOut: { token, now in try await access.signOut(token, now: now) },
             audit: { entry, now in _ = try await access.appendAudit(entry, now: now) },
-            rateLimiter: rateLimiter)
+            rateLimiter: rateLimiter,
+            authenticateDepartment: { [departments] key in try departments.authenticate(key) })
     }
+
+    /// Department systems' API keys and webhooks (`kiosk departments`).
+    public var departments: DepartmentStore { DepartmentStore(store: store) }
 
     var readinessChecks: [ReadinessCheck] {
         let store = store
@@ -324,7 +328,7 @@ public struct KioskApplication: Sendable {
         let stop = StopDeadline(logger: logger)
         // The district store is listed first so it stops last, after the requests that use it.
         var services: [any ServiceLifecycle.Service] = district.map { [$0] } ?? []
-        services += [server, bookingMaintenance, lifecycleWatch, devices.manager, poweredTime, auditAnchors]
+        services += [server, bookingMaintenance, lifecycleWatch, webhookPusher, devices.manager, poweredTime, auditAnchors]
         services += (outboxDrainer.map { [$0] } ?? []) + devices.services
         services += [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events)]
         if let serviceManager { services.append(serviceManager) }

@@ -63,8 +63,16 @@ extension KioskApplication {
     }
 
     var lifecycleServices: LifecycleServices {
-        LifecycleServices(ledger: filingLedger, progressCode: progressCode, notices: receipts,
-                          audit: { [access] entry, now in _ = try await access.appendAudit(entry, now: now) }, events: devices.events)
+        var services = LifecycleServices(ledger: filingLedger, progressCode: progressCode, notices: receipts,
+                                         audit: { [access] entry, now in _ = try await access.appendAudit(entry, now: now) },
+                                         events: devices.events)
+        services.deadLetters = { [departments] in try departments.deadLetters() }
+        return services
+    }
+
+    /// Every second: each department's new changes to its webhook URL (`kiosk departments add --webhook-url`).
+    public var webhookPusher: WebhookPusher {
+        WebhookPusher(departments: departments, ledger: filingLedger, logger: logger)
     }
 
     /// Every `filings.sweep_seconds`: warnings, missed 容缺 due dates and overdue follow-ups

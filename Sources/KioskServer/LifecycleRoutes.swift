@@ -24,6 +24,8 @@ public struct LifecycleServices: Sendable {
     public var audit: @Sendable (AuditEntry, Date) async throws -> Void
     public var events: EventBus<TerminalEvent>?
     public var now: @Sendable () -> Date
+    /// Webhook deliveries given up after their retry window (the supervision desk lists them).
+    public var deadLetters: (@Sendable () async throws -> [DeadLetter])?
 
     public init(ledger: any FilingLedger, progressCode: @escaping @Sendable (String) -> ProgressCode,
                 notices: (any DecisionNoticeDesk)? = nil, audit: @escaping @Sendable (AuditEntry, Date) async throws -> Void,
@@ -108,6 +110,7 @@ extension KioskRoutes {
         addStaffDeskRoutes(to: router, services)
         addCitizenProgressRoutes(to: router, services, filings)
         addSupervisionRoutes(to: router, services)
+        addDepartmentRoutes(to: router, services)
     }
 
     // MARK: The staff desk (一窗受理)
@@ -347,6 +350,10 @@ extension KioskRoutes {
             let transition = try await services.apply(.urge(part: try optionalString(body, "part"), note: try optionalString(body, "note") ?? ""),
                                                       to: reference, by: .supervisor(staff: token.staffNumber.value))
             return json(FilingDetailView(transition.record, filing: nil, rules: services.ledger.lifecycle.rules))
+        }
+
+        router.get("/v1/supervision/dead-letters") { _, _ in
+            json(try await services.deadLetters?() ?? [])
         }
 
         router.get("/v1/reports/monthly") { request, _ in

@@ -515,6 +515,24 @@ public enum LifecycleSQL {
         }
     }
 
+    // MARK: The department feed
+
+    /// `reference, change_seq` of the department's cases saved after `cursor` (every case of a
+    /// record carries the record's last change number), oldest change first.
+    public static func departmentChanges(_ departmentID: String, after cursor: Int64, limit: Int) -> SQLStatement {
+        SQLStatement("""
+            SELECT DISTINCT reference, change_seq FROM lifecycle_case WHERE department_id = ? AND change_seq > ?
+            ORDER BY change_seq LIMIT ?
+            """, [.text(departmentID), .integer(cursor), .integer(Int64(limit))])
+    }
+
+    public static func departmentChangeRows(_ rows: [[SQLValue]]) -> [DepartmentChange] {
+        rows.compactMap { row in
+            guard row.count == 2, let reference = row[0].text, let change = row[1].int else { return nil }
+            return DepartmentChange(reference: reference, change: Int64(change))
+        }
+    }
+
     // MARK: The sweep
 
     public static func sweepCandidates(today: LocalDate, limit: Int) -> SQLStatement {

@@ -31,6 +31,7 @@ enum Migrations {
         registerPublicScreenLimits(&migrator)
         registerKeysOutside(&migrator, keys: keys)
         registerLifecycle(&migrator)
+        registerDepartments(&migrator)
         return migrator
     }
 

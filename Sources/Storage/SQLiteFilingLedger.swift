@@ -111,6 +111,12 @@ public struct SQLiteFilingLedger: FilingLedger {
         }
     }
 
+    public func departmentChanges(_ departmentID: String, after cursor: Int64, limit: Int) async throws -> [DepartmentChange] {
+        try await store.pool.read { db in
+            LifecycleSQL.departmentChangeRows(try Self.fetch(db, LifecycleSQL.departmentChanges(departmentID, after: cursor, limit: limit)))
+        }
+    }
+
     public func filing(_ reference: String) async throws -> Filing? {
         try store.filing(reference: reference)
     }

@@ -90,6 +90,11 @@ public struct PostgresFilingLedger: FilingLedger {
         return try await read { c in try await Self.fetch(c, statement, logger: logger) }.compactMap { $0.first?.text }
     }
 
+    public func departmentChanges(_ departmentID: String, after cursor: Int64, limit: Int) async throws -> [DepartmentChange] {
+        let statement = LifecycleSQL.departmentChanges(departmentID, after: cursor, limit: limit)
+        return LifecycleSQL.departmentChangeRows(try await read { c in try await Self.fetch(c, statement, logger: logger) })
+    }
+
     public func filing(_ reference: String) async throws -> Filing? {
         let document = try await read { c in
             try await c.query("SELECT document FROM filing WHERE reference = \(reference)", logger: logger)

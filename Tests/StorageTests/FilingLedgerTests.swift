@@ -177,6 +177,36 @@ struct FilingLedgerTests {
 
     /// 滨海通办: a filing made at one hall's terminal reaches the district from its outbox and is
     /// accepted at another hall; resent, it is not stored twice; its correction replaces it.
+    /// The department pull's feed: a department sees its own filings (and a bundle with a part of
+    /// its own), each under its last change number, paged by cursor, oldest change first; a
+    /// department's own step moves the filing to the end of the feed.
+    @Test(arguments: StoreKind.allCases) func aDepartmentsFeedPagesItsNewAndChangedFilingsByChangeNumber(_ kind: StoreKind) async throws {
+        let fixture = try await FilingLedgerFixture(kind)
+        let citizen = try FilingLedgerFixture.citizen(1)
+        let first = try await fixture.file(at: "2026-03-02 09:00", applicant: citizen, department: "amr")
+        let other = try await fixture.file(at: "2026-03-02 09:30", applicant: citizen, department: "police")
+        let bundle = try await fixture.file(at: "2026-03-02 10:00", applicant: citizen, department: "police",
+                                            parts: [("licence", "amr"), ("seal", "police")])
+        let feed = try await fixture.ledger.departmentChanges("amr", after: 0, limit: 10)
+        #expect(feed.map(\.reference) == [first, bundle])
+        #expect(feed[0].change < feed[1].change)
+        let page = try await fixture.ledger.departmentChanges("amr", after: 0, limit: 1)
+        #expect(page.map(\.reference) == [first])
+        #expect(try await fixture.ledger.departmentChanges("amr", after: page[0].change, limit: 10).map(\.reference) == [bundle])
+        #expect(try await fixture.ledger.departmentChanges("police", after: 0, limit: 10).map(\.reference) == [other, bundle])
+
+        // The department receives the first: it comes again after the bundle, with a new number.
+        try await fixture.apply(.receive(part: nil), first, by: .department("amr"), at: "2026-03-02 11:00")
+        let after = try await fixture.ledger.departmentChanges("amr", after: feed[1].change, limit: 10)
+        #expect(after.map(\.reference) == [first])
+        #expect(try await fixture.ledger.record(first)?.cases[0].state == .received)
+        #expect(try await fixture.ledger.departmentChanges("amr", after: after[0].change, limit: 10).isEmpty)
+        // Another department's case is not this department's to move.
+        await #expect(throws: LifecycleRefusal(.actorNotAllowed)) {
+            try await fixture.apply(.receive(part: nil), other, by: .department("amr"), at: "2026-03-02 11:05")
+        }
+    }
+
     @Test func aFilingMadeAtOneHallIsAcceptedAtAnother() async throws {
         let first = try await FilingLedgerFixture(.postgres)
         let citizen = try FilingLedgerFixture.citizen(1)
