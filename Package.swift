@@ -171,6 +171,7 @@ let package = Package(
                 "JSONLogic", "IDCard", "Booking", "ESCPOS", "FormEngine", "Filings", "Storage", "StoragePostgres", "KioskCore", "KioskTesting",
                 "ReceiptPrinter", "DeviceKit", "KioskApp", "KioskServer", "Secrets",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
