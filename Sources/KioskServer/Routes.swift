@@ -24,6 +24,8 @@ public struct ServerDependencies: Sendable {
     public var codeGuesses: CodeGuessLimiter
     /// Re-reads the hall's rules (`POST /v1/reload`, as SIGHUP does); nil where nothing reloads.
     public var reload: (@Sendable () async -> ReloadReport)?
+    /// The filing after the terminal: desks, progress look-up, ratings, supervision, reports.
+    public var lifecycle: LifecycleServices?
 
     public init(
         identity: ServerIdentity, readiness: [ReadinessCheck], schemaVersion: @escaping @Sendable () async -> Int?,
@@ -31,8 +33,9 @@ public struct ServerDependencies: Sendable {
         access: AccessServices, booking: BookingServices? = nil,
         ui: StaticUI = StaticUI(directory: StaticUI.bundledDirectory),
         district: @escaping @Sendable () async -> DistrictStatus = { .standalone },
-        codeGuesses: CodeGuessLimiter = CodeGuessLimiter(missesPerMinute: 10)
+        codeGuesses: CodeGuessLimiter = CodeGuessLimiter(missesPerMinute: 10), lifecycle: LifecycleServices? = nil
     ) {
+        self.lifecycle = lifecycle
         self.codeGuesses = codeGuesses
         self.ui = ui
         self.district = district
@@ -84,7 +87,8 @@ public enum KioskRoutes {
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: deps.metricsRegistry.emitToBuffer())))
         }
-        addFilingRoutes(to: router, deps.filings)
+        addFilingRoutes(to: router, deps.filings, lifecycle: deps.lifecycle)
+        if let lifecycle = deps.lifecycle { addLifecycleRoutes(to: router, lifecycle, deps.filings) }
         addDeviceRoutes(to: router, deps.devices)
         addDistrictRoutes(to: router, deps.district)
         addReloadRoute(to: router, deps.reload)

@@ -7,6 +7,7 @@ import KioskCore
 import KioskServer
 import KioskTesting
 import Logging
+import StoragePostgres
 import Testing
 
 /// A terminal in district mode over HTTP, with its district store (a private PostgreSQL) taken
@@ -23,6 +24,12 @@ struct DistrictRoutesTests {
     }
 
     func offlineTerminal(on cluster: PrivatePostgres) async throws {
+        // Migrated first, as `kiosk db migrate` does before terminals start: the terminal's own
+        // start-up migration is bounded (5 s) and a loaded machine can take longer for the whole
+        // schema, which would start this terminal with the store "not ready" (a different test).
+        let migrating = try PostgresStore(url: cluster.url(), operationTimeout: .seconds(120), maximumConnections: 1,
+                                          logger: Logger(label: "test"))
+        _ = try await migrating.withRunning { try await migrating.migrate() }
         let installation = try TestInstallation(config: "database = \"\(cluster.url())\"\n" + BookingRoutesTests.config)
         defer { installation.remove() }
         let application = try await KioskApplication.onTestInstallation(installation)
