@@ -86,6 +86,10 @@ let package = Package(
         .systemLibrary(name: "CCUPS", providers: [.apt(["libcups2-dev"])]),
         .target(name: "CUPSTransport", dependencies: ["CCUPS", "KioskCore"], swiftSettings: strict),
         .target(name: "SerialTransport", dependencies: ["KioskCore"], swiftSettings: strict),
+        // Speech: the synthesizer protocol, WAV and the cache (pure), and libespeak-ng behind it.
+        .target(name: "Speech", swiftSettings: strict),
+        .systemLibrary(name: "CESpeakNG", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev"])]),
+        .target(name: "ESpeakSynthesis", dependencies: ["CESpeakNG", "Speech"], swiftSettings: strict),
         // The receipt printer on the device layer: USB, CUPS and simulated printers, profiles,
         // receipt templates, print jobs stored before they are sent.
         .target(
@@ -127,7 +131,7 @@ let package = Package(
         .target(
             name: "KioskServer",
             dependencies: [
-                "KioskCore", "FormEngine", "JSONLogic", "Booking", "DeviceKit", "Access", "ESCPOS",
+                "KioskCore", "FormEngine", "JSONLogic", "Booking", "DeviceKit", "Access", "ESCPOS", "Speech",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -148,6 +152,7 @@ let package = Package(
             dependencies: [
                 "KioskCore", "KioskConfig", "Storage", "StoragePostgres", "KioskServer", "FormEngine", "JSONLogic", "Booking",
                 "DeviceKit", "CardReader", "IDCard", "USBTransport", "ReceiptPrinter", "CUPSTransport", "ESCPOS", "Access", "Secrets",
+                "Speech", "ESpeakSynthesis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -201,6 +206,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "SerialTransportTests", dependencies: ["SerialTransport"]),
+        .testTarget(name: "ESpeakSynthesisTests", dependencies: ["ESpeakSynthesis", "Speech", "KioskTesting"]),
         .testTarget(
             name: "CardReaderTests",
             dependencies: [
@@ -220,7 +226,7 @@ let package = Package(
             name: "KioskServerTests",
             dependencies: [
                 "KioskServer", "KioskApp", "KioskTesting", "Storage", "StoragePostgres", "KioskCore", "Access", "Booking", "DeviceKit", "Secrets",
-                "ReceiptPrinter", "ESCPOS", "FormEngine", "JSONLogic",
+                "ReceiptPrinter", "ESCPOS", "FormEngine", "JSONLogic", "Speech", "ESpeakSynthesis",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -14,6 +14,8 @@ import NIOCore
 import Prometheus
 import ReceiptPrinter
 import ServiceLifecycle
+import ESpeakSynthesis
+import Speech
 import UnixSignals
 import Storage
 import StoragePostgres
@@ -50,6 +52,8 @@ public struct KioskApplication: Sendable {
     /// HTTPS of the listener, from `[tls]`; nil serves plain HTTP (the loader allows that on loopback only).
     let tls: TLSConfiguration?
     let logger: Logger
+    /// Reading the screen aloud with libespeak-ng; nil (the route answers 503) when it cannot start.
+    let speech: SpeechServices?
 
     /// Prepares everything that can fail before the server starts.
     public init(configuration: Configuration, logger: Logger) async throws(StartupError) {
@@ -98,6 +102,12 @@ public struct KioskApplication: Sendable {
         self.metrics = PrometheusCollectorRegistry()
         self.devices = try await TerminalDevices.make(configuration, store: store, logger: logger)
         await devices.manager.rescan()
+        switch ESpeakSynthesizer.shared {
+        case .success(let synthesizer): speech = SpeechServices(synthesizer: synthesizer)
+        case .failure(let error):
+            logger.warning("speech unavailable: the screen will not be read aloud", metadata: ["speech.error": "\(error)"])
+            speech = nil
+        }
         self.sessions = CitizenSessions(
             timeout: TimeInterval(configuration.sessionTimeout.seconds),
             warning: TimeInterval(configuration.sessionTimeout.warningSeconds), cards: devices.cards)
@@ -170,7 +180,7 @@ public struct KioskApplication: Sendable {
                 siteID: configuration.siteID, siteName: configuration.siteName,
                 checkInWindow: bookings.checkInWindow, receipts: receipts, cards: devices.cards, events: devices.events,
                 audit: { [access] entry, now in _ = try await access.appendAudit(entry, now: now) }),
-            district: districtStatus, codeGuesses: codeGuesses)
+            district: districtStatus, codeGuesses: codeGuesses, speech: speech)
     }
 
     /// Where filings go: the terminal's file, and in district mode its outbox too.

@@ -22,6 +22,8 @@ public struct ServerDependencies: Sendable {
     public var district: @Sendable () async -> DistrictStatus
     /// Misses on code-bearing endpoints at this terminal (`limits.code_misses_per_minute`).
     public var codeGuesses: CodeGuessLimiter
+    /// Reading the screen aloud; nil where no synthesizer could start (the route answers 503).
+    public var speech: SpeechServices?
 
     public init(
         identity: ServerIdentity, readiness: [ReadinessCheck], schemaVersion: @escaping @Sendable () async -> Int?,
@@ -29,8 +31,10 @@ public struct ServerDependencies: Sendable {
         access: AccessServices, booking: BookingServices? = nil,
         ui: StaticUI = StaticUI(directory: StaticUI.bundledDirectory),
         district: @escaping @Sendable () async -> DistrictStatus = { .standalone },
-        codeGuesses: CodeGuessLimiter = CodeGuessLimiter(missesPerMinute: 10)
+        codeGuesses: CodeGuessLimiter = CodeGuessLimiter(missesPerMinute: 10),
+        speech: SpeechServices? = nil
     ) {
+        self.speech = speech
         self.codeGuesses = codeGuesses
         self.ui = ui
         self.district = district
@@ -83,6 +87,7 @@ public enum KioskRoutes {
                 body: .init(byteBuffer: ByteBuffer(bytes: deps.metricsRegistry.emitToBuffer())))
         }
         addFilingRoutes(to: router, deps.filings)
+        addSpeechRoutes(to: router, deps.speech, deps.filings)
         addDeviceRoutes(to: router, deps.devices)
         addDistrictRoutes(to: router, deps.district)
         addAccessRoutes(to: router, deps.access)
