@@ -53,7 +53,11 @@ public struct PCMAudio: Sendable, Equatable {
         append("fmt "); append32(16); append16(1); append16(1)
         append32(sampleRate); append32(sampleRate * 2); append16(2); append16(16)
         append("data"); append32(dataBytes)
+        #if _endian(little)
+        samples.withUnsafeBytes { bytes += $0 }
+        #else
         for sample in samples { withUnsafeBytes(of: sample.littleEndian) { bytes += $0 } }
+        #endif
         return bytes
     }
 }

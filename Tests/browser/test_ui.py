@@ -717,8 +717,51 @@ def static_files(walk):
             assert error.code == 404, (path, error.code)
 
 
+def read_aloud(walk):
+    """Speech on: every screen of a filing is fetched as audio from the server and plays for a while."""
+    page, terminal = walk.page, walk.terminal
+    walk.open()
+    terminal.remove_card()
+    audio = page.locator("#speech-audio")
+
+    def spoken(part, action):
+        with page.expect_response(lambda response: "/speech?" in response.url) as answer:
+            action()
+        response = answer.value
+        assert response.status == 200, (response.status, response.text())
+        assert response.headers["content-type"] == "audio/wav", response.headers
+        expect(audio).to_have_attribute("data-part", part)
+        expect(audio).to_have_attribute("data-duration", re.compile(r"^[0-9.]+$"))
+        duration = float(audio.get_attribute("data-duration"))
+        assert duration > 1.0, (part, duration)
+        return response.url, duration
+
+    page.click("[data-form=residence-permit]")
+    page.click("#speech-button")
+    expect(page.locator("#speech-button")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#speech-rate-button")).to_be_visible()
+    url, normal = spoken("step", lambda: page.click("#start-without-card"))
+    assert "voice=en" in url and "part=step" in url, url
+    walk.title("Applicant")
+    walk.shot("speech-on")
+    # Nothing answered: the error summary is read.
+    spoken("errors", lambda: page.click("#next-button"))
+    expect(page.locator("#error-summary")).to_be_visible()
+    # Slower for the elderly: the same screen takes longer.
+    url, slower = spoken("errors", lambda: page.click("#speech-rate-button"))
+    assert "rate=120" in url, url
+    # In Mandarin after a switch of language and a step back and forth.
+    page.click("#language-button")
+    page.keyboard.press("F2")
+    expect(page.locator("#speech-button")).to_have_attribute("aria-pressed", "false")
+    url, _ = spoken("errors", lambda: page.keyboard.press("F2"))
+    assert "voice=cmn" in url, url
+    walk.shot("speech-zh")
+    page.click("#home-button")
+
+
 WALKS = [static_files, citizen_filing, display_switches_and_timeout, booking_and_check_in, staff_override,
-         technician_health_check]
+         technician_health_check, read_aloud]
 
 
 def main():

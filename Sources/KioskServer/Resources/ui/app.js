@@ -8,7 +8,7 @@
   const announcer = document.getElementById('announcer');
 
   const state = {
-    lang: 'zh-CN', textSize: 0, contrast: false, screen: 'home',
+    lang: 'zh-CN', textSize: 0, contrast: false, speech: false, speechRate: 0, screen: 'home',
     info: null, forms: [], services: null, card: null, cardPresent: false, cardFault: null, paper: null,
     sessionId: null, session: null, validation: null, problem: null, drafts: {},
     review: null, notice: null, materialInfo: {}, materialsConfirmed: false, noticeReceipt: null, pendingCommitment: null,
@@ -113,6 +113,7 @@
       const target = document.getElementById('error-summary') || document.getElementById('screen-title');
       if (target) target.focus();
       window.scrollTo(0, 0);
+      readAloud();
     }
   }
   async function act(work) {
@@ -142,6 +143,12 @@
     const contrast = document.getElementById('contrast-button');
     contrast.textContent = t('contrast');
     contrast.setAttribute('aria-pressed', String(state.contrast));
+    const speech = document.getElementById('speech-button');
+    speech.textContent = t('readAloud');
+    speech.setAttribute('aria-pressed', String(state.speech));
+    const rate = document.getElementById('speech-rate-button');
+    rate.hidden = !state.speech;
+    rate.textContent = t('speechRates')[state.speechRate];
     document.getElementById('terminal-name').textContent = state.info ? state.info.siteName || '' : '';
     const printer = document.getElementById('printer-state');
     printer.textContent = state.paper === 'out' ? t('printerOut') : state.paper === 'nearEnd' ? t('printerNearEnd') : '';
@@ -161,6 +168,46 @@
   document.getElementById('text-size-button').addEventListener('click', () => { state.textSize = (state.textSize + 1) % 3; drawChrome(); });
   document.getElementById('contrast-button').addEventListener('click', () => { state.contrast = !state.contrast; drawChrome(); });
   document.getElementById('home-button').addEventListener('click', () => goHome());
+
+  // ---- reading aloud ------------------------------------------------------------------------
+  // The server speaks what a filing's screen shows (its own texts from the form, never an
+  // answer); the page names the part of the screen, the voice and the rate, and plays the WAV.
+  const SPEECH_RATES = [160, 120, 90];
+  function speechPart() {
+    const view = state.session;
+    if (state.screen !== 'session' || !view || !state.sessionId) return null;
+    if (view.position === 'step') return state.validation && state.validation.errors.length ? 'errors' : 'step';
+    if (view.position === 'declaration' && !state.materialsConfirmed && state.notice && state.notice.missing.length) return 'materials';
+    return null;
+  }
+  function readAloud() {
+    const audio = document.getElementById('speech-audio');
+    const part = speechPart();
+    if (!state.speech || !part) { audio.pause(); return; }
+    const voice = state.lang === 'zh-CN' ? 'cmn' : 'en';
+    audio.dataset.part = part;
+    delete audio.dataset.duration;
+    audio.src = `/v1/sessions/${state.sessionId}/speech?part=${part}&voice=${voice}&rate=${SPEECH_RATES[state.speechRate]}`;
+    audio.play().catch(() => {});
+  }
+  document.getElementById('speech-audio').addEventListener('loadedmetadata', (event) => {
+    event.target.dataset.duration = String(event.target.duration);
+  });
+  function toggleSpeech() {
+    state.speech = !state.speech;
+    drawChrome();
+    readAloud();
+  }
+  document.getElementById('speech-button').addEventListener('click', toggleSpeech);
+  document.getElementById('speech-rate-button').addEventListener('click', () => {
+    state.speechRate = (state.speechRate + 1) % SPEECH_RATES.length;
+    drawChrome();
+    readAloud();
+  });
+  // F2 on the terminal's keyboard switches reading aloud, wherever the focus is.
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'F2') { event.preventDefault(); toggleSpeech(); }
+  });
 
   // The inactivity warning: announced (role=alert) and answered with one button.
   const warning = { secondsLeft: null, timer: null };
@@ -605,7 +652,7 @@
   function drawMaterials(root) {
     add(root, heading(t('materialsTitle')), h('p', {}, t('materialsIntro')), problemBox(state.problem));
     if (!state.notice) {
-      act(async () => { rememberMaterials(await api('GET', `/v1/sessions/${state.sessionId}/materials`)); render(false); });
+      act(async () => { rememberMaterials(await api('GET', `/v1/sessions/${state.sessionId}/materials`)); render(false); readAloud(); });
       return;
     }
     const notice = state.notice;

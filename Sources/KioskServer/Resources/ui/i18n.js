@@ -5,6 +5,7 @@ window.KioskText = {
   'zh-CN': {
     languageSwitch: 'English', textSize: '大字', textSizeLarger: '特大字', textSizeNormal: '标准字号',
     contrast: '高对比度', home: '首页', staffEntry: '工作人员', simulator: '模拟设备',
+    readAloud: '朗读', speechRates: ['语速：正常', '语速：慢', '语速：很慢'],
     continue: '继续办理', back: '上一步', next: '下一步', cancel: '取消办理', confirm: '确认', close: '关闭',
     welcome: '您好，请选择要办理的业务', filings: '自助办理事项', appointments: '预约与取号',
     timeLimit: '承诺办结时限 {0} 个工作日', booking: '预约办理', bookingSub: '选择事项、日期和时段',
@@ -72,6 +73,7 @@ window.KioskText = {
   en: {
     languageSwitch: '中文', textSize: 'Large text', textSizeLarger: 'Larger text', textSizeNormal: 'Normal text',
     contrast: 'High contrast', home: 'Home', staffEntry: 'Staff', simulator: 'Simulated devices',
+    readAloud: 'Read aloud', speechRates: ['Speed: normal', 'Speed: slow', 'Speed: slower'],
     continue: 'Continue', back: 'Back', next: 'Next', cancel: 'Cancel', confirm: 'Confirm', close: 'Close',
     welcome: 'Welcome. What would you like to do?', filings: 'Self-service filings', appointments: 'Appointments and queue',
     timeLimit: 'Decided within {0} working days', booking: 'Book an appointment', bookingSub: 'Choose a service, a day and a time',
