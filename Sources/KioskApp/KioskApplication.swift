@@ -54,6 +54,8 @@ public struct KioskApplication: Sendable {
     let logger: Logger
     /// Reading the screen aloud with libespeak-ng; nil (the route answers 503) when it cannot start.
     let speech: SpeechServices?
+    /// The valid policies of `forms.dir/policies/`; the others are logged and left out.
+    public let policies: PolicyCatalog
 
     /// Prepares everything that can fail before the server starts.
     public init(configuration: Configuration, logger: Logger) async throws(StartupError) {
@@ -102,6 +104,11 @@ public struct KioskApplication: Sendable {
         self.metrics = PrometheusCollectorRegistry()
         self.devices = try await TerminalDevices.make(configuration, store: store, logger: logger)
         await devices.manager.rescan()
+        policies = PolicyCatalog.load(configuration.formsDirectory + "/policies",
+                                      today: LocalDate(containing: Date(), in: configuration.timeZone))
+        for problem in policies.problems + policies.warnings {
+            logger.warning("policy refused or expired", metadata: ["policy.problem": "\(problem.description)"])
+        }
         switch ESpeakSynthesizer.shared {
         case .success(let synthesizer): speech = SpeechServices(synthesizer: synthesizer)
         case .failure(let error):
@@ -180,7 +187,8 @@ public struct KioskApplication: Sendable {
                 siteID: configuration.siteID, siteName: configuration.siteName,
                 checkInWindow: bookings.checkInWindow, receipts: receipts, cards: devices.cards, events: devices.events,
                 audit: { [access] entry, now in _ = try await access.appendAudit(entry, now: now) }),
-            district: districtStatus, codeGuesses: codeGuesses, speech: speech)
+            district: districtStatus, codeGuesses: codeGuesses, speech: speech,
+            policies: PolicyServices(catalog: policies, receipts: receipts, timeZone: configuration.timeZone))
     }
 
     /// Where filings go: the terminal's file, and in district mode its outbox too.

@@ -1,4 +1,5 @@
 import Access
+import FormEngine
 import Foundation
 import Hummingbird
 import Metrics
@@ -24,6 +25,8 @@ public struct ServerDependencies: Sendable {
     public var codeGuesses: CodeGuessLimiter
     /// Reading the screen aloud; nil where no synthesizer could start (the route answers 503).
     public var speech: SpeechServices?
+    /// The hall's policy fact sheets (惠企政策明白纸); none unless handed in.
+    public var policies: PolicyServices
 
     public init(
         identity: ServerIdentity, readiness: [ReadinessCheck], schemaVersion: @escaping @Sendable () async -> Int?,
@@ -32,9 +35,11 @@ public struct ServerDependencies: Sendable {
         ui: StaticUI = StaticUI(directory: StaticUI.bundledDirectory),
         district: @escaping @Sendable () async -> DistrictStatus = { .standalone },
         codeGuesses: CodeGuessLimiter = CodeGuessLimiter(missesPerMinute: 10),
-        speech: SpeechServices? = nil
+        speech: SpeechServices? = nil,
+        policies: PolicyServices = PolicyServices(catalog: PolicyCatalog(), receipts: nil, timeZone: .current)
     ) {
         self.speech = speech
+        self.policies = policies
         self.codeGuesses = codeGuesses
         self.ui = ui
         self.district = district
@@ -88,6 +93,7 @@ public enum KioskRoutes {
         }
         addFilingRoutes(to: router, deps.filings)
         addSpeechRoutes(to: router, deps.speech, deps.filings)
+        addPolicyRoutes(to: router, deps.policies, metrics: deps.metricsRegistry)
         addDeviceRoutes(to: router, deps.devices)
         addDistrictRoutes(to: router, deps.district)
         addAccessRoutes(to: router, deps.access)
