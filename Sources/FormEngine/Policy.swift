@@ -104,6 +104,12 @@ public enum IndustrySection {
 /// size class, age, district and the topics it is interested in. Nothing about a person.
 public struct EnterpriseProfile: Sendable, Hashable {
     public static let variables: Set<String> = ["legalForm", "industry", "size", "yearsSinceFounding", "district", "tags"]
+    /// The topics an enterprise may say it is interested in (`tags`): the values conditions test.
+    public static let topics: [(value: String, label: LocalizedText)] = [
+        ("hiring", .init(zh: "招聘用工", en: "Hiring")),
+        ("research", .init(zh: "研发创新", en: "Research and development")),
+        ("export", .init(zh: "出口外贸", en: "Export")),
+    ]
 
     public var legalForm: LegalForm
     public var industry: String
@@ -136,6 +142,10 @@ public struct EnterpriseProfile: Sendable, Hashable {
         ])
     }
 
+    static func topic(_ value: String) -> LocalizedText {
+        topics.first { $0.value == value }?.label ?? LocalizedText(zh: value, en: value)
+    }
+
     /// The profile's answer to `variable`, in words: why a policy matched.
     func describe(_ variable: String) -> LocalizedText? {
         switch variable {
@@ -145,7 +155,9 @@ public struct EnterpriseProfile: Sendable, Hashable {
         case "size": .init(zh: "企业规模：" + size.label.zh, en: "Size: " + size.label.en)
         case "yearsSinceFounding": .init(zh: "成立年限：\(yearsSinceFounding) 年", en: "Years since founding: \(yearsSinceFounding)")
         case "district": .init(zh: "所在区域：\(district)", en: "District: \(district)")
-        case "tags": tags.isEmpty ? nil : .init(zh: "关注事项：" + tags.joined(separator: "、"), en: "Interests: " + tags.joined(separator: ", "))
+        case "tags":
+            tags.isEmpty ? nil : .init(zh: "关注事项：" + tags.map { Self.topic($0).zh }.joined(separator: "、"),
+                                       en: "Interests: " + tags.map { Self.topic($0).en }.joined(separator: ", "))
         default: nil
         }
     }

@@ -118,6 +118,14 @@ extension FormReader {
                 en: "The condition reads \(names), which an enterprise profile does not have (use \(EnterpriseProfile.variables.sorted().joined(separator: ", "))).")
             return nil
         }
+        let topics = Set(EnterpriseProfile.topics.map(\.value))
+        let unknownTopics = PolicySatisfiability.testedTags(condition.source).subtracting(topics)
+        guard unknownTopics.isEmpty else {
+            report(condition.line, path, "unknownTopic",
+                zh: "条件测试了终端上无法选择的关注事项：\(unknownTopics.sorted().joined(separator: "、"))（可用：\(topics.sorted().joined(separator: "、"))）",
+                en: "The condition tests topics no one can choose at the terminal: \(unknownTopics.sorted().joined(separator: ", ")) (use \(topics.sorted().joined(separator: ", "))).")
+            return nil
+        }
         guard PolicySatisfiability.canHold(condition) else {
             report(condition.line, path, "conditionNeverHolds",
                 zh: "该条件对任何企业都不成立（已检查全部企业类型、行业门类、规模以及条件中出现的每个取值）",
@@ -166,6 +174,21 @@ enum PolicySatisfiability {
             return false
         }
         return search(0)
+    }
+
+    /// The tags a condition looks for with `{"in": ["tag", {"var": "tags"}]}`.
+    static func testedTags(_ json: JSON) -> Set<String> {
+        switch json {
+        case .array(let items): return items.reduce(into: []) { $0.formUnion(testedTags($1)) }
+        case .object(let members):
+            var found: Set<String> = members.values.reduce(into: []) { $0.formUnion(testedTags($1)) }
+            if case .array(let arguments)? = members["in"], arguments.count == 2, case .string(let tag) = arguments[0],
+               arguments[1] == .object(["var": .string("tags")]) {
+                found.insert(tag)
+            }
+            return found
+        default: return []
+        }
     }
 
     private static func collect(_ json: JSON, _ numbers: inout Set<Double>, _ strings: inout Set<String>) {

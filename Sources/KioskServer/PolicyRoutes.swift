@@ -26,17 +26,6 @@ public struct PolicyServices: Sendable {
     static let maxSheetsPerPrint = 10
 }
 
-/// A topic an enterprise may say it is interested in; the values policies' conditions test.
-struct PolicyTopic: Encodable {
-    static let all: [PolicyTopic] = [
-        .init(value: "hiring", label: .init(zh: "招聘用工", en: "Hiring")),
-        .init(value: "research", label: .init(zh: "研发创新", en: "Research and development")),
-        .init(value: "export", label: .init(zh: "出口外贸", en: "Export")),
-    ]
-    let value: String
-    let label: LocalizedText
-}
-
 /// What the enterprise-profile screen offers: every answer a condition can test.
 struct PolicyOptions: Encodable {
     struct Option: Encodable {
@@ -47,7 +36,7 @@ struct PolicyOptions: Encodable {
     let legalForms = LegalForm.allCases.map { Option(value: $0.rawValue, label: $0.label) }
     let industries = IndustrySection.all.map { Option(value: $0.code, label: $0.label) }
     let sizes = EnterpriseSize.allCases.map { Option(value: $0.rawValue, label: $0.label) }
-    let tags = PolicyTopic.all.map { Option(value: $0.value, label: $0.label) }
+    let tags = EnterpriseProfile.topics.map { Option(value: $0.value, label: $0.label) }
     let policies: Int
 }
 
@@ -155,8 +144,8 @@ extension KioskRoutes {
         if let value = body.fields["tags"] {
             guard case .array(let items) = value else { throw RequestBody.invalid("tags", "a list of topics") }
             for item in items {
-                guard case .string(let tag) = item, PolicyTopic.all.contains(where: { $0.value == tag }) else {
-                    throw RequestBody.invalid("tags", "a list of " + PolicyTopic.all.map(\.value).joined(separator: ", "))
+                guard case .string(let tag) = item, EnterpriseProfile.topics.contains(where: { $0.value == tag }) else {
+                    throw RequestBody.invalid("tags", "a list of " + EnterpriseProfile.topics.map(\.value).joined(separator: ", "))
                 }
                 if !tags.contains(tag) { tags.append(tag) }
             }

@@ -59,6 +59,7 @@ struct PolicyTests {
         ("condition: {in: [{var: size}, [micro, small]]}",
          "condition: {and: [{<: [{var: yearsSinceFounding}, 2]}, {'>': [{var: yearsSinceFounding}, 5]}]}", 8, "conditionNeverHolds"),
         ("condition: {in: [{var: size}, [micro, small]]}", "condition: {==: [{var: turnover}, 1]}", 8, "unknownProfileVariable"),
+        ("condition: {in: [{var: size}, [micro, small]]}", "condition: {in: [hirring, {var: tags}]}", 8, "unknownTopic"),
         ("validFrom: 2025-01-01", "validFrom: 2025-13-01", 5, "invalidDate"),
         ("validUntil: 2027-01-01", "validUntil: 2024-01-01", 6, "validUntilBeforeValidFrom"),
         ("qualifies: {zh-CN: 小微企业, en: Small businesses}", "qualifies: {zh-CN: 小微企业}", 7, "missingTranslation"),
@@ -92,11 +93,11 @@ struct PolicyTests {
             "hiring-subsidy", "startup-guaranteed-loan", "small-business-tax-relief", "high-tech-certification",
         ])
         let hiring = matches[0]
-        #expect(hiring.reasons.map(\.zh) == ["企业类型：有限责任公司", "关注事项：research、hiring"])
+        #expect(hiring.reasons.map(\.zh) == ["企业类型：有限责任公司", "关注事项：研发创新、招聘用工"])
         let highTech = matches[3]
         #expect(highTech.reasons.map(\.en) == [
             "Industry: I Information transmission, software and IT services", "Legal form: Limited liability company",
-            "Interests: research, hiring", "Years since founding: 1",
+            "Interests: Research and development, Hiring", "Years since founding: 1",
         ])
     }
 

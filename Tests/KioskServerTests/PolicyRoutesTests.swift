@@ -57,7 +57,7 @@ struct PolicyRoutesTests {
             let dates = matches.compactMap { ($0["source"] as? [String: Any])?["date"] as? String }
             #expect(dates == dates.sorted(by: >))
             let reasons = try #require(matches.first?["reasons"] as? [[String: String]])
-            #expect(reasons.map { $0["zh-CN"] ?? "" }.contains("关注事项：research、hiring"))
+            #expect(reasons.map { $0["zh-CN"] ?? "" }.contains("关注事项：研发创新、招聘用工"))
             #expect(matches.allSatisfy { $0["example"] as? Bool == true })
         }
     }
