@@ -11,39 +11,9 @@ import Glibc
 /// cached figure repeats one request.
 public enum SpeechBenchmark {
     public static func run(configFile: String, requests: Int = 30) throws -> [Figure] {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-speech-\(getpid())")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let config = scratch.appendingPathComponent("kiosk.conf")
-        let base = URL(fileURLWithPath: configFile).deletingLastPathComponent().path
-        try String(contentsOfFile: configFile, encoding: .utf8)
-            .replacingOccurrences(of: "dir = \"Devices\"", with: "dir = \"\(base)/Devices\"")
-            .replacingOccurrences(of: "dir = \"Forms\"", with: "dir = \"\(base)/Forms\"")
-            .write(to: config, atomically: true, encoding: .utf8)
-        let port = try ListeningSocket.freePort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["serve", "--config", config.path]
-        var environment = ProcessInfo.processInfo.environment
-        environment["KIOSK_LISTEN"] = "127.0.0.1:\(port)"
-        environment["KIOSK_DATA_DIR"] = scratch.appendingPathComponent("var").path
-        environment["KIOSK_LOG_LEVEL"] = "error"
-        process.environment = environment
-        try process.run()
-        defer {
-            if process.isRunning {
-                kill(process.processIdentifier, SIGTERM)
-                process.waitUntilExit()
-            }
-        }
-        let clock = ContinuousClock()
-        let started = clock.now
-        while RawHTTP.send(port: port, path: "/readyz")?.status != 200 {
-            guard process.isRunning, clock.now - started < .seconds(30) else {
-                throw StartupBenchmark.Failure(description: "kiosk serve did not become ready")
-            }
-            usleep(10_000)
-        }
+        let kiosk = try ServedKiosk(configFile: configFile, name: "speech")
+        defer { kiosk.stop() }
+        let port = kiosk.port
         guard let session = RawHTTP.send(port: port, method: "POST", path: "/v1/sessions", body: #"{"formId":"company-opening"}"#),
               session.status == 201,
               let object = try JSONSerialization.jsonObject(with: Data(session.body.utf8)) as? [String: Any],
