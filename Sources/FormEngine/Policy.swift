@@ -171,7 +171,7 @@ public struct PolicyMatch: Sendable {
 }
 
 /// The valid policies of `Forms/policies/`, the problems of the others, and the warnings
-/// (a policy that has expired, or is not yet in force) that do not refuse one.
+/// (a policy that has expired) that do not refuse one.
 public struct PolicyCatalog: Sendable {
     public let policies: [String: Policy]
     public let problems: [FormProblem]
