@@ -235,20 +235,22 @@ public struct KioskApplication: Sendable {
                 }
             },
         ] + districtReadinessChecks + [
-            ReadinessCheck("forms") { Self.formsState(forms) },
+            ReadinessCheck("forms") { [policies] in Self.formsState(forms, policies: policies) },
             ReadinessCheck("devices") { await Self.devicesState(manager) },
         ]
     }
 
-    /// Ready when at least one filing can be offered; refused forms are named, not hidden.
-    static func formsState(_ catalog: FormCatalog) -> ReadinessState {
-        let refused = catalog.problems.map(\.description)
+    /// Ready when at least one filing can be offered; refused forms, and refused or expired
+    /// policies, are named, not hidden.
+    static func formsState(_ catalog: FormCatalog, policies: PolicyCatalog = PolicyCatalog()) -> ReadinessState {
+        let refused = (catalog.problems + policies.problems + policies.warnings).map(\.description)
         guard !catalog.forms.isEmpty else {
             return .notReady(.init(
                 zh: "没有可用的表单（\(refused.count) 个问题，见 kiosk forms validate）",
                 en: "no valid form is loaded (\(refused.count) problems; see kiosk forms validate)"))
         }
-        return .ready("\(catalog.forms.count) forms: \(catalog.forms.keys.sorted().joined(separator: ", "))", warnings: refused)
+        return .ready("\(catalog.forms.count) forms: \(catalog.forms.keys.sorted().joined(separator: ", ")); \(policies.policies.count) policies",
+                      warnings: refused)
     }
 
     /// Ready when every known device is reachable; an offline device is named with the reason.

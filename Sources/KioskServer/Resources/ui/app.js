@@ -869,7 +869,8 @@
     add(root, h('div', { class: 'actions' },
       enterprise ? button(t('policiesTitle'), () => act(async () => {
         await goHome();
-        show('policies', { policyProfile: { tags: [], legalForm: enterprise }, policyMatches: null });
+        // Founded today, as far as the screen knows (the server checks it against the hall's day).
+        show('policies', { policyProfile: { tags: [], legalForm: enterprise, foundedOn: new Date().toISOString().slice(0, 10) }, policyMatches: null });
       }), { id: 'offer-policies' }) : null,
       button(t('finish'), () => goHome(), { class: 'primary', id: 'finish-button' })));
   }
