@@ -91,6 +91,10 @@ let package = Package(
         .systemLibrary(name: "CCUPS", providers: [.apt(["libcups2-dev"])]),
         .target(name: "CUPSTransport", dependencies: ["CCUPS", "KioskCore"], swiftSettings: strict),
         .target(name: "SerialTransport", dependencies: ["KioskCore"], swiftSettings: strict),
+        // Speech: the synthesizer protocol, WAV and the cache (pure), and libespeak-ng behind it.
+        .target(name: "Speech", swiftSettings: strict),
+        .systemLibrary(name: "CESpeakNG", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev"])]),
+        .target(name: "ESpeakSynthesis", dependencies: ["CESpeakNG", "Speech"], swiftSettings: strict),
         // The receipt printer on the device layer: USB, CUPS and simulated printers, profiles,
         // receipt templates, print jobs stored before they are sent.
         .target(
@@ -132,7 +136,7 @@ let package = Package(
         .target(
             name: "KioskServer",
             dependencies: [
-                "KioskCore", "FormEngine", "Filings", "JSONLogic", "Booking", "DeviceKit", "Access", "ESCPOS",
+                "KioskCore", "FormEngine", "Filings", "JSONLogic", "Booking", "DeviceKit", "Access", "ESCPOS", "Speech",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -153,6 +157,7 @@ let package = Package(
             dependencies: [
                 "KioskCore", "KioskConfig", "Storage", "StoragePostgres", "KioskServer", "FormEngine", "Filings", "JSONLogic", "Booking",
                 "DeviceKit", "CardReader", "IDCard", "USBTransport", "ReceiptPrinter", "CUPSTransport", "ESCPOS", "Access", "Secrets",
+                "Speech", "ESpeakSynthesis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -210,6 +215,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "SerialTransportTests", dependencies: ["SerialTransport"]),
+        .testTarget(name: "ESpeakSynthesisTests", dependencies: ["ESpeakSynthesis", "Speech", "KioskTesting"]),
         .testTarget(
             name: "CardReaderTests",
             dependencies: [
@@ -231,7 +237,7 @@ let package = Package(
             dependencies: [
                 "KioskServer", "KioskApp", "KioskTesting", "Storage", "StoragePostgres", "KioskCore", "Access", "Booking", "DeviceKit", "Secrets",
                 "Filings",
-                "ReceiptPrinter", "ESCPOS", "FormEngine", "JSONLogic",
+                "ReceiptPrinter", "ESCPOS", "FormEngine", "JSONLogic", "Speech", "ESpeakSynthesis",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -147,6 +147,15 @@ public struct FormSession: Sendable, Hashable, Codable {
         return StepScreen(stepID: step.id, title: step.title, help: step.help, fields: fields)
     }
 
+    /// What `next` would refuse on the current step, as the answers stand: the screen's error
+    /// summary, which speech reads aloud. Nil when the step is fine or the session is not on one.
+    public func validation(in form: FormDefinition, context: EvaluationContext) -> ValidationReport? {
+        guard let step = currentStep(in: form) else { return nil }
+        let evaluator = FormEvaluator(form: form, context: context)
+        let errors = evaluator.validate(step, evaluator.effectiveAnswers(answers))
+        return errors.isEmpty ? nil : ValidationReport(stepID: step.id, errors: errors)
+    }
+
     public mutating func answer(
         _ fieldID: String, _ value: JSON, in form: FormDefinition
     ) throws(FormSessionError) {

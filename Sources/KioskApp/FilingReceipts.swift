@@ -64,6 +64,34 @@ struct PrinterReceiptDesk: ReceiptDesk, DecisionNoticeDesk {
         return outcome
     }
 
+    /// The 明白纸 of each policy, one after another in one job (kept and reprintable).
+    func printPolicySheets(_ policies: [Policy], on day: String) async -> PrintOutcome {
+        let papers = policies.map { FilledPaper(paper: .policySheet, data: Self.policyData($0, hall: hallName, date: day)) }
+        var outcome = await print(papers, reference: "policies-\(day)")
+        outcome.papers = papers.map(\.paper.rawValue)
+        return outcome
+    }
+
+    /// What a policy's sheet is filled with: the policy's own words, in Chinese as printed.
+    /// Nothing about the enterprise or the person who asked.
+    static func policyData(_ policy: Policy, hall: String, date: String) -> TemplateData {
+        var values: [String: TemplateData.Value] = [
+            "hall": .text(hall),
+            "title": .text(policy.title.zh),
+            "department": .text(policy.department.zh),
+            "qualifies": .text(policy.qualifies.zh),
+            "benefits": .list(policy.benefits.map(\.zh)),
+            "materials": .list(policy.materials.map(\.zh)),
+            "whereToApply": .text(policy.whereToApply.zh),
+            "validUntil": .text(policy.validUntil ?? "长期有效"),
+            "source": .text("\(policy.source.number)（\(policy.source.date)）"),
+            "sourceReference": .text(policy.sourceReference),
+            "date": .text(date),
+        ]
+        if policy.example { values["exampleNote"] = .text("【示例政策，仅供演示，请以正式文件为准】") }
+        return TemplateData(values)
+    }
+
     /// Lays `papers` out as one job, stores it and sends it.
     private func print(_ papers: [FilledPaper], reference: String) async -> PrintOutcome {
         guard let printer = await printer() else { return PrintOutcome(jobId: nil, state: "noPrinter", reason: nil) }

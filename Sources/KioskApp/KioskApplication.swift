@@ -16,6 +16,8 @@ import Prometheus
 import ReceiptPrinter
 import Secrets
 import ServiceLifecycle
+import ESpeakSynthesis
+import Speech
 import UnixSignals
 import Storage
 import StoragePostgres
@@ -55,6 +57,10 @@ public struct KioskApplication: Sendable {
     /// HTTPS of the listener, from `[tls]`; nil serves plain HTTP (the loader allows that on loopback only).
     let tls: TLSConfiguration?
     let logger: Logger
+    /// Reading the screen aloud with libespeak-ng; nil (the route answers 503) when it cannot start.
+    let speech: SpeechServices?
+    /// The valid policies of `forms.dir/policies/`; the others are logged and left out.
+    public let policies: PolicyCatalog
 
     /// Prepares everything that can fail before the server starts.
     public init(configuration: Configuration, logger: Logger) async throws(StartupError) {
@@ -108,6 +114,17 @@ public struct KioskApplication: Sendable {
         self.metrics = PrometheusCollectorRegistry()
         self.devices = try await TerminalDevices.make(configuration, store: store, logger: logger)
         await devices.manager.rescan()
+        policies = PolicyCatalog.load(configuration.formsDirectory + "/policies",
+                                      today: LocalDate(containing: Date(), in: configuration.timeZone))
+        for problem in policies.problems + policies.warnings {
+            logger.warning("policy refused or expired", metadata: ["policy.problem": "\(problem.description)"])
+        }
+        switch ESpeakSynthesizer.shared {
+        case .success(let synthesizer): speech = SpeechServices(synthesizer: synthesizer)
+        case .failure(let error):
+            logger.warning("speech unavailable: the screen will not be read aloud", metadata: ["speech.error": "\(error)"])
+            speech = nil
+        }
         self.sessions = CitizenSessions(
             timeout: TimeInterval(configuration.sessionTimeout.seconds),
             warning: TimeInterval(configuration.sessionTimeout.warningSeconds), cards: devices.cards)
@@ -190,7 +207,8 @@ public struct KioskApplication: Sendable {
                 siteID: configuration.siteID, siteName: configuration.siteName,
                 checkInWindow: bookings.checkInWindow, receipts: receipts, cards: devices.cards, events: devices.events,
                 audit: { [access] entry, now in _ = try await access.appendAudit(entry, now: now) }),
-            district: districtStatus, codeGuesses: codeGuesses, lifecycle: lifecycleServices)
+            district: districtStatus, codeGuesses: codeGuesses, lifecycle: lifecycleServices, speech: speech,
+            policies: PolicyServices(catalog: policies, receipts: receipts, timeZone: configuration.timeZone))
     }
 
     /// Where filings go: the terminal's file, and in district mode its outbox too.
@@ -246,20 +264,22 @@ public struct KioskApplication: Sendable {
                 }
             },
         ] + districtReadinessChecks + [
-            ReadinessCheck("forms") { Self.formsState(forms) },
+            ReadinessCheck("forms") { [policies] in Self.formsState(forms, policies: policies) },
             ReadinessCheck("devices") { await Self.devicesState(manager) },
         ]
     }
 
-    /// Ready when at least one filing can be offered; refused forms are named, not hidden.
-    static func formsState(_ catalog: FormCatalog) -> ReadinessState {
-        let refused = catalog.problems.map(\.description)
+    /// Ready when at least one filing can be offered; refused forms, and refused or expired
+    /// policies, are named, not hidden.
+    static func formsState(_ catalog: FormCatalog, policies: PolicyCatalog = PolicyCatalog()) -> ReadinessState {
+        let refused = (catalog.problems + policies.problems + policies.warnings).map(\.description)
         guard !catalog.forms.isEmpty else {
             return .notReady(.init(
                 zh: "没有可用的表单（\(refused.count) 个问题，见 kiosk forms validate）",
                 en: "no valid form is loaded (\(refused.count) problems; see kiosk forms validate)"))
         }
-        return .ready("\(catalog.forms.count) forms: \(catalog.forms.keys.sorted().joined(separator: ", "))", warnings: refused)
+        return .ready("\(catalog.forms.count) forms: \(catalog.forms.keys.sorted().joined(separator: ", ")); \(policies.policies.count) policies",
+                      warnings: refused)
     }
 
     /// Ready when every known device is reachable; an offline device is named with the reason.

@@ -25,6 +25,8 @@ enum Paper: String, CaseIterable, Sendable {
     case acceptanceNotice = "acceptance-notice"
     /// 不予受理通知书 / 退回补正: the window returned it, with the reasons and what to do next.
     case refusalNotice = "refusal-notice"
+    /// 惠企政策明白纸: one policy an enterprise may use, and how.
+    case policySheet = "policy-sheet"
 
     /// The heading of the plain paper printed when the template cannot be used.
     var title: String {
@@ -36,6 +38,7 @@ enum Paper: String, CaseIterable, Sendable {
         case .bookingSlip: "预约凭条"
         case .acceptanceNotice: "受理通知书"
         case .refusalNotice: "不予受理通知书"
+        case .policySheet: "惠企政策明白纸"
         }
     }
 
@@ -46,7 +49,7 @@ enum Paper: String, CaseIterable, Sendable {
         case .deferralNotice: form.materials.contains { $0.deferral != nil }
         case .commitmentLetter: form.materials.contains { $0.commitment != nil }
         case .materialsNotice: !form.materials.isEmpty
-        case .bookingSlip: false
+        case .bookingSlip, .policySheet: false
         case .acceptanceNotice, .refusalNotice: true
         }
     }
@@ -136,6 +139,21 @@ enum Paper: String, CaseIterable, Sendable {
                 Field("bookingCode", .text, always: true, label: "预约码"),
                 Field("checkIn", .list, always: true, label: "签到"),
                 Field("notes", .list, always: false, label: "提示"),
+            ])
+        case .policySheet:
+            return TemplateContract([
+                Field("hall", .text, always: true, label: "服务大厅"),
+                Field("title", .text, always: true, label: "政策名称"),
+                Field("department", .text, always: true, label: "主管部门"),
+                Field("qualifies", .text, always: true, label: "适用对象"),
+                Field("benefits", .list, always: true, label: "支持内容"),
+                Field("materials", .list, always: true, label: "申请材料"),
+                Field("whereToApply", .text, always: true, label: "办理地点"),
+                Field("validUntil", .text, always: true, label: "有效期至"),
+                Field("source", .text, always: true, label: "政策依据"),
+                Field("sourceReference", .text, always: true, label: "查询政策原文"),
+                Field("date", .text, always: true, label: "打印日期"),
+                Field("exampleNote", .text, always: false, label: "说明"),
             ])
         }
     }
@@ -328,12 +346,13 @@ public struct PrintableFilings: Sendable {
                 }
             }
         }
-        // The booking slip prints for no form; it is checked all the same.
-        if let slip = templates[Paper.bookingSlip.rawValue] {
-            for problem in Paper.bookingSlip.contract().problems(in: slip) {
-                let key = "slip|\(problem.path)|\(problem.code)"
+        // The booking slip and the policy sheet print for no form; they are checked all the same.
+        for paper in [Paper.bookingSlip, .policySheet] {
+            guard let template = templates[paper.rawValue] else { continue }
+            for problem in paper.contract().problems(in: template) {
+                let key = "\(paper.rawValue)|\(problem.path)|\(problem.code)"
                 order.append(key)
-                found[key] = Found(problem: problem, file: slip.source?.file ?? receiptsDirectory, forms: [])
+                found[key] = Found(problem: problem, file: template.source?.file ?? receiptsDirectory, forms: [])
             }
         }
         let problems = order.compactMap { found[$0] }.map { item in

@@ -16,6 +16,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         Endpoint("POST", "/v1/bookings/{code}/cancel"): "booking", Endpoint("POST", "/v1/bookings/{code}/reschedule"): "booking",
         Endpoint("POST", "/v1/tickets"): "booking",
         Endpoint("POST", "/v1/bookings/{code}/slip"): "printing", Endpoint("POST", "/v1/print-jobs/{job}/reprint"): "printing",
+        Endpoint("POST", "/v1/policies/print"): "printing",
     ]
 
     let limiter: RateLimiter

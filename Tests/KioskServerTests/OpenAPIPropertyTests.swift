@@ -229,7 +229,8 @@ struct RequestGenerator {
         switch type {
         case "object": return try object(schema)
         case "array":
-            let count = Int.random(in: 0...min(number(schema["maxItems"]) ?? 3, 3), using: &random)
+            let fewest = number(schema["minItems"]) ?? 0
+            let count = Int.random(in: fewest...max(fewest, min(number(schema["maxItems"]) ?? 3, 3)), using: &random)
             var items: [JSON] = []
             for _ in 0..<count {
                 let item = try value(schema["items"] ?? .object([:]), valid: true)
