@@ -1,5 +1,6 @@
 import Booking
 import DeviceKit
+import Filings
 import FormEngine
 import Foundation
 import Access
@@ -13,12 +14,13 @@ import Logging
 import NIOCore
 import Prometheus
 import ReceiptPrinter
+import Secrets
 import ServiceLifecycle
+import ESpeakSynthesis
+import Speech
 import UnixSignals
 import Storage
 import StoragePostgres
-
-extension SQLiteStore: FilingArchive {}
 
 /// The composition root: configuration in, a running terminal backend out.
 ///
@@ -48,9 +50,17 @@ public struct KioskApplication: Sendable {
     public let district: PostgresStore?
     /// District mode: the terminal's own booking store, which numbers walk-in tickets issued offline.
     let localBookings: BookingStore?
+    /// Where the lifecycle of filings is kept: this file, or in district mode the district store.
+    public let filingLedger: any FilingLedger
+    /// The keyed code of a filing receipt's QR.
+    let progressCode: @Sendable (String) -> ProgressCode
     /// HTTPS of the listener, from `[tls]`; nil serves plain HTTP (the loader allows that on loopback only).
     let tls: TLSConfiguration?
     let logger: Logger
+    /// Reading the screen aloud with libespeak-ng; nil (the route answers 503) when it cannot start.
+    let speech: SpeechServices?
+    /// The valid policies of `forms.dir/policies/`; the others are logged and left out.
+    public let policies: PolicyCatalog
 
     /// Prepares everything that can fail before the server starts.
     public init(configuration: Configuration, logger: Logger) async throws(StartupError) {
@@ -66,8 +76,10 @@ public struct KioskApplication: Sendable {
         }
         self.calendar = try CalendarFiles(configuration).load()
         self.district = try Self.openDistrict(configuration, logger: logger)
+        var districtKey = store.keys.district
         if let district {
             if let key = try await Self.prepareDistrict(district, store, configuration, logger: logger) {
+                districtKey = key
                 self.bookings = Self.districtBookings(district, configuration, key: key)
             } else {
                 self.bookings = Self.districtBookings(district, configuration, keys: store.keys)
@@ -77,6 +89,9 @@ public struct KioskApplication: Sendable {
             self.bookings = try Self.openBookings(store, configuration)
             self.localBookings = nil
         }
+        self.filingLedger = Self.filingLedger(configuration, store: store, district: district,
+                                              lifecycle: Self.filingLifecycle(configuration, calendar: calendar))
+        self.progressCode = Self.progressCodes(district == nil ? store.keys.idHashing : districtKey ?? store.keys.idHashing)
         // Failed sign-ins are budgeted by the access store, which knows whose they are.
         self.access = AccessStore(store: store, signInsPerMinute: configuration.rateLimits.signInPerMinute)
         self.rateLimiter = RateLimiter([
@@ -99,13 +114,25 @@ public struct KioskApplication: Sendable {
         self.metrics = PrometheusCollectorRegistry()
         self.devices = try await TerminalDevices.make(configuration, store: store, logger: logger)
         await devices.manager.rescan()
+        policies = PolicyCatalog.load(configuration.formsDirectory + "/policies",
+                                      today: LocalDate(containing: Date(), in: configuration.timeZone))
+        for problem in policies.problems + policies.warnings {
+            logger.warning("policy refused or expired", metadata: ["policy.problem": "\(problem.description)"])
+        }
+        switch ESpeakSynthesizer.shared {
+        case .success(let synthesizer): speech = SpeechServices(synthesizer: synthesizer)
+        case .failure(let error):
+            logger.warning("speech unavailable: the screen will not be read aloud", metadata: ["speech.error": "\(error)"])
+            speech = nil
+        }
         self.sessions = CitizenSessions(
             timeout: TimeInterval(configuration.sessionTimeout.seconds),
             warning: TimeInterval(configuration.sessionTimeout.warningSeconds), cards: devices.cards)
         receipts = PrinterReceiptDesk(
             manager: devices.manager, templates: filings.templates, hallName: configuration.siteName,
             timeZone: configuration.timeZone, logger: logger,
-            requests: PrintRequests(store: DeviceStore(store: store), limits: PrintLimits()))
+            requests: PrintRequests(store: DeviceStore(store: store), limits: PrintLimits()), progressCode: progressCode,
+            returnReasons: filingLedger.lifecycle.rules.returnReasons)
     }
 
     /// The terminal's own database file: the configured one, or in district mode
@@ -180,12 +207,16 @@ public struct KioskApplication: Sendable {
                 siteID: configuration.siteID, siteName: configuration.siteName,
                 checkInWindow: bookings.checkInWindow, receipts: receipts, cards: devices.cards, events: devices.events,
                 audit: { [access] entry, now in _ = try await access.appendAudit(entry, now: now) }),
-            district: districtStatus, codeGuesses: codeGuesses)
+            district: districtStatus, codeGuesses: codeGuesses, lifecycle: lifecycleServices, speech: speech,
+            policies: PolicyServices(catalog: policies, receipts: receipts, timeZone: configuration.timeZone))
     }
 
     /// Where filings go: the terminal's file, and in district mode its outbox too.
     var filingArchive: any FilingArchive {
-        guard district != nil else { return store }
+        guard district != nil else {
+            return StandaloneFilingArchive(store: store, lifecycle: filingLedger.lifecycle, terminalID: configuration.terminalID,
+                                           now: { Date() })
+        }
         return DistrictFilingArchive(local: store, terminalID: configuration.terminalID, now: { Date() })
     }
 
@@ -198,9 +229,10 @@ public struct KioskApplication: Sendable {
 
     /// District mode: sends the outbox to the district store.
     public var outboxDrainer: OutboxDrainer? {
-        guard let district, let bookings = bookings as? PostgresBookingStore else { return nil }
-        return OutboxDrainer(outbox: store, district: district, bookings: bookings, terminalID: configuration.terminalID,
-                             logger: logger)
+        guard let district, let bookings = bookings as? PostgresBookingStore,
+              let filings = filingLedger as? PostgresFilingLedger else { return nil }
+        return OutboxDrainer(outbox: store, district: district, bookings: bookings, filings: filings,
+                             terminalID: configuration.terminalID, hall: configuration.siteID, logger: logger)
     }
 
     var accessServices: AccessServices {
@@ -212,8 +244,12 @@ public struct KioskApplication: Sendable {
             authenticate: { text, now in try await access.authenticate(text, terminalID: terminalID, now: now) },
             signOut: { token, now in try await access.signOut(token, now: now) },
             audit: { entry, now in _ = try await access.appendAudit(entry, now: now) },
-            rateLimiter: rateLimiter)
+            rateLimiter: rateLimiter,
+            authenticateDepartment: { [departments] key in try departments.authenticate(key) })
     }
+
+    /// Department systems' API keys and webhooks (`kiosk departments`).
+    public var departments: DepartmentStore { DepartmentStore(store: store) }
 
     var readinessChecks: [ReadinessCheck] { readinessChecks(forms: forms) }
 
@@ -228,20 +264,22 @@ public struct KioskApplication: Sendable {
                 }
             },
         ] + districtReadinessChecks + [
-            ReadinessCheck("forms") { Self.formsState(forms) },
+            ReadinessCheck("forms") { [policies] in Self.formsState(forms, policies: policies) },
             ReadinessCheck("devices") { await Self.devicesState(manager) },
         ]
     }
 
-    /// Ready when at least one filing can be offered; refused forms are named, not hidden.
-    static func formsState(_ catalog: FormCatalog) -> ReadinessState {
-        let refused = catalog.problems.map(\.description)
+    /// Ready when at least one filing can be offered; refused forms, and refused or expired
+    /// policies, are named, not hidden.
+    static func formsState(_ catalog: FormCatalog, policies: PolicyCatalog = PolicyCatalog()) -> ReadinessState {
+        let refused = (catalog.problems + policies.problems + policies.warnings).map(\.description)
         guard !catalog.forms.isEmpty else {
             return .notReady(.init(
                 zh: "没有可用的表单（\(refused.count) 个问题，见 kiosk forms validate）",
                 en: "no valid form is loaded (\(refused.count) problems; see kiosk forms validate)"))
         }
-        return .ready("\(catalog.forms.count) forms: \(catalog.forms.keys.sorted().joined(separator: ", "))", warnings: refused)
+        return .ready("\(catalog.forms.count) forms: \(catalog.forms.keys.sorted().joined(separator: ", ")); \(policies.policies.count) policies",
+                      warnings: refused)
     }
 
     /// Ready when every known device is reachable; an offline device is named with the reason.
@@ -326,7 +364,7 @@ public struct KioskApplication: Sendable {
         let stop = StopDeadline(logger: logger)
         // The district store is listed first so it stops last, after the requests that use it.
         var services: [any ServiceLifecycle.Service] = district.map { [$0] } ?? []
-        services += [server, bookingMaintenance, devices.manager, poweredTime, auditAnchors]
+        services += [server, bookingMaintenance, lifecycleWatch, webhookPusher, devices.manager, poweredTime, auditAnchors]
         services += (outboxDrainer.map { [$0] } ?? []) + devices.services
         services += [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events)]
         if let serviceManager { services.append(serviceManager) }

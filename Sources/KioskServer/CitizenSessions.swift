@@ -23,6 +23,8 @@ public actor CitizenSessions {
         var warned = false
         /// The staff number of the member of staff working the session, while taken over.
         var assistedBy: String?
+        /// The reference of the returned filing this session corrects (退回补正); nil for a new filing.
+        var corrects: String?
     }
 
     /// What the clock did to the session, for the screen.
@@ -46,13 +48,13 @@ public actor CitizenSessions {
     }
 
     /// Starts `session` of `form`; the session keeps that version of the form to its end.
-    func start(_ session: FormSession, form: FormDefinition) throws(APIError) -> String {
+    func start(_ session: FormSession, form: FormDefinition, correcting reference: String? = nil) throws(APIError) -> String {
         if let active, !isExpired(active), active.session.position != .submitted {
             throw APIError(.conflict, code: "sessionActive", message: .init(
                 zh: "本终端正在办理另一项业务，请先结束", en: "Another session is in progress on this terminal; end it first"))
         }
         let id = UUID().uuidString.lowercased()
-        active = Active(id: id, session: session, form: form, lastActivity: now())
+        active = Active(id: id, session: session, form: form, lastActivity: now(), corrects: reference)
         return id
     }
 
@@ -68,6 +70,11 @@ public actor CitizenSessions {
     func read<T: Sendable>(_ id: String, _ body: (FormSession, FormDefinition) throws -> T) throws -> T {
         let current = try live(id)
         return try body(current.session, current.form)
+    }
+
+    /// The reference of the returned filing the session corrects, if it does.
+    func correcting(_ id: String) throws(APIError) -> String? {
+        try live(id).corrects
     }
 
     /// The citizen answered the warning: the full time again. Returns the new end.

@@ -145,7 +145,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         @OptionGroup var options: ConfigOptions
         @Option(help: ArgumentHelp(
-            "An anchor taken earlier, SEQ:HEX (the service log's 'audit anchor', the counter receipt, the district store); repeatable.",
+            "An anchor taken earlier, SEQ:HEX (the service log's 'audit anchor' line, or the district store's audit_anchor table); repeatable.",
             valueName: "SEQ:HEX"))
         var anchor: [String] = []
 

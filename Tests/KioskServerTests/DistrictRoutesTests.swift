@@ -7,6 +7,7 @@ import KioskCore
 import KioskServer
 import KioskTesting
 import Logging
+import StoragePostgres
 import Testing
 
 /// A terminal in district mode over HTTP, with its district store (a private PostgreSQL) taken
