@@ -235,3 +235,13 @@ extension KioskApplication {
         return try await devices.statistics.reset(name, deviceID: device.info.id)
     }
 }
+
+extension Configuration.RequiredDevice {
+    /// The device kind `devices.required` names.
+    var deviceKind: DeviceKind {
+        switch self {
+        case .printer: .receiptPrinter
+        case .idcard: .idCardReader
+        }
+    }
+}

@@ -209,6 +209,7 @@ public struct KioskApplication: Sendable {
         let store = store
         let forms = forms
         let manager = devices.manager
+        let required = configuration.requiredDevices
         return [
             ReadinessCheck("database") {
                 switch await store.isReady() {
@@ -218,7 +219,7 @@ public struct KioskApplication: Sendable {
             },
         ] + districtReadinessChecks + [
             ReadinessCheck("forms") { Self.formsState(forms) },
-            ReadinessCheck("devices") { await Self.devicesState(manager) },
+            ReadinessCheck("devices") { await Self.devicesState(manager, required: required) },
         ]
     }
 
@@ -233,15 +234,61 @@ public struct KioskApplication: Sendable {
         return .ready("\(catalog.forms.count) forms: \(catalog.forms.keys.sorted().joined(separator: ", "))", warnings: refused)
     }
 
-    /// Ready when every known device is reachable; an offline device is named with the reason.
-    static func devicesState(_ manager: DeviceManager) async -> ReadinessState {
-        let devices = await manager.devices()
-        var offline: [String] = []
-        for device in devices where await manager.isOffline(device.info.id) { offline.append(device.info.id) }
-        guard offline.isEmpty else {
-            return .notReady(.init(zh: "设备未连接：\(offline.joined(separator: "、"))", en: "devices not connected: \(offline.joined(separator: ", "))"))
+    /// Ready when each required kind of device (`devices.required`) has one that is connected
+    /// and without a fault; each that has none is named with the reason. A device that is not
+    /// required but offline or faulted, and paper near its end, are warnings.
+    static func devicesState(_ manager: DeviceManager, required: [Configuration.RequiredDevice]) async -> ReadinessState {
+        var problems: [(device: DeviceInfo, reason: LocalizedText?)] = []
+        var warnings: [String] = []
+        for device in await manager.devices() {
+            let id = device.info.id
+            let offline = await manager.isOffline(id)
+            let state = await device.state()
+            if offline || state == .offline {
+                problems.append((device.info, .init(zh: "设备未连接：\(id)", en: "device not connected: \(id)")))
+                continue
+            }
+            // A faulted device is asked again: the fault may have been cleared since.
+            let status = state == .error ? await device.status() : await device.lastKnownStatus()
+            if await device.state() == .error {
+                problems.append((device.info, Self.faultReason(id, status)))
+                continue
+            }
+            if status.paper == .nearEnd { warnings.append("paper near end: \(id)") }
+            problems.append((device.info, nil))
         }
-        return .ready(devices.isEmpty ? "no devices found" : devices.map(\.info.id).joined(separator: ", "))
+        var reasons: [LocalizedText] = []
+        for kind in DeviceKind.allCases {
+            let devices = problems.filter { $0.device.kind == kind }
+            let faults = devices.compactMap(\.reason)
+            // One working device of a kind is enough; the others' faults are warnings.
+            guard required.contains(where: { $0.deviceKind == kind }), !devices.contains(where: { $0.reason == nil }) else {
+                warnings += faults.map(\.en)
+                continue
+            }
+            reasons += devices.isEmpty ? [Self.missingReason(kind)] : faults
+        }
+        guard reasons.isEmpty else {
+            return .notReady(.init(zh: reasons.map(\.zh).joined(separator: "；"), en: reasons.map(\.en).joined(separator: "; ")))
+        }
+        let ready = problems.filter { $0.reason == nil }.map(\.device.id)
+        return .ready(ready.isEmpty ? "no devices found" : ready.joined(separator: ", "), warnings: warnings)
+    }
+
+    static func missingReason(_ kind: DeviceKind) -> LocalizedText {
+        switch kind {
+        case .receiptPrinter: .init(zh: "没有连接回执打印机", en: "no receipt printer is connected")
+        case .idCardReader: .init(zh: "没有连接身份证阅读器", en: "no ID card reader is connected")
+        }
+    }
+
+    /// Why a faulted device cannot serve, from what it reports.
+    static func faultReason(_ id: String, _ status: DeviceStatus) -> LocalizedText {
+        if status.paper == .out { return .init(zh: "打印机缺纸：\(id)", en: "paper out: \(id)") }
+        if status.cover == .open { return .init(zh: "打印机机盖打开：\(id)", en: "cover open: \(id)") }
+        if status.cutter == .error { return .init(zh: "切刀故障：\(id)", en: "cutter fault: \(id)") }
+        if status.sam == .error { return .init(zh: "读卡器安全模块故障：\(id)", en: "SAM fault: \(id)") }
+        return .init(zh: "设备故障：\(id)", en: "device fault: \(id)")
     }
 
     /// The Hummingbird application serving the terminal's HTTP API, over HTTPS when `[tls]` is set.

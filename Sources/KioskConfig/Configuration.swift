@@ -40,6 +40,8 @@ public struct Configuration: Sendable, Equatable {
     }
 
     public enum DeviceMode: String, Sendable { case simulated, usb, cups }
+    /// A kind of device the terminal cannot serve citizens without (`devices.required`).
+    public enum RequiredDevice: String, Sendable, CaseIterable { case printer, idcard }
     public enum LogFormat: String, Sendable { case text, json }
 
     public var listen: ListenAddress
@@ -77,6 +79,8 @@ public struct Configuration: Sendable, Equatable {
     public var rateLimits: RateLimits
     /// `devices.print_job_retention_days`: print jobs hold receipt text; older ones are deleted.
     public var printJobRetentionDays: Int
+    /// `devices.required`: the kinds of device `/readyz` needs present and without a fault.
+    public var requiredDevices: [RequiredDevice]
     /// `[session]`: when an idle citizen session is warned about and ended.
     public var sessionTimeout: SessionTimeout
     /// `[queue]` with `[queue.prefixes]`: ticket prefixes, the elderly age, the wait estimate,

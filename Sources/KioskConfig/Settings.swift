@@ -26,10 +26,14 @@ public struct Setting: Sendable {
         case optionalFile
         /// A directory kiosk creates when missing, or the empty string for the default.
         case optionalDirectory
+        /// An array of distinct strings, each one of these (the environment gives them
+        /// comma-separated; empty for none).
+        case subset([String])
 
         var tomlType: String {
             switch self {
             case .integer: "an integer"
+            case .subset: "an array of strings"
             default: "a string"
             }
         }
@@ -75,6 +79,8 @@ public struct Setting: Sendable {
         Setting("site.name", .string, .string("政务服务中心"), "name of the service hall printed on receipts"),
         Setting("devices.mode", .choice(["simulated", "usb", "cups"]), .string("simulated"),
                 "how devices are reached: simulated, usb (libusb) or cups"),
+        Setting("devices.required", .subset(["printer", "idcard"]), .array([.string("printer"), .string("idcard")]),
+                "devices /readyz needs: a missing or faulted one makes the terminal not ready"),
         Setting("devices.dir", .existingDirectory, .string("Devices"), "directory of device profiles"),
         Setting("devices.print_job_retention_days", .integer(1...3650), .integer(30),
                 "print jobs (they hold receipt text) older than this are deleted"),

@@ -66,6 +66,8 @@ public actor ReceiptPrinterDevice: Device {
         return lastStatus
     }
 
+    public func lastKnownStatus() -> DeviceStatus { lastStatus }
+
     public func claim(owner: String) throws(DeviceFault) {
         try exclusive.claim(by: owner)
     }
