@@ -219,7 +219,7 @@ public struct KioskApplication: Sendable {
             },
         ] + districtReadinessChecks + [
             ReadinessCheck("forms") { Self.formsState(forms) },
-            ReadinessCheck("devices") { await Self.devicesState(manager, required: required) },
+            ReadinessCheck("devices", holdsStartup: false) { await Self.devicesState(manager, required: required) },
         ]
     }
 
