@@ -33,6 +33,7 @@ public struct KioskApplication: Sendable {
     /// The citizen session of this terminal; one at a time.
     public let sessions: CitizenSessions
     let devices: TerminalDevices
+    let deviceActivity = DeviceActivity()
     let receipts: PrinterReceiptDesk
     public let access: AccessStore
     /// One per terminal, shared by every router made from this application.
@@ -148,7 +149,7 @@ public struct KioskApplication: Sendable {
 
     public var serverDependencies: ServerDependencies {
         let store = store
-        return ServerDependencies(
+        var dependencies = ServerDependencies(
             identity: ServerIdentity(
                 terminalID: configuration.terminalID, terminalName: configuration.terminalName,
                 siteID: configuration.siteID, siteName: configuration.siteName, version: KioskVersion.current),
@@ -171,6 +172,14 @@ public struct KioskApplication: Sendable {
                 checkInWindow: bookings.checkInWindow, receipts: receipts, cards: devices.cards, events: devices.events,
                 audit: { [access] entry, now in _ = try await access.appendAudit(entry, now: now) }),
             district: districtStatus, codeGuesses: codeGuesses)
+        dependencies.refreshMetrics = { [terminalMetrics] in await terminalMetrics.refresh() }
+        return dependencies
+    }
+
+    /// The terminal's own gauges and counters on `/metrics` (devices, outbox, queue, sessions).
+    var terminalMetrics: TerminalMetrics {
+        TerminalMetrics(registry: metrics, devices: devices, store: store, ledger: ledger,
+                        serviceIDs: configuration.services.map(\.id), sessions: sessions, activity: deviceActivity)
     }
 
     /// Where filings go: the terminal's file, and in district mode its outbox too.
@@ -359,7 +368,8 @@ public struct KioskApplication: Sendable {
         var services: [any ServiceLifecycle.Service] = district.map { [$0] } ?? []
         services += [server, bookingMaintenance, devices.manager, poweredTime, auditAnchors]
         services += (outboxDrainer.map { [$0] } ?? []) + devices.services
-        services += [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events)]
+        services += [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events),
+                     terminalMetrics]
         if let serviceManager { services.append(serviceManager) }
         services.append(stop)
         var groupConfiguration = ServiceGroupConfiguration(

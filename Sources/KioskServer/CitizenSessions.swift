@@ -42,6 +42,12 @@ public actor CitizenSessions {
         self.now = now
     }
 
+    /// Citizen sessions open now (a terminal has one screen: 0 or 1), for `/metrics`.
+    public func openCount() -> Int {
+        guard let active, !isExpired(active) else { return 0 }
+        return 1
+    }
+
     func start(_ session: FormSession) throws(APIError) -> String {
         if let active, !isExpired(active), active.session.position != .submitted {
             throw APIError(.conflict, code: "sessionActive", message: .init(
