@@ -369,7 +369,8 @@ public struct KioskApplication: Sendable {
         services += [server, bookingMaintenance, devices.manager, poweredTime, auditAnchors]
         services += (outboxDrainer.map { [$0] } ?? []) + devices.services
         services += [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events),
-                     terminalMetrics]
+                     terminalMetrics,
+                     IdleStatusPoller(manager: devices.manager, interval: .seconds(configuration.statusPollSeconds))]
         if let serviceManager { services.append(serviceManager) }
         services.append(stop)
         var groupConfiguration = ServiceGroupConfiguration(

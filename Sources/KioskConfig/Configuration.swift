@@ -81,6 +81,8 @@ public struct Configuration: Sendable, Equatable {
     public var printJobRetentionDays: Int
     /// `devices.required`: the kinds of device `/readyz` needs present and without a fault.
     public var requiredDevices: [RequiredDevice]
+    /// `devices.status_poll_seconds`: how often an idle printer is asked for its status.
+    public var statusPollSeconds: Int
     /// `[session]`: when an idle citizen session is warned about and ended.
     public var sessionTimeout: SessionTimeout
     /// `[queue]` with `[queue.prefixes]`: ticket prefixes, the elderly age, the wait estimate,

@@ -408,6 +408,7 @@ public enum ConfigurationLoader {
                                    printPerMinute: integer("limits.print_per_minute")),
             printJobRetentionDays: integer("devices.print_job_retention_days"),
             requiredDevices: strings("devices.required").compactMap(Configuration.RequiredDevice.init(rawValue:)),
+            statusPollSeconds: integer("devices.status_poll_seconds"),
             sessionTimeout: SessionTimeout(seconds: integer("session.timeout_seconds"), warningSeconds: integer("session.warning_seconds")),
             queue: QueuePolicy(prefixes: booking.ticketPrefixes, defaultPrefix: text("queue.default_prefix"),
                                elderlyAge: integer("queue.elderly_age"),

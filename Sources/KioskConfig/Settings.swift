@@ -81,6 +81,8 @@ public struct Setting: Sendable {
                 "how devices are reached: simulated, usb (libusb) or cups"),
         Setting("devices.required", .subset(["printer", "idcard"]), .array([.string("printer"), .string("idcard")]),
                 "devices /readyz needs: a missing or faulted one makes the terminal not ready"),
+        Setting("devices.status_poll_seconds", .integer(1...3600), .integer(10),
+                "how often an idle printer is asked for its status (paper, cover)"),
         Setting("devices.dir", .existingDirectory, .string("Devices"), "directory of device profiles"),
         Setting("devices.print_job_retention_days", .integer(1...3650), .integer(30),
                 "print jobs (they hold receipt text) older than this are deleted"),
