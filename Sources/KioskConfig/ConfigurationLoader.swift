@@ -316,6 +316,10 @@ public enum ConfigurationLoader {
             return .failure(Message("expected an integer"))
         case .subset:
             return .failure(Message("expected an array of strings"))
+        case .printerPin:
+            guard !text.isEmpty else { return .success(text) }
+            return Configuration.PrinterPin(text) != nil ? .success(text)
+                : .failure(Message("'\(text)' is not usb:VID:PID, usb:VID:PID:SERIAL (ids in hex, as lsusb prints them) or cups:QUEUE"))
         }
     }
 
@@ -409,6 +413,8 @@ public enum ConfigurationLoader {
             printJobRetentionDays: integer("devices.print_job_retention_days"),
             requiredDevices: strings("devices.required").compactMap(Configuration.RequiredDevice.init(rawValue:)),
             statusPollSeconds: integer("devices.status_poll_seconds"),
+            cupsSocket: text("devices.cups_socket"),
+            printerPin: Configuration.PrinterPin(text("devices.printer")),
             sessionTimeout: SessionTimeout(seconds: integer("session.timeout_seconds"), warningSeconds: integer("session.warning_seconds")),
             queue: QueuePolicy(prefixes: booking.ticketPrefixes, defaultPrefix: text("queue.default_prefix"),
                                elderlyAge: integer("queue.elderly_age"),
