@@ -102,39 +102,10 @@ import Testing
         let earlier = try await printer.device.print(receipt, templateID: "filing-receipt", reference: "A1")
         let before = wire.bytes.count
 
-        // The device page asks for the status again and again while the jobs run.
-        let jobsDone = Atomic(false)
-        let device = printer.device
-        let queries = Task {
-            while !jobsDone.load(ordering: .relaxed) {
-                _ = await device.status()
-                await Task.yield()
-            }
-        }
-        async let citizen = printer.device.print(receipt, templateID: "filing-receipt", reference: "A2")
-        async let technician = printer.device.healthCheck(.external)
-        async let reprint = printer.device.reprint(earlier.id)
-        let (job, check, again) = try await (citizen, technician, reprint)
-        jobsDone.store(true, ordering: .relaxed)
-        await queries.value
+        let (job, check, again, testPrint) = try await printAllAtOnce(printer, receipt, reprinting: earlier)
         #expect(job.state == .printed && again.state == .printed && check.passed)
-
         #expect(wire.overlaps == 0)
-        // What arrived after the first job is the three jobs whole, in some order, with status
-        // queries only between them.
-        let testPrint = try ReceiptRenderer.render(await printer.device.testPrintReceipt, profile: profile)
-        var rest = Array(wire.bytes.dropFirst(before))
-        var pending = [job.bytes, testPrint, earlier.bytes]
-        while !rest.isEmpty {
-            if let index = pending.firstIndex(where: { rest.starts(with: $0) }) {
-                rest.removeFirst(pending.remove(at: index).count)
-            } else if rest.starts(with: Wire.poll) {
-                rest.removeFirst(Wire.poll.count)
-            } else {
-                Issue.record("bytes of two exchanges are mixed \(wire.bytes.count - before - rest.count) bytes in")
-                break
-            }
-        }
-        #expect(pending.isEmpty)
+        // After the first job: the three jobs whole, in some order, with status queries only between them.
+        #expect(firstMixedByte(Array(wire.bytes.dropFirst(before)), exchanges: [job.bytes, testPrint, earlier.bytes], poll: Wire.poll) == nil)
     }
 }
