@@ -10,7 +10,9 @@ set -euo pipefail
 # postgresql runs a private cluster for the district store's tests (scripts/private-postgres.sh,
 # as user nobody when the tests run as root). The touch UI's browser tests drive Debian's
 # chromium with Playwright for Python, which Tests/browser/run.sh installs from PyPI into a
-# virtual environment (python3-venv); fonts-droid-fallback draws the Chinese screens.
+# virtual environment (python3-venv); fonts-droid-fallback draws the Chinese screens. The webhook
+# tests' receiver checks deliveries with the Standard Webhooks library, which
+# Tests/webhooks/python.sh installs from PyPI into a virtual environment the same way.
 # Bench: jq is the peer `kiosk bench jsonlogic` measures `kiosk logic eval` against.
 # The Debian package: dpkg-dev (dpkg-shlibdeps) and binutils (strip, objdump) build it, jq turns
 # the program's help into its manual page, lintian checks it; its test runs systemd-analyze and a

@@ -14,8 +14,13 @@ public struct FormDefinition: Sendable {
     public let help: LocalizedText?
     /// The department that accepts the filing (for a bundle, the lead department).
     public let department: LocalizedText
+    /// The department's stable id (`departmentId:`; derived from its name when not given):
+    /// what the staff desk's queues and the department systems know it by.
+    public let departmentID: String
     /// The legal time limit (承诺时限) in working days.
     public let timeLimitDays: Int
+    /// How the time limit is counted again after a return and a resubmission (`afterReturn:`).
+    public let afterReturn: TimeLimitAfterReturn
     /// The statement the citizen accepts before submitting (承诺声明).
     public let declaration: LocalizedText
     /// Which answers name and identify the applicant; what receipts print.
@@ -27,6 +32,8 @@ public struct FormDefinition: Sendable {
     public let subFilings: [SubFiling]
     /// The file it was loaded from, for `FILE:LINE` messages.
     public let file: String
+    /// The line of its `id` key, where a clash with another file's form is reported.
+    public let idLine: Int
 
     /// Top-level field id → its step index and the field.
     let fieldsByID: [String: (step: Int, field: FormField)]
@@ -35,21 +42,25 @@ public struct FormDefinition: Sendable {
 
     init(
         id: String, version: Int, title: LocalizedText, help: LocalizedText?, department: LocalizedText,
-        timeLimitDays: Int, declaration: LocalizedText, applicant: ApplicantDeclaration, steps: [FormStep],
-        materials: [Material], subFilings: [SubFiling], file: String
+        departmentID: String? = nil, timeLimitDays: Int, afterReturn: TimeLimitAfterReturn = .restart,
+        declaration: LocalizedText, applicant: ApplicantDeclaration, steps: [FormStep],
+        materials: [Material], subFilings: [SubFiling], file: String, idLine: Int = 1
     ) {
         self.id = id
         self.version = version
         self.title = title
         self.help = help
         self.department = department
+        self.departmentID = departmentID ?? DepartmentID.derived(from: department)
         self.timeLimitDays = timeLimitDays
+        self.afterReturn = afterReturn
         self.declaration = declaration
         self.applicant = applicant
         self.steps = steps
         self.materials = materials
         self.subFilings = subFilings
         self.file = file
+        self.idLine = idLine
         var fields: [String: (step: Int, field: FormField)] = [:]
         for (index, step) in steps.enumerated() {
             for field in step.fields where fields[field.id] == nil { fields[field.id] = (index, field) }
@@ -162,9 +173,44 @@ public struct SubFiling: Sendable {
     public let id: String
     public let title: LocalizedText
     public let department: LocalizedText
+    /// `departmentId:`, or derived from the department's name.
+    public let departmentID: String
     public let timeLimitDays: Int
     public let relevant: Condition?
     public let line: Int
+
+    init(id: String, title: LocalizedText, department: LocalizedText, departmentID: String?, timeLimitDays: Int,
+         relevant: Condition?, line: Int) {
+        self.id = id
+        self.title = title
+        self.department = department
+        self.departmentID = departmentID ?? DepartmentID.derived(from: department)
+        self.timeLimitDays = timeLimitDays
+        self.relevant = relevant
+        self.line = line
+    }
+}
+
+/// How a filing's legal time limit is counted when it is accepted again after a return
+/// (退回补正) and the citizen's resubmission.
+public enum TimeLimitAfterReturn: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The whole time limit again from the new acceptance (补正后重新计算).
+    case restart
+    /// Only what was left: the working days used before the return are not given back (中止后继续计算).
+    case resume
+}
+
+/// Department ids: what a form names with `departmentId:`, or one derived from the
+/// department's Chinese name (`d` and 8 hex digits of its FNV-1a hash) so forms written before
+/// ids existed still group by department. A renamed department gets a new derived id, so forms
+/// should name theirs.
+public enum DepartmentID {
+    public static func derived(from name: LocalizedText) -> String {
+        var hash: UInt32 = 0x811c_9dc5
+        for byte in name.zh.utf8 { hash = (hash ^ UInt32(byte)) &* 0x0100_0193 }
+        let digits = String(hash, radix: 16)
+        return "d" + String(repeating: "0", count: 8 - digits.count) + digits
+    }
 }
 
 public struct Material: Sendable {
@@ -183,6 +229,15 @@ public struct Material: Sendable {
         public let days: DayCounting
         /// What happens if it is not supplied in time (shown before the choice, printed after).
         public let consequence: LocalizedText
+        /// What kiosk does when the due date passes without it (`whenMissed:`).
+        public let whenMissed: MissedDeferral
+
+        init(maxDays: Int, days: DayCounting, consequence: LocalizedText, whenMissed: MissedDeferral = .notifyDepartment) {
+            self.maxDays = maxDays
+            self.days = days
+            self.consequence = consequence
+            self.whenMissed = whenMissed
+        }
     }
 
     /// 告知承诺: a signed commitment may replace the proof; the department verifies later.

@@ -433,9 +433,10 @@ public struct FormSession: Sendable, Hashable, Codable {
     /// Submits from the declaration page. Answers of fields that are not relevant are dropped;
     /// every applicable material must be provided, deferred or committed.
     /// 容缺 due dates are counted on `calendar` from the day of submission.
+    /// A correction after a return keeps the reference and passes the next `version`.
     public mutating func submit(
         acceptingDeclaration accepted: Bool, reference: String, in form: FormDefinition, context: EvaluationContext,
-        calendar: OfficialCalendar
+        calendar: OfficialCalendar, version: Int = 1
     ) throws(FormSessionError) -> Filing {
         guard position != .submitted else { throw .alreadySubmitted }
         guard position == .declaration else { throw .notOnDeclaration }
@@ -446,7 +447,7 @@ public struct FormSession: Sendable, Hashable, Codable {
         guard applicable.allSatisfy({ materials[$0.id] != nil }) else { throw .materialsMissing }
         let filing = Filing(
             form: form, reference: reference, answers: effective, statuses: materials, commitments: commitments,
-            applicable: applicable, overrides: overrides, evaluator: evaluator, calendar: calendar)
+            applicable: applicable, overrides: overrides, evaluator: evaluator, calendar: calendar, version: version)
         answers = effective
         position = .submitted
         history = []
@@ -537,6 +538,22 @@ public struct FormDraft: Sendable, Hashable, Codable {
     /// Accepted commitment text versions; nil in drafts saved before they were kept.
     public let commitments: [String: String]?
     public let stepID: String?
+}
+
+extension FormDraft {
+    /// A returned filing taken up again for correction (退回补正): its answers, materials and
+    /// accepted commitments, resumed like a draft (from the review, or the first new question
+    /// when the form has changed since).
+    public init(correcting filing: Filing) {
+        formID = filing.formID
+        formVersion = filing.formVersion
+        answers = filing.answers
+        materials = Dictionary(filing.materials.map { ($0.materialID, $0.status) }) { first, _ in first }
+        commitments = Dictionary(filing.commitments.compactMap { commitment in commitment.textVersion.map { (commitment.materialID, $0) } }) {
+            first, _ in first
+        }
+        stepID = nil
+    }
 }
 
 /// The current step as the UI draws it.

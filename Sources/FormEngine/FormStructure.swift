@@ -5,10 +5,12 @@ import Yams
 /// The keys of each part of a form file; `Forms/README.md` documents them.
 extension FormReader {
     static let formKeys: Set<String> = [
-        "id", "version", "title", "help", "department", "timeLimitDays", "declaration", "applicant", "steps", "materials",
-        "bundle",
+        "id", "version", "title", "help", "department", "departmentId", "timeLimitDays", "afterReturn", "declaration", "applicant",
+        "steps", "materials", "bundle",
     ]
-    static let subFilingKeys: Set<String> = ["id", "title", "department", "timeLimitDays", "relevant", "steps", "materials"]
+    static let subFilingKeys: Set<String> = [
+        "id", "title", "department", "departmentId", "timeLimitDays", "relevant", "steps", "materials",
+    ]
     static let stepKeys: Set<String> = ["id", "title", "help", "relevant", "fields"]
     static let fieldKeys: Set<String> = [
         "id", "type", "label", "help", "relevant", "required", "constraint", "constraintMessage", "calculate",
@@ -28,7 +30,11 @@ extension FormReader {
         let title = text(entries["title"], "title")
         let help = entries["help"].flatMap { text($0, "help") }
         let department = text(entries["department"], "department")
+        let departmentID = entries["departmentId"].flatMap { identifier($0, "departmentId") }
         let timeLimit = integer(entries["timeLimitDays"], "timeLimitDays", minimum: 0)
+        let afterReturn = entries["afterReturn"].map {
+            enumeration($0, "afterReturn", TimeLimitAfterReturn.self, allowed: TimeLimitAfterReturn.allCases.map(\.rawValue))
+        } ?? .restart
         let declaration = text(entries["declaration"], "declaration")
         let applicant = entries["applicant"].flatMap { readApplicant($0) }
         var steps = entries["steps"].map { readSteps($0, "steps", subFiling: nil) } ?? []
@@ -46,8 +52,9 @@ extension FormReader {
                 let subLimit = integer(sub["timeLimitDays"], path + ".timeLimitDays", minimum: 0)
             else { continue }
             subFilings.append(SubFiling(
-                id: subID, title: subTitle, department: subDepartment, timeLimitDays: subLimit,
-                relevant: condition(sub["relevant"], path + ".relevant"), line: sub.line))
+                id: subID, title: subTitle, department: subDepartment,
+                departmentID: sub["departmentId"].flatMap { identifier($0, path + ".departmentId") }, timeLimitDays: subLimit,
+                relevant: test(sub["relevant"], path + ".relevant"), line: sub.line))
             steps += sub["steps"].map { self.readSteps($0, path + ".steps", subFiling: subID) } ?? []
             materials += sub["materials"].map { self.readMaterials($0, path + ".materials", subFiling: subID) } ?? []
         }
@@ -59,11 +66,12 @@ extension FormReader {
             report(entries.values["steps"]?.keyLine ?? entries.line, "steps", "noSteps",
                 zh: "表单至少需要一个步骤", en: "A form needs at least one step.")
         }
-        guard let id, let version, let title, let department, let timeLimit, let declaration, let applicant else { return nil }
+        guard let id, let version, let title, let department, let timeLimit, let afterReturn, let declaration, let applicant
+        else { return nil }
         return FormDefinition(
-            id: id, version: version, title: title, help: help, department: department, timeLimitDays: timeLimit,
-            declaration: declaration, applicant: applicant, steps: steps, materials: materials, subFilings: subFilings,
-            file: file)
+            id: id, version: version, title: title, help: help, department: department, departmentID: departmentID,
+            timeLimitDays: timeLimit, afterReturn: afterReturn, declaration: declaration, applicant: applicant, steps: steps, materials: materials, subFilings: subFilings,
+            file: file, idLine: entries.values["id"]?.keyLine ?? entries.line)
     }
 
     /// `applicant: {name: <field>, idNumber: <field>}`, or `identifier: {field, label}` in place of
@@ -112,7 +120,7 @@ extension FormReader {
             let id = identifier(entries["id"], stepPath + ".id")
             let title = text(entries["title"], stepPath + ".title")
             let help = entries["help"].flatMap { text($0, stepPath + ".help") }
-            let relevant = condition(entries["relevant"], stepPath + ".relevant")
+            let relevant = test(entries["relevant"], stepPath + ".relevant")
             let fields = entries["fields"].map { readFields($0, stepPath + ".fields") } ?? []
             guard let id, let title else { return nil }
             return FormStep(id: id, title: title, help: help, relevant: relevant, fields: fields, subFilingID: subFiling,
@@ -136,9 +144,9 @@ extension FormReader {
             allowed: FieldType.allCases.map(\.rawValue))
         let label = text(entries["label"], path + ".label")
         let help = entries["help"].flatMap { text($0, path + ".help") }
-        let relevant = condition(entries["relevant"], path + ".relevant")
+        let relevant = test(entries["relevant"], path + ".relevant")
         let required = requirement(entries["required"], path + ".required")
-        let constraint = condition(entries["constraint"], path + ".constraint")
+        let constraint = test(entries["constraint"], path + ".constraint")
         let constraintMessage = entries["constraintMessage"].flatMap { text($0, path + ".constraintMessage") }
         if constraint != nil, constraintMessage == nil {
             report(entries.values["constraint"]?.keyLine ?? entries.line, path + ".constraint", "missingConstraintMessage",
@@ -147,7 +155,7 @@ extension FormReader {
         let calculate = condition(entries["calculate"], path + ".calculate")
         let defaultValue = entries["default"].map { json($0, path + ".default") }
         let prefill = entries["prefill"].flatMap { readPrefill($0, path + ".prefill") }
-        let choiceFilter = condition(entries["choiceFilter"], path + ".choiceFilter")
+        let choiceFilter = test(entries["choiceFilter"], path + ".choiceFilter")
         let choices = entries["choices"].map { readChoices($0, path + ".choices") } ?? []
         let minimum = number(entries["min"], path + ".min")
         let maximum = number(entries["max"], path + ".max")
@@ -195,7 +203,7 @@ extension FormReader {
         if case .scalar(let scalar) = node, scalar.style == .plain, case .bool(let value) = Self.plainScalar(scalar.string) {
             return value ? .always : .optional
         }
-        return condition(node, path).map(Requirement.when)
+        return test(node, path).map(Requirement.when)
     }
 
     private mutating func readPrefill(_ node: Node, _ path: String) -> Prefill? {
@@ -241,7 +249,7 @@ extension FormReader {
             let id = identifier(entries["id"], materialPath + ".id")
             let name = text(entries["name"], materialPath + ".name")
             let reason = entries["reason"].flatMap { text($0, materialPath + ".reason") }
-            let appliesWhen = condition(entries["appliesWhen"], materialPath + ".appliesWhen")
+            let appliesWhen = test(entries["appliesWhen"], materialPath + ".appliesWhen")
             let presentation = entries["presentation"].map {
                 enumeration($0, materialPath + ".presentation", Material.Presentation.self,
                     allowed: Material.Presentation.allCases.map(\.rawValue))
@@ -256,7 +264,9 @@ extension FormReader {
             let commitment = entries["commitment"].flatMap { readCommitment($0, materialPath + ".commitment") }
             if let keyLine = entries.values["deferrable"]?.keyLine, core == true {
                 report(keyLine, materialPath + ".deferrable", "coreDeferrable",
-                    zh: "核心材料不能容缺", en: "A core material cannot be deferred (容缺 applies to non-core materials only).")
+                    zh: "核心材料不能容缺；如果该材料可以后补，请为它加上 core: false",
+                    en: "A core material cannot be deferred (容缺 applies to non-core materials only); "
+                        + "if it may be supplied later, add core: false to this material.")
             }
             guard let id, let name, let presentation, let copies, let format, let issuer, let core else { return nil }
             return Material(
@@ -266,14 +276,17 @@ extension FormReader {
     }
 
     private mutating func readDeferral(_ node: Node, _ path: String) -> Material.Deferral? {
-        guard let entries = entries(node, path, allowed: ["maxDays", "days", "consequence"],
+        guard let entries = entries(node, path, allowed: ["maxDays", "days", "consequence", "whenMissed"],
             required: ["maxDays", "days", "consequence"])
         else { return nil }
         let maxDays = integer(entries["maxDays"], path + ".maxDays", minimum: 1)
         let days = enumeration(entries["days"], path + ".days", DayCounting.self, allowed: DayCounting.allCases.map(\.rawValue))
         let consequence = text(entries["consequence"], path + ".consequence")
-        guard let maxDays, let days, let consequence else { return nil }
-        return Material.Deferral(maxDays: maxDays, days: days, consequence: consequence)
+        let whenMissed = entries["whenMissed"].map {
+            enumeration($0, path + ".whenMissed", MissedDeferral.self, allowed: MissedDeferral.allCases.map(\.rawValue))
+        } ?? .notifyDepartment
+        guard let maxDays, let days, let consequence, let whenMissed else { return nil }
+        return Material.Deferral(maxDays: maxDays, days: days, consequence: consequence, whenMissed: whenMissed)
     }
 
     private mutating func readCommitment(_ node: Node, _ path: String) -> Material.CommitmentTerms? {

@@ -1,6 +1,7 @@
 import Booking
 import DeviceKit
 import ESCPOS
+import Filings
 import FormEngine
 import Foundation
 import JSONLogic
@@ -13,14 +14,19 @@ import ReceiptPrinter
 /// device manager knows. Every job is stored before it is sent and kept when it fails, so it
 /// can be reprinted; a paper whose template fails anyway (a fault that slipped past the checks
 /// of `PrintableFilings`) is printed plain, never lost.
-struct PrinterReceiptDesk: ReceiptDesk {
+struct PrinterReceiptDesk: ReceiptDesk, DecisionNoticeDesk {
     let manager: DeviceManager
-    let templates: [String: ReceiptTemplate]
+    /// Replaced by a reload of `Forms/receipts/` (see `RulesReload`).
+    var templates: [String: ReceiptTemplate]
     let hallName: String
     let timeZone: TimeZone
     let logger: Logger
     /// Slips and reprints from the screen: once per Idempotency-Key, within `PrintLimits`.
     let requests: PrintRequests
+    /// The code of a filing receipt's QR (and of the notices'): see `KioskApplication.progressCodes`.
+    let progressCode: @Sendable (String) -> ProgressCode
+    /// The reasons a window returns a filing for, as the 不予受理通知书 prints them.
+    let returnReasons: [ListedReason]
 
     func printer() async -> ReceiptPrinterDevice? {
         await Self.firstOnlinePrinter(manager)
@@ -41,7 +47,8 @@ struct PrinterReceiptDesk: ReceiptDesk {
     /// The filing's papers as one job: the 办件回执, then each 容缺受理告知书 and 告知承诺书,
     /// cut apart; one reprint gives the citizen all of them again.
     func printFilingReceipt(_ filing: Filing) async -> PrintOutcome {
-        let papers = FilingPapers.papers(for: filing, hall: hallName, timeZone: timeZone)
+        let papers = FilingPapers.papers(for: filing, hall: hallName, timeZone: timeZone,
+                                         progressCode: progressCode(filing.reference).description)
         var outcome = await print(papers, reference: filing.reference)
         outcome.papers = papers.map(\.paper.rawValue)
         return outcome
@@ -53,6 +60,17 @@ struct PrinterReceiptDesk: ReceiptDesk {
     func printMaterialsNotice(_ notice: MaterialsNotice, matter: LocalizedText, formID: String) async -> PrintOutcome {
         let data = Self.noticeData(notice, matter: matter, hall: hallName, time: Date(), timeZone: timeZone)
         return await print([FilledPaper(paper: .materialsNotice, data: data)], reference: "notice-\(formID)")
+    }
+
+    /// 受理通知书 or 不予受理通知书, kept under the filing's reference like its receipt (and removed
+    /// with it when the answers leave the terminal).
+    func printDecisionNotice(_ record: FilingRecord, part: String, filing: Filing?) async -> PrintOutcome {
+        guard let paper = FilingPapers.decisionNotice(record, part: part, filing: filing, hall: hallName, timeZone: timeZone,
+                                                      progressCode: progressCode(record.reference).description, reasons: returnReasons)
+        else { return PrintOutcome(jobId: nil, state: "failed", reason: "nothingToPrint") }
+        var outcome = await print([paper], reference: record.reference)
+        outcome.papers = [paper.paper.rawValue]
+        return outcome
     }
 
     /// Lays `papers` out as one job, stores it and sends it.

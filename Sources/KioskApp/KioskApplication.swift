@@ -1,5 +1,6 @@
 import Booking
 import DeviceKit
+import Filings
 import FormEngine
 import Foundation
 import Access
@@ -13,12 +14,11 @@ import Logging
 import NIOCore
 import Prometheus
 import ReceiptPrinter
+import Secrets
 import ServiceLifecycle
 import UnixSignals
 import Storage
 import StoragePostgres
-
-extension SQLiteStore: FilingArchive {}
 
 /// The composition root: configuration in, a running terminal backend out.
 ///
@@ -27,7 +27,8 @@ extension SQLiteStore: FilingArchive {}
 public struct KioskApplication: Sendable {
     public let configuration: Configuration
     public let store: SQLiteStore
-    /// The filings this terminal offers: the valid forms of `forms.dir`, loaded once at start.
+    /// The filings this terminal offered at start: the valid forms of `forms.dir` (`RulesReload`
+    /// reads them again on SIGHUP).
     public let forms: FormCatalog
     public let metrics: PrometheusCollectorRegistry
     /// The citizen session of this terminal; one at a time.
@@ -40,7 +41,7 @@ public struct KioskApplication: Sendable {
     let rateLimiter: RateLimiter
     /// Misses on code-bearing endpoints, one per terminal like `rateLimiter`.
     let codeGuesses: CodeGuessLimiter
-    /// The official calendar, read once at start (`kiosk calendar import` takes effect on restart).
+    /// The official calendar read at start (`RulesReload` reads it again on SIGHUP).
     public let calendar: OfficialCalendar
     /// The terminal's SQLite `BookingStore`, or in district mode the district's PostgreSQL.
     public let bookings: any BookingDatabase
@@ -48,6 +49,10 @@ public struct KioskApplication: Sendable {
     public let district: PostgresStore?
     /// District mode: the terminal's own booking store, which numbers walk-in tickets issued offline.
     let localBookings: BookingStore?
+    /// Where the lifecycle of filings is kept: this file, or in district mode the district store.
+    public let filingLedger: any FilingLedger
+    /// The keyed code of a filing receipt's QR.
+    let progressCode: @Sendable (String) -> ProgressCode
     /// HTTPS of the listener, from `[tls]`; nil serves plain HTTP (the loader allows that on loopback only).
     let tls: TLSConfiguration?
     let logger: Logger
@@ -66,8 +71,10 @@ public struct KioskApplication: Sendable {
         }
         self.calendar = try CalendarFiles(configuration).load()
         self.district = try Self.openDistrict(configuration, logger: logger)
+        var districtKey = store.keys.district
         if let district {
             if let key = try await Self.prepareDistrict(district, store, configuration, logger: logger) {
+                districtKey = key
                 self.bookings = Self.districtBookings(district, configuration, key: key)
             } else {
                 self.bookings = Self.districtBookings(district, configuration, keys: store.keys)
@@ -77,6 +84,9 @@ public struct KioskApplication: Sendable {
             self.bookings = try Self.openBookings(store, configuration)
             self.localBookings = nil
         }
+        self.filingLedger = Self.filingLedger(configuration, store: store, district: district,
+                                              lifecycle: Self.filingLifecycle(configuration, calendar: calendar))
+        self.progressCode = Self.progressCodes(district == nil ? store.keys.idHashing : districtKey ?? store.keys.idHashing)
         // Failed sign-ins are budgeted by the access store, which knows whose they are.
         self.access = AccessStore(store: store, signInsPerMinute: configuration.rateLimits.signInPerMinute)
         self.rateLimiter = RateLimiter([
@@ -105,7 +115,8 @@ public struct KioskApplication: Sendable {
         receipts = PrinterReceiptDesk(
             manager: devices.manager, templates: filings.templates, hallName: configuration.siteName,
             timeZone: configuration.timeZone, logger: logger,
-            requests: PrintRequests(store: DeviceStore(store: store), limits: PrintLimits()))
+            requests: PrintRequests(store: DeviceStore(store: store), limits: PrintLimits()), progressCode: progressCode,
+            returnReasons: filingLedger.lifecycle.rules.returnReasons)
     }
 
     /// The terminal's own database file: the configured one, or in district mode
@@ -147,31 +158,40 @@ public struct KioskApplication: Sendable {
         }
     }
 
-    public var serverDependencies: ServerDependencies {
+    /// The rules the terminal started with; `RulesReload` replaces them while it runs.
+    var startRules: HallRules {
+        HallRules(configuration: configuration, forms: forms, templates: receipts.templates, calendar: calendar)
+    }
+
+    public var serverDependencies: ServerDependencies { serverDependencies(for: startRules) }
+
+    func serverDependencies(for rules: HallRules) -> ServerDependencies {
         let store = store
+        let configuration = rules.configuration
+        let receipts = receipts.using(rules.templates)
         var dependencies = ServerDependencies(
             identity: ServerIdentity(
                 terminalID: configuration.terminalID, terminalName: configuration.terminalName,
                 siteID: configuration.siteID, siteName: configuration.siteName, version: KioskVersion.current),
-            readiness: readinessChecks,
+            readiness: readinessChecks(forms: rules.forms),
             schemaVersion: { try? store.schemaVersion() },
             metricsRegistry: metrics,
             maxBodyBytes: configuration.maxBodyBytes,
             filings: FilingServices(
-                catalog: forms, archive: filingArchive, sessions: sessions, cards: devices.cards, receipts: receipts,
-                siteID: configuration.siteID, timeZone: configuration.timeZone, calendar: calendar),
+                catalog: rules.forms, archive: filingArchive, sessions: sessions, cards: devices.cards, receipts: receipts,
+                siteID: configuration.siteID, timeZone: configuration.timeZone, calendar: rules.calendar),
             devices: DeviceServices(
                 manager: devices.manager, statistics: devices.statistics, events: devices.events, simulator: devices.simulator,
                 printerSimulator: devices.printerSimulator, receiptPreviews: PrinterReceiptPreviews()),
             access: accessServices,
             booking: BookingServices(
                 services: configuration.services,
-                slots: SlotGenerator(calendar: calendar, hours: configuration.hours),
+                slots: SlotGenerator(calendar: rules.calendar, hours: configuration.hours),
                 ledger: ledger, queue: bookings.queue,
                 siteID: configuration.siteID, siteName: configuration.siteName,
                 checkInWindow: bookings.checkInWindow, receipts: receipts, cards: devices.cards, events: devices.events,
                 audit: { [access] entry, now in _ = try await access.appendAudit(entry, now: now) }),
-            district: districtStatus, codeGuesses: codeGuesses)
+            district: districtStatus, codeGuesses: codeGuesses, lifecycle: lifecycleServices)
         dependencies.refreshMetrics = { [terminalMetrics] in await terminalMetrics.refresh() }
         return dependencies
     }
@@ -184,7 +204,10 @@ public struct KioskApplication: Sendable {
 
     /// Where filings go: the terminal's file, and in district mode its outbox too.
     var filingArchive: any FilingArchive {
-        guard district != nil else { return store }
+        guard district != nil else {
+            return StandaloneFilingArchive(store: store, lifecycle: filingLedger.lifecycle, terminalID: configuration.terminalID,
+                                           now: { Date() })
+        }
         return DistrictFilingArchive(local: store, terminalID: configuration.terminalID, now: { Date() })
     }
 
@@ -197,9 +220,10 @@ public struct KioskApplication: Sendable {
 
     /// District mode: sends the outbox to the district store.
     public var outboxDrainer: OutboxDrainer? {
-        guard let district, let bookings = bookings as? PostgresBookingStore else { return nil }
-        return OutboxDrainer(outbox: store, district: district, bookings: bookings, terminalID: configuration.terminalID,
-                             logger: logger)
+        guard let district, let bookings = bookings as? PostgresBookingStore,
+              let filings = filingLedger as? PostgresFilingLedger else { return nil }
+        return OutboxDrainer(outbox: store, district: district, bookings: bookings, filings: filings,
+                             terminalID: configuration.terminalID, hall: configuration.siteID, logger: logger)
     }
 
     var accessServices: AccessServices {
@@ -211,12 +235,17 @@ public struct KioskApplication: Sendable {
             authenticate: { text, now in try await access.authenticate(text, terminalID: terminalID, now: now) },
             signOut: { token, now in try await access.signOut(token, now: now) },
             audit: { entry, now in _ = try await access.appendAudit(entry, now: now) },
-            rateLimiter: rateLimiter)
+            rateLimiter: rateLimiter,
+            authenticateDepartment: { [departments] key in try departments.authenticate(key) })
     }
 
-    var readinessChecks: [ReadinessCheck] {
+    /// Department systems' API keys and webhooks (`kiosk departments`).
+    public var departments: DepartmentStore { DepartmentStore(store: store) }
+
+    var readinessChecks: [ReadinessCheck] { readinessChecks(forms: forms) }
+
+    func readinessChecks(forms: FormCatalog) -> [ReadinessCheck] {
         let store = store
-        let forms = forms
         let manager = devices.manager
         let required = configuration.requiredDevices
         return [
@@ -308,10 +337,15 @@ public struct KioskApplication: Sendable {
         let listen = configuration.listen
         let http1 = KioskRoutes.http1(readTimeout: .seconds(configuration.readTimeoutSeconds))
         let server: HTTPServerBuilder = if let tls { try .tls(http1, tlsConfiguration: tls) } else { http1 }
+        // SIGHUP and POST /v1/reload swap the router whole (RulesReload).
+        let responder = LiveResponder()
+        let reload = RulesReload(application: self, rules: startRules, responder: responder, logger: logger)
+        responder.replace(with: reload.router(for: startRules))
         return Application(
-            router: KioskRoutes.router(serverDependencies),
+            responder: responder,
             server: server,
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "kiosk/\(KioskVersion.current)", reuseAddress: true),
+            services: [ReloadOnHangUp(reload: reload)],
             onServerRunning: onServerRunning,
             eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: logger)
@@ -366,7 +400,7 @@ public struct KioskApplication: Sendable {
         let stop = StopDeadline(logger: logger)
         // The district store is listed first so it stops last, after the requests that use it.
         var services: [any ServiceLifecycle.Service] = district.map { [$0] } ?? []
-        services += [server, bookingMaintenance, devices.manager, poweredTime, auditAnchors]
+        services += [server, bookingMaintenance, lifecycleWatch, webhookPusher, devices.manager, poweredTime, auditAnchors]
         services += (outboxDrainer.map { [$0] } ?? []) + devices.services
         services += [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events),
                      terminalMetrics,

@@ -1,4 +1,5 @@
 import Booking
+import Filings
 import FormEngine
 import Foundation
 import KioskCore
@@ -26,6 +27,13 @@ struct DistrictFilingArchive: FilingArchive {
 
     func takeDraft(code: String, idNumber: ResidentIDNumber, now: Date) throws -> FormDraft? {
         try local.takeDraft(code: code, idNumber: idNumber, now: now)
+    }
+
+    /// Kept and queued like a new filing; the district's lifecycle takes it when it arrives.
+    func resubmitFiling(reference: String, version: Int, build: (Int) throws -> Filing) throws -> Filing {
+        let filing = try build(version)
+        try local.recordCorrectionForDistrict(filing, now: now())
+        return filing
     }
 }
 
@@ -173,17 +181,24 @@ public struct OutboxDrainer: ServiceLifecycle.Service {
     let outbox: SQLiteStore
     let district: PostgresStore
     let bookings: PostgresBookingStore
+    /// Where filings arrive: stored, and their lifecycle opened (or a correction resubmitted).
+    let filings: PostgresFilingLedger
     let terminalID: String
+    /// This terminal's hall (site id), recorded with its filings.
+    let hall: String
     let interval: Duration
     let logger: Logger
     let now: @Sendable () -> Date
 
-    public init(outbox: SQLiteStore, district: PostgresStore, bookings: PostgresBookingStore, terminalID: String,
-                interval: Duration = .seconds(2), logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(outbox: SQLiteStore, district: PostgresStore, bookings: PostgresBookingStore, filings: PostgresFilingLedger,
+                terminalID: String, hall: String, interval: Duration = .seconds(2), logger: Logger,
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.outbox = outbox
         self.district = district
         self.bookings = bookings
+        self.filings = filings
         self.terminalID = terminalID
+        self.hall = hall
         self.interval = interval
         self.logger = logger
         self.now = now
@@ -229,7 +244,7 @@ public struct OutboxDrainer: ServiceLifecycle.Service {
                     try? await outbox.markAttempted(record.id)
                     pass.interrupted = true
                     return pass
-                } catch let refusal as BookingRuleError {
+                } catch let refusal as any KioskError where refusal is BookingRuleError || refusal is LifecycleRefusal {
                     logger.warning("outbox record refused by the district", metadata: [
                         "outbox.id": "\(record.id)", "outbox.kind": "\(record.kind.rawValue)", "error.code": "\(refusal.code)"])
                     try? await outbox.markFailed(record.id, failure: refusal.code, now: now())
@@ -252,9 +267,8 @@ public struct OutboxDrainer: ServiceLifecycle.Service {
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601
             let filing = try decoder.decode(Filing.self, from: record.payload)
-            try await district.receiveFiling(reference: filing.reference, terminalID: terminalID, formID: filing.formID,
-                                             formVersion: filing.formVersion, submittedAt: filing.submittedAt,
-                                             document: record.payload)
+            try await filings.receive(filing, document: record.payload, terminalID: terminalID, hall: hall,
+                                      applicant: filing.applicantIDNumber, at: now())
         case .ticket:
             let offline = try JSONDecoder().decode(OfflineTicket.self, from: record.payload)
             try await bookings.receiveOfflineTicket(offline.ticket, sequence: offline.sequence, terminalID: terminalID)

@@ -1,3 +1,5 @@
+import Booking
+import Filings
 import FormEngine
 import ESCPOS
 import Foundation
@@ -19,6 +21,10 @@ enum Paper: String, CaseIterable, Sendable {
     case materialsNotice = "materials-notice"
     /// 预约凭条: a confirmed booking.
     case bookingSlip = "booking-slip"
+    /// 受理通知书: the window accepted the filing (or one part of a bundle); the legal time limit runs.
+    case acceptanceNotice = "acceptance-notice"
+    /// 不予受理通知书 / 退回补正: the window returned it, with the reasons and what to do next.
+    case refusalNotice = "refusal-notice"
 
     /// The heading of the plain paper printed when the template cannot be used.
     var title: String {
@@ -28,6 +34,8 @@ enum Paper: String, CaseIterable, Sendable {
         case .commitmentLetter: "告知承诺书"
         case .materialsNotice: "一次性告知书"
         case .bookingSlip: "预约凭条"
+        case .acceptanceNotice: "受理通知书"
+        case .refusalNotice: "不予受理通知书"
         }
     }
 
@@ -39,6 +47,7 @@ enum Paper: String, CaseIterable, Sendable {
         case .commitmentLetter: form.materials.contains { $0.commitment != nil }
         case .materialsNotice: !form.materials.isEmpty
         case .bookingSlip: false
+        case .acceptanceNotice, .refusalNotice: true
         }
     }
 
@@ -60,6 +69,7 @@ enum Paper: String, CaseIterable, Sendable {
         case .filingReceipt:
             return TemplateContract(filing + applicant + [
                 Field("time", .text, always: true, label: "受理时间"),
+                Field("progressCode", .text, always: true, label: "进度查询码"),
                 Field("nextSteps", .list, always: true, label: "后续步骤"),
                 Field("deferredMaterials", .list, always: false, label: "容缺受理，按时限补交"),
                 Field("committedMaterials", .list, always: false, label: "告知承诺，以承诺代替"),
@@ -94,6 +104,25 @@ enum Paper: String, CaseIterable, Sendable {
                 Field("time", .text, always: true, label: "告知时间"),
                 Field("materials", .list, always: true, label: "还需提交的材料"),
                 Field("notes", .list, always: false, label: "说明"),
+            ])
+        case .acceptanceNotice:
+            return TemplateContract(filing + applicant + [
+                Field("department", .text, always: true, label: "承办部门"),
+                Field("acceptedDate", .text, always: true, label: "受理日期"),
+                Field("timeLimit", .text, always: true, label: "承诺时限"),
+                Field("dueDate", .text, always: true, label: "办结期限"),
+                Field("window", .text, always: true, label: "受理窗口"),
+                Field("progressCode", .text, always: true, label: "进度查询码"),
+                Field("provisionalNote", .text, always: false, label: "说明"),
+            ])
+        case .refusalNotice:
+            return TemplateContract(filing + applicant + [
+                Field("department", .text, always: true, label: "承办部门"),
+                Field("date", .text, always: true, label: "日期"),
+                Field("reasons", .list, always: true, label: "原因"),
+                Field("note", .text, always: false, label: "说明"),
+                Field("nextSteps", .list, always: true, label: "后续"),
+                Field("progressCode", .text, always: true, label: "进度查询码"),
             ])
         case .bookingSlip:
             return TemplateContract([
@@ -140,7 +169,7 @@ struct FilledPaper: Sendable {
 enum FilingPapers {
     /// The receipt, then a 容缺受理告知书 for each deferred material and a 告知承诺书 for each
     /// commitment, in the form's order.
-    static func papers(for filing: Filing, hall: String, timeZone: TimeZone) -> [FilledPaper] {
+    static func papers(for filing: Filing, hall: String, timeZone: TimeZone, progressCode: String) -> [FilledPaper] {
         let common: [String: TemplateData.Value] = [
             "hall": .text(hall), "matter": .text(filing.title.zh), "reference": .text(filing.reference),
         ].merging(applicant(filing.applicant)) { first, _ in first }
@@ -148,6 +177,7 @@ enum FilingPapers {
 
         var receipt = common
         receipt["time"] = .text(text(filing.submittedAt, timeZone, withTime: true))
+        receipt["progressCode"] = .text(progressCode)
         receipt["nextSteps"] = .list([
             "本事项由\(filing.department.zh)办理，承诺时限\(filing.timeLimitDays)个工作日",
             "凭受理编号查询办理进度",
@@ -186,6 +216,42 @@ enum FilingPapers {
             papers.append(FilledPaper(paper: .commitmentLetter, data: TemplateData(values)))
         }
         return papers
+    }
+
+    /// The window's decision on one case: the 受理通知书 of an accepted case, the 不予受理通知书 of a
+    /// returned one (nil in any other state). The applicant is printed from the filing while the
+    /// store keeps it; the notice prints without them once the answers have left.
+    static func decisionNotice(_ record: FilingRecord, part: String, filing: Filing?, hall: String, timeZone: TimeZone,
+                               progressCode: String, reasons: [ListedReason]) -> FilledPaper? {
+        guard let item = record.cases.first(where: { $0.part == part }) else { return nil }
+        var values: [String: TemplateData.Value] = [
+            "hall": .text(hall), "matter": .text(item.matter.zh), "reference": .text(record.reference),
+            "department": .text(item.department.zh), "progressCode": .text(progressCode),
+        ].merging(applicant(filing?.applicant)) { first, _ in first }
+        switch item.state {
+        case .accepted, .inProgress:
+            guard let acceptance = item.acceptance, let clock = item.clock else { return nil }
+            values["acceptedDate"] = .text(acceptance.on.description)
+            values["timeLimit"] = .text("\(item.timeLimitDays)个工作日（按国家法定节假日安排计算，受理当日不计入）")
+            values["dueDate"] = .text(clock.dueDate.description)
+            values["window"] = .text(acceptance.window)
+            if clock.provisional {
+                values["provisionalNote"] = .text("办结期限跨入国务院尚未公布节假日安排的年度，公布后可能调整")
+            }
+            return FilledPaper(paper: .acceptanceNotice, data: TemplateData(values))
+        case .returned:
+            guard let returned = item.lastReturn else { return nil }
+            values["date"] = .text(returned.on.description)
+            values["reasons"] = .list(returned.reasons.map { code in reasons.first { $0.code == code }?.label.zh ?? code })
+            if !returned.note.isEmpty { values["note"] = .text(returned.note) }
+            values["nextSteps"] = .list([
+                "请按上述原因补正后，在自助终端凭身份证或受理编号重新提交，受理编号不变",
+                "Correct it as stated and submit it again at a self-service terminal; the reference stays the same",
+            ])
+            return FilledPaper(paper: .refusalNotice, data: TemplateData(values))
+        default:
+            return nil
+        }
     }
 
     /// The applicant as the form declares them: the name, and the identifier under its label,

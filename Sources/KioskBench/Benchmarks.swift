@@ -11,6 +11,7 @@ public enum Benchmarks {
         ("receipt", ReceiptPrinterBenchmarks.run),
         ("forms", FormEngineBenchmarks.run),
         ("secrets", SecretsBenchmarks.run),
+        ("webhooks", WebhookBenchmarks.run),
     ]
     /// Run only when named: they need hardware (or its emulator), or a PostgreSQL installation, beside them.
     static let hardware: [(name: String, run: @Sendable () -> [Figure])] = [

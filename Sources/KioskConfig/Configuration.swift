@@ -116,11 +116,15 @@ public struct Configuration: Sendable, Equatable {
     /// `[queue]` with `[queue.prefixes]`: ticket prefixes, the elderly age, the wait estimate,
     /// when walk-in tickets stop.
     public var queue: QueuePolicy
+    /// `[filings]`: the lifecycle after the terminal (warnings, reminders, follow-ups, retention).
+    public var filings: FilingSettings = FilingSettings()
 
     /// Where each value came from, keyed by setting path, for `kiosk config check`.
     public var sources: [String: ValueSource]
     /// Each setting's effective value, as `kiosk config check` prints it.
     public var values: [String: TOMLValue]
+    /// The file it was read from, read again when `kiosk serve` reloads.
+    public var file: String?
 }
 
 /// Where an effective value came from.
@@ -184,4 +188,17 @@ public struct RateLimits: Sendable, Equatable {
         self.codeMissesPerMinute = codeMissesPerMinute
         self.printPerMinute = printPerMinute
     }
+}
+
+/// `[filings]`: how the filing lifecycle warns, reminds, follows up and forgets.
+public struct FilingSettings: Sendable, Equatable {
+    public var warningPercent = 80
+    public var reminderWorkingDays = 2
+    public var followUpWorkingDays = 15
+    public var badRatingThreshold = 3
+    public var badRatingWindowDays = 30
+    public var retentionGraceDays = 7
+    public var sweepSeconds = 60
+
+    public init() {}
 }

@@ -103,7 +103,9 @@ public enum ConfigurationLoader {
         problems += tlsProblems(values: values, sources: sources)
         problems += secretsProblems(values: values, sources: sources)
         guard problems.isEmpty else { throw ConfigurationErrors(problems: problems) }
-        return build(values: values, sources: sources, booking: booking)
+        var configuration = build(values: values, sources: sources, booking: booking)
+        configuration.file = URL(fileURLWithPath: path).standardizedFileURL.path
+        return configuration
     }
 
     /// HTTPS needs both files, and a listener other machines can reach needs HTTPS: the
@@ -386,6 +388,14 @@ public enum ConfigurationLoader {
         let certificateFile = text("tls.certificate_file"), keyFile = text("tls.key_file")
         let tls = certificateFile.isEmpty || keyFile.isEmpty
             ? nil : Configuration.TLSFiles(certificateFile: certificateFile, keyFile: keyFile)
+        var filings = FilingSettings()
+        filings.warningPercent = integer("filings.warning_percent")
+        filings.reminderWorkingDays = integer("filings.reminder_working_days")
+        filings.followUpWorkingDays = integer("filings.follow_up_working_days")
+        filings.badRatingThreshold = integer("filings.bad_rating_threshold")
+        filings.badRatingWindowDays = integer("filings.bad_rating_window_days")
+        filings.retentionGraceDays = integer("filings.retention_grace_days")
+        filings.sweepSeconds = integer("filings.sweep_seconds")
         return Configuration(
             listen: listen, tls: tls, dataDirectory: dataDirectory, secretsDirectory: secretsDirectory, database: database,
             timeZone: timeZone,
@@ -420,7 +430,7 @@ public enum ConfigurationLoader {
                                elderlyAge: integer("queue.elderly_age"),
                                averageServiceMinutes: integer("queue.average_service_minutes"),
                                walkInCutoffMinutes: integer("queue.walk_in_cutoff_minutes")),
-            sources: sources, values: values)
+            filings: filings, sources: sources, values: values, file: nil)
     }
 }
 

@@ -16,10 +16,15 @@ public actor CitizenSessions {
     struct Active {
         let id: String
         var session: FormSession
+        /// The form as it was when the session started: a reload of `Forms/` changes what new
+        /// sessions get, never the steps under a citizen's hands.
+        let form: FormDefinition
         var lastActivity: Date
         var warned = false
         /// The staff number of the member of staff working the session, while taken over.
         var assistedBy: String?
+        /// The reference of the returned filing this session corrects (退回补正); nil for a new filing.
+        var corrects: String?
     }
 
     /// What the clock did to the session, for the screen.
@@ -48,27 +53,34 @@ public actor CitizenSessions {
         return 1
     }
 
-    func start(_ session: FormSession) throws(APIError) -> String {
+    /// Starts `session` of `form`; the session keeps that version of the form to its end.
+    func start(_ session: FormSession, form: FormDefinition, correcting reference: String? = nil) throws(APIError) -> String {
         if let active, !isExpired(active), active.session.position != .submitted {
             throw APIError(.conflict, code: "sessionActive", message: .init(
                 zh: "本终端正在办理另一项业务，请先结束", en: "Another session is in progress on this terminal; end it first"))
         }
         let id = UUID().uuidString.lowercased()
-        active = Active(id: id, session: session, lastActivity: now())
+        active = Active(id: id, session: session, form: form, lastActivity: now(), corrects: reference)
         return id
     }
 
-    /// Runs `body` on the session with this id, recording the activity.
-    func update<T: Sendable>(_ id: String, _ body: (inout FormSession) throws -> T) throws -> T {
+    /// Runs `body` on the session with this id and the form it started on, recording the activity.
+    func update<T: Sendable>(_ id: String, _ body: (inout FormSession, FormDefinition) throws -> T) throws -> T {
         var current = try live(id)
         defer { active = current }
         current.lastActivity = now()
         current.warned = false
-        return try body(&current.session)
+        return try body(&current.session, current.form)
     }
 
-    func read<T: Sendable>(_ id: String, _ body: (FormSession) throws -> T) throws -> T {
-        try body(try live(id).session)
+    func read<T: Sendable>(_ id: String, _ body: (FormSession, FormDefinition) throws -> T) throws -> T {
+        let current = try live(id)
+        return try body(current.session, current.form)
+    }
+
+    /// The reference of the returned filing the session corrects, if it does.
+    func correcting(_ id: String) throws(APIError) -> String? {
+        try live(id).corrects
     }
 
     /// The citizen answered the warning: the full time again. Returns the new end.

@@ -1,4 +1,5 @@
 import Booking
+import Filings
 import FormEngine
 import Foundation
 import Hummingbird
@@ -9,22 +10,28 @@ import KioskCore
 /// one step, so a filing is never half-stored and a reference never reused.
 public protocol FilingArchive: Sendable {
     func recordFiling(site: String, day: String, build: (String) throws -> Filing) throws -> Filing
+    /// Records the correction of a returned filing: `build` makes it under the same reference
+    /// as `version` (the stored one's next), and it replaces the stored version.
+    func resubmitFiling(reference: String, version: Int, build: (Int) throws -> Filing) throws -> Filing
     func saveDraft(_ draft: FormDraft, idNumber: ResidentIDNumber, now: Date, days: Int) throws -> String
     func takeDraft(code: String, idNumber: ResidentIDNumber, now: Date) throws -> FormDraft?
 }
 
-/// The answer to a submission: the filing, and what became of its receipt.
+/// The answer to a submission: the filing, what became of its receipt, and the code of the
+/// receipt's QR (shown on the screen when the receipt could not be printed).
 struct SubmittedFiling: Encodable {
     let filing: Filing
     let receipt: PrintOutcome?
+    let progressCode: String?
 
     func encode(to encoder: any Encoder) throws {
         try filing.encode(to: encoder)
         var container = encoder.container(keyedBy: Key.self)
         try container.encodeIfPresent(receipt, forKey: .receipt)
+        try container.encodeIfPresent(progressCode, forKey: .progressCode)
     }
 
-    enum Key: String, CodingKey { case receipt }
+    enum Key: String, CodingKey { case receipt, progressCode }
 }
 
 /// The answer to printing the 一次性告知书: what it told, and what became of the print.
@@ -81,7 +88,7 @@ public struct FilingServices: Sendable {
 
 extension KioskRoutes {
     /// The guided filing: list forms, run the citizen's session step by step, submit.
-    static func addFilingRoutes(to router: Router<KioskRequestContext>, _ services: FilingServices) {
+    static func addFilingRoutes(to router: Router<KioskRequestContext>, _ services: FilingServices, lifecycle: LifecycleServices? = nil) {
         router.get("/v1/forms") { _, _ in
             json(services.catalog.forms.values.sorted { $0.id < $1.id }.map(FormSummary.init))
         }
@@ -96,7 +103,7 @@ extension KioskRoutes {
                 }))
             }
             let session = FormSession.start(form, idCard: facts, context: services.context)
-            let id = try await services.sessions.start(session)
+            let id = try await services.sessions.start(session, form: form)
             return json(SessionView(id: id, session, form, services.context), status: .created)
         }
 
@@ -127,8 +134,8 @@ extension KioskRoutes {
 
         router.get("/v1/sessions/{id}/review") { _, context in
             let id = try context.parameters.require("id")
-            let sections = try await services.sessions.read(id) { session in
-                try session.review(in: services.form(session.formID), context: services.context).map(ReviewView.init)
+            let sections = try await services.sessions.read(id) { session, form in
+                try session.review(in: form, context: services.context).map(ReviewView.init)
             }
             return json(sections)
         }
@@ -139,8 +146,8 @@ extension KioskRoutes {
 
         router.get("/v1/sessions/{id}/materials") { _, context in
             let id = try context.parameters.require("id")
-            let notice = try await services.sessions.read(id) { session in
-                session.materialsNotice(in: try services.form(session.formID), context: services.context, calendar: services.calendar)
+            let notice = try await services.sessions.read(id) { session, form in
+                session.materialsNotice(in: form, context: services.context, calendar: services.calendar)
             }
             return json(notice)
         }
@@ -148,9 +155,8 @@ extension KioskRoutes {
         // Registered before `materials/{material}`; a constant segment wins over a parameter.
         router.post("/v1/sessions/{id}/materials/notice") { _, context in
             let id = try context.parameters.require("id")
-            let (notice, form) = try await services.sessions.read(id) { session in
-                let form = try services.form(session.formID)
-                return (session.materialsNotice(in: form, context: services.context, calendar: services.calendar), form)
+            let (notice, form) = try await services.sessions.read(id) { session, form in
+                (session.materialsNotice(in: form, context: services.context, calendar: services.calendar), form)
             }
             guard !notice.missing.isEmpty else {
                 throw APIError(.conflict, code: "noMaterialsMissing", message: .init(
@@ -173,8 +179,7 @@ extension KioskRoutes {
             guard textVersion == nil || status == "committed" else {
                 throw RequestBody.invalid("textVersion", "only with the status committed")
             }
-            let notice = try await services.sessions.update(id) { session in
-                let form = try services.form(session.formID)
+            let notice = try await services.sessions.update(id) { session, form in
                 switch status {
                 case "provided": try session.provideMaterial(material, in: form)
                 case "missing": try session.withdrawMaterial(material)
@@ -192,21 +197,26 @@ extension KioskRoutes {
             let body = try await RequestBody(request, context: context, allowed: ["acceptDeclaration"])
             let accepted = try body.bool("acceptDeclaration")
             let id = try context.parameters.require("id")
-            let day = services.day()
-            let filing = try await services.sessions.update(id) { session in
-                let form = try services.form(session.formID)
-                var attempt = session
-                let filing = try services.archive.recordFiling(site: services.siteID, day: day) { reference in
-                    try attempt.submit(
-                        acceptingDeclaration: accepted, reference: reference, in: form, context: services.context,
-                        calendar: services.calendar)
+            let filing: Filing
+            if let reference = try await services.sessions.correcting(id), let lifecycle {
+                filing = try await resubmit(id, reference: reference, accepted: accepted, services, lifecycle)
+            } else {
+                let day = services.day()
+                filing = try await services.sessions.update(id) { session, form in
+                    var attempt = session
+                    let filing = try services.archive.recordFiling(site: services.siteID, day: day) { reference in
+                        try attempt.submit(
+                            acceptingDeclaration: accepted, reference: reference, in: form, context: services.context,
+                            calendar: services.calendar)
+                    }
+                    session = attempt
+                    return filing
                 }
-                session = attempt
-                return filing
             }
             // The filing is stored; the receipt is printed after it and can be reprinted.
             let receipt = await services.receipts?.printFilingReceipt(filing)
-            return json(SubmittedFiling(filing: filing, receipt: receipt), status: .created)
+            return json(SubmittedFiling(filing: filing, receipt: receipt, progressCode: lifecycle?.progressCode(filing.reference).description),
+                        status: .created)
         }
 
         // Saving a draft ends the session: the terminal is public, the answers leave its memory.
@@ -214,7 +224,7 @@ extension KioskRoutes {
             let body = try await RequestBody(request, context: context, allowed: ["idNumber", "useCard"])
             let idNumber = try await residentID(body, cards: services.cards)
             let id = try context.parameters.require("id")
-            let draft = try await services.sessions.read(id) { $0.draft() }
+            let draft = try await services.sessions.read(id) { session, _ in session.draft() }
             let code = try services.archive.saveDraft(draft, idNumber: idNumber, now: services.now(), days: 30)
             try await services.sessions.end(id)
             return json(["code": code], status: .created)
@@ -230,7 +240,7 @@ extension KioskRoutes {
             }
             let form = try services.form(draft.formID)
             let session = try FormSession.resume(draft, in: form, context: services.context)
-            let id = try await services.sessions.start(session)
+            let id = try await services.sessions.start(session, form: form)
             return json(SessionView(id: id, session, form, services.context), status: .created)
         }
 
@@ -253,6 +263,25 @@ extension KioskRoutes {
         router.delete("/v1/sessions/{id}") { _, context in
             try await services.sessions.end(try context.parameters.require("id"))
             return Response(status: .noContent)
+        }
+    }
+
+    /// A correction submitted: the same reference, the next version, recorded only if the
+    /// lifecycle takes it (the filing is still returned and no other correction came first).
+    static func resubmit(_ id: String, reference: String, accepted: Bool, _ services: FilingServices,
+                         _ lifecycle: LifecycleServices) async throws -> Filing {
+        guard let record = try await lifecycle.ledger.record(reference) else { throw filingNotFound }
+        let now = lifecycle.now()
+        return try await services.sessions.update(id) { session, form in
+            var attempt = session
+            let filing = try services.archive.resubmitFiling(reference: reference, version: record.version + 1) { version in
+                let filing = try attempt.submit(acceptingDeclaration: accepted, reference: reference, in: form, context: services.context,
+                                                calendar: services.calendar, version: version)
+                _ = try lifecycle.ledger.lifecycle.apply(.resubmit(filing), to: record, by: .citizen, at: now)
+                return filing
+            }
+            session = attempt
+            return filing
         }
     }
 
@@ -289,8 +318,7 @@ extension KioskRoutes {
         _ change: @escaping @Sendable (inout FormSession, FormDefinition) throws -> Void
     ) async throws -> Response {
         let id = try context.parameters.require("id")
-        let view = try await services.sessions.update(id) { session in
-            let form = try services.form(session.formID)
+        let view = try await services.sessions.update(id) { session, form in
             try change(&session, form)
             return SessionView(id: id, session, form, services.context)
         }
@@ -303,8 +331,7 @@ extension KioskRoutes {
         _ move: @escaping @Sendable (inout FormSession, FormDefinition) throws -> FormSession.NextOutcome
     ) async throws -> Response {
         let id = try context.parameters.require("id")
-        let (view, report) = try await services.sessions.update(id) { session in
-            let form = try services.form(session.formID)
+        let (view, report) = try await services.sessions.update(id) { session, form in
             let outcome = try move(&session, form)
             let report: ValidationReport? = if case .rejected(let report) = outcome { report } else { nil }
             return (SessionView(id: id, session, form, services.context), report)

@@ -25,6 +25,10 @@ public struct ServerDependencies: Sendable {
     /// Sets the gauges that describe the terminal now (devices, outbox, queues, sessions) just
     /// before `/metrics` is written.
     public var refreshMetrics: @Sendable () async -> Void = {}
+    /// Re-reads the hall's rules (`POST /v1/reload`, as SIGHUP does); nil where nothing reloads.
+    public var reload: (@Sendable () async -> ReloadReport)?
+    /// The filing after the terminal: desks, progress look-up, ratings, supervision, reports.
+    public var lifecycle: LifecycleServices?
 
     public init(
         identity: ServerIdentity, readiness: [ReadinessCheck], schemaVersion: @escaping @Sendable () async -> Int?,
@@ -32,8 +36,9 @@ public struct ServerDependencies: Sendable {
         access: AccessServices, booking: BookingServices? = nil,
         ui: StaticUI = StaticUI(directory: StaticUI.bundledDirectory),
         district: @escaping @Sendable () async -> DistrictStatus = { .standalone },
-        codeGuesses: CodeGuessLimiter = CodeGuessLimiter(missesPerMinute: 10)
+        codeGuesses: CodeGuessLimiter = CodeGuessLimiter(missesPerMinute: 10), lifecycle: LifecycleServices? = nil
     ) {
+        self.lifecycle = lifecycle
         self.codeGuesses = codeGuesses
         self.ui = ui
         self.district = district
@@ -86,9 +91,11 @@ public enum KioskRoutes {
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: deps.metricsRegistry.emitToBuffer())))
         }
-        addFilingRoutes(to: router, deps.filings)
+        addFilingRoutes(to: router, deps.filings, lifecycle: deps.lifecycle)
+        if let lifecycle = deps.lifecycle { addLifecycleRoutes(to: router, lifecycle, deps.filings) }
         addDeviceRoutes(to: router, deps.devices)
         addDistrictRoutes(to: router, deps.district)
+        addReloadRoute(to: router, deps.reload)
         addAccessRoutes(to: router, deps.access)
         addOverrideRoutes(to: router, deps.access, deps.filings)
         if let booking = deps.booking { addBookingRoutes(to: router, booking) }

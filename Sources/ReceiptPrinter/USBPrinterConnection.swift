@@ -142,15 +142,8 @@ public actor USBPrinterConnection: PrinterConnection {
         switch error.kind {
         case .noDevice, .notFound, .closed: .offline
         case .access: .accessDenied
-        case .foreignDriver:
-            DeviceFault(code: "notAPrinter",
-                        message: .init(zh: "该 USB 设备由其他驱动（\(error.driver ?? "?")）使用，不是打印机，未作改动",
-                                       en: "another kernel driver (\(error.driver ?? "?")) holds this USB device: not a printer, left alone"),
-                        action: .maintenance)
-        case .busy:
-            DeviceFault(code: "deviceBusy",
-                        message: .init(zh: "打印机接口正被其他程序占用", en: "another program holds the printer's interface"),
-                        action: .maintenance)
+        case .foreignDriver: .notAPrinter
+        case .busy: .deviceBusy
         default: .communicationError
         }
     }

@@ -669,7 +669,7 @@ extension PostgresBookingStore {
 }
 
 /// The district's ID hasher, found once and kept.
-private final class DistrictKeys: Sendable {
+final class DistrictKeys: Sendable {
     let resolve: @Sendable () async throws -> any IDHasher
     let cached = Mutex<(any IDHasher)?>(nil)
 

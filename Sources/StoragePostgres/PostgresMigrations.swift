@@ -4,6 +4,8 @@
 /// The tables mirror the terminal's SQLite schema column for column (instants are seconds since
 /// 1970 as double precision, local dates `YYYY-MM-DD` in the hall's zone, identity numbers only
 /// as a keyed hash and a masked form), so `kiosk db copy` moves rows without converting them.
+import Storage
+
 enum PostgresMigrations {
     struct Migration {
         let name: String
@@ -154,5 +156,7 @@ enum PostgresMigrations {
                 PRIMARY KEY (terminal_id, sequence))
             """,
         ]),
+        // The filing lifecycle (issue 16): the same tables as a terminal's SQLite file.
+        Migration(name: "v6-lifecycle", statements: LifecycleSchema.statements(.postgres)),
     ]
 }

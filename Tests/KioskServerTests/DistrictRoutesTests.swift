@@ -7,6 +7,7 @@ import KioskCore
 import KioskServer
 import KioskTesting
 import Logging
+import StoragePostgres
 import Testing
 
 /// A terminal in district mode over HTTP, with its district store (a private PostgreSQL) taken
@@ -23,6 +24,12 @@ struct DistrictRoutesTests {
     }
 
     func offlineTerminal(on cluster: PrivatePostgres) async throws {
+        // Migrated first, as `kiosk db migrate` does before terminals start: the terminal's own
+        // start-up migration is bounded (5 s) and a loaded machine can take longer for the whole
+        // schema, which would start this terminal with the store "not ready" (a different test).
+        let migrating = try PostgresStore(url: cluster.url(), operationTimeout: .seconds(120), maximumConnections: 1,
+                                          logger: Logger(label: "test"))
+        _ = try await migrating.withRunning { try await migrating.migrate() }
         let installation = try TestInstallation(config: "database = \"\(cluster.url())\"\n" + BookingRoutesTests.config)
         defer { installation.remove() }
         let application = try await KioskApplication.onTestInstallation(installation)
@@ -38,7 +45,7 @@ struct DistrictRoutesTests {
             let technician = try await application.signedIn(client, role: .technician)
 
             let online = try object(try await technician.execute(uri: "/v1/district", method: .get))
-            #expect(online["mode"] as? String == "district" && online["state"] as? String == "ready")
+            #expect(online["mode"] as? String == "district" && online["state"] as? String == "ready", "\(online)")
             #expect((online["store"] as? String)?.hasPrefix("postgres://kiosk@127.0.0.1:") == true)
             let slots = try #require(try JSONSerialization.jsonObject(with: Data(
                 try await client.execute(uri: "/v1/services/hukou/slots?from=2026-10-08", method: .get).body.readableBytesView)) as? [[String: Any]])
@@ -76,6 +83,9 @@ struct DistrictRoutesTests {
 
             let offline = try object(try await technician.execute(uri: "/v1/district", method: .get))
             #expect(offline["state"] as? String == "unreachable")
+            // The technician learns why (the citizen's message above stays the same).
+            #expect(offline["cause"] as? String == "connectionRefused")
+            #expect((offline["reason"] as? [String: String])?["en"]?.hasPrefix("nothing accepts connections at 127.0.0.1:\(cluster.port)") == true)
             #expect((offline["outbox"] as? [String: Any])?["pending"] as? Int == 2)
         }
     }

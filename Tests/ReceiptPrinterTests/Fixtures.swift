@@ -27,6 +27,7 @@ let filingData = TemplateData([
     "applicantIdLabel": .text("身份证号"),
     "applicantId": .text(sampleIDNumber),
     "time": .text("2026-03-15 10:42"),
+    "progressCode": .text("P1:S01-20260315-0042:abcdefghijkl"),
     "nextSteps": .list(["凭本回执到3号窗口领取证件", "如需邮寄请拨打12345"]),
 ])
 
