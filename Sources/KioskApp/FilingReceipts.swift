@@ -29,10 +29,19 @@ struct PrinterReceiptDesk: ReceiptDesk, DecisionNoticeDesk {
     let returnReasons: [ListedReason]
 
     func printer() async -> ReceiptPrinterDevice? {
-        for device in await manager.devices() {
-            if let printer = device as? ReceiptPrinterDevice { return printer }
+        await Self.firstOnlinePrinter(manager)
+    }
+
+    /// The first printer that is connected (not offline, by the manager's rescan or its own
+    /// last exchange); only when none is, the first one at all, so the job is stored, fails as
+    /// `deviceOffline` and stays reprintable rather than being lost as "no printer".
+    static func firstOnlinePrinter(_ manager: DeviceManager) async -> ReceiptPrinterDevice? {
+        let printers = await manager.devices().compactMap { $0 as? ReceiptPrinterDevice }
+        for printer in printers {
+            let offline = await manager.isOffline(printer.info.id)
+            if !offline, await printer.state() != .offline { return printer }
         }
-        return nil
+        return printers.first
     }
 
     /// The filing's papers as one job: the 办件回执, then each 容缺受理告知书 and 告知承诺书,

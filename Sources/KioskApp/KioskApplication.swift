@@ -36,6 +36,7 @@ public struct KioskApplication: Sendable {
     /// The citizen session of this terminal; one at a time.
     public let sessions: CitizenSessions
     let devices: TerminalDevices
+    let deviceActivity = DeviceActivity()
     let receipts: PrinterReceiptDesk
     public let access: AccessStore
     /// One per terminal, shared by every router made from this application.
@@ -185,7 +186,7 @@ public struct KioskApplication: Sendable {
         let store = store
         let configuration = rules.configuration
         let receipts = receipts.using(rules.templates)
-        return ServerDependencies(
+        var dependencies = ServerDependencies(
             identity: ServerIdentity(
                 terminalID: configuration.terminalID, terminalName: configuration.terminalName,
                 siteID: configuration.siteID, siteName: configuration.siteName, version: KioskVersion.current),
@@ -209,6 +210,14 @@ public struct KioskApplication: Sendable {
                 audit: { [access] entry, now in _ = try await access.appendAudit(entry, now: now) }),
             district: districtStatus, codeGuesses: codeGuesses, lifecycle: lifecycleServices, speech: speech,
             policies: PolicyServices(catalog: policies, receipts: receipts, timeZone: configuration.timeZone))
+        dependencies.refreshMetrics = { [terminalMetrics] in await terminalMetrics.refresh() }
+        return dependencies
+    }
+
+    /// The terminal's own gauges and counters on `/metrics` (devices, outbox, queue, sessions).
+    var terminalMetrics: TerminalMetrics {
+        TerminalMetrics(registry: metrics, devices: devices, store: store, ledger: ledger,
+                        serviceIDs: configuration.services.map(\.id), sessions: sessions, activity: deviceActivity)
     }
 
     /// Where filings go: the terminal's file, and in district mode its outbox too.
@@ -256,6 +265,7 @@ public struct KioskApplication: Sendable {
     func readinessChecks(forms: FormCatalog) -> [ReadinessCheck] {
         let store = store
         let manager = devices.manager
+        let required = configuration.requiredDevices
         return [
             ReadinessCheck("database") {
                 switch await store.isReady() {
@@ -265,7 +275,7 @@ public struct KioskApplication: Sendable {
             },
         ] + districtReadinessChecks + [
             ReadinessCheck("forms") { [policies] in Self.formsState(forms, policies: policies) },
-            ReadinessCheck("devices") { await Self.devicesState(manager) },
+            ReadinessCheck("devices", holdsStartup: false) { await Self.devicesState(manager, required: required) },
         ]
     }
 
@@ -282,15 +292,61 @@ public struct KioskApplication: Sendable {
                       warnings: refused)
     }
 
-    /// Ready when every known device is reachable; an offline device is named with the reason.
-    static func devicesState(_ manager: DeviceManager) async -> ReadinessState {
-        let devices = await manager.devices()
-        var offline: [String] = []
-        for device in devices where await manager.isOffline(device.info.id) { offline.append(device.info.id) }
-        guard offline.isEmpty else {
-            return .notReady(.init(zh: "设备未连接：\(offline.joined(separator: "、"))", en: "devices not connected: \(offline.joined(separator: ", "))"))
+    /// Ready when each required kind of device (`devices.required`) has one that is connected
+    /// and without a fault; each that has none is named with the reason. A device that is not
+    /// required but offline or faulted, and paper near its end, are warnings.
+    static func devicesState(_ manager: DeviceManager, required: [Configuration.RequiredDevice]) async -> ReadinessState {
+        var problems: [(device: DeviceInfo, reason: LocalizedText?)] = []
+        var warnings: [String] = []
+        for device in await manager.devices() {
+            let id = device.info.id
+            let offline = await manager.isOffline(id)
+            let state = await device.state()
+            if offline || state == .offline {
+                problems.append((device.info, .init(zh: "设备未连接：\(id)", en: "device not connected: \(id)")))
+                continue
+            }
+            // A faulted device is asked again: the fault may have been cleared since.
+            let status = state == .error ? await device.status() : await device.lastKnownStatus()
+            if await device.state() == .error {
+                problems.append((device.info, Self.faultReason(id, status)))
+                continue
+            }
+            if status.paper == .nearEnd { warnings.append("paper near end: \(id)") }
+            problems.append((device.info, nil))
         }
-        return .ready(devices.isEmpty ? "no devices found" : devices.map(\.info.id).joined(separator: ", "))
+        var reasons: [LocalizedText] = []
+        for kind in DeviceKind.allCases {
+            let devices = problems.filter { $0.device.kind == kind }
+            let faults = devices.compactMap(\.reason)
+            // One working device of a kind is enough; the others' faults are warnings.
+            guard required.contains(where: { $0.deviceKind == kind }), !devices.contains(where: { $0.reason == nil }) else {
+                warnings += faults.map(\.en)
+                continue
+            }
+            reasons += devices.isEmpty ? [Self.missingReason(kind)] : faults
+        }
+        guard reasons.isEmpty else {
+            return .notReady(.init(zh: reasons.map(\.zh).joined(separator: "；"), en: reasons.map(\.en).joined(separator: "; ")))
+        }
+        let ready = problems.filter { $0.reason == nil }.map(\.device.id)
+        return .ready(ready.isEmpty ? "no devices found" : ready.joined(separator: ", "), warnings: warnings)
+    }
+
+    static func missingReason(_ kind: DeviceKind) -> LocalizedText {
+        switch kind {
+        case .receiptPrinter: .init(zh: "没有连接回执打印机", en: "no receipt printer is connected")
+        case .idCardReader: .init(zh: "没有连接身份证阅读器", en: "no ID card reader is connected")
+        }
+    }
+
+    /// Why a faulted device cannot serve, from what it reports.
+    static func faultReason(_ id: String, _ status: DeviceStatus) -> LocalizedText {
+        if status.paper == .out { return .init(zh: "打印机缺纸：\(id)", en: "paper out: \(id)") }
+        if status.cover == .open { return .init(zh: "打印机机盖打开：\(id)", en: "cover open: \(id)") }
+        if status.cutter == .error { return .init(zh: "切刀故障：\(id)", en: "cutter fault: \(id)") }
+        if status.sam == .error { return .init(zh: "读卡器安全模块故障：\(id)", en: "SAM fault: \(id)") }
+        return .init(zh: "设备故障：\(id)", en: "device fault: \(id)")
     }
 
     /// The Hummingbird application serving the terminal's HTTP API, over HTTPS when `[tls]` is set.
@@ -366,7 +422,9 @@ public struct KioskApplication: Sendable {
         var services: [any ServiceLifecycle.Service] = district.map { [$0] } ?? []
         services += [server, bookingMaintenance, lifecycleWatch, webhookPusher, devices.manager, poweredTime, auditAnchors]
         services += (outboxDrainer.map { [$0] } ?? []) + devices.services
-        services += [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events)]
+        services += [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events),
+                     terminalMetrics,
+                     IdleStatusPoller(manager: devices.manager, interval: .seconds(configuration.statusPollSeconds))]
         if let serviceManager { services.append(serviceManager) }
         services.append(stop)
         var groupConfiguration = ServiceGroupConfiguration(

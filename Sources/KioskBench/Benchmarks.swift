@@ -16,6 +16,7 @@ public enum Benchmarks {
     /// Run only when named: they need hardware (or its emulator), or a PostgreSQL installation, beside them.
     static let hardware: [(name: String, run: @Sendable () -> [Figure])] = [
         ("usbprint", USBPrintBenchmark.run),
+        ("idlepoll", IdlePollBenchmark.run),
         // Starts a private PostgreSQL (Debian's postgresql) and kiosk worker processes.
         ("district", DistrictBenchmarks.run),
     ]

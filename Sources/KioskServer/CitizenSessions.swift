@@ -47,6 +47,12 @@ public actor CitizenSessions {
         self.now = now
     }
 
+    /// Citizen sessions open now (a terminal has one screen: 0 or 1), for `/metrics`.
+    public func openCount() -> Int {
+        guard let active, !isExpired(active) else { return 0 }
+        return 1
+    }
+
     /// Starts `session` of `form`; the session keeps that version of the form to its end.
     func start(_ session: FormSession, form: FormDefinition, correcting reference: String? = nil) throws(APIError) -> String {
         if let active, !isExpired(active), active.session.position != .submitted {

@@ -12,10 +12,15 @@ public enum ReadinessState: Sendable, Equatable {
 /// must work before a citizen is let in: the database, the forms, the devices.
 public struct ReadinessCheck: Sendable {
     public let name: String
+    /// Whether the service manager waits for it before `READY=1`. Devices do not: a terminal
+    /// whose printer is missing still starts (and offers receipts as QR codes) while `/readyz`
+    /// says what is missing; a start that waited would be killed and restarted in a loop.
+    public let holdsStartup: Bool
     public let check: @Sendable () async -> ReadinessState
 
-    public init(_ name: String, check: @escaping @Sendable () async -> ReadinessState) {
+    public init(_ name: String, holdsStartup: Bool = true, check: @escaping @Sendable () async -> ReadinessState) {
         self.name = name
+        self.holdsStartup = holdsStartup
         self.check = check
     }
 }

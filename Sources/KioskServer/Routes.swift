@@ -23,6 +23,9 @@ public struct ServerDependencies: Sendable {
     public var district: @Sendable () async -> DistrictStatus
     /// Misses on code-bearing endpoints at this terminal (`limits.code_misses_per_minute`).
     public var codeGuesses: CodeGuessLimiter
+    /// Sets the gauges that describe the terminal now (devices, outbox, queues, sessions) just
+    /// before `/metrics` is written.
+    public var refreshMetrics: @Sendable () async -> Void = {}
     /// Re-reads the hall's rules (`POST /v1/reload`, as SIGHUP does); nil where nothing reloads.
     public var reload: (@Sendable () async -> ReloadReport)?
     /// The filing after the terminal: desks, progress look-up, ratings, supervision, reports.
@@ -91,7 +94,8 @@ public enum KioskRoutes {
             json(deps.identity.info(schemaVersion: await deps.schemaVersion()))
         }
         router.get("/metrics") { _, _ in
-            Response(
+            await deps.refreshMetrics()
+            return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: deps.metricsRegistry.emitToBuffer())))

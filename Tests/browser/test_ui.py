@@ -357,13 +357,20 @@ def citizen_filing(walk):
     walk.shot("declaration")
     # The printer runs out of paper: the receipt is shown as a QR code, and printed once paper is in.
     token = terminal.sign_in(TECHNICIAN)
+    # A fault of any kind (here the cover) is shown as soon as it happens, and cleared with it.
+    terminal.request("POST", "/v1/simulator/printer", {"cover": "open"}, token)
+    expect(page.locator("#printer-state")).to_have_text("Printing unavailable — receipts as QR code")
+    terminal.request("POST", "/v1/simulator/printer", {"cover": "closed"}, token)
+    expect(page.locator("#printer-state")).to_have_text("")
     terminal.printer_paper("out", token)
-    expect(page.locator("#printer-state")).to_have_text("Printer out of paper")
+    # Told before the end: printing is unavailable, the receipt will be a QR code.
+    expect(page.locator("#printer-state")).to_have_text("Printing unavailable — receipts as QR code")
     page.click("#submit-button")
     walk.title("Your application is submitted")
     reference = page.locator("#reference").inner_text()
     assert re.match(r"^[A-Z0-9-]{8,}$", reference), reference
-    expect(page.locator("#print-result")).to_contain_text("The printer cannot print now (out of paper)")
+    expect(page.locator("#print-result")).to_contain_text("Printing is unavailable now (out of paper)")
+    expect(page.locator("#print-result")).to_have_attribute("role", "status")
     expect(page.locator("#receipt-qr")).to_have_attribute("alt", f"QR code of reference number {reference}")
     assert page.evaluate("document.getElementById('receipt-qr').naturalWidth") > 0
     expect(page.locator("body")).to_contain_text("Committed instead: Property ownership certificate")
@@ -502,9 +509,9 @@ def booking_and_check_in(walk):
     walk.title(f"Booking code {code}")
     expect(page.locator("#booking-status")).to_have_text("Booked")
     terminal.printer_paper("out", technician)
-    expect(page.locator("#printer-state")).to_have_text("Printer out of paper")
+    expect(page.locator("#printer-state")).to_have_text("Printing unavailable — receipts as QR code")
     page.click("#slip-button")
-    expect(page.locator("#print-result")).to_contain_text("could not be printed (out of paper)")
+    expect(page.locator("#print-result")).to_contain_text("Printing is unavailable now (out of paper)")
     expect(page.locator("#receipt-qr")).to_be_visible()
     assert page.evaluate("document.getElementById('receipt-qr').naturalWidth") > 0
     walk.shot("slip-paper-out-qr")

@@ -12,6 +12,7 @@
   const state = {
     lang: 'zh-CN', textSize: 0, contrast: false, speech: false, speechRate: 0, screen: 'home',
     info: null, forms: [], services: null, card: null, cardPresent: false, cardFault: null, paper: null,
+    printers: null,
     sessionId: null, session: null, validation: null, problem: null, drafts: {},
     review: null, notice: null, materialInfo: {}, materialsConfirmed: false, noticeReceipt: null, pendingCommitment: null,
     filing: null, formId: null,
@@ -153,8 +154,9 @@
     rate.textContent = t('speechRates')[state.speechRate];
     document.getElementById('terminal-name').textContent = state.info ? state.info.siteName || '' : '';
     const printer = document.getElementById('printer-state');
-    printer.textContent = state.paper === 'out' ? t('printerOut') : state.paper === 'nearEnd' ? t('printerNearEnd') : '';
-    printer.classList.toggle('warn', state.paper === 'out');
+    const unavailable = printingUnavailable();
+    printer.textContent = unavailable ? t('printingUnavailable') : state.paper === 'nearEnd' ? t('printerNearEnd') : '';
+    printer.classList.toggle('warn', unavailable);
     document.getElementById('card-state').textContent = state.cardPresent ? t('cardOnReader') : '';
     const banner = document.getElementById('staff-banner');
     banner.hidden = !state.assistedBy;
@@ -272,7 +274,13 @@
       if (state.screen === 'card') render(false);
     });
     on('deviceStatus', (event) => {
+      if (state.printers && state.printers[event.deviceId] && event.status) state.printers[event.deviceId].paper = event.status.paper;
       if (event.status && event.status.paper) { state.paper = event.status.paper; drawChrome(); }
+    });
+    on('deviceState', (event) => {
+      if (!state.printers || !state.printers[event.deviceId]) return;
+      state.printers[event.deviceId].state = event.state;
+      drawChrome();
     });
     on('sessionTimeoutWarning', (event) => {
       if (event.sessionId === state.sessionId) startWarning(event.secondsLeft);
@@ -836,10 +844,20 @@
     return h('img', { class: 'qr', id: 'receipt-qr', src: '/v1/qr-code?text=' + encodeURIComponent(text), alt: t('qrAlt', text) });
   }
 
+  // Whether no printer can print now (none, offline, faulted or out of paper), as the device
+  // list and events tell: the citizen is told before they start that receipts come as QR codes.
+  function printingUnavailable() {
+    if (!state.printers) return false;   // not known yet
+    return !Object.values(state.printers).some((p) => p.state !== 'offline' && p.state !== 'error' && p.paper !== 'out');
+  }
+
   function printResult(receipt, printedKey, failedKey, qrText) {
     if (!receipt || receipt.state === 'printed') return h('div', { class: 'notice-ok', role: 'status', id: 'print-result' }, t(printedKey));
-    const why = receipt.reason || receipt.state;
-    const box = h('div', { class: 'problem', role: 'alert', id: 'print-result' }, h('p', {}, t(failedKey, t('printReasons')[why] || why)), qrImage(qrText));
+    const why = t('printReasons')[receipt.reason || receipt.state] || receipt.reason || receipt.state;
+    // Announced before the filing began: the QR code is the receipt, not a failure at the end.
+    const box = printingUnavailable()
+      ? h('div', { class: 'notice', role: 'status', id: 'print-result' }, h('p', {}, t('receiptAsQR', why)), qrImage(qrText))
+      : h('div', { class: 'problem', role: 'alert', id: 'print-result' }, h('p', {}, t(failedKey, why)), qrImage(qrText));
     if (receipt.jobId) add(box, h('div', { class: 'actions' }, button(t('reprint'), () => act(async () => {
       const again = await api('POST', `/v1/print-jobs/${encodeURIComponent(receipt.jobId)}/reprint`, undefined, { idempotent: true });
       Object.assign(receipt, again);
@@ -1140,7 +1158,9 @@
       const [info, forms, devices] = await Promise.all([api('GET', '/v1/info'), api('GET', '/v1/forms'), api('GET', '/v1/devices')]);
       state.info = info;
       state.forms = forms;
+      state.printers = {};
       for (const device of devices) {
+        if (device.info.kind === 'receiptPrinter') state.printers[device.info.id] = { state: device.state, paper: device.status.paper };
         if (device.status.paper) state.paper = device.status.paper;
         if (device.status.card === 'cardPresent') state.cardPresent = true;
       }
