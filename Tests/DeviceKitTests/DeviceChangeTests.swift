@@ -44,10 +44,12 @@ final class CountingProvider: DeviceProvider {
 
 @Suite("Device manager and hotplug")
 struct DeviceChangeTests {
-    func next(_ events: AsyncStream<DeviceEvent>) async -> DeviceEvent? { await events.next(within: .seconds(10)) }
+    // Generous limits: they only bound a failing run. In the whole suite on two cores, tasks
+    // blocked elsewhere can keep these timers and scans waiting for many seconds.
+    func next(_ events: AsyncStream<DeviceEvent>) async -> DeviceEvent? { await events.next(within: .seconds(60)) }
 
     func waitForScans(_ provider: CountingProvider, atLeast count: Int) async throws {
-        for _ in 0..<500 where provider.scans < count { try await Task.sleep(for: .milliseconds(10)) }
+        for _ in 0..<6000 where provider.scans < count { try await Task.sleep(for: .milliseconds(10)) }
         #expect(provider.scans >= count)
     }
 
