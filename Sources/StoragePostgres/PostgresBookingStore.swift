@@ -669,13 +669,7 @@ extension PostgresBookingStore {
     /// One transaction; an unreachable district store becomes `DistrictStoreUnavailable`, any
     /// other database failure `StorageError.unavailable`, a rule's refusal passes through.
     private func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        do {
-            return try await database.transaction(body)
-        } catch let error as BookingRuleError {
-            throw error
-        } catch {
-            throw PostgresStore.unavailable(error, location: database.location)
-        }
+        try await database.run(passing: BookingRuleError.self, body)
     }
 }
 

@@ -152,23 +152,11 @@ public struct PostgresFilingLedger: FilingLedger {
     // MARK: Connections
 
     private func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        do {
-            return try await database.withConnection(body)
-        } catch let refusal as LifecycleRefusal {
-            throw refusal
-        } catch {
-            throw PostgresStore.unavailable(error, location: database.location)
-        }
+        try await database.run(inTransaction: false, passing: LifecycleRefusal.self, body)
     }
 
     private func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        do {
-            return try await database.transaction(body)
-        } catch let refusal as LifecycleRefusal {
-            throw refusal
-        } catch {
-            throw PostgresStore.unavailable(error, location: database.location)
-        }
+        try await database.run(passing: LifecycleRefusal.self, body)
     }
 
     private func fetchAll(_ statements: [SQLStatement]) async throws -> [[[SQLValue]]] {
