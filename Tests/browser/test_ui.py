@@ -1103,6 +1103,9 @@ def filing_returned_and_corrected(walk):
     walk.shot("corrected-submitted")
     record = terminal.request("GET", f"/v1/filings/{reference}", token=terminal.sign_in(STAFF))
     assert record["version"] == 2 and record["state"] == "submitted", (record["version"], record["state"])
+    progress = terminal.request("POST", "/v1/progress/lookup", {"reference": reference, "idNumber": "110101198506150019"})
+    events = [step["event"] for step in progress[0]["history"]]
+    assert events[0] == "submitted" and events[-2:] == ["returned", "resubmitted"], events
     page.click("#finish-button")
 
 WALKS = [static_files, citizen_filing, display_switches_and_timeout, booking_and_check_in, staff_override,
