@@ -102,7 +102,11 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "Storage",
-            dependencies: ["KioskCore", "FormEngine", "Booking", "DeviceKit", "Access", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "KioskCore", "FormEngine", "Booking", "DeviceKit", "Access",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict),
         // District mode: the same stores on PostgreSQL, shared by every terminal of the district.
         .target(

@@ -5,7 +5,7 @@ import ServiceLifecycle
 import Storage
 
 /// Booking housekeeping every `interval`: expired holds are deleted and bookings whose check-in
-/// window closed without the citizen are marked as no-shows (`BookingStore.sweep`).
+/// window closed without the citizen are marked as no-shows (`SQLiteBookingStore.sweep`).
 ///
 /// Nothing depends on the sweep for correctness (an expired hold already stops counting, and
 /// the ban counts missed bookings itself); it keeps the tables small and the statuses true for

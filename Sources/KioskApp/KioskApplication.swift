@@ -41,12 +41,12 @@ public struct KioskApplication: Sendable {
     let codeGuesses: CodeGuessLimiter
     /// The official calendar, read once at start (`kiosk calendar import` takes effect on restart).
     public let calendar: OfficialCalendar
-    /// The terminal's SQLite `BookingStore`, or in district mode the district's PostgreSQL.
+    /// The terminal's SQLite `SQLiteBookingStore`, or in district mode the district's PostgreSQL.
     public let bookings: any BookingDatabase
     /// District mode (`database = "postgres://…"`): the shared store, run as a service.
     public let district: PostgresStore?
     /// District mode: the terminal's own booking store, which numbers walk-in tickets issued offline.
-    let localBookings: BookingStore?
+    let localBookings: SQLiteBookingStore?
     /// HTTPS of the listener, from `[tls]`; nil serves plain HTTP (the loader allows that on loopback only).
     let tls: TLSConfiguration?
     let logger: Logger
@@ -130,9 +130,9 @@ public struct KioskApplication: Sendable {
     }
 
     /// The appointment store on a migrated database, with the hall's rules from configuration.
-    public static func openBookings(_ store: SQLiteStore, _ configuration: Configuration) throws(StartupError) -> BookingStore {
+    public static func openBookings(_ store: SQLiteStore, _ configuration: Configuration) throws(StartupError) -> SQLiteBookingStore {
         do {
-            return try BookingStore(store: store, policy: configuration.bookingPolicy,
+            return try SQLiteBookingStore(store: store, policy: configuration.bookingPolicy,
                                     checkInWindow: configuration.checkInWindow, queue: configuration.queue,
                                     timeZone: configuration.hours.timeZone)
         } catch {

@@ -36,7 +36,7 @@ struct DistrictFilingArchive: FilingArchive {
 struct DistrictLedger: BookingLedger {
     let district: PostgresBookingStore
     /// The terminal's own store: numbers offline tickets.
-    let local: BookingStore
+    let local: SQLiteBookingStore
     let outbox: SQLiteStore
     let terminalID: String
 

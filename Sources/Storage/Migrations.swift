@@ -27,6 +27,7 @@ enum Migrations {
         registerAccess(&migrator)
         registerOutbox(&migrator)
         registerPublicScreenLimits(&migrator)
+        registerAnswerVersions(&migrator)
         return migrator
     }
 

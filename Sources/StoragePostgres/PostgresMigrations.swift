@@ -137,5 +137,9 @@ enum PostgresMigrations {
             "ALTER TABLE queue_ticket ADD COLUMN rating_token_hash bytea",
             "ALTER TABLE queue_ticket ADD COLUMN holder_hash bytea",
         ]),
+        // Stored answers start with their layout's version byte; those stored before get version 0.
+        Migration(name: "v5-answer-versions", statements: [
+            "UPDATE idempotency_key SET response = '\\x00'::bytea || response WHERE response IS NOT NULL",
+        ]),
     ]
 }

@@ -116,7 +116,7 @@ struct DistrictCopyTests {
         #expect(try await offPool { try KioskProcess.run(["db", "migrate"], in: installation.root) }.status == 0)
         let path = installation.dataDirectory + "/kiosk.sqlite"
         let store = try SQLiteStore(path: path)
-        let bookings = try BookingStore(store: store, timeZone: DistrictBenchmarks.zoneForTests)
+        let bookings = try SQLiteBookingStore(store: store, timeZone: DistrictBenchmarks.zoneForTests)
         let slots = try DistrictBenchmarks.slots(count: 2, capacity: 3)
         var records: [BookingRecord] = []
         for index in 0..<3 {

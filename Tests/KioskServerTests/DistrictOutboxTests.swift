@@ -57,7 +57,7 @@ struct DistrictOutboxTests {
         try await district.migrate()
         let queue = QueuePolicy(prefixes: ["hukou": "A"])
         let bookings = PostgresBookingStore(store: district, queue: queue, timeZone: Self.zone)
-        let localBookings = try BookingStore(store: local, queue: queue, timeZone: Self.zone)
+        let localBookings = try SQLiteBookingStore(store: local, queue: queue, timeZone: Self.zone)
         let archive = DistrictFilingArchive(local: local, terminalID: "T07", now: { Self.morning })
         let ledger = DistrictLedger(district: bookings, local: localBookings, outbox: local, terminalID: "T07")
         let drainer = OutboxDrainer(outbox: local, district: district, bookings: bookings, terminalID: "T07",
