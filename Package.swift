@@ -217,6 +217,8 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ]),
+        // docs/ARCHITECTURE.md's module table and layers against this manifest.
+        .testTarget(name: "ArchitectureTests"),
         .testTarget(
             name: "KioskCLITests",
             dependencies: ["kiosk", "KioskBench", "KioskTesting", "Storage", "StoragePostgres", "Booking", .product(name: "GRDB", package: "GRDB.swift")]),
