@@ -288,7 +288,7 @@ public actor CardReaderDevice: Device, Service {
             return [.init(name: "testRead", passed: false, detail: ReaderError(.malformedData).messageEN)]
         }
         return [.init(name: "testRead", passed: true,
-                      detail: "\(card.text.kind.rawValue), \(maskedNumber(card.text.documentNumber))")]
+                      detail: "\(card.text.kind.rawValue), \(IDNumberMasking.mask(card.text.documentNumber))")]
     }
 
     private func request(_ command: Command, on link: ReaderLink) async -> Answer {
@@ -368,12 +368,3 @@ extension ReaderError {
     }
 }
 
-/// First six and last four characters of an 18-character number, three and two of a shorter
-/// one: what a technician may see of a card.
-func maskedNumber(_ number: String) -> String {
-    let characters = Array(number)
-    let (head, tail) = characters.count >= 18 ? (6, 4) : (3, 2)
-    guard characters.count > head + tail else { return String(repeating: "*", count: characters.count) }
-    return String(characters.prefix(head)) + String(repeating: "*", count: characters.count - head - tail)
-        + String(characters.suffix(tail))
-}

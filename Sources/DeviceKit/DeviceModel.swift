@@ -71,6 +71,19 @@ public struct DeviceStatus: Codable, Sendable, Equatable {
 /// A device error: a stable code, both languages, and what to do about it. Never carries the
 /// data that was being printed or read.
 public struct DeviceFault: KioskError, Codable, Equatable {
+    /// A fault's code as code compares it: each device layer declares its codes as static
+    /// members (`DeviceFault.Code.printJobNotFound`), so a comparison cannot be misspelt.
+    public struct Code: RawRepresentable, Hashable, Sendable {
+        public let rawValue: String
+
+        public init(rawValue: String) {
+            self.rawValue = rawValue
+        }
+
+        public static let deviceClaimed = Code(rawValue: "deviceClaimed")
+        public static let deviceOffline = Code(rawValue: "deviceOffline")
+    }
+
     public let code: String
     public let message: LocalizedText
     public let action: RecommendedAction
@@ -81,12 +94,19 @@ public struct DeviceFault: KioskError, Codable, Equatable {
         self.action = action
     }
 
+    public init(_ kind: Code, message: LocalizedText, action: RecommendedAction) {
+        self.init(code: kind.rawValue, message: message, action: action)
+    }
+
+    /// `code`, typed for comparisons.
+    public var kind: Code { Code(rawValue: code) }
+
     public static func claimed(by owner: String) -> DeviceFault {
-        DeviceFault(code: "deviceClaimed", message: .init(zh: "设备正被 \(owner) 占用", en: "the device is claimed by \(owner)"), action: .retry)
+        DeviceFault(.deviceClaimed, message: .init(zh: "设备正被 \(owner) 占用", en: "the device is claimed by \(owner)"), action: .retry)
     }
 
     public static let offline = DeviceFault(
-        code: "deviceOffline", message: .init(zh: "设备未连接", en: "the device is not connected"), action: .maintenance)
+        .deviceOffline, message: .init(zh: "设备未连接", en: "the device is not connected"), action: .maintenance)
 }
 
 /// What happened to a device, as the event stream publishes it.

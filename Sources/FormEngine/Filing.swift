@@ -50,7 +50,7 @@ public struct Filing: Sendable, Hashable, Codable {
 
     public let formID: String
     public let formVersion: Int
-    public let reference: String
+    public internal(set) var reference: String
     public let title: LocalizedText
     public let department: LocalizedText
     public let timeLimitDays: Int
@@ -107,5 +107,19 @@ public struct Filing: Sendable, Hashable, Codable {
                 id: sub.id, title: sub.title, department: sub.department, timeLimitDays: sub.timeLimitDays,
                 materialIDs: applicable.filter { $0.subFilingID == sub.id }.map(\.id))
         }
+    }
+}
+
+/// A session's submission, decided and not yet stored (`FormSession.submission`).
+public struct Submission: Sendable {
+    /// The session once its filing is stored.
+    public let session: FormSession
+    let unnumbered: Filing
+
+    /// The filing under the reference number its archive allocated.
+    public func filing(reference: String) -> Filing {
+        var filing = unnumbered
+        filing.reference = reference
+        return filing
     }
 }

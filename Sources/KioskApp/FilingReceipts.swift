@@ -48,7 +48,7 @@ struct PrinterReceiptDesk: ReceiptDesk {
 
     /// Lays `papers` out as one job, stores it and sends it.
     private func print(_ papers: [FilledPaper], reference: String) async -> PrintOutcome {
-        guard let printer = await printer() else { return PrintOutcome(jobId: nil, state: "noPrinter", reason: nil) }
+        guard let printer = await printer() else { return .noPrinter }
         let templateID = papers.map(\.paper.rawValue).joined(separator: "+")
         let job: PrintJob
         do {
@@ -60,13 +60,13 @@ struct PrinterReceiptDesk: ReceiptDesk {
             do {
                 job = try printer.job(for: Receipt(papers.flatMap(\.plain)), templateID: "plain:" + templateID, reference: reference)
             } catch {
-                return PrintOutcome(jobId: nil, state: "failed", reason: error.code)
+                return PrintOutcome(jobId: nil, state: .failed, reason: error.code)
             }
         }
         do {
             return PrintOutcome(try await printer.print(job))
         } catch {
-            return PrintOutcome(jobId: nil, state: "failed", reason: error.code)
+            return PrintOutcome(jobId: nil, state: .failed, reason: error.code)
         }
     }
 
@@ -128,7 +128,7 @@ struct PrinterReceiptDesk: ReceiptDesk {
         let outcome = try await requests.once(key: requestKey, target: "slip:\(slip.code)",
                                              allowed: { [requests] () throws(PrintRefused) in try await requests.checkSlips(reference: reference) },
                                              print: { await print([FilledPaper(paper: .bookingSlip, data: Self.slipData(slip))], reference: reference) })
-        return outcome ?? PrintOutcome(jobId: nil, state: "noPrinter", reason: nil)
+        return outcome ?? .noPrinter
     }
 
     static func slipData(_ slip: BookingSlip) -> TemplateData {
@@ -165,7 +165,7 @@ struct PrinterReceiptDesk: ReceiptDesk {
             do throws(DeviceFault) {
                 return PrintOutcome(try await printer.reprint(id))
             } catch {
-                return error.code == "printJobNotFound" ? nil : PrintOutcome(jobId: jobID, state: "failed", reason: error.code)
+                return error.kind == .printJobNotFound ? nil : PrintOutcome(jobId: jobID, state: .failed, reason: error.code)
             }
         }
     }
@@ -173,6 +173,12 @@ struct PrinterReceiptDesk: ReceiptDesk {
 
 extension PrintOutcome {
     init(_ job: PrintJob) {
-        self.init(jobId: job.id.uuidString, state: job.state.name, reason: job.state.failureReason)
+        let state: State = switch job.state {
+        case .queued: .queued
+        case .sending: .sending
+        case .printed: .printed
+        case .failed: .failed
+        }
+        self.init(jobId: job.id.uuidString, state: state, reason: job.state.failureReason)
     }
 }

@@ -16,16 +16,16 @@ struct DistrictFilingArchive: FilingArchive {
     let terminalID: String
     let now: @Sendable () -> Date
 
-    func recordFiling(site: String, day: String, build: (String) throws -> Filing) throws -> Filing {
-        try local.recordFilingForDistrict(site: site + "-" + terminalID, day: day, now: now(), build: build)
+    func recordFiling(site: String, day: String, build: @escaping @Sendable (String) throws -> Filing) async throws -> Filing {
+        try await local.recordFilingForDistrict(site: site + "-" + terminalID, day: day, now: now(), build: build)
     }
 
-    func saveDraft(_ draft: FormDraft, idNumber: ResidentIDNumber, now: Date, days: Int) throws -> String {
-        try local.saveDraft(draft, idNumber: idNumber, now: now, days: days)
+    func saveDraft(_ draft: FormDraft, idNumber: ResidentIDNumber, now: Date, days: Int) async throws -> String {
+        try await local.saveDraft(draft, idNumber: idNumber, now: now, days: days)
     }
 
-    func takeDraft(code: String, idNumber: ResidentIDNumber, now: Date) throws -> FormDraft? {
-        try local.takeDraft(code: code, idNumber: idNumber, now: now)
+    func takeDraft(code: String, idNumber: ResidentIDNumber, now: Date) async throws -> FormDraft? {
+        try await local.takeDraft(code: code, idNumber: idNumber, now: now)
     }
 }
 

@@ -222,7 +222,7 @@ extension DistrictBenchmarks {
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601
             for _ in 0..<outboxRecords {
-                _ = try local.recordFilingForDistrict(site: "S01-BENCH", day: "20261201", now: now) { reference in
+                _ = try await local.recordFilingForDistrict(site: "S01-BENCH", day: "20261201", now: now) { reference in
                     try decoder.decode(Filing.self, from: Data(filingJSON(reference).utf8))
                 }
             }

@@ -202,7 +202,7 @@ extension KioskRoutes {
                                    checkInWindow: booking.checkInWindow, timeZone: booking.slots.hours.timeZone)
             // The printer desk stores the job before sending it; a failed print is kept for a reprint.
             let outcome = try await booking.receipts?.printBookingSlip(slip, requestKey: key)
-                ?? PrintOutcome(jobId: nil, state: "noPrinter", reason: nil)
+                ?? .noPrinter
             return json(PrintedSlip(booking: BookingView(record), receipt: outcome), status: outcome.jobId == nil ? .ok : .created)
         }
 
@@ -246,7 +246,7 @@ extension KioskRoutes {
             let key = try idempotencyKey(request)
             let body = try await RequestBody(request, context: context, allowed: ["serviceId", "idNumber", "useCard", "disability"])
             let service = try booking.service(try body.string("serviceId"))
-            let holder = body.fields["idNumber"] == nil && body.fields["useCard"] == nil ? nil : try await identity(body, booking)
+            let holder = try await citizen(body, cards: booking.cards)
             let disability = body.fields["disability"] == nil ? false : try body.bool("disability")
             let staff = context.staff.flatMap { [.staff, .admin].contains($0.role) ? $0 : nil }
             if disability && staff == nil {
@@ -395,36 +395,15 @@ extension KioskRoutes {
         }
     }
 
-    /// Who is at the screen: the ID number typed in (`idNumber`), or the one on the card lying on
-    /// the reader (`useCard`). Refused when neither is given: a booking is never acted on, and a
-    /// place never taken, for someone unnamed.
+    /// Who is at the screen (`citizen(_:cards:)`), refused when the body names nobody: a booking
+    /// is never acted on, and a place never taken, for someone unnamed.
     private static func identity(_ body: RequestBody, _ booking: BookingServices) async throws -> CitizenIdentity {
-        guard body.fields["useCard"] != nil else {
-            guard body.fields["idNumber"] != nil else { throw identityRequired }
-            return .typed(try residentID(body))
-        }
-        guard body.fields["idNumber"] == nil else {
-            throw APIError(.badRequest, code: "invalidField", message: .init(
-                zh: "请提供身份证号码或使用读卡器上的身份证，不要同时提供", en: "Give either idNumber or useCard, not both."))
-        }
-        guard try body.bool("useCard") else { throw RequestBody.invalid("useCard", "true") }
-        guard let text = await booking.cards?.presented()?.facts["idNumber"] else {
-            throw APIError(.conflict, code: "noCardPresented", message: .init(
-                zh: "请将身份证放在读卡区", en: "Place your ID card on the reader."))
-        }
-        do { return .card(try ResidentIDNumber(text)) } catch let error as ResidentIDNumberError {
-            throw APIError(.badRequest, code: "invalidIdNumber", message: .init(zh: error.messageZH, en: error.messageEN))
-        }
+        guard let citizen = try await citizen(body, cards: booking.cards) else { throw identityRequired }
+        return citizen
     }
 
     static let identityRequired = APIError(.badRequest, code: "identityRequired", message: .init(
         zh: "请将身份证放在读卡区，或输入身份证号码", en: "Place your ID card on the reader or type your ID number."))
-
-    private static func residentID(_ body: RequestBody) throws -> ResidentIDNumber {
-        do { return try ResidentIDNumber(try body.string("idNumber")) } catch let error as ResidentIDNumberError {
-            throw APIError(.badRequest, code: "invalidIdNumber", message: .init(zh: error.messageZH, en: error.messageEN))
-        }
-    }
 
     private static func bookingCode(_ text: String) throws -> BookingCode {
         try ruled { try BookingCode(text) }

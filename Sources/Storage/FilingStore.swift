@@ -38,8 +38,9 @@ extension SQLiteStore {
     /// Allocates the next reference number of `site` for `day` (`YYYYMMDD`), builds the filing
     /// with it and stores it, all in one transaction: a filing that cannot be built (materials
     /// still missing) leaves no gap in the sequence, and a crash leaves no half-stored filing.
-    public func recordFiling(site: String, day: String, build: (String) throws -> Filing) throws -> Filing {
-        try pool.write { db in try Self.recordFiling(db, site: site, day: day, build: build) }
+    /// The write runs on the database's writer queue, never on the caller's (cooperative) thread.
+    public func recordFiling(site: String, day: String, build: @escaping @Sendable (String) throws -> Filing) async throws -> Filing {
+        try await pool.write { db in try Self.recordFiling(db, site: site, day: day, build: build) }
     }
 
     static func recordFiling(_ db: Database, site: String, day: String, build: (String) throws -> Filing) throws -> Filing {
@@ -65,10 +66,10 @@ extension SQLiteStore {
 
     /// Keeps a draft under a new short code for `days`; only the code together with the same ID
     /// number finds it again.
-    public func saveDraft(_ draft: FormDraft, idNumber: ResidentIDNumber, now: Date, days: Int = 30) throws -> String {
+    public func saveDraft(_ draft: FormDraft, idNumber: ResidentIDNumber, now: Date, days: Int = 30) async throws -> String {
         let hash = try idHasher().hash(idNumber)
         let document = try Self.encoder().encode(draft)
-        return try pool.write { db in
+        return try await pool.write { db in
             try db.execute(sql: "DELETE FROM draft WHERE expiresAt < ?", arguments: [now])
             var code: String
             var generator = SystemRandomNumberGenerator()
@@ -84,9 +85,9 @@ extension SQLiteStore {
 
     /// Takes the draft out (a resumed draft is no longer saved); nil when the code and ID number
     /// do not match an unexpired draft.
-    public func takeDraft(code: String, idNumber: ResidentIDNumber, now: Date) throws -> FormDraft? {
+    public func takeDraft(code: String, idNumber: ResidentIDNumber, now: Date) async throws -> FormDraft? {
         let hash = try idHasher().hash(idNumber)
-        return try pool.write { db in
+        return try await pool.write { db in
             guard let document = try Data.fetchOne(
                 db, sql: "SELECT document FROM draft WHERE code = ? AND idHash = ? AND expiresAt >= ?", arguments: [code, hash, now])
             else { return nil }

@@ -86,7 +86,7 @@ struct DeviceRoutesTests {
                     uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#)).body) as? [String: Any])
                 let fields = try #require((started["screen"] as? [String: Any])?["fields"] as? [[String: Any]])
                 let name = fields.first { $0["id"] as? String == "name" }?["value"] as? String
-                #expect(name == card.facts["name"])
+                #expect(name == card.facts.name)
                 #expect(name?.isEmpty == false)
 
                 _ = try await client.execute(uri: "/v1/simulator/cards", method: .delete)

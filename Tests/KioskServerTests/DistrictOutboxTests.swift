@@ -69,13 +69,13 @@ struct DistrictOutboxTests {
         let slot = try #require(generator.slots(for: service, from: day.day.date, through: day.day.date, now: Self.morning).last)
 
         var references: [String] = []
-        func file(_ count: Int) throws {
+        func file(_ count: Int) async throws {
             for _ in 0..<count {
-                references.append(try archive.recordFiling(site: "S01", day: "20261202") { try Self.filing($0, at: Self.morning) }.reference)
+                references.append(try await archive.recordFiling(site: "S01", day: "20261202") { try Self.filing($0, at: Self.morning) }.reference)
             }
         }
         // Online: filings go out on the next pass; a ticket is served and finished at the counter.
-        try file(5)
+        try await file(5)
         #expect(await drainer.drain() == OutboxDrainer.Pass(sent: 5))
         // Taken with the card: the terminal reads the district's ID key while the store is up.
         let served = try await ledger.issueTicket(serviceID: "hukou", holder: .card(Self.citizen), disabilityMarkedByStaff: false, schedule: day,
@@ -85,7 +85,7 @@ struct DistrictOutboxTests {
 
         // The district store goes down.
         try await cluster.stopServer()
-        try file(10)
+        try await file(10)
         let offline = try await ledger.issueTicket(serviceID: "hukou", holder: nil, disabilityMarkedByStaff: false, schedule: day,
                                                    idempotencyKey: "t1", now: Self.morning)
         #expect(offline.ticket.number == "T07-A001" && offline.ticket.id < 0 && offline.ratingToken == nil)
@@ -104,7 +104,7 @@ struct DistrictOutboxTests {
         }
         let duringOutage = await drainer.drain()
         #expect(duringOutage.interrupted && duringOutage.sent == 0)
-        try file(5)
+        try await file(5)
         #expect(try await local.outboxBacklog().pending == 17)
 
         // It returns: the next passes send everything kept, in the order it was made.

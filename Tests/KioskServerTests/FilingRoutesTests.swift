@@ -246,7 +246,7 @@ struct DraftRoutesTests {
             _ = try await client.execute(uri: "/v1/sessions/\(id)/answers/mobile", method: .put, body: ByteBuffer(string: #"{"value":"13812345678"}"#))
 
             let badNumber = try await client.execute(uri: "/v1/sessions/\(id)/draft", method: .post, body: ByteBuffer(string: #"{"idNumber":"123"}"#))
-            #expect(badNumber.status == .unprocessableContent)
+            #expect(badNumber.status == .badRequest)
             #expect(try object(badNumber)["code"] as? String == "invalidIdNumber")
 
             let saved = try await client.execute(

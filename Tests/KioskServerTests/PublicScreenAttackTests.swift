@@ -65,7 +65,7 @@ struct PublicScreenAttackTests {
     func problemCode(_ response: TestResponse) throws -> String? { try object(response)["code"] as? String }
 
     func placeCard(_ idNumber: String) async {
-        await cards.present(.init(facts: ["idNumber": idNumber], summary: .init(
+        await cards.present(.init(facts: IDCardFacts(documentNumber: idNumber), summary: .init(
             cardType: "resident", maskedNumber: String(idNumber.prefix(6)) + "********" + String(idNumber.suffix(4)), failedChecks: [])))
     }
 

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import KioskApp
+import KioskCore
 import KioskServer
 import KioskTesting
 import Testing
@@ -160,7 +161,7 @@ extension BookingRoutesTests {
             #expect(noCard.status == .conflict)
             #expect(try object(noCard)["code"] as? String == "noCardPresented")
 
-            await cards.present(.init(facts: ["idNumber": Self.idNumber, "name": "测试"], summary: .init(
+            await cards.present(.init(facts: IDCardFacts(name: "测试", documentNumber: Self.idNumber), summary: .init(
                 cardType: "resident", maskedNumber: "110105********0000", failedChecks: [])))
             let hold = try await post(client, "/v1/holds", key: "c0", #"{"slotId":"hukou:2026-10-08T10:00+08:00","useCard":true}"#)
             let holdID = try #require(try object(hold)["holdId"] as? String)
