@@ -172,8 +172,20 @@ let package = Package(
             ],
             swiftSettings: strict),
 
-        // Fakes and helpers for tests, the way HummingbirdTesting ships them.
-        .target(name: "KioskTesting", swiftSettings: strict),
+        // What tests are made of, the way HummingbirdTesting ships it: fakes of the project's own
+        // protocols (filing archive, receipt desk, booking ledger, staff, devices), a
+        // ServerDependencies builder (TestTerminal), a manual clock, and the real components tests
+        // start (private cupsd and PostgreSQL, the umockdev emulator's controls, a raw HTTP client).
+        .target(
+            name: "KioskTesting",
+            dependencies: [
+                "KioskCore", "Booking", "FormEngine", "DeviceKit", "Access", "KioskServer",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict),
 
         // Tests: one target per module, plus the CLI driven as a process.
         .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore"]),

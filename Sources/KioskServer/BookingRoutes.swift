@@ -459,7 +459,7 @@ extension KioskRoutes {
 
 // MARK: - Views
 
-struct ServiceView: Encodable {
+struct ServiceView: Codable {
     let id: String
     let nameZh: String
     let nameEn: String
@@ -483,7 +483,7 @@ struct ServiceView: Encodable {
     }
 }
 
-struct CalendarDayView: Encodable {
+struct CalendarDayView: Codable {
     let date: LocalDate
     let weekday: Weekday
     /// `workday`, `weekend`, `holiday` or `makeupWorkday` (a weekend day worked, 调休).
@@ -509,7 +509,7 @@ struct CalendarDayView: Encodable {
     }
 }
 
-struct SlotView: Encodable {
+struct SlotView: Codable {
     let id: String
     let serviceId: String
     let date: String
@@ -538,7 +538,7 @@ struct SlotView: Encodable {
     }
 }
 
-struct HoldView: Encodable {
+struct HoldView: Codable {
     let holdId: String
     let slotId: String
     let expiresAt: Date
@@ -551,12 +551,12 @@ struct HoldView: Encodable {
 }
 
 /// The answer to printing a booking slip: the booking, and what became of the print.
-struct PrintedSlip: Encodable {
+struct PrintedSlip: Codable {
     let booking: BookingView
     let receipt: PrintOutcome
 }
 
-struct BookingView: Encodable {
+struct BookingView: Codable {
     let code: String
     let serviceId: String
     let slotId: String
@@ -592,7 +592,7 @@ struct BookingView: Encodable {
         en: "Under the newly published holiday schedule your booked day is a day off; please reschedule or ask a member of staff.")
 }
 
-struct TicketView: Encodable {
+struct TicketView: Codable {
     let id: Int64
     let number: String
     let serviceId: String
@@ -625,7 +625,7 @@ struct TicketView: Encodable {
     }
 }
 
-struct CheckInView: Encodable {
+struct CheckInView: Codable {
     let booking: BookingView
     let ticket: TicketView
     /// After the check-in window: the ticket is a walk-in ticket.
@@ -639,7 +639,7 @@ struct CheckInView: Encodable {
     }
 }
 
-struct CalledView: Encodable {
+struct CalledView: Codable {
     /// Null when nobody is waiting.
     let ticket: TicketView?
 
@@ -651,7 +651,7 @@ struct CalledView: Encodable {
     enum CodingKeys: String, CodingKey { case ticket }
 }
 
-struct QueueView: Encodable {
+struct QueueView: Codable {
     let serviceId: String
     let waiting: Int
     let numbers: [String]
@@ -670,7 +670,7 @@ struct DeferredView: Encodable {
     }
 }
 
-struct RatingView: Encodable {
+struct RatingView: Codable {
     let ticketId: Int64
     let serviceId: String
     let counter: String

@@ -32,7 +32,7 @@ struct SubmittedFiling: Encodable {
 }
 
 /// The answer to printing the 一次性告知书: what it told, and what became of the print.
-struct PrintedNotice: Encodable {
+struct PrintedNotice: Codable {
     let notice: MaterialsNotice
     let receipt: PrintOutcome
 }

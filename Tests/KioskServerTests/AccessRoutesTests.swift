@@ -38,20 +38,20 @@ struct AccessRoutesTests {
             let wrongPIN = try await client.execute(
                 uri: "/v1/staff/sign-in", method: .post, body: ByteBuffer(string: #"{"number":"nobody","pin":"4826"}"#))
             #expect(wrongPIN.status == .unauthorized)
-            #expect(try object(wrongPIN)["code"] as? String == "signInFailed")
+            #expect(try wrongPIN.decoded(Problem.self).code == "signInFailed")
 
             let forged = try await client.execute(
                 uri: "/v1/devices/printer-simulated/statistics", method: .get, headers: [.authorization: "Bearer kt1.e30.AAAA"])
             #expect(forged.status == .unauthorized)
             let notBearer = try await client.execute(uri: "/v1/forms", method: .get, headers: [.authorization: "Basic eDp5"])
             #expect(notBearer.status == .unauthorized)
-            #expect(try object(notBearer)["code"] as? String == "tokenMalformed")
+            #expect(try notBearer.decoded(Problem.self).code == "tokenMalformed")
 
             let bearer = try await application.bearer(client, role: .staff)
             #expect(try await client.execute(uri: "/v1/staff/sign-out", method: .post, headers: [.authorization: bearer]).status == .noContent)
             let revoked = try await client.execute(uri: "/v1/queue", method: .get, headers: [.authorization: bearer])
             #expect(revoked.status == .unauthorized)
-            #expect(try object(revoked)["code"] as? String == "tokenRevoked")
+            #expect(try revoked.decoded(Problem.self).code == "tokenRevoked")
         }
     }
 
@@ -69,7 +69,7 @@ struct AccessRoutesTests {
             let noReason = try await client.execute(
                 uri: "/v1/sessions/\(id)/overrides/skipStep", method: .post, headers: staff, body: ByteBuffer(string: #"{"reasonCode":"because"}"#))
             #expect(noReason.status == .unprocessableContent)
-            #expect(try object(noReason)["code"] as? String == "unknownOverrideReason")
+            #expect(try noReason.decoded(Problem.self).code == "unknownOverrideReason")
 
             let reason = try #require(OverrideReasons.standard.reasons.first { !$0.requiresNote }?.code)
             let skipped = try await client.execute(
@@ -103,7 +103,7 @@ struct AccessRoutesTests {
             #expect(try await override("handBackSession", #"{"reasonCode":"citizenAssisted"}"#).status == .ok)
             let again = try await override("handBackSession", #"{"reasonCode":"citizenAssisted"}"#)
             #expect(again.status == .conflict)
-            #expect(try object(again)["code"] as? String == "sessionNotTakenOver")
+            #expect(try again.decoded(Problem.self).code == "sessionNotTakenOver")
             let unknown = try await override("becomeCitizen", #"{"reasonCode":"citizenAssisted"}"#)
             #expect(unknown.status == .notFound)
 
@@ -134,7 +134,7 @@ struct AccessRoutesTests {
             let limited = try await client.execute(
                 uri: "/v1/staff/sign-in", method: .post, body: ByteBuffer(string: #"{"number":"nobody","pin":"0000"}"#))
             #expect(limited.status == .tooManyRequests)
-            #expect(try object(limited)["code"] as? String == "rateLimited")
+            #expect(try limited.decoded(Problem.self).code == "rateLimited")
             #expect(limited.headers[.retryAfter] == "20")
             let failures = try await application.access.auditRecords().filter { $0.action == "staff.signInFailed" }
             #expect(failures.count == 3)

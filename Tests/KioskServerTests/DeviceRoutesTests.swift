@@ -72,12 +72,11 @@ struct DeviceRoutesTests {
             defer { tasks.cancelAll() }
 
             try await application.makeHTTPServer().test(.router) { client in
+                let events = await devices.events.subscribe()
                 let presented = try await client.execute(
                     uri: "/v1/simulator/cards", method: .post, body: ByteBuffer(string: #"{"fixture":"resident"}"#))
                 #expect(presented.status == .noContent)
-                for _ in 0..<200 where await devices.cards.presented() == nil {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+                #expect(await events.first(within: .seconds(10)) { $0.type == .cardPresented } != nil)
                 let card = try #require(await devices.cards.presented())
                 #expect(card.summary.cardType == "resident")
                 #expect(card.summary.maskedNumber.contains("********"))
@@ -90,9 +89,7 @@ struct DeviceRoutesTests {
                 #expect(name?.isEmpty == false)
 
                 _ = try await client.execute(uri: "/v1/simulator/cards", method: .delete)
-                for _ in 0..<200 where await devices.cards.presented() != nil {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+                #expect(await events.first(within: .seconds(10)) { $0.type == .cardRemoved } != nil)
                 #expect(await devices.cards.presented() == nil)
             }
         }

@@ -62,7 +62,7 @@ struct PublicScreenAttackTests {
         try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
     }
 
-    func problemCode(_ response: TestResponse) throws -> String? { try object(response)["code"] as? String }
+    func problemCode(_ response: TestResponse) throws -> String? { try response.decoded(Problem.self).code }
 
     func placeCard(_ idNumber: String) async {
         await cards.present(.init(facts: IDCardFacts(documentNumber: idNumber), summary: .init(
