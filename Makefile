@@ -30,12 +30,12 @@ browser-test: deps
 	swift build
 	Tests/browser/run.sh
 
-# libFuzzer with AddressSanitizer on what parses outside input: ID card reader output and form
-# files. Both fuzzers build and run side by side for FUZZ_SECONDS each (FUZZ_SECONDS=0 skips
-# them); a crash, leak or hang fails the run, and the logs and crashing inputs stay in the
-# directory printed first.
+# libFuzzer with AddressSanitizer on what parses outside input: ID card reader output, form
+# files, and JSON (request bodies, `kiosk logic eval` lines). The fuzzers build and run side by
+# side for FUZZ_SECONDS each (FUZZ_SECONDS=0 skips them); a crash, leak or hang fails the run,
+# and the logs and crashing inputs stay in the directory printed first.
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS := idcard form
+FUZZ_TARGETS := idcard form json
 fuzz:
 	@[ "$(FUZZ_SECONDS)" != 0 ] || { echo "fuzz: skipped (FUZZ_SECONDS=0)"; exit 0; }; \
 	dir=$$(mktemp -d -t kiosk-fuzz.XXXXXX); \

@@ -60,11 +60,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
+        // The terminal's keys: one master key and a district key, kept outside the database,
+        // the keys derived from them (HKDF), and sealing of what the database keeps about people.
+        .target(
+            name: "Secrets",
+            dependencies: ["KioskCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         // Staff accounts, PINs, tokens, roles per endpoint, override reasons, the audit chain.
         .target(
             name: "Access",
             dependencies: [
-                "KioskCore",
+                "KioskCore", "Secrets",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -103,16 +109,15 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "KioskCore", "FormEngine", "Booking", "DeviceKit", "Access",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                "KioskCore", "FormEngine", "Booking", "DeviceKit", "Access", "Secrets",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
         // District mode: the same stores on PostgreSQL, shared by every terminal of the district.
         .target(
             name: "StoragePostgres",
             dependencies: [
-                "Storage", "KioskCore", "Booking", "FormEngine",
+                "Storage", "KioskCore", "Booking", "FormEngine", "Secrets",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -142,7 +147,7 @@ let package = Package(
             name: "KioskApp",
             dependencies: [
                 "KioskCore", "KioskConfig", "Storage", "StoragePostgres", "KioskServer", "FormEngine", "JSONLogic", "Booking",
-                "DeviceKit", "CardReader", "IDCard", "USBTransport", "ReceiptPrinter", "CUPSTransport", "ESCPOS", "Access",
+                "DeviceKit", "CardReader", "IDCard", "USBTransport", "ReceiptPrinter", "CUPSTransport", "ESCPOS", "Access", "Secrets",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -157,7 +162,7 @@ let package = Package(
             name: "KioskBench",
             dependencies: [
                 "JSONLogic", "IDCard", "Booking", "ESCPOS", "FormEngine", "Storage", "StoragePostgres", "KioskCore", "KioskTesting",
-                "ReceiptPrinter", "DeviceKit", "KioskApp",
+                "ReceiptPrinter", "DeviceKit", "KioskApp", "KioskServer", "Secrets",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -166,7 +171,7 @@ let package = Package(
             name: "kiosk",
             dependencies: [
                 "KioskApp", "KioskBench", "FormEngine", "JSONLogic", "KioskConfig", "KioskCore", "DeviceKit",
-                "ReceiptPrinter", "CardReader", "Booking", "Storage", "StoragePostgres", "Access",
+                "ReceiptPrinter", "CardReader", "Booking", "Storage", "StoragePostgres", "Access", "Secrets",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -179,8 +184,7 @@ let package = Package(
         .target(
             name: "KioskTesting",
             dependencies: [
-                "KioskCore", "Booking", "FormEngine", "DeviceKit", "Access", "KioskServer",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "KioskCore", "Booking", "FormEngine", "DeviceKit", "Access", "Secrets", "KioskServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -199,7 +203,8 @@ let package = Package(
         // Starts its own private cupsd with a capture backend.
         .testTarget(name: "CUPSTransportTests", dependencies: ["CUPSTransport", "ESCPOS", "KioskTesting"]),
         .testTarget(name: "DeviceKitTests", dependencies: ["DeviceKit", "KioskTesting"]),
-        .testTarget(name: "AccessTests", dependencies: ["Access", "KioskCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "AccessTests", dependencies: ["Access", "KioskCore", "Secrets", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "SecretsTests", dependencies: ["Secrets", "KioskTesting", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "ReceiptPrinterTests",
             dependencies: [
@@ -217,22 +222,28 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "Storage", "StoragePostgres", "Access", "Booking", "KioskCore", "DeviceKit", "KioskTesting",
+                "Storage", "StoragePostgres", "Access", "Booking", "KioskCore", "DeviceKit", "KioskTesting", "Secrets",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
         .testTarget(
             name: "KioskServerTests",
             dependencies: [
-                "KioskServer", "KioskApp", "KioskTesting", "Storage", "StoragePostgres", "KioskCore", "Access", "Booking", "DeviceKit",
+                "KioskServer", "KioskApp", "KioskTesting", "Storage", "StoragePostgres", "KioskCore", "Access", "Booking", "DeviceKit", "Secrets",
                 "ReceiptPrinter", "ESCPOS", "FormEngine", "JSONLogic",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
             ]),
         // docs/ARCHITECTURE.md's module table and layers against this manifest.
         .testTarget(name: "ArchitectureTests"),
         .testTarget(
             name: "KioskCLITests",
-            dependencies: ["kiosk", "KioskBench", "KioskTesting", "Storage", "StoragePostgres", "Booking", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "kiosk", "KioskBench", "KioskTesting", "Storage", "StoragePostgres", "Booking", "Access", "Secrets",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            ]),
     ]
 )

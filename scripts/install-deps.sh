@@ -11,9 +11,10 @@ set -euo pipefail
 # as user nobody when the tests run as root). The touch UI's browser tests drive Debian's
 # chromium with Playwright for Python, which Tests/browser/run.sh installs from PyPI into a
 # virtual environment (python3-venv); fonts-droid-fallback draws the Chinese screens.
+# Bench: jq is the peer `kiosk bench jsonlogic` measures `kiosk logic eval` against.
 packages=(libsqlite3-dev libusb-1.0-0-dev libcups2-dev tzdata ca-certificates
           umockdev gir1.2-umockdev-1.0 python3-gi cups cups-client openssl curl postgresql
-          chromium python3-venv fonts-droid-fallback)
+          chromium python3-venv fonts-droid-fallback jq)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,3 +1,4 @@
+import Foundation
 import KioskCore
 
 /// Why a sign-in, a token, a role check, an override or an audit entry was refused.
@@ -20,7 +21,10 @@ public struct AccessError: KioskError, Hashable {
         // not tell a passer-by which staff numbers exist.
         case signInFailed
         case accountDisabled
-        case accountLocked
+        /// Wrong PINs for this number at this terminal: wait `retryAfter` seconds.
+        case signInDelayed
+        /// Too many accounts failed at this terminal in the last minute: wait `retryAfter` seconds.
+        case signInRateLimited
         case unsupportedPINAlgorithm
         // Tokens.
         case tokenMalformed
@@ -45,22 +49,37 @@ public struct AccessError: KioskError, Hashable {
 
     public let kind: Code
     public let message: LocalizedText
+    /// Whole seconds to wait before trying again (`Retry-After`), for the codes that ask it.
+    public let retryAfter: Int?
     public var code: String { kind.rawValue }
 
     public init(_ kind: Code) {
         self.kind = kind
         self.message = Self.text(kind)
+        self.retryAfter = nil
     }
 
-    init(_ kind: Code, message: LocalizedText) {
+    init(_ kind: Code, message: LocalizedText, retryAfter: Int? = nil) {
         self.kind = kind
         self.message = message
+        self.retryAfter = retryAfter
     }
 
-    public static func locked(minutes: Int) -> AccessError {
-        AccessError(.accountLocked, message: .init(
-            zh: "错误次数过多，账号已锁定，请 \(minutes) 分钟后再试或联系管理员",
-            en: "Too many failed attempts: the account is locked; try again in \(minutes) minutes or ask an administrator."))
+    /// Wrong PINs for this number here: the next one is checked after `seconds`.
+    public static func delayed(seconds: TimeInterval) -> AccessError {
+        let wait = max(1, Int(seconds.rounded(.up)))
+        return AccessError(.signInDelayed, message: .init(
+            zh: "密码错误次数过多，请 \(wait) 秒后再试（或在另一台终端登录、请管理员解锁）",
+            en: "Too many wrong PINs: try again in \(wait) s (or sign in at another terminal, or ask an administrator to unlock)."),
+            retryAfter: wait)
+    }
+
+    /// Many accounts failed here within a minute: someone is trying numbers.
+    public static func rateLimited(seconds: TimeInterval) -> AccessError {
+        let wait = max(1, Int(seconds.rounded(.up)))
+        return AccessError(.signInRateLimited, message: .init(
+            zh: "本终端登录失败过多，请 \(wait) 秒后再试", en: "Too many failed sign-ins at this terminal: try again in \(wait) s."),
+            retryAfter: wait)
     }
 
     private static func text(_ kind: Code) -> LocalizedText {
@@ -76,7 +95,8 @@ public struct AccessError: KioskError, Hashable {
         case .staffNotFound: .init(zh: "没有该工号的账号", en: "There is no account with this staff number.")
         case .signInFailed: .init(zh: "工号或密码不正确", en: "The staff number or PIN is not correct.")
         case .accountDisabled: .init(zh: "该账号已停用，请联系管理员", en: "This account is disabled; ask an administrator.")
-        case .accountLocked: .init(zh: "错误次数过多，账号已锁定", en: "Too many failed attempts: the account is locked.")
+        case .signInDelayed: .init(zh: "密码错误次数过多，请稍后再试", en: "Too many wrong PINs: try again shortly.")
+        case .signInRateLimited: .init(zh: "本终端登录失败过多，请稍后再试", en: "Too many failed sign-ins at this terminal: try again shortly.")
         case .unsupportedPINAlgorithm: .init(zh: "密码存储格式无法识别，请管理员重置密码", en: "The stored PIN uses an unknown format; ask an administrator to reset it.")
         case .tokenMalformed: .init(zh: "登录凭证格式错误，请重新登录", en: "The sign-in token is malformed; sign in again.")
         case .tokenForged: .init(zh: "登录凭证签名无效", en: "The sign-in token's signature is not valid.")

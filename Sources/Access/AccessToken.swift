@@ -1,9 +1,9 @@
-import Crypto
 import Foundation
+import Secrets
 
-/// What a sign-in grants: one staff member, in one role, at one terminal, for a short time.
-/// `id` is what revocation records.
-public struct AccessToken: Sendable, Hashable, Codable {
+/// What a sign-in grants: one staff member, in one role, at one terminal, for a short time, as
+/// the terminal's own record says. `id` is the record's key (the token's handle).
+public struct AccessToken: Sendable, Hashable {
     public let id: String
     public let staffNumber: StaffNumber
     public let role: Role
@@ -11,8 +11,13 @@ public struct AccessToken: Sendable, Hashable, Codable {
     public let issuedAt: Date
     public let expiresAt: Date
 
-    enum CodingKeys: String, CodingKey {
-        case id = "jti", staffNumber = "sub", role, terminalID = "term", issuedAt = "iat", expiresAt = "exp"
+    public init(id: String, staffNumber: StaffNumber, role: Role, terminalID: String, issuedAt: Date, expiresAt: Date) {
+        self.id = id
+        self.staffNumber = staffNumber
+        self.role = role
+        self.terminalID = terminalID
+        self.issuedAt = issuedAt
+        self.expiresAt = expiresAt
     }
 }
 
@@ -22,74 +27,66 @@ public struct IssuedToken: Sendable, Hashable {
     public let text: String
 }
 
-/// Issues and checks sign-in tokens: `kt1.<payload>.<mac>`, both parts base64url without
-/// padding, the payload JSON (times in whole seconds since 1970), the MAC HMAC-SHA256 over
-/// `kt1.<payload>` with a key that never leaves the installation.
+/// Sign-in tokens as handles: `kt2.<id>.<mac>`, the id 16 random bytes and the MAC
+/// HMAC-SHA256 of `kt2.<id>` under the token-signing key, both base64url without padding.
 ///
-/// Revocation needs the database and is checked by the store; everything else is here, pure.
-public struct TokenSigner: Sendable {
-    static let prefix = "kt1."
+/// The token says nothing itself: role, terminal, expiry and revocation are read from the
+/// terminal's record under `id`, so a token made up with the signing key is worth nothing
+/// without a record, and changing a record needs the database. The MAC lets a handle that was
+/// never issued be refused before any database work, and keeps the ids a copy of the database
+/// shows from being usable as tokens.
+public struct TokenHandles: Sendable {
+    static let prefix = "kt2."
     /// Far above any real token; longer input is refused before any work.
-    static let longestToken = 1024
+    static let longestToken = 256
 
-    /// Bytes rather than `SymmetricKey`, which swift-crypto 3 does not mark `Sendable`.
-    private let keyBytes: [UInt8]
+    let key: SecretKey
     public let lifetime: TimeInterval
 
-    public init(key: SymmetricKey, lifetime: TimeInterval = 15 * 60) {
-        self.keyBytes = key.withUnsafeBytes { Array($0) }
+    public init(key: SecretKey, lifetime: TimeInterval = 15 * 60) {
+        self.key = key
         self.lifetime = lifetime
     }
 
-    /// Derives the signing key from the installation secret (HKDF-SHA256 with its own label),
-    /// so tokens need no secret of their own and the ID-number hash key is not reused as is.
-    public init(installationSecret: Data, lifetime: TimeInterval = 15 * 60) {
-        let key = HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: installationSecret),
-                                         info: Data("kiosk access token v1".utf8), outputByteCount: 32)
-        self.init(key: key, lifetime: lifetime)
-    }
-
+    /// A new handle and the token it stands for, from `now` (whole seconds) for `lifetime`.
     public func issue(staffNumber: StaffNumber, role: Role, terminalID: String, now: Date) -> IssuedToken {
         var generator = SystemRandomNumberGenerator()
         let id = Base64URL.encode((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
         let issuedAt = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let token = AccessToken(id: id, staffNumber: staffNumber, role: role, terminalID: terminalID,
                                 issuedAt: issuedAt, expiresAt: issuedAt.addingTimeInterval(lifetime.rounded(.up)))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        encoder.dateEncodingStrategy = .secondsSince1970
-        // Encoding a struct of strings and whole numbers cannot fail.
-        let payload = (try? encoder.encode(token)) ?? Data()
-        let signed = Self.prefix + Base64URL.encode(Array(payload))
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(signed.utf8), using: SymmetricKey(data: keyBytes))
-        return IssuedToken(token: token, text: signed + "." + Base64URL.encode(Array(mac)))
+        return IssuedToken(token: token, text: text(for: id))
     }
 
-    /// The token in `text` if it is well formed, signed with this key, for this terminal and
-    /// not expired at `now`, checked in that order.
-    public func verify(_ text: String, terminalID: String, now: Date) throws(AccessError) -> AccessToken {
+    func text(for id: String) -> String {
+        let signed = Self.prefix + id
+        return signed + "." + Base64URL.encode(key.authenticationCode(for: Data(signed.utf8)))
+    }
+
+    /// The record id `text` names, if it is a well-formed handle with this key's MAC. Whether
+    /// that record exists, and what it grants, is the caller's to read.
+    public func id(of text: String) throws(AccessError) -> String {
         guard text.utf8.count <= Self.longestToken, text.hasPrefix(Self.prefix) else { throw AccessError(.tokenMalformed) }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let payload = Base64URL.decode(parts[1]), let mac = Base64URL.decode(parts[2]),
-              !payload.isEmpty, mac.count == SHA256.byteCount else {
+        guard parts.count == 3, let id = Base64URL.decode(parts[1]), id.count == 16,
+              let mac = Base64URL.decode(parts[2]), mac.count == 32 else {
             throw AccessError(.tokenMalformed)
         }
         let signed = Data(text.utf8.prefix(Self.prefix.utf8.count + parts[1].utf8.count))
-        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: signed, using: SymmetricKey(data: keyBytes)) else {
-            throw AccessError(.tokenForged)
-        }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        guard let token = try? decoder.decode(AccessToken.self, from: Data(payload)) else { throw AccessError(.tokenMalformed) }
+        guard key.isValidAuthenticationCode(mac, for: signed) else { throw AccessError(.tokenForged) }
+        return String(parts[1])
+    }
+
+    /// Checks what the record says against this terminal and time, in that order.
+    public static func check(_ token: AccessToken, terminalID: String, now: Date) throws(AccessError) {
         guard token.terminalID == terminalID else { throw AccessError(.tokenOtherTerminal) }
         guard now < token.expiresAt else { throw AccessError(.tokenExpired) }
-        return token
     }
 }
 
 /// RFC 4648 §5, without padding.
 enum Base64URL {
-    static func encode(_ bytes: [UInt8]) -> String {
+    static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var text = Data(bytes).base64EncodedString()
         text = text.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
         while text.hasSuffix("=") { text.removeLast() }

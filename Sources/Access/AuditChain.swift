@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Secrets
 
 /// One record of the audit log as stored: fields are kept exactly as read, unvalidated, so
 /// that a record changed in the database is reported by `AuditChain`, not refused on reading.
@@ -12,7 +13,9 @@ public struct AuditRecord: Sendable, Hashable {
     public let target: String
     /// The details as a canonical JSON object (see `AuditChain`), embedded in the encoding as is.
     public let details: String
+    /// The MAC of the record before it (named hash, as the columns are).
     public let previousHash: String
+    /// This record's MAC.
     public let hash: String
 
     public init(sequence: Int64, milliseconds: Int64, actor: String, action: String, target: String,
@@ -48,6 +51,9 @@ public struct AuditBreak: Sendable, Hashable, CustomStringConvertible {
         /// The record is intact but does not follow the one before it: moved, inserted or
         /// its predecessor replaced.
         case unlinked
+        /// The record is consistent with the chain, but not what an anchor taken earlier says
+        /// it was: the log was rewritten by someone with the key.
+        case notAnchored
     }
 
     public let sequence: Int64
@@ -61,9 +67,14 @@ public struct AuditBreak: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "record \(sequence) \(kind.rawValue)" }
 }
 
-/// The last record's sequence number and hash, kept beside the log so that deleting records at
+/// The last record's sequence number and MAC, kept beside the log so that deleting records at
 /// the end is noticed too.
-public struct AuditHead: Sendable, Hashable {
+///
+/// Written down somewhere the log's keeper cannot reach (the service log at every start and
+/// every hour, the district store, a technician's notes) it is an **anchor**
+/// (`SEQ:HEX`): whoever later rewrites the log, even with the key, cannot make record SEQ
+/// carry that MAC again.
+public struct AuditHead: Sendable, Hashable, CustomStringConvertible {
     public let sequence: Int64
     public let hash: String
 
@@ -72,7 +83,19 @@ public struct AuditHead: Sendable, Hashable {
         self.hash = hash
     }
 
+    /// `SEQ:HEX` as `description` writes it; nil for anything else.
+    public init?(anchor text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let sequence = Int64(parts[0]), sequence >= 1, parts[1].utf8.count == 64,
+              parts[1].utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
+        else { return nil }
+        self.init(sequence: sequence, hash: String(parts[1]))
+    }
+
     public static let empty = AuditHead(sequence: 0, hash: AuditChain.genesisHash)
+
+    /// The anchor: `SEQ:HEX`.
+    public var description: String { "\(sequence):\(hash)" }
 }
 
 /// The hash chain of the audit log.
@@ -87,14 +110,17 @@ public struct AuditHead: Sendable, Hashable {
 /// `\b \t \n \f \r`, other characters below U+0020 as `\u00xx` (lower-case hex), and
 /// nothing else (RFC 8785's rules for strings).
 ///
-/// A record's `hash` is the lower-case hex SHA-256 of its canonical encoding; its
-/// `previousHash` is the hash of the record before it, or 64 zeros for the first record.
-/// Sequence numbers start at 1 and go up by one.
+/// A record's `hash` is the lower-case hex HMAC-SHA256 of its canonical encoding under the
+/// terminal's audit key (derived from `terminal.key`, never stored beside the log); its
+/// `previousHash` is the MAC of the record before it, or 64 zeros for the first record.
+/// Sequence numbers start at 1 and go up by one. Without the key a changed record cannot be
+/// given a valid MAC, however much of the chain is recomputed; with the key it can, and an
+/// anchor taken earlier (see `AuditHead`) is what then tells.
 public enum AuditChain {
     public static let genesisHash = String(repeating: "0", count: 64)
 
-    /// Places `entry` after the record whose sequence number and hash `previous` gives.
-    public static func seal(_ entry: AuditEntry, after previous: AuditHead, at time: Date) -> AuditRecord {
+    /// Places `entry` after the record whose sequence number and MAC `previous` gives.
+    public static func seal(_ entry: AuditEntry, after previous: AuditHead, at time: Date, key: SecretKey) -> AuditRecord {
         let unsealed = AuditRecord(
             sequence: previous.sequence + 1,
             milliseconds: Int64((time.timeIntervalSince1970 * 1000).rounded()),
@@ -102,11 +128,28 @@ public enum AuditChain {
             details: canonicalObject(entry.details), previousHash: previous.hash, hash: "")
         return AuditRecord(sequence: unsealed.sequence, milliseconds: unsealed.milliseconds, actor: unsealed.actor,
                            action: unsealed.action, target: unsealed.target, details: unsealed.details,
-                           previousHash: unsealed.previousHash, hash: hash(of: unsealed))
+                           previousHash: unsealed.previousHash, hash: mac(of: unsealed, key: key))
     }
 
-    public static func hash(of record: AuditRecord) -> String {
+    /// The record's MAC under `key`, from its canonical encoding.
+    public static func mac(of record: AuditRecord, key: SecretKey) -> String {
+        hex(key.authenticationCode(for: canonicalEncoding(record, includingHash: false)))
+    }
+
+    /// How records were chained before the chain was keyed: plain SHA-256, which anyone can
+    /// recompute. Read only to check a log once, when its records are keyed.
+    public static func unkeyedHash(of record: AuditRecord) -> String {
         hex(SHA256.hash(data: canonicalEncoding(record, includingHash: false)))
+    }
+
+    /// `record` with `previousHash` and `hash` recomputed under `key`.
+    public static func reseal(_ record: AuditRecord, after previousHash: String, key: SecretKey) -> AuditRecord {
+        let relinked = AuditRecord(sequence: record.sequence, milliseconds: record.milliseconds, actor: record.actor,
+                                   action: record.action, target: record.target, details: record.details,
+                                   previousHash: previousHash, hash: "")
+        return AuditRecord(sequence: record.sequence, milliseconds: record.milliseconds, actor: record.actor,
+                           action: record.action, target: record.target, details: record.details,
+                           previousHash: previousHash, hash: mac(of: relinked, key: key))
     }
 
     public static func canonicalEncoding(_ record: AuditRecord, includingHash: Bool) -> [UInt8] {
@@ -135,9 +178,10 @@ public enum AuditChain {
     }
 
     /// The first break in `records` (in the order given), or nil when every record follows
-    /// from the one before it and the last one is `head`.
-    public static func verify(_ records: some Sequence<AuditRecord>, head: AuditHead) -> AuditBreak? {
-        var verifier = Verifier()
+    /// from the one before it, the last one is `head`, and the log passes every `anchor`.
+    public static func verify(key: SecretKey, _ records: some Sequence<AuditRecord>, head: AuditHead,
+                              anchors: [AuditHead] = []) -> AuditBreak? {
+        var verifier = Verifier(key: key, anchors: anchors)
         for record in records {
             if let broken = verifier.check(record) { return broken }
         }
@@ -149,27 +193,38 @@ public enum AuditChain {
     public struct Verifier: Sendable {
         public private(set) var last: AuditHead
         public private(set) var count = 0
+        let key: SecretKey?
+        let anchors: [Int64: String]
 
-        /// Starts after `previous`: `.empty` for a whole log.
-        public init(after previous: AuditHead = .empty) {
+        /// Starts after `previous`: `.empty` for a whole log. Records must carry MACs under
+        /// `key`, or, with no key, the unkeyed hashes of a log from before keys. The record at
+        /// each anchor's sequence must carry the anchor's MAC.
+        public init(key: SecretKey?, after previous: AuditHead = .empty, anchors: [AuditHead] = []) {
             last = previous
+            self.key = key
+            self.anchors = Dictionary(anchors.map { ($0.sequence, $0.hash) }, uniquingKeysWith: { first, _ in first })
         }
 
         public mutating func check(_ record: AuditRecord) -> AuditBreak? {
             let expected = last.sequence + 1
             if record.sequence > expected { return AuditBreak(sequence: expected, kind: .missing) }
             if record.sequence < expected { return AuditBreak(sequence: record.sequence, kind: .unlinked) }
-            guard AuditChain.hash(of: record) == record.hash else { return AuditBreak(sequence: record.sequence, kind: .changed) }
+            let computed = key.map { AuditChain.mac(of: record, key: $0) } ?? AuditChain.unkeyedHash(of: record)
+            guard computed == record.hash else { return AuditBreak(sequence: record.sequence, kind: .changed) }
             guard record.previousHash == last.hash else { return AuditBreak(sequence: record.sequence, kind: .unlinked) }
+            if let anchored = anchors[record.sequence], anchored != record.hash {
+                return AuditBreak(sequence: record.sequence, kind: .notAnchored)
+            }
             last = AuditHead(sequence: record.sequence, hash: record.hash)
             count += 1
             return nil
         }
 
-        /// After the last record: the log must end where its head says.
+        /// After the last record: the log must end where its head says, and reach every anchor.
         public func finish(head: AuditHead) -> AuditBreak? {
             if last.sequence < head.sequence { return AuditBreak(sequence: last.sequence + 1, kind: .missing) }
             if last.sequence > head.sequence { return AuditBreak(sequence: head.sequence + 1, kind: .unlinked) }
+            if let beyond = anchors.keys.filter({ $0 > last.sequence }).min() { return AuditBreak(sequence: beyond, kind: .missing) }
             return last.hash == head.hash ? nil : AuditBreak(sequence: head.sequence, kind: .changed)
         }
     }

@@ -30,7 +30,7 @@ public struct AuditAction: RawRepresentable, Sendable, Hashable, Codable, Custom
 
     public static let staffSignedIn = AuditAction("staff.signIn")
     public static let staffSignInFailed = AuditAction("staff.signInFailed")
-    public static let staffLocked = AuditAction("staff.locked")
+    public static let staffUnlocked = AuditAction("staff.unlocked")
     public static let staffSignedOut = AuditAction("staff.signOut")
     public static let staffAdded = AuditAction("staff.added")
     public static let staffDisabled = AuditAction("staff.disabled")
@@ -42,6 +42,8 @@ public struct AuditAction: RawRepresentable, Sendable, Hashable, Codable, Custom
     public static let calendarImported = AuditAction("calendar.imported")
     public static let dataExported = AuditAction("data.exported")
     public static let auditExported = AuditAction("audit.exported")
+    public static let secretsMigrated = AuditAction("secrets.migrated")
+    public static let secretsRotated = AuditAction("secrets.rotated")
 }
 
 /// An event to append to the audit log, before it has a place in the chain.

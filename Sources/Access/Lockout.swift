@@ -1,54 +1,50 @@
 import Foundation
 
-/// How many wrong PINs an account takes before it is locked, and for how long.
-public struct LockoutPolicy: Sendable, Hashable, Codable {
-    public var maximumFailures: Int
-    /// Failures count in a window that opens at the first failure; after it, counting restarts.
-    public var window: TimeInterval
-    public var lockDuration: TimeInterval
+/// How long a staff number must wait after wrong PINs at one terminal: `firstDelay` after the
+/// first, doubling with each further one, never more than `maximumDelay`.
+///
+/// A delay, never a lock: whoever guesses at the screen gets one try per delay, and the owner
+/// of the account, at that terminal, signs in once the delay has passed (or at once at another
+/// terminal, or after `kiosk staff unlock`). A try during the delay is refused unchecked and
+/// does not lengthen it.
+public struct LockoutPolicy: Sendable, Hashable {
+    public var firstDelay: TimeInterval
+    public var maximumDelay: TimeInterval
 
-    public init(maximumFailures: Int = 5, window: TimeInterval = 15 * 60, lockDuration: TimeInterval = 15 * 60) {
-        self.maximumFailures = maximumFailures
-        self.window = window
-        self.lockDuration = lockDuration
+    public init(firstDelay: TimeInterval = 1, maximumDelay: TimeInterval = 300) {
+        precondition(firstDelay > 0 && maximumDelay >= firstDelay, "a delay policy needs 0 < first ≤ maximum")
+        self.firstDelay = firstDelay
+        self.maximumDelay = maximumDelay
+    }
+
+    /// The wait after `failures` wrong PINs in a row.
+    public func delay(afterFailures failures: Int) -> TimeInterval {
+        guard failures > 0 else { return 0 }
+        // 2^(n-1) without overflow: past 40 doublings every realistic maximum is reached.
+        return min(maximumDelay, firstDelay * pow(2, Double(min(failures - 1, 40))))
     }
 }
 
-/// An account's recent failed sign-ins, as stored with the account. Pure: every change takes
+/// One staff number's wrong PINs in a row at one terminal, as stored. Pure: every change takes
 /// the time, so the policy is tested without a clock.
-public struct SignInAttempts: Sendable, Hashable, Codable {
-    public private(set) var failures: Int
-    public private(set) var windowStart: Date?
-    public private(set) var lockedUntil: Date?
+public struct SignInFailures: Sendable, Hashable {
+    public private(set) var count: Int
+    public private(set) var last: Date?
 
-    public init(failures: Int = 0, windowStart: Date? = nil, lockedUntil: Date? = nil) {
-        self.failures = failures
-        self.windowStart = windowStart
-        self.lockedUntil = lockedUntil
+    public init(count: Int = 0, last: Date? = nil) {
+        self.count = count
+        self.last = last
     }
 
-    /// The end of the lock if the account is locked at `now`.
-    public func lock(at now: Date) -> Date? {
-        guard let lockedUntil, lockedUntil > now else { return nil }
-        return lockedUntil
+    /// When the next PIN may be checked; nil when it may be now.
+    public func waitUntil(_ now: Date, policy: LockoutPolicy) -> Date? {
+        guard let last else { return nil }
+        let until = last.addingTimeInterval(policy.delay(afterFailures: count))
+        return until > now ? until : nil
     }
 
-    /// Counts a wrong PIN; returns true when this failure locks the account. A failure while
-    /// locked is not counted: the lock does not grow while someone keeps trying.
-    public mutating func recordFailure(at now: Date, policy: LockoutPolicy) -> Bool {
-        guard lock(at: now) == nil else { return false }
-        if let windowStart, now < windowStart.addingTimeInterval(policy.window) {
-            failures += 1
-        } else {
-            failures = 1
-            windowStart = now
-        }
-        guard failures >= policy.maximumFailures else { return false }
-        self = SignInAttempts(lockedUntil: now.addingTimeInterval(policy.lockDuration))
-        return true
-    }
-
-    public mutating func recordSuccess() {
-        self = SignInAttempts()
+    public mutating func recordFailure(at now: Date) {
+        count += 1
+        last = now
     }
 }

@@ -28,13 +28,18 @@ public struct RateLimit: Sendable, Hashable {
     /// Takes a token if there is one. Returns nil when the request may go ahead, otherwise how
     /// long until a token is back.
     public func take(from bucket: inout Bucket, at now: Date) -> TimeInterval? {
+        if let wait = wait(for: &bucket, at: now) { return wait }
+        bucket.tokens -= 1
+        return nil
+    }
+
+    /// Like `take`, without taking: for limits that count only some outcomes.
+    public func wait(for bucket: inout Bucket, at now: Date) -> TimeInterval? {
         let rate = Double(limit) / period
         let elapsed = bucket.updated.map { max(0, now.timeIntervalSince($0)) } ?? .infinity
         bucket.tokens = min(Double(limit), bucket.tokens + elapsed * rate)
         bucket.updated = now
-        guard bucket.tokens >= 1 else { return (1 - bucket.tokens) / rate }
-        bucket.tokens -= 1
-        return nil
+        return bucket.tokens >= 1 ? nil : (1 - bucket.tokens) / rate
     }
 }
 
@@ -52,4 +57,15 @@ public actor RateLimiter {
         defer { buckets[name] = bucket }
         return limit.take(from: &bucket, at: now)
     }
+
+    /// Nil when a token is there, otherwise the seconds to wait; takes nothing.
+    public func wait(_ name: String, at now: Date) -> TimeInterval? {
+        guard let limit = limits[name] else { return nil }
+        var bucket = buckets[name] ?? RateLimit.Bucket()
+        defer { buckets[name] = bucket }
+        return limit.wait(for: &bucket, at: now)
+    }
+
+    /// The limit of a bucket, if it has one.
+    public func limit(_ name: String) -> RateLimit? { limits[name] }
 }

@@ -198,8 +198,7 @@ private struct Checker {
     /// A condition that reads no data and no clock, and is falsy: the thing it guards never happens.
     private func isConstantlyFalse(_ condition: Condition?) -> Bool {
         guard let condition else { return false }
-        let dynamic: Set<String> = ["var", "missing", "missing_some", "today", "age"]
-        guard condition.rule.operators.isDisjoint(with: dynamic) else { return false }
+        guard !condition.rule.readsDataOrClock else { return false }
         guard case .success(let value) = condition.rule.evaluate(data: .null, context: EvaluationContext()) else {
             return false
         }

@@ -44,11 +44,14 @@ func jsNumber(_ value: JSON) -> Double? {
     }
 }
 
-/// A decimal number written as text, surrounding whitespace allowed. Stricter than `Double(_:)`,
-/// which would also take `inf`, `nan` and hexadecimal.
+/// A decimal number written as text, surrounding whitespace allowed (JavaScript's: Unicode
+/// spaces, line breaks and U+FEFF). Stricter than `Double(_:)`, which would also take `inf`,
+/// `nan` and hexadecimal.
 func parseDecimal(_ text: String, emptyIsZero: Bool) -> Double? {
-    let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-    if trimmed.isEmpty { return emptyIsZero ? 0 : nil }
+    let scalars = text.unicodeScalars
+    guard let first = scalars.firstIndex(where: { !isJavaScriptSpace($0) }) else { return emptyIsZero ? 0 : nil }
+    let last = scalars.lastIndex(where: { !isJavaScriptSpace($0) }) ?? first
+    let trimmed = Substring(scalars[first...last])
     let allowed = trimmed.utf8.allSatisfy { byte in
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"),
@@ -58,6 +61,16 @@ func parseDecimal(_ text: String, emptyIsZero: Bool) -> Double? {
         }
     }
     return allowed ? Double(trimmed) : nil
+}
+
+private func isJavaScriptSpace(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0x09...0x0D, 0x20: true
+    case 0..<0x80: false
+    case 0x85: false
+    case 0xFEFF: true
+    default: scalar.properties.isWhitespace
+    }
 }
 
 /// JavaScript `==` over JSON values.

@@ -31,6 +31,23 @@ extension Rule {
     /// - `substr` counts characters and reports a start outside the string as `substrOutOfRange`;
     /// - arrays and objects are equal when their contents are (JavaScript compares identity);
     /// - `log` returns its argument and prints nothing, since data holds personal information.
+    ///
+    /// Besides json-logic-js's operators it has those the JSONLogic community added since
+    /// (json-logic/.github, accepted proposals "`val` and context replacements" and "error
+    /// handling"), with their documented semantics:
+    /// - `val` — a path as separate segments, no dots split: `{"val": ["applicant", "age"]}`;
+    ///   `{"val": "a.b"}` reads the key `a.b`, `{"val": ""}` the empty key, `{"val": []}` the
+    ///   whole data; numbers index arrays. A path that leads nowhere is `null`. (The engine-only
+    ///   scope climbing `{"val": [[2], "x"]}` is refused as `invalidArguments`.)
+    /// - `exists` — whether such a path leads somewhere, even to `null`: `{"exists": "x"}`.
+    /// - `??` — the first argument that is not `null`, evaluating no further; `null` if none.
+    /// - `throw` — raises an error: an object is the error object, anything else `v` becomes
+    ///   `{"type": v}`. Reported as `thrown`, the object in `LogicError.thrown`.
+    /// - `try` — the first argument that evaluates without an error; each later argument gets
+    ///   the previous error object as its data (`{"val": "type"}` reads `"NaN"` after a division
+    ///   by zero, see `LogicError.errorObject`); when all fail, the last error stands.
+    ///   `tooMuchWork` cannot be caught (the budget stays spent). Unknown operators and wrong
+    ///   argument counts are refused when the rule is parsed, before any `try` runs.
     public func evaluate(data: JSON, context: EvaluationContext) -> Result<JSON, LogicError> {
         var evaluator = Evaluator(context: context)
         do {
@@ -65,8 +82,8 @@ struct Evaluator {
             values.reserveCapacity(nodes.count)
             for element in nodes { values.append(try evaluate(element, data)) }
             return .array(values)
-        case .variable(let path, let fallback):
-            return try variable(path, fallback, data)
+        case .variable(let path, let fallback, let op):
+            return try read(op, path, fallback, data)
         case .matches(let subject, let pattern):
             return try matches(try evaluate(subject, data), pattern)
         case .operation(let op, let arguments):
@@ -74,8 +91,12 @@ struct Evaluator {
         }
     }
 
-    private mutating func variable(_ path: [String], _ fallback: Node?, _ data: JSON) throws(LogicError) -> JSON {
-        if let value = lookUp(path, in: data) { return value }
+    /// `var` (with its fallback when the path leads nowhere), `val` (null when it leads
+    /// nowhere) and `exists` (whether it leads somewhere, even to null).
+    private mutating func read(_ op: Operator, _ path: [String], _ fallback: Node?, _ data: JSON) throws(LogicError) -> JSON {
+        let found = lookUp(path, in: data)
+        if op == .exists { return .bool(found != nil) }
+        if let found { return found }
         guard let fallback else { return .null }
         return try evaluate(fallback, data)
     }
@@ -102,7 +123,26 @@ struct Evaluator {
         switch op {
         case .variable:
             let path = pathComponents(try evaluate(arguments[0], data))
-            return try variable(path, arguments.count > 1 ? arguments[1] : nil, data)
+            return try read(op, path, arguments.count > 1 ? arguments[1] : nil, data)
+        case .value, .exists:
+            var path: [String] = []
+            path.reserveCapacity(arguments.count)
+            for argument in arguments {
+                path.append(try pathSegment(try evaluate(argument, data), first: path.isEmpty, op))
+            }
+            return try read(op, path, nil, data)
+        case .coalesce:
+            for argument in arguments {
+                let value = try evaluate(argument, data)
+                if value != .null { return value }
+            }
+            return .null
+        case .try:
+            return try attempt(arguments, data)
+        case .throw:
+            let value = try evaluate(arguments[0], data)
+            if case .object = value { throw LogicError(thrown: value) }
+            throw LogicError(thrown: ["type": value])
         case .missing:
             let values = try evaluateAll(arguments, data)
             let names: [JSON] = if case .array(let first)? = values.first { first } else { values }
@@ -223,6 +263,23 @@ struct Evaluator {
         case .matches:
             return try matches(try evaluate(arguments[0], data), compilePattern(try patternText(arguments[1], data)))
         }
+    }
+
+    /// `try`: the first argument that evaluates without an error; each argument after the first
+    /// sees the previous one's error object (`errorObject`) as its data. When every argument
+    /// fails, the last error stands. The work limit is not reset: once spent, every fallback
+    /// fails with `tooMuchWork` too, so a rule cannot catch its way past it.
+    private mutating func attempt(_ arguments: [Node], _ data: JSON) throws(LogicError) -> JSON {
+        var failure: LogicError?
+        for argument in arguments {
+            do throws(LogicError) {
+                return try evaluate(argument, failure?.errorObject ?? data)
+            } catch {
+                failure = error
+            }
+        }
+        // The parser guarantees at least one argument, so there was a failure.
+        throw failure ?? LogicError(.invalidArguments, operatorName: Operator.try.rawValue)
     }
 
     mutating func evaluateAll(_ arguments: [Node], _ data: JSON) throws(LogicError) -> [JSON] {

@@ -34,15 +34,7 @@ public struct BookingMaintenance: ServiceLifecycle.Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            await sweepOnce()
-            do {
-                let interval = interval
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            } catch {
-                return
-            }
-        }
+        await repeatUntilShutdown(every: interval) { await sweepOnce() }
     }
 
     /// One sweep at the current time; nil when the database refused it.

@@ -4,6 +4,7 @@ import KioskConfig
 import KioskCore
 import KioskServer
 import Logging
+import Secrets
 import Storage
 import StoragePostgres
 
@@ -21,24 +22,56 @@ extension KioskApplication {
         }
     }
 
-    /// The district's booking store with this hall's rules.
-    public static func districtBookings(_ district: PostgresStore, _ configuration: Configuration) -> PostgresBookingStore {
+    /// The district's booking store with this hall's rules, hashing ID numbers with the district's key.
+    public static func districtBookings(_ district: PostgresStore, _ configuration: Configuration,
+                                        key: SecretKey) -> PostgresBookingStore {
         PostgresBookingStore(store: district, policy: configuration.bookingPolicy, checkInWindow: configuration.checkInWindow,
-                             queue: configuration.queue, timeZone: configuration.hours.timeZone)
+                             queue: configuration.queue, timeZone: configuration.hours.timeZone, hasher: HMACIDHasher(key: key))
     }
 
-    /// Migrates the district store before the terminal serves, on a client of its own (the
-    /// long-lived one runs in the service group). A district store that cannot be reached does
-    /// not keep the terminal from starting: it serves what works offline and says so in /readyz.
-    static func migrateAtStart(_ district: PostgresStore, _ configuration: Configuration, logger: Logger) async {
-        guard case .postgres(let url) = configuration.database else { return }
+    /// The same, for a terminal that started without knowing the key is the district's: it is
+    /// checked against the store (or taken out of it) on the first booking that needs it.
+    static func districtBookings(_ district: PostgresStore, _ configuration: Configuration,
+                                 keys: TerminalKeys) -> PostgresBookingStore {
+        PostgresBookingStore(store: district, policy: configuration.bookingPolicy, checkInWindow: configuration.checkInWindow,
+                             queue: configuration.queue, timeZone: configuration.hours.timeZone) {
+            HMACIDHasher(key: try await TerminalSecrets.districtKey(keys, store: district, configuration: configuration))
+        }
+    }
+
+    /// Before a terminal serves in district mode: its own file holds no booking the district
+    /// lacks (they would be unreachable), the district store is migrated (on a client of its own;
+    /// the long-lived one runs in the service group), and the district's ID key is here and is
+    /// the store's (a terminal holding another key, or none where the store has one, is refused).
+    /// An unreachable store does not keep the terminal from starting: it serves what works
+    /// offline, says so in /readyz, and checks the key when the store is back. Returns the key
+    /// when it could be checked.
+    static func prepareDistrict(_ district: PostgresStore, _ store: SQLiteStore, _ configuration: Configuration,
+                                logger: Logger) async throws(StartupError) -> SecretKey? {
+        do {
+            let uncopied = try await store.uncopiedBookings()
+            guard uncopied == 0 else { throw StartupError.uncopiedBookings(uncopied, store.path) }
+        } catch let error as StartupError {
+            throw error
+        } catch {
+            throw StartupError(code: "databaseUnavailable", message: .init(zh: "无法读取 \(store.path)", en: "cannot read \(store.path)"))
+        }
+        guard case .postgres(let url) = configuration.database else { return nil }
         do {
             let starting = try PostgresStore(url: url, operationTimeout: .seconds(5), maximumConnections: 1, logger: logger)
-            let version = try await starting.withRunning { try await starting.migrate() }
-            logger.info("district store ready", metadata: ["db.url": "\(district.location)", "db.schema": "\(version)"])
+            let (version, key) = try await starting.withRunning {
+                let version = try await starting.migrate()
+                return (version, try await TerminalSecrets.districtKey(store.keys, store: starting, configuration: configuration))
+            }
+            logger.info("district store ready", metadata: [
+                "db.url": "\(district.location)", "db.schema": "\(version)", "district.key": "\(key.fingerprint)"])
+            return key
+        } catch let error as KeyError {
+            throw StartupError(error)
         } catch {
             logger.warning("district store not ready at start", metadata: [
                 "db.url": "\(district.location)", "error.code": "\((error as? any KioskError)?.code ?? "\(type(of: error))")"])
+            return nil
         }
     }
 
@@ -49,9 +82,12 @@ extension KioskApplication {
         _ body: @Sendable (any BookingDatabase) async throws -> T
     ) async throws -> T {
         if let district = try openDistrict(configuration, logger: logger) {
+            let store = try openStore(configuration)
+            _ = try store.migrate()
             return try await district.withRunning {
                 try await district.migrate()
-                return try await body(districtBookings(district, configuration))
+                let key = try await TerminalSecrets.districtKey(store.keys, store: district, configuration: configuration)
+                return try await body(districtBookings(district, configuration, key: key))
             }
         }
         let store = try openStore(configuration)

@@ -66,20 +66,19 @@ public struct KioskApplication: Sendable {
         self.calendar = try CalendarFiles(configuration).load()
         self.district = try Self.openDistrict(configuration, logger: logger)
         if let district {
-            await Self.migrateAtStart(district, configuration, logger: logger)
-            self.bookings = Self.districtBookings(district, configuration)
+            if let key = try await Self.prepareDistrict(district, store, configuration, logger: logger) {
+                self.bookings = Self.districtBookings(district, configuration, key: key)
+            } else {
+                self.bookings = Self.districtBookings(district, configuration, keys: store.keys)
+            }
             self.localBookings = try Self.openBookings(store, configuration)
         } else {
             self.bookings = try Self.openBookings(store, configuration)
             self.localBookings = nil
         }
-        do {
-            self.access = try AccessStore(store: store)
-        } catch {
-            throw StartupError(code: error.code, message: error.message)
-        }
+        // Failed sign-ins are budgeted by the access store, which knows whose they are.
+        self.access = AccessStore(store: store, signInsPerMinute: configuration.rateLimits.signInPerMinute)
         self.rateLimiter = RateLimiter([
-            "signIn": .perMinute(configuration.rateLimits.signInPerMinute),
             "booking": .perMinute(configuration.rateLimits.bookingPerMinute),
             "printing": .perMinute(configuration.rateLimits.printPerMinute),
         ])
@@ -108,13 +107,19 @@ public struct KioskApplication: Sendable {
             requests: PrintRequests(store: DeviceStore(store: store), limits: PrintLimits()))
     }
 
-    /// Opens the terminal's own database, creating the data directory first: the configured
-    /// file, or in district mode `data_dir/kiosk.sqlite` (staff, devices, the outbox).
-    public static func openStore(_ configuration: Configuration) throws(StartupError) -> SQLiteStore {
-        let path = switch configuration.database {
+    /// The terminal's own database file: the configured one, or in district mode
+    /// `data_dir/kiosk.sqlite` (staff, devices, the outbox).
+    public static func storePath(_ configuration: Configuration) -> String {
+        switch configuration.database {
         case .sqlite(let path): path
         case .postgres: configuration.dataDirectory + "/kiosk.sqlite"
         }
+    }
+
+    /// Opens the terminal's own database with its keys (see `TerminalSecrets`), creating the
+    /// data directory first.
+    public static func openStore(_ configuration: Configuration) throws(StartupError) -> SQLiteStore {
+        let path = storePath(configuration)
         let directory = configuration.dataDirectory
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -122,8 +127,9 @@ public struct KioskApplication: Sendable {
             throw .dataDirectory(directory, "cannot create it")
         }
         guard Glibc.access(directory, W_OK) == 0 else { throw .dataDirectory(directory, "not writable") }
+        let keys = try TerminalSecrets.load(configuration, databasePath: path)
         do {
-            return try SQLiteStore(path: path)
+            return try SQLiteStore(path: path, keys: keys)
         } catch {
             throw StartupError(code: error.code, message: error.message)
         }
@@ -259,8 +265,16 @@ public struct KioskApplication: Sendable {
                            printJobRetention: TimeInterval(configuration.printJobRetentionDays) * 86_400)
     }
 
+    /// Writes the audit log's head to the service log (and the district store) at start and every hour.
+    public var auditAnchors: AuditAnchors {
+        AuditAnchors(access: access, district: district, terminalID: configuration.terminalID, logger: logger)
+    }
+
     /// Runs the terminal until SIGTERM or SIGINT, then finishes in-flight requests and returns.
+    /// Holds the data directory's lock meanwhile, so the keys are not rotated under it.
     public func run() async throws(StartupError) {
+        let lock = try ServeLock.serving(configuration)
+        defer { withExtendedLifetime(lock) {} }
         let listen = configuration.listen
         let logger = logger
         let scheme = tls == nil ? "http" : "https"
@@ -279,7 +293,7 @@ public struct KioskApplication: Sendable {
         let poweredTime = PoweredTimeCounter(manager: devices.manager, statistics: devices.statistics, logger: logger)
         // The district store is listed first so it stops last, after the requests that use it.
         let services: [any ServiceLifecycle.Service] =
-            (district.map { [$0] } ?? []) + [server, bookingMaintenance, devices.manager, poweredTime]
+            (district.map { [$0] } ?? []) + [server, bookingMaintenance, devices.manager, poweredTime, auditAnchors]
             + (outboxDrainer.map { [$0] } ?? []) + devices.services
             + [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events)]
         let group = ServiceGroup(configuration: .init(

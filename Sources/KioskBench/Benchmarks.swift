@@ -10,6 +10,7 @@ public enum Benchmarks {
         ("escpos", ESCPOSBenchmarks.run),
         ("receipt", ReceiptPrinterBenchmarks.run),
         ("forms", FormEngineBenchmarks.run),
+        ("secrets", SecretsBenchmarks.run),
     ]
     /// Run only when named: they need hardware (or its emulator), or a PostgreSQL installation, beside them.
     static let hardware: [(name: String, run: @Sendable () -> [Figure])] = [

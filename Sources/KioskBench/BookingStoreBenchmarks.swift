@@ -2,6 +2,7 @@ import Booking
 import Foundation
 import GRDB
 import KioskCore
+import Secrets
 import Storage
 
 public enum BookingStoreBenchmarks {
@@ -50,7 +51,7 @@ public enum BookingStoreBenchmarks {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("kiosk.sqlite").path
-        let store = try SQLiteStore(path: path)
+        let store = try SQLiteStore(path: path, keys: .random())
         try store.migrate()
         let hours = HallHours.standard
         let bookings = try SQLiteBookingStore(store: store, timeZone: hours.timeZone)

@@ -5,6 +5,7 @@ import KioskApp
 import KioskCore
 import KioskTesting
 import Logging
+import Secrets
 import Storage
 import StoragePostgres
 
@@ -68,15 +69,15 @@ public enum DistrictBenchmarks {
     }
 
     /// The worker of `kiosk district-worker`: runs `load` against the district store at `url`
-    /// (already migrated) and reports what happened.
-    public static func work(url: String, load: DistrictLoad) async throws -> DistrictLoadResult {
+    /// (already migrated), hashing ID numbers with the district's key, and reports what happened.
+    public static func work(url: String, districtKey: SecretKey, load: DistrictLoad) async throws -> DistrictLoadResult {
         let store = try PostgresStore(url: url, operationTimeout: .seconds(60), maximumConnections: load.clients,
                                       logger: Logger(label: "kiosk.bench"))
         return try await store.withRunning {
-            let bookings = PostgresBookingStore(store: store, timeZone: zone)
+            let bookings = PostgresBookingStore(store: store, timeZone: zone, hasher: HMACIDHasher(key: districtKey))
             let slots = try slots(count: load.slots, capacity: load.capacity)
             let citizens = try (0..<load.citizens).map { try citizen((load.sharedCitizens ? 0 : load.worker * load.citizens) + $0) }
-            // Warm the pool and the district secret before the clock starts.
+            // Warm the pool before the clock starts.
             _ = try await bookings.placesTaken(slotIDs: [slots[0].id], now: now)
             let clock = ContinuousClock()
             let start = clock.now
@@ -156,6 +157,12 @@ extension DistrictBenchmarks {
         let database = String(url.split(separator: "/").last!)
         let setup = try PostgresStore(url: url, logger: Logger(label: "kiosk.bench"))
         try await setup.withRunning { _ = try await setup.migrate() }
+        // The district's ID key, as every terminal of a district holds it in its key directory.
+        let keys = KeyDirectory(path: FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-bench-keys-\(UUID().uuidString)").path,
+                                credentials: nil)
+        defer { try? FileManager.default.removeItem(atPath: keys.path) }
+        try keys.write(.random(), as: KeyDirectory.districtKey)
+        let keyFile = keys.location(of: KeyDirectory.districtKey)
 
         // Four terminal processes, distinct citizens, as many places as requests.
         let total = workers * clientsPerWorker * attemptsPerClient
@@ -168,7 +175,8 @@ extension DistrictBenchmarks {
                                         sharedCitizens: false)
                 let json = String(decoding: try JSONEncoder().encode(load), as: UTF8.self)
                 group.addTask {
-                    let run = try await runProcess(executable, ["district-worker", "--database", url, "--load", json])
+                    let run = try await runProcess(executable, ["district-worker", "--database", url, "--district-key", keyFile,
+                                                                "--load", json])
                     guard run.status == 0 else { throw PrivatePostgres.SetupFailure("district-worker: \(run.stderr)") }
                     return try JSONDecoder().decode(DistrictLoadResult.self, from: Data(run.stdout.utf8))
                 }
@@ -210,12 +218,12 @@ extension DistrictBenchmarks {
         let url = try await cluster.createDatabase()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let local = try SQLiteStore(path: directory.appendingPathComponent("kiosk.sqlite").path)
+        let local = try SQLiteStore(path: directory.appendingPathComponent("kiosk.sqlite").path, keys: .random())
         try local.migrate()
         let district = try PostgresStore(url: url, operationTimeout: .seconds(5), logger: Logger(label: "kiosk.bench"))
         return try await district.withRunning {
             _ = try await district.migrate()
-            let bookings = PostgresBookingStore(store: district, timeZone: zone)
+            let bookings = PostgresBookingStore(store: district, timeZone: zone, hasher: HMACIDHasher(key: .random()))
             let drainer = OutboxDrainer(outbox: local, district: district, bookings: bookings, terminalID: "BENCH",
                                         logger: Logger(label: "kiosk.bench"))
             try await cluster.stopServer()

@@ -46,6 +46,8 @@ public struct Configuration: Sendable, Equatable {
     /// HTTPS when set; nil serves plain HTTP, which the loader allows on loopback only.
     public var tls: TLSFiles?
     public var dataDirectory: String
+    /// `[secrets] dir`: where `terminal.key` and `district-id.key` live, never inside `dataDirectory`.
+    public var secretsDirectory: String
     public var database: Database
     public var timeZone: TimeZone
     public var terminalID: String

@@ -101,6 +101,7 @@ public enum ConfigurationLoader {
             problems.append(.init(source: source, message: "session.warning_seconds: \(warning) must be less than session.timeout_seconds (\(timeout))"))
         }
         problems += tlsProblems(values: values, sources: sources)
+        problems += secretsProblems(values: values, sources: sources)
         guard problems.isEmpty else { throw ConfigurationErrors(problems: problems) }
         return build(values: values, sources: sources, booking: booking)
     }
@@ -123,6 +124,16 @@ public enum ConfigurationLoader {
                 "listen: \(listen) is not loopback; a listener reachable from the network needs [tls] certificate_file and key_file"))
         }
         return problems
+    }
+
+    /// Keys never beside what they protect: the key directory may not be `data_dir` or inside it.
+    private static func secretsProblems(values: [String: TOMLValue], sources: [String: ValueSource]) -> [ConfigurationProblem] {
+        guard case .string(let secrets)? = values["secrets.dir"], !secrets.isEmpty,
+              case .string(let data)? = values["data_dir"] else { return [] }
+        let inside = secrets == data || secrets.hasPrefix(data.hasSuffix("/") ? data : data + "/")
+        guard inside else { return [] }
+        return [.init(source: sources["secrets.dir"] ?? .defaultValue,
+                      message: "secrets.dir: \(secrets) is inside data_dir (\(data)); keys must not live beside the data they protect")]
     }
 
     // MARK: Reading the document
@@ -277,6 +288,13 @@ public enum ConfigurationLoader {
             guard FileManager.default.fileExists(atPath: full) else { return .failure(Message("the file \(full) does not exist")) }
             guard !isDirectory(full) else { return .failure(Message("\(full) is a directory, not a file")) }
             return access(full, R_OK) == 0 ? .success(full) : .failure(Message("the file \(full) is not readable"))
+        case .optionalDirectory:
+            guard !text.isEmpty else { return .success(text) }
+            let full = resolve(text, against: baseDirectory)
+            if FileManager.default.fileExists(atPath: full) {
+                return isDirectory(full) ? .success(full) : .failure(Message("\(full) is not a directory"))
+            }
+            return .success(full)
         case .integer:
             return .failure(Message("expected an integer"))
         }
@@ -325,6 +343,9 @@ public enum ConfigurationLoader {
             return Int(n)
         }
         let dataDirectory = text("data_dir")
+        let secretsDirectory = text("secrets.dir").isEmpty
+            ? URL(fileURLWithPath: dataDirectory).deletingLastPathComponent().appendingPathComponent("secrets").path
+            : text("secrets.dir")
         let databaseText = text("database")
         let database: Configuration.Database =
             if databaseText == "sqlite" { .sqlite(path: dataDirectory + "/kiosk.sqlite") }
@@ -339,7 +360,8 @@ public enum ConfigurationLoader {
         let tls = certificateFile.isEmpty || keyFile.isEmpty
             ? nil : Configuration.TLSFiles(certificateFile: certificateFile, keyFile: keyFile)
         return Configuration(
-            listen: listen, tls: tls, dataDirectory: dataDirectory, database: database, timeZone: timeZone,
+            listen: listen, tls: tls, dataDirectory: dataDirectory, secretsDirectory: secretsDirectory, database: database,
+            timeZone: timeZone,
             terminalID: text("terminal.id"), terminalName: text("terminal.name"),
             siteID: text("site.id"), siteName: text("site.name"),
             deviceMode: deviceMode, devicesDirectory: text("devices.dir"), formsDirectory: text("forms.dir"),

@@ -24,6 +24,8 @@ public struct Setting: Sendable {
         case ticketPrefix
         /// A file that must exist and be readable, or the empty string for none.
         case optionalFile
+        /// A directory kiosk creates when missing, or the empty string for the default.
+        case optionalDirectory
 
         var tomlType: String {
             switch self {
@@ -61,6 +63,9 @@ public struct Setting: Sendable {
                 "PEM private key of that certificate, unencrypted; readable by the kiosk user only"),
         Setting("data_dir", .writableDirectory, .string("./var"),
                 "directory for the database and other state; created on start"),
+        Setting("secrets.dir", .optionalDirectory, .string(""),
+                "directory of the terminal's keys (terminal.key, district-id.key), mode 0700, outside data_dir; "
+                    + "empty: data_dir/../secrets; systemd credentials ($CREDENTIALS_DIRECTORY) come first"),
         Setting("database", .database, .string("sqlite"),
                 "\"sqlite\" (a file in data_dir), \"sqlite:PATH\", or a postgres:// URL (district mode)"),
         Setting("time_zone", .timeZone, .string("Asia/Shanghai"), "IANA time zone of the service hall"),
@@ -82,7 +87,7 @@ public struct Setting: Sendable {
         Setting("session.warning_seconds", .integer(20...600), .integer(30),
                 "the screen warns this long before the session ends (WCAG 2.2.1 asks for 20 s at least)"),
         Setting("limits.sign_in_per_minute", .integer(1...600), .integer(10),
-                "staff sign-in attempts this terminal accepts per minute, over all accounts"),
+                "staff numbers whose sign-in may fail per minute at this terminal (a number counts once a minute)"),
         Setting("limits.booking_per_minute", .integer(1...6000), .integer(60),
                 "holds, bookings, changes and walk-in tickets this terminal accepts per minute"),
         Setting("limits.code_misses_per_minute", .integer(1...600), .integer(10),

@@ -14,7 +14,7 @@ public struct AccessServices: Sendable {
     public var signOut: @Sendable (AccessToken, Date) async throws -> Void
     public var audit: @Sendable (AuditEntry, Date) async throws -> Void
     public var now: @Sendable () -> Date
-    /// Sign-in and booking requests per minute this terminal accepts.
+    /// Booking requests per minute this terminal accepts.
     public var rateLimiter: RateLimiter
 
     public init(
@@ -24,7 +24,7 @@ public struct AccessServices: Sendable {
         signOut: @escaping @Sendable (AccessToken, Date) async throws -> Void,
         audit: @escaping @Sendable (AuditEntry, Date) async throws -> Void,
         now: @escaping @Sendable () -> Date = Date.init,
-        rateLimiter: RateLimiter = RateLimiter(["signIn": .perMinute(10), "booking": .perMinute(60)])
+        rateLimiter: RateLimiter = RateLimiter(["booking": .perMinute(60)])
     ) {
         self.rateLimiter = rateLimiter
         self.terminalID = terminalID
@@ -82,7 +82,13 @@ extension KioskRoutes {
     static func addAccessRoutes(to router: Router<KioskRequestContext>, _ services: AccessServices) {
         router.post("/v1/staff/sign-in") { request, context in
             let body = try await RequestBody(request, context: context, allowed: ["number", "pin"])
-            let issued = try await services.signIn(try body.string("number"), try body.string("pin"), services.now())
+            let issued: IssuedToken
+            do {
+                issued = try await services.signIn(try body.string("number"), try body.string("pin"), services.now())
+            } catch let error as AccessError where error.retryAfter != nil {
+                // A delay or the terminal's budget: the answer says how long (`Retry-After`).
+                return try error.response(from: request, context: context)
+            }
             return json(SignedInView(token: issued.text, staffNumber: issued.token.staffNumber.value,
                                      role: issued.token.role.rawValue, expiresAt: issued.token.expiresAt), status: .created)
         }
@@ -200,13 +206,15 @@ extension AccessError: HTTPResponseError {
         case .signInRequired, .signInFailed, .tokenMalformed, .tokenForged, .tokenExpired, .tokenOtherTerminal, .tokenRevoked:
             .unauthorized
         case .roleNotAllowed, .endpointNotDeclared, .accountDisabled: .forbidden
-        case .accountLocked: .init(code: 423, reasonPhrase: "Locked")
+        case .signInDelayed, .signInRateLimited: .tooManyRequests
         case .staffNotFound: .notFound
         default: .unprocessableContent
         }
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        ProblemMiddleware<BasicRequestContext>.response(for: Problem(status: status, code: code, messages: message))
+        var response = ProblemMiddleware<BasicRequestContext>.response(for: Problem(status: status, code: code, messages: message))
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        return response
     }
 }

@@ -659,8 +659,8 @@ struct QueueView: Codable {
 }
 
 /// A request the terminal kept to send to the district store when it returns (202).
-struct DeferredView: Encodable {
-    let queued = true
+struct DeferredView: Codable {
+    var queued = true
     let code: String
     let message: LocalizedText
 

@@ -14,17 +14,20 @@ public enum RawHTTP {
 
     /// `send` on a thread of its own, for async tests whose server runs in the same process: a
     /// blocking socket must not hold one of the few threads the server's handlers need.
-    public static func sendOffPool(port: Int, method: String = "GET", path: String, body: String? = nil) async -> Reply? {
+    public static func sendOffPool(port: Int, method: String = "GET", path: String, body: String? = nil,
+                                   headers: [String: String] = [:]) async -> Reply? {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(returning: send(port: port, method: method, path: path, body: body))
+                continuation.resume(returning: send(port: port, method: method, path: path, body: body, headers: headers))
             }
         }
     }
 
     /// Sends one request and reads until the server closes; nil when nothing accepts the connection.
-    public static func send(port: Int, method: String = "GET", path: String, body: String? = nil) -> Reply? {
+    public static func send(port: Int, method: String = "GET", path: String, body: String? = nil,
+                            headers: [String: String] = [:]) -> Reply? {
         var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { request += "\(name): \(value)\r\n" }
         if let body { request += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
         request += "\r\n" + (body ?? "")
         return exchange(port: port, parts: [Array(request.utf8)], pause: 0, timeoutSeconds: 15)?.reply

@@ -2,6 +2,7 @@ import DeviceKit
 import Foundation
 import GRDB
 import KioskCore
+import Secrets
 
 /// Device statistics and print jobs in the terminal's database: counters survive restarts and
 /// are reset one by one; a print job is written before its first byte goes to the printer and
@@ -91,7 +92,9 @@ public final class DeviceStore: StatisticsStore, Sendable {
 
     // MARK: Print jobs
 
+    /// The receipt's bytes are sealed: a receipt may carry what a citizen or staff typed.
     public func insertPrintJob(_ job: StoredPrintJob) async throws {
+        let sealed = database.sealer.seal(job.bytes, context: "print-job:" + job.id.uuidString)
         try await database.pool.write { db in
             try db.execute(
                 sql: """
@@ -100,7 +103,7 @@ public final class DeviceStore: StatisticsStore, Sendable {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    job.id.uuidString, job.deviceID, job.templateID, job.reference, Data(job.bytes), job.lines,
+                    job.id.uuidString, job.deviceID, job.templateID, job.reference, sealed, job.lines,
                     job.characters, job.cuts, job.state, job.failureReason, job.attempts,
                     job.createdAt.timeIntervalSince1970, job.updatedAt.timeIntervalSince1970,
                 ])
@@ -120,14 +123,17 @@ public final class DeviceStore: StatisticsStore, Sendable {
     }
 
     public func printJob(_ id: UUID) async throws -> StoredPrintJob? {
-        try await database.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM print_job WHERE id = ?", arguments: [id.uuidString]).flatMap(StoredPrintJob.init(row:))
+        let sealer = database.sealer
+        return try await database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM print_job WHERE id = ?", arguments: [id.uuidString])
+                .flatMap { try StoredPrintJob(row: $0, sealer: sealer) }
         }
     }
 
     /// Newest first; of one device and in one state when given.
     public func recentPrintJobs(deviceID: String? = nil, state: String? = nil, limit: Int = 50) async throws -> [StoredPrintJob] {
-        try await database.pool.read { db in
+        let sealer = database.sealer
+        return try await database.pool.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -136,7 +142,7 @@ public final class DeviceStore: StatisticsStore, Sendable {
                     ORDER BY created_at DESC, rowid DESC LIMIT ?3
                     """,
                 arguments: [deviceID, state, max(limit, 0)]
-            ).compactMap(StoredPrintJob.init(row:))
+            ).compactMap { try StoredPrintJob(row: $0, sealer: sealer) }
         }
     }
 
@@ -178,9 +184,10 @@ public struct StoredPrintJob: Sendable, Equatable {
         self.updatedAt = updatedAt
     }
 
-    init?(row: Row) {
+    /// Nil for a row whose id is not a UUID; throws when its bytes do not open.
+    init?(row: Row, sealer: Sealer) throws {
         guard let id = UUID(uuidString: row["id"]) else { return nil }
-        let bytes: Data = row["bytes"]
+        let bytes = try sealer.open(row["bytes"], context: "print-job:" + id.uuidString)
         self.init(
             id: id, deviceID: row["device_id"], templateID: row["template_id"],
             reference: row["reference"], bytes: [UInt8](bytes), lines: row["lines"], characters: row["characters"],

@@ -3,6 +3,7 @@ import FormEngine
 import Foundation
 import GRDB
 import KioskCore
+import Secrets
 
 extension Migrations {
     /// Submitted filings, and the per-site daily sequence their reference numbers come from.
@@ -40,10 +41,13 @@ extension SQLiteStore {
     /// still missing) leaves no gap in the sequence, and a crash leaves no half-stored filing.
     /// The write runs on the database's writer queue, never on the caller's (cooperative) thread.
     public func recordFiling(site: String, day: String, build: @escaping @Sendable (String) throws -> Filing) async throws -> Filing {
-        try await pool.write { db in try Self.recordFiling(db, site: site, day: day, build: build) }
+        let sealer = sealer
+        return try await pool.write { db in try Self.recordFiling(db, site: site, day: day, sealer: sealer, build: build) }
     }
 
-    static func recordFiling(_ db: Database, site: String, day: String, build: (String) throws -> Filing) throws -> Filing {
+    /// The filing document is sealed: it holds the citizen's answers.
+    static func recordFiling(_ db: Database, site: String, day: String, sealer: Sealer,
+                             build: (String) throws -> Filing) throws -> Filing {
         let last = try Int.fetchOne(db, sql: "SELECT last FROM referenceSequence WHERE site = ? AND day = ?", arguments: [site, day]) ?? 0
         let next = last + 1
         let reference = "\(site)-\(day)-\(String(format: "%04d", next))"
@@ -53,47 +57,63 @@ extension SQLiteStore {
             arguments: [site, day, next])
         try db.execute(
             sql: "INSERT INTO filing (reference, formID, formVersion, submittedAt, document) VALUES (?, ?, ?, ?, ?)",
-            arguments: [reference, filing.formID, filing.formVersion, filing.submittedAt, try Self.encoder().encode(filing)])
+            arguments: [reference, filing.formID, filing.formVersion, filing.submittedAt,
+                        sealer.seal(try Self.encoder().encode(filing), context: "filing:" + reference)])
         return filing
     }
 
     public func filing(reference: String) throws -> Filing? {
-        try pool.read { db in
+        let sealer = sealer
+        return try pool.read { db in
             try Data.fetchOne(db, sql: "SELECT document FROM filing WHERE reference = ?", arguments: [reference])
-                .map { try Self.decoder().decode(Filing.self, from: $0) }
+                .map { try Self.decoder().decode(Filing.self, from: try sealer.open($0, context: "filing:" + reference)) }
         }
     }
 
     /// Keeps a draft under a new short code for `days`; only the code together with the same ID
-    /// number finds it again.
+    /// number finds it again. The answers are sealed; the number is kept as its keyed hash and
+    /// masked form (which lets a new key be given to the hash, see `Rekeying`).
     public func saveDraft(_ draft: FormDraft, idNumber: ResidentIDNumber, now: Date, days: Int = 30) async throws -> String {
-        let hash = try idHasher().hash(idNumber)
+        let hash = idHasher().hash(idNumber)
         let document = try Self.encoder().encode(draft)
-        return try await pool.write { db in
+        let sealer = sealer
+        let (code, expired) = try await pool.write { db in
             try db.execute(sql: "DELETE FROM draft WHERE expiresAt < ?", arguments: [now])
+            let expired = db.changesCount
             var code: String
             var generator = SystemRandomNumberGenerator()
             repeat {
                 code = BookingCode.random(using: &generator).description
             } while try Bool.fetchOne(db, sql: "SELECT 1 FROM draft WHERE code = ?", arguments: [code]) == true
             try db.execute(
-                sql: "INSERT INTO draft (code, idHash, formID, document, expiresAt) VALUES (?, ?, ?, ?, ?)",
-                arguments: [code, hash, draft.formID, document, now.addingTimeInterval(Double(days) * 86_400)])
-            return code
+                sql: "INSERT INTO draft (code, idHash, idMasked, formID, document, expiresAt) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [code, hash, idNumber.masked, draft.formID, sealer.seal(document, context: "draft:" + code),
+                            now.addingTimeInterval(Double(days) * 86_400)])
+            return (code, expired)
         }
+        if expired > 0 { try await wipeRemnantsOffPool() }
+        return code
     }
 
-    /// Takes the draft out (a resumed draft is no longer saved); nil when the code and ID number
-    /// do not match an unexpired draft.
+    /// Takes the draft out (a resumed draft is no longer saved), leaving no remnant of it in the
+    /// file or its log; nil when the code and ID number do not match an unexpired draft.
     public func takeDraft(code: String, idNumber: ResidentIDNumber, now: Date) async throws -> FormDraft? {
-        let hash = try idHasher().hash(idNumber)
-        return try await pool.write { db in
-            guard let document = try Data.fetchOne(
+        let hash = idHasher().hash(idNumber)
+        let sealer = sealer
+        guard let document = try await pool.write({ db -> Data? in
+            guard let sealed = try Data.fetchOne(
                 db, sql: "SELECT document FROM draft WHERE code = ? AND idHash = ? AND expiresAt >= ?", arguments: [code, hash, now])
             else { return nil }
             try db.execute(sql: "DELETE FROM draft WHERE code = ?", arguments: [code])
-            return try Self.decoder().decode(FormDraft.self, from: document)
-        }
+            return try sealer.open(sealed, context: "draft:" + code)
+        }) else { return nil }
+        try await wipeRemnantsOffPool()
+        return try Self.decoder().decode(FormDraft.self, from: document)
+    }
+
+    /// `wipeRemnants` on the writer queue, for the async callers.
+    private func wipeRemnantsOffPool() async throws {
+        try await pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
     }
 
     static func encoder() -> JSONEncoder {

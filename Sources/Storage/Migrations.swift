@@ -1,15 +1,17 @@
 import Foundation
 import GRDB
+import Secrets
 
 /// The schema, as an ordered list of migrations. Append new ones at the end, never edit one that
 /// has shipped: terminals in the field have already run it. The schema version is the number of
 /// migrations applied, so identifiers start with their position.
 enum Migrations {
-    static var migrator: DatabaseMigrator {
+    /// The migrations, with the keys the one that needs them (`keysOutside`) works with.
+    static func migrator(keys: TerminalKeys) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-installation") { db in
-            // One row describing this installation. `secret` keys the HMAC that stores ID numbers
-            // as hashes (bookings, quotas) and never leaves the terminal.
+            // One row describing this installation. `secret` keyed the HMAC of ID numbers until
+            // keys left the database (`keysOutside` takes it out again).
             try db.create(table: "installation") { t in
                 t.column("id", .integer).primaryKey().check { $0 == 1 }
                 t.column("createdAt", .datetime).notNull()
@@ -27,9 +29,10 @@ enum Migrations {
         registerAccess(&migrator)
         registerOutbox(&migrator)
         registerPublicScreenLimits(&migrator)
+        registerKeysOutside(&migrator, keys: keys)
         registerAnswerVersions(&migrator)
         return migrator
     }
 
-    static var latestVersion: Int { migrator.migrations.count }
+    static var latestVersion: Int { migrator(keys: .random()).migrations.count }
 }

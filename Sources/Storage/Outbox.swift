@@ -2,6 +2,7 @@ import FormEngine
 import Foundation
 import KioskCore
 import GRDB
+import Secrets
 
 extension Migrations {
     /// The outbox of a terminal in district mode: what it recorded for the district, in the
@@ -47,24 +48,29 @@ public struct OutboxRecord: Sendable, Equatable {
 extension SQLiteStore {
     /// Adds a record to the outbox; a record with the same key is already there and is kept.
     public func enqueue(_ kind: OutboxRecord.Kind, key: String, payload: Data, now: Date) throws {
-        try pool.write { db in try Self.enqueue(db, kind, key: key, payload: payload, now: now) }
+        let sealer = sealer
+        try pool.write { db in try Self.enqueue(db, kind, key: key, payload: payload, sealer: sealer, now: now) }
     }
 
-    static func enqueue(_ db: Database, _ kind: OutboxRecord.Kind, key: String, payload: Data, now: Date) throws {
+    /// The payload is sealed (it may be a filing) until it is sent.
+    static func enqueue(_ db: Database, _ kind: OutboxRecord.Kind, key: String, payload: Data, sealer: Sealer, now: Date) throws {
         try db.execute(sql: """
             INSERT INTO outbox (kind, idempotency_key, payload, created_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (idempotency_key) DO NOTHING
-            """, arguments: [kind.rawValue, key, payload, now.timeIntervalSince1970])
+            """, arguments: [kind.rawValue, key, sealer.seal(payload, context: "outbox:" + key), now.timeIntervalSince1970])
     }
 
     /// The oldest records still to send, in the order they were made.
     public func pendingOutbox(limit: Int) async throws -> [OutboxRecord] {
-        try await pool.read { db in
+        let sealer = sealer
+        return try await pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT * FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL ORDER BY id LIMIT ?
                 """, arguments: [limit]).compactMap { row in
                 guard let kind = OutboxRecord.Kind(rawValue: row["kind"]) else { return nil }
-                return OutboxRecord(id: row["id"], kind: kind, idempotencyKey: row["idempotency_key"], payload: row["payload"],
+                let key: String = row["idempotency_key"]
+                return OutboxRecord(id: row["id"], kind: kind, idempotencyKey: key,
+                                    payload: try sealer.open(row["payload"], context: "outbox:" + key),
                                     createdAt: Date(timeIntervalSince1970: row["created_at"]), attempts: row["attempts"])
             }
         }
@@ -108,10 +114,11 @@ extension SQLiteStore {
     /// outbox for the district: a filing is never kept without being queued, nor queued twice.
     public func recordFilingForDistrict(site: String, day: String, now: Date,
                                         build: @escaping @Sendable (String) throws -> Filing) async throws -> Filing {
-        try await pool.write { db in
-            let filing = try Self.recordFiling(db, site: site, day: day, build: build)
+        let sealer = sealer
+        return try await pool.write { db in
+            let filing = try Self.recordFiling(db, site: site, day: day, sealer: sealer, build: build)
             let document = try Self.encoder().encode(filing)
-            try Self.enqueue(db, .filing, key: "filing:" + filing.reference, payload: document, now: now)
+            try Self.enqueue(db, .filing, key: "filing:" + filing.reference, payload: document, sealer: sealer, now: now)
             return filing
         }
     }

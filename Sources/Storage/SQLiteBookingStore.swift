@@ -21,7 +21,8 @@ public struct SQLiteBookingStore: BookingDatabase {
     let hasher: any IDHasher
     let writer: GroupCommitWriter
 
-    /// Keys identity numbers with the installation secret unless `hasher` is given.
+    /// Keys identity numbers with the terminal's ID-hashing key (see `SQLiteStore.idHasher`)
+    /// unless `hasher` is given.
     public init(store: SQLiteStore, policy: BookingPolicy = BookingPolicy(),
                 checkInWindow: CheckInWindow = CheckInWindow(), queue: QueuePolicy = QueuePolicy(),
                 timeZone: TimeZone, hasher: (any IDHasher)? = nil) throws(StorageError) {
@@ -31,7 +32,7 @@ public struct SQLiteBookingStore: BookingDatabase {
         if let hasher {
             self.hasher = hasher
         } else {
-            self.hasher = try store.idHasher()
+            self.hasher = store.idHasher()
         }
     }
 

@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import KioskCore
+import Secrets
 
 /// Everything of a terminal's SQLite file that belongs in the district store, read in one
 /// snapshot for `kiosk db copy`. Rows keep the columns they have in both schemas.
@@ -45,8 +47,6 @@ public struct TerminalExport: Sendable {
         public let document: Data
     }
 
-    /// The key of the terminal's ID-number hashes.
-    public let secret: Data
     public let slots: [SlotRow]
     public let bookings: [BookingRow]
     public let idempotencyKeys: [KeyRow]
@@ -56,21 +56,34 @@ public struct TerminalExport: Sendable {
 }
 
 extension SQLiteStore {
-    public func exportForDistrict() async throws -> TerminalExport {
-        try await pool.read { db in
-            guard let secret = try Data.fetchOne(db, sql: "SELECT secret FROM installation WHERE id = 1") else {
-                throw StorageError.migrationFailed("the installation secret is missing; run kiosk db migrate")
+    /// Everything to copy, with each booking's ID hash moved from this terminal's key to the
+    /// district's (found again from the masked number, see `IDRecovery`): every terminal of a
+    /// district then hashes a citizen alike, whatever key it booked with on its own. Filings are
+    /// opened; the district store keeps them as it keeps the ones terminals send.
+    public func exportForDistrict(districtKey: SecretKey) async throws -> TerminalExport {
+        let sealer = sealer
+        let terminalKey = keys.idHashing
+        let district = HMACIDHasher(key: districtKey)
+        return try await pool.read { db in
+            var found: [Data: Data] = [:]
+            var unmatched = 0
+            let lastYear = IDRecovery.currentYear
+            let bookings: [TerminalExport.BookingRow] = try Row.fetchAll(db, sql: "SELECT * FROM booking ORDER BY created_at").map {
+                let hash: Data = $0["id_hash"], masked: String = $0["id_masked"]
+                if found[hash] == nil {
+                    found[hash] = IDRecovery.number(hash: hash, masked: masked, key: terminalKey, through: lastYear).map(district.hash)
+                }
+                if found[hash] == nil { unmatched += 1 }
+                return .init(id: $0["id"], code: $0["code"], slotID: $0["slot_id"], serviceID: $0["service_id"], date: $0["date"],
+                             start: $0["start"], end: $0["end"], idHash: found[hash] ?? hash, idMasked: masked, status: $0["status"],
+                             sequence: $0["sequence"], createdAt: $0["created_at"], updatedAt: $0["updated_at"], onDayOff: $0["on_day_off"])
             }
+            guard unmatched == 0 else { throw StorageError.copyRefused(Self.notThisTerminalsKey(unmatched)) }
             return TerminalExport(
-                secret: secret,
                 slots: try Row.fetchAll(db, sql: "SELECT slot_id, service_id, capacity FROM slot_capacity").map {
                     .init(slotID: $0["slot_id"], serviceID: $0["service_id"], capacity: $0["capacity"])
                 },
-                bookings: try Row.fetchAll(db, sql: "SELECT * FROM booking ORDER BY created_at").map {
-                    .init(id: $0["id"], code: $0["code"], slotID: $0["slot_id"], serviceID: $0["service_id"], date: $0["date"],
-                          start: $0["start"], end: $0["end"], idHash: $0["id_hash"], idMasked: $0["id_masked"], status: $0["status"],
-                          sequence: $0["sequence"], createdAt: $0["created_at"], updatedAt: $0["updated_at"], onDayOff: $0["on_day_off"])
-                },
+                bookings: bookings,
                 idempotencyKeys: try Row.fetchAll(db, sql: "SELECT * FROM idempotency_key").map {
                     .init(key: $0["key"], operation: $0["operation"], fingerprint: $0["fingerprint"], response: $0["response"],
                           createdAt: $0["created_at"])
@@ -85,9 +98,35 @@ extension SQLiteStore {
                           reasons: $0["reasons"], createdAt: $0["created_at"])
                 },
                 filings: try Row.fetchAll(db, sql: "SELECT * FROM filing ORDER BY submittedAt, reference").map {
-                    .init(reference: $0["reference"], formID: $0["formID"], formVersion: $0["formVersion"],
-                          submittedAt: $0["submittedAt"], document: $0["document"])
+                    let reference: String = $0["reference"]
+                    return .init(reference: reference, formID: $0["formID"], formVersion: $0["formVersion"],
+                                 submittedAt: $0["submittedAt"], document: try sealer.open($0["document"], context: "filing:" + reference))
                 })
         }
+    }
+
+    /// Records that the district store now holds these bookings.
+    public func markCopied(bookingIDs: [String], now: Date) async throws {
+        try await pool.write { db in
+            for id in bookingIDs {
+                try db.execute(sql: "INSERT INTO district_copied (booking_id, copied_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                               arguments: [id, now.timeIntervalSince1970])
+            }
+        }
+    }
+
+    /// Bookings in this file that `kiosk db copy` has not put into a district store.
+    public func uncopiedBookings() async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM booking WHERE id NOT IN (SELECT booking_id FROM district_copied)
+                """) ?? 0
+        }
+    }
+
+    static func notThisTerminalsKey(_ count: Int) -> LocalizedText {
+        .init(zh: "有 \(count) 条预约的身份证号哈希不是用本机 terminal.key 生成的，无法转换为区域密钥；未复制任何数据",
+              en: "\(count) bookings are not hashed with this terminal's terminal.key, so they cannot be moved to the district's key; "
+                + "nothing was copied")
     }
 }

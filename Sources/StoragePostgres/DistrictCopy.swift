@@ -7,10 +7,8 @@ import Storage
 /// store, in one transaction, so the terminal can switch to district mode without losing them.
 /// Running it again copies nothing twice.
 ///
-/// Identity numbers exist only as hashes keyed with the terminal's secret, and cannot be hashed
-/// again. So the district adopts the terminal's secret when it holds no booking yet (the first
-/// terminal moved in, before any terminal runs in district mode); a district whose bookings are
-/// keyed otherwise refuses the bookings rather than break every quota and lookup.
+/// The export's bookings are already hashed with the district's key (see
+/// `SQLiteStore.exportForDistrict`), so every terminal's bookings join the district's alike.
 /// Copied tickets keep their numbers under a terminal-scoped prefix, as offline tickets do.
 extension PostgresStore {
     public struct CopyReport: Sendable, Equatable {
@@ -19,7 +17,8 @@ extension PostgresStore {
         public var tickets = 0
         public var ratings = 0
         public var filings = 0
-        public var adoptedSecret = false
+        /// Every booking of the export, now in the district store (copied now or before).
+        public var bookingIDs: [String] = []
     }
 
     public func copy(_ export: TerminalExport, terminalID: String) async throws -> CopyReport {
@@ -27,14 +26,6 @@ extension PostgresStore {
             return try await transaction { c in
                 var report = CopyReport()
                 try await c.query("SELECT pg_advisory_xact_lock(\(PostgresMigrations.lockKey))", logger: self.logger)
-                let districtSecret = try await c.query("SELECT secret FROM installation WHERE id = 1 FOR UPDATE", logger: self.logger)
-                    .collect().first?.decode(Data.self)
-                if districtSecret != export.secret, !export.bookings.isEmpty {
-                    let booked = try await c.query("SELECT count(*) FROM booking", logger: self.logger).collect().first?.decode(Int.self) ?? 0
-                    guard booked == 0 else { throw StorageError.copyRefused(Self.keyedOtherwise) }
-                    try await c.query("UPDATE installation SET secret = \(export.secret) WHERE id = 1", logger: self.logger)
-                    report.adoptedSecret = true
-                }
                 for slot in export.slots {
                     try await c.query("""
                         INSERT INTO slot_capacity (slot_id, service_id, capacity, taken) VALUES (\(slot.slotID), \(slot.serviceID), \(slot.capacity), 0)
@@ -49,6 +40,12 @@ extension PostgresStore {
                                 \(b.status), \(b.sequence), \(b.createdAt), \(b.updatedAt), \(b.onDayOff))
                         ON CONFLICT DO NOTHING RETURNING id
                         """, logger: self.logger).collect().count
+                }
+                // What is there now, copied by this run or an earlier one (a booking whose code
+                // another terminal's booking already holds is not, and stays uncopied).
+                for try await id in try await c.query(
+                    "SELECT id FROM booking WHERE id = ANY(\(export.bookings.map(\.id)))", logger: self.logger).decode(String.self) {
+                    report.bookingIDs.append(id)
                 }
                 // A slot's places are its bookings not cancelled (a no-show used its place).
                 try await c.query("""
@@ -106,9 +103,4 @@ extension PostgresStore {
             throw Self.unavailable(error, location: location)
         }
     }
-
-    static let keyedOtherwise = LocalizedText(
-        zh: "区域数据库已有以另一密钥保存的预约，无法合并本机预约（身份证号只以密钥哈希保存）；请在各终端切换到区域模式之前复制",
-        en: "the district store already holds bookings keyed with another secret, so this terminal's bookings cannot join them "
-            + "(ID numbers are kept only as keyed hashes); copy before any terminal runs in district mode")
 }

@@ -25,19 +25,30 @@ public struct PostgresBookingStore: BookingDatabase {
     let database: PostgresStore
     private let keys: DistrictKeys
 
-    /// Keys identity numbers with the district's secret unless `hasher` is given. The secret is
-    /// read on first use, so a terminal starts while the district store is down.
+    /// Keys identity numbers with `hasher`: the district's key (`district-id.key`), which every
+    /// terminal of the district imports, so a citizen hashes alike in every hall.
     public init(store: PostgresStore, policy: BookingPolicy = BookingPolicy(),
                 checkInWindow: CheckInWindow = CheckInWindow(), queue: QueuePolicy = QueuePolicy(),
-                timeZone: TimeZone, hasher: (any IDHasher)? = nil) {
+                timeZone: TimeZone, hasher: any IDHasher) {
+        self.init(store: store, policy: policy, checkInWindow: checkInWindow, queue: queue, timeZone: timeZone,
+                  districtHasher: { hasher })
+    }
+
+    /// Finds the hasher on first use (and again after a failure), so a terminal starts while the
+    /// district store, which checks the district's key, is down.
+    public init(store: PostgresStore, policy: BookingPolicy = BookingPolicy(),
+                checkInWindow: CheckInWindow = CheckInWindow(), queue: QueuePolicy = QueuePolicy(),
+                timeZone: TimeZone, districtHasher: @escaping @Sendable () async throws -> any IDHasher) {
         self.database = store
         self.rules = BookingRules(policy: policy, checkInWindow: checkInWindow, queue: queue, timeZone: timeZone)
-        self.keys = DistrictKeys(store: store, hasher: hasher)
+        self.keys = DistrictKeys(resolve: districtHasher)
     }
 
     private func hash(_ idNumber: ResidentIDNumber) async throws -> Data {
         do {
             return try await keys.hasher().hash(idNumber)
+        } catch let error as any KioskError {
+            throw error
         } catch {
             throw PostgresStore.unavailable(error, location: database.location)
         }
@@ -568,19 +579,18 @@ extension PostgresRandomAccessRow: StoredRow {
     }
 }
 
-/// The district's ID hasher, read from the database once and kept.
+/// The district's ID hasher, found once and kept.
 private final class DistrictKeys: Sendable {
-    let store: PostgresStore
-    let cached: Mutex<(any IDHasher)?>
+    let resolve: @Sendable () async throws -> any IDHasher
+    let cached = Mutex<(any IDHasher)?>(nil)
 
-    init(store: PostgresStore, hasher: (any IDHasher)?) {
-        self.store = store
-        self.cached = Mutex(hasher)
+    init(resolve: @escaping @Sendable () async throws -> any IDHasher) {
+        self.resolve = resolve
     }
 
     func hasher() async throws -> any IDHasher {
         if let hasher = cached.withLock({ $0 }) { return hasher }
-        let hasher = try await store.idHasher()
+        let hasher = try await resolve()
         cached.withLock { $0 = hasher }
         return hasher
     }

@@ -137,8 +137,25 @@ enum PostgresMigrations {
             "ALTER TABLE queue_ticket ADD COLUMN rating_token_hash bytea",
             "ALTER TABLE queue_ticket ADD COLUMN holder_hash bytea",
         ]),
+        Migration(name: "v5-keys-outside", statements: [
+            // The district's ID-hashing key leaves the store for every terminal's key directory
+            // (`district-id.key`); the store keeps its fingerprint, so a terminal holding another
+            // key is refused rather than splitting every citizen's quota in two.
+            "ALTER TABLE installation ALTER COLUMN secret DROP NOT NULL",
+            "ALTER TABLE installation ADD COLUMN id_key_fingerprint text",
+            // The heads of the terminals' audit logs, sent at every start and every hour: an
+            // anchor no one with a terminal's disk and key can take back.
+            """
+            CREATE TABLE audit_anchor (
+                terminal_id text NOT NULL,
+                sequence bigint NOT NULL,
+                mac text NOT NULL,
+                recorded_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (terminal_id, sequence))
+            """,
+        ]),
         // Stored answers start with their layout's version byte; those stored before get version 0.
-        Migration(name: "v5-answer-versions", statements: [
+        Migration(name: "v6-answer-versions", statements: [
             "UPDATE idempotency_key SET response = '\\x00'::bytea || response WHERE response IS NOT NULL",
         ]),
     ]

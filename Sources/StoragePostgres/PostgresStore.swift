@@ -6,6 +6,7 @@ import PostgresNIO
 import ServiceLifecycle
 import Synchronization
 import KioskCore
+import Secrets
 import Storage
 
 /// The district's database: one PostgreSQL shared by every terminal of the district, reached
@@ -162,22 +163,89 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
         return versions
     }
 
-    /// The hasher keyed with the district's secret (created by the first migration): every
-    /// terminal of the district hashes an ID number the same way, so quotas hold across halls.
-    public func idHasher() async throws -> HMACIDHasher {
-        let secret: Data?
+    /// The district's ID-hashing key, checked against this store: the key this terminal
+    /// holds (`local`) must be the one the store's fingerprint names.
+    ///
+    /// A store written before keys left it still holds its key (as does a new store: its first
+    /// migration makes one). The first terminal that meets it takes it out: `keep` writes it to
+    /// the terminal's key directory, then the store forgets it and keeps the fingerprint.
+    /// Every other terminal of the district then imports that file (`kiosk secrets import`).
+    /// Throws `KeyError` (`districtKeyMissing`, `districtKeyMismatch`) when the terminal's key
+    /// is not the district's, `DistrictStoreUnavailable` when the store cannot be reached.
+    public func districtKey(local: SecretKey?, keep: @escaping @Sendable (SecretKey) throws -> Void) async throws -> SecretKey {
         do {
-            secret = try await withConnection { connection in
-                try await connection.query("SELECT secret FROM installation WHERE id = 1", logger: self.logger)
-                    .collect().first?.decode(Data.self)
+            return try await transaction { c in
+                try await c.query("SELECT pg_advisory_xact_lock(\(PostgresMigrations.lockKey))", logger: self.logger)
+                let row = try await c.query("SELECT secret, id_key_fingerprint FROM installation WHERE id = 1 FOR UPDATE",
+                                            logger: self.logger).collect().first
+                let (secret, fingerprint) = try row?.decode((Data?, String?).self) ?? (nil, nil)
+                if let secret, let stored = SecretKey(bytes: secret) {
+                    if let local, local.fingerprint != stored.fingerprint { throw Self.mismatch(local, stored.fingerprint) }
+                    if local == nil { try keep(stored) }
+                    try await c.query("UPDATE installation SET secret = NULL, id_key_fingerprint = \(stored.fingerprint) WHERE id = 1",
+                                      logger: self.logger)
+                    return stored
+                }
+                if let fingerprint {
+                    guard let local else { throw Self.missing(fingerprint) }
+                    guard local.fingerprint == fingerprint else { throw Self.mismatch(local, fingerprint) }
+                    return local
+                }
+                // A store with no key yet: this terminal's, or a new one.
+                let key = local ?? SecretKey.random()
+                if local == nil { try keep(key) }
+                try await c.query("""
+                    INSERT INTO installation (id, created_at, secret, id_key_fingerprint) VALUES (1, now(), NULL, \(key.fingerprint))
+                    ON CONFLICT (id) DO UPDATE SET secret = NULL, id_key_fingerprint = excluded.id_key_fingerprint
+                    """, logger: self.logger)
+                return key
+            }
+        } catch let error as KeyError {
+            throw error
+        } catch {
+            throw Self.unavailable(error, location: location)
+        }
+    }
+
+    /// The fingerprint of the district's ID key as the store records it; nil while the store
+    /// still holds the key itself (or none).
+    public func districtKeyFingerprint() async throws -> String? {
+        do {
+            return try await withConnection { c in
+                try await c.query("SELECT id_key_fingerprint FROM installation WHERE id = 1 AND secret IS NULL", logger: self.logger)
+                    .collect().first?.decode(String?.self) ?? nil
             }
         } catch {
             throw Self.unavailable(error, location: location)
         }
-        guard let secret, secret.count == 32 else {
-            throw StorageError.migrationFailed("the district secret is missing; run kiosk db migrate")
+    }
+
+    static func missing(_ fingerprint: String) -> KeyError {
+        KeyError(.districtKeyMissing, message: .init(
+            zh: "本终端没有区域身份证号密钥（指纹 \(fingerprint)）：从本区域已有的终端复制 district-id.key，再运行 kiosk secrets import 文件",
+            en: "this terminal has no copy of the district's ID key (fingerprint \(fingerprint)): copy district-id.key from a terminal "
+                + "of the district and run kiosk secrets import FILE"))
+    }
+
+    static func mismatch(_ local: SecretKey, _ fingerprint: String) -> KeyError {
+        KeyError(.districtKeyMismatch, message: .init(
+            zh: "本终端的 district-id.key（指纹 \(local.fingerprint)）不是该区域的密钥（指纹 \(fingerprint)）",
+            en: "this terminal's district-id.key (fingerprint \(local.fingerprint)) is not the district's key (fingerprint \(fingerprint))"))
+    }
+
+    /// Keeps a terminal's audit-log head (`sequence`, `mac`) as an anchor; the first report of a
+    /// sequence stands, so a terminal cannot take an anchor back.
+    public func recordAuditAnchor(terminalID: String, sequence: Int64, mac: String) async throws {
+        do {
+            try await withConnection { c in
+                try await c.query("""
+                    INSERT INTO audit_anchor (terminal_id, sequence, mac) VALUES (\(terminalID), \(sequence), \(mac))
+                    ON CONFLICT (terminal_id, sequence) DO NOTHING
+                    """, logger: self.logger)
+            }
+        } catch {
+            throw Self.unavailable(error, location: location)
         }
-        return HMACIDHasher(key: secret)
     }
 
     // MARK: Transactions

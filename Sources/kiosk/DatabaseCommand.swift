@@ -4,6 +4,7 @@ import KioskApp
 import KioskConfig
 import KioskCore
 import Logging
+import Secrets
 import Storage
 import StoragePostgres
 
@@ -25,11 +26,18 @@ struct DatabaseCommand: AsyncParsableCommand {
                 let after = try store.migrate()
                 print(before == after ? "schema version \(after) (up to date)" : "schema version \(after) (was \(before))")
                 if let district = try KioskApplication.openDistrict(configuration, logger: Logger(label: "kiosk")) {
-                    let (before, after) = try await district.withRunning {
-                        (try await district.schemaVersion(), try await district.migrate())
+                    let had = store.keys.district
+                    let (before, after, key) = try await district.withRunning {
+                        (try await district.schemaVersion(), try await district.migrate(),
+                         try await TerminalSecrets.districtKey(store.keys, store: district, configuration: configuration))
                     }
                     print(before == after ? "district schema version \(after) (up to date)"
                           : "district schema version \(after) (was \(before))")
+                    if had == nil {
+                        print("district ID key \(key.fingerprint) taken out of the district store into "
+                              + "\(TerminalSecrets.directory(configuration).path)/district-id.key: copy that file to every other "
+                              + "terminal of the district and run kiosk secrets import FILE there")
+                    }
                 }
             } catch let error as StartupError {
                 throw fail(error)
@@ -58,24 +66,34 @@ struct DatabaseCommand: AsyncParsableCommand {
             guard from.hasPrefix("sqlite:"), from.count > "sqlite:".count else {
                 throw ValidationError("--from must be sqlite:PATH")
             }
-            let terminalID = try terminal ?? options.load().terminalID
+            let configuration = try options.load()
+            let terminalID = terminal ?? configuration.terminalID
             do {
                 let path = String(from.dropFirst("sqlite:".count))
                 guard FileManager.default.fileExists(atPath: path) else {
                     throw ValidationError("--from: no such file \(path)")
                 }
-                let source = try SQLiteStore(path: path)
-                try source.checkNotNewer()
-                let export = try await source.exportForDistrict()
+                // This terminal's keys open the file (run the copy on the terminal that wrote it);
+                // the district's key re-hashes its bookings.
+                let source = try SQLiteStore(path: path, keys: try TerminalSecrets.load(configuration, databasePath: path))
+                try source.migrate()
                 let district = try PostgresStore(url: to, operationTimeout: .seconds(600), maximumConnections: 1,
                                                  logger: Logger(label: "kiosk"))
                 let report = try await district.withRunning {
                     try await district.migrate()
-                    return try await district.copy(export, terminalID: terminalID)
+                    let key = try await TerminalSecrets.districtKey(source.keys, store: district, configuration: configuration)
+                    return try await district.copy(try await source.exportForDistrict(districtKey: key), terminalID: terminalID)
                 }
+                try await source.markCopied(bookingIDs: report.bookingIDs, now: Date())
                 print("copied to \(district.location): \(report.bookings) bookings, \(report.tickets) tickets, "
-                      + "\(report.ratings) ratings, \(report.filings) filings, \(report.idempotencyKeys) idempotency keys"
-                      + (report.adoptedSecret ? "; the district now keys ID numbers with this terminal's secret" : ""))
+                      + "\(report.ratings) ratings, \(report.filings) filings, \(report.idempotencyKeys) idempotency keys")
+                let left = try await source.uncopiedBookings()
+                if left > 0 {
+                    print("\(left) bookings are not in the district store (their code is taken there); "
+                          + "kiosk serve in district mode refuses to start until they are")
+                }
+            } catch let error as StartupError {
+                throw fail(error)
             } catch let error as any KioskError {
                 throw fail(error)
             }

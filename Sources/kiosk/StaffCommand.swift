@@ -11,7 +11,7 @@ func openAccess(_ options: ConfigOptions) throws -> AccessStore {
     do {
         let store = try KioskApplication.openStore(configuration)
         try store.migrate()
-        return try AccessStore(store: store)
+        return AccessStore(store: store)
     } catch let error as StartupError {
         throw fail(error)
     } catch let error as StorageError {
@@ -44,7 +44,7 @@ func readPIN(_ prompt: String) throws -> String {
 struct StaffCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "staff", abstract: "Staff and technician accounts.",
-        subcommands: [Add.self, Disable.self, ResetPIN.self, List.self])
+        subcommands: [Add.self, Disable.self, ResetPIN.self, Unlock.self, List.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add an account; without --pin the PIN is asked for.")
@@ -97,6 +97,22 @@ struct StaffCommand: AsyncParsableCommand {
         }
     }
 
+    struct Unlock: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Lift the sign-in delay that wrong PINs put on an account, at every terminal of this database.")
+
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "Staff number.") var number: String
+
+        func run() async throws {
+            let access = try openAccess(options)
+            try await withAccessErrors {
+                let lifted = try await access.unlock(StaffNumber(number), by: .system, now: Date())
+                print(lifted == 0 ? "\(number) had no sign-in delay" : "sign-in delay lifted for \(number) at \(lifted) terminal(s)")
+            }
+        }
+    }
+
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List accounts (never their PINs).")
 
@@ -106,7 +122,7 @@ struct StaffCommand: AsyncParsableCommand {
             let access = try openAccess(options)
             try await withAccessErrors {
                 for account in try await access.listStaff() {
-                    let state = account.disabled ? "disabled" : (account.lockedUntil.map { $0 > Date() ? "locked" : "active" } ?? "active")
+                    let state = account.disabled ? "disabled" : "active"
                     print("\(account.number)\t\(account.role.rawValue)\t\(state)\t\(account.name)")
                 }
             }
@@ -120,18 +136,33 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Walk the hash chain; exit 1 naming the first record changed, removed or reordered.")
+            abstract: "Walk the keyed chain; exit 1 naming the first record changed, removed or reordered, or not as an anchor says.")
 
         @OptionGroup var options: ConfigOptions
+        @Option(help: ArgumentHelp(
+            "An anchor taken earlier, SEQ:HEX (the service log's 'audit anchor', the counter receipt, the district store); repeatable.",
+            valueName: "SEQ:HEX"))
+        var anchor: [String] = []
 
         func run() async throws {
+            let anchors = try anchor.map { text in
+                guard let head = AuditHead(anchor: text) else { throw ValidationError("--anchor takes SEQ:HEX (a record number and 64 hex digits): \(text)") }
+                return head
+            }
             let access = try openAccess(options)
-            let result = try await withAccessErrors { try await access.verifyAudit() }
+            let result = try await withAccessErrors { try await access.verifyAudit(anchors: anchors) }
             if let broken = result.firstBreak {
-                printError("kiosk: audit log broken at record \(broken.sequence): \(broken.kind.rawValue) (\(result.intactRecords) records intact before it)")
+                if broken.kind == .notAnchored || (broken.kind == .missing && anchors.contains { $0.sequence == broken.sequence }),
+                   let anchor = anchors.first(where: { $0.sequence == broken.sequence }) {
+                    printError("kiosk: audit log does not match the anchor \(anchor): record \(broken.sequence) was rewritten "
+                               + "(or removed) since the anchor was taken")
+                } else {
+                    printError("kiosk: audit log broken at record \(broken.sequence): \(broken.kind.rawValue) (\(result.intactRecords) records intact before it)")
+                }
                 throw ExitCode.failure
             }
-            print("audit log intact: \(result.intactRecords) records; head #\(result.head.sequence) \(result.head.hash)")
+            print("audit log intact: \(result.intactRecords) records; head #\(result.head.sequence) \(result.head.hash)"
+                  + (anchors.isEmpty ? "" : "; matches \(anchors.count) anchor(s)"))
         }
     }
 

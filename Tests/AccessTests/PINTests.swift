@@ -71,45 +71,32 @@ struct PINHashingTests {
 }
 
 struct LockoutTests {
-    let policy = LockoutPolicy(maximumFailures: 5, window: 900, lockDuration: 900)
+    let policy = LockoutPolicy(firstDelay: 1, maximumDelay: 300)
     let start = Date(timeIntervalSince1970: 1_740_816_000)
 
-    @Test func fiveFailuresInTheWindowLock() {
-        var attempts = SignInAttempts()
-        for minute in 0..<4 {
-            let locks = attempts.recordFailure(at: start + Double(minute * 60), policy: policy)
-            #expect(!locks)
+    @Test func theDelayDoublesUpToItsCap() {
+        #expect((0...11).map { policy.delay(afterFailures: $0) } == [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300])
+        #expect(policy.delay(afterFailures: 10_000) == 300)
+    }
+
+    @Test func aTryIsCheckedOnlyAfterTheDelay() {
+        var failures = SignInFailures()
+        #expect(failures.waitUntil(start, policy: policy) == nil)
+        failures.recordFailure(at: start)
+        failures.recordFailure(at: start + 1)
+        #expect(failures.waitUntil(start + 2, policy: policy) == start + 3)
+        #expect(failures.waitUntil(start + 3, policy: policy) == nil)
+    }
+
+    /// Someone who keeps guessing never pushes the wait beyond the cap past their last checked try.
+    @Test func endlessFailuresNeverWaitLongerThanTheCap() {
+        var failures = SignInFailures()
+        var now = start
+        for _ in 0..<50 {
+            now = failures.waitUntil(now, policy: policy) ?? now
+            failures.recordFailure(at: now)
         }
-        #expect(attempts.failures == 4)
-        let locks = attempts.recordFailure(at: start + 240, policy: policy)
-        #expect(locks)
-        #expect(attempts.lock(at: start + 240) == start + 240 + 900)
-        #expect(attempts.lock(at: start + 240 + 899) == start + 240 + 900)
-        #expect(attempts.lock(at: start + 240 + 900) == nil)
-        #expect(attempts.failures == 0)
-    }
-
-    @Test func failuresOutsideTheWindowStartAgain() {
-        var attempts = SignInAttempts()
-        for minute in 0..<4 { _ = attempts.recordFailure(at: start + Double(minute * 60), policy: policy) }
-        let locks = attempts.recordFailure(at: start + 900, policy: policy)
-        #expect(!locks)
-        #expect(attempts.failures == 1)
-        #expect(attempts.windowStart == start + 900)
-    }
-
-    @Test func failuresWhileLockedDoNotExtendTheLock() {
-        var attempts = SignInAttempts(lockedUntil: start + 600)
-        let locks = attempts.recordFailure(at: start + 60, policy: policy)
-        #expect(!locks)
-        #expect(attempts.lock(at: start + 60) == start + 600)
-        #expect(attempts.failures == 0)
-    }
-
-    @Test func successForgetsFailures() {
-        var attempts = SignInAttempts()
-        _ = attempts.recordFailure(at: start, policy: policy)
-        attempts.recordSuccess()
-        #expect(attempts == SignInAttempts())
+        #expect(failures.waitUntil(now, policy: policy) == now + 300)
+        #expect(failures.waitUntil(now + 300, policy: policy) == nil)
     }
 }

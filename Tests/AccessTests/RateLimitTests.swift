@@ -30,4 +30,14 @@ struct RateLimitTests {
         #expect(await limiter.take("booking", at: start) != nil)
         for _ in 0..<100 { #expect(await limiter.take("other", at: start) == nil) }
     }
+
+    /// `wait` looks without taking: a limit that counts only some outcomes takes afterwards.
+    @Test func waitingTakesNothing() async {
+        let limiter = RateLimiter(["signIn": .perMinute(1)])
+        #expect(await limiter.wait("signIn", at: start) == nil)
+        #expect(await limiter.wait("signIn", at: start) == nil)
+        #expect(await limiter.take("signIn", at: start) == nil)
+        #expect(await limiter.wait("signIn", at: start) == 60)
+        #expect(await limiter.limit("signIn")?.period == 60)
+    }
 }

@@ -21,7 +21,8 @@ struct RuleGenerator {
     static let operators = [
         "var", "missing", "missing_some", "if", "?:", "==", "===", "!=", "!==", "!", "!!", "or", "and", ">", ">=",
         "<", "<=", "max", "min", "+", "-", "*", "/", "%", "map", "filter", "reduce", "all", "none", "some", "merge",
-        "in", "cat", "substr", "log", "today", "age", "date_diff", "count", "matches", "unknown", "",
+        "in", "cat", "substr", "log", "today", "age", "date_diff", "count", "matches", "val", "exists", "??", "try",
+        "throw", "unknown", "",
     ]
     /// Argument counts the parser accepts, so most generated rules get as far as evaluation.
     static let validCounts: [String: ClosedRange<Int>] = [
@@ -30,6 +31,7 @@ struct RuleGenerator {
         "min": 1...3, "+": 1...3, "-": 1...2, "*": 1...3, "/": 2...2, "%": 2...2, "map": 2...2, "filter": 2...2,
         "reduce": 2...3, "all": 2...2, "none": 2...2, "some": 2...2, "in": 2...2, "substr": 2...3, "log": 1...1,
         "today": 0...0, "age": 1...2, "date_diff": 2...2, "count": 1...2, "matches": 2...2,
+        "val": 0...3, "exists": 0...2, "??": 0...3, "try": 1...3, "throw": 1...1,
     ]
     static let strings: [JSON] = [
         "", "0", "1", "-2.5", "a", "a.b", "x", "2026-03-01", "2000-02-29", "1999-13-01", "张三", "😀", " 7 ", "^a.*$",

@@ -99,7 +99,7 @@ struct BookingCLITests {
         defer { installation.remove() }
         #expect(try KioskProcess.run(["db", "migrate"], in: installation.root).status == 0)
 
-        let store = try SQLiteStore(path: installation.dataDirectory + "/kiosk.sqlite")
+        let store = try installation.store()
         let bookings = try SQLiteBookingStore(store: store, timeZone: TimeZone(identifier: "Asia/Shanghai")!)
         let service = try Service(id: "hukou", nameZH: "户籍业务", nameEN: "Household registration", durationMinutes: 20,
                                   counters: ["A1", "A2"], capacityPerSlot: 2, horizonDays: 366)

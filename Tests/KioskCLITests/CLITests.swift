@@ -55,7 +55,7 @@ struct CLITests {
         let installation = try TestInstallation()
         defer { installation.remove() }
         _ = try KioskProcess.run(["db", "migrate"], in: installation.root)
-        try SQLiteStore(path: installation.dataDirectory + "/kiosk.sqlite").pool.write { db in
+        try installation.store().pool.write { db in
             try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('v9-future')")
         }
         let result = try KioskProcess.run(["serve"], in: installation.root)

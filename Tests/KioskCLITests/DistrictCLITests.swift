@@ -2,6 +2,7 @@ import Booking
 import Foundation
 import KioskBench
 import KioskTesting
+import Secrets
 import Storage
 import StoragePostgres
 import Testing
@@ -34,9 +35,12 @@ struct DistrictCLITests {
         defer { installation.remove() }
         let first = try await offPool { try KioskProcess.run(["db", "migrate"], in: installation.root) }
         #expect(first.status == 0, "\(first.stderr)")
+        let districtKey = try #require(try installation.keys().district, "the first terminal takes the district's key out of the store")
         #expect(first.stdout == """
             schema version \(SQLiteStore.knownSchemaVersion) (was 0)
             district schema version \(PostgresStore.knownSchemaVersion) (was 0)
+            district ID key \(districtKey.fingerprint) taken out of the district store into \(installation.root)/secrets/district-id.key: \
+            copy that file to every other terminal of the district and run kiosk secrets import FILE there
 
             """)
         let second = try await offPool { try KioskProcess.run(["db", "migrate"], in: installation.root) }
@@ -81,7 +85,8 @@ struct DistrictConcurrencyTests {
                 let json = String(decoding: try JSONEncoder().encode(load), as: UTF8.self)
                 group.addTask {
                     let run = try await offPool {
-                        try KioskProcess.run(["district-worker", "--database", url, "--load", json], in: installation.root)
+                        try KioskProcess.run(["district-worker", "--database", url, "--district-key",
+                                              installation.root + "/secrets/district-id.key", "--load", json], in: installation.root)
                     }
                     guard run.status == 0 else { throw PrivatePostgres.SetupFailure("worker failed: \(run.stderr)") }
                     return try JSONDecoder().decode(DistrictLoadResult.self, from: Data(run.stdout.utf8))
@@ -110,43 +115,123 @@ struct DistrictConcurrencyTests {
 
 @Suite("kiosk db copy into the district store", .privatePostgres)
 struct DistrictCopyTests {
-    @Test func aTerminalsBookingsMoveOnceAndStayFoundByIDNumber() async throws {
+    /// Books `citizens` (by index) at a fresh terminal; cancels the last.
+    static func terminalWithBookings(_ citizens: [Int], slots: [Slot]) async throws -> (TestInstallation, [BookingRecord]) {
         let installation = try TestInstallation()
-        defer { installation.remove() }
         #expect(try await offPool { try KioskProcess.run(["db", "migrate"], in: installation.root) }.status == 0)
-        let path = installation.dataDirectory + "/kiosk.sqlite"
-        let store = try SQLiteStore(path: path)
-        let bookings = try SQLiteBookingStore(store: store, timeZone: DistrictBenchmarks.zoneForTests)
-        let slots = try DistrictBenchmarks.slots(count: 2, capacity: 3)
+        let bookings = try SQLiteBookingStore(store: try installation.store(), timeZone: DistrictBenchmarks.zoneForTests)
         var records: [BookingRecord] = []
-        for index in 0..<3 {
-            records.append(try await bookings.book(slots[index % 2], idNumber: try DistrictBenchmarks.citizen(index),
-                                                   idempotencyKey: "b\(index)", now: DistrictBenchmarks.now))
+        for (index, citizen) in citizens.enumerated() {
+            records.append(try await bookings.book(slots[index % 2], idNumber: try DistrictBenchmarks.citizen(citizen),
+                                                   idempotencyKey: "b\(citizen)", now: DistrictBenchmarks.now))
         }
-        _ = try await bookings.cancel(code: records[2].code, idNumber: try DistrictBenchmarks.citizen(2), idempotencyKey: "c2",
-                                      now: DistrictBenchmarks.now)
+        return (installation, records)
+    }
+
+    /// Two terminals, each with bookings hashed with its own key, move into one district: the
+    /// first takes the district's key out of the store, the second imports it, and both copy.
+    /// The district then finds every citizen by ID number with its one key, and a citizen who
+    /// booked at both halls holds a quota counted across them.
+    @Test func everyTerminalsBookingsMoveOnceAndStayFoundByIDNumber() async throws {
+        let slots = try DistrictBenchmarks.slots(count: 2, capacity: 3)
+        let (first, firstBookings) = try await Self.terminalWithBookings([0, 1, 2], slots: slots)
+        let (second, secondBookings) = try await Self.terminalWithBookings([3, 4], slots: [slots[1], slots[0]])
+        defer { first.remove(); second.remove() }
+        _ = try await SQLiteBookingStore(store: try first.store(), timeZone: DistrictBenchmarks.zoneForTests)
+            .cancel(code: firstBookings[2].code, idNumber: try DistrictBenchmarks.citizen(2), idempotencyKey: "c2", now: DistrictBenchmarks.now)
+        #expect(try first.keys().idHashing.fingerprint != second.keys().idHashing.fingerprint)
 
         let url = try await cluster().createDatabase()
         let database = String(url.split(separator: "/").last!)
-        let arguments = ["db", "copy", "--from", "sqlite:" + path, "--to", url, "--terminal", "T09"]
-        let first = try await offPool { try KioskProcess.run(arguments, in: installation.root) }
-        #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout.contains(": 3 bookings, 0 tickets, 0 ratings, 0 filings, 4 idempotency keys; the district now keys"))
-        let again = try await offPool { try KioskProcess.run(arguments, in: installation.root) }
-        #expect(again.stdout.contains(": 0 bookings, 0 tickets, 0 ratings, 0 filings, 0 idempotency keys"))
-        #expect(try await cluster().psql("SELECT string_agg(taken::text, ',' ORDER BY slot_id) FROM slot_capacity", database: database) == "1,1")
-
-        // The district finds the citizen by ID number (same keyed hash) and holds the quota.
-        let district = try PostgresStore(url: url)
-        let firstBooking = records[0]
-        try await district.withRunning {
-            let moved = PostgresBookingStore(store: district, timeZone: DistrictBenchmarks.zoneForTests)
-            let found = try await moved.lookup(code: firstBooking.code, idNumber: try DistrictBenchmarks.citizen(0))
-            #expect(found == firstBooking)
-            await #expect(throws: BookingRuleError(.quotaPerServiceExceeded)) {
-                try await moved.book(slots[1], idNumber: try DistrictBenchmarks.citizen(0), idempotencyKey: "again", now: DistrictBenchmarks.now)
+        func copy(_ installation: TestInstallation, _ terminal: String) async throws -> KioskProcess.Result {
+            try await offPool {
+                try KioskProcess.run(["db", "copy", "--from", "sqlite:" + installation.dataDirectory + "/kiosk.sqlite", "--to", url,
+                                      "--terminal", terminal], in: installation.root)
             }
         }
+        let copied = try await copy(first, "T09")
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect(copied.stdout.contains(": 3 bookings, 0 tickets, 0 ratings, 0 filings, 4 idempotency keys\n"))
+        #expect(try await copy(first, "T09").stdout.contains(": 0 bookings, 0 tickets, 0 ratings, 0 filings, 0 idempotency keys"))
+        #expect(try await cluster().psql("SELECT count(*) FROM installation WHERE secret IS NOT NULL", database: database) == "0",
+                "the district's key left the store")
+
+        // The second terminal has no copy of the district's key yet: refused, nothing copied.
+        let refused = try await copy(second, "T10")
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("copy district-id.key from a terminal of the district and run kiosk secrets import FILE"))
+        let imported = try await offPool {
+            try KioskProcess.run(["secrets", "import", first.root + "/secrets/district-id.key"], in: second.root)
+        }
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let secondCopy = try await copy(second, "T10")
+        #expect(secondCopy.status == 0, "\(secondCopy.stderr)")
+        #expect(secondCopy.stdout.contains(": 2 bookings,"))
+        #expect(try await cluster().psql("SELECT string_agg(taken::text, ',' ORDER BY slot_id) FROM slot_capacity", database: database) == "2,2")
+
+        let district = try PostgresStore(url: url)
+        let key = try #require(try first.keys().district)
+        try await district.withRunning {
+            let moved = PostgresBookingStore(store: district, timeZone: DistrictBenchmarks.zoneForTests, hasher: HMACIDHasher(key: key))
+            let foundFirst = try await moved.lookup(code: firstBookings[0].code, idNumber: try DistrictBenchmarks.citizen(0))
+            #expect(foundFirst == firstBookings[0])
+            let foundSecond = try await moved.lookup(code: secondBookings[1].code, idNumber: try DistrictBenchmarks.citizen(4))
+            #expect(foundSecond == secondBookings[1])
+            await #expect(throws: BookingRuleError(.quotaPerServiceExceeded)) {
+                try await moved.book(slots[1], idNumber: try DistrictBenchmarks.citizen(3), idempotencyKey: "again", now: DistrictBenchmarks.now)
+            }
+        }
+    }
+
+    /// A terminal switched to district mode with bookings it never copied would lose sight of
+    /// them: `kiosk serve` refuses until they are copied.
+    @Test func serveRefusesDistrictModeWhileBookingsWereNeverCopied() async throws {
+        let slots = try DistrictBenchmarks.slots(count: 2, capacity: 3)
+        let (terminal, _) = try await Self.terminalWithBookings([5], slots: slots)
+        defer { terminal.remove() }
+        let url = try await cluster().createDatabase()
+        try terminal.writeConfig("database = \"\(url)\"\n")
+        let path = terminal.dataDirectory + "/kiosk.sqlite"
+        let refused = try await offPool { try KioskProcess.run(["serve"], in: terminal.root) }
+        #expect(refused.status == 1)
+        #expect(refused.stderr.hasSuffix("kiosk: \(path) holds 1 bookings that were never copied to the district store: run "
+            + "kiosk db copy --from sqlite:\(path) --to <district store> first [bookingsNotCopied]\n"))
+        let copied = try await offPool { try KioskProcess.run(["db", "copy", "--from", "sqlite:" + path, "--to", url], in: terminal.root) }
+        #expect(copied.status == 0, "\(copied.stderr)")
+        let server = try await RunningKiosk.start(terminal)
+        #expect(await RawHTTP.sendOffPool(port: server.port, path: "/readyz")?.status == 200)
+        // The audit log's head goes to the district store at start: an anchor the terminal cannot take back.
+        let database = String(url.split(separator: "/").last!)
+        var anchors = ""
+        for _ in 0..<50 where anchors.isEmpty || anchors == "0" {
+            anchors = try await cluster().psql("SELECT count(*) FROM audit_anchor WHERE terminal_id = 'T01'", database: database)
+            if anchors == "0" { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(anchors == "1")
+        server.stop()
+    }
+}
+
+@Suite("The district's ID key (private PostgreSQL)", .privatePostgres)
+struct DistrictKeyTests {
+    /// A new district store makes its key and gives it to the first terminal that starts; read
+    /// out of the store at `trace`, it reaches no log line, and the store keeps only its fingerprint.
+    @Test func theDistrictKeyLeavesTheStoreWithoutPassingThroughTheLog() async throws {
+        let url = try await cluster().createDatabase()
+        let database = String(url.split(separator: "/").last!)
+        let installation = try TestInstallation(config: "database = \"\(url)\"\n[log]\nlevel = \"trace\"\n")
+        defer { installation.remove() }
+        let server = try await RunningKiosk.start(installation)
+        let log = server.stop()
+        #expect(log.contains(" trace ") && log.contains("district store ready"), "the server logged at trace")
+        let key = try #require(try installation.keys().district, "the first terminal took the district's key")
+        let bytes = key.symmetricKey.withUnsafeBytes { Data($0) }
+        for spelling in [bytes.map { String(format: "%02x", $0) }.joined(), bytes.base64EncodedString(),
+                         bytes.map { String($0) }.joined(separator: ", "), bytes.map { String($0) }.joined(separator: ",")] {
+            #expect(!log.contains(spelling), "the district key in the log")
+        }
+        #expect(try await cluster().psql("SELECT count(secret) FROM installation", database: database) == "0")
+        #expect(try await cluster().psql("SELECT id_key_fingerprint FROM installation", database: database) == key.fingerprint)
     }
 }
 

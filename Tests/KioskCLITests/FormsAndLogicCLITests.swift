@@ -49,4 +49,67 @@ struct FormsAndLogicCLITests {
         #expect(lines[1].contains(#""code":"divisionByZero""#))
         #expect(lines[2].contains(#""code":"invalidJSON""#))
     }
+
+    /// `kiosk logic eval` is a pure evaluator: it runs where there is no configuration, counts
+    /// `today` in Asia/Shanghai there, in `--time-zone` when given, and in the configuration's
+    /// `time_zone` when there is a configuration and no option.
+    @Test func logicEvalNeedsNoConfiguration() throws {
+        let empty = try ScratchDirectory(prefix: "kiosk-logic")
+        let line = #"{"rule": {"today": []}}"# + "\n"
+        func today(in zone: String, _ arguments: [String] = [], in directory: String) throws -> (answer: String, dates: [String]) {
+            func date() -> String {
+                var calendar = Calendar(identifier: .gregorian)
+                calendar.timeZone = TimeZone(identifier: zone)!
+                let parts = calendar.dateComponents([.year, .month, .day], from: Date())
+                return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+            }
+            let before = date()
+            let result = try KioskProcess.start(["logic", "eval"] + arguments, in: directory, stdin: line)
+            #expect(result.status == 0, "\(result.stderr)")
+            // Either side of a midnight the run may straddle.
+            return (result.stdout, [before, date()].map { #"{"result":"\#($0)"}"# + "\n" })
+        }
+        #expect(!FileManager.default.fileExists(atPath: empty.path + "/kiosk.conf"))
+        let shanghai = try today(in: "Asia/Shanghai", in: empty.path)
+        #expect(shanghai.dates.contains(shanghai.answer), "\(shanghai)")
+        // 25 hours apart, these two zones never share a date: each answer shows the option was used.
+        for zone in ["Pacific/Kiritimati", "Pacific/Pago_Pago"] {
+            let answer = try today(in: zone, ["--time-zone", zone], in: empty.path)
+            #expect(answer.dates.contains(answer.answer), "\(zone): \(answer)")
+        }
+
+        let installation = try TestInstallation(config: #"time_zone = "Pacific/Kiritimati""# + "\n")
+        defer { installation.remove() }
+        let configured = try today(in: "Pacific/Kiritimati", in: installation.root)
+        #expect(configured.dates.contains(configured.answer), "\(configured)")
+        let overridden = try today(in: "Pacific/Pago_Pago", ["--time-zone", "Pacific/Pago_Pago"], in: installation.root)
+        #expect(overridden.dates.contains(overridden.answer), "\(overridden)")
+
+        let unknown = try KioskProcess.start(["logic", "eval", "--time-zone", "Mars/Olympus"], in: empty.path, stdin: line)
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("unknown time zone 'Mars/Olympus'"))
+        #expect(unknown.stdout.isEmpty)
+    }
+
+    /// Standard input is read in large blocks: answers stay one per line, in order, across the
+    /// blocks' edges and for a line longer than a block.
+    @Test func logicEvalAnswersEveryLineOfALargeInput() throws {
+        let empty = try ScratchDirectory(prefix: "kiosk-logic")
+        let long = String(repeating: "长", count: 50_000)
+        var input = ""
+        var expected = ""
+        for index in 0..<5000 {
+            input += #"{"rule": {"+": [{"var": "i"}, 1]}, "data": {"i": \#(index)}}"# + "\n"
+            expected += #"{"result":\#(index + 1)}"# + "\n"
+            if index == 2500 {
+                input += #"{"rule": {"cat": [{"var": "s"}, "!"]}, "data": {"s": "\#(long)"}}"# + "\n\n"
+                expected += #"{"result":"\#(long)!"}"# + "\n"
+            }
+        }
+        input += #"{"rule": {"val": "last"}, "data": {"last": "no newline"}}"#
+        expected += #"{"result":"no newline"}"# + "\n"
+        let result = try KioskProcess.start(["logic", "eval"], in: empty.path, stdin: input)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == expected)
+    }
 }

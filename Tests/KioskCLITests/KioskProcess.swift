@@ -1,5 +1,7 @@
 import Foundation
 import KioskTesting
+import Secrets
+import Storage
 
 /// The `kiosk` executable built next to this test bundle, run as a child process the way a
 /// technician or a supervisor runs it.
@@ -43,8 +45,15 @@ struct KioskProcess {
     /// Runs with `input` on standard input.
     static func start(_ arguments: [String], in directory: String, stdin input: String) throws -> Result {
         let (process, out, err, inPipe) = try startWithInput(arguments, in: directory)
-        inPipe.fileHandleForWriting.write(Data(input.utf8))
-        try inPipe.fileHandleForWriting.close()
+        // Written from another thread: a child that answers while it reads would otherwise fill
+        // its output pipe and wait for this process, which would be waiting for it to read.
+        let handle = inPipe.fileHandleForWriting
+        let data = Data(input.utf8)
+        let writer = Thread {
+            handle.write(data)
+            try? handle.close()
+        }
+        writer.start()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -64,5 +73,22 @@ struct KioskProcess {
         process.standardInput = input
         try process.run()
         return (process, out, err, input)
+    }
+}
+
+extension TestInstallation {
+    /// The keys `kiosk` keeps for this installation (`secrets/` beside `var/`), to open its
+    /// database the way the commands do.
+    func keys() throws -> TerminalKeys {
+        let directory = KeyDirectory(path: root + "/secrets", credentials: nil)
+        guard let terminal = try directory.read(KeyDirectory.terminalKey) else {
+            throw PrivatePostgres.SetupFailure("no terminal.key in \(directory.path)")
+        }
+        return TerminalKeys(terminal: terminal, district: try directory.read(KeyDirectory.districtKey))
+    }
+
+    /// The installation's database, opened with its keys.
+    func store() throws -> SQLiteStore {
+        try SQLiteStore(path: dataDirectory + "/kiosk.sqlite", keys: keys())
     }
 }

@@ -44,7 +44,7 @@ struct StaffCLITests {
         defer { installation.remove() }
         _ = try KioskProcess.run(["staff", "add", "--number", "S1", "--name", "甲", "--role", "staff", "--pin", "4826"], in: installation.root)
         _ = try KioskProcess.run(["staff", "add", "--number", "S2", "--name", "乙", "--role", "staff", "--pin", "4826"], in: installation.root)
-        try SQLiteStore(path: installation.dataDirectory + "/kiosk.sqlite").pool.write { db in
+        try installation.store().pool.write { db in
             try db.execute(sql: "DROP TRIGGER audit_log_no_update")
             try db.execute(sql: "UPDATE audit_log SET target = 'S9' WHERE sequence = 1")
         }

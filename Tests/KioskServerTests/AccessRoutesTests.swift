@@ -118,24 +118,33 @@ struct AccessRoutesTests {
         }
     }
 
-    /// A sign-in beyond the terminal's rate is refused before any PIN is checked. The clock
-    /// stands still here: on a loaded machine each refused PIN takes seconds.
-    @Test func signInIsRateLimitedPerTerminal() async throws {
+    /// Failing sign-ins beyond the terminal's budget (`[limits] sign_in_per_minute` accounts a
+    /// minute) are refused before any PIN is checked, and so is a number inside its delay; both
+    /// say how long to wait. The clock stands still here: on a loaded machine each PIN takes seconds.
+    @Test func signInIsLimitedPerTerminalAndPerNumber() async throws {
+        let installation = try TestInstallation(config: "[limits]\nsign_in_per_minute = 3\n")
+        defer { installation.remove() }
+        let application = try await KioskApplication.onTestInstallation(installation)
         var dependencies = application.serverDependencies
-        let frozen = Date()
+        // A whole second: the store keeps times as seconds since 1970 in a Double, and a time
+        // read back an ulp later made the one-second delay's Retry-After "2" now and then.
+        let frozen = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded())
         dependencies.access.now = { frozen }
-        dependencies.access.rateLimiter = RateLimiter(["signIn": .perMinute(3)])
+        @Sendable func signIn(_ client: any TestClientProtocol, _ number: String) async throws -> TestResponse {
+            try await client.execute(uri: "/v1/staff/sign-in", method: .post, body: ByteBuffer(string: #"{"number":"\#(number)","pin":"0000"}"#))
+        }
         try await Application(router: KioskRoutes.router(dependencies)).test(.router) { client in
-            for attempt in 1...3 {
-                let refused = try await client.execute(
-                    uri: "/v1/staff/sign-in", method: .post, body: ByteBuffer(string: #"{"number":"nobody","pin":"0000"}"#))
-                #expect(refused.status == .unauthorized, "attempt \(attempt)")
+            for number in ["nobody-1", "nobody-2", "nobody-3"] {
+                #expect(try await signIn(client, number).status == .unauthorized, "\(number)")
             }
-            let limited = try await client.execute(
-                uri: "/v1/staff/sign-in", method: .post, body: ByteBuffer(string: #"{"number":"nobody","pin":"0000"}"#))
+            let limited = try await signIn(client, "nobody-4")
             #expect(limited.status == .tooManyRequests)
-            #expect(try limited.decoded(Problem.self).code == "rateLimited")
+            #expect(try limited.decoded(Problem.self).code == "signInRateLimited")
             #expect(limited.headers[.retryAfter] == "20")
+            let delayed = try await signIn(client, "nobody-1")
+            #expect(delayed.status == .tooManyRequests)
+            #expect(try delayed.decoded(Problem.self).code == "signInDelayed")
+            #expect(delayed.headers[.retryAfter] == "1")
             let failures = try await application.access.auditRecords().filter { $0.action == "staff.signInFailed" }
             #expect(failures.count == 3)
         }

@@ -6,6 +6,7 @@ import KioskCore
 import KioskServer
 import KioskTesting
 import Logging
+import Secrets
 import Storage
 import StoragePostgres
 import Testing
@@ -48,15 +49,17 @@ struct DistrictOutboxTests {
 
     func outage(on cluster: PrivatePostgres) async throws {
         let scratch = try ScratchDirectory(prefix: "kiosk-outbox")
-        let local = try SQLiteStore(path: scratch.path + "/kiosk.sqlite")
+        let local = try SQLiteStore(path: scratch.path + "/kiosk.sqlite", keys: .random(district: .random()))
         try local.migrate()
-        // The outage is a stopped server (refused at once); a loaded test machine must not look like one.
+        // Migrated with a generous deadline (the test run starts many at once). The outage is a
+        // stopped server (refused at once); a loaded test machine must not look like one.
+        let setup = try PostgresStore(url: cluster.url(), operationTimeout: .seconds(60), maximumConnections: 1, logger: Logger(label: "test"))
+        try await setup.withRunning { _ = try await setup.migrate() }
         let district = try PostgresStore(url: cluster.url(), operationTimeout: .seconds(60), logger: Logger(label: "test"))
         let runner = Task { await district.run() }
         defer { runner.cancel() }
-        try await district.migrate()
         let queue = QueuePolicy(prefixes: ["hukou": "A"])
-        let bookings = PostgresBookingStore(store: district, queue: queue, timeZone: Self.zone)
+        let bookings = PostgresBookingStore(store: district, queue: queue, timeZone: Self.zone, hasher: HMACIDHasher(key: local.keys.district!))
         let localBookings = try SQLiteBookingStore(store: local, queue: queue, timeZone: Self.zone)
         let archive = DistrictFilingArchive(local: local, terminalID: "T07", now: { Self.morning })
         let ledger = DistrictLedger(district: bookings, local: localBookings, outbox: local, terminalID: "T07")

@@ -42,10 +42,9 @@ struct FilingRoutesTests {
 
     @Test func formsAreListed() async throws {
         try await application.makeHTTPServer().test(.router) { client in
-            try await client.execute(uri: "/v1/forms", method: .get) { response in
-                #expect(response.status == .ok)
-                #expect(try response.decoded([FormSummary].self).map(\.id).contains("residence-permit"))
-            }
+            let response = try await client.execute(uri: "/v1/forms", method: .get)
+            #expect(response.status == .ok)
+            #expect(try response.decoded([FormSummary].self).map(\.id).contains("residence-permit"))
         }
     }
 

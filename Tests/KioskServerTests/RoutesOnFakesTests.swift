@@ -89,7 +89,7 @@ struct RoutesOnFakesTests {
             await terminal.archive.releaseRecordings()
             let (submitted, again, view) = try await (first, second, read)
             #expect(submitted.status == .created)
-            #expect(again.status == .conflict && (try again.decoded(Problem.self)).code == "alreadySubmitted")
+            #expect(try again.status == .conflict && again.decoded(Problem.self).code == "alreadySubmitted")
             #expect(try view.decoded(SessionView.self).position == "submitted")
             #expect(await terminal.archive.filings.map(\.reference) == ["S01-20261201-0001"])
             #expect(await terminal.receipts.printed == [.filingReceipt(reference: "S01-20261201-0001")])
@@ -107,9 +107,9 @@ struct RoutesOnFakesTests {
                 for: Self.service, from: LocalDate("2026-12-02"), through: LocalDate("2026-12-02"), now: terminal.clock.now()).first)
             let requests: [(String, String)] = [
                 ("/v1/sessions/\(id)/draft", #"{"idNumber":"\#(wrongCheck)"}"#),
-                ("/v1/drafts/resume", #"{"code":"ABCD-EFGH-JK2","idNumber":"\#(wrongCheck)"}"#),
+                ("/v1/drafts/resume", #"{"code":"3456-789A-BC6","idNumber":"\#(wrongCheck)"}"#),
                 ("/v1/holds", #"{"slotId":"\#(slot.id)","idNumber":"\#(wrongCheck)"}"#),
-                ("/v1/bookings/lookup", #"{"code":"ABCD-EFGH-JK2","idNumber":"\#(wrongCheck)"}"#),
+                ("/v1/bookings/lookup", #"{"code":"3456-789A-BC6","idNumber":"\#(wrongCheck)"}"#),
                 ("/v1/check-ins", #"{"idNumber":"\#(wrongCheck)"}"#),
                 ("/v1/tickets", #"{"serviceId":"hukou","idNumber":"\#(wrongCheck)"}"#),
             ]
@@ -131,7 +131,7 @@ struct RoutesOnFakesTests {
             let slot = try #require(terminal.dependencies.booking?.slots.slots(
                 for: Self.service, from: LocalDate("2026-12-02"), through: LocalDate("2026-12-02"), now: terminal.clock.now()).first)
             let noCard = try await Self.post(client, "/v1/holds", #"{"slotId":"\#(slot.id)","useCard":true}"#, key: "h0")
-            #expect(noCard.status == .conflict && (try noCard.decoded(Problem.self)).code == "noCardPresented")
+            #expect(try noCard.status == .conflict && noCard.decoded(Problem.self).code == "noCardPresented")
 
             await terminal.cards.present(.init(facts: Self.card, summary: .init(cardType: "resident", maskedNumber: "", failedChecks: [])))
             let hold = try await Self.post(client, "/v1/holds", #"{"slotId":"\#(slot.id)","useCard":true}"#, key: "h1")
@@ -145,7 +145,7 @@ struct RoutesOnFakesTests {
             await terminal.cards.present(.init(facts: foreign, summary: .init(cardType: "permanentResidence2017", maskedNumber: "",
                                                                              failedChecks: [])))
             let refused = try await Self.post(client, "/v1/holds", #"{"slotId":"\#(slot.id)","useCard":true}"#, key: "h2")
-            #expect(refused.status == .badRequest && (try refused.decoded(Problem.self)).code == "invalidIdNumber")
+            #expect(try refused.status == .badRequest && refused.decoded(Problem.self).code == "invalidIdNumber")
         }
     }
 }

@@ -71,7 +71,8 @@ struct AccessStoreAuditTests {
         defer { fixture.remove() }
         // Record 2 replaced with a record that is intact in itself but was sealed after another head.
         let foreign = AuditChain.seal(try AuditEntry(actor: .system, action: .configurationChanged),
-                                      after: AuditHead(sequence: 1, hash: String(repeating: "f", count: 64)), at: fixture.now)
+                                      after: AuditHead(sequence: 1, hash: String(repeating: "f", count: 64)), at: fixture.now,
+                                      key: fixture.store.keys.auditChain)
         try fixture.tamper(Self.dropTriggers + """
             UPDATE audit_log SET at_ms = \(foreign.milliseconds), actor = '\(foreign.actor)', action = '\(foreign.action)',
               target = '', details = '{}', previous_hash = '\(foreign.previousHash)', hash = '\(foreign.hash)' WHERE sequence = 2

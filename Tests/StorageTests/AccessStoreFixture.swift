@@ -1,6 +1,7 @@
 import Access
 import Foundation
 import GRDB
+import Secrets
 import Storage
 
 /// A migrated database in a temporary directory and an access store with cheap PIN hashing.
@@ -13,13 +14,13 @@ struct AccessStoreFixture {
 
     init(hashing: PINHashing = PINHashing(logN: 4, blockSize: 1, parallelism: 1)) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("access-\(UUID().uuidString)")
-        store = try SQLiteStore(path: directory.appendingPathComponent("kiosk.sqlite").path)
+        store = try SQLiteStore(path: directory.appendingPathComponent("kiosk.sqlite").path, keys: .random())
         try store.migrate()
-        access = try AccessStore(store: store, hashing: hashing)
+        access = AccessStore(store: store, hashing: hashing)
     }
 
     func reopen(hashing: PINHashing) throws -> AccessStore {
-        try AccessStore(store: store, hashing: hashing)
+        AccessStore(store: store, hashing: hashing)
     }
 
     /// Raw SQL on the file, the way someone with a copy of the database would change it.

@@ -1,6 +1,7 @@
 import Booking
 import Foundation
 import KioskTesting
+import Secrets
 import GRDB
 import KioskCore
 import PostgresNIO
@@ -42,7 +43,7 @@ struct BookingStoreFixture: Sendable {
             let scratch = try scratch ?? ScratchDirectory(prefix: "kiosk-bookings")
             self.scratch = scratch
             path = scratch.path + "/kiosk.sqlite"
-            let store = try SQLiteStore(path: path)
+            let store = try SQLiteStore(path: path, keys: Self.keys)
             try store.migrate()
             sqlite = store
             postgres = nil
@@ -53,9 +54,15 @@ struct BookingStoreFixture: Sendable {
             path = fixture.url
             sqlite = nil
             postgres = fixture
-            bookings = PostgresBookingStore(store: fixture.store, policy: policy, queue: queue, timeZone: Self.shanghai)
+            bookings = PostgresBookingStore(store: fixture.store, policy: policy, queue: queue, timeZone: Self.shanghai,
+                                            hasher: HMACIDHasher(key: Self.keys.district!))
         }
     }
+
+    /// One terminal's keys and its district's, the same for every fixture: a reopened fixture is
+    /// the same terminal (or another of the same district).
+    static let keys = TerminalKeys(terminal: SecretKey(bytes: [UInt8](repeating: 7, count: 32))!,
+                                   district: SecretKey(bytes: [UInt8](repeating: 9, count: 32))!)
 
     /// The SQLite store, for tests of what only SQLite does.
     var store: SQLiteStore {
@@ -150,8 +157,9 @@ final class PostgresFixture: Sendable {
         guard let cluster = PrivatePostgres.current else { throw BookingStoreFixture.FixtureError.noPrivatePostgres }
         let url = if let url { url } else { try await cluster.createDatabase() }
         self.url = url
-        // A test machine shared by parallel suites (and builds) can take longer than a hall's
-        // 10 s deadline: the behaviour under test is not the deadline.
+        // Generous deadlines: every suite migrates its databases at once when the test run starts,
+        // and on a loaded machine that takes longer than a terminal's 10 s. Outage behaviour is
+        // tested with stores of their own.
         let store = try PostgresStore(url: url, operationTimeout: .seconds(60))
         self.store = store
         runner = Task { await store.run() }

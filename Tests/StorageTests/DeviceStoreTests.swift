@@ -1,6 +1,7 @@
 import DeviceKit
 import Foundation
 import KioskTesting
+import Secrets
 import GRDB
 import Testing
 @testable import Storage
@@ -9,6 +10,8 @@ import Testing
 struct DeviceStoreFixture {
     let scratch: ScratchDirectory
     let path: String
+    /// The terminal's keys, the same at every restart.
+    let keys = TerminalKeys.random()
 
     init() throws {
         scratch = try ScratchDirectory(prefix: "kiosk-devices")
@@ -17,7 +20,7 @@ struct DeviceStoreFixture {
 
     /// Opens (and migrates) the file, as a restarted kiosk does.
     func open(now: @escaping @Sendable () -> Date = { Date() }) throws -> DeviceStore {
-        let store = try SQLiteStore(path: path)
+        let store = try SQLiteStore(path: path, keys: keys)
         try store.migrate()
         return DeviceStore(store: store, now: now)
     }
@@ -120,6 +123,9 @@ struct DeviceStoreFixture {
         let job = DeviceStoreFixture.job(createdAt: created)
         try await store.insertPrintJob(job)
         #expect(try await store.printJob(job.id) == job)
+        // A receipt may carry what someone typed: its bytes are sealed in the file.
+        let stored = try await store.database.pool.read { db in try Data.fetchOne(db, sql: "SELECT bytes FROM print_job") }
+        #expect(stored != nil && stored != Data(job.bytes) && stored?.range(of: Data([0x1B, 0x40, 0x41])) == nil)
         let sent = created.addingTimeInterval(1)
         try await store.updatePrintJob(job.id, state: "sending", failureReason: nil, attempts: 1, at: sent)
         try await store.updatePrintJob(job.id, state: "printed", failureReason: nil, attempts: 1, at: sent)

@@ -39,15 +39,7 @@ swiftc "${flags[@]}" "${strict[@]}" -module-name FormFuzz -I "$yams/Sources/CYam
 
 # Seeds: the shipped filings, and rule lines of the JSONLogic conformance suite.
 cp Forms/*.yaml "$work/corpus/"
-# (16 request lines a file, as many as the harness evaluates from one input).
-python3 - Tests/JSONLogicTests/Fixtures/jsonlogic-tests.json "$work/corpus" <<'PYTHON'
-import json, sys
-cases = [case for case in json.load(open(sys.argv[1])) if isinstance(case, list)]
-lines = [json.dumps({"rule": rule, "data": data}, ensure_ascii=False) for rule, data, _ in cases]
-for start in range(0, len(lines), 16):
-    with open(f"{sys.argv[2]}/jsonlogic-{start // 16:02}", "w") as seed:
-        seed.write("\n".join(lines[start:start + 16]) + "\n")
-PYTHON
+Tests/fuzz/conformance-seeds.py Tests/JSONLogicTests/Fixtures/jsonlogic-tests.json "$work/corpus"
 
 cd "$work"
 # libFuzzer reports the crash and keeps the input; Swift's own backtracer would get in its way.

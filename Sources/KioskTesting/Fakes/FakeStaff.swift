@@ -1,13 +1,15 @@
 import Access
-import Crypto
 import Foundation
 import KioskServer
+import Secrets
 
-/// Staff accounts and the audit log in memory, with real signed tokens (`TokenSigner` with a
-/// key of its own): what the access middleware and the staff routes need, without a database.
+/// Staff accounts, their sign-ins and the audit log in memory, with real token handles
+/// (`TokenHandles` under a key of its own, each standing for a record kept here, as the access
+/// store keeps them): what the access middleware and the staff routes need, without a database.
 public actor FakeStaff {
     public let terminalID: String
-    private let signer = TokenSigner(key: SymmetricKey(size: .bits256))
+    private let handles = TokenHandles(key: SecretKey.random())
+    private var tokens: [String: AccessToken] = [:]
     private var accounts: [String: (role: Role, pin: String)] = [:]
     private var revoked: Set<String> = []
     /// Every entry the routes appended, in order.
@@ -25,12 +27,15 @@ public actor FakeStaff {
         guard let account = accounts[number], account.pin == pin, let staffNumber = try? StaffNumber(number) else {
             throw AccessError(.signInFailed)
         }
-        return signer.issue(staffNumber: staffNumber, role: account.role, terminalID: terminalID, now: now)
+        let issued = handles.issue(staffNumber: staffNumber, role: account.role, terminalID: terminalID, now: now)
+        tokens[issued.token.id] = issued.token
+        return issued
     }
 
     public func authenticate(_ text: String, now: Date) throws(AccessError) -> AccessToken {
-        let token = try signer.verify(text, terminalID: terminalID, now: now)
-        guard !revoked.contains(token.id) else { throw AccessError(.tokenRevoked) }
+        let id = try handles.id(of: text)
+        guard let token = tokens[id], !revoked.contains(id) else { throw AccessError(.tokenRevoked) }
+        try TokenHandles.check(token, terminalID: terminalID, now: now)
         return token
     }
 

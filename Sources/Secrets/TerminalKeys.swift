@@ -1,0 +1,60 @@
+import Foundation
+
+/// Every key a terminal works with, derived from its own master key (`terminal.key`) and, in a
+/// district, the district's ID-hashing key (`district-id.key`), which is imported, never derived:
+/// every terminal of a district must hash an ID number alike.
+public struct TerminalKeys: Sendable, CustomStringConvertible, CustomReflectable {
+    /// The fingerprint of `terminal.key`, recorded in the database it keys.
+    public let fingerprint: String
+    public let tokenSigning: SecretKey
+    public let auditChain: SecretKey
+    /// ID-number hashes while bookings are kept on this terminal.
+    public let idHashing: SecretKey
+    public let dataAtRest: SecretKey
+    public let pseudonyms: SecretKey
+    /// `district-id.key`, when this terminal has imported one.
+    public let district: SecretKey?
+
+    public init(terminal: SecretKey, district: SecretKey? = nil) {
+        fingerprint = terminal.fingerprint
+        tokenSigning = terminal.derive(.tokenSigning)
+        auditChain = terminal.derive(.auditChain)
+        idHashing = terminal.derive(.idHashing)
+        dataAtRest = terminal.derive(.dataAtRest)
+        pseudonyms = terminal.derive(.pseudonyms)
+        self.district = district
+    }
+
+    /// Fresh random keys, for tests and for a terminal's first start.
+    public static func random(district: SecretKey? = nil) -> TerminalKeys {
+        TerminalKeys(terminal: .random(), district: district)
+    }
+
+    /// The same keys with another district key (imported, or none).
+    public func with(district: SecretKey?) -> TerminalKeys {
+        TerminalKeys(fingerprint: fingerprint, tokenSigning: tokenSigning, auditChain: auditChain, idHashing: idHashing,
+                     dataAtRest: dataAtRest, pseudonyms: pseudonyms, district: district)
+    }
+
+    private init(fingerprint: String, tokenSigning: SecretKey, auditChain: SecretKey, idHashing: SecretKey,
+                 dataAtRest: SecretKey, pseudonyms: SecretKey, district: SecretKey?) {
+        self.fingerprint = fingerprint
+        self.tokenSigning = tokenSigning
+        self.auditChain = auditChain
+        self.idHashing = idHashing
+        self.dataAtRest = dataAtRest
+        self.pseudonyms = pseudonyms
+        self.district = district
+    }
+
+    /// A keyed mark of `text` (16 hex digits): the same text gives the same mark on this
+    /// terminal, and nothing else can compute or reverse it.
+    public func pseudonym(_ text: String) -> String {
+        pseudonyms.authenticationCode(for: Data(text.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+
+    public var description: String { "TerminalKeys(terminal \(fingerprint), district \(district?.fingerprint ?? "none"))" }
+    public var customMirror: Mirror {
+        Mirror(self, children: ["fingerprint": fingerprint, "district": district?.fingerprint ?? "none"], displayStyle: .struct)
+    }
+}
