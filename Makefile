@@ -1,12 +1,13 @@
 # The two commands of the quick start, and a few helpers.
 #   make run   — install missing Debian packages, build, start the terminal backend
 #                (simulated devices, SQLite in ./var)
-#   make test  — install, build, run every test (the touch UI's in headless Chromium), then fuzz
-#                each parser for FUZZ_SECONDS
+#   make test  — install, build, run every test (the touch UI's in headless Chromium, the Debian
+#                package installed and purged on this machine), then fuzz each parser for FUZZ_SECONDS
+#   make deb   — the terminal's Debian package, .build/deb/kiosk_<version>_amd64.deb
 SHELL := /bin/bash
 export PATH := $(PATH):/opt/swift/usr/bin
 
-.PHONY: run test browser-test fuzz deps build release bench clean
+.PHONY: run test browser-test package-test deb fuzz deps build release bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -22,6 +23,7 @@ test: deps
 	swift test --skip-build
 	Devices/simulators/usb/run-under-umockdev.sh
 	Tests/browser/run.sh
+	Tests/install/package-test.sh
 	$(MAKE) --no-print-directory fuzz
 
 # The touch UI walked in headless Chromium against the built `kiosk serve` (screenshots kept in
@@ -29,6 +31,21 @@ test: deps
 browser-test: deps
 	swift build
 	Tests/browser/run.sh
+
+# The Debian package made from the debug build, installed on this machine with dpkg -i, run as
+# the kiosk user (journald, the kiosk browser under a headless cage), removed and purged. As
+# root; `make deb` does the same with the release package.
+package-test: deps
+	swift build
+	Tests/install/package-test.sh
+
+# The terminal's package: the release build with the Swift runtime linked in (Depends then names
+# system libraries only), packaged by scripts/deb/build.sh with dpkg-deb, checked by the package
+# test (contents, lintian, install, serve, purge).
+deb: deps
+	swift build -c release --static-swift-stdlib
+	package=$$(scripts/deb/build.sh .build/release/kiosk .build/deb | tail -n 1) && \
+	  echo "deb: $$package" && Tests/install/package-test.sh "$$package"
 
 # libFuzzer with AddressSanitizer on what parses outside input: ID card reader output, form
 # files, and JSON (request bodies, `kiosk logic eval` lines). The fuzzers build and run side by

@@ -12,9 +12,15 @@ set -euo pipefail
 # chromium with Playwright for Python, which Tests/browser/run.sh installs from PyPI into a
 # virtual environment (python3-venv); fonts-droid-fallback draws the Chinese screens.
 # Bench: jq is the peer `kiosk bench jsonlogic` measures `kiosk logic eval` against.
+# The Debian package: dpkg-dev (dpkg-shlibdeps) and binutils (strip, objdump) build it, jq turns
+# the program's help into its manual page, lintian checks it; its test runs systemd-analyze and a
+# private systemd-journald (systemd), and the kiosk browser under cage's headless backend (cage
+# needs Xwayland) with grim for screenshots, ss (iproute2) and pgrep (procps).
 packages=(libsqlite3-dev libusb-1.0-0-dev libcups2-dev tzdata ca-certificates
           umockdev gir1.2-umockdev-1.0 python3-gi cups cups-client openssl curl postgresql
-          chromium python3-venv fonts-droid-fallback jq)
+          chromium python3-venv fonts-droid-fallback jq
+          dpkg-dev binutils lintian systemd adduser init-system-helpers cage xwayland grim python3 iproute2
+          procps)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -5,11 +5,16 @@ import Foundation
 public actor EventBus<Event: Sendable> {
     private var subscribers: [UUID: AsyncStream<Event>.Continuation] = [:]
     private let bufferSize: Int
+    private var isClosed = false
 
     public init(bufferSize: Int = 64) { self.bufferSize = bufferSize }
 
     public func subscribe() -> AsyncStream<Event> {
         let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(bufferSize))
+        guard !isClosed else {
+            continuation.finish()
+            return stream
+        }
         let id = UUID()
         subscribers[id] = continuation
         continuation.onTermination = { [weak self] _ in
@@ -26,9 +31,18 @@ public actor EventBus<Event: Sendable> {
         for continuation in subscribers.values { continuation.yield(event) }
     }
 
+    /// Ends every stream open now; the bus takes new subscribers afterwards.
     public func finish() {
         for continuation in subscribers.values { continuation.finish() }
         subscribers.removeAll()
+    }
+
+    /// Ends every stream, now and from now on: a stream asked for afterwards has already ended.
+    /// For the end of the process, when a late subscriber (the touch UI's EventSource
+    /// reconnecting while the terminal stops) must not wait for events that never come.
+    public func close() {
+        isClosed = true
+        finish()
     }
 
     private func remove(_ id: UUID) { subscribers[id] = nil }

@@ -118,7 +118,9 @@ struct DeviceEventForwarder: Service {
                 }
             }
         }
-        await devices.events.finish()
+        // Closed, not only finished: the touch UI reconnects at once, and its new stream must end
+        // too, or the server waits for that response for ever.
+        await devices.events.close()
     }
 
     func forward(_ event: CardEvent, from deviceID: String) async {

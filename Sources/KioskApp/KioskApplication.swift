@@ -245,7 +245,10 @@ public struct KioskApplication: Sendable {
     }
 
     /// The Hummingbird application serving the terminal's HTTP API, over HTTPS when `[tls]` is set.
-    public func makeHTTPServer(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+    public func makeHTTPServer(
+        eventLoopGroup: any EventLoopGroup = EventLoopGroupProvider.singleton.eventLoopGroup,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
         let listen = configuration.listen
         let http1 = KioskRoutes.http1(readTimeout: .seconds(configuration.readTimeoutSeconds))
         let server: HTTPServerBuilder = if let tls { try .tls(http1, tlsConfiguration: tls) } else { http1 }
@@ -254,6 +257,7 @@ public struct KioskApplication: Sendable {
             server: server,
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "kiosk/\(KioskVersion.current)", reuseAddress: true),
             onServerRunning: onServerRunning,
+            eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: logger)
     }
 
@@ -270,7 +274,9 @@ public struct KioskApplication: Sendable {
         AuditAnchors(access: access, district: district, terminalID: configuration.terminalID, logger: logger)
     }
 
-    /// Runs the terminal until SIGTERM or SIGINT, then finishes in-flight requests and returns.
+    /// Runs the terminal until SIGTERM or SIGINT, then finishes in-flight requests and returns;
+    /// what is still open after `StopDeadline.graceful` is cut (see `StopDeadline`).
+    /// Under systemd (`$NOTIFY_SOCKET`) it reports readiness, status, watchdog pings and the stop.
     /// Holds the data directory's lock meanwhile, so the keys are not rotated under it.
     public func run() async throws(StartupError) {
         let lock = try ServeLock.serving(configuration)
@@ -278,30 +284,52 @@ public struct KioskApplication: Sendable {
         let listen = configuration.listen
         let logger = logger
         let scheme = tls == nil ? "http" : "https"
+        let started = ServerStarted()
+        let eventLoops = EventLoopGroupProvider.singleton.eventLoopGroup
         let server: any ServiceLifecycle.Service
         do {
-            server = try makeHTTPServer { _ in
+            server = try makeHTTPServer(eventLoopGroup: eventLoops) { _ in
+                started.markRunning()
                 logger.notice("kiosk is serving", metadata: [
                     "http.address": "\(listen)", "http.scheme": "\(scheme)", "kiosk.version": "\(KioskVersion.current)"])
             }
         } catch {
             throw Self.explain(error, listen: listen)
         }
-        // Shutdown runs in reverse order: the event stream ends first, then the device loops,
-        // then the server finishes the requests in flight.
+        // Shutdown runs in reverse order: the stop deadline starts and systemd hears STOPPING=1,
+        // then the event stream ends, then the device loops, then the server finishes the
+        // requests in flight.
         // The powered-time counter stops before the manager, so its last count still finds the devices.
         let poweredTime = PoweredTimeCounter(manager: devices.manager, statistics: devices.statistics, logger: logger)
+        let serviceManager = ServiceManagerNotifier().map { notifier in
+            ServiceManagerReports(
+                notifier: notifier, watchdogInterval: ServiceManagerNotifier.watchdogInterval(),
+                readiness: readinessChecks, server: started, address: "\(scheme)://\(listen)",
+                loops: EventLoopResponsiveness(eventLoops), logger: logger)
+        }
+        let stop = StopDeadline(logger: logger)
         // The district store is listed first so it stops last, after the requests that use it.
-        let services: [any ServiceLifecycle.Service] =
-            (district.map { [$0] } ?? []) + [server, bookingMaintenance, devices.manager, poweredTime, auditAnchors]
-            + (outboxDrainer.map { [$0] } ?? []) + devices.services
-            + [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events)]
-        let group = ServiceGroup(configuration: .init(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var services: [any ServiceLifecycle.Service] = district.map { [$0] } ?? []
+        services += [server, bookingMaintenance, devices.manager, poweredTime, auditAnchors]
+        services += (outboxDrainer.map { [$0] } ?? []) + devices.services
+        services += [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events)]
+        if let serviceManager { services.append(serviceManager) }
+        services.append(stop)
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = stop.graceful
         do {
-            try await group.run()
+            try await ServiceGroup(configuration: groupConfiguration).run()
         } catch {
-            throw Self.explain(error, listen: listen)
+            // Cut at the deadline, a service may end with the cancellation it was given: the
+            // stop was asked for, and it happened.
+            guard stop.stopRequested else { throw Self.explain(error, listen: listen) }
+            if !(error is CancellationError) {
+                logger.warning("a service failed while the terminal stopped", metadata: ["error": "\(error)"])
+            }
+        }
+        if stop.gracefulTimeExceeded {
+            logger.warning("requests still open after \(stop.graceful.components.seconds) seconds were cut to stop")
         }
         logger.notice("kiosk stopped")
     }

@@ -19,12 +19,14 @@ public struct StaticUI: Sendable {
     public let files: [String: File]
 
     /// The UI shipped with KioskServer: the resource bundle SwiftPM puts beside the executable
-    /// (`kiosk_KioskServer.resources/ui`, to be installed with the binary), else the source tree
-    /// it was built from. Not `Bundle.module`, whose accessor stops the process when the bundle
-    /// is missing: a terminal without its UI files still serves its API.
+    /// (`kiosk_KioskServer.resources/ui`), the Debian package's `/usr/share/kiosk/ui` beside
+    /// `/usr/bin` (`../share/kiosk/ui` from the executable), else the source tree it was built
+    /// from. Not `Bundle.module`, whose accessor stops the process when the bundle is missing:
+    /// a terminal without its UI files still serves its API.
     public static var bundledDirectory: URL? {
         let candidates = [
             Bundle.main.bundleURL.appendingPathComponent("kiosk_KioskServer.resources/ui"),
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("share/kiosk/ui"),
             URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Resources/ui"),
         ]
         return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("index.html").path) }

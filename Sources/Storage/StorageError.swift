@@ -11,6 +11,8 @@ public struct StorageError: KioskError {
         case copyRefused = "databaseCopyRefused"
         case keysDoNotMatch = "databaseKeysDoNotMatch"
         case rotationRefused = "secretsRotationRefused"
+        case backupRefused = "databaseBackupRefused"
+        case restoreRefused = "databaseRestoreRefused"
     }
 
     public let kind: Code

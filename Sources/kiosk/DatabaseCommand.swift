@@ -10,7 +10,8 @@ import StoragePostgres
 
 struct DatabaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "db", abstract: "Manage the terminal's database and the district store.", subcommands: [Migrate.self, Copy.self])
+        commandName: "db", abstract: "Manage the terminal's database and the district store.",
+        subcommands: [Migrate.self, Copy.self, Backup.self, Restore.self])
 
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -92,6 +93,81 @@ struct DatabaseCommand: AsyncParsableCommand {
                     print("\(left) bookings are not in the district store (their code is taken there); "
                           + "kiosk serve in district mode refuses to start until they are")
                 }
+            } catch let error as StartupError {
+                throw fail(error)
+            } catch let error as any KioskError {
+                throw fail(error)
+            }
+        }
+    }
+
+    struct Backup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy the terminal's SQLite database while it serves (SQLite's online backup API), checked with integrity_check.",
+            discussion: """
+                In district mode this is the terminal's own file (staff, devices, the outbox); the \
+                district's PostgreSQL is backed up by the district. The secrets directory is not in \
+                the database: back it up separately, and keep it apart from these files.
+                """)
+
+        @OptionGroup var options: ConfigOptions
+
+        @Option(help: "The backup file to write (never overwritten).")
+        var to: String?
+
+        @Option(help: "A directory to write kiosk-YYYYMMDDTHHMMSSZ.sqlite into, keeping the newest --keep.")
+        var into: String?
+
+        @Option(help: "With --into: how many backups to keep (default 7).")
+        var keep: Int?
+
+        func validate() throws {
+            guard (to == nil) != (into == nil) else { throw ValidationError("give one of --to FILE or --into DIRECTORY") }
+            guard keep == nil || into != nil else { throw ValidationError("--keep goes with --into") }
+            guard (keep ?? 1) >= 1 else { throw ValidationError("--keep must be at least 1") }
+        }
+
+        func run() async throws {
+            let configuration = try options.load()
+            do {
+                let store = try KioskApplication.openExistingStore(configuration)
+                let file = try to ?? DatabaseBackups.file(in: into!, at: Date())
+                let summary = try store.backup(to: file)
+                print("backup \(summary.file): \(summary.bytes) bytes, schema version \(summary.schemaVersion)")
+                if let into {
+                    for deleted in DatabaseBackups.prune(into, keep: keep ?? 7) { print("deleted \(deleted)") }
+                }
+            } catch let error as StartupError {
+                throw fail(error)
+            } catch let error as any KioskError {
+                throw fail(error)
+            }
+        }
+    }
+
+    struct Restore: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace the terminal's database with a backup that passes integrity_check and is not from a newer kiosk.",
+            discussion: """
+                Refused while kiosk serve runs on the data directory (systemctl stop kiosk first), and for a \
+                file written with another terminal.key (restore the key directory's backup of that time \
+                first). The database it replaces is kept beside it as NAME.before-restore-TIMESTAMP.
+                """)
+
+        @OptionGroup var options: ConfigOptions
+
+        @Argument(help: "The backup file.")
+        var file: String
+
+        func run() async throws {
+            let configuration = try options.load()
+            do {
+                // Held while the database is replaced: kiosk serve cannot start meanwhile.
+                let lock = try ServeLock.exclusive(configuration)
+                defer { withExtendedLifetime(lock) {} }
+                let store = try KioskApplication.openStore(configuration)
+                let (kept, version) = try store.restore(from: file)
+                print("restored \(file) into \(store.path), schema version \(version); the previous database is kept in \(kept)")
             } catch let error as StartupError {
                 throw fail(error)
             } catch let error as any KioskError {

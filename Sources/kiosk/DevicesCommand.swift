@@ -2,6 +2,7 @@ import ArgumentParser
 import DeviceKit
 import Foundation
 import KioskApp
+import KioskConfig
 import KioskCore
 import Logging
 
@@ -27,7 +28,7 @@ func printJSON(_ value: some Encodable) throws {
 
 struct DevicesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "devices", abstract: "The terminal's devices.", subcommands: [List.self])
+        commandName: "devices", abstract: "The terminal's devices.", subcommands: [List.self, UdevRulesCommand.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List devices with their state and status.")
@@ -44,6 +45,24 @@ struct DevicesCommand: AsyncParsableCommand {
                               device.status.card.map { "card \($0.rawValue)" }, device.status.sam.map { "SAM \($0.rawValue)" }]
                     .compactMap { $0 }.joined(separator: ", ")
                 print("\(device.info.id)\t\(device.info.kind.rawValue)\t\(device.state.rawValue)\t\(device.info.connection)\t\(status)")
+            }
+        }
+    }
+
+    struct UdevRulesCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "udev-rules",
+            abstract: "Print the udev rules giving the kiosk group access to every USB device the profiles of devices.dir match.",
+            discussion: "After adding a profile: kiosk devices udev-rules > /etc/udev/rules.d/60-kiosk.rules; udevadm control --reload; udevadm trigger --subsystem-match=usb --action=change")
+
+        @OptionGroup var options: ConfigOptions
+
+        func run() throws {
+            let configuration = try options.load()
+            do {
+                print(UdevRules.render(try UdevRules.profileMatches(devicesDirectory: configuration.devicesDirectory)), terminator: "")
+            } catch let error as any KioskError {
+                throw fail(error)
             }
         }
     }

@@ -105,7 +105,7 @@ struct TLSServeTests {
 
 /// Child processes for these tests, each waited for on a thread of its own: a blocking wait on
 /// the cooperative pool can starve the tests running beside it.
-private enum Tool {
+enum Tool {
     struct Output: Sendable {
         var status: Int32
         var stdout: String

@@ -6,6 +6,8 @@
   const TEXT = window.KioskText;
   const main = document.getElementById('main');
   const announcer = document.getElementById('announcer');
+  // A terminal offers no browser menu: a long press on the touch screen would open one.
+  document.addEventListener('contextmenu', (event) => event.preventDefault());
 
   const state = {
     lang: 'zh-CN', textSize: 0, contrast: false, screen: 'home',

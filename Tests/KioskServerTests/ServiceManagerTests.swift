@@ -1,0 +1,84 @@
+import Foundation
+@testable import KioskApp
+import KioskCore
+@testable import KioskServer
+import KioskTesting
+import NIOCore
+import NIOPosix
+import Testing
+
+/// systemd's notification protocol, against a real unix datagram socket the test listens on.
+@Suite("Service manager notifications")
+struct ServiceManagerTests {
+    @Test func assignmentsGoAsOneDatagramToTheSocketNamedByNotifySocket() async throws {
+        let directory = try ScratchDirectory(prefix: "kiosk-notify")
+        let listener = try DatagramListener(directory: directory.path)
+        let notifier = try #require(ServiceManagerNotifier(environment: ["NOTIFY_SOCKET": listener.address]))
+        #expect(notifier.send(["READY=1", ServiceManagerNotifier.status("ready at http://127.0.0.1:8080")]))
+        let datagram = await listener.receiveOffPool(timeout: 5)
+        #expect(datagram.map { String(decoding: $0, as: UTF8.self) } == "READY=1\nSTATUS=ready at http://127.0.0.1:8080")
+    }
+
+    @Test func anAbstractSocketIsReachedToo() async throws {
+        let directory = try ScratchDirectory(prefix: "kiosk-notify")
+        let listener = try DatagramListener(directory: directory.path, abstract: true)
+        #expect(listener.address.hasPrefix("@"))
+        let notifier = try #require(ServiceManagerNotifier(environment: ["NOTIFY_SOCKET": listener.address]))
+        #expect(notifier.send(["WATCHDOG=1"]))
+        #expect(await listener.receiveOffPool(timeout: 5) == Array("WATCHDOG=1".utf8))
+    }
+
+    @Test func withoutAServiceManagerThereIsNoNotifier() {
+        #expect(ServiceManagerNotifier(environment: [:]) == nil)
+        #expect(ServiceManagerNotifier(environment: ["NOTIFY_SOCKET": ""]) == nil)
+        #expect(ServiceManagerNotifier(environment: ["NOTIFY_SOCKET": "relative/socket"]) == nil)
+        #expect(ServiceManagerNotifier(environment: ["NOTIFY_SOCKET": "vsock:2:1234"]) == nil)
+    }
+
+    @Test func theWatchdogIsFedAtHalfItsIntervalWhenItIsOurs() {
+        #expect(ServiceManagerNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "30000000"], processID: 7) == .seconds(15))
+        #expect(ServiceManagerNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "7"], processID: 7)
+            == .seconds(15))
+        #expect(ServiceManagerNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "8"], processID: 7) == nil)
+        #expect(ServiceManagerNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "0"], processID: 7) == nil)
+        #expect(ServiceManagerNotifier.watchdogInterval(environment: [:], processID: 7) == nil)
+    }
+
+    @Test func aStatusIsOneLine() {
+        #expect(ServiceManagerNotifier.status("a\nb") == "STATUS=a b")
+    }
+
+    /// A loop stuck in a handler never runs the probe, so the next one withholds the ping.
+    @Test func aBlockedEventLoopIsUnhealthyUntilItRunsAgain() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let loops = EventLoopResponsiveness(group)
+        #expect(loops.probe())
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(loops.probe())
+        let release = DispatchSemaphore(value: 0)
+        group.any().execute { release.wait() }
+        try await Task.sleep(for: .milliseconds(200))
+        // The probe of the previous call was answered before the block; this one's is not.
+        _ = loops.probe()
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(!loops.probe())
+        release.signal()
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(loops.probe())
+        try await group.shutdownGracefully()
+    }
+
+    @Test func theStatusLineSaysWhatIsNotReadyAndWhy() {
+        let notReady = ReadinessReport(ready: false, components: [
+            .init(name: "database", ready: true, detail: "sqlite, schema version 9"),
+            .init(name: "devices", ready: false, reason: .init(zh: "设备未连接：printer-1", en: "devices not connected: printer-1")),
+        ])
+        #expect(ServiceManagerReports.statusLine(notReady, address: "http://127.0.0.1:8080")
+            == "not ready at http://127.0.0.1:8080: devices: devices not connected: printer-1")
+        let ready = ReadinessReport(ready: true, components: [
+            .init(name: "forms", ready: true, detail: "2 forms", warnings: ["a.yaml:3: bad"]),
+        ])
+        #expect(ServiceManagerReports.statusLine(ready, address: "http://127.0.0.1:8080")
+            == "ready at http://127.0.0.1:8080; 1 warning (see http://127.0.0.1:8080/readyz)")
+    }
+}

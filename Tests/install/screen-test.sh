@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# The terminal's screen as kiosk-browser.service brings it up, under cage's headless backend:
+#
+#   Tests/install/screen-test.sh      (root, with the package installed)
+#
+# 1. The unit's own command line (its Environment= and ExecStart=, as the kiosk-screen user),
+#    with WLR_BACKENDS=headless, brings up the page; a screenshot (grim) shows the home screen
+#    filling the output.
+# 2. The same command pointed at another origin reaches nothing there (the browser policy).
+# 3. With the page open and its event stream connected, SIGTERM stops kiosk serve promptly:
+#    exit 0 and "kiosk stopped", without the stop deadline cutting anything.
+# Screenshots are kept in the directory printed first (KIOSK_SCREEN_ARTEFACTS to choose it).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+say() { echo "screen test: $*"; }
+fail() { echo "screen test: FAILED: $*" >&2; [ -z "${work:-}" ] || tail -n 20 "$work"/*.log >&2 || true; exit 1; }
+
+[ "$(id -u)" = 0 ] || fail "needs root (it runs the screen as kiosk-screen)"
+[ -x /usr/libexec/kiosk/kiosk-browser ] || fail "the kiosk package is not installed"
+artefacts=${KIOSK_SCREEN_ARTEFACTS:-$(mktemp -d -t kiosk-screen.XXXXXX)}
+# kiosk reads KIOSK_* variables as configuration: this one is the script's alone.
+unset KIOSK_SCREEN_ARTEFACTS
+chmod 755 "$artefacts"
+say "screenshots in $artefacts"
+work=$(mktemp -d -t kiosk-screen-run.XXXXXX)
+chmod 755 "$work"
+server= browser= other=
+policy=/etc/chromium/policies/managed/kiosk.json
+cp "$policy" "$work/policy.json"
+stop_browser() {  # as systemd stops the unit (KillMode=mixed): SIGTERM to the wrapper alone
+    [ -n "$browser" ] || return 0
+    kill "$browser" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$browser" 2>/dev/null || break; sleep 0.1; done
+    local status=0
+    wait "$browser" 2>/dev/null || status=$?
+    # Chromium's helper processes end a moment after it; what is left then is killed, each by
+    # its id, and fails the test.
+    local left
+    for _ in $(seq 50); do left=$(pgrep -u kiosk-screen || true); [ -n "$left" ] || break; sleep 0.1; done
+    for pid in $left; do kill -KILL "$pid" 2>/dev/null || true; done
+    browser=
+    [ -z "$runtime" ] || rm -rf "$runtime"
+    runtime=
+    [ -z "$left" ] || { echo "screen test: the browser's processes outlived its stop: $left" >&2; return 1; }
+    [ "$status" = 0 ] || { echo "screen test: the browser ended with status $status when stopped" >&2; return 1; }
+}
+cleanup() {
+    stop_browser || true
+    [ -z "$server" ] || kill "$server" 2>/dev/null || true
+    [ -z "$other" ] || kill "$other" 2>/dev/null || true
+    cp "$work/policy.json" "$policy"
+    rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+port=$(free_port)
+setpriv --reuid=kiosk --regid=kiosk --init-groups env KIOSK_LISTEN="127.0.0.1:$port" KIOSK_DEVICES_MODE=simulated \
+    /usr/bin/kiosk serve --config /etc/kiosk/kiosk.conf 2>"$work/serve.log" &
+server=$!
+for _ in $(seq 600); do [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")" = 200 ] && break; sleep 0.1; done
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")" = 200 ] || fail "kiosk serve is not ready"
+
+# A listen address other than 127.0.0.1:8080 takes the technician's two edits (README): the
+# screen's address (systemctl edit kiosk-browser) and the origin the browser policy allows.
+sed -i "s|http://127.0.0.1:8080|http://127.0.0.1:$port|" "$policy"
+grep -q "\"http://127.0.0.1:$port\"" "$policy" || fail "the policy does not name the screen's origin"
+
+# The unit's command line and environment, as systemd runs it for kiosk-screen: with a /tmp of
+# its own (the unit's PrivateTmp=yes, where Xwayland keeps its sockets) and the runtime
+# directory a logind session would give it. Two of the unit's settings are changed: the
+# address (the technician's edit above), and the rotation — in portrait (SCREEN_ROTATION=90)
+# cage 0.1.4 composites every frame, while unrotated it scans Chromium's full-screen buffer out
+# directly, which is right on a real display but leaves grim (screencopy of wlroots 0.15 under
+# the headless backend) copying a stale frame.
+exec_start=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/kiosk-browser.service)
+unit_environment=$(sed -n 's/^Environment=//p' /lib/systemd/system/kiosk-browser.service)
+[ "$unit_environment" = "SCREEN_URL=http://127.0.0.1:8080/ SCREEN_ROTATION=0" ] || fail "the unit's environment is $unit_environment"
+runtime=
+start_browser() {  # URL LOG
+    [ -z "$runtime" ] || rm -rf "$runtime"
+    runtime=$(mktemp -d -p /run kiosk-screen.XXXXXX)
+    chown kiosk-screen:kiosk-screen "$runtime"
+    chmod 0700 "$runtime"
+    unshare --mount --propagation private sh -c 'mount -t tmpfs -o mode=1777 tmpfs /tmp && exec "$@"' sh \
+        setpriv --reuid=kiosk-screen --regid=kiosk-screen --init-groups env -i PATH=/usr/bin:/bin \
+        XDG_RUNTIME_DIR="$runtime" $unit_environment SCREEN_URL="$1" SCREEN_ROTATION=90 \
+        WLR_BACKENDS=headless WLR_LIBINPUT_NO_DEVICES=1 WLR_RENDERER=pixman \
+        $exec_start >"$2" 2>&1 &
+    browser=$!
+}
+grab() {  # FILE [FORMAT]: a screenshot of the screen's output, by kiosk-screen through its display
+    local display
+    display=$(cd "$runtime" && ls | grep -m1 '^wayland-[0-9]*$') || return 1
+    setpriv --reuid=kiosk-screen --regid=kiosk-screen --init-groups env -i XDG_RUNTIME_DIR="$runtime" \
+        WAYLAND_DISPLAY="$display" grim ${2:+-t "$2"} "$runtime/shot" && cp "$runtime/shot" "$1"
+}
+connections() { ss -Htn state established "( dport = :$1 )" | wc -l; }
+
+started=$(date +%s%N)
+start_browser "http://127.0.0.1:$port/" "$work/browser.log"
+# The page is up when its event stream holds a connection open; then give it a moment to draw.
+for _ in $(seq 300); do [ "$(connections "$port")" -ge 1 ] && break; kill -0 "$browser" 2>/dev/null || break; sleep 0.1; done
+[ "$(connections "$port")" -ge 1 ] || fail "the browser never connected to kiosk serve"
+say "the page connected $(( ($(date +%s%N) - started) / 1000000 )) ms after the browser started"
+sleep 4
+grab "$work/home.ppm" ppm || fail "no screenshot"
+grab "$artefacts/home.png" || true
+/usr/bin/python3 "$here/screen-check.py" "$work/home.ppm" || fail "the screenshot is not the home screen (see $artefacts/home.png)"
+
+# With the page open, SIGTERM stops the server at once: the page's EventSource reconnecting
+# while the stop runs must not hold it up.
+stop=$(date +%s%N)
+kill -TERM "$server"
+status=0
+wait "$server" || status=$?
+server=
+took=$(( ($(date +%s%N) - stop) / 1000000 ))
+[ "$status" = 0 ] || fail "kiosk serve exited with status $status after SIGTERM"
+grep -q 'kiosk stopped' "$work/serve.log" || fail "no 'kiosk stopped' line"
+! grep -q 'were cut' "$work/serve.log" || fail "the stop needed its deadline"
+[ "$took" -lt 8000 ] || fail "stopping took $took ms"
+say "kiosk serve stopped in $took ms with the kiosk browser's page open"
+stop_browser || fail "the browser did not stop cleanly"
+! grep -q Assertion "$work/browser.log" || fail "cage did not end cleanly: $(grep Assertion "$work/browser.log")"
+
+# Another origin is not reachable: a local server on another port hears nothing.
+other_port=$(free_port)
+(cd "$work" && exec /usr/bin/python3 -m http.server --bind 127.0.0.1 "$other_port" >"$work/other.log" 2>&1) &
+other=$!
+start_browser "http://127.0.0.1:$other_port/" "$work/blocked.log"
+sleep 8
+grab "$artefacts/other-origin.png" || true
+stop_browser || fail "the browser did not stop cleanly"
+! grep -q '"GET ' "$work/other.log" || fail "the browser reached another origin: $(grep -m1 '"GET ' "$work/other.log")"
+say "another origin was not reachable"
