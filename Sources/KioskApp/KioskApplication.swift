@@ -41,12 +41,8 @@ public struct KioskApplication: Sendable {
     let codeGuesses: CodeGuessLimiter
     /// The official calendar, read once at start (`kiosk calendar import` takes effect on restart).
     public let calendar: OfficialCalendar
-    /// The terminal's SQLite `SQLiteBookingStore`, or in district mode the district's PostgreSQL.
-    public let bookings: any BookingDatabase
-    /// District mode (`database = "postgres://…"`): the shared store, run as a service.
-    public let district: PostgresStore?
-    /// District mode: the terminal's own booking store, which numbers walk-in tickets issued offline.
-    let localBookings: SQLiteBookingStore?
+    /// Where bookings live, chosen once from `database` in the configuration.
+    public let mode: BookingMode
     /// HTTPS of the listener, from `[tls]`; nil serves plain HTTP (the loader allows that on loopback only).
     let tls: TLSConfiguration?
     let logger: Logger
@@ -64,17 +60,16 @@ public struct KioskApplication: Sendable {
             throw StartupError(code: error.code, message: error.message)
         }
         self.calendar = try CalendarFiles(configuration).load()
-        self.district = try Self.openDistrict(configuration, logger: logger)
-        if let district {
-            if let key = try await Self.prepareDistrict(district, store, configuration, logger: logger) {
-                self.bookings = Self.districtBookings(district, configuration, key: key)
-            } else {
-                self.bookings = Self.districtBookings(district, configuration, keys: store.keys)
-            }
-            self.localBookings = try Self.openBookings(store, configuration)
+        if let district = try Self.openDistrict(configuration, logger: logger) {
+            let bookings =
+                if let key = try await Self.prepareDistrict(district, store, configuration, logger: logger) {
+                    Self.districtBookings(district, configuration, key: key)
+                } else {
+                    Self.districtBookings(district, configuration, keys: store.keys)
+                }
+            self.mode = .district(store: district, bookings: bookings, local: try Self.openBookings(store, configuration))
         } else {
-            self.bookings = try Self.openBookings(store, configuration)
-            self.localBookings = nil
+            self.mode = .standalone(try Self.openBookings(store, configuration))
         }
         // Failed sign-ins are budgeted by the access store, which knows whose they are.
         self.access = AccessStore(store: store, signInsPerMinute: configuration.rateLimits.signInPerMinute)
@@ -175,20 +170,25 @@ public struct KioskApplication: Sendable {
 
     /// Where filings go: the terminal's file, and in district mode its outbox too.
     var filingArchive: any FilingArchive {
-        guard district != nil else { return store }
-        return DistrictFilingArchive(local: store, terminalID: configuration.terminalID, now: { Date() })
+        switch mode {
+        case .standalone: store
+        case .district: DistrictFilingArchive(local: store, terminalID: configuration.terminalID, now: { Date() })
+        }
     }
 
     /// What the booking and queue routes use: in district mode the district store, with the
     /// outbox for tickets and ratings while it is unreachable.
     var ledger: any BookingLedger {
-        guard let bookings = bookings as? PostgresBookingStore, let local = localBookings else { return bookings }
-        return DistrictLedger(district: bookings, local: local, outbox: store, terminalID: configuration.terminalID)
+        switch mode {
+        case .standalone(let bookings): bookings
+        case .district(_, let bookings, let local):
+            DistrictLedger(district: bookings, local: local, outbox: store, terminalID: configuration.terminalID)
+        }
     }
 
     /// District mode: sends the outbox to the district store.
     public var outboxDrainer: OutboxDrainer? {
-        guard let district, let bookings = bookings as? PostgresBookingStore else { return nil }
+        guard case .district(let district, let bookings, _) = mode else { return nil }
         return OutboxDrainer(outbox: store, district: district, bookings: bookings, terminalID: configuration.terminalID,
                              logger: logger)
     }
