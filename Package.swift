@@ -170,9 +170,19 @@ let package = Package(
         .executableTarget(
             name: "kiosk",
             dependencies: [
-                "KioskApp", "KioskBench", "FormEngine", "JSONLogic", "KioskConfig", "KioskCore", "DeviceKit",
+                "KioskApp", "FormEngine", "JSONLogic", "KioskConfig", "KioskCore", "DeviceKit",
                 "ReceiptPrinter", "CardReader", "Booking", "Storage", "StoragePostgres", "Access", "Secrets",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
+        // The benchmarks (`kiosk-bench NAME`): beside `kiosk`, never in it, since some start a
+        // private PostgreSQL or worker processes from the test kit.
+        .executableTarget(
+            name: "kiosk-bench",
+            dependencies: [
+                "KioskBench", "KioskConfig", "Secrets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -242,7 +252,7 @@ let package = Package(
         .testTarget(
             name: "KioskCLITests",
             dependencies: [
-                "kiosk", "KioskBench", "KioskTesting", "Storage", "StoragePostgres", "Booking", "Access", "Secrets",
+                "kiosk", "kiosk-bench", "KioskBench", "KioskTesting", "Storage", "StoragePostgres", "Booking", "Access", "Secrets",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             ]),
     ]

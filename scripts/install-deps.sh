@@ -11,7 +11,7 @@ set -euo pipefail
 # as user nobody when the tests run as root). The touch UI's browser tests drive Debian's
 # chromium with Playwright for Python, which Tests/browser/run.sh installs from PyPI into a
 # virtual environment (python3-venv); fonts-droid-fallback draws the Chinese screens.
-# Bench: jq is the peer `kiosk bench jsonlogic` measures `kiosk logic eval` against.
+# Bench: jq is the peer `kiosk-bench jsonlogic` measures `kiosk logic eval` against.
 # The Debian package: dpkg-dev (dpkg-shlibdeps) and binutils (strip, objdump) build it, jq turns
 # the program's help into its manual page, lintian checks it; its test runs systemd-analyze and a
 # private systemd-journald (systemd), and the kiosk browser under cage's headless backend (cage

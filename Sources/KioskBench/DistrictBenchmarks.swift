@@ -140,7 +140,7 @@ extension DistrictBenchmarks {
     static let attemptsPerClient = 40
     static let outboxRecords = 2000
 
-    /// `kiosk bench district`: a private PostgreSQL (default durability settings) on this
+    /// `kiosk-bench district`: a private PostgreSQL (default durability settings) on this
     /// machine; four `kiosk district-worker` processes × 16 clients book through their own
     /// pools, next to pgbench's simple-update run (`-N`, 64 clients) on the same server; then the
     /// drain rate of a terminal's outbox kept through an outage.

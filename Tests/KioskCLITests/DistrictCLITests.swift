@@ -86,7 +86,8 @@ struct DistrictConcurrencyTests {
                 group.addTask {
                     let run = try await offPool {
                         try KioskProcess.run(["district-worker", "--database", url, "--district-key",
-                                              installation.root + "/secrets/district-id.key", "--load", json], in: installation.root)
+                                              installation.root + "/secrets/district-id.key", "--load", json], in: installation.root,
+                                             executable: KioskProcess.built("kiosk-bench"))
                     }
                     guard run.status == 0 else { throw PrivatePostgres.SetupFailure("worker failed: \(run.stderr)") }
                     return try JSONDecoder().decode(DistrictLoadResult.self, from: Data(run.stdout.utf8))
