@@ -142,11 +142,22 @@ let package = Package(
             resources: [.copy("Resources/ui")],
             swiftSettings: strict),
 
+        // District mode on the terminal: filings and walk-in tickets kept in the outbox while the
+        // district store is unreachable, the drainer that sends them, the district's health.
+        .target(
+            name: "District",
+            dependencies: [
+                "Booking", "FormEngine", "KioskCore", "KioskServer", "Storage", "StoragePostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+
         // Composition root and CLI.
         .target(
             name: "KioskApp",
             dependencies: [
-                "KioskCore", "KioskConfig", "Storage", "StoragePostgres", "KioskServer", "FormEngine", "JSONLogic", "Booking",
+                "KioskCore", "KioskConfig", "Storage", "StoragePostgres", "District", "KioskServer", "FormEngine", "JSONLogic", "Booking",
                 "DeviceKit", "CardReader", "IDCard", "USBTransport", "ReceiptPrinter", "CUPSTransport", "ESCPOS", "Access", "Secrets",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -162,7 +173,7 @@ let package = Package(
             name: "KioskBench",
             dependencies: [
                 "JSONLogic", "IDCard", "Booking", "ESCPOS", "FormEngine", "Storage", "StoragePostgres", "KioskCore", "KioskTesting",
-                "ReceiptPrinter", "DeviceKit", "KioskApp", "KioskServer", "Secrets",
+                "ReceiptPrinter", "DeviceKit", "KioskApp", "KioskServer", "Secrets", "District",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -240,7 +251,7 @@ let package = Package(
         .testTarget(
             name: "KioskServerTests",
             dependencies: [
-                "KioskServer", "KioskApp", "KioskTesting", "Storage", "StoragePostgres", "KioskCore", "Access", "Booking", "DeviceKit", "Secrets",
+                "KioskServer", "KioskApp", "District", "KioskTesting", "Storage", "StoragePostgres", "KioskCore", "Access", "Booking", "DeviceKit", "Secrets",
                 "ReceiptPrinter", "ESCPOS", "FormEngine", "JSONLogic",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

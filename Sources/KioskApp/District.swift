@@ -1,4 +1,5 @@
 import Booking
+import District
 import Foundation
 import KioskConfig
 import KioskCore
@@ -97,48 +98,12 @@ extension KioskApplication {
 
     var districtReadinessChecks: [ReadinessCheck] {
         guard let district else { return [] }
-        let store = store
-        return [
-            ReadinessCheck("district") {
-                let backlog = try? await store.outboxBacklog()
-                let outbox = backlog.map { "outbox: \($0.pending) pending, \($0.failed) refused" } ?? "outbox unreadable"
-                var warnings: [String] = []
-                if let backlog, backlog.failed > 0 {
-                    warnings.append("\(backlog.failed) outbox records were refused by the district store; see GET /v1/district")
-                }
-                switch await district.state() {
-                case .ready(let version):
-                    return .ready("\(district.location), schema version \(version); \(outbox)", warnings: warnings)
-                case .unreachable:
-                    // The terminal still serves filings and tickets offline: a warning, not a stop.
-                    return .ready("\(district.location) unreachable; \(outbox)",
-                                  warnings: [DistrictStoreUnavailable().message.en] + warnings)
-                case .failed(let reason):
-                    return .notReady(reason)
-                }
-            },
-        ]
+        return [DistrictTerminal.readinessCheck(district: district, outbox: store)]
     }
 
     /// `GET /v1/district`: the district store's state and the outbox backlog.
     var districtStatus: @Sendable () async -> DistrictStatus {
         guard let district else { return { .standalone } }
-        let store = store
-        return {
-            var status = DistrictStatus(mode: "district", store: district.location)
-            status.outbox = try? await store.outboxBacklog()
-            switch await district.state() {
-            case .ready(let version):
-                status.state = "ready"
-                status.schemaVersion = version
-            case .unreachable:
-                status.state = "unreachable"
-                status.reason = DistrictStoreUnavailable().message
-            case .failed(let reason):
-                status.state = "failed"
-                status.reason = reason
-            }
-            return status
-        }
+        return DistrictTerminal.status(district: district, outbox: store)
     }
 }

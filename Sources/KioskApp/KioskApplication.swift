@@ -1,5 +1,6 @@
 import Booking
 import DeviceKit
+import District
 import FormEngine
 import Foundation
 import Access
@@ -172,7 +173,7 @@ public struct KioskApplication: Sendable {
     var filingArchive: any FilingArchive {
         switch mode {
         case .standalone: store
-        case .district: DistrictFilingArchive(local: store, terminalID: configuration.terminalID, now: { Date() })
+        case .district: DistrictTerminal.filingArchive(local: store, terminalID: configuration.terminalID, now: { Date() })
         }
     }
 
@@ -182,7 +183,7 @@ public struct KioskApplication: Sendable {
         switch mode {
         case .standalone(let bookings): bookings
         case .district(_, let bookings, let local):
-            DistrictLedger(district: bookings, local: local, outbox: store, terminalID: configuration.terminalID)
+            DistrictTerminal.ledger(district: bookings, local: local, outbox: store, terminalID: configuration.terminalID)
         }
     }
 

@@ -1,4 +1,5 @@
 import Booking
+import District
 import FormEngine
 import Foundation
 import KioskApp

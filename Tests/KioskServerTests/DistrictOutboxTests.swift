@@ -1,4 +1,5 @@
 import Booking
+@testable import District
 import FormEngine
 import Foundation
 @testable import KioskApp
