@@ -142,6 +142,17 @@ let package = Package(
             resources: [.copy("Resources/ui")],
             swiftSettings: strict),
 
+        // The printed papers: each paper's data contract and wording (办件回执, 容缺受理告知书,
+        // 告知承诺书, 一次性告知书, 预约凭条) beside the receipt templates, the forms whose
+        // templates are checked against them, and the receipt desk that prints them.
+        .target(
+            name: "Papers",
+            dependencies: [
+                "Booking", "DeviceKit", "ESCPOS", "FormEngine", "JSONLogic", "KioskCore", "KioskServer", "ReceiptPrinter", "Storage",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
         // District mode on the terminal: filings and walk-in tickets kept in the outbox while the
         // district store is unreachable, the drainer that sends them, the district's health.
         .target(
@@ -157,7 +168,7 @@ let package = Package(
         .target(
             name: "KioskApp",
             dependencies: [
-                "KioskCore", "KioskConfig", "Storage", "StoragePostgres", "District", "KioskServer", "FormEngine", "JSONLogic", "Booking",
+                "KioskCore", "KioskConfig", "Storage", "StoragePostgres", "District", "Papers", "KioskServer", "FormEngine", "JSONLogic", "Booking",
                 "DeviceKit", "CardReader", "IDCard", "USBTransport", "ReceiptPrinter", "CUPSTransport", "ESCPOS", "Access", "Secrets",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -181,7 +192,7 @@ let package = Package(
         .executableTarget(
             name: "kiosk",
             dependencies: [
-                "KioskApp", "FormEngine", "JSONLogic", "KioskConfig", "KioskCore", "DeviceKit",
+                "KioskApp", "Papers", "FormEngine", "JSONLogic", "KioskConfig", "KioskCore", "DeviceKit",
                 "ReceiptPrinter", "CardReader", "Booking", "Storage", "StoragePostgres", "Access", "Secrets",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -251,7 +262,7 @@ let package = Package(
         .testTarget(
             name: "KioskServerTests",
             dependencies: [
-                "KioskServer", "KioskApp", "District", "KioskTesting", "Storage", "StoragePostgres", "KioskCore", "Access", "Booking", "DeviceKit", "Secrets",
+                "KioskServer", "KioskApp", "District", "Papers", "KioskTesting", "Storage", "StoragePostgres", "KioskCore", "Access", "Booking", "DeviceKit", "Secrets",
                 "ReceiptPrinter", "ESCPOS", "FormEngine", "JSONLogic",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

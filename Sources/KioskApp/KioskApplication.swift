@@ -12,6 +12,7 @@ import KioskCore
 import KioskServer
 import Logging
 import NIOCore
+import Papers
 import Prometheus
 import ReceiptPrinter
 import ServiceLifecycle

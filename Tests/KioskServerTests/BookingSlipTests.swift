@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 @testable import KioskApp
+@testable import Papers
 import Booking
 import ESCPOS
 import ReceiptPrinter

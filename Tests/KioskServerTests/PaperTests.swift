@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import JSONLogic
 @testable import KioskApp
+@testable import Papers
 import KioskCore
 import KioskServer
 import KioskTesting

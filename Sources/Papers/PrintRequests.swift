@@ -5,13 +5,13 @@ import Storage
 /// Slips and reprints asked for from the public screen: each answered once per Idempotency-Key
 /// (a retry gets the first answer and no more paper) and within `PrintLimits`. Requests take
 /// turns, so two with the same key cannot both print; the printer serialises jobs anyway.
-actor PrintRequests {
+public actor PrintRequests {
     let store: DeviceStore
     let limits: PrintLimits
     let now: @Sendable () -> Date
     private var tail: Task<Void, Never>?
 
-    init(store: DeviceStore, limits: PrintLimits, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: DeviceStore, limits: PrintLimits, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.limits = limits
         self.now = now

@@ -13,7 +13,7 @@ import ReceiptPrinter
 /// device manager knows. Every job is stored before it is sent and kept when it fails, so it
 /// can be reprinted; a paper whose template fails anyway (a fault that slipped past the checks
 /// of `PrintableFilings`) is printed plain, never lost.
-struct PrinterReceiptDesk: ReceiptDesk {
+public struct PrinterReceiptDesk: ReceiptDesk {
     let manager: DeviceManager
     let templates: [String: ReceiptTemplate]
     let hallName: String
@@ -21,6 +21,16 @@ struct PrinterReceiptDesk: ReceiptDesk {
     let logger: Logger
     /// Slips and reprints from the screen: once per Idempotency-Key, within `PrintLimits`.
     let requests: PrintRequests
+
+    public init(manager: DeviceManager, templates: [String: ReceiptTemplate], hallName: String, timeZone: TimeZone,
+                logger: Logger, requests: PrintRequests) {
+        self.manager = manager
+        self.templates = templates
+        self.hallName = hallName
+        self.timeZone = timeZone
+        self.logger = logger
+        self.requests = requests
+    }
 
     func printer() async -> ReceiptPrinterDevice? {
         for device in await manager.devices() {
@@ -31,7 +41,7 @@ struct PrinterReceiptDesk: ReceiptDesk {
 
     /// The filing's papers as one job: the 办件回执, then each 容缺受理告知书 and 告知承诺书,
     /// cut apart; one reprint gives the citizen all of them again.
-    func printFilingReceipt(_ filing: Filing) async -> PrintOutcome {
+    public func printFilingReceipt(_ filing: Filing) async -> PrintOutcome {
         let papers = FilingPapers.papers(for: filing, hall: hallName, timeZone: timeZone)
         var outcome = await print(papers, reference: filing.reference)
         outcome.papers = papers.map(\.paper.rawValue)
@@ -41,7 +51,7 @@ struct PrinterReceiptDesk: ReceiptDesk {
     /// Stored and sent like a filing receipt (so it is kept and reprintable). The job's
     /// reference names the notice and the form: a notice has no reference number of its own,
     /// and the template prints no QR code without one.
-    func printMaterialsNotice(_ notice: MaterialsNotice, matter: LocalizedText, formID: String) async -> PrintOutcome {
+    public func printMaterialsNotice(_ notice: MaterialsNotice, matter: LocalizedText, formID: String) async -> PrintOutcome {
         let data = Self.noticeData(notice, matter: matter, hall: hallName, time: Date(), timeZone: timeZone)
         return await print([FilledPaper(paper: .materialsNotice, data: data)], reference: "notice-\(formID)")
     }
@@ -123,7 +133,7 @@ struct PrinterReceiptDesk: ReceiptDesk {
 
     /// The job's reference names the booking code, so the slip is found among the kept jobs
     /// (and counted: a booking gets `PrintLimits.slipsPerBooking` slips).
-    func printBookingSlip(_ slip: BookingSlip, requestKey: String) async throws(PrintRefused) -> PrintOutcome {
+    public func printBookingSlip(_ slip: BookingSlip, requestKey: String) async throws(PrintRefused) -> PrintOutcome {
         let reference = "booking-\(slip.code)"
         let outcome = try await requests.once(key: requestKey, target: "slip:\(slip.code)",
                                              allowed: { [requests] () throws(PrintRefused) in try await requests.checkSlips(reference: reference) },
@@ -158,7 +168,7 @@ struct PrinterReceiptDesk: ReceiptDesk {
         return TemplateData(values)
     }
 
-    func reprint(jobID: String, requestKey: String) async throws(PrintRefused) -> PrintOutcome? {
+    public func reprint(jobID: String, requestKey: String) async throws(PrintRefused) -> PrintOutcome? {
         guard let id = UUID(uuidString: jobID), let printer = await printer() else { return nil }
         return try await requests.once(key: requestKey, target: "reprint:\(id)",
                                        allowed: { [requests] () throws(PrintRefused) in try await requests.checkReprints(jobID: id) }) {
