@@ -67,16 +67,23 @@ public struct AccessError: KioskError, Hashable {
 
     /// Wrong PINs for this number here: the next one is checked after `seconds`.
     public static func delayed(seconds: TimeInterval) -> AccessError {
-        let wait = max(1, Int(seconds.rounded(.up)))
+        let wait = wholeSeconds(seconds)
         return AccessError(.signInDelayed, message: .init(
             zh: "密码错误次数过多，请 \(wait) 秒后再试（或在另一台终端登录、请管理员解锁）",
             en: "Too many wrong PINs: try again in \(wait) s (or sign in at another terminal, or ask an administrator to unlock)."),
             retryAfter: wait)
     }
 
+    /// A wait in whole seconds, at least 1. A time read back from the database has passed through
+    /// seconds since 1970 as a Double, which can add a rounding error of a few hundred
+    /// nanoseconds: to whole milliseconds first, so 1 s and a rounding error is still 1 s.
+    static func wholeSeconds(_ seconds: TimeInterval) -> Int {
+        max(1, Int(((seconds * 1000).rounded() / 1000).rounded(.up)))
+    }
+
     /// Many accounts failed here within a minute: someone is trying numbers.
     public static func rateLimited(seconds: TimeInterval) -> AccessError {
-        let wait = max(1, Int(seconds.rounded(.up)))
+        let wait = wholeSeconds(seconds)
         return AccessError(.signInRateLimited, message: .init(
             zh: "本终端登录失败过多，请 \(wait) 秒后再试", en: "Too many failed sign-ins at this terminal: try again in \(wait) s."),
             retryAfter: wait)

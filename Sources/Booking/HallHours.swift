@@ -68,32 +68,117 @@ public struct AfterHoursWindow: Sendable, Hashable, Codable {
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        days = try container.decode(AfterHoursDays.self, forKey: .days)
-        time = try container.decode(TimeRange.self, forKey: .time)
-        counters = try container.decodeIfPresent(Int.self, forKey: .counters) ?? 1
-        services = try container.decodeIfPresent([String].self, forKey: .services) ?? []
-        guard counters >= 1 else {
-            throw DecodingError.dataCorruptedError(forKey: .counters, in: container,
-                                                   debugDescription: "counters must be at least 1")
+        var collector = ProblemCollector()
+        let days = collector.attempt { try container.decode(AfterHoursDays.self, forKey: .days) }
+        let time = collector.attempt { try container.decode(TimeRange.self, forKey: .time) }
+        let counters = collector.attempt { try container.decodeIfPresent(Int.self, forKey: .counters) ?? 1 }
+        let services = collector.attempt { try container.decodeIfPresent([String].self, forKey: .services) ?? [] }
+        if let counters, counters < 1 {
+            collector.keep(DecodingError.dataCorruptedError(forKey: .counters, in: container,
+                                                            debugDescription: "counters must be at least 1"))
         }
+        try collector.finish()
+        guard let days, let time, let counters, let services else { preconditionFailure("every key decoded") }
+        self.init(days: days, time: time, counters: counters, services: services)
     }
 }
 
-/// A one-off change to one date: a closure, or an extra open day with its hours.
+/// A change to one date or a range of dates: a closure (a holiday week, renovation), or other
+/// hours (an early close, a day opened).
 ///
 /// `[[hours.overrides]]` keys:
-/// - `date` (string `YYYY-MM-DD`, required).
-/// - `hours` (string `HH:MM-HH:MM` or `closed`, required): replaces the day's hours.
+/// - `date` (string `YYYY-MM-DD`), or `from` and `to` (strings `YYYY-MM-DD`, inclusive, at most
+///   366 days): the days changed; exactly one of the two forms.
+/// - `hours` (string `HH:MM-HH:MM` or `closed`, required): replaces each day's opening hours.
 /// - `reason` (string, optional): shown to staff on the calendar report.
+///
+/// After-hours windows on an overridden day: a closed day has none; a day the official calendar
+/// makes a working day keeps its evening windows (`working_days`) with its new hours, so an early
+/// close keeps the evening appointments; a weekend or holiday opened by an override opens for
+/// those hours only, with no after-hours window.
 public struct DateOverride: Sendable, Hashable, Codable {
+    /// The first (or only) day.
     public var date: LocalDate
+    /// The last day of a range written with `from` and `to`; nil for a single `date`.
+    public var through: LocalDate?
     public var hours: DayHours
     public var reason: String?
 
     public init(date: LocalDate, hours: DayHours, reason: String? = nil) {
         self.date = date
+        self.through = nil
         self.hours = hours
         self.reason = reason
+    }
+
+    /// `from...to`, both days included.
+    public init(from: LocalDate, to: LocalDate, hours: DayHours, reason: String? = nil) throws(BookingError) {
+        guard from <= to, from.days(until: to) < Self.longestRange else {
+            throw BookingError(.invalidHours, "overrides: \(from) to \(to)")
+        }
+        self.date = from
+        self.through = to
+        self.hours = hours
+        self.reason = reason
+    }
+
+    /// A range covers at most this many days.
+    public static let longestRange = 366
+
+    /// Every day the override changes.
+    public var dates: [LocalDate] {
+        (0...date.days(until: through ?? date)).map { date.adding(days: $0) }
+    }
+
+    enum CodingKeys: String, CodingKey { case date, from, to, hours, reason }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        var collector = ProblemCollector()
+        let single = collector.attempt { try container.decodeIfPresent(LocalDate.self, forKey: .date) } ?? nil
+        let from = collector.attempt { try container.decodeIfPresent(LocalDate.self, forKey: .from) } ?? nil
+        let to = collector.attempt { try container.decodeIfPresent(LocalDate.self, forKey: .to) } ?? nil
+        let hours = collector.attempt { try container.decode(DayHours.self, forKey: .hours) }
+        let reason = collector.attempt { try container.decodeIfPresent(String.self, forKey: .reason) } ?? nil
+        let written = (date: container.contains(.date), from: container.contains(.from), to: container.contains(.to))
+        switch written {
+        case (true, false, false), (false, true, true): break
+        case (false, false, false):
+            collector.keep(DecodingError.keyNotFound(CodingKeys.date, .init(
+                codingPath: container.codingPath, debugDescription: "give date, or from and to for a range of days")))
+        case (true, _, _):
+            collector.keep(DecodingError.dataCorruptedError(forKey: .date, in: container,
+                debugDescription: "give either date (one day) or from and to (a range), not both"))
+        case (false, true, false), (false, false, true):
+            let present: CodingKeys = written.from ? .from : .to
+            collector.keep(DecodingError.dataCorruptedError(forKey: present, in: container,
+                debugDescription: "a range needs both from and to (inclusive); for one day write date"))
+        }
+        if let from, let to, from > to || from.days(until: to) >= Self.longestRange {
+            collector.keep(DecodingError.dataCorruptedError(forKey: .to, in: container, debugDescription:
+                "\(to) must be on or after from (\(from)), at most \(Self.longestRange - 1) days later"))
+        }
+        try collector.finish()
+        guard let hours else { preconditionFailure("hours decoded") }
+        if let from, let to {
+            try self.init(from: from, to: to, hours: hours, reason: reason)
+        } else if let single {
+            self.init(date: single, hours: hours, reason: reason)
+        } else {
+            preconditionFailure("date, or from and to, decoded")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        if let through {
+            try container.encode(date, forKey: .from)
+            try container.encode(through, forKey: .to)
+        } else {
+            try container.encode(date, forKey: .date)
+        }
+        try container.encode(hours, forKey: .hours)
+        try container.encodeIfPresent(reason, forKey: .reason)
     }
 }
 
@@ -112,7 +197,8 @@ public struct DateOverride: Sendable, Hashable, Codable {
 ///   summer; set it to the end of `lunch_duty` for no summer timetable.
 /// - `after_hours` (array of tables, default weekday evenings 17:30-20:00 and weekend mornings
 ///   09:00-12:00, one counter each): see `AfterHoursWindow`.
-/// - `overrides` (array of tables, default none): see `DateOverride`.
+/// - `overrides` (array of tables, default none): see `DateOverride`, which also says what an
+///   override does to the after-hours windows.
 ///
 /// Public holidays are closed unless an override opens them.
 public struct HallHours: Sendable, Equatable, Codable {
@@ -125,6 +211,9 @@ public struct HallHours: Sendable, Equatable, Codable {
     public let summerEnd: MonthDay
     public let summerLunchDutyEnd: LocalTime
     public let afterHours: [AfterHoursWindow]
+    /// The overrides as written, in date order.
+    public let dateOverrides: [DateOverride]
+    /// The override of each day any override changes.
     public let overrides: [LocalDate: DateOverride]
 
     public static let defaultTimeZone = "Asia/Shanghai"
@@ -160,8 +249,10 @@ public struct HallHours: Sendable, Equatable, Codable {
         }
         var byDate: [LocalDate: DateOverride] = [:]
         for override in overrides {
-            guard byDate.updateValue(override, forKey: override.date) == nil else {
-                throw BookingError(.invalidHours, "overrides: \(override.date) twice")
+            for date in override.dates {
+                guard byDate.updateValue(override, forKey: date) == nil else {
+                    throw BookingError(.invalidHours, "overrides: \(date) is changed by two overrides")
+                }
             }
         }
         self.timeZone = zone
@@ -175,6 +266,7 @@ public struct HallHours: Sendable, Equatable, Codable {
         self.summerEnd = summerEnd
         self.summerLunchDutyEnd = summerLunchDutyEnd
         self.afterHours = afterHours
+        self.dateOverrides = overrides.sorted { $0.date < $1.date }
         self.overrides = byDate
     }
 
@@ -211,10 +303,12 @@ public struct HallHours: Sendable, Equatable, Codable {
             lunch = try? TimeRange(start: start, end: end)
         }
         let windows: [AfterHoursWindow]
-        if opening != nil {
+        if let override {
+            // See `DateOverride`: closed has no window; a working day keeps its evenings; a
+            // rest day an override opens gets its hours only.
+            windows = override.hours.range != nil && day.kind.isWorkingDay ? afterHours.filter { $0.days == .workingDays } : []
+        } else if opening != nil {
             windows = afterHours.filter { $0.days == .workingDays }
-        } else if override != nil {
-            windows = []
         } else {
             windows = afterHours.filter { window in
                 switch window.days {
@@ -253,32 +347,63 @@ public struct HallHours: Sendable, Equatable, Codable {
         }
     }
 
+    /// Every key's problem at once: each day's hours, each after-hours window, each override.
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        var weekly: [Weekday: DayHours] = [:]
-        for day in Weekday.allCases {
-            weekly[day] = try container.decodeIfPresent(DayHours.self, forKey: CodingKeys(day))
-        }
+        let keys = try DecodedKeys(container)
         do {
-            try self.init(
-                timeZone: container.decodeIfPresent(String.self, forKey: .timeZone) ?? HallHours.defaultTimeZone,
-                weekly: weekly,
-                makeupWorkday: container.decodeIfPresent(DayHours.self, forKey: .makeupWorkday) ?? HallHours.defaultWeekday,
-                lunchDuty: container.decodeIfPresent(TimeRange.self, forKey: .lunchDuty) ?? HallHours.defaultLunchDuty,
-                lunchDutyCounters: container.decodeIfPresent(Int.self, forKey: .lunchDutyCounters) ?? 1,
-                summerStart: container.decodeIfPresent(MonthDay.self, forKey: .summerStart) ?? HallHours.defaultSummerStart,
-                summerEnd: container.decodeIfPresent(MonthDay.self, forKey: .summerEnd) ?? HallHours.defaultSummerEnd,
-                summerLunchDutyEnd: container.decodeIfPresent(LocalTime.self, forKey: .summerLunchDutyEnd)
-                    ?? HallHours.defaultSummerLunchDutyEnd,
-                afterHours: container.decodeIfPresent([AfterHoursWindow].self, forKey: .afterHours) ?? HallHours.defaultAfterHours,
-                overrides: container.decodeIfPresent([DateOverride].self, forKey: .overrides) ?? []
-            )
-        } catch let error as BookingError {
+            self = try keys.hours()
+        } catch {
             // Point the decoder's error at the key so the configuration loader can name its line.
             let keyName = error.code == .unknownTimeZone ? CodingKeys.timeZone.rawValue
                 : String(error.detail.prefix { $0.isLetter || $0 == "_" })
             throw DecodingError.dataCorruptedError(forKey: CodingKeys(rawValue: keyName) ?? .overrides,
                                                    in: container, debugDescription: error.messageEN)
+        }
+    }
+
+    /// Each key of `[hours]` decoded on its own, nil where absent; throws every problem found.
+    private struct DecodedKeys {
+        var weekly: [Weekday: DayHours] = [:]
+        var timeZone: String?
+        var makeupWorkday: DayHours?
+        var lunchDuty: TimeRange?
+        var lunchDutyCounters: Int?
+        var summerStart: MonthDay?
+        var summerEnd: MonthDay?
+        var summerLunchDutyEnd: LocalTime?
+        var afterHours: [AfterHoursWindow]?
+        var overrides: [DateOverride]?
+
+        init(_ container: KeyedDecodingContainer<CodingKeys>) throws {
+            var collector = ProblemCollector()
+            func optional<T: Decodable>(_ type: T.Type, _ key: CodingKeys) -> T? {
+                collector.attempt { try container.decodeIfPresent(type, forKey: key) } ?? nil
+            }
+            for day in Weekday.allCases {
+                if let hours = optional(DayHours.self, CodingKeys(day)) { weekly[day] = hours }
+            }
+            timeZone = optional(String.self, .timeZone)
+            makeupWorkday = optional(DayHours.self, .makeupWorkday)
+            lunchDuty = optional(TimeRange.self, .lunchDuty)
+            lunchDutyCounters = optional(Int.self, .lunchDutyCounters)
+            summerStart = optional(MonthDay.self, .summerStart)
+            summerEnd = optional(MonthDay.self, .summerEnd)
+            summerLunchDutyEnd = optional(LocalTime.self, .summerLunchDutyEnd)
+            afterHours = collector.elements(AfterHoursWindow.self, forKey: .afterHours, in: container)
+            overrides = collector.elements(DateOverride.self, forKey: .overrides, in: container)
+            try collector.finish()
+        }
+
+        /// The hours these keys make, the defaults standing in for absent ones.
+        func hours() throws(BookingError) -> HallHours {
+            try HallHours(
+                timeZone: timeZone ?? HallHours.defaultTimeZone, weekly: weekly,
+                makeupWorkday: makeupWorkday ?? HallHours.defaultWeekday, lunchDuty: lunchDuty ?? HallHours.defaultLunchDuty,
+                lunchDutyCounters: lunchDutyCounters ?? 1, summerStart: summerStart ?? HallHours.defaultSummerStart,
+                summerEnd: summerEnd ?? HallHours.defaultSummerEnd,
+                summerLunchDutyEnd: summerLunchDutyEnd ?? HallHours.defaultSummerLunchDutyEnd,
+                afterHours: afterHours ?? HallHours.defaultAfterHours, overrides: overrides ?? [])
         }
     }
 
@@ -293,7 +418,7 @@ public struct HallHours: Sendable, Equatable, Codable {
         try container.encode(summerEnd, forKey: .summerEnd)
         try container.encode(summerLunchDutyEnd, forKey: .summerLunchDutyEnd)
         try container.encode(afterHours, forKey: .afterHours)
-        try container.encode(overrides.values.sorted { $0.date < $1.date }, forKey: .overrides)
+        try container.encode(dateOverrides, forKey: .overrides)
     }
 }
 

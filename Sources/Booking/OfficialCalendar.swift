@@ -80,7 +80,13 @@ public struct HolidayYear: Sendable, Equatable {
             return keys.isEmpty ? "top level" : keys.joined(separator: ".")
         }
         switch error {
-        case .keyNotFound(let key, let context): return "missing \(key.stringValue) at \(path(context))"
+        case .keyNotFound(let key, let context):
+            let hint = switch key.stringValue {
+            case "papers": " (the list of State Council notices the schedule comes from, e.g. [\"https://www.gov.cn/…\"]; [] if none)"
+            case "days": " (the list of holidays and make-up working days; [] while the year is not published)"
+            default: ""
+            }
+            return "missing \(key.stringValue) at \(path(context))\(hint)"
         case .typeMismatch(_, let context): return "wrong type at \(path(context))"
         case .valueNotFound(_, let context): return "null at \(path(context))"
         case .dataCorrupted(let context): return context.codingPath.isEmpty ? "not JSON" : "bad value at \(path(context))"

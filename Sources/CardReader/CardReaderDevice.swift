@@ -52,6 +52,8 @@ public actor CardReaderDevice: Device, Service {
 
     private var session: ReaderSession
     private var link: ReaderLink?
+    /// Why the link could not be opened last time: offline, or no permission (udev rules).
+    private var lastLinkFault: DeviceFault = .offline
     private var currentState = DeviceState.closed
     private var currentStatus = DeviceStatus(card: .noCard)
     private var claim = Claim()
@@ -107,7 +109,7 @@ public actor CardReaderDevice: Device, Service {
         defer { releaseLink() }
         guard let link = await openLink() else {
             return HealthCheckResult(deviceID: info.id, level: level, steps: [
-                .init(name: "connection", passed: false, detail: DeviceFault.offline.message.en),
+                .failed("connection", lastLinkFault, label: .init(zh: "连接", en: "connection")),
             ])
         }
         let steps = switch level {
@@ -218,11 +220,14 @@ public actor CardReaderDevice: Device, Service {
             logger.info("reader connected")
             return opened
         } catch {
-            if currentState != .offline {
-                logger.warning("reader unreachable", metadata: ["reader.error": "\(error.code)"])
+            // No permission is a fault of its own (the udev rules), whichever transport met it.
+            let fault: DeviceFault = error.isAccessDenied ? .accessDenied : .offline
+            if currentState != .offline || fault != lastLinkFault {
+                logger.warning("reader unreachable", metadata: ["reader.error": "\(error.code)", "device.fault": "\(fault.code)"])
                 await setState(.offline)
-                await deviceEvents.publish(.fault(deviceID: info.id, .offline))
+                await deviceEvents.publish(.fault(deviceID: info.id, fault))
             }
+            lastLinkFault = fault
             return nil
         }
     }
@@ -261,34 +266,47 @@ public actor CardReaderDevice: Device, Service {
         let status = await request(.samStatus, on: link)
         let samReady = status.frame?.status == .success
         await updateStatus { $0.sam = samReady ? .ok : .error }
+        let samLabel = LocalizedText(zh: "安全模块", en: "security module")
+        let samStep: HealthCheckResult.Step = samReady
+            ? .init(name: "samStatus", passed: true, detail: "SAM ready", message: .init(zh: "安全模块：就绪", en: "security module: ready"))
+            : .failed("samStatus", status.fault, label: samLabel)
         let identifier = await request(.readSAMIdentifier, on: link)
+        let idLabel = LocalizedText(zh: "安全模块编号", en: "security module number")
         let samIdentifier: HealthCheckResult.Step
         if let frame = identifier.frame, frame.status == .success {
-            let parsed = try? SAMIdentifier(responseData: frame.data)
-            samIdentifier = .init(name: "samIdentifier", passed: parsed != nil,
-                                  detail: parsed?.description ?? CardDataError(.wrongIdentifierLength).messageEN)
+            if let parsed = try? SAMIdentifier(responseData: frame.data) {
+                samIdentifier = .init(name: "samIdentifier", passed: true, detail: parsed.description,
+                                      message: .init(zh: "安全模块编号：\(parsed.description)", en: "security module number: \(parsed.description)"))
+            } else {
+                samIdentifier = .failed("samIdentifier", DeviceFault(ReaderError(.malformedData)), label: idLabel)
+            }
         } else {
-            samIdentifier = .init(name: "samIdentifier", passed: false, detail: identifier.problem)
+            samIdentifier = .failed("samIdentifier", identifier.fault, label: idLabel)
         }
-        return [.init(name: "samStatus", passed: samReady, detail: samReady ? "SAM ready" : status.problem), samIdentifier]
+        return [samStep, samIdentifier]
     }
 
     private func externalCheck(_ link: ReaderLink) async -> [HealthCheckResult.Step] {
+        let label = LocalizedText(zh: "测试读卡", en: "test read")
         // A card already read ignores "find" while it lies there; "select" still answers.
         _ = await request(.findCard, on: link)
         let selected = await request(.selectCard, on: link)
         guard selected.frame?.status == .success else {
-            return [.init(name: "testRead", passed: false, detail: "no card on the reader (\(selected.problem))")]
+            return [.init(name: "testRead", passed: false, detail: "no card on the reader (\(selected.problem))",
+                          message: .init(zh: "测试读卡：读卡区没有证件，请放置一张测试证件后再检查",
+                                         en: "test read: there is no card on the reader; place a test card and run the check again"))]
         }
         let read = await request(.readTextAndPhoto, on: link)
         guard let frame = read.frame, frame.status == .success else {
-            return [.init(name: "testRead", passed: false, detail: read.problem)]
+            return [.failed("testRead", read.fault, label: label)]
         }
         guard let card = try? CardData(readResponse: frame.data) else {
-            return [.init(name: "testRead", passed: false, detail: ReaderError(.malformedData).messageEN)]
+            return [.failed("testRead", DeviceFault(ReaderError(.malformedData)), label: label)]
         }
-        return [.init(name: "testRead", passed: true,
-                      detail: "\(card.text.kind.rawValue), \(IDNumberMasking.mask(card.text.documentNumber))")]
+        let number = IDNumberMasking.mask(card.text.documentNumber)
+        return [.init(name: "testRead", passed: true, detail: "\(card.text.kind.rawValue), \(number)",
+                      message: .init(zh: "测试读卡：已读出\(card.text.kind.chineseName)，号码 \(number)",
+                                     en: "test read: read a \(card.text.kind.englishName), number \(number)"))]
     }
 
     private func request(_ command: Command, on link: ReaderLink) async -> Answer {
@@ -336,6 +354,19 @@ private struct Answer {
         if case .response(let frame) = event { frame } else { nil }
     }
 
+    /// Why the answer is not a success, as a device fault with its recommended action.
+    var fault: DeviceFault {
+        switch event {
+        case .response(let frame):
+            DeviceFault(ReaderError(frame.status.map { .status($0) } ?? .unknownStatus(frame.sw3)))
+        case .frameError: DeviceFault(ReaderError(.malformedData))
+        case .responseTimeout: DeviceFault(ReaderError(.noResponse))
+        case .tick, nil:
+            linkError.map { $0.isAccessDenied ? .accessDenied : $0.isDisconnected ? .offline : DeviceFault(ReaderError(.noResponse)) }
+                ?? DeviceFault(ReaderError(.noResponse))
+        }
+    }
+
     /// Why the answer is not a success, in English for the technician.
     var problem: String {
         switch event {
@@ -368,3 +399,23 @@ extension ReaderError {
     }
 }
 
+extension CardText.Kind {
+    /// What a technician reads in a health check.
+    var chineseName: String {
+        switch self {
+        case .resident: "居民身份证"
+        case .residencePermit: "港澳台居民居住证"
+        case .permanentResidence2017: "外国人永久居留身份证（2017 版）"
+        case .permanentResidence2023: "外国人永久居留身份证（2023 版）"
+        }
+    }
+
+    var englishName: String {
+        switch self {
+        case .resident: "resident ID card"
+        case .residencePermit: "residence permit for Hong Kong, Macao and Taiwan residents"
+        case .permanentResidence2017: "foreign permanent residence card (2017)"
+        case .permanentResidence2023: "foreign permanent residence card (2023)"
+        }
+    }
+}

@@ -41,6 +41,9 @@ public struct ReaderLinkError: KioskError, Equatable {
                   isDisconnected: error.kind == .disconnected || error.kind == .notFound)
     }
 
+    /// The operating system refused the device to the kiosk user: `deviceAccessDenied`.
+    public var isAccessDenied: Bool { code == "usb.access" || code == "serial.access" }
+
     public static let disconnected = ReaderLinkError(
         code: "readerDisconnected", message: .init(zh: "读卡器已断开", en: "The card reader is disconnected"),
         isDisconnected: true)

@@ -82,6 +82,7 @@ public struct DeviceFault: KioskError, Codable, Equatable {
 
         public static let deviceClaimed = Code(rawValue: "deviceClaimed")
         public static let deviceOffline = Code(rawValue: "deviceOffline")
+        public static let deviceAccessDenied = Code(rawValue: "deviceAccessDenied")
     }
 
     public let code: String
@@ -107,6 +108,17 @@ public struct DeviceFault: KioskError, Codable, Equatable {
 
     public static let offline = DeviceFault(
         .deviceOffline, message: .init(zh: "设备未连接", en: "the device is not connected"), action: .maintenance)
+
+    /// The operating system refuses the kiosk user the device (libusb `LIBUSB_ERROR_ACCESS`, a
+    /// serial port's `EACCES`): the udev rules are missing or the user is not in their group.
+    public static let accessDenied = DeviceFault(
+        .deviceAccessDenied,
+        message: .init(zh: "没有访问该设备的权限，请检查 udev 规则", en: "no permission to use the device; check the udev rules"),
+        action: .maintenance)
+
+    /// The faults any device may report; each kind adds its own (`DeviceFault.printerFaults`,
+    /// the reader's `ReaderError`s).
+    public static let common: [DeviceFault] = [.offline, .accessDenied, .claimed(by: "…")]
 }
 
 /// What happened to a device, as the event stream publishes it.

@@ -36,10 +36,12 @@ public enum DistrictTerminal {
             switch await district.state() {
             case .ready(let version):
                 return .ready("\(district.location), schema version \(version); \(outbox)", warnings: warnings)
-            case .unreachable:
-                // The terminal still serves filings and tickets offline: a warning, not a stop.
+            case .unreachable(let problem):
+                // The terminal still serves filings and tickets offline: a warning, not a stop,
+                // naming the cause for the technician.
+                let cause = problem.map { "district store unreachable (\($0.cause.rawValue)): \($0.message.en)" }
                 return .ready("\(district.location) unreachable; \(outbox)",
-                              warnings: [DistrictStoreUnavailable().message.en] + warnings)
+                              warnings: [cause ?? DistrictStoreUnavailable().message.en] + warnings)
             case .failed(let reason):
                 return .notReady(reason)
             }
@@ -55,9 +57,10 @@ public enum DistrictTerminal {
             case .ready(let version):
                 status.state = "ready"
                 status.schemaVersion = version
-            case .unreachable:
+            case .unreachable(let problem):
                 status.state = "unreachable"
-                status.reason = DistrictStoreUnavailable().message
+                status.cause = problem?.cause.rawValue
+                status.reason = problem?.message ?? DistrictStoreUnavailable().message
             case .failed(let reason):
                 status.state = "failed"
                 status.reason = reason

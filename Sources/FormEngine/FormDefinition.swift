@@ -27,6 +27,8 @@ public struct FormDefinition: Sendable {
     public let subFilings: [SubFiling]
     /// The file it was loaded from, for `FILE:LINE` messages.
     public let file: String
+    /// The line of its `id` key, where a clash with another file's form is reported.
+    public let idLine: Int
 
     /// Top-level field id → its step index and the field.
     let fieldsByID: [String: (step: Int, field: FormField)]
@@ -36,7 +38,7 @@ public struct FormDefinition: Sendable {
     init(
         id: String, version: Int, title: LocalizedText, help: LocalizedText?, department: LocalizedText,
         timeLimitDays: Int, declaration: LocalizedText, applicant: ApplicantDeclaration, steps: [FormStep],
-        materials: [Material], subFilings: [SubFiling], file: String
+        materials: [Material], subFilings: [SubFiling], file: String, idLine: Int = 1
     ) {
         self.id = id
         self.version = version
@@ -50,6 +52,7 @@ public struct FormDefinition: Sendable {
         self.materials = materials
         self.subFilings = subFilings
         self.file = file
+        self.idLine = idLine
         var fields: [String: (step: Int, field: FormField)] = [:]
         for (index, step) in steps.enumerated() {
             for field in step.fields where fields[field.id] == nil { fields[field.id] = (index, field) }

@@ -214,13 +214,72 @@ struct FormReader {
     mutating func bool(_ node: Node?, _ path: String) -> Bool? {
         guard let node else { return nil }
         guard case .bool(let value) = json(node, path) else {
-            report(Self.line(node), path, "expectedBoolean", zh: "此处应为 true 或 false", en: "Expected true or false.")
+            let found = Self.found(node)
+            report(Self.line(node), path, "expectedBoolean",
+                zh: "此处应为 true 或 false，而不是 \(found)\(Self.booleanHint(node, zh: true))",
+                en: "Expected true or false, found \(found)\(Self.booleanHint(node, zh: false)).")
             return nil
         }
         return value
     }
 
+    /// A condition that decides yes or no (`relevant`, `required`, `constraint`, `appliesWhen`,
+    /// `choiceFilter`): plain `true`, `false`, or an operator mapping. Text, numbers and lists
+    /// are refused: the condition language takes any non-empty text as true, so `required: no`
+    /// or `relevant: "false"` would silently mean the opposite of what was written.
+    mutating func test(_ node: Node?, _ path: String) -> Condition? {
+        guard let node else { return nil }
+        switch node {
+        case .mapping:
+            return condition(node, path)
+        case .scalar(let scalar) where scalar.style == .plain:
+            if case .bool = Self.plainScalar(scalar.string) { return condition(node, path) }
+        default:
+            break
+        }
+        let found = Self.found(node)
+        report(Self.line(node), path, "expectedCondition",
+            zh: "此处应为 true、false 或条件（如 {\"==\": [{\"var\": \"字段\"}, \"值\"]}），而不是 \(found)\(Self.booleanHint(node, zh: true))",
+            en: "Expected true, false or a condition (such as {\"==\": [{\"var\": \"field\"}, \"value\"]}), found \(found); "
+                + "use true, false or a condition\(Self.booleanHint(node, zh: false)).")
+        return nil
+    }
+
+    /// What the administrator wrote, for a message: quoted text, a list, a mapping.
+    static func found(_ node: Node) -> String {
+        switch node {
+        case .scalar(let scalar):
+            let text = String(scalar.string.prefix(40))
+            return scalar.style == .plain ? "the text \(text)" : "the quoted text \"\(text)\""
+        case .sequence: return "a list"
+        case .mapping: return "a mapping"
+        case .alias: return "an alias"
+        }
+    }
+
+    /// `yes`, `on`, `"true"` and the like: what to write instead.
+    static func booleanHint(_ node: Node, zh: Bool) -> String {
+        guard case .scalar(let scalar) = node else { return "" }
+        let meaning: Bool? = switch scalar.string.lowercased() {
+        case "yes", "y", "on", "true": true
+        case "no", "n", "off", "false": false
+        default: nil
+        }
+        guard let meaning else { return "" }
+        return zh ? "；请写 \(meaning)（不加引号）" : "; write \(meaning) without quotes"
+    }
+
     mutating func text(_ node: Node?, _ path: String) -> LocalizedText? {
+        // The usual slip: one language written as plain text where both are needed.
+        if let node, case .scalar(let scalar) = node {
+            let written = String(scalar.string.prefix(40))
+            let isChinese = written.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) }
+            let example = written.isEmpty ? "{zh-CN: …, en: …}"
+                : isChinese ? "{zh-CN: \(written), en: …}" : "{zh-CN: …, en: \(written)}"
+            report(Self.line(node), path, "expectedTranslations",
+                zh: "此处需要中英文两种文本，写作 \(example)", en: "Expected the text in both languages here; write \(example).")
+            return nil
+        }
         guard let node, let entries = entries(node, path, allowed: ["zh-CN", "en"], required: []) else { return nil }
         var zh: String?
         var en: String?

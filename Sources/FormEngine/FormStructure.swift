@@ -47,7 +47,7 @@ extension FormReader {
             else { continue }
             subFilings.append(SubFiling(
                 id: subID, title: subTitle, department: subDepartment, timeLimitDays: subLimit,
-                relevant: condition(sub["relevant"], path + ".relevant"), line: sub.line))
+                relevant: test(sub["relevant"], path + ".relevant"), line: sub.line))
             steps += sub["steps"].map { self.readSteps($0, path + ".steps", subFiling: subID) } ?? []
             materials += sub["materials"].map { self.readMaterials($0, path + ".materials", subFiling: subID) } ?? []
         }
@@ -63,7 +63,7 @@ extension FormReader {
         return FormDefinition(
             id: id, version: version, title: title, help: help, department: department, timeLimitDays: timeLimit,
             declaration: declaration, applicant: applicant, steps: steps, materials: materials, subFilings: subFilings,
-            file: file)
+            file: file, idLine: entries.values["id"]?.keyLine ?? entries.line)
     }
 
     /// `applicant: {name: <field>, idNumber: <field>}`, or `identifier: {field, label}` in place of
@@ -112,7 +112,7 @@ extension FormReader {
             let id = identifier(entries["id"], stepPath + ".id")
             let title = text(entries["title"], stepPath + ".title")
             let help = entries["help"].flatMap { text($0, stepPath + ".help") }
-            let relevant = condition(entries["relevant"], stepPath + ".relevant")
+            let relevant = test(entries["relevant"], stepPath + ".relevant")
             let fields = entries["fields"].map { readFields($0, stepPath + ".fields") } ?? []
             guard let id, let title else { return nil }
             return FormStep(id: id, title: title, help: help, relevant: relevant, fields: fields, subFilingID: subFiling,
@@ -136,9 +136,9 @@ extension FormReader {
             allowed: FieldType.allCases.map(\.rawValue))
         let label = text(entries["label"], path + ".label")
         let help = entries["help"].flatMap { text($0, path + ".help") }
-        let relevant = condition(entries["relevant"], path + ".relevant")
+        let relevant = test(entries["relevant"], path + ".relevant")
         let required = requirement(entries["required"], path + ".required")
-        let constraint = condition(entries["constraint"], path + ".constraint")
+        let constraint = test(entries["constraint"], path + ".constraint")
         let constraintMessage = entries["constraintMessage"].flatMap { text($0, path + ".constraintMessage") }
         if constraint != nil, constraintMessage == nil {
             report(entries.values["constraint"]?.keyLine ?? entries.line, path + ".constraint", "missingConstraintMessage",
@@ -147,7 +147,7 @@ extension FormReader {
         let calculate = condition(entries["calculate"], path + ".calculate")
         let defaultValue = entries["default"].map { json($0, path + ".default") }
         let prefill = entries["prefill"].flatMap { readPrefill($0, path + ".prefill") }
-        let choiceFilter = condition(entries["choiceFilter"], path + ".choiceFilter")
+        let choiceFilter = test(entries["choiceFilter"], path + ".choiceFilter")
         let choices = entries["choices"].map { readChoices($0, path + ".choices") } ?? []
         let minimum = number(entries["min"], path + ".min")
         let maximum = number(entries["max"], path + ".max")
@@ -195,7 +195,7 @@ extension FormReader {
         if case .scalar(let scalar) = node, scalar.style == .plain, case .bool(let value) = Self.plainScalar(scalar.string) {
             return value ? .always : .optional
         }
-        return condition(node, path).map(Requirement.when)
+        return test(node, path).map(Requirement.when)
     }
 
     private mutating func readPrefill(_ node: Node, _ path: String) -> Prefill? {
@@ -241,7 +241,7 @@ extension FormReader {
             let id = identifier(entries["id"], materialPath + ".id")
             let name = text(entries["name"], materialPath + ".name")
             let reason = entries["reason"].flatMap { text($0, materialPath + ".reason") }
-            let appliesWhen = condition(entries["appliesWhen"], materialPath + ".appliesWhen")
+            let appliesWhen = test(entries["appliesWhen"], materialPath + ".appliesWhen")
             let presentation = entries["presentation"].map {
                 enumeration($0, materialPath + ".presentation", Material.Presentation.self,
                     allowed: Material.Presentation.allCases.map(\.rawValue))
@@ -256,7 +256,9 @@ extension FormReader {
             let commitment = entries["commitment"].flatMap { readCommitment($0, materialPath + ".commitment") }
             if let keyLine = entries.values["deferrable"]?.keyLine, core == true {
                 report(keyLine, materialPath + ".deferrable", "coreDeferrable",
-                    zh: "核心材料不能容缺", en: "A core material cannot be deferred (容缺 applies to non-core materials only).")
+                    zh: "核心材料不能容缺；如果该材料可以后补，请为它加上 core: false",
+                    en: "A core material cannot be deferred (容缺 applies to non-core materials only); "
+                        + "if it may be supplied later, add core: false to this material.")
             }
             guard let id, let name, let presentation, let copies, let format, let issuer, let core else { return nil }
             return Material(

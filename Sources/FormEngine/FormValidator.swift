@@ -46,7 +46,7 @@ public struct FormCatalog: Sendable {
         } else {
             files = [path]
         }
-        var forms: [String: FormDefinition] = [:]
+        var valid: [(form: FormDefinition, modified: Date)] = []
         var problems: [FormProblem] = []
         for file in files {
             let result = FormLoader.load(contentsOf: file)
@@ -55,10 +55,17 @@ public struct FormCatalog: Sendable {
             let formProblems = FormValidator.check(form)
             problems += formProblems
             guard formProblems.isEmpty else { continue }
+            let modified = (try? FileManager.default.attributesOfItem(atPath: file)[.modificationDate] as? Date) ?? .distantPast
+            valid.append((form, modified))
+        }
+        // Two files with one id: the one written last is the copy (an administrator copies a
+        // form to start a new one), so it is refused, at its id, and the original stays offered.
+        var forms: [String: FormDefinition] = [:]
+        for (form, _) in valid.sorted(by: { ($0.modified, $0.form.file) < ($1.modified, $1.form.file) }) {
             if let existing = forms[form.id] {
-                problems.append(FormProblem(file: file, line: 1, path: "id", code: "duplicateFormID",
-                    message: LocalizedText(zh: "表单标识 \(form.id) 已在 \(existing.file) 中使用",
-                        en: "The form id \(form.id) is already used by \(existing.file).")))
+                problems.append(FormProblem(file: form.file, line: form.idLine, path: "id", code: "duplicateFormID",
+                    message: LocalizedText(zh: "表单标识 \(form.id) 已在 \(existing.file) 中使用，请为此表单另取一个标识",
+                        en: "The form id \(form.id) is already used by \(existing.file); give this form an id of its own.")))
             } else {
                 forms[form.id] = form
             }

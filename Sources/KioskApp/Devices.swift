@@ -188,7 +188,7 @@ struct PrinterReceiptPreviews: ReceiptPreviews {
         guard let job = try await printer.recentJobs(limit: 1).first else { return .noJob }
         return .found(LastReceipt(
             jobID: job.id.uuidString, state: job.state.name, reference: job.reference,
-            text: ReceiptPreview.text(job.bytes, profile: printer.profile)))
+            text: ReceiptPreview.text(job.bytes, profile: printer.profile), isTestPrint: job.isTestPrint))
     }
 }
 
@@ -209,11 +209,21 @@ extension KioskApplication {
         return summaries
     }
 
+    /// The device `id`, or an error naming it, what it would be, and what was found instead.
     public func device(_ id: String) async throws(StartupError) -> any Device {
         guard let device = await devices.manager.device(id: id) else {
-            let known = await devices.manager.devices().map(\.info.id).joined(separator: ", ")
+            let search = DeviceSearch(configuration)
+            let known = await devices.manager.devices().map(\.info.id)
+            let what = search.describe(id).map { " (\($0))" } ?? ""
+            let found = known.isEmpty
+                ? LocalizedText(zh: "没有找到任何设备；查找的是：\(search.lookedFor)",
+                                en: "no device was found at all; looked for \(search.lookedFor)")
+                : LocalizedText(zh: "找到的设备：\(known.joined(separator: "、"))", en: "found: \(known.joined(separator: ", "))")
+            let unplugged = configuration.deviceMode == .simulated ? LocalizedText(zh: "", en: "")
+                : LocalizedText(zh: "，它没有连接或系统没有识别到（见 lsusb）", en: ": it is not plugged in, or the system does not see it (see lsusb)")
             throw StartupError(code: "deviceNotFound", message: .init(
-                zh: "没有该设备：\(id)（现有：\(known)）", en: "no device \(id) (found: \(known))"))
+                zh: "没有设备 \(id)\(what)\(unplugged.zh)；\(found.zh)",
+                en: "no device \(id)\(what)\(unplugged.en); \(found.en)"))
         }
         return device
     }

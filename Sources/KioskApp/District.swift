@@ -72,6 +72,8 @@ extension KioskApplication {
         } catch {
             logger.warning("district store not ready at start", metadata: [
                 "db.url": "\(district.location)", "error.code": "\((error as? any KioskError)?.code ?? "\(type(of: error))")"])
+            // The pool says only "unavailable"; a connection of its own names the cause in the log.
+            if error is DistrictStoreUnavailable { _ = await district.diagnose() }
             return nil
         }
     }

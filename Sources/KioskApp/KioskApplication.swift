@@ -29,7 +29,8 @@ extension SQLiteStore: FilingArchive {}
 public struct KioskApplication: Sendable {
     public let configuration: Configuration
     public let store: SQLiteStore
-    /// The filings this terminal offers: the valid forms of `forms.dir`, loaded once at start.
+    /// The filings this terminal offered at start: the valid forms of `forms.dir` (`RulesReload`
+    /// reads them again on SIGHUP).
     public let forms: FormCatalog
     public let metrics: PrometheusCollectorRegistry
     /// The citizen session of this terminal; one at a time.
@@ -41,7 +42,7 @@ public struct KioskApplication: Sendable {
     let rateLimiter: RateLimiter
     /// Misses on code-bearing endpoints, one per terminal like `rateLimiter`.
     let codeGuesses: CodeGuessLimiter
-    /// The official calendar, read once at start (`kiosk calendar import` takes effect on restart).
+    /// The official calendar read at start (`RulesReload` reads it again on SIGHUP).
     public let calendar: OfficialCalendar
     /// Where bookings live, chosen once from `database` in the configuration.
     public let mode: BookingMode
@@ -143,26 +144,35 @@ public struct KioskApplication: Sendable {
         }
     }
 
-    public var serverDependencies: ServerDependencies {
+    /// The rules the terminal started with; `RulesReload` replaces them while it runs.
+    var startRules: HallRules {
+        HallRules(configuration: configuration, forms: forms, templates: receipts.templates, calendar: calendar)
+    }
+
+    public var serverDependencies: ServerDependencies { serverDependencies(for: startRules) }
+
+    func serverDependencies(for rules: HallRules) -> ServerDependencies {
         let store = store
+        let configuration = rules.configuration
+        let receipts = receipts.using(rules.templates)
         return ServerDependencies(
             identity: ServerIdentity(
                 terminalID: configuration.terminalID, terminalName: configuration.terminalName,
                 siteID: configuration.siteID, siteName: configuration.siteName, version: KioskVersion.current),
-            readiness: readinessChecks,
+            readiness: readinessChecks(forms: rules.forms),
             schemaVersion: { try? store.schemaVersion() },
             metricsRegistry: metrics,
             maxBodyBytes: configuration.maxBodyBytes,
             filings: FilingServices(
-                catalog: forms, archive: filingArchive, sessions: sessions, cards: devices.cards, receipts: receipts,
-                siteID: configuration.siteID, timeZone: configuration.timeZone, calendar: calendar),
+                catalog: rules.forms, archive: filingArchive, sessions: sessions, cards: devices.cards, receipts: receipts,
+                siteID: configuration.siteID, timeZone: configuration.timeZone, calendar: rules.calendar),
             devices: DeviceServices(
                 manager: devices.manager, statistics: devices.statistics, events: devices.events, simulator: devices.simulator,
                 printerSimulator: devices.printerSimulator, receiptPreviews: PrinterReceiptPreviews()),
             access: accessServices,
             booking: BookingServices(
                 services: configuration.services,
-                slots: SlotGenerator(calendar: calendar, hours: configuration.hours),
+                slots: SlotGenerator(calendar: rules.calendar, hours: configuration.hours),
                 ledger: ledger, queue: bookings.queue,
                 siteID: configuration.siteID, siteName: configuration.siteName,
                 checkInWindow: bookings.checkInWindow, receipts: receipts, cards: devices.cards, events: devices.events,
@@ -207,9 +217,10 @@ public struct KioskApplication: Sendable {
             rateLimiter: rateLimiter)
     }
 
-    var readinessChecks: [ReadinessCheck] {
+    var readinessChecks: [ReadinessCheck] { readinessChecks(forms: forms) }
+
+    func readinessChecks(forms: FormCatalog) -> [ReadinessCheck] {
         let store = store
-        let forms = forms
         let manager = devices.manager
         return [
             ReadinessCheck("database") {
@@ -232,10 +243,15 @@ public struct KioskApplication: Sendable {
         let listen = configuration.listen
         let http1 = KioskRoutes.http1(readTimeout: .seconds(configuration.readTimeoutSeconds))
         let server: HTTPServerBuilder = if let tls { try .tls(http1, tlsConfiguration: tls) } else { http1 }
+        // SIGHUP and POST /v1/reload swap the router whole (RulesReload).
+        let responder = LiveResponder()
+        let reload = RulesReload(application: self, rules: startRules, responder: responder, logger: logger)
+        responder.replace(with: reload.router(for: startRules))
         return Application(
-            router: KioskRoutes.router(serverDependencies),
+            responder: responder,
             server: server,
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "kiosk/\(KioskVersion.current)", reuseAddress: true),
+            services: [ReloadOnHangUp(reload: reload)],
             onServerRunning: onServerRunning,
             eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: logger)

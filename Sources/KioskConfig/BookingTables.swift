@@ -133,11 +133,12 @@ struct BookingTables {
 }
 
 extension HallHours {
-    func inTimeZone(_ identifier: String) throws(BookingError) -> HallHours {
+    /// The same hours in the zone `identifier`: the hours follow the terminal's `time_zone`.
+    public func inTimeZone(_ identifier: String) throws(BookingError) -> HallHours {
         try HallHours(timeZone: identifier, weekly: weekly, makeupWorkday: makeupWorkday, lunchDuty: lunchDuty,
                       lunchDutyCounters: lunchDutyCounters, summerStart: summerStart, summerEnd: summerEnd,
                       summerLunchDutyEnd: summerLunchDutyEnd, afterHours: afterHours,
-                      overrides: overrides.values.sorted { $0.date < $1.date })
+                      overrides: dateOverrides)
     }
 }
 
@@ -157,6 +158,6 @@ extension Configuration {
         let week = Weekday.allCases.map { "\($0.rawValue.prefix(3)) \(hours.weekly[$0] ?? .closed)" }.joined(separator: ", ")
         return "{ \(week); lunch duty \(hours.lunchDuty) (\(hours.lunchDutyCounters) counters, summer "
             + "\(hours.summerStart)…\(hours.summerEnd) until \(hours.summerLunchDutyEnd)); "
-            + "\(hours.afterHours.count) after-hours windows, \(hours.overrides.count) overrides }"
+            + "\(hours.afterHours.count) after-hours windows, \(hours.dateOverrides.count) overrides }"
     }
 }

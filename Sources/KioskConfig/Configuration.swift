@@ -87,6 +87,8 @@ public struct Configuration: Sendable, Equatable {
     public var sources: [String: ValueSource]
     /// Each setting's effective value, as `kiosk config check` prints it.
     public var values: [String: TOMLValue]
+    /// The file it was read from, read again when `kiosk serve` reloads.
+    public var file: String?
 }
 
 /// Where an effective value came from.

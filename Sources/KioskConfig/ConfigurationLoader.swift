@@ -103,7 +103,9 @@ public enum ConfigurationLoader {
         problems += tlsProblems(values: values, sources: sources)
         problems += secretsProblems(values: values, sources: sources)
         guard problems.isEmpty else { throw ConfigurationErrors(problems: problems) }
-        return build(values: values, sources: sources, booking: booking)
+        var configuration = build(values: values, sources: sources, booking: booking)
+        configuration.file = URL(fileURLWithPath: path).standardizedFileURL.path
+        return configuration
     }
 
     /// HTTPS needs both files, and a listener other machines can reach needs HTTPS: the
@@ -389,7 +391,7 @@ public enum ConfigurationLoader {
                                elderlyAge: integer("queue.elderly_age"),
                                averageServiceMinutes: integer("queue.average_service_minutes"),
                                walkInCutoffMinutes: integer("queue.walk_in_cutoff_minutes")),
-            sources: sources, values: values)
+            sources: sources, values: values, file: nil)
     }
 }
 

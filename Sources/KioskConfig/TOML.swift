@@ -605,3 +605,10 @@ private struct TOMLParser {
         table.set(head, entry)
     }
 }
+
+extension TOMLTable.Entry {
+    /// One element of an array of tables as an entry of its own, for decoding it alone.
+    init(element value: TOMLValue, line: Int) {
+        self.init(value: value, line: line, isExplicit: true, isArrayOfTables: false)
+    }
+}

@@ -17,11 +17,34 @@ enum TableDecoding {
             value = try JSONDecoder().decode(Value.self, from: data)
         } catch let error as DecodingError {
             return .failure(ConfigurationErrors(problems: [problem(for: error, in: entry, name: name, file: file)]))
+        } catch let found as DecodingProblems {
+            return .failure(ConfigurationErrors(problems: found.errors.map { problem(for: $0, in: entry, name: name, file: file) }))
         } catch {
             return .failure(ConfigurationErrors(problems: [.init(source: .file(path: file, line: entry.line), message: "\(name): unreadable")]))
         }
         let unknown = unknownKeys(in: entry, decoded: value, name: name, file: file)
         return unknown.isEmpty ? .success(value) : .failure(ConfigurationErrors(problems: unknown))
+    }
+
+    /// An array of tables (`[[services]]`), each element decoded on its own so that every
+    /// element's problems are reported, not only the first element's.
+    static func decode<Element: Codable>(
+        _ type: [Element].Type, from entry: TOMLTable.Entry, name: String, file: String
+    ) -> Result<[Element], ConfigurationErrors> {
+        guard case .array(let items) = entry.value else {
+            return .failure(ConfigurationErrors(problems: [.init(source: .file(path: file, line: entry.line),
+                message: "\(name): expected an array of tables ([[\(name)]]), found \(entry.value.typeName)")]))
+        }
+        var elements: [Element] = []
+        var problems: [ConfigurationProblem] = []
+        for (index, item) in items.enumerated() {
+            let line = if case .table(let table) = item, let header = table.headerLine { header } else { entry.line }
+            switch decode(Element.self, from: TOMLTable.Entry(element: item, line: line), name: "\(name)[\(index)]", file: file) {
+            case .success(let element): elements.append(element)
+            case .failure(let found): problems += found.problems
+            }
+        }
+        return problems.isEmpty ? .success(elements) : .failure(ConfigurationErrors(problems: problems))
     }
 
     /// The keys a value understands are the keys it writes back: every domain type here encodes
@@ -92,8 +115,13 @@ enum TableDecoding {
             message = "missing required key '\(key.stringValue)'"
         case .typeMismatch(let type, let errorContext):
             path = errorContext.codingPath
-            let found = locate(path, in: entry).value?.typeName ?? "another type"
-            message = "expected \(describe(type)), found \(found)"
+            let value = locate(path, in: entry).value
+            message = "expected \(describe(type)), found \(value?.typeName ?? "another type")"
+            // `counters = "D1"`: show the list it should be.
+            if describe(type) == "an array", case .string(let text)? = value, let key = path.last?.stringValue {
+                message = "expected an array, found a string; write \(key) = [\"\(text)\"], or several: "
+                    + "\(key) = [\"\(text)\", \"\(Self.following(text))\"]"
+            }
         case .valueNotFound(_, let errorContext), .dataCorrupted(let errorContext):
             path = errorContext.codingPath
             message = errorContext.debugDescription
@@ -128,6 +156,13 @@ enum TableDecoding {
             }
         }
         return (value, line)
+    }
+
+    /// An example of the next item after `text` in a list: `D1` → `D2`, `A` → `A2`.
+    static func following(_ text: String) -> String {
+        let digits = text.reversed().prefix { $0.isASCII && $0.isNumber }
+        guard !digits.isEmpty, let number = Int(String(digits.reversed())) else { return text + "2" }
+        return text.dropLast(digits.count) + String(number + 1)
     }
 
     private static func describe(_ type: Any.Type) -> String {

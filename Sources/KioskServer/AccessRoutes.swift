@@ -72,6 +72,7 @@ extension KioskRoutes {
             ("POST", "/v1/devices/{id}/health-checks"), ("GET", "/v1/devices/{id}/statistics"),
             ("POST", "/v1/devices/{id}/statistics/{name}/reset"), ("GET", "/v1/devices/{id}/last-receipt"),
             ("GET", "/v1/simulator/printer"), ("POST", "/v1/simulator/printer"), ("GET", "/v1/district"),
+            ("POST", "/v1/reload"),
         ]
         return try EndpointPolicy(
             citizenRoutes.map { .init($0.0, $0.1, anyone) } + staffRoutes.map { .init($0.0, $0.1, staff) }
@@ -124,7 +125,7 @@ extension KioskRoutes {
             let formID: String
             switch action {
             case .cancelSession:
-                formID = try await sessions.read(id) { $0.formID }
+                formID = try await sessions.read(id) { session, _ in session.formID }
                 try await sessions.end(id)
             case .takeOverSession, .handBackSession:
                 if action == .takeOverSession {
@@ -132,13 +133,12 @@ extension KioskRoutes {
                 } else {
                     try await sessions.handBack(id)
                 }
-                formID = try await sessions.update(id) { session in
+                formID = try await sessions.update(id) { session, _ in
                     try session.recordAssistance(action == .takeOverSession ? .takeOver : .handBack, authorisation: authorisation)
                     return session.formID
                 }
             default:
-                formID = try await sessions.update(id) { session in
-                    let form = try filings.form(session.formID)
+                formID = try await sessions.update(id) { session, form in
                     switch action {
                     case .skipStep:
                         try session.skipStep(in: form, context: filings.context, authorisation: authorisation)

@@ -16,6 +16,9 @@ public actor CitizenSessions {
     struct Active {
         let id: String
         var session: FormSession
+        /// The form as it was when the session started: a reload of `Forms/` changes what new
+        /// sessions get, never the steps under a citizen's hands.
+        let form: FormDefinition
         var lastActivity: Date
         var warned = false
         /// The staff number of the member of staff working the session, while taken over.
@@ -46,39 +49,40 @@ public actor CitizenSessions {
         self.now = now
     }
 
-    func start(_ session: FormSession) throws(APIError) -> String {
+    /// Starts `session` of `form`; the session keeps that version of the form to its end.
+    func start(_ session: FormSession, form: FormDefinition) throws(APIError) -> String {
         if let active, !isExpired(active), active.session.position != .submitted {
             throw APIError(.conflict, code: "sessionActive", message: .init(
                 zh: "本终端正在办理另一项业务，请先结束", en: "Another session is in progress on this terminal; end it first"))
         }
         let id = UUID().uuidString.lowercased()
-        active = Active(id: id, session: session, lastActivity: now())
+        active = Active(id: id, session: session, form: form, lastActivity: now())
         return id
     }
 
-    /// Runs `body` on the session with this id, recording the activity.
-    func update<T: Sendable>(_ id: String, _ body: (inout FormSession) throws -> T) async throws -> T {
+    /// Runs `body` on the session with this id and the form it started on, recording the activity.
+    func update<T: Sendable>(_ id: String, _ body: (inout FormSession, FormDefinition) throws -> T) async throws -> T {
         var current = try await settled(id)
         defer { active = current }
         current.lastActivity = now()
         current.warned = false
-        return try body(&current.session)
+        return try body(&current.session, current.form)
     }
 
-    /// Submits the session with this id: `store` gets the session, stores its filing (off the
+    /// Submits the session with this id: `store` gets the session and the form it started on, stores its filing (off the
     /// actor: the database write is I/O, and must not hold the cooperative pool) and answers with
     /// the session as it is afterwards. Meanwhile every other request on the session waits, as
     /// it would behind any change, and its time does not run out; so a second submission finds
     /// it submitted. If staff end the session meanwhile, the filing still stands.
     func submit<T: Sendable>(
-        _ id: String, _ store: @Sendable (FormSession) async throws -> (FormSession, T)
+        _ id: String, _ store: @Sendable (FormSession, FormDefinition) async throws -> (FormSession, T)
     ) async throws -> T {
         var current = try await settled(id)
         current.submitting = true
         active = current
         let outcome: Result<(FormSession, T), any Error>
         do {
-            outcome = .success(try await store(current.session))
+            outcome = .success(try await store(current.session, current.form))
         } catch {
             outcome = .failure(error)
         }
@@ -97,8 +101,9 @@ public actor CitizenSessions {
         return try outcome.get().1
     }
 
-    func read<T: Sendable>(_ id: String, _ body: (FormSession) throws -> T) async throws -> T {
-        try body(try await settled(id).session)
+    func read<T: Sendable>(_ id: String, _ body: (FormSession, FormDefinition) throws -> T) async throws -> T {
+        let current = try await settled(id)
+        return try body(current.session, current.form)
     }
 
     /// The live session with this id once no submission of it is in progress.

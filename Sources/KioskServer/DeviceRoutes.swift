@@ -19,12 +19,15 @@ public struct LastReceipt: Sendable, Equatable {
     public var state: String
     public var reference: String
     public var text: String
+    /// A technician's test page (`Kiosk-Print-Job-Test: true`), not a citizen's receipt.
+    public var isTestPrint: Bool
 
-    public init(jobID: String, state: String, reference: String, text: String) {
+    public init(jobID: String, state: String, reference: String, text: String, isTestPrint: Bool = false) {
         self.jobID = jobID
         self.state = state
         self.reference = reference
         self.text = text
+        self.isTestPrint = isTestPrint
     }
 }
 
@@ -133,6 +136,7 @@ extension KioskRoutes {
                 headers[.kioskPrintJob] = receipt.jobID
                 headers[.kioskPrintJobState] = receipt.state
                 headers[.kioskPrintJobReference] = receipt.reference
+                headers[.kioskPrintJobTest] = receipt.isTestPrint ? "true" : "false"
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: receipt.text)))
             }
         }
@@ -182,4 +186,5 @@ extension HTTPField.Name {
     static let kioskPrintJob = Self("Kiosk-Print-Job")!
     static let kioskPrintJobState = Self("Kiosk-Print-Job-State")!
     static let kioskPrintJobReference = Self("Kiosk-Print-Job-Reference")!
+    static let kioskPrintJobTest = Self("Kiosk-Print-Job-Test")!
 }

@@ -12,6 +12,10 @@ public struct DistrictStatus: Sendable, Encodable, Equatable {
     /// `ready`, `unreachable` or `failed`.
     public var state: String?
     public var schemaVersion: Int?
+    /// Why the store is unreachable, for the technician: `connectionRefused`, `hostNotFound`,
+    /// `timedOut`, `authenticationFailed`, `databaseMissing`, `tlsUnavailable`,
+    /// `serverUnavailable`, `other`.
+    public var cause: String?
     public var reason: LocalizedText?
     public var outbox: OutboxBacklog?
 

@@ -96,7 +96,7 @@ extension KioskRoutes {
             // A card on the reader fills in what it knows; the citizen checks it on the first step.
             let facts = await services.cards.presented()?.facts
             let session = FormSession.start(form, idCard: facts, context: services.context)
-            let id = try await services.sessions.start(session)
+            let id = try await services.sessions.start(session, form: form)
             return json(SessionView(id: id, session, form, services.context), status: .created)
         }
 
@@ -127,8 +127,8 @@ extension KioskRoutes {
 
         router.get("/v1/sessions/{id}/review") { _, context in
             let id = try context.parameters.require("id")
-            let sections = try await services.sessions.read(id) { session in
-                try session.review(in: services.form(session.formID), context: services.context).map(ReviewView.init)
+            let sections = try await services.sessions.read(id) { session, form in
+                try session.review(in: form, context: services.context).map(ReviewView.init)
             }
             return json(sections)
         }
@@ -139,8 +139,8 @@ extension KioskRoutes {
 
         router.get("/v1/sessions/{id}/materials") { _, context in
             let id = try context.parameters.require("id")
-            let notice = try await services.sessions.read(id) { session in
-                session.materialsNotice(in: try services.form(session.formID), context: services.context, calendar: services.calendar)
+            let notice = try await services.sessions.read(id) { session, form in
+                session.materialsNotice(in: form, context: services.context, calendar: services.calendar)
             }
             return json(notice)
         }
@@ -148,9 +148,8 @@ extension KioskRoutes {
         // Registered before `materials/{material}`; a constant segment wins over a parameter.
         router.post("/v1/sessions/{id}/materials/notice") { _, context in
             let id = try context.parameters.require("id")
-            let (notice, form) = try await services.sessions.read(id) { session in
-                let form = try services.form(session.formID)
-                return (session.materialsNotice(in: form, context: services.context, calendar: services.calendar), form)
+            let (notice, form) = try await services.sessions.read(id) { session, form in
+                (session.materialsNotice(in: form, context: services.context, calendar: services.calendar), form)
             }
             guard !notice.missing.isEmpty else {
                 throw APIError(.conflict, code: "noMaterialsMissing", message: .init(
@@ -173,8 +172,7 @@ extension KioskRoutes {
             guard textVersion == nil || status == "committed" else {
                 throw RequestBody.invalid("textVersion", "only with the status committed")
             }
-            let notice = try await services.sessions.update(id) { session in
-                let form = try services.form(session.formID)
+            let notice = try await services.sessions.update(id) { session, form in
                 switch status {
                 case "provided": try session.provideMaterial(material, in: form)
                 case "missing": try session.withdrawMaterial(material)
@@ -193,8 +191,7 @@ extension KioskRoutes {
             let accepted = try body.bool("acceptDeclaration")
             let id = try context.parameters.require("id")
             let day = services.day()
-            let filing = try await services.sessions.submit(id) { session in
-                let form = try services.form(session.formID)
+            let filing = try await services.sessions.submit(id) { session, form in
                 let submission = try session.submission(acceptingDeclaration: accepted, in: form, context: services.context,
                                                         calendar: services.calendar)
                 let filing = try await services.archive.recordFiling(site: services.siteID, day: day) { submission.filing(reference: $0) }
@@ -210,7 +207,7 @@ extension KioskRoutes {
             let body = try await RequestBody(request, context: context, allowed: ["idNumber", "useCard"])
             let idNumber = try await residentID(body, cards: services.cards)
             let id = try context.parameters.require("id")
-            let draft = try await services.sessions.read(id) { $0.draft() }
+            let draft = try await services.sessions.read(id) { session, _ in session.draft() }
             let code = try await services.archive.saveDraft(draft, idNumber: idNumber, now: services.now(), days: 30)
             try await services.sessions.end(id)
             return json(["code": code], status: .created)
@@ -226,7 +223,7 @@ extension KioskRoutes {
             }
             let form = try services.form(draft.formID)
             let session = try FormSession.resume(draft, in: form, context: services.context)
-            let id = try await services.sessions.start(session)
+            let id = try await services.sessions.start(session, form: form)
             return json(SessionView(id: id, session, form, services.context), status: .created)
         }
 
@@ -268,8 +265,7 @@ extension KioskRoutes {
         _ change: @escaping @Sendable (inout FormSession, FormDefinition) throws -> Void
     ) async throws -> Response {
         let id = try context.parameters.require("id")
-        let view = try await services.sessions.update(id) { session in
-            let form = try services.form(session.formID)
+        let view = try await services.sessions.update(id) { session, form in
             try change(&session, form)
             return SessionView(id: id, session, form, services.context)
         }
@@ -282,8 +278,7 @@ extension KioskRoutes {
         _ move: @escaping @Sendable (inout FormSession, FormDefinition) throws -> FormSession.NextOutcome
     ) async throws -> Response {
         let id = try context.parameters.require("id")
-        let (view, report) = try await services.sessions.update(id) { session in
-            let form = try services.form(session.formID)
+        let (view, report) = try await services.sessions.update(id) { session, form in
             let outcome = try move(&session, form)
             let report: ValidationReport? = if case .rejected(let report) = outcome { report } else { nil }
             return (SessionView(id: id, session, form, services.context), report)

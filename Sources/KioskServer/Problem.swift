@@ -17,6 +17,8 @@ public struct Problem: Codable, Sendable, Equatable {
     public var messages: LocalizedText
     /// Every field error of a step at once, for `validationFailed`.
     public var validation: ValidationReport?
+    /// Every problem of the files a reload read, for `reloadRefused`.
+    public var problems: [String]?
 
     public init(status: HTTPResponse.Status, code: String, messages: LocalizedText) {
         self.type = "https://kiosk.invalid/problems/\(code)"

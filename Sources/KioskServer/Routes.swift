@@ -22,6 +22,8 @@ public struct ServerDependencies: Sendable {
     public var district: @Sendable () async -> DistrictStatus
     /// Misses on code-bearing endpoints at this terminal (`limits.code_misses_per_minute`).
     public var codeGuesses: CodeGuessLimiter
+    /// Re-reads the hall's rules (`POST /v1/reload`, as SIGHUP does); nil where nothing reloads.
+    public var reload: (@Sendable () async -> ReloadReport)?
 
     public init(
         identity: ServerIdentity, readiness: [ReadinessCheck], schemaVersion: @escaping @Sendable () async -> Int?,
@@ -85,6 +87,7 @@ public enum KioskRoutes {
         addFilingRoutes(to: router, deps.filings)
         addDeviceRoutes(to: router, deps.devices)
         addDistrictRoutes(to: router, deps.district)
+        addReloadRoute(to: router, deps.reload)
         addAccessRoutes(to: router, deps.access)
         addOverrideRoutes(to: router, deps.access, deps.filings)
         if let booking = deps.booking { addBookingRoutes(to: router, booking) }

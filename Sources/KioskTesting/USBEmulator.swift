@@ -45,8 +45,8 @@ public struct USBEmulator: Sendable {
 
     public static let current: USBEmulator? = {
         let environment = ProcessInfo.processInfo.environment
-        guard environment["UMOCKDEV_DIR"] != nil, let kind = environment["KIOSK_USBSIM_DEVICE"],
-              let directory = environment["KIOSK_USBSIM_DIR"] else { return nil }
+        guard environment["UMOCKDEV_DIR"] != nil, let kind = environment["USBSIM_DEVICE"],
+              let directory = environment["USBSIM_DIR"] else { return nil }
         return USBEmulator(kind: kind, directory: URL(fileURLWithPath: directory))
     }()
 

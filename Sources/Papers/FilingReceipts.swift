@@ -15,7 +15,8 @@ import ReceiptPrinter
 /// of `PrintableFilings`) is printed plain, never lost.
 public struct PrinterReceiptDesk: ReceiptDesk {
     let manager: DeviceManager
-    let templates: [String: ReceiptTemplate]
+    /// Replaced by a reload of `Forms/receipts/` (see `RulesReload`).
+    public internal(set) var templates: [String: ReceiptTemplate]
     let hallName: String
     let timeZone: TimeZone
     let logger: Logger
@@ -190,5 +191,14 @@ extension PrintOutcome {
         case .failed: .failed
         }
         self.init(jobId: job.id.uuidString, state: state, reason: job.state.failureReason)
+    }
+}
+
+extension PrinterReceiptDesk {
+    /// This desk printing with `templates`.
+    public func using(_ templates: [String: ReceiptTemplate]) -> PrinterReceiptDesk {
+        var desk = self
+        desk.templates = templates
+        return desk
     }
 }

@@ -53,6 +53,14 @@ public struct PrintJob: Sendable, Equatable, Identifiable {
     public let createdAt: Date
     public var updatedAt: Date
 
+    /// The template of the test page a technician's external health check prints: a job like
+    /// any other, marked by this template.
+    public static let testPrintTemplateID = "testPrint"
+    /// Its reference (and CUPS job title).
+    public static let testPrintReference = "test print"
+
+    public var isTestPrint: Bool { templateID == Self.testPrintTemplateID }
+
     public init(
         id: UUID = UUID(), deviceID: String, templateID: String, reference: String, bytes: [UInt8],
         counts: ReceiptCounts, state: State = .queued, attempts: Int = 0, createdAt: Date = Date(), updatedAt: Date? = nil

@@ -22,9 +22,9 @@ extension DeviceFault {
     /// it, or a backend failed): nothing prints until someone resumes it.
     public static let printerStopped = DeviceFault(
         code: "printerStopped", message: .init(zh: "打印队列已停止", en: "the print queue is stopped"), action: .maintenance)
-    public static let accessDenied = DeviceFault(
-        code: "deviceAccessDenied",
-        message: .init(zh: "没有访问打印机的权限，请检查 udev 规则", en: "no permission to use the printer; check the udev rules"),
+    /// Another program (the kernel's `usblp`, a CUPS backend) holds the printer's USB interface.
+    public static let deviceBusy = DeviceFault(
+        code: "deviceBusy", message: .init(zh: "打印机接口正被其他程序占用", en: "another program holds the printer's interface"),
         action: .maintenance)
     public static let jobNotStored = DeviceFault(
         code: "printJobNotStored",
@@ -37,6 +37,17 @@ extension DeviceFault {
         message: .init(zh: "回执无法按此打印机排版（二维码或条码不受支持）",
                        en: "the receipt cannot be laid out for this printer (QR code or barcode unsupported)"),
         action: .maintenance)
+
+    /// Every fault a receipt printer reports besides `DeviceFault.common`.
+    public static let printerFaults: [DeviceFault] = [
+        .paperOut, .coverOpen, .cutterError, .printerError, .communicationError, .printerStopped, .deviceBusy,
+        .jobNotStored, .jobNotFound, .receiptNotRenderable,
+    ]
+
+    /// The printer fault with this code, for a failed job's reason.
+    public static func printerFault(code: String) -> DeviceFault? {
+        (printerFaults + common).first { $0.code == code }
+    }
 
     /// The fault that keeps a printer in `status` from printing, if any.
     public static func blocking(_ status: DeviceStatus) -> DeviceFault? {

@@ -68,33 +68,69 @@ public actor ReceiptPrinterDevice: Device {
         exclusive.release(by: owner)
     }
 
-    /// Waits for a job being sent to end, so the check's queries and test print do not mix
-    /// with it.
+    /// Waits for a job being sent to end, so the check's queries do not mix with it; the test
+    /// print then waits its turn like any other job.
     public func healthCheck(_ level: HealthCheckLevel) async -> HealthCheckResult {
-        await takeTurn()
-        defer { endTurn() }
-        var steps: [HealthCheckResult.Step] = []
-        if level == .external, let holder = exclusive.owner {
-            steps.append(.init(name: "claim", passed: false, detail: DeviceFault.claimed(by: holder).message.en))
-            return HealthCheckResult(deviceID: info.id, level: level, steps: steps)
-        }
-        let status: DeviceStatus
-        do {
-            status = try await connection.status()
-            steps.append(.init(name: "communication", passed: true, detail: "status query answered"))
-            await observe(status)
-        } catch {
-            await enter(fault: error)
-            steps.append(.init(name: "communication", passed: false, detail: error.message.en))
-            return HealthCheckResult(deviceID: info.id, level: level, steps: steps)
-        }
-        steps.append(.init(name: "paper", passed: status.paper != .out, detail: "paper \(status.paper?.rawValue ?? "unknown")"))
-        steps.append(.init(name: "cover", passed: status.cover != .open, detail: "cover \(status.cover?.rawValue ?? "unknown")"))
-        steps.append(.init(name: "cutter", passed: status.cutter != .error, detail: "cutter \(status.cutter?.rawValue ?? "unknown")"))
+        var steps = await checkSteps(level)
         if level == .external && steps.allSatisfy(\.passed) {
             steps.append(await testPrint())
         }
         return HealthCheckResult(deviceID: info.id, level: level, steps: steps)
+    }
+
+    private func checkSteps(_ level: HealthCheckLevel) async -> [HealthCheckResult.Step] {
+        await takeTurn()
+        defer { endTurn() }
+        if level == .external, let holder = exclusive.owner {
+            return [.failed("claim", .claimed(by: holder), label: .init(zh: "占用", en: "claim"))]
+        }
+        let status: DeviceStatus
+        do {
+            status = try await connection.status()
+            await observe(status)
+        } catch {
+            await enter(fault: error)
+            return [.failed("communication", error, label: .init(zh: "通信", en: "communication"))]
+        }
+        return [
+            .init(name: "communication", passed: true, detail: "status query answered",
+                  message: .init(zh: "通信：打印机应答正常", en: "communication: the printer answers")),
+            Self.paperStep(status.paper), Self.coverStep(status.cover), Self.cutterStep(status.cutter),
+        ]
+    }
+
+    private static func paperStep(_ paper: DeviceStatus.Paper?) -> HealthCheckResult.Step {
+        let label = LocalizedText(zh: "纸张", en: "paper")
+        return switch paper {
+        case .out?: .failed("paper", .paperOut, label: label)
+        case .nearEnd?:
+            .init(name: "paper", passed: true, detail: "paper nearEnd",
+                  message: .init(zh: "纸张：纸卷将尽，请备好新纸卷", en: "paper: the roll is near its end; have a new roll ready"))
+        case .ok?: .init(name: "paper", passed: true, detail: "paper ok", message: .init(zh: "纸张：正常", en: "paper: ok"))
+        case nil:
+            .init(name: "paper", passed: true, detail: "paper unknown",
+                  message: .init(zh: "纸张：此打印机不报告纸张状态", en: "paper: this printer does not report it"))
+        }
+    }
+
+    private static func coverStep(_ cover: DeviceStatus.Cover?) -> HealthCheckResult.Step {
+        switch cover {
+        case .open?: .failed("cover", .coverOpen, label: .init(zh: "纸仓盖", en: "cover"))
+        case .closed?: .init(name: "cover", passed: true, detail: "cover closed", message: .init(zh: "纸仓盖：已关闭", en: "cover: closed"))
+        case nil:
+            .init(name: "cover", passed: true, detail: "cover unknown",
+                  message: .init(zh: "纸仓盖：此打印机不报告其状态", en: "cover: this printer does not report it"))
+        }
+    }
+
+    private static func cutterStep(_ cutter: DeviceStatus.Cutter?) -> HealthCheckResult.Step {
+        switch cutter {
+        case .error?: .failed("cutter", .cutterError, label: .init(zh: "切刀", en: "cutter"))
+        case .ok?: .init(name: "cutter", passed: true, detail: "cutter ok", message: .init(zh: "切刀：正常", en: "cutter: ok"))
+        case nil:
+            .init(name: "cutter", passed: true, detail: "cutter unknown",
+                  message: .init(zh: "切刀：此打印机不报告其状态", en: "cutter: this printer does not report it"))
+        }
     }
 
     // MARK: Printing
@@ -185,8 +221,10 @@ public actor ReceiptPrinterDevice: Device {
         return job
     }
 
-    /// Runs inside the health check's turn.
+    /// The test page: a job like any other (stored, counted, the last receipt a technician
+    /// previews), marked by its template `PrintJob.testPrintTemplateID`.
     private func testPrint() async -> HealthCheckResult.Step {
+        let label = LocalizedText(zh: "测试打印", en: "test print")
         let receipt = Receipt([
             .text("打印测试 Test print", style: TextStyle(bold: true), alignment: .center),
             .separator,
@@ -195,23 +233,19 @@ public actor ReceiptPrinterDevice: Device {
             .text("0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ 中文打印正常"),
             .cut,
         ])
-        let bytes: [UInt8]
+        let printed: PrintJob
         do {
-            bytes = try ReceiptRenderer.render(receipt, profile: profile)
+            printed = try await print(receipt, templateID: PrintJob.testPrintTemplateID, reference: PrintJob.testPrintReference)
         } catch {
-            return .init(name: "testPrint", passed: false, detail: DeviceFault.receiptNotRenderable.message.en)
+            return .failed("testPrint", error, label: label)
         }
-        await enter(.busy)
-        do {
-            let status = try await connection.send(bytes, title: "test print")
-            await count(ReceiptCounts(receipt, profile: profile), job: false)
-            await enter(.idle)
-            await observe(status)
-            return .init(name: "testPrint", passed: true, detail: "printed \(bytes.count) bytes")
-        } catch {
-            await enter(fault: error)
-            return .init(name: "testPrint", passed: false, detail: error.message.en)
+        guard printed.state == .printed else {
+            let reason = printed.state.failureReason ?? "unknown"
+            return .failed("testPrint", DeviceFault.printerFault(code: reason) ?? .communicationError, label: label)
         }
+        return .init(name: "testPrint", passed: true, detail: "printed \(printed.bytes.count) bytes, job \(printed.id)",
+                     message: .init(zh: "测试打印：已打印测试页，请核对字迹清晰、切纸正常",
+                                    en: "test print: the test page is printed; check that it is legible and cut cleanly"))
     }
 
     // MARK: State, status, counters, events

@@ -142,10 +142,7 @@ public actor USBPrinterConnection: PrinterConnection {
         switch error.kind {
         case .noDevice, .notFound, .closed: .offline
         case .access: .accessDenied
-        case .busy:
-            DeviceFault(code: "deviceBusy",
-                        message: .init(zh: "打印机接口正被其他程序占用", en: "another program holds the printer's interface"),
-                        action: .maintenance)
+        case .busy: .deviceBusy
         default: .communicationError
         }
     }

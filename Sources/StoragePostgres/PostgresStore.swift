@@ -18,12 +18,16 @@ import Storage
 public final class PostgresStore: Sendable, ServiceLifecycle.Service {
     /// The URL without its password, for messages and logs.
     public let location: String
+    /// Where it is, for a connection of its own that finds out why the pool cannot connect.
+    let target: PostgresURL
     let client: PostgresClient
     let logger: Logger
     /// When an operation last found the store unreachable: for `failFastPeriod` after it, calls
     /// fail at once instead of each waiting out the deadline (a citizen should not wait seconds
     /// to learn that bookings are closed); the first call after it tries the store again.
     private let unreachableSince = Mutex<ContinuousClock.Instant?>(nil)
+    /// Why it is unreachable, found out at most every few seconds and logged when it changes.
+    let diagnosis = DistrictDiagnosis()
     static let failFastPeriod: Duration = .seconds(3)
 
     /// The schema version this build of kiosk creates and understands.
@@ -42,6 +46,7 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
             throw .unavailable(path: "postgres", reason: "invalid database URL: \(error.reason)")
         }
         self.location = parsed.redacted
+        self.target = parsed
         self.logger = logger
         var configuration = PostgresClient.Configuration(
             host: parsed.host, port: parsed.port, username: parsed.user, password: parsed.password,
@@ -132,25 +137,63 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
     /// What readiness and the technician see of the district store.
     public enum State: Sendable, Equatable {
         case ready(schemaVersion: Int)
-        case unreachable
+        /// With the cause a connection of its own found (see `DistrictConnectionProblem`).
+        case unreachable(DistrictConnectionProblem?)
         case failed(LocalizedText)
     }
 
-    /// A cheap round trip: reachable and migrated.
+    /// Why a connection cannot be opened now, nil when one can; logged as a warning when the
+    /// cause is new.
+    public func diagnose() async -> DistrictConnectionProblem? {
+        await diagnosis.cause(of: target, logger: logger, location: location)
+    }
+
+    /// How long `state()` waits for the pool before a connection of its own looks for a cause:
+    /// a reachable store answers in milliseconds, and a technician should not wait out the
+    /// operation timeout to learn that the port is wrong. A store that is only slow (the probe
+    /// connects) gets the rest of that timeout.
+    static let diagnoseAfter: Duration = .seconds(1)
+
+    /// A cheap round trip: reachable and migrated. When the store cannot be reached, why not.
     public func state() async -> State {
-        do {
-            let version = try await schemaVersion()
+        enum Outcome: Sendable {
+            case answered(Result<Int, any Error>)
+            case diagnosed(DistrictConnectionProblem)
+        }
+        let outcome = await withTaskGroup(of: Outcome?.self) { group in
+            group.addTask {
+                do { return .answered(.success(try await self.schemaVersion())) } catch { return .answered(.failure(error)) }
+            }
+            group.addTask {
+                try? await Task.sleep(for: Self.diagnoseAfter)
+                guard !Task.isCancelled, let problem = await self.diagnose() else { return nil }
+                return .diagnosed(problem)
+            }
+            // The first outcome decides; a probe that connects (nil) leaves the pool its time.
+            for await next in group {
+                if let next {
+                    group.cancelAll()
+                    return next
+                }
+            }
+            return .answered(.failure(DistrictStoreUnavailable()))
+        }
+        switch outcome {
+        case .diagnosed(let problem):
+            return .unreachable(problem)
+        case .answered(.success(let version)):
             guard version == Self.knownSchemaVersion else {
                 return .failed(StorageError.migrationFailed(
                     "schema version \(version), expected \(Self.knownSchemaVersion); run kiosk db migrate").message)
             }
+            diagnosis.reachable(logger: logger, location: location)
             return .ready(schemaVersion: version)
-        } catch is DistrictStoreUnavailable {
-            return .unreachable
-        } catch let error as any KioskError {
-            return .failed(error.message)
-        } catch {
-            return .failed(LocalizedText(zh: "区域数据库出错", en: "the district database failed"))
+        case .answered(.failure(let error)):
+            switch error {
+            case is DistrictStoreUnavailable: return .unreachable(await diagnose())
+            case let error as any KioskError: return .failed(error.message)
+            default: return .failed(LocalizedText(zh: "区域数据库出错", en: "the district database failed"))
+            }
         }
     }
 

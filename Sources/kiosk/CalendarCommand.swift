@@ -115,12 +115,15 @@ struct SlotsCommand: ParsableCommand {
         do { calendar = try CalendarFiles(configuration).load() } catch { throw fail(error) }
         let generator = SlotGenerator(calendar: calendar, hours: configuration.hours)
         let slots = generator.slots(for: chosen, from: day, through: day, now: now)
+        // An empty day says why, on standard error beside the JSON.
+        let why = generator.emptyDayReason(for: chosen, on: day, now: now).map { " (\($0.description))" } ?? ""
         if json {
             print(try jsonText(slots), terminator: "")
+            if !why.isEmpty { printError("0 slots\(why)") }
             return
         }
         let schedule = generator.schedule(for: day)
-        print("\(chosen.id) \(chosen.nameZH) / \(chosen.nameEN), \(day) (\(schedule.day.kind.rawValue)\(schedule.day.provisional ? ", provisional" : "")): \(slots.count) slots")
+        print("\(chosen.id) \(chosen.nameZH) / \(chosen.nameEN), \(day) (\(schedule.day.kind.rawValue)\(schedule.day.provisional ? ", provisional" : "")): \(slots.count) slots\(why)")
         for slot in slots {
             print("\(slot.startTime)-\(slot.endTime)  \(slot.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  capacity \(slot.capacity)")
         }

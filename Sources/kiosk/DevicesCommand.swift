@@ -28,7 +28,17 @@ func printJSON(_ value: some Encodable) throws {
 
 struct DevicesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "devices", abstract: "The terminal's devices.", subcommands: [List.self, UdevRulesCommand.self])
+        commandName: "devices", abstract: "The terminal's devices.", subcommands: [List.self, Faults.self, UdevRulesCommand.self])
+
+    struct Faults: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print every device fault code (meaning, action, what a technician does) and every counter, as Markdown.",
+            discussion: "docs/DEVICE-FAULTS.md is this output.")
+
+        func run() {
+            print(DeviceReference.markdown(), terminator: "")
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List devices with their state and status.")
@@ -39,6 +49,12 @@ struct DevicesCommand: AsyncParsableCommand {
         func run() async throws {
             let terminal = try await openTerminal(options)
             let devices = await terminal.deviceSummaries()
+            // Nothing found is a failure a script should see, with what was looked for.
+            if let nothing = await terminal.nothingFound() {
+                if json { try printJSON(devices) }
+                printError("kiosk: \(nothing.en)")
+                throw ExitCode.failure
+            }
             if json { return try printJSON(devices) }
             for device in devices {
                 let status = [device.status.paper.map { "paper \($0.rawValue)" }, device.status.cover.map { "cover \($0.rawValue)" },

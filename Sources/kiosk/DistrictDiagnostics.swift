@@ -29,11 +29,15 @@ extension DiagnosticsCommand {
                 let state = try await district.withRunning { await district.state() }
                 switch state {
                 case .ready(let version): print("district store \(district.location): ready, schema version \(version)")
-                case .unreachable: print("district store \(district.location): unreachable (\(DistrictStoreUnavailable().message.en))")
+                case .unreachable(let problem?):
+                    print("district store \(district.location): unreachable (\(problem.cause.rawValue)): \(problem.message.en)")
+                case .unreachable(nil): print("district store \(district.location): unreachable (\(DistrictStoreUnavailable().message.en))")
                 case .failed(let reason): print("district store \(district.location): failed: \(reason.en)")
                 }
                 let oldest = backlog.oldestPending.map { ", oldest from \($0.formatted(.iso8601))" } ?? ""
                 print("outbox: \(backlog.pending) pending\(oldest), \(backlog.sent) sent, \(backlog.failed) refused by the district")
+                // A script (or a technician's `&&`) sees a store that does not work.
+                if case .ready = state {} else { throw ExitCode.failure }
             } catch let error as StartupError {
                 throw fail(error)
             } catch let error as any KioskError {

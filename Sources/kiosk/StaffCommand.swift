@@ -53,7 +53,10 @@ struct StaffCommand: AsyncParsableCommand {
         @Option(help: "Staff number.") var number: String
         @Option(help: "Name (shown to colleagues; never logged).") var name: String
         @Option(help: "staff, technician or admin.") var role: String
-        @Option(help: "PIN of 4 to 8 digits (prefer leaving it out: it is then asked for without echo).") var pin: String?
+        @Option(help: ArgumentHelp(
+            "PIN: 4 to 8 digits, not one digit repeated (1111), not a run up or down (1234, 8765, 7890).",
+            discussion: "Prefer leaving it out: it is then asked for without echo, and kept out of the shell's history."))
+        var pin: String?
 
         func run() async throws {
             let access = try openAccess(options)
@@ -82,7 +85,9 @@ struct StaffCommand: AsyncParsableCommand {
     }
 
     struct ResetPIN: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "reset-pin", abstract: "Set a new PIN (asked for without echo); lifts a lock.")
+        static let configuration = CommandConfiguration(
+            commandName: "reset-pin", abstract: "Set a new PIN (asked for without echo); lifts a lock.",
+            discussion: "The PIN has 4 to 8 digits, not one digit repeated (1111), not a run up or down (1234, 8765, 7890).")
 
         @OptionGroup var options: ConfigOptions
         @Argument(help: "Staff number.") var number: String
@@ -140,7 +145,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         @OptionGroup var options: ConfigOptions
         @Option(help: ArgumentHelp(
-            "An anchor taken earlier, SEQ:HEX (the service log's 'audit anchor', the counter receipt, the district store); repeatable.",
+            "An anchor taken earlier, SEQ:HEX (the service log's 'audit anchor' line, or the district store's audit_anchor table); repeatable.",
             valueName: "SEQ:HEX"))
         var anchor: [String] = []
 

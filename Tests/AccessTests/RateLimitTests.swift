@@ -40,4 +40,16 @@ struct RateLimitTests {
         #expect(await limiter.wait("signIn", at: start) == 60)
         #expect(await limiter.limit("signIn")?.period == 60)
     }
+
+    /// A failure's time comes back from the database through a Double of seconds since 1970; the
+    /// rounding error that adds must not turn a 1 s delay into "Retry-After: 2".
+    @Test func aWaitIsWholeSecondsDespiteARoundingError() throws {
+        let now = Date(timeIntervalSinceReferenceDate: 786_627_123.456_789_1)
+        let stored = Date(timeIntervalSince1970: now.timeIntervalSince1970)
+        let wait = stored.addingTimeInterval(1).timeIntervalSince(now)
+        #expect(AccessError.delayed(seconds: 1.000_000_2).retryAfter == 1)
+        #expect(AccessError.delayed(seconds: wait).retryAfter == 1)
+        #expect(AccessError.delayed(seconds: 1.01).retryAfter == 2)
+        #expect(AccessError.rateLimited(seconds: 0.2).retryAfter == 1)
+    }
 }

@@ -61,11 +61,13 @@ import Testing
         let extraSunday = try schedule("2026-12-06", hours: hours)
         #expect(extraSunday.opening?.description == "09:00-15:00")
         #expect(extraSunday.lunchDuty?.description == "12:00-13:30")
-        #expect(extraSunday.afterHours.map(\.time.description) == ["17:30-20:00"])
+        // A rest day opened by an override opens for its hours only (DateOverride documents it).
+        #expect(extraSunday.afterHours.isEmpty)
         let holidayMorning = try schedule("2026-10-02", hours: hours)
         #expect(holidayMorning.opening?.description == "10:00-12:00" && holidayMorning.lunchDuty == nil)
+        #expect(holidayMorning.afterHours.isEmpty)
 
-        #expect(throws: BookingError(.invalidHours, "overrides: 2026-12-03 twice")) {
+        #expect(throws: BookingError(.invalidHours, "overrides: 2026-12-03 is changed by two overrides")) {
             try HallHours(overrides: [DateOverride(date: LocalDate("2026-12-03"), hours: .closed),
                                       DateOverride(date: LocalDate("2026-12-03"), hours: .closed)])
         }

@@ -78,7 +78,9 @@ import Testing
     @Test func rejectsMalformedFiles() {
         let cases: [(Data, BookingError)] = [
             (Data("not json".utf8), BookingError(.calendarFileMalformed, "not JSON")),
-            (Data(#"{"year": 2027, "days": []}"#.utf8), BookingError(.calendarFileMalformed, "missing papers at top level")),
+            (Data(#"{"year": 2027, "days": []}"#.utf8), BookingError(.calendarFileMalformed,
+                "missing papers at top level (the list of State Council notices the schedule comes from, "
+                    + "e.g. [\"https://www.gov.cn/…\"]; [] if none)")),
             (Self.file(#"{"name": "春节", "date": "2027-02-06", "isOffDay": "yes"}"#),
              BookingError(.calendarFileMalformed, "wrong type at days.[0].isOffDay")),
             (Self.file(#"{"name": "春节", "date": "2027-02-30", "isOffDay": true}"#),

@@ -2,6 +2,7 @@ import CardReader
 import DeviceKit
 import IDCard
 import Logging
+import USBTransport
 import Testing
 
 @Suite(.timeLimit(.minutes(1)))
@@ -143,14 +144,14 @@ struct SimulatedReaderTests {
         let rig = try SimulatedRig()
         let result = await rig.device.healthCheck(.internal)
         #expect(result.passed)
-        #expect(result.steps == [
-            .init(name: "samStatus", passed: true, detail: "SAM ready"),
-            .init(name: "samIdentifier", passed: true, detail: "05.01-20250101-0000000001-0000000042"),
-        ])
+        #expect(result.steps.map(\.name) == ["samStatus", "samIdentifier"])
+        #expect(result.steps.map(\.detail) == ["SAM ready", "05.01-20250101-0000000001-0000000042"])
+        #expect(result.steps.last?.message.zh == "安全模块编号：05.01-20250101-0000000001-0000000042")
         await rig.reader.setSAMFault(.samSelfTestFailed)
         let failed = await rig.device.healthCheck(.internal)
         #expect(!failed.passed)
         #expect(failed.steps.first?.detail == "The security module failed its self-test; call a technician.")
+        #expect(failed.steps.first?.message.zh == "安全模块：安全模块自检失败，请联系维护人员。请联系维护人员处理")
         #expect(await rig.device.status().sam == .error)
     }
 
@@ -159,11 +160,15 @@ struct SimulatedReaderTests {
         let empty = await rig.device.healthCheck(.external)
         #expect(!empty.passed)
         #expect(empty.steps.first?.detail == "no card on the reader (Selecting the card failed.)")
+        // The check says what to do, and its Chinese has no English in it.
+        #expect(empty.text.en == "check failed: test read: there is no card on the reader; place a test card and run the check again")
+        #expect(empty.text.zh == "检查未通过：测试读卡：读卡区没有证件，请放置一张测试证件后再检查")
 
         try await rig.reader.present("resident")
         let result = await rig.device.healthCheck(.external)
         #expect(result.passed)
-        #expect(result.steps == [.init(name: "testRead", passed: true, detail: "resident, 110101********0019")])
+        #expect(result.steps.map(\.detail) == ["resident, 110101********0019"])
+        #expect(result.steps.first?.message.zh == "测试读卡：已读出居民身份证，号码 110101********0019")
         #expect(!result.text.en.contains("测试甲"))
         try await rig.reader.present("permanent-residence-2017")
         #expect(await rig.device.healthCheck(.external).steps.first?.detail == "permanentResidence2017, USA**********01")
@@ -203,5 +208,24 @@ struct SimulatedReaderTests {
         loop.cancel()
         try await loop.value
         #expect(await provider.device.state() == .closed)
+    }
+}
+
+/// A reader the operating system refuses to the kiosk user reports `deviceAccessDenied`, the
+/// printer's fault for the same condition, not a bare "offline"; the log keeps libusb's `access`.
+@Suite struct ReaderAccessDeniedTests {
+    @Test func noPermissionIsDeviceAccessDeniedAndTheCheckSaysWhatToDo() async throws {
+        let device = CardReaderDevice(
+            info: DeviceInfo(id: "reader-denied", kind: .idCardReader, connection: "usb:0400:c35a"),
+            statistics: InMemoryStatisticsStore(), logger: Logger(label: "test"), today: { today }
+        ) { () throws(ReaderLinkError) -> any ReaderConnection in
+            throw ReaderLinkError(USBError(.access, operation: .open, libusbName: "LIBUSB_ERROR_ACCESS"))
+        }
+        let events = await collect(device.deviceEvents) { await device.poll() }
+        #expect(events.contains(.fault(deviceID: "reader-denied", .accessDenied)))
+        #expect(await device.state() == .offline)
+        let check = await device.healthCheck(.internal)
+        #expect(check.steps.map(\.name) == ["connection"])
+        #expect(check.text.zh == "检查未通过：连接：没有访问该设备的权限，请检查 udev 规则。请联系维护人员处理")
     }
 }

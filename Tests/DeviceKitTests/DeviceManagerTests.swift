@@ -39,14 +39,18 @@ struct DeviceManagerTests {
         try await device.claim(owner: "session-b")
     }
 
-    @Test func healthCheckTextNamesFailedSteps() {
+    /// The technician reads what failed and what to do; the zh-CN text has no English in it.
+    @Test func healthCheckTextNamesFailedStepsAndWhatToDo() {
         let result = HealthCheckResult(deviceID: "p", level: .internal, steps: [
-            .init(name: "status", passed: true, detail: "online"),
-            .init(name: "paper", passed: false, detail: "out"),
+            .init(name: "status", passed: true, detail: "online", message: .init(zh: "状态：在线", en: "status: online")),
+            .failed("connection", .offline, label: .init(zh: "连接", en: "connection")),
+            .failed("access", .accessDenied, label: .init(zh: "权限", en: "permission")),
         ])
         #expect(!result.passed)
-        #expect(result.text.en == "check failed: paper: out")
-        #expect(result.text.zh == "检查未通过：paper：out")
+        #expect(result.text.en == "check failed: connection: the device is not connected; call a technician; "
+            + "permission: no permission to use the device; check the udev rules; call a technician")
+        #expect(result.text.zh == "检查未通过：连接：设备未连接。请联系维护人员处理；权限：没有访问该设备的权限，请检查 udev 规则。请联系维护人员处理")
+        #expect(result.steps[1].detail == "the device is not connected")
     }
 
     @Test func inMemoryStatisticsCountAndReset() async throws {

@@ -157,7 +157,8 @@ import Testing
                 deferrable: {maxDays: 5, days: working, consequence: {zh-CN: 后果, en: Consequence}}
             """)
         #expect(problems == [
-            "t.yaml:16: materials[m].deferrable: A core material cannot be deferred (容缺 applies to non-core materials only).",
+            "t.yaml:16: materials[m].deferrable: A core material cannot be deferred (容缺 applies to non-core materials only); "
+                + "if it may be supplied later, add core: false to this material.",
         ])
     }
 

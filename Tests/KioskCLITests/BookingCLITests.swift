@@ -86,6 +86,22 @@ struct BookingCLITests {
         let holiday = try KioskProcess.run(["slots", "--service", "hukou", "--date", "2026-10-01", "--as-of", asOf, "--json"], in: installation.root)
         #expect(holiday.status == 0)
         #expect((try JSONSerialization.jsonObject(with: Data(holiday.stdout.utf8)) as? [Any])?.isEmpty == true)
+        #expect(holiday.stderr == "0 slots (a public holiday (国庆节): the hall is closed)\n")
+
+        // An empty day says why: beyond the horizon, a weekend, too soon.
+        let reasons = [
+            ("2027-10-20", "0 slots (beyond the booking horizon: horizon_days = 366, so the last bookable day is 2027-09-29)"),
+            ("2026-10-11", "0 slots (closed: sunday is closed in [hours] (weekend))"),
+            ("2026-09-27", "0 slots (the day is past (today is 2026-09-28))"),
+        ]
+        for (date, why) in reasons {
+            let empty = try KioskProcess.run(["slots", "--service", "hukou", "--date", date, "--as-of", asOf], in: installation.root)
+            #expect(empty.status == 0)
+            #expect(empty.stdout.hasSuffix(": \(why)\n"), "\(empty.stdout)")
+        }
+        let late = try KioskProcess.run(
+            ["slots", "--service", "hukou", "--date", "2026-09-28", "--as-of", "2026-09-28T16:45:00+08:00"], in: installation.root)
+        #expect(late.stdout.hasSuffix("0 slots (every slot starts within min_notice_minutes = 30 of now, or has started)\n"), "\(late.stdout)")
 
         let unknown = try KioskProcess.run(["slots", "--service", "passport", "--date", "2026-10-10"], in: installation.root)
         #expect(unknown.status == 1)
@@ -110,6 +126,8 @@ struct BookingCLITests {
         let idNumber = try ResidentIDNumber(first17 + String(ResidentIDNumber.checkCharacter(forFirst17: first17)!))
         let booking = try await bookings.book(slot, idNumber: idNumber, idempotencyKey: "import-test", now: Date())
 
+        let shipped = installation.root + "/Forms/calendar/2027.json"
+        let shippedBefore = try Data(contentsOf: URL(fileURLWithPath: shipped))
         let file = installation.root + "/2027.json"
         try """
         {"year": 2027, "papers": ["https://www.gov.cn/example"], "days": [
@@ -126,6 +144,8 @@ struct BookingCLITests {
           \(booking.code)  2027-10-01 09:00  hukou  \(idNumber.masked)
 
         """)
+        // Forms/calendar/README.md: the import goes to the data directory; the shipped file stays.
+        #expect(try Data(contentsOf: URL(fileURLWithPath: shipped)) == shippedBefore)
         #expect(try await bookings.bookingsOnDaysOff().map(\.code) == [booking.code])
         #expect(try await bookings.lookup(code: booking.code, idNumber: idNumber).onDayOff)
 

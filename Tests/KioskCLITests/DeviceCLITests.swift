@@ -72,3 +72,43 @@ extension Array {
         return (0...(self.count - count)).map { self[$0..<($0 + count)] }
     }
 }
+
+/// A technician sets `devices.mode = "usb"` with nothing plugged in (the case on this machine,
+/// unless the umockdev emulator runs beside the test): kiosk says so and what it looked for.
+@Suite("kiosk devices with nothing plugged in")
+struct NothingPluggedInTests {
+    @Test(.enabled(if: USBEmulator.current == nil, "beside the emulator a device is plugged in"))
+    func devicesListSaysNothingWasFoundAndFails() throws {
+        let installation = try TestInstallation()
+        defer { installation.remove() }
+        let usb = ["KIOSK_DEVICES_MODE": "usb"]
+        let list = try KioskProcess.run(["devices", "list"], environment: usb, in: installation.root)
+        #expect(list.status == 1)
+        #expect(list.stdout.isEmpty)
+        #expect(list.stderr.hasPrefix("kiosk: no devices found in usb mode; looked for receipt printers on USB: "), "\(list.stderr)")
+        #expect(list.stderr.contains("0416:5011 (xprinter-80)") && list.stderr.contains("0400:c35a (ga467-usb-0400-c35a)"))
+
+        let health = try KioskProcess.run(["diag", "health", "printer-usb-0416-5011-ZJ20250001"], environment: usb, in: installation.root)
+        #expect(health.status == 1)
+        #expect(health.stderr.hasPrefix("kiosk: no device printer-usb-0416-5011-ZJ20250001 (the USB receipt printer 0416:5011, "
+            + "serial number ZJ20250001): it is not plugged in, or the system does not see it (see lsusb); no device was found at all; "
+            + "looked for receipt printers on USB: "), "\(health.stderr)")
+    }
+}
+
+/// The command Devices/simulators/usb/README.md documents: kiosk run as the emulator's child.
+/// The emulator's own variables no longer start with `KIOSK_` (which kiosk takes for
+/// configuration keys and refused). Runs in `Devices/simulators/usb/run-under-umockdev.sh`.
+@Suite("kiosk beside the emulated USB printer")
+struct EmulatedPrinterCLITests {
+    @Test(.enabled(if: USBEmulator.printer != nil, "needs Devices/simulators/usb/printer.py"))
+    func devicesListFindsTheEmulatedPrinter() async throws {
+        try await USBEmulator.printer?.reset()
+        let installation = try TestInstallation()
+        defer { installation.remove() }
+        #expect(ProcessInfo.processInfo.environment.keys.contains("USBSIM_DEVICE"))
+        let list = try KioskProcess.run(["devices", "list"], environment: ["KIOSK_DEVICES_MODE": "usb"], in: installation.root)
+        #expect(list.status == 0, "\(list.stderr)")
+        #expect(list.stdout.contains("printer-usb-0416-5011-ZJ20250001\treceiptPrinter\t"), "\(list.stdout)")
+    }
+}

@@ -251,5 +251,28 @@ struct DistrictDiagnosticsCLITests {
         defer { unreachable.remove() }
         let down = try await offPool { try KioskProcess.run(["diag", "district"], in: unreachable.root) }
         #expect(down.stdout.contains(": unreachable ("))
+        #expect(down.status == 1, "a store that does not work is a failure a script sees")
+    }
+
+    /// Wrong port, missing database, failed authentication: each named, and exit 1.
+    @Test(arguments: [
+        ("port", "unreachable (connectionRefused): nothing accepts connections at 127.0.0.1:"),
+        ("database", "unreachable (databaseMissing): the district server at 127.0.0.1:"),
+        ("user", "unreachable (authenticationFailed): the district database at 127.0.0.1:"),
+    ])
+    func eachConnectionFailureIsNamedAndFails(wrong: String, says: String) async throws {
+        let cluster = try cluster()
+        let url = switch wrong {
+        case "port": "postgres://kiosk@127.0.0.1:\(try ListeningSocket.freePort())/kiosk"
+        case "database": "postgres://kiosk@127.0.0.1:\(cluster.port)/nosuchdb"
+        default: "postgres://intruder:secret@127.0.0.1:\(cluster.port)/kiosk"
+        }
+        let installation = try TestInstallation(config: "database = \"\(url)\"")
+        defer { installation.remove() }
+        let result = try await offPool { try KioskProcess.run(["diag", "district"], in: installation.root) }
+        #expect(result.status == 1)
+        #expect(result.stdout.contains(says), "\(result.stdout)")
+        #expect(!result.stdout.contains("secret") && !result.stderr.contains("secret"), "the password never shows")
+        #expect(result.stderr.contains("district store unreachable"), "the log names it too: \(result.stderr)")
     }
 }

@@ -140,11 +140,11 @@ struct BookingConfigurationTests {
         #expect(problems(wrongType) == ["kiosk.conf:5: services[0].duration_minutes: expected an integer, found a string"])
         let noCounters = Self.services.replacingOccurrences(of: "counters = [\"B1\"]", with: "counters = []")
         #expect(problems(noCounters) == [
-            "kiosk.conf:14: services[1].counters: The service definition is invalid: exit-entry.counters",
+            "kiosk.conf:14: services[1].counters: name at least one counter, e.g. counters = [\"D1\", \"D2\"]",
         ])
         let twice = Self.services.replacingOccurrences(of: "id = \"exit-entry\"", with: "id = \"hukou\"")
         #expect(problems(twice) == ["kiosk.conf:10: services[1].id: 'hukou' is used by an earlier service"])
-        #expect(problems("services = \"hukou\"") == ["kiosk.conf:1: services: expected an array, found a string"])
+        #expect(problems("services = \"hukou\"") == ["kiosk.conf:1: services: expected an array of tables ([[services]]), found a string"])
     }
 
     @Test func afterHoursWindowsNameExistingServices() {

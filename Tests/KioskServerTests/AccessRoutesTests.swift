@@ -107,7 +107,7 @@ struct AccessRoutesTests {
             let unknown = try await override("becomeCitizen", #"{"reasonCode":"citizenAssisted"}"#)
             #expect(unknown.status == .notFound)
 
-            let overrides = try await application.sessions.read(id) { $0.overrides }
+            let overrides = try await application.sessions.read(id) { session, _ in session.overrides }
             #expect(overrides.map(\.kind) == [.takeOver, .materialReceivedOnPaper, .handBack])
             #expect(overrides.allSatisfy { $0.authorisation.staffID == "T-staff" && $0.authorisation.at != nil })
             #expect(overrides[1].materialID == "idCard")

@@ -38,7 +38,7 @@ struct DistrictRoutesTests {
             let technician = try await application.signedIn(client, role: .technician)
 
             let online = try object(try await technician.execute(uri: "/v1/district", method: .get))
-            #expect(online["mode"] as? String == "district" && online["state"] as? String == "ready")
+            #expect(online["mode"] as? String == "district" && online["state"] as? String == "ready", "\(online)")
             #expect((online["store"] as? String)?.hasPrefix("postgres://kiosk@127.0.0.1:") == true)
             let slots = try #require(try JSONSerialization.jsonObject(with: Data(
                 try await client.execute(uri: "/v1/services/hukou/slots?from=2026-10-08", method: .get).body.readableBytesView)) as? [[String: Any]])
@@ -77,6 +77,9 @@ struct DistrictRoutesTests {
 
             let offline = try object(try await technician.execute(uri: "/v1/district", method: .get))
             #expect(offline["state"] as? String == "unreachable")
+            // The technician learns why (the citizen's message above stays the same).
+            #expect(offline["cause"] as? String == "connectionRefused")
+            #expect((offline["reason"] as? [String: String])?["en"]?.hasPrefix("nothing accepts connections at 127.0.0.1:\(cluster.port)") == true)
             #expect((offline["outbox"] as? [String: Any])?["pending"] as? Int == 2)
         }
     }

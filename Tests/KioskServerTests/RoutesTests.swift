@@ -40,7 +40,7 @@ struct RoutesTests {
                 #expect(response.status == .ok)
                 let report = try decode(ReadinessReport.self, response.body)
                 #expect(report.ready)
-                #expect(report.components.map(\.name) == ["database", "forms", "devices"])
+                #expect(report.components.map(\.name) == ["database", "forms", "devices", "reload"])
                 #expect(report.components[0].detail == "sqlite, schema version \(SQLiteStore.knownSchemaVersion)")
             }
         }

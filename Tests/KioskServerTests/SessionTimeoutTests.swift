@@ -29,10 +29,13 @@ struct SessionTimeoutTests {
               summary: .init(cardType: "resident", maskedNumber: "110105********0014", failedChecks: []))
     }
 
-    func session() throws -> FormSession {
+    func form() throws -> FormDefinition {
         let forms = FormCatalog.load(TestInstallation.repository.appendingPathComponent("Forms").path)
-        let form = try #require(forms.forms["residence-permit"])
-        return FormSession.start(form, context: EvaluationContext(now: clock.now))
+        return try #require(forms.forms["residence-permit"])
+    }
+
+    func session() throws -> FormSession {
+        FormSession.start(try form(), context: EvaluationContext(now: clock.now))
     }
 
     @Test func warnsOnceThenEndsAndForgetsTheCard() async throws {
@@ -40,7 +43,7 @@ struct SessionTimeoutTests {
         await cards.present(card())
         let clock = clock
         let sessions = CitizenSessions(timeout: 120, warning: 30, cards: cards, now: { clock.now })
-        let id = try await sessions.start(try session())
+        let id = try await sessions.start(try session(), form: try form())
 
         clock.advance(89)
         #expect(await sessions.tick() == nil)
@@ -52,14 +55,14 @@ struct SessionTimeoutTests {
         clock.advance(30)
         #expect(await sessions.tick() == .ended(sessionID: id))
         #expect(await cards.presented() == nil)
-        await #expect(throws: APIError.self) { try await sessions.read(id) { $0.formID } }
+        await #expect(throws: APIError.self) { try await sessions.read(id) { session, _ in session.formID } }
         #expect(await sessions.tick() == nil)
     }
 
     @Test func continuingGivesTheFullTimeAgain() async throws {
         let clock = clock
         let sessions = CitizenSessions(timeout: 120, warning: 30, now: { clock.now })
-        let id = try await sessions.start(try session())
+        let id = try await sessions.start(try session(), form: try form())
         clock.advance(100)
         #expect(await sessions.tick() == .warning(sessionID: id, secondsLeft: 20))
         let endsAt = try await sessions.keepAlive(id)
@@ -75,18 +78,18 @@ struct SessionTimeoutTests {
     @Test func anExpiredSessionCannotBeUsedAndDoesNotBlockTheNext() async throws {
         let clock = clock
         let sessions = CitizenSessions(timeout: 60, warning: 20, now: { clock.now })
-        let first = try await sessions.start(try session())
-        await #expect(throws: APIError.self) { try await sessions.start(try session()) }
+        let first = try await sessions.start(try session(), form: try form())
+        await #expect(throws: APIError.self) { try await sessions.start(try session(), form: try form()) }
         clock.advance(60)
-        await #expect(throws: APIError.self) { try await sessions.read(first) { $0.formID } }
-        let second = try await sessions.start(try session())
+        await #expect(throws: APIError.self) { try await sessions.read(first) { session, _ in session.formID } }
+        let second = try await sessions.start(try session(), form: try form())
         #expect(second != first)
     }
 
     @Test func staffTakingOverStopTheClockAndHandingBackRestartsIt() async throws {
         let clock = clock
         let sessions = CitizenSessions(timeout: 60, warning: 20, now: { clock.now })
-        let id = try await sessions.start(try session())
+        let id = try await sessions.start(try session(), form: try form())
         try await sessions.takeOver(id, by: "S001")
         clock.advance(600)
         #expect(await sessions.tick() == nil)

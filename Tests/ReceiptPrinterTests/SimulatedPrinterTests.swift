@@ -203,15 +203,22 @@ import Testing
         let testReceipt = await simulator.lastReceipt
         #expect(testReceipt.firstRange(of: Array("Test print".utf8)) != nil)
         let counters = try await printer.counters()
+        // A test print is a job like any other, marked as a test: stored, counted, previewable.
         #expect(counters["paperCuts"] == 1)
-        #expect(counters["jobsPrinted"] == 0)
-        #expect(try await printer.device.recentJobs().isEmpty)
+        #expect(counters["jobsPrinted"] == 1)
+        let jobs = try await printer.device.recentJobs()
+        #expect(jobs.count == 1)
+        #expect(jobs.first?.isTestPrint == true && jobs.first?.state == .printed)
+        #expect(jobs.first?.reference == PrintJob.testPrintReference)
+        #expect(external.steps.last?.message.zh == "测试打印：已打印测试页，请核对字迹清晰、切纸正常")
 
         await simulator.runOutOfPaper()
         let noPaper = await printer.device.healthCheck(.external)
         #expect(!noPaper.passed)
         #expect(noPaper.steps.map(\.name) == ["communication", "paper", "cover", "cutter"])
-        #expect(noPaper.text.en == "check failed: paper: paper out")
+        #expect(noPaper.text.en
+            == "check failed: paper: the printer is out of paper; load a new roll; staff can clear it as the message says, then try again")
+        #expect(noPaper.text.zh == "检查未通过：纸张：打印机缺纸，请装入新纸卷。工作人员可按提示处理后重试")
         #expect(await simulator.cuts == 1)
     }
 

@@ -676,6 +676,8 @@ def technician_health_check(walk):
     expect(printer.locator("[data-health]")).to_have_attribute("data-health", "passed")
     printer.locator("button.health-external").click()
     expect(printer.locator("[data-health]")).to_contain_text("external: passed")
+    # Each step says what it found in words, not codes; the test page is a job like any other.
+    expect(printer.locator("[data-health]")).to_contain_text("test print: the test page is printed")
     reader.locator("button.health-internal").click()
     expect(reader.locator("[data-health]")).to_have_attribute("data-health", "passed")
     terminal.place_card()

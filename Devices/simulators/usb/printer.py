@@ -2,7 +2,7 @@
 """An ESC/POS receipt printer on USB (0416:5011, the Xprinter/Zjiang family), emulated with
 umockdev, running COMMAND as its child: the child's libusb sees a real-looking printer.
 
-It takes bulk OUT on EP 0x01 and appends every byte to $KIOSK_USBSIM_DIR/capture.bin, answers
+It takes bulk OUT on EP 0x01 and appends every byte to $USBSIM_DIR/capture.bin, answers
 `DLE EOT n` (10 04 01..04) with the real-time status byte on bulk IN EP 0x81, and has the
 kernel's `usblp` driver bound until a client detaches it.
 

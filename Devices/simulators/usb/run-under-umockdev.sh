@@ -7,5 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")/../../.."
 for device in printer reader; do
     echo "== USBTransportTests beside the emulated $device"
-    /usr/bin/python3 "Devices/simulators/usb/$device.py" -- swift test --skip-build --no-parallel --filter 'USBTransportTests|CardReaderTests.EmulatedReaderTests|ReceiptPrinterTests.USBPrinterTests' "$@"
+    /usr/bin/python3 "Devices/simulators/usb/$device.py" -- swift test --skip-build --no-parallel --filter 'USBTransportTests|CardReaderTests.EmulatedReaderTests|ReceiptPrinterTests.USBPrinterTests|KioskCLITests.EmulatedPrinterCLITests' "$@"
 done

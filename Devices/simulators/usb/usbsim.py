@@ -268,7 +268,7 @@ class UsbDevice(UMockdev.IoctlBase):
 class Harness:
     """The testbed, the child command and the control file between them.
 
-    The child writes `control.json` ({"id": N, ...settings}) atomically into $KIOSK_USBSIM_DIR;
+    The child writes `control.json` ({"id": N, ...settings}) atomically into $USBSIM_DIR;
     the harness then replugs the device fresh, empties the capture and event log, applies the
     settings and writes N to `ack`. Setting names are the device model's.
     """
@@ -331,8 +331,8 @@ class Harness:
         env = dict(os.environ)
         # Testbed.new() set UMOCKDEV_DIR in C; Python's os.environ is a stale copy.
         env['UMOCKDEV_DIR'] = self.testbed.get_root_dir()
-        env['KIOSK_USBSIM_DIR'] = self.directory
-        env['KIOSK_USBSIM_DEVICE'] = device_kind
+        env['USBSIM_DIR'] = self.directory
+        env['USBSIM_DEVICE'] = device_kind
         child = subprocess.Popen(command, env=env)
         try:
             while child.poll() is None:

@@ -1,5 +1,6 @@
 import DeviceKit
 import Foundation
+import KioskCore
 import Synchronization
 
 /// A device whose state and status the test sets, claimed exclusively like a real one: for the
@@ -27,7 +28,8 @@ public actor FakeDevice: Device {
     public func healthCheck(_ level: HealthCheckLevel) -> HealthCheckResult {
         HealthCheckResult(deviceID: info.id, level: level,
                           steps: [.init(name: level == .internal ? "query" : "exercise", passed: currentState == .idle,
-                                        detail: currentState.rawValue)])
+                                        detail: currentState.rawValue,
+                                        message: .init(zh: "状态：\(currentState.rawValue)", en: "state: \(currentState.rawValue)"))])
     }
 
     public func set(state: DeviceState) { currentState = state }

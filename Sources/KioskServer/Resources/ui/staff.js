@@ -266,7 +266,7 @@
     if (result) {
       add(panel, h('div', { class: result.passed ? 'notice-ok' : 'problem', role: 'status', 'data-health': result.passed ? 'passed' : 'failed' },
         h('p', {}, h('strong', {}, `${result.level}: ${result.passed ? t('passed') : t('failed')}`), ' ', lt(result.text)),
-        h('ul', {}, result.steps.map((step) => h('li', {}, `${step.passed ? '✔' : '✘'} ${step.name}: ${step.detail}`)))));
+        h('ul', {}, result.steps.map((step) => h('li', { title: step.detail }, `${step.passed ? '✔' : '✘'} ${lt(step.message)}`)))));
     }
     const statistics = console_.statistics[id];
     if (statistics) {

@@ -1,0 +1,191 @@
+import Booking
+import FormEngine
+import Foundation
+import Hummingbird
+import KioskConfig
+import KioskCore
+import KioskServer
+import Logging
+import Papers
+import ReceiptPrinter
+import ServiceLifecycle
+import UnixSignals
+
+/// Which keys of `kiosk.conf` a reload applies (kiosk.conf and the README say the same; a test
+/// keeps them so).
+public enum ReloadPolicy {
+    /// The tables a reload applies, with Forms/ and the calendar.
+    public static let reloadableKeys = ["hours", "services"]
+
+    /// What changes only with a restart: every key of `Setting.all` and `[queue.prefixes]`
+    /// (the booking store, the devices, the listener and the logs are built from them at start).
+    public static var restartOnlyKeys: [String] { Setting.all.map(\.path) + ["queue.prefixes"] }
+}
+
+/// What a reload replaces while `kiosk serve` runs: the filings and their receipt templates
+/// (`Forms/`), the official calendar (`Forms/calendar/` and the years imported into
+/// `data_dir/calendar/`), and the hall's hours and services from `kiosk.conf`. Everything else is
+/// read once at start; `RulesReload.restartOnlyKeys` lists it.
+struct HallRules: Sendable {
+    /// The configuration served: the one read at start, with the reloadable tables of the
+    /// latest reload.
+    var configuration: Configuration
+    var forms: FormCatalog
+    var templates: [String: ReceiptTemplate]
+    var calendar: OfficialCalendar
+}
+
+/// Re-reads the hall's rules on SIGHUP and on a technician's `POST /v1/reload`, and replaces
+/// them at once, or not at all: a reload whose files fail their checks (a form, a template, the
+/// calendar, kiosk.conf) keeps the running version and says why, in the answer and the log.
+/// A citizen's session keeps the form it started on (`CitizenSessions`). Reloads take turns.
+actor RulesReload {
+    static let reloadableKeys = ReloadPolicy.reloadableKeys
+
+    private let application: KioskApplication
+    private let responder: LiveResponder
+    private let logger: Logger
+    private var running: HallRules
+    /// What `/readyz` says of reloads: when the rules served were read, and why the last
+    /// reload was refused, if it was (the files on disk then differ from what is served).
+    private var history = History()
+
+    struct History: Sendable {
+        var loadedAt = Date()
+        var trigger = "start"
+        var refusal: (at: Date, problems: [String])?
+    }
+
+    init(application: KioskApplication, rules: HallRules, responder: LiveResponder, logger: Logger) {
+        self.application = application
+        self.running = rules
+        self.responder = responder
+        self.logger = logger
+    }
+
+    /// The terminal's router for `rules`, whose `POST /v1/reload` comes back here.
+    nonisolated func router(for rules: HallRules) -> Router<KioskRequestContext> {
+        var dependencies = application.serverDependencies(for: rules)
+        dependencies.reload = { [self] in await self.reload(trigger: "request") }
+        dependencies.readiness.append(ReadinessCheck("reload") { [self] in await self.readiness() })
+        return KioskRoutes.router(dependencies)
+    }
+
+    /// Always ready (the running version serves); a refused reload is a warning until the
+    /// files are fixed and read again.
+    func readiness() -> ReadinessState {
+        let loaded = "rules read at \(history.loadedAt.formatted(.iso8601)) (\(history.trigger))"
+        guard let refusal = history.refusal else { return .ready(loaded) }
+        return .ready(loaded, warnings: ["the reload at \(refusal.at.formatted(.iso8601)) was refused; the running version stays"]
+            + refusal.problems)
+    }
+
+    /// Reads everything again; serves it if all of it passes, else keeps what runs.
+    func reload(trigger: String) async -> ReloadReport {
+        let next: HallRules
+        let restartNeeded: [String]
+        switch read() {
+        case .failure(let refusal):
+            for problem in refusal.problems {
+                logger.error("reload refused; the running version stays", metadata: [
+                    "reload.trigger": "\(trigger)", "reload.problem": "\(problem)"])
+            }
+            history.refusal = (Date(), refusal.problems)
+            return report(running, reloaded: false, applied: [], restartNeeded: [], problems: refusal.problems)
+        case .success(let (rules, changedAtRestart)):
+            next = rules
+            restartNeeded = changedAtRestart
+        }
+        let applied = Self.reloadableKeys.filter { key in
+            key == "hours" ? next.configuration.hours != running.configuration.hours
+                : next.configuration.services != running.configuration.services
+        }
+        running = next
+        history = History(loadedAt: Date(), trigger: trigger)
+        responder.replace(with: router(for: next))
+        logger.notice("reloaded", metadata: [
+            "reload.trigger": "\(trigger)", "form.count": "\(next.forms.forms.count)",
+            "reload.applied": "\(applied.joined(separator: ","))",
+        ])
+        for key in restartNeeded {
+            logger.warning("kiosk.conf changed a key that takes effect at the next restart", metadata: ["config.key": "\(key)"])
+        }
+        return report(next, reloaded: true, applied: applied, restartNeeded: restartNeeded, problems: [])
+    }
+
+    struct Refusal: Error {
+        let problems: [String]
+    }
+
+    /// The rules on disk now, with the keys changed in the file that only a restart applies;
+    /// or every problem of kiosk.conf, the calendar and the forms at once.
+    private func read() -> Result<(HallRules, [String]), Refusal> {
+        let current = running.configuration
+        guard let file = current.file else {
+            return .failure(Refusal(problems: ["the configuration was not read from a file, so there is nothing to read again"]))
+        }
+        var problems: [String] = []
+        var fresh: Configuration?
+        do {
+            fresh = try ConfigurationLoader.load(file: file)
+        } catch {
+            problems += error.problems.map(\.description)
+        }
+        // The calendar and the forms come from the directories the terminal started with:
+        // `forms.dir` and `data_dir` themselves need a restart.
+        var calendar: OfficialCalendar?
+        do {
+            calendar = try CalendarFiles(current).load()
+        } catch {
+            problems.append(error.message.en)
+        }
+        var filings: PrintableFilings?
+        do {
+            filings = try PrintableFilings(formsPath: current.formsDirectory)
+        } catch {
+            problems.append(error.description)
+        }
+        // At start a broken form is left out and the rest served; a reload never takes a form
+        // away because of a slip in an edit: every form must pass, as `kiosk forms validate` says.
+        problems += filings?.catalog.problems.map(\.description) ?? []
+        var configuration = current
+        if let fresh {
+            do {
+                // The hours follow the running time_zone; a new time_zone waits for the restart.
+                configuration.hours = try fresh.hours.inTimeZone(current.timeZone.identifier)
+            } catch {
+                problems.append("\(file): hours: \(error.messageEN)")
+            }
+            configuration.services = fresh.services
+        }
+        guard problems.isEmpty, let fresh, let calendar, let filings else { return .failure(Refusal(problems: problems)) }
+        let restartNeeded = ReloadPolicy.restartOnlyKeys.filter { key in
+            key == "queue.prefixes" ? fresh.queue.prefixes != current.queue.prefixes : fresh.values[key] != current.values[key]
+        }
+        return .success((HallRules(configuration: configuration, forms: filings.catalog, templates: filings.templates,
+                                   calendar: calendar), restartNeeded))
+    }
+
+    private func report(_ rules: HallRules, reloaded: Bool, applied: [String], restartNeeded: [String],
+                        problems: [String]) -> ReloadReport {
+        ReloadReport(
+            reloaded: reloaded, forms: rules.forms.forms.keys.sorted(), services: rules.configuration.services.map(\.id),
+            calendarYears: rules.calendar.years.keys.sorted(), applied: applied, restartNeeded: restartNeeded,
+            problems: problems)
+    }
+}
+
+/// SIGHUP reloads the hall's rules (`systemctl reload kiosk`, `kill -HUP`), as administrators
+/// expect of a daemon.
+struct ReloadOnHangUp: ServiceLifecycle.Service {
+    let reload: RulesReload
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        await cancelWhenGracefulShutdown {
+            for await _ in signals {
+                _ = await reload.reload(trigger: "SIGHUP")
+            }
+        }
+    }
+}
