@@ -32,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         // District mode: the shared store of bookings and filings (StoragePostgres).
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // Webhooks to department systems (HummingbirdTesting already builds it).
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Pure domain: values, errors, personal-data masking. Foundation only.
@@ -44,6 +46,9 @@ let package = Package(
             name: "FormEngine",
             dependencies: ["KioskCore", "JSONLogic", "Booking", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
+        // The filing after the terminal: lifecycle states and transitions, the legal clock in
+        // working days, 容缺 and 告知承诺 follow-up, 好差评 per filing, supervision, the monthly report.
+        .target(name: "Filings", dependencies: ["KioskCore", "Booking", "FormEngine"], swiftSettings: strict),
         // The resident ID card SAM protocol (GA 467) and card data decoding, sans-IO.
         .target(name: "IDCard", dependencies: ["KioskCore"], swiftSettings: strict),
         // The official holiday calendar, opening hours, services and appointment slots.
@@ -86,6 +91,10 @@ let package = Package(
         .systemLibrary(name: "CCUPS", providers: [.apt(["libcups2-dev"])]),
         .target(name: "CUPSTransport", dependencies: ["CCUPS", "KioskCore"], swiftSettings: strict),
         .target(name: "SerialTransport", dependencies: ["KioskCore"], swiftSettings: strict),
+        // Speech: the synthesizer protocol, WAV and the cache (pure), and libespeak-ng behind it.
+        .target(name: "Speech", swiftSettings: strict),
+        .systemLibrary(name: "CESpeakNG", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev"])]),
+        .target(name: "ESpeakSynthesis", dependencies: ["CESpeakNG", "Speech"], swiftSettings: strict),
         // The receipt printer on the device layer: USB, CUPS and simulated printers, profiles,
         // receipt templates, print jobs stored before they are sent.
         .target(
@@ -109,7 +118,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "KioskCore", "FormEngine", "Booking", "DeviceKit", "Access", "Secrets",
+                "KioskCore", "FormEngine", "Filings", "Booking", "DeviceKit", "Access", "Secrets",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
@@ -117,7 +126,8 @@ let package = Package(
         .target(
             name: "StoragePostgres",
             dependencies: [
-                "Storage", "KioskCore", "Booking", "FormEngine", "Secrets",
+                "Storage", "KioskCore", "Booking", "FormEngine", "Filings", "Secrets",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -127,7 +137,7 @@ let package = Package(
         .target(
             name: "KioskServer",
             dependencies: [
-                "KioskCore", "FormEngine", "JSONLogic", "Booking", "DeviceKit", "Access", "ESCPOS",
+                "KioskCore", "FormEngine", "Filings", "JSONLogic", "Booking", "DeviceKit", "Access", "ESCPOS", "Speech",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -148,7 +158,7 @@ let package = Package(
         .target(
             name: "Papers",
             dependencies: [
-                "Booking", "DeviceKit", "ESCPOS", "FormEngine", "JSONLogic", "KioskCore", "KioskServer", "ReceiptPrinter", "Storage",
+                "Booking", "DeviceKit", "ESCPOS", "Filings", "FormEngine", "JSONLogic", "KioskCore", "KioskServer", "ReceiptPrinter", "Storage",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -168,12 +178,15 @@ let package = Package(
         .target(
             name: "KioskApp",
             dependencies: [
-                "KioskCore", "KioskConfig", "Storage", "StoragePostgres", "District", "Papers", "KioskServer", "FormEngine", "JSONLogic", "Booking",
+                "KioskCore", "KioskConfig", "Storage", "StoragePostgres", "District", "Papers", "KioskServer", "FormEngine", "Filings", "JSONLogic", "Booking",
                 "DeviceKit", "CardReader", "IDCard", "USBTransport", "ReceiptPrinter", "CUPSTransport", "ESCPOS", "Access", "Secrets",
+                "Speech", "ESpeakSynthesis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -183,16 +196,17 @@ let package = Package(
         .target(
             name: "KioskBench",
             dependencies: [
-                "JSONLogic", "IDCard", "Booking", "ESCPOS", "FormEngine", "Storage", "StoragePostgres", "KioskCore", "KioskTesting",
+                "JSONLogic", "IDCard", "Booking", "ESCPOS", "FormEngine", "Filings", "Storage", "StoragePostgres", "KioskCore", "KioskTesting",
                 "ReceiptPrinter", "DeviceKit", "KioskApp", "KioskServer", "Secrets", "District",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .executableTarget(
             name: "kiosk",
             dependencies: [
-                "KioskApp", "Papers", "FormEngine", "JSONLogic", "KioskConfig", "KioskCore", "DeviceKit",
+                "KioskApp", "Papers", "FormEngine", "Filings", "JSONLogic", "KioskConfig", "KioskCore", "DeviceKit",
                 "ReceiptPrinter", "CardReader", "Booking", "Storage", "StoragePostgres", "Access", "Secrets",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -229,6 +243,7 @@ let package = Package(
         .testTarget(name: "IDCardTests", dependencies: ["IDCard"]),
         .testTarget(name: "FormEngineTests", dependencies: ["FormEngine", "JSONLogic", "KioskCore", "Booking"]),
         .testTarget(name: "BookingTests", dependencies: ["Booking", "KioskCore"]),
+        .testTarget(name: "FilingsTests", dependencies: ["Filings", "FormEngine", "Booking", "KioskCore", "JSONLogic"]),
         .testTarget(name: "ESCPOSTests", dependencies: ["ESCPOS"]),
         // Runs twice in `make test`: alone (emulator tests skip) and beside each umockdev device.
         .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "ESCPOS", "IDCard", "KioskTesting"]),
@@ -244,6 +259,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "SerialTransportTests", dependencies: ["SerialTransport"]),
+        .testTarget(name: "ESpeakSynthesisTests", dependencies: ["ESpeakSynthesis", "Speech", "KioskTesting"]),
         .testTarget(
             name: "CardReaderTests",
             dependencies: [
@@ -255,6 +271,7 @@ let package = Package(
             name: "StorageTests",
             dependencies: [
                 "Storage", "StoragePostgres", "Access", "Booking", "KioskCore", "DeviceKit", "KioskTesting", "Secrets",
+                "Filings", "FormEngine", "JSONLogic",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -263,8 +280,10 @@ let package = Package(
             name: "KioskServerTests",
             dependencies: [
                 "KioskServer", "KioskApp", "District", "Papers", "KioskTesting", "Storage", "StoragePostgres", "KioskCore", "Access", "Booking", "DeviceKit", "Secrets",
-                "ReceiptPrinter", "ESCPOS", "FormEngine", "JSONLogic",
+                "Filings",
+                "ReceiptPrinter", "ESCPOS", "FormEngine", "JSONLogic", "Speech", "ESpeakSynthesis",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),

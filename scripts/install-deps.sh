@@ -3,20 +3,23 @@
 # As root it installs them with apt-get; otherwise it names them and fails.
 set -euo pipefail
 
-# Build: GRDB links the system SQLite, USBTransport libusb, CUPSTransport libcups.
+# Build: GRDB links the system SQLite, USBTransport libusb, CUPSTransport libcups, ESpeakSynthesis
+# libespeak-ng (its voice data comes with it). Test: sox measures the spoken WAV files.
 # Run: tzdata for Asia/Shanghai. Test: umockdev (with GObject introspection for Python) emulates
 # USB devices for libusb; cups and cups-client run a private scheduler with a capture backend;
 # openssl makes a throwaway certificate and curl speaks HTTPS to the server under test;
 # postgresql runs a private cluster for the district store's tests (scripts/private-postgres.sh,
 # as user nobody when the tests run as root). The touch UI's browser tests drive Debian's
 # chromium with Playwright for Python, which Tests/browser/run.sh installs from PyPI into a
-# virtual environment (python3-venv); fonts-droid-fallback draws the Chinese screens.
-# Bench: jq is the peer `kiosk-bench jsonlogic` measures `kiosk logic eval` against.
+# virtual environment (python3-venv); fonts-droid-fallback draws the Chinese screens. The webhook
+# tests' receiver checks deliveries with the Standard Webhooks library, which
+# Tests/webhooks/python.sh installs from PyPI into a virtual environment the same way.
+# Bench: jq is the peer `kiosk bench jsonlogic` measures `kiosk logic eval` against.
 # The Debian package: dpkg-dev (dpkg-shlibdeps) and binutils (strip, objdump) build it, jq turns
 # the program's help into its manual page, lintian checks it; its test runs systemd-analyze and a
 # private systemd-journald (systemd), and the kiosk browser under cage's headless backend (cage
 # needs Xwayland) with grim for screenshots, ss (iproute2) and pgrep (procps).
-packages=(libsqlite3-dev libusb-1.0-0-dev libcups2-dev tzdata ca-certificates
+packages=(libsqlite3-dev libusb-1.0-0-dev libcups2-dev libespeak-ng-dev sox tzdata ca-certificates
           umockdev gir1.2-umockdev-1.0 python3-gi cups cups-client openssl curl postgresql
           chromium python3-venv fonts-droid-fallback jq
           dpkg-dev binutils lintian systemd adduser init-system-helpers cage xwayland grim python3 iproute2

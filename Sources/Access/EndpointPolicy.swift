@@ -21,7 +21,8 @@ public struct Endpoint: Sendable, Hashable, Comparable, CustomStringConvertible 
 }
 
 extension Set where Element == Role {
-    public static let anyone: Set<Role> = Set(Role.allCases)
+    /// Everyone at the terminal: the citizen and signed-in staff (not a department's system).
+    public static let anyone: Set<Role> = Set(Role.allCases).subtracting([.department])
     public static let signedIn: Set<Role> = Role.accountRoles
 }
 

@@ -7,9 +7,15 @@ public enum Role: String, Sendable, Hashable, Codable, CaseIterable {
     case staff
     case technician
     case admin
+    /// The supervision post (督查督办): overdue and badly rated filings, 督办, the monthly report.
+    case supervisor
+    /// A department's own system (办件系统), calling with its API key (`kiosk departments add`):
+    /// it takes its department's filings and reports their progress back. Not a person at the
+    /// terminal, so not one of `anyone`.
+    case department
 
     /// The roles a staff account may hold.
-    public static let accountRoles: Set<Role> = [.staff, .technician, .admin]
+    public static let accountRoles: Set<Role> = [.staff, .technician, .admin, .supervisor]
 
     /// The roles that may override a step of a citizen's filing.
     public static let overriding: Set<Role> = [.staff, .admin]

@@ -36,6 +36,9 @@ public protocol BookingLedger: Sendable {
     func finish(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket
     func transfer(ticketID: Int64, to serviceID: String, idempotencyKey: String, now: Date) async throws -> Ticket
     func waitingTickets(serviceIDs: [String], now: Date) async throws -> [Ticket]
+    /// Today's tickets being served now (called, not yet finished) for `serviceIDs`, each with
+    /// its counter, the latest call first: the "now serving" of the queue display.
+    func servingTickets(serviceIDs: [String], now: Date) async throws -> [Ticket]
     /// Once per finished ticket, by whoever proves they took it.
     func rate(ticketID: Int64, proof: RatingProof, score: Int, reasons: [String], idempotencyKey: String,
               now: Date) async throws -> Rating

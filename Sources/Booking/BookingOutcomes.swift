@@ -16,13 +16,15 @@ public struct SlotHold: Sendable, Hashable, Codable {
 
 /// A queue ticket just issued, with the number of tickets that will be called before it
 /// (the basis of `QueuePolicy.estimatedWaitMinutes`) and the rating token that only the screen
-/// that took it receives (`RatingProof.token`).
+/// that took it receives (`RatingProof.token`). `ahead` is nil when the store that issued it
+/// cannot know: a walk-in ticket a district terminal issued offline waits behind tickets of
+/// other terminals it cannot see, and a wrong "0 ahead" would send the citizen away.
 public struct TicketReceipt: Sendable, Hashable, Codable {
     public let ticket: Ticket
-    public let ahead: Int
+    public let ahead: Int?
     public let ratingToken: String?
 
-    public init(ticket: Ticket, ahead: Int, ratingToken: String?) {
+    public init(ticket: Ticket, ahead: Int?, ratingToken: String?) {
         self.ticket = ticket
         self.ahead = ahead
         self.ratingToken = ratingToken

@@ -6,12 +6,19 @@ public protocol Device: Sendable {
     var info: DeviceInfo { get }
     func state() async -> DeviceState
     func status() async -> DeviceStatus
+    /// The status last seen, without asking the device (readiness, metrics). By default the
+    /// same as `status()`, for devices whose status is kept fresh by a loop of their own.
+    func lastKnownStatus() async -> DeviceStatus
     /// Exclusive use: a second claim by another owner fails with `deviceClaimed`.
     func claim(owner: String) async throws(DeviceFault)
     func release(owner: String) async
     func healthCheck(_ level: HealthCheckLevel) async -> HealthCheckResult
     /// The counter names this device keeps (see `StatisticNames`).
     var statisticNames: [String] { get }
+}
+
+extension Device {
+    public func lastKnownStatus() async -> DeviceStatus { await status() }
 }
 
 /// Exclusive claims, shared by device implementations.

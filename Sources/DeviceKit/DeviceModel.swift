@@ -2,7 +2,7 @@ import Foundation
 import KioskCore
 
 /// The device vocabulary technicians know from UnifiedPOS / XFS4IoT.
-public enum DeviceKind: String, Codable, Sendable {
+public enum DeviceKind: String, Codable, Sendable, CaseIterable {
     case receiptPrinter
     case idCardReader
 }

@@ -1,4 +1,5 @@
 import Booking
+import Filings
 import FormEngine
 import Foundation
 import KioskCore
@@ -27,6 +28,13 @@ struct DistrictFilingArchive: FilingArchive {
     func takeDraft(code: String, idNumber: ResidentIDNumber, now: Date) async throws -> FormDraft? {
         try await local.takeDraft(code: code, idNumber: idNumber, now: now)
     }
+
+    /// Kept and queued like a new filing; the district's lifecycle takes it when it arrives.
+    func resubmitFiling(reference: String, version: Int, build: @escaping @Sendable (Int) throws -> Filing) async throws -> Filing {
+        let filing = try build(version)
+        try await local.recordCorrectionForDistrict(filing, now: now())
+        return filing
+    }
 }
 
 /// The queue and ratings in district mode when the district store cannot be reached: a walk-in
@@ -52,7 +60,8 @@ struct DistrictLedger: BookingLedger {
                                                       schedule: schedule, idempotencyKey: idempotencyKey, now: now)
             let offline = OfflineTicket(receipt.ticket, terminalID: terminalID)
             try outbox.enqueue(.ticket, key: "ticket:" + idempotencyKey, payload: try JSONEncoder().encode(offline), now: now)
-            return TicketReceipt(ticket: offline.ticket, ahead: receipt.ahead, ratingToken: nil)
+            // The local count sees only this terminal's offline tickets, not the district's queue.
+            return TicketReceipt(ticket: offline.ticket, ahead: nil, ratingToken: nil)
         }
     }
 
@@ -131,6 +140,10 @@ struct DistrictLedger: BookingLedger {
         try await district.transfer(ticketID: ticketID, to: serviceID, idempotencyKey: idempotencyKey, now: now)
     }
 
+    func servingTickets(serviceIDs: [String], now: Date) async throws -> [Ticket] {
+        try await district.servingTickets(serviceIDs: serviceIDs, now: now)
+    }
+
     func waitingTickets(serviceIDs: [String], now: Date) async throws -> [Ticket] {
         try await district.waitingTickets(serviceIDs: serviceIDs, now: now)
     }
@@ -173,17 +186,24 @@ public struct OutboxDrainer: ServiceLifecycle.Service {
     let outbox: SQLiteStore
     let district: PostgresStore
     let bookings: PostgresBookingStore
+    /// Where filings arrive: stored, and their lifecycle opened (or a correction resubmitted).
+    let filings: PostgresFilingLedger
     let terminalID: String
+    /// This terminal's hall (site id), recorded with its filings.
+    let hall: String
     let interval: Duration
     let logger: Logger
     let now: @Sendable () -> Date
 
-    public init(outbox: SQLiteStore, district: PostgresStore, bookings: PostgresBookingStore, terminalID: String,
-                interval: Duration = .seconds(2), logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(outbox: SQLiteStore, district: PostgresStore, bookings: PostgresBookingStore, filings: PostgresFilingLedger,
+                terminalID: String, hall: String, interval: Duration = .seconds(2), logger: Logger,
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.outbox = outbox
         self.district = district
         self.bookings = bookings
+        self.filings = filings
         self.terminalID = terminalID
+        self.hall = hall
         self.interval = interval
         self.logger = logger
         self.now = now
@@ -229,7 +249,7 @@ public struct OutboxDrainer: ServiceLifecycle.Service {
                     try? await outbox.markAttempted(record.id)
                     pass.interrupted = true
                     return pass
-                } catch let refusal as BookingRuleError {
+                } catch let refusal as any KioskError where refusal is BookingRuleError || refusal is LifecycleRefusal {
                     logger.warning("outbox record refused by the district", metadata: [
                         "outbox.id": "\(record.id)", "outbox.kind": "\(record.kind.rawValue)", "error.code": "\(refusal.code)"])
                     try? await outbox.markFailed(record.id, failure: refusal.code, now: now())
@@ -252,9 +272,8 @@ public struct OutboxDrainer: ServiceLifecycle.Service {
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601
             let filing = try decoder.decode(Filing.self, from: record.payload)
-            try await district.receiveFiling(reference: filing.reference, terminalID: terminalID, formID: filing.formID,
-                                             formVersion: filing.formVersion, submittedAt: filing.submittedAt,
-                                             document: record.payload)
+            try await filings.receive(filing, document: record.payload, terminalID: terminalID, hall: hall,
+                                      applicant: filing.applicantIDNumber, at: now())
         case .ticket:
             let offline = try JSONDecoder().decode(OfflineTicket.self, from: record.payload)
             try await bookings.receiveOfflineTicket(offline.ticket, sequence: offline.sequence, terminalID: terminalID)

@@ -16,24 +16,10 @@ extension Material.Deferral {
     /// The last day to hand the material in, for a filing accepted on `day`. The day of
     /// acceptance itself does not count (期间开始的当日不计入).
     public func dueDate(acceptedOn day: LocalDate, calendar: OfficialCalendar) -> LocalDate {
-        // A calendar where nothing is ever a working day cannot be loaded; the bound only keeps
-        // a broken one from looping.
-        let bound = maxDays * 7 + 366
-        var date = day
         switch days {
-        case .working:
-            var counted = 0
-            for _ in 0..<bound where counted < maxDays {
-                date = date.adding(days: 1)
-                if calendar.day(for: date).kind.isWorkingDay { counted += 1 }
-            }
-        case .calendar:
-            date = day.adding(days: maxDays)
-            for _ in 0..<bound where !calendar.day(for: date).kind.isWorkingDay {
-                date = date.adding(days: 1)
-            }
+        case .working: calendar.adding(workingDays: maxDays, to: day)
+        case .calendar: calendar.workingDay(onOrAfter: day.adding(days: maxDays))
         }
-        return date
     }
 
     /// The period as the citizen reads it, saying how it is counted.

@@ -26,6 +26,9 @@ public struct Filing: Sendable, Hashable, Codable {
         /// Where to hand it in: the department of its part of the filing; nil in filings stored
         /// before it was kept.
         public let handIn: LocalizedText?
+        /// What happens when the due date passes without it; nil in filings stored before it was
+        /// kept (the department is told).
+        public let whenMissed: MissedDeferral?
     }
 
     /// 告知承诺: the commitment signed instead of a proof, and what the department checks later.
@@ -44,6 +47,8 @@ public struct Filing: Sendable, Hashable, Codable {
         public let id: String
         public let title: LocalizedText
         public let department: LocalizedText
+        /// Nil in filings stored before department ids existed (derive it from `department`).
+        public let departmentID: String?
         public let timeLimitDays: Int
         public let materialIDs: [String]
     }
@@ -53,7 +58,14 @@ public struct Filing: Sendable, Hashable, Codable {
     public internal(set) var reference: String
     public let title: LocalizedText
     public let department: LocalizedText
+    /// Nil in filings stored before department ids existed (derive it from `department`).
+    public let departmentID: String?
     public let timeLimitDays: Int
+    /// How the time limit is counted after a return; nil in filings stored before it was kept.
+    public let afterReturn: TimeLimitAfterReturn?
+    /// 1 for the first submission; a correction resubmitted after a return keeps the reference
+    /// and raises it. Nil in filings stored before corrections existed (1).
+    public let version: Int?
     public let submittedAt: Date
     /// Who the filing is for, through the form's `applicant:` declaration; nil in filings
     /// stored before forms declared it.
@@ -70,8 +82,11 @@ public struct Filing: Sendable, Hashable, Codable {
     init(
         form: FormDefinition, reference: String, answers: [String: JSON], statuses: [String: MaterialStatus],
         commitments accepted: [String: String], applicable: [Material], overrides: [StaffOverride],
-        evaluator: FormEvaluator, calendar: OfficialCalendar
+        evaluator: FormEvaluator, calendar: OfficialCalendar, version: Int
     ) {
+        self.version = version
+        departmentID = form.departmentID
+        afterReturn = form.afterReturn
         formID = form.id
         formVersion = form.version
         self.reference = reference
@@ -94,7 +109,8 @@ public struct Filing: Sendable, Hashable, Codable {
                 materialID: material.id, name: material.name,
                 dueDate: deferral.dueDate(acceptedOn: day, calendar: calendar).description, consequence: deferral.consequence,
                 maxDays: deferral.maxDays, days: deferral.days,
-                handIn: material.subFilingID.flatMap { form.subFiling($0)?.department } ?? form.department)
+                handIn: material.subFilingID.flatMap { form.subFiling($0)?.department } ?? form.department,
+                whenMissed: deferral.whenMissed)
         }
         commitments = applicable.compactMap { material in
             guard statuses[material.id] == .committed, let terms = material.commitment else { return nil }
@@ -104,7 +120,8 @@ public struct Filing: Sendable, Hashable, Codable {
         let data = JSON.object(answers)
         subFilings = form.subFilings.filter { evaluator.holds($0.relevant, data, otherwise: true) }.map { sub in
             SubFilingRecord(
-                id: sub.id, title: sub.title, department: sub.department, timeLimitDays: sub.timeLimitDays,
+                id: sub.id, title: sub.title, department: sub.department, departmentID: sub.departmentID,
+                timeLimitDays: sub.timeLimitDays,
                 materialIDs: applicable.filter { $0.subFilingID == sub.id }.map(\.id))
         }
     }
@@ -122,4 +139,22 @@ public struct Submission: Sendable {
         filing.reference = reference
         return filing
     }
+}
+
+extension Filing {
+    /// The filing's version (1 for the first submission).
+    public var filingVersion: Int { version ?? 1 }
+
+    /// The department id, for filings stored before ids were kept too.
+    public var departmentKey: String { departmentID ?? DepartmentID.derived(from: department) }
+
+    /// The applicant's resident ID number, when the form's applicant is identified by one.
+    public var applicantIDNumber: ResidentIDNumber? {
+        guard let applicant, applicant.isIDNumber, let identifier = applicant.identifier else { return nil }
+        return try? ResidentIDNumber(identifier)
+    }
+}
+
+extension Filing.SubFilingRecord {
+    public var departmentKey: String { departmentID ?? DepartmentID.derived(from: department) }
 }

@@ -14,8 +14,13 @@ public struct FormDefinition: Sendable {
     public let help: LocalizedText?
     /// The department that accepts the filing (for a bundle, the lead department).
     public let department: LocalizedText
+    /// The department's stable id (`departmentId:`; derived from its name when not given):
+    /// what the staff desk's queues and the department systems know it by.
+    public let departmentID: String
     /// The legal time limit (承诺时限) in working days.
     public let timeLimitDays: Int
+    /// How the time limit is counted again after a return and a resubmission (`afterReturn:`).
+    public let afterReturn: TimeLimitAfterReturn
     /// The statement the citizen accepts before submitting (承诺声明).
     public let declaration: LocalizedText
     /// Which answers name and identify the applicant; what receipts print.
@@ -37,7 +42,8 @@ public struct FormDefinition: Sendable {
 
     init(
         id: String, version: Int, title: LocalizedText, help: LocalizedText?, department: LocalizedText,
-        timeLimitDays: Int, declaration: LocalizedText, applicant: ApplicantDeclaration, steps: [FormStep],
+        departmentID: String? = nil, timeLimitDays: Int, afterReturn: TimeLimitAfterReturn = .restart,
+        declaration: LocalizedText, applicant: ApplicantDeclaration, steps: [FormStep],
         materials: [Material], subFilings: [SubFiling], file: String, idLine: Int = 1
     ) {
         self.id = id
@@ -45,7 +51,9 @@ public struct FormDefinition: Sendable {
         self.title = title
         self.help = help
         self.department = department
+        self.departmentID = departmentID ?? DepartmentID.derived(from: department)
         self.timeLimitDays = timeLimitDays
+        self.afterReturn = afterReturn
         self.declaration = declaration
         self.applicant = applicant
         self.steps = steps
@@ -165,9 +173,44 @@ public struct SubFiling: Sendable {
     public let id: String
     public let title: LocalizedText
     public let department: LocalizedText
+    /// `departmentId:`, or derived from the department's name.
+    public let departmentID: String
     public let timeLimitDays: Int
     public let relevant: Condition?
     public let line: Int
+
+    init(id: String, title: LocalizedText, department: LocalizedText, departmentID: String?, timeLimitDays: Int,
+         relevant: Condition?, line: Int) {
+        self.id = id
+        self.title = title
+        self.department = department
+        self.departmentID = departmentID ?? DepartmentID.derived(from: department)
+        self.timeLimitDays = timeLimitDays
+        self.relevant = relevant
+        self.line = line
+    }
+}
+
+/// How a filing's legal time limit is counted when it is accepted again after a return
+/// (退回补正) and the citizen's resubmission.
+public enum TimeLimitAfterReturn: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The whole time limit again from the new acceptance (补正后重新计算).
+    case restart
+    /// Only what was left: the working days used before the return are not given back (中止后继续计算).
+    case resume
+}
+
+/// Department ids: what a form names with `departmentId:`, or one derived from the
+/// department's Chinese name (`d` and 8 hex digits of its FNV-1a hash) so forms written before
+/// ids existed still group by department. A renamed department gets a new derived id, so forms
+/// should name theirs.
+public enum DepartmentID {
+    public static func derived(from name: LocalizedText) -> String {
+        var hash: UInt32 = 0x811c_9dc5
+        for byte in name.zh.utf8 { hash = (hash ^ UInt32(byte)) &* 0x0100_0193 }
+        let digits = String(hash, radix: 16)
+        return "d" + String(repeating: "0", count: 8 - digits.count) + digits
+    }
 }
 
 public struct Material: Sendable {
@@ -186,6 +229,15 @@ public struct Material: Sendable {
         public let days: DayCounting
         /// What happens if it is not supplied in time (shown before the choice, printed after).
         public let consequence: LocalizedText
+        /// What kiosk does when the due date passes without it (`whenMissed:`).
+        public let whenMissed: MissedDeferral
+
+        init(maxDays: Int, days: DayCounting, consequence: LocalizedText, whenMissed: MissedDeferral = .notifyDepartment) {
+            self.maxDays = maxDays
+            self.days = days
+            self.consequence = consequence
+            self.whenMissed = whenMissed
+        }
     }
 
     /// 告知承诺: a signed commitment may replace the proof; the department verifies later.

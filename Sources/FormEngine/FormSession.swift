@@ -154,6 +154,15 @@ public struct FormSession: Sendable, Hashable, Codable {
         return StepScreen(stepID: step.id, title: step.title, help: step.help, fields: fields)
     }
 
+    /// What `next` would refuse on the current step, as the answers stand: the screen's error
+    /// summary, which speech reads aloud. Nil when the step is fine or the session is not on one.
+    public func validation(in form: FormDefinition, context: EvaluationContext) -> ValidationReport? {
+        guard let step = currentStep(in: form) else { return nil }
+        let evaluator = FormEvaluator(form: form, context: context)
+        let errors = evaluator.validate(step, evaluator.effectiveAnswers(answers))
+        return errors.isEmpty ? nil : ValidationReport(stepID: step.id, errors: errors)
+    }
+
     public mutating func answer(
         _ fieldID: String, _ value: JSON, in form: FormDefinition
     ) throws(FormSessionError) {
@@ -440,9 +449,10 @@ public struct FormSession: Sendable, Hashable, Codable {
     /// Submits from the declaration page. Answers of fields that are not relevant are dropped;
     /// every applicable material must be provided, deferred or committed.
     /// 容缺 due dates are counted on `calendar` from the day of submission.
+    /// A correction after a return keeps the reference and passes the next `version`.
     public mutating func submit(
         acceptingDeclaration accepted: Bool, reference: String, in form: FormDefinition, context: EvaluationContext,
-        calendar: OfficialCalendar
+        calendar: OfficialCalendar, version: Int = 1
     ) throws(FormSessionError) -> Filing {
         guard position != .submitted else { throw .alreadySubmitted }
         guard position == .declaration else { throw .notOnDeclaration }
@@ -453,7 +463,7 @@ public struct FormSession: Sendable, Hashable, Codable {
         guard applicable.allSatisfy({ materials[$0.id] != nil }) else { throw .materialsMissing }
         let filing = Filing(
             form: form, reference: reference, answers: effective, statuses: materials, commitments: commitments,
-            applicable: applicable, overrides: overrides, evaluator: evaluator, calendar: calendar)
+            applicable: applicable, overrides: overrides, evaluator: evaluator, calendar: calendar, version: version)
         answers = effective
         position = .submitted
         history = []
@@ -462,13 +472,15 @@ public struct FormSession: Sendable, Hashable, Codable {
 
     /// The submission of this session, decided before it is stored: the filing, which its
     /// archive numbers (`Submission.filing(reference:)`) in the transaction that stores it, and
-    /// the session as it is once the filing is stored. Refused as `submit` refuses.
+    /// the session as it is once the filing is stored. Refused as `submit` refuses. A correction
+    /// after a return passes the next `version` (and is numbered with the reference it corrects).
     public func submission(
-        acceptingDeclaration accepted: Bool, in form: FormDefinition, context: EvaluationContext, calendar: OfficialCalendar
+        acceptingDeclaration accepted: Bool, in form: FormDefinition, context: EvaluationContext, calendar: OfficialCalendar,
+        version: Int = 1
     ) throws(FormSessionError) -> Submission {
         var submitted = self
         let filing = try submitted.submit(acceptingDeclaration: accepted, reference: "", in: form, context: context,
-                                          calendar: calendar)
+                                          calendar: calendar, version: version)
         return Submission(session: submitted, unnumbered: filing)
     }
 
@@ -556,6 +568,22 @@ public struct FormDraft: Sendable, Hashable, Codable {
     /// Accepted commitment text versions; nil in drafts saved before they were kept.
     public let commitments: [String: String]?
     public let stepID: String?
+}
+
+extension FormDraft {
+    /// A returned filing taken up again for correction (退回补正): its answers, materials and
+    /// accepted commitments, resumed like a draft (from the review, or the first new question
+    /// when the form has changed since).
+    public init(correcting filing: Filing) {
+        formID = filing.formID
+        formVersion = filing.formVersion
+        answers = filing.answers
+        materials = Dictionary(filing.materials.map { ($0.materialID, $0.status) }) { first, _ in first }
+        commitments = Dictionary(filing.commitments.compactMap { commitment in commitment.textVersion.map { (commitment.materialID, $0) } }) {
+            first, _ in first
+        }
+        stepID = nil
+    }
 }
 
 /// The current step as the UI draws it.

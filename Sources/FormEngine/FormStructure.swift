@@ -5,10 +5,12 @@ import Yams
 /// The keys of each part of a form file; `Forms/README.md` documents them.
 extension FormReader {
     static let formKeys: Set<String> = [
-        "id", "version", "title", "help", "department", "timeLimitDays", "declaration", "applicant", "steps", "materials",
-        "bundle",
+        "id", "version", "title", "help", "department", "departmentId", "timeLimitDays", "afterReturn", "declaration", "applicant",
+        "steps", "materials", "bundle",
     ]
-    static let subFilingKeys: Set<String> = ["id", "title", "department", "timeLimitDays", "relevant", "steps", "materials"]
+    static let subFilingKeys: Set<String> = [
+        "id", "title", "department", "departmentId", "timeLimitDays", "relevant", "steps", "materials",
+    ]
     static let stepKeys: Set<String> = ["id", "title", "help", "relevant", "fields"]
     static let fieldKeys: Set<String> = [
         "id", "type", "label", "help", "relevant", "required", "constraint", "constraintMessage", "calculate",
@@ -28,7 +30,11 @@ extension FormReader {
         let title = text(entries["title"], "title")
         let help = entries["help"].flatMap { text($0, "help") }
         let department = text(entries["department"], "department")
+        let departmentID = entries["departmentId"].flatMap { identifier($0, "departmentId") }
         let timeLimit = integer(entries["timeLimitDays"], "timeLimitDays", minimum: 0)
+        let afterReturn = entries["afterReturn"].map {
+            enumeration($0, "afterReturn", TimeLimitAfterReturn.self, allowed: TimeLimitAfterReturn.allCases.map(\.rawValue))
+        } ?? .restart
         let declaration = text(entries["declaration"], "declaration")
         let applicant = entries["applicant"].flatMap { readApplicant($0) }
         var steps = entries["steps"].map { readSteps($0, "steps", subFiling: nil) } ?? []
@@ -46,7 +52,8 @@ extension FormReader {
                 let subLimit = integer(sub["timeLimitDays"], path + ".timeLimitDays", minimum: 0)
             else { continue }
             subFilings.append(SubFiling(
-                id: subID, title: subTitle, department: subDepartment, timeLimitDays: subLimit,
+                id: subID, title: subTitle, department: subDepartment,
+                departmentID: sub["departmentId"].flatMap { identifier($0, path + ".departmentId") }, timeLimitDays: subLimit,
                 relevant: test(sub["relevant"], path + ".relevant"), line: sub.line))
             steps += sub["steps"].map { self.readSteps($0, path + ".steps", subFiling: subID) } ?? []
             materials += sub["materials"].map { self.readMaterials($0, path + ".materials", subFiling: subID) } ?? []
@@ -59,10 +66,11 @@ extension FormReader {
             report(entries.values["steps"]?.keyLine ?? entries.line, "steps", "noSteps",
                 zh: "表单至少需要一个步骤", en: "A form needs at least one step.")
         }
-        guard let id, let version, let title, let department, let timeLimit, let declaration, let applicant else { return nil }
+        guard let id, let version, let title, let department, let timeLimit, let afterReturn, let declaration, let applicant
+        else { return nil }
         return FormDefinition(
-            id: id, version: version, title: title, help: help, department: department, timeLimitDays: timeLimit,
-            declaration: declaration, applicant: applicant, steps: steps, materials: materials, subFilings: subFilings,
+            id: id, version: version, title: title, help: help, department: department, departmentID: departmentID,
+            timeLimitDays: timeLimit, afterReturn: afterReturn, declaration: declaration, applicant: applicant, steps: steps, materials: materials, subFilings: subFilings,
             file: file, idLine: entries.values["id"]?.keyLine ?? entries.line)
     }
 
@@ -268,14 +276,17 @@ extension FormReader {
     }
 
     private mutating func readDeferral(_ node: Node, _ path: String) -> Material.Deferral? {
-        guard let entries = entries(node, path, allowed: ["maxDays", "days", "consequence"],
+        guard let entries = entries(node, path, allowed: ["maxDays", "days", "consequence", "whenMissed"],
             required: ["maxDays", "days", "consequence"])
         else { return nil }
         let maxDays = integer(entries["maxDays"], path + ".maxDays", minimum: 1)
         let days = enumeration(entries["days"], path + ".days", DayCounting.self, allowed: DayCounting.allCases.map(\.rawValue))
         let consequence = text(entries["consequence"], path + ".consequence")
-        guard let maxDays, let days, let consequence else { return nil }
-        return Material.Deferral(maxDays: maxDays, days: days, consequence: consequence)
+        let whenMissed = entries["whenMissed"].map {
+            enumeration($0, path + ".whenMissed", MissedDeferral.self, allowed: MissedDeferral.allCases.map(\.rawValue))
+        } ?? .notifyDepartment
+        guard let maxDays, let days, let consequence, let whenMissed else { return nil }
+        return Material.Deferral(maxDays: maxDays, days: days, consequence: consequence, whenMissed: whenMissed)
     }
 
     private mutating func readCommitment(_ node: Node, _ path: String) -> Material.CommitmentTerms? {

@@ -12,6 +12,14 @@ public enum MaterialStatus: String, Sendable, Codable, Hashable {
     case committed
 }
 
+/// What happens to a filing when a 容缺 material's due date passes without it (`whenMissed:`).
+public enum MissedDeferral: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The filing goes back to the citizen (`returned`, reason `deferredMaterialMissing`).
+    case returnFiling = "return"
+    /// The filing stays where it is; the department is told and the supervision desk shows it.
+    case notifyDepartment
+}
+
 /// 一次性告知: everything still missing, told at once, derived from the answers so far.
 public struct MaterialsNotice: Sendable, Hashable, Codable {
     public struct Item: Sendable, Hashable, Codable {

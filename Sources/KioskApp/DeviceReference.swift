@@ -70,6 +70,9 @@ public enum DeviceReference {
         "deviceBusy": .init(
             zh: "其他程序占用了打印机接口：解除 usblp 内核驱动（udev 规则会这样做），或停止该程序（如 CUPS 的 USB 后端）。",
             en: "Another program holds the printer's interface: unbind the `usblp` kernel driver (the udev rules do) or stop the other program (a CUPS USB backend)."),
+        "notAPrinter": .init(
+            zh: "与打印机配置同厂商的另一种 USB 设备（如触摸屏控制器）由其内核驱动使用，kiosk 未动它。若这台确实是打印机，在 Devices/profiles 中写明其 VID:PID。",
+            en: "A USB device of a printer profile's vendor (a touch controller, say) is held by its own kernel driver and kiosk left it alone. If it is a printer after all, name its exact VID:PID in Devices/profiles."),
         "printJobNotStored": .init(
             zh: "本机数据库无法保存打印任务：检查 data_dir 的磁盘空间和权限（kiosk db migrate 会报告数据库状态）。",
             en: "The terminal's database could not store the job: check the free space and permissions of data_dir (`kiosk db migrate` reports the database's state)."),

@@ -1,3 +1,4 @@
+import CUPSTransport
 import CardReader
 import DeviceKit
 import ESCPOS
@@ -43,7 +44,9 @@ struct TerminalDevices: Sendable {
                 mode: PrinterMode(rawValue: configuration.deviceMode.rawValue) ?? .simulated,
                 devicesDirectory: configuration.devicesDirectory,
                 environment: PrinterEnvironment(
-                    jobs: SQLitePrintJobStore(store: deviceStore), statistics: statistics, events: printerEvents, logger: logger))
+                    jobs: SQLitePrintJobStore(store: deviceStore), statistics: statistics, events: printerEvents, logger: logger),
+                cupsServer: .socket(path: configuration.cupsSocket))
+                .map { provider in configuration.printerPin.map { PinnedPrinter(base: provider, pin: $0) } ?? provider }
             switch configuration.deviceMode {
             case .simulated:
                 let reader = try SimulatedReader(cardsDirectory: devicesDirectory.appendingPathComponent("cards"))
@@ -238,5 +241,42 @@ extension KioskApplication {
                 zh: "没有该计数器：\(name)", en: "no counter \(name); counters: \(device.statisticNames.joined(separator: ", "))"))
         }
         return try await devices.statistics.reset(name, deviceID: device.info.id)
+    }
+}
+
+/// `devices.printer`: of the printers a provider finds, only the pinned one is the terminal's.
+/// Every other (a second printer on the bus, another CUPS queue) is never printed to, polled,
+/// counted as ready or shown.
+struct PinnedPrinter: DeviceProvider {
+    let base: any DeviceProvider
+    let pin: Configuration.PrinterPin
+
+    func discover() async -> [any Device] {
+        await base.discover().filter { Self.matches($0.info, pin) }
+    }
+
+    static func matches(_ info: DeviceInfo, _ pin: Configuration.PrinterPin) -> Bool {
+        guard info.kind == .receiptPrinter else { return true }
+        switch pin {
+        case .usb(let vendor, let product, let serial):
+            return info.connection == "usb:" + hex(vendor) + ":" + hex(product) && (serial == nil || info.serialNumber == serial)
+        case .cups(let queue):
+            return info.connection == "cups:" + queue
+        }
+    }
+
+    private static func hex(_ value: UInt16) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 4 - digits.count) + digits
+    }
+}
+
+extension Configuration.RequiredDevice {
+    /// The device kind `devices.required` names.
+    var deviceKind: DeviceKind {
+        switch self {
+        case .printer: .receiptPrinter
+        case .idcard: .idCardReader
+        }
     }
 }

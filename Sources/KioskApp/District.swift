@@ -9,6 +9,11 @@ import Secrets
 import Storage
 import StoragePostgres
 
+extension Configuration {
+    /// What every terminal of a district must share: `[[services]]`, `[hours]`, `[queue]`.
+    public var districtSettings: DistrictSettings { DistrictSettings(services: services, hours: hours, queue: queue) }
+}
+
 /// District mode (`database = "postgres://…"`): bookings, the queue and ratings live in the
 /// district's PostgreSQL, shared by every hall; the terminal keeps its own SQLite file for staff,
 /// devices and the outbox of what it could not send.
@@ -62,13 +67,18 @@ extension KioskApplication {
             let starting = try PostgresStore(url: url, operationTimeout: .seconds(5), maximumConnections: 1, logger: logger)
             let (version, key) = try await starting.withRunning {
                 let version = try await starting.migrate()
-                return (version, try await TerminalSecrets.districtKey(store.keys, store: starting, configuration: configuration))
+                let key = try await TerminalSecrets.districtKey(store.keys, store: starting, configuration: configuration)
+                try await checkDistrictSettings(starting, configuration)
+                return (version, key)
             }
             logger.info("district store ready", metadata: [
-                "db.url": "\(district.location)", "db.schema": "\(version)", "district.key": "\(key.fingerprint)"])
+                "db.url": "\(district.location)", "db.schema": "\(version)", "district.key": "\(key.fingerprint)",
+                "district.settings": "\(configuration.districtSettings.fingerprint)"])
             return key
         } catch let error as KeyError {
             throw StartupError(error)
+        } catch let error as DistrictSettingsDiffer {
+            throw StartupError(code: error.code, message: error.message)
         } catch {
             logger.warning("district store not ready at start", metadata: [
                 "db.url": "\(district.location)", "error.code": "\((error as? any KioskError)?.code ?? "\(type(of: error))")"])
@@ -76,6 +86,21 @@ extension KioskApplication {
             if error is DistrictStoreUnavailable { _ = await district.diagnose() }
             return nil
         }
+    }
+
+    /// This terminal's `[[services]]`, `[hours]` and `[queue]` against the district's: the first
+    /// terminal records them; any other is refused while one of them differs
+    /// (`DistrictSettingsDiffer`, naming each key and the terminal that recorded it). Returns
+    /// what the store recorded before, nil when this terminal recorded them now.
+    @discardableResult
+    public static func checkDistrictSettings(_ district: PostgresStore, _ configuration: Configuration) async throws
+        -> RecordedDistrictSettings? {
+        let local = configuration.districtSettings
+        let (recorded, differences) = try await district.checkSettings(local, terminalID: configuration.terminalID)
+        if let recorded, !differences.isEmpty {
+            throw DistrictSettingsDiffer(keys: differences, local: local, recorded: recorded)
+        }
+        return recorded
     }
 
     /// Runs `body` with the booking store the configuration names, migrated and running, for

@@ -1,6 +1,7 @@
 import Booking
 import DeviceKit
 import District
+import Filings
 import FormEngine
 import Foundation
 import Access
@@ -15,12 +16,13 @@ import NIOCore
 import Papers
 import Prometheus
 import ReceiptPrinter
+import Secrets
 import ServiceLifecycle
+import ESpeakSynthesis
+import Speech
 import UnixSignals
 import Storage
 import StoragePostgres
-
-extension SQLiteStore: FilingArchive {}
 
 /// The composition root: configuration in, a running terminal backend out.
 ///
@@ -36,6 +38,7 @@ public struct KioskApplication: Sendable {
     /// The citizen session of this terminal; one at a time.
     public let sessions: CitizenSessions
     let devices: TerminalDevices
+    let deviceActivity = DeviceActivity()
     let receipts: PrinterReceiptDesk
     public let access: AccessStore
     /// One per terminal, shared by every router made from this application.
@@ -46,9 +49,17 @@ public struct KioskApplication: Sendable {
     public let calendar: OfficialCalendar
     /// Where bookings live, chosen once from `database` in the configuration.
     public let mode: BookingMode
+    /// Where the lifecycle of filings is kept: this file, or in district mode the district store.
+    public let filingLedger: any FilingLedger
+    /// The keyed code of a filing receipt's QR.
+    let progressCode: @Sendable (String) -> ProgressCode
     /// HTTPS of the listener, from `[tls]`; nil serves plain HTTP (the loader allows that on loopback only).
     let tls: TLSConfiguration?
     let logger: Logger
+    /// Reading the screen aloud with libespeak-ng; nil (the route answers 503) when it cannot start.
+    let speech: SpeechServices?
+    /// The valid policies of `forms.dir/policies/`; the others are logged and left out.
+    public let policies: PolicyCatalog
 
     /// Prepares everything that can fail before the server starts.
     public init(configuration: Configuration, logger: Logger) async throws(StartupError) {
@@ -63,17 +74,23 @@ public struct KioskApplication: Sendable {
             throw StartupError(code: error.code, message: error.message)
         }
         self.calendar = try CalendarFiles(configuration).load()
-        if let district = try Self.openDistrict(configuration, logger: logger) {
-            let bookings =
-                if let key = try await Self.prepareDistrict(district, store, configuration, logger: logger) {
-                    Self.districtBookings(district, configuration, key: key)
-                } else {
-                    Self.districtBookings(district, configuration, keys: store.keys)
-                }
+        var districtKey = store.keys.district
+        let district = try Self.openDistrict(configuration, logger: logger)
+        if let district {
+            let bookings: PostgresBookingStore
+            if let key = try await Self.prepareDistrict(district, store, configuration, logger: logger) {
+                districtKey = key
+                bookings = Self.districtBookings(district, configuration, key: key)
+            } else {
+                bookings = Self.districtBookings(district, configuration, keys: store.keys)
+            }
             self.mode = .district(store: district, bookings: bookings, local: try Self.openBookings(store, configuration))
         } else {
             self.mode = .standalone(try Self.openBookings(store, configuration))
         }
+        self.filingLedger = Self.filingLedger(configuration, store: store, district: district,
+                                              lifecycle: Self.filingLifecycle(configuration, calendar: calendar))
+        self.progressCode = Self.progressCodes(district == nil ? store.keys.idHashing : districtKey ?? store.keys.idHashing)
         // Failed sign-ins are budgeted by the access store, which knows whose they are.
         self.access = AccessStore(store: store, signInsPerMinute: configuration.rateLimits.signInPerMinute)
         self.rateLimiter = RateLimiter([
@@ -96,13 +113,25 @@ public struct KioskApplication: Sendable {
         self.metrics = PrometheusCollectorRegistry()
         self.devices = try await TerminalDevices.make(configuration, store: store, logger: logger)
         await devices.manager.rescan()
+        policies = PolicyCatalog.load(configuration.formsDirectory + "/policies",
+                                      today: LocalDate(containing: Date(), in: configuration.timeZone))
+        for problem in policies.problems + policies.warnings {
+            logger.warning("policy refused or expired", metadata: ["policy.problem": "\(problem.description)"])
+        }
+        switch ESpeakSynthesizer.shared {
+        case .success(let synthesizer): speech = SpeechServices(synthesizer: synthesizer)
+        case .failure(let error):
+            logger.warning("speech unavailable: the screen will not be read aloud", metadata: ["speech.error": "\(error)"])
+            speech = nil
+        }
         self.sessions = CitizenSessions(
             timeout: TimeInterval(configuration.sessionTimeout.seconds),
             warning: TimeInterval(configuration.sessionTimeout.warningSeconds), cards: devices.cards)
         receipts = PrinterReceiptDesk(
             manager: devices.manager, templates: filings.templates, hallName: configuration.siteName,
             timeZone: configuration.timeZone, logger: logger,
-            requests: PrintRequests(store: DeviceStore(store: store), limits: PrintLimits()))
+            requests: PrintRequests(store: DeviceStore(store: store), limits: PrintLimits()), progressCode: progressCode,
+            returnReasons: filingLedger.lifecycle.rules.returnReasons)
     }
 
     /// The terminal's own database file: the configured one, or in district mode
@@ -155,7 +184,7 @@ public struct KioskApplication: Sendable {
         let store = store
         let configuration = rules.configuration
         let receipts = receipts.using(rules.templates)
-        return ServerDependencies(
+        var dependencies = ServerDependencies(
             identity: ServerIdentity(
                 terminalID: configuration.terminalID, terminalName: configuration.terminalName,
                 siteID: configuration.siteID, siteName: configuration.siteName, version: KioskVersion.current),
@@ -177,13 +206,24 @@ public struct KioskApplication: Sendable {
                 siteID: configuration.siteID, siteName: configuration.siteName,
                 checkInWindow: bookings.checkInWindow, receipts: receipts, cards: devices.cards, events: devices.events,
                 audit: { [access] entry, now in _ = try await access.appendAudit(entry, now: now) }),
-            district: districtStatus, codeGuesses: codeGuesses)
+            district: districtStatus, codeGuesses: codeGuesses, lifecycle: lifecycleServices, speech: speech,
+            policies: PolicyServices(catalog: policies, receipts: receipts, timeZone: configuration.timeZone))
+        dependencies.refreshMetrics = { [terminalMetrics] in await terminalMetrics.refresh() }
+        return dependencies
+    }
+
+    /// The terminal's own gauges and counters on `/metrics` (devices, outbox, queue, sessions).
+    var terminalMetrics: TerminalMetrics {
+        TerminalMetrics(registry: metrics, devices: devices, store: store, ledger: ledger,
+                        serviceIDs: configuration.services.map(\.id), sessions: sessions, activity: deviceActivity)
     }
 
     /// Where filings go: the terminal's file, and in district mode its outbox too.
     var filingArchive: any FilingArchive {
         switch mode {
-        case .standalone: store
+        case .standalone:
+            StandaloneFilingArchive(store: store, lifecycle: filingLedger.lifecycle, terminalID: configuration.terminalID,
+                                    now: { Date() })
         case .district: DistrictTerminal.filingArchive(local: store, terminalID: configuration.terminalID, now: { Date() })
         }
     }
@@ -200,9 +240,9 @@ public struct KioskApplication: Sendable {
 
     /// District mode: sends the outbox to the district store.
     public var outboxDrainer: OutboxDrainer? {
-        guard case .district(let district, let bookings, _) = mode else { return nil }
-        return OutboxDrainer(outbox: store, district: district, bookings: bookings, terminalID: configuration.terminalID,
-                             logger: logger)
+        guard case .district(let district, let bookings, _) = mode, let filings = filingLedger as? PostgresFilingLedger else { return nil }
+        return OutboxDrainer(outbox: store, district: district, bookings: bookings, filings: filings,
+                             terminalID: configuration.terminalID, hall: configuration.siteID, logger: logger)
     }
 
     var accessServices: AccessServices {
@@ -214,14 +254,19 @@ public struct KioskApplication: Sendable {
             authenticate: { text, now in try await access.authenticate(text, terminalID: terminalID, now: now) },
             signOut: { token, now in try await access.signOut(token, now: now) },
             audit: { entry, now in _ = try await access.appendAudit(entry, now: now) },
-            rateLimiter: rateLimiter)
+            rateLimiter: rateLimiter,
+            authenticateDepartment: { [departments] key in try departments.authenticate(key) })
     }
+
+    /// Department systems' API keys and webhooks (`kiosk departments`).
+    public var departments: DepartmentStore { DepartmentStore(store: store) }
 
     var readinessChecks: [ReadinessCheck] { readinessChecks(forms: forms) }
 
     func readinessChecks(forms: FormCatalog) -> [ReadinessCheck] {
         let store = store
         let manager = devices.manager
+        let required = Set(configuration.requiredDevices.map(\.deviceKind))
         return [
             ReadinessCheck("database") {
                 switch await store.isReady() {
@@ -230,8 +275,8 @@ public struct KioskApplication: Sendable {
                 }
             },
         ] + districtReadinessChecks + [
-            .forms(forms),
-            .devices(manager),
+            .forms(forms, policies: policies),
+            .devices(manager, required: required),
         ]
     }
 
@@ -306,9 +351,11 @@ public struct KioskApplication: Sendable {
         let stop = StopDeadline(logger: logger)
         // The district store is listed first so it stops last, after the requests that use it.
         var services: [any ServiceLifecycle.Service] = district.map { [$0] } ?? []
-        services += [server, bookingMaintenance, devices.manager, poweredTime, auditAnchors]
+        services += [server, bookingMaintenance, lifecycleWatch, webhookPusher, devices.manager, poweredTime, auditAnchors]
         services += (outboxDrainer.map { [$0] } ?? []) + devices.services
-        services += [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events)]
+        services += [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events),
+                     terminalMetrics,
+                     IdleStatusPoller(manager: devices.manager, interval: .seconds(configuration.statusPollSeconds))]
         if let serviceManager { services.append(serviceManager) }
         services.append(stop)
         var groupConfiguration = ServiceGroupConfiguration(

@@ -9,6 +9,7 @@ import Logging
 import Papers
 import ReceiptPrinter
 import ServiceLifecycle
+import StoragePostgres
 import UnixSignals
 
 /// Which keys of `kiosk.conf` a reload applies (kiosk.conf and the README say the same; a test
@@ -84,7 +85,11 @@ actor RulesReload {
     func reload(trigger: String) async -> ReloadReport {
         let next: HallRules
         let restartNeeded: [String]
-        switch read() {
+        var outcome = read()
+        if case .success(let (rules, _)) = outcome, let problems = await districtProblems(rules.configuration) {
+            outcome = .failure(Refusal(problems: problems))
+        }
+        switch outcome {
         case .failure(let refusal):
             for problem in refusal.problems {
                 logger.error("reload refused; the running version stays", metadata: [
@@ -111,6 +116,23 @@ actor RulesReload {
             logger.warning("kiosk.conf changed a key that takes effect at the next restart", metadata: ["config.key": "\(key)"])
         }
         return report(next, reloaded: true, applied: applied, restartNeeded: restartNeeded, problems: [])
+    }
+
+    /// In district mode, hours and services are the district's (`DistrictSettings`): a reload
+    /// that changes them must still match what the district store records, or it would make this
+    /// terminal differ silently from the others. Nil when there is nothing against it.
+    private func districtProblems(_ next: Configuration) async -> [String]? {
+        guard let district = application.district,
+              next.hours != running.configuration.hours || next.services != running.configuration.services else { return nil }
+        do {
+            try await KioskApplication.checkDistrictSettings(district, next)
+            return nil
+        } catch let error as DistrictSettingsDiffer {
+            return error.message.en.split(separator: "\n").map(String.init)
+        } catch {
+            return ["hours and services changed, and the district store cannot be reached to check them against the district's "
+                + "settings: reload again when it is back (\((error as? any KioskError)?.message.en ?? "\(type(of: error))"))"]
+        }
     }
 
     struct Refusal: Error {

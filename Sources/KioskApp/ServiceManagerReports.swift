@@ -5,7 +5,8 @@ import NIOCore
 import ServiceLifecycle
 import Synchronization
 
-/// What `kiosk serve` tells systemd (`Type=notify`): `READY=1` once `/readyz` would answer 200,
+/// What `kiosk serve` tells systemd (`Type=notify`): `READY=1` once `/readyz` would answer 200
+/// but for the devices (a missing printer is told in the status line, never a failed start),
 /// `STATUS=` lines a technician reads in `systemctl status kiosk`, `WATCHDOG=1` every half
 /// watchdog interval while the server's event loops answer, and `STOPPING=1` as soon as the stop
 /// begins. Listed at the end of the service group (before `StopDeadline`), so it hears of the stop
@@ -48,7 +49,7 @@ struct ServiceManagerReports: Service {
             if server.isRunning {
                 let report = await ReadinessReport.run(readiness)
                 let status = Self.statusLine(report, address: address)
-                if report.ready && !isReady {
+                if Self.started(report, readiness) && !isReady {
                     isReady = true
                     notifier.send(["READY=1", ServiceManagerNotifier.status(status)])
                     logger.notice("kiosk is ready", metadata: ["http.address": "\(address)"])
@@ -74,6 +75,11 @@ struct ServiceManagerReports: Service {
             wasHealthy = healthy
             try? await Task.sleep(for: interval)
         }
+    }
+
+    /// Whether every check that holds the start (all but the devices) is ready.
+    static func started(_ report: ReadinessReport, _ checks: [ReadinessCheck]) -> Bool {
+        zip(report.components, checks).allSatisfy { component, check in component.ready || !check.holdsStartup }
     }
 
     /// One line for `systemctl status`: ready or not, and why not, from the same checks as `/readyz`.

@@ -22,9 +22,13 @@ final class StopDeadline: Service, Sendable {
 
     /// Whether a stop was asked for (SIGTERM, SIGINT), and whether it has outrun `graceful`.
     var stopRequested: Bool { requested.withLock { $0 != nil } }
+    /// The group counts `graceful` from the signal, this service from the moment it hears of
+    /// the stop, a little later: a stop the group cut at its deadline reads a little under
+    /// `graceful` here, hence the allowance.
     var gracefulTimeExceeded: Bool {
-        requested.withLock { $0.map { ContinuousClock.now - $0 > graceful } ?? false }
+        requested.withLock { $0.map { ContinuousClock.now - $0 >= graceful - Self.noticeAllowance } ?? false }
     }
+    static let noticeAllowance: Duration = .milliseconds(500)
 
     func run() async throws {
         do {

@@ -6,7 +6,8 @@ import ReceiptPrinter
 /// terminal's profiles describe (`Devices/udev/60-kiosk.rules`, installed by the package):
 /// derived from the profiles, so a new profile cannot be forgotten in the rules.
 public enum UdevRules {
-    /// A USB id as udev matches it; `product` nil is every product of the vendor.
+    /// A USB id as udev matches it; `product` nil is every *printer* of the vendor (a device
+    /// with an interface of the USB printer class, 7), never its other devices.
     public struct Match: Sendable, Hashable, Comparable, CustomStringConvertible {
         public var vendor: UInt16
         public var product: UInt16?
@@ -17,10 +18,6 @@ public enum UdevRules {
         }
 
         public var description: String { Self.hex(vendor) + ":" + (product.map(Self.hex) ?? "*") }
-
-        public func covers(_ other: Match) -> Bool {
-            vendor == other.vendor && (product == nil || product == other.product)
-        }
 
         public static func < (a: Match, b: Match) -> Bool {
             (a.vendor, a.product ?? 0, a.product == nil ? 0 : 1) < (b.vendor, b.product ?? 0, b.product == nil ? 0 : 1)
@@ -35,6 +32,8 @@ public enum UdevRules {
     /// One rule line as the file grants it.
     public struct Grant: Sendable, Equatable {
         public var match: Match
+        /// The line asks for a printer-class interface (`ENV{ID_USB_INTERFACES}=="*:07????:*"`).
+        public var printersOnly: Bool
         public var mode: String?
         public var group: String?
         /// The rest of the line's assignments (`TAG+="uaccess"`, `OWNER=…`): none is expected.
@@ -43,6 +42,8 @@ public enum UdevRules {
 
     public static let group = "kiosk"
     public static let mode = "0660"
+    /// `usb_id` lists a device's interfaces as `:CCSSPP:` (class, subclass, protocol in hex).
+    public static let printerInterface = #"ENV{ID_USB_INTERFACES}=="*:07????:*""#
 
     /// Every USB id a profile of `devicesDirectory/profiles` (printers) or `profiles/readers`
     /// matches, with the profiles that match it.
@@ -61,13 +62,6 @@ public enum UdevRules {
         return matches
     }
 
-    /// The fewest matches that cover `matches`: a product is left out when its vendor is
-    /// matched whole.
-    public static func cover(_ matches: some Sequence<Match>) -> [Match] {
-        let all = Set(matches)
-        return all.filter { match in !all.contains { $0 != match && $0.covers(match) } }.sorted()
-    }
-
     /// The rules file for `matches` (id → profiles), each line saying which profiles it serves.
     public static func render(_ matches: [Match: [String]]) -> String {
         var text = """
@@ -75,18 +69,24 @@ public enum UdevRules {
             # and ID card readers through libusb. Made by `kiosk devices udev-rules` from the device
             # profiles (Devices/profiles); a test fails when this file and the profiles differ.
 
+            # A vendor alone (vendor:*) is granted only for devices with a printer-class interface:
+            # a touch controller of a printer vendor stays out of the kiosk group's reach.
+
             ACTION!="add|change", GOTO="kiosk_end"
             SUBSYSTEM!="usb", GOTO="kiosk_end"
             ENV{DEVTYPE}!="usb_device", GOTO="kiosk_end"
+            IMPORT{builtin}="usb_id"
 
 
             """
-        for match in cover(matches.keys) {
-            let served = matches.filter { match.covers($0.key) }.sorted { $0.key < $1.key }
-                .map { "\($0.key) \($0.value.sorted().joined(separator: ", "))" }
-            text += "# " + served.joined(separator: "; ") + "\n"
+        for match in matches.keys.sorted() {
+            text += "# \(match) " + (matches[match] ?? []).sorted().joined(separator: ", ") + "\n"
             var line = "ATTR{idVendor}==\"\(Match.hex(match.vendor))\""
-            if let product = match.product { line += ", ATTR{idProduct}==\"\(Match.hex(product))\"" }
+            if let product = match.product {
+                line += ", ATTR{idProduct}==\"\(Match.hex(product))\""
+            } else {
+                line += ", " + printerInterface
+            }
             text += line + ", MODE=\"\(mode)\", GROUP=\"\(group)\"\n"
         }
         return text + "\nLABEL=\"kiosk_end\"\n"
@@ -98,16 +98,19 @@ public enum UdevRules {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             guard !trimmed.hasPrefix("#") else { return nil }
             var vendor: UInt16?, product: UInt16?, mode: String?, group: String?
+            var printersOnly = false
             var others: [String] = []
             for part in trimmed.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
                 if let value = Self.value(part, "ATTR{idVendor}==") { vendor = UInt16(value, radix: 16) }
                 else if let value = Self.value(part, "ATTR{idProduct}==") { product = UInt16(value, radix: 16) }
                 else if let value = Self.value(part, "MODE=") { mode = value }
                 else if let value = Self.value(part, "GROUP=") { group = value }
+                else if part == printerInterface { printersOnly = true }
                 else { others.append(part) }
             }
             guard let vendor else { return nil }
-            return Grant(match: Match(vendor: vendor, product: product), mode: mode, group: group, others: others)
+            return Grant(match: Match(vendor: vendor, product: product), printersOnly: printersOnly, mode: mode, group: group,
+                         others: others)
         }
     }
 

@@ -11,10 +11,12 @@ public enum Benchmarks {
         ("receipt", ReceiptPrinterBenchmarks.run),
         ("forms", FormEngineBenchmarks.run),
         ("secrets", SecretsBenchmarks.run),
+        ("webhooks", WebhookBenchmarks.run),
     ]
     /// Run only when named: they need hardware (or its emulator), or a PostgreSQL installation, beside them.
     static let hardware: [(name: String, run: @Sendable () -> [Figure])] = [
         ("usbprint", USBPrintBenchmark.run),
+        ("idlepoll", IdlePollBenchmark.run),
         // Starts a private PostgreSQL (Debian's postgresql) and kiosk worker processes.
         ("district", DistrictBenchmarks.run),
     ]
@@ -22,7 +24,7 @@ public enum Benchmarks {
     /// What `kiosk-bench` runs when none is named.
     public static var names: [String] { ["startup"] + modules.map(\.name) }
     /// Start `kiosk serve` as a child, like `startup`, but only when named.
-    static let serving = ["guessing"]
+    static let serving = ["guessing", "speech"]
     public static var allNames: [String] { names + hardware.map(\.name) + serving }
 
     /// The `kiosk` executable the benchmarks start (`serve`, `logic eval`): the one built beside
@@ -38,6 +40,8 @@ public enum Benchmarks {
                 figures += try StartupBenchmark.run(configFile: configFile)
             } else if name == "guessing" {
                 figures += try CodeGuessingBenchmark.run(configFile: configFile)
+            } else if name == "speech" {
+                figures += try SpeechBenchmark.run(configFile: configFile)
             } else if let module = (modules + hardware).first(where: { $0.name == name }) {
                 figures += module.run()
             }

@@ -45,41 +45,11 @@ public enum CodeGuessingBenchmark {
     }
 
     static func measure(configFile: String, seconds: Double) throws -> Rates {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-guess-\(getpid())")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
         // The terminal's own configuration with a bookable service (the look-up needs booking routes).
-        let config = scratch.appendingPathComponent("kiosk.conf")
-        let base = URL(fileURLWithPath: configFile).deletingLastPathComponent().path
-        var text = try String(contentsOfFile: configFile, encoding: .utf8)
-        if !text.contains("[[services]]") { text += services }
-        try text.replacingOccurrences(of: "dir = \"Devices\"", with: "dir = \"\(base)/Devices\"")
-            .replacingOccurrences(of: "dir = \"Forms\"", with: "dir = \"\(base)/Forms\"")
-            .write(to: config, atomically: true, encoding: .utf8)
-        let port = try ListeningSocket.freePort()
-        let process = Process()
-        process.executableURL = Benchmarks.kiosk
-        process.arguments = ["serve", "--config", config.path]
-        var environment = ProcessInfo.processInfo.environment
-        environment["KIOSK_LISTEN"] = "127.0.0.1:\(port)"
-        environment["KIOSK_DATA_DIR"] = scratch.appendingPathComponent("var").path
-        environment["KIOSK_LOG_LEVEL"] = "error"
-        process.environment = environment
-        try process.run()
-        defer {
-            if process.isRunning {
-                kill(process.processIdentifier, SIGTERM)
-                process.waitUntilExit()
-            }
-        }
+        let kiosk = try ServedKiosk(configFile: configFile, name: "guess") { $0.contains("[[services]]") ? $0 : $0 + services }
+        defer { kiosk.stop() }
+        let port = kiosk.port
         let clock = ContinuousClock()
-        let started = clock.now
-        while RawHTTP.send(port: port, path: "/readyz")?.status != 200 {
-            guard process.isRunning, clock.now - started < .seconds(30) else {
-                throw StartupBenchmark.Failure(description: "kiosk serve did not become ready")
-            }
-            usleep(10_000)
-        }
         let first17 = "11010519900517001"
         let idNumber = first17 + String(ResidentIDNumber.checkCharacter(forFirst17: first17)!)
         var generator = SystemRandomNumberGenerator()

@@ -1,5 +1,6 @@
 import Booking
 import District
+import Filings
 import FormEngine
 import Foundation
 import KioskApp
@@ -224,9 +225,12 @@ extension DistrictBenchmarks {
         let district = try PostgresStore(url: url, operationTimeout: .seconds(5), logger: Logger(label: "kiosk.bench"))
         return try await district.withRunning {
             _ = try await district.migrate()
-            let bookings = PostgresBookingStore(store: district, timeZone: zone, hasher: HMACIDHasher(key: .random()))
-            let drainer = OutboxDrainer(outbox: local, district: district, bookings: bookings, terminalID: "BENCH",
-                                        logger: Logger(label: "kiosk.bench"))
+            let hasher = HMACIDHasher(key: .random())
+            let bookings = PostgresBookingStore(store: district, timeZone: zone, hasher: hasher)
+            let filings = PostgresFilingLedger(store: district, lifecycle: FilingLifecycle(calendar: try OfficialCalendar(years: []), timeZone: zone),
+                                               districtHasher: { hasher })
+            let drainer = OutboxDrainer(outbox: local, district: district, bookings: bookings, filings: filings, terminalID: "BENCH",
+                                        hall: "S01", logger: Logger(label: "kiosk.bench"))
             try await cluster.stopServer()
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601

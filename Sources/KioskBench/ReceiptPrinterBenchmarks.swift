@@ -12,6 +12,7 @@ public enum ReceiptPrinterBenchmarks {
         "applicantIdLabel": .text("身份证号"),
         "applicantId": .text("110105********002X"),
         "time": .text("2026-03-15 10:42"),
+        "progressCode": .text("P1:S01-20260315-0042:abcdefghijkl"),
         "nextSteps": .list(["请于5个工作日内凭本回执和身份证原件到3号窗口领取证件", "如需邮寄，请拨打12345预约"]),
         "deferredMaterials": .list(["户口簿复印件"]),
     ])

@@ -40,6 +40,32 @@ public struct Configuration: Sendable, Equatable {
     }
 
     public enum DeviceMode: String, Sendable { case simulated, usb, cups }
+    /// `devices.printer`: a USB printer by its ids (and serial number), or a CUPS queue.
+    public enum PrinterPin: Sendable, Equatable {
+        case usb(vendorID: UInt16, productID: UInt16, serial: String?)
+        case cups(queue: String)
+
+        public init?(_ text: String) {
+            let parts = text.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
+            switch parts.first {
+            case "usb":
+                guard parts.count == 3 || parts.count == 4, parts[1].count == 4, parts[2].count == 4,
+                      let vendor = UInt16(parts[1], radix: 16), let product = UInt16(parts[2], radix: 16) else { return nil }
+                let serial = parts.count == 4 ? parts[3] : nil
+                guard serial?.isEmpty != true else { return nil }
+                self = .usb(vendorID: vendor, productID: product, serial: serial)
+            case "cups":
+                let queue = String(text.dropFirst("cups:".count))
+                guard !queue.isEmpty, !queue.contains(where: { $0 == "/" || $0 == " " || $0 == "#" }) else { return nil }
+                self = .cups(queue: queue)
+            default:
+                return nil
+            }
+        }
+    }
+
+    /// A kind of device the terminal cannot serve citizens without (`devices.required`).
+    public enum RequiredDevice: String, Sendable, CaseIterable { case printer, idcard }
     public enum LogFormat: String, Sendable { case text, json }
 
     public var listen: ListenAddress
@@ -77,11 +103,21 @@ public struct Configuration: Sendable, Equatable {
     public var rateLimits: RateLimits
     /// `devices.print_job_retention_days`: print jobs hold receipt text; older ones are deleted.
     public var printJobRetentionDays: Int
+    /// `devices.required`: the kinds of device `/readyz` needs present and without a fault.
+    public var requiredDevices: [RequiredDevice]
+    /// `devices.status_poll_seconds`: how often an idle printer is asked for its status.
+    public var statusPollSeconds: Int
+    /// `devices.cups_socket`: the domain socket of the CUPS scheduler in `cups` mode.
+    public var cupsSocket: String
+    /// `devices.printer`: the one printer the terminal uses; nil uses the first online one.
+    public var printerPin: PrinterPin?
     /// `[session]`: when an idle citizen session is warned about and ended.
     public var sessionTimeout: SessionTimeout
     /// `[queue]` with `[queue.prefixes]`: ticket prefixes, the elderly age, the wait estimate,
     /// when walk-in tickets stop.
     public var queue: QueuePolicy
+    /// `[filings]`: the lifecycle after the terminal (warnings, reminders, follow-ups, retention).
+    public var filings: FilingSettings = FilingSettings()
 
     /// Where each value came from, keyed by setting path, for `kiosk config check`.
     public var sources: [String: ValueSource]
@@ -152,4 +188,17 @@ public struct RateLimits: Sendable, Equatable {
         self.codeMissesPerMinute = codeMissesPerMinute
         self.printPerMinute = printPerMinute
     }
+}
+
+/// `[filings]`: how the filing lifecycle warns, reminds, follows up and forgets.
+public struct FilingSettings: Sendable, Equatable {
+    public var warningPercent = 80
+    public var reminderWorkingDays = 2
+    public var followUpWorkingDays = 15
+    public var badRatingThreshold = 3
+    public var badRatingWindowDays = 30
+    public var retentionGraceDays = 7
+    public var sweepSeconds = 60
+
+    public init() {}
 }

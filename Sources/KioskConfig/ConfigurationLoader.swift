@@ -216,6 +216,10 @@ public enum ConfigurationLoader {
     }
 
     private static func fromEnvironment(_ raw: String, for setting: Setting) -> Result<TOMLValue, Message> {
+        if case .subset = setting.kind {
+            let items = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            return .success(.array(items.map { .string($0) }))
+        }
         guard case .integer = setting.kind else { return .success(.string(raw)) }
         guard let number = Int64(raw.replacingOccurrences(of: "_", with: "")) else {
             return .failure(Message("expected an integer, found '\(raw)'"))
@@ -236,6 +240,19 @@ public enum ConfigurationLoader {
             return range.contains(n) ? .success(value) : .failure(Message("\(n) is outside \(range.lowerBound)...\(range.upperBound)"))
         case (.integer, _):
             return .failure(Message("expected an integer, found \(value.typeName)"))
+        case (.subset(let options), .array(let items)):
+            var seen: [String] = []
+            for item in items {
+                guard case .string(let text) = item else { return .failure(Message("expected an array of strings, found \(item.typeName) in it")) }
+                guard options.contains(text) else {
+                    return .failure(Message("'\(text)' is not one of \(options.joined(separator: ", "))"))
+                }
+                guard !seen.contains(text) else { return .failure(Message("'\(text)' is listed twice")) }
+                seen.append(text)
+            }
+            return .success(value)
+        case (.subset, _):
+            return .failure(Message("expected an array of strings, found \(value.typeName)"))
         case (_, .string(let text)):
             return checkText(text, as: setting, baseDirectory: baseDirectory).map { .string($0) }
         default:
@@ -299,6 +316,12 @@ public enum ConfigurationLoader {
             return .success(full)
         case .integer:
             return .failure(Message("expected an integer"))
+        case .subset:
+            return .failure(Message("expected an array of strings"))
+        case .printerPin:
+            guard !text.isEmpty else { return .success(text) }
+            return Configuration.PrinterPin(text) != nil ? .success(text)
+                : .failure(Message("'\(text)' is not usb:VID:PID, usb:VID:PID:SERIAL (ids in hex, as lsusb prints them) or cups:QUEUE"))
         }
     }
 
@@ -344,6 +367,10 @@ public enum ConfigurationLoader {
             guard case .integer(let n)? = values[key] else { preconditionFailure("\(key) was checked as an integer") }
             return Int(n)
         }
+        func strings(_ key: String) -> [String] {
+            guard case .array(let items)? = values[key] else { preconditionFailure("\(key) was checked as an array") }
+            return items.compactMap { if case .string(let s) = $0 { s } else { nil } }
+        }
         let dataDirectory = text("data_dir")
         let secretsDirectory = text("secrets.dir").isEmpty
             ? URL(fileURLWithPath: dataDirectory).deletingLastPathComponent().appendingPathComponent("secrets").path
@@ -361,6 +388,14 @@ public enum ConfigurationLoader {
         let certificateFile = text("tls.certificate_file"), keyFile = text("tls.key_file")
         let tls = certificateFile.isEmpty || keyFile.isEmpty
             ? nil : Configuration.TLSFiles(certificateFile: certificateFile, keyFile: keyFile)
+        var filings = FilingSettings()
+        filings.warningPercent = integer("filings.warning_percent")
+        filings.reminderWorkingDays = integer("filings.reminder_working_days")
+        filings.followUpWorkingDays = integer("filings.follow_up_working_days")
+        filings.badRatingThreshold = integer("filings.bad_rating_threshold")
+        filings.badRatingWindowDays = integer("filings.bad_rating_window_days")
+        filings.retentionGraceDays = integer("filings.retention_grace_days")
+        filings.sweepSeconds = integer("filings.sweep_seconds")
         return Configuration(
             listen: listen, tls: tls, dataDirectory: dataDirectory, secretsDirectory: secretsDirectory, database: database,
             timeZone: timeZone,
@@ -386,12 +421,16 @@ public enum ConfigurationLoader {
                                    codeMissesPerMinute: integer("limits.code_misses_per_minute"),
                                    printPerMinute: integer("limits.print_per_minute")),
             printJobRetentionDays: integer("devices.print_job_retention_days"),
+            requiredDevices: strings("devices.required").compactMap(Configuration.RequiredDevice.init(rawValue:)),
+            statusPollSeconds: integer("devices.status_poll_seconds"),
+            cupsSocket: text("devices.cups_socket"),
+            printerPin: Configuration.PrinterPin(text("devices.printer")),
             sessionTimeout: SessionTimeout(seconds: integer("session.timeout_seconds"), warningSeconds: integer("session.warning_seconds")),
             queue: QueuePolicy(prefixes: booking.ticketPrefixes, defaultPrefix: text("queue.default_prefix"),
                                elderlyAge: integer("queue.elderly_age"),
                                averageServiceMinutes: integer("queue.average_service_minutes"),
                                walkInCutoffMinutes: integer("queue.walk_in_cutoff_minutes")),
-            sources: sources, values: values, file: nil)
+            filings: filings, sources: sources, values: values, file: nil)
     }
 }
 
@@ -413,6 +452,8 @@ extension Configuration {
         case .float(let d): return String(d)
         case .boolean(let b): return String(b)
         case .dateTime(let t): return t
+        case .array(let items) where items.allSatisfy({ if case .string = $0 { true } else { false } }):
+            return "[" + items.map { display($0, secret: false, path: path) }.joined(separator: ", ") + "]"
         case .array, .table: return "…"
         }
     }

@@ -26,10 +26,16 @@ public struct Setting: Sendable {
         case optionalFile
         /// A directory kiosk creates when missing, or the empty string for the default.
         case optionalDirectory
+        /// `usb:VID:PID[:SERIAL]` (hex ids), `cups:QUEUE`, or the empty string for none.
+        case printerPin
+        /// An array of distinct strings, each one of these (the environment gives them
+        /// comma-separated; empty for none).
+        case subset([String])
 
         var tomlType: String {
             switch self {
             case .integer: "an integer"
+            case .subset: "an array of strings"
             default: "a string"
             }
         }
@@ -75,6 +81,14 @@ public struct Setting: Sendable {
         Setting("site.name", .string, .string("政务服务中心"), "name of the service hall printed on receipts"),
         Setting("devices.mode", .choice(["simulated", "usb", "cups"]), .string("simulated"),
                 "how devices are reached: simulated, usb (libusb) or cups"),
+        Setting("devices.required", .subset(["printer", "idcard"]), .array([.string("printer"), .string("idcard")]),
+                "devices /readyz needs: a missing or faulted one makes the terminal not ready"),
+        Setting("devices.status_poll_seconds", .integer(1...3600), .integer(10),
+                "how often an idle printer is asked for its status (paper, cover)"),
+        Setting("devices.printer", .printerPin, .string(""),
+                "the one printer receipts go to: usb:VID:PID[:SERIAL] or cups:QUEUE; empty for the first online one"),
+        Setting("devices.cups_socket", .string, .string("/run/cups/cups.sock"),
+                "the CUPS scheduler's socket (devices.mode = \"cups\")"),
         Setting("devices.dir", .existingDirectory, .string("Devices"), "directory of device profiles"),
         Setting("devices.print_job_retention_days", .integer(1...3650), .integer(30),
                 "print jobs (they hold receipt text) older than this are deleted"),
@@ -86,6 +100,20 @@ public struct Setting: Sendable {
                 "a citizen session idle this long ends, and its answers and card data are wiped"),
         Setting("session.warning_seconds", .integer(20...600), .integer(30),
                 "the screen warns this long before the session ends (WCAG 2.2.1 asks for 20 s at least)"),
+        Setting("filings.warning_percent", .integer(1...100), .integer(80),
+                "黄灯: a filing is nearly overdue once this share of its legal time limit is used"),
+        Setting("filings.reminder_working_days", .integer(0...30), .integer(2),
+                "容缺 materials appear on the staff desk this many working days before their due date"),
+        Setting("filings.follow_up_working_days", .integer(1...60), .integer(15),
+                "回访 and 整改 of a 差评 are due this many working days after the rating"),
+        Setting("filings.bad_rating_threshold", .integer(1...100), .integer(3),
+                "a matter, window or member of staff with this many 差评 within bad_rating_window_days is flagged"),
+        Setting("filings.bad_rating_window_days", .integer(1...366), .integer(30),
+                "the days in which 差评 are counted for that flag"),
+        Setting("filings.retention_grace_days", .integer(0...365), .integer(7),
+                "a filing's answers leave the terminal this many days after the district store or a window took it"),
+        Setting("filings.sweep_seconds", .integer(1...3600), .integer(60),
+                "how often warnings, missed 容缺 due dates and overdue follow-ups are looked for, and answers past retention removed"),
         Setting("limits.sign_in_per_minute", .integer(1...600), .integer(10),
                 "staff numbers whose sign-in may fail per minute at this terminal (a number counts once a minute)"),
         Setting("limits.booking_per_minute", .integer(1...6000), .integer(60),

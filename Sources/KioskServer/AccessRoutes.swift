@@ -11,6 +11,8 @@ public struct AccessServices: Sendable {
     public var reasons: OverrideReasons
     public var signIn: @Sendable (_ number: String, _ pin: String, _ now: Date) async throws -> IssuedToken
     public var authenticate: @Sendable (_ token: String, _ now: Date) async throws -> AccessToken
+    /// The department a presented API key (`kdk1.…`) belongs to; nil for any other text.
+    public var authenticateDepartment: @Sendable (_ apiKey: String) async throws -> String?
     public var signOut: @Sendable (AccessToken, Date) async throws -> Void
     public var audit: @Sendable (AuditEntry, Date) async throws -> Void
     public var now: @Sendable () -> Date
@@ -24,8 +26,10 @@ public struct AccessServices: Sendable {
         signOut: @escaping @Sendable (AccessToken, Date) async throws -> Void,
         audit: @escaping @Sendable (AuditEntry, Date) async throws -> Void,
         now: @escaping @Sendable () -> Date = Date.init,
-        rateLimiter: RateLimiter = RateLimiter(["booking": .perMinute(60)])
+        rateLimiter: RateLimiter = RateLimiter(["booking": .perMinute(60)]),
+        authenticateDepartment: @escaping @Sendable (String) async throws -> String? = { _ in nil }
     ) {
+        self.authenticateDepartment = authenticateDepartment
         self.rateLimiter = rateLimiter
         self.terminalID = terminalID
         self.reasons = reasons
@@ -48,6 +52,7 @@ extension KioskRoutes {
         let citizenRoutes: [(String, String)] = [
             ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/v1/info"), ("GET", "/metrics"), ("GET", "/v1/events"),
             ("GET", "/v1/forms"), ("POST", "/v1/sessions"), ("GET", "/v1/sessions/{id}"), ("DELETE", "/v1/sessions/{id}"), ("POST", "/v1/sessions/{id}/keep-alive"),
+            ("GET", "/v1/sessions/{id}/speech"), ("GET", "/v1/policies"), ("POST", "/v1/policies/match"), ("POST", "/v1/policies/print"),
             ("PUT", "/v1/sessions/{id}/answers/{field}"), ("POST", "/v1/sessions/{id}/next"), ("POST", "/v1/sessions/{id}/back"),
             ("POST", "/v1/sessions/{id}/jump"), ("GET", "/v1/sessions/{id}/review"), ("POST", "/v1/sessions/{id}/review/confirm"),
             ("GET", "/v1/sessions/{id}/materials"), ("POST", "/v1/sessions/{id}/materials/{material}"),
@@ -58,6 +63,9 @@ extension KioskRoutes {
             ("POST", "/v1/bookings/{code}/slip"),
             ("POST", "/v1/bookings/{code}/reschedule"), ("POST", "/v1/check-ins"), ("POST", "/v1/tickets"),
             ("POST", "/v1/tickets/{id}/rating"), ("GET", "/v1/queue"),
+            ("POST", "/v1/progress/lookup"), ("POST", "/v1/filings/{reference}/rating"),
+            ("POST", "/v1/filings/{reference}/deferred/{material}/hand-in"), ("POST", "/v1/filings/{reference}/correction"),
+            ("GET", "/v1/filings/reasons"),
             ("GET", "/v1/simulator/cards"), ("POST", "/v1/simulator/cards"), ("DELETE", "/v1/simulator/cards"),
             ("POST", "/v1/staff/sign-in"), ("GET", "/v1/qr-code"),
             // The touch UI itself: the screen loads it before anyone signs in.
@@ -67,6 +75,17 @@ extension KioskRoutes {
             ("POST", "/v1/counters/{counter}/call-next"), ("POST", "/v1/tickets/{id}/recall"), ("POST", "/v1/tickets/{id}/no-show"),
             ("POST", "/v1/tickets/{id}/finish"), ("POST", "/v1/tickets/{id}/transfer"),
             ("POST", "/v1/sessions/{id}/overrides/{action}"),
+            ("GET", "/v1/desk/queue"), ("POST", "/v1/filings/{reference}/receive"), ("POST", "/v1/filings/{reference}/accept"),
+            ("POST", "/v1/filings/{reference}/return"), ("POST", "/v1/filings/{reference}/start"),
+            ("POST", "/v1/filings/{reference}/complete"), ("POST", "/v1/filings/{reference}/collect"),
+            ("POST", "/v1/filings/{reference}/notice"), ("POST", "/v1/filings/{reference}/deferred/{material}/received"),
+            ("POST", "/v1/filings/{reference}/commitments/{material}"),
+        ]
+        let supervisors: Set<Role> = [.supervisor, .admin]
+        let supervisorRoutes: [(String, String)] = [
+            ("GET", "/v1/supervision/desk"), ("GET", "/v1/supervision/dead-letters"), ("GET", "/v1/reports/monthly"), ("POST", "/v1/filings/{reference}/urge"),
+            ("POST", "/v1/filings/{reference}/follow-up/callback"), ("POST", "/v1/filings/{reference}/follow-up/rectification"),
+            ("POST", "/v1/filings/{reference}/follow-up/close"),
         ]
         let technicianRoutes: [(String, String)] = [
             ("POST", "/v1/devices/{id}/health-checks"), ("GET", "/v1/devices/{id}/statistics"),
@@ -77,7 +96,12 @@ extension KioskRoutes {
         return try EndpointPolicy(
             citizenRoutes.map { .init($0.0, $0.1, anyone) } + staffRoutes.map { .init($0.0, $0.1, staff) }
                 + technicianRoutes.map { .init($0.0, $0.1, technicians) }
-                + [.init("POST", "/v1/staff/sign-out", .signedIn)])
+                + supervisorRoutes.map { .init($0.0, $0.1, supervisors) }
+                // A filing as it stands, answers included while kept: the window's and the supervision post's.
+                + [.init("GET", "/v1/filings/{reference}", staff.union(supervisors))]
+                + [.init("POST", "/v1/staff/sign-out", .signedIn)]
+                // Department systems, with their API keys (docs/DEPARTMENT-API.md).
+                + [.init("GET", "/v1/departments/{id}/filings", [.department]), .init("POST", "/v1/filings/{reference}/events", [.department])])
     }
 
     static func addAccessRoutes(to router: Router<KioskRequestContext>, _ services: AccessServices) {
@@ -187,9 +211,17 @@ struct AccessMiddleware: RouterMiddleware {
         var role = Role.citizen
         if let header = request.headers[.authorization] {
             guard header.hasPrefix("Bearer ") else { throw AccessError(.tokenMalformed) }
-            let token = try await services.authenticate(String(header.dropFirst("Bearer ".count)), services.now())
-            context.staff = token
-            role = token.role
+            let text = String(header.dropFirst("Bearer ".count))
+            if text.hasPrefix("kdk1.") {
+                // A department system's API key: made up, revoked or another terminal's keys alike.
+                guard let department = try await services.authenticateDepartment(text) else { throw AccessError(.tokenForged) }
+                context.department = department
+                role = .department
+            } else {
+                let token = try await services.authenticate(text, services.now())
+                context.staff = token
+                role = token.role
+            }
         }
         if let path = context.endpointPath, path != "NotFound" {
             // HEAD is GET without the body: the same roles.

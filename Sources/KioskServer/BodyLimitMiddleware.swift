@@ -8,6 +8,8 @@ public struct KioskRequestContext: RequestContext {
     public var maxUploadSize: Int
     /// The signed-in member of staff, set by `AccessMiddleware`; nil for the citizen at the screen.
     public var staff: AccessToken?
+    /// The department system calling with its API key (role `department`), set by `AccessMiddleware`.
+    public var department: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

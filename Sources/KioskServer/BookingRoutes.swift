@@ -236,7 +236,7 @@ extension KioskRoutes {
             await announce(.ticketIssued, result.receipt.ticket, booking)
             // A service dropped from configuration since the booking still serves its citizens.
             let counters = booking.services.first { $0.id == result.booking.serviceID }?.counters.count ?? 1
-            let wait = booking.queue.estimatedWaitMinutes(ahead: result.receipt.ahead, counters: counters)
+            let wait = result.receipt.ahead.map { booking.queue.estimatedWaitMinutes(ahead: $0, counters: counters) }
             return json(CheckInView(result, wait: wait), status: .created)
         }
 
@@ -266,16 +266,18 @@ extension KioskRoutes {
                     details: ["priority": receipt.ticket.priority.rawValue, "service": service.id, "role": staff.role.rawValue]), now)
             }
             await announce(.ticketIssued, receipt.ticket, booking)
-            let wait = booking.queue.estimatedWaitMinutes(ahead: receipt.ahead, counters: service.counters.count)
-            return json(TicketView(receipt.ticket, ahead: receipt.ahead, estimatedWaitMinutes: wait, ratingToken: receipt.ratingToken),
-                        status: .created)
+            let wait = receipt.ahead.map { booking.queue.estimatedWaitMinutes(ahead: $0, counters: service.counters.count) }
+            return json(TicketView(issued: receipt, estimatedWaitMinutes: wait), status: .created)
         }
 
         router.get("/v1/queue") { _, _ in
-            let waiting = try await ruled { try await booking.ledger.waitingTickets(serviceIDs: booking.services.map(\.id), now: booking.now()) }
+            let services = booking.services.map(\.id)
+            let waiting = try await ruled { try await booking.ledger.waitingTickets(serviceIDs: services, now: booking.now()) }
+            let serving = try await ruled { try await booking.ledger.servingTickets(serviceIDs: services, now: booking.now()) }
             return json(booking.services.map { service in
                 let tickets = waiting.filter { $0.serviceID == service.id }
                 return QueueView(serviceId: service.id, waiting: tickets.count, numbers: tickets.map(\.number),
+                                 nowServing: serving.filter { $0.serviceID == service.id }.map(ServingView.init),
                                  estimatedWaitMinutes: booking.queue.estimatedWaitMinutes(ahead: tickets.count,
                                                                                           counters: service.counters.count))
             })
@@ -603,13 +605,36 @@ struct TicketView: Codable {
     let queuedAt: Date
     let calledAt: Date?
     let callCount: Int
-    let ahead: Int?
-    let estimatedWaitMinutes: Int?
+    var ahead: ExplicitNull<Int>?
+    var estimatedWaitMinutes: ExplicitNull<Int>?
     /// Only in the answer to whoever took the ticket: the proof that lets them rate it.
     let ratingToken: String?
 
+    /// Set when a ticket was just issued but the tickets ahead cannot be counted (issued offline
+    /// in district mode): `ahead` and `estimatedWaitMinutes` are then null, and this says why.
+    var aheadUnknown: AheadUnknown?
+
+    struct AheadUnknown: Codable {
+        var reason = "districtStoreUnavailable"
+        var messages = LocalizedText(
+            zh: "区域系统暂时无法连接，前面还有多少人暂时无法得知；请留意叫号屏和广播",
+            en: "The district system cannot be reached, so the number of people ahead is not known for now; "
+                + "watch the queue display and listen for your number")
+    }
+
+    /// A ticket just issued: the count ahead, or why it is not known.
+    init(issued receipt: TicketReceipt, estimatedWaitMinutes: Int?) {
+        self.init(receipt.ticket, ahead: receipt.ahead, estimatedWaitMinutes: estimatedWaitMinutes, ratingToken: receipt.ratingToken)
+        if receipt.ahead == nil {
+            aheadUnknown = AheadUnknown()
+            ahead = ExplicitNull(nil)
+            self.estimatedWaitMinutes = ExplicitNull(nil)
+        }
+    }
+
     init(_ ticket: Ticket, ahead: Int? = nil, estimatedWaitMinutes: Int? = nil, ratingToken: String? = nil) {
         self.ratingToken = ratingToken
+        aheadUnknown = nil
         id = ticket.id
         number = ticket.number
         serviceId = ticket.serviceID
@@ -620,8 +645,28 @@ struct TicketView: Codable {
         queuedAt = ticket.queuedAt
         calledAt = ticket.calledAt
         callCount = ticket.callCount
-        self.ahead = ahead
-        self.estimatedWaitMinutes = estimatedWaitMinutes
+        self.ahead = ahead.map(ExplicitNull.init)
+        self.estimatedWaitMinutes = estimatedWaitMinutes.map(ExplicitNull.init)
+    }
+}
+
+/// A value that encodes as itself, or as JSON `null` where a nil would leave the key out:
+/// "not known" said outright, never a missing key a client reads as 0.
+struct ExplicitNull<Value: Codable & Sendable>: Codable, Sendable {
+    let value: Value?
+
+    init(_ value: Value?) {
+        self.value = value
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        value = container.decodeNil() ? nil : try container.decode(Value.self)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(value)
     }
 }
 
@@ -631,10 +676,9 @@ struct CheckInView: Codable {
     /// After the check-in window: the ticket is a walk-in ticket.
     let late: Bool
 
-    init(_ result: CheckInResult, wait: Int) {
+    init(_ result: CheckInResult, wait: Int?) {
         booking = BookingView(result.booking)
-        ticket = TicketView(result.receipt.ticket, ahead: result.receipt.ahead, estimatedWaitMinutes: wait,
-                            ratingToken: result.receipt.ratingToken)
+        ticket = TicketView(issued: result.receipt, estimatedWaitMinutes: wait)
         late = result.late
     }
 }
@@ -655,7 +699,22 @@ struct QueueView: Codable {
     let serviceId: String
     let waiting: Int
     let numbers: [String]
+    /// Being served now: which number at which counter, the latest call first.
+    let nowServing: [ServingView]
     let estimatedWaitMinutes: Int
+}
+
+/// "A001 at counter A1": a number and a counter only, nothing about the citizen.
+struct ServingView: Codable {
+    let number: String
+    let counter: String
+    let calledAt: Date
+
+    init(_ ticket: Ticket) {
+        number = ticket.number
+        counter = ticket.counter ?? ""
+        calledAt = ticket.calledAt ?? ticket.queuedAt
+    }
 }
 
 /// A request the terminal kept to send to the district store when it returns (202).

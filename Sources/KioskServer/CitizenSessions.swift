@@ -25,6 +25,8 @@ public actor CitizenSessions {
         var assistedBy: String?
         /// Its filing is being stored: everything else waits until that is done.
         var submitting = false
+        /// The reference of the returned filing this session corrects (退回补正); nil for a new filing.
+        var corrects: String?
     }
 
     /// What the clock did to the session, for the screen.
@@ -49,14 +51,20 @@ public actor CitizenSessions {
         self.now = now
     }
 
+    /// Citizen sessions open now (a terminal has one screen: 0 or 1), for `/metrics`.
+    public func openCount() -> Int {
+        guard let active, !isExpired(active) else { return 0 }
+        return 1
+    }
+
     /// Starts `session` of `form`; the session keeps that version of the form to its end.
-    func start(_ session: FormSession, form: FormDefinition) throws(APIError) -> String {
+    func start(_ session: FormSession, form: FormDefinition, correcting reference: String? = nil) throws(APIError) -> String {
         if let active, !isExpired(active), active.session.position != .submitted {
             throw APIError(.conflict, code: "sessionActive", message: .init(
                 zh: "本终端正在办理另一项业务，请先结束", en: "Another session is in progress on this terminal; end it first"))
         }
         let id = UUID().uuidString.lowercased()
-        active = Active(id: id, session: session, form: form, lastActivity: now())
+        active = Active(id: id, session: session, form: form, lastActivity: now(), corrects: reference)
         return id
     }
 
@@ -112,6 +120,11 @@ public actor CitizenSessions {
             await withCheckedContinuation { waitingForSubmission.append($0) }
         }
         return try live(id)
+    }
+
+    /// The reference of the returned filing the session corrects, if it does.
+    func correcting(_ id: String) async throws(APIError) -> String? {
+        try await settled(id).corrects
     }
 
     /// The citizen answered the warning: the full time again. Returns the new end.

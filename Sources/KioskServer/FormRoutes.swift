@@ -1,4 +1,5 @@
 import Booking
+import Filings
 import FormEngine
 import Foundation
 import Hummingbird
@@ -11,24 +12,30 @@ public protocol FilingArchive: Sendable {
     /// Allocates the next reference of `site` for `day`, builds the filing with it and stores
     /// it, in one transaction: a filing that cannot be built leaves no gap in the sequence.
     func recordFiling(site: String, day: String, build: @escaping @Sendable (String) throws -> Filing) async throws -> Filing
+    /// Records the correction of a returned filing: `build` makes it under the same reference
+    /// as `version` (the stored one's next), and it replaces the stored version.
+    func resubmitFiling(reference: String, version: Int, build: @escaping @Sendable (Int) throws -> Filing) async throws -> Filing
     /// Keeps a draft under a new short code; only the code with the same ID number finds it.
     func saveDraft(_ draft: FormDraft, idNumber: ResidentIDNumber, now: Date, days: Int) async throws -> String
     /// Takes the draft out; nil when the code and number match no unexpired draft.
     func takeDraft(code: String, idNumber: ResidentIDNumber, now: Date) async throws -> FormDraft?
 }
 
-/// The answer to a submission: the filing, and what became of its receipt.
+/// The answer to a submission: the filing, what became of its receipt, and the code of the
+/// receipt's QR (shown on the screen when the receipt could not be printed).
 struct SubmittedFiling: Encodable {
     let filing: Filing
     let receipt: PrintOutcome?
+    let progressCode: String?
 
     func encode(to encoder: any Encoder) throws {
         try filing.encode(to: encoder)
         var container = encoder.container(keyedBy: Key.self)
         try container.encodeIfPresent(receipt, forKey: .receipt)
+        try container.encodeIfPresent(progressCode, forKey: .progressCode)
     }
 
-    enum Key: String, CodingKey { case receipt }
+    enum Key: String, CodingKey { case receipt, progressCode }
 }
 
 /// The answer to printing the 一次性告知书: what it told, and what became of the print.
@@ -85,7 +92,7 @@ public struct FilingServices: Sendable {
 
 extension KioskRoutes {
     /// The guided filing: list forms, run the citizen's session step by step, submit.
-    static func addFilingRoutes(to router: Router<KioskRequestContext>, _ services: FilingServices) {
+    static func addFilingRoutes(to router: Router<KioskRequestContext>, _ services: FilingServices, lifecycle: LifecycleServices? = nil) {
         router.get("/v1/forms") { _, _ in
             json(services.catalog.forms.values.sorted { $0.id < $1.id }.map(FormSummary.init))
         }
@@ -190,16 +197,22 @@ extension KioskRoutes {
             let body = try await RequestBody(request, context: context, allowed: ["acceptDeclaration"])
             let accepted = try body.bool("acceptDeclaration")
             let id = try context.parameters.require("id")
-            let day = services.day()
-            let filing = try await services.sessions.submit(id) { session, form in
-                let submission = try session.submission(acceptingDeclaration: accepted, in: form, context: services.context,
-                                                        calendar: services.calendar)
-                let filing = try await services.archive.recordFiling(site: services.siteID, day: day) { submission.filing(reference: $0) }
-                return (submission.session, filing)
+            let filing: Filing
+            if let reference = try await services.sessions.correcting(id), let lifecycle {
+                filing = try await resubmit(id, reference: reference, accepted: accepted, services, lifecycle)
+            } else {
+                let day = services.day()
+                filing = try await services.sessions.submit(id) { session, form in
+                    let submission = try session.submission(acceptingDeclaration: accepted, in: form, context: services.context,
+                                                            calendar: services.calendar)
+                    let filing = try await services.archive.recordFiling(site: services.siteID, day: day) { submission.filing(reference: $0) }
+                    return (submission.session, filing)
+                }
             }
             // The filing is stored; the receipt is printed after it and can be reprinted.
             let receipt = await services.receipts?.printFilingReceipt(filing)
-            return json(SubmittedFiling(filing: filing, receipt: receipt), status: .created)
+            return json(SubmittedFiling(filing: filing, receipt: receipt, progressCode: lifecycle?.progressCode(filing.reference).description),
+                        status: .created)
         }
 
         // Saving a draft ends the session: the terminal is public, the answers leave its memory.
@@ -246,6 +259,24 @@ extension KioskRoutes {
         router.delete("/v1/sessions/{id}") { _, context in
             try await services.sessions.end(try context.parameters.require("id"))
             return Response(status: .noContent)
+        }
+    }
+
+    /// A correction submitted: the same reference, the next version, recorded only if the
+    /// lifecycle takes it (the filing is still returned and no other correction came first).
+    static func resubmit(_ id: String, reference: String, accepted: Bool, _ services: FilingServices,
+                         _ lifecycle: LifecycleServices) async throws -> Filing {
+        guard let record = try await lifecycle.ledger.record(reference) else { throw filingNotFound }
+        let now = lifecycle.now()
+        return try await services.sessions.submit(id) { session, form in
+            let submission = try session.submission(acceptingDeclaration: accepted, in: form, context: services.context,
+                                                    calendar: services.calendar, version: record.version + 1)
+            let filing = try await services.archive.resubmitFiling(reference: reference, version: record.version + 1) { _ in
+                let filing = submission.filing(reference: reference)
+                _ = try lifecycle.ledger.lifecycle.apply(.resubmit(filing), to: record, by: .citizen, at: now)
+                return filing
+            }
+            return (submission.session, filing)
         }
     }
 

@@ -16,6 +16,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         Endpoint("POST", "/v1/bookings/{code}/cancel"): "booking", Endpoint("POST", "/v1/bookings/{code}/reschedule"): "booking",
         Endpoint("POST", "/v1/tickets"): "booking",
         Endpoint("POST", "/v1/bookings/{code}/slip"): "printing", Endpoint("POST", "/v1/print-jobs/{job}/reprint"): "printing",
+        Endpoint("POST", "/v1/policies/print"): "printing",
     ]
 
     let limiter: RateLimiter
@@ -88,9 +89,14 @@ struct CodeGuessMiddleware: RouterMiddleware {
         Endpoint("POST", "/v1/bookings/{code}/cancel"), Endpoint("POST", "/v1/bookings/{code}/reschedule"),
         Endpoint("POST", "/v1/bookings/{code}/slip"), Endpoint("POST", "/v1/check-ins"),
         Endpoint("POST", "/v1/drafts/resume"), Endpoint("POST", "/v1/tickets/{id}/rating"),
+        // A filing's reference with an ID number, or a receipt's QR code.
+        Endpoint("POST", "/v1/progress/lookup"), Endpoint("POST", "/v1/filings/{reference}/rating"),
+        Endpoint("POST", "/v1/filings/{reference}/deferred/{material}/hand-in"), Endpoint("POST", "/v1/filings/{reference}/correction"),
     ]
     /// What a miss answers with: the thing was not found, the code was not a code, or the proof was wrong.
-    static let missCodes: Set<String> = ["bookingNotFound", "draftNotFound", "invalidBookingCode", "ticketNotFound", "ratingNotAllowed"]
+    static let missCodes: Set<String> = [
+        "bookingNotFound", "draftNotFound", "invalidBookingCode", "ticketNotFound", "ratingNotAllowed", "filingNotFound",
+    ]
 
     let limiter: CodeGuessLimiter
     let now: @Sendable () -> Date

@@ -39,6 +39,8 @@ public protocol ReceiptDesk: Sendable {
     func printFilingReceipt(_ filing: Filing) async -> PrintOutcome
     /// Prints the 一次性告知书: every material still missing for `matter`, with where to get it.
     func printMaterialsNotice(_ notice: MaterialsNotice, matter: LocalizedText, formID: String) async -> PrintOutcome
+    /// Prints the 明白纸 of each policy (`day`, `YYYY-MM-DD`, is printed on them) as one job.
+    func printPolicySheets(_ policies: [Policy], on day: String) async -> PrintOutcome
     /// Prints the 预约凭条 of a confirmed booking, stored before it is sent like every receipt; at
     /// most `PrintLimits.slipsPerBooking` per booking, once per `requestKey` (a retry gets the
     /// first answer).

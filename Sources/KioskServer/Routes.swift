@@ -1,4 +1,5 @@
 import Access
+import FormEngine
 import Foundation
 import Hummingbird
 import Metrics
@@ -22,8 +23,17 @@ public struct ServerDependencies: Sendable {
     public var district: @Sendable () async -> DistrictStatus
     /// Misses on code-bearing endpoints at this terminal (`limits.code_misses_per_minute`).
     public var codeGuesses: CodeGuessLimiter
+    /// Sets the gauges that describe the terminal now (devices, outbox, queues, sessions) just
+    /// before `/metrics` is written.
+    public var refreshMetrics: @Sendable () async -> Void = {}
     /// Re-reads the hall's rules (`POST /v1/reload`, as SIGHUP does); nil where nothing reloads.
     public var reload: (@Sendable () async -> ReloadReport)?
+    /// The filing after the terminal: desks, progress look-up, ratings, supervision, reports.
+    public var lifecycle: LifecycleServices?
+    /// Reading the screen aloud; nil where no synthesizer could start (the route answers 503).
+    public var speech: SpeechServices?
+    /// The hall's policy fact sheets (惠企政策明白纸); none unless handed in.
+    public var policies: PolicyServices
 
     public init(
         identity: ServerIdentity, readiness: [ReadinessCheck], schemaVersion: @escaping @Sendable () async -> Int?,
@@ -31,8 +41,13 @@ public struct ServerDependencies: Sendable {
         access: AccessServices, booking: BookingServices? = nil,
         ui: StaticUI = StaticUI(directory: StaticUI.bundledDirectory),
         district: @escaping @Sendable () async -> DistrictStatus = { .standalone },
-        codeGuesses: CodeGuessLimiter = CodeGuessLimiter(missesPerMinute: 10)
+        codeGuesses: CodeGuessLimiter = CodeGuessLimiter(missesPerMinute: 10), lifecycle: LifecycleServices? = nil,
+        speech: SpeechServices? = nil,
+        policies: PolicyServices = PolicyServices(catalog: PolicyCatalog(), receipts: nil, timeZone: .current)
     ) {
+        self.lifecycle = lifecycle
+        self.speech = speech
+        self.policies = policies
         self.codeGuesses = codeGuesses
         self.ui = ui
         self.district = district
@@ -79,12 +94,16 @@ public enum KioskRoutes {
             json(deps.identity.info(schemaVersion: await deps.schemaVersion()))
         }
         router.get("/metrics") { _, _ in
-            Response(
+            await deps.refreshMetrics()
+            return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: deps.metricsRegistry.emitToBuffer())))
         }
-        addFilingRoutes(to: router, deps.filings)
+        addFilingRoutes(to: router, deps.filings, lifecycle: deps.lifecycle)
+        if let lifecycle = deps.lifecycle { addLifecycleRoutes(to: router, lifecycle, deps.filings) }
+        addSpeechRoutes(to: router, deps.speech, deps.filings)
+        addPolicyRoutes(to: router, deps.policies, metrics: deps.metricsRegistry)
         addDeviceRoutes(to: router, deps.devices)
         addDistrictRoutes(to: router, deps.district)
         addReloadRoute(to: router, deps.reload)

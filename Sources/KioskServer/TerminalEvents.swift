@@ -17,6 +17,23 @@ public struct TerminalEvent: Codable, Sendable, Equatable {
         /// The queue moved: a ticket was issued (walk-in or check-in), called, called again,
         /// marked absent, finished or sent to another service.
         case ticketIssued, ticketCalled, ticketRecalled, ticketNoShow, ticketFinished, ticketTransferred
+        /// A filing's legal clock reached 黄灯 (nearly overdue) or 红灯 (overdue), a 容缺 material's
+        /// due date passed, a 差评 follow-up passed its due date: for the staff and supervision desks.
+        case filingNearlyOverdue, filingOverdue, deferralMissed, followUpOverdue
+    }
+
+    /// A filing a lifecycle message is about: its reference and part, never its applicant.
+    public struct FilingMark: Codable, Sendable, Equatable {
+        public var reference: String
+        /// The sub-filing of a bundle; absent for the whole filing.
+        public var part: String?
+        public var departmentId: String?
+
+        public init(reference: String, part: String?, departmentId: String?) {
+            self.reference = reference
+            self.part = part
+            self.departmentId = departmentId
+        }
     }
 
     /// A queue ticket as the stream shows it: the number a hall display calls, never whose it is.
@@ -59,11 +76,13 @@ public struct TerminalEvent: Codable, Sendable, Equatable {
     public var sessionId: String?
     public var secondsLeft: Int?
     public var ticket: QueueTicket?
+    public var filing: FilingMark?
 
     public init(type: Kind, deviceId: String? = nil, state: DeviceState? = nil, status: DeviceStatus? = nil,
                 fault: DeviceFault? = nil, card: Card? = nil, sessionId: String? = nil, secondsLeft: Int? = nil,
-                ticket: QueueTicket? = nil) {
+                ticket: QueueTicket? = nil, filing: FilingMark? = nil) {
         self.ticket = ticket
+        self.filing = filing
         self.type = type
         self.deviceId = deviceId
         self.state = state

@@ -33,6 +33,37 @@ public enum RawHTTP {
         return exchange(port: port, parts: [Array(request.utf8)], pause: 0, timeoutSeconds: 15)?.reply
     }
 
+    /// A GET's status, the time until the first byte of the answer arrived and until the server
+    /// closed, and the size of the body: what a client waiting for audio feels.
+    public struct Timing: Sendable {
+        public var status: Int
+        public var firstByte: Duration
+        public var complete: Duration
+        public var bodyBytes: Int
+    }
+
+    public static func timeGET(port: Int, path: String) -> Timing? {
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        guard let fd = connected(port: port) else { return nil }
+        defer { close(fd) }
+        let clock = ContinuousClock()
+        let started = clock.now
+        guard Glibc.send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else { return nil }
+        var received: [UInt8] = []
+        var firstByte: Duration?
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(fd, &buffer, buffer.count)
+            guard count > 0 else { break }
+            if firstByte == nil { firstByte = clock.now - started }
+            received += buffer[0..<count]
+        }
+        let complete = clock.now - started
+        guard let firstByte, let split = received.firstRange(of: Array("\r\n\r\n".utf8)),
+              let reply = parse(Array(received[..<split.upperBound])) else { return nil }
+        return Timing(status: reply.status, firstByte: firstByte, complete: complete, bodyBytes: received.count - split.upperBound)
+    }
+
     /// What a slow or misbehaving client got: the answer (nil when the server closed without
     /// one) and how long after the first byte the server closed the connection.
     public struct Exchange: Sendable {
@@ -51,12 +82,10 @@ public enum RawHTTP {
         }
     }
 
-    /// Connects, writes `parts` with `pause` between them, reads until the server closes (or
-    /// `timeoutSeconds` pass without a byte: a test that hangs tells nobody what went wrong).
-    static func exchange(port: Int, parts: [[UInt8]], pause: TimeInterval, timeoutSeconds: Int) -> Exchange? {
+    /// A socket connected to `port` on loopback, or nil.
+    static func connected(port: Int) -> Int32? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -64,7 +93,18 @@ public enum RawHTTP {
         let connected = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        guard connected else { return nil }
+        guard connected else {
+            close(fd)
+            return nil
+        }
+        return fd
+    }
+
+    /// Connects, writes `parts` with `pause` between them, reads until the server closes (or
+    /// `timeoutSeconds` pass without a byte: a test that hangs tells nobody what went wrong).
+    static func exchange(port: Int, parts: [[UInt8]], pause: TimeInterval, timeoutSeconds: Int) -> Exchange? {
+        guard let fd = connected(port: port) else { return nil }
+        defer { close(fd) }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let started = Date()

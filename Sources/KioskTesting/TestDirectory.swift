@@ -7,7 +7,7 @@ public struct TestInstallation: Sendable {
     public let root: String
     private let scratch: ScratchDirectory
 
-    /// - Parameter shippedForms: copy the repository's filings and holiday calendar into
+    /// - Parameter shippedForms: copy the repository's filings, policies and holiday calendar into
     ///   `Forms/`, so the installation is ready to serve them.
     public init(config: String = "", shippedForms: Bool = true) throws {
         scratch = try ScratchDirectory(prefix: "kiosk-test")
@@ -21,6 +21,7 @@ public struct TestInstallation: Sendable {
                 try FileManager.default.copyItem(atPath: forms.appendingPathComponent(name).path, toPath: "\(root)/Forms/\(name)")
             }
             try FileManager.default.copyItem(atPath: forms.appendingPathComponent("calendar").path, toPath: "\(root)/Forms/calendar")
+            try FileManager.default.copyItem(atPath: forms.appendingPathComponent("policies").path, toPath: "\(root)/Forms/policies")
         }
         // Receipt templates are part of every installation, filings or not.
         try FileManager.default.copyItem(

@@ -1,7 +1,7 @@
 import Foundation
 
-/// The emulated USB device this test process runs beside, when `Devices/simulators/usb/printer.py`
-/// or `reader.py` started it (see `run-under-umockdev.sh`); nil in a plain `swift test`.
+/// The emulated USB device this test process runs beside, when `Devices/simulators/usb/printer.py`,
+/// `reader.py` or `touchscreen.py` started it (see `run-under-umockdev.sh`); nil in a plain `swift test`.
 /// Settings go in through `control.json` (a replug) or `live.json` (no replug); what the device
 /// received comes back in `capture.bin`, what it saw happen in `events.log`.
 public struct USBEmulator: Sendable {
@@ -52,6 +52,8 @@ public struct USBEmulator: Sendable {
 
     public static let printer = current.flatMap { $0.kind == "printer" ? $0 : nil }
     public static let reader = current.flatMap { $0.kind == "reader" ? $0 : nil }
+    /// A HID touch controller of a printer vendor (0483:91d1, `usbhid` bound): not the terminal's.
+    public static let touchscreen = current.flatMap { $0.kind == "touchscreen" ? $0 : nil }
 
     /// Replugs the device fresh (empty capture and event log) with `settings`, and waits until
     /// the emulator says it is done.

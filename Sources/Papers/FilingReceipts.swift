@@ -1,6 +1,7 @@
 import Booking
 import DeviceKit
 import ESCPOS
+import Filings
 import FormEngine
 import Foundation
 import JSONLogic
@@ -13,7 +14,7 @@ import ReceiptPrinter
 /// device manager knows. Every job is stored before it is sent and kept when it fails, so it
 /// can be reprinted; a paper whose template fails anyway (a fault that slipped past the checks
 /// of `PrintableFilings`) is printed plain, never lost.
-public struct PrinterReceiptDesk: ReceiptDesk {
+public struct PrinterReceiptDesk: ReceiptDesk, DecisionNoticeDesk {
     let manager: DeviceManager
     /// Replaced by a reload of `Forms/receipts/` (see `RulesReload`).
     public internal(set) var templates: [String: ReceiptTemplate]
@@ -22,28 +23,45 @@ public struct PrinterReceiptDesk: ReceiptDesk {
     let logger: Logger
     /// Slips and reprints from the screen: once per Idempotency-Key, within `PrintLimits`.
     let requests: PrintRequests
+    /// The code of a filing receipt's QR (and of the notices'): see `KioskApplication.progressCodes`.
+    let progressCode: @Sendable (String) -> ProgressCode
+    /// The reasons a window returns a filing for, as the 不予受理通知书 prints them.
+    let returnReasons: [ListedReason]
 
     public init(manager: DeviceManager, templates: [String: ReceiptTemplate], hallName: String, timeZone: TimeZone,
-                logger: Logger, requests: PrintRequests) {
+                logger: Logger, requests: PrintRequests,
+                progressCode: @escaping @Sendable (String) -> ProgressCode, returnReasons: [ListedReason]) {
         self.manager = manager
         self.templates = templates
         self.hallName = hallName
         self.timeZone = timeZone
         self.logger = logger
         self.requests = requests
+        self.progressCode = progressCode
+        self.returnReasons = returnReasons
     }
 
     func printer() async -> ReceiptPrinterDevice? {
-        for device in await manager.devices() {
-            if let printer = device as? ReceiptPrinterDevice { return printer }
+        await Self.firstOnlinePrinter(manager)
+    }
+
+    /// The first printer that is connected (not offline, by the manager's rescan or its own
+    /// last exchange); only when none is, the first one at all, so the job is stored, fails as
+    /// `deviceOffline` and stays reprintable rather than being lost as "no printer".
+    public static func firstOnlinePrinter(_ manager: DeviceManager) async -> ReceiptPrinterDevice? {
+        let printers = await manager.devices().compactMap { $0 as? ReceiptPrinterDevice }
+        for printer in printers {
+            let offline = await manager.isOffline(printer.info.id)
+            if !offline, await printer.state() != .offline { return printer }
         }
-        return nil
+        return printers.first
     }
 
     /// The filing's papers as one job: the 办件回执, then each 容缺受理告知书 and 告知承诺书,
     /// cut apart; one reprint gives the citizen all of them again.
     public func printFilingReceipt(_ filing: Filing) async -> PrintOutcome {
-        let papers = FilingPapers.papers(for: filing, hall: hallName, timeZone: timeZone)
+        let papers = FilingPapers.papers(for: filing, hall: hallName, timeZone: timeZone,
+                                         progressCode: progressCode(filing.reference).description)
         var outcome = await print(papers, reference: filing.reference)
         outcome.papers = papers.map(\.paper.rawValue)
         return outcome
@@ -55,6 +73,45 @@ public struct PrinterReceiptDesk: ReceiptDesk {
     public func printMaterialsNotice(_ notice: MaterialsNotice, matter: LocalizedText, formID: String) async -> PrintOutcome {
         let data = Self.noticeData(notice, matter: matter, hall: hallName, time: Date(), timeZone: timeZone)
         return await print([FilledPaper(paper: .materialsNotice, data: data)], reference: "notice-\(formID)")
+    }
+
+    /// 受理通知书 or 不予受理通知书, kept under the filing's reference like its receipt (and removed
+    /// with it when the answers leave the terminal).
+    public func printDecisionNotice(_ record: FilingRecord, part: String, filing: Filing?) async -> PrintOutcome {
+        guard let paper = FilingPapers.decisionNotice(record, part: part, filing: filing, hall: hallName, timeZone: timeZone,
+                                                      progressCode: progressCode(record.reference).description, reasons: returnReasons)
+        else { return PrintOutcome(jobId: nil, state: .failed, reason: "nothingToPrint") }
+        var outcome = await print([paper], reference: record.reference)
+        outcome.papers = [paper.paper.rawValue]
+        return outcome
+    }
+
+    /// The 明白纸 of each policy, one after another in one job (kept and reprintable).
+    public func printPolicySheets(_ policies: [Policy], on day: String) async -> PrintOutcome {
+        let papers = policies.map { FilledPaper(paper: .policySheet, data: Self.policyData($0, hall: hallName, date: day)) }
+        var outcome = await print(papers, reference: "policies-\(day)")
+        outcome.papers = papers.map(\.paper.rawValue)
+        return outcome
+    }
+
+    /// What a policy's sheet is filled with: the policy's own words, in Chinese as printed.
+    /// Nothing about the enterprise or the person who asked.
+    public static func policyData(_ policy: Policy, hall: String, date: String) -> TemplateData {
+        var values: [String: TemplateData.Value] = [
+            "hall": .text(hall),
+            "title": .text(policy.title.zh),
+            "department": .text(policy.department.zh),
+            "qualifies": .text(policy.qualifies.zh),
+            "benefits": .list(policy.benefits.map(\.zh)),
+            "materials": .list(policy.materials.map(\.zh)),
+            "whereToApply": .text(policy.whereToApply.zh),
+            "validUntil": .text(policy.validUntil ?? "长期有效"),
+            "source": .text("\(policy.source.number)（\(policy.source.date)）"),
+            "sourceReference": .text(policy.sourceReference),
+            "date": .text(date),
+        ]
+        if policy.example { values["exampleNote"] = .text("【示例政策，仅供演示，请以正式文件为准】") }
+        return TemplateData(values)
     }
 
     /// Lays `papers` out as one job, stores it and sends it.

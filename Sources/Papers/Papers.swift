@@ -1,3 +1,5 @@
+import Booking
+import Filings
 import FormEngine
 import ESCPOS
 import Foundation
@@ -19,6 +21,12 @@ enum Paper: String, CaseIterable, Sendable {
     case materialsNotice = "materials-notice"
     /// 预约凭条: a confirmed booking.
     case bookingSlip = "booking-slip"
+    /// 受理通知书: the window accepted the filing (or one part of a bundle); the legal time limit runs.
+    case acceptanceNotice = "acceptance-notice"
+    /// 不予受理通知书 / 退回补正: the window returned it, with the reasons and what to do next.
+    case refusalNotice = "refusal-notice"
+    /// 惠企政策明白纸: one policy an enterprise may use, and how.
+    case policySheet = "policy-sheet"
 
     /// The heading of the plain paper printed when the template cannot be used.
     var title: String {
@@ -28,6 +36,9 @@ enum Paper: String, CaseIterable, Sendable {
         case .commitmentLetter: "告知承诺书"
         case .materialsNotice: "一次性告知书"
         case .bookingSlip: "预约凭条"
+        case .acceptanceNotice: "受理通知书"
+        case .refusalNotice: "不予受理通知书"
+        case .policySheet: "惠企政策明白纸"
         }
     }
 
@@ -38,7 +49,8 @@ enum Paper: String, CaseIterable, Sendable {
         case .deferralNotice: form.materials.contains { $0.deferral != nil }
         case .commitmentLetter: form.materials.contains { $0.commitment != nil }
         case .materialsNotice: !form.materials.isEmpty
-        case .bookingSlip: false
+        case .bookingSlip, .policySheet: false
+        case .acceptanceNotice, .refusalNotice: true
         }
     }
 
@@ -60,6 +72,7 @@ enum Paper: String, CaseIterable, Sendable {
         case .filingReceipt:
             return TemplateContract(filing + applicant + [
                 Field("time", .text, always: true, label: "受理时间"),
+                Field("progressCode", .text, always: true, label: "进度查询码"),
                 Field("nextSteps", .list, always: true, label: "后续步骤"),
                 Field("deferredMaterials", .list, always: false, label: "容缺受理，按时限补交"),
                 Field("committedMaterials", .list, always: false, label: "告知承诺，以承诺代替"),
@@ -95,6 +108,25 @@ enum Paper: String, CaseIterable, Sendable {
                 Field("materials", .list, always: true, label: "还需提交的材料"),
                 Field("notes", .list, always: false, label: "说明"),
             ])
+        case .acceptanceNotice:
+            return TemplateContract(filing + applicant + [
+                Field("department", .text, always: true, label: "承办部门"),
+                Field("acceptedDate", .text, always: true, label: "受理日期"),
+                Field("timeLimit", .text, always: true, label: "承诺时限"),
+                Field("dueDate", .text, always: true, label: "办结期限"),
+                Field("window", .text, always: true, label: "受理窗口"),
+                Field("progressCode", .text, always: true, label: "进度查询码"),
+                Field("provisionalNote", .text, always: false, label: "说明"),
+            ])
+        case .refusalNotice:
+            return TemplateContract(filing + applicant + [
+                Field("department", .text, always: true, label: "承办部门"),
+                Field("date", .text, always: true, label: "日期"),
+                Field("reasons", .list, always: true, label: "原因"),
+                Field("note", .text, always: false, label: "说明"),
+                Field("nextSteps", .list, always: true, label: "后续"),
+                Field("progressCode", .text, always: true, label: "进度查询码"),
+            ])
         case .bookingSlip:
             return TemplateContract([
                 Field("hall", .text, always: true, label: "服务大厅"),
@@ -107,6 +139,21 @@ enum Paper: String, CaseIterable, Sendable {
                 Field("bookingCode", .text, always: true, label: "预约码"),
                 Field("checkIn", .list, always: true, label: "签到"),
                 Field("notes", .list, always: false, label: "提示"),
+            ])
+        case .policySheet:
+            return TemplateContract([
+                Field("hall", .text, always: true, label: "服务大厅"),
+                Field("title", .text, always: true, label: "政策名称"),
+                Field("department", .text, always: true, label: "主管部门"),
+                Field("qualifies", .text, always: true, label: "适用对象"),
+                Field("benefits", .list, always: true, label: "支持内容"),
+                Field("materials", .list, always: true, label: "申请材料"),
+                Field("whereToApply", .text, always: true, label: "办理地点"),
+                Field("validUntil", .text, always: true, label: "有效期至"),
+                Field("source", .text, always: true, label: "政策依据"),
+                Field("sourceReference", .text, always: true, label: "查询政策原文"),
+                Field("date", .text, always: true, label: "打印日期"),
+                Field("exampleNote", .text, always: false, label: "说明"),
             ])
         }
     }
@@ -140,7 +187,7 @@ struct FilledPaper: Sendable {
 enum FilingPapers {
     /// The receipt, then a 容缺受理告知书 for each deferred material and a 告知承诺书 for each
     /// commitment, in the form's order.
-    static func papers(for filing: Filing, hall: String, timeZone: TimeZone) -> [FilledPaper] {
+    static func papers(for filing: Filing, hall: String, timeZone: TimeZone, progressCode: String) -> [FilledPaper] {
         let common: [String: TemplateData.Value] = [
             "hall": .text(hall), "matter": .text(filing.title.zh), "reference": .text(filing.reference),
         ].merging(applicant(filing.applicant)) { first, _ in first }
@@ -148,6 +195,7 @@ enum FilingPapers {
 
         var receipt = common
         receipt["time"] = .text(text(filing.submittedAt, timeZone, withTime: true))
+        receipt["progressCode"] = .text(progressCode)
         receipt["nextSteps"] = .list([
             "本事项由\(filing.department.zh)办理，承诺时限\(filing.timeLimitDays)个工作日",
             "凭受理编号查询办理进度",
@@ -186,6 +234,42 @@ enum FilingPapers {
             papers.append(FilledPaper(paper: .commitmentLetter, data: TemplateData(values)))
         }
         return papers
+    }
+
+    /// The window's decision on one case: the 受理通知书 of an accepted case, the 不予受理通知书 of a
+    /// returned one (nil in any other state). The applicant is printed from the filing while the
+    /// store keeps it; the notice prints without them once the answers have left.
+    static func decisionNotice(_ record: FilingRecord, part: String, filing: Filing?, hall: String, timeZone: TimeZone,
+                               progressCode: String, reasons: [ListedReason]) -> FilledPaper? {
+        guard let item = record.cases.first(where: { $0.part == part }) else { return nil }
+        var values: [String: TemplateData.Value] = [
+            "hall": .text(hall), "matter": .text(item.matter.zh), "reference": .text(record.reference),
+            "department": .text(item.department.zh), "progressCode": .text(progressCode),
+        ].merging(applicant(filing?.applicant)) { first, _ in first }
+        switch item.state {
+        case .accepted, .inProgress:
+            guard let acceptance = item.acceptance, let clock = item.clock else { return nil }
+            values["acceptedDate"] = .text(acceptance.on.description)
+            values["timeLimit"] = .text("\(item.timeLimitDays)个工作日（按国家法定节假日安排计算，受理当日不计入）")
+            values["dueDate"] = .text(clock.dueDate.description)
+            values["window"] = .text(acceptance.window)
+            if clock.provisional {
+                values["provisionalNote"] = .text("办结期限跨入国务院尚未公布节假日安排的年度，公布后可能调整")
+            }
+            return FilledPaper(paper: .acceptanceNotice, data: TemplateData(values))
+        case .returned:
+            guard let returned = item.lastReturn else { return nil }
+            values["date"] = .text(returned.on.description)
+            values["reasons"] = .list(returned.reasons.map { code in reasons.first { $0.code == code }?.label.zh ?? code })
+            if !returned.note.isEmpty { values["note"] = .text(returned.note) }
+            values["nextSteps"] = .list([
+                "请按上述原因补正后，在自助终端凭身份证或受理编号重新提交，受理编号不变",
+                "Correct it as stated and submit it again at a self-service terminal; the reference stays the same",
+            ])
+            return FilledPaper(paper: .refusalNotice, data: TemplateData(values))
+        default:
+            return nil
+        }
     }
 
     /// The applicant as the form declares them: the name, and the identifier under its label,
@@ -262,12 +346,13 @@ public struct PrintableFilings: Sendable {
                 }
             }
         }
-        // The booking slip prints for no form; it is checked all the same.
-        if let slip = templates[Paper.bookingSlip.rawValue] {
-            for problem in Paper.bookingSlip.contract().problems(in: slip) {
-                let key = "slip|\(problem.path)|\(problem.code)"
+        // The booking slip and the policy sheet print for no form; they are checked all the same.
+        for paper in [Paper.bookingSlip, .policySheet] {
+            guard let template = templates[paper.rawValue] else { continue }
+            for problem in paper.contract().problems(in: template) {
+                let key = "\(paper.rawValue)|\(problem.path)|\(problem.code)"
                 order.append(key)
-                found[key] = Found(problem: problem, file: slip.source?.file ?? receiptsDirectory, forms: [])
+                found[key] = Found(problem: problem, file: template.source?.file ?? receiptsDirectory, forms: [])
             }
         }
         let problems = order.compactMap { found[$0] }.map { item in

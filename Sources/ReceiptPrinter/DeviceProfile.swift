@@ -1,6 +1,7 @@
 import ESCPOS
 import Foundation
 import KioskCore
+import USBTransport
 
 /// One file of `Devices/profiles/`: how to find a printer model on USB and what it can print.
 /// The printing part is `ESCPOS.PrinterProfile`, decoded from the same mapping.
@@ -10,7 +11,8 @@ import KioskCore
 /// name: Xprinter / Zjiang 80 mm
 /// protocol: escpos
 /// usb:
-///   match: ["0416:5011"]     # vendor:product in hex, as lsusb prints them; "0416:*" any product
+///   match: ["0416:5011"]     # vendor:product in hex, as lsusb prints them; "0416:*" any printer
+///                            # (USB interface class 7) of the vendor, never its other devices
 ///   interface: 0
 ///   endpoints: {out: "0x01", in: "0x81"}
 /// paper_width_dots: 576
@@ -79,11 +81,15 @@ public struct USBMatch: Sendable, Equatable, Decodable {
     }
 
     /// How specifically the profile names this device: 2 for vendor and product, 1 for the
-    /// vendor only, nil when it does not match.
-    public func specificity(vendorID: UInt16, productID: UInt16) -> Int? {
+    /// vendor only, nil when it does not match. A vendor alone names only a device whose
+    /// interface (the profile's) is of the USB printer class: a touch controller or a
+    /// serial bridge of the same vendor is not a printer.
+    public func specificity(vendorID: UInt16, productID: UInt16, interfaceClasses: [UInt8: UInt8]) -> Int? {
         patterns.compactMap { pattern -> Int? in
             guard pattern.vendorID == vendorID else { return nil }
-            guard let product = pattern.productID else { return 1 }
+            guard let product = pattern.productID else {
+                return interfaceClasses[interface] == USBDeviceInfo.printerClass ? 1 : nil
+            }
             return product == productID ? 2 : nil
         }.max()
     }
@@ -180,12 +186,13 @@ public struct ProfileCatalog: Sendable, Equatable {
 
     public var generic: DeviceProfile? { profile(id: Self.genericID) }
 
-    /// The profile naming the device most specifically (vendor and product before vendor only);
-    /// nil when none does.
-    public func match(vendorID: UInt16, productID: UInt16) -> DeviceProfile? {
+    /// The profile naming the device most specifically (vendor and product before vendor only,
+    /// which needs a printer-class interface); nil when none does.
+    public func match(_ device: USBDeviceInfo) -> DeviceProfile? {
         var best: (profile: DeviceProfile, specificity: Int)?
         for profile in profiles {
-            guard let specificity = profile.usb?.specificity(vendorID: vendorID, productID: productID) else { continue }
+            guard let specificity = profile.usb?.specificity(
+                vendorID: device.vendorID, productID: device.productID, interfaceClasses: device.interfaceClasses) else { continue }
             if specificity > (best?.specificity ?? 0) { best = (profile, specificity) }
         }
         return best?.profile

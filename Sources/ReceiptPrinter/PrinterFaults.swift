@@ -26,6 +26,13 @@ extension DeviceFault {
     public static let deviceBusy = DeviceFault(
         code: "deviceBusy", message: .init(zh: "打印机接口正被其他程序占用", en: "another program holds the printer's interface"),
         action: .maintenance)
+    /// A USB device of a profile's vendor that another kernel driver (`usbhid`: a touch
+    /// controller) holds: not a printer, and left alone.
+    public static let notAPrinter = DeviceFault(
+        code: "notAPrinter",
+        message: .init(zh: "该 USB 设备由其他内核驱动使用，不是打印机，未作改动",
+                       en: "another kernel driver holds this USB device: not a printer, left alone"),
+        action: .maintenance)
     public static let jobNotStored = DeviceFault(
         code: "printJobNotStored",
         message: .init(zh: "打印任务无法保存，未打印", en: "the print job could not be stored, so it was not printed"),
@@ -40,7 +47,7 @@ extension DeviceFault {
 
     /// Every fault a receipt printer reports besides `DeviceFault.common`.
     public static let printerFaults: [DeviceFault] = [
-        .paperOut, .coverOpen, .cutterError, .printerError, .communicationError, .printerStopped, .deviceBusy,
+        .paperOut, .coverOpen, .cutterError, .printerError, .communicationError, .printerStopped, .deviceBusy, .notAPrinter,
         .jobNotStored, .jobNotFound, .receiptNotRenderable,
     ]
 

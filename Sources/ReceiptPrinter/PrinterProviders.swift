@@ -66,7 +66,8 @@ public struct SimulatedPrinterProvider: DeviceProvider {
 }
 
 /// Receipt printers on USB: every device whose ids a profile names (the most specific profile
-/// wins; `generic-escpos` names the vendors of common ESC/POS printers). A device keeps its
+/// wins; `generic-escpos` names the vendors of common ESC/POS printers, which matches only their
+/// printer-class devices). A device keeps its
 /// `Device` instance while it stays attached, and its id (from the serial number, or the bus
 /// position when it has none) across replugs, so its statistics follow it.
 public actor USBPrinterProvider: DeviceProvider {
@@ -98,7 +99,7 @@ public actor USBPrinterProvider: DeviceProvider {
         }
         var found: [any Device] = []
         for usb in devices {
-            guard let profile = catalog.match(vendorID: usb.vendorID, productID: usb.productID), let match = profile.usb else {
+            guard let profile = catalog.match(usb), let match = profile.usb else {
                 continue
             }
             let ids = usbID(usb.vendorID) + "-" + usbID(usb.productID)

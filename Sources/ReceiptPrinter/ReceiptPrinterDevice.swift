@@ -24,7 +24,11 @@ public actor ReceiptPrinterDevice: Device {
     private var currentState: DeviceState = .idle
     private var lastStatus = DeviceStatus(paper: .ok, cover: .closed, cutter: .ok)
     private var exclusive = Claim()
-    /// A job or a health check holds the printer; others wait in `waiting`, in order.
+    /// The printer's turn: every exchange with it — a citizen's receipt, a reprint, a
+    /// technician's test print and health check, a status query — holds it, so bytes of two
+    /// never mix on the wire. Others wait in `waiting`, in order; a status query does not wait
+    /// (it answers the last status seen instead). On top of it, `exclusive` (the claim) lets
+    /// one owner keep the printer across turns: other owners' jobs then fail `deviceClaimed`.
     private var inUse = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
@@ -49,9 +53,11 @@ public actor ReceiptPrinterDevice: Device {
 
     /// Asks the printer now; when it cannot be reached, the last known status (and the state
     /// says why). While a job or check runs, the status it saw last: a query of our own in
-    /// between would take its replies.
+    /// between would put its bytes among the job's and take its replies. The query holds the
+    /// printer's turn while it runs, so a job that arrives meanwhile waits for it.
     public func status() async -> DeviceStatus {
-        guard !inUse else { return lastStatus }
+        guard takeTurnIfFree() else { return lastStatus }
+        defer { endTurn() }
         do {
             await observe(try await connection.status())
         } catch {
@@ -59,6 +65,8 @@ public actor ReceiptPrinterDevice: Device {
         }
         return lastStatus
     }
+
+    public func lastKnownStatus() -> DeviceStatus { lastStatus }
 
     public func claim(owner: String) throws(DeviceFault) {
         try exclusive.claim(by: owner)
@@ -221,11 +229,9 @@ public actor ReceiptPrinterDevice: Device {
         return job
     }
 
-    /// The test page: a job like any other (stored, counted, the last receipt a technician
-    /// previews), marked by its template `PrintJob.testPrintTemplateID`.
-    private func testPrint() async -> HealthCheckResult.Step {
-        let label = LocalizedText(zh: "测试打印", en: "test print")
-        let receipt = Receipt([
+    /// The page an external health check prints.
+    var testPrintReceipt: Receipt {
+        Receipt([
             .text("打印测试 Test print", style: TextStyle(bold: true), alignment: .center),
             .separator,
             .keyValue(label: "设备 Device", value: info.id),
@@ -233,6 +239,13 @@ public actor ReceiptPrinterDevice: Device {
             .text("0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ 中文打印正常"),
             .cut,
         ])
+    }
+
+    /// The test page: a job like any other (stored, counted, the last receipt a technician
+    /// previews, waiting its turn), marked by its template `PrintJob.testPrintTemplateID`.
+    private func testPrint() async -> HealthCheckResult.Step {
+        let label = LocalizedText(zh: "测试打印", en: "test print")
+        let receipt = testPrintReceipt
         let printed: PrintJob
         do {
             printed = try await print(receipt, templateID: PrintJob.testPrintTemplateID, reference: PrintJob.testPrintReference)
@@ -249,6 +262,13 @@ public actor ReceiptPrinterDevice: Device {
     }
 
     // MARK: State, status, counters, events
+
+    /// The turn now, or false while someone else holds it.
+    private func takeTurnIfFree() -> Bool {
+        guard !inUse else { return false }
+        inUse = true
+        return true
+    }
 
     private func takeTurn() async {
         guard inUse else {

@@ -142,6 +142,7 @@ public actor USBPrinterConnection: PrinterConnection {
         switch error.kind {
         case .noDevice, .notFound, .closed: .offline
         case .access: .accessDenied
+        case .foreignDriver: .notAPrinter
         case .busy: .deviceBusy
         default: .communicationError
         }

@@ -72,6 +72,8 @@ public enum KeyLabel: String, Sendable, CaseIterable {
     case dataAtRest = "kiosk data at rest v1"
     /// Keyed marks of what must be recognised but not kept (staff numbers typed at sign-in).
     case pseudonyms = "kiosk pseudonyms v1"
+    /// The MACs a department system's API key is recognised by (the key itself is never kept).
+    case departmentKeys = "kiosk department keys v1"
     /// The fingerprint that names a key.
     case fingerprint = "kiosk key fingerprint v1"
 }

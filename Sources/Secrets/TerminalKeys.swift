@@ -12,6 +12,8 @@ public struct TerminalKeys: Sendable, CustomStringConvertible, CustomReflectable
     public let idHashing: SecretKey
     public let dataAtRest: SecretKey
     public let pseudonyms: SecretKey
+    /// The MACs of department systems' API keys.
+    public let departmentKeys: SecretKey
     /// `district-id.key`, when this terminal has imported one.
     public let district: SecretKey?
 
@@ -22,6 +24,7 @@ public struct TerminalKeys: Sendable, CustomStringConvertible, CustomReflectable
         idHashing = terminal.derive(.idHashing)
         dataAtRest = terminal.derive(.dataAtRest)
         pseudonyms = terminal.derive(.pseudonyms)
+        departmentKeys = terminal.derive(.departmentKeys)
         self.district = district
     }
 
@@ -33,17 +36,18 @@ public struct TerminalKeys: Sendable, CustomStringConvertible, CustomReflectable
     /// The same keys with another district key (imported, or none).
     public func with(district: SecretKey?) -> TerminalKeys {
         TerminalKeys(fingerprint: fingerprint, tokenSigning: tokenSigning, auditChain: auditChain, idHashing: idHashing,
-                     dataAtRest: dataAtRest, pseudonyms: pseudonyms, district: district)
+                     dataAtRest: dataAtRest, pseudonyms: pseudonyms, departmentKeys: departmentKeys, district: district)
     }
 
     private init(fingerprint: String, tokenSigning: SecretKey, auditChain: SecretKey, idHashing: SecretKey,
-                 dataAtRest: SecretKey, pseudonyms: SecretKey, district: SecretKey?) {
+                 dataAtRest: SecretKey, pseudonyms: SecretKey, departmentKeys: SecretKey, district: SecretKey?) {
         self.fingerprint = fingerprint
         self.tokenSigning = tokenSigning
         self.auditChain = auditChain
         self.idHashing = idHashing
         self.dataAtRest = dataAtRest
         self.pseudonyms = pseudonyms
+        self.departmentKeys = departmentKeys
         self.district = district
     }
 

@@ -30,6 +30,8 @@ enum Migrations {
         registerOutbox(&migrator)
         registerPublicScreenLimits(&migrator)
         registerKeysOutside(&migrator, keys: keys)
+        registerLifecycle(&migrator)
+        registerDepartments(&migrator)
         registerAnswerVersions(&migrator)
         return migrator
     }

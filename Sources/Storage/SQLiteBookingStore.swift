@@ -325,6 +325,18 @@ public struct SQLiteBookingStore: BookingDatabase {
         return try await read { db in try waitingTickets(db, date: today, serviceIDs: serviceIDs) }
     }
 
+    /// Today's tickets being served for `serviceIDs`, the latest call first ("now serving").
+    public func servingTickets(serviceIDs: [String], now: Date) async throws -> [Ticket] {
+        guard !serviceIDs.isEmpty else { return [] }
+        let today = rules.today(now)
+        return try await read { db in
+            try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT * FROM queue_ticket WHERE date = ? AND state = ? AND service_id IN (\(databaseQuestionMarks(count: serviceIDs.count)))
+                ORDER BY called_at DESC, id DESC
+                """), arguments: StatementArguments([today.description, TicketState.called.rawValue] + serviceIDs)).map(Ticket.init(row:))
+        }
+    }
+
     // MARK: Ratings
 
     /// Rates a finished ticket once, for whoever proves they took it (`BookingRules.rating`);

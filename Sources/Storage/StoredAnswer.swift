@@ -221,7 +221,8 @@ extension Ticket: StoredAnswer {
 extension TicketReceipt: StoredAnswer {
     package func write(to writer: inout AnswerWriter) {
         ticket.write(to: &writer)
-        writer.add(ahead)
+        // -1: not known (a terminal's own store always counts; kept faithful all the same).
+        writer.add(ahead ?? -1)
         writer.add(ratingToken) { $0.add($1) }
     }
 
@@ -229,7 +230,8 @@ extension TicketReceipt: StoredAnswer {
     package init(from reader: inout AnswerReader) throws {
         let ticket = try Ticket(from: &reader), ahead = try reader.int()
         let legacyWithoutToken = reader.version == 0 && reader.isAtEnd
-        self.init(ticket: ticket, ahead: ahead, ratingToken: legacyWithoutToken ? nil : try reader.optional { try $0.string() })
+        self.init(ticket: ticket, ahead: ahead < 0 ? nil : ahead,
+                  ratingToken: legacyWithoutToken ? nil : try reader.optional { try $0.string() })
     }
 }
 
@@ -247,7 +249,7 @@ extension CheckInResult: StoredAnswer {
         // tokens, or the token then the flag.
         let legacyWithoutToken = reader.version == 0 && reader.remaining == 1
         let token: String? = legacyWithoutToken ? nil : try reader.optional { try $0.string() }
-        self.init(booking: booking, receipt: TicketReceipt(ticket: ticket, ahead: ahead, ratingToken: token), late: try reader.bool())
+        self.init(booking: booking, receipt: TicketReceipt(ticket: ticket, ahead: ahead < 0 ? nil : ahead, ratingToken: token), late: try reader.bool())
     }
 }
 

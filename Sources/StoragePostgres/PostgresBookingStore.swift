@@ -316,6 +316,17 @@ public struct PostgresBookingStore: BookingDatabase {
         return try await write { c in try await waitingTickets(c, date: today, serviceIDs: serviceIDs, forUpdate: false) }
     }
 
+    public func servingTickets(serviceIDs: [String], now: Date) async throws -> [Ticket] {
+        guard !serviceIDs.isEmpty else { return [] }
+        let today = rules.today(now).description
+        return try await write { c in
+            try await c.query("""
+                SELECT * FROM queue_ticket WHERE date = \(today) AND state = \(TicketState.called.rawValue)
+                  AND service_id = ANY(\(serviceIDs)) ORDER BY called_at DESC, id DESC
+                """, logger: logger).collect().map { try Ticket(row: $0.makeRandomAccess()) }
+        }
+    }
+
     // MARK: Ratings
 
     public func rate(ticketID: Int64, proof: RatingProof, score: Int, reasons: [String], idempotencyKey: String,
@@ -548,15 +559,7 @@ extension PostgresBookingStore {
     /// unreadable row or any other database failure `StorageError.unavailable`, a rule's
     /// refusal passes through.
     private func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        do {
-            return try await database.transaction(body)
-        } catch let error as BookingRuleError {
-            throw error
-        } catch let error as StoredRowError {
-            throw corrupt(error.column)
-        } catch {
-            throw PostgresStore.unavailable(error, location: database.location)
-        }
+        try await database.run(passing: BookingRuleError.self, body)
     }
 }
 
@@ -580,7 +583,7 @@ extension PostgresRandomAccessRow: StoredRow {
 }
 
 /// The district's ID hasher, found once and kept.
-private final class DistrictKeys: Sendable {
+final class DistrictKeys: Sendable {
     let resolve: @Sendable () async throws -> any IDHasher
     let cached = Mutex<(any IDHasher)?>(nil)
 

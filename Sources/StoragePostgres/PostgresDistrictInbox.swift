@@ -8,23 +8,6 @@ import Storage
 /// identity (a filing's reference, an offline ticket's terminal-scoped number), so a record sent
 /// twice (its acknowledgement lost, the terminal restarted) is stored once.
 extension PostgresStore {
-    /// Stores a terminal's filing unless the district has it already; true when it was new.
-    @discardableResult
-    public func receiveFiling(reference: String, terminalID: String, formID: String, formVersion: Int, submittedAt: Date,
-                              document: Data) async throws -> Bool {
-        do {
-            return try await transaction { connection in
-                try await connection.query("""
-                    INSERT INTO filing (reference, terminal_id, form_id, form_version, submitted_at, document)
-                    VALUES (\(reference), \(terminalID), \(formID), \(formVersion), \(submittedAt.timeIntervalSince1970), \(document))
-                    ON CONFLICT (reference) DO NOTHING RETURNING arrival
-                    """, logger: self.logger).collect().count == 1
-            }
-        } catch {
-            throw Self.unavailable(error, location: location)
-        }
-    }
-
     /// The references of the district's filings in the order they arrived (for staff and tests).
     public func filingReferences(terminalID: String? = nil) async throws -> [String] {
         do {

@@ -4,6 +4,8 @@
 /// The tables mirror the terminal's SQLite schema column for column (instants are seconds since
 /// 1970 as double precision, local dates `YYYY-MM-DD` in the hall's zone, identity numbers only
 /// as a keyed hash and a masked form), so `kiosk db copy` moves rows without converting them.
+import Storage
+
 enum PostgresMigrations {
     struct Migration {
         let name: String
@@ -154,8 +156,23 @@ enum PostgresMigrations {
                 PRIMARY KEY (terminal_id, sequence))
             """,
         ]),
+        // The filing lifecycle (issue 16): the same tables as a terminal's SQLite file.
+        Migration(name: "v6-lifecycle", statements: LifecycleSchema.statements(.postgres)),
+        Migration(name: "v7-district-settings", statements: [
+            // The services, hours and queue settings every terminal of the district must share
+            // (`DistrictSettings`): each key's canonical value, their fingerprint, and the terminal
+            // that recorded them (the first to start, or the last `kiosk district settings push`).
+            """
+            CREATE TABLE district_settings (
+                id integer PRIMARY KEY CHECK (id = 1),
+                fingerprint text NOT NULL,
+                settings text NOT NULL,
+                recorded_by text NOT NULL,
+                recorded_at timestamptz NOT NULL DEFAULT now())
+            """,
+        ]),
         // Stored answers start with their layout's version byte; those stored before get version 0.
-        Migration(name: "v6-answer-versions", statements: [
+        Migration(name: "v8-answer-versions", statements: [
             "UPDATE idempotency_key SET response = '\\x00'::bytea || response WHERE response IS NOT NULL",
         ]),
     ]

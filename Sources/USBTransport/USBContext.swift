@@ -33,7 +33,7 @@ public final class USBContext: @unchecked Sendable {
         try await offPool(queue) { () throws(USBError) in
             try self.withDeviceList { devices in
                 devices.map { device in
-                    var info = USBDeviceInfo(id: USBDeviceID(device: device))
+                    var info = USBDeviceInfo(id: USBDeviceID(device: device), interfaceClasses: Self.interfaceClasses(of: device))
                     var handle: OpaquePointer?
                     guard (try? USBError.check(libusb_open(device, &handle), .open)) != nil, let handle else { return info }
                     defer { libusb_close(handle) }
@@ -44,8 +44,8 @@ public final class USBContext: @unchecked Sendable {
         }
     }
 
-    /// Opens the first device with these ids (and this serial number, when given) and sets it
-    /// to detach a kernel driver (e.g. `usblp`) on claim and re-attach it on release.
+    /// Opens the first device with these ids (and this serial number, when given). Nothing is
+    /// detached here: `USBDeviceHandle.claimInterface` takes an interface from `usblp` only.
     ///
     /// Throws `notFound` when no such device is attached, or the error that kept a matching
     /// device from opening (`access` is the usual one: see `Devices/udev/`).
@@ -69,16 +69,9 @@ public final class USBContext: @unchecked Sendable {
                         libusb_close(handle)
                         continue
                     }
-                    do throws(USBError) {
-                        try USBError.check(libusb_set_auto_detach_kernel_driver(handle, 1), .setAutoDetach)
-                    } catch where error.kind == .notSupported {
-                        // Platforms without kernel drivers to detach (macOS, Windows): nothing to do.
-                    } catch {
-                        libusb_close(handle)
-                        throw error
-                    }
                     let info = USBDeviceInfo(
-                        id: id, manufacturer: strings.manufacturer, product: strings.product, serialNumber: strings.serial)
+                        id: id, manufacturer: strings.manufacturer, product: strings.product, serialNumber: strings.serial,
+                        interfaceClasses: Self.interfaceClasses(of: device))
                     return (UnsafeSendable(handle), info)
                 }
                 throw lastError
@@ -95,6 +88,21 @@ public final class USBContext: @unchecked Sendable {
         defer { libusb_free_device_list(list, 1) }
         guard let list else { return try body([]) }
         return try body((0..<count).compactMap { list[$0] })
+    }
+
+    /// The class of each interface of the first configuration (alternate setting 0), by
+    /// interface number; read from the cached descriptors, without opening the device.
+    static func interfaceClasses(of device: OpaquePointer) -> [UInt8: UInt8] {
+        var config: UnsafeMutablePointer<libusb_config_descriptor>?
+        guard libusb_get_config_descriptor(device, 0, &config) == 0, let config else { return [:] }
+        defer { libusb_free_config_descriptor(config) }
+        var classes: [UInt8: UInt8] = [:]
+        for index in 0..<Int(config.pointee.bNumInterfaces) {
+            let interface = config.pointee.interface[index]
+            guard interface.num_altsetting > 0, let setting = interface.altsetting else { continue }
+            classes[setting.pointee.bInterfaceNumber] = setting.pointee.bInterfaceClass
+        }
+        return classes
     }
 
     private static func strings(of device: OpaquePointer, handle: OpaquePointer) -> (manufacturer: String?, product: String?, serial: String?) {

@@ -1,5 +1,6 @@
 import CLibUSB
 import Dispatch
+import Foundation
 
 /// An open USB device. Each handle has its own serial queue: calls on one handle run one at a
 /// time and in order, off Swift's cooperative pool; two handles never wait for each other.
@@ -12,6 +13,13 @@ public final class USBDeviceHandle: @unchecked Sendable {
     private let queue: DispatchQueue
     private var handle: OpaquePointer?
     private var claimedInterfaces: Set<UInt8> = []
+    /// Interfaces whose `usblp` this handle detached: given back on release and close.
+    private var detachedInterfaces: Set<UInt8> = []
+
+    /// The one kernel driver the terminal takes an interface from: the USB printer class
+    /// driver. Any other (usbhid of a touch controller that shares a printer's vendor id,
+    /// cdc_acm, a storage driver) means the device is not ours to take.
+    public static let detachableDriver = "usblp"
 
     init(context: USBContext, handle: OpaquePointer, info: USBDeviceInfo) {
         self.context = context
@@ -24,20 +32,51 @@ public final class USBDeviceHandle: @unchecked Sendable {
         closeNow()
     }
 
-    /// Claims `interface`, detaching a kernel driver that holds it.
+    /// Claims `interface`. A kernel driver holding it is detached only when it is `usblp`
+    /// (given back on release); any other driver throws `foreignDriver` and is left bound.
     public func claimInterface(_ interface: UInt8) async throws(USBError) {
         try await onQueue(.claimInterface) { handle throws(USBError) in
+            if let driver = self.kernelDriver(interface) {
+                guard driver == Self.detachableDriver else {
+                    throw USBError(.foreignDriver, operation: .claimInterface, driver: driver)
+                }
+                try USBError.check(libusb_detach_kernel_driver(handle, Int32(interface)), .detachKernelDriver)
+                self.detachedInterfaces.insert(interface)
+            }
             try USBError.check(libusb_claim_interface(handle, Int32(interface)), .claimInterface)
             self.claimedInterfaces.insert(interface)
         }
     }
 
-    /// Releases `interface`; libusb re-attaches the kernel driver it detached.
+    /// Releases `interface` and gives `usblp` back when this handle took it.
     public func releaseInterface(_ interface: UInt8) async throws(USBError) {
         try await onQueue(.releaseInterface) { handle throws(USBError) in
             self.claimedInterfaces.remove(interface)
+            defer { self.reattach(interface, handle) }
             try USBError.check(libusb_release_interface(handle, Int32(interface)), .releaseInterface)
         }
+    }
+
+    /// The name of the kernel driver bound to `interface`, nil when none is (or usbfs, that
+    /// is libusb itself). Runs on `queue`.
+    private func kernelDriver(_ interface: UInt8) -> String? {
+        #if os(Linux)
+        let path = String(format: "/dev/bus/usb/%03d/%03d", Int(info.bus), Int(info.address))
+        var name = [CChar](repeating: 0, count: 256)
+        let result = name.withUnsafeMutableBufferPointer {
+            kiosk_usbfs_driver_name(path, UInt32(interface), $0.baseAddress, $0.count)
+        }
+        guard result == 0 else { return nil }
+        let driver = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return driver.isEmpty || driver == "usbfs" ? nil : driver
+        #else
+        return nil   // no kernel drivers to detach on other platforms
+        #endif
+    }
+
+    private func reattach(_ interface: UInt8, _ handle: OpaquePointer) {
+        guard detachedInterfaces.remove(interface) != nil else { return }
+        _ = libusb_attach_kernel_driver(handle, Int32(interface))
     }
 
     /// Clears a stall (`pipe`) on `endpoint` so transfers can go on.
@@ -110,6 +149,9 @@ public final class USBDeviceHandle: @unchecked Sendable {
             _ = libusb_release_interface(handle, Int32(interface))
         }
         claimedInterfaces = []
+        for interface in detachedInterfaces {
+            reattach(interface, handle)
+        }
         libusb_close(handle)
         self.handle = nil
     }

@@ -37,12 +37,19 @@ public struct USBDeviceInfo: Sendable, Hashable, Codable {
     public var manufacturer: String?
     public var product: String?
     public var serialNumber: String?
+    /// The class of each interface by interface number (7: printer, 3: HID, 2/10: CDC).
+    public var interfaceClasses: [UInt8: UInt8]
 
-    public init(id: USBDeviceID, manufacturer: String? = nil, product: String? = nil, serialNumber: String? = nil) {
+    /// The USB printer interface class: the only devices a profile may match by vendor alone.
+    public static let printerClass: UInt8 = 7
+
+    public init(id: USBDeviceID, manufacturer: String? = nil, product: String? = nil, serialNumber: String? = nil,
+                interfaceClasses: [UInt8: UInt8] = [:]) {
         self.id = id
         self.manufacturer = manufacturer
         self.product = product
         self.serialNumber = serialNumber
+        self.interfaceClasses = interfaceClasses
     }
 
     public var vendorID: UInt16 { id.vendorID }

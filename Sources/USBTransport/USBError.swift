@@ -25,10 +25,13 @@ public struct USBError: KioskError, Equatable {
         case other
         /// The handle was used after `close()`; no libusb call was made.
         case closed
+        /// A kernel driver other than the printer's (`usblp`) holds the interface: the device
+        /// is someone else's (a touch controller, a keyboard) and is left alone.
+        case foreignDriver
     }
 
     public enum Operation: String, Sendable {
-        case initialise, enumerate, open, readString, setAutoDetach, claimInterface, releaseInterface
+        case initialise, enumerate, open, readString, setAutoDetach, detachKernelDriver, claimInterface, releaseInterface
         case clearHalt, bulkWrite, bulkRead, registerHotplug
     }
 
@@ -37,19 +40,22 @@ public struct USBError: KioskError, Equatable {
     /// `LIBUSB_ERROR_TIMEOUT` and so on; nil for `closed`.
     public let libusbName: String?
     public let bytesTransferred: Int
+    /// For `foreignDriver`: the kernel driver that holds the interface (`usbhid`).
+    public let driver: String?
 
-    public init(_ kind: Kind, operation: Operation, libusbName: String? = nil, bytesTransferred: Int = 0) {
+    public init(_ kind: Kind, operation: Operation, libusbName: String? = nil, bytesTransferred: Int = 0, driver: String? = nil) {
         self.kind = kind
         self.operation = operation
         self.libusbName = libusbName
         self.bytesTransferred = bytesTransferred
+        self.driver = driver
     }
 
     public var code: String { kind.rawValue }
 
     public var message: LocalizedText {
         let (zh, en) = kind.sentences
-        let context = [libusbName, operation.rawValue].compactMap { $0 }.joined(separator: ", ")
+        let context = [libusbName, driver, operation.rawValue].compactMap { $0 }.joined(separator: ", ")
         return LocalizedText(zh: "\(zh)（\(context)）", en: "\(en) (\(context))")
     }
 
@@ -101,6 +107,8 @@ extension USBError.Kind {
         case .notSupported: ("此平台不支持该 USB 操作", "The USB operation is not supported on this platform")
         case .other: ("未知的 USB 错误", "Unknown USB error")
         case .closed: ("USB 设备句柄已关闭", "The USB device handle is closed")
+        case .foreignDriver: ("该 USB 接口由其他内核驱动使用，不是打印机，未作改动",
+                              "Another kernel driver holds the USB interface: not a printer, left alone")
         }
     }
 }

@@ -28,9 +28,11 @@ struct DatabaseCommand: AsyncParsableCommand {
                 print(before == after ? "schema version \(after) (up to date)" : "schema version \(after) (was \(before))")
                 if let district = try KioskApplication.openDistrict(configuration, logger: Logger(label: "kiosk")) {
                     let had = store.keys.district
-                    let (before, after, key) = try await district.withRunning {
+                    let settings = configuration.districtSettings
+                    let (before, after, key, recorded) = try await district.withRunning {
                         (try await district.schemaVersion(), try await district.migrate(),
-                         try await TerminalSecrets.districtKey(store.keys, store: district, configuration: configuration))
+                         try await TerminalSecrets.districtKey(store.keys, store: district, configuration: configuration),
+                         try await KioskApplication.checkDistrictSettings(district, configuration))
                     }
                     print(before == after ? "district schema version \(after) (up to date)"
                           : "district schema version \(after) (was \(before))")
@@ -38,6 +40,12 @@ struct DatabaseCommand: AsyncParsableCommand {
                         print("district ID key \(key.fingerprint) taken out of the district store into "
                               + "\(TerminalSecrets.directory(configuration).path)/district-id.key: copy that file to every other "
                               + "terminal of the district and run kiosk secrets import FILE there")
+                    }
+                    if let recorded {
+                        print("district settings \(settings.fingerprint) (services, hours, queue): the same as recorded by \(recorded.recordedBy)")
+                    } else {
+                        print("district settings \(settings.fingerprint) (services, hours, queue) recorded from this terminal: "
+                              + "every other terminal of the district must have the same")
                     }
                 }
             } catch let error as StartupError {

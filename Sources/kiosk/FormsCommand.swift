@@ -1,4 +1,6 @@
 import ArgumentParser
+import Booking
+import JSONLogic
 import FormEngine
 import Foundation
 import KioskApp
@@ -33,10 +35,31 @@ struct FormsCommand: ParsableCommand {
 
         func run() throws {
             let target = try path ?? options.load().formsDirectory
+            let today = LocalDate(containing: Date(), in: EvaluationContext.chinaStandardTime)
+            // A policy file, or a directory of forms with its policies/ beside them.
+            if (target as NSString).deletingLastPathComponent.hasSuffix("policies"), !isDirectory(target) {
+                let policies = PolicyCatalog.load(target, today: today)
+                try report(policies)
+                print("\(target): policy OK")
+                return
+            }
             let catalog = try PrintableFilings.load(target)
+            let policies = isDirectory(target) ? PolicyCatalog.load(target + "/policies", today: today) : PolicyCatalog()
             for problem in catalog.problems { printError(problem.description) }
-            guard catalog.problems.isEmpty else { throw ExitCode.failure }
-            print("\(target): \(catalog.forms.count) forms OK")
+            try report(policies, failing: !catalog.problems.isEmpty)
+            print("\(target): \(catalog.forms.count) forms, \(policies.policies.count) policies OK")
+        }
+
+        /// Problems refuse a policy (exit 1); warnings (an expired policy) are printed and pass.
+        private func report(_ policies: PolicyCatalog, failing: Bool = false) throws {
+            for warning in policies.warnings { printError("\(warning.file):\(warning.line): warning: \(warning.path): \(warning.message.en)") }
+            for problem in policies.problems { printError(problem.description) }
+            guard !failing, policies.problems.isEmpty else { throw ExitCode.failure }
+        }
+
+        private func isDirectory(_ path: String) -> Bool {
+            var directory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
         }
     }
 

@@ -7,7 +7,9 @@ import Testing
 
 @Suite("Device manager and hotplug")
 struct DeviceChangeTests {
-    func next(_ events: AsyncStream<DeviceEvent>) async -> DeviceEvent? { await events.next(within: .seconds(10)) }
+    // Generous limits: they only bound a failing run. In the whole suite on two cores, tasks
+    // blocked elsewhere can keep these timers and scans waiting for many seconds.
+    func next(_ events: AsyncStream<DeviceEvent>) async -> DeviceEvent? { await events.next(within: .seconds(60)) }
 
     func waitForScans(_ provider: FakeDeviceProvider, atLeast count: Int) async {
         await provider.scanned(atLeast: count)

@@ -40,7 +40,7 @@ struct DeviceCLITests {
     @Test func receiptRenderWritesESCPOSBytes() throws {
         let installation = try TestInstallation()
         defer { installation.remove() }
-        let data = #"{"hall":"测试政务服务中心","matter":"居住证申领","reference":"S01-20261129-0001","applicantIdLabel":"身份证号","applicantId":"110101198506150019","time":"2026-11-29 10:00","nextSteps":["等待审核"]}"#
+        let data = #"{"hall":"测试政务服务中心","matter":"居住证申领","reference":"S01-20261129-0001","applicantIdLabel":"身份证号","applicantId":"110101198506150019","time":"2026-11-29 10:00","progressCode":"P1:S01-20261129-0001:abcdefghijkl","nextSteps":["等待审核"]}"#
         try data.write(toFile: installation.root + "/data.json", atomically: true, encoding: .utf8)
         let result = try KioskProcess.run(
             ["receipt", "render", "filing-receipt", "--data", "data.json", "--profile", "xprinter-80", "--out", "out.bin"], in: installation.root)

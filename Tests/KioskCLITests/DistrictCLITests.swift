@@ -36,15 +36,20 @@ struct DistrictCLITests {
         let first = try await offPool { try KioskProcess.run(["db", "migrate"], in: installation.root) }
         #expect(first.status == 0, "\(first.stderr)")
         let districtKey = try #require(try installation.keys().district, "the first terminal takes the district's key out of the store")
+        // No services, the default hours and queue: what kiosk.conf says when it says nothing.
+        let defaults = DistrictSettings(services: [], hours: try HallHours(), queue: QueuePolicy())
         #expect(first.stdout == """
             schema version \(SQLiteStore.knownSchemaVersion) (was 0)
             district schema version \(PostgresStore.knownSchemaVersion) (was 0)
             district ID key \(districtKey.fingerprint) taken out of the district store into \(installation.root)/secrets/district-id.key: \
             copy that file to every other terminal of the district and run kiosk secrets import FILE there
+            district settings \(defaults.fingerprint) (services, hours, queue) recorded \
+            from this terminal: every other terminal of the district must have the same
 
             """)
         let second = try await offPool { try KioskProcess.run(["db", "migrate"], in: installation.root) }
-        #expect(second.stdout.hasSuffix("district schema version \(PostgresStore.knownSchemaVersion) (up to date)\n"))
+        #expect(second.stdout.hasSuffix("district schema version \(PostgresStore.knownSchemaVersion) (up to date)\n"
+            + "district settings \(defaults.fingerprint) (services, hours, queue): the same as recorded by T01\n"))
         let versions = try await cluster().psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM kiosk_schema_version",
                                                 database: String(url.split(separator: "/").last!))
         #expect(versions == (1...PostgresStore.knownSchemaVersion).map(String.init).joined(separator: ","))

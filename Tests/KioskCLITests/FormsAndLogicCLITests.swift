@@ -8,7 +8,28 @@ struct FormsAndLogicCLITests {
         let result = try KioskProcess.run(["forms", "validate", "Forms"], in: TestInstallation.repository.path)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("Forms: "))
-        #expect(result.stdout.hasSuffix(" forms OK\n"))
+        #expect(result.stdout.hasSuffix(" policies OK\n"))
+        #expect(result.stdout.contains("7 policies"))
+    }
+
+    /// A policy that can never hold is refused at its line; an expired one only warns.
+    @Test func policiesAreCheckedWithTheForms() throws {
+        let installation = try TestInstallation(shippedForms: false)
+        defer { installation.remove() }
+        let policies = installation.root + "/Forms/policies"
+        try FileManager.default.createDirectory(atPath: policies, withIntermediateDirectories: true)
+        let shipped = try String(contentsOfFile: TestInstallation.repository.path + "/Forms/policies/hiring-subsidy.yaml", encoding: .utf8)
+        try shipped.replacingOccurrences(of: "validUntil: 2028-12-31", with: "validUntil: 2025-12-31")
+            .write(toFile: policies + "/expired.yaml", atomically: true, encoding: .utf8)
+        let expiredOnly = try KioskProcess.run(["forms", "validate"], in: installation.root)
+        #expect(expiredOnly.status == 0, "\(expiredOnly.stderr)")
+        #expect(expiredOnly.stderr.contains(policies + "/expired.yaml:8: warning: validUntil: The policy expired on 2025-12-31"))
+        try shipped.replacingOccurrences(of: "in: [hiring, {var: tags}]", with: "in: [{var: industry}, [Z]]")
+            .replacingOccurrences(of: "id: hiring-subsidy", with: "id: never")
+            .write(toFile: policies + "/never.yaml", atomically: true, encoding: .utf8)
+        let never = try KioskProcess.run(["forms", "validate"], in: installation.root)
+        #expect(never.status == 1)
+        #expect(never.stderr.contains(policies + "/never.yaml:13: condition: The condition holds for no enterprise"), "\(never.stderr)")
     }
 
     @Test func invalidFormIsNamedByFileAndLine() throws {

@@ -57,6 +57,9 @@ struct AccessRoutesTests {
 
     @Test func staffSkipAStepWithAReasonAndTheLogSaysSo() async throws {
         try await application.makeHTTPServer().test(.router) { client in
+            // Signed in first: a PIN check waits behind every other test's, and a session started
+            // before it could end of inactivity meanwhile on a loaded machine.
+            let staff: HTTPFields = [.authorization: try await application.bearer(client, role: .staff)]
             let started = try object(try await client.execute(
                 uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#)))
             let id = try #require(started["sessionId"] as? String)
@@ -65,7 +68,6 @@ struct AccessRoutesTests {
                 uri: "/v1/sessions/\(id)/overrides/skipStep", method: .post, body: ByteBuffer(string: #"{"reasonCode":"citizenCannotAnswer"}"#))
             #expect(citizen.status == .unauthorized)
 
-            let staff: HTTPFields = [.authorization: try await application.bearer(client, role: .staff)]
             let noReason = try await client.execute(
                 uri: "/v1/sessions/\(id)/overrides/skipStep", method: .post, headers: staff, body: ByteBuffer(string: #"{"reasonCode":"because"}"#))
             #expect(noReason.status == .unprocessableContent)
@@ -88,10 +90,11 @@ struct AccessRoutesTests {
     /// session and the audit log; a core material cannot be approved for 容缺.
     @Test func takeOverPaperMaterialAndHandBackAreRecorded() async throws {
         try await application.makeHTTPServer().test(.router) { client in
+            // Signed in first, as above.
+            let staff: HTTPFields = [.authorization: try await application.bearer(client, role: .staff)]
             let started = try object(try await client.execute(
                 uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#)))
             let id = try #require(started["sessionId"] as? String)
-            let staff: HTTPFields = [.authorization: try await application.bearer(client, role: .staff)]
             func override(_ action: String, _ json: String) async throws -> TestResponse {
                 try await client.execute(uri: "/v1/sessions/\(id)/overrides/\(action)", method: .post, headers: staff,
                                          body: ByteBuffer(string: json))

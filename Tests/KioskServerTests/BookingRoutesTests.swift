@@ -251,7 +251,7 @@ struct BookingRoutesTests {
             let walkInTicket = try walkIn.decoded(TicketView.self)
             #expect(walkInTicket.number == "A001")
             #expect(walkInTicket.priority == .ordinary)
-            #expect(walkInTicket.ahead == 0)
+            #expect(walkInTicket.ahead?.value == 0)
 
             let checkIn = try await post(client, "/v1/check-ins", key: "q3", #"{"idNumber":"\#(Self.idNumber)"}"#)
             #expect(checkIn.status == .created)
@@ -262,7 +262,7 @@ struct BookingRoutesTests {
             let token = try #require(ticket.ratingToken)
             #expect(ticket.number == "A002")
             #expect(ticket.priority == .appointment)
-            #expect(ticket.ahead == 0)
+            #expect(ticket.ahead?.value == 0)
 
             let queue = try await client.execute(uri: "/v1/queue", method: .get).decoded([QueueView].self)
             #expect(queue.first { $0.serviceId == "hukou" }?.numbers == ["A002", "A001"])

@@ -1,5 +1,6 @@
 import Booking
 @testable import District
+import Filings
 import FormEngine
 import Foundation
 @testable import KioskApp
@@ -64,8 +65,10 @@ struct DistrictOutboxTests {
         let localBookings = try SQLiteBookingStore(store: local, queue: queue, timeZone: Self.zone)
         let archive = DistrictFilingArchive(local: local, terminalID: "T07", now: { Self.morning })
         let ledger = DistrictLedger(district: bookings, local: localBookings, outbox: local, terminalID: "T07")
-        let drainer = OutboxDrainer(outbox: local, district: district, bookings: bookings, terminalID: "T07",
-                                    logger: Logger(label: "test"), now: { Self.morning })
+        let filings = PostgresFilingLedger(store: district, lifecycle: FilingLifecycle(calendar: try OfficialCalendar(years: []), timeZone: Self.zone),
+                                           districtHasher: { HMACIDHasher(key: local.keys.district!) })
+        let drainer = OutboxDrainer(outbox: local, district: district, bookings: bookings, filings: filings, terminalID: "T07",
+                                    hall: "S01", logger: Logger(label: "test"), now: { Self.morning })
         let generator = SlotGenerator(calendar: try OfficialCalendar(years: []), hours: .standard)
         let service = try Service(id: "hukou", nameZH: "户籍", nameEN: "Hukou", durationMinutes: 30, counters: ["A01"],
                                   capacityPerSlot: 5, horizonDays: 14, minimumNoticeMinutes: 0)

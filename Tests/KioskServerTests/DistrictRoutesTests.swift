@@ -7,6 +7,7 @@ import KioskCore
 @testable import KioskServer
 import KioskTesting
 import Logging
+import StoragePostgres
 import Testing
 
 /// A terminal in district mode over HTTP, with its district store (a private PostgreSQL) taken
@@ -23,18 +24,7 @@ struct DistrictRoutesTests {
     }
 
     func offlineTerminal(on cluster: PrivatePostgres) async throws {
-        let installation = try TestInstallation(config: "database = \"\(cluster.url())\"\n" + BookingRoutesTests.config)
-        defer { installation.remove() }
-        let application = try await KioskApplication.onTestInstallation(installation)
-        let district = try #require(application.district)
-        let runner = Task { await district.run() }
-        defer { runner.cancel() }
-        let clock = BookingRoutesTests.Clock("2026-09-28T10:00:00+08:00")
-        var dependencies = application.serverDependencies
-        dependencies.booking?.now = { clock.now }
-        let document = try OpenAPIDocument.load()
-        try await Application(router: KioskRoutes.router(dependencies)).test(.router) { base in
-            let client = DocumentedClient(base: base, document: document)
+        try await KioskApplication.districtTerminal(on: cluster) { application, client in
             let technician = try await application.signedIn(client, role: .technician)
 
             let online = try object(try await technician.execute(uri: "/v1/district", method: .get))

@@ -273,7 +273,7 @@ struct OpenAPIDocumentTests {
     }
 
     /// Each operation's `x-kiosk-roles` is what the endpoint policy lets through, and an
-    /// operation no citizen may call asks for the bearer token.
+    /// operation no citizen may call asks for the bearer token (a department's API key for theirs).
     @Test func rolesAreTheEndpointPolicy() throws {
         #expect(document.operations.count == KioskRoutes.policy.endpoints.count)
         for operation in document.operations {
@@ -286,7 +286,9 @@ struct OpenAPIDocumentTests {
             let roles = Set(listed.compactMap { if case .string(let role) = $0 { Role(rawValue: role) } else { nil } })
             #expect(roles.count == listed.count, "\(endpoint): unknown role in \(listed)")
             #expect(roles == declared, "\(endpoint)")
-            let tokenOnly: JSON = .array([.object(["staffToken": .array([])])])
+            // Department systems call with their API key, everyone else signed in with a staff token.
+            let scheme = declared == [.department] ? "departmentKey" : "staffToken"
+            let tokenOnly: JSON = .array([.object([scheme: .array([])])])
             #expect((operation.value["security"] == tokenOnly) == !declared.contains(.citizen), "\(endpoint) security")
         }
     }
@@ -332,6 +334,9 @@ struct OpenAPIDocumentTests {
         ] + [TerminalEvent.Kind.ticketIssued, .ticketCalled, .ticketRecalled, .ticketNoShow, .ticketFinished, .ticketTransferred].map {
             TerminalEvent(type: $0, ticket: .init(id: 7, number: "A007", serviceId: "id-card", state: "called", counter: "c1"))
         } + [TerminalEvent(type: .ticketIssued, ticket: .init(id: 8, number: "A008", serviceId: "id-card", state: "waiting", counter: nil))]
+            + [TerminalEvent.Kind.filingNearlyOverdue, .filingOverdue, .deferralMissed, .followUpOverdue].map {
+                TerminalEvent(type: $0, filing: .init(reference: "S01-20261129-0001", part: $0 == .deferralMissed ? "seal" : nil, departmentId: "amr"))
+            }
         #expect(Set(events.map(\.type)) == Set(TerminalEvent.Kind.allCases))
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

@@ -47,7 +47,8 @@ struct OpenAPIPropertyTests {
         try await Application(router: KioskRoutes.router(application.serverDependencies)).test(.router) { base in
             let client = DocumentedClient(base: base, document: document)
             var tokens: [Role: String] = [:]
-            for role in [Role.staff, .technician, .admin] { tokens[role] = try await application.bearer(base, role: role) }
+            for role in [Role.staff, .technician, .admin, .supervisor] { tokens[role] = try await application.bearer(base, role: role) }
+            tokens[.department] = "Bearer " + (try application.departments.add(id: "amr", name: "amr", webhookURL: nil, now: Date()).apiKey)
             var generator = RequestGenerator(document: document, random: SplitMixGenerator(state: Self.seed))
             var sent = 0
             var refusedForShape: [String] = []
@@ -78,8 +79,8 @@ struct OpenAPIPropertyTests {
         }
     }
 
-    /// The token an operation's roles ask for: none for the citizen, else staff, technician or
-    /// admin; sign-out gets a fresh one each time (it revokes what it is given).
+    /// The token an operation's roles ask for: none for the citizen, else staff, technician,
+    /// admin, supervisor or a department's API key; sign-out gets a fresh one each time (it revokes what it is given).
     func authorization(_ operation: OpenAPIDocument.Operation, _ tokens: [Role: String], _ application: KioskApplication,
                        _ client: any TestClientProtocol) async throws -> String? {
         guard case .array(let listed)? = operation.value["x-kiosk-roles"] else { return nil }
@@ -228,7 +229,8 @@ struct RequestGenerator {
         switch type {
         case "object": return try object(schema)
         case "array":
-            let count = Int.random(in: 0...min(number(schema["maxItems"]) ?? 3, 3), using: &random)
+            let fewest = number(schema["minItems"]) ?? 0
+            let count = Int.random(in: fewest...max(fewest, min(number(schema["maxItems"]) ?? 3, 3)), using: &random)
             var items: [JSON] = []
             for _ in 0..<count {
                 let item = try value(schema["items"] ?? .object([:]), valid: true)

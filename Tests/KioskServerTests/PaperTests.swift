@@ -1,4 +1,5 @@
 import Booking
+import Filings
 import FormEngine
 import Foundation
 import HTTPTypes
@@ -127,7 +128,8 @@ struct PaperTests {
         var printed: Set<Paper> = []
         for form in forms {
             let filing = try Self.filing(form, card: card)
-            let papers = FilingPapers.papers(for: filing, hall: "示例政务服务中心", timeZone: Self.context.timeZone)
+            let papers = FilingPapers.papers(for: filing, hall: "示例政务服务中心", timeZone: Self.context.timeZone,
+                                             progressCode: "P1:\(filing.reference):abcdefghijkl")
             #expect(papers.map(\.paper) == [.filingReceipt] + filing.deferred.map { _ in .deferralNotice }
                 + filing.commitments.map { _ in .commitmentLetter }, "\(form.id)")
             for paper in papers {
@@ -141,8 +143,29 @@ struct PaperTests {
                 FormSession.start(form, context: Self.context).materialsNotice(in: form, context: Self.context, calendar: try Self.calendar()),
                 matter: form.title, hall: "示例政务服务中心", time: Self.context.now, timeZone: Self.context.timeZone)
             #expect(Paper.materialsNotice.contract().violations(by: notice) == [], "\(form.id)")
+            // The window's notices, for every part: accepted, then returned; with the answers and after they have left.
+            let lifecycle = FilingLifecycle(calendar: try Self.calendar(), timeZone: Self.context.timeZone)
+            var record = lifecycle.open(filing, hall: "S01", terminal: "T01", idHash: nil, idMasked: nil).record
+            for item in record.cases {
+                record = try lifecycle.apply(.accept(part: item.part, window: "A3"), to: record, by: .window(staff: "W01"), at: Self.context.now).record
+                for kept in [filing, nil] {
+                    let paper = try #require(FilingPapers.decisionNotice(record, part: item.part, filing: kept, hall: "示例政务服务中心",
+                                                                         timeZone: Self.context.timeZone, progressCode: "P1:x:abcdefghijkl",
+                                                                         reasons: LifecycleRules.standardReturnReasons))
+                    printed.insert(paper.paper)
+                    #expect(paper.paper.contract(applicantIsIDNumber: form.applicant.isIDNumber).violations(by: paper.data) == [], "\(form.id)")
+                }
+                record = try lifecycle.apply(.returnFiling(part: item.part, reasons: ["materialsIncomplete", "other"], note: "请补盖公章"),
+                                             to: record, by: .window(staff: "W01"), at: Self.context.now).record
+                let returned = try #require(FilingPapers.decisionNotice(record, part: item.part, filing: filing, hall: "示例政务服务中心",
+                                                                        timeZone: Self.context.timeZone, progressCode: "P1:x:abcdefghijkl",
+                                                                        reasons: LifecycleRules.standardReturnReasons))
+                printed.insert(returned.paper)
+                #expect(returned.paper.contract(applicantIsIDNumber: form.applicant.isIDNumber).violations(by: returned.data) == [])
+                #expect(returned.data.values["reasons"] == .list(["申请材料不齐全", "其他（请说明）"]))
+            }
         }
-        #expect(printed == [.filingReceipt, .deferralNotice, .commitmentLetter])
+        #expect(printed == [.filingReceipt, .deferralNotice, .commitmentLetter, .acceptanceNotice, .refusalNotice])
     }
 
     /// A template that could fail for one form refuses that form (only), at the template's
@@ -216,7 +239,8 @@ struct PaperTests {
             let desk = PrinterReceiptDesk(
                 manager: application.devices.manager, templates: templates, hallName: "示例政务服务中心",
                 timeZone: Self.context.timeZone, logger: Logger(label: "test"),
-                requests: PrintRequests(store: DeviceStore(store: application.store), limits: PrintLimits()))
+                requests: PrintRequests(store: DeviceStore(store: application.store), limits: PrintLimits()),
+                progressCode: { ProgressCode(reference: $0, token: "abcdefghijkl") }, returnReasons: LifecycleRules.standardReturnReasons)
             let outcome = await desk.printFilingReceipt(filing)
             #expect(outcome.state == .printed, "\(templates.keys)")
             #expect(outcome.papers == ["filing-receipt", "deferral-notice", "commitment-letter"])

@@ -48,6 +48,7 @@ struct RoutesTests {
 
     @Test func readyzNamesRefusedFormsButServesTheOthers() async throws {
         try "id: broken\nversion: one\n".write(toFile: installation.root + "/Forms/broken.yaml", atomically: true, encoding: .utf8)
+        try "id: broken-policy\n".write(toFile: installation.root + "/Forms/policies/broken.yaml", atomically: true, encoding: .utf8)
         let application = try await KioskApplication.onTestInstallation(installation)
         try await application.makeHTTPServer().test(.router) { client in
             try await client.execute(uri: "/readyz", method: .get) { response in
@@ -57,6 +58,9 @@ struct RoutesTests {
                 #expect(forms.ready)
                 #expect(forms.detail?.contains("residence-permit") == true)
                 #expect(forms.warnings?.contains { $0.hasPrefix(installation.root + "/Forms/broken.yaml:") } == true)
+                // A refused policy is named too; the shipped examples are served.
+                #expect(forms.warnings?.contains { $0.hasPrefix(installation.root + "/Forms/policies/broken.yaml:1:") } == true)
+                #expect(forms.detail?.hasSuffix("; 7 policies") == true)
             }
         }
     }

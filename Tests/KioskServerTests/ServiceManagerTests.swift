@@ -81,4 +81,19 @@ struct ServiceManagerTests {
         #expect(ServiceManagerReports.statusLine(ready, address: "http://127.0.0.1:8080")
             == "ready at http://127.0.0.1:8080; 1 warning (see http://127.0.0.1:8080/readyz)")
     }
+
+    /// A terminal without its printer still starts (READY=1): systemd would otherwise kill and
+    /// restart it in a loop, and the screen would offer nothing, not even receipts as QR codes.
+    /// The database and the forms do hold the start.
+    @Test func missingDevicesDoNotHoldTheStart() {
+        let checks = [ReadinessCheck("database") { .ready("") }, ReadinessCheck("devices", holdsStartup: false) { .ready("") }]
+        let devicesMissing = ReadinessReport(ready: false, components: [
+            .init(name: "database", ready: true), .init(name: "devices", ready: false, reason: .init(zh: "没有连接回执打印机", en: "no receipt printer is connected")),
+        ])
+        #expect(ServiceManagerReports.started(devicesMissing, checks))
+        let databaseDown = ReadinessReport(ready: false, components: [
+            .init(name: "database", ready: false, reason: .init(zh: "数据库不可用", en: "database unavailable")), .init(name: "devices", ready: true),
+        ])
+        #expect(!ServiceManagerReports.started(databaseDown, checks))
+    }
 }

@@ -183,17 +183,17 @@ extension BookingRoutesTests {
             let ticket = try checkedIn.decoded(CheckInView.self).ticket
             let number = ticket.number
 
-            let issued = try #require(await stream.next(within: .seconds(5)))
+            let issued = try #require(await stream.next(within: .seconds(60)))
             #expect(issued.type == .ticketIssued)
             #expect(issued.ticket == .init(id: ticket.id, number: number, serviceId: "hukou", state: "waiting", counter: nil))
 
             _ = try await post(client, "/v1/counters/A1/call-next", key: "c5")
-            let called = try #require(await stream.next(within: .seconds(5)))
+            let called = try #require(await stream.next(within: .seconds(60)))
             #expect(called.type == .ticketCalled)
             #expect(called.ticket?.counter == "A1")
             #expect(called.ticket?.state == "called")
             _ = try await post(client, "/v1/tickets/\(ticket.id)/finish", key: "c6")
-            let finished = try #require(await stream.next(within: .seconds(5)))
+            let finished = try #require(await stream.next(within: .seconds(60)))
             #expect(finished.type == .ticketFinished)
 
             // Nothing about whose ticket it is goes on the stream.

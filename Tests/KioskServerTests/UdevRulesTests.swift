@@ -14,7 +14,7 @@ struct UdevRulesTests {
     static func differences(rules: String, profiles: [UdevRules.Match: [String]]) -> [String] {
         let grants = UdevRules.grants(in: rules)
         var problems: [String] = []
-        for match in profiles.keys.sorted() where !grants.contains(where: { $0.match.covers(match) }) {
+        for match in profiles.keys.sorted() where !grants.contains(where: { $0.match == match }) {
             problems.append("\(match) (\(profiles[match]!.sorted().joined(separator: ", "))) has no rule")
         }
         for grant in grants where profiles[grant.match] == nil {
@@ -26,8 +26,11 @@ struct UdevRulesTests {
         }
         let granted = grants.map(\.match)
         if Set(granted).count != granted.count { problems.append("a USB id has two rules") }
-        for grant in grants where grants.contains(where: { $0.match != grant.match && $0.match.covers(grant.match) }) {
-            problems.append("\(grant.match) is already covered by its vendor's rule")
+        for grant in grants where grant.match.product == nil && !grant.printersOnly {
+            problems.append("\(grant.match) grants every device of the vendor, not only its printers")
+        }
+        for grant in grants where grant.match.product != nil && grant.printersOnly {
+            problems.append("\(grant.match) asks an exact model for a printer interface")
         }
         return problems
     }
@@ -60,13 +63,21 @@ struct UdevRulesTests {
                                                   with: #"ATTR{idVendor}=="0400", ATTR{idProduct}=="c35a", MODE="0666""#)
         #expect(Self.differences(rules: everyone, profiles: profiles)
             == [#"0400:c35a grants MODE=0666 GROUP=kiosk [], not MODE=0660 GROUP=kiosk alone"#])
-        let redundant = rules + #"ATTR{idVendor}=="0416", ATTR{idProduct}=="5011", MODE="0660", GROUP="kiosk""# + "\n"
-        #expect(Self.differences(rules: redundant, profiles: profiles) == ["0416:5011 is already covered by its vendor's rule"])
+        let twice = rules + #"ATTR{idVendor}=="0416", ATTR{idProduct}=="5011", MODE="0660", GROUP="kiosk""# + "\n"
+        #expect(Self.differences(rules: twice, profiles: profiles) == ["a USB id has two rules"])
+        let wholeVendor = rules.replacingOccurrences(of: #"ATTR{idVendor}=="0483", \#(UdevRules.printerInterface), "#,
+                                                     with: #"ATTR{idVendor}=="0483", "#)
+        #expect(Self.differences(rules: wholeVendor, profiles: profiles)
+            == ["0483:* grants every device of the vendor, not only its printers"])
     }
 
-    @Test func aVendorRuleCoversItsProducts() {
-        let matches: [UdevRules.Match] = [.init(vendor: 0x0416, product: 0x5011), .init(vendor: 0x0416, product: nil),
-                                          .init(vendor: 0x0400, product: 0xc35a)]
-        #expect(UdevRules.cover(matches).map(\.description) == ["0400:c35a", "0416:*"])
+    /// A vendor's rule reaches only its printer-class devices; an exact model has a rule of its
+    /// own, since a vendor rule no longer covers it.
+    @Test func aVendorRuleGrantsOnlyPrinters() {
+        let rules = UdevRules.render([.init(vendor: 0x0416, product: 0x5011): ["xprinter-80"],
+                                      .init(vendor: 0x0416, product: nil): ["generic-escpos"]])
+        #expect(rules.contains(#"ATTR{idVendor}=="0416", ENV{ID_USB_INTERFACES}=="*:07????:*", MODE="0660", GROUP="kiosk""#))
+        #expect(rules.contains(#"ATTR{idVendor}=="0416", ATTR{idProduct}=="5011", MODE="0660", GROUP="kiosk""#))
+        #expect(UdevRules.grants(in: rules).map(\.printersOnly) == [true, false])
     }
 }

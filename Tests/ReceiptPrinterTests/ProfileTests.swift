@@ -1,16 +1,35 @@
 import ESCPOS
 import Testing
+import USBTransport
 @testable import ReceiptPrinter
 
 @Suite struct ProfileTests {
     @Test func shippedProfilesLoadAndMatchByVendorAndProduct() throws {
         let catalog = try shippedProfiles()
         #expect(catalog.profiles.map(\.id).sorted() == ["epson-tm-t88", "generic-escpos", "rongta-80", "xprinter-58", "xprinter-80"])
-        #expect(catalog.match(vendorID: 0x0416, productID: 0x5011)?.id == "xprinter-80")
-        #expect(catalog.match(vendorID: 0x04B8, productID: 0x0E15)?.id == "epson-tm-t88")
-        #expect(catalog.match(vendorID: 0x0FE6, productID: 0x811E)?.id == "rongta-80")
-        #expect(catalog.match(vendorID: 0x0416, productID: 0x9999)?.id == "generic-escpos")
-        #expect(catalog.match(vendorID: 0x1D6B, productID: 0x0002) == nil)   // a USB hub is no printer
+        #expect(catalog.match(usb(0x0416, 0x5011))?.id == "xprinter-80")
+        #expect(catalog.match(usb(0x04B8, 0x0E15))?.id == "epson-tm-t88")
+        #expect(catalog.match(usb(0x0FE6, 0x811E))?.id == "rongta-80")
+        #expect(catalog.match(usb(0x0416, 0x9999))?.id == "generic-escpos")
+        #expect(catalog.match(usb(0x1D6B, 0x0002, classes: [0: 9])) == nil)   // a USB hub is no printer
+    }
+
+    /// A vendor alone names only its printers: a touch controller (HID), a USB-serial bridge
+    /// (CDC) or a device that shows no interfaces of a printer vendor is never taken for one.
+    @Test func aVendorAloneMatchesOnlyPrinterClassInterfaces() throws {
+        let catalog = try shippedProfiles()
+        #expect(catalog.match(usb(0x0483, 0x91D1, classes: [0: 3])) == nil)          // STMicro touch controller
+        #expect(catalog.match(usb(0x0483, 0x5740, classes: [0: 2, 1: 10])) == nil)   // STMicro virtual COM port
+        #expect(catalog.match(usb(0x0483, 0x7777, classes: [:])) == nil)
+        #expect(catalog.match(usb(0x0483, 0x7777, classes: [0: 7]))?.id == "generic-escpos")
+        // The profile's own interface must be the printer: class 7 on another interface is not enough.
+        #expect(catalog.match(usb(0x0483, 0x7777, classes: [0: 3, 1: 7])) == nil)
+        // An exact pair is the profile's word for that model, whatever its class.
+        #expect(catalog.match(usb(0x0483, 0x5720, classes: [0: 0xFF]))?.id == "xprinter-58")
+    }
+
+    func usb(_ vendor: UInt16, _ product: UInt16, classes: [UInt8: UInt8] = [0: 7]) -> USBDeviceInfo {
+        USBDeviceInfo(id: USBDeviceID(vendorID: vendor, productID: product, bus: 1, address: 2), interfaceClasses: classes)
     }
 
     @Test func theXprinterProfileInFull() throws {

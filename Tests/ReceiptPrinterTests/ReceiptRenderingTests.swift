@@ -12,6 +12,7 @@ import Testing
     let json = Data("""
         {"hall": "XX区政务服务中心", "matter": "居民身份证换领", "reference": "A20260315-000123",
          "applicantIdLabel": "身份证号", "applicantId": "11010519491231002X", "time": "2026-03-15 10:42",
+         "progressCode": "P1:S01-20260315-0042:abcdefghijkl",
          "nextSteps": ["凭本回执到3号窗口领取证件", "如需邮寄请拨打12345"]}
         """.utf8)
 

@@ -42,7 +42,7 @@ import Testing
             .keyValue(label: "身份证号", value: "110105********002X"),
             .keyValue(label: "受理时间", value: "2026-03-15 10:42"),
             .separator,
-            .qrCode("A20260315-000123"),
+            .qrCode("P1:S01-20260315-0042:abcdefghijkl"),
             .text("扫码查询办理进度", alignment: .center),
             .separator,
             .text("后续步骤", style: TextStyle(bold: true)),
@@ -113,7 +113,10 @@ import Testing
 
     @Test func everyShippedTemplateRendersForEveryShippedProfile() throws {
         let templates = try shippedTemplates()
-        #expect(templates.keys.sorted() == ["booking-slip", "commitment-letter", "deferral-notice", "filing-receipt", "materials-notice"])
+        #expect(templates.keys.sorted() == [
+            "acceptance-notice", "booking-slip", "commitment-letter", "deferral-notice", "filing-receipt", "materials-notice",
+            "policy-sheet", "refusal-notice",
+        ])
         let data = TemplateData([
             "hall": .text("XX区政务服务中心"), "matter": .text("居民身份证换领"), "reference": .text("A20260315-000123"),
             "idNumber": .text(sampleIDNumber), "time": .text("2026-03-15 10:42"), "nextSteps": .list(["领取证件"]),
@@ -125,6 +128,11 @@ import Testing
             "handIn": .text("区公安分局"), "consequence": .text("逾期不予办理。"), "consequenceEn": .text("Refused if late."),
             "statement": .text("本人承诺属实。"), "statementEn": .text("I declare it is true."),
             "verification": .text("部门核查"), "verificationEn": .text("Checked later."), "textVersion": .text("0123456789abcdef"),
+            "progressCode": .text("P1:A20260315-000123:abcdefghijkl"), "acceptedDate": .text("2026-03-15"),
+            "timeLimit": .text("5个工作日"), "reasons": .list(["申请材料不齐全"]),
+            "title": .text("一次性吸纳就业补贴"), "department": .text("区人社局"), "qualifies": .text("小微企业"),
+            "benefits": .list(["每人1500元"]), "whereToApply": .text("社保窗口"), "validUntil": .text("2028-12-31"),
+            "source": .text("示例人社发〔2025〕9号（2025-06-30）"), "sourceReference": .text("示例人社发〔2025〕9号 2025-06-30"),
         ])
         for profile in try shippedProfiles().profiles {
             for template in templates.values {

@@ -68,6 +68,20 @@ struct USBPrinterTests {
         #expect(try await printer.counters()["jobsPrinted"] == 1)
     }
 
+    /// A citizen's receipt, a technician's test print, a reprint and status queries from the
+    /// device page, all at once: at the printer each job arrives whole (with its own status
+    /// polls), and only whole status polls come between jobs.
+    @Test func concurrentJobsAndQueriesNeverInterleaveAtThePrinter() async throws {
+        try await emulator.reset()
+        let printer = try await printer(USBContext())
+        let earlier = try await printer.device.print(receipt, templateID: "filing-receipt", reference: "A1")
+        try await emulator.reset()
+        let (job, check, again, testPrint) = try await printAllAtOnce(printer, receipt, reprinting: earlier)
+        #expect(job.state == .printed && again.state == .printed && check.passed)
+        let mixedAt = firstMixedByte(emulator.capture, exchanges: [job.bytes, testPrint, earlier.bytes].map(Self.wire), poll: Self.poll)
+        #expect(mixedAt == nil)   // an offset only: no receipt bytes in the log
+    }
+
     @Test func paperRunningOutMidJobStopsItAndTheKeptJobReprintsOnceLoaded() async throws {
         try await emulator.reset(.init(paperOutAfter: 300))
         let printer = try await printer(USBContext())

@@ -21,9 +21,9 @@ struct BookingStoreAnswerTests {
         switch kind {
         case .sqlite:
             try await fixture.execute("UPDATE idempotency_key SET response = substr(response, 2)")
-            try await fixture.execute("DELETE FROM grdb_migrations WHERE identifier = 'v9-answer-versions'")
+            try await fixture.execute("DELETE FROM grdb_migrations WHERE identifier = 'v12-answer-versions'")
         case .postgres:
-            let version = try #require(PostgresMigrations.all.firstIndex { $0.name == "v6-answer-versions" }) + 1
+            let version = try #require(PostgresMigrations.all.firstIndex { $0.name == "v8-answer-versions" }) + 1
             try await fixture.execute("UPDATE idempotency_key SET response = substring(response from 2)")
             try await fixture.execute("DELETE FROM kiosk_schema_version WHERE version = \(version)")
         }

@@ -53,7 +53,7 @@ struct PrinterTests {
         let printer = try #require(devices.first { $0.vendorID == Self.vendorID && $0.productID == Self.productID })
         #expect(printer == USBDeviceInfo(
             id: USBDeviceID(vendorID: 0x0416, productID: 0x5011, bus: 1, address: 1),
-            manufacturer: "Zjiang", product: "POS-80 Printer", serialNumber: "ZJ20250001"))
+            manufacturer: "Zjiang", product: "POS-80 Printer", serialNumber: "ZJ20250001", interfaceClasses: [0: 7]))
     }
 
     @Test func claimDetachesTheKernelDriverAndReleaseGivesItBack() async throws {

@@ -39,7 +39,7 @@ struct ReaderTests {
         let devices = try await USBContext().enumerate()
         #expect(devices.contains(USBDeviceInfo(
             id: USBDeviceID(vendorID: 0x0400, productID: 0xC35A, bus: 2, address: 1),
-            manufacturer: "Kiosk Test", product: "ID Card Reader", serialNumber: "SAM0001")))
+            manufacturer: "Kiosk Test", product: "ID Card Reader", serialNumber: "SAM0001", interfaceClasses: [0: 0xFF])))
     }
 
     @Test func findSelectAndReadACard() async throws {

@@ -357,13 +357,20 @@ def citizen_filing(walk):
     walk.shot("declaration")
     # The printer runs out of paper: the receipt is shown as a QR code, and printed once paper is in.
     token = terminal.sign_in(TECHNICIAN)
+    # A fault of any kind (here the cover) is shown as soon as it happens, and cleared with it.
+    terminal.request("POST", "/v1/simulator/printer", {"cover": "open"}, token)
+    expect(page.locator("#printer-state")).to_have_text("Printing unavailable — receipts as QR code")
+    terminal.request("POST", "/v1/simulator/printer", {"cover": "closed"}, token)
+    expect(page.locator("#printer-state")).to_have_text("")
     terminal.printer_paper("out", token)
-    expect(page.locator("#printer-state")).to_have_text("Printer out of paper")
+    # Told before the end: printing is unavailable, the receipt will be a QR code.
+    expect(page.locator("#printer-state")).to_have_text("Printing unavailable — receipts as QR code")
     page.click("#submit-button")
     walk.title("Your application is submitted")
     reference = page.locator("#reference").inner_text()
     assert re.match(r"^[A-Z0-9-]{8,}$", reference), reference
-    expect(page.locator("#print-result")).to_contain_text("The printer cannot print now (out of paper)")
+    expect(page.locator("#print-result")).to_contain_text("Printing is unavailable now (out of paper)")
+    expect(page.locator("#print-result")).to_have_attribute("role", "status")
     expect(page.locator("#receipt-qr")).to_have_attribute("alt", f"QR code of reference number {reference}")
     assert page.evaluate("document.getElementById('receipt-qr').naturalWidth") > 0
     expect(page.locator("body")).to_contain_text("Committed instead: Property ownership certificate")
@@ -502,9 +509,9 @@ def booking_and_check_in(walk):
     walk.title(f"Booking code {code}")
     expect(page.locator("#booking-status")).to_have_text("Booked")
     terminal.printer_paper("out", technician)
-    expect(page.locator("#printer-state")).to_have_text("Printer out of paper")
+    expect(page.locator("#printer-state")).to_have_text("Printing unavailable — receipts as QR code")
     page.click("#slip-button")
-    expect(page.locator("#print-result")).to_contain_text("could not be printed (out of paper)")
+    expect(page.locator("#print-result")).to_contain_text("Printing is unavailable now (out of paper)")
     expect(page.locator("#receipt-qr")).to_be_visible()
     assert page.evaluate("document.getElementById('receipt-qr').naturalWidth") > 0
     walk.shot("slip-paper-out-qr")
@@ -721,8 +728,95 @@ def static_files(walk):
             assert error.code == 404, (path, error.code)
 
 
+def read_aloud(walk):
+    """Speech on: every screen of a filing is fetched as audio from the server and plays for a while."""
+    page, terminal = walk.page, walk.terminal
+    walk.open()
+    terminal.remove_card()
+    audio = page.locator("#speech-audio")
+
+    def spoken(part, action):
+        with page.expect_response(lambda response: "/speech?" in response.url) as answer:
+            action()
+        response = answer.value
+        assert response.status == 200, (response.status, response.text())
+        assert response.headers["content-type"] == "audio/wav", response.headers
+        expect(audio).to_have_attribute("data-part", part)
+        expect(audio).to_have_attribute("data-duration", re.compile(r"^[0-9.]+$"))
+        duration = float(audio.get_attribute("data-duration"))
+        assert duration > 1.0, (part, duration)
+        return response.url, duration
+
+    page.click("[data-form=residence-permit]")
+    page.click("#speech-button")
+    expect(page.locator("#speech-button")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#speech-rate-button")).to_be_visible()
+    url, normal = spoken("step", lambda: page.click("#start-without-card"))
+    assert "voice=en" in url and "part=step" in url, url
+    walk.title("Applicant")
+    walk.shot("speech-on")
+    # Nothing answered: the error summary is read.
+    spoken("errors", lambda: page.click("#next-button"))
+    expect(page.locator("#error-summary")).to_be_visible()
+    # Slower for the elderly: the same screen takes longer.
+    url, slower = spoken("errors", lambda: page.click("#speech-rate-button"))
+    assert "rate=120" in url, url
+    # In Mandarin after a switch of language and a step back and forth.
+    page.click("#language-button")
+    page.keyboard.press("F2")
+    expect(page.locator("#speech-button")).to_have_attribute("aria-pressed", "false")
+    url, _ = spoken("errors", lambda: page.keyboard.press("F2"))
+    assert "voice=cmn" in url, url
+    walk.shot("speech-zh")
+    page.click("#home-button")
+
+
+def policies_for_my_enterprise(walk):
+    """An enterprise's profile matched to the example policies, why each matched, all printed and read back."""
+    page, terminal = walk.page, walk.terminal
+    walk.open()
+    page.click("#tile-policies")
+    walk.title("Policies for my enterprise")
+    page.fill("#policy-credit-code", "91110105MA01ABCD1X")
+    page.select_option("#policy-legal-form", "limitedCompany")
+    page.select_option("#policy-industry", "I")
+    page.select_option("#policy-size", "small")
+    page.fill("#policy-founded", "2025-06-01")
+    page.fill("#policy-district", "示例区")
+    page.check("input[name=tags][value=research]")
+    page.check("input[name=tags][value=hiring]")
+    page.click("#policy-match")
+    # A credit code whose check character is wrong is refused, in the screen's language.
+    expect(page.locator("#problem")).to_contain_text("unified social credit code is not valid")
+    first17 = "91110105MA01ABCD1"
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+    check = alphabet[(31 - sum(alphabet.index(c) * w for c, w in zip(first17, weights)) % 31) % 31]
+    page.fill("#policy-credit-code", first17 + check)
+    page.click("#policy-match")
+    walk.title("4 policies found")
+    sections = page.locator("section.policy")
+    expect(sections).to_have_count(4)
+    expect(sections.first).to_have_attribute("data-policy", "hiring-subsidy")
+    expect(sections.first).to_contain_text("Matched on:")
+    expect(sections.first).to_contain_text("(example)")
+    walk.shot("policies-found")
+    page.click("#print-all-policies")
+    expect(page.locator("#policy-printed")).to_contain_text("Printed")
+    walk.shot("policies-printed")
+    token = terminal.sign_in(TECHNICIAN)
+    preview = terminal.request("GET", "/v1/devices/printer-simulated/last-receipt", token=token)
+    text = "".join(preview.split())
+    assert text.count("惠企政策明白纸") == 4, text[:400]
+    for title in ("一次性吸纳就业补贴", "创业担保贷款及贴息", "高新技术企业认定及所得税优惠"):
+        assert title in text, title
+    assert "示例政策" in text
+    page.click("#home-button")
+
+
 WALKS = [static_files, citizen_filing, display_switches_and_timeout, booking_and_check_in, staff_override,
-         technician_health_check]
+         technician_health_check, read_aloud,
+         policies_for_my_enterprise]
 
 
 def main():

@@ -156,6 +156,12 @@ public actor FakeBookingLedger: BookingLedger {
         waiting(serviceIDs, on: rules.today(now))
     }
 
+    public func servingTickets(serviceIDs: [String], now: Date) -> [Ticket] {
+        let today = rules.today(now)
+        return tickets.values.map(\.ticket).filter { $0.date == today && $0.state == .called && serviceIDs.contains($0.serviceID) }
+            .sorted { ($0.calledAt ?? .distantPast, $0.id) > ($1.calledAt ?? .distantPast, $1.id) }
+    }
+
     // MARK: Ratings
 
     public func rate(ticketID: Int64, proof: RatingProof, score: Int, reasons: [String], idempotencyKey: String,

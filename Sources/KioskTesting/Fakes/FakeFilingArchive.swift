@@ -31,6 +31,15 @@ public actor FakeFilingArchive: FilingArchive {
         return filing
     }
 
+    /// Replaces the stored filing with its correction, when `version` is the stored one's next.
+    public func resubmitFiling(reference: String, version: Int, build: @escaping @Sendable (Int) throws -> Filing) async throws -> Filing {
+        guard let index = filings.firstIndex(where: { $0.reference == reference }), filings[index].filingVersion + 1 == version
+        else { throw FakeArchiveRefusal(reference: reference, version: version) }
+        let filing = try build(version)
+        filings[index] = filing
+        return filing
+    }
+
     public func saveDraft(_ draft: FormDraft, idNumber: ResidentIDNumber, now: Date, days: Int) async throws -> String {
         var generator = SystemRandomNumberGenerator()
         var code: String
@@ -61,4 +70,10 @@ public actor FakeFilingArchive: FilingArchive {
     public func recordingBegins() async {
         await withCheckedContinuation { recordingStarted.append($0) }
     }
+}
+
+/// A correction the fake archive refuses: no such filing, or not its next version.
+public struct FakeArchiveRefusal: Error {
+    public let reference: String
+    public let version: Int
 }

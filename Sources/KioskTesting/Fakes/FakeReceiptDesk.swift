@@ -11,6 +11,7 @@ public actor FakeReceiptDesk: ReceiptDesk {
     public enum Paper: Sendable, Equatable {
         case filingReceipt(reference: String)
         case materialsNotice(formID: String)
+        case policySheets(policyIDs: [String])
         case bookingSlip(code: BookingCode)
         case reprint(jobID: String)
     }
@@ -44,6 +45,12 @@ public actor FakeReceiptDesk: ReceiptDesk {
 
     public func printMaterialsNotice(_ notice: MaterialsNotice, matter: LocalizedText, formID: String) async -> PrintOutcome {
         send(.materialsNotice(formID: formID))
+    }
+
+    public func printPolicySheets(_ policies: [Policy], on day: String) async -> PrintOutcome {
+        var outcome = send(.policySheets(policyIDs: policies.map(\.id)))
+        outcome.papers = policies.map { _ in "policy-sheet" }
+        return outcome
     }
 
     public func printBookingSlip(_ slip: BookingSlip, requestKey: String) async throws(PrintRefused) -> PrintOutcome {

@@ -10,8 +10,9 @@
   document.addEventListener('contextmenu', (event) => event.preventDefault());
 
   const state = {
-    lang: 'zh-CN', textSize: 0, contrast: false, screen: 'home',
+    lang: 'zh-CN', textSize: 0, contrast: false, speech: false, speechRate: 0, screen: 'home',
     info: null, forms: [], services: null, card: null, cardPresent: false, cardFault: null, paper: null,
+    printers: null,
     sessionId: null, session: null, validation: null, problem: null, drafts: {},
     review: null, notice: null, materialInfo: {}, materialsConfirmed: false, noticeReceipt: null, pendingCommitment: null,
     filing: null, formId: null,
@@ -115,6 +116,7 @@
       const target = document.getElementById('error-summary') || document.getElementById('screen-title');
       if (target) target.focus();
       window.scrollTo(0, 0);
+      readAloud();
     }
   }
   async function act(work) {
@@ -144,10 +146,17 @@
     const contrast = document.getElementById('contrast-button');
     contrast.textContent = t('contrast');
     contrast.setAttribute('aria-pressed', String(state.contrast));
+    const speech = document.getElementById('speech-button');
+    speech.textContent = t('readAloud');
+    speech.setAttribute('aria-pressed', String(state.speech));
+    const rate = document.getElementById('speech-rate-button');
+    rate.hidden = !state.speech;
+    rate.textContent = t('speechRates')[state.speechRate];
     document.getElementById('terminal-name').textContent = state.info ? state.info.siteName || '' : '';
     const printer = document.getElementById('printer-state');
-    printer.textContent = state.paper === 'out' ? t('printerOut') : state.paper === 'nearEnd' ? t('printerNearEnd') : '';
-    printer.classList.toggle('warn', state.paper === 'out');
+    const unavailable = printingUnavailable();
+    printer.textContent = unavailable ? t('printingUnavailable') : state.paper === 'nearEnd' ? t('printerNearEnd') : '';
+    printer.classList.toggle('warn', unavailable);
     document.getElementById('card-state').textContent = state.cardPresent ? t('cardOnReader') : '';
     const banner = document.getElementById('staff-banner');
     banner.hidden = !state.assistedBy;
@@ -163,6 +172,46 @@
   document.getElementById('text-size-button').addEventListener('click', () => { state.textSize = (state.textSize + 1) % 3; drawChrome(); });
   document.getElementById('contrast-button').addEventListener('click', () => { state.contrast = !state.contrast; drawChrome(); });
   document.getElementById('home-button').addEventListener('click', () => goHome());
+
+  // ---- reading aloud ------------------------------------------------------------------------
+  // The server speaks what a filing's screen shows (its own texts from the form, never an
+  // answer); the page names the part of the screen, the voice and the rate, and plays the WAV.
+  const SPEECH_RATES = [160, 120, 90];
+  function speechPart() {
+    const view = state.session;
+    if (state.screen !== 'session' || !view || !state.sessionId) return null;
+    if (view.position === 'step') return state.validation && state.validation.errors.length ? 'errors' : 'step';
+    if (view.position === 'declaration' && !state.materialsConfirmed && state.notice && state.notice.missing.length) return 'materials';
+    return null;
+  }
+  function readAloud() {
+    const audio = document.getElementById('speech-audio');
+    const part = speechPart();
+    if (!state.speech || !part) { audio.pause(); return; }
+    const voice = state.lang === 'zh-CN' ? 'cmn' : 'en';
+    audio.dataset.part = part;
+    delete audio.dataset.duration;
+    audio.src = `/v1/sessions/${state.sessionId}/speech?part=${part}&voice=${voice}&rate=${SPEECH_RATES[state.speechRate]}`;
+    audio.play().catch(() => {});
+  }
+  document.getElementById('speech-audio').addEventListener('loadedmetadata', (event) => {
+    event.target.dataset.duration = String(event.target.duration);
+  });
+  function toggleSpeech() {
+    state.speech = !state.speech;
+    drawChrome();
+    readAloud();
+  }
+  document.getElementById('speech-button').addEventListener('click', toggleSpeech);
+  document.getElementById('speech-rate-button').addEventListener('click', () => {
+    state.speechRate = (state.speechRate + 1) % SPEECH_RATES.length;
+    drawChrome();
+    readAloud();
+  });
+  // F2 on the terminal's keyboard switches reading aloud, wherever the focus is.
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'F2') { event.preventDefault(); toggleSpeech(); }
+  });
 
   // The inactivity warning: announced (role=alert) and answered with one button.
   const warning = { secondsLeft: null, timer: null };
@@ -225,7 +274,13 @@
       if (state.screen === 'card') render(false);
     });
     on('deviceStatus', (event) => {
+      if (state.printers && state.printers[event.deviceId] && event.status) state.printers[event.deviceId].paper = event.status.paper;
       if (event.status && event.status.paper) { state.paper = event.status.paper; drawChrome(); }
+    });
+    on('deviceState', (event) => {
+      if (!state.printers || !state.printers[event.deviceId]) return;
+      state.printers[event.deviceId].state = event.state;
+      drawChrome();
     });
     on('sessionTimeoutWarning', (event) => {
       if (event.sessionId === state.sessionId) startWarning(event.secondsLeft);
@@ -254,6 +309,7 @@
       card: null, cardFault: null,
       session: null, validation: null, drafts: {}, review: null, notice: null, materialInfo: {}, pendingCommitment: null,
       materialsConfirmed: false, noticeReceipt: null, filing: null, formId: null, booking: {}, assistedBy: null,
+      policyProfile: { tags: [] }, policyMatches: null, policyPrinted: null,
     });
   }
   async function goHome() {
@@ -288,6 +344,88 @@
         button([t('checkIn'), h('span', { class: 'sub' }, t('checkInSub'))], () => show('checkin'), { class: 'tile', id: 'tile-checkin' }),
         button([t('lookup'), h('span', { class: 'sub' }, t('lookupSub'))], () => show('lookup', { booking: {} }), { class: 'tile', id: 'tile-lookup' })));
     }
+    add(root, h('h2', {}, t('forEnterprises')), h('div', { class: 'tiles' },
+      button([t('policiesTitle'), h('span', { class: 'sub' }, t('policiesSub'))],
+        () => show('policies', { policyProfile: { tags: [] }, policyMatches: null }), { class: 'tile', id: 'tile-policies' })));
+  };
+
+  // ---- policies for my enterprise (惠企政策明白纸) -----------------------------------------------
+  // The enterprise's profile (never a person's) is matched by the server against the hall's
+  // policies; each match says why, and its fact sheet is printed on the receipt printer.
+  screens.policies = (root) => {
+    add(root, heading(t('policiesTitle')), h('p', { class: 'help' }, t('policiesIntro')), problemBox(state.problem));
+    const options = state.policyOptions;
+    if (!options) {
+      act(async () => { state.policyOptions = await api('GET', '/v1/policies'); render(false); });
+      return;
+    }
+    const profile = state.policyProfile;
+    const labelled = (id, label, control) => h('div', { class: 'field' }, h('label', { for: id }, label), control);
+    const select = (id, key, choices) => {
+      const element = h('select', { id, name: key, onchange: (event) => { profile[key] = event.target.value; } },
+        choices.map((choice) => h('option', { value: choice.value, selected: profile[key] === choice.value }, lt(choice.label))));
+      profile[key] = profile[key] || choices[0].value;
+      return element;
+    };
+    const text = (id, key, type = 'text') => {
+      const input = h('input', { id, name: key, type, oninput: (event) => { profile[key] = event.target.value.trim(); } });
+      input.value = profile[key] || '';
+      return input;
+    };
+    const form = h('form', { novalidate: true, onsubmit: (event) => { event.preventDefault(); act(matchPolicies); } },
+      labelled('policy-credit-code', t('creditCode'), text('policy-credit-code', 'creditCode')),
+      labelled('policy-legal-form', t('legalForm'), select('policy-legal-form', 'legalForm', options.legalForms)),
+      labelled('policy-industry', t('industry'), select('policy-industry', 'industry', options.industries)),
+      labelled('policy-size', t('enterpriseSize'), select('policy-size', 'size', options.sizes)),
+      labelled('policy-founded', t('foundedOn'), text('policy-founded', 'foundedOn', 'date')),
+      labelled('policy-district', t('district'), text('policy-district', 'district')),
+      h('fieldset', {}, h('legend', {}, t('interests')), h('div', { class: 'choices' }, options.tags.map((tag) =>
+        h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: 'tags', value: tag.value, checked: profile.tags.includes(tag.value),
+          onchange: (event) => {
+            profile.tags = profile.tags.filter((value) => value !== tag.value);
+            if (event.target.checked) profile.tags.push(tag.value);
+          } }), ' ', lt(tag.label))))),
+      h('div', { class: 'actions' },
+        button(t('back'), () => goHome()),
+        h('button', { type: 'submit', class: 'primary', id: 'policy-match' }, t('findPolicies'))));
+    add(root, form);
+  };
+
+  async function matchPolicies() {
+    const profile = Object.assign({}, state.policyProfile);
+    if (!profile.district) delete profile.district;
+    const answer = await api('POST', '/v1/policies/match', profile);
+    show('policy-results', { policyMatches: answer.matches, policyPrinted: null });
+  }
+
+  async function printPolicies(ids) {
+    const answer = await api('POST', '/v1/policies/print', { policyIds: ids });
+    state.policyPrinted = answer.receipt;
+    render(false);
+    announce(answer.receipt.state === 'printed' ? t('policyPrinted') : t('printFailed'));
+  }
+
+  screens['policy-results'] = (root) => {
+    const matches = state.policyMatches || [];
+    add(root, heading(t('policiesFound', matches.length)), problemBox(state.problem));
+    if (state.policyPrinted) {
+      add(root, h('p', { class: state.policyPrinted.state === 'printed' ? 'notice-ok' : 'problem', id: 'policy-printed', role: 'status' },
+        state.policyPrinted.state === 'printed' ? t('policyPrinted') : t('printFailed')));
+    }
+    if (!matches.length) add(root, h('p', {}, t('noPolicies')));
+    for (const policy of matches) {
+      add(root, h('section', { class: 'policy', 'data-policy': policy.id },
+        h('h2', {}, lt(policy.title), policy.example ? h('span', { class: 'muted' }, ' ' + t('examplePolicy')) : null),
+        h('p', {}, `${lt(policy.department)} · ${policy.source.number} (${policy.source.date}) · ${policy.validUntil ? t('validUntil') + ' ' + policy.validUntil : t('untilRepealed')}`),
+        h('p', {}, h('strong', {}, t('whoQualifies')), ' ', lt(policy.qualifies)),
+        h('ul', {}, policy.benefits.map((benefit) => h('li', {}, lt(benefit)))),
+        h('p', { class: 'help' }, h('strong', {}, t('whyMatched')), ' ', policy.reasons.map(lt).join('; ')),
+        button(t('printSheet'), () => act(() => printPolicies([policy.id])), { 'data-print-policy': policy.id })));
+    }
+    add(root, h('div', { class: 'actions' },
+      button(t('back'), () => show('policies')),
+      matches.length ? button(t('printAllSheets'), () => act(() => printPolicies(matches.slice(0, 10).map((p) => p.id))), { class: 'primary', id: 'print-all-policies' }) : null,
+      button(t('home'), () => goHome())));
   };
 
   // ---- place the card -----------------------------------------------------------------------
@@ -607,7 +745,7 @@
   function drawMaterials(root) {
     add(root, heading(t('materialsTitle')), h('p', {}, t('materialsIntro')), problemBox(state.problem));
     if (!state.notice) {
-      act(async () => { rememberMaterials(await api('GET', `/v1/sessions/${state.sessionId}/materials`)); render(false); });
+      act(async () => { rememberMaterials(await api('GET', `/v1/sessions/${state.sessionId}/materials`)); render(false); readAloud(); });
       return;
     }
     const notice = state.notice;
@@ -706,10 +844,20 @@
     return h('img', { class: 'qr', id: 'receipt-qr', src: '/v1/qr-code?text=' + encodeURIComponent(text), alt: t('qrAlt', text) });
   }
 
+  // Whether no printer can print now (none, offline, faulted or out of paper), as the device
+  // list and events tell: the citizen is told before they start that receipts come as QR codes.
+  function printingUnavailable() {
+    if (!state.printers) return false;   // not known yet
+    return !Object.values(state.printers).some((p) => p.state !== 'offline' && p.state !== 'error' && p.paper !== 'out');
+  }
+
   function printResult(receipt, printedKey, failedKey, qrText) {
     if (!receipt || receipt.state === 'printed') return h('div', { class: 'notice-ok', role: 'status', id: 'print-result' }, t(printedKey));
-    const why = receipt.reason || receipt.state;
-    const box = h('div', { class: 'problem', role: 'alert', id: 'print-result' }, h('p', {}, t(failedKey, t('printReasons')[why] || why)), qrImage(qrText));
+    const why = t('printReasons')[receipt.reason || receipt.state] || receipt.reason || receipt.state;
+    // Announced before the filing began: the QR code is the receipt, not a failure at the end.
+    const box = printingUnavailable()
+      ? h('div', { class: 'notice', role: 'status', id: 'print-result' }, h('p', {}, t('receiptAsQR', why)), qrImage(qrText))
+      : h('div', { class: 'problem', role: 'alert', id: 'print-result' }, h('p', {}, t(failedKey, why)), qrImage(qrText));
     if (receipt.jobId) add(box, h('div', { class: 'actions' }, button(t('reprint'), () => act(async () => {
       const again = await api('POST', `/v1/print-jobs/${encodeURIComponent(receipt.jobId)}/reprint`, undefined, { idempotent: true });
       Object.assign(receipt, again);
@@ -733,7 +881,16 @@
       add(root, h('p', {}, t('deferredDue', lt(deferred.name), deferred.dueDate)), h('p', { class: 'muted' }, t('consequence', lt(deferred.consequence))));
     }
     for (const commitment of filing.commitments) add(root, h('p', {}, t('committedNote', lt(commitment.name))));
-    add(root, h('div', { class: 'actions' }, button(t('finish'), () => goHome(), { class: 'primary', id: 'finish-button' })));
+    // A new enterprise is offered the policies it may use: the session ends first (its answers
+    // are wiped), and the profile screen starts from the legal form of what was filed.
+    const enterprise = { 'company-opening': 'limitedCompany', 'individual-business': 'individualBusiness' }[filing.formID];
+    add(root, h('div', { class: 'actions' },
+      enterprise ? button(t('policiesTitle'), () => act(async () => {
+        await goHome();
+        // Founded today, as far as the screen knows (the server checks it against the hall's day).
+        show('policies', { policyProfile: { tags: [], legalForm: enterprise, foundedOn: new Date().toISOString().slice(0, 10) }, policyMatches: null });
+      }), { id: 'offer-policies' }) : null,
+      button(t('finish'), () => goHome(), { class: 'primary', id: 'finish-button' })));
   }
 
   // ---- booking ------------------------------------------------------------------------------
@@ -903,7 +1060,8 @@
   screens.ticket = (root) => {
     const { ticket, late } = state.booking.checkIn;
     add(root, heading(t('ticketTitle')), problemBox(state.problem), h('p', { class: 'big-code', id: 'ticket-number' }, ticket.number),
-      ticket.ahead !== null && ticket.ahead !== undefined ? h('p', {}, t('ahead', ticket.ahead)) : null,
+      ticket.ahead !== null && ticket.ahead !== undefined ? h('p', {}, t('ahead', ticket.ahead))
+        : ticket.aheadUnknown ? h('p', { id: 'ahead-unknown' }, t('aheadUnknown')) : null,
       ticket.estimatedWaitMinutes !== null && ticket.estimatedWaitMinutes !== undefined ? h('p', {}, t('wait', ticket.estimatedWaitMinutes)) : null,
       late ? h('p', { class: 'problem' }, t('lateCheckIn')) : null,
       ratingPanel(ticket),
@@ -1000,7 +1158,9 @@
       const [info, forms, devices] = await Promise.all([api('GET', '/v1/info'), api('GET', '/v1/forms'), api('GET', '/v1/devices')]);
       state.info = info;
       state.forms = forms;
+      state.printers = {};
       for (const device of devices) {
+        if (device.info.kind === 'receiptPrinter') state.printers[device.info.id] = { state: device.state, paper: device.status.paper };
         if (device.status.paper) state.paper = device.status.paper;
         if (device.status.card === 'cardPresent') state.cardPresent = true;
       }

@@ -1,0 +1,132 @@
+import Booking
+import FormEngine
+import Foundation
+import Hummingbird
+import JSONLogic
+import KioskCore
+import Speech
+
+/// Reading the screen aloud (EN 301 549 closed functionality): the terminal's synthesizer and
+/// what it has already said.
+public struct SpeechServices: Sendable {
+    public var cache: SpeechCache
+
+    public init(synthesizer: any SpeechSynthesizer, cacheBytes: Int = 32 << 20) {
+        cache = SpeechCache(synthesizer: synthesizer, maxBytes: cacheBytes)
+    }
+}
+
+/// What part of the citizen's screen is read: the step (title, help, each field's label and
+/// help), the error summary of the step, or the materials still missing (一次性告知).
+enum SpeechPart: String, CaseIterable {
+    case step, errors, materials
+}
+
+/// The words of a screen, in the voice's language, from the same form definitions and the same
+/// session the screen is drawn from. Only labels, help and messages: never an answer, so nothing
+/// a citizen typed or a card said is spoken.
+enum SpeechScript {
+    static func text(of part: SpeechPart, _ session: FormSession, _ form: FormDefinition, context: EvaluationContext,
+                     calendar: OfficialCalendar, voice: SpeechVoice) throws(APIError) -> String {
+        let zh = voice == .mandarin
+        func say(_ text: LocalizedText?) -> String? { text.map { zh ? $0.zh : $0.en } }
+        var sentences: [String?] = []
+        switch part {
+        case .step:
+            guard let screen = session.screen(in: form, context: context) else { throw notOnStep }
+            sentences = [say(screen.title), say(screen.help)]
+            for field in screen.fields {
+                sentences.append(say(field.label).map { $0 + (field.required ? "" : zh ? "（选填）" : " (optional)") })
+                sentences.append(say(field.help))
+            }
+        case .errors:
+            guard let screen = session.screen(in: form, context: context) else { throw notOnStep }
+            guard let report = session.validation(in: form, context: context) else {
+                throw APIError(.conflict, code: "nothingToRead", message: .init(
+                    zh: "本页没有需要修改的地方", en: "Nothing on this page needs attention"))
+            }
+            sentences = [say(report.summary)]
+            for error in report.errors {
+                let fieldID = String(error.fieldPath.prefix { $0 != "." && $0 != "[" })
+                let label = screen.fields.first { $0.id == fieldID }.flatMap { say($0.label) } ?? ""
+                sentences.append(label.isEmpty ? say(error.message) : label + (zh ? "：" : ": ") + (say(error.message) ?? ""))
+            }
+        case .materials:
+            let notice = session.materialsNotice(in: form, context: context, calendar: calendar)
+            guard !notice.missing.isEmpty else {
+                throw APIError(.conflict, code: "nothingToRead", message: .init(
+                    zh: "材料已齐全，没有需要告知的材料", en: "No material is missing; there is nothing to read"))
+            }
+            sentences = [zh ? "以下材料尚未提交" : "These materials are still missing"]
+            for item in notice.missing { sentences += [say(item.name), say(item.reason)] }
+        }
+        return sentences.compactMap { $0 }.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+            .map { ends(inStop: $0) ? $0 : $0 + (zh ? "。" : ".") }
+            .joined(separator: zh ? "" : " ")
+    }
+
+    static let notOnStep = APIError(.conflict, code: "notOnStep", message: .init(
+        zh: "当前页面不是填写步骤", en: "The session is not on a step"))
+
+    private static func ends(inStop text: String) -> Bool {
+        guard let last = text.last else { return true }
+        return "。！？.!?：:；;".contains(last)
+    }
+}
+
+extension KioskRoutes {
+    /// `GET /v1/sessions/{id}/speech?part=step&voice=cmn&rate=160`: a WAV file of what the
+    /// session's screen shows. The client names a part of the screen, never a text, so the
+    /// endpoint cannot be made to say anything else.
+    static func addSpeechRoutes(to router: Router<KioskRequestContext>, _ speech: SpeechServices?, _ filings: FilingServices) {
+        router.get("/v1/sessions/{id}/speech") { request, context in
+            let id = try context.parameters.require("id")
+            let query = request.uri.queryParameters
+            let voice = try speechVoice(query["voice"].map(String.init))
+            let rate = try speechRate(query["rate"].map(String.init))
+            let partName = query["part"].map(String.init) ?? SpeechPart.step.rawValue
+            guard let part = SpeechPart(rawValue: partName) else {
+                throw APIError(.badRequest, code: "unknownSpeechPart", message: .init(
+                    zh: "无法朗读该部分：\(partName.prefix(40))；可选 \(SpeechPart.allCases.map(\.rawValue).joined(separator: "、"))",
+                    en: "Cannot read \(partName.prefix(40)) aloud; use one of \(SpeechPart.allCases.map(\.rawValue).joined(separator: ", "))"))
+            }
+            guard let speech else {
+                throw APIError(.serviceUnavailable, code: "speechUnavailable", message: .init(
+                    zh: "本终端暂不支持语音朗读", en: "This terminal cannot read aloud"))
+            }
+            let text = try await filings.sessions.read(id) { session, form in
+                try SpeechScript.text(of: part, session, form, context: filings.context,
+                                      calendar: filings.calendar, voice: voice)
+            }
+            let wav: [UInt8]
+            do {
+                wav = try await speech.cache.wav(for: .init(text: text, voice: voice, rate: rate))
+            } catch {
+                throw APIError(.serviceUnavailable, code: "speechFailed", message: .init(
+                    zh: "语音合成失败，请稍后再试", en: "The speech could not be made; try again"))
+            }
+            return Response(status: .ok, headers: [.contentType: "audio/wav", .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: wav)))
+        }
+    }
+
+    static func speechVoice(_ name: String?) throws(APIError) -> SpeechVoice {
+        guard let name else { return .mandarin }
+        guard let voice = SpeechVoice(rawValue: name) else {
+            throw APIError(.badRequest, code: "unknownVoice", message: .init(
+                zh: "不支持的语音：\(name.prefix(40))；可选 \(SpeechVoice.allCases.map(\.rawValue).joined(separator: "、"))",
+                en: "Unknown voice \(name.prefix(40)); use one of \(SpeechVoice.allCases.map(\.rawValue).joined(separator: ", "))"))
+        }
+        return voice
+    }
+
+    static func speechRate(_ text: String?) throws(APIError) -> SpeechRate {
+        guard let text else { return .normal }
+        guard let words = Int(text), let rate = SpeechRate(wordsPerMinute: words) else {
+            throw APIError(.badRequest, code: "invalidSpeechRate", message: .init(
+                zh: "语速应为每分钟 \(SpeechRate.range.lowerBound) 到 \(SpeechRate.range.upperBound) 词",
+                en: "The rate is words per minute, from \(SpeechRate.range.lowerBound) to \(SpeechRate.range.upperBound)"))
+        }
+        return rate
+    }
+}

@@ -1,0 +1,158 @@
+import Access
+import Filings
+import FormEngine
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+@testable import KioskApp
+import KioskCore
+import KioskServer
+import KioskTesting
+import Logging
+import Storage
+import Testing
+
+/// The department interface (docs/DEPARTMENT-API.md) over HTTP, every answer checked against
+/// docs/openapi.yaml: a department system pulls its filings with its API key and reports its
+/// steps back; the citizen, the supervision post and the monthly report see what it did.
+@Suite("Department interface")
+struct DepartmentInterfaceTests {
+    static let idNumber: String = {
+        let first17 = "11010519900517002"
+        return first17 + String(ResidentIDNumber.checkCharacter(forFirst17: first17)!)
+    }()
+
+    /// A filing of `department` as the terminal records it (the terminal's own SQLite transaction).
+    static func file(_ application: KioskApplication, department: String, name: String = "张三") async throws -> String {
+        let day = Date().formatted(.iso8601.year().month().day().dateSeparator(.omitted))
+        return try await application.filingArchive.recordFiling(site: "S01", day: day) { reference in
+            let json = """
+                {"formID":"permit-\(department)","formVersion":1,"reference":"\(reference)","title":{"zh-CN":"许可","en":"Permit"},
+                 "department":{"zh-CN":"\(department)局","en":"\(department)"},"departmentID":"\(department)","timeLimitDays":5,
+                 "afterReturn":"restart","version":1,"submittedAt":"\(Date().formatted(.iso8601))",
+                 "applicant":{"name":"\(name)","identifier":"\(Self.idNumber)","identifierLabel":{"zh-CN":"身份证号","en":"ID number"},"isIDNumber":true},
+                 "answers":{"name":"\(name)","idNumber":"\(Self.idNumber)","mobile":"13812345678"},
+                 "materials":[{"materialID":"proof","name":{"zh-CN":"证明","en":"Proof"},"status":"provided"}],
+                 "deferred":[],"commitments":[],"subFilings":[],"overrides":[]}
+                """
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            return try decoder.decode(Filing.self, from: Data(json.utf8))
+        }.reference
+    }
+
+    func object(_ response: TestResponse) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+    }
+
+    func post(_ client: some TestClientProtocol, _ uri: String, key: String? = nil, _ body: String) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let key { headers[.authorization] = "Bearer " + key }
+        return try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body))
+    }
+
+    func get(_ client: some TestClientProtocol, _ uri: String, key: String?) async throws -> TestResponse {
+        try await client.execute(uri: uri, method: .get, headers: key.map { [.authorization: "Bearer " + $0] } ?? [:])
+    }
+
+    @Test func aDepartmentPullsItsFilingsReportsItsStepsAndTheLoopCloses() async throws {
+        let installation = try TestInstallation()
+        defer { installation.remove() }
+        let application = try await KioskApplication.onTestInstallation(installation)
+        let amr = try application.departments.add(id: "amr", name: "市场监管局", webhookURL: nil, now: Date()).apiKey
+        let police = try application.departments.add(id: "police", name: "公安分局", webhookURL: nil, now: Date()).apiKey
+        let first = try await Self.file(application, department: "amr")
+        let other = try await Self.file(application, department: "police")
+        let second = try await Self.file(application, department: "amr")
+        let document = try OpenAPIDocument.load()
+        try await Application(router: KioskRoutes.router(application.serverDependencies)).test(.router) { base in
+            let client = DocumentedClient(base: base, document: document)
+
+            // Who may call: a key, its own department's feed, nothing for the screen or staff.
+            #expect(try await get(client, "/v1/departments/amr/filings", key: nil).status == .unauthorized)
+            let madeUp = try await get(client, "/v1/departments/amr/filings", key: "kdk1.amr." + String(repeating: "x", count: 43))
+            #expect(madeUp.status == .unauthorized)
+            #expect(try object(madeUp)["code"] as? String == "tokenForged")
+            let others = try await get(client, "/v1/departments/police/filings", key: amr)
+            #expect(others.status == .forbidden)
+            #expect(try object(others)["code"] as? String == "otherDepartment")
+            let staff = try await application.bearer(base, role: .admin)
+            let byStaff = try await client.execute(uri: "/v1/departments/amr/filings", method: .get, headers: [.authorization: staff])
+            #expect(byStaff.status == .forbidden)
+            // …and a department key opens nothing else: not the staff desk, not the citizen's screen.
+            #expect(try await get(client, "/v1/desk/queue", key: amr).status == .forbidden)
+            #expect(try await get(base, "/v1/forms", key: amr).status == .forbidden)
+
+            // The pull, in pages, with the answers and materials.
+            let page = try object(try await get(client, "/v1/departments/amr/filings?limit=1", key: amr))
+            let entries = try #require(page["filings"] as? [[String: Any]])
+            #expect(entries.count == 1 && page["more"] as? Bool == true)
+            #expect((entries[0]["record"] as? [String: Any])?["reference"] as? String == first)
+            let filing = try #require(entries[0]["filing"] as? [String: Any])
+            #expect((filing["answers"] as? [String: Any])?["name"] as? String == "张三")
+            #expect((filing["materials"] as? [[String: Any]])?.first?["materialID"] as? String == "proof")
+            let next = try #require(page["next"] as? String)
+            let rest = try object(try await get(client, "/v1/departments/amr/filings?after=\(next)", key: amr))
+            #expect((rest["filings"] as? [[String: Any]])?.compactMap { ($0["record"] as? [String: Any])?["reference"] as? String } == [second])
+            #expect(rest["more"] as? Bool == false)
+            let end = try #require(rest["next"] as? String)
+            #expect(try await get(client, "/v1/departments/amr/filings?after=-1", key: amr).status == .badRequest)
+
+            // Status back, each step the lifecycle's own; another department's filing is unknown to this key.
+            let events = "/v1/filings/\(first)/events"
+            #expect(try await post(client, "/v1/filings/\(other)/events", key: amr, #"{"type":"received"}"#).status == .notFound)
+            #expect(try await post(client, events, key: nil, #"{"type":"received"}"#).status == .unauthorized)
+            #expect(try await post(client, events, key: amr, #"{"type":"approved"}"#).status == .badRequest)
+            #expect(try await post(client, events, key: amr, #"{"type":"completed","outcome":"approved"}"#).status == .conflict)
+            let received = try await post(client, events, key: amr, #"{"type":"received"}"#)
+            #expect(received.status == .ok)
+            #expect(try object(received)["state"] as? String == "received")
+            let accepted = try object(try await post(client, events, key: amr, #"{"type":"accepted"}"#))
+            let acceptance = try #require((accepted["cases"] as? [[String: Any]])?.first?["acceptance"] as? [String: Any])
+            #expect((acceptance["by"] as? [String: Any])?["kind"] as? String == "department")
+            #expect(acceptance["window"] as? String == "amr")
+            #expect(try await post(client, events, key: amr, #"{"type":"inProgress"}"#).status == .ok)
+            let completed = try await post(client, events, key: amr,
+                                           #"{"type":"completed","outcome":"approved","document":"营业执照","collectAt":"3号窗口"}"#)
+            #expect(completed.status == .ok)
+            #expect(try object(completed)["state"] as? String == "completed")
+            // The police department returns its own with a reason from the list.
+            let returned = try await post(client, "/v1/filings/\(other)/events", key: police,
+                                          #"{"type":"returned","reasons":["materialsIncomplete"],"note":"缺少证明"}"#)
+            #expect(returned.status == .ok)
+            #expect(try object(returned)["state"] as? String == "returned")
+
+            // The steps are in the feed again (after the cursor), and in the audit log by department.
+            let changed = try object(try await get(client, "/v1/departments/amr/filings?after=\(end)", key: amr))
+            #expect((changed["filings"] as? [[String: Any]])?.compactMap { ($0["record"] as? [String: Any])?["reference"] as? String } == [first])
+            let audit = try await application.access.auditRecords()
+            #expect(audit.contains { $0.action == "filing.completed" && $0.detailValues?["department"] == "amr" })
+
+            // The citizen looks the filing up and rates it 不满意; the supervision post follows up.
+            let progress = try await post(client, "/v1/progress/lookup", #"{"reference":"\#(first)","idNumber":"\#(Self.idNumber)"}"#)
+            #expect(progress.status == .ok)
+            let rated = try await post(client, "/v1/filings/\(first)/rating",
+                                       #"{"grade":"dissatisfied","idNumber":"\#(Self.idNumber)","reasons":[]}"#)
+            #expect(rated.status == .created)
+            let supervisor = try await application.signedIn(client, role: .supervisor)
+            let desk = try object(try await supervisor.execute(uri: "/v1/supervision/desk", method: .get))
+            #expect((desk["badRatings"] as? [[String: Any]])?.contains { $0["reference"] as? String == first } == true)
+            for step in ["callback", "rectification", "close"] {
+                let response = try await supervisor.execute(uri: "/v1/filings/\(first)/follow-up/\(step)", method: .post,
+                                                            headers: [.contentType: "application/json"],
+                                                            body: ByteBuffer(string: #"{"note":"已\#(step)"}"#))
+                #expect(response.status == .ok, "\(step)")
+            }
+            let month = String(Date().formatted(.iso8601.year().month().dateSeparator(.dash)).prefix(7))
+            let report = try object(try await supervisor.execute(uri: "/v1/reports/monthly?month=\(month)&department=amr", method: .get))
+            let totals = try #require(report["totals"] as? [String: Any])
+            #expect(totals["completed"] as? Int == 1 && totals["received"] as? Int == 2)
+            #expect((totals["ratings"] as? [String: Int])?["dissatisfied"] == 1)
+
+            // Revoked, the key opens nothing.
+            try application.departments.revoke(id: "amr", now: Date())
+            #expect(try await get(client, "/v1/departments/amr/filings", key: amr).status == .unauthorized)
+        }
+    }
+}

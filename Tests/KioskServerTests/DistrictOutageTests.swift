@@ -1,0 +1,115 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+@testable import KioskApp
+import KioskCore
+import KioskServer
+import KioskTesting
+import Logging
+import Secrets
+import StoragePostgres
+import Testing
+
+/// What each endpoint does while the district store is away (README "District: adding a
+/// terminal, outages, the queue display"), over HTTP against a stopped private PostgreSQL. Above
+/// all the numbers are honest: a walk-in ticket issued offline does not say "0 ahead" while
+/// people of other terminals wait; it says the count is unknown, and why.
+@Suite("District outage over HTTP: which endpoints degrade how")
+struct DistrictOutageTests {
+    func object(_ response: TestResponse) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+    }
+
+    @Test func eachEndpointDegradesAsDocumentedAndNoNumberIsMadeUp() async throws {
+        try await PrivatePostgres.withPrivate { cluster in try await self.outage(on: cluster) }
+    }
+
+    func outage(on cluster: PrivatePostgres) async throws {
+        try await KioskApplication.districtTerminal(on: cluster) { application, client in
+            let staff = try await application.signedIn(client, role: .staff)
+            var count = 0
+            func post(_ uri: String, _ body: String, as caller: any TestClientProtocol) async throws -> TestResponse {
+                count += 1
+                var headers = HTTPFields()
+                headers[HTTPField.Name("Idempotency-Key")!] = "outage-\(count)"
+                headers[.contentType] = "application/json"
+                return try await caller.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body))
+            }
+            // Online, two citizens wait for hukou (taken at this terminal; the district counts them all).
+            for _ in 0..<2 {
+                #expect(try await post("/v1/tickets", #"{"serviceId":"hukou"}"#, as: client).status == .created)
+            }
+            let third = try object(try await post("/v1/tickets", #"{"serviceId":"hukou"}"#, as: client))
+            #expect(third["ahead"] as? Int == 2 && third["aheadUnknown"] == nil)
+
+            try await cluster.stopServer()
+
+            // A walk-in ticket is still issued, numbered by the terminal, without a made-up count.
+            let offline = try await post("/v1/tickets", #"{"serviceId":"hukou"}"#, as: client)
+            #expect(offline.status == .created)
+            let ticket = try object(offline)
+            #expect(ticket["number"] as? String == "T01-A001")
+            #expect(ticket.keys.contains("ahead") && ticket["ahead"] is NSNull, "ahead is null, not 0: \(ticket)")
+            #expect(ticket.keys.contains("estimatedWaitMinutes") && ticket["estimatedWaitMinutes"] is NSNull)
+            let unknown = try #require(ticket["aheadUnknown"] as? [String: Any])
+            #expect(unknown["reason"] as? String == "districtStoreUnavailable")
+            #expect((unknown["messages"] as? [String: String])?["zh-CN"]?.contains("前面还有多少人暂时无法得知") == true)
+
+            // What only the district can answer is refused with the citizen's message, never a guess.
+            func refused(_ response: TestResponse) throws -> Bool {
+                let code = try object(response)["code"] as? String
+                return response.status == .serviceUnavailable && code == "districtStoreUnavailable"
+            }
+            #expect(try refused(try await client.execute(uri: "/v1/queue", method: .get)), "the queue's length is the district's")
+            #expect(try refused(try await client.execute(uri: "/v1/services/hukou/slots?from=2026-10-08", method: .get)))
+            #expect(try refused(try await post("/v1/check-ins", #"{"idNumber":"\#(BookingRoutesTests.idNumber)"}"#, as: client)))
+            #expect(try refused(try await post("/v1/counters/A1/call-next", "{}", as: staff)))
+
+            // What does not need the district still answers.
+            #expect(try await client.execute(uri: "/v1/services", method: .get).status == .ok)
+            #expect(try await client.execute(uri: "/v1/calendar?from=2026-10-01&to=2026-10-07", method: .get).status == .ok)
+            #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
+        }
+    }
+}
+
+extension KioskApplication {
+    /// A district-mode terminal on `cluster` with `BookingRoutesTests.config`, its district pool
+    /// running and its booking clock at Monday 2026-09-28 10:00 in Beijing, served to `body`
+    /// through a client that checks every answer against docs/openapi.yaml.
+    static func districtTerminal(on cluster: PrivatePostgres,
+                                 _ body: @escaping @Sendable (KioskApplication, DocumentedClient) async throws -> Void) async throws {
+        let installation = try TestInstallation(config: "database = \"\(cluster.url())\"\n" + BookingRoutesTests.config)
+        defer { installation.remove() }
+        try await prepareTestDistrict(on: cluster, keyInto: [installation])
+        let application = try await KioskApplication.onTestInstallation(installation)
+        let district = try #require(application.district)
+        let runner = Task { await district.run() }
+        defer { runner.cancel() }
+        let clock = BookingRoutesTests.Clock("2026-09-28T10:00:00+08:00")
+        var dependencies = application.serverDependencies
+        dependencies.booking?.now = { clock.now }
+        let document = try OpenAPIDocument.load()
+        try await Application(router: KioskRoutes.router(dependencies)).test(.router) { base in
+            try await body(application, DocumentedClient(base: base, document: document))
+        }
+    }
+
+    /// Migrates the district store on `cluster` and writes its ID key into each installation's
+    /// key directory, with a deadline a loaded test machine meets (a terminal's start allows 5 s).
+    static func prepareTestDistrict(on cluster: PrivatePostgres, keyInto installations: [TestInstallation]) async throws {
+        let setup = try PostgresStore(url: cluster.url(), operationTimeout: .seconds(60), maximumConnections: 1,
+                                      logger: Logger(label: "test"))
+        try await setup.withRunning {
+            try await setup.migrate()
+            _ = try await setup.districtKey(local: nil) { key in
+                for installation in installations {
+                    let directory = KeyDirectory(path: installation.root + "/secrets", credentials: nil)
+                    try directory.create()
+                    try directory.write(key, as: KeyDirectory.districtKey)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import FormEngine
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import KioskApp
+import KioskTesting
+import Testing
+
+/// 惠企政策明白纸 over HTTP (issue 19, part 2): an enterprise's profile matched to the shipped
+/// example policies, and their sheets printed on the simulated printer and read back.
+@Suite("Policy fact sheets over HTTP")
+struct PolicyRoutesTests {
+    let installation: TestInstallation
+    let application: KioskApplication
+
+    init() async throws {
+        installation = try TestInstallation()
+        application = try await KioskApplication.onTestInstallation(installation)
+    }
+
+    static let creditCode: String = {
+        let first17 = "91110105MA01ABCD1"
+        return first17 + String(UnifiedSocialCreditCode.checkCharacter(forFirst17: first17)!)
+    }()
+
+    func object(_ buffer: ByteBuffer) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any])
+    }
+
+    func profile(creditCode: String = Self.creditCode, legalForm: String = "limitedCompany", foundedOn: String = "2025-06-01") -> ByteBuffer {
+        ByteBuffer(string: """
+            {"creditCode":"\(creditCode)","legalForm":"\(legalForm)","industry":"I","size":"small","foundedOn":"\(foundedOn)",
+             "district":"示例区","tags":["research","hiring"]}
+            """)
+    }
+
+    @Test func theProfileScreenIsOfferedEveryAnswerAConditionTests() async throws {
+        try await application.makeHTTPServer().test(.router) { client in
+            let response = try await client.execute(uri: "/v1/policies", method: .get)
+            #expect(response.status == .ok)
+            let options = try object(response.body)
+            #expect(options["policies"] as? Int == 7)
+            #expect((options["industries"] as? [Any])?.count == 20)
+            #expect((options["tags"] as? [[String: Any]])?.compactMap { $0["value"] as? String } == ["hiring", "research", "export"])
+        }
+    }
+
+    @Test func aSmallSoftwareCompanyIsToldItsPoliciesNewestFirstAndWhy() async throws {
+        try await application.makeHTTPServer().test(.router) { client in
+            let response = try await client.execute(uri: "/v1/policies/match", method: .post, body: profile())
+            #expect(response.status == .ok)
+            let matches = try #require(try object(response.body)["matches"] as? [[String: Any]])
+            let ids = matches.compactMap { $0["id"] as? String }
+            #expect(ids.first == "hiring-subsidy")
+            #expect(Set(ids) == ["hiring-subsidy", "startup-guaranteed-loan", "small-business-tax-relief", "high-tech-certification"])
+            let dates = matches.compactMap { ($0["source"] as? [String: Any])?["date"] as? String }
+            #expect(dates == dates.sorted(by: >))
+            let reasons = try #require(matches.first?["reasons"] as? [[String: String]])
+            #expect(reasons.map { $0["zh-CN"] ?? "" }.contains("关注事项：研发创新、招聘用工"))
+            #expect(matches.allSatisfy { $0["example"] as? Bool == true })
+        }
+    }
+
+    @Test(arguments: [
+        (creditCode: "91110105MA01ABCD1X", legalForm: "limitedCompany", foundedOn: "2025-06-01", code: "invalidCreditCode"),
+        (creditCode: "12345", legalForm: "limitedCompany", foundedOn: "2025-06-01", code: "invalidCreditCode"),
+        (creditCode: PolicyRoutesTests.creditCode, legalForm: "company", foundedOn: "2025-06-01", code: "invalidField"),
+        (creditCode: PolicyRoutesTests.creditCode, legalForm: "limitedCompany", foundedOn: "2999-01-01", code: "invalidField"),
+    ])
+    func aBadProfileIsAClearProblem(creditCode: String, legalForm: String, foundedOn: String, code: String) async throws {
+        try await application.makeHTTPServer().test(.router) { client in
+            let response = try await client.execute(
+                uri: "/v1/policies/match", method: .post, body: profile(creditCode: creditCode, legalForm: legalForm, foundedOn: foundedOn))
+            #expect(response.status == .badRequest)
+            #expect(response.headers[.contentType] == "application/problem+json")
+            let problem = try object(response.body)
+            #expect(problem["code"] as? String == code)
+            let messages = try #require(problem["messages"] as? [String: String])
+            #expect(messages["zh-CN"]?.isEmpty == false && messages["en"]?.isEmpty == false)
+            // The code that was typed is not echoed back.
+            #expect(!String(buffer: response.body).contains(creditCode) || creditCode == "12345")
+        }
+    }
+
+    @Test func theSheetsArePrintedReadBackAndCounted() async throws {
+        try await application.makeHTTPServer().test(.router) { client in
+            let printed = try await client.execute(uri: "/v1/policies/print", method: .post,
+                                                   body: ByteBuffer(string: #"{"policyIds":["hiring-subsidy","small-business-tax-relief"]}"#))
+            #expect(printed.status == .created)
+            let receipt = try #require(try object(printed.body)["receipt"] as? [String: Any])
+            #expect(receipt["state"] as? String == "printed")
+            #expect(receipt["papers"] as? [String] == ["policy-sheet", "policy-sheet"])
+
+            let technician: HTTPFields = [.authorization: try await application.bearer(client, role: .technician)]
+            let preview = try await client.execute(uri: "/v1/devices/printer-simulated/last-receipt", method: .get, headers: technician)
+            #expect(preview.headers[HTTPField.Name("Kiosk-Print-Job")!] == receipt["jobId"] as? String)
+            let text = String(buffer: preview.body).filter { !$0.isWhitespace }
+            #expect(text.contains("惠企政策明白纸"))
+            #expect(text.contains("一次性吸纳就业补贴"))
+            #expect(text.contains("每招用1人给予1500元一次性补贴"))
+            #expect(text.contains("有效期至2028-12-31"))
+            #expect(text.contains("示例政策"))
+            #expect(text.contains("政策依据示例人社发〔2025〕9号（2025-06-30）"))
+            // The simulated printer's profile draws the QR code (the source reference) as an image.
+            #expect(text.contains("扫码查询政策原文[image"))
+            #expect(text.contains("教育费附加、地方教育附加减半征收"))
+
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains(#"kiosk_policy_sheets_printed_total{policy="hiring-subsidy"} 1"#))
+
+            let unknown = try await client.execute(uri: "/v1/policies/print", method: .post, body: ByteBuffer(string: #"{"policyIds":["nope"]}"#))
+            #expect(unknown.status == .notFound)
+            #expect(try object(unknown.body)["code"] as? String == "policyNotFound")
+            let many = Array(repeating: #""hiring-subsidy""#, count: 11).joined(separator: ",")
+            let tooMany = try await client.execute(uri: "/v1/policies/print", method: .post, body: ByteBuffer(string: #"{"policyIds":[\#(many)]}"#))
+            #expect(tooMany.status == .badRequest)
+        }
+    }
+}
