@@ -1,6 +1,7 @@
 import CardReader
 import DeviceKit
 import Foundation
+import Hosting
 import KioskConfig
 import KioskCore
 import ReceiptPrinter

@@ -3,6 +3,7 @@ import CardReader
 import DeviceKit
 import ESCPOS
 import Foundation
+import Hosting
 import IDCard
 import KioskConfig
 import KioskCore

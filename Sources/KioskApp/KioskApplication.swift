@@ -19,6 +19,7 @@ import ReceiptPrinter
 import Secrets
 import ServiceLifecycle
 import ESpeakSynthesis
+import Hosting
 import Speech
 import UnixSignals
 import Storage

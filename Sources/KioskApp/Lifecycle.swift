@@ -2,6 +2,7 @@ import Booking
 import Filings
 import FormEngine
 import Foundation
+import Hosting
 import KioskConfig
 import KioskCore
 import KioskServer

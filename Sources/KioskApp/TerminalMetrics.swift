@@ -1,6 +1,7 @@
 import Booking
 import DeviceKit
 import Foundation
+import Hosting
 import KioskCore
 import KioskServer
 import Prometheus
