@@ -190,11 +190,24 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // The terminal's devices as the configuration asks for them: providers from the profiles,
+        // the pinned printer, the USB event loop, events forwarded to the screen, the simulators'
+        // controls, print jobs kept in the terminal's file, udev rules and device references.
+        .target(
+            name: "Peripherals",
+            dependencies: [
+                "CardReader", "CUPSTransport", "DeviceKit", "ESCPOS", "Hosting", "IDCard", "KioskConfig", "KioskCore", "KioskServer",
+                "ReceiptPrinter", "Storage", "USBTransport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+
         // Composition root and CLI.
         .target(
             name: "KioskApp",
             dependencies: [
-                "KioskCore", "KioskConfig", "Storage", "StoragePostgres", "District", "Hosting", "Papers", "KioskServer", "FormEngine", "Filings",
+                "KioskCore", "KioskConfig", "Storage", "StoragePostgres", "District", "Hosting", "Peripherals", "Papers", "KioskServer", "FormEngine", "Filings",
                 "JSONLogic", "Booking", "DeviceKit", "CardReader", "IDCard", "USBTransport", "ReceiptPrinter", "CUPSTransport", "ESCPOS", "Access", "Secrets",
                 "Speech", "ESpeakSynthesis",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -222,7 +235,7 @@ let package = Package(
         .executableTarget(
             name: "kiosk",
             dependencies: [
-                "KioskApp", "Hosting", "Papers", "FormEngine", "Filings", "JSONLogic", "KioskConfig", "KioskCore", "DeviceKit",
+                "KioskApp", "Hosting", "Peripherals", "Papers", "FormEngine", "Filings", "JSONLogic", "KioskConfig", "KioskCore", "DeviceKit",
                 "ReceiptPrinter", "CardReader", "Booking", "Storage", "StoragePostgres", "Access", "Secrets",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -295,7 +308,7 @@ let package = Package(
         .testTarget(
             name: "KioskServerTests",
             dependencies: [
-                "KioskServer", "KioskApp", "District", "Hosting", "Papers", "KioskTesting", "Storage", "StoragePostgres", "KioskCore", "Access", "Booking", "DeviceKit", "Secrets",
+                "KioskServer", "KioskApp", "District", "Hosting", "Peripherals", "Papers", "KioskTesting", "Storage", "StoragePostgres", "KioskCore", "Access", "Booking", "DeviceKit", "Secrets",
                 "Filings",
                 "ReceiptPrinter", "ESCPOS", "FormEngine", "JSONLogic", "Speech", "ESpeakSynthesis",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

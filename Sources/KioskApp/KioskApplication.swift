@@ -12,6 +12,7 @@ import KioskConfig
 import KioskCore
 import KioskServer
 import Logging
+import Peripherals
 import NIOCore
 import Papers
 import Prometheus

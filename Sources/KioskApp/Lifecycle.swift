@@ -7,6 +7,7 @@ import KioskConfig
 import KioskCore
 import KioskServer
 import Logging
+import Peripherals
 import Secrets
 import ServiceLifecycle
 import Storage

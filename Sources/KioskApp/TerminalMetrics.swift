@@ -5,6 +5,7 @@ import Hosting
 import KioskCore
 import KioskServer
 import Prometheus
+import Peripherals
 import ServiceLifecycle
 import Storage
 import Synchronization
