@@ -496,7 +496,7 @@ struct ReasonLists: Encodable {
 /// What the citizen sees of a filing: `FilingProgress` and its history, day by day, from the
 /// record (what happened and when, never who at the window did it).
 struct ProgressView: Encodable {
-    struct Step: Encodable, Equatable {
+    struct Step: Encodable {
         /// submitted, resubmitted, received, accepted, returned, completed, collected, rated.
         let event: String
         /// The sub-filing of a bundle; empty for the whole filing.
@@ -509,20 +509,23 @@ struct ProgressView: Encodable {
 
     init(_ record: FilingRecord, rules: LifecycleRules, lifecycle: FilingLifecycle) {
         progress = FilingProgress(record, rules: rules)
-        var steps: [Step] = []
+        // Each step with the moment it happened, for the order (a filing accepted, then returned the same day).
+        var steps: [(at: Date, step: Step)] = []
         for item in record.cases {
-            let step = { (event: String, on: LocalDate?) in if let on { steps.append(Step(event: event, part: item.part, on: on)) } }
-            step("submitted", item.firstSubmittedOn)
-            step("received", item.receivedAt.map(lifecycle.day))
-            if let returned = item.lastReturn { step("returned", returned.on) }
-            if item.version > 1 { step("resubmitted", item.submittedOn) }
-            step("accepted", item.acceptance?.on)
-            step("completed", item.completion?.on)
-            step("collected", item.collectedAt.map(lifecycle.day))
+            let step = { (event: String, at: Date?) in
+                if let at { steps.append((at, Step(event: event, part: item.part, on: lifecycle.day(at)))) }
+            }
+            steps.append((.distantPast, Step(event: "submitted", part: item.part, on: item.firstSubmittedOn)))
+            step("received", item.receivedAt)
+            step("accepted", item.acceptance?.at)
+            step("returned", item.lastReturn?.at)
+            if item.version > 1 { step("resubmitted", item.submittedAt) }
+            step("completed", item.completion?.at)
+            step("collected", item.collectedAt)
         }
-        if let rating = record.rating { steps.append(Step(event: "rated", part: "", on: rating.on)) }
-        // Stable: on one day, in the order of the lifecycle above.
-        history = steps.enumerated().sorted { ($0.element.on, $0.offset) < ($1.element.on, $1.offset) }.map(\.element)
+        if let rating = record.rating { steps.append((rating.at, Step(event: "rated", part: "", on: rating.on))) }
+        // Stable: what happened at one moment keeps the lifecycle's order above.
+        history = steps.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element.step)
     }
 
     enum Key: String, CodingKey { case history }

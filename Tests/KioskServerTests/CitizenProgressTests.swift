@@ -20,7 +20,7 @@ struct CitizenProgressTests {
         let installation = try TestInstallation()
         defer { installation.remove() }
         let application = try await KioskApplication.onTestInstallation(installation)
-        let reference = try DepartmentInterfaceTests.file(application, department: "amr")
+        let reference = try await DepartmentInterfaceTests.file(application, department: "amr")
         let identity = #""idNumber":"\#(DepartmentInterfaceTests.idNumber)""#
         try await Application(router: KioskRoutes.router(application.serverDependencies)).test(.router) { base in
             let client = DocumentedClient(base: base, document: try OpenAPIDocument.load())

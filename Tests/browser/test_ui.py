@@ -627,21 +627,7 @@ def staff_override(walk):
 
     # The citizen goes on to the materials; staff accept the ID card's photocopy on paper.
     page.click("#back-to-citizen")
-    walk.title("Residence in the district")
-    walk.click_text("radio", "Chaoyang")
-    walk.click_text("radio", "Sanlitun")
-    page.fill("#field-residenceAddress", "北京市东城区")
-    page.fill("#field-residenceAddress-detail", "示例路3号")
-    page.fill("#field-residenceSince", (datetime.date.today() - datetime.timedelta(days=400)).isoformat())
-    walk.click_text("radio", "Own home")
-    page.click("#next-button")
-    walk.title("Grounds")
-    walk.click_text("radio", "Stable home")
-    page.click("#next-button")
-    walk.title("Accompanying children")
-    page.click("#next-button")
-    walk.title("Check your answers")
-    page.click("#confirm-review")
+    answer_residence_to_review(walk, "示例路3号", days=400)
     walk.title("Materials you need (told at once)")
     expect(page.locator("[data-material=idCard] input[value=missing]")).to_be_checked()
     page.click("#staff-button")
@@ -833,21 +819,7 @@ def file_residence_permit(walk, mobile):
     walk.title("Applicant")
     page.fill("#field-mobile", mobile)
     page.click("#next-button")
-    walk.title("Residence in the district")
-    walk.click_text("radio", "Chaoyang")
-    walk.click_text("radio", "Sanlitun")
-    page.fill("#field-residenceAddress", "北京市朝阳区")
-    page.fill("#field-residenceAddress-detail", "示例路5号")
-    page.fill("#field-residenceSince", (datetime.date.today() - datetime.timedelta(days=500)).isoformat())
-    walk.click_text("radio", "Own home")
-    page.click("#next-button")
-    walk.title("Grounds")
-    walk.click_text("radio", "Stable home")
-    page.click("#next-button")
-    walk.title("Accompanying children")
-    page.click("#next-button")
-    walk.title("Check your answers")
-    page.click("#confirm-review")
+    answer_residence_to_review(walk, "示例路5号", days=500)
     hand_over_materials(walk)
     page.check("#accept-declaration")
     with page.expect_response(lambda response: response.url.endswith("/submit")) as submitted:
@@ -860,6 +832,26 @@ def file_residence_permit(walk, mobile):
     code = submitted.value.json()["progressCode"]
     assert code.startswith(f"P1:{reference}:"), code
     return reference, code
+
+
+def answer_residence_to_review(walk, address, days):
+    """From the residence step to the confirmed review: Chaoyang, Sanlitun, an own home for `days`, no children."""
+    page = walk.page
+    walk.title("Residence in the district")
+    walk.click_text("radio", "Chaoyang")
+    walk.click_text("radio", "Sanlitun")
+    page.fill("#field-residenceAddress", "北京市朝阳区")
+    page.fill("#field-residenceAddress-detail", address)
+    page.fill("#field-residenceSince", (datetime.date.today() - datetime.timedelta(days=days)).isoformat())
+    walk.click_text("radio", "Own home")
+    page.click("#next-button")
+    walk.title("Grounds")
+    walk.click_text("radio", "Stable home")
+    page.click("#next-button")
+    walk.title("Accompanying children")
+    page.click("#next-button")
+    walk.title("Check your answers")
+    page.click("#confirm-review")
 
 
 def hand_over_materials(walk):
@@ -1012,6 +1004,13 @@ def filing_lifecycle(walk):
     expect(bad).to_contain_text("Dissatisfied")
     expect(bad).to_contain_text("Call-back: not yet")
     walk.shot("supervision-bad-rating")
+    page.click("#language-button")
+    walk.title("督查督办")
+    expect(bad).to_contain_text("不满意")
+    expect(bad.locator("button.record-callback")).to_have_text("记录回访")
+    walk.shot("supervision-bad-rating-zh")
+    page.click("#language-button")
+    walk.title("Supervision")
     for action, note, shown in (("record-callback", "已电话回访申请人", "Call-back"), ("record-rectification", "窗口增加叫号提醒", "Rectification")):
         page.fill("#supervision-note", note)
         bad.locator(f"button.{action}").click()
