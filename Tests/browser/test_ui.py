@@ -1000,6 +1000,7 @@ def filing_lifecycle(walk):
 
     # The supervision post: the 差评件 with its follow-up, recorded and closed.
     sign_in_at_screen(walk, SUPERVISOR, "Supervision")
+    page.select_option("#supervision-department", label=RESIDENCE_DEPARTMENT)
     bad = page.locator(f"#supervision-bad-ratings li[data-reference='{reference}']")
     expect(bad).to_contain_text("Dissatisfied")
     expect(bad).to_contain_text("Call-back: not yet")

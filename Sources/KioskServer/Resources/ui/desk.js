@@ -7,7 +7,7 @@
   const { state, t, lt, h, add, button, heading, problemBox, api, act, show, render, screens } = K;
   const TABS = { waiting: 'submitted,received', working: 'accepted,inProgress', returned: 'returned', finished: 'completed' };
   const desk = { department: '', tab: 'waiting', queue: null, filing: null, message: null, window: 'A1' };
-  const supervision = { desk: null, month: null, report: null, html: null, message: null };
+  const supervision = { department: '', desk: null, month: null, report: null, html: null, message: null };
 
   // An ID number in what the filing answered is shown as the receipts print it.
   function masked(value) {
@@ -62,7 +62,8 @@
     add(root, h('div', { class: 'tiles', id: 'desk-cases' }, cases.map((item) => button([
       `${item.reference}${item.part ? ' · ' + item.part : ''}`,
       h('span', { class: 'sub' }, `${lt(item.matter)} · ${lt(item.department)}`),
-      h('span', { class: 'sub' }, stateText(item.state) + ' · ' + t('submittedAt', new Date(item.submittedAt).toLocaleString())),
+      h('span', { class: 'sub' }, (item.state === 'submitted' ? '' : stateText(item.state) + ' · ')
+        + t('submittedAt', new Date(item.submittedAt).toLocaleString())),
       item.dueDate ? h('span', { class: 'sub' }, t('dueOn', item.dueDate)) : null,
       item.warning !== 'none' ? h('span', { class: 'tag lamp-' + item.warning }, t('lamps')[item.warning]) : null,
     ], () => act(() => openFiling(item.reference)), { class: 'tile', 'data-reference': item.reference, 'data-state': item.state }))));
@@ -216,9 +217,13 @@
 
   // ---- the supervision post -------------------------------------------------------------------
   async function loadSupervision() {
-    supervision.desk = await api('GET', '/v1/supervision/desk', undefined, { staff: true });
+    supervision.desk = await api('GET', '/v1/supervision/desk' + departmentQuery('?'), undefined, { staff: true });
     if (!supervision.month) supervision.month = supervision.desk.today.slice(0, 7);
     render(false);
+  }
+
+  function departmentQuery(separator) {
+    return supervision.department ? `${separator}department=${encodeURIComponent(supervision.department)}` : '';
   }
 
   async function followUp(reference, path, done) {
@@ -240,6 +245,12 @@
     add(root, heading(t('supervisionTitle')), problemBox(state.problem), message(supervision.message), K.staffActions());
     if (!supervision.desk) { act(loadSupervision); return; }
     const view = supervision.desk;
+    add(root, h('div', { class: 'field' }, h('label', { for: 'supervision-department' }, t('department')),
+      h('select', { id: 'supervision-department', onchange: (event) => {
+        Object.assign(supervision, { department: event.target.value, desk: null, report: null, html: null });
+        render(false);
+      } }, h('option', { value: '' }, t('allDepartments')),
+      departments().map(([id, name]) => h('option', { value: id, selected: supervision.department === id }, name)))));
     add(root, h('p', { class: 'big-code', id: 'supervision-counts' }, t('overdueCounts', view.overdueCount, view.nearlyOverdueCount)),
       h('div', { class: 'field' }, h('label', { for: 'supervision-note' }, t('supervisionNote')),
         h('input', { id: 'supervision-note', autocomplete: 'off', maxlength: '500' })));
@@ -273,12 +284,12 @@
       h('div', { class: 'field' }, h('label', { for: 'report-month' }, t('month')), month),
       h('div', { class: 'actions' },
         button(t('showReport'), () => act(async () => {
-          supervision.report = await api('GET', `/v1/reports/monthly?month=${encodeURIComponent(supervision.month)}`, undefined, { staff: true });
+          supervision.report = await api('GET', `/v1/reports/monthly?month=${encodeURIComponent(supervision.month)}${departmentQuery('&')}`, undefined, { staff: true });
           supervision.html = null;
           render(false);
         }), { class: 'primary', id: 'report-show' }),
         button(t('fullReport'), () => act(async () => {
-          supervision.html = await api('GET', `/v1/reports/monthly?month=${encodeURIComponent(supervision.month)}&format=html`, undefined, { staff: true });
+          supervision.html = await api('GET', `/v1/reports/monthly?month=${encodeURIComponent(supervision.month)}${departmentQuery('&')}&format=html`, undefined, { staff: true });
           render(false);
         }), { id: 'report-full' })));
     const report = supervision.report;
