@@ -129,6 +129,8 @@ extension KioskRoutes {
                let place = try? await filings.sessions.read(id, { session, _ in (session.formID, Self.place(session.position)) }) {
                 formID = place.0
                 stepID = place.1
+                // Waiting for staff is not walking away: the session gets its full time again.
+                _ = try? await filings.sessions.keepAlive(id)
             } else {
                 sessionID = nil
             }

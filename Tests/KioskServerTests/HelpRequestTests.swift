@@ -21,6 +21,9 @@ struct HelpRequestTests {
         appointment_line = "0755-88886666"
 
         [session]
+        # Long enough that a slow machine does not end a session under the test's hands.
+        timeout_seconds = 3600
+        warning_seconds = 60
         help_timeout_seconds = 90
 
         [limits]
