@@ -37,7 +37,10 @@
 
   const callButton = h('button', { type: 'button', id: 'help-button', class: 'help-call', 'aria-describedby': 'help-status' });
   const status = h('div', { id: 'help-status', class: 'help-status', role: 'status', 'aria-live': 'polite', hidden: true });
-  document.body.append(callButton, status);
+  // The button floats (reachable from every screen); the wait is in the page's flow, above the
+  // screen, so it never covers a control.
+  document.body.append(callButton);
+  document.getElementById('main').before(status);
   callButton.addEventListener('click', () => callStaff());
 
   function elapsed(seconds) {
@@ -180,7 +183,7 @@
       const where = [call.screen, call.formId, call.stepId].filter(Boolean).join(' · ');
       const row = h('div', { class: 'help-call-row', 'data-help': call.id, 'data-state': call.state },
         h('p', {}, h('strong', {}, t('helpStates')[call.state] || call.state), call.overdue ? ` · ${t('helpOverdueMark')}` : '',
-          ` · ${t('helpWaitingFor', elapsed(waited))} · ${t('helpScreen', where)}`),
+          call.state === 'open' ? ` · ${t('helpWaitingFor', elapsed(waited))}` : '', ` · ${t('helpScreen', where)}`),
         call.responsibleStaff ? h('p', { class: 'help-responsible' }, t('helpResponsible', call.responsibleStaff)) : null);
       const actions = h('div', { class: 'actions' });
       if (call.state === 'open') {
