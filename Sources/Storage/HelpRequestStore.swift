@@ -7,7 +7,7 @@ extension Migrations {
     static func registerHelpRequests(_ migrator: inout DatabaseMigrator) {
         // Calls for a member of staff (首问负责) and printed policy sheets, for the desks and the
         // monthly report. Neither holds a citizen's data: terminal, session, screen, staff numbers.
-        migrator.registerMigration("v12-help-requests") { db in
+        migrator.registerMigration("v13-help-requests") { db in
             try db.execute(sql: """
                 CREATE TABLE help_request (
                     id text PRIMARY KEY,
