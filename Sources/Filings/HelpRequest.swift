@@ -145,7 +145,7 @@ public struct HelpFigures: Sendable, Hashable, Codable {
     public let handedOver: Int
 
     /// Taken ÷ requests, nil without requests.
-    public var answeredShare: Double? { requests == 0 ? nil : Double(taken) / Double(requests) }
+    public let answeredShare: Double?
 
     public init(_ requests: [HelpRequest]) {
         self.requests = requests.count
@@ -155,6 +155,7 @@ public struct HelpFigures: Sendable, Hashable, Codable {
         medianSecondsToTake = Self.percentile(waits, 0.5)
         p90SecondsToTake = Self.percentile(waits, 0.9)
         handedOver = requests.filter(\.handedOver).count
+        answeredShare = requests.isEmpty ? nil : Double(taken) / Double(requests.count)
     }
 
     /// Nearest-rank percentile of sorted values, the median of an even count the mean of the two middle ones.
@@ -166,31 +167,6 @@ public struct HelpFigures: Sendable, Hashable, Codable {
         }
         let rank = Int((p * Double(sorted.count)).rounded(.up))
         return sorted[min(max(rank, 1), sorted.count) - 1]
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case requests, taken, takenWithinTimeout, medianSecondsToTake, p90SecondsToTake, handedOver, answeredShare
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(requests, forKey: .requests)
-        try container.encode(taken, forKey: .taken)
-        try container.encode(takenWithinTimeout, forKey: .takenWithinTimeout)
-        try container.encodeIfPresent(medianSecondsToTake, forKey: .medianSecondsToTake)
-        try container.encodeIfPresent(p90SecondsToTake, forKey: .p90SecondsToTake)
-        try container.encode(handedOver, forKey: .handedOver)
-        try container.encodeIfPresent(answeredShare, forKey: .answeredShare)
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        requests = try container.decode(Int.self, forKey: .requests)
-        taken = try container.decode(Int.self, forKey: .taken)
-        takenWithinTimeout = try container.decode(Int.self, forKey: .takenWithinTimeout)
-        medianSecondsToTake = try container.decodeIfPresent(Double.self, forKey: .medianSecondsToTake)
-        p90SecondsToTake = try container.decodeIfPresent(Double.self, forKey: .p90SecondsToTake)
-        handedOver = try container.decode(Int.self, forKey: .handedOver)
     }
 }
 

@@ -153,56 +153,54 @@ extension KioskRoutes {
 
         router.post("/v1/help-requests/{id}/take") { request, context in
             _ = try await RequestBody(request, context: context, allowed: [])
-            guard let token = context.staff else { throw AccessError(.signInRequired) }
-            let id = try context.parameters.require("id")
-            let staff = token.staffNumber.value
-            let now = help.now()
-            let taken = try await help.ledger.update(id) { call throws(HelpRefusal) in try call.take(by: staff, at: now) }
             // The first one asked answers for the citizen's matter: on the session, so on its filing and receipt.
-            if let sessionID = taken.sessionId {
-                _ = try? await filings.sessions.update(sessionID) { session, _ in session.recordCallTaken(by: staff, at: now) }
+            return try await staffCommand(context, help, filings, access, event: .helpTaken, audit: "help.taken",
+                                          details: { call in ["screen": call.screen] },
+                                          session: { session, staff, now in session.recordCallTaken(by: staff, at: now) }) { call, staff, _, now in
+                try call.take(by: staff, at: now)
             }
-            try await access.audit(try AuditEntry(actor: .staff(token.staffNumber), action: AuditAction("help.taken"), target: "help:\(id)",
-                                                  details: ["role": token.role.rawValue, "screen": taken.screen]), now)
-            await help.publish(.helpTaken, taken)
-            return json(HelpRequestView(taken, help))
         }
 
         // Explicit handover: by the one responsible (or a supervisor), to a named active colleague; audited.
         router.post("/v1/help-requests/{id}/handover") { request, context in
             let body = try await RequestBody(request, context: context, allowed: ["staffNumber"])
-            guard let token = context.staff else { throw AccessError(.signInRequired) }
-            let id = try context.parameters.require("id")
             let target = try StaffNumber(try body.string("staffNumber")).value
             guard try await help.staffExists(target) else { throw HelpRefusal(.staffNotFound, target) }
-            let caller = token.staffNumber.value
-            let reassigns = [.supervisor, .admin].contains(token.role)
-            let now = help.now()
-            let handed = try await help.ledger.update(id) { call throws(HelpRefusal) in
-                try call.handOver(to: target, by: caller, callerMayReassign: reassigns, at: now)
+            return try await staffCommand(context, help, filings, access, event: .helpHandedOver, audit: "help.handedOver",
+                                          details: { call in ["from": call.responsibility.dropLast().last?.staffNumber ?? "", "to": target] },
+                                          session: { session, _, now in session.recordHandover(to: target, at: now) }) { call, staff, role, now in
+                try call.handOver(to: target, by: staff, callerMayReassign: [.supervisor, .admin].contains(role), at: now)
             }
-            if let sessionID = handed.sessionId {
-                _ = try? await filings.sessions.update(sessionID) { session, _ in session.recordHandover(to: target, at: now) }
-            }
-            let from = handed.responsibility.dropLast().last?.staffNumber ?? ""
-            try await access.audit(try AuditEntry(actor: .staff(token.staffNumber), action: AuditAction("help.handedOver"), target: "help:\(id)",
-                                                  details: ["role": token.role.rawValue, "from": from, "to": target]), now)
-            await help.publish(.helpHandedOver, handed)
-            return json(HelpRequestView(handed, help))
         }
 
         router.post("/v1/help-requests/{id}/close") { request, context in
             _ = try await RequestBody(request, context: context, allowed: [])
-            guard let token = context.staff else { throw AccessError(.signInRequired) }
-            let id = try context.parameters.require("id")
-            let staff = token.staffNumber.value
-            let now = help.now()
-            let closed = try await help.ledger.update(id) { call throws(HelpRefusal) in try call.close(by: staff, at: now) }
-            try await access.audit(try AuditEntry(actor: .staff(token.staffNumber), action: AuditAction("help.closed"), target: "help:\(id)",
-                                                  details: ["role": token.role.rawValue]), now)
-            await help.publish(.helpClosed, closed)
-            return json(HelpRequestView(closed, help))
+            return try await staffCommand(context, help, filings, access, event: .helpClosed, audit: "help.closed") { call, staff, _, now in
+                try call.close(by: staff, at: now)
+            }
         }
+    }
+
+    /// A member of staff's command on a call: applied to the stored call in one transaction,
+    /// mirrored on its session when it still has one, audited (never a citizen's data), told on the stream.
+    static func staffCommand(
+        _ context: KioskRequestContext, _ help: HelpServices, _ filings: FilingServices, _ access: AccessServices,
+        event: TerminalEvent.Kind, audit action: String, details: @escaping @Sendable (HelpRequest) -> [String: String] = { _ in [:] },
+        session: (@Sendable (inout FormSession, _ staff: String, _ now: Date) -> Void)? = nil,
+        _ change: @escaping @Sendable (inout HelpRequest, _ staff: String, _ role: Role, _ now: Date) throws -> Void
+    ) async throws -> Response {
+        guard let token = context.staff else { throw AccessError(.signInRequired) }
+        let id = try context.parameters.require("id")
+        let staff = token.staffNumber.value, role = token.role
+        let now = help.now()
+        let call = try await help.ledger.update(id) { call in try change(&call, staff, role, now) }
+        if let session, let sessionID = call.sessionId {
+            _ = try? await filings.sessions.update(sessionID) { state, _ in session(&state, staff, now) }
+        }
+        try await access.audit(try AuditEntry(actor: .staff(token.staffNumber), action: AuditAction(action), target: "help:\(id)",
+                                              details: details(call).merging(["role": role.rawValue]) { $1 }), now)
+        await help.publish(event, call)
+        return json(HelpRequestView(call, help))
     }
 
     /// Where in a filing the citizen is, as a step id or the page's name.

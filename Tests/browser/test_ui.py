@@ -577,6 +577,27 @@ def booking_and_check_in(walk):
     page.click("#finish-button")
 
 
+def residence_to_materials(walk, district, address, days):
+    """From the residence permit's second step to its materials: a home owned for `days`, no children."""
+    page = walk.page
+    walk.title("Residence in the district")
+    for choice in district:
+        walk.click_text("radio", choice)
+    page.fill("#field-residenceAddress", "北京市东城区")
+    page.fill("#field-residenceAddress-detail", address)
+    page.fill("#field-residenceSince", (datetime.date.today() - datetime.timedelta(days=days)).isoformat())
+    walk.click_text("radio", "Own home")
+    page.click("#next-button")
+    walk.title("Grounds")
+    walk.click_text("radio", "Stable home")
+    page.click("#next-button")
+    walk.title("Accompanying children")
+    page.click("#next-button")
+    walk.title("Check your answers")
+    page.click("#confirm-review")
+    walk.title("Materials you need (told at once)")
+
+
 def staff_override(walk):
     page, terminal = walk.page, walk.terminal
     terminal.place_card()
@@ -628,22 +649,7 @@ def staff_override(walk):
 
     # The citizen goes on to the materials; staff accept the ID card's photocopy on paper.
     page.click("#back-to-citizen")
-    walk.title("Residence in the district")
-    walk.click_text("radio", "Chaoyang")
-    walk.click_text("radio", "Sanlitun")
-    page.fill("#field-residenceAddress", "北京市东城区")
-    page.fill("#field-residenceAddress-detail", "示例路3号")
-    page.fill("#field-residenceSince", (datetime.date.today() - datetime.timedelta(days=400)).isoformat())
-    walk.click_text("radio", "Own home")
-    page.click("#next-button")
-    walk.title("Grounds")
-    walk.click_text("radio", "Stable home")
-    page.click("#next-button")
-    walk.title("Accompanying children")
-    page.click("#next-button")
-    walk.title("Check your answers")
-    page.click("#confirm-review")
-    walk.title("Materials you need (told at once)")
+    residence_to_materials(walk, ("Chaoyang", "Sanlitun"), "示例路3号", days=400)
     expect(page.locator("[data-material=idCard] input[value=missing]")).to_be_checked()
     page.click("#staff-button")
     walk.title("Staff console")
@@ -877,22 +883,7 @@ def call_staff(walk):
     # The citizen files; the receipt names the 首问责任人 by staff number, never by name.
     page.fill("#field-mobile", "13800138000")
     page.click("#next-button")
-    walk.title("Residence in the district")
-    walk.click_text("radio", "Dongcheng")
-    walk.click_text("radio", "Jingshan")
-    page.fill("#field-residenceAddress", "北京市东城区")
-    page.fill("#field-residenceAddress-detail", "示例路4号")
-    page.fill("#field-residenceSince", (datetime.date.today() - datetime.timedelta(days=500)).isoformat())
-    walk.click_text("radio", "Own home")
-    page.click("#next-button")
-    walk.title("Grounds")
-    walk.click_text("radio", "Stable home")
-    page.click("#next-button")
-    walk.title("Accompanying children")
-    page.click("#next-button")
-    walk.title("Check your answers")
-    page.click("#confirm-review")
-    walk.title("Materials you need (told at once)")
+    residence_to_materials(walk, ("Dongcheng", "Jingshan"), "示例路4号", days=500)
     for material in ("idCard", "photo"):
         page.locator(f"[data-material={material}]").get_by_label("I have it").check()
     page.locator("[data-material=propertyCertificate]").get_by_label("I have it").check()
