@@ -78,13 +78,17 @@ public struct Filing: Sendable, Hashable, Codable {
     /// The relevant sub-filings of a bundle; empty for a single filing.
     public let subFilings: [SubFilingRecord]
     public let overrides: [StaffOverride]
+    /// 首问负责: the member of staff who took the citizen's call for help, and anyone it was
+    /// handed over to, the current one last; nil when nobody was asked.
+    public let responsibility: [Responsibility]?
 
     init(
         form: FormDefinition, reference: String, answers: [String: JSON], statuses: [String: MaterialStatus],
         commitments accepted: [String: String], applicable: [Material], overrides: [StaffOverride],
-        evaluator: FormEvaluator, calendar: OfficialCalendar, version: Int
+        evaluator: FormEvaluator, calendar: OfficialCalendar, version: Int, responsibility: [Responsibility]? = nil
     ) {
         self.version = version
+        self.responsibility = responsibility
         departmentID = form.departmentID
         afterReturn = form.afterReturn
         formID = form.id

@@ -98,6 +98,8 @@ public struct KioskApplication: Sendable {
         self.rateLimiter = RateLimiter([
             "booking": .perMinute(configuration.rateLimits.bookingPerMinute),
             "printing": .perMinute(configuration.rateLimits.printPerMinute),
+            "help": .perMinute(configuration.rateLimits.helpPerMinute),
+            "speech": .perMinute(configuration.rateLimits.speechPerMinute),
         ])
         self.codeGuesses = CodeGuessLimiter(missesPerMinute: configuration.rateLimits.codeMissesPerMinute)
         // The forms, refused where a paper they print could fail for want of data.
@@ -209,9 +211,24 @@ public struct KioskApplication: Sendable {
                 checkInWindow: bookings.checkInWindow, receipts: receipts, cards: devices.cards, events: devices.events,
                 audit: { [access] entry, now in _ = try await access.appendAudit(entry, now: now) }),
             district: districtStatus, codeGuesses: codeGuesses, lifecycle: lifecycleServices, speech: speech,
-            policies: PolicyServices(catalog: policies, receipts: receipts, timeZone: configuration.timeZone))
+            policies: PolicyServices(catalog: policies, receipts: receipts, timeZone: configuration.timeZone),
+            help: helpServices)
+        let helpLedger = helpServices.ledger, terminalID = configuration.terminalID
+        dependencies.policies.recordPrints = { ids, now in try await helpLedger.recordPolicyPrints(ids, terminalId: terminalID, at: now) }
         dependencies.refreshMetrics = { [terminalMetrics] in await terminalMetrics.refresh() }
         return dependencies
+    }
+
+    /// Calls for a member of staff from this terminal's screen (首问负责), kept in its own file.
+    var helpServices: HelpServices {
+        let access = access
+        return HelpServices(
+            ledger: HelpRequestStore(store: store, timeZone: configuration.timeZone), terminalID: configuration.terminalID,
+            timeout: TimeInterval(configuration.help.timeoutSeconds), hotline: configuration.help.hotline,
+            appointmentLine: configuration.help.appointmentLine, events: devices.events,
+            staffExists: { number in
+                try await access.listStaff().contains { $0.number.value == number && !$0.disabled && $0.role != .technician }
+            })
     }
 
     /// The terminal's own gauges and counters on `/metrics` (devices, outbox, queue, sessions).
@@ -355,7 +372,7 @@ public struct KioskApplication: Sendable {
         var services: [any ServiceLifecycle.Service] = district.map { [$0] } ?? []
         services += [server, bookingMaintenance, lifecycleWatch, webhookPusher, devices.manager, poweredTime, auditAnchors]
         services += (outboxDrainer.map { [$0] } ?? []) + devices.services
-        services += [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events),
+        services += [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events, help: HelpDeadlines(services: helpServices)),
                      terminalMetrics,
                      IdleStatusPoller(manager: devices.manager, interval: .seconds(configuration.statusPollSeconds))]
         if let serviceManager { services.append(serviceManager) }

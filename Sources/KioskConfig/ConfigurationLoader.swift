@@ -264,6 +264,11 @@ public enum ConfigurationLoader {
         switch setting.kind {
         case .string:
             return text.isEmpty ? .failure(Message("must not be empty")) : .success(text)
+        case .telephone(let optional):
+            if text.isEmpty { return optional ? .success(text) : .failure(Message("must not be empty")) }
+            let dialled = text.unicodeScalars.allSatisfy { CharacterSet(charactersIn: "0123456789 -+()").contains($0) }
+            return dialled && text.count <= 24 && text.contains(where: \.isNumber) ? .success(text)
+                : .failure(Message("'\(text.prefix(32))' is not a telephone number (digits, spaces, -, + and parentheses, at most 24)"))
         case .choice(let options):
             return options.contains(text) ? .success(text)
                 : .failure(Message("'\(text)' is not one of \(options.joined(separator: ", "))"))
@@ -396,6 +401,16 @@ public enum ConfigurationLoader {
         filings.badRatingWindowDays = integer("filings.bad_rating_window_days")
         filings.retentionGraceDays = integer("filings.retention_grace_days")
         filings.sweepSeconds = integer("filings.sweep_seconds")
+        var help = HelpSettings()
+        help.timeoutSeconds = integer("session.help_timeout_seconds")
+        help.hotline = text("site.hotline")
+        help.appointmentLine = text("site.appointment_line")
+        var rateLimits = RateLimits(signInPerMinute: integer("limits.sign_in_per_minute"),
+                                    bookingPerMinute: integer("limits.booking_per_minute"),
+                                    codeMissesPerMinute: integer("limits.code_misses_per_minute"),
+                                    printPerMinute: integer("limits.print_per_minute"))
+        rateLimits.helpPerMinute = integer("limits.help_per_minute")
+        rateLimits.speechPerMinute = integer("limits.speech_per_minute")
         return Configuration(
             listen: listen, tls: tls, dataDirectory: dataDirectory, secretsDirectory: secretsDirectory, database: database,
             timeZone: timeZone,
@@ -416,10 +431,7 @@ public enum ConfigurationLoader {
             bookingMaintenanceSeconds: integer("booking.maintenance_seconds"),
             checkInWindow: CheckInWindow(earlyMinutes: integer("check_in.early_minutes"),
                                          lateMinutes: integer("check_in.late_minutes")),
-            rateLimits: RateLimits(signInPerMinute: integer("limits.sign_in_per_minute"),
-                                   bookingPerMinute: integer("limits.booking_per_minute"),
-                                   codeMissesPerMinute: integer("limits.code_misses_per_minute"),
-                                   printPerMinute: integer("limits.print_per_minute")),
+            rateLimits: rateLimits,
             printJobRetentionDays: integer("devices.print_job_retention_days"),
             requiredDevices: strings("devices.required").compactMap(Configuration.RequiredDevice.init(rawValue:)),
             statusPollSeconds: integer("devices.status_poll_seconds"),
@@ -430,7 +442,7 @@ public enum ConfigurationLoader {
                                elderlyAge: integer("queue.elderly_age"),
                                averageServiceMinutes: integer("queue.average_service_minutes"),
                                walkInCutoffMinutes: integer("queue.walk_in_cutoff_minutes")),
-            filings: filings, sources: sources, values: values, file: nil)
+            filings: filings, help: help, sources: sources, values: values, file: nil)
     }
 }
 

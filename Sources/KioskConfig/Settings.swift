@@ -31,6 +31,9 @@ public struct Setting: Sendable {
         /// An array of distinct strings, each one of these (the environment gives them
         /// comma-separated; empty for none).
         case subset([String])
+        /// A telephone number as people dial it: digits, with spaces, `-`, `+` and parentheses
+        /// (at most 24 characters); `optional` also takes the empty string for none.
+        case telephone(optional: Bool)
 
         var tomlType: String {
             switch self {
@@ -79,6 +82,10 @@ public struct Setting: Sendable {
         Setting("terminal.name", .string, .string("自助服务终端 1"), "name of this terminal shown to technicians"),
         Setting("site.id", .string, .string("S01"), "identifier of the service hall"),
         Setting("site.name", .string, .string("政务服务中心"), "name of the service hall printed on receipts"),
+        Setting("site.hotline", .telephone(optional: false), .string("12345"),
+                "the hall's hotline, shown (and spoken) when no member of staff takes a call for help in time"),
+        Setting("site.appointment_line", .telephone(optional: true), .string(""),
+                "the 24-hour appointment line shown beside the hotline; empty shows none"),
         Setting("devices.mode", .choice(["simulated", "usb", "cups"]), .string("simulated"),
                 "how devices are reached: simulated, usb (libusb) or cups"),
         Setting("devices.required", .subset(["printer", "idcard"]), .array([.string("printer"), .string("idcard")]),
@@ -100,6 +107,8 @@ public struct Setting: Sendable {
                 "a citizen session idle this long ends, and its answers and card data are wiped"),
         Setting("session.warning_seconds", .integer(20...600), .integer(30),
                 "the screen warns this long before the session ends (WCAG 2.2.1 asks for 20 s at least)"),
+        Setting("session.help_timeout_seconds", .integer(10...3600), .integer(90),
+                "a call for staff nobody has taken after this long shows the hotline; the call stays open"),
         Setting("filings.warning_percent", .integer(1...100), .integer(80),
                 "黄灯: a filing is nearly overdue once this share of its legal time limit is used"),
         Setting("filings.reminder_working_days", .integer(0...30), .integer(2),
@@ -122,6 +131,10 @@ public struct Setting: Sendable {
                 "booking or draft codes (and rating proofs) not found per minute before this terminal refuses more tries for a while"),
         Setting("limits.print_per_minute", .integer(1...600), .integer(6),
                 "booking slips and reprints this terminal prints per minute"),
+        Setting("limits.help_per_minute", .integer(1...600), .integer(6),
+                "presses of the call-staff button this terminal accepts per minute (one call stays open at a time)"),
+        Setting("limits.speech_per_minute", .integer(1...6000), .integer(60),
+                "screens this terminal reads aloud per minute (each is synthesised)"),
         Setting("http.max_body_bytes", .integer(1024...67_108_864), .integer(1_048_576),
                 "largest request body accepted; larger requests get 413"),
         Setting("http.read_timeout_seconds", .integer(1...300), .integer(10),

@@ -68,6 +68,8 @@ extension KioskRoutes {
             ("GET", "/v1/filings/reasons"),
             ("GET", "/v1/simulator/cards"), ("POST", "/v1/simulator/cards"), ("DELETE", "/v1/simulator/cards"),
             ("POST", "/v1/staff/sign-in"), ("GET", "/v1/qr-code"),
+            // Calling for a member of staff; only staff take, hand over and close a call.
+            ("POST", "/v1/help-requests"), ("GET", "/v1/help-requests/current"),
             // The touch UI itself: the screen loads it before anyone signs in.
             ("GET", "/"), ("GET", "/ui/{file}"),
         ]
@@ -87,6 +89,11 @@ extension KioskRoutes {
             ("POST", "/v1/filings/{reference}/follow-up/callback"), ("POST", "/v1/filings/{reference}/follow-up/rectification"),
             ("POST", "/v1/filings/{reference}/follow-up/close"),
         ]
+        // Calls for staff: whoever works the floor, the duty supervisor (值班长) included.
+        let helpStaffRoutes: [(String, String)] = [
+            ("GET", "/v1/help-requests"), ("POST", "/v1/help-requests/{id}/take"), ("POST", "/v1/help-requests/{id}/handover"),
+            ("POST", "/v1/help-requests/{id}/close"),
+        ]
         let technicianRoutes: [(String, String)] = [
             ("POST", "/v1/devices/{id}/health-checks"), ("GET", "/v1/devices/{id}/statistics"),
             ("POST", "/v1/devices/{id}/statistics/{name}/reset"), ("GET", "/v1/devices/{id}/last-receipt"),
@@ -99,6 +106,7 @@ extension KioskRoutes {
                 + supervisorRoutes.map { .init($0.0, $0.1, supervisors) }
                 // A filing as it stands, answers included while kept: the window's and the supervision post's.
                 + [.init("GET", "/v1/filings/{reference}", staff.union(supervisors))]
+                + helpStaffRoutes.map { .init($0.0, $0.1, staff.union(supervisors)) }
                 + [.init("POST", "/v1/staff/sign-out", .signedIn)]
                 // Department systems, with their API keys (docs/DEPARTMENT-API.md).
                 + [.init("GET", "/v1/departments/{id}/filings", [.department]), .init("POST", "/v1/filings/{reference}/events", [.department])])

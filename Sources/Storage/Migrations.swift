@@ -33,6 +33,7 @@ enum Migrations {
         registerLifecycle(&migrator)
         registerDepartments(&migrator)
         registerAnswerVersions(&migrator)
+        registerHelpRequests(&migrator)
         return migrator
     }
 

@@ -101,8 +101,16 @@ public struct SQLiteFilingLedger: FilingLedger {
         -> MonthlyReport {
         let statements = LifecycleSQL.Report.all(month, filter: filter, today: today)
         let results = try await store.pool.read { db in try statements.map { try Self.fetch(db, $0) } }
-        return LifecycleSQL.Report.assemble(results, month: month, filter: filter, today: today, scope: "terminal",
-                                            generatedAt: generatedAt)
+        var report = LifecycleSQL.Report.assemble(results, month: month, filter: filter, today: today, scope: "terminal",
+                                                  generatedAt: generatedAt)
+        // The terminal's calls for staff and printed policy sheets belong to no department or
+        // matter: they are in the whole terminal's report only.
+        if filter.departmentID == nil && filter.formID == nil {
+            let help = HelpRequestStore(store: store, timeZone: lifecycle.timeZone)
+            report.help = HelpFigures(try await help.raised(in: month))
+            report.policyPrints = try await help.policyPrints(in: month)
+        }
+        return report
     }
 
     public func sweepCandidates(today: LocalDate, limit: Int) async throws -> [String] {

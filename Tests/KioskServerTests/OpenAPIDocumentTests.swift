@@ -337,6 +337,12 @@ struct OpenAPIDocumentTests {
             + [TerminalEvent.Kind.filingNearlyOverdue, .filingOverdue, .deferralMissed, .followUpOverdue].map {
                 TerminalEvent(type: $0, filing: .init(reference: "S01-20261129-0001", part: $0 == .deferralMissed ? "seal" : nil, departmentId: "amr"))
             }
+            + [TerminalEvent.Kind.helpRequested, .helpTaken, .helpHandedOver, .helpClosed, .helpTimedOut].map {
+                TerminalEvent(type: $0, sessionId: "s1", help: .init(
+                    id: "h1", state: $0 == .helpRequested || $0 == .helpTimedOut ? "open" : "taken", screen: "session", formId: "residence-permit",
+                    stepId: "applicant", responsibleStaff: $0 == .helpRequested || $0 == .helpTimedOut ? nil : "S001",
+                    hotline: $0 == .helpTimedOut ? "12345" : nil))
+            }
         #expect(Set(events.map(\.type)) == Set(TerminalEvent.Kind.allCases))
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

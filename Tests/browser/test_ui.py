@@ -6,7 +6,8 @@ the residence permit with the simulated reader and printer (card data read-only,
 following the district, the 容缺 and 告知承诺 terms shown before the choice, the commitment
 accepted on its own, the printed papers in the preview after), the inactivity warning, a booking
 (slip printed, then out of paper: the QR code and a reprint), a reschedule, a cancellation and a
-check-in, a staff override (a card correction among them), a technician's health checks, and the filing after the terminal
+check-in, a staff override (a card correction among them), a technician's health checks, a call for
+staff taken in the staff console and printed on the receipt (首问责任人), and the filing after the terminal
 (accepted at the desk with its notice printed, completed, looked up and rated 不满意 by the citizen, followed up by the
 supervisor and counted in the monthly report; a returned filing corrected and submitted again). Every screen is saved as a PNG in
 the artefact directory. Each step asserts what the screen shows, so a broken flow fails.
@@ -52,6 +53,9 @@ dir = "{repo}/Forms"
 [session]
 timeout_seconds = 60
 warning_seconds = 45
+help_timeout_seconds = 10
+[site]
+hotline = "0755-12345"
 [booking]
 max_active_per_service = 2
 change_deadline_minutes = 0
@@ -1111,9 +1115,93 @@ def filing_returned_and_corrected(walk):
     assert events[0] == "submitted" and events[-2:] == ["returned", "resubmitted"], events
     page.click("#finish-button")
 
+def call_staff(walk):
+    """A citizen calls for staff from a filing; nobody comes in time, so the hotline is shown and the
+    call stays open; a member of staff takes it in the staff console (on another screen), the
+    citizen's screen says who is coming, and the filing's receipt names them (首问责任人, staff number)."""
+    page, terminal = walk.page, walk.terminal
+    terminal.place_card()
+    walk.open()
+    page.click("[data-form=residence-permit]")
+    page.click("#start-with-card")
+    walk.title("Applicant")
+    button = page.locator("#help-button")
+    expect(button).to_be_visible()
+    expect(button).to_have_text("Call staff")
+    size = button.bounding_box()
+    assert size["height"] >= 64 and size["width"] >= 64, size
+    button.click()
+    status = page.locator("#help-status")
+    expect(status).to_contain_text("A member of staff has been called; please wait")
+    expect(page.locator("#help-waited")).to_contain_text("Waiting 0:0")
+    expect(page.locator("#announcer")).to_contain_text("A member of staff has been called")
+    walk.shot("help-waiting")
+    # Pressed again: still one call for staff.
+    button.click()
+    token = terminal.sign_in(STAFF)
+    calls = terminal.request("GET", "/v1/help-requests", token=token)
+    assert len(calls) == 1 and calls[0]["formId"] == "residence-permit" and calls[0]["stepId"] == "applicant", calls
+    # Nobody takes it within session.help_timeout_seconds: the hotline, and the call stays open.
+    expect(page.locator("#help-hotline")).to_have_text("Hotline: 0755-12345", timeout=30_000)
+    expect(status).to_contain_text("your call stays open")
+    walk.shot("help-hotline")
+
+    # A member of staff, at the staff console on another screen, sees the call and takes it.
+    console = page.context.new_page()
+    console.goto(terminal.base + "/")
+    expect(console.locator("body[data-ready=true]")).to_have_count(1)
+    console.click("#language-button")
+    console.click("#staff-button")
+    console.fill("#staff-number", STAFF[0])
+    console.fill("#staff-pin", STAFF[1])
+    console.click("#sign-in-button")
+    expect(console.locator("#screen-title")).to_have_text("Staff console")
+    expect(console.locator("#help-button")).to_be_hidden()
+    row = console.locator(f"[data-help='{calls[0]['id']}']")
+    expect(row).to_contain_text("not taken in time")
+    expect(row).to_contain_text("residence-permit")
+    console.screenshot(path=os.path.join(walk.artefacts, f"{walk.name}-console-call.png"), full_page=True)
+    row.locator("button.help-take").click()
+    expect(console.locator(f"[data-help='{calls[0]['id']}'] .help-responsible")).to_contain_text(f"staff number {STAFF[0]}")
+    console.screenshot(path=os.path.join(walk.artefacts, f"{walk.name}-console-taken.png"), full_page=True)
+    console.close()
+
+    # The citizen's screen says who is coming.
+    expect(page.locator("#help-taken")).to_have_text(f"Staff member {STAFF[0]} has answered and is coming")
+    expect(page.locator("#help-hotline")).to_have_count(0)
+    walk.shot("help-taken")
+
+    # The citizen files; the receipt names the 首问责任人 by staff number, never by name.
+    page.fill("#field-mobile", "13800138000")
+    page.click("#next-button")
+    answer_residence_to_review(walk, "示例路4号", days=500)
+    walk.title("Materials you need (told at once)")
+    for material in ("idCard", "photo"):
+        page.locator(f"[data-material={material}]").get_by_label("I have it").check()
+    page.locator("[data-material=propertyCertificate]").get_by_label("I have it").check()
+    expect(page.locator("#materials-ready")).to_contain_text("All materials are accounted for")
+    page.click("#materials-continue")
+    walk.title("Declaration")
+    page.check("#accept-declaration")
+    page.click("#submit-button")
+    walk.title("Your application is submitted")
+    expect(page.locator("#print-result")).to_contain_text("Your receipt is printed")
+    technician = terminal.sign_in(TECHNICIAN)
+    receipt = terminal.request("GET", "/v1/devices/printer-simulated/last-receipt", token=technician)
+    text = "".join(receipt.split())
+    assert f"首问责任人工号{STAFF[0]}" in text, receipt
+    assert "UI test staff" not in receipt
+    walk.shot("help-receipt")
+    # Staff settle the call: the citizen's screen says so.
+    terminal.request("POST", f"/v1/help-requests/{calls[0]['id']}/close", {}, token)
+    expect(page.locator("#help-closed")).to_be_visible()
+    page.click("#finish-button")
+    walk.title("Welcome. What would you like to do?")
+
+
 WALKS = [static_files, citizen_filing, display_switches_and_timeout, booking_and_check_in, staff_override,
          technician_health_check, read_aloud,
-         policies_for_my_enterprise, filing_lifecycle, filing_returned_and_corrected]
+         policies_for_my_enterprise, call_staff, filing_lifecycle, filing_returned_and_corrected]
 
 
 def main():

@@ -294,7 +294,8 @@
       show('home', { problem: t('sessionEnded') });
       announce(t('sessionEnded'));
     });
-    for (const type of ['ticketIssued', 'ticketCalled', 'ticketRecalled', 'ticketNoShow', 'ticketFinished', 'ticketTransferred']) on(type, () => {});
+    for (const type of ['ticketIssued', 'ticketCalled', 'ticketRecalled', 'ticketNoShow', 'ticketFinished', 'ticketTransferred',
+      'helpRequested', 'helpTaken', 'helpHandedOver', 'helpClosed', 'helpTimedOut']) on(type, () => {});
   }
 
   function cardName(card) {
