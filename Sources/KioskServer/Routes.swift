@@ -34,6 +34,8 @@ public struct ServerDependencies: Sendable {
     public var speech: SpeechServices?
     /// The hall's policy fact sheets (惠企政策明白纸); none unless handed in.
     public var policies: PolicyServices
+    /// The call display's feed and "now serving" (`/v1/display/*`); nil where none is kept.
+    public var display: DisplayServices?
 
     public init(
         identity: ServerIdentity, readiness: [ReadinessCheck], schemaVersion: @escaping @Sendable () async -> Int?,
@@ -110,6 +112,7 @@ public enum KioskRoutes {
         addAccessRoutes(to: router, deps.access)
         addOverrideRoutes(to: router, deps.access, deps.filings)
         if let booking = deps.booking { addBookingRoutes(to: router, booking) }
+        if let display = deps.display { addDisplayRoutes(to: router, display) }
         addStaticUIRoutes(to: router, deps.ui)
         addQRCodeRoute(to: router)
         return router

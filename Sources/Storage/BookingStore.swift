@@ -317,25 +317,27 @@ public struct BookingStore: Sendable {
             try db.cachedStatement(sql: """
                 UPDATE queue_ticket SET state = ?, counter = ?, called_at = ?, call_count = call_count + 1 WHERE id = ?
                 """).execute( arguments: [TicketState.called.rawValue, counter, now.timeIntervalSince1970, next.id])
-            return try fetchTicket(db, id: next.id)
+            let called = try fetchTicket(db, id: next.id)
+            try record(.called, called, counter: counter, now: now, db)
+            return called
         }
     }
 
     /// Calls a called ticket again (the citizen did not come forward yet).
     public func recall(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket {
-        try await counterAction("recall", ticketID: ticketID, key: idempotencyKey, now: now, sql: """
+        try await counterAction("recall", .recalled, ticketID: ticketID, key: idempotencyKey, now: now, sql: """
             UPDATE queue_ticket SET called_at = ?, call_count = call_count + 1 WHERE id = ?
             """, arguments: [now.timeIntervalSince1970, ticketID])
     }
 
     public func markNoShow(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket {
-        try await counterAction("markNoShow", ticketID: ticketID, key: idempotencyKey, now: now,
+        try await counterAction("markNoShow", .noShow, ticketID: ticketID, key: idempotencyKey, now: now,
                                 sql: "UPDATE queue_ticket SET state = ? WHERE id = ?",
                                 arguments: [TicketState.noShow.rawValue, ticketID])
     }
 
     public func finish(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket {
-        try await counterAction("finish", ticketID: ticketID, key: idempotencyKey, now: now,
+        try await counterAction("finish", .finished, ticketID: ticketID, key: idempotencyKey, now: now,
                                 sql: "UPDATE queue_ticket SET state = ? WHERE id = ?",
                                 arguments: [TicketState.finished.rawValue, ticketID])
     }
@@ -343,7 +345,7 @@ public struct BookingStore: Sendable {
     /// Sends a called ticket to another service's queue; it keeps its number, class and place
     /// in time.
     public func transfer(ticketID: Int64, to serviceID: String, idempotencyKey: String, now: Date) async throws -> Ticket {
-        try await counterAction("transfer:" + serviceID, ticketID: ticketID, key: idempotencyKey, now: now, sql: """
+        try await counterAction("transfer:" + serviceID, .transferred, ticketID: ticketID, key: idempotencyKey, now: now, sql: """
             UPDATE queue_ticket SET state = ?, service_id = ?, counter = NULL, called_at = NULL WHERE id = ?
             """, arguments: [TicketState.waiting.rawValue, serviceID, ticketID])
     }
@@ -556,6 +558,7 @@ extension BookingStore {
                              serviceID, priority.rawValue, queuedAt.timeIntervalSince1970, TicketState.waiting.rawValue,
                              bookingID, PresentedRatingProof.tokenHash(token), holderHash])
         let ticket = try fetchTicket(db, id: db.lastInsertedRowID)
+        try record(.issued, ticket, counter: nil, now: now, db)
         let ahead = try waitingTickets(db, date: date, serviceIDs: [serviceID]).prefix { $0.id != ticket.id }.count
         return TicketReceipt(ticket: ticket, ahead: ahead, ratingToken: token)
     }
@@ -568,12 +571,16 @@ extension BookingStore {
         return QueuePolicy.callOrder(try rows.map(ticket))
     }
 
-    private func counterAction(_ operation: String, ticketID: Int64, key: String, now: Date, sql: String,
-                               arguments: StatementArguments) async throws -> Ticket {
+    private func counterAction(_ operation: String, _ event: QueueEvent.Kind, ticketID: Int64, key: String, now: Date,
+                               sql: String, arguments: StatementArguments) async throws -> Ticket {
         try await mutate(Fingerprint(operation).add(ticketID), key: key, now: now) { db in
-            guard try fetchTicket(db, id: ticketID).state == .called else { throw BookingRuleError(.ticketStateInvalid) }
+            let before = try fetchTicket(db, id: ticketID)
+            guard before.state == .called else { throw BookingRuleError(.ticketStateInvalid) }
             try db.cachedStatement(sql: sql).execute(arguments: arguments)
-            return try fetchTicket(db, id: ticketID)
+            let after = try fetchTicket(db, id: ticketID)
+            // The display shows the counter the ticket was called to, even once it has left it.
+            try record(event, after, counter: after.counter ?? before.counter, now: now, db)
+            return after
         }
     }
 

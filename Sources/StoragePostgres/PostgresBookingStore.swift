@@ -309,12 +309,14 @@ public struct PostgresBookingStore: BookingDatabase {
                 UPDATE queue_ticket SET state = \(TicketState.called.rawValue), counter = \(counter),
                     called_at = \(now.timeIntervalSince1970), call_count = call_count + 1 WHERE id = \(next.id)
                 """, logger: logger)
-            return try await fetchTicket(c, id: next.id, forUpdate: false)
+            let called = try await fetchTicket(c, id: next.id, forUpdate: false)
+            try await record(.called, called, counter: counter, now: now, c)
+            return called
         }
     }
 
     public func recall(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket {
-        try await counterAction("recall", ticketID: ticketID, key: idempotencyKey, now: now) { c in
+        try await counterAction("recall", .recalled, ticketID: ticketID, key: idempotencyKey, now: now) { c in
             try await c.query("""
                 UPDATE queue_ticket SET called_at = \(now.timeIntervalSince1970), call_count = call_count + 1 WHERE id = \(ticketID)
                 """, logger: logger)
@@ -322,19 +324,19 @@ public struct PostgresBookingStore: BookingDatabase {
     }
 
     public func markNoShow(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket {
-        try await counterAction("markNoShow", ticketID: ticketID, key: idempotencyKey, now: now) { c in
+        try await counterAction("markNoShow", .noShow, ticketID: ticketID, key: idempotencyKey, now: now) { c in
             try await c.query("UPDATE queue_ticket SET state = \(TicketState.noShow.rawValue) WHERE id = \(ticketID)", logger: logger)
         }
     }
 
     public func finish(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket {
-        try await counterAction("finish", ticketID: ticketID, key: idempotencyKey, now: now) { c in
+        try await counterAction("finish", .finished, ticketID: ticketID, key: idempotencyKey, now: now) { c in
             try await c.query("UPDATE queue_ticket SET state = \(TicketState.finished.rawValue) WHERE id = \(ticketID)", logger: logger)
         }
     }
 
     public func transfer(ticketID: Int64, to serviceID: String, idempotencyKey: String, now: Date) async throws -> Ticket {
-        try await counterAction("transfer:" + serviceID, ticketID: ticketID, key: idempotencyKey, now: now) { c in
+        try await counterAction("transfer:" + serviceID, .transferred, ticketID: ticketID, key: idempotencyKey, now: now) { c in
             try await c.query("""
                 UPDATE queue_ticket SET state = \(TicketState.waiting.rawValue), service_id = \(serviceID), counter = NULL,
                     called_at = NULL WHERE id = \(ticketID)
@@ -542,6 +544,7 @@ extension PostgresBookingStore {
             RETURNING id
             """, logger: logger).collect().first?.decode(Int64.self) else { throw corrupt("queue_ticket") }
         let ticket = try await fetchTicket(c, id: id, forUpdate: false)
+        try await record(.issued, ticket, counter: nil, now: now, c)
         let ahead = try await waitingTickets(c, date: date, serviceIDs: [serviceID], forUpdate: false)
             .prefix { $0.id != ticket.id }.count
         return TicketReceipt(ticket: ticket, ahead: ahead, ratingToken: token)
@@ -558,14 +561,16 @@ extension PostgresBookingStore {
         return QueuePolicy.callOrder(try await c.query(query, logger: logger).collect().map(ticket))
     }
 
-    private func counterAction(_ operation: String, ticketID: Int64, key: String, now: Date,
+    private func counterAction(_ operation: String, _ event: QueueEvent.Kind, ticketID: Int64, key: String, now: Date,
                                _ update: @escaping @Sendable (PostgresConnection) async throws -> Void) async throws -> Ticket {
         try await mutate(Fingerprint(operation).add(ticketID), key: key, now: now) { c in
-            guard try await fetchTicket(c, id: ticketID, forUpdate: true).state == .called else {
-                throw BookingRuleError(.ticketStateInvalid)
-            }
+            let before = try await fetchTicket(c, id: ticketID, forUpdate: true)
+            guard before.state == .called else { throw BookingRuleError(.ticketStateInvalid) }
             try await update(c)
-            return try await fetchTicket(c, id: ticketID, forUpdate: false)
+            let after = try await fetchTicket(c, id: ticketID, forUpdate: false)
+            // The display shows the counter the ticket was called to, even once it has left it.
+            try await record(event, after, counter: after.counter ?? before.counter, now: now, c)
+            return after
         }
     }
 
