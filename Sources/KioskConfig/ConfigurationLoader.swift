@@ -137,7 +137,8 @@ public enum ConfigurationLoader {
         let missing = ["display.certificate_file", "display.key_file"].filter { text($0).isEmpty }
         guard !missing.isEmpty else { return [] }
         return [.init(source: source, message:
-            "display.listen is set but \(missing.joined(separator: " and ")) is not; the display listener serves HTTPS only")]
+            "display.listen is set but \(missing.joined(separator: " and ")) \(missing.count == 1 ? "is" : "are") not; "
+                + "the display listener serves HTTPS only")]
     }
 
     /// Keys never beside what they protect: the key directory may not be `data_dir` or inside it.
