@@ -9,6 +9,7 @@ import KioskCore
 import KioskServer
 import Logging
 import NIOCore
+import Peripherals
 import ServiceLifecycle
 import StoragePostgres
 

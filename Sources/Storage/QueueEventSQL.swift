@@ -4,7 +4,7 @@ import GRDB
 
 extension Migrations {
     static func registerHallDisplay(_ migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("v12-hall-display") { db in
+        migrator.registerMigration("v13-hall-display") { db in
             // The queue's changes for the call display (叫号屏), numbered in commit order (one
             // writer; AUTOINCREMENT never reuses a number) for replay after a reconnect.
             try db.execute(sql: """
@@ -39,7 +39,7 @@ extension QueueEvent {
     }
 }
 
-extension BookingStore: QueueEventLog {
+extension SQLiteBookingStore: QueueEventLog {
     /// Records `kind` for `ticket` in the transaction that changed it.
     func record(_ kind: QueueEvent.Kind, _ ticket: Ticket, counter: String?, now: Date, _ db: Database) throws {
         try db.cachedStatement(sql: """

@@ -171,7 +171,11 @@ enum PostgresMigrations {
                 recorded_at timestamptz NOT NULL DEFAULT now())
             """,
         ]),
-        Migration(name: "v8-queue-events", statements: [
+        // Stored answers start with their layout's version byte; those stored before get version 0.
+        Migration(name: "v8-answer-versions", statements: [
+            "UPDATE idempotency_key SET response = '\\x00'::bytea || response WHERE response IS NOT NULL",
+        ]),
+        Migration(name: "v9-queue-events", statements: [
             // The hall's queue changes for the call displays of every terminal, numbered from one
             // row that each recording transaction locks until it commits: numbers follow commit
             // order, so a reader that has seen n has seen everything before n.

@@ -4,8 +4,10 @@ import Hummingbird
 import HummingbirdTesting
 import KioskConfig
 @testable import KioskApp
+@testable import Peripherals
 import KioskTesting
 import Logging
+import Papers
 import ReceiptPrinter
 import Testing
 

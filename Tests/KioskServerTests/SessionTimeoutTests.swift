@@ -4,7 +4,9 @@ import FormEngine
 import Hummingbird
 import HummingbirdTesting
 import JSONLogic
+@testable import Hosting
 @testable import KioskApp
+import KioskCore
 import KioskConfig
 @testable import KioskServer
 import KioskTesting
@@ -24,7 +26,7 @@ struct SessionTimeoutTests {
     let clock = HandClock()
 
     func card() -> CardDesk.PresentedCard {
-        .init(facts: ["name": "张三", "idNumber": "110105199005170014"],
+        .init(facts: IDCardFacts(name: "张三", documentNumber: "110105199005170014"),
               summary: .init(cardType: "resident", maskedNumber: "110105********0014", failedChecks: []))
     }
 

@@ -1,5 +1,6 @@
 import CardReader
 import DeviceKit
+import Hosting
 import IDCard
 import KioskCore
 import ReceiptPrinter

@@ -9,7 +9,7 @@ import Glibc
 #endif
 
 extension Configuration {
-    var loggerLevel: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }
+    public var loggerLevel: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }
 }
 
 /// Sets up the process-wide log handler from the configuration: text for people at the

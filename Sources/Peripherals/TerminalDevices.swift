@@ -3,6 +3,7 @@ import CardReader
 import DeviceKit
 import ESCPOS
 import Foundation
+import Hosting
 import IDCard
 import KioskConfig
 import KioskCore
@@ -15,19 +16,19 @@ import USBTransport
 
 /// The terminal's devices as the configuration asks for them: the manager, the services that
 /// run the devices' loops, and what the HTTP layer needs.
-struct TerminalDevices: Sendable {
-    let manager: DeviceManager
-    let services: [any Service]
-    let statistics: any StatisticsStore
-    let events = EventBus<TerminalEvent>()
-    let cards = CardDesk()
-    let simulator: (any CardSimulator)?
-    let printerSimulator: (any PrinterSimulator)?
-    let readers: [CardReaderDevice]
+public struct TerminalDevices: Sendable {
+    public let manager: DeviceManager
+    public let services: [any Service]
+    public let statistics: any StatisticsStore
+    public let events = EventBus<TerminalEvent>()
+    public let cards = CardDesk()
+    public let simulator: (any CardSimulator)?
+    public let printerSimulator: (any PrinterSimulator)?
+    public let readers: [CardReaderDevice]
     /// What the printers report (they publish on a bus of their own, forwarded like the readers').
-    let printerEvents: EventBus<DeviceEvent>
+    public let printerEvents: EventBus<DeviceEvent>
 
-    static func make(_ configuration: Configuration, store: SQLiteStore, logger: Logger) async throws(StartupError) -> TerminalDevices {
+    public static func make(_ configuration: Configuration, store: SQLiteStore, logger: Logger) async throws(StartupError) -> TerminalDevices {
         let deviceStore = DeviceStore(store: store)
         let statistics: any StatisticsStore = deviceStore
         let printerEvents = EventBus<DeviceEvent>()
@@ -94,10 +95,14 @@ struct USBEventLoop: Service {
 
 /// Forwards what the devices report to the terminal's event stream and the card desk, and ends
 /// the stream when the terminal shuts down (so open event streams do not hold the server up).
-struct DeviceEventForwarder: Service {
+public struct DeviceEventForwarder: Service {
     let devices: TerminalDevices
 
-    func run() async throws {
+    public init(devices: TerminalDevices) {
+        self.devices = devices
+    }
+
+    public func run() async throws {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 for bus in [devices.manager.events, devices.printerEvents] {
@@ -130,7 +135,7 @@ struct DeviceEventForwarder: Service {
         switch event {
         case .cardPresented(let card, let failures):
             let summary = TerminalEvent.Card(
-                cardType: card.text.kind.rawValue, maskedNumber: Self.masked(card.text.documentNumber),
+                cardType: card.text.kind.rawValue, maskedNumber: IDNumberMasking.mask(card.text.documentNumber),
                 failedChecks: failures.map(\.code.rawValue))
             await devices.cards.present(.init(facts: formFacts(from: card), summary: summary))
             await devices.events.publish(TerminalEvent(type: .cardPresented, deviceId: deviceID, card: summary))
@@ -142,11 +147,6 @@ struct DeviceEventForwarder: Service {
         }
     }
 
-    /// First 6 and last 4, as receipts and logs show numbers.
-    static func masked(_ number: String) -> String {
-        guard number.count > 10 else { return String(repeating: "*", count: number.count) }
-        return String(number.prefix(6)) + String(repeating: "*", count: number.count - 10) + String(number.suffix(4))
-    }
 }
 
 struct SimulatedCards: CardSimulator {
@@ -190,62 +190,15 @@ struct SimulatedPrinterControls: PrinterSimulator {
 }
 
 /// Reads a printer's newest kept job back into text with the printer's own profile.
-struct PrinterReceiptPreviews: ReceiptPreviews {
-    func lastReceipt(of device: any Device) async throws -> LastReceiptLookup {
+public struct PrinterReceiptPreviews: ReceiptPreviews {
+    public init() {}
+
+    public func lastReceipt(of device: any Device) async throws -> LastReceiptLookup {
         guard let printer = device as? ReceiptPrinterDevice else { return .notAPrinter }
         guard let job = try await printer.recentJobs(limit: 1).first else { return .noJob }
         return .found(LastReceipt(
             jobID: job.id.uuidString, state: job.state.name, reference: job.reference,
             text: ReceiptPreview.text(job.bytes, profile: printer.profile), isTestPrint: job.isTestPrint))
-    }
-}
-
-extension KioskApplication {
-    /// A device as `kiosk devices list --json` prints it.
-    public struct DeviceSummary: Codable, Sendable {
-        public var info: DeviceInfo
-        public var state: DeviceState
-        public var status: DeviceStatus
-    }
-
-    public func deviceSummaries() async -> [DeviceSummary] {
-        var summaries: [DeviceSummary] = []
-        for device in await devices.manager.devices() {
-            let offline = await devices.manager.isOffline(device.info.id)
-            summaries.append(DeviceSummary(info: device.info, state: offline ? .offline : await device.state(), status: await device.status()))
-        }
-        return summaries
-    }
-
-    /// The device `id`, or an error naming it, what it would be, and what was found instead.
-    public func device(_ id: String) async throws(StartupError) -> any Device {
-        guard let device = await devices.manager.device(id: id) else {
-            let search = DeviceSearch(configuration)
-            let known = await devices.manager.devices().map(\.info.id)
-            let what = search.describe(id).map { " (\($0))" } ?? ""
-            let found = known.isEmpty
-                ? LocalizedText(zh: "没有找到任何设备；查找的是：\(search.lookedFor)",
-                                en: "no device was found at all; looked for \(search.lookedFor)")
-                : LocalizedText(zh: "找到的设备：\(known.joined(separator: "、"))", en: "found: \(known.joined(separator: ", "))")
-            let unplugged = configuration.deviceMode == .simulated ? LocalizedText(zh: "", en: "")
-                : LocalizedText(zh: "，它没有连接或系统没有识别到（见 lsusb）", en: ": it is not plugged in, or the system does not see it (see lsusb)")
-            throw StartupError(code: "deviceNotFound", message: .init(
-                zh: "没有设备 \(id)\(what)\(unplugged.zh)；\(found.zh)",
-                en: "no device \(id)\(what)\(unplugged.en); \(found.en)"))
-        }
-        return device
-    }
-
-    public func statistics(of device: any Device) async throws -> [Statistic] {
-        try await devices.statistics.statistics(deviceID: device.info.id, names: device.statisticNames)
-    }
-
-    public func resetStatistic(_ name: String, of device: any Device) async throws -> Statistic {
-        guard device.statisticNames.contains(name) else {
-            throw StartupError(code: "statisticNotFound", message: .init(
-                zh: "没有该计数器：\(name)", en: "no counter \(name); counters: \(device.statisticNames.joined(separator: ", "))"))
-        }
-        return try await devices.statistics.reset(name, deviceID: device.info.id)
     }
 }
 
@@ -278,7 +231,7 @@ struct PinnedPrinter: DeviceProvider {
 
 extension Configuration.RequiredDevice {
     /// The device kind `devices.required` names.
-    var deviceKind: DeviceKind {
+    public var deviceKind: DeviceKind {
         switch self {
         case .printer: .receiptPrinter
         case .idcard: .idCardReader
