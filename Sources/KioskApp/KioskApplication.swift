@@ -57,6 +57,10 @@ public struct KioskApplication: Sendable {
     let progressCode: @Sendable (String) -> ProgressCode
     /// HTTPS of the listener, from `[tls]`; nil serves plain HTTP (the loader allows that on loopback only).
     let tls: TLSConfiguration?
+    /// HTTPS of the call display's listener, from `[display]`; nil: no display listener.
+    let displayTLS: TLSConfiguration?
+    /// The queue's events for the call displays, from the store that keeps the queue.
+    let queueFeed: QueueFeed?
     let logger: Logger
     /// Reading the screen aloud with libespeak-ng; nil (the route answers 503) when it cannot start.
     let speech: SpeechServices?
@@ -68,6 +72,7 @@ public struct KioskApplication: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.tls = try configuration.tls.map { files throws(StartupError) in try ServerTLS.load(files) }
+        self.displayTLS = try configuration.display.map { display throws(StartupError) in try ServerTLS.load(display.tls) }
         self.store = try Self.openStore(configuration)
         do {
             let version = try store.migrate()
@@ -90,6 +95,7 @@ public struct KioskApplication: Sendable {
         } else {
             self.mode = .standalone(try Self.openBookings(store, configuration))
         }
+        self.queueFeed = (mode.bookings as? any QueueEventLog).map { QueueFeed(log: $0) }
         self.filingLedger = Self.filingLedger(configuration, store: store, district: district,
                                               lifecycle: Self.filingLifecycle(configuration, calendar: calendar))
         self.progressCode = Self.progressCodes(district == nil ? store.keys.idHashing : districtKey ?? store.keys.idHashing)
@@ -216,6 +222,7 @@ public struct KioskApplication: Sendable {
         let helpLedger = helpServices.ledger, terminalID = configuration.terminalID
         dependencies.policies.recordPrints = { ids, now in try await helpLedger.recordPolicyPrints(ids, terminalId: terminalID, at: now) }
         dependencies.refreshMetrics = { [terminalMetrics] in await terminalMetrics.refresh() }
+        if let queueFeed, let booking = dependencies.booking { dependencies.display = DisplayServices(feed: queueFeed, booking: booking) }
         return dependencies
     }
 
@@ -274,11 +281,14 @@ public struct KioskApplication: Sendable {
             signOut: { token, now in try await access.signOut(token, now: now) },
             audit: { entry, now in _ = try await access.appendAudit(entry, now: now) },
             rateLimiter: rateLimiter,
-            authenticateDepartment: { [departments] key in try departments.authenticate(key) })
+            authenticateDepartment: { [departments] key in try departments.authenticate(key) },
+            authenticateDisplay: { [displayTokens] token in try displayTokens.authenticate(token) })
     }
 
     /// Department systems' API keys and webhooks (`kiosk departments`).
     public var departments: DepartmentStore { DepartmentStore(store: store) }
+    /// The call displays' read-only tokens (`kiosk displays`).
+    public var displayTokens: DisplayTokenStore { DisplayTokenStore(store: store) }
 
     var readinessChecks: [ReadinessCheck] { readinessChecks(forms: forms) }
 
@@ -356,6 +366,14 @@ public struct KioskApplication: Sendable {
         } catch {
             throw Self.explain(error, listen: listen)
         }
+        let displayServer: (any ServiceLifecycle.Service)?
+        do {
+            displayServer = try makeDisplayServer(eventLoopGroup: eventLoops) { [configuration] _ in
+                logger.notice("the call display is served", metadata: ["http.address": "\(configuration.display.map { "\($0.listen)" } ?? "")"])
+            }
+        } catch {
+            throw Self.explain(error, listen: configuration.display?.listen ?? listen)
+        }
         // Shutdown runs in reverse order: the stop deadline starts and systemd hears STOPPING=1,
         // then the event stream ends, then the device loops, then the server finishes the
         // requests in flight.
@@ -370,8 +388,9 @@ public struct KioskApplication: Sendable {
         let stop = StopDeadline(logger: logger)
         // The district store is listed first so it stops last, after the requests that use it.
         var services: [any ServiceLifecycle.Service] = district.map { [$0] } ?? []
-        services += [server, bookingMaintenance, lifecycleWatch, webhookPusher, devices.manager, poweredTime, auditAnchors]
+        services += [server] + (displayServer.map { [$0] } ?? []) + [bookingMaintenance, lifecycleWatch, webhookPusher, devices.manager, poweredTime, auditAnchors]
         services += (outboxDrainer.map { [$0] } ?? []) + devices.services
+        services += queueFeedService.map { [$0] } ?? []
         services += [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events, help: HelpDeadlines(services: helpServices)),
                      terminalMetrics,
                      IdleStatusPoller(manager: devices.manager, interval: .seconds(configuration.statusPollSeconds))]

@@ -120,6 +120,19 @@ public struct Configuration: Sendable, Equatable {
     public var filings: FilingSettings = FilingSettings()
     /// Calls for a member of staff: how long before the screen gives the hotline, and the numbers.
     public var help: HelpSettings = HelpSettings()
+    /// `[display]`: the call display's own HTTPS listener on the hall network; nil: none.
+    public var display: DisplayListener?
+
+    /// `[display]`: where the call display's listener binds, and its certificate and key.
+    public struct DisplayListener: Sendable, Equatable {
+        public var listen: ListenAddress
+        public var tls: TLSFiles
+
+        public init(listen: ListenAddress, tls: TLSFiles) {
+            self.listen = listen
+            self.tls = tls
+        }
+    }
 
     /// Where each value came from, keyed by setting path, for `kiosk config check`.
     public var sources: [String: ValueSource]

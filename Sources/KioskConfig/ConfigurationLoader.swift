@@ -101,6 +101,7 @@ public enum ConfigurationLoader {
             problems.append(.init(source: source, message: "session.warning_seconds: \(warning) must be less than session.timeout_seconds (\(timeout))"))
         }
         problems += tlsProblems(values: values, sources: sources)
+        problems += displayProblems(values: values, sources: sources)
         problems += secretsProblems(values: values, sources: sources)
         guard problems.isEmpty else { throw ConfigurationErrors(problems: problems) }
         var configuration = build(values: values, sources: sources, booking: booking)
@@ -126,6 +127,18 @@ public enum ConfigurationLoader {
                 "listen: \(listen) is not loopback; a listener reachable from the network needs [tls] certificate_file and key_file"))
         }
         return problems
+    }
+
+    /// The call display's listener is for the hall network: HTTPS always, so its token never
+    /// crosses the network in clear text.
+    private static func displayProblems(values: [String: TOMLValue], sources: [String: ValueSource]) -> [ConfigurationProblem] {
+        func text(_ key: String) -> String { if case .string(let text)? = values[key] { text } else { "" } }
+        guard !text("display.listen").isEmpty, let source = sources["display.listen"] else { return [] }
+        let missing = ["display.certificate_file", "display.key_file"].filter { text($0).isEmpty }
+        guard !missing.isEmpty else { return [] }
+        return [.init(source: source, message:
+            "display.listen is set but \(missing.joined(separator: " and ")) \(missing.count == 1 ? "is" : "are") not; "
+                + "the display listener serves HTTPS only")]
     }
 
     /// Keys never beside what they protect: the key directory may not be `data_dir` or inside it.
@@ -274,6 +287,8 @@ public enum ConfigurationLoader {
                 : .failure(Message("'\(text)' is not one of \(options.joined(separator: ", "))"))
         case .address:
             return parseAddress(text).map { _ in text }
+        case .optionalAddress:
+            return text.isEmpty ? .success(text) : parseAddress(text).map { _ in text }
         case .timeZone:
             return TimeZone(identifier: text) != nil ? .success(text) : .failure(Message("'\(text)' is not a known time zone"))
         case .existingDirectory:
@@ -393,6 +408,11 @@ public enum ConfigurationLoader {
         let certificateFile = text("tls.certificate_file"), keyFile = text("tls.key_file")
         let tls = certificateFile.isEmpty || keyFile.isEmpty
             ? nil : Configuration.TLSFiles(certificateFile: certificateFile, keyFile: keyFile)
+        var display: Configuration.DisplayListener?
+        if case .success(let address) = parseAddress(text("display.listen")) {
+            display = .init(listen: address, tls: .init(certificateFile: text("display.certificate_file"),
+                                                         keyFile: text("display.key_file")))
+        }
         var filings = FilingSettings()
         filings.warningPercent = integer("filings.warning_percent")
         filings.reminderWorkingDays = integer("filings.reminder_working_days")
@@ -442,7 +462,7 @@ public enum ConfigurationLoader {
                                elderlyAge: integer("queue.elderly_age"),
                                averageServiceMinutes: integer("queue.average_service_minutes"),
                                walkInCutoffMinutes: integer("queue.walk_in_cutoff_minutes")),
-            filings: filings, help: help, sources: sources, values: values, file: nil)
+            filings: filings, help: help, display: display, sources: sources, values: values, file: nil)
     }
 }
 

@@ -13,6 +13,8 @@ public struct Setting: Sendable {
         case choice([String])
         /// `host:port` or `[v6-host]:port`.
         case address
+        /// An address and port, or empty for none.
+        case optionalAddress
         /// A directory that must already exist.
         case existingDirectory
         /// A directory kiosk creates when missing; its parent must exist.
@@ -69,6 +71,13 @@ public struct Setting: Sendable {
         Setting("tls.certificate_file", .optionalFile, .string(""),
                 "PEM certificate (with its chain) served over HTTPS; empty serves plain HTTP, on loopback only"),
         Setting("tls.key_file", .optionalFile, .string(""),
+                "PEM private key of that certificate, unencrypted; readable by the kiosk user only"),
+        Setting("display.listen", .optionalAddress, .string(""),
+                "address and port of the call display's own HTTPS listener (queue feed and display page only); "
+                    + "empty: none"),
+        Setting("display.certificate_file", .optionalFile, .string(""),
+                "PEM certificate (with its chain) of the display listener; required with display.listen"),
+        Setting("display.key_file", .optionalFile, .string(""),
                 "PEM private key of that certificate, unencrypted; readable by the kiosk user only"),
         Setting("data_dir", .writableDirectory, .string("./var"),
                 "directory for the database and other state; created on start"),

@@ -13,6 +13,8 @@ public struct AccessServices: Sendable {
     public var authenticate: @Sendable (_ token: String, _ now: Date) async throws -> AccessToken
     /// The department a presented API key (`kdk1.…`) belongs to; nil for any other text.
     public var authenticateDepartment: @Sendable (_ apiKey: String) async throws -> String?
+    /// The call display a presented token (`kds1.…`) belongs to; nil for any other text.
+    public var authenticateDisplay: @Sendable (_ token: String) async throws -> String?
     public var signOut: @Sendable (AccessToken, Date) async throws -> Void
     public var audit: @Sendable (AuditEntry, Date) async throws -> Void
     public var now: @Sendable () -> Date
@@ -27,9 +29,11 @@ public struct AccessServices: Sendable {
         audit: @escaping @Sendable (AuditEntry, Date) async throws -> Void,
         now: @escaping @Sendable () -> Date = Date.init,
         rateLimiter: RateLimiter = RateLimiter(["booking": .perMinute(60)]),
-        authenticateDepartment: @escaping @Sendable (String) async throws -> String? = { _ in nil }
+        authenticateDepartment: @escaping @Sendable (String) async throws -> String? = { _ in nil },
+        authenticateDisplay: @escaping @Sendable (String) async throws -> String? = { _ in nil }
     ) {
         self.authenticateDepartment = authenticateDepartment
+        self.authenticateDisplay = authenticateDisplay
         self.rateLimiter = rateLimiter
         self.terminalID = terminalID
         self.reasons = reasons
@@ -109,7 +113,9 @@ extension KioskRoutes {
                 + helpStaffRoutes.map { .init($0.0, $0.1, staff.union(supervisors)) }
                 + [.init("POST", "/v1/staff/sign-out", .signedIn)]
                 // Department systems, with their API keys (docs/DEPARTMENT-API.md).
-                + [.init("GET", "/v1/departments/{id}/filings", [.department]), .init("POST", "/v1/filings/{reference}/events", [.department])])
+                + [.init("GET", "/v1/departments/{id}/filings", [.department]), .init("POST", "/v1/filings/{reference}/events", [.department])]
+                // The hall's call display, with its read-only token (README "the queue display").
+                + [.init("GET", "/v1/display/queue", [.display]), .init("GET", "/v1/display/events", [.display])])
     }
 
     static func addAccessRoutes(to router: Router<KioskRequestContext>, _ services: AccessServices) {
@@ -225,6 +231,10 @@ struct AccessMiddleware: RouterMiddleware {
                 guard let department = try await services.authenticateDepartment(text) else { throw AccessError(.tokenForged) }
                 context.department = department
                 role = .department
+            } else if text.hasPrefix("kds1.") {
+                // A call display's read-only token: made up, revoked or another terminal's alike.
+                guard try await services.authenticateDisplay(text) != nil else { throw AccessError(.tokenForged) }
+                role = .display
             } else {
                 let token = try await services.authenticate(text, services.now())
                 context.staff = token

@@ -36,6 +36,8 @@ public struct ServerDependencies: Sendable {
     public var policies: PolicyServices
     /// Calls for a member of staff and 首问负责; nil serves none of their routes.
     public var help: HelpServices?
+    /// The call display's feed and "now serving" (`/v1/display/*`); nil where none is kept.
+    public var display: DisplayServices?
 
     public init(
         identity: ServerIdentity, readiness: [ReadinessCheck], schemaVersion: @escaping @Sendable () async -> Int?,
@@ -115,6 +117,7 @@ public enum KioskRoutes {
         addAccessRoutes(to: router, deps.access)
         addOverrideRoutes(to: router, deps.access, deps.filings)
         if let booking = deps.booking { addBookingRoutes(to: router, booking) }
+        if let display = deps.display { addDisplayRoutes(to: router, display) }
         addStaticUIRoutes(to: router, deps.ui)
         addQRCodeRoute(to: router)
         return router

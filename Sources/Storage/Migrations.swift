@@ -34,6 +34,7 @@ enum Migrations {
         registerDepartments(&migrator)
         registerAnswerVersions(&migrator)
         registerHelpRequests(&migrator)
+        registerHallDisplay(&migrator)
         return migrator
     }
 

@@ -286,8 +286,9 @@ struct OpenAPIDocumentTests {
             let roles = Set(listed.compactMap { if case .string(let role) = $0 { Role(rawValue: role) } else { nil } })
             #expect(roles.count == listed.count, "\(endpoint): unknown role in \(listed)")
             #expect(roles == declared, "\(endpoint)")
-            // Department systems call with their API key, everyone else signed in with a staff token.
-            let scheme = declared == [.department] ? "departmentKey" : "staffToken"
+            // Department systems call with their API key, call displays with their token, everyone
+            // else signed in with a staff token.
+            let scheme = declared == [.department] ? "departmentKey" : declared == [.display] ? "displayToken" : "staffToken"
             let tokenOnly: JSON = .array([.object([scheme: .array([])])])
             #expect((operation.value["security"] == tokenOnly) == !declared.contains(.citizen), "\(endpoint) security")
         }
