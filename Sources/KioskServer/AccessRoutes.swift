@@ -104,18 +104,19 @@ extension KioskRoutes {
             ("GET", "/v1/simulator/printer"), ("POST", "/v1/simulator/printer"), ("GET", "/v1/district"),
             ("POST", "/v1/reload"),
         ]
-        return try EndpointPolicy(
-            citizenRoutes.map { .init($0.0, $0.1, anyone) } + staffRoutes.map { .init($0.0, $0.1, staff) }
-                + technicianRoutes.map { .init($0.0, $0.1, technicians) }
-                + supervisorRoutes.map { .init($0.0, $0.1, supervisors) }
-                // A filing as it stands, answers included while kept: the window's and the supervision post's.
-                + [.init("GET", "/v1/filings/{reference}", staff.union(supervisors))]
-                + helpStaffRoutes.map { .init($0.0, $0.1, staff.union(supervisors)) }
-                + [.init("POST", "/v1/staff/sign-out", .signedIn)]
-                // Department systems, with their API keys (docs/DEPARTMENT-API.md).
-                + [.init("GET", "/v1/departments/{id}/filings", [.department]), .init("POST", "/v1/filings/{reference}/events", [.department])]
-                // The hall's call display, with its read-only token (README "the queue display").
-                + [.init("GET", "/v1/display/queue", [.display]), .init("GET", "/v1/display/events", [.display])])
+        var endpoints: [EndpointPolicy.Rule] = citizenRoutes.map { .init($0.0, $0.1, anyone) }
+        endpoints += staffRoutes.map { .init($0.0, $0.1, staff) }
+        endpoints += technicianRoutes.map { .init($0.0, $0.1, technicians) }
+        endpoints += supervisorRoutes.map { .init($0.0, $0.1, supervisors) }
+        // A filing as it stands, answers included while kept: the window's and the supervision post's.
+        endpoints.append(.init("GET", "/v1/filings/{reference}", staff.union(supervisors)))
+        endpoints += helpStaffRoutes.map { .init($0.0, $0.1, staff.union(supervisors)) }
+        endpoints.append(.init("POST", "/v1/staff/sign-out", .signedIn))
+        // Department systems, with their API keys (docs/DEPARTMENT-API.md).
+        endpoints += [.init("GET", "/v1/departments/{id}/filings", [.department]), .init("POST", "/v1/filings/{reference}/events", [.department])]
+        // The hall's call display, with its read-only token (README "the queue display").
+        endpoints += [.init("GET", "/v1/display/queue", [.display]), .init("GET", "/v1/display/events", [.display])]
+        return try EndpointPolicy(endpoints)
     }
 
     static func addAccessRoutes(to router: Router<KioskRequestContext>, _ services: AccessServices) {
