@@ -11,6 +11,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @Option(help: "How many filings `lifecycle` fills (default 1,000,000).")
+    var filings: Int = LifecycleBenchmarks.defaultFilings
+
     @Argument(help: "Benchmarks to run: \(Benchmarks.allNames.joined(separator: ", ")) (default: all but usbprint, which needs a USB printer or its emulator).")
     var names: [String] = []
 
@@ -19,7 +22,8 @@ struct Bench: ParsableCommand {
         guard unknown.isEmpty else {
             throw ValidationError("unknown benchmark \(unknown.joined(separator: ", ")); choose from \(Benchmarks.allNames.joined(separator: ", "))")
         }
-        let figures = try Benchmarks.run(names.isEmpty ? Benchmarks.names : names, configFile: options.path)
+        guard filings > 0 else { throw ValidationError("--filings is a positive number") }
+        let figures = try Benchmarks.run(names.isEmpty ? Benchmarks.names : names, configFile: options.path, filings: filings)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
