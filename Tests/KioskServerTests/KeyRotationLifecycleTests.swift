@@ -29,10 +29,10 @@ struct KeyRotationLifecycleTests {
         try await application.store.pool.write { db in
             try db.execute(sql: "UPDATE department SET webhook_url = ? WHERE id = 'amr'", arguments: [receiver.url])
         }
-        let reference = try DepartmentInterfaceTests.file(application, department: "amr")
+        let reference = try await DepartmentInterfaceTests.file(application, department: "amr")
         // One whose answers have already left the terminal (retention): only the record's masked
         // number is left to find the applicant again.
-        let forgotten = try DepartmentInterfaceTests.file(application, department: "amr")
+        let forgotten = try await DepartmentInterfaceTests.file(application, department: "amr")
         try await application.store.pool.write { db in
             try db.execute(sql: "DELETE FROM filing WHERE reference = ?", arguments: [forgotten])
         }
@@ -50,7 +50,7 @@ struct KeyRotationLifecycleTests {
 
         let rotated = try await KioskApplication.onTestInstallation(installation)
         #expect(rotated.store.keys.fingerprint == master.fingerprint)
-        await rotated.devices.cards.present(.init(facts: ["idNumber": DepartmentInterfaceTests.idNumber], summary: .init(
+        await rotated.devices.cards.present(.init(facts: IDCardFacts(documentNumber: DepartmentInterfaceTests.idNumber), summary: .init(
             cardType: "resident", maskedNumber: "110105********0021", failedChecks: [])))
         try await Application(router: KioskRoutes.router(rotated.serverDependencies)).test(.router) { client in
             let byCard = try await client.execute(uri: "/v1/progress/lookup", method: .post, headers: [.contentType: "application/json"],

@@ -34,8 +34,8 @@ struct LifecycleAttackTests {
         installation = try TestInstallation()
         application = try await KioskApplication.onTestInstallation(installation)
         _ = try application.departments.add(id: "amr", name: "市场监管局", webhookURL: nil, now: Date())
-        completed = try DepartmentInterfaceTests.file(application, department: "amr")
-        returned = try Self.fileWithDeferral(application)
+        completed = try await DepartmentInterfaceTests.file(application, department: "amr")
+        returned = try await Self.fileWithDeferral(application)
         let ledger = application.filingLedger
         for command: LifecycleCommand in [.receive(part: nil), .accept(part: nil, window: "amr"), .start(part: nil),
                                           .complete(part: nil, outcome: .approved, document: "许可证", collectAt: "3号窗口", note: "")] {
@@ -46,9 +46,9 @@ struct LifecycleAttackTests {
     }
 
     /// A filing of the holder's with the material `licence` accepted later (容缺).
-    static func fileWithDeferral(_ application: KioskApplication) throws -> String {
+    static func fileWithDeferral(_ application: KioskApplication) async throws -> String {
         let day = Date().formatted(.iso8601.year().month().day().dateSeparator(.omitted))
-        return try application.filingArchive.recordFiling(site: "S01", day: day) { reference in
+        return try await application.filingArchive.recordFiling(site: "S01", day: day) { reference in
             let json = """
                 {"formID":"permit-amr","formVersion":1,"reference":"\(reference)","title":{"zh-CN":"许可","en":"Permit"},
                  "department":{"zh-CN":"amr局","en":"amr"},"departmentID":"amr","timeLimitDays":5,
@@ -80,19 +80,22 @@ struct LifecycleAttackTests {
     }
 
     func placeCard(_ idNumber: String) async {
-        await application.devices.cards.present(.init(facts: ["idNumber": idNumber], summary: .init(
+        await application.devices.cards.present(.init(facts: IDCardFacts(documentNumber: idNumber), summary: .init(
             cardType: "resident", maskedNumber: String(idNumber.prefix(6)) + "********" + String(idNumber.suffix(4)), failedChecks: [])))
     }
 
     /// Each citizen endpoint that acts on a reference, with the stranger's proof (`proof`: the
     /// JSON members that say who is asking).
     func attempts(_ reference: String, proof: String) -> [(name: String, uri: String, body: String)] {
-        [
-            ("progress look-up", "/v1/progress/lookup", #"{"reference":"\#(reference)",\#(proof)}"#),
-            ("rating", "/v1/filings/\(reference)/rating", #"{"grade":"verySatisfied","reasons":[],\#(proof)}"#),
-            ("容缺 hand-in", "/v1/filings/\(reference)/deferred/licence/hand-in", "{\(proof)}"),
-            ("correction", "/v1/filings/\(reference)/correction", "{\(proof)}"),
-        ]
+        let lookup: (name: String, uri: String, body: String) =
+            ("progress look-up", "/v1/progress/lookup", "{\"reference\":\"" + reference + "\"," + proof + "}")
+        let rating: (name: String, uri: String, body: String) =
+            ("rating", "/v1/filings/" + reference + "/rating", "{\"grade\":\"verySatisfied\",\"reasons\":[]," + proof + "}")
+        let handIn: (name: String, uri: String, body: String) =
+            ("容缺 hand-in", "/v1/filings/" + reference + "/deferred/licence/hand-in", "{" + proof + "}")
+        let correction: (name: String, uri: String, body: String) =
+            ("correction", "/v1/filings/" + reference + "/correction", "{" + proof + "}")
+        return [lookup, rating, handIn, correction]
     }
 
     /// What the stranger gets for the holder's reference is byte for byte what an unknown
