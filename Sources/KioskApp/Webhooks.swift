@@ -92,38 +92,10 @@ public struct WebhookPusher: ServiceLifecycle.Service {
             logger.error("webhook targets unreadable", metadata: ["error.type": "\(type(of: error))"])
             return 0
         }
-        // Departments side by side: each one's deliveries stay in its feed's order.
-        await withTaskGroup(of: Int.self) { group in
-            for target in targets where (target.nextAttemptAt ?? .distantPast) <= now() {
-                group.addTask { await push(target) }
-            }
-            for await count in group { delivered += count }
+        for target in targets where (target.nextAttemptAt ?? .distantPast) <= now() {
+            delivered += await push(target)
         }
         return delivered
-    }
-
-    /// The bodies of a page of changes, in its order, read and encoded side by side (nil: the
-    /// record has gone).
-    func bodies(_ changes: [DepartmentChange], department: String) async throws -> [Data?] {
-        let encoder = Self.encoder()
-        return try await withThrowingTaskGroup(of: (Int, Data?).self) { group in
-            for (index, change) in changes.enumerated() {
-                group.addTask {
-                    guard let view = try await DepartmentFilingView.load(change, ledger: ledger, department: department) else { return (index, nil) }
-                    return (index, try encoder.encode(WebhookPayload(timestamp: Date(), data: view)))
-                }
-            }
-            var bodies = [Data?](repeating: nil, count: changes.count)
-            for try await (index, body) in group { bodies[index] = body }
-            return bodies
-        }
-    }
-
-    static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
     }
 
     /// Sends the department's changes after its cursor until the feed is empty or one fails.
@@ -147,22 +119,14 @@ public struct WebhookPusher: ServiceLifecycle.Service {
                 return sent
             }
             if changes.isEmpty { return sent }
-            // The page is read and encoded before the first of it is sent, not one record per delivery.
-            let bodies: [Data?]
-            do {
-                bodies = try await self.bodies(changes, department: target.departmentID)
-            } catch {
-                logger.warning("department feed unreadable", metadata: ["department.id": "\(target.departmentID)"])
-                return sent
-            }
-            for (change, body) in zip(changes, bodies) {
+            for change in changes {
                 let webhookID = "kiosk_\(target.departmentID)_\(change.change)"
                 do {
-                    guard let body else {
+                    guard let view = try await DepartmentFilingView.load(change, ledger: ledger, department: target.departmentID) else {
                         cursor = change.change
                         continue
                     }
-                    try await deliver(body: body, id: webhookID, to: target.url, signer: signer)
+                    try await deliver(view, id: webhookID, to: target.url, signer: signer)
                     cursor = change.change
                     sent += 1
                 } catch {
@@ -197,10 +161,10 @@ public struct WebhookPusher: ServiceLifecycle.Service {
 
     /// One POST, signed; any status but 2xx is a failure.
     func deliver(_ view: DepartmentFilingView, id: String, to url: String, signer: WebhookSigner) async throws {
-        try await deliver(body: try Self.encoder().encode(WebhookPayload(timestamp: Date(), data: view)), id: id, to: url, signer: signer)
-    }
-
-    func deliver(body: Data, id: String, to url: String, signer: WebhookSigner) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        let body = try encoder.encode(WebhookPayload(timestamp: Date(), data: view))
         // The timestamp is the wall clock's: receivers refuse one far from their own.
         let timestamp = Int(Date().timeIntervalSince1970)
         var request = HTTPClientRequest(url: url)
