@@ -2,6 +2,7 @@ import ArgumentParser
 import Booking
 import Filings
 import Foundation
+import Hosting
 import KioskApp
 import KioskConfig
 import KioskCore

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Hosting
 @testable import KioskApp
 import KioskCore
 import KioskServer
