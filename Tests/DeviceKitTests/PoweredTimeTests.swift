@@ -16,6 +16,8 @@ final class RecordingStatistics: StatisticsStore {
     func addPoweredTime(seconds: Int64, deviceID: String) {
         powered.withLock { $0[deviceID, default: 0] += seconds }
     }
+    func addToday(_ amounts: [String: Int64], deviceID: String) {}
+    func dailyCounts(deviceID: String, days: Int) -> [DailyCount] { [] }
 }
 
 @Suite("Powered time")
