@@ -105,6 +105,16 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict),
+        // The 2D code scanner on the device layer: serial (CDC-ACM) and keyboard-mode (evdev) scanners.
+        .target(
+            name: "CodeScanner",
+            dependencies: [
+                "DeviceKit", "SerialTransport", "KioskCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict),
         // The ID-card reader on the device layer: USB, serial and simulated readers, the reader loop.
         .target(
             name: "CardReader",
@@ -158,7 +168,7 @@ let package = Package(
             dependencies: [
                 "KioskCore", "KioskConfig", "Storage", "StoragePostgres", "KioskServer", "FormEngine", "Filings", "JSONLogic", "Booking",
                 "DeviceKit", "CardReader", "IDCard", "USBTransport", "ReceiptPrinter", "CUPSTransport", "ESCPOS", "Access", "Secrets",
-                "Speech", "ESpeakSynthesis",
+                "Speech", "ESpeakSynthesis", "CodeScanner",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -223,6 +233,9 @@ let package = Package(
                 "CardReader", "DeviceKit", "IDCard", "KioskCore", "USBTransport", "KioskTesting",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        .testTarget(
+            name: "CodeScannerTests",
+            dependencies: ["CodeScanner", "DeviceKit", "KioskTesting", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTesting", "Booking"]),
         .testTarget(
             name: "StorageTests",

@@ -20,6 +20,23 @@ public struct TerminalEvent: Codable, Sendable, Equatable {
         /// A filing's legal clock reached 黄灯 (nearly overdue) or 红灯 (overdue), a 容缺 material's
         /// due date passed, a 差评 follow-up passed its due date: for the staff and supervision desks.
         case filingNearlyOverdue, filingOverdue, deferralMissed, followUpOverdue
+        /// A code scanner read a code, for the citizen session open at the screen.
+        case scan
+    }
+
+    /// A scanned code as the screen gets it. Only this hall's own formats are passed on (a
+    /// receipt's progress code opens its progress look-up); anything else is `notOfThisHall`,
+    /// without its text. The text of a scan is never logged.
+    public struct Scan: Codable, Sendable, Equatable {
+        /// `progressCode` or `notOfThisHall`.
+        public var kind: String
+        /// The code, for `progressCode` only.
+        public var code: String?
+
+        public init(kind: String, code: String?) {
+            self.kind = kind
+            self.code = code
+        }
     }
 
     /// A filing a lifecycle message is about: its reference and part, never its applicant.
@@ -77,10 +94,12 @@ public struct TerminalEvent: Codable, Sendable, Equatable {
     public var secondsLeft: Int?
     public var ticket: QueueTicket?
     public var filing: FilingMark?
+    public var scan: Scan?
 
     public init(type: Kind, deviceId: String? = nil, state: DeviceState? = nil, status: DeviceStatus? = nil,
                 fault: DeviceFault? = nil, card: Card? = nil, sessionId: String? = nil, secondsLeft: Int? = nil,
-                ticket: QueueTicket? = nil, filing: FilingMark? = nil) {
+                ticket: QueueTicket? = nil, filing: FilingMark? = nil, scan: Scan? = nil) {
+        self.scan = scan
         self.ticket = ticket
         self.filing = filing
         self.type = type
