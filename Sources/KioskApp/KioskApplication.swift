@@ -337,6 +337,7 @@ public struct KioskApplication: Sendable {
         switch kind {
         case .receiptPrinter: .init(zh: "没有连接回执打印机", en: "no receipt printer is connected")
         case .idCardReader: .init(zh: "没有连接身份证阅读器", en: "no ID card reader is connected")
+        case .codeScanner: .init(zh: "没有连接扫码器", en: "no code scanner is connected")
         }
     }
 
@@ -422,10 +423,16 @@ public struct KioskApplication: Sendable {
         var services: [any ServiceLifecycle.Service] = district.map { [$0] } ?? []
         services += [server, bookingMaintenance, lifecycleWatch, webhookPusher, devices.manager, poweredTime, auditAnchors]
         services += (outboxDrainer.map { [$0] } ?? []) + devices.services
-        services += [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events),
+        services += [DeviceEventForwarder(devices: devices, sessions: sessions), SessionWatch(sessions: sessions, events: devices.events),
                      terminalMetrics,
                      IdleStatusPoller(manager: devices.manager, interval: .seconds(configuration.statusPollSeconds))]
         if let serviceManager { services.append(serviceManager) }
+        do {
+            services.append(try makeAdminServer(path: AdminChannel.socketPath(configuration), eventLoopGroup: eventLoops))
+        } catch {
+            // Diagnostics then open the devices themselves, as without a server; serving goes on.
+            logger.error("admin channel not opened", metadata: ["error": "\(error)"])
+        }
         services.append(stop)
         var groupConfiguration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
