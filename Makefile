@@ -79,7 +79,7 @@ release: deps
 
 # The figures the issues ask for, on the release build.
 bench: release
-	.build/release/kiosk bench
+	.build/release/kiosk-bench
 
 clean:
 	rm -rf .build var

@@ -162,11 +162,33 @@ let package = Package(
             resources: [.copy("Resources/ui")],
             swiftSettings: strict),
 
+        // The printed papers: each paper's data contract and wording (办件回执, 容缺受理告知书,
+        // 告知承诺书, 一次性告知书, 预约凭条) beside the receipt templates, the forms whose
+        // templates are checked against them, and the receipt desk that prints them.
+        .target(
+            name: "Papers",
+            dependencies: [
+                "Booking", "DeviceKit", "ESCPOS", "Filings", "FormEngine", "JSONLogic", "KioskCore", "KioskServer", "ReceiptPrinter", "Storage",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
+        // District mode on the terminal: filings and walk-in tickets kept in the outbox while the
+        // district store is unreachable, the drainer that sends them, the district's health.
+        .target(
+            name: "District",
+            dependencies: [
+                "Booking", "FormEngine", "KioskCore", "KioskServer", "Storage", "StoragePostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+
         // Composition root and CLI.
         .target(
             name: "KioskApp",
             dependencies: [
-                "KioskCore", "KioskConfig", "Storage", "StoragePostgres", "KioskServer", "FormEngine", "Filings", "JSONLogic", "Booking",
+                "KioskCore", "KioskConfig", "Storage", "StoragePostgres", "District", "Papers", "KioskServer", "FormEngine", "Filings", "JSONLogic", "Booking",
                 "DeviceKit", "CardReader", "IDCard", "USBTransport", "ReceiptPrinter", "CUPSTransport", "ESCPOS", "Access", "Secrets",
                 "Speech", "ESpeakSynthesis", "CodeScanner",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -185,7 +207,7 @@ let package = Package(
             name: "KioskBench",
             dependencies: [
                 "JSONLogic", "IDCard", "Booking", "ESCPOS", "FormEngine", "Filings", "Storage", "StoragePostgres", "KioskCore", "KioskTesting",
-                "ReceiptPrinter", "DeviceKit", "KioskApp", "KioskServer", "Secrets",
+                "ReceiptPrinter", "DeviceKit", "KioskApp", "KioskServer", "Secrets", "District",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -194,15 +216,36 @@ let package = Package(
         .executableTarget(
             name: "kiosk",
             dependencies: [
-                "KioskApp", "KioskBench", "FormEngine", "Filings", "JSONLogic", "KioskConfig", "KioskCore", "DeviceKit",
+                "KioskApp", "Papers", "FormEngine", "Filings", "JSONLogic", "KioskConfig", "KioskCore", "DeviceKit",
                 "ReceiptPrinter", "CardReader", "Booking", "Storage", "StoragePostgres", "Access", "Secrets",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
 
-        // Fakes and helpers for tests, the way HummingbirdTesting ships them.
-        .target(name: "KioskTesting", swiftSettings: strict),
+        // The benchmarks (`kiosk-bench NAME`): beside `kiosk`, never in it, since some start a
+        // private PostgreSQL or worker processes from the test kit.
+        .executableTarget(
+            name: "kiosk-bench",
+            dependencies: [
+                "KioskBench", "KioskConfig", "Secrets",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
+        // What tests are made of, the way HummingbirdTesting ships it: fakes of the project's own
+        // protocols (filing archive, receipt desk, booking ledger, staff, devices), a
+        // ServerDependencies builder (TestTerminal), a manual clock, and the real components tests
+        // start (private cupsd and PostgreSQL, the umockdev emulator's controls, a raw HTTP client).
+        .target(
+            name: "KioskTesting",
+            dependencies: [
+                "KioskCore", "Booking", "FormEngine", "DeviceKit", "Access", "Secrets", "KioskServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict),
 
         // Tests: one target per module, plus the CLI driven as a process.
         .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore"]),
@@ -249,7 +292,7 @@ let package = Package(
         .testTarget(
             name: "KioskServerTests",
             dependencies: [
-                "KioskServer", "KioskApp", "KioskTesting", "Storage", "StoragePostgres", "KioskCore", "Access", "Booking", "DeviceKit", "Secrets",
+                "KioskServer", "KioskApp", "District", "Papers", "CodeScanner", "KioskTesting", "Storage", "StoragePostgres", "KioskCore", "Access", "Booking", "DeviceKit", "Secrets",
                 "Filings",
                 "ReceiptPrinter", "ESCPOS", "FormEngine", "JSONLogic", "Speech", "ESpeakSynthesis",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -258,10 +301,12 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
             ]),
+        // docs/ARCHITECTURE.md's module table and layers against this manifest.
+        .testTarget(name: "ArchitectureTests"),
         .testTarget(
             name: "KioskCLITests",
             dependencies: [
-                "kiosk", "KioskBench", "KioskTesting", "Storage", "StoragePostgres", "Booking", "Access", "Secrets",
+                "kiosk", "kiosk-bench", "KioskBench", "KioskTesting", "Storage", "StoragePostgres", "Booking", "Access", "Secrets",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             ]),
     ]

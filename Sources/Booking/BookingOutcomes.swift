@@ -50,9 +50,12 @@ public struct BookingSweep: Sendable, Hashable {
     public let holdsDeleted: Int
     /// Confirmed bookings whose check-in window closed without the citizen.
     public let noShowsMarked: Int
+    /// Answers kept for retried requests, past their retention.
+    public let answersExpired: Int
 
-    public init(holdsDeleted: Int, noShowsMarked: Int) {
+    public init(holdsDeleted: Int, noShowsMarked: Int, answersExpired: Int = 0) {
         self.holdsDeleted = holdsDeleted
         self.noShowsMarked = noShowsMarked
+        self.answersExpired = answersExpired
     }
 }

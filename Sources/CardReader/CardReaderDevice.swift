@@ -303,7 +303,7 @@ public actor CardReaderDevice: Device, Service {
         guard let card = try? CardData(readResponse: frame.data) else {
             return [.failed("testRead", DeviceFault(ReaderError(.malformedData)), label: label)]
         }
-        let number = maskedNumber(card.text.documentNumber)
+        let number = IDNumberMasking.mask(card.text.documentNumber)
         return [.init(name: "testRead", passed: true, detail: "\(card.text.kind.rawValue), \(number)",
                       message: .init(zh: "测试读卡：已读出\(card.text.kind.chineseName)，号码 \(number)",
                                      en: "test read: read a \(card.text.kind.englishName), number \(number)"))]
@@ -397,16 +397,6 @@ extension ReaderError {
         default: false
         }
     }
-}
-
-/// First six and last four characters of an 18-character number, three and two of a shorter
-/// one: what a technician may see of a card.
-func maskedNumber(_ number: String) -> String {
-    let characters = Array(number)
-    let (head, tail) = characters.count >= 18 ? (6, 4) : (3, 2)
-    guard characters.count > head + tail else { return String(repeating: "*", count: characters.count) }
-    return String(characters.prefix(head)) + String(repeating: "*", count: characters.count - head - tail)
-        + String(characters.suffix(tail))
 }
 
 extension CardText.Kind {

@@ -48,7 +48,7 @@ public func decodeResponse(bytes: [UInt8], today: CardDate) throws(ResponseDecod
             "passed": applicable.filter { code in !failures.contains { $0.code == code } }.map(\.rawValue),
             "failed": failures.map { failure in
                 ["code": failure.code.rawValue, "zh-CN": failure.messageZH, "en": failure.messageEN]
-                    .merging(failure.numberError.map { ["numberError": $0.code.rawValue] } ?? [:]) { first, _ in first }
+                    .merging(failure.numberError.map { ["numberError": $0.reason.rawValue] } ?? [:]) { first, _ in first }
             },
         ]
     } else if !frame.data.isEmpty {

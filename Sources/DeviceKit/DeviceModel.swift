@@ -130,6 +130,20 @@ public struct DeviceStatus: Codable, Sendable, Equatable {
 /// A device error: a stable code, both languages, and what to do about it. Never carries the
 /// data that was being printed or read.
 public struct DeviceFault: KioskError, Codable, Equatable {
+    /// A fault's code as code compares it: each device layer declares its codes as static
+    /// members (`DeviceFault.Code.printJobNotFound`), so a comparison cannot be misspelt.
+    public struct Code: RawRepresentable, Hashable, Sendable {
+        public let rawValue: String
+
+        public init(rawValue: String) {
+            self.rawValue = rawValue
+        }
+
+        public static let deviceClaimed = Code(rawValue: "deviceClaimed")
+        public static let deviceOffline = Code(rawValue: "deviceOffline")
+        public static let deviceAccessDenied = Code(rawValue: "deviceAccessDenied")
+    }
+
     public let code: String
     public let message: LocalizedText
     public let action: RecommendedAction
@@ -140,17 +154,24 @@ public struct DeviceFault: KioskError, Codable, Equatable {
         self.action = action
     }
 
+    public init(_ kind: Code, message: LocalizedText, action: RecommendedAction) {
+        self.init(code: kind.rawValue, message: message, action: action)
+    }
+
+    /// `code`, typed for comparisons.
+    public var kind: Code { Code(rawValue: code) }
+
     public static func claimed(by owner: String) -> DeviceFault {
-        DeviceFault(code: "deviceClaimed", message: .init(zh: "设备正被 \(owner) 占用", en: "the device is claimed by \(owner)"), action: .retry)
+        DeviceFault(.deviceClaimed, message: .init(zh: "设备正被 \(owner) 占用", en: "the device is claimed by \(owner)"), action: .retry)
     }
 
     public static let offline = DeviceFault(
-        code: "deviceOffline", message: .init(zh: "设备未连接", en: "the device is not connected"), action: .maintenance)
+        .deviceOffline, message: .init(zh: "设备未连接", en: "the device is not connected"), action: .maintenance)
 
     /// The operating system refuses the kiosk user the device (libusb `LIBUSB_ERROR_ACCESS`, a
     /// serial port's `EACCES`): the udev rules are missing or the user is not in their group.
     public static let accessDenied = DeviceFault(
-        code: "deviceAccessDenied",
+        .deviceAccessDenied,
         message: .init(zh: "没有访问该设备的权限，请检查 udev 规则", en: "no permission to use the device; check the udev rules"),
         action: .maintenance)
 

@@ -96,7 +96,7 @@ enum FieldFormat {
             do {
                 _ = try ResidentIDNumber(text)
             } catch {
-                return FieldError(path, "idNumber." + error.code.rawValue, zh: error.messageZH, en: error.messageEN)
+                return FieldError(path, "idNumber." + error.reason.rawValue, zh: error.messageZH, en: error.messageEN)
             }
         case .mobile:
             guard case .string(let text) = value, isMainlandMobile(text) else {

@@ -55,7 +55,7 @@ public struct Filing: Sendable, Hashable, Codable {
 
     public let formID: String
     public let formVersion: Int
-    public let reference: String
+    public internal(set) var reference: String
     public let title: LocalizedText
     public let department: LocalizedText
     /// Nil in filings stored before department ids existed (derive it from `department`).
@@ -127,12 +127,32 @@ public struct Filing: Sendable, Hashable, Codable {
     }
 }
 
+/// A session's submission, decided and not yet stored (`FormSession.submission`).
+public struct Submission: Sendable {
+    /// The session once its filing is stored.
+    public let session: FormSession
+    let unnumbered: Filing
+
+    /// The filing under the reference number its archive allocated.
+    public func filing(reference: String) -> Filing {
+        var filing = unnumbered
+        filing.reference = reference
+        return filing
+    }
+}
+
 extension Filing {
     /// The filing's version (1 for the first submission).
     public var filingVersion: Int { version ?? 1 }
 
     /// The department id, for filings stored before ids were kept too.
     public var departmentKey: String { departmentID ?? DepartmentID.derived(from: department) }
+
+    /// The applicant's resident ID number, when the form's applicant is identified by one.
+    public var applicantIDNumber: ResidentIDNumber? {
+        guard let applicant, applicant.isIDNumber, let identifier = applicant.identifier else { return nil }
+        return try? ResidentIDNumber(identifier)
+    }
 }
 
 extension Filing.SubFilingRecord {

@@ -3,13 +3,20 @@ import Foundation
 import JSONLogic
 import KioskCore
 
-/// What the ID card reader read, as the prefill sources `idcard.<attribute>` see it. Dates are
-/// `YYYY-MM-DD`; `gender` is `male` or `female`.
-public struct IDCardFacts: Sendable, Hashable {
-    public var values: [IDCardAttribute: String]
-
-    public init(_ values: [IDCardAttribute: String]) {
-        self.values = values
+extension IDCardFacts {
+    /// The fact a prefill source `idcard.<attribute>` reads.
+    public func value(of attribute: IDCardAttribute) -> String? {
+        switch attribute {
+        case .name: name
+        case .idNumber: documentNumber
+        case .gender: gender
+        case .ethnicity: ethnicity
+        case .birthDate: birthDate
+        case .address: address
+        case .issuer: issuer
+        case .validFrom: validFrom
+        case .validUntil: validUntil
+        }
     }
 }
 
@@ -109,7 +116,7 @@ public struct FormSession: Sendable, Hashable, Codable {
         if let idCard {
             for step in form.steps {
                 for field in step.fields {
-                    if case .idCard(let attribute)? = field.prefill, let value = idCard.values[attribute], !value.isEmpty {
+                    if case .idCard(let attribute)? = field.prefill, let value = idCard.value(of: attribute), !value.isEmpty {
                         session.answers[field.id] = .string(value)
                         session.cardFields.insert(field.id)
                     }
@@ -461,6 +468,20 @@ public struct FormSession: Sendable, Hashable, Codable {
         position = .submitted
         history = []
         return filing
+    }
+
+    /// The submission of this session, decided before it is stored: the filing, which its
+    /// archive numbers (`Submission.filing(reference:)`) in the transaction that stores it, and
+    /// the session as it is once the filing is stored. Refused as `submit` refuses. A correction
+    /// after a return passes the next `version` (and is numbered with the reference it corrects).
+    public func submission(
+        acceptingDeclaration accepted: Bool, in form: FormDefinition, context: EvaluationContext, calendar: OfficialCalendar,
+        version: Int = 1
+    ) throws(FormSessionError) -> Submission {
+        var submitted = self
+        let filing = try submitted.submit(acceptingDeclaration: accepted, reference: "", in: form, context: context,
+                                          calendar: calendar, version: version)
+        return Submission(session: submitted, unnumbered: filing)
     }
 
     /// What to save so the citizen can come back later (the caller keys it by a short code and

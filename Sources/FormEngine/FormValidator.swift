@@ -17,6 +17,13 @@ public func validateForms(at path: String) -> [FormProblem] {
     FormCatalog.load(path).problems
 }
 
+extension FormCatalog {
+    /// The catalog of `forms`, checked elsewhere (a test's own forms, or none).
+    public init(_ forms: [FormDefinition] = []) {
+        self.init(forms: Dictionary(forms.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }), problems: [])
+    }
+}
+
 /// The valid forms of a directory and the problems of the others: `kiosk serve` serves the
 /// former and reports the latter on `/readyz`.
 public struct FormCatalog: Sendable {

@@ -1,3 +1,5 @@
+import KioskCore
+
 /// Why the data of a successful response could not be decoded. Names the field, never its
 /// content.
 public struct CardDataError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -199,13 +201,6 @@ enum Masking {
         return String(first) + String(repeating: "*", count: max(1, name.count - 1))
     }
 
-    /// An 18-character number keeps its first six and last four characters, like
-    /// `ResidentIDNumber.masked`; shorter numbers keep three and two.
-    static func number(_ number: String) -> String {
-        let characters = Array(number)
-        let (head, tail) = characters.count >= 18 ? (6, 4) : (3, 2)
-        guard characters.count > head + tail else { return String(repeating: "*", count: characters.count) }
-        return String(characters.prefix(head)) + String(repeating: "*", count: characters.count - head - tail)
-            + String(characters.suffix(tail))
-    }
+    /// The terminal's one rule for identity numbers (`IDNumberMasking`).
+    static func number(_ number: String) -> String { IDNumberMasking.mask(number) }
 }

@@ -4,8 +4,9 @@ import Logging
 import ServiceLifecycle
 import Storage
 
-/// Booking housekeeping every `interval`: expired holds are deleted and bookings whose check-in
-/// window closed without the citizen are marked as no-shows (`BookingStore.sweep`).
+/// Booking housekeeping every `interval`: expired holds are deleted, bookings whose check-in
+/// window closed without the citizen are marked as no-shows, and the answers kept for retried
+/// requests are deleted after their retention (`BookingDatabase.sweep`).
 ///
 /// Nothing depends on the sweep for correctness (an expired hold already stops counting, and
 /// the ban counts missed bookings itself); it keeps the tables small and the statuses true for
@@ -42,9 +43,10 @@ public struct BookingMaintenance: ServiceLifecycle.Service {
         await prunePrintJobs()
         do {
             let sweep = try await bookings.sweep(now: now())
-            if sweep.holdsDeleted > 0 || sweep.noShowsMarked > 0 {
+            if sweep.holdsDeleted > 0 || sweep.noShowsMarked > 0 || sweep.answersExpired > 0 {
                 logger.info("booking maintenance", metadata: [
                     "booking.holds_deleted": "\(sweep.holdsDeleted)", "booking.no_shows_marked": "\(sweep.noShowsMarked)",
+                    "booking.answers_expired": "\(sweep.answersExpired)",
                 ])
             }
             return sweep

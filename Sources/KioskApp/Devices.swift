@@ -147,7 +147,7 @@ struct DeviceEventForwarder: Service {
         switch event {
         case .cardPresented(let card, let failures):
             let summary = TerminalEvent.Card(
-                cardType: card.text.kind.rawValue, maskedNumber: Self.masked(card.text.documentNumber),
+                cardType: card.text.kind.rawValue, maskedNumber: IDNumberMasking.mask(card.text.documentNumber),
                 failedChecks: failures.map(\.code.rawValue))
             await devices.cards.present(.init(facts: formFacts(from: card), summary: summary))
             await devices.events.publish(TerminalEvent(type: .cardPresented, deviceId: deviceID, card: summary))
@@ -169,12 +169,6 @@ struct DeviceEventForwarder: Service {
             .init(kind: "notOfThisHall", code: nil)
         }
         await devices.events.publish(TerminalEvent(type: .scan, deviceId: scan.deviceID, sessionId: sessionID, scan: summary))
-    }
-
-    /// First 6 and last 4, as receipts and logs show numbers.
-    static func masked(_ number: String) -> String {
-        guard number.count > 10 else { return String(repeating: "*", count: number.count) }
-        return String(number.prefix(6)) + String(repeating: "*", count: number.count - 10) + String(number.suffix(4))
     }
 }
 

@@ -1,4 +1,5 @@
 import Booking
+import District
 import Foundation
 import KioskConfig
 import KioskCore
@@ -124,51 +125,12 @@ extension KioskApplication {
 
     var districtReadinessChecks: [ReadinessCheck] {
         guard let district else { return [] }
-        let store = store
-        return [
-            ReadinessCheck("district") {
-                let backlog = try? await store.outboxBacklog()
-                let outbox = backlog.map { "outbox: \($0.pending) pending, \($0.failed) refused" } ?? "outbox unreadable"
-                var warnings: [String] = []
-                if let backlog, backlog.failed > 0 {
-                    warnings.append("\(backlog.failed) outbox records were refused by the district store; see GET /v1/district")
-                }
-                switch await district.state() {
-                case .ready(let version):
-                    return .ready("\(district.location), schema version \(version); \(outbox)", warnings: warnings)
-                case .unreachable(let problem):
-                    // The terminal still serves filings and tickets offline: a warning, not a stop,
-                    // naming the cause for the technician.
-                    let cause = problem.map { "district store unreachable (\($0.cause.rawValue)): \($0.message.en)" }
-                    return .ready("\(district.location) unreachable; \(outbox)",
-                                  warnings: [cause ?? DistrictStoreUnavailable().message.en] + warnings)
-                case .failed(let reason):
-                    return .notReady(reason)
-                }
-            },
-        ]
+        return [DistrictTerminal.readinessCheck(district: district, outbox: store)]
     }
 
     /// `GET /v1/district`: the district store's state and the outbox backlog.
     var districtStatus: @Sendable () async -> DistrictStatus {
         guard let district else { return { .standalone } }
-        let store = store
-        return {
-            var status = DistrictStatus(mode: "district", store: district.location)
-            status.outbox = try? await store.outboxBacklog()
-            switch await district.state() {
-            case .ready(let version):
-                status.state = "ready"
-                status.schemaVersion = version
-            case .unreachable(let problem):
-                status.state = "unreachable"
-                status.cause = problem?.cause.rawValue
-                status.reason = problem?.message ?? DistrictStoreUnavailable().message
-            case .failed(let reason):
-                status.state = "failed"
-                status.reason = reason
-            }
-            return status
-        }
+        return DistrictTerminal.status(district: district, outbox: store)
     }
 }

@@ -1,5 +1,6 @@
 import Booking
 import DeviceKit
+import District
 import Filings
 import FormEngine
 import Foundation
@@ -12,6 +13,7 @@ import KioskCore
 import KioskServer
 import Logging
 import NIOCore
+import Papers
 import Prometheus
 import ReceiptPrinter
 import Secrets
@@ -45,12 +47,8 @@ public struct KioskApplication: Sendable {
     let codeGuesses: CodeGuessLimiter
     /// The official calendar read at start (`RulesReload` reads it again on SIGHUP).
     public let calendar: OfficialCalendar
-    /// The terminal's SQLite `BookingStore`, or in district mode the district's PostgreSQL.
-    public let bookings: any BookingDatabase
-    /// District mode (`database = "postgres://…"`): the shared store, run as a service.
-    public let district: PostgresStore?
-    /// District mode: the terminal's own booking store, which numbers walk-in tickets issued offline.
-    let localBookings: BookingStore?
+    /// Where bookings live, chosen once from `database` in the configuration.
+    public let mode: BookingMode
     /// Where the lifecycle of filings is kept: this file, or in district mode the district store.
     public let filingLedger: any FilingLedger
     /// The keyed code of a filing receipt's QR.
@@ -76,19 +74,19 @@ public struct KioskApplication: Sendable {
             throw StartupError(code: error.code, message: error.message)
         }
         self.calendar = try CalendarFiles(configuration).load()
-        self.district = try Self.openDistrict(configuration, logger: logger)
         var districtKey = store.keys.district
+        let district = try Self.openDistrict(configuration, logger: logger)
         if let district {
+            let bookings: PostgresBookingStore
             if let key = try await Self.prepareDistrict(district, store, configuration, logger: logger) {
                 districtKey = key
-                self.bookings = Self.districtBookings(district, configuration, key: key)
+                bookings = Self.districtBookings(district, configuration, key: key)
             } else {
-                self.bookings = Self.districtBookings(district, configuration, keys: store.keys)
+                bookings = Self.districtBookings(district, configuration, keys: store.keys)
             }
-            self.localBookings = try Self.openBookings(store, configuration)
+            self.mode = .district(store: district, bookings: bookings, local: try Self.openBookings(store, configuration))
         } else {
-            self.bookings = try Self.openBookings(store, configuration)
-            self.localBookings = nil
+            self.mode = .standalone(try Self.openBookings(store, configuration))
         }
         self.filingLedger = Self.filingLedger(configuration, store: store, district: district,
                                               lifecycle: Self.filingLifecycle(configuration, calendar: calendar))
@@ -165,9 +163,9 @@ public struct KioskApplication: Sendable {
     }
 
     /// The appointment store on a migrated database, with the hall's rules from configuration.
-    public static func openBookings(_ store: SQLiteStore, _ configuration: Configuration) throws(StartupError) -> BookingStore {
+    public static func openBookings(_ store: SQLiteStore, _ configuration: Configuration) throws(StartupError) -> SQLiteBookingStore {
         do {
-            return try BookingStore(store: store, policy: configuration.bookingPolicy,
+            return try SQLiteBookingStore(store: store, policy: configuration.bookingPolicy,
                                     checkInWindow: configuration.checkInWindow, queue: configuration.queue,
                                     timeZone: configuration.hours.timeZone)
         } catch {
@@ -222,24 +220,27 @@ public struct KioskApplication: Sendable {
 
     /// Where filings go: the terminal's file, and in district mode its outbox too.
     var filingArchive: any FilingArchive {
-        guard district != nil else {
-            return StandaloneFilingArchive(store: store, lifecycle: filingLedger.lifecycle, terminalID: configuration.terminalID,
-                                           now: { Date() })
+        switch mode {
+        case .standalone:
+            StandaloneFilingArchive(store: store, lifecycle: filingLedger.lifecycle, terminalID: configuration.terminalID,
+                                    now: { Date() })
+        case .district: DistrictTerminal.filingArchive(local: store, terminalID: configuration.terminalID, now: { Date() })
         }
-        return DistrictFilingArchive(local: store, terminalID: configuration.terminalID, now: { Date() })
     }
 
     /// What the booking and queue routes use: in district mode the district store, with the
     /// outbox for tickets and ratings while it is unreachable.
     var ledger: any BookingLedger {
-        guard let bookings = bookings as? PostgresBookingStore, let local = localBookings else { return bookings }
-        return DistrictLedger(district: bookings, local: local, outbox: store, terminalID: configuration.terminalID)
+        switch mode {
+        case .standalone(let bookings): bookings
+        case .district(_, let bookings, let local):
+            DistrictTerminal.ledger(district: bookings, local: local, outbox: store, terminalID: configuration.terminalID)
+        }
     }
 
     /// District mode: sends the outbox to the district store.
     public var outboxDrainer: OutboxDrainer? {
-        guard let district, let bookings = bookings as? PostgresBookingStore,
-              let filings = filingLedger as? PostgresFilingLedger else { return nil }
+        guard case .district(let district, let bookings, _) = mode, let filings = filingLedger as? PostgresFilingLedger else { return nil }
         return OutboxDrainer(outbox: store, district: district, bookings: bookings, filings: filings,
                              terminalID: configuration.terminalID, hall: configuration.siteID, logger: logger)
     }
@@ -265,7 +266,7 @@ public struct KioskApplication: Sendable {
     func readinessChecks(forms: FormCatalog) -> [ReadinessCheck] {
         let store = store
         let manager = devices.manager
-        let required = configuration.requiredDevices
+        let required = Set(configuration.requiredDevices.map(\.deviceKind))
         return [
             ReadinessCheck("database") {
                 switch await store.isReady() {
@@ -274,80 +275,9 @@ public struct KioskApplication: Sendable {
                 }
             },
         ] + districtReadinessChecks + [
-            ReadinessCheck("forms") { [policies] in Self.formsState(forms, policies: policies) },
-            ReadinessCheck("devices", holdsStartup: false) { await Self.devicesState(manager, required: required) },
+            .forms(forms, policies: policies),
+            .devices(manager, required: required),
         ]
-    }
-
-    /// Ready when at least one filing can be offered; refused forms, and refused or expired
-    /// policies, are named, not hidden.
-    static func formsState(_ catalog: FormCatalog, policies: PolicyCatalog = PolicyCatalog()) -> ReadinessState {
-        let refused = (catalog.problems + policies.problems + policies.warnings).map(\.description)
-        guard !catalog.forms.isEmpty else {
-            return .notReady(.init(
-                zh: "没有可用的表单（\(refused.count) 个问题，见 kiosk forms validate）",
-                en: "no valid form is loaded (\(refused.count) problems; see kiosk forms validate)"))
-        }
-        return .ready("\(catalog.forms.count) forms: \(catalog.forms.keys.sorted().joined(separator: ", ")); \(policies.policies.count) policies",
-                      warnings: refused)
-    }
-
-    /// Ready when each required kind of device (`devices.required`) has one that is connected
-    /// and without a fault; each that has none is named with the reason. A device that is not
-    /// required but offline or faulted, and paper near its end, are warnings.
-    static func devicesState(_ manager: DeviceManager, required: [Configuration.RequiredDevice]) async -> ReadinessState {
-        var problems: [(device: DeviceInfo, reason: LocalizedText?)] = []
-        var warnings: [String] = []
-        for device in await manager.devices() {
-            let id = device.info.id
-            let offline = await manager.isOffline(id)
-            let state = await device.state()
-            if offline || state == .offline {
-                problems.append((device.info, .init(zh: "设备未连接：\(id)", en: "device not connected: \(id)")))
-                continue
-            }
-            // A faulted device is asked again: the fault may have been cleared since.
-            let status = state == .error ? await device.status() : await device.lastKnownStatus()
-            if await device.state() == .error {
-                problems.append((device.info, Self.faultReason(id, status)))
-                continue
-            }
-            if status.paper == .nearEnd { warnings.append("paper near end: \(id)") }
-            problems.append((device.info, nil))
-        }
-        var reasons: [LocalizedText] = []
-        for kind in DeviceKind.allCases {
-            let devices = problems.filter { $0.device.kind == kind }
-            let faults = devices.compactMap(\.reason)
-            // One working device of a kind is enough; the others' faults are warnings.
-            guard required.contains(where: { $0.deviceKind == kind }), !devices.contains(where: { $0.reason == nil }) else {
-                warnings += faults.map(\.en)
-                continue
-            }
-            reasons += devices.isEmpty ? [Self.missingReason(kind)] : faults
-        }
-        guard reasons.isEmpty else {
-            return .notReady(.init(zh: reasons.map(\.zh).joined(separator: "；"), en: reasons.map(\.en).joined(separator: "; ")))
-        }
-        let ready = problems.filter { $0.reason == nil }.map(\.device.id)
-        return .ready(ready.isEmpty ? "no devices found" : ready.joined(separator: ", "), warnings: warnings)
-    }
-
-    static func missingReason(_ kind: DeviceKind) -> LocalizedText {
-        switch kind {
-        case .receiptPrinter: .init(zh: "没有连接回执打印机", en: "no receipt printer is connected")
-        case .idCardReader: .init(zh: "没有连接身份证阅读器", en: "no ID card reader is connected")
-        case .codeScanner: .init(zh: "没有连接扫码器", en: "no code scanner is connected")
-        }
-    }
-
-    /// Why a faulted device cannot serve, from what it reports.
-    static func faultReason(_ id: String, _ status: DeviceStatus) -> LocalizedText {
-        if status.paper == .out { return .init(zh: "打印机缺纸：\(id)", en: "paper out: \(id)") }
-        if status.cover == .open { return .init(zh: "打印机机盖打开：\(id)", en: "cover open: \(id)") }
-        if status.cutter == .error { return .init(zh: "切刀故障：\(id)", en: "cutter fault: \(id)") }
-        if status.sam == .error { return .init(zh: "读卡器安全模块故障：\(id)", en: "SAM fault: \(id)") }
-        return .init(zh: "设备故障：\(id)", en: "device fault: \(id)")
     }
 
     /// The Hummingbird application serving the terminal's HTTP API, over HTTPS when `[tls]` is set.

@@ -92,36 +92,28 @@ struct StandaloneFilingArchive: FilingArchive {
     let terminalID: String
     let now: @Sendable () -> Date
 
-    func recordFiling(site: String, day: String, build: (String) throws -> Filing) throws -> Filing {
-        let store = store
-        return try store.recordFiling(site: site, day: day, build: build, open: { filing in
+    func recordFiling(site: String, day: String, build: @escaping @Sendable (String) throws -> Filing) async throws -> Filing {
+        let store = store, lifecycle = lifecycle, terminalID = terminalID
+        return try await store.recordFiling(site: site, day: day, build: build, open: { filing in
             let applicant = filing.applicantIDNumber
             return lifecycle.open(filing, hall: site, terminal: terminalID, idHash: applicant.map { store.idHasher().hash($0) },
                                   idMasked: applicant?.masked)
         }, calendar: lifecycle.calendar)
     }
 
-    func resubmitFiling(reference: String, version: Int, build: (Int) throws -> Filing) throws -> Filing {
-        try store.resubmitFiling(reference: reference, build: { stored in
+    func resubmitFiling(reference: String, version: Int, build: @escaping @Sendable (Int) throws -> Filing) async throws -> Filing {
+        try await store.resubmitFiling(reference: reference, build: { stored in
             guard stored == version else { throw LifecycleRefusal(.versionMismatch, String(version)) }
             return try build(stored)
         }, lifecycle: lifecycle, now: now())
     }
 
-    func saveDraft(_ draft: FormDraft, idNumber: ResidentIDNumber, now: Date, days: Int) throws -> String {
-        try store.saveDraft(draft, idNumber: idNumber, now: now, days: days)
+    func saveDraft(_ draft: FormDraft, idNumber: ResidentIDNumber, now: Date, days: Int) async throws -> String {
+        try await store.saveDraft(draft, idNumber: idNumber, now: now, days: days)
     }
 
-    func takeDraft(code: String, idNumber: ResidentIDNumber, now: Date) throws -> FormDraft? {
-        try store.takeDraft(code: code, idNumber: idNumber, now: now)
-    }
-}
-
-extension Filing {
-    /// The applicant's resident ID number, when the form's applicant is identified by one.
-    var applicantIDNumber: ResidentIDNumber? {
-        guard let applicant, applicant.isIDNumber, let identifier = applicant.identifier else { return nil }
-        return try? ResidentIDNumber(identifier)
+    func takeDraft(code: String, idNumber: ResidentIDNumber, now: Date) async throws -> FormDraft? {
+        try await store.takeDraft(code: code, idNumber: idNumber, now: now)
     }
 }
 

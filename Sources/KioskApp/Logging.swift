@@ -7,6 +7,10 @@ import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
+#if canImport(CNIOLinux)
+// NIO's C shims (loaded first through AsyncHTTPClient) own `struct stat` in this module's view.
+import CNIOLinux
+#endif
 
 extension Configuration {
     var loggerLevel: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }

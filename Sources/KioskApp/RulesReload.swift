@@ -6,6 +6,7 @@ import KioskConfig
 import KioskCore
 import KioskServer
 import Logging
+import Papers
 import ReceiptPrinter
 import ServiceLifecycle
 import StoragePostgres
@@ -208,14 +209,5 @@ struct ReloadOnHangUp: ServiceLifecycle.Service {
                 _ = await reload.reload(trigger: "SIGHUP")
             }
         }
-    }
-}
-
-extension PrinterReceiptDesk {
-    /// This desk printing with `templates`.
-    func using(_ templates: [String: ReceiptTemplate]) -> PrinterReceiptDesk {
-        var desk = self
-        desk.templates = templates
-        return desk
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The registry behind `kiosk bench`: every figure an issue asks for, by name.
+/// The registry behind `kiosk-bench`: every figure an issue asks for, by name.
 public enum Benchmarks {
     static let modules: [(name: String, run: @Sendable () -> [Figure])] = [
         ("jsonlogic", JSONLogicBenchmarks.run),
@@ -21,11 +21,17 @@ public enum Benchmarks {
         ("district", DistrictBenchmarks.run),
     ]
 
-    /// What `kiosk bench` runs when none is named.
+    /// What `kiosk-bench` runs when none is named.
     public static var names: [String] { ["startup"] + modules.map(\.name) }
     /// Start `kiosk serve` as a child, like `startup`, but only when named.
     static let serving = ["guessing", "speech"]
     public static var allNames: [String] { names + hardware.map(\.name) + serving }
+
+    /// The `kiosk` executable the benchmarks start (`serve`, `logic eval`): the one built beside
+    /// `kiosk-bench`, which holds the benchmarks so that the shipped `kiosk` links no test harness.
+    static var kiosk: URL {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("kiosk")
+    }
 
     public static func run(_ selected: [String], configFile: String) throws -> [Figure] {
         var figures: [Figure] = []

@@ -54,7 +54,7 @@ public enum BookingStoreBenchmarks {
         let store = try SQLiteStore(path: path, keys: .random())
         try store.migrate()
         let hours = HallHours.standard
-        let bookings = try BookingStore(store: store, timeZone: hours.timeZone)
+        let bookings = try SQLiteBookingStore(store: store, timeZone: hours.timeZone)
 
         let total = clients * bookingsPerClient
         let service = try Service(id: "bench", nameZH: "测试", nameEN: "Bench", durationMinutes: 10, counters: ["C1"],
@@ -117,7 +117,7 @@ public enum BookingStoreBenchmarks {
     }
 
     /// One client's request: its slot, or the next one with room, as a citizen would pick.
-    private static func book(_ store: BookingStore, _ citizen: ResidentIDNumber, slots: [Slot], firstSlot: Int,
+    private static func book(_ store: SQLiteBookingStore, _ citizen: ResidentIDNumber, slots: [Slot], firstSlot: Int,
                              key: String, now: Date) async throws {
         for offset in 0..<slots.count {
             do {

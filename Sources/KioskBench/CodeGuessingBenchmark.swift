@@ -6,8 +6,8 @@ import KioskTesting
 import Glibc
 #endif
 
-/// How fast a stranger at the screen can try booking codes (issue 14, item 9): this executable
-/// is started as `kiosk serve` with a booking service and a fresh data directory, and look-ups
+/// How fast a stranger at the screen can try booking codes (issue 14, item 9): the `kiosk` built beside
+/// `kiosk-bench` is started as `kiosk serve` with a booking service and a fresh data directory, and look-ups
 /// of random, well-formed codes with a valid ID number are sent over loopback, one connection
 /// each, for just under a minute (the limiter's window: `limits.code_misses_per_minute` misses
 /// in any minute). Every look-up the server answers

@@ -1,4 +1,5 @@
 import Booking
+import District
 import Filings
 import FormEngine
 import Foundation
@@ -141,7 +142,7 @@ extension DistrictBenchmarks {
     static let attemptsPerClient = 40
     static let outboxRecords = 2000
 
-    /// `kiosk bench district`: a private PostgreSQL (default durability settings) on this
+    /// `kiosk-bench district`: a private PostgreSQL (default durability settings) on this
     /// machine; four `kiosk district-worker` processes × 16 clients book through their own
     /// pools, next to pgbench's simple-update run (`-N`, 64 clients) on the same server; then the
     /// drain rate of a terminal's outbox kept through an outage.
@@ -234,7 +235,7 @@ extension DistrictBenchmarks {
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601
             for _ in 0..<outboxRecords {
-                _ = try local.recordFilingForDistrict(site: "S01-BENCH", day: "20261201", now: now) { reference in
+                _ = try await local.recordFilingForDistrict(site: "S01-BENCH", day: "20261201", now: now) { reference in
                     try decoder.decode(Filing.self, from: Data(filingJSON(reference).utf8))
                 }
             }

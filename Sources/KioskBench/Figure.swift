@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// One measured figure of a benchmark, as `kiosk bench` prints it.
+/// One measured figure of a benchmark, as `kiosk-bench` prints it.
 public struct Figure: Sendable, Codable, Equatable {
     public let name: String
     public let value: Double
@@ -58,7 +58,7 @@ public func medianMicroseconds(samples: Int = 1001, _ body: () throws -> Void) r
     return times[times.count / 2]
 }
 
-/// Runs an asynchronous measurement to its end from the synchronous `kiosk bench` command; a
+/// Runs an asynchronous measurement to its end from the synchronous `kiosk-bench` command; a
 /// thrown error becomes one figure that names `benchmark` and the error.
 func measuredFigures(_ benchmark: String, _ measure: @escaping @Sendable () async throws -> [Figure]) -> [Figure] {
     let result = Mutex<Result<[Figure], any Error>?>(nil)

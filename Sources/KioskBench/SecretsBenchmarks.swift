@@ -19,7 +19,7 @@ enum SecretsBenchmarks {
         let store = try SQLiteStore(path: directory.appendingPathComponent("kiosk.sqlite").path, keys: .random())
         try store.migrate()
         let slots = try DistrictBenchmarks.slots(count: bookings / 10, capacity: 10)
-        let ledger = try BookingStore(store: store, timeZone: DistrictBenchmarks.zone)
+        let ledger = try SQLiteBookingStore(store: store, timeZone: DistrictBenchmarks.zone)
         for index in 0..<bookings {
             // Birth dates spread over half a century (1950 to 2003).
             _ = try await ledger.book(slots[index / 10], idNumber: try DistrictBenchmarks.citizen(index * 97),

@@ -9,7 +9,7 @@ import Glibc
 /// notification socket (what systemd waits for before it starts the screen), and resident
 /// memory when idle.
 ///
-/// It starts this very executable as a child with a fresh data directory and a free loopback
+/// It starts the `kiosk` built beside it as a child with a fresh data directory and a free loopback
 /// port, polls `/readyz` over a plain socket (`RawHTTP`: no HTTP client library, so the probe
 /// costs nothing measurable), reads `VmRSS` from `/proc` after the server has been idle, and stops it with
 /// SIGTERM — the same way a terminal's supervisor does.
@@ -28,7 +28,7 @@ public enum StartupBenchmark {
         for index in 0..<runs {
             let port = try ListeningSocket.freePort()
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            process.executableURL = Benchmarks.kiosk
             process.arguments = ["serve", "--config", configFile]
             var environment = ProcessInfo.processInfo.environment
             environment["KIOSK_LISTEN"] = "127.0.0.1:\(port)"

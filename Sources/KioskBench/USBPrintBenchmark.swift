@@ -7,7 +7,7 @@ import ReceiptPrinter
 /// From "print" to the last byte accepted by a USB printer, through the real libusb path:
 /// chunked bulk writes with a status poll between chunks. Here it needs the printer emulated
 /// by umockdev, so it runs as
-/// `python3 Devices/simulators/usb/printer.py -- .build/release/kiosk bench usbprint`;
+/// `python3 Devices/simulators/usb/printer.py -- .build/release/kiosk-bench usbprint`;
 /// on a terminal with a real printer it measures that printer.
 public enum USBPrintBenchmark {
     static let receipts = 50

@@ -71,7 +71,7 @@ enum WebhookBenchmarks {
         let department = try departments.add(id: "amr", name: "amr", webhookURL: "http://127.0.0.1:\(port.withLock { $0 })/hooks",
                                              now: Date())
         issued.withLock { $0 = department }
-        try file(filings, store: store, lifecycle: lifecycle, from: 0)
+        try await file(filings, store: store, lifecycle: lifecycle, from: 0)
 
         let clock = Mutex(Date())
         let pusher = WebhookPusher(departments: departments, ledger: ledger, firstRetry: 1, longestWait: 1,
@@ -88,7 +88,7 @@ enum WebhookBenchmarks {
 
         // The outage: new filings while the receiver answers 503 for a few rounds, then recovers.
         receiver.failing.withLock { $0 = true }
-        try file(duringOutage, store: store, lifecycle: lifecycle, from: filings)
+        try await file(duringOutage, store: store, lifecycle: lifecycle, from: filings)
         for _ in 0..<5 {
             _ = await pusher.round()
             clock.withLock { $0 = $0.addingTimeInterval(2) }
@@ -112,12 +112,10 @@ enum WebhookBenchmarks {
     }
 
     /// `count` filings of the department, recorded as the terminal records them.
-    static func file(_ count: Int, store: SQLiteStore, lifecycle: FilingLifecycle, from first: Int) throws {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+    static func file(_ count: Int, store: SQLiteStore, lifecycle: FilingLifecycle, from first: Int) async throws {
         let submitted = Date().formatted(.iso8601)
         for index in first..<(first + count) {
-            _ = try store.recordFiling(site: "S01", day: "20261205", build: { reference in
+            _ = try await store.recordFiling(site: "S01", day: "20261205", build: { reference in
                 let json = """
                     {"formID":"permit","formVersion":1,"reference":"\(reference)","title":{"zh-CN":"许可","en":"Permit"},
                      "department":{"zh-CN":"局","en":"Bureau"},"departmentID":"amr","timeLimitDays":5,"version":1,
@@ -125,6 +123,8 @@ enum WebhookBenchmarks {
                      "materials":[{"materialID":"proof","name":{"zh-CN":"证明","en":"Proof"},"status":"provided"}],
                      "deferred":[],"commitments":[],"subFilings":[],"overrides":[]}
                     """
+                let decoder = JSONDecoder()
+                decoder.dateDecodingStrategy = .iso8601
                 return try decoder.decode(Filing.self, from: Data(json.utf8))
             }, open: { filing in
                 lifecycle.open(filing, hall: "S01", terminal: "T01", idHash: nil, idMasked: nil)

@@ -48,9 +48,7 @@ public struct ResidentIDNumber: Sendable, Hashable {
 
     /// First six characters, eight asterisks, last four: enough for a citizen to recognise
     /// their own number on a screen or receipt, not enough to use it.
-    public var masked: String {
-        String(value.prefix(6)) + "********" + String(value.suffix(4))
-    }
+    public var masked: String { IDNumberMasking.mask(value) }
 
     public init(_ text: String) throws(ResidentIDNumberError) {
         let characters = Array(text.utf8)
@@ -129,9 +127,10 @@ extension ResidentIDNumber: CustomStringConvertible, CustomDebugStringConvertibl
     public var customMirror: Mirror { Mirror(self, children: ["masked": masked], displayStyle: .struct) }
 }
 
-/// Why a text is not a valid identity number. Messages never repeat the number.
-public struct ResidentIDNumberError: Error, Sendable, Hashable, CustomStringConvertible {
-    public enum Code: String, Sendable, Hashable, CaseIterable {
+/// Why a text is not a valid identity number: always `invalidIdNumber` for clients, the `reason`
+/// in the message. Messages never repeat the number.
+public struct ResidentIDNumberError: KioskError, Hashable {
+    public enum Reason: String, Sendable, Hashable, CaseIterable {
         case wrongLength
         case invalidCharacter
         case invalidRegionCode
@@ -139,14 +138,18 @@ public struct ResidentIDNumberError: Error, Sendable, Hashable, CustomStringConv
         case checkCharacterMismatch
     }
 
-    public let code: Code
+    public let reason: Reason
 
-    public init(_ code: Code) {
-        self.code = code
+    public init(_ reason: Reason) {
+        self.reason = reason
     }
 
+    public var code: String { "invalidIdNumber" }
+
+    public var message: LocalizedText { LocalizedText(zh: messageZH, en: messageEN) }
+
     public var messageZH: String {
-        switch code {
+        switch reason {
         case .wrongLength: "公民身份号码应为18位"
         case .invalidCharacter: "公民身份号码只能包含数字，最后一位可以是X"
         case .invalidRegionCode: "公民身份号码的地址码无效"
@@ -156,7 +159,7 @@ public struct ResidentIDNumberError: Error, Sendable, Hashable, CustomStringConv
     }
 
     public var messageEN: String {
-        switch code {
+        switch reason {
         case .wrongLength: "An identity number has 18 characters."
         case .invalidCharacter: "An identity number has only digits, with X allowed as the last character."
         case .invalidRegionCode: "The region code of the identity number is not valid."
@@ -165,5 +168,5 @@ public struct ResidentIDNumberError: Error, Sendable, Hashable, CustomStringConv
         }
     }
 
-    public var description: String { "ResidentIDNumberError.\(code.rawValue): \(messageEN)" }
+    public var description: String { "ResidentIDNumberError.\(reason.rawValue): \(messageEN)" }
 }

@@ -202,7 +202,7 @@ extension KioskRoutes {
                                    checkInWindow: booking.checkInWindow, timeZone: booking.slots.hours.timeZone)
             // The printer desk stores the job before sending it; a failed print is kept for a reprint.
             let outcome = try await booking.receipts?.printBookingSlip(slip, requestKey: key)
-                ?? PrintOutcome(jobId: nil, state: "noPrinter", reason: nil)
+                ?? .noPrinter
             return json(PrintedSlip(booking: BookingView(record), receipt: outcome), status: outcome.jobId == nil ? .ok : .created)
         }
 
@@ -246,7 +246,7 @@ extension KioskRoutes {
             let key = try idempotencyKey(request)
             let body = try await RequestBody(request, context: context, allowed: ["serviceId", "idNumber", "useCard", "disability"])
             let service = try booking.service(try body.string("serviceId"))
-            let holder = body.fields["idNumber"] == nil && body.fields["useCard"] == nil ? nil : try await identity(body, booking)
+            let holder = try await citizen(body, cards: booking.cards)
             let disability = body.fields["disability"] == nil ? false : try body.bool("disability")
             let staff = context.staff.flatMap { [.staff, .admin].contains($0.role) ? $0 : nil }
             if disability && staff == nil {
@@ -397,36 +397,15 @@ extension KioskRoutes {
         }
     }
 
-    /// Who is at the screen: the ID number typed in (`idNumber`), or the one on the card lying on
-    /// the reader (`useCard`). Refused when neither is given: a booking is never acted on, and a
-    /// place never taken, for someone unnamed.
+    /// Who is at the screen (`citizen(_:cards:)`), refused when the body names nobody: a booking
+    /// is never acted on, and a place never taken, for someone unnamed.
     private static func identity(_ body: RequestBody, _ booking: BookingServices) async throws -> CitizenIdentity {
-        guard body.fields["useCard"] != nil else {
-            guard body.fields["idNumber"] != nil else { throw identityRequired }
-            return .typed(try residentID(body))
-        }
-        guard body.fields["idNumber"] == nil else {
-            throw APIError(.badRequest, code: "invalidField", message: .init(
-                zh: "请提供身份证号码或使用读卡器上的身份证，不要同时提供", en: "Give either idNumber or useCard, not both."))
-        }
-        guard try body.bool("useCard") else { throw RequestBody.invalid("useCard", "true") }
-        guard let text = await booking.cards?.presented()?.facts["idNumber"] else {
-            throw APIError(.conflict, code: "noCardPresented", message: .init(
-                zh: "请将身份证放在读卡区", en: "Place your ID card on the reader."))
-        }
-        do { return .card(try ResidentIDNumber(text)) } catch let error as ResidentIDNumberError {
-            throw APIError(.badRequest, code: "invalidIdNumber", message: .init(zh: error.messageZH, en: error.messageEN))
-        }
+        guard let citizen = try await citizen(body, cards: booking.cards) else { throw identityRequired }
+        return citizen
     }
 
     static let identityRequired = APIError(.badRequest, code: "identityRequired", message: .init(
         zh: "请将身份证放在读卡区，或输入身份证号码", en: "Place your ID card on the reader or type your ID number."))
-
-    private static func residentID(_ body: RequestBody) throws -> ResidentIDNumber {
-        do { return try ResidentIDNumber(try body.string("idNumber")) } catch let error as ResidentIDNumberError {
-            throw APIError(.badRequest, code: "invalidIdNumber", message: .init(zh: error.messageZH, en: error.messageEN))
-        }
-    }
 
     private static func bookingCode(_ text: String) throws -> BookingCode {
         try ruled { try BookingCode(text) }
@@ -482,7 +461,7 @@ extension KioskRoutes {
 
 // MARK: - Views
 
-struct ServiceView: Encodable {
+struct ServiceView: Codable {
     let id: String
     let nameZh: String
     let nameEn: String
@@ -506,7 +485,7 @@ struct ServiceView: Encodable {
     }
 }
 
-struct CalendarDayView: Encodable {
+struct CalendarDayView: Codable {
     let date: LocalDate
     let weekday: Weekday
     /// `workday`, `weekend`, `holiday` or `makeupWorkday` (a weekend day worked, 调休).
@@ -532,7 +511,7 @@ struct CalendarDayView: Encodable {
     }
 }
 
-struct SlotView: Encodable {
+struct SlotView: Codable {
     let id: String
     let serviceId: String
     let date: String
@@ -561,7 +540,7 @@ struct SlotView: Encodable {
     }
 }
 
-struct HoldView: Encodable {
+struct HoldView: Codable {
     let holdId: String
     let slotId: String
     let expiresAt: Date
@@ -574,12 +553,12 @@ struct HoldView: Encodable {
 }
 
 /// The answer to printing a booking slip: the booking, and what became of the print.
-struct PrintedSlip: Encodable {
+struct PrintedSlip: Codable {
     let booking: BookingView
     let receipt: PrintOutcome
 }
 
-struct BookingView: Encodable {
+struct BookingView: Codable {
     let code: String
     let serviceId: String
     let slotId: String
@@ -615,7 +594,7 @@ struct BookingView: Encodable {
         en: "Under the newly published holiday schedule your booked day is a day off; please reschedule or ask a member of staff.")
 }
 
-struct TicketView: Encodable {
+struct TicketView: Codable {
     let id: Int64
     let number: String
     let serviceId: String
@@ -635,9 +614,9 @@ struct TicketView: Encodable {
     /// in district mode): `ahead` and `estimatedWaitMinutes` are then null, and this says why.
     var aheadUnknown: AheadUnknown?
 
-    struct AheadUnknown: Encodable {
-        let reason = "districtStoreUnavailable"
-        let messages = LocalizedText(
+    struct AheadUnknown: Codable {
+        var reason = "districtStoreUnavailable"
+        var messages = LocalizedText(
             zh: "区域系统暂时无法连接，前面还有多少人暂时无法得知；请留意叫号屏和广播",
             en: "The district system cannot be reached, so the number of people ahead is not known for now; "
                 + "watch the queue display and listen for your number")
@@ -673,11 +652,16 @@ struct TicketView: Encodable {
 
 /// A value that encodes as itself, or as JSON `null` where a nil would leave the key out:
 /// "not known" said outright, never a missing key a client reads as 0.
-struct ExplicitNull<Value: Encodable & Sendable>: Encodable, Sendable {
+struct ExplicitNull<Value: Codable & Sendable>: Codable, Sendable {
     let value: Value?
 
     init(_ value: Value?) {
         self.value = value
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        value = container.decodeNil() ? nil : try container.decode(Value.self)
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -686,7 +670,7 @@ struct ExplicitNull<Value: Encodable & Sendable>: Encodable, Sendable {
     }
 }
 
-struct CheckInView: Encodable {
+struct CheckInView: Codable {
     let booking: BookingView
     let ticket: TicketView
     /// After the check-in window: the ticket is a walk-in ticket.
@@ -699,7 +683,7 @@ struct CheckInView: Encodable {
     }
 }
 
-struct CalledView: Encodable {
+struct CalledView: Codable {
     /// Null when nobody is waiting.
     let ticket: TicketView?
 
@@ -711,7 +695,7 @@ struct CalledView: Encodable {
     enum CodingKeys: String, CodingKey { case ticket }
 }
 
-struct QueueView: Encodable {
+struct QueueView: Codable {
     let serviceId: String
     let waiting: Int
     let numbers: [String]
@@ -721,7 +705,7 @@ struct QueueView: Encodable {
 }
 
 /// "A001 at counter A1": a number and a counter only, nothing about the citizen.
-struct ServingView: Encodable {
+struct ServingView: Codable {
     let number: String
     let counter: String
     let calledAt: Date
@@ -734,8 +718,8 @@ struct ServingView: Encodable {
 }
 
 /// A request the terminal kept to send to the district store when it returns (202).
-struct DeferredView: Encodable {
-    let queued = true
+struct DeferredView: Codable {
+    var queued = true
     let code: String
     let message: LocalizedText
 
@@ -745,7 +729,7 @@ struct DeferredView: Encodable {
     }
 }
 
-struct RatingView: Encodable {
+struct RatingView: Codable {
     let ticketId: Int64
     let serviceId: String
     let counter: String

@@ -23,6 +23,8 @@ public actor CitizenSessions {
         var warned = false
         /// The staff number of the member of staff working the session, while taken over.
         var assistedBy: String?
+        /// Its filing is being stored: everything else waits until that is done.
+        var submitting = false
         /// The reference of the returned filing this session corrects (退回补正); nil for a new filing.
         var corrects: String?
     }
@@ -34,6 +36,8 @@ public actor CitizenSessions {
     }
 
     private var active: Active?
+    /// Requests that wait for a submission in progress to finish.
+    private var waitingForSubmission: [CheckedContinuation<Void, Never>] = []
     private let cards: CardDesk
     public let timeout: TimeInterval
     public let warning: TimeInterval
@@ -71,22 +75,62 @@ public actor CitizenSessions {
     }
 
     /// Runs `body` on the session with this id and the form it started on, recording the activity.
-    func update<T: Sendable>(_ id: String, _ body: (inout FormSession, FormDefinition) throws -> T) throws -> T {
-        var current = try live(id)
+    func update<T: Sendable>(_ id: String, _ body: (inout FormSession, FormDefinition) throws -> T) async throws -> T {
+        var current = try await settled(id)
         defer { active = current }
         current.lastActivity = now()
         current.warned = false
         return try body(&current.session, current.form)
     }
 
-    func read<T: Sendable>(_ id: String, _ body: (FormSession, FormDefinition) throws -> T) throws -> T {
-        let current = try live(id)
+    /// Submits the session with this id: `store` gets the session and the form it started on, stores its filing (off the
+    /// actor: the database write is I/O, and must not hold the cooperative pool) and answers with
+    /// the session as it is afterwards. Meanwhile every other request on the session waits, as
+    /// it would behind any change, and its time does not run out; so a second submission finds
+    /// it submitted. If staff end the session meanwhile, the filing still stands.
+    func submit<T: Sendable>(
+        _ id: String, _ store: @Sendable (FormSession, FormDefinition) async throws -> (FormSession, T)
+    ) async throws -> T {
+        var current = try await settled(id)
+        current.submitting = true
+        active = current
+        let outcome: Result<(FormSession, T), any Error>
+        do {
+            outcome = .success(try await store(current.session, current.form))
+        } catch {
+            outcome = .failure(error)
+        }
+        if var after = active, after.id == id {
+            if case .success(let (session, _)) = outcome {
+                after.session = session
+                after.lastActivity = now()
+                after.warned = false
+            }
+            after.submitting = false
+            active = after
+        }
+        let waiting = waitingForSubmission
+        waitingForSubmission = []
+        for request in waiting { request.resume() }
+        return try outcome.get().1
+    }
+
+    func read<T: Sendable>(_ id: String, _ body: (FormSession, FormDefinition) throws -> T) async throws -> T {
+        let current = try await settled(id)
         return try body(current.session, current.form)
     }
 
+    /// The live session with this id once no submission of it is in progress.
+    private func settled(_ id: String) async throws(APIError) -> Active {
+        while let current = active, current.id == id, current.submitting {
+            await withCheckedContinuation { waitingForSubmission.append($0) }
+        }
+        return try live(id)
+    }
+
     /// The reference of the returned filing the session corrects, if it does.
-    func correcting(_ id: String) throws(APIError) -> String? {
-        try live(id).corrects
+    func correcting(_ id: String) async throws(APIError) -> String? {
+        try await settled(id).corrects
     }
 
     /// The citizen answered the warning: the full time again. Returns the new end.
@@ -146,7 +190,7 @@ public actor CitizenSessions {
     }
 
     private func isExpired(_ session: Active) -> Bool {
-        session.assistedBy == nil && now().timeIntervalSince(session.lastActivity) >= timeout
+        session.assistedBy == nil && !session.submitting && now().timeIntervalSince(session.lastActivity) >= timeout
     }
 
     /// The session with this id if it has not run out of time (the watch may not have ended it yet).

@@ -4,7 +4,7 @@ import JSONLogic
 import KioskCore
 
 /// The JSON shapes of the filing endpoints: what the touch UI draws.
-struct FormSummary: Encodable {
+struct FormSummary: Codable {
     let id: String
     let version: Int
     let title: LocalizedText
@@ -22,17 +22,17 @@ struct FormSummary: Encodable {
     }
 }
 
-struct SessionView: Encodable, Sendable {
-    struct Screen: Encodable, Sendable {
-        struct Field: Encodable, Sendable {
-            struct ChoiceView: Encodable, Sendable {
+struct SessionView: Codable, Sendable {
+    struct Screen: Codable, Sendable {
+        struct Field: Codable, Sendable {
+            struct ChoiceView: Codable, Sendable {
                 let value: String
                 let label: LocalizedText
                 let group: String?
             }
 
             /// One field of a repeat group's item, for the screen to draw each item's inputs.
-            struct ItemField: Encodable, Sendable {
+            struct ItemField: Codable, Sendable {
                 let id: String
                 let type: String
                 let label: LocalizedText
@@ -109,8 +109,8 @@ struct SessionView: Encodable, Sendable {
     }
 }
 
-struct ReviewView: Encodable, Sendable {
-    struct Entry: Encodable, Sendable {
+struct ReviewView: Codable, Sendable {
+    struct Entry: Codable, Sendable {
         let fieldId: String
         let label: LocalizedText
         let display: LocalizedText
@@ -128,7 +128,7 @@ struct ReviewView: Encodable, Sendable {
 }
 
 /// When an idle session ends, and how long before that the screen is warned.
-struct KeptAlive: Encodable, Sendable {
+struct KeptAlive: Codable, Sendable {
     let sessionId: String
     let endsAt: Date
     let warningSeconds: Int

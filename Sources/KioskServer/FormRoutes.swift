@@ -9,12 +9,16 @@ import KioskCore
 /// Where submitted filings are kept: the reference number is allocated and the filing stored in
 /// one step, so a filing is never half-stored and a reference never reused.
 public protocol FilingArchive: Sendable {
-    func recordFiling(site: String, day: String, build: (String) throws -> Filing) throws -> Filing
+    /// Allocates the next reference of `site` for `day`, builds the filing with it and stores
+    /// it, in one transaction: a filing that cannot be built leaves no gap in the sequence.
+    func recordFiling(site: String, day: String, build: @escaping @Sendable (String) throws -> Filing) async throws -> Filing
     /// Records the correction of a returned filing: `build` makes it under the same reference
     /// as `version` (the stored one's next), and it replaces the stored version.
-    func resubmitFiling(reference: String, version: Int, build: (Int) throws -> Filing) throws -> Filing
-    func saveDraft(_ draft: FormDraft, idNumber: ResidentIDNumber, now: Date, days: Int) throws -> String
-    func takeDraft(code: String, idNumber: ResidentIDNumber, now: Date) throws -> FormDraft?
+    func resubmitFiling(reference: String, version: Int, build: @escaping @Sendable (Int) throws -> Filing) async throws -> Filing
+    /// Keeps a draft under a new short code; only the code with the same ID number finds it.
+    func saveDraft(_ draft: FormDraft, idNumber: ResidentIDNumber, now: Date, days: Int) async throws -> String
+    /// Takes the draft out; nil when the code and number match no unexpired draft.
+    func takeDraft(code: String, idNumber: ResidentIDNumber, now: Date) async throws -> FormDraft?
 }
 
 /// The answer to a submission: the filing, what became of its receipt, and the code of the
@@ -35,7 +39,7 @@ struct SubmittedFiling: Encodable {
 }
 
 /// The answer to printing the 一次性告知书: what it told, and what became of the print.
-struct PrintedNotice: Encodable {
+struct PrintedNotice: Codable {
     let notice: MaterialsNotice
     let receipt: PrintOutcome
 }
@@ -97,11 +101,7 @@ extension KioskRoutes {
             let body = try await RequestBody(request, context: context, allowed: ["formId"])
             let form = try services.form(try body.string("formId"))
             // A card on the reader fills in what it knows; the citizen checks it on the first step.
-            let facts = await services.cards.presented().map { card in
-                IDCardFacts(Dictionary(uniqueKeysWithValues: card.facts.compactMap { key, value in
-                    IDCardAttribute(rawValue: key).map { ($0, value) }
-                }))
-            }
+            let facts = await services.cards.presented()?.facts
             let session = FormSession.start(form, idCard: facts, context: services.context)
             let id = try await services.sessions.start(session, form: form)
             return json(SessionView(id: id, session, form, services.context), status: .created)
@@ -163,7 +163,7 @@ extension KioskRoutes {
                     zh: "材料已齐全，无需告知书", en: "No material is missing; there is nothing to tell"))
             }
             guard let receipts = services.receipts else {
-                return json(PrintedNotice(notice: notice, receipt: PrintOutcome(jobId: nil, state: "noPrinter", reason: nil)))
+                return json(PrintedNotice(notice: notice, receipt: .noPrinter))
             }
             let outcome = await receipts.printMaterialsNotice(notice, matter: form.title, formID: form.id)
             return json(PrintedNotice(notice: notice, receipt: outcome), status: outcome.jobId == nil ? .ok : .created)
@@ -202,15 +202,11 @@ extension KioskRoutes {
                 filing = try await resubmit(id, reference: reference, accepted: accepted, services, lifecycle)
             } else {
                 let day = services.day()
-                filing = try await services.sessions.update(id) { session, form in
-                    var attempt = session
-                    let filing = try services.archive.recordFiling(site: services.siteID, day: day) { reference in
-                        try attempt.submit(
-                            acceptingDeclaration: accepted, reference: reference, in: form, context: services.context,
-                            calendar: services.calendar)
-                    }
-                    session = attempt
-                    return filing
+                filing = try await services.sessions.submit(id) { session, form in
+                    let submission = try session.submission(acceptingDeclaration: accepted, in: form, context: services.context,
+                                                            calendar: services.calendar)
+                    let filing = try await services.archive.recordFiling(site: services.siteID, day: day) { submission.filing(reference: $0) }
+                    return (submission.session, filing)
                 }
             }
             // The filing is stored; the receipt is printed after it and can be reprinted.
@@ -225,7 +221,7 @@ extension KioskRoutes {
             let idNumber = try await residentID(body, cards: services.cards)
             let id = try context.parameters.require("id")
             let draft = try await services.sessions.read(id) { session, _ in session.draft() }
-            let code = try services.archive.saveDraft(draft, idNumber: idNumber, now: services.now(), days: 30)
+            let code = try await services.archive.saveDraft(draft, idNumber: idNumber, now: services.now(), days: 30)
             try await services.sessions.end(id)
             return json(["code": code], status: .created)
         }
@@ -235,7 +231,7 @@ extension KioskRoutes {
             let idNumber = try await residentID(body, cards: services.cards)
             let code: String
             do { code = try BookingCode(body.string("code")).description } catch { throw draftNotFound }
-            guard let draft = try services.archive.takeDraft(code: code, idNumber: idNumber, now: services.now()) else {
+            guard let draft = try await services.archive.takeDraft(code: code, idNumber: idNumber, now: services.now()) else {
                 throw draftNotFound
             }
             let form = try services.form(draft.formID)
@@ -272,16 +268,15 @@ extension KioskRoutes {
                          _ lifecycle: LifecycleServices) async throws -> Filing {
         guard let record = try await lifecycle.ledger.record(reference) else { throw filingNotFound }
         let now = lifecycle.now()
-        return try await services.sessions.update(id) { session, form in
-            var attempt = session
-            let filing = try services.archive.resubmitFiling(reference: reference, version: record.version + 1) { version in
-                let filing = try attempt.submit(acceptingDeclaration: accepted, reference: reference, in: form, context: services.context,
-                                                calendar: services.calendar, version: version)
+        return try await services.sessions.submit(id) { session, form in
+            let submission = try session.submission(acceptingDeclaration: accepted, in: form, context: services.context,
+                                                    calendar: services.calendar, version: record.version + 1)
+            let filing = try await services.archive.resubmitFiling(reference: reference, version: record.version + 1) { _ in
+                let filing = submission.filing(reference: reference)
                 _ = try lifecycle.ledger.lifecycle.apply(.resubmit(filing), to: record, by: .citizen, at: now)
                 return filing
             }
-            session = attempt
-            return filing
+            return (submission.session, filing)
         }
     }
 
@@ -289,27 +284,10 @@ extension KioskRoutes {
         zh: "找不到该草稿：请核对草稿码和身份证号（草稿保存30天）",
         en: "No draft matches this code and ID number (drafts are kept for 30 days)"))
 
-    static func residentID(_ text: String) throws(APIError) -> ResidentIDNumber {
-        do {
-            return try ResidentIDNumber(text)
-        } catch {
-            throw APIError(.unprocessableContent, code: "invalidIdNumber", message: .init(zh: error.messageZH, en: error.messageEN))
-        }
-    }
-
-    /// The typed `idNumber`, or with `"useCard": true` the number of the card on the reader,
-    /// which never passes through the screen; exactly one of the two.
+    /// The ID number a draft is kept under: typed, or the card's (`citizen(_:cards:)`).
     static func residentID(_ body: RequestBody, cards: CardDesk) async throws -> ResidentIDNumber {
-        guard body.fields["useCard"] != nil else { return try residentID(body.string("idNumber")) }
-        guard body.fields["idNumber"] == nil else {
-            throw APIError(.badRequest, code: "invalidField", message: .init(
-                zh: "请提供身份证号码或使用读卡器上的身份证，不要同时提供", en: "Give either idNumber or useCard, not both."))
-        }
-        guard try body.bool("useCard") else { throw RequestBody.invalid("useCard", "true") }
-        guard let number = await cards.presented()?.facts["idNumber"] else {
-            throw APIError(.conflict, code: "noCardPresented", message: .init(zh: "请将身份证放在读卡区", en: "Place your ID card on the reader."))
-        }
-        return try residentID(number)
+        guard let citizen = try await citizen(body, cards: cards) else { throw RequestBody.invalid("idNumber", "a non-empty string") }
+        return citizen.idNumber
     }
 
     /// Applies a change to the session and answers with the session's new view.
@@ -344,12 +322,18 @@ extension KioskRoutes {
 }
 
 extension FormSessionError: HTTPResponseError {
+    /// 404 for what the form does not have, 409 for what the session's state refuses, 422 for
+    /// what the answers or materials refuse. Every kind is listed: a new one needs its status.
     public var status: HTTPResponse.Status {
-        switch code {
-        case "unknownField", "unknownStep", "unknownMaterial": .notFound
-        case "notOnStep", "notOnReview", "notOnDeclaration", "alreadySubmitted", "noPreviousStep", "otherForm", "cardDataLocked",
-            "commitmentTextChanged": .conflict
-        default: .unprocessableContent
+        switch kind {
+        case .unknownField, .unknownStep, .unknownMaterial: .notFound
+        case .notOnStep, .notOnReview, .notOnDeclaration, .alreadySubmitted, .noPreviousStep, .otherForm, .cardDataLocked,
+             .commitmentTextChanged:
+            .conflict
+        case .fieldNotOnStep, .calculatedField, .notCardData, .stepNotRelevant, .declarationNotAccepted, .materialNotApplicable,
+             .notDeferrable, .coreMaterialMissing, .commitmentNotAllowed, .commitmentNotAccepted, .materialsMissing,
+             .answersIncomplete, .invalidAuthorisation:
+            .unprocessableContent
         }
     }
 

@@ -159,7 +159,7 @@ extension KioskRoutes {
             guard state == .returned || state == .accepted || state == .inProgress else {
                 throw LifecycleRefusal(.invalidTransition, "\(state.rawValue): no notice")
             }
-            guard let notices = services.notices else { return json(PrintOutcome(jobId: nil, state: "noPrinter", reason: nil)) }
+            guard let notices = services.notices else { return json(PrintOutcome.noPrinter) }
             let outcome = await notices.printDecisionNotice(record, part: record.cases[index].part, filing: try await services.ledger.filing(reference))
             return json(outcome, status: outcome.jobId == nil ? .ok : .created)
         }
@@ -291,16 +291,14 @@ extension KioskRoutes {
         switch given[0] {
         case "useCard":
             guard try body.bool("useCard") else { throw RequestBody.invalid("useCard", "true") }
-            guard let number = await cards.presented()?.facts["idNumber"] else {
-                throw APIError(.conflict, code: "noCardPresented", message: .init(zh: "请将身份证放在读卡区", en: "Place your ID card on the reader."))
-            }
-            return .card(try residentID(number))
+            guard let card = await cards.presented() else { throw noCardPresented }
+            return .card(try card.facts.residentIDNumber())
         case "idNumber":
             guard reference != nil else {
                 throw APIError(.badRequest, code: "identityRequired", message: .init(
                     zh: "输入身份证号时须同时输入受理编号", en: "An ID number is given with the filing's reference."))
             }
-            return .typed(try residentID(try body.string("idNumber")))
+            return .typed(try ResidentIDNumber(try body.string("idNumber")))
         default:
             guard let code = ProgressCode(scanned: try body.string("code")) else { throw filingNotFound }
             return .code(code)

@@ -115,7 +115,7 @@ extension KioskRoutes {
                 if !policies.contains(where: { $0.id == policy.id }) { policies.append(policy) }
             }
             guard let receipts = services.receipts else {
-                return json(PrintedPolicies(policyIds: policies.map(\.id), receipt: PrintOutcome(jobId: nil, state: "noPrinter", reason: nil)))
+                return json(PrintedPolicies(policyIds: policies.map(\.id), receipt: .noPrinter))
             }
             let outcome = await receipts.printPolicySheets(policies, on: services.today.description)
             // The monthly report counts each policy's sheets (its reach is monitored); a policy id is no one's data.

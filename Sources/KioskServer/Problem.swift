@@ -67,6 +67,9 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 return Self.response(for: Problem(status: error.status, code: known.code, messages: known.message))
             }
             return Self.response(for: Self.problem(for: error.status))
+        } catch let error as ResidentIDNumberError {
+            // The same malformed number is the same client error wherever it is typed.
+            return Self.response(for: Problem(status: .badRequest, code: error.code, messages: error.message))
         } catch let error as DistrictStoreUnavailable {
             context.logger.warning("district store unavailable", metadata: ["error.code": "\(error.code)"])
             return Self.response(for: Problem(status: .serviceUnavailable, code: error.code, messages: error.message))

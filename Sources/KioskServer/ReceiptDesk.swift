@@ -7,21 +7,29 @@ import KioskCore
 /// What became of a receipt: printed, or failed and kept for a reprint. The filing itself is
 /// stored before printing starts, so a failed print never loses it.
 public struct PrintOutcome: Codable, Sendable, Equatable {
+    /// The job's state when the answer was given (a job is answered once it has printed or
+    /// failed), or `noPrinter` when there was no printer to send it to.
+    public enum State: String, Codable, Sendable, CaseIterable {
+        case queued, sending, printed, failed, noPrinter
+    }
+
     public var jobId: String?
-    /// `printed`, `failed` or `noPrinter`.
-    public var state: String
+    public var state: State
     /// The fault's code when it failed (`paperOut`, `coverOpen`, `deviceOffline`, ...).
     public var reason: String?
     /// The papers in the job, in print order (`filing-receipt`, `deferral-notice`,
     /// `commitment-letter`); only for a filing's papers.
     public var papers: [String]?
 
-    public init(jobId: String?, state: String, reason: String?, papers: [String]? = nil) {
+    public init(jobId: String?, state: State, reason: String?, papers: [String]? = nil) {
         self.jobId = jobId
         self.state = state
         self.reason = reason
         self.papers = papers
     }
+
+    /// Nothing printed: the terminal has no receipt printer.
+    public static let noPrinter = PrintOutcome(jobId: nil, state: .noPrinter, reason: nil)
 }
 
 /// Prints receipts on the terminal's receipt printer.

@@ -19,7 +19,7 @@ package struct RequestBody {
         self = try buffer.withUnsafeReadableBytes { bytes in try RequestBody(json: bytes, allowed: allowed) }
     }
 
-    /// The body's bytes as they arrived; `package` so that `kiosk bench` can time it.
+    /// The body's bytes as they arrived; `package` so that `kiosk-bench` can time it.
     package init(json bytes: UnsafeRawBufferPointer, allowed: Set<String>) throws {
         let value: JSON
         do throws(LogicError) {

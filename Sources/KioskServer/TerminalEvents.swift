@@ -128,16 +128,16 @@ public struct TerminalEvent: Codable, Sendable, Equatable {
     }
 }
 
-/// The card lying on the reader now, as the filing session may use it: the prefill facts
-/// (keyed like the form engine's `idcard.*` attributes) and a summary fit for the screen.
+/// The card lying on the reader now, as the filing session and booking may use it: its facts
+/// (`IDCardFacts`, which prefill the form engine's `idcard.*` fields) and a summary fit for the screen.
 /// Forgotten when the card is taken away; a session that copied the facts keeps its copy
 /// until it ends.
 public actor CardDesk {
     public struct PresentedCard: Sendable {
-        public var facts: [String: String]
+        public var facts: IDCardFacts
         public var summary: TerminalEvent.Card
 
-        public init(facts: [String: String], summary: TerminalEvent.Card) {
+        public init(facts: IDCardFacts, summary: TerminalEvent.Card) {
             self.facts = facts
             self.summary = summary
         }

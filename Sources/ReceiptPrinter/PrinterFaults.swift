@@ -38,7 +38,7 @@ extension DeviceFault {
         message: .init(zh: "打印任务无法保存，未打印", en: "the print job could not be stored, so it was not printed"),
         action: .retry)
     public static let jobNotFound = DeviceFault(
-        code: "printJobNotFound", message: .init(zh: "打印任务不存在", en: "no such print job"), action: .clear)
+        .printJobNotFound, message: .init(zh: "打印任务不存在", en: "no such print job"), action: .clear)
     public static let receiptNotRenderable = DeviceFault(
         code: "receiptNotRenderable",
         message: .init(zh: "回执无法按此打印机排版（二维码或条码不受支持）",
@@ -63,4 +63,9 @@ extension DeviceFault {
         if status.cutter == .error { return .cutterError }
         return nil
     }
+}
+
+extension DeviceFault.Code {
+    /// A reprint asked for a job the printer's store does not have.
+    public static let printJobNotFound = DeviceFault.Code(rawValue: "printJobNotFound")
 }

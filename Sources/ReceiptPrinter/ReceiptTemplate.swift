@@ -240,11 +240,8 @@ public struct TemplateText: Sendable, Equatable, Decodable {
         return result
     }
 
-    /// First six and last four characters kept, the rest starred; shorter texts fully starred.
-    public static func masked(_ text: String) -> String {
-        guard text.count > 10 else { return String(repeating: "*", count: text.count) }
-        return String(text.prefix(6)) + String(repeating: "*", count: text.count - 10) + String(text.suffix(4))
-    }
+    /// The terminal's one rule for identity numbers (`IDNumberMasking`).
+    public static func masked(_ text: String) -> String { IDNumberMasking.mask(text) }
 
     /// `text`, masked if it is a resident ID number.
     static func printable(_ text: String) -> String {

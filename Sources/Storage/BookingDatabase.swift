@@ -4,16 +4,15 @@ import KioskCore
 
 /// Everything a booking store does, whichever database keeps it (what the screens ask, the
 /// `BookingLedger`, and the housekeeping and reports behind them): the terminal's SQLite file
-/// (`BookingStore`) or the district's PostgreSQL (`PostgresBookingStore` in StoragePostgres).
-/// Both give the same answers to the same calls; one behaviour suite runs against both.
+/// (`SQLiteBookingStore`) or the district's PostgreSQL (`PostgresBookingStore` in StoragePostgres).
+/// Both make every decision through the same `BookingRules` and differ only in their SQL and
+/// transactions; one behaviour suite runs against both.
 ///
 /// Methods throw `BookingRuleError` when a rule refuses the request and `StorageError` when the
 /// database fails. Times are passed in, never read from a clock.
 public protocol BookingDatabase: BookingLedger {
-    var policy: BookingPolicy { get }
-    var checkInWindow: CheckInWindow { get }
-    var queue: QueuePolicy { get }
-    var timeZone: TimeZone { get }
+    /// The hall's rules, which make every decision the store writes.
+    var rules: BookingRules { get }
 
     func book(_ slot: Slot, idNumber: ResidentIDNumber, idempotencyKey: String, now: Date) async throws -> BookingRecord
     func deleteExpiredHolds(now: Date) async throws -> Int
@@ -25,9 +24,12 @@ public protocol BookingDatabase: BookingLedger {
     func ratings(serviceID: String, counter: String?) async throws -> [Rating]
 }
 
-extension BookingStore: BookingDatabase {}
-
 extension BookingDatabase {
+    public var policy: BookingPolicy { rules.policy }
+    public var checkInWindow: CheckInWindow { rules.checkInWindow }
+    public var queue: QueuePolicy { rules.queue }
+    public var timeZone: TimeZone { rules.timeZone }
+
     /// Ratings of a service at every counter, oldest first.
     public func ratings(serviceID: String) async throws -> [Rating] {
         try await ratings(serviceID: serviceID, counter: nil)

@@ -112,3 +112,13 @@ extension Migrations {
         }
     }
 }
+
+extension Migrations {
+    /// Stored answers start with their layout's version byte (`StoredAnswers.version`): the
+    /// answers stored before get version 0, which their reader knows (`AnswerReader.version`).
+    static func registerAnswerVersions(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v12-answer-versions") { db in
+            try db.execute(sql: "UPDATE idempotency_key SET response = CAST(X'00' || response AS BLOB)")
+        }
+    }
+}

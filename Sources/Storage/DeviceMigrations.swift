@@ -39,7 +39,7 @@ extension Migrations {
 
     /// What each device did per day of the hall (`DailyCounts`): receipts and lines printed.
     static func registerDeviceDays(_ migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("v12-device-daily-count") { db in
+        migrator.registerMigration("v13-device-daily-count") { db in
             try db.create(table: "device_daily_count") { t in
                 t.column("device_id", .text).notNull()
                 t.column("day", .text).notNull()   // YYYY-MM-DD in the hall's time zone

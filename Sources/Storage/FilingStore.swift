@@ -39,9 +39,10 @@ extension SQLiteStore {
     /// Allocates the next reference number of `site` for `day` (`YYYYMMDD`), builds the filing
     /// with it and stores it, all in one transaction: a filing that cannot be built (materials
     /// still missing) leaves no gap in the sequence, and a crash leaves no half-stored filing.
-    public func recordFiling(site: String, day: String, build: (String) throws -> Filing) throws -> Filing {
+    /// The write runs on the database's writer queue, never on the caller's (cooperative) thread.
+    public func recordFiling(site: String, day: String, build: @escaping @Sendable (String) throws -> Filing) async throws -> Filing {
         let sealer = sealer
-        return try pool.write { db in try Self.recordFiling(db, site: site, day: day, sealer: sealer, build: build) }
+        return try await pool.write { db in try Self.recordFiling(db, site: site, day: day, sealer: sealer, build: build) }
     }
 
     /// The filing document is sealed: it holds the citizen's answers.
@@ -72,11 +73,11 @@ extension SQLiteStore {
     /// Keeps a draft under a new short code for `days`; only the code together with the same ID
     /// number finds it again. The answers are sealed; the number is kept as its keyed hash and
     /// masked form (which lets a new key be given to the hash, see `Rekeying`).
-    public func saveDraft(_ draft: FormDraft, idNumber: ResidentIDNumber, now: Date, days: Int = 30) throws -> String {
+    public func saveDraft(_ draft: FormDraft, idNumber: ResidentIDNumber, now: Date, days: Int = 30) async throws -> String {
         let hash = idHasher().hash(idNumber)
         let document = try Self.encoder().encode(draft)
         let sealer = sealer
-        let (code, expired) = try pool.write { db in
+        let (code, expired) = try await pool.write { db in
             try db.execute(sql: "DELETE FROM draft WHERE expiresAt < ?", arguments: [now])
             let expired = db.changesCount
             var code: String
@@ -90,24 +91,29 @@ extension SQLiteStore {
                             now.addingTimeInterval(Double(days) * 86_400)])
             return (code, expired)
         }
-        if expired > 0 { try wipeRemnants() }
+        if expired > 0 { try await wipeRemnantsOffPool() }
         return code
     }
 
     /// Takes the draft out (a resumed draft is no longer saved), leaving no remnant of it in the
     /// file or its log; nil when the code and ID number do not match an unexpired draft.
-    public func takeDraft(code: String, idNumber: ResidentIDNumber, now: Date) throws -> FormDraft? {
+    public func takeDraft(code: String, idNumber: ResidentIDNumber, now: Date) async throws -> FormDraft? {
         let hash = idHasher().hash(idNumber)
         let sealer = sealer
-        guard let document = try pool.write({ db -> Data? in
+        guard let document = try await pool.write({ db -> Data? in
             guard let sealed = try Data.fetchOne(
                 db, sql: "SELECT document FROM draft WHERE code = ? AND idHash = ? AND expiresAt >= ?", arguments: [code, hash, now])
             else { return nil }
             try db.execute(sql: "DELETE FROM draft WHERE code = ?", arguments: [code])
             return try sealer.open(sealed, context: "draft:" + code)
         }) else { return nil }
-        try wipeRemnants()
+        try await wipeRemnantsOffPool()
         return try Self.decoder().decode(FormDraft.self, from: document)
+    }
+
+    /// `wipeRemnants` on the writer queue, for the async callers.
+    private func wipeRemnantsOffPool() async throws {
+        try await pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
     }
 
     static func encoder() -> JSONEncoder {

@@ -32,6 +32,7 @@ enum Migrations {
         registerKeysOutside(&migrator, keys: keys)
         registerLifecycle(&migrator)
         registerDepartments(&migrator)
+        registerAnswerVersions(&migrator)
         registerDeviceDays(&migrator)
         return migrator
     }

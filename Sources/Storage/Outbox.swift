@@ -112,9 +112,10 @@ extension SQLiteStore {
 
     /// Records a filing as `recordFiling` does and, in the same transaction, puts it in the
     /// outbox for the district: a filing is never kept without being queued, nor queued twice.
-    public func recordFilingForDistrict(site: String, day: String, now: Date, build: (String) throws -> Filing) throws -> Filing {
+    public func recordFilingForDistrict(site: String, day: String, now: Date,
+                                        build: @escaping @Sendable (String) throws -> Filing) async throws -> Filing {
         let sealer = sealer
-        return try pool.write { db in
+        return try await pool.write { db in
             let filing = try Self.recordFiling(db, site: site, day: day, sealer: sealer, build: build)
             let document = try Self.encoder().encode(filing)
             try Self.enqueue(db, .filing, key: "filing:" + filing.reference, payload: document, sealer: sealer, now: now)

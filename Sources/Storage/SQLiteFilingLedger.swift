@@ -177,10 +177,10 @@ extension SQLValue {
 extension SQLiteStore {
     /// Records a new filing as `recordFiling` does and opens its lifecycle (`open` makes the
     /// record from the stored filing), in one transaction.
-    public func recordFiling(site: String, day: String, build: (String) throws -> Filing,
-                             open: (Filing) -> LifecycleTransition, calendar: OfficialCalendar) throws -> Filing {
+    public func recordFiling(site: String, day: String, build: @escaping @Sendable (String) throws -> Filing,
+                             open: @escaping @Sendable (Filing) -> LifecycleTransition, calendar: OfficialCalendar) async throws -> Filing {
         let sealer = sealer
-        return try pool.write { db in
+        return try await pool.write { db in
             let filing = try Self.recordFiling(db, site: site, day: day, sealer: sealer, build: build)
             try SQLiteFilingLedger.save(db, open(filing), sealer: sealer, calendar: calendar)
             return filing
@@ -190,10 +190,10 @@ extension SQLiteStore {
     /// Replaces a returned filing with its correction (`build` is given the next version) and
     /// applies the resubmission to its lifecycle, in one transaction; a correction the
     /// lifecycle refuses leaves both as they were.
-    public func resubmitFiling(reference: String, build: (Int) throws -> Filing, lifecycle: FilingLifecycle, now: Date) throws
-        -> Filing {
+    public func resubmitFiling(reference: String, build: @escaping @Sendable (Int) throws -> Filing, lifecycle: FilingLifecycle,
+                               now: Date) async throws -> Filing {
         let sealer = sealer
-        return try pool.write { db in
+        return try await pool.write { db in
             guard let record = try SQLiteFilingLedger.load(db, reference, sealer: sealer) else { throw LifecycleRefusal(.filingNotFound) }
             let filing = try build(record.version + 1)
             let transition = try lifecycle.apply(.resubmit(filing), to: record, by: .citizen, at: now)
@@ -219,9 +219,9 @@ extension SQLiteStore {
 extension SQLiteStore {
     /// District mode: a correction kept on the terminal (it replaces the version before it) and
     /// queued for the district, where its lifecycle takes it; one transaction, like a new filing.
-    public func recordCorrectionForDistrict(_ filing: Filing, now: Date) throws {
+    public func recordCorrectionForDistrict(_ filing: Filing, now: Date) async throws {
         let sealer = sealer
-        try pool.write { db in
+        try await pool.write { db in
             try Self.storeFilingDocument(db, filing, sealer: sealer)
             try Self.enqueue(db, .filing, key: "filing:\(filing.reference):v\(filing.filingVersion)",
                              payload: try Self.encoder().encode(filing), sealer: sealer, now: now)

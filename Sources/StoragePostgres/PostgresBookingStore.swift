@@ -7,7 +7,9 @@ import Storage
 import Synchronization
 
 /// Appointments, holds, check-in, the queue and ratings in the district's PostgreSQL, shared by
-/// every terminal of the district; the same behaviour as the terminal's `BookingStore`.
+/// every terminal of the district; the same behaviour as the terminal's `SQLiteBookingStore`:
+/// every decision is the Booking module's (`BookingRules`), this store only reads the rows a
+/// rule needs and writes what it answers.
 ///
 /// Each mutation is one READ COMMITTED transaction that first claims its idempotency key (a row
 /// under a unique key: a concurrent retry waits for the first to finish, then reads its answer).
@@ -19,10 +21,7 @@ import Synchronization
 ///   two halls booking for the same citizen at once take turns;
 /// - rows a mutation changes (a booking, a ticket, the waiting queue) are read `FOR UPDATE`.
 public struct PostgresBookingStore: BookingDatabase {
-    public let policy: BookingPolicy
-    public let checkInWindow: CheckInWindow
-    public let queue: QueuePolicy
-    public let timeZone: TimeZone
+    public let rules: BookingRules
     let database: PostgresStore
     private let keys: DistrictKeys
 
@@ -41,10 +40,7 @@ public struct PostgresBookingStore: BookingDatabase {
                 checkInWindow: CheckInWindow = CheckInWindow(), queue: QueuePolicy = QueuePolicy(),
                 timeZone: TimeZone, districtHasher: @escaping @Sendable () async throws -> any IDHasher) {
         self.database = store
-        self.policy = policy
-        self.checkInWindow = checkInWindow
-        self.queue = queue
-        self.timeZone = timeZone
+        self.rules = BookingRules(policy: policy, checkInWindow: checkInWindow, queue: queue, timeZone: timeZone)
         self.keys = DistrictKeys(resolve: districtHasher)
     }
 
@@ -64,16 +60,14 @@ public struct PostgresBookingStore: BookingDatabase {
 
     public func hold(_ slot: Slot, idNumber: ResidentIDNumber, idempotencyKey: String, now: Date) async throws -> SlotHold {
         let idHash = try await hash(idNumber)
-        let request = Fingerprint("hold").add(slot.id).add(slot.capacity).add(idHash)
-        return try await mutate(request, key: idempotencyKey, now: now) { c in
-            // Under the citizen's lock (taken by `checkEligibility`): one open hold per ID number,
-            // in every hall, counted against the quota.
+        let hold = rules.hold(id: UUID().uuidString, of: slot, now: now)
+        return try await mutate(.hold(slot, idHash: idHash), key: idempotencyKey, now: now) { c in
+            // Under the citizen's lock: one open hold per ID number, in every hall, counted
+            // against the quota.
             try await lockCitizen(c, idHash: idHash)
             try await c.query("DELETE FROM booking_hold WHERE id_hash = \(idHash)", logger: logger)
-            try await checkEligibility(c, idHash: idHash, serviceID: slot.serviceID, now: now)
+            try rules.checkEligibility(try await citizenBookings(c, idHash: idHash, now: now), serviceID: slot.serviceID, now: now)
             try await register(slot, c)
-            let hold = SlotHold(id: UUID().uuidString, slotID: slot.id,
-                                expiresAt: now.addingTimeInterval(Double(policy.holdSeconds)))
             let inserted = try await c.query("""
                 INSERT INTO booking_hold (id, slot_id, service_id, date, start, "end", expires_at, id_hash)
                 SELECT \(hold.id), slot_id, \(slot.serviceID), \(slot.date.description), \(slot.start.timeIntervalSince1970),
@@ -91,41 +85,35 @@ public struct PostgresBookingStore: BookingDatabase {
     public func confirm(holdID: String, idNumber: ResidentIDNumber, idempotencyKey: String,
                         now: Date) async throws -> BookingRecord {
         let idHash = try await hash(idNumber)
-        let request = Fingerprint("confirm").add(holdID).add(idHash)
-        return try await mutate(request, key: idempotencyKey, now: now) { c in
+        let identity = NewBookingIdentity()
+        return try await mutate(.confirm(holdID: holdID, idHash: idHash), key: idempotencyKey, now: now) { c in
             // Deleting the hold claims it: a second confirmation of the same hold finds nothing, and
             // someone else's hold is no hold of this citizen's.
             try await lockCitizen(c, idHash: idHash)
-            guard let hold = try await c.query("""
+            guard let row = try await c.query("""
                 DELETE FROM booking_hold WHERE id = \(holdID) AND id_hash = \(idHash)
                 RETURNING slot_id, service_id, date, start, "end", expires_at
-                """, logger: logger).collect().first?.makeRandomAccess() else {
+                """, logger: logger).collect().first else {
                 throw BookingRuleError(.holdNotFound)
             }
-            guard Date(timeIntervalSince1970: try hold["expires_at"].decode(Double.self)) > now else {
-                throw BookingRuleError(.holdExpired)
-            }
-            let serviceID = try hold["service_id"].decode(String.self)
-            let slotID = try hold["slot_id"].decode(String.self)
-            try await checkEligibility(c, idHash: idHash, serviceID: serviceID, now: now)
-            try await takePlace(slotID: slotID, now: now, c)
-            return try await insertBooking(c, slotID: slotID, serviceID: serviceID, date: hold["date"].decode(String.self),
-                                           start: hold["start"].decode(Double.self), end: hold["end"].decode(Double.self),
-                                           idNumber: idNumber, idHash: idHash, now: now)
+            let hold = try HeldPlace(row: row.makeRandomAccess())
+            try rules.checkLive(hold, now: now)
+            try rules.checkEligibility(try await citizenBookings(c, idHash: idHash, now: now), serviceID: hold.place.serviceID, now: now)
+            try await takePlace(slotID: hold.place.slotID, now: now, c)
+            return try await insertBooking(c, hold.place, idNumber: idNumber, idHash: idHash, identity: identity, now: now)
         }
     }
 
     public func book(_ slot: Slot, idNumber: ResidentIDNumber, idempotencyKey: String,
                      now: Date) async throws -> BookingRecord {
         let idHash = try await hash(idNumber)
-        let request = Fingerprint("book").add(slot.id).add(slot.capacity).add(idHash)
-        return try await mutate(request, key: idempotencyKey, now: now) { c in
-            try await checkEligibility(c, idHash: idHash, serviceID: slot.serviceID, now: now)
+        let identity = NewBookingIdentity()
+        return try await mutate(.book(slot, idHash: idHash), key: idempotencyKey, now: now) { c in
+            try await lockCitizen(c, idHash: idHash)
+            try rules.checkEligibility(try await citizenBookings(c, idHash: idHash, now: now), serviceID: slot.serviceID, now: now)
             try await register(slot, c)
             try await takePlace(slotID: slot.id, now: now, locked: true, c)
-            return try await insertBooking(c, slotID: slot.id, serviceID: slot.serviceID, date: slot.date.description,
-                                           start: slot.start.timeIntervalSince1970, end: slot.end.timeIntervalSince1970,
-                                           idNumber: idNumber, idHash: idHash, now: now)
+            return try await insertBooking(c, BookedPlace(slot), idNumber: idNumber, idHash: idHash, identity: identity, now: now)
         }
     }
 
@@ -143,7 +131,7 @@ public struct PostgresBookingStore: BookingDatabase {
         try await write { c in
             guard let row = try await c.query("SELECT * FROM booking WHERE code = \(code.value) AND id = \(calendarKey)", logger: logger)
                 .collect().first else { throw BookingRuleError(.bookingNotFound) }
-            return try bookingRecord(row)
+            return try BookingRecord(row: row.makeRandomAccess())
         }
     }
 
@@ -166,19 +154,16 @@ public struct PostgresBookingStore: BookingDatabase {
     public func bookings(of idNumber: ResidentIDNumber) async throws -> [BookingRecord] {
         let idHash = try await hash(idNumber)
         return try await write { c in
-            try await c.query("SELECT * FROM booking WHERE id_hash = \(idHash) ORDER BY start", logger: logger)
-                .collect().map(bookingRecord)
+            try await bookingRecords(c, "SELECT * FROM booking WHERE id_hash = \(idHash) ORDER BY start")
         }
     }
 
     public func cancel(code: BookingCode, idNumber: ResidentIDNumber, idempotencyKey: String,
                        now: Date) async throws -> BookingRecord {
         let idHash = try await hash(idNumber)
-        let request = Fingerprint("cancel").add(code.value).add(idHash)
-        return try await mutate(request, key: idempotencyKey, now: now) { c in
+        return try await mutate(.cancel(code: code, idHash: idHash), key: idempotencyKey, now: now) { c in
             let booking = try await findBooking(c, code: code, idHash: idHash, forUpdate: true)
-            guard booking.status == .confirmed else { throw BookingRuleError(.bookingNotActive) }
-            try policy.checkChangeAllowed(start: booking.start, now: now)
+            try rules.checkCancel(booking, now: now)
             try await c.query("UPDATE slot_capacity SET taken = taken - 1 WHERE slot_id = \(booking.slotID)", logger: logger)
             try await c.query("""
                 UPDATE booking SET status = \(BookingStatus.cancelled.rawValue), sequence = sequence + 1,
@@ -191,13 +176,9 @@ public struct PostgresBookingStore: BookingDatabase {
     public func reschedule(code: BookingCode, idNumber: ResidentIDNumber, to slot: Slot,
                            idempotencyKey: String, now: Date) async throws -> BookingRecord {
         let idHash = try await hash(idNumber)
-        let request = Fingerprint("reschedule").add(code.value).add(idHash).add(slot.id).add(slot.capacity)
-        return try await mutate(request, key: idempotencyKey, now: now) { c in
+        return try await mutate(.reschedule(code: code, idHash: idHash, to: slot), key: idempotencyKey, now: now) { c in
             let booking = try await findBooking(c, code: code, idHash: idHash, forUpdate: true)
-            guard booking.status == .confirmed else { throw BookingRuleError(.bookingNotActive) }
-            guard slot.serviceID == booking.serviceID else { throw BookingRuleError(.rescheduleToOtherService) }
-            try policy.checkChangeAllowed(start: booking.start, now: now)
-            guard slot.id != booking.slotID else { return booking }
+            guard try rules.checkReschedule(booking, to: slot, now: now) else { return booking }
             try await register(slot, c)
             try await takePlace(slotID: slot.id, now: now, locked: true, c)
             try await c.query("UPDATE slot_capacity SET taken = taken - 1 WHERE slot_id = \(booking.slotID)", logger: logger)
@@ -218,7 +199,11 @@ public struct PostgresBookingStore: BookingDatabase {
 
     public func sweep(now: Date) async throws -> BookingSweep {
         try await write { c in
-            BookingSweep(holdsDeleted: try await deleteExpiredHolds(c, now: now), noShowsMarked: try await markNoShows(c, now: now))
+            let holds = try await deleteExpiredHolds(c, now: now), noShows = try await markNoShows(c, now: now)
+            let expired = try await c.query("""
+                DELETE FROM idempotency_key WHERE created_at < \(StoredAnswers.expiry(now: now).timeIntervalSince1970) RETURNING key
+                """, logger: logger).collect().count
+            return BookingSweep(holdsDeleted: holds, noShowsMarked: noShows, answersExpired: expired)
         }
     }
 
@@ -226,29 +211,24 @@ public struct PostgresBookingStore: BookingDatabase {
 
     public func flagBookingsOnDaysOff(from old: OfficialCalendar, to new: OfficialCalendar,
                                       now: Date) async throws -> [BookingRecord] {
-        let today = LocalDate(containing: now, in: timeZone).description
+        let today = rules.today(now).description
         let confirmed = BookingStatus.confirmed.rawValue
         return try await write { c in
             var booked: [String] = []
             for try await date in try await c.query("""
                 SELECT DISTINCT date FROM booking WHERE status = \(confirmed) AND date >= \(today)
                 """, logger: logger).decode(String.self) { booked.append(date) }
-            let dates = booked.compactMap { text in try? LocalDate(text) }
-            let affected = OfficialCalendar.datesBecomingDaysOff(dates, from: old, to: new).map(\.description)
+            let affected = BookingRules.datesBecomingDaysOff(booked, from: old, to: new)
             guard !affected.isEmpty else { return [] }
             try await c.query("UPDATE booking SET on_day_off = true WHERE status = \(confirmed) AND date = ANY(\(affected))",
                               logger: logger)
-            return try await c.query("""
-                SELECT * FROM booking WHERE status = \(confirmed) AND date = ANY(\(affected)) ORDER BY start
-                """, logger: logger).collect().map(bookingRecord)
+            return try await bookingRecords(c, "SELECT * FROM booking WHERE status = \(confirmed) AND date = ANY(\(affected)) ORDER BY start")
         }
     }
 
     public func bookingsOnDaysOff() async throws -> [BookingRecord] {
         try await write { c in
-            try await c.query("""
-                SELECT * FROM booking WHERE status = \(BookingStatus.confirmed.rawValue) AND on_day_off ORDER BY start
-                """, logger: logger).collect().map(bookingRecord)
+            try await bookingRecords(c, "SELECT * FROM booking WHERE status = \(BookingStatus.confirmed.rawValue) AND on_day_off ORDER BY start")
         }
     }
 
@@ -256,9 +236,8 @@ public struct PostgresBookingStore: BookingDatabase {
 
     public func checkIn(code: BookingCode, holder: CitizenIdentity, idempotencyKey: String, now: Date) async throws -> CheckInResult {
         let idHash = try await hash(holder.idNumber)
-        let request = Fingerprint("checkInByCode").add(code.value).add(idHash).add(holder.source.rawValue)
         let token = RatingToken.random()
-        return try await mutate(request, key: idempotencyKey, now: now) { c in
+        return try await mutate(.checkIn(code: code, idHash: idHash, source: holder.source), key: idempotencyKey, now: now) { c in
             let booking = try await findBooking(c, code: code, idHash: idHash, forUpdate: true)
             return try await checkIn(c, booking: booking, holder: holder, idHash: idHash, token: token, now: now)
         }
@@ -266,17 +245,15 @@ public struct PostgresBookingStore: BookingDatabase {
 
     public func checkIn(holder: CitizenIdentity, idempotencyKey: String, now: Date) async throws -> CheckInResult {
         let idHash = try await hash(holder.idNumber)
-        let today = LocalDate(containing: now, in: timeZone).description
+        let today = rules.today(now).description
         let token = RatingToken.random()
-        let request = Fingerprint("checkInByID").add(idHash).add(holder.source.rawValue)
-        return try await mutate(request, key: idempotencyKey, now: now) { c in
-            let todays = try await c.query("""
-                SELECT * FROM booking WHERE id_hash = \(idHash)
-                  AND status IN (\(BookingStatus.confirmed.rawValue), \(BookingStatus.noShow.rawValue)) AND date = \(today)
+        let statuses = BookingRules.checkInStatuses.map(\.rawValue)
+        return try await mutate(.checkIn(idHash: idHash, source: holder.source), key: idempotencyKey, now: now) { c in
+            let todays = try await bookingRecords(c, """
+                SELECT * FROM booking WHERE id_hash = \(idHash) AND status = ANY(\(statuses)) AND date = \(today)
                 ORDER BY start FOR UPDATE
-                """, logger: logger).collect().map(bookingRecord)
-            let pending = todays.first { now < checkInWindow.closes(forStart: $0.start) }
-            guard let booking = pending ?? todays.last else { throw BookingRuleError(.bookingNotFound) }
+                """)
+            let booking = try rules.bookingToCheckIn(todays: todays, now: now)
             return try await checkIn(c, booking: booking, holder: holder, idHash: idHash, token: token, now: now)
         }
     }
@@ -287,24 +264,22 @@ public struct PostgresBookingStore: BookingDatabase {
                             schedule: DaySchedule, idempotencyKey: String, now: Date) async throws -> TicketReceipt {
         var holderHash: Data?
         if let holder { holderHash = try await hash(holder.idNumber) }
-        var request = Fingerprint("issueTicket").add(serviceID).add(disabilityMarkedByStaff ? "1" : "0")
-        if let holder, let holderHash { request = request.add(holderHash).add(holder.source.rawValue) }
+        let request = Fingerprint.issueTicket(serviceID: serviceID, holder: holder, holderHash: holderHash,
+                                              disabilityMarkedByStaff: disabilityMarkedByStaff)
         let token = RatingToken.random()
         return try await mutate(request, key: idempotencyKey, now: now) { [holderHash] c in
-            try queue.checkWalkInsOpen(now: now, schedule: schedule, zone: timeZone)
-            let priority = queue.walkInPriority(holder: holder, disabilityMarkedByStaff: disabilityMarkedByStaff, on: schedule.day.date)
-            return try await insertTicket(c, serviceID: serviceID, priority: priority, queuedAt: now, bookingID: nil,
-                                          holderHash: holderHash, token: token, now: now)
+            let ticket = try rules.walkIn(serviceID: serviceID, holder: holder, disabilityMarkedByStaff: disabilityMarkedByStaff,
+                                          schedule: schedule, now: now)
+            return try await insertTicket(c, ticket, holderHash: holderHash, token: token)
         }
     }
 
     public func callNext(counter: String, serviceIDs: [String], idempotencyKey: String, now: Date) async throws -> Ticket? {
-        let request = serviceIDs.sorted().reduce(Fingerprint("callNext").add(counter)) { $0.add($1) }
-        return try await mutate(request, key: idempotencyKey, now: now) { c in
-            let today = LocalDate(containing: now, in: timeZone)
+        try await mutate(.callNext(counter: counter, serviceIDs: serviceIDs), key: idempotencyKey, now: now) { c in
             // FOR UPDATE: counters calling at once take turns, and each sees the other's call.
-            let waiting = try await waitingTickets(c, date: today, serviceIDs: serviceIDs, forUpdate: true)
-            guard let next = waiting.first else { return nil }
+            guard let next = try await waitingTickets(c, date: rules.today(now), serviceIDs: serviceIDs, forUpdate: true).first else {
+                return nil
+            }
             try await c.query("""
                 UPDATE queue_ticket SET state = \(TicketState.called.rawValue), counter = \(counter),
                     called_at = \(now.timeIntervalSince1970), call_count = call_count + 1 WHERE id = \(next.id)
@@ -314,47 +289,41 @@ public struct PostgresBookingStore: BookingDatabase {
     }
 
     public func recall(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket {
-        try await counterAction("recall", ticketID: ticketID, key: idempotencyKey, now: now) { c in
-            try await c.query("""
-                UPDATE queue_ticket SET called_at = \(now.timeIntervalSince1970), call_count = call_count + 1 WHERE id = \(ticketID)
-                """, logger: logger)
-        }
+        try await counterAction("recall", ticketID: ticketID, key: idempotencyKey, now: now, """
+            UPDATE queue_ticket SET called_at = \(now.timeIntervalSince1970), call_count = call_count + 1 WHERE id = \(ticketID)
+            """)
     }
 
     public func markNoShow(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket {
-        try await counterAction("markNoShow", ticketID: ticketID, key: idempotencyKey, now: now) { c in
-            try await c.query("UPDATE queue_ticket SET state = \(TicketState.noShow.rawValue) WHERE id = \(ticketID)", logger: logger)
-        }
+        try await counterAction("markNoShow", ticketID: ticketID, key: idempotencyKey, now: now,
+                                "UPDATE queue_ticket SET state = \(TicketState.noShow.rawValue) WHERE id = \(ticketID)")
     }
 
     public func finish(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket {
-        try await counterAction("finish", ticketID: ticketID, key: idempotencyKey, now: now) { c in
-            try await c.query("UPDATE queue_ticket SET state = \(TicketState.finished.rawValue) WHERE id = \(ticketID)", logger: logger)
-        }
+        try await counterAction("finish", ticketID: ticketID, key: idempotencyKey, now: now,
+                                "UPDATE queue_ticket SET state = \(TicketState.finished.rawValue) WHERE id = \(ticketID)")
     }
 
     public func transfer(ticketID: Int64, to serviceID: String, idempotencyKey: String, now: Date) async throws -> Ticket {
-        try await counterAction("transfer:" + serviceID, ticketID: ticketID, key: idempotencyKey, now: now) { c in
-            try await c.query("""
-                UPDATE queue_ticket SET state = \(TicketState.waiting.rawValue), service_id = \(serviceID), counter = NULL,
-                    called_at = NULL WHERE id = \(ticketID)
-                """, logger: logger)
-        }
+        try await counterAction("transfer:" + serviceID, ticketID: ticketID, key: idempotencyKey, now: now, """
+            UPDATE queue_ticket SET state = \(TicketState.waiting.rawValue), service_id = \(serviceID), counter = NULL,
+                called_at = NULL WHERE id = \(ticketID)
+            """)
     }
 
     public func waitingTickets(serviceIDs: [String], now: Date) async throws -> [Ticket] {
-        let today = LocalDate(containing: now, in: timeZone)
+        let today = rules.today(now)
         return try await write { c in try await waitingTickets(c, date: today, serviceIDs: serviceIDs, forUpdate: false) }
     }
 
     public func servingTickets(serviceIDs: [String], now: Date) async throws -> [Ticket] {
         guard !serviceIDs.isEmpty else { return [] }
-        let today = LocalDate(containing: now, in: timeZone).description
+        let today = rules.today(now).description
         return try await write { c in
             try await c.query("""
                 SELECT * FROM queue_ticket WHERE date = \(today) AND state = \(TicketState.called.rawValue)
                   AND service_id = ANY(\(serviceIDs)) ORDER BY called_at DESC, id DESC
-                """, logger: logger).collect().map(ticket)
+                """, logger: logger).collect().map { try Ticket(row: $0.makeRandomAccess()) }
         }
     }
 
@@ -363,25 +332,19 @@ public struct PostgresBookingStore: BookingDatabase {
     public func rate(ticketID: Int64, proof: RatingProof, score: Int, reasons: [String], idempotencyKey: String,
                      now: Date) async throws -> Rating {
         try Rating.validate(score: score, reasons: reasons)
-        let presented: PresentedRatingProof = switch proof {
-        case .token(let token): PresentedRatingProof(tokenHash: PresentedRatingProof.tokenHash(token), holderHash: nil)
-        case .holder(let idNumber): PresentedRatingProof(tokenHash: nil, holderHash: try await hash(idNumber))
-        }
-        let request = reasons.reduce(Fingerprint("rate").add(ticketID).add(score).add(presented.digest)) { $0.add($1) }
+        let presented = try await PresentedRatingProof(proof) { try await hash($0) }
+        let request = Fingerprint.rate(ticketID: ticketID, score: score, reasons: reasons, proof: presented)
         return try await mutate(request, key: idempotencyKey, now: now) { c in
             let ticket = try await fetchTicket(c, id: ticketID, forUpdate: true)
             let held = try await c.query("SELECT rating_token_hash, holder_hash FROM queue_ticket WHERE id = \(ticketID)",
                                          logger: logger).collect().first?.decode((Data?, Data?).self)
-            guard presented.matches(tokenHash: held?.0, holderHash: held?.1) else { throw BookingRuleError(.ratingNotAllowed) }
             let rated = try await c.query("SELECT 1 FROM rating WHERE ticket_id = \(ticketID)", logger: logger).collect()
-            guard ticket.state == .finished, let counter = ticket.counter, rated.isEmpty else {
-                throw BookingRuleError(.ticketStateInvalid)
-            }
-            let rating = try Rating(ticketID: ticketID, serviceID: ticket.serviceID, counter: counter, score: score,
-                                    reasons: reasons, createdAt: now)
+            let rating = try BookingRules.rating(
+                of: ticket, proofMatches: presented.matches(tokenHash: held?.0, holderHash: held?.1),
+                alreadyRated: !rated.isEmpty, score: score, reasons: reasons, now: now)
             try await c.query("""
                 INSERT INTO rating (ticket_id, service_id, counter, score, reasons, created_at)
-                VALUES (\(ticketID), \(rating.serviceID), \(counter), \(score), \(reasons.joined(separator: ",")),
+                VALUES (\(ticketID), \(rating.serviceID), \(rating.counter), \(score), \(rating.storedReasons),
                         \(now.timeIntervalSince1970))
                 """, logger: logger)
             return rating
@@ -393,13 +356,7 @@ public struct PostgresBookingStore: BookingDatabase {
             try await c.query("""
                 SELECT ticket_id, service_id, counter, score, reasons, created_at FROM rating
                 WHERE service_id = \(serviceID) AND (\(counter)::text IS NULL OR counter = \(counter)) ORDER BY id
-                """, logger: logger).collect().map { row in
-                let (ticketID, service, counter, score, reasons, createdAt) =
-                    try row.decode((Int64, String, String, Int, String, Double).self)
-                return try Rating(ticketID: ticketID, serviceID: service, counter: counter, score: score,
-                                  reasons: reasons.isEmpty ? [] : reasons.split(separator: ",").map(String.init),
-                                  createdAt: Date(timeIntervalSince1970: createdAt))
-            }
+                """, logger: logger).collect().map { try Rating(row: $0.makeRandomAccess()) }
         }
     }
 }
@@ -413,10 +370,10 @@ extension PostgresBookingStore {
     }
 
     private func markNoShows(_ c: PostgresConnection, now: Date) async throws -> Int {
-        let closed = now.timeIntervalSince1970 - Double(checkInWindow.lateMinutes) * 60
-        return try await c.query("""
+        try await c.query("""
             UPDATE booking SET status = \(BookingStatus.noShow.rawValue), updated_at = \(now.timeIntervalSince1970)
-            WHERE status = \(BookingStatus.confirmed.rawValue) AND start <= \(closed) RETURNING id
+            WHERE status = \(BookingStatus.confirmed.rawValue) AND start <= \(rules.noShowCutoff(now: now).timeIntervalSince1970)
+            RETURNING id
             """, logger: logger).collect().count
     }
 
@@ -446,34 +403,19 @@ extension PostgresBookingStore {
         guard updated.count == 1 else { throw BookingRuleError(.slotFull) }
     }
 
-    /// The ban and quota checks, under a transaction-scoped advisory lock on the citizen's ID
-    /// hash: the bookings read here cannot change until this transaction ends, in any hall.
-    private func checkEligibility(_ c: PostgresConnection, idHash: Data, serviceID: String, now: Date) async throws {
-        try await lockCitizen(c, idHash: idHash)
-        let windowClosed = now.timeIntervalSince1970 - Double(checkInWindow.lateMinutes) * 60
-        var noShows: [Date] = []
-        var forService = 0
-        var total = 0
-        for try await (service, status, start) in try await c.query("""
-            SELECT service_id, status, start FROM booking WHERE id_hash = \(idHash) AND start > \(now.timeIntervalSince1970 - policy.noShowLookback)
-              AND status IN (\(BookingStatus.confirmed.rawValue), \(BookingStatus.noShow.rawValue))
-            """, logger: logger).decode((String, String, Double).self) {
-            if status == BookingStatus.noShow.rawValue || start <= windowClosed {
-                noShows.append(Date(timeIntervalSince1970: start))
-            } else {
-                total += 1
-                if service == serviceID { forService += 1 }
-            }
-        }
-        // Open holds count like bookings: a place kept is a place taken from everyone else.
-        for try await held in try await c.query("""
+    /// What `BookingRules.checkEligibility` reads, under the citizen's lock (`lockCitizen`, taken
+    /// by the caller): the bookings read here cannot change until this transaction ends, in any hall.
+    private func citizenBookings(_ c: PostgresConnection, idHash: Data, now: Date) async throws -> CitizenBookings {
+        let statuses = BookingRules.eligibilityStatuses.map(\.rawValue)
+        let booked = try await c.query("""
+            SELECT service_id, status, start FROM booking
+            WHERE id_hash = \(idHash) AND start > \(rules.eligibilityHorizon(now: now).timeIntervalSince1970) AND status = ANY(\(statuses))
+            """, logger: logger).collect().map { try CitizenBookings.Booked(row: $0.makeRandomAccess()) }
+        var held: [String] = []
+        for try await service in try await c.query("""
             SELECT service_id FROM booking_hold WHERE id_hash = \(idHash) AND expires_at > \(now.timeIntervalSince1970)
-            """, logger: logger).decode(String.self) {
-            total += 1
-            if held == serviceID { forService += 1 }
-        }
-        try policy.checkNotBanned(noShows: noShows, now: now, zone: timeZone)
-        try policy.checkQuota(activeForService: forService, activeTotal: total)
+            """, logger: logger).decode(String.self) { held.append(service) }
+        return CitizenBookings(bookings: booked, heldServiceIDs: held)
     }
 
     /// The transaction-scoped advisory lock on a citizen's ID hash: what one transaction reads of
@@ -484,67 +426,51 @@ extension PostgresBookingStore {
         try await c.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
     }
 
-    private func insertBooking(_ c: PostgresConnection, slotID: String, serviceID: String, date: String, start: Double,
-                               end: Double, idNumber: ResidentIDNumber, idHash: Data, now: Date) async throws -> BookingRecord {
-        var generator = SystemRandomNumberGenerator()
-        let id = UUID().uuidString
-        var code: BookingCode
-        // The UNIQUE index decides; a collision (one in hundreds of millions) draws again.
-        repeat {
-            code = BookingCode.random(using: &generator)
-            let inserted = try await c.query("""
-                INSERT INTO booking (id, code, slot_id, service_id, date, start, "end", id_hash, id_masked, status,
-                                     sequence, created_at, updated_at)
-                VALUES (\(id), \(code.value), \(slotID), \(serviceID), \(date), \(start), \(end), \(idHash), \(idNumber.masked),
-                        \(BookingStatus.confirmed.rawValue), 0, \(now.timeIntervalSince1970), \(now.timeIntervalSince1970))
-                ON CONFLICT (code) DO NOTHING RETURNING id
-                """, logger: logger).collect()
-            if inserted.count == 1 { break }
-        } while true
-        guard let localDate = try? LocalDate(date) else { throw corrupt("booking.date") }
-        return .made(id: id, code: code, slotID: slotID, serviceID: serviceID, date: localDate,
-                     start: Date(timeIntervalSince1970: start), end: Date(timeIntervalSince1970: end),
-                     maskedIDNumber: idNumber.masked, at: now)
+    private func insertBooking(_ c: PostgresConnection, _ place: BookedPlace, idNumber: ResidentIDNumber, idHash: Data,
+                               identity: NewBookingIdentity, now: Date) async throws -> BookingRecord {
+        var identity = identity
+        // The UNIQUE index decides whether the code is free.
+        while try await c.query("""
+            INSERT INTO booking (id, code, slot_id, service_id, date, start, "end", id_hash, id_masked, status,
+                                 sequence, created_at, updated_at)
+            VALUES (\(identity.id), \(identity.code.value), \(place.slotID), \(place.serviceID), \(place.date.description),
+                    \(place.start.timeIntervalSince1970), \(place.end.timeIntervalSince1970), \(idHash), \(idNumber.masked),
+                    \(BookingStatus.confirmed.rawValue), 0, \(now.timeIntervalSince1970), \(now.timeIntervalSince1970))
+            ON CONFLICT (code) DO NOTHING RETURNING id
+            """, logger: logger).collect().isEmpty {
+            identity.redrawCode()
+        }
+        return identity.booking(of: place, maskedIDNumber: idNumber.masked, at: now)
     }
 
     private func checkIn(_ c: PostgresConnection, booking: BookingRecord, holder: CitizenIdentity, idHash: Data,
                          token: String, now: Date) async throws -> CheckInResult {
-        let today = LocalDate(containing: now, in: timeZone)
-        let lateSameDay = booking.status == .noShow && booking.date == today
-        guard booking.status == .confirmed || lateSameDay else { throw BookingRuleError(.bookingNotActive) }
-        let outcome = try checkInWindow.outcome(start: booking.start, now: now, zone: timeZone)
-        let late = outcome == .late
-        let priority = late ? queue.walkInPriority(holder: holder, disabilityMarkedByStaff: false, on: today) : .appointment
+        let decision = try rules.checkIn(booking, holder: holder, now: now)
         try await c.query("""
-            UPDATE booking SET status = \((late ? BookingStatus.checkedInLate : .checkedIn).rawValue),
-                updated_at = \(now.timeIntervalSince1970) WHERE id = \(booking.id)
+            UPDATE booking SET status = \(decision.status.rawValue), updated_at = \(now.timeIntervalSince1970) WHERE id = \(booking.id)
             """, logger: logger)
-        let receipt = try await insertTicket(c, serviceID: booking.serviceID, priority: priority,
-                                             queuedAt: late ? now : booking.start, bookingID: booking.id,
-                                             holderHash: idHash, token: token, now: now)
-        return CheckInResult(booking: try await fetchBooking(c, id: booking.id), receipt: receipt, late: late)
+        let receipt = try await insertTicket(c, decision.ticket, holderHash: idHash, token: token)
+        return CheckInResult(booking: try await fetchBooking(c, id: booking.id), receipt: receipt, late: decision.late)
     }
 
-    private func insertTicket(_ c: PostgresConnection, serviceID: String, priority: PriorityClass, queuedAt: Date,
-                              bookingID: String?, holderHash: Data?, token: String, now: Date) async throws -> TicketReceipt {
-        let date = LocalDate(containing: now, in: timeZone)
-        let prefix = queue.prefix(for: serviceID)
+    /// A new ticket, numbered by one upsert of the day's sequence of its prefix (terminals issue
+    /// at once without reading a maximum); the store keeps only the hash of its rating token.
+    private func insertTicket(_ c: PostgresConnection, _ new: NewTicket, holderHash: Data?, token: String) async throws -> TicketReceipt {
         guard let sequence = try await c.query("""
-            INSERT INTO ticket_sequence (date, prefix, last) VALUES (\(date.description), \(prefix), 1)
+            INSERT INTO ticket_sequence (date, prefix, last) VALUES (\(new.date.description), \(new.prefix), 1)
             ON CONFLICT (date, prefix) DO UPDATE SET last = ticket_sequence.last + 1 RETURNING last
             """, logger: logger).collect().first?.decode(Int.self) else { throw corrupt("ticket_sequence") }
         guard let id = try await c.query("""
             INSERT INTO queue_ticket (date, prefix, sequence, number, service_id, priority, queued_at, state, booking_id,
                                       rating_token_hash, holder_hash)
-            VALUES (\(date.description), \(prefix), \(sequence), \(QueuePolicy.ticketNumber(prefix: prefix, sequence: sequence)),
-                    \(serviceID), \(priority.rawValue), \(queuedAt.timeIntervalSince1970), \(TicketState.waiting.rawValue), \(bookingID),
-                    \(PresentedRatingProof.tokenHash(token)), \(holderHash))
+            VALUES (\(new.date.description), \(new.prefix), \(sequence), \(new.number(sequence: sequence)),
+                    \(new.serviceID), \(new.priority.rawValue), \(new.queuedAt.timeIntervalSince1970), \(TicketState.waiting.rawValue),
+                    \(new.bookingID), \(PresentedRatingProof.tokenHash(token)), \(holderHash))
             RETURNING id
             """, logger: logger).collect().first?.decode(Int64.self) else { throw corrupt("queue_ticket") }
         let ticket = try await fetchTicket(c, id: id, forUpdate: false)
-        let ahead = try await waitingTickets(c, date: date, serviceIDs: [serviceID], forUpdate: false)
-            .prefix { $0.id != ticket.id }.count
-        return TicketReceipt(ticket: ticket, ahead: ahead, ratingToken: token)
+        let waiting = try await waitingTickets(c, date: new.date, serviceIDs: [new.serviceID], forUpdate: false)
+        return TicketReceipt(ticket: ticket, ahead: BookingRules.ahead(of: ticket.id, inCallOrder: waiting), ratingToken: token)
     }
 
     private func waitingTickets(_ c: PostgresConnection, date: LocalDate, serviceIDs: [String],
@@ -555,16 +481,14 @@ extension PostgresBookingStore {
               AND service_id = ANY(\(serviceIDs))
             """
         if forUpdate { query.sql += " FOR UPDATE" }
-        return QueuePolicy.callOrder(try await c.query(query, logger: logger).collect().map(ticket))
+        return QueuePolicy.callOrder(try await c.query(query, logger: logger).collect().map { try Ticket(row: $0.makeRandomAccess()) })
     }
 
     private func counterAction(_ operation: String, ticketID: Int64, key: String, now: Date,
-                               _ update: @escaping @Sendable (PostgresConnection) async throws -> Void) async throws -> Ticket {
-        try await mutate(Fingerprint(operation).add(ticketID), key: key, now: now) { c in
-            guard try await fetchTicket(c, id: ticketID, forUpdate: true).state == .called else {
-                throw BookingRuleError(.ticketStateInvalid)
-            }
-            try await update(c)
+                               _ update: PostgresQuery) async throws -> Ticket {
+        try await mutate(.counterAction(operation, ticketID: ticketID), key: key, now: now) { c in
+            try BookingRules.checkCounterAction(on: try await fetchTicket(c, id: ticketID, forUpdate: true))
+            try await c.query(update, logger: logger)
             return try await fetchTicket(c, id: ticketID, forUpdate: false)
         }
     }
@@ -572,59 +496,32 @@ extension PostgresBookingStore {
     private func findBooking(_ c: PostgresConnection, code: BookingCode, idHash: Data, forUpdate: Bool) async throws -> BookingRecord {
         var query: PostgresQuery = try "SELECT * FROM booking WHERE code = \(code.value) AND id_hash = \(idHash)"
         if forUpdate { query.sql += " FOR UPDATE" }
-        guard let row = try await c.query(query, logger: logger).collect().first else { throw BookingRuleError(.bookingNotFound) }
-        return try bookingRecord(row)
+        guard let booking = try await bookingRecords(c, query).first else { throw BookingRuleError(.bookingNotFound) }
+        return booking
     }
 
     private func fetchBooking(_ c: PostgresConnection, id: String) async throws -> BookingRecord {
-        guard let row = try await c.query("SELECT * FROM booking WHERE id = \(id)", logger: logger).collect().first else {
+        guard let booking = try await bookingRecords(c, "SELECT * FROM booking WHERE id = \(id)").first else {
             throw BookingRuleError(.bookingNotFound)
         }
-        return try bookingRecord(row)
+        return booking
     }
 
     private func fetchTicket(_ c: PostgresConnection, id: Int64, forUpdate: Bool) async throws -> Ticket {
         var query: PostgresQuery = "SELECT * FROM queue_ticket WHERE id = \(id)"
         if forUpdate { query.sql += " FOR UPDATE" }
         guard let row = try await c.query(query, logger: logger).collect().first else { throw BookingRuleError(.ticketNotFound) }
-        return try ticket(row)
+        return try Ticket(row: row.makeRandomAccess())
+    }
+
+    private func bookingRecords(_ c: PostgresConnection, _ query: PostgresQuery) async throws -> [BookingRecord] {
+        try await c.query(query, logger: logger).collect().map { try BookingRecord(row: $0.makeRandomAccess()) }
     }
 }
 
-// MARK: - Rows, transactions, idempotency
+// MARK: - Transactions, idempotency
 
 extension PostgresBookingStore {
-    private func bookingRecord(_ row: PostgresRow) throws -> BookingRecord {
-        let row = row.makeRandomAccess()
-        guard let status = BookingStatus(rawValue: try row["status"].decode(String.self)),
-              let code = try? BookingCode(try row["code"].decode(String.self)),
-              let date = try? LocalDate(try row["date"].decode(String.self)) else { throw corrupt("booking") }
-        return BookingRecord(
-            id: try row["id"].decode(String.self), code: code, slotID: try row["slot_id"].decode(String.self),
-            serviceID: try row["service_id"].decode(String.self), date: date,
-            start: Date(timeIntervalSince1970: try row["start"].decode(Double.self)),
-            end: Date(timeIntervalSince1970: try row["end"].decode(Double.self)),
-            maskedIDNumber: try row["id_masked"].decode(String.self), status: status,
-            sequence: try row["sequence"].decode(Int.self),
-            createdAt: Date(timeIntervalSince1970: try row["created_at"].decode(Double.self)),
-            updatedAt: Date(timeIntervalSince1970: try row["updated_at"].decode(Double.self)),
-            onDayOff: try row["on_day_off"].decode(Bool.self))
-    }
-
-    private func ticket(_ row: PostgresRow) throws -> Ticket {
-        let row = row.makeRandomAccess()
-        guard let priority = PriorityClass(rawValue: try row["priority"].decode(String.self)),
-              let state = TicketState(rawValue: try row["state"].decode(String.self)),
-              let date = try? LocalDate(try row["date"].decode(String.self)) else { throw corrupt("queue_ticket") }
-        return Ticket(id: try row["id"].decode(Int64.self), date: date, number: try row["number"].decode(String.self),
-                      serviceID: try row["service_id"].decode(String.self), priority: priority,
-                      queuedAt: Date(timeIntervalSince1970: try row["queued_at"].decode(Double.self)), state: state,
-                      counter: try row["counter"].decode(String?.self),
-                      calledAt: try row["called_at"].decode(Double?.self).map(Date.init(timeIntervalSince1970:)),
-                      callCount: try row["call_count"].decode(Int.self),
-                      bookingID: try row["booking_id"].decode(String?.self))
-    }
-
     private func corrupt(_ what: String) -> StorageError {
         .unavailable(path: database.location, reason: "unreadable value in \(what)")
     }
@@ -633,43 +530,55 @@ extension PostgresBookingStore {
     /// The key's row is claimed first: a concurrent request with the same key waits on it, then
     /// finds the first answer (or, if the first was refused and rolled back, runs itself).
     private func mutate<Response: StoredAnswer>(
-        _ request: Fingerprint, key: String, now: Date,
+        _ fingerprint: Fingerprint, key: String, now: Date,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Response
     ) async throws -> Response {
-        guard (1...128).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
-            throw BookingRuleError(.invalidIdempotencyKey)
-        }
-        let fingerprint = request.digest
+        let request = try IdempotentRequest(fingerprint, key: key)
+        let location = database.location
         return try await write { c in
             let claimed = try await c.query("""
                 INSERT INTO idempotency_key (key, operation, fingerprint, created_at)
-                VALUES (\(key), \(request.operation), \(fingerprint), \(now.timeIntervalSince1970))
+                VALUES (\(key), \(request.operation), \(request.fingerprint), \(now.timeIntervalSince1970))
                 ON CONFLICT (key) DO NOTHING RETURNING key
                 """, logger: logger).collect()
             guard claimed.isEmpty else {
                 let response = try await body(c)
-                var writer = AnswerWriter()
-                response.write(to: &writer)
-                try await c.query("UPDATE idempotency_key SET response = \(Data(writer.bytes)) WHERE key = \(key)", logger: logger)
+                try await c.query("UPDATE idempotency_key SET response = \(StoredAnswers.encode(response)) WHERE key = \(key)",
+                                  logger: logger)
                 return response
             }
             guard let row = try await c.query("SELECT operation, fingerprint, response FROM idempotency_key WHERE key = \(key)",
                                               logger: logger).collect().first else { throw corrupt("idempotency_key") }
-            let (operation, storedFingerprint, stored) = try row.decode((String, Data, Data?).self)
-            guard operation == request.operation, storedFingerprint == fingerprint else {
-                throw BookingRuleError(.idempotencyKeyReused)
-            }
-            guard let stored else { throw corrupt("idempotency_key") }
-            var reader = AnswerReader(Array(stored))
-            guard let answer = try? Response(from: &reader), reader.isAtEnd else { throw corrupt("idempotency_key") }
-            return answer
+            let (operation, storedFingerprint, response) = try row.decode((String, Data, Data?).self)
+            return try request.replay(Response.self, operation: operation, fingerprint: storedFingerprint, response: response,
+                                      location: location)
         }
     }
 
-    /// One transaction; an unreachable district store becomes `DistrictStoreUnavailable`, any
-    /// other database failure `StorageError.unavailable`, a rule's refusal passes through.
+    /// One transaction; an unreachable district store becomes `DistrictStoreUnavailable`, an
+    /// unreadable row or any other database failure `StorageError.unavailable`, a rule's
+    /// refusal passes through.
     private func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await database.run(passing: BookingRuleError.self, body)
+    }
+}
+
+extension PostgresRandomAccessRow: StoredRow {
+    package func text(_ column: String) throws -> String { try decoded(column, as: String.self) }
+    package func optionalText(_ column: String) throws -> String? { try decoded(column, as: String?.self) }
+    package func real(_ column: String) throws -> Double { try decoded(column, as: Double.self) }
+    package func optionalReal(_ column: String) throws -> Double? { try decoded(column, as: Double?.self) }
+    package func integer(_ column: String) throws -> Int64 { try decoded(column, as: Int64.self) }
+    package func flag(_ column: String) throws -> Bool { try decoded(column, as: Bool.self) }
+    package func optionalBlob(_ column: String) throws -> Data? { try decoded(column, as: Data?.self) }
+
+    private func decoded<Value: PostgresDecodable>(_ column: String, as _: Value.Type) throws -> Value {
+        guard contains(column) else { throw StoredRowError(column: column) }
+        do {
+            return try self[column].decode(Value.self)
+        } catch {
+            throw StoredRowError(column: column)
+        }
     }
 }
 

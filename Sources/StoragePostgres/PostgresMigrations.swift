@@ -171,5 +171,9 @@ enum PostgresMigrations {
                 recorded_at timestamptz NOT NULL DEFAULT now())
             """,
         ]),
+        // Stored answers start with their layout's version byte; those stored before get version 0.
+        Migration(name: "v8-answer-versions", statements: [
+            "UPDATE idempotency_key SET response = '\\x00'::bytea || response WHERE response IS NOT NULL",
+        ]),
     ]
 }

@@ -322,7 +322,7 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
 
     /// `body` in a transaction (`inTransaction`) or on a connection, for a store built on this
     /// one: its own refusal (`Refusal`, a rule of bookings or of the lifecycle) passes through,
-    /// any other failure becomes `unavailable` (the district store cannot be used).
+    /// an unreadable row or any other failure becomes `unavailable` (the district store cannot be used).
     func run<T: Sendable, Refusal: Error>(
         inTransaction: Bool = true, passing _: Refusal.Type,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
@@ -331,6 +331,8 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
             return inTransaction ? try await transaction(body) : try await withConnection(body)
         } catch let refusal as Refusal {
             throw refusal
+        } catch let unreadable as StoredRowError {
+            throw StorageError.unavailable(path: location, reason: "unreadable value in \(unreadable.column)")
         } catch {
             throw Self.unavailable(error, location: location)
         }

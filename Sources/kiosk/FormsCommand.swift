@@ -6,6 +6,7 @@ import Foundation
 import KioskApp
 import KioskConfig
 import KioskCore
+import Papers
 
 extension PrintableFilings {
     /// The forms of `path` and the problems of the refused ones, the receipt templates checked

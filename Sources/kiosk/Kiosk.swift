@@ -14,7 +14,7 @@ struct Kiosk: AsyncParsableCommand {
             Serve.self, ConfigCommand.self, DatabaseCommand.self, FormsCommand.self, LogicCommand.self,
             CalendarCommand.self, SlotsCommand.self,
             DevicesCommand.self, DiagnosticsCommand.self, ReceiptCommand.self, IDCardCommand.self,
-            StaffCommand.self, DepartmentsCommand.self, AuditCommand.self, SecretsCommand.self, DistrictCommand.self, Bench.self, DistrictWorker.self,
+            StaffCommand.self, DepartmentsCommand.self, AuditCommand.self, SecretsCommand.self, DistrictCommand.self, Bench.self,
         ],
         defaultSubcommand: Serve.self)
 }

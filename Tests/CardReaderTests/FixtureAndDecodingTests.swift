@@ -1,6 +1,7 @@
 import CardReader
 import Foundation
 import IDCard
+import KioskCore
 import Testing
 
 struct FixtureTests {
@@ -135,28 +136,25 @@ struct FormFactsTests {
     }
 
     @Test func aResidentCardFillsEveryAttribute() throws {
-        #expect(formFacts(from: try card("resident")) == [
-            "name": "测试甲", "idNumber": "110101198506150019", "gender": "男", "ethnicity": "汉",
-            "birthDate": "1985-06-15", "address": "北京市东城区示例路1号", "issuer": "北京市公安局东城分局",
-            "validFrom": "2020-01-01", "validUntil": "2040-01-01",
-        ])
+        #expect(formFacts(from: try card("resident")) == IDCardFacts(
+            name: "测试甲", documentNumber: "110101198506150019", gender: "男", ethnicity: "汉",
+            birthDate: "1985-06-15", address: "北京市东城区示例路1号", issuer: "北京市公安局东城分局",
+            validFrom: "2020-01-01", validUntil: "2040-01-01"))
     }
 
     @Test func anAppendedAddressReplacesThePrintedOne() throws {
         let fixture = try #require(try loadFixtures()["bad-check-digit"])
         let moved = try card("bad-check-digit").addingAppendedAddresses(from: fixture.appendedAddressData)
-        #expect(formFacts(from: moved)["address"] == "北京市海淀区示例园6号")
+        #expect(formFacts(from: moved).address == "北京市海淀区示例园6号")
     }
 
     @Test func aForeignersCardLeavesOutWhatItLacks() throws {
-        #expect(formFacts(from: try card("permanent-residence-2017")) == [
-            "name": "示例·亚历克斯", "idNumber": "USA110085061501", "gender": "男", "birthDate": "1985-06-15",
-            "validFrom": "2017-06-01", "validUntil": "2037-06-01",
-        ])
-        #expect(formFacts(from: try card("permanent-residence-2023")) == [
-            "name": "示例丙", "idNumber": "911840199001010026", "gender": "女", "birthDate": "1990-01-01",
-            "validFrom": "2023-06-01", "validUntil": "2033-06-01",
-        ])
+        #expect(formFacts(from: try card("permanent-residence-2017")) == IDCardFacts(
+            name: "示例·亚历克斯", documentNumber: "USA110085061501", gender: "男", birthDate: "1985-06-15",
+            validFrom: "2017-06-01", validUntil: "2037-06-01"))
+        #expect(formFacts(from: try card("permanent-residence-2023")) == IDCardFacts(
+            name: "示例丙", documentNumber: "911840199001010026", gender: "女", birthDate: "1990-01-01",
+            validFrom: "2023-06-01", validUntil: "2033-06-01"))
     }
 }
 

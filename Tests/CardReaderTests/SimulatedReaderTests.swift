@@ -56,7 +56,7 @@ struct SimulatedReaderTests {
             return
         }
         #expect(failures.map(\.code) == [.invalidNumber])
-        #expect(failures.first?.numberError?.code == .checkCharacterMismatch)
+        #expect(failures.first?.numberError?.reason == .checkCharacterMismatch)
         #expect(failures.first?.messageEN == "The card's number fails its check; please ask staff for help.")
     }
 

@@ -1,43 +1,13 @@
 import DeviceKit
 import Foundation
+import KioskTesting
 import Logging
 import Testing
-
-/// A device whose presence the test switches on and off.
-actor FakeDevice: Device {
-    nonisolated let info: DeviceInfo
-    nonisolated var statisticNames: [String] { StatisticNames.receiptPrinter }
-    private var claim = Claim()
-
-    init(id: String) { info = DeviceInfo(id: id, kind: .receiptPrinter, connection: "simulated") }
-
-    func state() -> DeviceState { .idle }
-    func status() -> DeviceStatus { DeviceStatus(paper: .ok, cover: .closed, cutter: .ok) }
-    func claim(owner: String) throws(DeviceFault) { try claim.claim(by: owner) }
-    func release(owner: String) { claim.release(by: owner) }
-    func healthCheck(_ level: HealthCheckLevel) -> HealthCheckResult {
-        HealthCheckResult(deviceID: info.id, level: level, steps: [
-            .init(name: "query", passed: true, detail: "ok", message: .init(zh: "查询：正常", en: "query: ok")),
-        ])
-    }
-}
-
-final class SwitchableProvider: DeviceProvider, @unchecked Sendable {
-    let device = FakeDevice(id: "printer-1")
-    private let lock = NSLock()
-    private var _present = true
-    var present: Bool {
-        get { lock.withLock { _present } }
-        set { lock.withLock { _present = newValue } }
-    }
-
-    func discover() async -> [any Device] { present ? [device] : [] }
-}
 
 @Suite("Device manager")
 struct DeviceManagerTests {
     @Test func publishesArrivalDepartureAndReturn() async {
-        let provider = SwitchableProvider()
+        let provider = FakeDeviceProvider([FakeDevice(id: "printer-1")])
         let manager = DeviceManager(providers: [provider], logger: Logger(label: "test"))
         let events = await manager.events.subscribe()
         var iterator = events.makeAsyncIterator()

@@ -1,20 +1,40 @@
 import DeviceKit
 import Foundation
+import KioskTesting
 import Logging
 import Synchronization
 import Testing
 
-/// Keeps what the counter hands the store.
+/// Keeps what the counter hands the store, and lets a test wait until it has counted enough.
 final class RecordingStatistics: StatisticsStore {
     private let powered = Mutex<[String: Int64]>([:])
+    private let waiting = Mutex<[(deviceID: String, seconds: Int64, continuation: CheckedContinuation<Void, Never>)]>([])
 
     func seconds(_ deviceID: String) -> Int64 { powered.withLock { $0[deviceID] ?? 0 } }
+
+    /// Returns once `deviceID` has `seconds` of powered time.
+    func counted(_ seconds: Int64, deviceID: String) async {
+        await withCheckedContinuation { continuation in
+            let done = waiting.withLock { waiting in
+                guard self.seconds(deviceID) < seconds else { return true }
+                waiting.append((deviceID, seconds, continuation))
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
 
     func add(_ amounts: [String: Int64], deviceID: String) {}
     func statistics(deviceID: String, names: [String]) -> [Statistic] { [] }
     func reset(_ name: String, deviceID: String) -> Statistic { Statistic(name: name, value: 0, since: Date()) }
     func addPoweredTime(seconds: Int64, deviceID: String) {
-        powered.withLock { $0[deviceID, default: 0] += seconds }
+        let total = powered.withLock { $0[deviceID, default: 0] += seconds; return $0[deviceID, default: 0] }
+        let ready = waiting.withLock { waiting in
+            let ready = waiting.filter { $0.deviceID == deviceID && $0.seconds <= total }.map(\.continuation)
+            waiting.removeAll { $0.deviceID == deviceID && $0.seconds <= total }
+            return ready
+        }
+        for continuation in ready { continuation.resume() }
     }
     func addToday(_ amounts: [String: Int64], deviceID: String) {}
     func dailyCounts(deviceID: String, days: Int) -> [DailyCount] { [] }
@@ -35,7 +55,7 @@ struct PoweredTimeTests {
     }
 
     @Test func connectedDevicesCountTheirPoweredTime() async {
-        let provider = SwitchableProvider()
+        let provider = FakeDeviceProvider([FakeDevice(id: "printer-1")])
         let manager = DeviceManager(providers: [provider], logger: Logger(label: "test"))
         await manager.rescan()
         let store = InMemoryStatisticsStore()
@@ -60,7 +80,7 @@ struct PoweredTimeTests {
     }
 
     @Test func fractionsOfASecondAddUp() async {
-        let provider = SwitchableProvider()
+        let provider = FakeDeviceProvider([FakeDevice(id: "printer-1")])
         let manager = DeviceManager(providers: [provider], logger: Logger(label: "test"))
         await manager.rescan()
         let store = RecordingStatistics()
@@ -70,15 +90,15 @@ struct PoweredTimeTests {
     }
 
     @Test func theRunningCounterAddsTheTimeThatPassedAndStopsWhenCancelled() async throws {
-        let provider = SwitchableProvider()
+        let provider = FakeDeviceProvider([FakeDevice(id: "printer-1")])
         let manager = DeviceManager(providers: [provider], logger: Logger(label: "test"))
         await manager.rescan()
         let store = RecordingStatistics()
         let counter = PoweredTimeCounter(manager: manager, statistics: store, interval: .milliseconds(50), logger: Logger(label: "test"))
         let started = ContinuousClock.now
         let run = Task { try await counter.run() }
-        // Polled rather than slept: on a loaded machine the task may start late.
-        for _ in 0..<1_000 where store.seconds("printer-1") < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        // Waited for rather than slept: on a loaded machine the task may start late.
+        await store.counted(2, deviceID: "printer-1")
         run.cancel()
         try await run.value
         let elapsed = ContinuousClock.now - started

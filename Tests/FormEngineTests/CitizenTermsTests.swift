@@ -76,7 +76,7 @@ import Testing
 
     @Test func theFilingNamesItsApplicantThroughTheDeclaration() throws {
         let form = try Fixtures.inline(Self.form(applicant: "applicant: {name: holder, idNumber: holderNumber}"))
-        var session = FormSession.start(form, idCard: IDCardFacts([.name: "张三"]), context: Fixtures.context)
+        var session = FormSession.start(form, idCard: IDCardFacts(name: "张三"), context: Fixtures.context)
         try session.answer("holderNumber", .string(Fixtures.citizenID), in: form)
         try session.advance(form)
         _ = try session.confirmReview(in: form, context: Fixtures.context)

@@ -152,7 +152,7 @@ import Testing
 
     @Test func talentSettlementRejectsAnOlderBachelorThenAcceptsAMaster() throws {
         let form = try Fixtures.form("talent-settlement")
-        let older = IDCardFacts([.name: "王五", .idNumber: Fixtures.idNumber("11010519750101001"), .birthDate: "1975-01-01"])
+        let older = IDCardFacts(name: "王五", documentNumber: Fixtures.idNumber("11010519750101001"), birthDate: "1975-01-01")
         var session = FormSession.start(form, idCard: older, context: context)
         try session.answer("mobile", "13712345678", in: form)
         try session.advance(form)

@@ -38,9 +38,8 @@ enum Fixtures {
     /// Born 1990-05-17, male.
     static let citizenID = idNumber("11010519900517001")
     static let childID = idNumber("11010520180301002")
-    static let idCard = IDCardFacts([
-        .name: "张三", .idNumber: citizenID, .birthDate: "1990-05-17", .address: "北京市西城区复兴门外大街1号", .gender: "male",
-    ])
+    static let idCard = IDCardFacts(
+        name: "张三", documentNumber: citizenID, gender: "male", birthDate: "1990-05-17", address: "北京市西城区复兴门外大街1号")
 
     /// A small form written inline, loaded without problems.
     static func inline(_ yaml: String) throws -> FormDefinition {

@@ -14,7 +14,7 @@ import Testing
     @Test func badCheckCharacter() throws {
         let failures = try CardText(block: Fixture.residentBlock(number: "110105194912310012")).checkFailures(today: today)
         #expect(failures.map(\.code) == [.invalidNumber])
-        #expect(failures.first?.numberError?.code == .checkCharacterMismatch)
+        #expect(failures.first?.numberError?.reason == .checkCharacterMismatch)
     }
 
     @Test func birthDateMismatch() throws {

@@ -116,7 +116,7 @@ struct BookingCLITests {
         #expect(try KioskProcess.run(["db", "migrate"], in: installation.root).status == 0)
 
         let store = try installation.store()
-        let bookings = try BookingStore(store: store, timeZone: TimeZone(identifier: "Asia/Shanghai")!)
+        let bookings = try SQLiteBookingStore(store: store, timeZone: TimeZone(identifier: "Asia/Shanghai")!)
         let service = try Service(id: "hukou", nameZH: "户籍业务", nameEN: "Household registration", durationMinutes: 20,
                                   counters: ["A1", "A2"], capacityPerSlot: 2, horizonDays: 366)
         let generator = SlotGenerator(calendar: try OfficialCalendar(years: []), hours: .standard)

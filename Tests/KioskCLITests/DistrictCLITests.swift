@@ -91,7 +91,8 @@ struct DistrictConcurrencyTests {
                 group.addTask {
                     let run = try await offPool {
                         try KioskProcess.run(["district-worker", "--database", url, "--district-key",
-                                              installation.root + "/secrets/district-id.key", "--load", json], in: installation.root)
+                                              installation.root + "/secrets/district-id.key", "--load", json], in: installation.root,
+                                             executable: KioskProcess.built("kiosk-bench"))
                     }
                     guard run.status == 0 else { throw PrivatePostgres.SetupFailure("worker failed: \(run.stderr)") }
                     return try JSONDecoder().decode(DistrictLoadResult.self, from: Data(run.stdout.utf8))
@@ -124,7 +125,7 @@ struct DistrictCopyTests {
     static func terminalWithBookings(_ citizens: [Int], slots: [Slot]) async throws -> (TestInstallation, [BookingRecord]) {
         let installation = try TestInstallation()
         #expect(try await offPool { try KioskProcess.run(["db", "migrate"], in: installation.root) }.status == 0)
-        let bookings = try BookingStore(store: try installation.store(), timeZone: DistrictBenchmarks.zoneForTests)
+        let bookings = try SQLiteBookingStore(store: try installation.store(), timeZone: DistrictBenchmarks.zoneForTests)
         var records: [BookingRecord] = []
         for (index, citizen) in citizens.enumerated() {
             records.append(try await bookings.book(slots[index % 2], idNumber: try DistrictBenchmarks.citizen(citizen),
@@ -142,7 +143,7 @@ struct DistrictCopyTests {
         let (first, firstBookings) = try await Self.terminalWithBookings([0, 1, 2], slots: slots)
         let (second, secondBookings) = try await Self.terminalWithBookings([3, 4], slots: [slots[1], slots[0]])
         defer { first.remove(); second.remove() }
-        _ = try await BookingStore(store: try first.store(), timeZone: DistrictBenchmarks.zoneForTests)
+        _ = try await SQLiteBookingStore(store: try first.store(), timeZone: DistrictBenchmarks.zoneForTests)
             .cancel(code: firstBookings[2].code, idNumber: try DistrictBenchmarks.citizen(2), idempotencyKey: "c2", now: DistrictBenchmarks.now)
         #expect(try first.keys().idHashing.fingerprint != second.keys().idHashing.fingerprint)
 

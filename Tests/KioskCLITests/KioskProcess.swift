@@ -12,12 +12,16 @@ struct KioskProcess {
         var stderr: String
     }
 
-    static var executable: URL {
+    static var executable: URL { built("kiosk") }
+
+    /// An executable of this package built next to this test bundle (`kiosk`, `kiosk-bench`).
+    static func built(_ name: String) -> URL {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("kiosk")
+            .deletingLastPathComponent().appendingPathComponent(name)
     }
 
-    static func start(_ arguments: [String], environment: [String: String] = [:], in directory: String) throws -> (Process, Pipe, Pipe) {
+    static func start(_ arguments: [String], environment: [String: String] = [:], in directory: String,
+                      executable: URL = executable) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -33,8 +37,9 @@ struct KioskProcess {
         return (process, out, err)
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:], in directory: String) throws -> Result {
-        let (process, out, err) = try start(arguments, environment: environment, in: directory)
+    static func run(_ arguments: [String], environment: [String: String] = [:], in directory: String,
+                    executable: URL = executable) throws -> Result {
+        let (process, out, err) = try start(arguments, environment: environment, in: directory, executable: executable)
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

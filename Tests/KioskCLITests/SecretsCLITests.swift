@@ -90,7 +90,7 @@ struct SecretsCLITests {
         try #require(added.status == 0, "\(added.stderr)")
         let before = try installation.keys()
         let store = try installation.store()
-        let bookings = try BookingStore(store: store, timeZone: DistrictBenchmarks.zoneForTests)
+        let bookings = try SQLiteBookingStore(store: store, timeZone: DistrictBenchmarks.zoneForTests)
         let citizen = try DistrictBenchmarks.citizen(7)
         let slot = try DistrictBenchmarks.slots(count: 1, capacity: 2)[0]
         let booking = try await bookings.book(slot, idNumber: citizen, idempotencyKey: "rotate", now: DistrictBenchmarks.now)
@@ -116,7 +116,7 @@ struct SecretsCLITests {
 
         // The citizen is found again under the new key; quotas go on counting the old booking.
         // (The server that ran meanwhile marked the past booking a no-show: its status may differ.)
-        let rekeyed = try BookingStore(store: try installation.store(), timeZone: DistrictBenchmarks.zoneForTests)
+        let rekeyed = try SQLiteBookingStore(store: try installation.store(), timeZone: DistrictBenchmarks.zoneForTests)
         #expect(try await rekeyed.lookup(code: booking.code, idNumber: citizen).id == booking.id)
         #expect(try await rekeyed.bookings(of: citizen).map(\.id) == [booking.id], "quotas and bans still count it")
         #expect(try await bookings.bookings(of: citizen).isEmpty, "the old key no longer finds the citizen")

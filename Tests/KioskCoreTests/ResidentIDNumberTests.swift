@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("11010519491231002", ResidentIDNumberError.Code.wrongLength),
+        ("11010519491231002", ResidentIDNumberError.Reason.wrongLength),
         ("11010519491231002X1", .wrongLength),
         ("", .wrongLength),
         ("1101051949123100XX", .invalidCharacter),
@@ -44,8 +44,8 @@ import Testing
         ("110105194912310021", .checkCharacterMismatch),
         ("440524188001010015", .checkCharacterMismatch),
     ])
-    func rejects(_ text: String, _ code: ResidentIDNumberError.Code) {
-        #expect(throws: ResidentIDNumberError(code)) { try ResidentIDNumber(text) }
+    func rejects(_ text: String, _ reason: ResidentIDNumberError.Reason) {
+        #expect(throws: ResidentIDNumberError(reason)) { try ResidentIDNumber(text) }
     }
 
     @Test func checkCharacterComputation() {
@@ -67,13 +67,35 @@ import Testing
         #expect(!"\([number])".contains("19491231"))
     }
 
-    @Test func errorsCarryBothLanguagesAndNoNumber() {
-        for code in ResidentIDNumberError.Code.allCases {
-            let error = ResidentIDNumberError(code)
-            #expect(!error.messageZH.isEmpty)
-            #expect(!error.messageEN.isEmpty)
-            #expect(error.description.hasPrefix("ResidentIDNumberError.\(code.rawValue)"))
+    /// One stable code for clients whatever the reason, the reason in both languages.
+    @Test func errorsAreKioskErrorsWithBothLanguagesAndNoNumber() {
+        for reason in ResidentIDNumberError.Reason.allCases {
+            let error: any KioskError = ResidentIDNumberError(reason)
+            #expect(error.code == "invalidIdNumber")
+            #expect(!error.message.zh.isEmpty && !error.message.en.isEmpty)
+            #expect(error.description.hasPrefix("ResidentIDNumberError.\(reason.rawValue)"))
         }
+    }
+
+    /// One masking rule for every identity number the terminal shows: 18 characters keep six
+    /// and four, a shorter card number three and two, a very short one nothing.
+    @Test func oneMaskingRuleForEveryLength() throws {
+        #expect(IDNumberMasking.mask("11010519491231002X") == "110105********002X")
+        #expect(IDNumberMasking.mask("ABC110087654321") == "ABC**********21")
+        #expect(IDNumberMasking.mask("12345") == "*****")
+        #expect(IDNumberMasking.mask("") == "")
+        #expect(try ResidentIDNumber("11010519491231002X").masked == IDNumberMasking.mask("11010519491231002X"))
+    }
+
+    @Test func cardFactsShowOnlyTheMaskedNumber() throws {
+        let facts = IDCardFacts(name: "张三", documentNumber: "11010519491231002X", birthDate: "1949-12-31", address: "北京市")
+        var dumped = ""
+        dump(facts, to: &dumped)
+        for rendering in ["\(facts)", String(reflecting: facts), dumped, "\([facts])"] {
+            #expect(!rendering.contains("张三") && !rendering.contains("19491231") && !rendering.contains("北京"), "\(rendering)")
+        }
+        #expect(try facts.residentIDNumber().value == "11010519491231002X")
+        #expect(throws: ResidentIDNumberError(.wrongLength)) { try IDCardFacts(documentNumber: "ABC110087654321").residentIDNumber() }
     }
 
     @Test func birthDateCalendar() {

@@ -38,20 +38,20 @@ struct AccessRoutesTests {
             let wrongPIN = try await client.execute(
                 uri: "/v1/staff/sign-in", method: .post, body: ByteBuffer(string: #"{"number":"nobody","pin":"4826"}"#))
             #expect(wrongPIN.status == .unauthorized)
-            #expect(try object(wrongPIN)["code"] as? String == "signInFailed")
+            #expect(try wrongPIN.decoded(Problem.self).code == "signInFailed")
 
             let forged = try await client.execute(
                 uri: "/v1/devices/printer-simulated/statistics", method: .get, headers: [.authorization: "Bearer kt1.e30.AAAA"])
             #expect(forged.status == .unauthorized)
             let notBearer = try await client.execute(uri: "/v1/forms", method: .get, headers: [.authorization: "Basic eDp5"])
             #expect(notBearer.status == .unauthorized)
-            #expect(try object(notBearer)["code"] as? String == "tokenMalformed")
+            #expect(try notBearer.decoded(Problem.self).code == "tokenMalformed")
 
             let bearer = try await application.bearer(client, role: .staff)
             #expect(try await client.execute(uri: "/v1/staff/sign-out", method: .post, headers: [.authorization: bearer]).status == .noContent)
             let revoked = try await client.execute(uri: "/v1/queue", method: .get, headers: [.authorization: bearer])
             #expect(revoked.status == .unauthorized)
-            #expect(try object(revoked)["code"] as? String == "tokenRevoked")
+            #expect(try revoked.decoded(Problem.self).code == "tokenRevoked")
         }
     }
 
@@ -71,7 +71,7 @@ struct AccessRoutesTests {
             let noReason = try await client.execute(
                 uri: "/v1/sessions/\(id)/overrides/skipStep", method: .post, headers: staff, body: ByteBuffer(string: #"{"reasonCode":"because"}"#))
             #expect(noReason.status == .unprocessableContent)
-            #expect(try object(noReason)["code"] as? String == "unknownOverrideReason")
+            #expect(try noReason.decoded(Problem.self).code == "unknownOverrideReason")
 
             let reason = try #require(OverrideReasons.standard.reasons.first { !$0.requiresNote }?.code)
             let skipped = try await client.execute(
@@ -106,7 +106,7 @@ struct AccessRoutesTests {
             #expect(try await override("handBackSession", #"{"reasonCode":"citizenAssisted"}"#).status == .ok)
             let again = try await override("handBackSession", #"{"reasonCode":"citizenAssisted"}"#)
             #expect(again.status == .conflict)
-            #expect(try object(again)["code"] as? String == "sessionNotTakenOver")
+            #expect(try again.decoded(Problem.self).code == "sessionNotTakenOver")
             let unknown = try await override("becomeCitizen", #"{"reasonCode":"citizenAssisted"}"#)
             #expect(unknown.status == .notFound)
 
@@ -129,7 +129,9 @@ struct AccessRoutesTests {
         defer { installation.remove() }
         let application = try await KioskApplication.onTestInstallation(installation)
         var dependencies = application.serverDependencies
-        let frozen = Date()
+        // A whole second: the store keeps times as seconds since 1970 in a Double, and a time
+        // read back an ulp later made the one-second delay's Retry-After "2" now and then.
+        let frozen = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded())
         dependencies.access.now = { frozen }
         @Sendable func signIn(_ client: any TestClientProtocol, _ number: String) async throws -> TestResponse {
             try await client.execute(uri: "/v1/staff/sign-in", method: .post, body: ByteBuffer(string: #"{"number":"\#(number)","pin":"0000"}"#))
@@ -140,11 +142,11 @@ struct AccessRoutesTests {
             }
             let limited = try await signIn(client, "nobody-4")
             #expect(limited.status == .tooManyRequests)
-            #expect(try object(limited)["code"] as? String == "signInRateLimited")
+            #expect(try limited.decoded(Problem.self).code == "signInRateLimited")
             #expect(limited.headers[.retryAfter] == "20")
             let delayed = try await signIn(client, "nobody-1")
             #expect(delayed.status == .tooManyRequests)
-            #expect(try object(delayed)["code"] as? String == "signInDelayed")
+            #expect(try delayed.decoded(Problem.self).code == "signInDelayed")
             #expect(delayed.headers[.retryAfter] == "1")
             let failures = try await application.access.auditRecords().filter { $0.action == "staff.signInFailed" }
             #expect(failures.count == 3)

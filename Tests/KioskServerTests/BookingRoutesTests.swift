@@ -7,7 +7,7 @@ import HummingbirdTesting
 import KioskApp
 import KioskConfig
 import KioskCore
-import KioskServer
+@testable import KioskServer
 import KioskTesting
 import Logging
 import Synchronization
@@ -70,13 +70,6 @@ struct BookingRoutesTests {
         try await app.test(.router, test)
     }
 
-    func object(_ response: TestResponse) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
-    }
-
-    func array(_ response: TestResponse) throws -> [[String: Any]] {
-        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [[String: Any]])
-    }
 
     func post(_ client: any TestClientProtocol, _ uri: String, key: String?, _ json: String = "{}") async throws -> TestResponse {
         var headers: HTTPFields = [.contentType: "application/json"]
@@ -93,20 +86,20 @@ struct BookingRoutesTests {
               key: String) async throws -> String {
         let hold = try await post(client, "/v1/holds", key: key + "-hold", #"{"slotId":"\#(slotID)","idNumber":"\#(idNumber)"}"#)
         #expect(hold.status == .created)
-        let holdID = try #require(try object(hold)["holdId"] as? String)
+        let holdID = try hold.decoded(HoldView.self).holdId
         let booked = try await post(client, "/v1/bookings", key: key, #"{"holdId":"\#(holdID)","idNumber":"\#(idNumber)"}"#)
         #expect(booked.status == .created)
-        return try #require(try object(booked)["code"] as? String)
+        return try booked.decoded(BookingView.self).code
     }
 
     @Test func servicesAreListed() async throws {
         try await withClient { client in
             let response = try await client.execute(uri: "/v1/services", method: .get)
             #expect(response.status == .ok)
-            let services = try array(response)
-            #expect(services.compactMap { $0["id"] as? String } == ["hukou", "notary"])
-            #expect(services.first?["nameZh"] as? String == "户籍业务")
-            #expect(services.first?["capacityPerSlot"] as? Int == 2)
+            let services = try response.decoded([ServiceView].self)
+            #expect(services.map(\.id) == ["hukou", "notary"])
+            #expect(services.first?.nameZh == "户籍业务")
+            #expect(services.first?.capacityPerSlot == 2)
         }
     }
 
@@ -114,26 +107,24 @@ struct BookingRoutesTests {
         try await withClient { client in
             let response = try await client.execute(uri: "/v1/services/hukou/slots?from=2026-09-30&to=2026-10-10", method: .get)
             #expect(response.status == .ok)
-            let slots = try array(response)
-            var byDate: [String: [[String: Any]]] = [:]
-            for slot in slots { byDate[slot["date"] as? String ?? "", default: []].append(slot) }
+            let byDate = Dictionary(grouping: try response.decoded([SlotView].self), by: \.date)
             // National Day (1–7 October) is closed; Saturday 10 October is a make-up working day.
             #expect(byDate.keys.sorted() == ["2026-09-30", "2026-10-08", "2026-10-09", "2026-10-10"])
             // 09:00–17:00 in 20-minute slots; the lunch break has one of the two counters.
             let october8 = try #require(byDate["2026-10-08"])
             #expect(october8.count == 24)
-            #expect(october8.first?["id"] as? String == "hukou:2026-10-08T09:00+08:00")
-            #expect(october8.first?["start"] as? String == "2026-10-08T01:00:00Z")
-            #expect(october8.first?["remaining"] as? Int == 2)
-            let lunch = october8.filter { $0["kind"] as? String == "lunchDuty" }
-            #expect(lunch.compactMap { $0["startTime"] as? String } == ["12:00", "12:20", "12:40", "13:00", "13:20"])
-            #expect(lunch.allSatisfy { $0["capacity"] as? Int == 1 })
+            #expect(october8.first?.id == "hukou:2026-10-08T09:00+08:00")
+            #expect(october8.first?.start == Date(timeIntervalSince1970: 1_791_421_200))   // 2026-10-08T01:00:00Z
+            #expect(october8.first?.remaining == 2)
+            let lunch = october8.filter { $0.kind == .lunchDuty }
+            #expect(lunch.map(\.startTime) == ["12:00", "12:20", "12:40", "13:00", "13:20"])
+            #expect(lunch.allSatisfy { $0.capacity == 1 })
             // 30 September is still summer: the lunch break runs to 14:30.
-            #expect(try #require(byDate["2026-09-30"]).filter { $0["kind"] as? String == "lunchDuty" }.last?["startTime"] as? String == "14:20")
+            #expect(try #require(byDate["2026-09-30"]).filter { $0.kind == .lunchDuty }.last?.startTime == "14:20")
 
             let unknown = try await client.execute(uri: "/v1/services/passport/slots", method: .get)
             #expect(unknown.status == .notFound)
-            #expect(try object(unknown)["code"] as? String == "serviceNotFound")
+            #expect(try unknown.decoded(Problem.self).code == "serviceNotFound")
             let badDate = try await client.execute(uri: "/v1/services/hukou/slots?from=2026-02-30", method: .get)
             #expect(badDate.status == .badRequest)
         }
@@ -144,34 +135,35 @@ struct BookingRoutesTests {
             let slotID = "hukou:2026-10-08T09:00+08:00"
             let hold = try await post(client, "/v1/holds", key: "h1", #"{"slotId":"\#(slotID)","idNumber":"\#(Self.idNumber)"}"#)
             #expect(hold.status == .created)
-            let holdID = try #require(try object(hold)["holdId"] as? String)
-            #expect(try object(hold)["expiresAt"] as? String == "2026-09-28T02:05:00Z")
+            let held = try hold.decoded(HoldView.self)
+            let holdID = held.holdId
+            #expect(held.expiresAt == Date(timeIntervalSince1970: 1_790_561_100))   // 2026-09-28T02:05:00Z
 
             let confirm = #"{"holdId":"\#(holdID)","idNumber":"\#(Self.idNumber)"}"#
             let booked = try await post(client, "/v1/bookings", key: "b1", confirm)
             #expect(booked.status == .created)
-            let booking = try object(booked)
-            let code = try #require(booking["code"] as? String)
-            #expect(booking["status"] as? String == "confirmed")
-            #expect(booking["maskedIdNumber"] as? String == "110105********" + Self.idNumber.suffix(4))
-            let calendarURL = try #require(booking["calendarUrl"] as? String)
+            let booking = try booked.decoded(BookingView.self)
+            let code = booking.code
+            #expect(booking.status == .confirmed)
+            #expect(booking.maskedIdNumber == "110105********" + Self.idNumber.suffix(4))
+            let calendarURL = booking.calendarUrl
             #expect(calendarURL.hasPrefix("/v1/bookings/\(code).ics?key="))
             #expect(!String(buffer: booked.body).contains(Self.idNumber))
 
             // A retry of the same request returns the same booking, not a second one.
             let retried = try await post(client, "/v1/bookings", key: "b1", confirm)
             #expect(retried.status == .created)
-            #expect(try object(retried)["code"] as? String == code)
-            let slots = try array(try await client.execute(uri: "/v1/services/hukou/slots?from=2026-10-08", method: .get))
-            #expect(slots.first { $0["id"] as? String == slotID }?["remaining"] as? Int == 1)
+            #expect(try retried.decoded(BookingView.self).code == code)
+            let slots = try await client.execute(uri: "/v1/services/hukou/slots?from=2026-10-08", method: .get).decoded([SlotView].self)
+            #expect(slots.first { $0.id == slotID }?.remaining == 1)
 
             // Look-up needs the code and the ID number, in the body.
             let found = try await post(client, "/v1/bookings/lookup", key: nil, #"{"code":"\#(code)","idNumber":"\#(Self.idNumber)"}"#)
             #expect(found.status == .ok)
-            #expect(try object(found)["onDayOff"] as? Bool == false)
+            #expect(try found.decoded(BookingView.self).onDayOff == false)
             let stranger = try await post(client, "/v1/bookings/lookup", key: nil, #"{"code":"\#(code)","idNumber":"\#(Self.otherIDNumber)"}"#)
             #expect(stranger.status == .notFound)
-            #expect(try object(stranger)["code"] as? String == "bookingNotFound")
+            #expect(try stranger.decoded(Problem.self).code == "bookingNotFound")
 
             let ics = try await client.execute(uri: calendarURL, method: .get)
             #expect(ics.status == .ok)
@@ -185,12 +177,12 @@ struct BookingRoutesTests {
 
             let cancelled = try await post(client, "/v1/bookings/\(code)/cancel", key: "c1", #"{"idNumber":"\#(Self.idNumber)"}"#)
             #expect(cancelled.status == .ok)
-            #expect(try object(cancelled)["status"] as? String == "cancelled")
+            #expect(try cancelled.decoded(BookingView.self).status == .cancelled)
             let cancelEvent = String(buffer: try await client.execute(uri: calendarURL, method: .get).body)
             #expect(cancelEvent.contains("METHOD:CANCEL\r\n") && cancelEvent.contains("STATUS:CANCELLED\r\n") && cancelEvent.contains("SEQUENCE:1\r\n"))
             let again = try await post(client, "/v1/bookings/\(code)/cancel", key: "c2", #"{"idNumber":"\#(Self.idNumber)"}"#)
             #expect(again.status == .conflict)
-            #expect(try object(again)["code"] as? String == "bookingNotActive")
+            #expect(try again.decoded(Problem.self).code == "bookingNotActive")
         }
     }
 
@@ -200,13 +192,13 @@ struct BookingRoutesTests {
             let moved = try await post(client, "/v1/bookings/\(code)/reschedule", key: "r1",
                                        #"{"idNumber":"\#(Self.idNumber)","slotId":"hukou:2026-10-09T10:00+08:00"}"#)
             #expect(moved.status == .ok)
-            let booking = try object(moved)
-            #expect(booking["date"] as? String == "2026-10-09")
-            #expect(booking["sequence"] as? Int == 1)
+            let booking = try moved.decoded(BookingView.self)
+            #expect(booking.date == "2026-10-09")
+            #expect(booking.sequence == 1)
             let toHoliday = try await post(client, "/v1/bookings/\(code)/reschedule", key: "r2",
                                            #"{"idNumber":"\#(Self.idNumber)","slotId":"hukou:2026-10-01T10:00+08:00"}"#)
             #expect(toHoliday.status == .notFound)
-            #expect(try object(toHoliday)["code"] as? String == "slotNotFound")
+            #expect(try toHoliday.decoded(Problem.self).code == "slotNotFound")
         }
     }
 
@@ -214,9 +206,9 @@ struct BookingRoutesTests {
         try await withClient { client in
             let response = try await post(client, "/v1/holds", key: nil, #"{"slotId":"hukou:2026-10-08T09:00+08:00","idNumber":"\#(Self.idNumber)"}"#)
             #expect(response.status == .badRequest)
-            let problem = try object(response)
-            #expect(problem["code"] as? String == "idempotencyKeyRequired")
-            #expect((problem["messages"] as? [String: Any])?["zh-CN"] as? String == "请求缺少 Idempotency-Key 请求头")
+            let problem = try response.decoded(Problem.self)
+            #expect(problem.code == "idempotencyKeyRequired")
+            #expect(problem.messages.zh == "请求缺少 Idempotency-Key 请求头")
             #expect(try await post(client, "/v1/tickets", key: nil, #"{"serviceId":"hukou"}"#).status == .badRequest)
             #expect(try await post(client, "/v1/counters/A1/call-next", key: nil).status == .badRequest)
         }
@@ -228,14 +220,14 @@ struct BookingRoutesTests {
             _ = try await book(client, slotID, key: "n1")
             let full = try await post(client, "/v1/holds", key: "n2", #"{"slotId":"\#(slotID)","idNumber":"\#(Self.otherIDNumber)"}"#)
             #expect(full.status == .conflict)
-            let problem = try object(full)
-            #expect(problem["code"] as? String == "slotFull")
-            #expect((problem["messages"] as? [String: Any])?["en"] as? String == "This time slot is fully booked; choose another.")
+            let problem = try full.decoded(Problem.self)
+            #expect(problem.code == "slotFull")
+            #expect(problem.messages.en == "This time slot is fully booked; choose another.")
 
             // One active booking per service and ID number (the default quota): the hold is refused already.
             let second = try await post(client, "/v1/holds", key: "n3", #"{"slotId":"notary:2026-10-08T10:00+08:00","idNumber":"\#(Self.idNumber)"}"#)
             #expect(second.status == .unprocessableContent)
-            #expect(try object(second)["code"] as? String == "quotaPerServiceExceeded")
+            #expect(try second.decoded(Problem.self).code == "quotaPerServiceExceeded")
             // A capacity sent by the client is not a field the API knows.
             let forged = try await post(client, "/v1/holds", key: "n5", #"{"slotId":"\#(slotID)","idNumber":"\#(Self.otherIDNumber)","capacity":99}"#)
             #expect(forged.status == .badRequest)
@@ -249,58 +241,58 @@ struct BookingRoutesTests {
             clock.set("2026-10-08T09:00:00+08:00")
             let early = try await post(client, "/v1/check-ins", key: "q1", #"{"code":"\#(code)","idNumber":"\#(Self.idNumber)"}"#)
             #expect(early.status == .unprocessableContent)
-            #expect(try object(early)["code"] as? String == "checkInTooEarly")
-            #expect((try object(early)["messages"] as? [String: Any])?["en"] as? String == "Check-in opens at 2026-10-08 09:30.")
+            #expect(try early.decoded(Problem.self).code == "checkInTooEarly")
+            #expect(try early.decoded(Problem.self).messages.en == "Check-in opens at 2026-10-08 09:30.")
 
             // A walk-in arrives first; the appointment still goes ahead of them.
             clock.set("2026-10-08T09:40:00+08:00")
             let walkIn = try await post(client, "/v1/tickets", key: "q2", #"{"serviceId":"hukou"}"#)
             #expect(walkIn.status == .created)
-            let walkInTicket = try object(walkIn)
-            #expect(walkInTicket["number"] as? String == "A001")
-            #expect(walkInTicket["priority"] as? String == "ordinary")
-            #expect(walkInTicket["ahead"] as? Int == 0)
+            let walkInTicket = try walkIn.decoded(TicketView.self)
+            #expect(walkInTicket.number == "A001")
+            #expect(walkInTicket.priority == .ordinary)
+            #expect(walkInTicket.ahead?.value == 0)
 
             let checkIn = try await post(client, "/v1/check-ins", key: "q3", #"{"idNumber":"\#(Self.idNumber)"}"#)
             #expect(checkIn.status == .created)
-            let checkedIn = try object(checkIn)
-            #expect(checkedIn["late"] as? Bool == false)
-            #expect((checkedIn["booking"] as? [String: Any])?["status"] as? String == "checkedIn")
-            let ticket = try #require(checkedIn["ticket"] as? [String: Any])
-            let token = try #require(ticket["ratingToken"] as? String)
-            #expect(ticket["number"] as? String == "A002")
-            #expect(ticket["priority"] as? String == "appointment")
-            #expect(ticket["ahead"] as? Int == 0)
+            let checkedIn = try checkIn.decoded(CheckInView.self)
+            #expect(checkedIn.late == false)
+            #expect(checkedIn.booking.status == .checkedIn)
+            let ticket = checkedIn.ticket
+            let token = try #require(ticket.ratingToken)
+            #expect(ticket.number == "A002")
+            #expect(ticket.priority == .appointment)
+            #expect(ticket.ahead?.value == 0)
 
-            let queue = try array(try await client.execute(uri: "/v1/queue", method: .get))
-            #expect(queue.first { $0["serviceId"] as? String == "hukou" }?["numbers"] as? [String] == ["A002", "A001"])
+            let queue = try await client.execute(uri: "/v1/queue", method: .get).decoded([QueueView].self)
+            #expect(queue.first { $0.serviceId == "hukou" }?.numbers == ["A002", "A001"])
 
             let called = try await post(client, "/v1/counters/A1/call-next", key: "q4")
             #expect(called.status == .ok)
-            let calledTicket = try #require(try object(called)["ticket"] as? [String: Any])
-            #expect(calledTicket["number"] as? String == "A002")
-            #expect(calledTicket["state"] as? String == "called")
-            #expect(calledTicket["counter"] as? String == "A1")
-            let ticketID = try #require(calledTicket["id"] as? Int)
+            let calledTicket = try #require(try called.decoded(CalledView.self).ticket)
+            #expect(calledTicket.number == "A002")
+            #expect(calledTicket.state == .called)
+            #expect(calledTicket.counter == "A1")
+            let ticketID = calledTicket.id
 
             #expect(try await post(client, "/v1/tickets/\(ticketID)/recall", key: "q5").status == .ok)
             let notYetFinished = try await post(client, "/v1/tickets/\(ticketID)/rating", key: "q6", #"{"score":5,"ratingToken":"\#(token)"}"#)
             #expect(notYetFinished.status == .conflict)
             let finished = try await post(client, "/v1/tickets/\(ticketID)/finish", key: "q7")
-            #expect(try object(finished)["state"] as? String == "finished")
+            #expect(try finished.decoded(TicketView.self).state == .finished)
 
             let rated = try await post(client, "/v1/tickets/\(ticketID)/rating", key: "q8", #"{"score":4,"reasons":["slowService"],"ratingToken":"\#(token)"}"#)
             #expect(rated.status == .created)
-            let rating = try object(rated)
-            #expect(rating["counter"] as? String == "A1")
-            #expect(rating["serviceId"] as? String == "hukou")
-            #expect(rating["score"] as? Int == 4)
+            let rating = try rated.decoded(RatingView.self)
+            #expect(rating.counter == "A1")
+            #expect(rating.serviceId == "hukou")
+            #expect(rating.score == 4)
             let badScore = try await post(client, "/v1/tickets/\(ticketID)/rating", key: "q9", #"{"score":9,"ratingToken":"\#(token)"}"#)
             #expect(badScore.status == .unprocessableContent)
-            #expect(try object(badScore)["code"] as? String == "invalidRating")
+            #expect(try badScore.decoded(Problem.self).code == "invalidRating")
 
             // The walk-in is next; nobody after them.
-            #expect((try object(try await post(client, "/v1/counters/A2/call-next", key: "q10"))["ticket"] as? [String: Any])?["number"] as? String == "A001")
+            #expect(try await post(client, "/v1/counters/A2/call-next", key: "q10").decoded(CalledView.self).ticket?.number == "A001")
             let nobody = try await post(client, "/v1/counters/A2/call-next", key: "q11")
             #expect(String(buffer: nobody.body) == #"{"ticket":null}"#)
         }
@@ -311,7 +303,7 @@ struct BookingRoutesTests {
             clock.set("2026-10-08T17:05:00+08:00")
             let late = try await post(client, "/v1/tickets", key: "w1", #"{"serviceId":"hukou"}"#)
             #expect(late.status == .unprocessableContent)
-            #expect(try object(late)["code"] as? String == "hallClosedForWalkIns")
+            #expect(try late.decoded(Problem.self).code == "hallClosedForWalkIns")
         }
     }
 }

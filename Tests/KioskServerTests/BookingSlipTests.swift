@@ -3,10 +3,11 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 @testable import KioskApp
+@testable import Papers
 import Booking
 import ESCPOS
 import ReceiptPrinter
-import KioskServer
+@testable import KioskServer
 import Testing
 
 /// The 预约凭条 printed through the terminal's printer desk, checked on the simulated printer's
@@ -25,7 +26,7 @@ extension BookingRoutesTests {
 
             let stranger = try await post(client, "/v1/bookings/\(code)/slip", key: "slip-1", #"{"idNumber":"\#(Self.otherIDNumber)"}"#)
             #expect(stranger.status == .notFound)
-            #expect(try object(stranger)["code"] as? String == "bookingNotFound")
+            #expect(try stranger.decoded(Problem.self).code == "bookingNotFound")
             #expect(try await post(client, "/v1/bookings/\(code)/slip", key: "slip-2").status == .badRequest)
             #expect(try await post(client, "/v1/bookings/ZZ/slip", key: "slip-zz", #"{"idNumber":"\#(Self.idNumber)"}"#).status == .badRequest)
             let nothing = try await technician.execute(uri: "/v1/devices/printer-simulated/last-receipt", method: .get)
@@ -33,11 +34,10 @@ extension BookingRoutesTests {
 
             let printed = try await post(client, "/v1/bookings/\(code)/slip", key: "slip-3", #"{"idNumber":"\#(Self.idNumber)"}"#)
             #expect(printed.status == .created)
-            let answer = try object(printed)
-            #expect((answer["booking"] as? [String: Any])?["code"] as? String == code)
-            let receipt = try #require(answer["receipt"] as? [String: Any])
-            #expect(receipt["state"] as? String == "printed")
-            #expect(receipt["jobId"] as? String != nil)
+            let answer = try printed.decoded(PrintedSlip.self)
+            #expect(answer.booking.code == code)
+            #expect(answer.receipt.state == .printed)
+            #expect(answer.receipt.jobId != nil)
 
             let slip = try await lastReceipt(technician)
             #expect(slip.reference == "booking-\(code)" && slip.state == "printed")
@@ -55,7 +55,7 @@ extension BookingRoutesTests {
             _ = try await post(client, "/v1/bookings/\(code)/cancel", key: "s1-cancel", #"{"idNumber":"\#(Self.idNumber)"}"#)
             let cancelled = try await post(client, "/v1/bookings/\(code)/slip", key: "slip-4", #"{"idNumber":"\#(Self.idNumber)"}"#)
             #expect(cancelled.status == .conflict)
-            #expect(try object(cancelled)["code"] as? String == "bookingNotActive")
+            #expect(try cancelled.decoded(Problem.self).code == "bookingNotActive")
         }
     }
 
@@ -67,9 +67,9 @@ extension BookingRoutesTests {
 
             let failed = try await post(client, "/v1/bookings/\(code)/slip", key: "slip-5", #"{"idNumber":"\#(Self.idNumber)"}"#)
             #expect(failed.status == .created)
-            let receipt = try #require(try object(failed)["receipt"] as? [String: Any])
-            #expect(receipt["state"] as? String == "failed" && receipt["reason"] as? String == "paperOut")
-            let jobID = try #require(receipt["jobId"] as? String)
+            let receipt = try failed.decoded(PrintedSlip.self).receipt
+            #expect(receipt.state == .failed && receipt.reason == "paperOut")
+            let jobID = try #require(receipt.jobId)
             let kept = try await lastReceipt(technician)
             #expect(kept.state == "failed" && kept.reference == "booking-\(code)" && kept.text.contains(code.map(String.init).joined(separator: " ")))
 
@@ -77,7 +77,7 @@ extension BookingRoutesTests {
             let reprinted = try await client.execute(uri: "/v1/print-jobs/\(jobID)/reprint", method: .post,
                                                      headers: [HTTPField.Name("Idempotency-Key")!: "reprint-1"])
             #expect(reprinted.status == .ok)
-            #expect(try object(reprinted)["state"] as? String == "printed")
+            #expect(try reprinted.decoded(PrintOutcome.self).state == .printed)
             let again = try await lastReceipt(technician)
             #expect(again.state == "printed" && again.text.contains("13:30-14:15"))
         }

@@ -6,7 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import KioskApp
 import KioskCore
-import KioskServer
+@testable import KioskServer
 import KioskTesting
 import Testing
 
@@ -119,9 +119,9 @@ struct DataAtRestTests {
         terminal.clock.set("2026-10-08T09:50:00+08:00")
         let checkIn = try await terminal.post(client, "/v1/check-ins", key: "rest-check-in", #"{"idNumber":"\#(booked)"}"#)
         #expect(checkIn.status == .created)
-        let ratingToken = try #require((try terminal.object(checkIn)["ticket"] as? [String: Any])?["ratingToken"] as? String)
+        let ratingToken = try #require(try checkIn.decoded(CheckInView.self).ticket.ratingToken)
         let called = try await terminal.post(client, "/v1/counters/A1/call-next", key: "rest-call")
-        let ticketID = try #require((try terminal.object(called)["ticket"] as? [String: Any])?["id"] as? Int)
+        let ticketID = try #require(try called.decoded(CalledView.self).ticket?.id)
         #expect(try await terminal.post(client, "/v1/tickets/\(ticketID)/finish", key: "rest-finish").status == .ok)
         let rated = try await terminal.post(client, "/v1/tickets/\(ticketID)/rating", key: "rest-rate", #"{"score":5,"ratingToken":"\#(ratingToken)"}"#)
         #expect(rated.status == .created)

@@ -24,9 +24,9 @@ struct DepartmentInterfaceTests {
     }()
 
     /// A filing of `department` as the terminal records it (the terminal's own SQLite transaction).
-    static func file(_ application: KioskApplication, department: String, name: String = "张三") throws -> String {
+    static func file(_ application: KioskApplication, department: String, name: String = "张三") async throws -> String {
         let day = Date().formatted(.iso8601.year().month().day().dateSeparator(.omitted))
-        return try application.filingArchive.recordFiling(site: "S01", day: day) { reference in
+        return try await application.filingArchive.recordFiling(site: "S01", day: day) { reference in
             let json = """
                 {"formID":"permit-\(department)","formVersion":1,"reference":"\(reference)","title":{"zh-CN":"许可","en":"Permit"},
                  "department":{"zh-CN":"\(department)局","en":"\(department)"},"departmentID":"\(department)","timeLimitDays":5,
@@ -62,9 +62,9 @@ struct DepartmentInterfaceTests {
         let application = try await KioskApplication.onTestInstallation(installation)
         let amr = try application.departments.add(id: "amr", name: "市场监管局", webhookURL: nil, now: Date()).apiKey
         let police = try application.departments.add(id: "police", name: "公安分局", webhookURL: nil, now: Date()).apiKey
-        let first = try Self.file(application, department: "amr")
-        let other = try Self.file(application, department: "police")
-        let second = try Self.file(application, department: "amr")
+        let first = try await Self.file(application, department: "amr")
+        let other = try await Self.file(application, department: "police")
+        let second = try await Self.file(application, department: "amr")
         let document = try OpenAPIDocument.load()
         try await Application(router: KioskRoutes.router(application.serverDependencies)).test(.router) { base in
             let client = DocumentedClient(base: base, document: document)

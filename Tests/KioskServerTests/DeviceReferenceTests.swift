@@ -13,7 +13,7 @@ import Testing
         #expect(page == DeviceReference.markdown(), "regenerate it: kiosk devices faults > docs/DEVICE-FAULTS.md")
     }
 
-    /// Every `DeviceFault(code: "…")` written anywhere in the sources is on the page, with what a
+    /// Every `DeviceFault(code: "…")` and `DeviceFault.Code(rawValue: "…")` written anywhere in the sources is on the page, with what a
     /// technician does; a new fault without a line here fails.
     @Test func everyFaultTheCodeCanReportIsListedWithGuidance() throws {
         let sources = Self.repository.appendingPathComponent("Sources")
@@ -22,6 +22,8 @@ import Testing
         for file in files where file.hasSuffix(".swift") {
             let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
             for match in text.matches(of: /DeviceFault\(\s*code: "([A-Za-z]+)"/) { written.insert(String(match.output.1)) }
+            // The typed codes (`DeviceFault.Code`'s static members) name theirs once.
+            for match in text.matches(of: /Code\(rawValue: "([A-Za-z]+)"\)/) { written.insert(String(match.output.1)) }
         }
         #expect(written.count >= 10, "the search finds the faults written in the sources: \(written.sorted())")
         let listed = Set(DeviceReference.faults.map(\.fault.code))

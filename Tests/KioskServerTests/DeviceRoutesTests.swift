@@ -72,12 +72,11 @@ struct DeviceRoutesTests {
             defer { tasks.cancelAll() }
 
             try await application.makeHTTPServer().test(.router) { client in
+                let events = await devices.events.subscribe()
                 let presented = try await client.execute(
                     uri: "/v1/simulator/cards", method: .post, body: ByteBuffer(string: #"{"fixture":"resident"}"#))
                 #expect(presented.status == .noContent)
-                for _ in 0..<200 where await devices.cards.presented() == nil {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+                #expect(await events.first(within: .seconds(10)) { $0.type == .cardPresented } != nil)
                 let card = try #require(await devices.cards.presented())
                 #expect(card.summary.cardType == "resident")
                 #expect(card.summary.maskedNumber.contains("********"))
@@ -86,13 +85,11 @@ struct DeviceRoutesTests {
                     uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#)).body) as? [String: Any])
                 let fields = try #require((started["screen"] as? [String: Any])?["fields"] as? [[String: Any]])
                 let name = fields.first { $0["id"] as? String == "name" }?["value"] as? String
-                #expect(name == card.facts["name"])
+                #expect(name == card.facts.name)
                 #expect(name?.isEmpty == false)
 
                 _ = try await client.execute(uri: "/v1/simulator/cards", method: .delete)
-                for _ in 0..<200 where await devices.cards.presented() != nil {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+                #expect(await events.first(within: .seconds(10)) { $0.type == .cardRemoved } != nil)
                 #expect(await devices.cards.presented() == nil)
             }
         }

@@ -1,4 +1,5 @@
 import Booking
+@testable import District
 import Filings
 import FormEngine
 import Foundation
@@ -61,7 +62,7 @@ struct DistrictOutboxTests {
         defer { runner.cancel() }
         let queue = QueuePolicy(prefixes: ["hukou": "A"])
         let bookings = PostgresBookingStore(store: district, queue: queue, timeZone: Self.zone, hasher: HMACIDHasher(key: local.keys.district!))
-        let localBookings = try BookingStore(store: local, queue: queue, timeZone: Self.zone)
+        let localBookings = try SQLiteBookingStore(store: local, queue: queue, timeZone: Self.zone)
         let archive = DistrictFilingArchive(local: local, terminalID: "T07", now: { Self.morning })
         let ledger = DistrictLedger(district: bookings, local: localBookings, outbox: local, terminalID: "T07")
         let filings = PostgresFilingLedger(store: district, lifecycle: FilingLifecycle(calendar: try OfficialCalendar(years: []), timeZone: Self.zone),
@@ -75,13 +76,13 @@ struct DistrictOutboxTests {
         let slot = try #require(generator.slots(for: service, from: day.day.date, through: day.day.date, now: Self.morning).last)
 
         var references: [String] = []
-        func file(_ count: Int) throws {
+        func file(_ count: Int) async throws {
             for _ in 0..<count {
-                references.append(try archive.recordFiling(site: "S01", day: "20261202") { try Self.filing($0, at: Self.morning) }.reference)
+                references.append(try await archive.recordFiling(site: "S01", day: "20261202") { try Self.filing($0, at: Self.morning) }.reference)
             }
         }
         // Online: filings go out on the next pass; a ticket is served and finished at the counter.
-        try file(5)
+        try await file(5)
         #expect(await drainer.drain() == OutboxDrainer.Pass(sent: 5))
         // Taken with the card: the terminal reads the district's ID key while the store is up.
         let served = try await ledger.issueTicket(serviceID: "hukou", holder: .card(Self.citizen), disabilityMarkedByStaff: false, schedule: day,
@@ -91,7 +92,7 @@ struct DistrictOutboxTests {
 
         // The district store goes down.
         try await cluster.stopServer()
-        try file(10)
+        try await file(10)
         let offline = try await ledger.issueTicket(serviceID: "hukou", holder: nil, disabilityMarkedByStaff: false, schedule: day,
                                                    idempotencyKey: "t1", now: Self.morning)
         #expect(offline.ticket.number == "T07-A001" && offline.ticket.id < 0 && offline.ratingToken == nil)
@@ -110,7 +111,7 @@ struct DistrictOutboxTests {
         }
         let duringOutage = await drainer.drain()
         #expect(duringOutage.interrupted && duringOutage.sent == 0)
-        try file(5)
+        try await file(5)
         #expect(try await local.outboxBacklog().pending == 17)
 
         // It returns: the next passes send everything kept, in the order it was made.

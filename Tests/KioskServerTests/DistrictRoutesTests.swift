@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 @testable import KioskApp
 import KioskCore
-import KioskServer
+@testable import KioskServer
 import KioskTesting
 import Logging
 import StoragePostgres
@@ -62,7 +62,8 @@ struct DistrictRoutesTests {
             let rating = try await client.execute(uri: "/v1/tickets/7/rating", method: .post, headers: headers,
                                                   body: ByteBuffer(string: #"{"score":5,"ratingToken":"0123456789abcdef0123456789abcdef"}"#))
             #expect(rating.status == .accepted)
-            #expect(try object(rating)["code"] as? String == "queuedForDistrict")
+            let deferred = try rating.decoded(DeferredView.self)
+            #expect(deferred.queued && deferred.code == "queuedForDistrict")
 
             let offline = try object(try await technician.execute(uri: "/v1/district", method: .get))
             #expect(offline["state"] as? String == "unreachable")

@@ -5,8 +5,9 @@ import Hummingbird
 import HummingbirdTesting
 import KioskApp
 import KioskConfig
+import FormEngine
 import KioskCore
-import KioskServer
+@testable import KioskServer
 import KioskTesting
 import Logging
 import Testing
@@ -27,8 +28,10 @@ struct FilingRoutesTests {
         return first17 + String(ResidentIDNumber.checkCharacter(forFirst17: first17)!)
     }()
 
-    func object(_ buffer: ByteBuffer) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any])
+    /// The answer to a submission: the filing, and what became of its receipt.
+    struct Submitted: Decodable {
+        let reference: String
+        let receipt: PrintOutcome?
     }
 
     func body(_ json: String) -> ByteBuffer { ByteBuffer(string: json) }
@@ -39,11 +42,9 @@ struct FilingRoutesTests {
 
     @Test func formsAreListed() async throws {
         try await application.makeHTTPServer().test(.router) { client in
-            try await client.execute(uri: "/v1/forms", method: .get) { response in
-                #expect(response.status == .ok)
-                let list = try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [[String: Any]])
-                #expect(list.compactMap { $0["id"] as? String }.contains("residence-permit"))
-            }
+            let response = try await client.execute(uri: "/v1/forms", method: .get)
+            #expect(response.status == .ok)
+            #expect(try response.decoded([FormSummary].self).map(\.id).contains("residence-permit"))
         }
     }
 
@@ -51,15 +52,14 @@ struct FilingRoutesTests {
         try await application.makeHTTPServer().test(.router) { client in
             let started = try await client.execute(uri: "/v1/sessions", method: .post, body: body(#"{"formId":"residence-permit"}"#))
             #expect(started.status == .created)
-            let session = try object(started.body)
-            let id = try #require(session["sessionId"] as? String)
-            let screen = try #require(session["screen"] as? [String: Any])
-            #expect(screen["stepId"] as? String == "applicant")
+            let session = try started.decoded(SessionView.self)
+            let id = session.sessionId
+            #expect(session.screen?.stepId == "applicant")
 
             // A second citizen cannot start while this session is active.
             let second = try await client.execute(uri: "/v1/sessions", method: .post, body: body(#"{"formId":"residence-permit"}"#))
             #expect(second.status == .conflict)
-            #expect(try object(second.body)["code"] as? String == "sessionActive")
+            #expect(try second.decoded(Problem.self).code == "sessionActive")
 
             func answer(_ field: String, _ value: String) async throws {
                 let response = try await client.execute(uri: "/v1/sessions/\(id)/answers/\(field)", method: .put, body: body(#"{"value":\#(value)}"#))
@@ -73,15 +73,13 @@ struct FilingRoutesTests {
             // Every missing answer of the step is told at once, in both languages.
             let refused = try await client.execute(uri: "/v1/sessions/\(id)/next", method: .post)
             #expect(refused.status == .unprocessableContent)
-            let problem = try object(refused.body)
-            #expect(problem["code"] as? String == "validationFailed")
-            let validation = try #require(problem["validation"] as? [String: Any])
-            let errors = try #require(validation["errors"] as? [[String: Any]])
-            #expect(errors.compactMap { $0["fieldPath"] as? String } == ["mobile"])
+            let problem = try refused.decoded(Problem.self)
+            #expect(problem.code == "validationFailed")
+            #expect(try #require(problem.validation).errors.map(\.fieldPath) == ["mobile"])
 
             try await answer("mobile", #""13812345678""#)
             let moved = try await client.execute(uri: "/v1/sessions/\(id)/next", method: .post)
-            #expect(try (object(moved.body)["screen"] as? [String: Any])?["stepId"] as? String == "residence")
+            #expect(try moved.decoded(SessionView.self).screen?.stepId == "residence")
 
             try await answer("residenceDistrict", #""chaoyang""#)
             try await answer("residenceSubdistrict", #""jianwai""#)
@@ -93,11 +91,11 @@ struct FilingRoutesTests {
             try await answer("employerName", #""某某科技有限公司""#)
             _ = try await client.execute(uri: "/v1/sessions/\(id)/next", method: .post)
             let review = try await client.execute(uri: "/v1/sessions/\(id)/next", method: .post)
-            #expect(try object(review.body)["position"] as? String == "review")
+            #expect(try review.decoded(SessionView.self).position == "review")
 
             // The materials notice lists everything still missing, all at once.
-            let notice = try object(try await client.execute(uri: "/v1/sessions/\(id)/materials", method: .get).body)
-            let missing = try #require(notice["missing"] as? [[String: Any]]).compactMap { $0["materialID"] as? String }
+            let notice = try await client.execute(uri: "/v1/sessions/\(id)/materials", method: .get).decoded(MaterialsNotice.self)
+            let missing = notice.missing.map(\.materialID)
             #expect(missing == ["idCard", "photo", "propertyCertificate", "laborContract"])
 
             let version = try #require(application.forms.forms["residence-permit"]?.materials
@@ -109,23 +107,23 @@ struct FilingRoutesTests {
                 #expect(response.status == .ok, "\(material) \(status)")
             }
             let declaration = try await client.execute(uri: "/v1/sessions/\(id)/review/confirm", method: .post)
-            #expect(try object(declaration.body)["position"] as? String == "declaration")
+            #expect(try declaration.decoded(SessionView.self).position == "declaration")
 
             let submitted = try await client.execute(uri: "/v1/sessions/\(id)/submit", method: .post, body: body(#"{"acceptDeclaration":true}"#))
             #expect(submitted.status == .created)
-            let filing = try object(submitted.body)
-            let reference = try #require(filing["reference"] as? String)
+            let filing = try submitted.decoded(Submitted.self)
+            let reference = filing.reference
             #expect(reference.hasPrefix("S01-"))
             #expect(reference.hasSuffix("-0001"))
             #expect(try application.store.filing(reference: reference)?.formID == "residence-permit")
             // The receipt went to the simulated printer, and a kept job can be printed again.
-            let receipt = try #require(filing["receipt"] as? [String: Any])
-            #expect(receipt["state"] as? String == "printed")
-            let jobID = try #require(receipt["jobId"] as? String)
+            let receipt = try #require(filing.receipt)
+            #expect(receipt.state == .printed)
+            let jobID = try #require(receipt.jobId)
             let keyed: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "reprint-1"]
             let reprinted = try await client.execute(uri: "/v1/print-jobs/\(jobID)/reprint", method: .post, headers: keyed)
             #expect(reprinted.status == .ok)
-            #expect(try object(reprinted.body)["state"] as? String == "printed")
+            #expect(try reprinted.decoded(PrintOutcome.self).state == .printed)
             #expect(try await client.execute(uri: "/v1/print-jobs/\(UUID().uuidString)/reprint", method: .post,
                                              headers: [HTTPField.Name("Idempotency-Key")!: "reprint-2"]).status == .notFound)
 
@@ -149,7 +147,7 @@ struct FilingRoutesTests {
             #expect(try await client.execute(uri: "/v1/sessions/\(id)", method: .delete).status == .noContent)
             let gone = try await client.execute(uri: "/v1/sessions/\(id)", method: .get)
             #expect(gone.status == .notFound)
-            #expect(try object(gone.body)["code"] as? String == "sessionNotFound")
+            #expect(try gone.decoded(Problem.self).code == "sessionNotFound")
         }
     }
 
@@ -159,20 +157,18 @@ struct FilingRoutesTests {
         try await application.makeHTTPServer().test(.router) { client in
             // Signed in once, before the session starts: a sign-in is slow on purpose.
             let technician = try await technician(client)
-            let started = try object(try await client.execute(
-                uri: "/v1/sessions", method: .post, body: body(#"{"formId":"residence-permit"}"#)).body)
-            let id = try #require(started["sessionId"] as? String)
+            let id = try await client.execute(
+                uri: "/v1/sessions", method: .post, body: body(#"{"formId":"residence-permit"}"#)).decoded(SessionView.self).sessionId
             #expect(try await client.execute(uri: "/v1/sessions/nope/materials/notice", method: .post).status == .notFound)
 
             let printed = try await client.execute(uri: "/v1/sessions/\(id)/materials/notice", method: .post)
             #expect(printed.status == .created)
-            let answer = try object(printed.body)
-            let missing = try #require((answer["notice"] as? [String: Any])?["missing"] as? [[String: Any]])
-            let names = missing.compactMap { ($0["name"] as? [String: Any])?["zh-CN"] as? String }
-            #expect(!names.isEmpty && names.count == missing.count)
-            let receipt = try #require(answer["receipt"] as? [String: Any])
-            #expect(receipt["state"] as? String == "printed")
-            let jobID = try #require(receipt["jobId"] as? String)
+            let answer = try printed.decoded(PrintedNotice.self)
+            let missing = answer.notice.missing
+            let names = missing.map(\.name.zh)
+            #expect(!names.isEmpty)
+            #expect(answer.receipt.state == .printed)
+            let jobID = try #require(answer.receipt.jobId)
 
             let preview = try await client.execute(uri: "/v1/devices/printer-simulated/last-receipt", method: .get, headers: technician)
             #expect(preview.headers[HTTPField.Name("Kiosk-Print-Job")!] == jobID)
@@ -183,24 +179,24 @@ struct FilingRoutesTests {
 
             // Out of paper: the notice fails, is kept, and prints once paper is loaded.
             _ = try await client.execute(uri: "/v1/simulator/printer", method: .post, headers: technician, body: body(#"{"paper":"out"}"#))
-            let failed = try object(try await client.execute(uri: "/v1/sessions/\(id)/materials/notice", method: .post).body)
-            let failedReceipt = try #require(failed["receipt"] as? [String: Any])
-            #expect(failedReceipt["state"] as? String == "failed")
-            #expect(failedReceipt["reason"] as? String == "paperOut")
-            let keptID = try #require(failedReceipt["jobId"] as? String)
+            let failedReceipt = try await client.execute(uri: "/v1/sessions/\(id)/materials/notice", method: .post)
+                .decoded(PrintedNotice.self).receipt
+            #expect(failedReceipt.state == .failed)
+            #expect(failedReceipt.reason == "paperOut")
+            let keptID = try #require(failedReceipt.jobId)
             _ = try await client.execute(uri: "/v1/simulator/printer", method: .post, headers: technician, body: body(#"{"paper":"ok"}"#))
             let reprinted = try await client.execute(uri: "/v1/print-jobs/\(keptID)/reprint", method: .post,
                                                      headers: [HTTPField.Name("Idempotency-Key")!: "notice-reprint"])
-            #expect(try object(reprinted.body)["state"] as? String == "printed")
+            #expect(try reprinted.decoded(PrintOutcome.self).state == .printed)
 
             // Every material provided: nothing to tell.
-            for material in missing.compactMap({ $0["materialID"] as? String }) {
+            for material in missing.map(\.materialID) {
                 _ = try await client.execute(
                     uri: "/v1/sessions/\(id)/materials/\(material)", method: .post, body: body(#"{"status":"provided"}"#))
             }
             let complete = try await client.execute(uri: "/v1/sessions/\(id)/materials/notice", method: .post)
             #expect(complete.status == .conflict)
-            #expect(try object(complete.body)["code"] as? String == "noMaterialsMissing")
+            #expect(try complete.decoded(Problem.self).code == "noMaterialsMissing")
         }
     }
 
@@ -208,24 +204,24 @@ struct FilingRoutesTests {
         try await application.makeHTTPServer().test(.router) { client in
             let unknownForm = try await client.execute(uri: "/v1/sessions", method: .post, body: body(#"{"formId":"no-such"}"#))
             #expect(unknownForm.status == .notFound)
-            #expect(try object(unknownForm.body)["code"] as? String == "formNotFound")
+            #expect(try unknownForm.decoded(Problem.self).code == "formNotFound")
 
             let unknownKey = try await client.execute(uri: "/v1/sessions", method: .post, body: body(#"{"formId":"residence-permit","x":1}"#))
             #expect(unknownKey.status == .badRequest)
-            #expect(try object(unknownKey.body)["code"] as? String == "unknownField")
+            #expect(try unknownKey.decoded(Problem.self).code == "unknownField")
 
             let notJSON = try await client.execute(uri: "/v1/sessions", method: .post, body: body("{nope"))
             #expect(notJSON.status == .badRequest)
-            #expect(try object(notJSON.body)["code"] as? String == "badRequest")
+            #expect(try notJSON.decoded(Problem.self).code == "badRequest")
 
-            let started = try object(try await client.execute(uri: "/v1/sessions", method: .post, body: body(#"{"formId":"residence-permit"}"#)).body)
-            let id = try #require(started["sessionId"] as? String)
+            let id = try await client.execute(uri: "/v1/sessions", method: .post, body: body(#"{"formId":"residence-permit"}"#))
+                .decoded(SessionView.self).sessionId
             let wrongField = try await client.execute(uri: "/v1/sessions/\(id)/answers/housing", method: .put, body: body(#"{"value":"owned"}"#))
             #expect(wrongField.status == .unprocessableContent)
-            #expect(try object(wrongField.body)["code"] as? String == "fieldNotOnStep")
+            #expect(try wrongField.decoded(Problem.self).code == "fieldNotOnStep")
             let back = try await client.execute(uri: "/v1/sessions/\(id)/back", method: .post)
             #expect(back.status == .conflict)
-            #expect(try object(back.body)["code"] as? String == "noPreviousStep")
+            #expect(try back.decoded(Problem.self).code == "noPreviousStep")
         }
     }
 }
@@ -237,22 +233,18 @@ struct DraftRoutesTests {
         defer { installation.remove() }
         let application = try await KioskApplication.onTestInstallation(installation)
         try await application.makeHTTPServer().test(.router) { client in
-            func object(_ response: TestResponse) throws -> [String: Any] {
-                try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
-            }
-            let started = try object(try await client.execute(
-                uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#)))
-            let id = try #require(started["sessionId"] as? String)
+            let id = try await client.execute(
+                uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#)).decoded(SessionView.self).sessionId
             _ = try await client.execute(uri: "/v1/sessions/\(id)/answers/mobile", method: .put, body: ByteBuffer(string: #"{"value":"13812345678"}"#))
 
             let badNumber = try await client.execute(uri: "/v1/sessions/\(id)/draft", method: .post, body: ByteBuffer(string: #"{"idNumber":"123"}"#))
-            #expect(badNumber.status == .unprocessableContent)
-            #expect(try object(badNumber)["code"] as? String == "invalidIdNumber")
+            #expect(badNumber.status == .badRequest)
+            #expect(try badNumber.decoded(Problem.self).code == "invalidIdNumber")
 
             let saved = try await client.execute(
                 uri: "/v1/sessions/\(id)/draft", method: .post, body: ByteBuffer(string: #"{"idNumber":"\#(FilingRoutesTests.idNumber)"}"#))
             #expect(saved.status == .created)
-            let code = try #require(try object(saved)["code"] as? String)
+            let code = try #require(try saved.decoded([String: String].self)["code"])
             // Saving ended the session: nothing of it is left on the terminal.
             #expect(try await client.execute(uri: "/v1/sessions/\(id)", method: .get).status == .notFound)
 
@@ -260,16 +252,14 @@ struct DraftRoutesTests {
             let wrong = try await client.execute(
                 uri: "/v1/drafts/resume", method: .post, body: ByteBuffer(string: #"{"code":"\#(code)","idNumber":"\#(other)"}"#))
             #expect(wrong.status == .notFound)
-            #expect(try object(wrong)["code"] as? String == "draftNotFound")
+            #expect(try wrong.decoded(Problem.self).code == "draftNotFound")
 
             let resumed = try await client.execute(
                 uri: "/v1/drafts/resume", method: .post,
                 body: ByteBuffer(string: #"{"code":"\#(code.lowercased())","idNumber":"\#(FilingRoutesTests.idNumber)"}"#))
             #expect(resumed.status == .created)
-            let view = try object(resumed)
-            let screen = try #require(view["screen"] as? [String: Any])
-            let fields = try #require(screen["fields"] as? [[String: Any]])
-            #expect(fields.first { $0["id"] as? String == "mobile" }?["value"] as? String == "13812345678")
+            let fields = try #require(try resumed.decoded(SessionView.self).screen?.fields)
+            #expect(fields.first { $0.id == "mobile" }?.value == .string("13812345678"))
             // A draft is taken out when resumed.
             let again = try await client.execute(
                 uri: "/v1/drafts/resume", method: .post, body: ByteBuffer(string: #"{"code":"\#(code)","idNumber":"\#(FilingRoutesTests.idNumber)"}"#))

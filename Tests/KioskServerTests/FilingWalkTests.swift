@@ -202,12 +202,12 @@ struct FilingWalkTests {
                     uri: "/v1/sessions/\(id)/overrides/correctCardData", method: .post,
                     body: ByteBuffer(string: #"{"reasonCode":"cardDataChecked","field":"name","value":"测试甲乙"}"#))
                 #expect(noNote.status == .unprocessableContent)
-                #expect(try object(noNote.body)["code"] as? String == "overrideNoteRequired")
+                #expect(try noNote.decoded(Problem.self).code == "overrideNoteRequired")
                 let notCard = try await staff.execute(
                     uri: "/v1/sessions/\(id)/overrides/correctCardData", method: .post,
                     body: ByteBuffer(string: #"{"reasonCode":"cardDataChecked","note":"核对原件","field":"mobile","value":"13900139000"}"#))
                 #expect(notCard.status == .unprocessableContent)
-                #expect(try object(notCard.body)["code"] as? String == "notCardData")
+                #expect(try notCard.decoded(Problem.self).code == "notCardData")
                 let corrected = try await staff.execute(
                     uri: "/v1/sessions/\(id)/overrides/correctCardData", method: .post,
                     body: ByteBuffer(string: #"{"reasonCode":"cardDataChecked","note":"生僻字读取有误，已核对原件","field":"name","value":"测试甲乙"}"#))
@@ -247,13 +247,13 @@ struct FilingWalkTests {
                 #expect(both.status == .badRequest)
                 let saved = try await client.execute(uri: "/v1/sessions/\(id)/draft", method: .post, body: ByteBuffer(string: #"{"useCard":true}"#))
                 #expect(saved.status == .created)
-                let code = try #require(try object(saved.body)["code"] as? String)
+                let code = try #require(try saved.decoded([String: String].self)["code"])
 
                 // Ending the session forgot the card: resuming asks for it again.
                 let noCard = try await client.execute(
                     uri: "/v1/drafts/resume", method: .post, body: ByteBuffer(string: #"{"code":"\#(code)","useCard":true}"#))
                 #expect(noCard.status == .conflict)
-                #expect(try object(noCard.body)["code"] as? String == "noCardPresented")
+                #expect(try noCard.decoded(Problem.self).code == "noCardPresented")
                 try await terminal.placeCard(client)
                 let resumed = try await client.execute(
                     uri: "/v1/drafts/resume", method: .post, body: ByteBuffer(string: #"{"code":"\#(code)","useCard":true}"#))
@@ -296,12 +296,12 @@ struct FilingWalkTests {
             let unaccepted = try await client.execute(
                 uri: "/v1/sessions/\(id)/materials/propertyCertificate", method: .post, body: ByteBuffer(string: #"{"status":"committed"}"#))
             #expect(unaccepted.status == .unprocessableContent)
-            #expect(try object(unaccepted.body)["code"] as? String == "commitmentNotAccepted")
+            #expect(try unaccepted.decoded(Problem.self).code == "commitmentNotAccepted")
             let stale = try await client.execute(
                 uri: "/v1/sessions/\(id)/materials/propertyCertificate", method: .post,
                 body: ByteBuffer(string: #"{"status":"committed","textVersion":"0000000000000000"}"#))
             #expect(stale.status == .conflict)
-            #expect(try object(stale.body)["code"] as? String == "commitmentTextChanged")
+            #expect(try stale.decoded(Problem.self).code == "commitmentTextChanged")
             let accepted = try await client.execute(
                 uri: "/v1/sessions/\(id)/materials/propertyCertificate", method: .post,
                 body: ByteBuffer(string: #"{"status":"committed","textVersion":"\#(version)"}"#))
@@ -336,15 +336,18 @@ func withDevices(_ application: KioskApplication, _ body: (CardOnReader) async t
 struct CardOnReader {
     let devices: TerminalDevices
 
-    /// Takes any card away, then places `fixture` and waits until the terminal has read it.
+    /// Takes any card away, then places `fixture` and waits until the terminal has read it (its
+    /// `cardPresented` event).
     func placeCard(_ client: some TestClientProtocol, fixture: String = "resident") async throws {
+        let events = await devices.events.subscribe()
+        let lying = await devices.readers.first?.status().card == .cardPresent
         _ = try await client.execute(uri: "/v1/simulator/cards", method: .delete)
         // The reader must see the card go, or it takes the new one for the card still lying there.
-        for _ in 0..<250 where await devices.readers.first?.status().card != .noCard { try await Task.sleep(for: .milliseconds(20)) }
+        if lying { #expect(await events.first(within: .seconds(10)) { $0.type == .cardRemoved } != nil, "the card was never taken") }
         let placed = try await client.execute(
             uri: "/v1/simulator/cards", method: .post, body: ByteBuffer(string: #"{"fixture":"\#(fixture)"}"#))
         #expect(placed.status == .noContent)
-        for _ in 0..<250 where await devices.cards.presented() == nil { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(await events.first(within: .seconds(10)) { $0.type == .cardPresented } != nil, "the card was never read")
         #expect(await devices.cards.presented() != nil, "the card was never read")
     }
 }

@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdTesting
 import JSONLogic
 @testable import KioskApp
+@testable import Papers
 import KioskCore
 import KioskServer
 import KioskTesting
@@ -69,7 +70,7 @@ struct PaperTests {
     /// name and number, or (`card: false`) with every step passed over by staff, answers empty.
     static func filing(_ form: FormDefinition, card: Bool) throws -> Filing {
         let calendar = try calendar()
-        let facts = IDCardFacts([.name: "测试甲", .idNumber: FilingWalkTests.cardNumber, .birthDate: "1985-06-15"])
+        let facts = IDCardFacts(name: "测试甲", documentNumber: FilingWalkTests.cardNumber, birthDate: "1985-06-15")
         var session = FormSession.start(form, idCard: card ? facts : nil, context: context)
         let staff = StaffAuthorisation(staffID: "S1", reasonCode: "citizenAssisted")
         for _ in 0...form.steps.count where session.currentStep(in: form) != nil {
@@ -241,7 +242,7 @@ struct PaperTests {
                 requests: PrintRequests(store: DeviceStore(store: application.store), limits: PrintLimits()),
                 progressCode: { ProgressCode(reference: $0, token: "abcdefghijkl") }, returnReasons: LifecycleRules.standardReturnReasons)
             let outcome = await desk.printFilingReceipt(filing)
-            #expect(outcome.state == "printed", "\(templates.keys)")
+            #expect(outcome.state == .printed, "\(templates.keys)")
             #expect(outcome.papers == ["filing-receipt", "deferral-notice", "commitment-letter"])
             let jobID = try #require(outcome.jobId)
             try await application.makeHTTPServer().test(.router) { client in
@@ -256,7 +257,7 @@ struct PaperTests {
                 #expect(text.contains("承诺人签字"))
                 #expect(!text.contains(FilingWalkTests.cardNumber))
             }
-            #expect(try await desk.reprint(jobID: jobID, requestKey: UUID().uuidString)?.state == "printed")
+            #expect(try await desk.reprint(jobID: jobID, requestKey: UUID().uuidString)?.state == .printed)
         }
     }
 }

@@ -6,6 +6,7 @@ import KioskConfig
 @testable import KioskApp
 import KioskTesting
 import Logging
+import Papers
 import ReceiptPrinter
 import Testing
 

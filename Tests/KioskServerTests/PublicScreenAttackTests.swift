@@ -62,10 +62,10 @@ struct PublicScreenAttackTests {
         try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
     }
 
-    func problemCode(_ response: TestResponse) throws -> String? { try object(response)["code"] as? String }
+    func problemCode(_ response: TestResponse) throws -> String? { try response.decoded(Problem.self).code }
 
     func placeCard(_ idNumber: String) async {
-        await cards.present(.init(facts: ["idNumber": idNumber], summary: .init(
+        await cards.present(.init(facts: IDCardFacts(documentNumber: idNumber), summary: .init(
             cardType: "resident", maskedNumber: String(idNumber.prefix(6)) + "********" + String(idNumber.suffix(4)), failedChecks: [])))
     }
 

@@ -66,7 +66,7 @@ struct QueueConfigurationTests {
             #expect(first["number"] as? String == "H001")
             #expect(first["priority"] as? String == "ordinary")
             // Born 1 January 1945: 81, read from the card (a typed number gives no priority).
-            await cards.present(.init(facts: ["idNumber": Self.validID("11010519450101002")], summary: .init(
+            await cards.present(.init(facts: IDCardFacts(documentNumber: Self.validID("11010519450101002")), summary: .init(
                 cardType: "resident", maskedNumber: "110105********0002", failedChecks: [])))
             let (_, second) = try await walkIn("w2", #"{"serviceId":"hukou","useCard":true}"#)
             #expect(second["priority"] as? String == "elderly")

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import JSONLogic
 @testable import KioskApp
+import KioskCore
 import KioskConfig
 @testable import KioskServer
 import KioskTesting
@@ -24,7 +25,7 @@ struct SessionTimeoutTests {
     let clock = HandClock()
 
     func card() -> CardDesk.PresentedCard {
-        .init(facts: ["name": "张三", "idNumber": "110105199005170014"],
+        .init(facts: IDCardFacts(name: "张三", documentNumber: "110105199005170014"),
               summary: .init(cardType: "resident", maskedNumber: "110105********0014", failedChecks: []))
     }
 

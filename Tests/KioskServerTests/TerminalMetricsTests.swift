@@ -98,8 +98,8 @@ struct TerminalMetricsTests {
                 #expect(label.count <= 64, "\(label)")
                 #expect(label.range(of: #"\d{6,}"#, options: .regularExpression) == nil, "\(label)")
             }
-            let number = try #require(card.facts["idNumber"] ?? card.facts["number"])
-            let name = try #require(card.facts["name"])
+            let number = try #require(card.facts.documentNumber)
+            let name = try #require(card.facts.name)
             #expect(!text.contains(number) && !text.contains(String(number.suffix(8))) && !text.contains(name))
         }
     }

@@ -51,3 +51,13 @@ extension KioskApplication {
         SignedInClient(base: client, authorization: try await bearer(client, role: role))
     }
 }
+
+extension TestResponse {
+    /// The body as the view type the route encodes (`SessionView`, `BookingView`, `Problem`, …):
+    /// a misspelt key fails to decode instead of reading as nil.
+    func decoded<View: Decodable>(_: View.Type) throws -> View {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(View.self, from: Data(body.readableBytesView))
+    }
+}

@@ -5,7 +5,8 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import KioskApp
-import KioskServer
+import KioskCore
+@testable import KioskServer
 import KioskTesting
 import Testing
 
@@ -122,25 +123,26 @@ extension BookingRoutesTests {
         try await withClient { client in
             let response = try await client.execute(uri: "/v1/calendar?from=2026-09-19&to=2026-10-10", method: .get)
             #expect(response.status == .ok)
-            let days = try array(response)
+            let days = try response.decoded([CalendarDayView].self)
             #expect(days.count == 22)
-            func day(_ date: String) -> [String: Any] { days.first { $0["date"] as? String == date } ?? [:] }
-            #expect(day("2026-09-19")["kind"] as? String == "weekend")
-            #expect(day("2026-09-19")["opening"] == nil)
-            #expect(day("2026-09-20")["kind"] as? String == "makeupWorkday")
-            #expect(day("2026-09-20")["opening"] as? String == "09:00-17:00")
-            #expect(day("2026-09-21")["kind"] as? String == "workday")
-            #expect(day("2026-09-21")["opening"] as? String == "09:00-17:00")
-            #expect(day("2026-09-21")["weekday"] as? String == "monday")
-            #expect(day("2026-09-26")["kind"] as? String == "holiday")
-            #expect(day("2026-09-26")["holidayName"] as? String == "中秋节")
-            #expect(day("2026-10-01")["kind"] as? String == "holiday")
-            #expect(day("2026-10-01")["opening"] == nil)
-            #expect(day("2026-10-10")["kind"] as? String == "makeupWorkday")
-            #expect(days.allSatisfy { $0["provisional"] as? Bool == false })
+            func day(_ date: String) throws -> CalendarDayView { try #require(days.first { $0.date.description == date }) }
+            #expect(try day("2026-09-19").kind == .weekend)
+            #expect(try day("2026-09-19").opening == nil)
+            #expect(try day("2026-09-20").kind == .makeupWorkday)
+            #expect(try day("2026-09-20").opening?.description == "09:00-17:00")
+            #expect(try day("2026-09-21").kind == .workday)
+            #expect(try day("2026-09-21").opening?.description == "09:00-17:00")
+            #expect(try day("2026-09-21").weekday == .monday)
+            #expect(try day("2026-09-26").kind == .holiday)
+            #expect(try day("2026-09-26").holidayName == "中秋节")
+            #expect(try day("2026-10-01").kind == .holiday)
+            #expect(try day("2026-10-01").opening == nil)
+            #expect(try day("2026-10-10").kind == .makeupWorkday)
+            #expect(days.allSatisfy { !$0.provisional })
 
-            let later = try array(try await client.execute(uri: "/v1/calendar?from=2027-03-01&to=2027-03-01", method: .get))
-            #expect(later.first?["provisional"] as? Bool == true)
+            let later = try await client.execute(uri: "/v1/calendar?from=2027-03-01&to=2027-03-01", method: .get)
+                .decoded([CalendarDayView].self)
+            #expect(later.first?.provisional == true)
             let tooLong = try await client.execute(uri: "/v1/calendar?from=2026-01-01&to=2026-12-31", method: .get)
             #expect(tooLong.status == .badRequest)
         }
@@ -158,39 +160,39 @@ extension BookingRoutesTests {
         try await Application(router: KioskRoutes.router(dependencies)).test(.router) { client in
             let noCard = try await post(client, "/v1/holds", key: "c1", #"{"slotId":"hukou:2026-10-08T10:00+08:00","useCard":true}"#)
             #expect(noCard.status == .conflict)
-            #expect(try object(noCard)["code"] as? String == "noCardPresented")
+            #expect(try noCard.decoded(Problem.self).code == "noCardPresented")
 
-            await cards.present(.init(facts: ["idNumber": Self.idNumber, "name": "测试"], summary: .init(
+            await cards.present(.init(facts: IDCardFacts(name: "测试", documentNumber: Self.idNumber), summary: .init(
                 cardType: "resident", maskedNumber: "110105********0000", failedChecks: [])))
             let hold = try await post(client, "/v1/holds", key: "c0", #"{"slotId":"hukou:2026-10-08T10:00+08:00","useCard":true}"#)
-            let holdID = try #require(try object(hold)["holdId"] as? String)
+            let holdID = try hold.decoded(HoldView.self).holdId
             let both = try await post(client, "/v1/bookings", key: "c2", #"{"holdId":"\#(holdID)","useCard":true,"idNumber":"\#(Self.idNumber)"}"#)
             #expect(both.status == .badRequest)
             let booked = try await post(client, "/v1/bookings", key: "c3", #"{"holdId":"\#(holdID)","useCard":true}"#)
             #expect(booked.status == .created)
-            let booking = try object(booked)
-            let code = try #require(booking["code"] as? String)
-            #expect(booking["maskedIdNumber"] as? String == String(Self.idNumber.prefix(6)) + "********" + String(Self.idNumber.suffix(4)))
+            let booking = try booked.decoded(BookingView.self)
+            let code = booking.code
+            #expect(booking.maskedIdNumber == String(Self.idNumber.prefix(6)) + "********" + String(Self.idNumber.suffix(4)))
 
             let found = try await post(client, "/v1/bookings/lookup", key: nil, #"{"code":"\#(code)","useCard":true}"#)
-            #expect(try object(found)["code"] as? String == code)
+            #expect(try found.decoded(BookingView.self).code == code)
 
             clock.set("2026-10-08T09:45:00+08:00")
             let checkedIn = try await post(client, "/v1/check-ins", key: "c4", #"{"useCard":true}"#)
             #expect(checkedIn.status == .created)
-            let ticket = try #require(try object(checkedIn)["ticket"] as? [String: Any])
-            let number = try #require(ticket["number"] as? String)
+            let ticket = try checkedIn.decoded(CheckInView.self).ticket
+            let number = ticket.number
 
             let issued = try #require(await stream.next(within: .seconds(60)))
             #expect(issued.type == .ticketIssued)
-            #expect(issued.ticket == .init(id: Int64(ticket["id"] as? Int ?? 0), number: number, serviceId: "hukou", state: "waiting", counter: nil))
+            #expect(issued.ticket == .init(id: ticket.id, number: number, serviceId: "hukou", state: "waiting", counter: nil))
 
             _ = try await post(client, "/v1/counters/A1/call-next", key: "c5")
             let called = try #require(await stream.next(within: .seconds(60)))
             #expect(called.type == .ticketCalled)
             #expect(called.ticket?.counter == "A1")
             #expect(called.ticket?.state == "called")
-            _ = try await post(client, "/v1/tickets/\(ticket["id"] as? Int ?? 0)/finish", key: "c6")
+            _ = try await post(client, "/v1/tickets/\(ticket.id)/finish", key: "c6")
             let finished = try #require(await stream.next(within: .seconds(60)))
             #expect(finished.type == .ticketFinished)
 

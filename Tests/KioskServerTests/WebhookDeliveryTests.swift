@@ -107,9 +107,9 @@ struct WebhookDeliveryTests {
                                    logger: Logger(label: "test"))
 
         // Delivered in order, verified by the reference library, with the answers.
-        let first = try DepartmentInterfaceTests.file(application, department: "amr")
-        let second = try DepartmentInterfaceTests.file(application, department: "amr")
-        _ = try DepartmentInterfaceTests.file(application, department: "police")
+        let first = try await DepartmentInterfaceTests.file(application, department: "amr")
+        let second = try await DepartmentInterfaceTests.file(application, department: "amr")
+        _ = try await DepartmentInterfaceTests.file(application, department: "police")
         #expect(await pusher.round() == 2)
         var seen = try await receiver.deliveries()
         #expect(seen.verified.map(\.reference) == [first, second])
@@ -125,8 +125,8 @@ struct WebhookDeliveryTests {
 
         // The receiver fails, then hangs: nothing is lost, nothing overtakes, the waits grow.
         try await receiver.mode("fail")
-        let third = try DepartmentInterfaceTests.file(application, department: "amr")
-        let fourth = try DepartmentInterfaceTests.file(application, department: "amr")
+        let third = try await DepartmentInterfaceTests.file(application, department: "amr")
+        let fourth = try await DepartmentInterfaceTests.file(application, department: "amr")
         #expect(await pusher.round() == 0)
         var target = try #require(try application.departments.webhookTargets().first)
         #expect(target.attempts == 1 && abs((target.nextAttemptAt ?? .distantPast).timeIntervalSince(clock.now) - 5) < 0.01)
@@ -148,14 +148,14 @@ struct WebhookDeliveryTests {
 
         // A receiver down past the retry window: the delivery goes to the dead-letter list, the feed moves on.
         try await receiver.mode("fail")
-        let fifth = try DepartmentInterfaceTests.file(application, department: "amr")
+        let fifth = try await DepartmentInterfaceTests.file(application, department: "amr")
         #expect(await pusher.round() == 0)
         clock.advance(24 * 3600 + 1)
         #expect(await pusher.round() == 0)
         let dead = try application.departments.deadLetters()
         #expect(dead.map(\.reference) == [fifth] && dead.first?.lastError == "HTTP 503" && dead.first?.attempts == 2)
         try await receiver.mode("ok")
-        let sixth = try DepartmentInterfaceTests.file(application, department: "amr")
+        let sixth = try await DepartmentInterfaceTests.file(application, department: "amr")
         #expect(await pusher.round() == 1)
         #expect(try await receiver.deliveries().verified.last?.reference == sixth)
         #expect(try await application.serverDependencies.lifecycle?.deadLetters?().map(\.webhookId) == dead.map(\.webhookId))

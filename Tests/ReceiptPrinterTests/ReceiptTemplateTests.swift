@@ -101,9 +101,11 @@ import Testing
         #expect(throws: TemplateError.self) { try template.render(data: data) }
     }
 
+    /// The terminal's one rule (`IDNumberMasking`): a number shorter than 18 characters keeps
+    /// three and two.
     @Test func masking() {
         #expect(TemplateText.masked("11010519491231002X") == "110105********002X")
-        #expect(TemplateText.masked("13800138000") == "138001*8000")
+        #expect(TemplateText.masked("ABC110087654321") == "ABC**********21")
         #expect(TemplateText.masked("12345") == "*****")
         #expect(TemplateText.printable("11010519491231002X") == "110105********002X")
         #expect(TemplateText.printable("110105194912310021") == "110105194912310021")   // wrong check character: not an ID number

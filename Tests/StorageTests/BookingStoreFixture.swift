@@ -47,7 +47,7 @@ struct BookingStoreFixture: Sendable {
             try store.migrate()
             sqlite = store
             postgres = nil
-            bookings = try BookingStore(store: store, policy: policy, queue: queue, timeZone: Self.shanghai)
+            bookings = try SQLiteBookingStore(store: store, policy: policy, queue: queue, timeZone: Self.shanghai)
         case .postgres:
             let fixture = try await PostgresFixture(url: postgresURL)
             self.scratch = nil
@@ -121,6 +121,19 @@ struct BookingStoreFixture: Sendable {
             SELECT coalesce((SELECT taken FROM slot_capacity WHERE slot_id = '\(slot.id)'), 0)
                  + (SELECT count(*) FROM booking_hold WHERE slot_id = '\(slot.id)' AND expires_at > \(now.timeIntervalSince1970))
             """)
+    }
+
+    /// Runs a statement written in the SQL both databases speak (or the one `kind` speaks).
+    func execute(_ sql: String) async throws {
+        if let sqlite {
+            try await sqlite.pool.write { db in try db.execute(sql: sql) }
+            return
+        }
+        let postgres = try #require(postgres)
+        let store = postgres.store
+        try await store.withConnection { connection in
+            _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: store.logger).collect()
+        }
     }
 
     /// One integer from a query written in the SQL both databases speak.

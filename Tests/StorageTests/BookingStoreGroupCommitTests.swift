@@ -54,19 +54,20 @@ struct BookingStoreGroupCommitTests {
     }
 
     func roundTrip<Answer: StoredAnswer & Equatable>(_ answer: Answer) throws -> Answer {
-        var writer = AnswerWriter()
-        answer.write(to: &writer)
-        var reader = AnswerReader(writer.bytes)
-        let decoded = try Answer(from: &reader)
-        #expect(reader.isAtEnd)
-        return decoded
+        let stored = StoredAnswers.encode(answer)
+        #expect(stored.first == StoredAnswers.version)
+        return try #require(StoredAnswers.decode(Answer.self, from: stored))
+    }
+
+    static func ticket() throws -> Ticket {
+        Ticket(id: 7, date: try LocalDate("2026-12-02"), number: "A007", serviceID: "hukou", priority: .elderly,
+               queuedAt: BookingStoreFixture.now, state: .called, counter: "A01",
+               calledAt: BookingStoreFixture.now.addingTimeInterval(0.25), callCount: 2, bookingID: nil)
     }
 
     @Test func storedAnswersRoundTrip() throws {
         let now = BookingStoreFixture.now
-        let ticket = Ticket(id: 7, date: try LocalDate("2026-12-02"), number: "A007", serviceID: "hukou", priority: .elderly,
-                            queuedAt: now, state: .called, counter: "A01", calledAt: now.addingTimeInterval(0.25), callCount: 2,
-                            bookingID: nil)
+        let ticket = try Self.ticket()
         #expect(try roundTrip(ticket) == ticket)
         #expect(try roundTrip(Optional(ticket)) == ticket)
         #expect(try roundTrip(Ticket?.none) == nil)
@@ -75,7 +76,36 @@ struct BookingStoreGroupCommitTests {
         let rating = try Rating(ticketID: 7, serviceID: "hukou", counter: "A01", score: 4, reasons: ["waitedLong"],
                                 createdAt: now)
         #expect(try roundTrip(rating) == rating)
-        var truncated = AnswerReader(Array([UInt8](repeating: 0xFF, count: 3)))
+        // Version 1 keeps a receipt's missing token as such: no guessing from the length.
+        let untokened = TicketReceipt(ticket: ticket, ahead: 3, ratingToken: nil)
+        #expect(try roundTrip(untokened) == untokened)
+        var truncated = try #require(AnswerReader(stored: [StoredAnswers.version, 0xFF, 0xFF]))
         #expect(throws: AnswerReader.Malformed.self) { try SlotHold(from: &truncated) }
+    }
+
+    /// An answer in a layout newer than this build, or with bytes left over, is no answer.
+    @Test func unknownVersionsAndTrailingBytesAreRefused() {
+        let hold = SlotHold(id: "h", slotID: "s", expiresAt: BookingStoreFixture.now)
+        var newer = StoredAnswers.encode(hold)
+        newer[newer.startIndex] = StoredAnswers.version + 1
+        #expect(StoredAnswers.decode(SlotHold.self, from: newer) == nil)
+        #expect(StoredAnswers.decode(SlotHold.self, from: StoredAnswers.encode(hold) + [0]) == nil)
+        #expect(StoredAnswers.decode(SlotHold.self, from: Data()) == nil)
+    }
+
+    /// Version 0, the answers stored before the version byte: a ticket receipt or check-in from
+    /// before rating tokens ends without the token, one from after carries it.
+    @Test func versionZeroAnswersReadAsTheyWereWritten() throws {
+        let ticket = try Self.ticket()
+        let withToken = TicketReceipt(ticket: ticket, ahead: 2, ratingToken: String(repeating: "a", count: 32))
+        let legacy = Data([0]) + StoredAnswers.encode(withToken).dropFirst()
+        #expect(StoredAnswers.decode(TicketReceipt.self, from: legacy) == withToken)
+        var beforeTokens = AnswerWriter()
+        ticket.write(to: &beforeTokens)
+        beforeTokens.add(2)
+        let old = Data([0]) + beforeTokens.bytes.dropFirst()
+        #expect(StoredAnswers.decode(TicketReceipt.self, from: old) == TicketReceipt(ticket: ticket, ahead: 2, ratingToken: nil))
+        // Read as version 1, the same bytes are one byte short: refused, not guessed.
+        #expect(StoredAnswers.decode(TicketReceipt.self, from: Data([1]) + beforeTokens.bytes.dropFirst()) == nil)
     }
 }

@@ -95,7 +95,7 @@ struct FilingLedgerFixture: Sendable {
         let day = LocalDate(containing: instant, in: Self.shanghai).description.replacingOccurrences(of: "-", with: "")
         if let sqlite {
             let lifecycle = Self.lifecycle
-            return try sqlite.recordFiling(site: hall, day: day, build: { reference in
+            return try await sqlite.recordFiling(site: hall, day: day, build: { reference in
                 try Self.filing(reference: reference, at: instant, applicant: applicant, form: form, department: department, limit: limit,
                                 parts: parts)
             }, open: { filing in

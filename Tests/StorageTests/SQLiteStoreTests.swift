@@ -116,7 +116,7 @@ struct SQLiteStoreTests {
         // The booking is found by ID number under the new key; the draft resumes with it.
         let bookingHash = try await store.pool.read { db in try Data.fetchOne(db, sql: "SELECT id_hash FROM booking") }
         #expect(bookingHash == store.idHasher().hash(legacy.citizen))
-        let draft = try #require(try store.takeDraft(code: "D1", idNumber: legacy.citizen, now: legacy.now))
+        let draft = try #require(try await store.takeDraft(code: "D1", idNumber: legacy.citizen, now: legacy.now))
         #expect(draft.formID == "f")
         #expect(String(describing: draft.answers["mobile"]).contains("13912345678"))
         // Sealed filing, opened to exactly what was stored.

@@ -5,13 +5,13 @@ import Storage
 /// Slips and reprints asked for from the public screen: each answered once per Idempotency-Key
 /// (a retry gets the first answer and no more paper) and within `PrintLimits`. Requests take
 /// turns, so two with the same key cannot both print; the printer serialises jobs anyway.
-actor PrintRequests {
+public actor PrintRequests {
     let store: DeviceStore
     let limits: PrintLimits
     let now: @Sendable () -> Date
     private var tail: Task<Void, Never>?
 
-    init(store: DeviceStore, limits: PrintLimits, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: DeviceStore, limits: PrintLimits, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.limits = limits
         self.now = now
@@ -29,12 +29,14 @@ actor PrintRequests {
             do {
                 if let stored = try? await store.printRequest(key: key) {
                     guard stored.target == target else { throw PrintRefused(.idempotencyKeyReused) }
-                    return .success(PrintOutcome(jobId: stored.jobID, state: stored.state, reason: stored.failureReason))
+                    // A state this build does not know is reported as a failure, with the reason kept.
+                    return .success(PrintOutcome(jobId: stored.jobID, state: PrintOutcome.State(rawValue: stored.state) ?? .failed,
+                                                 reason: stored.failureReason))
                 }
                 try await allowed()
                 guard let outcome = await print() else { return .success(nil) }
                 try? await store.recordPrintRequest(StoredPrintRequest(
-                    key: key, target: target, jobID: outcome.jobId, state: outcome.state, failureReason: outcome.reason,
+                    key: key, target: target, jobID: outcome.jobId, state: outcome.state.rawValue, failureReason: outcome.reason,
                     createdAt: now()))
                 return .success(outcome)
             } catch let refused as PrintRefused {

@@ -17,22 +17,22 @@ struct DistrictFilingArchive: FilingArchive {
     let terminalID: String
     let now: @Sendable () -> Date
 
-    func recordFiling(site: String, day: String, build: (String) throws -> Filing) throws -> Filing {
-        try local.recordFilingForDistrict(site: site + "-" + terminalID, day: day, now: now(), build: build)
+    func recordFiling(site: String, day: String, build: @escaping @Sendable (String) throws -> Filing) async throws -> Filing {
+        try await local.recordFilingForDistrict(site: site + "-" + terminalID, day: day, now: now(), build: build)
     }
 
-    func saveDraft(_ draft: FormDraft, idNumber: ResidentIDNumber, now: Date, days: Int) throws -> String {
-        try local.saveDraft(draft, idNumber: idNumber, now: now, days: days)
+    func saveDraft(_ draft: FormDraft, idNumber: ResidentIDNumber, now: Date, days: Int) async throws -> String {
+        try await local.saveDraft(draft, idNumber: idNumber, now: now, days: days)
     }
 
-    func takeDraft(code: String, idNumber: ResidentIDNumber, now: Date) throws -> FormDraft? {
-        try local.takeDraft(code: code, idNumber: idNumber, now: now)
+    func takeDraft(code: String, idNumber: ResidentIDNumber, now: Date) async throws -> FormDraft? {
+        try await local.takeDraft(code: code, idNumber: idNumber, now: now)
     }
 
     /// Kept and queued like a new filing; the district's lifecycle takes it when it arrives.
-    func resubmitFiling(reference: String, version: Int, build: (Int) throws -> Filing) throws -> Filing {
+    func resubmitFiling(reference: String, version: Int, build: @escaping @Sendable (Int) throws -> Filing) async throws -> Filing {
         let filing = try build(version)
-        try local.recordCorrectionForDistrict(filing, now: now())
+        try await local.recordCorrectionForDistrict(filing, now: now())
         return filing
     }
 }
@@ -44,7 +44,7 @@ struct DistrictFilingArchive: FilingArchive {
 struct DistrictLedger: BookingLedger {
     let district: PostgresBookingStore
     /// The terminal's own store: numbers offline tickets.
-    let local: BookingStore
+    let local: SQLiteBookingStore
     let outbox: SQLiteStore
     let terminalID: String
 

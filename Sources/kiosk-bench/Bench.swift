@@ -1,12 +1,25 @@
 import ArgumentParser
 import Foundation
 import KioskBench
+import KioskConfig
 
-struct Bench: ParsableCommand {
+/// `kiosk-bench [NAME…]`: the benchmarks, in an executable of their own so that the shipped
+/// `kiosk` links none of what they start (a private PostgreSQL, worker processes, the test kit).
+/// It starts the `kiosk` built beside it where a figure needs the real server.
+@main
+struct KioskBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure the figures the issues ask for (build with -c release for real numbers).")
+        commandName: "kiosk-bench",
+        abstract: "Measure the figures the issues ask for (build with -c release for real numbers).",
+        subcommands: [Run.self, DistrictWorker.self],
+        defaultSubcommand: Run.self)
+}
 
-    @OptionGroup var options: ConfigOptions
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the named benchmarks (default: all but those that need hardware).")
+
+    @Option(name: .long, help: "Configuration file (default: $KIOSK_CONFIG, else ./kiosk.conf).")
+    var config: String?
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
@@ -19,7 +32,8 @@ struct Bench: ParsableCommand {
         guard unknown.isEmpty else {
             throw ValidationError("unknown benchmark \(unknown.joined(separator: ", ")); choose from \(Benchmarks.allNames.joined(separator: ", "))")
         }
-        let figures = try Benchmarks.run(names.isEmpty ? Benchmarks.names : names, configFile: options.path)
+        let configFile = config ?? ProcessInfo.processInfo.environment[ConfigurationLoader.fileVariable] ?? "kiosk.conf"
+        let figures = try Benchmarks.run(names.isEmpty ? Benchmarks.names : names, configFile: configFile)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -3,7 +3,7 @@ import Foundation
 import KioskBench
 import Secrets
 
-/// One terminal process of a district load (the concurrency test and `kiosk bench district`
+/// One terminal process of a district load (the concurrency test and `kiosk-bench district`
 /// start several): books through its own connection pool and prints what happened as JSON.
 struct DistrictWorker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

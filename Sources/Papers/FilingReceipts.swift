@@ -14,10 +14,10 @@ import ReceiptPrinter
 /// device manager knows. Every job is stored before it is sent and kept when it fails, so it
 /// can be reprinted; a paper whose template fails anyway (a fault that slipped past the checks
 /// of `PrintableFilings`) is printed plain, never lost.
-struct PrinterReceiptDesk: ReceiptDesk, DecisionNoticeDesk {
+public struct PrinterReceiptDesk: ReceiptDesk, DecisionNoticeDesk {
     let manager: DeviceManager
     /// Replaced by a reload of `Forms/receipts/` (see `RulesReload`).
-    var templates: [String: ReceiptTemplate]
+    public internal(set) var templates: [String: ReceiptTemplate]
     let hallName: String
     let timeZone: TimeZone
     let logger: Logger
@@ -28,6 +28,19 @@ struct PrinterReceiptDesk: ReceiptDesk, DecisionNoticeDesk {
     /// The reasons a window returns a filing for, as the 不予受理通知书 prints them.
     let returnReasons: [ListedReason]
 
+    public init(manager: DeviceManager, templates: [String: ReceiptTemplate], hallName: String, timeZone: TimeZone,
+                logger: Logger, requests: PrintRequests,
+                progressCode: @escaping @Sendable (String) -> ProgressCode, returnReasons: [ListedReason]) {
+        self.manager = manager
+        self.templates = templates
+        self.hallName = hallName
+        self.timeZone = timeZone
+        self.logger = logger
+        self.requests = requests
+        self.progressCode = progressCode
+        self.returnReasons = returnReasons
+    }
+
     func printer() async -> ReceiptPrinterDevice? {
         await Self.firstOnlinePrinter(manager)
     }
@@ -35,7 +48,7 @@ struct PrinterReceiptDesk: ReceiptDesk, DecisionNoticeDesk {
     /// The first printer that is connected (not offline, by the manager's rescan or its own
     /// last exchange); only when none is, the first one at all, so the job is stored, fails as
     /// `deviceOffline` and stays reprintable rather than being lost as "no printer".
-    static func firstOnlinePrinter(_ manager: DeviceManager) async -> ReceiptPrinterDevice? {
+    public static func firstOnlinePrinter(_ manager: DeviceManager) async -> ReceiptPrinterDevice? {
         let printers = await manager.devices().compactMap { $0 as? ReceiptPrinterDevice }
         for printer in printers {
             let offline = await manager.isOffline(printer.info.id)
@@ -46,7 +59,7 @@ struct PrinterReceiptDesk: ReceiptDesk, DecisionNoticeDesk {
 
     /// The filing's papers as one job: the 办件回执, then each 容缺受理告知书 and 告知承诺书,
     /// cut apart; one reprint gives the citizen all of them again.
-    func printFilingReceipt(_ filing: Filing) async -> PrintOutcome {
+    public func printFilingReceipt(_ filing: Filing) async -> PrintOutcome {
         let papers = FilingPapers.papers(for: filing, hall: hallName, timeZone: timeZone,
                                          progressCode: progressCode(filing.reference).description)
         var outcome = await print(papers, reference: filing.reference)
@@ -57,24 +70,24 @@ struct PrinterReceiptDesk: ReceiptDesk, DecisionNoticeDesk {
     /// Stored and sent like a filing receipt (so it is kept and reprintable). The job's
     /// reference names the notice and the form: a notice has no reference number of its own,
     /// and the template prints no QR code without one.
-    func printMaterialsNotice(_ notice: MaterialsNotice, matter: LocalizedText, formID: String) async -> PrintOutcome {
+    public func printMaterialsNotice(_ notice: MaterialsNotice, matter: LocalizedText, formID: String) async -> PrintOutcome {
         let data = Self.noticeData(notice, matter: matter, hall: hallName, time: Date(), timeZone: timeZone)
         return await print([FilledPaper(paper: .materialsNotice, data: data)], reference: "notice-\(formID)")
     }
 
     /// 受理通知书 or 不予受理通知书, kept under the filing's reference like its receipt (and removed
     /// with it when the answers leave the terminal).
-    func printDecisionNotice(_ record: FilingRecord, part: String, filing: Filing?) async -> PrintOutcome {
+    public func printDecisionNotice(_ record: FilingRecord, part: String, filing: Filing?) async -> PrintOutcome {
         guard let paper = FilingPapers.decisionNotice(record, part: part, filing: filing, hall: hallName, timeZone: timeZone,
                                                       progressCode: progressCode(record.reference).description, reasons: returnReasons)
-        else { return PrintOutcome(jobId: nil, state: "failed", reason: "nothingToPrint") }
+        else { return PrintOutcome(jobId: nil, state: .failed, reason: "nothingToPrint") }
         var outcome = await print([paper], reference: record.reference)
         outcome.papers = [paper.paper.rawValue]
         return outcome
     }
 
     /// The 明白纸 of each policy, one after another in one job (kept and reprintable).
-    func printPolicySheets(_ policies: [Policy], on day: String) async -> PrintOutcome {
+    public func printPolicySheets(_ policies: [Policy], on day: String) async -> PrintOutcome {
         let papers = policies.map { FilledPaper(paper: .policySheet, data: Self.policyData($0, hall: hallName, date: day)) }
         var outcome = await print(papers, reference: "policies-\(day)")
         outcome.papers = papers.map(\.paper.rawValue)
@@ -83,7 +96,7 @@ struct PrinterReceiptDesk: ReceiptDesk, DecisionNoticeDesk {
 
     /// What a policy's sheet is filled with: the policy's own words, in Chinese as printed.
     /// Nothing about the enterprise or the person who asked.
-    static func policyData(_ policy: Policy, hall: String, date: String) -> TemplateData {
+    public static func policyData(_ policy: Policy, hall: String, date: String) -> TemplateData {
         var values: [String: TemplateData.Value] = [
             "hall": .text(hall),
             "title": .text(policy.title.zh),
@@ -103,7 +116,7 @@ struct PrinterReceiptDesk: ReceiptDesk, DecisionNoticeDesk {
 
     /// Lays `papers` out as one job, stores it and sends it.
     private func print(_ papers: [FilledPaper], reference: String) async -> PrintOutcome {
-        guard let printer = await printer() else { return PrintOutcome(jobId: nil, state: "noPrinter", reason: nil) }
+        guard let printer = await printer() else { return .noPrinter }
         let templateID = papers.map(\.paper.rawValue).joined(separator: "+")
         let job: PrintJob
         do {
@@ -115,13 +128,13 @@ struct PrinterReceiptDesk: ReceiptDesk, DecisionNoticeDesk {
             do {
                 job = try printer.job(for: Receipt(papers.flatMap(\.plain)), templateID: "plain:" + templateID, reference: reference)
             } catch {
-                return PrintOutcome(jobId: nil, state: "failed", reason: error.code)
+                return PrintOutcome(jobId: nil, state: .failed, reason: error.code)
             }
         }
         do {
             return PrintOutcome(try await printer.print(job))
         } catch {
-            return PrintOutcome(jobId: nil, state: "failed", reason: error.code)
+            return PrintOutcome(jobId: nil, state: .failed, reason: error.code)
         }
     }
 
@@ -178,12 +191,12 @@ struct PrinterReceiptDesk: ReceiptDesk, DecisionNoticeDesk {
 
     /// The job's reference names the booking code, so the slip is found among the kept jobs
     /// (and counted: a booking gets `PrintLimits.slipsPerBooking` slips).
-    func printBookingSlip(_ slip: BookingSlip, requestKey: String) async throws(PrintRefused) -> PrintOutcome {
+    public func printBookingSlip(_ slip: BookingSlip, requestKey: String) async throws(PrintRefused) -> PrintOutcome {
         let reference = "booking-\(slip.code)"
         let outcome = try await requests.once(key: requestKey, target: "slip:\(slip.code)",
                                              allowed: { [requests] () throws(PrintRefused) in try await requests.checkSlips(reference: reference) },
                                              print: { await print([FilledPaper(paper: .bookingSlip, data: Self.slipData(slip))], reference: reference) })
-        return outcome ?? PrintOutcome(jobId: nil, state: "noPrinter", reason: nil)
+        return outcome ?? .noPrinter
     }
 
     static func slipData(_ slip: BookingSlip) -> TemplateData {
@@ -213,14 +226,14 @@ struct PrinterReceiptDesk: ReceiptDesk, DecisionNoticeDesk {
         return TemplateData(values)
     }
 
-    func reprint(jobID: String, requestKey: String) async throws(PrintRefused) -> PrintOutcome? {
+    public func reprint(jobID: String, requestKey: String) async throws(PrintRefused) -> PrintOutcome? {
         guard let id = UUID(uuidString: jobID), let printer = await printer() else { return nil }
         return try await requests.once(key: requestKey, target: "reprint:\(id)",
                                        allowed: { [requests] () throws(PrintRefused) in try await requests.checkReprints(jobID: id) }) {
             do throws(DeviceFault) {
                 return PrintOutcome(try await printer.reprint(id))
             } catch {
-                return error.code == "printJobNotFound" ? nil : PrintOutcome(jobId: jobID, state: "failed", reason: error.code)
+                return error.kind == .printJobNotFound ? nil : PrintOutcome(jobId: jobID, state: .failed, reason: error.code)
             }
         }
     }
@@ -228,6 +241,21 @@ struct PrinterReceiptDesk: ReceiptDesk, DecisionNoticeDesk {
 
 extension PrintOutcome {
     init(_ job: PrintJob) {
-        self.init(jobId: job.id.uuidString, state: job.state.name, reason: job.state.failureReason)
+        let state: State = switch job.state {
+        case .queued: .queued
+        case .sending: .sending
+        case .printed: .printed
+        case .failed: .failed
+        }
+        self.init(jobId: job.id.uuidString, state: state, reason: job.state.failureReason)
+    }
+}
+
+extension PrinterReceiptDesk {
+    /// This desk printing with `templates`.
+    public func using(_ templates: [String: ReceiptTemplate]) -> PrinterReceiptDesk {
+        var desk = self
+        desk.templates = templates
+        return desk
     }
 }
