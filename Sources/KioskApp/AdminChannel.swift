@@ -10,6 +10,7 @@ import KioskCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import ServiceLifecycle
 
 /// The running server's local admin channel: HTTP over a Unix socket, for `kiosk devices list`
 /// and `kiosk diag health|stats` while `kiosk serve` holds the devices. Only the kiosk user and
@@ -24,6 +25,24 @@ public enum AdminChannel {
             return String(runtime) + "/admin.sock"
         }
         return configuration.dataDirectory + "/run/admin.sock"
+    }
+
+    /// Runs the admin server without letting it take the terminal down: a socket that cannot
+    /// be bound is logged, and the CLI then opens the devices itself, as with no server.
+    struct BestEffort: ServiceLifecycle.Service {
+        let server: any ServiceLifecycle.Service
+        let logger: Logger
+
+        func run() async throws {
+            do {
+                try await server.run()
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.error("admin channel closed", metadata: ["error": "\(error)"])
+                try? await gracefulShutdown()   // returning early would end the whole group
+            }
+        }
     }
 
     /// An error the server answered, as the CLI shows it.

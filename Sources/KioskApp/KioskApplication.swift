@@ -358,7 +358,8 @@ public struct KioskApplication: Sendable {
                      IdleStatusPoller(manager: devices.manager, interval: .seconds(configuration.statusPollSeconds))]
         if let serviceManager { services.append(serviceManager) }
         do {
-            services.append(try makeAdminServer(path: AdminChannel.socketPath(configuration), eventLoopGroup: eventLoops))
+            services.append(AdminChannel.BestEffort(
+                server: try makeAdminServer(path: AdminChannel.socketPath(configuration), eventLoopGroup: eventLoops), logger: logger))
         } catch {
             // Diagnostics then open the devices themselves, as without a server; serving goes on.
             logger.error("admin channel not opened", metadata: ["error": "\(error)"])
