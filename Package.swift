@@ -184,13 +184,42 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // The terminal as a process on its machine: start-up errors, keys and the serve lock, TLS
+        // and calendar files, logs (JSON, journald), systemd's notification protocol and the
+        // bounded stop, and the upkeep services the group runs (booking maintenance, audit
+        // anchors, the session watch).
+        .target(
+            name: "Hosting",
+            dependencies: [
+                "Access", "Booking", "DeviceKit", "KioskConfig", "KioskCore", "KioskServer", "Secrets", "Storage", "StoragePostgres",
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+
+        // The terminal's devices as the configuration asks for them: providers from the profiles,
+        // the pinned printer, the USB event loop, events forwarded to the screen, the simulators'
+        // controls, print jobs kept in the terminal's file, udev rules and device references.
+        .target(
+            name: "Peripherals",
+            dependencies: [
+                "CardReader", "CodeScanner", "CUPSTransport", "DeviceKit", "ESCPOS", "Filings", "Hosting", "IDCard", "KioskConfig", "KioskCore", "KioskServer",
+                "ReceiptPrinter", "Storage", "USBTransport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+
         // Composition root and CLI.
         .target(
             name: "KioskApp",
             dependencies: [
-                "KioskCore", "KioskConfig", "Storage", "StoragePostgres", "District", "Papers", "KioskServer", "FormEngine", "Filings", "JSONLogic", "Booking",
-                "DeviceKit", "CardReader", "IDCard", "USBTransport", "ReceiptPrinter", "CUPSTransport", "ESCPOS", "Access", "Secrets",
-                "Speech", "ESpeakSynthesis", "CodeScanner",
+                "KioskCore", "KioskConfig", "Storage", "StoragePostgres", "District", "Hosting", "Peripherals", "Papers", "KioskServer", "FormEngine", "Filings",
+                "JSONLogic", "Booking", "DeviceKit", "CardReader", "IDCard", "USBTransport", "ReceiptPrinter", "CUPSTransport", "ESCPOS", "Access", "Secrets",
+                "Speech", "ESpeakSynthesis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -216,7 +245,7 @@ let package = Package(
         .executableTarget(
             name: "kiosk",
             dependencies: [
-                "KioskApp", "Papers", "FormEngine", "Filings", "JSONLogic", "KioskConfig", "KioskCore", "DeviceKit",
+                "KioskApp", "Hosting", "Peripherals", "Papers", "FormEngine", "Filings", "JSONLogic", "KioskConfig", "KioskCore", "DeviceKit",
                 "ReceiptPrinter", "CardReader", "Booking", "Storage", "StoragePostgres", "Access", "Secrets",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -292,7 +321,7 @@ let package = Package(
         .testTarget(
             name: "KioskServerTests",
             dependencies: [
-                "KioskServer", "KioskApp", "District", "Papers", "CodeScanner", "KioskTesting", "Storage", "StoragePostgres", "KioskCore", "Access", "Booking", "DeviceKit", "Secrets",
+                "KioskServer", "KioskApp", "District", "Hosting", "Peripherals", "Papers", "CodeScanner", "KioskTesting", "Storage", "StoragePostgres", "KioskCore", "Access", "Booking", "DeviceKit", "Secrets",
                 "Filings",
                 "ReceiptPrinter", "ESCPOS", "FormEngine", "JSONLogic", "Speech", "ESpeakSynthesis",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

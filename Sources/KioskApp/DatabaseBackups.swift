@@ -1,4 +1,5 @@
 import Foundation
+import Hosting
 import KioskConfig
 import KioskCore
 import Storage

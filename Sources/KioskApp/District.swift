@@ -1,6 +1,7 @@
 import Booking
 import District
 import Foundation
+import Hosting
 import KioskConfig
 import KioskCore
 import KioskServer

@@ -12,6 +12,7 @@ import KioskConfig
 import KioskCore
 import KioskServer
 import Logging
+import Peripherals
 import NIOCore
 import Papers
 import Prometheus
@@ -19,6 +20,7 @@ import ReceiptPrinter
 import Secrets
 import ServiceLifecycle
 import ESpeakSynthesis
+import Hosting
 import Speech
 import UnixSignals
 import Storage

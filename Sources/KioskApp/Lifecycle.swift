@@ -2,10 +2,12 @@ import Booking
 import Filings
 import FormEngine
 import Foundation
+import Hosting
 import KioskConfig
 import KioskCore
 import KioskServer
 import Logging
+import Peripherals
 import Secrets
 import ServiceLifecycle
 import Storage

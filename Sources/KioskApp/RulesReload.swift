@@ -1,6 +1,7 @@
 import Booking
 import FormEngine
 import Foundation
+import Hosting
 import Hummingbird
 import KioskConfig
 import KioskCore

@@ -1,9 +1,11 @@
 import Booking
 import DeviceKit
 import Foundation
+import Hosting
 import KioskCore
 import KioskServer
 import Prometheus
+import Peripherals
 import ServiceLifecycle
 import Storage
 import Synchronization

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Crypto
 import Filings
 import Foundation
+import Hosting
 import KioskServer
 import Logging
 import NIOCore

@@ -1,10 +1,12 @@
 import ArgumentParser
 import DeviceKit
 import Foundation
+import Hosting
 import KioskApp
 import KioskConfig
 import KioskCore
 import Logging
+import Peripherals
 
 /// Opens the terminal (database, forms, devices) the way `kiosk serve` does, without serving.
 /// Stop a running `kiosk serve` first on real hardware: it holds the devices' interfaces.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Booking
 import Foundation
+import Hosting
 import KioskApp
 import KioskConfig
 import KioskCore

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Hosting
 import KioskApp
 import Logging
 

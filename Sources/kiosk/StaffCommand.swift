@@ -1,6 +1,7 @@
 import Access
 import ArgumentParser
 import Foundation
+import Hosting
 import KioskApp
 import KioskCore
 import Storage

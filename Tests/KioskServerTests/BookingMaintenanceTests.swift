@@ -1,6 +1,7 @@
 import Booking
 import Foundation
 import KioskApp
+import Hosting
 import KioskConfig
 import KioskCore
 import KioskTesting

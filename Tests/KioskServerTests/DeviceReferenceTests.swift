@@ -1,6 +1,7 @@
 import DeviceKit
 import Foundation
 @testable import KioskApp
+@testable import Peripherals
 import KioskTesting
 import Testing
 

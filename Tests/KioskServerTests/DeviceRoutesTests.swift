@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 @testable import KioskApp
+@testable import Peripherals
 import KioskConfig
 import KioskServer
 import KioskTesting

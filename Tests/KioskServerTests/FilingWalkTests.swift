@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 @testable import KioskApp
+@testable import Peripherals
 import KioskConfig
 import KioskCore
 import KioskServer

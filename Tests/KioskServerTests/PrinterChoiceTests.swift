@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import KioskConfig
 @testable import KioskApp
+@testable import Peripherals
 import KioskTesting
 import Logging
 import Papers

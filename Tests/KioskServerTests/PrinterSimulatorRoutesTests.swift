@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 @testable import KioskApp
+@testable import Peripherals
 import KioskConfig
 import KioskServer
 import KioskTesting

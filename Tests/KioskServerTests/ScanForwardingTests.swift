@@ -1,6 +1,7 @@
 import CodeScanner
 import Foundation
 @testable import KioskApp
+@testable import Peripherals
 import KioskServer
 import KioskTesting
 import Testing

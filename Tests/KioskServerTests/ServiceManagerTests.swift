@@ -1,4 +1,5 @@
 import Foundation
+@testable import Hosting
 @testable import KioskApp
 import KioskCore
 @testable import KioskServer

@@ -4,6 +4,7 @@ import FormEngine
 import Hummingbird
 import HummingbirdTesting
 import JSONLogic
+@testable import Hosting
 @testable import KioskApp
 import KioskCore
 import KioskConfig

@@ -1,5 +1,6 @@
 import Foundation
 import KioskApp
+import Peripherals
 import KioskTesting
 import Testing
 

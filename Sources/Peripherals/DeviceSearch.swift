@@ -1,18 +1,19 @@
 import CardReader
 import DeviceKit
 import Foundation
+import Hosting
 import KioskConfig
 import KioskCore
 import ReceiptPrinter
 
 /// What the terminal looks for in `devices.mode`, in words a technician can check against
 /// `lsusb` and the cables: said when nothing, or not the device asked for, is found.
-struct DeviceSearch: Sendable {
+public struct DeviceSearch: Sendable {
     let mode: Configuration.DeviceMode
     let printers: [String]
     let readers: [String]
 
-    init(_ configuration: Configuration) {
+    public init(_ configuration: Configuration) {
         mode = configuration.deviceMode
         let profiles = URL(fileURLWithPath: configuration.devicesDirectory).appendingPathComponent("profiles")
         let catalog = try? ProfileCatalog.load(directory: profiles.path)
@@ -31,7 +32,7 @@ struct DeviceSearch: Sendable {
     }
 
     /// One line: what this mode looks for and where.
-    var lookedFor: String {
+    public var lookedFor: String {
         switch mode {
         case .simulated: "the simulated printer and reader"
         case .usb, .cups:
@@ -41,7 +42,7 @@ struct DeviceSearch: Sendable {
     }
 
     /// `kiosk devices list` with nothing found.
-    var nothingFound: LocalizedText {
+    public var nothingFound: LocalizedText {
         .init(zh: "在 \(mode.rawValue) 模式下没有找到任何设备。查找的是：\(lookedFor)。请检查电源和数据线、lsusb 的输出以及 udev 规则（Devices/udev/）",
               en: "no devices found in \(mode.rawValue) mode; looked for \(lookedFor). Check the power and cables, "
                 + "what lsusb shows, and the udev rules (Devices/udev/)")
@@ -49,7 +50,7 @@ struct DeviceSearch: Sendable {
 
     /// What device `id` is, read from its name: kiosk names USB devices by their ids and serial
     /// number (`printer-usb-0416-5011-ZJ20250001`), so a technician learns what to plug in.
-    func describe(_ id: String) -> String? {
+    public func describe(_ id: String) -> String? {
         let parts = id.split(separator: "-", maxSplits: 4).map(String.init)
         guard parts.count >= 4, parts[1] == "usb", let vendor = UInt16(parts[2], radix: 16), let product = UInt16(parts[3], radix: 16)
         else {
@@ -69,13 +70,5 @@ struct DeviceSearch: Sendable {
     static func hex(_ value: UInt16) -> String {
         let digits = String(value, radix: 16)
         return String(repeating: "0", count: 4 - digits.count) + digits
-    }
-}
-
-extension KioskApplication {
-    /// `kiosk devices list` when no device at all was found: what was looked for; nil otherwise.
-    public func nothingFound() async -> LocalizedText? {
-        guard await devices.manager.devices().isEmpty else { return nil }
-        return DeviceSearch(configuration).nothingFound
     }
 }

@@ -1,6 +1,7 @@
 import CardReader
 import CodeScanner
 import DeviceKit
+import Hosting
 import IDCard
 import KioskCore
 import ReceiptPrinter

@@ -8,29 +8,29 @@ import Synchronization
 /// never arrives), which ends those responses, and the process exits 0 with "kiosk stopped".
 /// Should anything still run `cut` later, the process exits 1 with a line saying so, so a stop
 /// never waits for systemd's SIGKILL.
-final class StopDeadline: Service, Sendable {
-    let graceful: Duration
+public final class StopDeadline: Service, Sendable {
+    public let graceful: Duration
     let cut: Duration
     let logger: Logger
     private let requested = Mutex<ContinuousClock.Instant?>(nil)
 
-    init(graceful: Duration = .seconds(10), cut: Duration = .seconds(5), logger: Logger) {
+    public init(graceful: Duration = .seconds(10), cut: Duration = .seconds(5), logger: Logger) {
         self.graceful = graceful
         self.cut = cut
         self.logger = logger
     }
 
     /// Whether a stop was asked for (SIGTERM, SIGINT), and whether it has outrun `graceful`.
-    var stopRequested: Bool { requested.withLock { $0 != nil } }
+    public var stopRequested: Bool { requested.withLock { $0 != nil } }
     /// The group counts `graceful` from the signal, this service from the moment it hears of
     /// the stop, a little later: a stop the group cut at its deadline reads a little under
     /// `graceful` here, hence the allowance.
-    var gracefulTimeExceeded: Bool {
+    public var gracefulTimeExceeded: Bool {
         requested.withLock { $0.map { ContinuousClock.now - $0 >= graceful - Self.noticeAllowance } ?? false }
     }
     static let noticeAllowance: Duration = .milliseconds(500)
 
-    func run() async throws {
+    public func run() async throws {
         do {
             try await gracefulShutdown()
         } catch {

@@ -1,5 +1,6 @@
 import CardReader
 import Foundation
+import Hosting
 import ReceiptPrinter
 
 /// The udev rules that let the `kiosk` group, and no one else, open the USB devices the

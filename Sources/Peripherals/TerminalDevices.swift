@@ -5,6 +5,7 @@ import DeviceKit
 import ESCPOS
 import Filings
 import Foundation
+import Hosting
 import IDCard
 import KioskConfig
 import KioskCore
@@ -17,21 +18,21 @@ import USBTransport
 
 /// The terminal's devices as the configuration asks for them: the manager, the services that
 /// run the devices' loops, and what the HTTP layer needs.
-struct TerminalDevices: Sendable {
-    let manager: DeviceManager
-    let services: [any Service]
-    let statistics: any StatisticsStore
-    let events = EventBus<TerminalEvent>()
-    let cards = CardDesk()
-    let simulator: (any CardSimulator)?
-    let printerSimulator: (any PrinterSimulator)?
-    let readers: [CardReaderDevice]
+public struct TerminalDevices: Sendable {
+    public let manager: DeviceManager
+    public let services: [any Service]
+    public let statistics: any StatisticsStore
+    public let events = EventBus<TerminalEvent>()
+    public let cards = CardDesk()
+    public let simulator: (any CardSimulator)?
+    public let printerSimulator: (any PrinterSimulator)?
+    public let readers: [CardReaderDevice]
     /// What the printers report (they publish on a bus of their own, forwarded like the readers').
-    let printerEvents: EventBus<DeviceEvent>
+    public let printerEvents: EventBus<DeviceEvent>
     /// The code scanners (usb and cups modes), whose codes go to the citizen's session.
-    var scanners: ScannerProvider? = nil
+    public var scanners: ScannerProvider? = nil
 
-    static func make(_ configuration: Configuration, store: SQLiteStore, logger: Logger) async throws(StartupError) -> TerminalDevices {
+    public static func make(_ configuration: Configuration, store: SQLiteStore, logger: Logger) async throws(StartupError) -> TerminalDevices {
         let deviceStore = DeviceStore(store: store, timeZone: configuration.timeZone)
         let statistics: any StatisticsStore = deviceStore
         let printerEvents = EventBus<DeviceEvent>()
@@ -104,12 +105,17 @@ struct USBEventLoop: Service {
 
 /// Forwards what the devices report to the terminal's event stream and the card desk, and ends
 /// the stream when the terminal shuts down (so open event streams do not hold the server up).
-struct DeviceEventForwarder: Service {
+public struct DeviceEventForwarder: Service {
     let devices: TerminalDevices
     /// Where a scanned code goes: the citizen session open at the screen.
     var sessions: CitizenSessions? = nil
 
-    func run() async throws {
+    public init(devices: TerminalDevices, sessions: CitizenSessions? = nil) {
+        self.devices = devices
+        self.sessions = sessions
+    }
+
+    public func run() async throws {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 if let scanners = devices.scanners {
@@ -213,69 +219,15 @@ struct SimulatedPrinterControls: PrinterSimulator {
 }
 
 /// Reads a printer's newest kept job back into text with the printer's own profile.
-struct PrinterReceiptPreviews: ReceiptPreviews {
-    func lastReceipt(of device: any Device) async throws -> LastReceiptLookup {
+public struct PrinterReceiptPreviews: ReceiptPreviews {
+    public init() {}
+
+    public func lastReceipt(of device: any Device) async throws -> LastReceiptLookup {
         guard let printer = device as? ReceiptPrinterDevice else { return .notAPrinter }
         guard let job = try await printer.recentJobs(limit: 1).first else { return .noJob }
         return .found(LastReceipt(
             jobID: job.id.uuidString, state: job.state.name, reference: job.reference,
             text: ReceiptPreview.text(job.bytes, profile: printer.profile), isTestPrint: job.isTestPrint))
-    }
-}
-
-extension KioskApplication {
-    /// A device as `kiosk devices list --json` prints it.
-    public struct DeviceSummary: Codable, Sendable {
-        public var info: DeviceInfo
-        public var state: DeviceState
-        public var status: DeviceStatus
-        /// A printer's receipts and lines of the last 7 days of the hall, oldest first.
-        public var daily: [DailyCount]?
-    }
-
-    public func deviceSummaries() async -> [DeviceSummary] {
-        var summaries: [DeviceSummary] = []
-        for device in await devices.manager.devices() {
-            let offline = await devices.manager.isOffline(device.info.id)
-            // The status first: asking it opens a printer not opened yet, which asks it who it is.
-            let status = await device.status()
-            let daily = device.info.kind == .receiptPrinter
-                ? try? await devices.statistics.dailyCounts(deviceID: device.info.id, days: 7) : nil
-            summaries.append(DeviceSummary(
-                info: await device.currentInfo(), state: offline ? .offline : await device.state(), status: status, daily: daily))
-        }
-        return summaries
-    }
-
-    /// The device `id`, or an error naming it, what it would be, and what was found instead.
-    public func device(_ id: String) async throws(StartupError) -> any Device {
-        guard let device = await devices.manager.device(id: id) else {
-            let search = DeviceSearch(configuration)
-            let known = await devices.manager.devices().map(\.info.id)
-            let what = search.describe(id).map { " (\($0))" } ?? ""
-            let found = known.isEmpty
-                ? LocalizedText(zh: "没有找到任何设备；查找的是：\(search.lookedFor)",
-                                en: "no device was found at all; looked for \(search.lookedFor)")
-                : LocalizedText(zh: "找到的设备：\(known.joined(separator: "、"))", en: "found: \(known.joined(separator: ", "))")
-            let unplugged = configuration.deviceMode == .simulated ? LocalizedText(zh: "", en: "")
-                : LocalizedText(zh: "，它没有连接或系统没有识别到（见 lsusb）", en: ": it is not plugged in, or the system does not see it (see lsusb)")
-            throw StartupError(code: "deviceNotFound", message: .init(
-                zh: "没有设备 \(id)\(what)\(unplugged.zh)；\(found.zh)",
-                en: "no device \(id)\(what)\(unplugged.en); \(found.en)"))
-        }
-        return device
-    }
-
-    public func statistics(of device: any Device) async throws -> [Statistic] {
-        try await devices.statistics.statistics(deviceID: device.info.id, names: device.statisticNames)
-    }
-
-    public func resetStatistic(_ name: String, of device: any Device) async throws -> Statistic {
-        guard device.statisticNames.contains(name) else {
-            throw StartupError(code: "statisticNotFound", message: .init(
-                zh: "没有该计数器：\(name)", en: "no counter \(name); counters: \(device.statisticNames.joined(separator: ", "))"))
-        }
-        return try await devices.statistics.reset(name, deviceID: device.info.id)
     }
 }
 
@@ -317,7 +269,7 @@ extension Configuration.PrinterPin {
 
 extension Configuration.RequiredDevice {
     /// The device kind `devices.required` names.
-    var deviceKind: DeviceKind {
+    public var deviceKind: DeviceKind {
         switch self {
         case .printer: .receiptPrinter
         case .idcard: .idCardReader

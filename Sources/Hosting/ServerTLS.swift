@@ -5,12 +5,12 @@ import KioskCore
 import NIOSSL
 
 /// The HTTPS settings of the listener, read and checked before anything listens.
-enum ServerTLS {
+public enum ServerTLS {
     /// A server configuration from the `[tls]` files: TLS 1.2 or newer, no client certificates.
     ///
     /// Each failure names the file and what is wrong with it in one line; nothing read from the
     /// files, and no library error text that could quote them, reaches the message.
-    static func load(_ files: Configuration.TLSFiles) throws(StartupError) -> TLSConfiguration {
+    public static func load(_ files: Configuration.TLSFiles) throws(StartupError) -> TLSConfiguration {
         let certificateBytes = try read(files.certificateFile)
         let certificates: [NIOSSLCertificate]
         do {

@@ -7,13 +7,9 @@ import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
-#if canImport(CNIOLinux)
-// NIO's C shims (loaded first through AsyncHTTPClient) own `struct stat` in this module's view.
-import CNIOLinux
-#endif
 
 extension Configuration {
-    var loggerLevel: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }
+    public var loggerLevel: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }
 }
 
 /// Sets up the process-wide log handler from the configuration: text for people at the

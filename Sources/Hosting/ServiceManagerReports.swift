@@ -11,7 +11,7 @@ import Synchronization
 /// watchdog interval while the server's event loops answer, and `STOPPING=1` as soon as the stop
 /// begins. Listed at the end of the service group (before `StopDeadline`), so it hears of the stop
 /// before the services that take time to stop.
-struct ServiceManagerReports: Service {
+public struct ServiceManagerReports: Service {
     let notifier: ServiceManagerNotifier
     /// Half of `WATCHDOG_USEC`; nil when the unit has no watchdog.
     let watchdogInterval: Duration?
@@ -22,11 +22,22 @@ struct ServiceManagerReports: Service {
     let loops: EventLoopResponsiveness
     let logger: Logger
 
+    public init(notifier: ServiceManagerNotifier, watchdogInterval: Duration?, readiness: [ReadinessCheck], server: ServerStarted,
+                address: String, loops: EventLoopResponsiveness, logger: Logger) {
+        self.notifier = notifier
+        self.watchdogInterval = watchdogInterval
+        self.readiness = readiness
+        self.server = server
+        self.address = address
+        self.loops = loops
+        self.logger = logger
+    }
+
     /// How often readiness is checked while starting, and afterwards for the status line.
     static let startingPoll: Duration = .milliseconds(20)
     static let runningPoll: Duration = .seconds(5)
 
-    func run() async {
+    public func run() async {
         notifier.send([ServiceManagerNotifier.status("starting")])
         await withGracefulShutdownHandler {
             await cancelWhenGracefulShutdown { [self] in
@@ -94,20 +105,22 @@ struct ServiceManagerReports: Service {
 }
 
 /// Set once the HTTP server listens: before that `/readyz` cannot answer at all.
-final class ServerStarted: Sendable {
+public final class ServerStarted: Sendable {
+    public init() {}
+
     private let running = Mutex(false)
-    var isRunning: Bool { running.withLock { $0 } }
-    func markRunning() { running.withLock { $0 = true } }
+    public var isRunning: Bool { running.withLock { $0 } }
+    public func markRunning() { running.withLock { $0 = true } }
 }
 
 /// Whether every event loop of the server still runs what it is given: each probe asks every
 /// loop to run a small task and reports whether all of them ran the one asked the time before.
 /// A loop blocked by a stuck handler never runs it, so the next probe says unhealthy.
-final class EventLoopResponsiveness: Sendable {
+public final class EventLoopResponsiveness: Sendable {
     private let loops: [any EventLoop]
     private let answered: Mutex<[Bool]>
 
-    init(_ group: any EventLoopGroup) {
+    public init(_ group: any EventLoopGroup) {
         loops = Array(group.makeIterator())
         answered = Mutex(Array(repeating: true, count: loops.count))
     }

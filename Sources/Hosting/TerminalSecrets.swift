@@ -66,7 +66,7 @@ public enum TerminalSecrets {
 }
 
 extension StartupError {
-    init(_ error: any KioskError) {
+    public init(_ error: any KioskError) {
         self.init(code: error.code, message: error.message)
     }
 }
