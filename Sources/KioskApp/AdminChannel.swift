@@ -4,6 +4,7 @@ import Glibc
 import AsyncHTTPClient
 import DeviceKit
 import Foundation
+import Hosting
 import Hummingbird
 import KioskConfig
 import KioskCore
