@@ -5,6 +5,7 @@ import DeviceKit
 import KioskCore
 import Foundation
 import Logging
+import SerialTransport
 import ServiceLifecycle
 import Synchronization
 
@@ -40,7 +41,7 @@ public final class ScannerProvider: DeviceProvider, Service {
         for profile in profiles {
             switch profile.connection {
             case .serial(let patterns, let baudRate):
-                for path in patterns.flatMap(Self.existingPaths(matching:)) where seen.insert(path).inserted {
+                for path in patterns.flatMap(existingPaths(matching:)) where seen.insert(path).inserted {
                     let name = path.split(separator: "/").last.map(String.init) ?? path
                     found.append(device(id: "scanner-serial-" + name, connection: "serial:" + path, profile: profile) {
                         () throws(DeviceFault) -> any ScanLink in try await SerialScanLink.open(path: path, baudRate: baudRate)
@@ -104,13 +105,5 @@ public final class ScannerProvider: DeviceProvider, Service {
             guard attribute("bustype") == 0x0003, let vendor = attribute("vendor"), let product = attribute("product") else { return nil }
             return (ScannerProfile.USBID(vendorID: vendor, productID: product), "/dev/input/" + name)
         }
-    }
-
-    /// The paths a glob pattern matches now, sorted; a plain path if it exists.
-    static func existingPaths(matching pattern: String) -> [String] {
-        var result = glob_t()
-        defer { globfree(&result) }
-        guard glob(pattern, 0, nil, &result) == 0 else { return [] }
-        return (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }.sorted()
     }
 }
