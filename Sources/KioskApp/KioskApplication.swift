@@ -391,10 +391,18 @@ public struct KioskApplication: Sendable {
         services += [server] + (displayServer.map { [$0] } ?? []) + [bookingMaintenance, lifecycleWatch, webhookPusher, devices.manager, poweredTime, auditAnchors]
         services += (outboxDrainer.map { [$0] } ?? []) + devices.services
         services += queueFeedService.map { [$0] } ?? []
-        services += [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events, help: HelpDeadlines(services: helpServices)),
+        services += [DeviceEventForwarder(devices: devices, sessions: sessions),
+                     SessionWatch(sessions: sessions, events: devices.events, help: HelpDeadlines(services: helpServices)),
                      terminalMetrics,
                      IdleStatusPoller(manager: devices.manager, interval: .seconds(configuration.statusPollSeconds))]
         if let serviceManager { services.append(serviceManager) }
+        do {
+            services.append(AdminChannel.BestEffort(
+                server: try makeAdminServer(path: AdminChannel.socketPath(configuration), eventLoopGroup: eventLoops), logger: logger))
+        } catch {
+            // Diagnostics then open the devices themselves, as without a server; serving goes on.
+            logger.error("admin channel not opened", metadata: ["error": "\(error)"])
+        }
         services.append(stop)
         var groupConfiguration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -111,6 +111,8 @@ public struct Configuration: Sendable, Equatable {
     public var cupsSocket: String
     /// `devices.printer`: the one printer the terminal uses; nil uses the first online one.
     public var printerPin: PrinterPin?
+    /// `devices.printer_profile`: the profile id forced on the pinned printer; nil: matched by USB ids.
+    public var printerProfile: String? = nil
     /// `[session]`: when an idle citizen session is warned about and ended.
     public var sessionTimeout: SessionTimeout
     /// `[queue]` with `[queue.prefixes]`: ticket prefixes, the elderly age, the wait estimate,

@@ -103,6 +103,7 @@ public enum ConfigurationLoader {
         problems += tlsProblems(values: values, sources: sources)
         problems += displayProblems(values: values, sources: sources)
         problems += secretsProblems(values: values, sources: sources)
+        problems += printerProfileProblems(values: values, sources: sources)
         guard problems.isEmpty else { throw ConfigurationErrors(problems: problems) }
         var configuration = build(values: values, sources: sources, booking: booking)
         configuration.file = URL(fileURLWithPath: path).standardizedFileURL.path
@@ -149,6 +150,36 @@ public enum ConfigurationLoader {
         guard inside else { return [] }
         return [.init(source: sources["secrets.dir"] ?? .defaultValue,
                       message: "secrets.dir: \(secrets) is inside data_dir (\(data)); keys must not live beside the data they protect")]
+    }
+
+    /// A forced profile needs a pinned printer to apply to, and must be one of the profile
+    /// files (their top-level `id:`), so a typo is refused here and not at the first receipt.
+    private static func printerProfileProblems(values: [String: TOMLValue], sources: [String: ValueSource]) -> [ConfigurationProblem] {
+        guard case .string(let name)? = values["devices.printer_profile"], !name.isEmpty,
+              let source = sources["devices.printer_profile"] else { return [] }
+        if case .string(let pin)? = values["devices.printer"], pin.isEmpty {
+            return [.init(source: source, message: "devices.printer_profile: '\(name)' needs devices.printer, the printer it applies to")]
+        }
+        guard case .string(let devices)? = values["devices.dir"] else { return [] }
+        let known = profileIDs(in: URL(fileURLWithPath: devices).appendingPathComponent("profiles").path)
+        guard !known.contains(name) else { return [] }
+        var message = "devices.printer_profile: no profile '\(name)' in \(devices)/profiles"
+        if let near = nearest(name, among: known) { message += "; did you mean '\(near)'?" }
+        message += " (profiles: \(known.sorted().joined(separator: ", ")))"
+        return [.init(source: source, message: message)]
+    }
+
+    /// The `id:` of each `*.yaml` profile file directly in `directory`.
+    static func profileIDs(in directory: String) -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return files.filter { $0.hasSuffix(".yaml") }.sorted().compactMap { file in
+            guard let text = try? String(contentsOfFile: directory + "/" + file, encoding: .utf8) else { return nil }
+            return text.split(separator: "\n").lazy.compactMap { line -> String? in
+                guard line.hasPrefix("id:") else { return nil }
+                let value = line.dropFirst(3).split(separator: "#").first?.trimmingCharacters(in: .whitespaces) ?? ""
+                return value.trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            }.first
+        }
     }
 
     // MARK: Reading the document
@@ -282,6 +313,10 @@ public enum ConfigurationLoader {
             let dialled = text.unicodeScalars.allSatisfy { CharacterSet(charactersIn: "0123456789 -+()").contains($0) }
             return dialled && text.count <= 24 && text.contains(where: \.isNumber) ? .success(text)
                 : .failure(Message("'\(text.prefix(32))' is not a telephone number (digits, spaces, -, + and parentheses, at most 24)"))
+        case .profileID:
+            // Whether a profile has this id is checked with the other keys (printerProfileProblems).
+            return text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) ? .success(text)
+                : .failure(Message("'\(text)' is not a profile id (letters, digits, - and _)"))
         case .choice(let options):
             return options.contains(text) ? .success(text)
                 : .failure(Message("'\(text)' is not one of \(options.joined(separator: ", "))"))
@@ -457,6 +492,7 @@ public enum ConfigurationLoader {
             statusPollSeconds: integer("devices.status_poll_seconds"),
             cupsSocket: text("devices.cups_socket"),
             printerPin: Configuration.PrinterPin(text("devices.printer")),
+            printerProfile: text("devices.printer_profile").isEmpty ? nil : text("devices.printer_profile"),
             sessionTimeout: SessionTimeout(seconds: integer("session.timeout_seconds"), warningSeconds: integer("session.warning_seconds")),
             queue: QueuePolicy(prefixes: booking.ticketPrefixes, defaultPrefix: text("queue.default_prefix"),
                                elderlyAge: integer("queue.elderly_age"),

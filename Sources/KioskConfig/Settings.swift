@@ -30,6 +30,8 @@ public struct Setting: Sendable {
         case optionalDirectory
         /// `usb:VID:PID[:SERIAL]` (hex ids), `cups:QUEUE`, or the empty string for none.
         case printerPin
+        /// The `id` of a profile in `devices.dir/profiles`, or the empty string for none.
+        case profileID
         /// An array of distinct strings, each one of these (the environment gives them
         /// comma-separated; empty for none).
         case subset([String])
@@ -103,6 +105,8 @@ public struct Setting: Sendable {
                 "how often an idle printer is asked for its status (paper, cover)"),
         Setting("devices.printer", .printerPin, .string(""),
                 "the one printer receipts go to: usb:VID:PID[:SERIAL] or cups:QUEUE; empty for the first online one"),
+        Setting("devices.printer_profile", .profileID, .string(""),
+                "the profile (its id in devices.dir/profiles) forced on the pinned printer; empty: the one its USB ids match"),
         Setting("devices.cups_socket", .string, .string("/run/cups/cups.sock"),
                 "the CUPS scheduler's socket (devices.mode = \"cups\")"),
         Setting("devices.dir", .existingDirectory, .string("Devices"), "directory of device profiles"),

@@ -23,6 +23,8 @@ public struct TerminalEvent: Codable, Sendable, Equatable {
         /// A citizen called for a member of staff; staff took the call, handed the matter over,
         /// closed the call; or nobody took it in time and the screen shows the hotline.
         case helpRequested, helpTaken, helpHandedOver, helpClosed, helpTimedOut
+        /// A code scanner read a code, for the citizen session open at the screen.
+        case scan
     }
 
     /// A call for staff as the stream shows it: where the citizen is and who answers, never who the citizen is.
@@ -48,6 +50,21 @@ public struct TerminalEvent: Codable, Sendable, Equatable {
             self.responsibleStaff = responsibleStaff
             self.hotline = hotline
             self.appointmentLine = appointmentLine
+        }
+    }
+
+    /// A scanned code as the screen gets it. Only this hall's own formats are passed on (a
+    /// receipt's progress code opens its progress look-up); anything else is `notOfThisHall`,
+    /// without its text. The text of a scan is never logged.
+    public struct Scan: Codable, Sendable, Equatable {
+        /// `progressCode` or `notOfThisHall`.
+        public var kind: String
+        /// The code, for `progressCode` only.
+        public var code: String?
+
+        public init(kind: String, code: String?) {
+            self.kind = kind
+            self.code = code
         }
     }
 
@@ -107,11 +124,13 @@ public struct TerminalEvent: Codable, Sendable, Equatable {
     public var ticket: QueueTicket?
     public var filing: FilingMark?
     public var help: HelpMark?
+    public var scan: Scan?
 
     public init(type: Kind, deviceId: String? = nil, state: DeviceState? = nil, status: DeviceStatus? = nil,
                 fault: DeviceFault? = nil, card: Card? = nil, sessionId: String? = nil, secondsLeft: Int? = nil,
-                ticket: QueueTicket? = nil, filing: FilingMark? = nil, help: HelpMark? = nil) {
+                ticket: QueueTicket? = nil, filing: FilingMark? = nil, help: HelpMark? = nil, scan: Scan? = nil) {
         self.help = help
+        self.scan = scan
         self.ticket = ticket
         self.filing = filing
         self.type = type

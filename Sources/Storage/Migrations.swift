@@ -35,6 +35,7 @@ enum Migrations {
         registerAnswerVersions(&migrator)
         registerHelpRequests(&migrator)
         registerHallDisplay(&migrator)
+        registerDeviceDays(&migrator)
         return migrator
     }
 

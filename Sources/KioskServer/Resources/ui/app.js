@@ -273,6 +273,11 @@
       announce(t('cardReadFailed', lt(event.fault.message)));
       if (state.screen === 'card') render(false);
     });
+    // A code scanner read a code: a receipt's progress code is named, anything else is not ours.
+    on('scan', (event) => {
+      if (!event.scan) return;
+      announce(event.scan.kind === 'progressCode' ? t('scannedProgress', event.scan.code.split(':')[1]) : t('scannedNotOurs'));
+    });
     on('deviceStatus', (event) => {
       if (state.printers && state.printers[event.deviceId] && event.status) state.printers[event.deviceId].paper = event.status.paper;
       if (event.status && event.status.paper) { state.paper = event.status.paper; drawChrome(); }
