@@ -392,6 +392,8 @@ def citizen_filing(walk):
     expect(page.locator("#print-result")).to_contain_text("Printing is unavailable now (out of paper)")
     expect(page.locator("#print-result")).to_have_attribute("role", "status")
     expect(page.locator("#receipt-qr")).to_have_attribute("alt", f"QR code of reference number {reference}")
+    # The same code as the printed receipt's QR: the progress code, which the look-up takes.
+    expect(page.locator("#receipt-qr")).to_have_attribute("src", re.compile(r"text=P1%3A" + re.escape(reference) + "%3A"))
     assert page.evaluate("document.getElementById('receipt-qr').naturalWidth") > 0
     expect(page.locator("body")).to_contain_text("Committed instead: Property ownership certificate")
     expect(page.locator("body")).to_contain_text(f"Deferred material Children's birth certificates or household register: hand it in by {due}")
@@ -1210,6 +1212,8 @@ def call_staff(walk):
     expect(page.locator("#help-closed")).to_be_visible()
     page.click("#finish-button")
     walk.title("Welcome. What would you like to do?")
+    # The session's end made the terminal forget the card: the screen no longer offers it.
+    expect(page.locator("#card-state")).to_have_text("")
 
 
 def queue_display(walk):
