@@ -10,6 +10,8 @@ struct FormSummary: Codable {
     let title: LocalizedText
     let help: LocalizedText?
     let department: LocalizedText
+    /// The lead department's id: what the staff desk's queue is filtered by.
+    let departmentId: String
     let timeLimitDays: Int
 
     init(_ form: FormDefinition) {
@@ -18,6 +20,7 @@ struct FormSummary: Codable {
         title = form.title
         help = form.help
         department = form.department
+        departmentId = form.departmentID
         timeLimitDays = form.timeLimitDays
     }
 }

@@ -228,11 +228,11 @@ extension KioskRoutes {
             let proof = try await applicantProof(body, filings.cards, reference: reference)
             if case .card(let number) = proof {
                 let records = try await services.ledger.records(idHash: try await services.ledger.idHash(number), limit: 50)
-                return json(records.map { FilingProgress($0, rules: rules) })
+                return json(records.map { ProgressView($0, rules: rules, lifecycle: services.ledger.lifecycle) })
             }
             // The typed ID number goes with the reference typed beside it.
             let record = try await applicantRecord(proof, reference: reference, services)
-            return json([FilingProgress(record, rules: rules)])
+            return json([ProgressView(record, rules: rules, lifecycle: services.ledger.lifecycle)])
         }
 
         router.post("/v1/filings/{reference}/rating") { request, context in
@@ -246,7 +246,8 @@ extension KioskRoutes {
             let comment = try optionalString(body, "comment")
             _ = try await applicantRecord(try await applicantProof(body, filings.cards, reference: reference), reference: reference, services)
             let transition = try await services.apply(.rate(parsed, reasons: reasons, comment: comment), to: reference, by: .citizen)
-            return json(FilingProgress(transition.record, rules: services.ledger.lifecycle.rules), status: .created)
+            return json(ProgressView(transition.record, rules: services.ledger.lifecycle.rules, lifecycle: services.ledger.lifecycle),
+                        status: .created)
         }
 
         router.post("/v1/filings/{reference}/deferred/{material}/hand-in") { request, context in
@@ -255,7 +256,7 @@ extension KioskRoutes {
             _ = try await applicantRecord(try await applicantProof(body, filings.cards, reference: reference), reference: reference, services)
             let transition = try await services.apply(.handInDeferred(material: try context.parameters.require("material")),
                                                       to: reference, by: .citizen)
-            return json(FilingProgress(transition.record, rules: services.ledger.lifecycle.rules))
+            return json(ProgressView(transition.record, rules: services.ledger.lifecycle.rules, lifecycle: services.ledger.lifecycle))
         }
 
         // 退回补正: the returned filing taken up again in a session of its own; submitting it
@@ -452,6 +453,9 @@ struct FilingDetailView: Encodable {
     let followUp: RatingFollowUp?
     let urges: [Urge]
     let answers: [String: JSON]?
+    /// The materials as the citizen declared them at the terminal (the window checks the paper
+    /// against this list), while the store keeps the filing.
+    let materials: [Filing.MaterialRecord]?
     let returnReasons: [ListedReason]
 
     init(_ record: FilingRecord, filing: Filing?, rules: LifecycleRules) {
@@ -472,6 +476,7 @@ struct FilingDetailView: Encodable {
         followUp = record.followUp
         urges = record.urges
         answers = filing?.answers
+        materials = filing?.materials
         returnReasons = rules.returnReasons
     }
 }
@@ -486,4 +491,48 @@ struct ReasonLists: Encodable {
     let returnReasons: [ListedReason]
     let ratingReasons: [ListedReason]
     let grades: [GradeView]
+}
+
+/// What the citizen sees of a filing: `FilingProgress` and its history, day by day, from the
+/// record (what happened and when, never who at the window did it).
+struct ProgressView: Encodable {
+    struct Step: Encodable {
+        /// submitted, resubmitted, received, accepted, returned, completed, collected, rated.
+        let event: String
+        /// The sub-filing of a bundle; empty for the whole filing.
+        let part: String
+        let on: LocalDate
+    }
+
+    let progress: FilingProgress
+    let history: [Step]
+
+    init(_ record: FilingRecord, rules: LifecycleRules, lifecycle: FilingLifecycle) {
+        progress = FilingProgress(record, rules: rules)
+        // Each step with the moment it happened, for the order (a filing accepted, then returned the same day).
+        var steps: [(at: Date, step: Step)] = []
+        for item in record.cases {
+            let step = { (event: String, at: Date?) in
+                if let at { steps.append((at, Step(event: event, part: item.part, on: lifecycle.day(at)))) }
+            }
+            steps.append((.distantPast, Step(event: "submitted", part: item.part, on: item.firstSubmittedOn)))
+            step("received", item.receivedAt)
+            step("accepted", item.acceptance?.at)
+            step("returned", item.lastReturn?.at)
+            if item.version > 1 { step("resubmitted", item.submittedAt) }
+            step("completed", item.completion?.at)
+            step("collected", item.collectedAt)
+        }
+        if let rating = record.rating { steps.append((rating.at, Step(event: "rated", part: "", on: rating.on))) }
+        // Stable: what happened at one moment keeps the lifecycle's order above.
+        history = steps.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element.step)
+    }
+
+    enum Key: String, CodingKey { case history }
+
+    func encode(to encoder: any Encoder) throws {
+        try progress.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(history, forKey: .history)
+    }
 }

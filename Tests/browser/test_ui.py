@@ -6,7 +6,9 @@ the residence permit with the simulated reader and printer (card data read-only,
 following the district, the 容缺 and 告知承诺 terms shown before the choice, the commitment
 accepted on its own, the printed papers in the preview after), the inactivity warning, a booking
 (slip printed, then out of paper: the QR code and a reprint), a reschedule, a cancellation and a
-check-in, a staff override (a card correction among them), and a technician's health checks. Every screen is saved as a PNG in
+check-in, a staff override (a card correction among them), a technician's health checks, and the filing after the terminal
+(accepted at the desk with its notice printed, completed, looked up and rated 不满意 by the citizen, followed up by the
+supervisor and counted in the monthly report; a returned filing corrected and submitted again). Every screen is saved as a PNG in
 the artefact directory. Each step asserts what the screen shows, so a broken flow fails.
 
 Run through Tests/browser/run.sh (it makes the virtual environment); by hand:
@@ -31,6 +33,7 @@ from playwright.sync_api import expect, sync_playwright
 REPOSITORY = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 STAFF = ("S100", "2468")
 TECHNICIAN = ("T200", "1357")
+SUPERVISOR = ("V300", "8642")
 CARD = "resident"  # Devices/cards/resident.yaml: 110101198506150019
 MASKED = "110101********0019"
 STRANGER_ID = "11010519491231002X"  # a valid number that booked nothing
@@ -105,7 +108,7 @@ class Terminal:
                 f'[[hours.overrides]]\ndate = "{hall_today + datetime.timedelta(days=offset)}"\nhours = "00:00-23:59"\n'
                 for offset in (-1, 0, 1, 2))
             file.write(CONFIG.format(port=self.port, data=data, repo=REPOSITORY, overrides=overrides))
-        for (number, pin), role in ((STAFF, "staff"), (TECHNICIAN, "technician")):
+        for (number, pin), role in ((STAFF, "staff"), (TECHNICIAN, "technician"), (SUPERVISOR, "supervisor")):
             added = subprocess.run([binary, "staff", "add", "--config", self.config, "--number", number,
                                     "--name", f"UI test {role}", "--role", role, "--pin", pin],
                                    capture_output=True, text=True, timeout=120)
@@ -624,21 +627,7 @@ def staff_override(walk):
 
     # The citizen goes on to the materials; staff accept the ID card's photocopy on paper.
     page.click("#back-to-citizen")
-    walk.title("Residence in the district")
-    walk.click_text("radio", "Chaoyang")
-    walk.click_text("radio", "Sanlitun")
-    page.fill("#field-residenceAddress", "北京市东城区")
-    page.fill("#field-residenceAddress-detail", "示例路3号")
-    page.fill("#field-residenceSince", (datetime.date.today() - datetime.timedelta(days=400)).isoformat())
-    walk.click_text("radio", "Own home")
-    page.click("#next-button")
-    walk.title("Grounds")
-    walk.click_text("radio", "Stable home")
-    page.click("#next-button")
-    walk.title("Accompanying children")
-    page.click("#next-button")
-    walk.title("Check your answers")
-    page.click("#confirm-review")
+    answer_residence_to_review(walk, "示例路3号", days=400)
     walk.title("Materials you need (told at once)")
     expect(page.locator("[data-material=idCard] input[value=missing]")).to_be_checked()
     page.click("#staff-button")
@@ -814,9 +803,317 @@ def policies_for_my_enterprise(walk):
     page.click("#home-button")
 
 
+
+# ---- the filing after the terminal (issue 16) ----------------------------------------------------
+
+RESIDENCE_DEPARTMENT = "District public security bureau, local police station"
+
+
+def file_residence_permit(walk, mobile):
+    """A citizen files the residence permit with the simulated card, every material in hand; the reference."""
+    page, terminal = walk.page, walk.terminal
+    terminal.place_card()
+    walk.open()
+    page.click("[data-form=residence-permit]")
+    page.click("#start-with-card")
+    walk.title("Applicant")
+    page.fill("#field-mobile", mobile)
+    page.click("#next-button")
+    answer_residence_to_review(walk, "示例路5号", days=500)
+    hand_over_materials(walk)
+    page.check("#accept-declaration")
+    with page.expect_response(lambda response: response.url.endswith("/submit")) as submitted:
+        page.click("#submit-button")
+    walk.title("Your application is submitted")
+    expect(page.locator("#print-result")).to_contain_text("Your receipt is printed")
+    reference = page.locator("#reference").inner_text()
+    # What the receipt's QR code holds (the simulated printer draws it as an image, so it is
+    # taken from the answer that printed it): what a scanner at the terminal types in.
+    code = submitted.value.json()["progressCode"]
+    assert code.startswith(f"P1:{reference}:"), code
+    return reference, code
+
+
+def answer_residence_to_review(walk, address, days):
+    """From the residence step to the confirmed review: Chaoyang, Sanlitun, an own home for `days`, no children."""
+    page = walk.page
+    walk.title("Residence in the district")
+    walk.click_text("radio", "Chaoyang")
+    walk.click_text("radio", "Sanlitun")
+    page.fill("#field-residenceAddress", "北京市朝阳区")
+    page.fill("#field-residenceAddress-detail", address)
+    page.fill("#field-residenceSince", (datetime.date.today() - datetime.timedelta(days=days)).isoformat())
+    walk.click_text("radio", "Own home")
+    page.click("#next-button")
+    walk.title("Grounds")
+    walk.click_text("radio", "Stable home")
+    page.click("#next-button")
+    walk.title("Accompanying children")
+    page.click("#next-button")
+    walk.title("Check your answers")
+    page.click("#confirm-review")
+
+
+def hand_over_materials(walk):
+    page = walk.page
+    walk.title("Materials you need (told at once)")
+    materials = page.locator("[data-material]")
+    expect(materials.first).to_be_visible()
+    for material in [materials.nth(i).get_attribute("data-material") for i in range(materials.count())]:
+        page.locator(f"[data-material={material}]").get_by_label("I have it").check()
+        expect(page.locator(f"[data-material={material}] input[value=provided]")).to_be_checked()
+    expect(page.locator("#materials-ready")).to_be_visible()
+    page.click("#materials-continue")
+    walk.title("Declaration")
+
+
+def last_printed(terminal):
+    """The text of the printer's last job, as the technician's preview has it, without spaces."""
+    token = terminal.sign_in(TECHNICIAN)
+    devices = terminal.request("GET", "/v1/devices", token=token)
+    printer = next(d["info"]["id"] for d in devices if d["info"]["kind"] == "receiptPrinter")
+    return "".join(terminal.request("GET", f"/v1/devices/{printer}/last-receipt", token=token).split())
+
+
+def sign_in_at_screen(walk, account, title):
+    page = walk.page
+    page.click("#staff-button")
+    walk.title("Staff sign-in")
+    page.fill("#staff-number", account[0])
+    page.fill("#staff-pin", account[1])
+    page.click("#sign-in-button")
+    walk.title(title)
+
+
+def open_at_desk(walk, reference, tab="waiting"):
+    page = walk.page
+    page.click("#desk-button")
+    walk.title("Filing desk")
+    page.select_option("#desk-department", label=RESIDENCE_DEPARTMENT)
+    page.click(f"[data-tab={tab}]")
+    tile = page.locator(f"#desk-cases [data-reference='{reference}']")
+    expect(tile).to_contain_text("Residence permit application")
+    walk.shot("desk-queue")
+    tile.click()
+    expect(page.locator("#screen-title")).to_contain_text(reference)
+
+
+def monthly_row(terminal, token, month):
+    report = terminal.request("GET", f"/v1/reports/monthly?month={month}", token=token)
+    rows = [row for row in report["rows"] if row["matterKey"] == "residence-permit"]
+    return rows[0] if rows else {"received": 0, "accepted": 0, "completed": 0, "ratings": {}, "followUps": 0, "followUpsClosedInTime": 0}
+
+
+def filing_lifecycle(walk):
+    """File → accept at the desk, notice printed and read back → complete → the citizen's look-up and 不满意 →
+    the supervisor's 差评件 and follow-up → the monthly report counts it."""
+    page, terminal = walk.page, walk.terminal
+    technician = terminal.sign_in(TECHNICIAN)
+    terminal.printer_paper("ok", technician)
+    supervisor = terminal.sign_in(SUPERVISOR)
+    month = terminal.request("GET", "/v1/supervision/desk", token=supervisor)["today"][:7]
+    before = monthly_row(terminal, supervisor, month)
+
+    reference, code = file_residence_permit(walk, "13800138001")
+    walk.shot("filed")
+    receipt = last_printed(terminal)
+    assert reference in receipt and "扫码查询办理进度" in receipt, receipt[:300]
+    page.click("#finish-button")
+
+    # The window: the queue of the department, the filing with its materials to check on paper.
+    sign_in_at_screen(walk, STAFF, "Staff console")
+    open_at_desk(walk, reference)
+    expect(page.locator("#desk-applicant")).to_have_text(MASKED)
+    expect(page.locator("#desk-materials")).to_contain_text("Resident ID card")
+    expect(page.locator("#desk-materials")).to_contain_text("Handed over: check the original")
+    assert "110101198506150019" not in page.content(), "the full ID number is on the desk screen"
+    walk.shot("desk-filing")
+    page.fill("#desk-window", "B2")
+    page.click("#accept-filing")
+    expect(page.locator("#desk-message")).to_have_text("Recorded: Accepted")
+    expect(page.locator("#desk-state")).to_have_text("Accepted")
+    due = re.search(r"Due (\d{4}-\d{2}-\d{2})", page.locator(".case .case-due").inner_text()).group(1)
+    page.click("#print-decision-notice")
+    expect(page.locator("#desk-message")).to_have_text("The notice is printed; hand it to the applicant.")
+    walk.shot("desk-accepted-notice")
+    notice = last_printed(terminal)
+    for text in ("受理通知书", reference, "居住证申领", "B2", due, MASKED, "扫码查询办理进度"):
+        assert text in notice, (text, notice)
+    staff = terminal.sign_in(STAFF)
+    record = terminal.request("GET", f"/v1/filings/{reference}", token=staff)
+    assert record["state"] == "accepted" and record["cases"][0]["acceptance"]["window"] == "B2", record["cases"]
+    assert record["cases"][0]["clock"]["dueDate"] == due, record["cases"][0]["clock"]
+
+    page.click("#start-filing")
+    expect(page.locator("#desk-state")).to_have_text("In progress")
+    page.check("input[name=outcome][value=approved]")
+    page.fill("#complete-document", "居住证")
+    page.fill("#complete-collect-at", "B2 窗口")
+    page.click("#complete-filing")
+    expect(page.locator("#desk-state")).to_have_text("Completed")
+    expect(page.locator(".case .case-result")).to_have_text("Approved · 居住证 · B2 窗口")
+    walk.shot("desk-completed")
+    record = terminal.request("GET", f"/v1/filings/{reference}", token=staff)
+    assert record["state"] == "completed" and record["cases"][0]["completion"]["outcome"] == "approved", record["cases"]
+    page.click("#sign-out-button")
+
+    # The citizen: a wrong reference/ID pair finds nothing; the receipt's QR (a scanner types it) and the card do.
+    walk.title("Welcome. What would you like to do?")
+    page.click("#tile-progress")
+    walk.title("Progress of my application")
+    page.fill("#progress-reference", reference)
+    page.fill("#id-number", STRANGER_ID)
+    page.click("#use-number")
+    expect(page.locator("#problem")).to_be_visible()
+    page.fill("#progress-reference", code)
+    page.press("#progress-reference", "Enter")
+    walk.title("Progress of my application")
+    found = page.locator(f".progress-filing[data-reference='{reference}']")
+    expect(found).to_have_count(1)
+    expect(page.locator(".progress-filing")).to_have_count(1)
+    walk.click_text("button", "Back")
+    page.fill("#progress-reference", "")
+    # The session's end wiped what the reader read: the citizen places the card again.
+    terminal.place_card()
+    page.click("#use-card")
+    expect(found).to_have_attribute("data-state", "completed")
+    expect(found.locator(".progress-state")).to_have_text("Completed")
+    expect(found.locator(".progress-collect")).to_have_text("Collect it at: B2 窗口")
+    expect(found.locator(".progress-result")).to_have_text("Result: Approved")
+    history = found.locator(".progress-history li")
+    expect(history).to_have_count(4)
+    for index, event in enumerate(("submitted", "received", "accepted", "completed")):
+        expect(history.nth(index)).to_have_attribute("data-event", event)
+    walk.shot("progress-completed")
+    found.get_by_label("Dissatisfied", exact=True).check()
+    found.get_by_label("Took too long").check()
+    found.get_by_label("Comment (optional)").fill("排队太久")
+    walk.shot("rating-chosen")
+    found.locator(".submit-rating").click()
+    expect(found.locator(".progress-rated")).to_have_text("Your rating: Dissatisfied. Thank you!")
+    expect(history.last).to_have_attribute("data-event", "rated")
+    walk.shot("rated")
+    record = terminal.request("GET", f"/v1/filings/{reference}", token=staff)
+    assert record["rating"]["grade"] == "dissatisfied" and record["rating"]["reasons"] == ["slowProcessing"], record["rating"]
+    assert record["followUp"] and not record["followUp"].get("closed"), record["followUp"]
+    page.click("#finish-button")
+
+    # The supervision post: the 差评件 with its follow-up, recorded and closed.
+    sign_in_at_screen(walk, SUPERVISOR, "Supervision")
+    page.select_option("#supervision-department", label=RESIDENCE_DEPARTMENT)
+    bad = page.locator(f"#supervision-bad-ratings li[data-reference='{reference}']")
+    expect(bad).to_contain_text("Dissatisfied")
+    expect(bad).to_contain_text("Call-back: not yet")
+    walk.shot("supervision-bad-rating")
+    page.click("#language-button")
+    walk.title("督查督办")
+    expect(bad).to_contain_text("不满意")
+    expect(bad.locator("button.record-callback")).to_have_text("记录回访")
+    walk.shot("supervision-bad-rating-zh")
+    page.click("#language-button")
+    walk.title("Supervision")
+    for action, note, shown in (("record-callback", "已电话回访申请人", "Call-back"), ("record-rectification", "窗口增加叫号提醒", "Rectification")):
+        page.fill("#supervision-note", note)
+        bad.locator(f"button.{action}").click()
+        expect(page.locator("#desk-message")).to_have_text(f"Recorded: {shown}")
+        expect(bad).not_to_contain_text(f"{shown}: not yet")
+    walk.shot("supervision-followed-up")
+    # Closed, the follow-up leaves the desk's list of open ones.
+    page.fill("#supervision-note", "整改完成")
+    bad.locator("button.close-follow-up").click()
+    expect(page.locator("#desk-message")).to_have_text("Recorded: Closed")
+    expect(bad).to_have_count(0)
+    follow_up = terminal.request("GET", f"/v1/filings/{reference}", token=supervisor)["followUp"]
+    assert [follow_up[k]["note"] for k in ("callback", "rectification", "closed")] == ["已电话回访申请人", "窗口增加叫号提醒", "整改完成"], follow_up
+    assert follow_up["closed"]["by"] == {"kind": "supervisor", "id": SUPERVISOR[0]}, follow_up
+
+    # The monthly report counts it, on the screen as in the API.
+    page.click("#report-show")
+    row = page.locator("#report-table tr[data-matter=residence-permit]")
+    expect(row).to_be_visible()
+    after = monthly_row(terminal, supervisor, month)
+    for column, grown in (("received", 1), ("accepted", 1), ("completed", 1), ("followUps", 1), ("followUpsClosedInTime", 1)):
+        assert after[column] == before[column] + grown, (column, before, after)
+        expect(row.locator(f"[data-column={column}]")).to_have_text(str(after[column]))
+    assert after["ratings"].get("dissatisfied", 0) == before["ratings"].get("dissatisfied", 0) + 1, (before, after)
+    bad_count = after["ratings"].get("dissatisfied", 0) + after["ratings"].get("veryDissatisfied", 0)
+    expect(row.locator("[data-column=badRatings]")).to_have_text(str(bad_count))
+    page.click("#report-full")
+    frame = page.frame_locator("#report-frame")
+    expect(frame.locator("svg").first).to_be_visible()
+    walk.shot("monthly-report")
+    # A full-page capture leaves the sandboxed frame blank: the printable report gets a picture of its own.
+    walk.shots += 1
+    page.locator("#report-frame").screenshot(path=os.path.join(walk.artefacts, f"{walk.name}-{walk.shots:02d}-monthly-report-printable.png"))
+    page.click("#sign-out-button")
+
+
+def filing_returned_and_corrected(walk):
+    """Returned with a reason and a note, the 不予受理通知书 printed and read back; the citizen finds why with the
+    reference and ID number, corrects it and submits again: the same reference, version 2."""
+    page, terminal = walk.page, walk.terminal
+    terminal.printer_paper("ok", terminal.sign_in(TECHNICIAN))
+    reference, _ = file_residence_permit(walk, "13800138002")
+    page.click("#finish-button")
+    sign_in_at_screen(walk, STAFF, "Staff console")
+    open_at_desk(walk, reference)
+    page.locator(".return-form").get_by_label("Information incorrect").check()
+    page.fill("#desk-note", "手机号码有误")
+    page.click("#return-filing")
+    expect(page.locator("#desk-state")).to_have_text("Returned")
+    expect(page.locator(".case .case-return")).to_have_text("Information incorrect · 手机号码有误")
+    page.click("#print-decision-notice")
+    expect(page.locator("#desk-message")).to_have_text("The notice is printed; hand it to the applicant.")
+    walk.shot("desk-returned")
+    notice = last_printed(terminal)
+    for text in ("不予受理（退回补正）通知书", reference, "填报信息有误", "手机号码有误", MASKED):
+        assert text in notice, (text, notice)
+    page.click("#sign-out-button")
+
+    page.click("#tile-progress")
+    page.fill("#progress-reference", reference)
+    page.fill("#id-number", "110101198506150019")
+    page.click("#use-number")
+    found = page.locator(f".progress-filing[data-reference='{reference}']")
+    expect(found.locator(".progress-return")).to_have_text("Returned because: Information incorrect · 手机号码有误")
+    walk.shot("progress-returned")
+    found.locator(".correct-filing").click()
+    # The correction resumes with the answers as submitted, at the first question left unanswered
+    # (the optional children), then the review.
+    walk.title("Accompanying children")
+    page.click("#next-button")
+    walk.title("Check your answers")
+    expect(page.locator("[data-step=applicant]")).to_contain_text("13800138002")
+    page.get_by_role("button", name="Change: Applicant").click()
+    walk.title("Applicant")
+    expect(page.locator("#field-mobile")).to_have_value("13800138002")
+    page.fill("#field-mobile", "13800138003")
+    title = page.locator("#screen-title")
+    for _ in range(8):
+        current = title.inner_text()
+        if current == "Check your answers":
+            break
+        page.click("#next-button")
+        expect(title).not_to_have_text(current)
+    walk.title("Check your answers")
+    expect(page.locator("[data-step=applicant]")).to_contain_text("13800138003")
+    page.click("#confirm-review")
+    hand_over_materials(walk)
+    page.check("#accept-declaration")
+    page.click("#submit-button")
+    walk.title("Your application is submitted")
+    expect(page.locator("#reference")).to_have_text(reference)
+    walk.shot("corrected-submitted")
+    record = terminal.request("GET", f"/v1/filings/{reference}", token=terminal.sign_in(STAFF))
+    assert record["version"] == 2 and record["state"] == "submitted", (record["version"], record["state"])
+    progress = terminal.request("POST", "/v1/progress/lookup", {"reference": reference, "idNumber": "110101198506150019"})
+    events = [step["event"] for step in progress[0]["history"]]
+    assert events[0] == "submitted" and events[-2:] == ["returned", "resubmitted"], events
+    page.click("#finish-button")
+
 WALKS = [static_files, citizen_filing, display_switches_and_timeout, booking_and_check_in, staff_override,
          technician_health_check, read_aloud,
-         policies_for_my_enterprise]
+         policies_for_my_enterprise, filing_lifecycle, filing_returned_and_corrected]
 
 
 def main():

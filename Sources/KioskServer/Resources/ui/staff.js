@@ -9,9 +9,14 @@
   const console_ = { message: null, counter: 'A1', called: null, queue: null, session: null, materials: null,
     devices: null, results: {}, statistics: {}, receipts: {}, simulator: null, district: null };
 
+  // Each role starts on its own page: technicians on the devices, the supervision post on its desk.
+  function startScreen(role) {
+    return { technician: 'technician', supervisor: 'supervision' }[role] || 'staff';
+  }
+
   document.getElementById('staff-button').addEventListener('click', () => {
     if (!state.staff) return show('staff-signin');
-    show(state.staff.role === 'technician' ? 'technician' : 'staff');
+    show(startScreen(state.staff.role));
   });
 
   screens['staff-signin'] = (root) => {
@@ -23,7 +28,8 @@
         const signed = await api('POST', '/v1/staff/sign-in', { number: number.value.trim(), pin: pin.value });
         state.staff = signed;
         Object.assign(console_, { message: null, session: null, devices: null });
-        show(signed.role === 'technician' ? 'technician' : 'staff');
+        K.resetDesks();
+        show(startScreen(signed.role));
       });
     } },
     h('div', { class: 'field' }, h('label', { for: 'staff-number' }, t('staffNumber')), number),
@@ -35,18 +41,27 @@
 
   function topActions() {
     const row = h('div', { class: 'actions' }, button(t('backToCitizen'), () => show(state.session ? 'session' : 'home'), { id: 'back-to-citizen' }));
-    if (state.staff.role === 'admin') {
+    const role = state.staff.role;
+    if (role === 'admin') {
       add(row, button(t('staffConsole'), () => show('staff')), button(t('technicianPage'), () => show('technician')));
     }
+    if ((role === 'staff' || role === 'admin') && state.screen !== 'desk') add(row, button(t('deskTitle'), () => show('desk'), { id: 'desk-button' }));
+    if ((role === 'supervisor' || role === 'admin') && state.screen !== 'supervision') {
+      add(row, button(t('supervisionTitle'), () => show('supervision'), { id: 'supervision-button' }));
+    }
+    if (role === 'staff' && state.screen !== 'staff') add(row, button(t('staffConsole'), () => show('staff'), { id: 'console-button' }));
     add(row, button(t('signOut'), () => act(async () => {
       try { await api('POST', '/v1/staff/sign-out', undefined, { staff: true }); } finally {
         state.staff = null;
         state.assistedBy = null;
+        K.resetDesks();
         show(state.session && state.sessionId ? 'session' : 'home');
       }
     }), { id: 'sign-out-button' }));
     return row;
   }
+
+  K.staffActions = topActions;
 
   function message() {
     return console_.message ? h('p', { class: 'notice-ok', role: 'status', id: 'console-message' }, console_.message) : null;
