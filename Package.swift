@@ -105,6 +105,16 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict),
+        // The 2D code scanner on the device layer: serial (CDC-ACM) and keyboard-mode (evdev) scanners.
+        .target(
+            name: "CodeScanner",
+            dependencies: [
+                "DeviceKit", "SerialTransport", "KioskCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict),
         // The ID-card reader on the device layer: USB, serial and simulated readers, the reader loop.
         .target(
             name: "CardReader",
@@ -197,7 +207,7 @@ let package = Package(
         .target(
             name: "Peripherals",
             dependencies: [
-                "CardReader", "CUPSTransport", "DeviceKit", "ESCPOS", "Hosting", "IDCard", "KioskConfig", "KioskCore", "KioskServer",
+                "CardReader", "CodeScanner", "CUPSTransport", "DeviceKit", "ESCPOS", "Filings", "Hosting", "IDCard", "KioskConfig", "KioskCore", "KioskServer",
                 "ReceiptPrinter", "Storage", "USBTransport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -296,6 +306,9 @@ let package = Package(
                 "CardReader", "DeviceKit", "IDCard", "KioskCore", "USBTransport", "KioskTesting",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        .testTarget(
+            name: "CodeScannerTests",
+            dependencies: ["CodeScanner", "DeviceKit", "KioskTesting", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTesting", "Booking"]),
         .testTarget(
             name: "StorageTests",
@@ -309,7 +322,7 @@ let package = Package(
         .testTarget(
             name: "KioskServerTests",
             dependencies: [
-                "KioskServer", "KioskApp", "District", "Hosting", "Peripherals", "Papers", "KioskTesting", "Storage", "StoragePostgres", "KioskCore", "Access", "Booking", "DeviceKit", "Secrets",
+                "KioskServer", "KioskApp", "District", "Hosting", "Peripherals", "Papers", "CodeScanner", "KioskTesting", "Storage", "StoragePostgres", "KioskCore", "Access", "Booking", "DeviceKit", "Secrets",
                 "Filings",
                 "ReceiptPrinter", "ESCPOS", "FormEngine", "JSONLogic", "Speech", "ESpeakSynthesis",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

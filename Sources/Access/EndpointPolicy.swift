@@ -21,8 +21,8 @@ public struct Endpoint: Sendable, Hashable, Comparable, CustomStringConvertible 
 }
 
 extension Set where Element == Role {
-    /// Everyone at the terminal: the citizen and signed-in staff (not a department's system).
-    public static let anyone: Set<Role> = Set(Role.allCases).subtracting([.department])
+    /// Everyone at the terminal: the citizen and signed-in staff (not a department's system, not a call display).
+    public static let anyone: Set<Role> = Set(Role.allCases).subtracting([.department, .display])
     public static let signedIn: Set<Role> = Role.accountRoles
 }
 

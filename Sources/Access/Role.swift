@@ -13,6 +13,9 @@ public enum Role: String, Sendable, Hashable, Codable, CaseIterable {
     /// it takes its department's filings and reports their progress back. Not a person at the
     /// terminal, so not one of `anyone`.
     case department
+    /// A hall's call display (叫号屏), with its read-only token (`kiosk displays add`): it reads
+    /// the queue's feed and "now serving", nothing else. Not a person at the terminal.
+    case display
 
     /// The roles a staff account may hold.
     public static let accountRoles: Set<Role> = [.staff, .technician, .admin, .supervisor]

@@ -1,6 +1,7 @@
 import DeviceKit
 import Foundation
 import Logging
+import SerialTransport
 import ServiceLifecycle
 import Synchronization
 import USBTransport
@@ -166,14 +167,6 @@ public final class SerialReaderProvider: DeviceProvider, Service {
         if isNew { loops.start(device) }
         return device
     }
-}
-
-/// The paths a glob pattern (`/dev/ttyUSB*`) matches now, sorted; a plain path if it exists.
-func existingPaths(matching pattern: String) -> [String] {
-    var result = glob_t()
-    defer { globfree(&result) }
-    guard glob(pattern, 0, nil, &result) == 0 else { return [] }
-    return (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }.sorted()
 }
 
 private func hex4(_ value: UInt16) -> String {

@@ -4,6 +4,9 @@ import Foundation
 /// blocking transport call runs off Swift's cooperative pool inside the transport.
 public protocol Device: Sendable {
     var info: DeviceInfo { get }
+    /// `info` with what was learned since it was made (a printer's `GS I` answers) and what its
+    /// profile says it can do: what the device pages and `kiosk devices list` show.
+    func currentInfo() async -> DeviceInfo
     func state() async -> DeviceState
     func status() async -> DeviceStatus
     /// The status last seen, without asking the device (readiness, metrics). By default the
@@ -18,6 +21,7 @@ public protocol Device: Sendable {
 }
 
 extension Device {
+    public func currentInfo() async -> DeviceInfo { info }
     public func lastKnownStatus() async -> DeviceStatus { await status() }
 }
 

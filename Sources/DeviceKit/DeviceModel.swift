@@ -5,6 +5,8 @@ import KioskCore
 public enum DeviceKind: String, Codable, Sendable, CaseIterable {
     case receiptPrinter
     case idCardReader
+    /// A 2D code scanner (serial CDC-ACM, or a keyboard-mode scanner through evdev).
+    case codeScanner
 }
 
 /// `closed`: not opened; `idle`: ready; `busy`: a job runs; `error`: needs an action;
@@ -29,11 +31,17 @@ public struct DeviceInfo: Codable, Sendable, Equatable {
     public var model: String?
     public var serialNumber: String?
     public var firmware: String?
-    /// The profile in `Devices/profiles/` that matched.
+    /// The profile in `Devices/profiles/` that matched (or `devices.printer_profile` forced).
     public var profile: String?
+    /// What the device answered when asked about itself (a printer's `GS I`); nil until it was
+    /// asked, or where the connection cannot ask (a CUPS queue).
+    public var reported: ReportedIdentity?
+    /// What the profile says the device can do.
+    public var capabilities: DeviceCapabilities?
 
     public init(id: String, kind: DeviceKind, connection: String, vendor: String? = nil, model: String? = nil,
-                serialNumber: String? = nil, firmware: String? = nil, profile: String? = nil) {
+                serialNumber: String? = nil, firmware: String? = nil, profile: String? = nil,
+                reported: ReportedIdentity? = nil, capabilities: DeviceCapabilities? = nil) {
         self.id = id
         self.kind = kind
         self.connection = connection
@@ -42,6 +50,57 @@ public struct DeviceInfo: Codable, Sendable, Equatable {
         self.serialNumber = serialNumber
         self.firmware = firmware
         self.profile = profile
+        self.reported = reported
+        self.capabilities = capabilities
+    }
+}
+
+/// What a device says about itself when asked, beside what its USB descriptors say: the
+/// firmware a technician compares with the vendor's notes. `unknown` where it did not answer.
+public struct ReportedIdentity: Codable, Sendable, Equatable {
+    public static let unknown = "unknown"
+
+    public var manufacturer: String
+    public var model: String
+    public var firmware: String
+
+    public init(manufacturer: String? = nil, model: String? = nil, firmware: String? = nil) {
+        self.manufacturer = manufacturer ?? Self.unknown
+        self.model = model ?? Self.unknown
+        self.firmware = firmware ?? Self.unknown
+    }
+}
+
+/// What a device can do, from its profile (what a technician checks before blaming the
+/// printer for a receipt without QR code). Fields of other kinds stay nil.
+public struct DeviceCapabilities: Codable, Sendable, Equatable {
+    /// Printable width in dots at 203 dpi (576: 80 mm paper, 384: 58 mm).
+    public var paperWidthDots: Int?
+    /// Paper width in millimetres, from the printable width.
+    public var paperWidthMillimetres: Int?
+    /// Characters per line in the receipt font.
+    public var columns: Int?
+    /// `none`, `partial` or `full`.
+    public var cutter: String?
+    public var qrCode: Bool?
+    public var barcodes: [String]?
+    public var codePage: String?
+    /// Chinese text in GB18030 (else Chinese is printed as an image or left out).
+    public var chineseText: Bool?
+    public var rasterImage: Bool?
+
+    public init(paperWidthDots: Int? = nil, paperWidthMillimetres: Int? = nil, columns: Int? = nil, cutter: String? = nil,
+                qrCode: Bool? = nil, barcodes: [String]? = nil, codePage: String? = nil, chineseText: Bool? = nil,
+                rasterImage: Bool? = nil) {
+        self.paperWidthDots = paperWidthDots
+        self.paperWidthMillimetres = paperWidthMillimetres
+        self.columns = columns
+        self.cutter = cutter
+        self.qrCode = qrCode
+        self.barcodes = barcodes
+        self.codePage = codePage
+        self.chineseText = chineseText
+        self.rasterImage = rasterImage
     }
 }
 

@@ -22,10 +22,13 @@ public enum StatisticNames {
     ]
     public static let idCardReader = ["goodReads", "failedReads", "unreadableCards", "samErrors", "communicationErrors", "hoursPowered"]
 
+    public static let codeScanner = ["goodScans", "overlongScans", "communicationErrors"]
+
     public static func names(for kind: DeviceKind) -> [String] {
         switch kind {
         case .receiptPrinter: receiptPrinter
         case .idCardReader: idCardReader
+        case .codeScanner: codeScanner
         }
     }
 }
@@ -39,6 +42,50 @@ public protocol StatisticsStore: Sendable {
     /// Adds powered time: whole hours to `hoursPowered`, the rest kept toward the next hour
     /// (across restarts, in a persistent store) so short runs add up.
     func addPoweredTime(seconds: Int64, deviceID: String) async throws
+    /// Adds to today's counts, the day being the hall's (in its time zone) by the store's clock.
+    func addToday(_ amounts: [String: Int64], deviceID: String) async throws
+    /// The counts of the last `days` days up to today, oldest first; a day without counts is
+    /// there with none.
+    func dailyCounts(deviceID: String, days: Int) async throws -> [DailyCount]
+}
+
+/// What a device did on one day of the hall (`DailyCounts.names`).
+public struct DailyCount: Codable, Sendable, Equatable {
+    /// `YYYY-MM-DD` in the hall's time zone.
+    public var day: String
+    public var counts: [String: Int64]
+
+    public init(day: String, counts: [String: Int64]) {
+        self.day = day
+        self.counts = counts
+    }
+}
+
+/// The counts kept by day: a printer's receipts (jobs printed, test pages included) and the
+/// lines they took, what a technician plans paper rolls and visits with.
+public enum DailyCounts {
+    public static let receipts = "receiptsPrinted"
+    public static let lines = "receiptLinesPrinted"
+    /// Days kept: a year and a month, so a month compares with the same month a year before.
+    public static let keptDays = 400
+
+    /// The hall's day of `date`, and the `count` days up to it, oldest first.
+    public static func days(endingAt date: Date, count: Int, timeZone: TimeZone) -> [String] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let today = calendar.startOfDay(for: date)
+        return (0..<max(count, 0)).reversed().compactMap { back in
+            calendar.date(byAdding: .day, value: -back, to: today).map { day(of: $0, timeZone: timeZone) }
+        }
+    }
+
+    public static func day(of date: Date, timeZone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        func two(_ value: Int?) -> String { (value ?? 0) < 10 ? "0\(value ?? 0)" : "\(value ?? 0)" }
+        return "\(parts.year ?? 0)-\(two(parts.month))-\(two(parts.day))"
+    }
 }
 
 /// Splits powered time into whole hours and the seconds left toward the next one.
@@ -54,9 +101,26 @@ public enum PoweredTime {
 public actor InMemoryStatisticsStore: StatisticsStore {
     private var counters: [String: [String: Statistic]] = [:]
     private var poweredSeconds: [String: Int64] = [:]
+    private var daily: [String: [String: [String: Int64]]] = [:]
     private let created = Date()
+    let timeZone: TimeZone
+    let now: @Sendable () -> Date
 
-    public init() {}
+    public init(timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai")!, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.timeZone = timeZone
+        self.now = now
+    }
+
+    public func addToday(_ amounts: [String: Int64], deviceID: String) {
+        let day = DailyCounts.day(of: now(), timeZone: timeZone)
+        for (name, amount) in amounts { daily[deviceID, default: [:]][day, default: [:]][name, default: 0] += amount }
+    }
+
+    public func dailyCounts(deviceID: String, days: Int) -> [DailyCount] {
+        DailyCounts.days(endingAt: now(), count: days, timeZone: timeZone).map {
+            DailyCount(day: $0, counts: daily[deviceID]?[$0] ?? [:])
+        }
+    }
 
     public func add(_ amounts: [String: Int64], deviceID: String) {
         for (name, amount) in amounts {

@@ -40,6 +40,18 @@ public struct FilingRecord: Sendable, Hashable, Codable {
     /// the answers.
     public internal(set) var acknowledgedAt: Date?
 
+    /// The record as a department sees it: its own cases (parts of a bundle), their 容缺,
+    /// 告知承诺 and 督办; the other departments' parts are left out.
+    public func parts(of departmentID: String) -> FilingRecord {
+        var copy = self
+        copy.cases = cases.filter { $0.departmentID == departmentID }
+        let own = Set(copy.cases.map(\.part))
+        copy.deferrals = deferrals.filter { $0.departmentID == departmentID }
+        copy.commitments = commitments.filter { $0.departmentID == departmentID }
+        copy.urges = urges.filter { own.contains($0.part) }
+        return copy
+    }
+
     /// The same record with the applicant's hash under another key (`kiosk secrets rotate`).
     public func rehashed(_ hash: Data?) -> FilingRecord {
         var copy = self

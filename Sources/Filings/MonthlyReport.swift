@@ -233,6 +233,12 @@ public struct MonthlyReport: Sendable, Hashable, Codable {
     public let departments: [DepartmentShare]
     /// The twelve months ending with `month`, oldest first.
     public let trend: [TrendCount]
+    /// Calls for a member of staff raised in the month at this terminal's screen (首问负责);
+    /// nil where the ledger does not keep them (district scope: each terminal keeps its own).
+    public var help: HelpFigures?
+    /// Policy fact sheets printed in the month, per policy, most printed first; nil where the
+    /// ledger does not keep them.
+    public var policyPrints: [PolicyPrintCount]?
 
     /// Puts the stores' counts together: rows per department and matter, totals, the shares.
     public init(month: ReportMonth, scope: String, generatedAt: Date, counts: [ReportCount], trend: [TrendCount]) {

@@ -14,6 +14,65 @@ extension MonthlyReport {
         ("差评整改", "follow-ups"), ("按期整改", "follow-ups closed in time"),
     ]
 
+    /// The forms a report is given in: over HTTP (`GET /v1/reports/monthly?format=`) and by
+    /// `kiosk report monthly --format`, each rendered here and nowhere else.
+    public enum Format: String, Sendable, CaseIterable {
+        case json, csv, html, text
+
+        public var contentType: String {
+            switch self {
+            case .json: "application/json; charset=utf-8"
+            case .csv: "text/csv; charset=utf-8"
+            case .html: "text/html; charset=utf-8"
+            case .text: "text/plain; charset=utf-8"
+            }
+        }
+    }
+
+    /// The report in `format`. JSON has sorted keys and ISO 8601 dates.
+    public func rendered(_ format: Format) throws -> String {
+        switch format {
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            return String(decoding: try encoder.encode(self), as: UTF8.self)
+        case .csv: return csv()
+        case .html: return html()
+        case .text: return text()
+        }
+    }
+
+    /// For a terminal's screen: a heading, then per department and matter the filings received,
+    /// accepted, returned, completed (on time), overdue, 容缺 and 差评 with their follow-ups, and the totals.
+    public func text() -> String {
+        let header = ["部门 department", "事项 matter", "收件", "受理", "退回", "办结", "按时率", "超期", "容缺(按期)", "差评", "整改(按期)"]
+        func cells(_ row: Row) -> [String] {
+            [row.departmentId.isEmpty ? "合计 total" : row.departmentId, row.matterKey,
+             String(row.received), String(row.accepted), String(row.returned), String(row.completed),
+             row.onTimeShare.map(Self.percent) ?? "-", String(row.overdue), "\(row.deferredFilings)(\(row.deferredInTime))",
+             String(row.badRatings), "\(row.followUps)(\(row.followUpsClosedInTime))"]
+        }
+        let table = [header] + rows.map(cells) + [cells(totals)]
+        // Column widths in terminal cells: a CJK character takes two.
+        func width(_ text: String) -> Int { text.unicodeScalars.reduce(0) { $0 + ($1.value >= 0x1100 ? 2 : 1) } }
+        let widths = header.indices.map { column in table.map { width($0[column]) }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { column, text in
+                let pad = String(repeating: " ", count: widths[column] - width(text))
+                return column < 2 ? text + pad : pad + text
+            }.joined(separator: "  ")
+        }
+        var lines = ["政务服务月度报告 Monthly report \(month) (\(scope))", "generated \(generatedAt.formatted(.iso8601))", ""]
+        lines += table.prefix(1).map(line)
+        lines.append(String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1)))
+        lines += table.dropFirst().dropLast().map(line)
+        lines.append(line(table[table.count - 1]))
+        let ratings = RatingGrade.allCases.map { "\($0.text.zh) \(totals.ratings[$0.rawValue] ?? 0)" }.joined(separator: ", ")
+        lines += ["", "评价 ratings: " + ratings]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     /// RFC 4180: a header line (Chinese / English), a line per row, then the totals; fields
     /// quoted where they need it, CRLF line ends.
     public func csv() -> String {

@@ -51,6 +51,9 @@ public struct Filing: Sendable, Hashable, Codable {
         public let departmentID: String?
         public let timeLimitDays: Int
         public let materialIDs: [String]
+        /// The fields of the sub-filing's own steps (its department's answers, not the other
+        /// parts'); nil in filings stored before it was kept.
+        public let fieldIDs: [String]?
     }
 
     public let formID: String
@@ -71,20 +74,24 @@ public struct Filing: Sendable, Hashable, Codable {
     /// stored before forms declared it.
     public let applicant: Applicant?
     /// Answers of relevant fields only; empty answers are left out.
-    public let answers: [String: JSON]
-    public let materials: [MaterialRecord]
-    public let deferred: [DeferredMaterial]
-    public let commitments: [Commitment]
+    public private(set) var answers: [String: JSON]
+    public private(set) var materials: [MaterialRecord]
+    public private(set) var deferred: [DeferredMaterial]
+    public private(set) var commitments: [Commitment]
     /// The relevant sub-filings of a bundle; empty for a single filing.
-    public let subFilings: [SubFilingRecord]
+    public private(set) var subFilings: [SubFilingRecord]
     public let overrides: [StaffOverride]
+    /// 首问负责: the member of staff who took the citizen's call for help, and anyone it was
+    /// handed over to, the current one last; nil when nobody was asked.
+    public let responsibility: [Responsibility]?
 
     init(
         form: FormDefinition, reference: String, answers: [String: JSON], statuses: [String: MaterialStatus],
         commitments accepted: [String: String], applicable: [Material], overrides: [StaffOverride],
-        evaluator: FormEvaluator, calendar: OfficialCalendar, version: Int
+        evaluator: FormEvaluator, calendar: OfficialCalendar, version: Int, responsibility: [Responsibility]? = nil
     ) {
         self.version = version
+        self.responsibility = responsibility
         departmentID = form.departmentID
         afterReturn = form.afterReturn
         formID = form.id
@@ -122,7 +129,8 @@ public struct Filing: Sendable, Hashable, Codable {
             SubFilingRecord(
                 id: sub.id, title: sub.title, department: sub.department, departmentID: sub.departmentID,
                 timeLimitDays: sub.timeLimitDays,
-                materialIDs: applicable.filter { $0.subFilingID == sub.id }.map(\.id))
+                materialIDs: applicable.filter { $0.subFilingID == sub.id }.map(\.id),
+                fieldIDs: form.steps.filter { $0.subFilingID == sub.id }.flatMap { $0.fields.map(\.id) })
         }
     }
 }
@@ -152,6 +160,31 @@ extension Filing {
     public var applicantIDNumber: ResidentIDNumber? {
         guard let applicant, applicant.isIDNumber, let identifier = applicant.identifier else { return nil }
         return try? ResidentIDNumber(identifier)
+    }
+}
+
+extension Filing {
+    /// The filing as a department holding some parts of a bundle (一件事) sees it: its own
+    /// sub-filings, their materials, 容缺 and 告知承诺, the shared answers and the answers of its
+    /// own parts' steps; the other parts' are left out. A filing that is not a bundle is its
+    /// department's whole (the caller gives it only to that department).
+    public func parts(of departmentID: String) -> Filing {
+        guard !subFilings.isEmpty else { return self }
+        var copy = self
+        let own = subFilings.filter { $0.departmentKey == departmentID }
+        let others = subFilings.filter { $0.departmentKey != departmentID }
+        let ownIDs = Set(own.map(\.id))
+        let otherMaterials = Set(others.flatMap(\.materialIDs))
+        let otherFields = Set(others.flatMap { $0.fieldIDs ?? [] }).subtracting(own.flatMap { $0.fieldIDs ?? [] })
+        copy.subFilings = own
+        copy.materials = materials.filter { material in
+            material.subFilingID.map(ownIDs.contains) ?? !otherMaterials.contains(material.materialID)
+        }
+        let kept = Set(copy.materials.map(\.materialID))
+        copy.deferred = deferred.filter { kept.contains($0.materialID) }
+        copy.commitments = commitments.filter { kept.contains($0.materialID) }
+        copy.answers = answers.filter { !otherFields.contains($0.key) }
+        return copy
     }
 }
 

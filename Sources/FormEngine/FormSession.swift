@@ -100,6 +100,9 @@ public struct FormSession: Sendable, Hashable, Codable {
     /// Fields filled from the ID card: what the card says, the citizen cannot change (only
     /// staff can, recorded). Kept while the session keeps the card's data, that is to its end.
     public private(set) var cardFields: Set<String>
+    /// 首问负责: who has been responsible for this citizen's matter, the current one last; nil
+    /// until a member of staff takes the citizen's call for help (`FirstResponsible.swift`).
+    var responsibilityHistory: [Responsibility]?
     /// Positions `back` returns to, most recent last.
     private var history: [Position]
     /// Set by a jump from the review page to the fields relevant at that moment: `next` then
@@ -463,7 +466,8 @@ public struct FormSession: Sendable, Hashable, Codable {
         guard applicable.allSatisfy({ materials[$0.id] != nil }) else { throw .materialsMissing }
         let filing = Filing(
             form: form, reference: reference, answers: effective, statuses: materials, commitments: commitments,
-            applicable: applicable, overrides: overrides, evaluator: evaluator, calendar: calendar, version: version)
+            applicable: applicable, overrides: overrides, evaluator: evaluator, calendar: calendar, version: version,
+            responsibility: responsibilityHistory)
         answers = effective
         position = .submitted
         history = []

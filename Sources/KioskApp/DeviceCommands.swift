@@ -11,13 +11,20 @@ extension KioskApplication {
         public var info: DeviceInfo
         public var state: DeviceState
         public var status: DeviceStatus
+        /// A printer's receipts and lines of the last 7 days of the hall, oldest first.
+        public var daily: [DailyCount]?
     }
 
     public func deviceSummaries() async -> [DeviceSummary] {
         var summaries: [DeviceSummary] = []
         for device in await devices.manager.devices() {
             let offline = await devices.manager.isOffline(device.info.id)
-            summaries.append(DeviceSummary(info: device.info, state: offline ? .offline : await device.state(), status: await device.status()))
+            // The status first: asking it opens a printer not opened yet, which asks it who it is.
+            let status = await device.status()
+            let daily = device.info.kind == .receiptPrinter
+                ? try? await devices.statistics.dailyCounts(deviceID: device.info.id, days: 7) : nil
+            summaries.append(DeviceSummary(
+                info: await device.currentInfo(), state: offline ? .offline : await device.state(), status: status, daily: daily))
         }
         return summaries
     }

@@ -57,6 +57,10 @@ public struct KioskApplication: Sendable {
     let progressCode: @Sendable (String) -> ProgressCode
     /// HTTPS of the listener, from `[tls]`; nil serves plain HTTP (the loader allows that on loopback only).
     let tls: TLSConfiguration?
+    /// HTTPS of the call display's listener, from `[display]`; nil: no display listener.
+    let displayTLS: TLSConfiguration?
+    /// The queue's events for the call displays, from the store that keeps the queue.
+    let queueFeed: QueueFeed?
     let logger: Logger
     /// Reading the screen aloud with libespeak-ng; nil (the route answers 503) when it cannot start.
     let speech: SpeechServices?
@@ -68,6 +72,7 @@ public struct KioskApplication: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.tls = try configuration.tls.map { files throws(StartupError) in try ServerTLS.load(files) }
+        self.displayTLS = try configuration.display.map { display throws(StartupError) in try ServerTLS.load(display.tls) }
         self.store = try Self.openStore(configuration)
         do {
             let version = try store.migrate()
@@ -90,6 +95,7 @@ public struct KioskApplication: Sendable {
         } else {
             self.mode = .standalone(try Self.openBookings(store, configuration))
         }
+        self.queueFeed = (mode.bookings as? any QueueEventLog).map { QueueFeed(log: $0) }
         self.filingLedger = Self.filingLedger(configuration, store: store, district: district,
                                               lifecycle: Self.filingLifecycle(configuration, calendar: calendar))
         self.progressCode = Self.progressCodes(district == nil ? store.keys.idHashing : districtKey ?? store.keys.idHashing)
@@ -98,6 +104,8 @@ public struct KioskApplication: Sendable {
         self.rateLimiter = RateLimiter([
             "booking": .perMinute(configuration.rateLimits.bookingPerMinute),
             "printing": .perMinute(configuration.rateLimits.printPerMinute),
+            "help": .perMinute(configuration.rateLimits.helpPerMinute),
+            "speech": .perMinute(configuration.rateLimits.speechPerMinute),
         ])
         self.codeGuesses = CodeGuessLimiter(missesPerMinute: configuration.rateLimits.codeMissesPerMinute)
         // The forms, refused where a paper they print could fail for want of data.
@@ -209,9 +217,25 @@ public struct KioskApplication: Sendable {
                 checkInWindow: bookings.checkInWindow, receipts: receipts, cards: devices.cards, events: devices.events,
                 audit: { [access] entry, now in _ = try await access.appendAudit(entry, now: now) }),
             district: districtStatus, codeGuesses: codeGuesses, lifecycle: lifecycleServices, speech: speech,
-            policies: PolicyServices(catalog: policies, receipts: receipts, timeZone: configuration.timeZone))
+            policies: PolicyServices(catalog: policies, receipts: receipts, timeZone: configuration.timeZone),
+            help: helpServices)
+        let helpLedger = helpServices.ledger, terminalID = configuration.terminalID
+        dependencies.policies.recordPrints = { ids, now in try await helpLedger.recordPolicyPrints(ids, terminalId: terminalID, at: now) }
         dependencies.refreshMetrics = { [terminalMetrics] in await terminalMetrics.refresh() }
+        if let queueFeed, let booking = dependencies.booking { dependencies.display = DisplayServices(feed: queueFeed, booking: booking) }
         return dependencies
+    }
+
+    /// Calls for a member of staff from this terminal's screen (首问负责), kept in its own file.
+    var helpServices: HelpServices {
+        let access = access
+        return HelpServices(
+            ledger: HelpRequestStore(store: store, timeZone: configuration.timeZone), terminalID: configuration.terminalID,
+            timeout: TimeInterval(configuration.help.timeoutSeconds), hotline: configuration.help.hotline,
+            appointmentLine: configuration.help.appointmentLine, events: devices.events,
+            staffExists: { number in
+                try await access.listStaff().contains { $0.number.value == number && !$0.disabled && $0.role != .technician }
+            })
     }
 
     /// The terminal's own gauges and counters on `/metrics` (devices, outbox, queue, sessions).
@@ -257,11 +281,14 @@ public struct KioskApplication: Sendable {
             signOut: { token, now in try await access.signOut(token, now: now) },
             audit: { entry, now in _ = try await access.appendAudit(entry, now: now) },
             rateLimiter: rateLimiter,
-            authenticateDepartment: { [departments] key in try departments.authenticate(key) })
+            authenticateDepartment: { [departments] key in try departments.authenticate(key) },
+            authenticateDisplay: { [displayTokens] token in try displayTokens.authenticate(token) })
     }
 
     /// Department systems' API keys and webhooks (`kiosk departments`).
     public var departments: DepartmentStore { DepartmentStore(store: store) }
+    /// The call displays' read-only tokens (`kiosk displays`).
+    public var displayTokens: DisplayTokenStore { DisplayTokenStore(store: store) }
 
     var readinessChecks: [ReadinessCheck] { readinessChecks(forms: forms) }
 
@@ -339,6 +366,14 @@ public struct KioskApplication: Sendable {
         } catch {
             throw Self.explain(error, listen: listen)
         }
+        let displayServer: (any ServiceLifecycle.Service)?
+        do {
+            displayServer = try makeDisplayServer(eventLoopGroup: eventLoops) { [configuration] _ in
+                logger.notice("the call display is served", metadata: ["http.address": "\(configuration.display.map { "\($0.listen)" } ?? "")"])
+            }
+        } catch {
+            throw Self.explain(error, listen: configuration.display?.listen ?? listen)
+        }
         // Shutdown runs in reverse order: the stop deadline starts and systemd hears STOPPING=1,
         // then the event stream ends, then the device loops, then the server finishes the
         // requests in flight.
@@ -353,12 +388,21 @@ public struct KioskApplication: Sendable {
         let stop = StopDeadline(logger: logger)
         // The district store is listed first so it stops last, after the requests that use it.
         var services: [any ServiceLifecycle.Service] = district.map { [$0] } ?? []
-        services += [server, bookingMaintenance, lifecycleWatch, webhookPusher, devices.manager, poweredTime, auditAnchors]
+        services += [server] + (displayServer.map { [$0] } ?? []) + [bookingMaintenance, lifecycleWatch, webhookPusher, devices.manager, poweredTime, auditAnchors]
         services += (outboxDrainer.map { [$0] } ?? []) + devices.services
-        services += [DeviceEventForwarder(devices: devices), SessionWatch(sessions: sessions, events: devices.events),
+        services += queueFeedService.map { [$0] } ?? []
+        services += [DeviceEventForwarder(devices: devices, sessions: sessions),
+                     SessionWatch(sessions: sessions, events: devices.events, help: HelpDeadlines(services: helpServices)),
                      terminalMetrics,
                      IdleStatusPoller(manager: devices.manager, interval: .seconds(configuration.statusPollSeconds))]
         if let serviceManager { services.append(serviceManager) }
+        do {
+            services.append(AdminChannel.BestEffort(
+                server: try makeAdminServer(path: AdminChannel.socketPath(configuration), eventLoopGroup: eventLoops), logger: logger))
+        } catch {
+            // Diagnostics then open the devices themselves, as without a server; serving goes on.
+            logger.error("admin channel not opened", metadata: ["error": "\(error)"])
+        }
         services.append(stop)
         var groupConfiguration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -38,6 +38,23 @@ extension KioskApplication {
         }
     }
 
+    /// The monthly report as `kiosk report monthly` makes it: the same store and the same core
+    /// (`FilingLedger.monthlyReport`) as `GET /v1/reports/monthly`, so the figures are the same.
+    public static func monthlyReport(_ configuration: Configuration, month: ReportMonth, filter: DeskFilter, now: Date,
+                                     logger: Logger) async throws -> MonthlyReport {
+        let store = try openStore(configuration)
+        try store.migrate()
+        let lifecycle = filingLifecycle(configuration, calendar: try CalendarFiles(configuration).load())
+        guard let district = try openDistrict(configuration, logger: logger) else {
+            return try await filingLedger(configuration, store: store, district: nil, lifecycle: lifecycle)
+                .monthlyReport(month, filter: filter, today: lifecycle.day(now), generatedAt: now)
+        }
+        return try await district.withRunning {
+            try await filingLedger(configuration, store: store, district: district, lifecycle: lifecycle)
+                .monthlyReport(month, filter: filter, today: lifecycle.day(now), generatedAt: now)
+        }
+    }
+
     /// The code of a receipt's QR: the reference and a token keyed with the district's ID key
     /// (any hall of the district checks it) or, on a terminal of its own, the terminal's.
     static func progressCodes(_ key: SecretKey) -> @Sendable (String) -> ProgressCode {

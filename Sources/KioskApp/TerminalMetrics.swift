@@ -43,7 +43,7 @@ struct TerminalMetrics: ServiceLifecycle.Service {
                     // A printer goes busy -> idle when a job or test print went through.
                     if event.state == .idle, previous[id] == .busy { self.succeeded(id) }
                     previous[id] = event.state
-                case .cardPresented:
+                case .cardPresented, .scan:
                     self.succeeded(id)
                 default:
                     break
@@ -85,10 +85,15 @@ struct TerminalMetrics: ServiceLifecycle.Service {
                 gauge("kiosk_printer_cover_open", [("device", id)], Help.cover).set(status.cover == .open ? 1 : 0)
                 gauge("kiosk_printer_jobs_printed", [("device", id)], Help.jobsPrinted).set(counters["jobsPrinted"] ?? 0)
                 gauge("kiosk_printer_jobs_failed", [("device", id)], Help.jobsFailed).set(counters["jobsFailed"] ?? 0)
+                let today = (try? await devices.statistics.dailyCounts(deviceID: id, days: 1))?.last?.counts ?? [:]
+                gauge("kiosk_printer_receipts_today", [("device", id)], Help.receiptsToday).set(today[DailyCounts.receipts] ?? 0)
+                gauge("kiosk_printer_lines_today", [("device", id)], Help.linesToday).set(today[DailyCounts.lines] ?? 0)
             case .idCardReader:
                 gauge("kiosk_reader_cards_read", [("device", id)], Help.cardsRead).set(counters["goodReads"] ?? 0)
                 gauge("kiosk_reader_cards_failed", [("device", id)], Help.cardsFailed)
                     .set((counters["failedReads"] ?? 0) + (counters["unreadableCards"] ?? 0))
+            case .codeScanner:
+                gauge("kiosk_scanner_codes_read", [("device", id)], Help.codesRead).set(counters["goodScans"] ?? 0)
             }
         }
         if let backlog = try? await store.outboxBacklog() {
@@ -117,8 +122,11 @@ struct TerminalMetrics: ServiceLifecycle.Service {
         static let cover = "1 while the printer's cover is open"
         static let jobsPrinted = "Jobs printed, the persistent counter a technician can reset (jobsPrinted)"
         static let jobsFailed = "Jobs that failed, the persistent counter a technician can reset (jobsFailed)"
+        static let receiptsToday = "Receipts (test pages included) printed today, the hall's day in its time zone; kept across restarts"
+        static let linesToday = "Receipt lines printed today (paper used), the hall's day in its time zone; kept across restarts"
         static let cardsRead = "ID cards read, the persistent counter a technician can reset (goodReads)"
         static let cardsFailed = "ID card reads that failed or cards that could not be read (failedReads + unreadableCards)"
+        static let codesRead = "Codes scanned, the persistent counter a technician can reset (goodScans); never their content"
         static let faults = "Faults reported since start, by device and fault code"
         static let outbox = "Outbox records not yet accepted by the district store, by state (pending, refused)"
         static let outboxAge = "Age in seconds of the oldest pending outbox record; 0 when none waits"

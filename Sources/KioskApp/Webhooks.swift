@@ -123,7 +123,7 @@ public struct WebhookPusher: ServiceLifecycle.Service {
             for change in changes {
                 let webhookID = "kiosk_\(target.departmentID)_\(change.change)"
                 do {
-                    guard let view = try await DepartmentFilingView.load(change, ledger: ledger) else {
+                    guard let view = try await DepartmentFilingView.load(change, ledger: ledger, department: target.departmentID) else {
                         cursor = change.change
                         continue
                     }

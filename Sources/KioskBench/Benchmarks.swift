@@ -27,7 +27,9 @@ public enum Benchmarks {
     public static var names: [String] { ["startup"] + modules.map(\.name) }
     /// Start `kiosk serve` as a child, like `startup`, but only when named.
     static let serving = ["guessing", "speech"]
-    public static var allNames: [String] { names + hardware.map(\.name) + serving }
+    /// Fills a million filings into SQLite and a private PostgreSQL (minutes): only when named.
+    static let filling = ["lifecycle"]
+    public static var allNames: [String] { names + hardware.map(\.name) + serving + filling }
 
     /// The `kiosk` executable the benchmarks start (`serve`, `logic eval`): the one built beside
     /// `kiosk-bench`, which holds the benchmarks so that the shipped `kiosk` links no test harness.
@@ -35,10 +37,13 @@ public enum Benchmarks {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("kiosk")
     }
 
-    public static func run(_ selected: [String], configFile: String) throws -> [Figure] {
+    /// `filings`: how many filings `lifecycle` fills (`kiosk bench lifecycle --filings N`).
+    public static func run(_ selected: [String], configFile: String, filings: Int = LifecycleBenchmarks.defaultFilings) throws -> [Figure] {
         var figures: [Figure] = []
         for name in selected {
-            if name == "startup" {
+            if name == "lifecycle" {
+                figures += LifecycleBenchmarks.run(filings: filings)
+            } else if name == "startup" {
                 figures += try StartupBenchmark.run(configFile: configFile)
             } else if name == "guessing" {
                 figures += try CodeGuessingBenchmark.run(configFile: configFile)

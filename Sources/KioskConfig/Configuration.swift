@@ -111,6 +111,8 @@ public struct Configuration: Sendable, Equatable {
     public var cupsSocket: String
     /// `devices.printer`: the one printer the terminal uses; nil uses the first online one.
     public var printerPin: PrinterPin?
+    /// `devices.printer_profile`: the profile id forced on the pinned printer; nil: matched by USB ids.
+    public var printerProfile: String? = nil
     /// `[session]`: when an idle citizen session is warned about and ended.
     public var sessionTimeout: SessionTimeout
     /// `[queue]` with `[queue.prefixes]`: ticket prefixes, the elderly age, the wait estimate,
@@ -118,6 +120,21 @@ public struct Configuration: Sendable, Equatable {
     public var queue: QueuePolicy
     /// `[filings]`: the lifecycle after the terminal (warnings, reminders, follow-ups, retention).
     public var filings: FilingSettings = FilingSettings()
+    /// Calls for a member of staff: how long before the screen gives the hotline, and the numbers.
+    public var help: HelpSettings = HelpSettings()
+    /// `[display]`: the call display's own HTTPS listener on the hall network; nil: none.
+    public var display: DisplayListener?
+
+    /// `[display]`: where the call display's listener binds, and its certificate and key.
+    public struct DisplayListener: Sendable, Equatable {
+        public var listen: ListenAddress
+        public var tls: TLSFiles
+
+        public init(listen: ListenAddress, tls: TLSFiles) {
+            self.listen = listen
+            self.tls = tls
+        }
+    }
 
     /// Where each value came from, keyed by setting path, for `kiosk config check`.
     public var sources: [String: ValueSource]
@@ -182,6 +199,11 @@ public struct RateLimits: Sendable, Equatable {
     /// Booking slips and reprints per minute.
     public var printPerMinute: Int
 
+    /// Presses of the call-staff button per minute.
+    public var helpPerMinute = 6
+    /// Screens read aloud per minute.
+    public var speechPerMinute = 60
+
     public init(signInPerMinute: Int, bookingPerMinute: Int, codeMissesPerMinute: Int = 10, printPerMinute: Int = 6) {
         self.signInPerMinute = signInPerMinute
         self.bookingPerMinute = bookingPerMinute
@@ -199,6 +221,17 @@ public struct FilingSettings: Sendable, Equatable {
     public var badRatingWindowDays = 30
     public var retentionGraceDays = 7
     public var sweepSeconds = 60
+
+    public init() {}
+}
+
+/// `session.help_timeout_seconds`, `site.hotline`, `site.appointment_line`: what the screen does
+/// when a call for staff is not taken in time.
+public struct HelpSettings: Sendable, Equatable {
+    public var timeoutSeconds = 90
+    public var hotline = "12345"
+    /// Empty: none shown.
+    public var appointmentLine = ""
 
     public init() {}
 }

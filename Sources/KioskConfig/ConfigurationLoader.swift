@@ -101,7 +101,9 @@ public enum ConfigurationLoader {
             problems.append(.init(source: source, message: "session.warning_seconds: \(warning) must be less than session.timeout_seconds (\(timeout))"))
         }
         problems += tlsProblems(values: values, sources: sources)
+        problems += displayProblems(values: values, sources: sources)
         problems += secretsProblems(values: values, sources: sources)
+        problems += printerProfileProblems(values: values, sources: sources)
         guard problems.isEmpty else { throw ConfigurationErrors(problems: problems) }
         var configuration = build(values: values, sources: sources, booking: booking)
         configuration.file = URL(fileURLWithPath: path).standardizedFileURL.path
@@ -128,6 +130,18 @@ public enum ConfigurationLoader {
         return problems
     }
 
+    /// The call display's listener is for the hall network: HTTPS always, so its token never
+    /// crosses the network in clear text.
+    private static func displayProblems(values: [String: TOMLValue], sources: [String: ValueSource]) -> [ConfigurationProblem] {
+        func text(_ key: String) -> String { if case .string(let text)? = values[key] { text } else { "" } }
+        guard !text("display.listen").isEmpty, let source = sources["display.listen"] else { return [] }
+        let missing = ["display.certificate_file", "display.key_file"].filter { text($0).isEmpty }
+        guard !missing.isEmpty else { return [] }
+        return [.init(source: source, message:
+            "display.listen is set but \(missing.joined(separator: " and ")) \(missing.count == 1 ? "is" : "are") not; "
+                + "the display listener serves HTTPS only")]
+    }
+
     /// Keys never beside what they protect: the key directory may not be `data_dir` or inside it.
     private static func secretsProblems(values: [String: TOMLValue], sources: [String: ValueSource]) -> [ConfigurationProblem] {
         guard case .string(let secrets)? = values["secrets.dir"], !secrets.isEmpty,
@@ -136,6 +150,36 @@ public enum ConfigurationLoader {
         guard inside else { return [] }
         return [.init(source: sources["secrets.dir"] ?? .defaultValue,
                       message: "secrets.dir: \(secrets) is inside data_dir (\(data)); keys must not live beside the data they protect")]
+    }
+
+    /// A forced profile needs a pinned printer to apply to, and must be one of the profile
+    /// files (their top-level `id:`), so a typo is refused here and not at the first receipt.
+    private static func printerProfileProblems(values: [String: TOMLValue], sources: [String: ValueSource]) -> [ConfigurationProblem] {
+        guard case .string(let name)? = values["devices.printer_profile"], !name.isEmpty,
+              let source = sources["devices.printer_profile"] else { return [] }
+        if case .string(let pin)? = values["devices.printer"], pin.isEmpty {
+            return [.init(source: source, message: "devices.printer_profile: '\(name)' needs devices.printer, the printer it applies to")]
+        }
+        guard case .string(let devices)? = values["devices.dir"] else { return [] }
+        let known = profileIDs(in: URL(fileURLWithPath: devices).appendingPathComponent("profiles").path)
+        guard !known.contains(name) else { return [] }
+        var message = "devices.printer_profile: no profile '\(name)' in \(devices)/profiles"
+        if let near = nearest(name, among: known) { message += "; did you mean '\(near)'?" }
+        message += " (profiles: \(known.sorted().joined(separator: ", ")))"
+        return [.init(source: source, message: message)]
+    }
+
+    /// The `id:` of each `*.yaml` profile file directly in `directory`.
+    static func profileIDs(in directory: String) -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return files.filter { $0.hasSuffix(".yaml") }.sorted().compactMap { file in
+            guard let text = try? String(contentsOfFile: directory + "/" + file, encoding: .utf8) else { return nil }
+            return text.split(separator: "\n").lazy.compactMap { line -> String? in
+                guard line.hasPrefix("id:") else { return nil }
+                let value = line.dropFirst(3).split(separator: "#").first?.trimmingCharacters(in: .whitespaces) ?? ""
+                return value.trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            }.first
+        }
     }
 
     // MARK: Reading the document
@@ -264,11 +308,22 @@ public enum ConfigurationLoader {
         switch setting.kind {
         case .string:
             return text.isEmpty ? .failure(Message("must not be empty")) : .success(text)
+        case .telephone(let optional):
+            if text.isEmpty { return optional ? .success(text) : .failure(Message("must not be empty")) }
+            let dialled = text.unicodeScalars.allSatisfy { CharacterSet(charactersIn: "0123456789 -+()").contains($0) }
+            return dialled && text.count <= 24 && text.contains(where: \.isNumber) ? .success(text)
+                : .failure(Message("'\(text.prefix(32))' is not a telephone number (digits, spaces, -, + and parentheses, at most 24)"))
+        case .profileID:
+            // Whether a profile has this id is checked with the other keys (printerProfileProblems).
+            return text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) ? .success(text)
+                : .failure(Message("'\(text)' is not a profile id (letters, digits, - and _)"))
         case .choice(let options):
             return options.contains(text) ? .success(text)
                 : .failure(Message("'\(text)' is not one of \(options.joined(separator: ", "))"))
         case .address:
             return parseAddress(text).map { _ in text }
+        case .optionalAddress:
+            return text.isEmpty ? .success(text) : parseAddress(text).map { _ in text }
         case .timeZone:
             return TimeZone(identifier: text) != nil ? .success(text) : .failure(Message("'\(text)' is not a known time zone"))
         case .existingDirectory:
@@ -388,6 +443,11 @@ public enum ConfigurationLoader {
         let certificateFile = text("tls.certificate_file"), keyFile = text("tls.key_file")
         let tls = certificateFile.isEmpty || keyFile.isEmpty
             ? nil : Configuration.TLSFiles(certificateFile: certificateFile, keyFile: keyFile)
+        var display: Configuration.DisplayListener?
+        if case .success(let address) = parseAddress(text("display.listen")) {
+            display = .init(listen: address, tls: .init(certificateFile: text("display.certificate_file"),
+                                                         keyFile: text("display.key_file")))
+        }
         var filings = FilingSettings()
         filings.warningPercent = integer("filings.warning_percent")
         filings.reminderWorkingDays = integer("filings.reminder_working_days")
@@ -396,6 +456,16 @@ public enum ConfigurationLoader {
         filings.badRatingWindowDays = integer("filings.bad_rating_window_days")
         filings.retentionGraceDays = integer("filings.retention_grace_days")
         filings.sweepSeconds = integer("filings.sweep_seconds")
+        var help = HelpSettings()
+        help.timeoutSeconds = integer("session.help_timeout_seconds")
+        help.hotline = text("site.hotline")
+        help.appointmentLine = text("site.appointment_line")
+        var rateLimits = RateLimits(signInPerMinute: integer("limits.sign_in_per_minute"),
+                                    bookingPerMinute: integer("limits.booking_per_minute"),
+                                    codeMissesPerMinute: integer("limits.code_misses_per_minute"),
+                                    printPerMinute: integer("limits.print_per_minute"))
+        rateLimits.helpPerMinute = integer("limits.help_per_minute")
+        rateLimits.speechPerMinute = integer("limits.speech_per_minute")
         return Configuration(
             listen: listen, tls: tls, dataDirectory: dataDirectory, secretsDirectory: secretsDirectory, database: database,
             timeZone: timeZone,
@@ -416,21 +486,19 @@ public enum ConfigurationLoader {
             bookingMaintenanceSeconds: integer("booking.maintenance_seconds"),
             checkInWindow: CheckInWindow(earlyMinutes: integer("check_in.early_minutes"),
                                          lateMinutes: integer("check_in.late_minutes")),
-            rateLimits: RateLimits(signInPerMinute: integer("limits.sign_in_per_minute"),
-                                   bookingPerMinute: integer("limits.booking_per_minute"),
-                                   codeMissesPerMinute: integer("limits.code_misses_per_minute"),
-                                   printPerMinute: integer("limits.print_per_minute")),
+            rateLimits: rateLimits,
             printJobRetentionDays: integer("devices.print_job_retention_days"),
             requiredDevices: strings("devices.required").compactMap(Configuration.RequiredDevice.init(rawValue:)),
             statusPollSeconds: integer("devices.status_poll_seconds"),
             cupsSocket: text("devices.cups_socket"),
             printerPin: Configuration.PrinterPin(text("devices.printer")),
+            printerProfile: text("devices.printer_profile").isEmpty ? nil : text("devices.printer_profile"),
             sessionTimeout: SessionTimeout(seconds: integer("session.timeout_seconds"), warningSeconds: integer("session.warning_seconds")),
             queue: QueuePolicy(prefixes: booking.ticketPrefixes, defaultPrefix: text("queue.default_prefix"),
                                elderlyAge: integer("queue.elderly_age"),
                                averageServiceMinutes: integer("queue.average_service_minutes"),
                                walkInCutoffMinutes: integer("queue.walk_in_cutoff_minutes")),
-            filings: filings, sources: sources, values: values, file: nil)
+            filings: filings, help: help, display: display, sources: sources, values: values, file: nil)
     }
 }
 

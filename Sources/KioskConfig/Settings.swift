@@ -13,6 +13,8 @@ public struct Setting: Sendable {
         case choice([String])
         /// `host:port` or `[v6-host]:port`.
         case address
+        /// An address and port, or empty for none.
+        case optionalAddress
         /// A directory that must already exist.
         case existingDirectory
         /// A directory kiosk creates when missing; its parent must exist.
@@ -28,9 +30,14 @@ public struct Setting: Sendable {
         case optionalDirectory
         /// `usb:VID:PID[:SERIAL]` (hex ids), `cups:QUEUE`, or the empty string for none.
         case printerPin
+        /// The `id` of a profile in `devices.dir/profiles`, or the empty string for none.
+        case profileID
         /// An array of distinct strings, each one of these (the environment gives them
         /// comma-separated; empty for none).
         case subset([String])
+        /// A telephone number as people dial it: digits, with spaces, `-`, `+` and parentheses
+        /// (at most 24 characters); `optional` also takes the empty string for none.
+        case telephone(optional: Bool)
 
         var tomlType: String {
             switch self {
@@ -67,6 +74,13 @@ public struct Setting: Sendable {
                 "PEM certificate (with its chain) served over HTTPS; empty serves plain HTTP, on loopback only"),
         Setting("tls.key_file", .optionalFile, .string(""),
                 "PEM private key of that certificate, unencrypted; readable by the kiosk user only"),
+        Setting("display.listen", .optionalAddress, .string(""),
+                "address and port of the call display's own HTTPS listener (queue feed and display page only); "
+                    + "empty: none"),
+        Setting("display.certificate_file", .optionalFile, .string(""),
+                "PEM certificate (with its chain) of the display listener; required with display.listen"),
+        Setting("display.key_file", .optionalFile, .string(""),
+                "PEM private key of that certificate, unencrypted; readable by the kiosk user only"),
         Setting("data_dir", .writableDirectory, .string("./var"),
                 "directory for the database and other state; created on start"),
         Setting("secrets.dir", .optionalDirectory, .string(""),
@@ -79,6 +93,10 @@ public struct Setting: Sendable {
         Setting("terminal.name", .string, .string("自助服务终端 1"), "name of this terminal shown to technicians"),
         Setting("site.id", .string, .string("S01"), "identifier of the service hall"),
         Setting("site.name", .string, .string("政务服务中心"), "name of the service hall printed on receipts"),
+        Setting("site.hotline", .telephone(optional: false), .string("12345"),
+                "the hall's hotline, shown (and spoken) when no member of staff takes a call for help in time"),
+        Setting("site.appointment_line", .telephone(optional: true), .string(""),
+                "the 24-hour appointment line shown beside the hotline; empty shows none"),
         Setting("devices.mode", .choice(["simulated", "usb", "cups"]), .string("simulated"),
                 "how devices are reached: simulated, usb (libusb) or cups"),
         Setting("devices.required", .subset(["printer", "idcard"]), .array([.string("printer"), .string("idcard")]),
@@ -87,6 +105,8 @@ public struct Setting: Sendable {
                 "how often an idle printer is asked for its status (paper, cover)"),
         Setting("devices.printer", .printerPin, .string(""),
                 "the one printer receipts go to: usb:VID:PID[:SERIAL] or cups:QUEUE; empty for the first online one"),
+        Setting("devices.printer_profile", .profileID, .string(""),
+                "the profile (its id in devices.dir/profiles) forced on the pinned printer; empty: the one its USB ids match"),
         Setting("devices.cups_socket", .string, .string("/run/cups/cups.sock"),
                 "the CUPS scheduler's socket (devices.mode = \"cups\")"),
         Setting("devices.dir", .existingDirectory, .string("Devices"), "directory of device profiles"),
@@ -100,6 +120,8 @@ public struct Setting: Sendable {
                 "a citizen session idle this long ends, and its answers and card data are wiped"),
         Setting("session.warning_seconds", .integer(20...600), .integer(30),
                 "the screen warns this long before the session ends (WCAG 2.2.1 asks for 20 s at least)"),
+        Setting("session.help_timeout_seconds", .integer(10...3600), .integer(90),
+                "a call for staff nobody has taken after this long shows the hotline; the call stays open"),
         Setting("filings.warning_percent", .integer(1...100), .integer(80),
                 "黄灯: a filing is nearly overdue once this share of its legal time limit is used"),
         Setting("filings.reminder_working_days", .integer(0...30), .integer(2),
@@ -122,6 +144,10 @@ public struct Setting: Sendable {
                 "booking or draft codes (and rating proofs) not found per minute before this terminal refuses more tries for a while"),
         Setting("limits.print_per_minute", .integer(1...600), .integer(6),
                 "booking slips and reprints this terminal prints per minute"),
+        Setting("limits.help_per_minute", .integer(1...600), .integer(6),
+                "presses of the call-staff button this terminal accepts per minute (one call stays open at a time)"),
+        Setting("limits.speech_per_minute", .integer(1...6000), .integer(60),
+                "screens this terminal reads aloud per minute (each is synthesised)"),
         Setting("http.max_body_bytes", .integer(1024...67_108_864), .integer(1_048_576),
                 "largest request body accepted; larger requests get 413"),
         Setting("http.read_timeout_seconds", .integer(1...300), .integer(10),

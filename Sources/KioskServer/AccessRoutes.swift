@@ -13,6 +13,8 @@ public struct AccessServices: Sendable {
     public var authenticate: @Sendable (_ token: String, _ now: Date) async throws -> AccessToken
     /// The department a presented API key (`kdk1.…`) belongs to; nil for any other text.
     public var authenticateDepartment: @Sendable (_ apiKey: String) async throws -> String?
+    /// The call display a presented token (`kds1.…`) belongs to; nil for any other text.
+    public var authenticateDisplay: @Sendable (_ token: String) async throws -> String?
     public var signOut: @Sendable (AccessToken, Date) async throws -> Void
     public var audit: @Sendable (AuditEntry, Date) async throws -> Void
     public var now: @Sendable () -> Date
@@ -27,9 +29,11 @@ public struct AccessServices: Sendable {
         audit: @escaping @Sendable (AuditEntry, Date) async throws -> Void,
         now: @escaping @Sendable () -> Date = Date.init,
         rateLimiter: RateLimiter = RateLimiter(["booking": .perMinute(60)]),
-        authenticateDepartment: @escaping @Sendable (String) async throws -> String? = { _ in nil }
+        authenticateDepartment: @escaping @Sendable (String) async throws -> String? = { _ in nil },
+        authenticateDisplay: @escaping @Sendable (String) async throws -> String? = { _ in nil }
     ) {
         self.authenticateDepartment = authenticateDepartment
+        self.authenticateDisplay = authenticateDisplay
         self.rateLimiter = rateLimiter
         self.terminalID = terminalID
         self.reasons = reasons
@@ -68,6 +72,8 @@ extension KioskRoutes {
             ("GET", "/v1/filings/reasons"),
             ("GET", "/v1/simulator/cards"), ("POST", "/v1/simulator/cards"), ("DELETE", "/v1/simulator/cards"),
             ("POST", "/v1/staff/sign-in"), ("GET", "/v1/qr-code"),
+            // Calling for a member of staff; only staff take, hand over and close a call.
+            ("POST", "/v1/help-requests"), ("GET", "/v1/help-requests/current"),
             // The touch UI itself: the screen loads it before anyone signs in.
             ("GET", "/"), ("GET", "/ui/{file}"),
         ]
@@ -87,21 +93,30 @@ extension KioskRoutes {
             ("POST", "/v1/filings/{reference}/follow-up/callback"), ("POST", "/v1/filings/{reference}/follow-up/rectification"),
             ("POST", "/v1/filings/{reference}/follow-up/close"),
         ]
+        // Calls for staff: whoever works the floor, the duty supervisor (值班长) included.
+        let helpStaffRoutes: [(String, String)] = [
+            ("GET", "/v1/help-requests"), ("POST", "/v1/help-requests/{id}/take"), ("POST", "/v1/help-requests/{id}/handover"),
+            ("POST", "/v1/help-requests/{id}/close"),
+        ]
         let technicianRoutes: [(String, String)] = [
             ("POST", "/v1/devices/{id}/health-checks"), ("GET", "/v1/devices/{id}/statistics"),
             ("POST", "/v1/devices/{id}/statistics/{name}/reset"), ("GET", "/v1/devices/{id}/last-receipt"),
             ("GET", "/v1/simulator/printer"), ("POST", "/v1/simulator/printer"), ("GET", "/v1/district"),
             ("POST", "/v1/reload"),
         ]
-        return try EndpointPolicy(
-            citizenRoutes.map { .init($0.0, $0.1, anyone) } + staffRoutes.map { .init($0.0, $0.1, staff) }
-                + technicianRoutes.map { .init($0.0, $0.1, technicians) }
-                + supervisorRoutes.map { .init($0.0, $0.1, supervisors) }
-                // A filing as it stands, answers included while kept: the window's and the supervision post's.
-                + [.init("GET", "/v1/filings/{reference}", staff.union(supervisors))]
-                + [.init("POST", "/v1/staff/sign-out", .signedIn)]
-                // Department systems, with their API keys (docs/DEPARTMENT-API.md).
-                + [.init("GET", "/v1/departments/{id}/filings", [.department]), .init("POST", "/v1/filings/{reference}/events", [.department])])
+        var endpoints: [EndpointPolicy.Rule] = citizenRoutes.map { .init($0.0, $0.1, anyone) }
+        endpoints += staffRoutes.map { .init($0.0, $0.1, staff) }
+        endpoints += technicianRoutes.map { .init($0.0, $0.1, technicians) }
+        endpoints += supervisorRoutes.map { .init($0.0, $0.1, supervisors) }
+        // A filing as it stands, answers included while kept: the window's and the supervision post's.
+        endpoints.append(.init("GET", "/v1/filings/{reference}", staff.union(supervisors)))
+        endpoints += helpStaffRoutes.map { .init($0.0, $0.1, staff.union(supervisors)) }
+        endpoints.append(.init("POST", "/v1/staff/sign-out", .signedIn))
+        // Department systems, with their API keys (docs/DEPARTMENT-API.md).
+        endpoints += [.init("GET", "/v1/departments/{id}/filings", [.department]), .init("POST", "/v1/filings/{reference}/events", [.department])]
+        // The hall's call display, with its read-only token (README "the queue display").
+        endpoints += [.init("GET", "/v1/display/queue", [.display]), .init("GET", "/v1/display/events", [.display])]
+        return try EndpointPolicy(endpoints)
     }
 
     static func addAccessRoutes(to router: Router<KioskRequestContext>, _ services: AccessServices) {
@@ -217,6 +232,10 @@ struct AccessMiddleware: RouterMiddleware {
                 guard let department = try await services.authenticateDepartment(text) else { throw AccessError(.tokenForged) }
                 context.department = department
                 role = .department
+            } else if text.hasPrefix("kds1.") {
+                // A call display's read-only token: made up, revoked or another terminal's alike.
+                guard try await services.authenticateDisplay(text) != nil else { throw AccessError(.tokenForged) }
+                role = .display
             } else {
                 let token = try await services.authenticate(text, services.now())
                 context.staff = token

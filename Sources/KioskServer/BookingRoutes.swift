@@ -271,16 +271,7 @@ extension KioskRoutes {
         }
 
         router.get("/v1/queue") { _, _ in
-            let services = booking.services.map(\.id)
-            let waiting = try await ruled { try await booking.ledger.waitingTickets(serviceIDs: services, now: booking.now()) }
-            let serving = try await ruled { try await booking.ledger.servingTickets(serviceIDs: services, now: booking.now()) }
-            return json(booking.services.map { service in
-                let tickets = waiting.filter { $0.serviceID == service.id }
-                return QueueView(serviceId: service.id, waiting: tickets.count, numbers: tickets.map(\.number),
-                                 nowServing: serving.filter { $0.serviceID == service.id }.map(ServingView.init),
-                                 estimatedWaitMinutes: booking.queue.estimatedWaitMinutes(ahead: tickets.count,
-                                                                                          counters: service.counters.count))
-            })
+            json(try await queueViews(booking))
         }
 
         // The counter side. A counter serves the services that list it unless it names others.

@@ -57,6 +57,12 @@ public actor CitizenSessions {
         return 1
     }
 
+    /// The session open at the screen now, if any: where a scanned code goes.
+    public func openSessionID() -> String? {
+        guard let active, !isExpired(active) else { return nil }
+        return active.id
+    }
+
     /// Starts `session` of `form`; the session keeps that version of the form to its end.
     func start(_ session: FormSession, form: FormDefinition, correcting reference: String? = nil) throws(APIError) -> String {
         if let active, !isExpired(active), active.session.position != .submitted {

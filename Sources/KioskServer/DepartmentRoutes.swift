@@ -13,11 +13,11 @@ public struct DepartmentFilingView: Encodable, Sendable {
     let record: FilingDetailView
     let filing: Filing?
 
-    /// The view of `reference` at `change`, as the pull and the webhooks send it; nil when the
-    /// record has gone.
-    public static func load(_ change: DepartmentChange, ledger: any FilingLedger) async throws -> DepartmentFilingView? {
-        guard let record = try await ledger.record(change.reference) else { return nil }
-        let filing = try await ledger.filing(change.reference)
+    /// The view of `reference` at `change`, as the pull and the webhooks send it to
+    /// `department`: only its own parts of a bundle (`parts(of:)`); nil when the record has gone.
+    public static func load(_ change: DepartmentChange, ledger: any FilingLedger, department: String) async throws -> DepartmentFilingView? {
+        guard let record = try await ledger.record(change.reference)?.parts(of: department) else { return nil }
+        let filing = try await ledger.filing(change.reference)?.parts(of: department)
         return DepartmentFilingView(change: String(change.change), record: FilingDetailView(record, filing: filing, rules: ledger.lifecycle.rules),
                                     filing: filing)
     }
@@ -58,7 +58,7 @@ extension KioskRoutes {
             let changes = try await services.ledger.departmentChanges(department, after: cursor, limit: limit + 1)
             var filings: [DepartmentFilingView] = []
             for change in changes.prefix(limit) {
-                if let view = try await DepartmentFilingView.load(change, ledger: services.ledger) { filings.append(view) }
+                if let view = try await DepartmentFilingView.load(change, ledger: services.ledger, department: department) { filings.append(view) }
             }
             let next = changes.prefix(limit).last.map { String($0.change) } ?? String(cursor)
             return json(DepartmentFeedView(filings: filings, next: next, more: changes.count > limit))
@@ -73,7 +73,7 @@ extension KioskRoutes {
             guard let record = try await services.ledger.record(reference),
                   record.cases.contains(where: { $0.departmentID == department }) else { throw filingNotFound }
             let transition = try await services.apply(command, to: reference, by: .department(department))
-            return json(FilingDetailView(transition.record, filing: nil, rules: services.ledger.lifecycle.rules))
+            return json(FilingDetailView(transition.record.parts(of: department), filing: nil, rules: services.ledger.lifecycle.rules))
         }
     }
 

@@ -76,11 +76,15 @@ struct DeviceView: Encodable, Sendable {
     let info: DeviceInfo
     let state: DeviceState
     let status: DeviceStatus
+    /// A printer's receipts and lines on each of the hall's last 7 days, oldest first.
+    let daily: [DailyCount]?
 
-    init(_ device: any Device, offline: Bool) async {
-        info = device.info
-        state = offline ? .offline : await device.state()
+    init(_ device: any Device, offline: Bool, statistics: any StatisticsStore) async {
+        // The status first: asking it opens a printer not opened yet, which asks it who it is.
         status = await device.status()
+        state = offline ? .offline : await device.state()
+        info = await device.currentInfo()
+        daily = device.info.kind == .receiptPrinter ? try? await statistics.dailyCounts(deviceID: device.info.id, days: 7) : nil
     }
 }
 
@@ -89,14 +93,14 @@ extension KioskRoutes {
         router.get("/v1/devices") { _, _ in
             var views: [DeviceView] = []
             for device in await services.manager.devices() {
-                views.append(await DeviceView(device, offline: await services.manager.isOffline(device.info.id)))
+                views.append(await DeviceView(device, offline: await services.manager.isOffline(device.info.id), statistics: services.statistics))
             }
             return json(views)
         }
 
         router.get("/v1/devices/{id}") { _, context in
             let device = try await services.device(context)
-            return json(await DeviceView(device, offline: await services.manager.isOffline(device.info.id)))
+            return json(await DeviceView(device, offline: await services.manager.isOffline(device.info.id), statistics: services.statistics))
         }
 
         router.post("/v1/devices/{id}/health-checks") { request, context in

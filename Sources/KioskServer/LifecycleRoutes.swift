@@ -360,15 +360,12 @@ extension KioskRoutes {
             guard let monthText = query.get("month") else { throw RequestBody.invalid("month", "a month, YYYY-MM") }
             let month: ReportMonth
             do { month = try ReportMonth(monthText) } catch { throw RequestBody.invalid("month", "a month, YYYY-MM") }
-            let format = query.get("format") ?? "json"
-            guard ["json", "csv", "html"].contains(format) else { throw RequestBody.invalid("format", "json, csv or html") }
+            guard let format = MonthlyReport.Format(rawValue: query.get("format") ?? "json"), format != .text else {
+                throw RequestBody.invalid("format", "json, csv or html")
+            }
             let report = try await services.ledger.monthlyReport(month, filter: try deskFilter(request), today: services.today,
                                                                  generatedAt: services.now())
-            switch format {
-            case "csv": return text(report.csv(), type: "text/csv; charset=utf-8")
-            case "html": return text(report.html(), type: "text/html; charset=utf-8")
-            default: return json(report)
-            }
+            return text(try report.rendered(format), type: format.contentType)
         }
     }
 

@@ -12,6 +12,9 @@ public struct PolicyServices: Sendable {
     public var receipts: (any ReceiptDesk)?
     public var timeZone: TimeZone
     public var now: @Sendable () -> Date
+    /// Keeps each printed sheet for the monthly report (`HelpRequestLedger.recordPolicyPrints`);
+    /// a failure to count never fails the print.
+    public var recordPrints: @Sendable (_ policyIds: [String], _ at: Date) async throws -> Void = { _, _ in }
 
     public init(catalog: PolicyCatalog, receipts: (any ReceiptDesk)?, timeZone: TimeZone, now: @escaping @Sendable () -> Date = Date.init) {
         self.catalog = catalog
@@ -122,6 +125,7 @@ extension KioskRoutes {
             for policy in policies where outcome.jobId != nil {
                 metrics.makeCounter(name: "kiosk_policy_sheets_printed_total", labels: [("policy", policy.id)]).increment()
             }
+            if outcome.jobId != nil { try? await services.recordPrints(policies.map(\.id), services.now()) }
             return json(PrintedPolicies(policyIds: policies.map(\.id), receipt: outcome), status: outcome.jobId == nil ? .ok : .created)
         }
     }

@@ -5,7 +5,8 @@ import Hummingbird
 import KioskCore
 
 /// Refuses requests beyond a terminal's rate on the endpoints that can be abused from the
-/// screen: booking (holding every slot of a day) and printing (emptying the paper roll). A
+/// screen: booking (holding every slot of a day), printing (emptying the paper roll), calling
+/// staff and reading aloud. A
 /// refusal is 429 with `Retry-After`; nothing is done. (Sign-in is budgeted by the access store,
 /// which knows whose failures they are.)
 struct RateLimitMiddleware: RouterMiddleware {
@@ -17,13 +18,18 @@ struct RateLimitMiddleware: RouterMiddleware {
         Endpoint("POST", "/v1/tickets"): "booking",
         Endpoint("POST", "/v1/bookings/{code}/slip"): "printing", Endpoint("POST", "/v1/print-jobs/{job}/reprint"): "printing",
         Endpoint("POST", "/v1/policies/print"): "printing",
+        // The call-staff button (staff are not flooded: one call stays open per terminal) and
+        // reading aloud (each screen read is synthesised: the CPU is the terminal's).
+        Endpoint("POST", "/v1/help-requests"): "help", Endpoint("GET", "/v1/sessions/{id}/speech"): "speech",
     ]
 
     let limiter: RateLimiter
     let now: @Sendable () -> Date
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let path = context.endpointPath, let bucket = Self.buckets[Endpoint(request.method.rawValue, path)],
+        // HEAD is GET without the body: it is synthesised, counted and refused the same.
+        let method = request.method == .head ? "GET" : request.method.rawValue
+        guard let path = context.endpointPath, let bucket = Self.buckets[Endpoint(method, path)],
               let wait = await limiter.take(bucket, at: now()) else {
             return try await next(request, context)
         }

@@ -125,6 +125,7 @@ extension ReadinessCheck {
         switch kind {
         case .receiptPrinter: .init(zh: "没有连接回执打印机", en: "no receipt printer is connected")
         case .idCardReader: .init(zh: "没有连接身份证阅读器", en: "no ID card reader is connected")
+        case .codeScanner: .init(zh: "没有连接扫码器", en: "no code scanner is connected")
         }
     }
 

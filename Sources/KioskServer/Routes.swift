@@ -34,6 +34,10 @@ public struct ServerDependencies: Sendable {
     public var speech: SpeechServices?
     /// The hall's policy fact sheets (惠企政策明白纸); none unless handed in.
     public var policies: PolicyServices
+    /// Calls for a member of staff and 首问负责; nil serves none of their routes.
+    public var help: HelpServices?
+    /// The call display's feed and "now serving" (`/v1/display/*`); nil where none is kept.
+    public var display: DisplayServices?
 
     public init(
         identity: ServerIdentity, readiness: [ReadinessCheck], schemaVersion: @escaping @Sendable () async -> Int?,
@@ -43,8 +47,10 @@ public struct ServerDependencies: Sendable {
         district: @escaping @Sendable () async -> DistrictStatus = { .standalone },
         codeGuesses: CodeGuessLimiter = CodeGuessLimiter(missesPerMinute: 10), lifecycle: LifecycleServices? = nil,
         speech: SpeechServices? = nil,
-        policies: PolicyServices = PolicyServices(catalog: PolicyCatalog(), receipts: nil, timeZone: .current)
+        policies: PolicyServices = PolicyServices(catalog: PolicyCatalog(), receipts: nil, timeZone: .current),
+        help: HelpServices? = nil
     ) {
+        self.help = help
         self.lifecycle = lifecycle
         self.speech = speech
         self.policies = policies
@@ -102,14 +108,16 @@ public enum KioskRoutes {
         }
         addFilingRoutes(to: router, deps.filings, lifecycle: deps.lifecycle)
         if let lifecycle = deps.lifecycle { addLifecycleRoutes(to: router, lifecycle, deps.filings) }
-        addSpeechRoutes(to: router, deps.speech, deps.filings)
+        addSpeechRoutes(to: router, deps.speech, deps.filings, help: deps.help)
         addPolicyRoutes(to: router, deps.policies, metrics: deps.metricsRegistry)
+        if let help = deps.help { addHelpRoutes(to: router, help, deps.filings, deps.access) }
         addDeviceRoutes(to: router, deps.devices)
         addDistrictRoutes(to: router, deps.district)
         addReloadRoute(to: router, deps.reload)
         addAccessRoutes(to: router, deps.access)
         addOverrideRoutes(to: router, deps.access, deps.filings)
         if let booking = deps.booking { addBookingRoutes(to: router, booking) }
+        if let display = deps.display { addDisplayRoutes(to: router, display) }
         addStaticUIRoutes(to: router, deps.ui)
         addQRCodeRoute(to: router)
         return router

@@ -1,4 +1,5 @@
 import Booking
+import Filings
 import FormEngine
 import Foundation
 import Hummingbird
@@ -20,6 +21,8 @@ public struct SpeechServices: Sendable {
 /// help), the error summary of the step, or the materials still missing (一次性告知).
 enum SpeechPart: String, CaseIterable {
     case step, errors, materials
+    /// Where the session's call for staff stands: coming, taken, or the hotline when nobody came in time.
+    case help
 }
 
 /// The words of a screen, in the voice's language, from the same form definitions and the same
@@ -51,6 +54,8 @@ enum SpeechScript {
                 let label = screen.fields.first { $0.id == fieldID }.flatMap { say($0.label) } ?? ""
                 sentences.append(label.isEmpty ? say(error.message) : label + (zh ? "：" : ": ") + (say(error.message) ?? ""))
             }
+        case .help:
+            throw noCall
         case .materials:
             let notice = session.materialsNotice(in: form, context: context, calendar: calendar)
             guard !notice.missing.isEmpty else {
@@ -65,8 +70,27 @@ enum SpeechScript {
             .joined(separator: zh ? "" : " ")
     }
 
+    static let noCall = APIError(.conflict, code: "nothingToRead", message: .init(
+        zh: "没有呼叫工作人员", en: "No call for staff to read"))
+
     static let notOnStep = APIError(.conflict, code: "notOnStep", message: .init(
         zh: "当前页面不是填写步骤", en: "The session is not on a step"))
+
+    /// The call for staff as the screen shows it; a number is read digit by digit, as people dial it.
+    static func text(of call: HelpRequest, overdue: Bool, hotline: String, appointmentLine: String, voice: SpeechVoice) -> String {
+        let zh = voice == .mandarin
+        func digits(_ number: String) -> String { number.map(String.init).joined(separator: " ") }
+        if let staff = call.responsibleStaff {
+            return zh ? "工作人员已应答，工号 \(digits(staff))，请稍候。" : "A member of staff, number \(digits(staff)), is coming. Please wait."
+        }
+        guard overdue else { return zh ? "已呼叫工作人员，请稍候。" : "Staff have been called. Please wait." }
+        var text = zh ? "暂时没有工作人员应答，您的呼叫仍然有效。您也可以拨打服务热线 \(digits(hotline))。"
+            : "No member of staff has answered yet; your call stays open. You can also call the hotline, \(digits(hotline))."
+        if !appointmentLine.isEmpty {
+            text += zh ? "二十四小时预约电话 \(digits(appointmentLine))。" : " The 24-hour appointment line is \(digits(appointmentLine))."
+        }
+        return text
+    }
 
     private static func ends(inStop text: String) -> Bool {
         guard let last = text.last else { return true }
@@ -78,7 +102,8 @@ extension KioskRoutes {
     /// `GET /v1/sessions/{id}/speech?part=step&voice=cmn&rate=160`: a WAV file of what the
     /// session's screen shows. The client names a part of the screen, never a text, so the
     /// endpoint cannot be made to say anything else.
-    static func addSpeechRoutes(to router: Router<KioskRequestContext>, _ speech: SpeechServices?, _ filings: FilingServices) {
+    static func addSpeechRoutes(to router: Router<KioskRequestContext>, _ speech: SpeechServices?, _ filings: FilingServices,
+                                help: HelpServices? = nil) {
         router.get("/v1/sessions/{id}/speech") { request, context in
             let id = try context.parameters.require("id")
             let query = request.uri.queryParameters
@@ -94,9 +119,14 @@ extension KioskRoutes {
                 throw APIError(.serviceUnavailable, code: "speechUnavailable", message: .init(
                     zh: "本终端暂不支持语音朗读", en: "This terminal cannot read aloud"))
             }
-            let text = try await filings.sessions.read(id) { session, form in
-                try SpeechScript.text(of: part, session, form, context: filings.context,
-                                      calendar: filings.calendar, voice: voice)
+            var text = try await filings.sessions.read(id) { session, form in
+                part == .help ? "" : try SpeechScript.text(of: part, session, form, context: filings.context,
+                                                           calendar: filings.calendar, voice: voice)
+            }
+            if part == .help {
+                guard let help, let call = try await help.current(), call.sessionId == id else { throw SpeechScript.noCall }
+                text = SpeechScript.text(of: call, overdue: call.isOverdue(at: help.now()), hotline: help.hotline,
+                                         appointmentLine: help.appointmentLine, voice: voice)
             }
             let wav: [UInt8]
             do {

@@ -54,6 +54,13 @@ public struct StaticUI: Sendable {
         self.files = files
     }
 
+    private init(files: [String: File]) { self.files = files }
+
+    /// The files whose names `keep` accepts (the display listener serves its page only).
+    public func only(_ keep: (String) -> Bool) -> StaticUI {
+        StaticUI(files: files.filter { keep($0.key) })
+    }
+
     /// FNV-1a over the bytes: enough to tell one version of a file from the next.
     static func fingerprint(_ data: Data) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

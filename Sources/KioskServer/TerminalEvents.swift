@@ -20,6 +20,52 @@ public struct TerminalEvent: Codable, Sendable, Equatable {
         /// A filing's legal clock reached 黄灯 (nearly overdue) or 红灯 (overdue), a 容缺 material's
         /// due date passed, a 差评 follow-up passed its due date: for the staff and supervision desks.
         case filingNearlyOverdue, filingOverdue, deferralMissed, followUpOverdue
+        /// A citizen called for a member of staff; staff took the call, handed the matter over,
+        /// closed the call; or nobody took it in time and the screen shows the hotline.
+        case helpRequested, helpTaken, helpHandedOver, helpClosed, helpTimedOut
+        /// A code scanner read a code, for the citizen session open at the screen.
+        case scan
+    }
+
+    /// A call for staff as the stream shows it: where the citizen is and who answers, never who the citizen is.
+    public struct HelpMark: Codable, Sendable, Equatable {
+        public var id: String
+        public var state: String
+        public var screen: String
+        public var formId: String?
+        public var stepId: String?
+        /// The 首问责任人's staff number, once taken.
+        public var responsibleStaff: String?
+        /// On `helpTimedOut`: the hall's hotline and appointment line.
+        public var hotline: String?
+        public var appointmentLine: String?
+
+        public init(id: String, state: String, screen: String, formId: String?, stepId: String?, responsibleStaff: String?,
+                    hotline: String? = nil, appointmentLine: String? = nil) {
+            self.id = id
+            self.state = state
+            self.screen = screen
+            self.formId = formId
+            self.stepId = stepId
+            self.responsibleStaff = responsibleStaff
+            self.hotline = hotline
+            self.appointmentLine = appointmentLine
+        }
+    }
+
+    /// A scanned code as the screen gets it. Only this hall's own formats are passed on (a
+    /// receipt's progress code opens its progress look-up); anything else is `notOfThisHall`,
+    /// without its text. The text of a scan is never logged.
+    public struct Scan: Codable, Sendable, Equatable {
+        /// `progressCode` or `notOfThisHall`.
+        public var kind: String
+        /// The code, for `progressCode` only.
+        public var code: String?
+
+        public init(kind: String, code: String?) {
+            self.kind = kind
+            self.code = code
+        }
     }
 
     /// A filing a lifecycle message is about: its reference and part, never its applicant.
@@ -77,10 +123,14 @@ public struct TerminalEvent: Codable, Sendable, Equatable {
     public var secondsLeft: Int?
     public var ticket: QueueTicket?
     public var filing: FilingMark?
+    public var help: HelpMark?
+    public var scan: Scan?
 
     public init(type: Kind, deviceId: String? = nil, state: DeviceState? = nil, status: DeviceStatus? = nil,
                 fault: DeviceFault? = nil, card: Card? = nil, sessionId: String? = nil, secondsLeft: Int? = nil,
-                ticket: QueueTicket? = nil, filing: FilingMark? = nil) {
+                ticket: QueueTicket? = nil, filing: FilingMark? = nil, help: HelpMark? = nil, scan: Scan? = nil) {
+        self.help = help
+        self.scan = scan
         self.ticket = ticket
         self.filing = filing
         self.type = type

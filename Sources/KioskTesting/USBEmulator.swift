@@ -12,6 +12,8 @@ public struct USBEmulator: Sendable {
         public var unplugAfter: Int?
         public var silent: Bool?
         public var stall: Bool?
+        /// `GS I` goes unanswered (printer).
+        public var noIdentity: Bool?
         public var card: Bool?
         /// A status byte every command but reset SAM gets while set (reader).
         public var samStatus: UInt8?
@@ -19,12 +21,14 @@ public struct USBEmulator: Sendable {
         public var unplugOnRead: Bool?
 
         public init(paperOutAfter: Int? = nil, bufferAfterPaperOut: Int? = nil, unplugAfter: Int? = nil, silent: Bool? = nil,
-                    stall: Bool? = nil, card: Bool? = nil, samStatus: UInt8? = nil, unplugOnRead: Bool? = nil) {
+                    stall: Bool? = nil, noIdentity: Bool? = nil, card: Bool? = nil, samStatus: UInt8? = nil,
+                    unplugOnRead: Bool? = nil) {
             self.paperOutAfter = paperOutAfter
             self.bufferAfterPaperOut = bufferAfterPaperOut
             self.unplugAfter = unplugAfter
             self.silent = silent
             self.stall = stall
+            self.noIdentity = noIdentity
             self.card = card
             self.samStatus = samStatus
             self.unplugOnRead = unplugOnRead

@@ -77,6 +77,7 @@ enum Paper: String, CaseIterable, Sendable {
                 Field("deferredMaterials", .list, always: false, label: "容缺受理，按时限补交"),
                 Field("committedMaterials", .list, always: false, label: "告知承诺，以承诺代替"),
                 Field("staffNote", .text, always: false, label: "工作人员协助"),
+                Field("firstResponsible", .text, always: false, label: "首问责任人"),
             ])
         case .deferralNotice:
             return TemplateContract(filing + applicant + [
@@ -208,6 +209,11 @@ enum FilingPapers {
         }
         if !filing.overrides.isEmpty {
             receipt["staffNote"] = .text("本次办理有 \(filing.overrides.count) 个步骤由工作人员协助完成")
+        }
+        // 首问负责: the staff number only (a name is never printed), and who it was handed from.
+        if let history = filing.responsibility, let current = history.last {
+            let previous = history.dropLast().map(\.staffNumber)
+            receipt["firstResponsible"] = .text("工号 \(current.staffNumber)" + (previous.isEmpty ? "" : "（由工号 \(previous.joined(separator: "、")) 转交）"))
         }
         var papers = [FilledPaper(paper: .filingReceipt, data: TemplateData(receipt))]
 

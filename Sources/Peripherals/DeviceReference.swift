@@ -1,4 +1,5 @@
 import CardReader
+import CodeScanner
 import DeviceKit
 import Hosting
 import IDCard
@@ -30,6 +31,7 @@ public enum DeviceReference {
         DeviceFault.common.map { Fault(devices: "any device", fault: $0, technician: guide($0.code)) }
             + DeviceFault.printerFaults.map { Fault(devices: "receipt printer", fault: $0, technician: guide($0.code)) }
             + readerErrors.map { Fault(devices: "ID card reader", fault: DeviceFault($0), technician: guide($0.codeName)) }
+            + DeviceFault.scannerFaults.map { Fault(devices: "code scanner", fault: $0, technician: guide($0.code)) }
     }
 
     /// Every error a reader (its SAM, the card, the line) can report, as `CardReaderDevice` turns
@@ -41,6 +43,15 @@ public enum DeviceReference {
     /// What a technician does, by fault code. A code without an entry here fails the test that
     /// keeps the page complete.
     static let guides: [String: LocalizedText] = [
+        "noTestScan": .init(
+            zh: "在 20 秒内用扫码器扫任意一个码再试；扫码器亮灯却无结果时，检查其是否设为每个码后发送回车。",
+            en: "Scan any code within 20 s and try again; if the scanner beeps but nothing arrives, check that it sends Enter (CR) after each code."),
+        "scannerCommunicationError": .init(
+            zh: "拔下扫码器再插上；仍然出错时检查其 USB 线，并确认扫码器设为 USB 虚拟串口（每个码后发送回车）或美式键盘模式（每个码后发送回车键）。",
+            en: "Unplug the scanner and plug it in again; if it recurs, check its USB cable and that the scanner is set to USB serial (CR after each code) or US keyboard mode (Enter after each code)."),
+        "scannerNotExclusive": .init(
+            zh: "另一个程序占用了键盘模式扫码器的输入设备，或系统不允许独占：停止该程序（如桌面的输入法服务），确认 kiosk 用户在 input 组中，然后重新插拔。",
+            en: "Another program holds the keyboard-mode scanner's input device, or the system refuses to give it to kiosk alone: stop that program (a desktop input method), check that the kiosk user is in the input group, then replug the scanner."),
         "deviceOffline": .init(
             zh: "检查设备电源和 USB/串口线；kiosk devices list 列出本机识别到的设备，lsusb 显示系统是否看到它；Devices/profiles 中须有与其 USB 编号匹配的配置。",
             en: "Check the device's power and its USB or serial cable; `kiosk devices list` shows what kiosk sees, `lsusb` what the system sees; a profile in Devices/profiles must match its USB ids."),
@@ -159,6 +170,9 @@ public enum DeviceReference {
         .init(kind: .idCardReader, name: "samErrors", meaning: "faults the security module reported"),
         .init(kind: .idCardReader, name: "communicationErrors", meaning: "exchanges with the reader that timed out or came back corrupt"),
         .init(kind: .idCardReader, name: "hoursPowered", meaning: "whole hours the reader was connected while kiosk ran"),
+        .init(kind: .codeScanner, name: "goodScans", meaning: "codes read (their content is never kept or logged)"),
+        .init(kind: .codeScanner, name: "overlongScans", meaning: "codes longer than 2048 characters, dropped (a scanner in the wrong mode, or line noise)"),
+        .init(kind: .codeScanner, name: "communicationErrors", meaning: "reads from the scanner's line or input device that failed"),
     ]
 
     // MARK: The page
@@ -200,7 +214,11 @@ public enum DeviceReference {
                   "[--reset NAME]`, `GET /v1/devices/{id}/statistics`, `POST …/statistics/{name}/reset`).", "",
                   "| device | counter | counts |", "|---|---|---|"]
         for counter in counters {
-            let device = counter.kind == .receiptPrinter ? "receipt printer" : "ID card reader"
+            let device = switch counter.kind {
+            case .receiptPrinter: "receipt printer"
+            case .idCardReader: "ID card reader"
+            case .codeScanner: "code scanner"
+            }
             lines.append("| \(device) | `\(counter.name)` | \(counter.meaning) |")
         }
         return lines.joined(separator: "\n") + "\n"

@@ -1,7 +1,9 @@
 import CUPSTransport
 import CardReader
+import CodeScanner
 import DeviceKit
 import ESCPOS
+import Filings
 import Foundation
 import Hosting
 import IDCard
@@ -27,9 +29,11 @@ public struct TerminalDevices: Sendable {
     public let readers: [CardReaderDevice]
     /// What the printers report (they publish on a bus of their own, forwarded like the readers').
     public let printerEvents: EventBus<DeviceEvent>
+    /// The code scanners (usb and cups modes), whose codes go to the citizen's session.
+    public var scanners: ScannerProvider? = nil
 
     public static func make(_ configuration: Configuration, store: SQLiteStore, logger: Logger) async throws(StartupError) -> TerminalDevices {
-        let deviceStore = DeviceStore(store: store)
+        let deviceStore = DeviceStore(store: store, timeZone: configuration.timeZone)
         let statistics: any StatisticsStore = deviceStore
         let printerEvents = EventBus<DeviceEvent>()
         let devicesDirectory = URL(fileURLWithPath: configuration.devicesDirectory)
@@ -38,6 +42,7 @@ public struct TerminalDevices: Sendable {
         var readers: [CardReaderDevice] = []
         var simulator: (any CardSimulator)?
         var changeSources: [any DeviceChangeSource] = []
+        var scanners: ScannerProvider?
         // A card's validity is checked against the hall's date.
         let readerConfiguration = CardReaderConfiguration(timeZone: configuration.timeZone)
         do {
@@ -46,7 +51,8 @@ public struct TerminalDevices: Sendable {
                 devicesDirectory: configuration.devicesDirectory,
                 environment: PrinterEnvironment(
                     jobs: SQLitePrintJobStore(store: deviceStore), statistics: statistics, events: printerEvents, logger: logger),
-                cupsServer: .socket(path: configuration.cupsSocket))
+                cupsServer: .socket(path: configuration.cupsSocket),
+                forcedProfile: configuration.printerProfile.flatMap { id in configuration.printerPin.map { (id, $0.address) } })
                 .map { provider in configuration.printerPin.map { PinnedPrinter(base: provider, pin: $0) } ?? provider }
             switch configuration.deviceMode {
             case .simulated:
@@ -67,8 +73,12 @@ public struct TerminalDevices: Sendable {
                     context: usb, profiles: profiles, configuration: readerConfiguration, statistics: statistics, logger: logger)
                 let serialReaders = SerialReaderProvider(
                     profiles: profiles, configuration: readerConfiguration, statistics: statistics, logger: logger)
-                providers += [usbReaders, serialReaders]
-                services += [usbReaders, serialReaders]
+                let scannerProvider = ScannerProvider(
+                    profiles: try ScannerProfile.load(directory: devicesDirectory.appendingPathComponent("profiles/scanners")),
+                    statistics: statistics, logger: logger)
+                scanners = scannerProvider
+                providers += [usbReaders, serialReaders, scannerProvider]
+                services += [usbReaders, serialReaders, scannerProvider]
             }
         } catch {
             throw StartupError(code: "devicesUnavailable", message: .init(
@@ -79,7 +89,7 @@ public struct TerminalDevices: Sendable {
         let manager = DeviceManager(providers: providers, changeSources: changeSources, logger: logger)
         return TerminalDevices(
             manager: manager, services: services, statistics: statistics, simulator: simulator,
-            printerSimulator: printerSimulator, readers: readers, printerEvents: printerEvents)
+            printerSimulator: printerSimulator, readers: readers, printerEvents: printerEvents, scanners: scanners)
     }
 }
 
@@ -97,15 +107,23 @@ struct USBEventLoop: Service {
 /// the stream when the terminal shuts down (so open event streams do not hold the server up).
 public struct DeviceEventForwarder: Service {
     let devices: TerminalDevices
+    /// Where a scanned code goes: the citizen session open at the screen.
+    var sessions: CitizenSessions? = nil
 
-    public init(devices: TerminalDevices) {
+    public init(devices: TerminalDevices, sessions: CitizenSessions? = nil) {
         self.devices = devices
+        self.sessions = sessions
     }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
-                for bus in [devices.manager.events, devices.printerEvents] {
+                if let scanners = devices.scanners {
+                    group.addTask {
+                        for await scan in await scanners.scans.subscribe() { await forward(scan) }
+                    }
+                }
+                for bus in [devices.manager.events, devices.printerEvents] + [devices.scanners?.events].compactMap({ $0 }) {
                     group.addTask {
                         for await event in await bus.subscribe() {
                             await devices.events.publish(TerminalEvent(event))
@@ -147,6 +165,17 @@ public struct DeviceEventForwarder: Service {
         }
     }
 
+    /// A scanned code to the screen: a receipt's progress code with its text, anything else
+    /// only as "not a code of this hall". Never logged.
+    func forward(_ scan: ScannedCode) async {
+        let sessionID = await sessions?.openSessionID()
+        let summary: TerminalEvent.Scan = if let code = ProgressCode(scanned: scan.text) {
+            .init(kind: "progressCode", code: code.description)
+        } else {
+            .init(kind: "notOfThisHall", code: nil)
+        }
+        await devices.events.publish(TerminalEvent(type: .scan, deviceId: scan.deviceID, sessionId: sessionID, scan: summary))
+    }
 }
 
 struct SimulatedCards: CardSimulator {
@@ -226,6 +255,15 @@ struct PinnedPrinter: DeviceProvider {
     private static func hex(_ value: UInt16) -> String {
         let digits = String(value, radix: 16)
         return String(repeating: "0", count: 4 - digits.count) + digits
+    }
+}
+
+extension Configuration.PrinterPin {
+    var address: PrinterAddress {
+        switch self {
+        case .usb(let vendor, let product, let serial): .usb(vendorID: vendor, productID: product, serial: serial)
+        case .cups(let queue): .cups(queue: queue)
+        }
     }
 }
 

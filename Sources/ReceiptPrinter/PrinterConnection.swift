@@ -1,4 +1,5 @@
 import DeviceKit
+import ESCPOS
 
 /// How bytes reach one printer: libusb, a CUPS queue, or the simulator. A connection reports
 /// failures as `DeviceFault`s so the device can count them and tell people what to do.
@@ -11,4 +12,11 @@ public protocol PrinterConnection: Sendable {
     func send(_ bytes: [UInt8], title: String) async throws(DeviceFault) -> DeviceStatus
     /// Asks the printer now; prints nothing.
     func status() async throws(DeviceFault) -> DeviceStatus
+    /// What the printer said about itself (`GS I`) when it was last opened; nil where it was
+    /// not asked yet or cannot be asked (a CUPS queue sends, never reads).
+    func identity() async -> PrinterIdentity?
+}
+
+extension PrinterConnection {
+    public func identity() async -> PrinterIdentity? { nil }
 }

@@ -25,11 +25,43 @@ public enum PrinterMode: String, Sendable, CaseIterable {
     case simulated, usb, cups
 }
 
-/// The printer providers for `mode`, with profiles from `devicesDirectory/profiles`.
-/// Throws when a profile file is malformed or the generic profile is missing.
+/// One printer as `devices.printer` names it.
+public enum PrinterAddress: Sendable, Equatable {
+    case usb(vendorID: UInt16, productID: UInt16, serial: String?)
+    case cups(queue: String)
+
+    func matches(vendorID: UInt16, productID: UInt16, serial: String?) -> Bool {
+        guard case .usb(let vendor, let product, let pinned) = self else { return false }
+        return vendor == vendorID && product == productID && (pinned == nil || pinned == serial)
+    }
+}
+
+/// `devices.printer_profile`: a profile a technician forces on one printer, whatever its USB
+/// ids match (none, or the wrong model).
+public struct ForcedProfile: Sendable, Equatable {
+    public var printer: PrinterAddress
+    public var profile: DeviceProfile
+
+    /// The profile `id` of `catalog` on `printer`; throws naming the profiles there are.
+    public init(_ id: String, on printer: PrinterAddress, catalog: ProfileCatalog, directory: String) throws(DefinitionFileError) {
+        guard let profile = catalog.profile(id: id) else {
+            let known = catalog.profiles.map(\.id).sorted().joined(separator: ", ")
+            throw DefinitionFileError(
+                code: "unknownPrinterProfile", file: directory, line: 0,
+                detail: .init(zh: "devices.printer_profile：没有配置 \(id)（现有：\(known)）",
+                              en: "devices.printer_profile: no profile \(id) (profiles: \(known))"))
+        }
+        self.printer = printer
+        self.profile = profile
+    }
+}
+
+/// The printer providers for `mode`, with profiles from `devicesDirectory/profiles`, and
+/// `forcedProfile` (an id there) on the printer it names.
+/// Throws when a profile file is malformed, the generic profile or the forced one is missing.
 public func makeDeviceProviders(
     mode: PrinterMode, devicesDirectory: String, environment: PrinterEnvironment,
-    cupsServer: CUPSServer = .socket(path: "/run/cups/cups.sock")
+    cupsServer: CUPSServer = .socket(path: "/run/cups/cups.sock"), forcedProfile: (id: String, printer: PrinterAddress)? = nil
 ) throws(DefinitionFileError) -> [any DeviceProvider] {
     let directory = URL(fileURLWithPath: devicesDirectory).appendingPathComponent("profiles").path
     let catalog = try ProfileCatalog.load(directory: directory)
@@ -38,13 +70,16 @@ public func makeDeviceProviders(
             code: "genericProfileMissing", file: directory + "/\(ProfileCatalog.genericID).yaml", line: 1,
             detail: .init(zh: "缺少通用 ESC/POS 配置", en: "the generic ESC/POS profile is missing"))
     }
+    let forced = try forcedProfile.map { forced throws(DefinitionFileError) in
+        try ForcedProfile(forced.id, on: forced.printer, catalog: catalog, directory: directory)
+    }
     switch mode {
     case .simulated:
-        return [SimulatedPrinterProvider(profile: generic, environment: environment)]
+        return [SimulatedPrinterProvider(profile: forced?.profile ?? generic, environment: environment)]
     case .usb:
-        return [USBPrinterProvider(catalog: catalog, environment: environment)]
+        return [USBPrinterProvider(catalog: catalog, environment: environment, forced: forced)]
     case .cups:
-        return [CUPSPrinterProvider(transport: CUPSTransport(server: cupsServer), profile: generic, environment: environment)]
+        return [CUPSPrinterProvider(transport: CUPSTransport(server: cupsServer), profile: generic, environment: environment, forced: forced)]
     }
 }
 
@@ -69,17 +104,30 @@ public struct SimulatedPrinterProvider: DeviceProvider {
 /// wins; `generic-escpos` names the vendors of common ESC/POS printers, which matches only their
 /// printer-class devices). A device keeps its
 /// `Device` instance while it stays attached, and its id (from the serial number, or the bus
-/// position when it has none) across replugs, so its statistics follow it.
+/// position when it has none) across replugs, so its statistics follow it. A forced profile
+/// (`devices.printer_profile`) replaces the match for the one printer it names.
 public actor USBPrinterProvider: DeviceProvider {
     let catalog: ProfileCatalog
     let environment: PrinterEnvironment
+    let forced: ForcedProfile?
     private var context: USBContext?
     private var known: [String: ReceiptPrinterDevice] = [:]
 
-    public init(catalog: ProfileCatalog, environment: PrinterEnvironment, context: USBContext? = nil) {
+    public init(catalog: ProfileCatalog, environment: PrinterEnvironment, context: USBContext? = nil, forced: ForcedProfile? = nil) {
         self.catalog = catalog
         self.environment = environment
         self.context = context
+        self.forced = forced
+    }
+
+    /// The profile for `usb` and where to talk to it: the forced one for the pinned printer
+    /// (its endpoints, or the printer class's usual 0x01/0x81 when it names none), else the match.
+    func profile(for usb: USBDeviceInfo) -> (DeviceProfile, USBMatch)? {
+        if let forced, forced.printer.matches(vendorID: usb.vendorID, productID: usb.productID, serial: usb.serialNumber) {
+            return (forced.profile, forced.profile.usb ?? USBMatch(patterns: [.init(vendorID: usb.vendorID, productID: usb.productID)]))
+        }
+        guard let profile = catalog.match(usb), let match = profile.usb else { return nil }
+        return (profile, match)
     }
 
     public func discover() async -> [any Device] {
@@ -99,9 +147,7 @@ public actor USBPrinterProvider: DeviceProvider {
         }
         var found: [any Device] = []
         for usb in devices {
-            guard let profile = catalog.match(usb), let match = profile.usb else {
-                continue
-            }
+            guard let (profile, match) = profile(for: usb) else { continue }
             let ids = usbID(usb.vendorID) + "-" + usbID(usb.productID)
             let id = "printer-usb-\(ids)-" + (usb.serialNumber.map(Self.safe) ?? "bus\(usb.bus)-\(usb.address)")
             if let device = known[id] {
@@ -136,12 +182,14 @@ public actor CUPSPrinterProvider: DeviceProvider {
     let transport: CUPSTransport
     let profile: DeviceProfile
     let environment: PrinterEnvironment
+    let forced: ForcedProfile?
     private var known: [String: ReceiptPrinterDevice] = [:]
 
-    public init(transport: CUPSTransport, profile: DeviceProfile, environment: PrinterEnvironment) {
+    public init(transport: CUPSTransport, profile: DeviceProfile, environment: PrinterEnvironment, forced: ForcedProfile? = nil) {
         self.transport = transport
         self.profile = profile
         self.environment = environment
+        self.forced = forced
     }
 
     public func discover() async -> [any Device] {
@@ -156,6 +204,7 @@ public actor CUPSPrinterProvider: DeviceProvider {
             let id = "printer-cups-\(destination.name)"
             if let device = known[id] { return device }
             let connection = CUPSPrinterConnection(transport: transport, queue: destination.name)
+            let profile = forced.flatMap { $0.printer == .cups(queue: destination.name) ? $0.profile : nil } ?? profile
             let device = ReceiptPrinterDevice(
                 info: DeviceInfo(id: id, kind: .receiptPrinter, connection: connection.address,
                                  model: destination.makeAndModel, profile: profile.id),

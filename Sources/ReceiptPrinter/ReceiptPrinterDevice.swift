@@ -51,6 +51,18 @@ public actor ReceiptPrinterDevice: Device {
 
     public func state() -> DeviceState { currentState }
 
+    /// `info` with the printer's `GS I` answers (from when the connection last claimed it) and
+    /// the profile's capabilities.
+    public func currentInfo() async -> DeviceInfo {
+        var current = info
+        current.capabilities = DeviceCapabilities(profile)
+        if let identity = await connection.identity() {
+            current.reported = ReportedIdentity(manufacturer: identity.manufacturer, model: identity.model, firmware: identity.firmware)
+            current.firmware = identity.firmware ?? current.firmware
+        }
+        return current
+    }
+
     /// Asks the printer now; when it cannot be reached, the last known status (and the state
     /// says why). While a job or check runs, the status it saw last: a query of our own in
     /// between would put its bytes among the job's and take its replies. The query holds the
@@ -356,6 +368,11 @@ public actor ReceiptPrinterDevice: Device {
         ]
         if job { amounts["jobsPrinted"] = 1 }
         await add(amounts)
+        do {
+            try await counters.addToday([DailyCounts.receipts: 1, DailyCounts.lines: Int64(counts.lines)], deviceID: info.id)
+        } catch {
+            logger.error("daily counts not stored", metadata: ["error": "\(error)"])
+        }
     }
 
     private func add(_ amounts: [String: Int64]) async {
@@ -366,5 +383,19 @@ public actor ReceiptPrinterDevice: Device {
         } catch {
             logger.error("statistics not stored", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+extension DeviceCapabilities {
+    /// What a printer profile says, in the device vocabulary.
+    public init(_ profile: PrinterProfile) {
+        self.init(
+            paperWidthDots: profile.paperWidthDots,
+            // 203 dpi is 8 dots a millimetre; the printable width is a few millimetres short of
+            // the paper's (576 dots: 72 mm printable on 80 mm paper).
+            paperWidthMillimetres: profile.paperWidthDots <= 384 ? 58 : 80,
+            columns: profile.columns.fontA, cutter: profile.features.cutter.rawValue, qrCode: profile.features.qrCode,
+            barcodes: profile.features.barcodes.map(\.rawValue), codePage: profile.codePage.rawValue,
+            chineseText: profile.features.gb18030, rasterImage: profile.features.rasterImage)
     }
 }

@@ -1,4 +1,5 @@
 import DeviceKit
+import ESCPOS
 
 /// A receipt printer in memory, for `kiosk serve` with simulated devices and for tests. It
 /// reads the ESC/POS commands the renderer emits to follow the paper: each line feed, feed and
@@ -35,6 +36,11 @@ public actor SimulatedPrinter: PrinterConnection {
     public func jamCutter(_ jammed: Bool = true) { cutterJammed = jammed }
     public func disconnect() { connected = false }
     public func reconnect() { connected = true }
+
+    /// The simulator answers `GS I` the way a real printer does, so the device page looks the same.
+    public func identity() -> PrinterIdentity? {
+        PrinterIdentity(manufacturer: "kiosk", model: "Simulated receipt printer", firmware: "simulated")
+    }
 
     public func status() throws(DeviceFault) -> DeviceStatus {
         guard connected else { throw .offline }

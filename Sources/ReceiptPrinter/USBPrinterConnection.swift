@@ -7,6 +7,8 @@ import USBTransport
 /// again after an unplug; writes a job in chunks and, between chunks, asks the printer for its
 /// real-time status (`DLE EOT 1..4` on the IN endpoint), so paper running out mid-job stops the
 /// job within one chunk instead of pouring the rest into a printer that cannot print it.
+/// Each time it claims the printer it asks who it is (`GS I`), waiting `identityTimeout` for
+/// a printer that does not answer before it takes it as one that never does.
 public actor USBPrinterConnection: PrinterConnection {
     public nonisolated let address: String
     let context: USBContext
@@ -17,11 +19,14 @@ public actor USBPrinterConnection: PrinterConnection {
     let chunkSize: Int
     let writeTimeout: Duration
     let statusTimeout: Duration
+    let identityTimeout: Duration
     private var handle: USBDeviceHandle?
+    private var identified: PrinterIdentity?
 
     public init(
         context: USBContext, vendorID: UInt16, productID: UInt16, serialNumber: String?, match: USBMatch,
-        chunkSize: Int = 512, writeTimeout: Duration = .seconds(5), statusTimeout: Duration = .seconds(1)
+        chunkSize: Int = 512, writeTimeout: Duration = .seconds(5), statusTimeout: Duration = .seconds(1),
+        identityTimeout: Duration = .milliseconds(500)
     ) {
         self.context = context
         self.vendorID = vendorID
@@ -31,6 +36,7 @@ public actor USBPrinterConnection: PrinterConnection {
         self.chunkSize = max(chunkSize, 1)
         self.writeTimeout = writeTimeout
         self.statusTimeout = statusTimeout
+        self.identityTimeout = identityTimeout
         address = "usb:" + usbID(vendorID) + ":" + usbID(productID)
     }
 
@@ -56,6 +62,8 @@ public actor USBPrinterConnection: PrinterConnection {
     public func status() async throws(DeviceFault) -> DeviceStatus {
         try await connected().status
     }
+
+    public func identity() -> PrinterIdentity? { identified }
 
     /// Releases the interface (the kernel driver gets it back) and closes the device.
     public func close() async {
@@ -87,9 +95,39 @@ public actor USBPrinterConnection: PrinterConnection {
                 throw error
             }
             handle = opened
+            identified = await identify(opened)
             return opened
         } catch {
             throw Self.fault(for: error)
+        }
+    }
+
+    /// The printer's `GS I` answers, driven by the ESCPOS sans-IO core. Never fails: a printer
+    /// that does not answer (or answers garbage) still prints, and is shown as `unknown`.
+    private func identify(_ handle: USBDeviceHandle) async -> PrinterIdentity {
+        var query = IdentityQuery()
+        var action = query.start()
+        while true {
+            switch action {
+            case .send(let command):
+                do {
+                    try await handle.bulkWrite(command, endpoint: match.outEndpoint, timeout: identityTimeout)
+                } catch {
+                    return PrinterIdentity()
+                }
+                fallthrough
+            case .receive:
+                do {
+                    let bytes = try await handle.bulkRead(endpoint: match.inEndpoint, maxLength: 64, timeout: identityTimeout)
+                    action = bytes.isEmpty ? query.timedOut() : query.received(bytes)
+                } catch where error.kind == .timeout {
+                    action = query.timedOut()
+                } catch {
+                    return PrinterIdentity()
+                }
+            case .finished(let identity):
+                return identity
+            }
         }
     }
 

@@ -74,6 +74,8 @@ public enum KeyLabel: String, Sendable, CaseIterable {
     case pseudonyms = "kiosk pseudonyms v1"
     /// The MACs a department system's API key is recognised by (the key itself is never kept).
     case departmentKeys = "kiosk department keys v1"
+    /// The MACs a call display's read-only token is recognised by (the token itself is never kept).
+    case displayTokens = "kiosk display tokens v1"
     /// The fingerprint that names a key.
     case fingerprint = "kiosk key fingerprint v1"
 }

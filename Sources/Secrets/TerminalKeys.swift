@@ -14,6 +14,8 @@ public struct TerminalKeys: Sendable, CustomStringConvertible, CustomReflectable
     public let pseudonyms: SecretKey
     /// The MACs of department systems' API keys.
     public let departmentKeys: SecretKey
+    /// The MACs of call displays' read-only tokens.
+    public let displayTokens: SecretKey
     /// `district-id.key`, when this terminal has imported one.
     public let district: SecretKey?
 
@@ -25,6 +27,7 @@ public struct TerminalKeys: Sendable, CustomStringConvertible, CustomReflectable
         dataAtRest = terminal.derive(.dataAtRest)
         pseudonyms = terminal.derive(.pseudonyms)
         departmentKeys = terminal.derive(.departmentKeys)
+        displayTokens = terminal.derive(.displayTokens)
         self.district = district
     }
 
@@ -36,11 +39,13 @@ public struct TerminalKeys: Sendable, CustomStringConvertible, CustomReflectable
     /// The same keys with another district key (imported, or none).
     public func with(district: SecretKey?) -> TerminalKeys {
         TerminalKeys(fingerprint: fingerprint, tokenSigning: tokenSigning, auditChain: auditChain, idHashing: idHashing,
-                     dataAtRest: dataAtRest, pseudonyms: pseudonyms, departmentKeys: departmentKeys, district: district)
+                     dataAtRest: dataAtRest, pseudonyms: pseudonyms, departmentKeys: departmentKeys, displayTokens: displayTokens,
+                     district: district)
     }
 
     private init(fingerprint: String, tokenSigning: SecretKey, auditChain: SecretKey, idHashing: SecretKey,
-                 dataAtRest: SecretKey, pseudonyms: SecretKey, departmentKeys: SecretKey, district: SecretKey?) {
+                 dataAtRest: SecretKey, pseudonyms: SecretKey, departmentKeys: SecretKey, displayTokens: SecretKey,
+                 district: SecretKey?) {
         self.fingerprint = fingerprint
         self.tokenSigning = tokenSigning
         self.auditChain = auditChain
@@ -48,6 +53,7 @@ public struct TerminalKeys: Sendable, CustomStringConvertible, CustomReflectable
         self.dataAtRest = dataAtRest
         self.pseudonyms = pseudonyms
         self.departmentKeys = departmentKeys
+        self.displayTokens = displayTokens
         self.district = district
     }
 

@@ -162,3 +162,12 @@ private func systemOpen(_ path: String, _ flags: Int32) -> Int32 { open(path, fl
 private func systemClose(_ descriptor: Int32) -> Int32 { close(descriptor) }
 private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { read(descriptor, buffer, count) }
 private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Int { write(descriptor, bytes.baseAddress, bytes.count) }
+
+/// The paths a glob pattern (`/dev/ttyUSB*`, `/dev/ttyACM*`) matches now, sorted; a plain path
+/// if it exists: where the serial profiles of readers and scanners look for their devices.
+public func existingPaths(matching pattern: String) -> [String] {
+    var result = glob_t()
+    defer { globfree(&result) }
+    guard glob(pattern, 0, nil, &result) == 0 else { return [] }
+    return (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }.sorted()
+}

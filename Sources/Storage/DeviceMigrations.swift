@@ -36,4 +36,17 @@ extension Migrations {
             try db.create(index: "print_job_by_time", on: "print_job", columns: ["created_at"])
         }
     }
+
+    /// What each device did per day of the hall (`DailyCounts`): receipts and lines printed.
+    static func registerDeviceDays(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v15-device-daily-count") { db in
+            try db.create(table: "device_daily_count") { t in
+                t.column("device_id", .text).notNull()
+                t.column("day", .text).notNull()   // YYYY-MM-DD in the hall's time zone
+                t.column("name", .text).notNull()
+                t.column("value", .integer).notNull().defaults(to: 0)
+                t.primaryKey(["device_id", "day", "name"])
+            }
+        }
+    }
 }

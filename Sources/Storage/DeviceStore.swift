@@ -10,10 +10,52 @@ import Secrets
 public final class DeviceStore: StatisticsStore, Sendable {
     let database: SQLiteStore
     let now: @Sendable () -> Date
+    /// The hall's: a day's counts run from its midnight to its midnight.
+    let timeZone: TimeZone
 
-    public init(store: SQLiteStore, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: SQLiteStore, now: @escaping @Sendable () -> Date = { Date() },
+                timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai")!) {
         database = store
         self.now = now
+        self.timeZone = timeZone
+    }
+
+    // MARK: Counts by day
+
+    /// Adds to today's row; rows older than `DailyCounts.keptDays` go in the same transaction,
+    /// so the table stays a year and a month long without a sweep of its own.
+    public func addToday(_ amounts: [String: Int64], deviceID: String) async throws {
+        let time = now()
+        let day = DailyCounts.day(of: time, timeZone: timeZone)
+        let oldest = DailyCounts.days(endingAt: time, count: DailyCounts.keptDays, timeZone: timeZone).first ?? day
+        try await database.pool.write { db in
+            for (name, amount) in amounts {
+                try db.execute(
+                    sql: """
+                        INSERT INTO device_daily_count (device_id, day, name, value) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (device_id, day, name) DO UPDATE SET value = value + excluded.value
+                        """,
+                    arguments: [deviceID, day, name, amount])
+            }
+            try db.execute(sql: "DELETE FROM device_daily_count WHERE day < ?", arguments: [oldest])
+        }
+    }
+
+    public func dailyCounts(deviceID: String, days: Int) async throws -> [DailyCount] {
+        let wanted = DailyCounts.days(endingAt: now(), count: days, timeZone: timeZone)
+        guard let first = wanted.first else { return [] }
+        let rows = try await database.pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT day, name, value FROM device_daily_count WHERE device_id = ? AND day >= ?",
+                arguments: [deviceID, first])
+        }
+        var counts: [String: [String: Int64]] = [:]
+        for row in rows {
+            let day: String = row["day"]
+            let name: String = row["name"]
+            counts[day, default: [:]][name] = row["value"]
+        }
+        return wanted.map { DailyCount(day: $0, counts: counts[$0] ?? [:]) }
     }
 
     // MARK: Statistics

@@ -232,6 +232,43 @@ public enum LifecycleSQL {
 
     // MARK: Saving
 
+    /// Takes `count` change numbers at once (`RETURNING last`, the last of them).
+    public static func nextChanges(_ count: Int) -> SQLStatement {
+        SQLStatement("UPDATE lifecycle_change SET last = last + ? WHERE id = 1 RETURNING last", [.integer(Int64(count))])
+    }
+
+    /// Records none of which is stored yet, saved as `save` would save each (with changes
+    /// `firstChange`, `firstChange + 1`, …), but each table's rows in multi-row INSERTs of at
+    /// most `maxArguments` values: how a store is filled in bulk (`kiosk bench lifecycle`).
+    public static func insertMany(_ items: [(record: FilingRecord, document: Data, events: [LifecycleEvent])], firstChange: Int64,
+                                  calendar: OfficialCalendar, maxArguments: Int = 30_000) -> [SQLStatement] {
+        var order: [String] = []
+        var rows: [String: [[SQLValue]]] = [:]
+        for (offset, item) in items.enumerated() {
+            for statement in save(item.record, document: item.document, events: item.events, change: firstChange + Int64(offset),
+                                  calendar: calendar) where !statement.sql.hasPrefix("DELETE") {
+                if rows[statement.sql] == nil { order.append(statement.sql) }
+                rows[statement.sql, default: []].append(statement.arguments)
+            }
+        }
+        var statements: [SQLStatement] = []
+        for sql in order {
+            // `… VALUES (?, …, ?)` possibly followed by `ON CONFLICT …`: the tuple is repeated.
+            guard let values = sql.range(of: "VALUES ("), let close = sql[values.upperBound...].firstIndex(of: ")") else { continue }
+            let tuple = String(sql[sql.index(values.upperBound, offsetBy: -1)...close])
+            let head = String(sql[..<values.lowerBound]) + "VALUES "
+            let tail = String(sql[sql.index(after: close)...])
+            let group = rows[sql] ?? []
+            let perStatement = max(1, maxArguments / max(1, group.first?.count ?? 1))
+            for start in stride(from: 0, to: group.count, by: perStatement) {
+                let chunk = group[start..<min(start + perStatement, group.count)]
+                statements.append(SQLStatement(head + Array(repeating: tuple, count: chunk.count).joined(separator: ", ") + tail,
+                                               chunk.flatMap { $0 }))
+            }
+        }
+        return statements
+    }
+
     /// Takes the next change sequence number (`RETURNING last`).
     public static let nextChange = SQLStatement("UPDATE lifecycle_change SET last = last + 1 WHERE id = 1 RETURNING last")
 

@@ -33,6 +33,9 @@ enum Migrations {
         registerLifecycle(&migrator)
         registerDepartments(&migrator)
         registerAnswerVersions(&migrator)
+        registerHelpRequests(&migrator)
+        registerHallDisplay(&migrator)
+        registerDeviceDays(&migrator)
         return migrator
     }
 

@@ -1,4 +1,5 @@
 import Access
+import Filings
 import Foundation
 import GRDB
 import KioskCore
@@ -76,6 +77,16 @@ public struct RekeyReport: Sendable, Equatable {
     /// Drafts saved before drafts kept their masked number, whose number could not be found:
     /// deleted, since nobody could resume them.
     public var draftsDropped = 0
+    /// Lifecycle records (issue 16) re-sealed, their applicant's ID hash under the new key.
+    public var filings = 0
+    /// Lifecycle records whose applicant's number could not be found from the old hash (neither
+    /// in the filing's answers nor from its masked number): re-sealed, but no card finds them.
+    public var filingsUnmatched = 0
+    /// Departments' webhook secrets re-sealed with the new key.
+    public var webhookSecrets = 0
+    /// Departments whose API key no longer opens anything: it is kept only as a MAC under the
+    /// old key, which cannot be moved (the key itself was never stored).
+    public var departmentKeysVoided = 0
     /// Filings, drafts, outbox records, print jobs and staff names sealed with the new key.
     public var sealed = 0
     /// Audit records re-sealed with the new key.
@@ -91,7 +102,8 @@ public struct RekeyReport: Sendable, Equatable {
     var details: [String: String] {
         var details = ["bookings": String(bookings), "bookingsUnmatched": String(bookingsUnmatched), "drafts": String(drafts),
                        "draftsDropped": String(draftsDropped), "sealed": String(sealed), "auditRecords": String(auditRecords),
-                       "signInsEnded": String(signInsEnded)]
+                       "signInsEnded": String(signInsEnded), "filings": String(filings), "filingsUnmatched": String(filingsUnmatched),
+                       "webhookSecrets": String(webhookSecrets), "departmentKeysVoided": String(departmentKeysVoided)]
         if let auditBrokenAt { details["auditBrokenAt"] = String(auditBrokenAt) }
         return details
     }
@@ -140,6 +152,14 @@ enum Rekeying {
             report.sealed += 1
         }
 
+        if try db.tableExists("lifecycle_record") {
+            try rekeyLifecycle(db, old: old, newSealer: newSealer, newHasher: newHasher, recover: { recover($0, masked: $1) }, report: &report)
+        }
+        if try db.tableExists("department") {
+            report.webhookSecrets = try reseal(db, "department", key: "id", value: "webhook_secret", context: "department:",
+                                               old: old.sealer, new: newSealer, where: "webhook_secret IS NOT NULL")
+            report.departmentKeysVoided = try Int.fetchOne(db, sql: "SELECT count(*) FROM department WHERE revoked_at IS NULL") ?? 0
+        }
         report.sealed += try reseal(db, "filing", key: "reference", value: "document", context: "filing:", old: old.sealer, new: newSealer)
         report.sealed += try reseal(db, "outbox", key: "idempotency_key", value: "payload", context: "outbox:", old: old.sealer, new: newSealer)
         report.sealed += try reseal(db, "print_job", key: "id", value: "bytes", context: "print-job:", old: old.sealer, new: newSealer)
@@ -165,11 +185,39 @@ enum Rekeying {
         return try sealer.open(value, context: context)
     }
 
+    /// The filing lifecycle's records: each sealed record opened with the old key, its
+    /// applicant's hash made again under the new one (the number found in the filing's answers
+    /// while the terminal keeps them, else from the record's masked number), sealed with the
+    /// new key; the `id_hash` column the look-up by card reads follows the record.
+    private static func rekeyLifecycle(_ db: Database, old: FormerKeys, newSealer: Sealer, newHasher: HMACIDHasher,
+                                       recover: (Data, String) -> ResidentIDNumber?, report: inout RekeyReport) throws {
+        let oldHasher = HMACIDHasher(key: old.idHashing)
+        for row in try Row.fetchAll(db, sql: "SELECT reference, document, id_masked FROM lifecycle_record") {
+            let reference: String = row["reference"]
+            let context = "lifecycle:" + reference
+            var record = try LifecycleSQL.decode(try open(row["document"], context: context, with: old.sealer))
+            if let hash = record.idHash {
+                let answers = try Data.fetchOne(db, sql: "SELECT document FROM filing WHERE reference = ?", arguments: [reference])
+                    .map { try open($0, context: "filing:" + reference, with: old.sealer) }
+                let number = answers.flatMap { numbers(in: $0).first { oldHasher.hash($0) == hash } }
+                    ?? (row["id_masked"] as String?).flatMap { recover(hash, $0) }
+                if let number {
+                    record = record.rehashed(newHasher.hash(number))
+                } else {
+                    report.filingsUnmatched += 1
+                }
+            }
+            try db.execute(sql: "UPDATE lifecycle_record SET id_hash = ?, document = ? WHERE reference = ?", arguments: [
+                record.idHash, newSealer.seal(try LifecycleSQL.encode(record), context: context), reference])
+            report.filings += 1
+        }
+    }
+
     /// Every value of `table.value` opened with the old key (or read in the clear) and sealed
     /// with the new one, bound to `context` + the row's key.
     private static func reseal(_ db: Database, _ table: String, key: String, value: String, context: String,
-                               old: Sealer?, new: Sealer) throws -> Int {
-        let rows = try Row.fetchAll(db, sql: "SELECT \(key), \(value) FROM \(table)")
+                               old: Sealer?, new: Sealer, where condition: String = "1") throws -> Int {
+        let rows = try Row.fetchAll(db, sql: "SELECT \(key), \(value) FROM \(table) WHERE \(condition)")
         for row in rows {
             let id = row[0] as String
             let plain = try open(row[1], context: context + id, with: old)

@@ -270,7 +270,7 @@ public struct SQLiteBookingStore: BookingDatabase {
         return try await mutate(request, key: idempotencyKey, now: now) { db in
             let ticket = try rules.walkIn(serviceID: serviceID, holder: holder, disabilityMarkedByStaff: disabilityMarkedByStaff,
                                           schedule: schedule, now: now)
-            return try insertTicket(db, ticket, holderHash: holderHash, token: token)
+            return try insertTicket(db, ticket, holderHash: holderHash, token: token, now: now)
         }
     }
 
@@ -282,25 +282,27 @@ public struct SQLiteBookingStore: BookingDatabase {
             try db.cachedStatement(sql: """
                 UPDATE queue_ticket SET state = ?, counter = ?, called_at = ?, call_count = call_count + 1 WHERE id = ?
                 """).execute(arguments: [TicketState.called.rawValue, counter, now.timeIntervalSince1970, next.id])
-            return try fetchTicket(db, id: next.id)
+            let called = try fetchTicket(db, id: next.id)
+            try record(.called, called, counter: counter, now: now, db)
+            return called
         }
     }
 
     /// Calls a called ticket again (the citizen did not come forward yet).
     public func recall(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket {
-        try await counterAction("recall", ticketID: ticketID, key: idempotencyKey, now: now, sql: """
+        try await counterAction("recall", .recalled, ticketID: ticketID, key: idempotencyKey, now: now, sql: """
             UPDATE queue_ticket SET called_at = ?, call_count = call_count + 1 WHERE id = ?
             """, arguments: [now.timeIntervalSince1970, ticketID])
     }
 
     public func markNoShow(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket {
-        try await counterAction("markNoShow", ticketID: ticketID, key: idempotencyKey, now: now,
+        try await counterAction("markNoShow", .noShow, ticketID: ticketID, key: idempotencyKey, now: now,
                                 sql: "UPDATE queue_ticket SET state = ? WHERE id = ?",
                                 arguments: [TicketState.noShow.rawValue, ticketID])
     }
 
     public func finish(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket {
-        try await counterAction("finish", ticketID: ticketID, key: idempotencyKey, now: now,
+        try await counterAction("finish", .finished, ticketID: ticketID, key: idempotencyKey, now: now,
                                 sql: "UPDATE queue_ticket SET state = ? WHERE id = ?",
                                 arguments: [TicketState.finished.rawValue, ticketID])
     }
@@ -308,7 +310,7 @@ public struct SQLiteBookingStore: BookingDatabase {
     /// Sends a called ticket to another service's queue; it keeps its number, class and place
     /// in time.
     public func transfer(ticketID: Int64, to serviceID: String, idempotencyKey: String, now: Date) async throws -> Ticket {
-        try await counterAction("transfer:" + serviceID, ticketID: ticketID, key: idempotencyKey, now: now, sql: """
+        try await counterAction("transfer:" + serviceID, .transferred, ticketID: ticketID, key: idempotencyKey, now: now, sql: """
             UPDATE queue_ticket SET state = ?, service_id = ?, counter = NULL, called_at = NULL WHERE id = ?
             """, arguments: [TicketState.waiting.rawValue, serviceID, ticketID])
     }
@@ -456,14 +458,14 @@ extension SQLiteBookingStore {
         try db.cachedStatement(sql: "UPDATE booking SET status = ?, updated_at = ? WHERE id = ?").execute(arguments: [
             decision.status.rawValue, now.timeIntervalSince1970, booking.id,
         ])
-        let receipt = try insertTicket(db, decision.ticket, holderHash: idHash, token: token)
+        let receipt = try insertTicket(db, decision.ticket, holderHash: idHash, token: token, now: now)
         return CheckInResult(booking: try fetchBooking(db, id: booking.id), receipt: receipt, late: decision.late)
     }
 
     /// A new ticket, numbered after the day's last of its prefix; its taker gets `token` to rate
     /// it with, the store keeps only its hash (and the hash of the ID number it was taken with,
     /// if any, for rating with the card).
-    private func insertTicket(_ db: Database, _ new: NewTicket, holderHash: Data?, token: String) throws -> TicketReceipt {
+    private func insertTicket(_ db: Database, _ new: NewTicket, holderHash: Data?, token: String, now: Date) throws -> TicketReceipt {
         let sequence = try (Int.fetchOne(db.cachedStatement(sql: "SELECT max(sequence) FROM queue_ticket WHERE date = ? AND prefix = ?"),
                                          arguments: [new.date.description, new.prefix]) ?? 0) + 1
         try db.cachedStatement(sql: """
@@ -474,6 +476,7 @@ extension SQLiteBookingStore {
                                      new.serviceID, new.priority.rawValue, new.queuedAt.timeIntervalSince1970,
                                      TicketState.waiting.rawValue, new.bookingID, PresentedRatingProof.tokenHash(token), holderHash])
         let ticket = try fetchTicket(db, id: db.lastInsertedRowID)
+        try record(.issued, ticket, counter: nil, now: now, db)
         let waiting = try waitingTickets(db, date: new.date, serviceIDs: [new.serviceID])
         return TicketReceipt(ticket: ticket, ahead: BookingRules.ahead(of: ticket.id, inCallOrder: waiting), ratingToken: token)
     }
@@ -486,12 +489,16 @@ extension SQLiteBookingStore {
         return QueuePolicy.callOrder(try rows.map(Ticket.init(row:)))
     }
 
-    private func counterAction(_ operation: String, ticketID: Int64, key: String, now: Date, sql: String,
-                               arguments: StatementArguments) async throws -> Ticket {
+    private func counterAction(_ operation: String, _ event: QueueEvent.Kind, ticketID: Int64, key: String, now: Date,
+                               sql: String, arguments: StatementArguments) async throws -> Ticket {
         try await mutate(.counterAction(operation, ticketID: ticketID), key: key, now: now) { db in
-            try BookingRules.checkCounterAction(on: fetchTicket(db, id: ticketID))
+            let before = try fetchTicket(db, id: ticketID)
+            try BookingRules.checkCounterAction(on: before)
             try db.cachedStatement(sql: sql).execute(arguments: arguments)
-            return try fetchTicket(db, id: ticketID)
+            let after = try fetchTicket(db, id: ticketID)
+            // The display shows the counter the ticket was called to, even once it has left it.
+            try record(event, after, counter: after.counter ?? before.counter, now: now, db)
+            return after
         }
     }
 

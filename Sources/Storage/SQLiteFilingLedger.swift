@@ -66,6 +66,26 @@ public struct SQLiteFilingLedger: FilingLedger {
         }
     }
 
+    /// Records none of which is stored yet (with the events that made them), in one
+    /// transaction of multi-row INSERTs: how `kiosk bench lifecycle` fills a store.
+    public func insert(_ transitions: [LifecycleTransition]) async throws {
+        let sealer = store.sealer
+        let calendar = lifecycle.calendar
+        try await store.pool.write { db in
+            guard let last = try Self.fetch(db, LifecycleSQL.nextChanges(transitions.count)).first?.first?.int else {
+                throw LifecycleRefusal(.invalidRecord)
+            }
+            let items = try transitions.map { transition in
+                (record: transition.record, events: transition.events,
+                 document: sealer.seal(try LifecycleSQL.encode(transition.record), context: Self.context(transition.record.reference)))
+            }
+            for statement in LifecycleSQL.insertMany(items.map { ($0.record, $0.document, $0.events) },
+                                                     firstChange: Int64(last - transitions.count + 1), calendar: calendar) {
+                try Self.execute(db, statement)
+            }
+        }
+    }
+
     public func records(idHash: Data, limit: Int) async throws -> [FilingRecord] {
         let sealer = store.sealer
         return try await store.pool.read { db in
@@ -101,8 +121,16 @@ public struct SQLiteFilingLedger: FilingLedger {
         -> MonthlyReport {
         let statements = LifecycleSQL.Report.all(month, filter: filter, today: today)
         let results = try await store.pool.read { db in try statements.map { try Self.fetch(db, $0) } }
-        return LifecycleSQL.Report.assemble(results, month: month, filter: filter, today: today, scope: "terminal",
-                                            generatedAt: generatedAt)
+        var report = LifecycleSQL.Report.assemble(results, month: month, filter: filter, today: today, scope: "terminal",
+                                                  generatedAt: generatedAt)
+        // The terminal's calls for staff and printed policy sheets belong to no department or
+        // matter: they are in the whole terminal's report only.
+        if filter.departmentID == nil && filter.formID == nil {
+            let help = HelpRequestStore(store: store, timeZone: lifecycle.timeZone)
+            report.help = HelpFigures(try await help.raised(in: month))
+            report.policyPrints = try await help.policyPrints(in: month)
+        }
+        return report
     }
 
     public func sweepCandidates(today: LocalDate, limit: Int) async throws -> [String] {

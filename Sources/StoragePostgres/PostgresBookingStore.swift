@@ -270,7 +270,7 @@ public struct PostgresBookingStore: BookingDatabase {
         return try await mutate(request, key: idempotencyKey, now: now) { [holderHash] c in
             let ticket = try rules.walkIn(serviceID: serviceID, holder: holder, disabilityMarkedByStaff: disabilityMarkedByStaff,
                                           schedule: schedule, now: now)
-            return try await insertTicket(c, ticket, holderHash: holderHash, token: token)
+            return try await insertTicket(c, ticket, holderHash: holderHash, token: token, now: now)
         }
     }
 
@@ -284,28 +284,30 @@ public struct PostgresBookingStore: BookingDatabase {
                 UPDATE queue_ticket SET state = \(TicketState.called.rawValue), counter = \(counter),
                     called_at = \(now.timeIntervalSince1970), call_count = call_count + 1 WHERE id = \(next.id)
                 """, logger: logger)
-            return try await fetchTicket(c, id: next.id, forUpdate: false)
+            let called = try await fetchTicket(c, id: next.id, forUpdate: false)
+            try await record(.called, called, counter: counter, now: now, c)
+            return called
         }
     }
 
     public func recall(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket {
-        try await counterAction("recall", ticketID: ticketID, key: idempotencyKey, now: now, """
+        try await counterAction("recall", .recalled, ticketID: ticketID, key: idempotencyKey, now: now, """
             UPDATE queue_ticket SET called_at = \(now.timeIntervalSince1970), call_count = call_count + 1 WHERE id = \(ticketID)
             """)
     }
 
     public func markNoShow(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket {
-        try await counterAction("markNoShow", ticketID: ticketID, key: idempotencyKey, now: now,
+        try await counterAction("markNoShow", .noShow, ticketID: ticketID, key: idempotencyKey, now: now,
                                 "UPDATE queue_ticket SET state = \(TicketState.noShow.rawValue) WHERE id = \(ticketID)")
     }
 
     public func finish(ticketID: Int64, idempotencyKey: String, now: Date) async throws -> Ticket {
-        try await counterAction("finish", ticketID: ticketID, key: idempotencyKey, now: now,
+        try await counterAction("finish", .finished, ticketID: ticketID, key: idempotencyKey, now: now,
                                 "UPDATE queue_ticket SET state = \(TicketState.finished.rawValue) WHERE id = \(ticketID)")
     }
 
     public func transfer(ticketID: Int64, to serviceID: String, idempotencyKey: String, now: Date) async throws -> Ticket {
-        try await counterAction("transfer:" + serviceID, ticketID: ticketID, key: idempotencyKey, now: now, """
+        try await counterAction("transfer:" + serviceID, .transferred, ticketID: ticketID, key: idempotencyKey, now: now, """
             UPDATE queue_ticket SET state = \(TicketState.waiting.rawValue), service_id = \(serviceID), counter = NULL,
                 called_at = NULL WHERE id = \(ticketID)
             """)
@@ -449,13 +451,14 @@ extension PostgresBookingStore {
         try await c.query("""
             UPDATE booking SET status = \(decision.status.rawValue), updated_at = \(now.timeIntervalSince1970) WHERE id = \(booking.id)
             """, logger: logger)
-        let receipt = try await insertTicket(c, decision.ticket, holderHash: idHash, token: token)
+        let receipt = try await insertTicket(c, decision.ticket, holderHash: idHash, token: token, now: now)
         return CheckInResult(booking: try await fetchBooking(c, id: booking.id), receipt: receipt, late: decision.late)
     }
 
     /// A new ticket, numbered by one upsert of the day's sequence of its prefix (terminals issue
     /// at once without reading a maximum); the store keeps only the hash of its rating token.
-    private func insertTicket(_ c: PostgresConnection, _ new: NewTicket, holderHash: Data?, token: String) async throws -> TicketReceipt {
+    private func insertTicket(_ c: PostgresConnection, _ new: NewTicket, holderHash: Data?, token: String,
+                              now: Date) async throws -> TicketReceipt {
         guard let sequence = try await c.query("""
             INSERT INTO ticket_sequence (date, prefix, last) VALUES (\(new.date.description), \(new.prefix), 1)
             ON CONFLICT (date, prefix) DO UPDATE SET last = ticket_sequence.last + 1 RETURNING last
@@ -469,6 +472,7 @@ extension PostgresBookingStore {
             RETURNING id
             """, logger: logger).collect().first?.decode(Int64.self) else { throw corrupt("queue_ticket") }
         let ticket = try await fetchTicket(c, id: id, forUpdate: false)
+        try await record(.issued, ticket, counter: nil, now: now, c)
         let waiting = try await waitingTickets(c, date: new.date, serviceIDs: [new.serviceID], forUpdate: false)
         return TicketReceipt(ticket: ticket, ahead: BookingRules.ahead(of: ticket.id, inCallOrder: waiting), ratingToken: token)
     }
@@ -484,12 +488,16 @@ extension PostgresBookingStore {
         return QueuePolicy.callOrder(try await c.query(query, logger: logger).collect().map { try Ticket(row: $0.makeRandomAccess()) })
     }
 
-    private func counterAction(_ operation: String, ticketID: Int64, key: String, now: Date,
+    private func counterAction(_ operation: String, _ event: QueueEvent.Kind, ticketID: Int64, key: String, now: Date,
                                _ update: PostgresQuery) async throws -> Ticket {
         try await mutate(.counterAction(operation, ticketID: ticketID), key: key, now: now) { c in
-            try BookingRules.checkCounterAction(on: try await fetchTicket(c, id: ticketID, forUpdate: true))
+            let before = try await fetchTicket(c, id: ticketID, forUpdate: true)
+            try BookingRules.checkCounterAction(on: before)
             try await c.query(update, logger: logger)
-            return try await fetchTicket(c, id: ticketID, forUpdate: false)
+            let after = try await fetchTicket(c, id: ticketID, forUpdate: false)
+            // The display shows the counter the ticket was called to, even once it has left it.
+            try await record(event, after, counter: after.counter ?? before.counter, now: now, c)
+            return after
         }
     }
 

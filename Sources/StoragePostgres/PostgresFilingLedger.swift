@@ -55,6 +55,21 @@ public struct PostgresFilingLedger: FilingLedger {
         }
     }
 
+    /// Records none of which is stored yet (with the events that made them), in one
+    /// transaction of multi-row INSERTs: how `kiosk bench lifecycle` fills the district store.
+    public func insert(_ transitions: [LifecycleTransition]) async throws {
+        let calendar = lifecycle.calendar
+        let items = try transitions.map { (record: $0.record, document: try LifecycleSQL.encode($0.record), events: $0.events) }
+        try await write { c in
+            guard let last = try await Self.fetch(c, LifecycleSQL.nextChanges(items.count), logger: logger).first?.first?.int else {
+                throw LifecycleRefusal(.invalidRecord)
+            }
+            for statement in LifecycleSQL.insertMany(items, firstChange: Int64(last - items.count + 1), calendar: calendar) {
+                try await c.query(try Self.query(statement), logger: logger)
+            }
+        }
+    }
+
     public func records(idHash: Data, limit: Int) async throws -> [FilingRecord] {
         try await read { c in
             try await Self.fetch(c, LifecycleSQL.records(idHash: idHash, limit: limit), logger: logger).compactMap { row in

@@ -175,5 +175,22 @@ enum PostgresMigrations {
         Migration(name: "v8-answer-versions", statements: [
             "UPDATE idempotency_key SET response = '\\x00'::bytea || response WHERE response IS NOT NULL",
         ]),
+        Migration(name: "v9-queue-events", statements: [
+            // The hall's queue changes for the call displays of every terminal, numbered from one
+            // row that each recording transaction locks until it commits: numbers follow commit
+            // order, so a reader that has seen n has seen everything before n.
+            """
+            CREATE TABLE queue_event (
+                id bigint PRIMARY KEY,
+                kind text NOT NULL,
+                ticket_id bigint NOT NULL,
+                number text NOT NULL,
+                service_id text NOT NULL,
+                counter text,
+                at double precision NOT NULL)
+            """,
+            "CREATE TABLE queue_event_sequence (id integer PRIMARY KEY CHECK (id = 1), last bigint NOT NULL)",
+            "INSERT INTO queue_event_sequence (id, last) VALUES (1, 0)",
+        ]),
     ]
 }

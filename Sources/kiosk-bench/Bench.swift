@@ -24,6 +24,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @Option(help: "How many filings `lifecycle` fills (default 1,000,000).")
+    var filings: Int = LifecycleBenchmarks.defaultFilings
+
     @Argument(help: "Benchmarks to run: \(Benchmarks.allNames.joined(separator: ", ")) (default: all but usbprint, which needs a USB printer or its emulator).")
     var names: [String] = []
 
@@ -32,8 +35,9 @@ struct Run: ParsableCommand {
         guard unknown.isEmpty else {
             throw ValidationError("unknown benchmark \(unknown.joined(separator: ", ")); choose from \(Benchmarks.allNames.joined(separator: ", "))")
         }
+        guard filings > 0 else { throw ValidationError("--filings is a positive number") }
         let configFile = config ?? ProcessInfo.processInfo.environment[ConfigurationLoader.fileVariable] ?? "kiosk.conf"
-        let figures = try Benchmarks.run(names.isEmpty ? Benchmarks.names : names, configFile: configFile)
+        let figures = try Benchmarks.run(names.isEmpty ? Benchmarks.names : names, configFile: configFile, filings: filings)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

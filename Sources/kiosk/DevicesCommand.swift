@@ -21,6 +21,16 @@ func openTerminal(_ options: ConfigOptions) async throws -> KioskApplication {
     }
 }
 
+/// The running `kiosk serve`'s admin channel when one answers; nil: the CLI opens the devices
+/// itself. Says on standard error which it is, so a technician knows whose view this is.
+func runningServer(_ options: ConfigOptions) async throws -> AdminClient? {
+    let configuration = try options.load()
+    let path = AdminChannel.socketPath(configuration)
+    guard let client = await AdminClient.connect(socketPath: path) else { return nil }
+    printError("kiosk: through the running kiosk serve (\(path))")
+    return client
+}
+
 func printJSON(_ value: some Encodable) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -49,6 +59,15 @@ struct DevicesCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
+            if let server = try await runningServer(options) {
+                let devices = try await server.deviceSummaries()
+                try show(devices)
+                if devices.isEmpty {
+                    printError("kiosk: the running kiosk serve has found no devices")
+                    throw ExitCode.failure
+                }
+                return
+            }
             let terminal = try await openTerminal(options)
             let devices = await terminal.deviceSummaries()
             // Nothing found is a failure a script should see, with what was looked for.
@@ -57,13 +76,51 @@ struct DevicesCommand: AsyncParsableCommand {
                 printError("kiosk: \(nothing.en)")
                 throw ExitCode.failure
             }
+            try show(devices)
+        }
+
+        func show(_ devices: [KioskApplication.DeviceSummary]) throws {
             if json { return try printJSON(devices) }
             for device in devices {
                 let status = [device.status.paper.map { "paper \($0.rawValue)" }, device.status.cover.map { "cover \($0.rawValue)" },
                               device.status.card.map { "card \($0.rawValue)" }, device.status.sam.map { "SAM \($0.rawValue)" }]
                     .compactMap { $0 }.joined(separator: ", ")
                 print("\(device.info.id)\t\(device.info.kind.rawValue)\t\(device.state.rawValue)\t\(device.info.connection)\t\(status)")
+                for line in DeviceDetails.lines(device.info) { print("  " + line) }
+                if let today = device.daily?.last {
+                    print("  today \(today.day): \(today.counts[DailyCounts.receipts] ?? 0) receipts, \(today.counts[DailyCounts.lines] ?? 0) lines")
+                }
             }
+        }
+    }
+
+    /// What `kiosk devices list` prints under a device: what it says about itself and what its
+    /// profile says it can do.
+    enum DeviceDetails {
+        static func lines(_ info: DeviceInfo) -> [String] {
+            var lines: [String] = []
+            if info.kind == .receiptPrinter {
+                let reported = info.reported ?? ReportedIdentity()
+                lines.append("firmware \(reported.firmware); reports itself as \(reported.model) by \(reported.manufacturer)")
+            }
+            if let capabilities = info.capabilities {
+                lines.append("profile \(info.profile ?? "none"): " + describe(capabilities))
+            }
+            return lines
+        }
+
+        static func describe(_ capabilities: DeviceCapabilities) -> String {
+            func yesNo(_ value: Bool?) -> String { value == true ? "yes" : "no" }
+            return [
+                capabilities.paperWidthMillimetres.map { "\($0) mm paper" },
+                capabilities.paperWidthDots.map { "\($0) dots" },
+                capabilities.columns.map { "\($0) columns" },
+                capabilities.cutter.map { "cutter \($0)" },
+                "QR code \(yesNo(capabilities.qrCode))",
+                capabilities.codePage.map { "code page \($0)" },
+                "Chinese text \(yesNo(capabilities.chineseText))",
+                capabilities.barcodes.map { "barcodes \($0.isEmpty ? "none" : $0.joined(separator: " "))" },
+            ].compactMap { $0 }.joined(separator: ", ")
         }
     }
 
@@ -100,12 +157,20 @@ struct DiagnosticsCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let terminal = try await openTerminal(options)
             let result: HealthCheckResult
-            do {
-                result = await try terminal.device(device).healthCheck(level)
-            } catch {
-                throw fail(error)
+            if let server = try await runningServer(options) {
+                do {
+                    result = try await server.healthCheck(device, level: level)
+                } catch let refusal as AdminChannel.Refusal {
+                    throw fail(refusal)
+                }
+            } else {
+                let terminal = try await openTerminal(options)
+                do {
+                    result = await try terminal.device(device).healthCheck(level)
+                } catch {
+                    throw fail(error)
+                }
             }
             if json {
                 try printJSON(result)
@@ -127,6 +192,17 @@ struct DiagnosticsCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
+            if let server = try await runningServer(options) {
+                do {
+                    if let reset {
+                        let counter = try await server.resetStatistic(reset, of: device)
+                        return json ? try printJSON(counter) : print("\(counter.name) reset at \(counter.since.formatted(.iso8601))")
+                    }
+                    return try show(try await server.statistics(device))
+                } catch let refusal as AdminChannel.Refusal {
+                    throw fail(refusal)
+                }
+            }
             let terminal = try await openTerminal(options)
             do {
                 let target = try await terminal.device(device)
@@ -134,12 +210,15 @@ struct DiagnosticsCommand: AsyncParsableCommand {
                     let counter = try await terminal.resetStatistic(reset, of: target)
                     return json ? try printJSON(counter) : print("\(counter.name) reset at \(counter.since.formatted(.iso8601))")
                 }
-                let counters = try await terminal.statistics(of: target)
-                if json { return try printJSON(counters) }
-                for counter in counters { print("\(counter.name)\t\(counter.value)\tsince \(counter.since.formatted(.iso8601))") }
+                try show(try await terminal.statistics(of: target))
             } catch let error as StartupError {
                 throw fail(error)
             }
+        }
+
+        func show(_ counters: [Statistic]) throws {
+            if json { return try printJSON(counters) }
+            for counter in counters { print("\(counter.name)\t\(counter.value)\tsince \(counter.since.formatted(.iso8601))") }
         }
     }
 }

@@ -14,7 +14,8 @@ struct Kiosk: AsyncParsableCommand {
             Serve.self, ConfigCommand.self, DatabaseCommand.self, FormsCommand.self, LogicCommand.self,
             CalendarCommand.self, SlotsCommand.self,
             DevicesCommand.self, DiagnosticsCommand.self, ReceiptCommand.self, IDCardCommand.self,
-            StaffCommand.self, DepartmentsCommand.self, AuditCommand.self, SecretsCommand.self, DistrictCommand.self, Bench.self,
+            StaffCommand.self, DepartmentsCommand.self, DisplaysCommand.self, ReportCommand.self, AuditCommand.self, SecretsCommand.self,
+            DistrictCommand.self, Bench.self,
         ],
         defaultSubcommand: Serve.self)
 }

@@ -115,6 +115,16 @@ struct SecretsCommand: AsyncParsableCommand {
                 print("terminal.key replaced: \(oldFingerprint) → \(master.fingerprint)")
                 print("re-keyed: \(report.bookings) bookings, \(report.drafts) drafts, \(report.sealed) sealed records "
                       + "(filings, drafts, outbox, receipts, staff names), \(report.auditRecords) audit records")
+                print("re-keyed: \(report.filings) filing records (the applicant's ID hash and the sealed record), "
+                      + "\(report.webhookSecrets) department webhook secrets")
+                if report.filingsUnmatched > 0 {
+                    print("not re-keyed: \(report.filingsUnmatched) filing records whose applicant could not be found from the old key; "
+                          + "a card or an ID number no longer finds them (the reference with the receipt's QR code still does)")
+                }
+                if report.departmentKeysVoided > 0 {
+                    print("voided: \(report.departmentKeysVoided) department API keys (only their MAC under the old key was kept); "
+                          + "issue each again with kiosk departments revoke and add, and hand the new key to the department")
+                }
                 if report.bookingsUnmatched > 0 {
                     print("not re-keyed: \(report.bookingsUnmatched) bookings whose ID number could not be found from the old key; "
                           + "they keep their old hash and no longer count for quotas or look-ups by ID number")

@@ -36,6 +36,8 @@ final class RecordingStatistics: StatisticsStore {
         }
         for continuation in ready { continuation.resume() }
     }
+    func addToday(_ amounts: [String: Int64], deviceID: String) {}
+    func dailyCounts(deviceID: String, days: Int) -> [DailyCount] { [] }
 }
 
 @Suite("Powered time")

@@ -24,6 +24,34 @@ struct DeviceCLITests {
         #expect(missing.stderr.hasPrefix("kiosk: no device no-such-device"))
     }
 
+    /// Under the printer: what it said about itself, what its profile can do, today's receipts.
+    @Test func devicesListShowsThePrintersFirmwareCapabilitiesAndToday() throws {
+        let installation = try TestInstallation()
+        defer { installation.remove() }
+        _ = try KioskProcess.run(["diag", "health", "printer-simulated", "--level", "external"], in: installation.root)
+        let list = try KioskProcess.run(["devices", "list"], in: installation.root)
+        #expect(list.status == 0, "\(list.stderr)")
+        let lines = list.stdout.split(separator: "\n").map(String.init)
+        let printer = try #require(lines.firstIndex { $0.hasPrefix("printer-simulated\t") })
+        #expect(lines[printer + 1] == "  firmware simulated; reports itself as Simulated receipt printer by kiosk")
+        #expect(lines[printer + 2].hasPrefix("  profile generic-escpos: 80 mm paper, 576 dots, "), "\(lines[printer + 2])")
+        #expect(lines[printer + 2].contains("QR code no"), "the generic profile does not assume a printer draws QR codes")
+        #expect(lines[printer + 3].hasPrefix("  today 20") && lines[printer + 3].contains(": 1 receipts, "), "\(lines[printer + 3])")
+    }
+
+    /// `devices.printer_profile` naming no profile stops every command with the line to fix.
+    @Test func anUnknownForcedProfileIsAConfigurationError() throws {
+        let installation = try TestInstallation()
+        defer { installation.remove() }
+        let environment = ["KIOSK_DEVICES_PRINTER": "usb:0416:5011", "KIOSK_DEVICES_PRINTER_PROFILE": "xprinter-85"]
+        let list = try KioskProcess.run(["devices", "list"], environment: environment, in: installation.root)
+        #expect(list.status != 0)
+        #expect(list.stderr.contains("KIOSK_DEVICES_PRINTER_PROFILE (environment): devices.printer_profile: no profile 'xprinter-85' in "),
+                "\(list.stderr)")
+        let check = try KioskProcess.run(["config", "check"], environment: environment, in: installation.root)
+        #expect(check.status != 0)
+    }
+
     @Test func countersSurviveAndResetOneByOne() throws {
         let installation = try TestInstallation()
         defer { installation.remove() }

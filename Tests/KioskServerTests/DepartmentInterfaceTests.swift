@@ -56,6 +56,81 @@ struct DepartmentInterfaceTests {
         try await client.execute(uri: uri, method: .get, headers: key.map { [.authorization: "Bearer " + $0] } ?? [:])
     }
 
+    /// A bundle (一件事) of two parts: the seal (police) and invoices (tax), each with a field of
+    /// its own steps, a material and a 容缺 material; the shared answers are both departments'.
+    static func fileBundle(_ application: KioskApplication) async throws -> String {
+        let day = Date().formatted(.iso8601.year().month().day().dateSeparator(.omitted))
+        return try await application.filingArchive.recordFiling(site: "S01", day: day) { reference in
+            let json = """
+                {"formID":"company-opening","formVersion":1,"reference":"\(reference)","title":{"zh-CN":"开办企业","en":"Company"},
+                 "department":{"zh-CN":"市场监管局","en":"AMR"},"departmentID":"amr","timeLimitDays":5,
+                 "afterReturn":"restart","version":1,"submittedAt":"\(Date().formatted(.iso8601))",
+                 "applicant":{"name":"张三","identifier":"\(Self.idNumber)","identifierLabel":{"zh-CN":"身份证号","en":"ID number"},"isIDNumber":true},
+                 "answers":{"companyName":"滨海科技","idNumber":"\(Self.idNumber)","sealKinds":["official"],"invoiceQuota":"10"},
+                 "materials":[{"materialID":"sealForm","name":{"zh-CN":"刻章申请","en":"Seal form"},"status":"provided","subFilingID":"seal"},
+                              {"materialID":"sealProof","name":{"zh-CN":"刻章证明","en":"Seal proof"},"status":"deferred","subFilingID":"seal"},
+                              {"materialID":"invoiceForm","name":{"zh-CN":"领票申请","en":"Invoice form"},"status":"provided","subFilingID":"invoices"},
+                              {"materialID":"taxProof","name":{"zh-CN":"税务证明","en":"Tax proof"},"status":"deferred","subFilingID":"invoices"}],
+                 "deferred":[{"materialID":"sealProof","name":{"zh-CN":"刻章证明","en":"Seal proof"},"dueDate":"2099-01-01",
+                              "consequence":{"zh-CN":"退回","en":"Returned"}},
+                             {"materialID":"taxProof","name":{"zh-CN":"税务证明","en":"Tax proof"},"dueDate":"2099-01-01",
+                              "consequence":{"zh-CN":"退回","en":"Returned"}}],
+                 "commitments":[],"overrides":[],
+                 "subFilings":[{"id":"seal","title":{"zh-CN":"公章刻制","en":"Seal"},"department":{"zh-CN":"公安分局","en":"Police"},
+                                "departmentID":"police","timeLimitDays":1,"materialIDs":["sealForm","sealProof"],"fieldIDs":["sealKinds"]},
+                               {"id":"invoices","title":{"zh-CN":"发票申领","en":"Invoices"},"department":{"zh-CN":"税务局","en":"Tax"},
+                                "departmentID":"tax","timeLimitDays":2,"materialIDs":["invoiceForm","taxProof"],"fieldIDs":["invoiceQuota"]}]}
+                """
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            return try decoder.decode(Filing.self, from: Data(json.utf8))
+        }.reference
+    }
+
+    /// A department holding one part of a bundle sees that part: in the pull, in the answer to
+    /// its status back and in its webhooks, the other department's case, materials, 容缺 and the
+    /// answers of the other part's own steps are left out; the shared answers are there.
+    @Test func aDepartmentSeesOnlyItsOwnPartsOfABundle() async throws {
+        let installation = try TestInstallation()
+        defer { installation.remove() }
+        let application = try await KioskApplication.onTestInstallation(installation)
+        let police = try application.departments.add(id: "police", name: "公安分局", webhookURL: nil, now: Date()).apiKey
+        _ = try application.departments.add(id: "tax", name: "税务局", webhookURL: nil, now: Date())
+        let reference = try await Self.fileBundle(application)
+
+        /// What a department must not see of the other part, and must see of its own.
+        @Sendable func checkPoliceOnly(_ entry: [String: Any], _ where: String) throws {
+            let record = try #require(entry["record"] as? [String: Any], "\(`where`)")
+            #expect((record["cases"] as? [[String: Any]])?.compactMap { $0["part"] as? String } == ["seal"], "\(`where`)")
+            #expect((record["deferrals"] as? [[String: Any]])?.compactMap { $0["materialID"] as? String } == ["sealProof"], "\(`where`)")
+            let filing = try #require(entry["filing"] as? [String: Any], "\(`where`)")
+            let answers = try #require(filing["answers"] as? [String: Any])
+            #expect(Set(answers.keys) == ["companyName", "idNumber", "sealKinds"], "\(`where`)")
+            #expect((filing["materials"] as? [[String: Any]])?.compactMap { $0["materialID"] as? String } == ["sealForm", "sealProof"])
+            #expect((filing["deferred"] as? [[String: Any]])?.compactMap { $0["materialID"] as? String } == ["sealProof"])
+            #expect((filing["subFilings"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["seal"])
+            #expect(!String(decoding: try JSONSerialization.data(withJSONObject: entry), as: UTF8.self).contains("tax"), "\(`where`)")
+        }
+
+        try await Application(router: KioskRoutes.router(application.serverDependencies)).test(.router) { client in
+            let page = try object(try await get(client, "/v1/departments/police/filings", key: police))
+            let entries = try #require(page["filings"] as? [[String: Any]])
+            try #require(entries.count == 1)
+            try checkPoliceOnly(entries[0], "pull")
+
+            let received = try object(try await post(client, "/v1/filings/\(reference)/events", key: police, #"{"type":"received","part":"seal"}"#))
+            #expect((received["cases"] as? [[String: Any]])?.compactMap { $0["part"] as? String } == ["seal"])
+            #expect((received["deferrals"] as? [[String: Any]])?.compactMap { $0["materialID"] as? String } == ["sealProof"])
+        }
+
+        // The webhook's body is the same view.
+        let change = try #require(try await application.filingLedger.departmentChanges("police", after: 0, limit: 10).last)
+        let view = try #require(try await DepartmentFilingView.load(change, ledger: application.filingLedger, department: "police"))
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        try checkPoliceOnly(try #require(try JSONSerialization.jsonObject(with: encoder.encode(view)) as? [String: Any]), "webhook")
+    }
+
     @Test func aDepartmentPullsItsFilingsReportsItsStepsAndTheLoopCloses() async throws {
         let installation = try TestInstallation()
         defer { installation.remove() }

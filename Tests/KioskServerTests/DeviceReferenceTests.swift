@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func everyCounterIsDescribedOnce() {
-        for kind in [DeviceKind.receiptPrinter, .idCardReader] {
+        for kind in [DeviceKind.receiptPrinter, .idCardReader, .codeScanner] {
             let described = DeviceReference.counters.filter { $0.kind == kind }.map(\.name)
             #expect(described == StatisticNames.names(for: kind), "\(kind)")
         }

@@ -403,7 +403,11 @@ struct FilingWalker {
 
     /// Walks `formID` to the end; returns the answer to the submission.
     func file(_ formID: String) async throws -> [String: Any] {
-        let id = try await answerEveryStep(formID)
+        try await finish(formID, session: try await answerEveryStep(formID))
+    }
+
+    /// Takes session `id`, on the review, through the materials to the submission.
+    func finish(_ formID: String, session id: String) async throws -> [String: Any] {
         let confirmed = try await client.execute(uri: "/v1/sessions/\(id)/review/confirm", method: .post)
         #expect(try object(confirmed)["position"] as? String == "declaration", "\(formID): \(String(buffer: confirmed.body))")
 

@@ -286,8 +286,9 @@ struct OpenAPIDocumentTests {
             let roles = Set(listed.compactMap { if case .string(let role) = $0 { Role(rawValue: role) } else { nil } })
             #expect(roles.count == listed.count, "\(endpoint): unknown role in \(listed)")
             #expect(roles == declared, "\(endpoint)")
-            // Department systems call with their API key, everyone else signed in with a staff token.
-            let scheme = declared == [.department] ? "departmentKey" : "staffToken"
+            // Department systems call with their API key, call displays with their token, everyone
+            // else signed in with a staff token.
+            let scheme = declared == [.department] ? "departmentKey" : declared == [.display] ? "displayToken" : "staffToken"
             let tokenOnly: JSON = .array([.object([scheme: .array([])])])
             #expect((operation.value["security"] == tokenOnly) == !declared.contains(.citizen), "\(endpoint) security")
         }
@@ -329,6 +330,9 @@ struct OpenAPIDocumentTests {
             TerminalEvent(type: .cardPresented, deviceId: "idcard-simulated", card: card),
             TerminalEvent(type: .cardRemoved, deviceId: "idcard-simulated"),
             TerminalEvent(type: .cardReadFailed, deviceId: "idcard-simulated", fault: fault),
+            TerminalEvent(type: .scan, deviceId: "scanner-serial-ttyACM0", sessionId: "s1",
+                          scan: .init(kind: "progressCode", code: "P1:S01-20261129-0001:abcdefghijkl")),
+            TerminalEvent(type: .scan, deviceId: "scanner-serial-ttyACM0", scan: .init(kind: "notOfThisHall", code: nil)),
             TerminalEvent(.warning(sessionID: "s1", secondsLeft: 30)),
             TerminalEvent(.ended(sessionID: "s1")),
         ] + [TerminalEvent.Kind.ticketIssued, .ticketCalled, .ticketRecalled, .ticketNoShow, .ticketFinished, .ticketTransferred].map {
@@ -336,6 +340,12 @@ struct OpenAPIDocumentTests {
         } + [TerminalEvent(type: .ticketIssued, ticket: .init(id: 8, number: "A008", serviceId: "id-card", state: "waiting", counter: nil))]
             + [TerminalEvent.Kind.filingNearlyOverdue, .filingOverdue, .deferralMissed, .followUpOverdue].map {
                 TerminalEvent(type: $0, filing: .init(reference: "S01-20261129-0001", part: $0 == .deferralMissed ? "seal" : nil, departmentId: "amr"))
+            }
+            + [TerminalEvent.Kind.helpRequested, .helpTaken, .helpHandedOver, .helpClosed, .helpTimedOut].map {
+                TerminalEvent(type: $0, sessionId: "s1", help: .init(
+                    id: "h1", state: $0 == .helpRequested || $0 == .helpTimedOut ? "open" : "taken", screen: "session", formId: "residence-permit",
+                    stepId: "applicant", responsibleStaff: $0 == .helpRequested || $0 == .helpTimedOut ? nil : "S001",
+                    hotline: $0 == .helpTimedOut ? "12345" : nil))
             }
         #expect(Set(events.map(\.type)) == Set(TerminalEvent.Kind.allCases))
         let encoder = JSONEncoder()

@@ -108,6 +108,15 @@ struct PolicyRoutesTests {
 
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(metrics.contains(#"kiosk_policy_sheets_printed_total{policy="hiring-subsidy"} 1"#))
+            // And in the monthly report of the month they were printed in (the hall's month).
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+            let today = calendar.dateComponents([.year, .month], from: Date())
+            let month = String(format: "%04d-%02d", today.year!, today.month!)
+            let supervisor: HTTPFields = [.authorization: try await application.bearer(client, role: .supervisor)]
+            let report = try object(try await client.execute(uri: "/v1/reports/monthly?month=\(month)", method: .get, headers: supervisor).body)
+            let prints = try #require(report["policyPrints"] as? [[String: Any]])
+            #expect(Set(prints.map { "\($0["policyId"] ?? "")=\($0["prints"] ?? "")" }) == ["hiring-subsidy=1", "small-business-tax-relief=1"])
 
             let unknown = try await client.execute(uri: "/v1/policies/print", method: .post, body: ByteBuffer(string: #"{"policyIds":["nope"]}"#))
             #expect(unknown.status == .notFound)

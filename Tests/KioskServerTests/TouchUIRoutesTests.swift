@@ -76,7 +76,7 @@ struct TouchUIRoutesTests {
         let index = try #require(ui.files["index.html"])
         let page = String(decoding: index.body, as: UTF8.self)
         let referenced = page.matches(of: /"\/ui\/([^"]+)"/).map { String($0.output.1) }
-        #expect(Set(referenced) == ["style.css", "i18n.js", "app.js", "staff.js", "desk.js"])
+        #expect(Set(referenced) == ["style.css", "i18n.js", "app.js", "staff.js", "desk.js", "help.js"])
         for name in referenced { #expect(ui.files[name] != nil, "\(name)") }
     }
 

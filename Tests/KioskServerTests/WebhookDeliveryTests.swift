@@ -119,7 +119,8 @@ struct WebhookDeliveryTests {
 
         // The receiver's check can fail: a delivery signed with another secret is refused.
         let forger = WebhookSigner(secret: Data(repeating: 1, count: 32))
-        let view = try #require(try await DepartmentFilingView.load(DepartmentChange(reference: first, change: 1), ledger: application.filingLedger))
+        let view = try #require(try await DepartmentFilingView.load(DepartmentChange(reference: first, change: 1), ledger: application.filingLedger,
+                                                                      department: "amr"))
         await #expect(throws: WebhookRefused.self) { try await pusher.deliver(view, id: "forged", to: receiver.url, signer: forger) }
         #expect(try await receiver.deliveries().rejected == 1)
 

@@ -32,6 +32,18 @@ import USBTransport
         USBDeviceInfo(id: USBDeviceID(vendorID: vendor, productID: product, bus: 1, address: 2), interfaceClasses: classes)
     }
 
+    /// `devices.printer_profile` with a name no profile has: refused, naming the profiles there are.
+    @Test func aForcedProfileMustExist() throws {
+        let catalog = try shippedProfiles()
+        let printer = PrinterAddress.usb(vendorID: 0x0416, productID: 0x5011, serial: nil)
+        #expect(try ForcedProfile("xprinter-58", on: printer, catalog: catalog, directory: "Devices/profiles").profile.id == "xprinter-58")
+        let error = #expect(throws: DefinitionFileError.self) {
+            try ForcedProfile("xprinter-85", on: printer, catalog: catalog, directory: "Devices/profiles")
+        }
+        #expect(error?.code == "unknownPrinterProfile")
+        #expect(error?.message.en.contains("no profile xprinter-85 (profiles: epson-tm-t88, generic-escpos, rongta-80, xprinter-58, xprinter-80)") == true)
+    }
+
     @Test func theXprinterProfileInFull() throws {
         let profile = try #require(try shippedProfiles().profile(id: "xprinter-80"))
         #expect(profile == DeviceProfile(

@@ -6,9 +6,11 @@ the residence permit with the simulated reader and printer (card data read-only,
 following the district, the 容缺 and 告知承诺 terms shown before the choice, the commitment
 accepted on its own, the printed papers in the preview after), the inactivity warning, a booking
 (slip printed, then out of paper: the QR code and a reprint), a reschedule, a cancellation and a
-check-in, a staff override (a card correction among them), a technician's health checks, and the filing after the terminal
+check-in, a staff override (a card correction among them), a technician's health checks, a call for
+staff taken in the staff console and printed on the receipt (首问责任人), the filing after the terminal
 (accepted at the desk with its notice printed, completed, looked up and rated 不满意 by the citizen, followed up by the
-supervisor and counted in the monthly report; a returned filing corrected and submitted again). Every screen is saved as a PNG in
+supervisor and counted in the monthly report; a returned filing corrected and submitted again), and the hall's call display
+(two terminals of a district on a private PostgreSQL, the display page over HTTPS). Every screen is saved as a PNG in
 the artefact directory. Each step asserts what the screen shows, so a broken flow fails.
 
 Run through Tests/browser/run.sh (it makes the virtual environment); by hand:
@@ -52,6 +54,9 @@ dir = "{repo}/Forms"
 [session]
 timeout_seconds = 60
 warning_seconds = 45
+help_timeout_seconds = 10
+[site]
+hotline = "0755-12345"
 [booking]
 max_active_per_service = 2
 change_deadline_minutes = 0
@@ -91,7 +96,7 @@ after_hours = false
 class Terminal:
     """`kiosk serve` on a scratch directory; stopped with SIGTERM at the end."""
 
-    def __init__(self, binary, directory):
+    def __init__(self, binary, directory, top="", tables="", before_serve=None):
         self.binary = binary
         self.directory = directory
         with socket.socket() as probe:
@@ -107,15 +112,27 @@ class Terminal:
             overrides = "".join(
                 f'[[hours.overrides]]\ndate = "{hall_today + datetime.timedelta(days=offset)}"\nhours = "00:00-23:59"\n'
                 for offset in (-1, 0, 1, 2))
-            file.write(CONFIG.format(port=self.port, data=data, repo=REPOSITORY, overrides=overrides))
+            file.write(top + CONFIG.format(port=self.port, data=data, repo=REPOSITORY, overrides=overrides) + tables)
         for (number, pin), role in ((STAFF, "staff"), (TECHNICIAN, "technician"), (SUPERVISOR, "supervisor")):
             added = subprocess.run([binary, "staff", "add", "--config", self.config, "--number", number,
                                     "--name", f"UI test {role}", "--role", role, "--pin", pin],
                                    capture_output=True, text=True, timeout=120)
             if added.returncode != 0:
                 raise RuntimeError(f"kiosk staff add {number} failed ({added.returncode}): {added.stderr.strip()}")
-        self.log = open(os.path.join(directory, "server.log"), "w")
-        self.process = subprocess.Popen([binary, "serve", "--config", self.config], stdout=self.log, stderr=subprocess.STDOUT)
+        if before_serve:
+            before_serve(self)
+        self.start()
+
+    def kiosk(self, *arguments):
+        """Runs a kiosk command on this terminal's configuration; its standard output."""
+        done = subprocess.run([self.binary, *arguments, "--config", self.config], capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"kiosk {' '.join(arguments)} failed ({done.returncode}): {done.stderr.strip()}")
+        return done.stdout
+
+    def start(self):
+        self.log = open(os.path.join(self.directory, "server.log"), "a")
+        self.process = subprocess.Popen([self.binary, "serve", "--config", self.config], stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while True:
             try:
@@ -375,6 +392,8 @@ def citizen_filing(walk):
     expect(page.locator("#print-result")).to_contain_text("Printing is unavailable now (out of paper)")
     expect(page.locator("#print-result")).to_have_attribute("role", "status")
     expect(page.locator("#receipt-qr")).to_have_attribute("alt", f"QR code of reference number {reference}")
+    # The same code as the printed receipt's QR: the progress code, which the look-up takes.
+    expect(page.locator("#receipt-qr")).to_have_attribute("src", re.compile(r"text=P1%3A" + re.escape(reference) + "%3A"))
     assert page.evaluate("document.getElementById('receipt-qr').naturalWidth") > 0
     expect(page.locator("body")).to_contain_text("Committed instead: Property ownership certificate")
     expect(page.locator("body")).to_contain_text(f"Deferred material Children's birth certificates or household register: hand it in by {due}")
@@ -1111,9 +1130,181 @@ def filing_returned_and_corrected(walk):
     assert events[0] == "submitted" and events[-2:] == ["returned", "resubmitted"], events
     page.click("#finish-button")
 
+def call_staff(walk):
+    """A citizen calls for staff from a filing; nobody comes in time, so the hotline is shown and the
+    call stays open; a member of staff takes it in the staff console (on another screen), the
+    citizen's screen says who is coming, and the filing's receipt names them (首问责任人, staff number)."""
+    page, terminal = walk.page, walk.terminal
+    terminal.place_card()
+    walk.open()
+    page.click("[data-form=residence-permit]")
+    page.click("#start-with-card")
+    walk.title("Applicant")
+    button = page.locator("#help-button")
+    expect(button).to_be_visible()
+    expect(button).to_have_text("Call staff")
+    size = button.bounding_box()
+    assert size["height"] >= 64 and size["width"] >= 64, size
+    button.click()
+    status = page.locator("#help-status")
+    expect(status).to_contain_text("A member of staff has been called; please wait")
+    expect(page.locator("#help-waited")).to_contain_text("Waiting 0:0")
+    expect(page.locator("#announcer")).to_contain_text("A member of staff has been called")
+    walk.shot("help-waiting")
+    # Pressed again: still one call for staff.
+    button.click()
+    token = terminal.sign_in(STAFF)
+    calls = terminal.request("GET", "/v1/help-requests", token=token)
+    assert len(calls) == 1 and calls[0]["formId"] == "residence-permit" and calls[0]["stepId"] == "applicant", calls
+    # Nobody takes it within session.help_timeout_seconds: the hotline, and the call stays open.
+    expect(page.locator("#help-hotline")).to_have_text("Hotline: 0755-12345", timeout=30_000)
+    expect(status).to_contain_text("your call stays open")
+    walk.shot("help-hotline")
+
+    # A member of staff, at the staff console on another screen, sees the call and takes it.
+    console = page.context.new_page()
+    console.goto(terminal.base + "/")
+    expect(console.locator("body[data-ready=true]")).to_have_count(1)
+    console.click("#language-button")
+    console.click("#staff-button")
+    console.fill("#staff-number", STAFF[0])
+    console.fill("#staff-pin", STAFF[1])
+    console.click("#sign-in-button")
+    expect(console.locator("#screen-title")).to_have_text("Staff console")
+    expect(console.locator("#help-button")).to_be_hidden()
+    row = console.locator(f"[data-help='{calls[0]['id']}']")
+    expect(row).to_contain_text("not taken in time")
+    expect(row).to_contain_text("residence-permit")
+    console.screenshot(path=os.path.join(walk.artefacts, f"{walk.name}-console-call.png"), full_page=True)
+    row.locator("button.help-take").click()
+    expect(console.locator(f"[data-help='{calls[0]['id']}'] .help-responsible")).to_contain_text(f"staff number {STAFF[0]}")
+    console.screenshot(path=os.path.join(walk.artefacts, f"{walk.name}-console-taken.png"), full_page=True)
+    console.close()
+
+    # The citizen's screen says who is coming.
+    expect(page.locator("#help-taken")).to_have_text(f"Staff member {STAFF[0]} has answered and is coming")
+    expect(page.locator("#help-hotline")).to_have_count(0)
+    walk.shot("help-taken")
+
+    # The citizen files; the receipt names the 首问责任人 by staff number, never by name.
+    page.fill("#field-mobile", "13800138000")
+    page.click("#next-button")
+    answer_residence_to_review(walk, "示例路4号", days=500)
+    walk.title("Materials you need (told at once)")
+    for material in ("idCard", "photo"):
+        page.locator(f"[data-material={material}]").get_by_label("I have it").check()
+    page.locator("[data-material=propertyCertificate]").get_by_label("I have it").check()
+    expect(page.locator("#materials-ready")).to_contain_text("All materials are accounted for")
+    page.click("#materials-continue")
+    walk.title("Declaration")
+    page.check("#accept-declaration")
+    page.click("#submit-button")
+    walk.title("Your application is submitted")
+    expect(page.locator("#print-result")).to_contain_text("Your receipt is printed")
+    technician = terminal.sign_in(TECHNICIAN)
+    receipt = terminal.request("GET", "/v1/devices/printer-simulated/last-receipt", token=technician)
+    text = "".join(receipt.split())
+    assert f"首问责任人工号{STAFF[0]}" in text, receipt
+    assert "UI test staff" not in receipt
+    walk.shot("help-receipt")
+    # Staff settle the call: the citizen's screen says so.
+    terminal.request("POST", f"/v1/help-requests/{calls[0]['id']}/close", {}, token)
+    expect(page.locator("#help-closed")).to_be_visible()
+    page.click("#finish-button")
+    walk.title("Welcome. What would you like to do?")
+    # The session's end made the terminal forget the card: the screen no longer offers it.
+    expect(page.locator("#card-state")).to_have_text("")
+
+
+def queue_display(walk):
+    """The hall's call display (叫号屏) on the display listener of one terminal of a district
+    (HTTPS, a throwaway certificate, the display token in the page's address): a ticket called
+    at another terminal appears; after the display's terminal restarts, a call made meanwhile
+    arrives through Last-Event-ID replay."""
+    root = tempfile.mkdtemp(prefix="kiosk-display-")
+    # Not inside `root` (0700): as root the cluster belongs to `nobody`, who must reach its directory.
+    cluster = f"/tmp/kiosk-postgres-{os.path.basename(root)}"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        pg_port = probe.getsockname()[1]
+    subprocess.run(["sh", os.path.join(REPOSITORY, "scripts/private-postgres.sh"), "start", cluster, str(pg_port)],
+                   check=True, capture_output=True, timeout=120, env={**os.environ, "PRIVATE_PG_OPTIONS": "-c fsync=off"})
+    terminals = []
+    try:
+        database = f'database = "postgres://kiosk@127.0.0.1:{pg_port}/kiosk"\n'
+        first_dir = os.path.join(root, "t01")
+        os.makedirs(first_dir)
+        first = Terminal(walk.terminal.binary, first_dir, top=database, tables='[terminal]\nid = "T01"\n',
+                         before_serve=lambda t: t.kiosk("db", "migrate"))
+        terminals.append(first)
+        second_dir = os.path.join(root, "t02")
+        os.makedirs(second_dir)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                        "-keyout", os.path.join(second_dir, "key.pem"), "-out", os.path.join(second_dir, "cert.pem"),
+                        "-days", "1", "-subj", "/CN=kiosk display", "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True, timeout=60)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            display_port = probe.getsockname()[1]
+        display_config = (f'[terminal]\nid = "T02"\n[display]\nlisten = "127.0.0.1:{display_port}"\n'
+                          f'certificate_file = "{second_dir}/cert.pem"\nkey_file = "{second_dir}/key.pem"\n')
+        tokens = []
+
+        def join_district(terminal):
+            terminal.kiosk("secrets", "import", os.path.join(first_dir, "secrets", "district-id.key"))
+            terminal.kiosk("db", "migrate")
+            added = terminal.kiosk("displays", "add", "hall-a")
+            tokens.append(next(line[len("token: "):] for line in added.splitlines() if line.startswith("token: ")))
+
+        second = Terminal(walk.terminal.binary, second_dir, top=database, tables=display_config, before_serve=join_district)
+        terminals.append(second)
+
+        # Chromium trusts nothing made here: this page's own context lets the throwaway certificate through.
+        context = walk.page.context.browser.new_context(viewport={"width": 1280, "height": 800}, ignore_https_errors=True)
+        context.set_default_timeout(30_000)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        display = Walk(page, second, walk.artefacts, "queue_display")
+        page.goto(f"https://127.0.0.1:{display_port}/ui/display.html#token={tokens[0]}")
+        expect(page.locator("#display-state.live")).to_have_count(1)
+        display.shot("waiting")
+
+        staff = first.sign_in(STAFF)
+        for _ in range(2):
+            first.request("POST", "/v1/tickets", {"serviceId": "hukou"}, idempotent=True)
+        called = first.request("POST", "/v1/counters/A1/call-next", {}, staff, idempotent=True)["ticket"]["number"]
+        serving = page.locator("#now-serving li").first
+        expect(serving).to_have_attribute("data-number", called)
+        expect(serving).to_contain_text("窗口 A1")
+        display.shot("called-at-another-terminal")
+
+        # The display's terminal restarts: the stream ends, the page reconnects with the last id it saw.
+        second.stop()
+        expect(page.locator("#display-state.live")).to_have_count(0)
+        meanwhile = first.request("POST", "/v1/counters/A2/call-next", {}, staff, idempotent=True)["ticket"]["number"]
+        second.start()
+        expect(page.locator("#recent-calls")).to_contain_text(f"{meanwhile} → A2")
+        expect(page.locator("#now-serving li").first).to_have_attribute("data-number", meanwhile)
+        expect(page.locator("#display-state.live")).to_have_count(1)
+        display.shot("after-reconnect")
+
+        # Without the token the page says so and shows nothing.
+        page.goto(f"https://127.0.0.1:{display_port}/ui/display.html")
+        expect(page.locator("#display-state")).to_contain_text("No display token")
+        assert not errors, errors
+        context.close()
+    finally:
+        for terminal in terminals:
+            terminal.stop()
+        subprocess.run(["sh", os.path.join(REPOSITORY, "scripts/private-postgres.sh"), "stop", cluster],
+                       capture_output=True, timeout=120)
+        shutil.rmtree(root, ignore_errors=True)
+
+
 WALKS = [static_files, citizen_filing, display_switches_and_timeout, booking_and_check_in, staff_override,
          technician_health_check, read_aloud,
-         policies_for_my_enterprise, filing_lifecycle, filing_returned_and_corrected]
+         policies_for_my_enterprise, call_staff, filing_lifecycle, filing_returned_and_corrected, queue_display]
 
 
 def main():

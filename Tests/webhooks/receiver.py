@@ -66,7 +66,7 @@ def handler(secret):
                 state["verified"].append({
                     "id": self.headers["webhook-id"], "type": payload["type"],
                     "reference": payload["data"]["record"]["reference"], "change": payload["data"]["change"],
-                    "hasAnswers": payload["data"]["filing"] is not None and "answers" in payload["data"]["filing"],
+                    "hasAnswers": payload["data"].get("filing") is not None and "answers" in payload["data"]["filing"],
                 })
             self.answer(204)
 

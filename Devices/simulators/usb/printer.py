@@ -4,13 +4,15 @@ umockdev, running COMMAND as its child: the child's libusb sees a real-looking p
 
 It takes bulk OUT on EP 0x01 and appends every byte to $USBSIM_DIR/capture.bin, answers
 `DLE EOT n` (10 04 01..04) with the real-time status byte on bulk IN EP 0x81, and has the
-kernel's `usblp` driver bound until a client detaches it.
+kernel's `usblp` driver bound until a client detaches it. It answers `GS I n` (1D 49 n, transmit
+printer ID) for n = 65 (firmware), 66 (manufacturer), 67 (model) with Epson's "printer
+information B" (5F, text, 00), unless told it is a clone that ignores GS I.
 
     usage: /usr/bin/python3 printer.py [--paper-out-after N] [--unplug-after N] [--silent]
-                                       [--stall] -- COMMAND [ARGS...]
+                                       [--stall] [--no-identity] -- COMMAND [ARGS...]
 
 The same settings, by their JSON names (paperOutAfter, unplugAfter, silent, stall,
-bufferAfterPaperOut), come per test through the control file (see README.md).
+bufferAfterPaperOut, noIdentity), come per test through the control file (see README.md).
 """
 import os, sys
 
@@ -21,6 +23,9 @@ import usbsim
 VENDOR, PRODUCT, RELEASE = 0x0416, 0x5011, 0x0100
 OUT, IN = 0x01, 0x81
 DLE, EOT = 0x10, 0x04
+GS, I = 0x1D, 0x49
+# GS I n: printer information B, as an Epson answers it.
+IDENTITY = {65: b'ZJ-1.07', 66: b'Zjiang', 67: b'POS-80C'}
 # Every real-time status byte has bits 1 and 4 set (Epson ESC/POS reference, DLE EOT).
 STATUS_FIXED = 0x12
 
@@ -43,6 +48,7 @@ class Printer(usbsim.UsbDevice):
         self.unplug_after = settings.get('unplugAfter')
         self.silent = settings.get('silent', False)
         self.stall = settings.get('stall', False)
+        self.no_identity = settings.get('noIdentity', False)
         self.count = 0
         self.tail = b''   # a status query may be split across two transfers
 
@@ -72,10 +78,16 @@ class Printer(usbsim.UsbDevice):
     def answer_status_queries(self, data):
         stream = self.tail + data
         for i in range(len(stream) - 2):
-            if i + 2 >= len(self.tail) and stream[i] == DLE and stream[i + 1] == EOT and 1 <= stream[i + 2] <= 4:
+            if i + 2 < len(self.tail):
+                continue
+            if stream[i] == DLE and stream[i + 1] == EOT and 1 <= stream[i + 2] <= 4:
                 self.events(f'status {stream[i + 2]}')
                 if not self.silent:
                     self.reply(IN, [self.status_byte(stream[i + 2])])
+            elif stream[i] == GS and stream[i + 1] == I and stream[i + 2] in IDENTITY:
+                self.events(f'identity {stream[i + 2]}')
+                if not self.silent and not self.no_identity:
+                    self.reply(IN, b'\x5f' + IDENTITY[stream[i + 2]] + b'\x00')
         self.tail = stream[-2:]
 
     def status_byte(self, kind):
@@ -96,6 +108,8 @@ def add_arguments(parser):
     parser.add_argument('--unplug-after', dest='unplugAfter', type=int, metavar='N',
                         help='unplug after N bytes')
     parser.add_argument('--silent', action='store_true', default=None, help='never answer status queries')
+    parser.add_argument('--no-identity', dest='noIdentity', action='store_true', default=None,
+                        help='ignore GS I (transmit printer ID), as many clones do')
     parser.add_argument('--stall', action='store_true', default=None, help='stall the OUT endpoint')
 
 

@@ -273,6 +273,11 @@
       announce(t('cardReadFailed', lt(event.fault.message)));
       if (state.screen === 'card') render(false);
     });
+    // A code scanner read a code: a receipt's progress code is named, anything else is not ours.
+    on('scan', (event) => {
+      if (!event.scan) return;
+      announce(event.scan.kind === 'progressCode' ? t('scannedProgress', event.scan.code.split(':')[1]) : t('scannedNotOurs'));
+    });
     on('deviceStatus', (event) => {
       if (state.printers && state.printers[event.deviceId] && event.status) state.printers[event.deviceId].paper = event.status.paper;
       if (event.status && event.status.paper) { state.paper = event.status.paper; drawChrome(); }
@@ -291,10 +296,12 @@
       state.sessionId = null;
       sessionStorage.removeItem('kiosk.sessionId');
       resetCitizen();
+      state.cardPresent = false;   // forgotten with the session, as in goHome
       show('home', { problem: t('sessionEnded') });
       announce(t('sessionEnded'));
     });
-    for (const type of ['ticketIssued', 'ticketCalled', 'ticketRecalled', 'ticketNoShow', 'ticketFinished', 'ticketTransferred']) on(type, () => {});
+    for (const type of ['ticketIssued', 'ticketCalled', 'ticketRecalled', 'ticketNoShow', 'ticketFinished', 'ticketTransferred',
+      'helpRequested', 'helpTaken', 'helpHandedOver', 'helpClosed', 'helpTimedOut']) on(type, () => {});
   }
 
   function cardName(card) {
@@ -318,6 +325,8 @@
     sessionStorage.removeItem('kiosk.sessionId');
     if (id) {
       state.sessionId = null;
+      // Ending the session makes the server forget the card: it is to be placed again.
+      state.cardPresent = false;
       try { await api('DELETE', `/v1/sessions/${id}`); } catch (error) { /* already ended */ }
     }
     resetCitizen();
@@ -842,8 +851,8 @@
     show('session');
   }
 
-  function qrImage(text) {
-    return h('img', { class: 'qr', id: 'receipt-qr', src: '/v1/qr-code?text=' + encodeURIComponent(text), alt: t('qrAlt', text) });
+  function qrImage(text, label = text) {
+    return h('img', { class: 'qr', id: 'receipt-qr', src: '/v1/qr-code?text=' + encodeURIComponent(text), alt: t('qrAlt', label) });
   }
 
   // Whether no printer can print now (none, offline, faulted or out of paper), as the device
@@ -853,13 +862,13 @@
     return !Object.values(state.printers).some((p) => p.state !== 'offline' && p.state !== 'error' && p.paper !== 'out');
   }
 
-  function printResult(receipt, printedKey, failedKey, qrText) {
+  function printResult(receipt, printedKey, failedKey, qrText, qrLabel = qrText) {
     if (!receipt || receipt.state === 'printed') return h('div', { class: 'notice-ok', role: 'status', id: 'print-result' }, t(printedKey));
     const why = t('printReasons')[receipt.reason || receipt.state] || receipt.reason || receipt.state;
     // Announced before the filing began: the QR code is the receipt, not a failure at the end.
     const box = printingUnavailable()
-      ? h('div', { class: 'notice', role: 'status', id: 'print-result' }, h('p', {}, t('receiptAsQR', why)), qrImage(qrText))
-      : h('div', { class: 'problem', role: 'alert', id: 'print-result' }, h('p', {}, t(failedKey, why)), qrImage(qrText));
+      ? h('div', { class: 'notice', role: 'status', id: 'print-result' }, h('p', {}, t('receiptAsQR', why)), qrImage(qrText, qrLabel))
+      : h('div', { class: 'problem', role: 'alert', id: 'print-result' }, h('p', {}, t(failedKey, why)), qrImage(qrText, qrLabel));
     if (receipt.jobId) add(box, h('div', { class: 'actions' }, button(t('reprint'), () => act(async () => {
       const again = await api('POST', `/v1/print-jobs/${encodeURIComponent(receipt.jobId)}/reprint`, undefined, { idempotent: true });
       Object.assign(receipt, again);
@@ -876,7 +885,7 @@
       h('p', {}, lt(filing.title), ' · ', lt(filing.department)),
       h('p', {}, t('reference')), h('p', { class: 'big-code', id: 'reference' }, filing.reference),
       h('p', {}, t('timeLimit', filing.timeLimitDays)),
-      printResult(filing.receipt, 'receiptPrinted', 'receiptNotPrinted', filing.reference));
+      printResult(filing.receipt, 'receiptPrinted', 'receiptNotPrinted', filing.progressCode || filing.reference, filing.reference));
     const papers = (filing.receipt && filing.receipt.papers) || [];
     if (papers.length > 1) add(root, h('p', { id: 'papers-printed' }, t('papersPrinted', papers.map((paper) => t('paperNames')[paper] || paper).join(t('listSeparator')))));
     for (const deferred of filing.deferred) {

@@ -1,0 +1,94 @@
+import Foundation
+import KioskTesting
+import Testing
+
+/// The call display's own listener (`[display]`): real HTTPS with a throwaway certificate,
+/// the display token made with `kiosk displays add`, the display endpoints and page only, the
+/// API itself still on loopback; a stop ends an open display stream.
+@Suite("kiosk serve: the call display's listener", .serialized)
+struct DisplayListenerTests {
+    @Test func servesTheDisplayOverTLSToItsTokenAndNothingElse() async throws {
+        let displayPort = try ListeningSocket.freePort()
+        let installation = try TestInstallation(config: """
+            [log]
+            format = "json"
+            [display]
+            listen = "127.0.0.1:\(displayPort)"
+            certificate_file = "cert.pem"
+            key_file = "key.pem"
+
+            """)
+        defer { installation.remove() }
+        try await Tool.makeCertificate(in: installation.root)
+        let added = try KioskProcess.run(["displays", "add", "hall-a"], in: installation.root)
+        #expect(added.status == 0, "\(added.stderr)")
+        let token = String(try #require(added.stdout.split(separator: "\n").first { $0.hasPrefix("token: ") }).dropFirst("token: ".count))
+        #expect(token.hasPrefix("kds1.hall-a."))
+        #expect(try KioskProcess.run(["displays", "list"], in: installation.root).stdout == "hall-a\tactive\n")
+
+        let apiPort = try ListeningSocket.freePort()
+        let (process, _, err) = try KioskProcess.start(["serve"], environment: ["KIOSK_LISTEN": "127.0.0.1:\(apiPort)"], in: installation.root)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let display = "https://127.0.0.1:\(displayPort)"
+        let bearer = ["-H", "Authorization: Bearer \(token)"]
+        func status(_ path: String, _ options: [String] = []) async -> String {
+            await Tool.run("/usr/bin/curl", ["--silent", "--connect-timeout", "2", "--max-time", "5", "--cacert", installation.root + "/cert.pem",
+                                             "-o", "/dev/null", "-w", "%{http_code}"] + options + [display + path]).stdout
+        }
+        var ready = ""
+        for _ in 0..<150 where ready != "200" && process.isRunning {
+            ready = await status("/v1/display/queue", bearer)
+            if ready != "200" { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        // The client trusts only the throwaway certificate: a 200 proves TLS with it.
+        #expect(ready == "200")
+        #expect(await status("/ui/display.html") == "200")
+        #expect(await status("/v1/display/queue") == "401", "no token")
+        #expect(await status("/v1/display/queue", ["-H", "Authorization: Bearer \(token.dropLast(3))abc"]) == "401", "a wrong token")
+        for path in ["/v1/queue", "/v1/info", "/healthz", "/metrics", "/v1/forms", "/v1/events"] {
+            #expect(await status(path, bearer) == "404", "\(path) on the display listener")
+        }
+        // Of the touch UI, only the display page's own files.
+        #expect(await status("/ui/index.html") == "404")
+        #expect(await status("/ui/staff.js") == "404")
+        #expect(await status("/v1/display/queue", bearer + ["--http1.1", "--tlsv1.2", "--tls-max", "1.2"]) == "200")
+        let plain = await Tool.run("/usr/bin/curl", ["--silent", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code}",
+                                                     "http://127.0.0.1:\(displayPort)/v1/display/queue"] + bearer)
+        #expect(plain.stdout != "200", "plain HTTP on the display listener")
+        // The API stays on loopback, over its own listener, and refuses the display token there too.
+        #expect(await Tool.run("/usr/bin/curl", ["--silent", "-o", "/dev/null", "-w", "%{http_code}",
+                                                 "http://127.0.0.1:\(apiPort)/v1/queue"] + bearer).stdout == "403")
+
+        // A display following the stream when the terminal stops: its stream ends, the stop is clean.
+        let follower = Task {
+            await Tool.run("/usr/bin/curl", ["--silent", "--no-buffer", "--max-time", "60", "--cacert", installation.root + "/cert.pem",
+                                             display + "/v1/display/events"] + bearer)
+        }
+        try await Task.sleep(for: .seconds(1))
+        let stopAsked = ContinuousClock.now
+        kill(process.processIdentifier, SIGTERM)
+        let log = await Tool.finish(process, err)
+        let followed = await follower.value
+        #expect(process.terminationStatus == 0)
+        #expect(ContinuousClock.now - stopAsked < .seconds(30), "the open stream held the stop up")
+        #expect(followed.stdout.hasPrefix(": kiosk queue display"))
+        #expect(log.contains("the call display is served"))
+
+        // Revoked once (DisplayAccessTests shows a revoked token refused); both changes are in the audit log.
+        #expect(try KioskProcess.run(["displays", "revoke", "hall-a"], in: installation.root).status == 0)
+        #expect(try KioskProcess.run(["displays", "revoke", "hall-a"], in: installation.root).status == 1)
+        #expect(try KioskProcess.run(["displays", "add", "a/b"], in: installation.root).status == 1)
+        let exported = try KioskProcess.run(["audit", "export", "--from", "2000-01-01", "--to", "2100-01-01"], in: installation.root)
+        #expect(exported.stdout.contains("display.added") && exported.stdout.contains("display.revoked"))
+        #expect(!exported.stdout.contains(String(token.split(separator: ".").last ?? "")))
+    }
+
+    @Test func aDisplayListenerWithoutItsCertificateDoesNotStart() async throws {
+        let installation = try TestInstallation(config: "[display]\nlisten = \"0.0.0.0:8443\"\n")
+        defer { installation.remove() }
+        let result = try await Tool.serve(in: installation.root)
+        #expect(result.status == 1)
+        #expect(result.stderr == "kiosk.conf:2: display.listen is set but display.certificate_file and display.key_file are not; "
+            + "the display listener serves HTTPS only\n")
+    }
+}

@@ -1,0 +1,366 @@
+import Access
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+@testable import KioskApp
+import KioskConfig
+@testable import KioskServer
+import KioskTesting
+import Testing
+
+/// Issue 19, part 1: a citizen calls for a member of staff from the screen, the first member of
+/// staff to take the call is responsible for the matter (首问负责) until an explicit, audited
+/// handover; nobody taking it in time shows the hall's hotline. Through the real routes, the
+/// terminal's SQLite file and its event stream; every answer checked against docs/openapi.yaml.
+@Suite("Calling for a member of staff, first asked first responsible")
+struct HelpRequestTests {
+    static let config = """
+        [site]
+        hotline = "0755-12345"
+        appointment_line = "0755-88886666"
+
+        [session]
+        # Long enough that a slow machine does not end a session under the test's hands.
+        timeout_seconds = 3600
+        warning_seconds = 60
+        help_timeout_seconds = 90
+
+        [limits]
+        help_per_minute = 6
+        speech_per_minute = 3
+        """
+
+    let installation: TestInstallation
+    let application: KioskApplication
+    /// Monday 28 September 2026, 10:00 in Beijing.
+    let clock = BookingRoutesTests.Clock("2026-09-28T10:00:00+08:00")
+
+    init() async throws {
+        installation = try TestInstallation(config: Self.config)
+        application = try await KioskApplication.onTestInstallation(installation)
+    }
+
+    /// The application's routes with the test's clock on the calls and the public-screen limits.
+    func withClient(_ test: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        var dependencies = application.serverDependencies
+        let clock = clock
+        dependencies.help?.now = { clock.now }
+        dependencies.access.now = { clock.now }
+        let document = try OpenAPIDocument.load()
+        try await Application(router: KioskRoutes.router(dependencies)).test(.router) { client in
+            try await test(DocumentedClient(base: client, document: document))
+        }
+    }
+
+    func object(_ response: TestResponse) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+    }
+
+    func post(_ client: any TestClientProtocol, _ uri: String, _ json: String = "{}", _ headers: HTTPFields = [:]) async throws -> TestResponse {
+        try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: json))
+    }
+
+    func startSession(_ client: any TestClientProtocol, _ formID: String = "residence-permit") async throws -> String {
+        let started = try await post(client, "/v1/sessions", #"{"formId":"\#(formID)"}"#)
+        #expect(started.status == .created)
+        return try #require(try object(started)["sessionId"] as? String)
+    }
+
+    /// A member of staff with a name that must never be printed or sent, signed in over HTTP.
+    func staff(_ client: any TestClientProtocol, _ number: String, role: Role = .staff) async throws -> HTTPFields {
+        if try await !application.access.listStaff().contains(where: { $0.number.value == number }) {
+            _ = try await application.access.addStaff(number: StaffNumber(number), name: "王值班\(number)", role: role, pin: PIN("4826"),
+                                                      by: .system, now: Date())
+        }
+        let response = try await post(client, "/v1/staff/sign-in", #"{"number":"\#(number)","pin":"4826"}"#)
+        return [.authorization: "Bearer " + (try #require(try object(response)["token"] as? String))]
+    }
+
+    /// The first `count` help messages of `stream`, or those that came within 10 s (a limit for a failing run only).
+    func helpEvents(_ stream: AsyncStream<TerminalEvent>, count: Int) async -> [TerminalEvent] {
+        await withTaskGroup(of: [TerminalEvent]?.self) { group in
+            group.addTask {
+                var seen: [TerminalEvent] = []
+                for await event in stream where event.help != nil {
+                    seen.append(event)
+                    if seen.count == count { break }
+                }
+                return seen
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(10))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            if let first { return first }
+            return await group.next().flatMap { $0 } ?? []
+        }
+    }
+
+    @Test func aCallIsRaisedOnceWithWhereTheCitizenIsAndStaffHearOfIt() async throws {
+        let events = await application.devices.events.subscribe()
+        try await withClient { client in
+            let session = try await startSession(client)
+            let raised = try await post(client, "/v1/help-requests", #"{"sessionId":"\#(session)","screen":"session"}"#)
+            #expect(raised.status == .created)
+            let call = try object(raised)
+            let id = try #require(call["id"] as? String)
+            #expect(call["state"] as? String == "open" && call["overdue"] as? Bool == false)
+            #expect(call["formId"] as? String == "residence-permit" && call["stepId"] as? String != nil)
+            #expect(call["secondsLeft"] as? Int == 90 && call["hotline"] == nil)
+
+            // Pressed again, from another screen: the same call, no second one for staff.
+            let again = try await post(client, "/v1/help-requests", #"{"sessionId":"\#(session)","screen":"home"}"#)
+            #expect(again.status == .ok)
+            #expect(try object(again)["id"] as? String == id && object(again)["screen"] as? String == "home")
+
+            let officer = try await staff(client, "S101")
+            let open = try await client.execute(uri: "/v1/help-requests", method: .get, headers: officer)
+            #expect(open.status == .ok)
+            let list = try #require(try JSONSerialization.jsonObject(with: Data(open.body.readableBytesView)) as? [[String: Any]])
+            #expect(list.map { $0["id"] as? String } == [id])
+            let current = try await client.execute(uri: "/v1/help-requests/current", method: .get)
+            #expect(try object(current)["id"] as? String == id)
+
+            // Staff close it: the screen has no open call any more.
+            _ = try await post(client, "/v1/help-requests/\(id)/take", "{}", officer)
+            #expect(try await post(client, "/v1/help-requests/\(id)/close", "{}", officer).status == .ok)
+            #expect(try await client.execute(uri: "/v1/help-requests/current", method: .get).status == .notFound)
+            #expect(try await post(client, "/v1/help-requests/\(id)/close", "{}", officer).status == .conflict)
+        }
+        // One helpRequested for the two presses, then taken and closed.
+        let seen = await helpEvents(events, count: 3)
+        #expect(seen.map(\.type) == [.helpRequested, .helpTaken, .helpClosed])
+        #expect(seen.first?.help?.formId == "residence-permit" && seen.first?.sessionId != nil)
+    }
+
+    @Test func theFirstToTakeItIsResponsibleAndOnlyAnExplicitHandoverMovesIt() async throws {
+        try await withClient { client in
+            let session = try await startSession(client)
+            let id = try #require(try object(try await post(client, "/v1/help-requests", #"{"sessionId":"\#(session)"}"#))["id"] as? String)
+            let first = try await staff(client, "S201"), second = try await staff(client, "S202")
+            let supervisor = try await staff(client, "S209", role: .supervisor)
+
+            let taken = try await post(client, "/v1/help-requests/\(id)/take", "{}", first)
+            #expect(taken.status == .ok)
+            #expect(try object(taken)["responsibleStaff"] as? String == "S201")
+            // The second to come does not take it from the first.
+            let late = try await post(client, "/v1/help-requests/\(id)/take", "{}", second)
+            #expect(late.status == .conflict)
+            #expect(try object(late)["code"] as? String == "helpRequestTaken")
+            // Nor hand it to themselves.
+            let grab = try await post(client, "/v1/help-requests/\(id)/handover", #"{"staffNumber":"S202"}"#, second)
+            #expect(grab.status == .forbidden)
+            #expect(try object(grab)["code"] as? String == "notResponsible")
+            // Only to someone who works here.
+            let nobody = try await post(client, "/v1/help-requests/\(id)/handover", #"{"staffNumber":"S999"}"#, first)
+            #expect(nobody.status == .notFound)
+            #expect(try object(nobody)["code"] as? String == "staffNotFound")
+
+            let handed = try await post(client, "/v1/help-requests/\(id)/handover", #"{"staffNumber":"S202"}"#, first)
+            #expect(handed.status == .ok)
+            let call = try object(handed)
+            #expect(call["responsibleStaff"] as? String == "S202")
+            let history = try #require(call["responsibility"] as? [[String: Any]])
+            #expect(history.map { $0["staffNumber"] as? String } == ["S201", "S202"])
+            #expect(history.map { $0["how"] as? String } == ["tookCall", "handedOver"] && history.last?["from"] as? String == "S201")
+            #expect(!String(buffer: handed.body).contains("王值班"))
+            // A supervisor may move it on.
+            let moved = try await post(client, "/v1/help-requests/\(id)/handover", #"{"staffNumber":"S201"}"#, supervisor)
+            #expect(try object(moved)["responsibleStaff"] as? String == "S201")
+
+            // On the session too, so on its filing.
+            let recorded = try await application.sessions.read(session) { session, _ in session.responsibility.map(\.staffNumber) }
+            #expect(recorded == ["S201", "S202", "S201"])
+            // Audited: who took it, who handed it to whom.
+            let audit = try await application.access.auditRecords().filter { $0.action.hasPrefix("help.") }
+            #expect(audit.map(\.action) == ["help.taken", "help.handedOver", "help.handedOver"])
+            #expect(audit.map(\.actor) == ["S201", "S201", "S209"])
+            #expect(audit[1].details.contains(#""from":"S201""#) && audit[1].details.contains(#""to":"S202""#))
+        }
+    }
+
+    @Test func aCallNobodyTakesInTimeShowsTheHotlineAndStaysOpen() async throws {
+        let events = await application.devices.events.subscribe()
+        var dependencies = application.serverDependencies
+        let clock = clock
+        dependencies.help?.now = { clock.now }
+        let deadlines = HelpDeadlines(services: try #require(dependencies.help))
+        try await withClient { client in
+            let session = try await startSession(client)
+            let id = try #require(try object(try await post(client, "/v1/help-requests", #"{"sessionId":"\#(session)"}"#))["id"] as? String)
+
+            clock.set("2026-09-28T10:01:29+08:00")
+            #expect(await deadlines.tick() == 0)
+            var current = try object(try await client.execute(uri: "/v1/help-requests/current", method: .get))
+            #expect(current["overdue"] as? Bool == false && current["secondsLeft"] as? Int == 1 && current["hotline"] == nil)
+
+            clock.set("2026-09-28T10:01:30+08:00")
+            #expect(await deadlines.tick() == 1)
+            #expect(await deadlines.tick() == 0, "announced once")
+            current = try object(try await client.execute(uri: "/v1/help-requests/current", method: .get))
+            #expect(current["overdue"] as? Bool == true && current["state"] as? String == "open")
+            #expect(current["hotline"] as? String == "0755-12345" && current["appointmentLine"] as? String == "0755-88886666")
+
+            // Still open for staff, who can still take it (late).
+            let officer = try await staff(client, "S301")
+            clock.set("2026-09-28T10:02:00+08:00")
+            let taken = try object(try await post(client, "/v1/help-requests/\(id)/take", "{}", officer))
+            #expect(taken["overdue"] as? Bool == false && taken["hotline"] == nil && taken["responsibleStaff"] as? String == "S301")
+        }
+        let seen = await helpEvents(events, count: 2)
+        #expect(seen.map(\.type) == [.helpRequested, .helpTimedOut])
+        #expect(seen.last?.help?.hotline == "0755-12345")
+    }
+
+    /// The person at the screen: pressing and pressing, then trying to do what only staff do.
+    @Test func theScreenCannotFloodStaffNorTakeHandOverCloseOrNameTheResponsible() async throws {
+        let events = await application.devices.events.subscribe()
+        try await withClient { client in
+            let session = try await startSession(client)
+            var statuses: [HTTPResponse.Status] = []
+            var last: TestResponse?
+            for _ in 0..<10 {
+                let response = try await post(client, "/v1/help-requests", #"{"sessionId":"\#(session)","screen":"session"}"#)
+                statuses.append(response.status)
+                last = response
+            }
+            #expect(statuses == [.created] + Array(repeating: .ok, count: 5) + Array(repeating: .tooManyRequests, count: 4))
+            let refused = try #require(last)
+            #expect(refused.headers[.contentType] == "application/problem+json")
+            #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            #expect(try object(refused)["code"] as? String == "rateLimited")
+            let messages = try #require(try object(refused)["messages"] as? [String: String])
+            #expect(messages["zh-CN"]?.isEmpty == false && messages["en"]?.isEmpty == false)
+
+            let id = try #require(try object(try await client.execute(uri: "/v1/help-requests/current", method: .get))["id"] as? String)
+            // Only staff see, take, hand over and close calls.
+            #expect(try await client.execute(uri: "/v1/help-requests", method: .get).status == .unauthorized)
+            for action in ["take", "close"] {
+                #expect(try await post(client, "/v1/help-requests/\(id)/\(action)").status == .unauthorized, "\(action)")
+            }
+            #expect(try await post(client, "/v1/help-requests/\(id)/handover", #"{"staffNumber":"S001"}"#).status == .unauthorized)
+            // A minute later the button works again, and still cannot say who should come, nor carry text.
+            clock.set("2026-09-28T10:01:00+08:00")
+            let named = try await post(client, "/v1/help-requests", #"{"sessionId":"\#(session)","staffNumber":"S001"}"#)
+            #expect(named.status == .badRequest)
+            #expect(try object(named)["code"] as? String == "unknownField")
+            let smuggled = try await post(client, "/v1/help-requests", #"{"screen":"张三 13800138000"}"#)
+            #expect(smuggled.status == .ok)
+            #expect(try object(smuggled)["screen"] as? String == "other" && object(smuggled)["sessionId"] == nil)
+            #expect(!String(buffer: smuggled.body).contains("张三"))
+            // Staff heard of one call.
+            let officer = try await staff(client, "S401")
+            let open = try await client.execute(uri: "/v1/help-requests", method: .get, headers: officer)
+            #expect((try JSONSerialization.jsonObject(with: Data(open.body.readableBytesView)) as? [Any])?.count == 1)
+            _ = try await post(client, "/v1/help-requests/\(id)/take", "{}", officer)
+        }
+        #expect(await helpEvents(events, count: 2).map(\.type) == [.helpRequested, .helpTaken])
+    }
+
+    /// Reading aloud is synthesised on the terminal's CPU: the screen may ask a few times a minute
+    /// (here 3), as it may book and print, and HEAD counts like GET.
+    @Test func readingAloudIsLimitedLikeTheOtherPublicScreenEndpoints() async throws {
+        try await withClient { client in
+            let session = try await startSession(client)
+            for _ in 0..<2 {
+                let spoken = try await client.execute(uri: "/v1/sessions/\(session)/speech?part=step&voice=en", method: .get)
+                #expect(spoken.status == .ok)
+            }
+            // HEAD is in no operation of the document: asked past the documented client.
+            let raw = (client as? DocumentedClient)?.base ?? client
+            #expect(try await raw.execute(uri: "/v1/sessions/\(session)/speech?part=step&voice=en", method: .head).status == .ok)
+            let refused = try await client.execute(uri: "/v1/sessions/\(session)/speech?part=step&voice=en", method: .get)
+            #expect(refused.status == .tooManyRequests)
+            #expect(try object(refused)["code"] as? String == "rateLimited" && refused.headers[.retryAfter] != nil)
+            clock.set("2026-09-28T10:00:20+08:00")
+            // A call for staff is read out (a token came back after 20 s).
+            _ = try await post(client, "/v1/help-requests", #"{"sessionId":"\#(session)"}"#)
+            let help = try await client.execute(uri: "/v1/sessions/\(session)/speech?part=help&voice=cmn", method: .get)
+            #expect(help.status == .ok && help.headers[.contentType] == "audio/wav")
+        }
+    }
+
+    /// The receipt names the 首问责任人 by staff number, never by name; the filing keeps the history.
+    @Test func theReceiptPrintsTheFirstResponsibleByStaffNumber() async throws {
+        try await withDevices(application) { terminal in
+            try await application.makeHTTPServer().test(.router) { base in
+                let client = DocumentedClient(base: base, document: try OpenAPIDocument.load())
+                let technician: HTTPFields = [.authorization: try await application.bearer(client, role: .technician)]
+                try await terminal.placeCard(client)
+                let walker = FilingWalker(client: client, answers: FilingWalkTests.answers["residence-permit"] ?? [:])
+                let session = try await walker.answerEveryStep("residence-permit")
+                let id = try #require(try object(try await post(client, "/v1/help-requests", #"{"sessionId":"\#(session)"}"#))["id"] as? String)
+                let first = try await staff(client, "S501"), second = try await staff(client, "S502")
+                #expect(try await post(client, "/v1/help-requests/\(id)/take", "{}", first).status == .ok)
+                #expect(try await post(client, "/v1/help-requests/\(id)/handover", #"{"staffNumber":"S502"}"#, first).status == .ok)
+                _ = second
+                let filing = try await walker.finish("residence-permit", session: session)
+                let history = try #require(filing["responsibility"] as? [[String: Any]])
+                #expect(history.map { $0["staffNumber"] as? String } == ["S501", "S502"])
+
+                let printed = String(buffer: try await client.execute(
+                    uri: "/v1/devices/printer-simulated/last-receipt", method: .get, headers: technician).body)
+                let text = printed.filter { !$0.isWhitespace }
+                #expect(text.contains("首问责任人工号S502（由工号S501转交）"), "\(printed)")
+                #expect(!printed.contains("王值班"))
+            }
+        }
+    }
+
+    /// A receipt without a call for help says nothing of a responsible member of staff.
+    @Test func aFilingNobodyWasCalledForPrintsNoResponsible() async throws {
+        try await withDevices(application) { terminal in
+            try await application.makeHTTPServer().test(.router) { client in
+                let technician: HTTPFields = [.authorization: try await application.bearer(client, role: .technician)]
+                try await terminal.placeCard(client)
+                let filing = try await FilingWalker(client: client, answers: FilingWalkTests.answers["residence-permit"] ?? [:])
+                    .file("residence-permit")
+                #expect(filing["responsibility"] == nil)
+                let printed = String(buffer: try await client.execute(
+                    uri: "/v1/devices/printer-simulated/last-receipt", method: .get, headers: technician).body)
+                #expect(printed.contains("办件回执") && !printed.contains("首问责任人"))
+            }
+        }
+    }
+
+    /// The monthly report's figures: calls, taken, taken before the hotline, the time to take, handovers.
+    @Test func theMonthlyReportCountsCallsTakenInTimeAndHandedOver() async throws {
+        try await withClient { client in
+            let officer = try await staff(client, "S601"), colleague = try await staff(client, "S602")
+            // Taken after 30 s and handed over.
+            var id = try #require(try object(try await post(client, "/v1/help-requests"))["id"] as? String)
+            clock.set("2026-09-28T10:00:30+08:00")
+            #expect(try await post(client, "/v1/help-requests/\(id)/take", "{}", officer).status == .ok)
+            #expect(try await post(client, "/v1/help-requests/\(id)/handover", #"{"staffNumber":"S602"}"#, officer).status == .ok)
+            #expect(try await post(client, "/v1/help-requests/\(id)/close", "{}", colleague).status == .ok)
+            // Taken after 150 s, past the 90 s.
+            clock.set("2026-09-28T11:00:00+08:00")
+            id = try #require(try object(try await post(client, "/v1/help-requests"))["id"] as? String)
+            clock.set("2026-09-28T11:02:30+08:00")
+            let later = try await staff(client, "S602")
+            #expect(try await post(client, "/v1/help-requests/\(id)/take", "{}", later).status == .ok)
+            #expect(try await post(client, "/v1/help-requests/\(id)/close", "{}", later).status == .ok)
+            // Never taken.
+            clock.set("2026-09-28T12:00:00+08:00")
+            #expect(try await post(client, "/v1/help-requests").status == .created)
+            let supervisor = try await staff(client, "S609", role: .supervisor)
+
+            let answer = try await client.execute(uri: "/v1/reports/monthly?month=2026-09", method: .get, headers: supervisor)
+            #expect(answer.status == .ok, "\(String(buffer: answer.body))")
+            let report = try object(answer)
+            let help = try #require(report["help"] as? [String: Any])
+            #expect(help["requests"] as? Int == 3 && help["taken"] as? Int == 2 && help["takenWithinTimeout"] as? Int == 1)
+            #expect(help["medianSecondsToTake"] as? Double == 90 && help["p90SecondsToTake"] as? Double == 150)
+            #expect(help["handedOver"] as? Int == 1)
+            let other = try object(try await client.execute(uri: "/v1/reports/monthly?month=2026-08", method: .get, headers: supervisor))
+            #expect((other["help"] as? [String: Any])?["requests"] as? Int == 0)
+            // Narrowed to a department, the terminal's calls are not that department's.
+            let narrowed = try object(try await client.execute(
+                uri: "/v1/reports/monthly?month=2026-09&department=police", method: .get, headers: supervisor))
+            #expect(narrowed["help"] == nil)
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+@testable import KioskApp
+import KioskServer
+import KioskTesting
+import Testing
+
+/// What a technician reads about the printer from afar: what it says it is (`GS I`), what its
+/// profile can do, and how many receipts it printed today, kept across a restart.
+@Suite("Printer identity, capabilities and receipts per day")
+struct PrinterDayTests {
+    static func receiptsToday(_ application: KioskApplication, _ client: any TestClientProtocol) async throws -> (device: Int?, metric: Double?) {
+        let view = try await client.execute(uri: "/v1/devices/printer-simulated", method: .get)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(buffer: view.body)) as? [String: Any])
+        let daily = try #require(object["daily"] as? [[String: Any]])
+        #expect(daily.count == 7)
+        let today = (daily.last?["counts"] as? [String: Any])?["receiptsPrinted"] as? Int
+        let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+        let metric = TerminalMetricsTests.samples(text)["kiosk_printer_receipts_today"]?
+            .first { $0.labels == ["device": "printer-simulated"] }?.value
+        return (today, metric)
+    }
+
+    @Test func theDevicePageShowsIdentityCapabilitiesAndTodaysReceiptsAcrossARestart() async throws {
+        let installation = try TestInstallation()
+        defer { installation.remove() }
+        var application = try await KioskApplication.onTestInstallation(installation)
+        try await TerminalMetricsTests.running(application) { [application] client in
+            let view = try await client.execute(uri: "/v1/devices/printer-simulated", method: .get)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(buffer: view.body)) as? [String: Any])
+            let info = try #require(object["info"] as? [String: Any])
+            let reported = try #require(info["reported"] as? [String: String])
+            #expect(reported == ["manufacturer": "kiosk", "model": "Simulated receipt printer", "firmware": "simulated"])
+            let capabilities = try #require(info["capabilities"] as? [String: Any])
+            #expect(capabilities["qrCode"] as? Bool == false, "the generic profile does not assume QR codes")
+            #expect(capabilities["paperWidthDots"] as? Int == 576)
+            #expect(capabilities["paperWidthMillimetres"] as? Int == 80)
+            #expect(capabilities["codePage"] as? String != nil)
+
+            let before = try await Self.receiptsToday(application, client)
+            #expect(before.device == nil && before.metric == 0)
+            let technician = SignedInClient(base: client, authorization: try await application.bearer(client, role: .technician))
+            for _ in 0..<2 {
+                let check = try await technician.execute(uri: "/v1/devices/printer-simulated/health-checks", method: .post,
+                                                         body: ByteBuffer(string: #"{"level":"external"}"#))
+                #expect(check.status == .created)
+            }
+            let after = try await Self.receiptsToday(application, client)
+            #expect(after.device == 2 && after.metric == 2)
+        }
+        application = try await KioskApplication.onTestInstallation(installation)   // a restart
+        try await TerminalMetricsTests.running(application) { [application] client in
+            let restarted = try await Self.receiptsToday(application, client)
+            #expect(restarted.device == 2 && restarted.metric == 2)
+        }
+    }
+}

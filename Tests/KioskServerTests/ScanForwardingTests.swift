@@ -1,0 +1,33 @@
+import CodeScanner
+import Foundation
+@testable import KioskApp
+@testable import Peripherals
+import KioskServer
+import KioskTesting
+import Testing
+
+/// A scanned code reaches the screen's stream as a `scan` event: a receipt's progress code with
+/// its text (the screen opens its look-up), anything else as "not a code of this hall" without
+/// its text. The attacker: whoever reads the event stream or the log, looking for the ID number
+/// a scanned booking slip or ID barcode carries.
+@Suite("Scanned codes to the citizen's session")
+struct ScanForwardingTests {
+    @Test func aProgressCodeIsPassedOnAndAnythingElseOnlyAsNotOfThisHall() async throws {
+        let installation = try TestInstallation()
+        defer { installation.remove() }
+        let application = try await KioskApplication.onTestInstallation(installation)
+        let forwarder = DeviceEventForwarder(devices: application.devices, sessions: application.sessions)
+        let events = await application.devices.events.subscribe()
+
+        await forwarder.forward(ScannedCode(deviceID: "scanner-serial-ttyACM0", text: "P1:S01-20261129-0001:abcdefghijkl"))
+        let progress = await events.next(within: .seconds(10))
+        #expect(progress == TerminalEvent(type: .scan, deviceId: "scanner-serial-ttyACM0",
+                                          scan: .init(kind: "progressCode", code: "P1:S01-20261129-0001:abcdefghijkl")))
+
+        await forwarder.forward(ScannedCode(deviceID: "scanner-serial-ttyACM0", text: "110101198506150019"))
+        let other = try #require(await events.next(within: .seconds(10)))
+        #expect(other == TerminalEvent(type: .scan, deviceId: "scanner-serial-ttyACM0", scan: .init(kind: "notOfThisHall", code: nil)))
+        let encoded = String(decoding: try JSONEncoder().encode(other), as: UTF8.self)
+        #expect(!encoded.contains("110101198506150019") && !encoded.contains("150019"))
+    }
+}
