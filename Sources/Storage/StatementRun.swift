@@ -56,7 +56,7 @@ extension Statement {
             let code: CInt = switch argument {
             case .integer(let value): sqlite3_bind_int64(statement, index, value)
             case .real(let value): sqlite3_bind_double(statement, index, value)
-            case .text(let value): sqlite3_bind_text(statement, index, value, -1, transient)
+            case .text(let value): Self.bind(text: value, to: statement, at: index)
             case .blob(let value):
                 value.withUnsafeBytes { bytes in
                     // A zero-length blob is no NULL (a nil pointer would bind NULL).
@@ -70,6 +70,18 @@ extension Statement {
         try body(statement)
     }
 
+    /// By byte count: a NUL inside the text is kept, not where the text ends.
+    private static func bind(text: String, to statement: SQLiteStatement, at index: CInt) -> CInt {
+        var text = text
+        return text.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { chars in
+                // A nil pointer would bind NULL; an empty text is no NULL.
+                chars.baseAddress.map { sqlite3_bind_text(statement, index, $0, CInt(chars.count), transient) }
+                    ?? sqlite3_bind_text(statement, index, "", 0, transient)
+            }
+        }
+    }
+
     private func failure(_ code: CInt) -> DatabaseError {
         let connection = sqlite3_db_handle(sqliteStatement)
         return DatabaseError(resultCode: ResultCode(rawValue: code), message: connection.map { String(cString: sqlite3_errmsg($0)) },
@@ -79,7 +91,9 @@ extension Statement {
     /// The text in `column` (0-based) of the current row; nil for NULL.
     static func text(_ statement: SQLiteStatement, _ column: CInt) -> String? {
         guard let text = sqlite3_column_text(statement, column) else { return nil }
-        return String(cString: text)
+        // By byte count (asked after the text, as SQLite's documentation says): a NUL is kept.
+        let count = Int(sqlite3_column_bytes(statement, column))
+        return String(decoding: UnsafeRawBufferPointer(start: text, count: count), as: UTF8.self)
     }
 
     static func real(_ statement: SQLiteStatement, _ column: CInt) -> Double {
@@ -100,3 +114,4 @@ extension Statement {
 
 /// SQLite copies the bound value before the call returns.
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
