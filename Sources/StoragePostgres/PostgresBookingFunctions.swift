@@ -92,11 +92,7 @@ struct BookCall: PostgresPreparedStatement {
 
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 23)
-        bindings.append(request.key)
-        bindings.append(request.operation)
-        try bindings.append(request.fingerprint)
-        try bindings.append(answer)
-        bindings.append(now.timeIntervalSince1970)
+        try bindings.appendClaim(request, answer: answer, now: now)
         try bindings.append(idHash)
         bindings.append(lockKey)
         bindings.append(horizon.timeIntervalSince1970)
@@ -255,11 +251,7 @@ struct CancelCall: PostgresPreparedStatement {
 
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 10)
-        bindings.append(request.key)
-        bindings.append(request.operation)
-        try bindings.append(request.fingerprint)
-        try bindings.append(answer)
-        bindings.append(now.timeIntervalSince1970)
+        try bindings.appendClaim(request, answer: answer, now: now)
         bindings.append(seen.id)
         bindings.append(seen.status.rawValue)
         bindings.append(seen.sequence)
@@ -278,5 +270,16 @@ extension BookingRecord {
         BookingRecord(id: id, code: code, slotID: slotID, serviceID: serviceID, date: date, start: start, end: end,
                       maskedIDNumber: maskedIDNumber, status: .cancelled, sequence: sequence + 1, createdAt: createdAt,
                       updatedAt: now, onDayOff: onDayOff)
+    }
+}
+
+extension PostgresBindings {
+    /// The first parameters of every booking function: the key's claim, with the answer it keeps.
+    mutating func appendClaim(_ request: IdempotentRequest, answer: Data, now: Date) throws {
+        append(request.key)
+        append(request.operation)
+        try append(request.fingerprint)
+        try append(answer)
+        append(now.timeIntervalSince1970)
     }
 }

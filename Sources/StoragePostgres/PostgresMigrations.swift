@@ -199,6 +199,25 @@ enum PostgresMigrations {
         // Outcomes: booked or done, answered (the key's earlier request: its answer), changed,
         // full; a booking code that is taken fails the statement (booking_code_key).
         Migration(name: "v10-bookings-in-one-call", statements: [
+            // The key first, with the answer: a request with the same key waits here until this
+            // one ends; if the key was taken, its request's operation, fingerprint and answer.
+            """
+            CREATE FUNCTION kiosk_claim(
+                request_key text, request_operation text, request_fingerprint bytea, answer bytea, now_seconds double precision,
+                OUT claimed boolean, OUT stored_operation text, OUT stored_fingerprint bytea, OUT stored_answer bytea)
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO idempotency_key (key, operation, fingerprint, response, created_at)
+                VALUES (request_key, request_operation, request_fingerprint, answer, now_seconds)
+                ON CONFLICT (key) DO NOTHING;
+                claimed := FOUND;
+                IF NOT claimed THEN
+                    SELECT k.operation, k.fingerprint, k.response INTO stored_operation, stored_fingerprint, stored_answer
+                    FROM idempotency_key k WHERE k.key = request_key;
+                END IF;
+            END
+            $$
+            """,
             """
             CREATE FUNCTION kiosk_book(
                 request_key text, request_operation text, request_fingerprint bytea, answer bytea, now_seconds double precision,
@@ -211,15 +230,14 @@ enum PostgresMigrations {
                 OUT booked_services text[], OUT booked_statuses text[], OUT booked_starts double precision[],
                 OUT held_services text[])
             LANGUAGE plpgsql AS $$
+            DECLARE
+                claimed boolean;
             BEGIN
-                -- The key first, with the answer: a request with the same key waits here until this one ends.
-                INSERT INTO idempotency_key (key, operation, fingerprint, response, created_at)
-                VALUES (request_key, request_operation, request_fingerprint, answer, now_seconds)
-                ON CONFLICT (key) DO NOTHING;
-                IF NOT FOUND THEN
+                SELECT c.claimed, c.stored_operation, c.stored_fingerprint, c.stored_answer
+                INTO claimed, stored_operation, stored_fingerprint, stored_answer
+                FROM kiosk_claim(request_key, request_operation, request_fingerprint, answer, now_seconds) c;
+                IF NOT claimed THEN
                     outcome := 'answered';
-                    SELECT k.operation, k.fingerprint, k.response INTO stored_operation, stored_fingerprint, stored_answer
-                    FROM idempotency_key k WHERE k.key = request_key;
                     RETURN;
                 END IF;
                 -- Each statement below reads a snapshot taken after the lock it follows was granted.
@@ -265,15 +283,14 @@ enum PostgresMigrations {
                 OUT outcome text, OUT stored_operation text, OUT stored_fingerprint bytea, OUT stored_answer bytea)
             LANGUAGE plpgsql AS $$
             DECLARE
+                claimed boolean;
                 freed text;
             BEGIN
-                INSERT INTO idempotency_key (key, operation, fingerprint, response, created_at)
-                VALUES (request_key, request_operation, request_fingerprint, answer, now_seconds)
-                ON CONFLICT (key) DO NOTHING;
-                IF NOT FOUND THEN
+                SELECT c.claimed, c.stored_operation, c.stored_fingerprint, c.stored_answer
+                INTO claimed, stored_operation, stored_fingerprint, stored_answer
+                FROM kiosk_claim(request_key, request_operation, request_fingerprint, answer, now_seconds) c;
+                IF NOT claimed THEN
                     outcome := 'answered';
-                    SELECT k.operation, k.fingerprint, k.response INTO stored_operation, stored_fingerprint, stored_answer
-                    FROM idempotency_key k WHERE k.key = request_key;
                     RETURN;
                 END IF;
                 -- A concurrent change of the row is waited for, then the condition is checked on its new version.
