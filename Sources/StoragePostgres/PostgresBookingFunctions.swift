@@ -5,7 +5,7 @@ import PostgresNIO
 import Storage
 
 /// A booking in one round trip: `kiosk_book`, the function the district migrations install
-/// (`v10-booking-in-one-call`), claims the idempotency key, takes the citizen's lock, reads what
+/// (`v10-bookings-in-one-call`), claims the idempotency key, takes the citizen's lock, reads what
 /// `BookingRules.checkEligibility` judges, takes a place and inserts the booking, all in one
 /// statement; no lock outlives it, and none is held while this process thinks.
 ///
