@@ -37,12 +37,14 @@ public struct DistrictLoad: Codable, Sendable {
     }
 }
 
-/// What one worker saw; `seconds` from its first request to its last answer.
+/// What one worker saw; `seconds` from its first request to its last answer, `latencies` of
+/// each citizen's request (from the first slot tried to the answer).
 public struct DistrictLoadResult: Codable, Sendable, Equatable {
     public var confirmed = 0
     public var slotsFull = 0
     public var refusedByQuota = 0
     public var seconds = 0.0
+    public var latencies: [Duration] = []
 }
 
 public enum DistrictBenchmarks {
@@ -93,7 +95,10 @@ public enum DistrictBenchmarks {
                             let key = "w\(load.worker)-c\(client)-a\(attempt)"
                             // Clients of all workers start on different slots, as citizens pick different times.
                             let first = (load.worker * load.clients + client + attempt * 7) % slots.count
-                            switch try await book(bookings, citizen, slots: slots, firstSlot: first, key: key) {
+                            let asked = clock.now
+                            let outcome = try await book(bookings, citizen, slots: slots, firstSlot: first, key: key)
+                            result.latencies.append(clock.now - asked)
+                            switch outcome {
                             case .confirmed: result.confirmed += 1
                             case .full: result.slotsFull += 1
                             case .quota: result.refusedByQuota += 1
@@ -106,6 +111,7 @@ public enum DistrictBenchmarks {
                     total.confirmed += one.confirmed
                     total.slotsFull += one.slotsFull
                     total.refusedByQuota += one.refusedByQuota
+                    total.latencies += one.latencies
                 }
             }
             var result = outcomes
@@ -144,8 +150,10 @@ extension DistrictBenchmarks {
 
     /// `kiosk-bench district`: a private PostgreSQL (default durability settings) on this
     /// machine; four `kiosk district-worker` processes × 16 clients book through their own
-    /// pools, next to pgbench's simple-update run (`-N`, 64 clients) on the same server; then the
-    /// drain rate of a terminal's outbox kept through an outage.
+    /// pools, next to pgbench's simple-update run (`-N`, 64 clients) on the same server: once
+    /// spread over 64 slots (citizens pick different times), once with every client on 4 hot
+    /// slots (the opening of popular appointments); then the drain rate of a terminal's outbox
+    /// kept through an outage.
     public static func run() -> [Figure] {
         measuredFigures("district") { try await measure() }
     }
@@ -155,10 +163,6 @@ extension DistrictBenchmarks {
     }
 
     private static func measure(on cluster: PrivatePostgres) async throws -> [Figure] {
-        let url = try await cluster.createDatabase()
-        let database = String(url.split(separator: "/").last!)
-        let setup = try PostgresStore(url: url, logger: Logger(label: "kiosk.bench"))
-        try await setup.withRunning { _ = try await setup.migrate() }
         // The district's ID key, as every terminal of a district holds it in its key directory.
         let keys = KeyDirectory(path: FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-bench-keys-\(UUID().uuidString)").path,
                                 credentials: nil)
@@ -166,14 +170,65 @@ extension DistrictBenchmarks {
         try keys.write(.random(), as: KeyDirectory.districtKey)
         let keyFile = keys.location(of: KeyDirectory.districtKey)
 
-        // Four terminal processes, distinct citizens, as many places as requests.
+        // As many places as requests: 40 in each of 64 slots, or 640 in each of 4.
         let total = workers * clientsPerWorker * attemptsPerClient
-        let capacity = 40
+        let spread = try await book(on: cluster, keyFile: keyFile, slots: total / 40, capacity: 40)
+        let hot = try await book(on: cluster, keyFile: keyFile, slots: 4, capacity: total / 4)
+
+        // pgbench's simple update (-N: one UPDATE, a SELECT and an INSERT per transaction) on the
+        // same server, as many clients as the terminals had together.
+        try await cluster.psql("CREATE DATABASE pgbench")
+        let host = ["-h", cluster.root, "-p", "\(cluster.port)", "-U", "kiosk"]
+        try await cluster.run(program: "pgbench", ["-i", "-q", "-s", "10"] + host + ["pgbench"])
+        let pgbench = try await cluster.run(program: "pgbench", ["-N", "-c", "\(workers * clientsPerWorker)", "-j", "\(workers)",
+                                                                  "-T", "10", "-n"] + host + ["pgbench"])
+        let tps = pgbench.split(separator: "\n").first { $0.hasPrefix("tps = ") }
+            .flatMap { Double($0.dropFirst("tps = ".count).prefix { $0 == "." || $0.isNumber }) } ?? 0
+
+        let drain = try await drainAfterOutage(cluster, filings: outboxRecords)
+        let clients = "\(workers) kiosk processes × \(clientsPerWorker) clients"
+        return [
+            Figure(name: "district: pgbench simple-update (-N), \(workers * clientsPerWorker) clients, same server", value: tps, unit: "tps"),
+        ] + spread.figures(clients: clients, pgbench: tps) + hot.figures(clients: clients, pgbench: tps) + [
+            Figure(name: "district: outbox drain after an outage (\(outboxRecords) filings)", value: drain, unit: "/s"),
+        ]
+    }
+
+    /// What one district load did, in a database of its own.
+    struct LoadRun {
+        let slots: Int
+        let capacity: Int
+        let confirmed: Int
+        let rate: Double
+        let latencies: [Duration]
+        let miscounted: Int
+
+        func figures(clients: String, pgbench tps: Double) -> [Figure] {
+            let total = slots * capacity
+            let load = "\(slots) slots of \(capacity)"
+            return [
+                Figure(name: "district (\(load)): confirmed bookings, \(clients) (\(confirmed) of \(total))", value: rate, unit: "/s"),
+                Figure(name: "district (\(load)): booking rate ÷ pgbench -N rate", value: rate / max(tps, 1), unit: ""),
+                Figure(name: "district (\(load)): citizen's booking request, median", value: SpeechBenchmark.percentile(latencies, 0.5), unit: "ms"),
+                Figure(name: "district (\(load)): citizen's booking request, 99th percentile",
+                       value: SpeechBenchmark.percentile(latencies, 0.99), unit: "ms"),
+                Figure(name: "district (\(load)): overbooked or miscounted slots", value: Double(miscounted + (confirmed == total ? 0 : 1)),
+                       unit: "", target: "0"),
+            ]
+        }
+    }
+
+    /// Four terminal processes book `slots` × `capacity` places for as many distinct citizens.
+    private static func book(on cluster: PrivatePostgres, keyFile: String, slots: Int, capacity: Int) async throws -> LoadRun {
+        let url = try await cluster.createDatabase()
+        let database = String(url.split(separator: "/").last!)
+        let setup = try PostgresStore(url: url, logger: Logger(label: "kiosk.bench"))
+        try await setup.withRunning { _ = try await setup.migrate() }
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let results = try await withThrowingTaskGroup(of: DistrictLoadResult.self) { group in
             for worker in 0..<workers {
                 let load = DistrictLoad(worker: worker, clients: clientsPerWorker, attemptsPerClient: attemptsPerClient,
-                                        slots: total / capacity, capacity: capacity, citizens: clientsPerWorker * attemptsPerClient,
+                                        slots: slots, capacity: capacity, citizens: clientsPerWorker * attemptsPerClient,
                                         sharedCitizens: false)
                 let json = String(decoding: try JSONEncoder().encode(load), as: UTF8.self)
                 group.addTask {
@@ -191,28 +246,8 @@ extension DistrictBenchmarks {
             SELECT count(*) FROM slot_capacity s
             WHERE taken > capacity OR taken != (SELECT count(*) FROM booking b WHERE b.slot_id = s.slot_id AND b.status = 'confirmed')
             """, database: database)) ?? -1
-
-        // pgbench's simple update (-N: one UPDATE, a SELECT and an INSERT per transaction) on the
-        // same server, as many clients as the terminals had together.
-        try await cluster.psql("CREATE DATABASE pgbench")
-        let host = ["-h", cluster.root, "-p", "\(cluster.port)", "-U", "kiosk"]
-        try await cluster.run(program: "pgbench", ["-i", "-q", "-s", "10"] + host + ["pgbench"])
-        let pgbench = try await cluster.run(program: "pgbench", ["-N", "-c", "\(workers * clientsPerWorker)", "-j", "\(workers)",
-                                                                  "-T", "10", "-n"] + host + ["pgbench"])
-        let tps = pgbench.split(separator: "\n").first { $0.hasPrefix("tps = ") }
-            .flatMap { Double($0.dropFirst("tps = ".count).prefix { $0 == "." || $0.isNumber }) } ?? 0
-
-        let drain = try await drainAfterOutage(cluster, filings: outboxRecords)
-        let bookingRate = Double(confirmed) / seconds
-        return [
-            Figure(name: "district: confirmed bookings, \(workers) kiosk processes × \(clientsPerWorker) clients (\(confirmed) of \(total))",
-                   value: bookingRate, unit: "/s"),
-            Figure(name: "district: pgbench simple-update (-N), \(workers * clientsPerWorker) clients, same server", value: tps, unit: "tps"),
-            Figure(name: "district: booking rate ÷ pgbench -N rate", value: bookingRate / max(tps, 1), unit: ""),
-            Figure(name: "district: overbooked or miscounted slots (\(total / capacity) slots of \(capacity))",
-                   value: Double(miscounted + (confirmed == total ? 0 : 1)), unit: "", target: "0"),
-            Figure(name: "district: outbox drain after an outage (\(outboxRecords) filings)", value: drain, unit: "/s"),
-        ]
+        return LoadRun(slots: slots, capacity: capacity, confirmed: confirmed, rate: Double(confirmed) / seconds,
+                       latencies: results.flatMap(\.latencies), miscounted: miscounted)
     }
 
     /// Filings kept by a terminal while the district store was down, then sent when it returns:

@@ -13,6 +13,8 @@ import Synchronization
 ///
 /// Each mutation is one READ COMMITTED transaction that first claims its idempotency key (a row
 /// under a unique key: a concurrent retry waits for the first to finish, then reads its answer).
+/// A booking and a cancellation are one statement each, a function the district migrations
+/// install (`PostgresBookingFunctions.swift`): no lock is held across round trips.
 /// The database decides every race:
 /// - a place is taken by a conditional `UPDATE … WHERE taken + live holds < capacity RETURNING`,
 ///   issued after the slot's row is locked, so the statement's snapshot sees every hold and
@@ -106,15 +108,7 @@ public struct PostgresBookingStore: BookingDatabase {
 
     public func book(_ slot: Slot, idNumber: ResidentIDNumber, idempotencyKey: String,
                      now: Date) async throws -> BookingRecord {
-        let idHash = try await hash(idNumber)
-        let identity = NewBookingIdentity()
-        return try await mutate(.book(slot, idHash: idHash), key: idempotencyKey, now: now) { c in
-            try await lockCitizen(c, idHash: idHash)
-            try rules.checkEligibility(try await citizenBookings(c, idHash: idHash, now: now), serviceID: slot.serviceID, now: now)
-            try await register(slot, c)
-            try await takePlace(slotID: slot.id, now: now, locked: true, c)
-            return try await insertBooking(c, BookedPlace(slot), idNumber: idNumber, idHash: idHash, identity: identity, now: now)
-        }
+        try await bookInOneCall(slot, idNumber: idNumber, idHash: try await hash(idNumber), idempotencyKey: idempotencyKey, now: now)
     }
 
     @discardableResult
@@ -160,17 +154,7 @@ public struct PostgresBookingStore: BookingDatabase {
 
     public func cancel(code: BookingCode, idNumber: ResidentIDNumber, idempotencyKey: String,
                        now: Date) async throws -> BookingRecord {
-        let idHash = try await hash(idNumber)
-        return try await mutate(.cancel(code: code, idHash: idHash), key: idempotencyKey, now: now) { c in
-            let booking = try await findBooking(c, code: code, idHash: idHash, forUpdate: true)
-            try rules.checkCancel(booking, now: now)
-            try await c.query("UPDATE slot_capacity SET taken = taken - 1 WHERE slot_id = \(booking.slotID)", logger: logger)
-            try await c.query("""
-                UPDATE booking SET status = \(BookingStatus.cancelled.rawValue), sequence = sequence + 1,
-                    updated_at = \(now.timeIntervalSince1970) WHERE id = \(booking.id)
-                """, logger: logger)
-            return try await fetchBooking(c, id: booking.id)
-        }
+        try await cancelInOneWrite(code: code, idHash: try await hash(idNumber), idempotencyKey: idempotencyKey, now: now)
     }
 
     public func reschedule(code: BookingCode, idNumber: ResidentIDNumber, to slot: Slot,
@@ -424,8 +408,12 @@ extension PostgresBookingStore {
     /// the citizen's bookings and holds cannot change until it ends, in any hall. Taken again in
     /// the same transaction it is a no-op.
     private func lockCitizen(_ c: PostgresConnection, idHash: Data) async throws {
-        let lockKey = idHash.prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }
-        try await c.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+        try await c.query("SELECT pg_advisory_xact_lock(\(Self.citizenLockKey(idHash)))", logger: logger)
+    }
+
+    /// The key of a citizen's advisory lock: the first 8 bytes of their ID hash.
+    static func citizenLockKey(_ idHash: Data) -> Int64 {
+        idHash.prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }
     }
 
     private func insertBooking(_ c: PostgresConnection, _ place: BookedPlace, idNumber: ResidentIDNumber, idHash: Data,

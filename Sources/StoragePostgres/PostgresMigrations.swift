@@ -192,5 +192,121 @@ enum PostgresMigrations {
             "CREATE TABLE queue_event_sequence (id integer PRIMARY KEY CHECK (id = 1), last bigint NOT NULL)",
             "INSERT INTO queue_event_sequence (id, last) VALUES (1, 0)",
         ]),
+        // Bookings and cancellations written in one statement each (issue 22), so no lock is held
+        // across round trips (see PostgresBookingFunctions.swift). The functions decide nothing:
+        // they write only when the rows are still what `BookingRules` judged (`seen_*`), and
+        // otherwise answer 'changed' (kiosk_book: with the citizen's rows as it read them).
+        // Outcomes: booked or done, answered (the key's earlier request: its answer), changed,
+        // full; a booking code that is taken fails the statement (booking_code_key).
+        Migration(name: "v10-bookings-in-one-call", statements: [
+            // The key first, with the answer: a request with the same key waits here until this
+            // one ends; if the key was taken, its request's operation, fingerprint and answer.
+            """
+            CREATE FUNCTION kiosk_claim(
+                request_key text, request_operation text, request_fingerprint bytea, answer bytea, now_seconds double precision,
+                OUT claimed boolean, OUT stored_operation text, OUT stored_fingerprint bytea, OUT stored_answer bytea)
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO idempotency_key (key, operation, fingerprint, response, created_at)
+                VALUES (request_key, request_operation, request_fingerprint, answer, now_seconds)
+                ON CONFLICT (key) DO NOTHING;
+                claimed := FOUND;
+                IF NOT claimed THEN
+                    SELECT k.operation, k.fingerprint, k.response INTO stored_operation, stored_fingerprint, stored_answer
+                    FROM idempotency_key k WHERE k.key = request_key;
+                END IF;
+            END
+            $$
+            """,
+            """
+            CREATE FUNCTION kiosk_book(
+                request_key text, request_operation text, request_fingerprint bytea, answer bytea, now_seconds double precision,
+                citizen bytea, citizen_lock bigint, horizon double precision, eligibility_statuses text[],
+                seen_services text[], seen_statuses text[], seen_starts double precision[], seen_held text[],
+                slot text, service text, slot_places bigint,
+                new_id text, new_code text, new_date text, new_start double precision, new_end double precision,
+                new_masked text, new_status text,
+                OUT outcome text, OUT stored_operation text, OUT stored_fingerprint bytea, OUT stored_answer bytea,
+                OUT booked_services text[], OUT booked_statuses text[], OUT booked_starts double precision[],
+                OUT held_services text[])
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                claimed boolean;
+            BEGIN
+                SELECT c.claimed, c.stored_operation, c.stored_fingerprint, c.stored_answer
+                INTO claimed, stored_operation, stored_fingerprint, stored_answer
+                FROM kiosk_claim(request_key, request_operation, request_fingerprint, answer, now_seconds) c;
+                IF NOT claimed THEN
+                    outcome := 'answered';
+                    RETURN;
+                END IF;
+                -- Each statement below reads a snapshot taken after the lock it follows was granted.
+                PERFORM pg_advisory_xact_lock(citizen_lock);
+                SELECT coalesce(array_agg(b.service_id), '{}'), coalesce(array_agg(b.status), '{}'), coalesce(array_agg(b.start), '{}')
+                INTO booked_services, booked_statuses, booked_starts
+                FROM booking b WHERE b.id_hash = citizen AND b.start > horizon AND b.status = ANY(eligibility_statuses);
+                SELECT coalesce(array_agg(h.service_id), '{}') INTO held_services
+                FROM booking_hold h WHERE h.id_hash = citizen AND h.expires_at > now_seconds;
+                IF cardinality(booked_services) <> cardinality(seen_services) OR cardinality(held_services) <> cardinality(seen_held)
+                   OR EXISTS (SELECT * FROM unnest(booked_services, booked_statuses, booked_starts)
+                              EXCEPT ALL SELECT * FROM unnest(seen_services, seen_statuses, seen_starts))
+                   OR EXISTS (SELECT unnest(held_services) EXCEPT ALL SELECT unnest(seen_held)) THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'changed';
+                    RETURN;
+                END IF;
+                booked_services := NULL; booked_statuses := NULL; booked_starts := NULL; held_services := NULL;
+                -- The slot's row, locked (a capacity that has not changed is not written again).
+                INSERT INTO slot_capacity AS s (slot_id, service_id, capacity, taken) VALUES (slot, service, slot_places, 0)
+                ON CONFLICT (slot_id) DO UPDATE SET capacity = greatest(excluded.capacity, s.taken)
+                WHERE s.capacity <> greatest(excluded.capacity, s.taken);
+                UPDATE slot_capacity s SET taken = s.taken + 1
+                WHERE s.slot_id = slot
+                  AND s.taken + (SELECT count(*) FROM booking_hold h WHERE h.slot_id = slot AND h.expires_at > now_seconds) < s.capacity;
+                IF NOT FOUND THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'full';
+                    RETURN;
+                END IF;
+                INSERT INTO booking (id, code, slot_id, service_id, date, start, "end", id_hash, id_masked, status,
+                                     sequence, created_at, updated_at)
+                VALUES (new_id, new_code, slot, service, new_date, new_start, new_end, citizen, new_masked, new_status,
+                        0, now_seconds, now_seconds);
+                outcome := 'booked';
+            END
+            $$
+            """,
+            """
+            CREATE FUNCTION kiosk_cancel(
+                request_key text, request_operation text, request_fingerprint bytea, answer bytea, now_seconds double precision,
+                booking_id text, seen_status text, seen_sequence bigint, seen_on_day_off boolean, new_status text,
+                OUT outcome text, OUT stored_operation text, OUT stored_fingerprint bytea, OUT stored_answer bytea)
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                claimed boolean;
+                freed text;
+            BEGIN
+                SELECT c.claimed, c.stored_operation, c.stored_fingerprint, c.stored_answer
+                INTO claimed, stored_operation, stored_fingerprint, stored_answer
+                FROM kiosk_claim(request_key, request_operation, request_fingerprint, answer, now_seconds) c;
+                IF NOT claimed THEN
+                    outcome := 'answered';
+                    RETURN;
+                END IF;
+                -- A concurrent change of the row is waited for, then the condition is checked on its new version.
+                UPDATE booking b SET status = new_status, sequence = b.sequence + 1, updated_at = now_seconds
+                WHERE b.id = booking_id AND b.status = seen_status AND b.sequence = seen_sequence AND b.on_day_off = seen_on_day_off
+                RETURNING b.slot_id INTO freed;
+                IF NOT FOUND THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'changed';
+                    RETURN;
+                END IF;
+                UPDATE slot_capacity SET taken = taken - 1 WHERE slot_id = freed;
+                outcome := 'done';
+            END
+            $$
+            """,
+        ]),
     ]
 }
