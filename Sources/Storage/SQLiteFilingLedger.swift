@@ -86,6 +86,12 @@ public struct SQLiteFilingLedger: FilingLedger {
         }
     }
 
+    /// Runs `statements` in one transaction and returns each one's rows: how `kiosk bench
+    /// lifecycle` copies filings in bulk (statements of its own, not the lifecycle's).
+    public func runInBulk(_ statements: [SQLStatement]) async throws -> [[[SQLValue]]] {
+        try await store.pool.write { db in try statements.map { try Self.fetch(db, $0) } }
+    }
+
     public func records(idHash: Data, limit: Int) async throws -> [FilingRecord] {
         let sealer = store.sealer
         return try await store.pool.read { db in

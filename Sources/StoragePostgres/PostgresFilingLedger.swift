@@ -70,6 +70,17 @@ public struct PostgresFilingLedger: FilingLedger {
         }
     }
 
+    /// Runs `statements` in one transaction and returns each one's rows: how `kiosk bench
+    /// lifecycle` copies filings in bulk (statements of its own, not the lifecycle's).
+    public func runInBulk(_ statements: [SQLStatement]) async throws -> [[[SQLValue]]] {
+        let logger = logger
+        return try await write { c in
+            var results: [[[SQLValue]]] = []
+            for statement in statements { results.append(try await Self.fetch(c, statement, logger: logger)) }
+            return results
+        }
+    }
+
     public func records(idHash: Data, limit: Int) async throws -> [FilingRecord] {
         try await read { c in
             try await Self.fetch(c, LifecycleSQL.records(idHash: idHash, limit: limit), logger: logger).compactMap { row in
