@@ -100,7 +100,7 @@ public struct PostgresFilingLedger: FilingLedger {
     }
 
     public func supervisionDesk(_ filter: DeskFilter, today: LocalDate, limit: Int) async throws -> SupervisionDesk {
-        let statements = LifecycleSQL.Desk.statements(filter, today: today, limit: limit, rules: lifecycle.rules)
+        let statements = LifecycleSQL.Desk.statements(filter, today: today, limit: limit, rules: lifecycle.rules, dialect: .postgres)
         return LifecycleSQL.Desk.assemble(try await fetchAll(statements), today: today, rules: lifecycle.rules)
     }
 

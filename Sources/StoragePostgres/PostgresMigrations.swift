@@ -192,5 +192,8 @@ enum PostgresMigrations {
             "CREATE TABLE queue_event_sequence (id integer PRIMARY KEY CHECK (id = 1), last bigint NOT NULL)",
             "INSERT INTO queue_event_sequence (id, last) VALUES (1, 0)",
         ]),
+        // The desks' and the monthly report's figures on a million filings (`kiosk bench lifecycle`).
+        Migration(name: "v10-lifecycle-desk-indexes", statements: LifecycleSchema.deskIndexes(.postgres)),
+        Migration(name: "v11-lifecycle-month-count", statements: MonthlySummary.statements(.postgres)),
     ]
 }
