@@ -271,7 +271,7 @@ public enum LifecycleSQL {
         var statements: [SQLStatement] = []
         for sql in order {
             // `… VALUES (?, …, ?)` possibly followed by `ON CONFLICT …`: the tuple is repeated.
-            guard let values = sql.range(of: "VALUES ("), let close = sql[values.upperBound...].firstIndex(of: ")") else { continue }
+            guard let values = sql.range(of: "VALUES ("), let close = closingParenthesis(in: sql, from: values.upperBound) else { continue }
             let tuple = String(sql[sql.index(values.upperBound, offsetBy: -1)...close])
             let head = String(sql[..<values.lowerBound]) + "VALUES "
             let tail = String(sql[sql.index(after: close)...])
@@ -284,6 +284,21 @@ public enum LifecycleSQL {
             }
         }
         return statements
+    }
+
+    /// The `)` that closes the `(` just before `start` (the tuple may hold sub-queries).
+    static func closingParenthesis(in sql: String, from start: String.Index) -> String.Index? {
+        var depth = 1
+        var index = start
+        while index < sql.endIndex {
+            if sql[index] == "(" { depth += 1 }
+            if sql[index] == ")" {
+                depth -= 1
+                if depth == 0 { return index }
+            }
+            index = sql.index(after: index)
+        }
+        return nil
     }
 
     /// Takes the next change sequence number (`RETURNING last`).
@@ -314,6 +329,19 @@ public enum LifecycleSQL {
         for table in ["lifecycle_case", "lifecycle_deferral", "lifecycle_commitment", "lifecycle_rating", "lifecycle_followup"] {
             statements.append(SQLStatement("DELETE FROM \(table) WHERE reference = ?", [reference]))
         }
+        // The events first: a case's change number is the last change with an event of its own
+        // or of the whole filing, so a department's feed shows a bundle again only when its own
+        // parts (or the whole) changed, not each time another department's part moves.
+        for event in events {
+            statements.append(SQLStatement("""
+                INSERT INTO lifecycle_event (change_seq, reference, part, version, kind, from_state, to_state, actor_kind, actor_id, at, codes)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [
+                    .integer(change), .text(event.reference), SQLValue(event.part), .integer(Int64(event.version)),
+                    .text(event.kind.rawValue), SQLValue(event.from?.rawValue), SQLValue(event.to?.rawValue), .text(event.actor.kind),
+                    .text(event.actor.id), .real(event.at.timeIntervalSince1970), .text(event.codes.joined(separator: ",")),
+                ]))
+        }
         for item in record.cases {
             let deferrals = record.deferrals.filter { $0.part == nil || $0.part == item.part }
             statements.append(SQLStatement("""
@@ -321,7 +349,8 @@ public enum LifecycleSQL {
                     department_zh, department_en, hall, terminal, state, submitted_at, first_submitted_on, accepted_on, window_name,
                     staff, due_date, warn_on, provisional, returned_on, completed_on, on_time, deferred_total, deferred_in_time,
                     announced, change_seq)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                        coalesce((SELECT max(change_seq) FROM lifecycle_event WHERE reference = ? AND (part IS NULL OR part = ?)), ?))
                 """, [
                     reference, .text(item.part), .integer(Int64(item.version)), .text(record.formID),
                     .text(item.matterKey(formID: record.formID)), .text(item.matter.zh), .text(item.matter.en), .text(item.departmentID),
@@ -332,7 +361,7 @@ public enum LifecycleSQL {
                     SQLValue(item.lastReturn?.on), SQLValue(item.completion?.on),
                     item.completion.map { SQLValue($0.onTime) } ?? .null,
                     .integer(Int64(deferrals.count)), .integer(Int64(deferrals.filter(\.inTime).count)), .text(item.announced.rawValue),
-                    .integer(change),
+                    reference, .text(item.part), .integer(change),
                 ]))
         }
         for deferral in record.deferrals {
@@ -380,16 +409,6 @@ public enum LifecycleSQL {
                     .text(rating.grade.rawValue), SQLValue(followUp.openedOn), SQLValue(followUp.dueDate), SQLValue(followUp.callback?.on),
                     SQLValue(followUp.rectification?.on), SQLValue(followUp.closed?.on), SQLValue(followUp.closedInTime),
                     SQLValue(followUp.overdueAnnounced),
-                ]))
-        }
-        for event in events {
-            statements.append(SQLStatement("""
-                INSERT INTO lifecycle_event (change_seq, reference, part, version, kind, from_state, to_state, actor_kind, actor_id, at, codes)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [
-                    .integer(change), .text(event.reference), SQLValue(event.part), .integer(Int64(event.version)),
-                    .text(event.kind.rawValue), SQLValue(event.from?.rawValue), SQLValue(event.to?.rawValue), .text(event.actor.kind),
-                    .text(event.actor.id), .real(event.at.timeIntervalSince1970), .text(event.codes.joined(separator: ",")),
                 ]))
         }
         return statements

@@ -272,6 +272,27 @@ struct FilingLedgerTests {
         }
     }
 
+    /// Each case of a bundle carries its own change number: police accepting its part of the
+    /// bundle shows the bundle again in police's feed, not in amr's (where nothing of its own
+    /// changed), and the other way round. Before, every case took the record's last number.
+    @Test(arguments: StoreKind.allCases) func anotherDepartmentsStepOnABundleLeavesThisDepartmentsFeedAsItWas(_ kind: StoreKind) async throws {
+        let fixture = try await FilingLedgerFixture(kind)
+        let citizen = try FilingLedgerFixture.citizen(1)
+        let bundle = try await fixture.file(at: "2026-03-02 10:00", applicant: citizen, department: "police",
+                                            parts: [("licence", "amr"), ("seal", "police")])
+        let amr = try #require(try await fixture.ledger.departmentChanges("amr", after: 0, limit: 10).last)
+        let police = try #require(try await fixture.ledger.departmentChanges("police", after: 0, limit: 10).last)
+        try await fixture.apply(.accept(part: "seal", window: "B1"), bundle, by: .department("police"), at: "2026-03-02 11:00")
+        #expect(try await fixture.ledger.departmentChanges("amr", after: amr.change, limit: 10).isEmpty)
+        let moved = try await fixture.ledger.departmentChanges("police", after: police.change, limit: 10)
+        #expect(moved.map(\.reference) == [bundle] && moved[0].change > police.change)
+        // amr's own step: its feed shows the bundle again, police's does not.
+        try await fixture.apply(.accept(part: "licence", window: "A1"), bundle, by: .department("amr"), at: "2026-03-02 11:30")
+        let amrMoved = try await fixture.ledger.departmentChanges("amr", after: amr.change, limit: 10)
+        #expect(amrMoved.map(\.reference) == [bundle] && amrMoved[0].change > moved[0].change)
+        #expect(try await fixture.ledger.departmentChanges("police", after: moved[0].change, limit: 10).isEmpty)
+    }
+
     @Test func aFilingMadeAtOneHallIsAcceptedAtAnother() async throws {
         let first = try await FilingLedgerFixture(.postgres)
         let citizen = try FilingLedgerFixture.citizen(1)
