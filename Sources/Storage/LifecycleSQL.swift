@@ -611,8 +611,8 @@ public enum LifecycleSQL {
 
     // MARK: The department feed
 
-    /// `reference, change_seq` of the department's cases saved after `cursor` (every case of a
-    /// record carries the record's last change number), oldest change first.
+    /// `reference, change_seq` of the department's cases changed after `cursor` (each case
+    /// carries the last change with an event of its own or of the whole filing), oldest first.
     public static func departmentChanges(_ departmentID: String, after cursor: Int64, limit: Int) -> SQLStatement {
         SQLStatement("""
             SELECT DISTINCT reference, change_seq FROM lifecycle_case WHERE department_id = ? AND change_seq > ?
