@@ -73,12 +73,7 @@ public struct PostgresFilingLedger: FilingLedger {
     /// Runs `statements` in one transaction and returns each one's rows: how `kiosk bench
     /// lifecycle` copies filings in bulk (statements of its own, not the lifecycle's).
     public func runInBulk(_ statements: [SQLStatement]) async throws -> [[[SQLValue]]] {
-        let logger = logger
-        return try await write { c in
-            var results: [[[SQLValue]]] = []
-            for statement in statements { results.append(try await Self.fetch(c, statement, logger: logger)) }
-            return results
-        }
+        try await fetchAll(statements, inTransaction: true)
     }
 
     public func records(idHash: Data, limit: Int) async throws -> [FilingRecord] {
@@ -185,9 +180,9 @@ public struct PostgresFilingLedger: FilingLedger {
         try await database.run(passing: LifecycleRefusal.self, body)
     }
 
-    private func fetchAll(_ statements: [SQLStatement]) async throws -> [[[SQLValue]]] {
+    private func fetchAll(_ statements: [SQLStatement], inTransaction: Bool = false) async throws -> [[[SQLValue]]] {
         let logger = logger
-        return try await read { c in
+        return try await database.run(inTransaction: inTransaction, passing: LifecycleRefusal.self) { c in
             var results: [[[SQLValue]]] = []
             for statement in statements { results.append(try await Self.fetch(c, statement, logger: logger)) }
             return results
