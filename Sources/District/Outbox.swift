@@ -176,12 +176,15 @@ struct PendingRating: Codable, Sendable {
     let at: Date
 }
 
-/// Sends the outbox to the district store, oldest first, one record at a time: a record is
-/// marked sent only after the district has it, and every district write is idempotent on the
-/// record's identity, so a record is stored exactly once however often it is sent. A record
-/// the district refuses for good (a rating of a ticket it does not know) is set aside with the
-/// refusal's code for staff; an unreachable district ends the pass, to resume from the same
-/// record.
+/// Sends the outbox to the district store, oldest first: a record is marked sent only after the
+/// district has it, and every district write is idempotent on the record's identity, so a
+/// record is stored exactly once however often it is sent (a crash between the district's
+/// commit and the mark sends it again, and the district keeps what it has). Consecutive
+/// filings travel together, up to `batchSize` in one district transaction, and are marked in
+/// one local transaction; when the district refuses any of them, that run is sent again one
+/// record at a time, so that one bad filing never holds back the others. A record the district
+/// refuses for good (a rating of a ticket it does not know) is set aside with the refusal's
+/// code for staff; an unreachable district ends the pass, to resume from the same record.
 public struct OutboxDrainer: ServiceLifecycle.Service {
     let outbox: SQLiteStore
     let district: PostgresStore
@@ -192,11 +195,15 @@ public struct OutboxDrainer: ServiceLifecycle.Service {
     /// This terminal's hall (site id), recorded with its filings.
     let hall: String
     let interval: Duration
+    /// Records read from the outbox at once, and the most filings sent in one transaction:
+    /// large enough that a transaction's round trips cost little per filing, small enough that
+    /// a run sent again one by one after a refusal stays short.
+    let batchSize: Int
     let logger: Logger
     let now: @Sendable () -> Date
 
     public init(outbox: SQLiteStore, district: PostgresStore, bookings: PostgresBookingStore, filings: PostgresFilingLedger,
-                terminalID: String, hall: String, interval: Duration = .seconds(2), logger: Logger,
+                terminalID: String, hall: String, interval: Duration = .seconds(2), batchSize: Int = 500, logger: Logger,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.outbox = outbox
         self.district = district
@@ -205,6 +212,7 @@ public struct OutboxDrainer: ServiceLifecycle.Service {
         self.terminalID = terminalID
         self.hall = hall
         self.interval = interval
+        self.batchSize = batchSize
         self.logger = logger
         self.now = now
     }
@@ -233,45 +241,95 @@ public struct OutboxDrainer: ServiceLifecycle.Service {
         while true {
             let batch: [OutboxRecord]
             do {
-                batch = try await outbox.pendingOutbox(limit: 100)
+                batch = try await outbox.pendingOutbox(limit: batchSize)
             } catch {
                 logger.error("outbox unreadable", metadata: ["error.type": "\(type(of: error))"])
                 pass.interrupted = true
                 return pass
             }
             guard !batch.isEmpty else { return pass }
-            for record in batch {
-                do {
-                    try await send(record)
-                    try await outbox.markSent(record.id, now: now())
-                    pass.sent += 1
-                } catch is DistrictStoreUnavailable {
-                    try? await outbox.markAttempted(record.id)
-                    pass.interrupted = true
-                    return pass
-                } catch let refusal as any KioskError where refusal is BookingRuleError || refusal is LifecycleRefusal {
-                    logger.warning("outbox record refused by the district", metadata: [
-                        "outbox.id": "\(record.id)", "outbox.kind": "\(record.kind.rawValue)", "error.code": "\(refusal.code)"])
-                    try? await outbox.markFailed(record.id, failure: refusal.code, now: now())
-                    pass.failed += 1
-                } catch {
-                    // A database error that is not a refusal: try again on the next pass, in order.
-                    logger.error("outbox record not sent", metadata: [
-                        "outbox.id": "\(record.id)", "error.code": "\((error as? any KioskError)?.code ?? "\(type(of: error))")"])
-                    try? await outbox.markAttempted(record.id)
-                    pass.interrupted = true
-                    return pass
+            for run in Self.runs(batch) {
+                if run.count > 1 {
+                    if await sendTogether(run, &pass) { continue }
+                    if pass.interrupted { return pass }
+                }
+                for record in run {
+                    guard await sendAlone(record, &pass) else { return pass }
                 }
             }
+        }
+    }
+
+    /// `records` cut, in order, into runs of consecutive filings (sent together) and single
+    /// records of the other kinds.
+    static func runs(_ records: [OutboxRecord]) -> [ArraySlice<OutboxRecord>] {
+        var runs: [ArraySlice<OutboxRecord>] = []
+        var start = records.startIndex
+        while start < records.endIndex {
+            var end = start + 1
+            if records[start].kind == .filing {
+                while end < records.endIndex, records[end].kind == .filing { end += 1 }
+            }
+            runs.append(records[start..<end])
+            start = end
+        }
+        return runs
+    }
+
+    /// Filings in one district transaction, then marked sent in one local transaction. False
+    /// when they should go one at a time: the district refused one of them (or anything else
+    /// but an outage went wrong), or the pass was interrupted (`pass.interrupted`).
+    private func sendTogether(_ run: ArraySlice<OutboxRecord>, _ pass: inout Pass) async -> Bool {
+        do {
+            let decoder = PostgresFilingLedger.filingDecoder
+            let arrivals = try run.map { record in (filing: try decoder.decode(Filing.self, from: record.payload), document: record.payload) }
+            try await filings.receive(arrivals, terminalID: terminalID, hall: hall, at: now())
+            try await outbox.markSent(run.map(\.id), now: now())
+            pass.sent += run.count
+            return true
+        } catch is DistrictStoreUnavailable {
+            try? await outbox.markAttempted(run.map(\.id))
+            pass.interrupted = true
+            return false
+        } catch {
+            logger.notice("outbox run sent again one record at a time", metadata: [
+                "outbox.first": "\(run.first?.id ?? 0)", "outbox.count": "\(run.count)",
+                "error.code": "\((error as? any KioskError)?.code ?? "\(type(of: error))")"])
+            return false
+        }
+    }
+
+    /// False when the pass ends here (`pass.interrupted`).
+    private func sendAlone(_ record: OutboxRecord, _ pass: inout Pass) async -> Bool {
+        do {
+            try await send(record)
+            try await outbox.markSent([record.id], now: now())
+            pass.sent += 1
+            return true
+        } catch is DistrictStoreUnavailable {
+            try? await outbox.markAttempted([record.id])
+            pass.interrupted = true
+            return false
+        } catch let refusal as any KioskError where refusal is BookingRuleError || refusal is LifecycleRefusal {
+            logger.warning("outbox record refused by the district", metadata: [
+                "outbox.id": "\(record.id)", "outbox.kind": "\(record.kind.rawValue)", "error.code": "\(refusal.code)"])
+            try? await outbox.markFailed(record.id, failure: refusal.code, now: now())
+            pass.failed += 1
+            return true
+        } catch {
+            // A database error that is not a refusal: try again on the next pass, in order.
+            logger.error("outbox record not sent", metadata: [
+                "outbox.id": "\(record.id)", "error.code": "\((error as? any KioskError)?.code ?? "\(type(of: error))")"])
+            try? await outbox.markAttempted([record.id])
+            pass.interrupted = true
+            return false
         }
     }
 
     private func send(_ record: OutboxRecord) async throws {
         switch record.kind {
         case .filing:
-            let decoder = JSONDecoder()
-            decoder.dateDecodingStrategy = .iso8601
-            let filing = try decoder.decode(Filing.self, from: record.payload)
+            let filing = try PostgresFilingLedger.filingDecoder.decode(Filing.self, from: record.payload)
             try await filings.receive(filing, document: record.payload, terminalID: terminalID, hall: hall,
                                       applicant: filing.applicantIDNumber, at: now())
         case .ticket:

@@ -19,6 +19,8 @@ public enum Benchmarks {
         ("idlepoll", IdlePollBenchmark.run),
         // Starts a private PostgreSQL (Debian's postgresql) and kiosk worker processes.
         ("district", DistrictBenchmarks.run),
+        // Starts a private PostgreSQL; fills and drains a terminal's outbox.
+        ("outbox", OutboxBenchmark.run),
     ]
 
     /// What `kiosk-bench` runs when none is named.

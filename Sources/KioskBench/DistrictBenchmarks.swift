@@ -202,7 +202,7 @@ extension DistrictBenchmarks {
         let tps = pgbench.split(separator: "\n").first { $0.hasPrefix("tps = ") }
             .flatMap { Double($0.dropFirst("tps = ".count).prefix { $0 == "." || $0.isNumber }) } ?? 0
 
-        let drain = try await drainAfterOutage(cluster)
+        let drain = try await drainAfterOutage(cluster, filings: outboxRecords)
         let bookingRate = Double(confirmed) / seconds
         return [
             Figure(name: "district: confirmed bookings, \(workers) kiosk processes × \(clientsPerWorker) clients (\(confirmed) of \(total))",
@@ -215,8 +215,9 @@ extension DistrictBenchmarks {
         ]
     }
 
-    /// Filings kept by a terminal while the district store was down, then sent when it returns.
-    private static func drainAfterOutage(_ cluster: PrivatePostgres) async throws -> Double {
+    /// Filings kept by a terminal while the district store was down, then sent when it returns:
+    /// filings per second, 0 when not all of them arrived.
+    static func drainAfterOutage(_ cluster: PrivatePostgres, filings outboxRecords: Int) async throws -> Double {
         let url = try await cluster.createDatabase()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -244,7 +245,8 @@ extension DistrictBenchmarks {
             let clock = ContinuousClock()
             var start: ContinuousClock.Instant?
             var sent = 0
-            let deadline = clock.now + .seconds(120)
+            // Far beyond today's rate (about 1,500/s), so that only a stuck drain gives up.
+            let deadline = clock.now + .seconds(max(120, outboxRecords / 100))
             while sent < outboxRecords, clock.now < deadline {
                 let before = clock.now
                 let pass = await drainer.drain()

@@ -44,7 +44,7 @@ struct PolicyOptions: Encodable {
 }
 
 /// One matching policy as the screen shows it, with why it matched.
-struct PolicyView: Encodable {
+struct PolicyView: Codable {
     let id: String
     let example: Bool
     let title: LocalizedText
@@ -75,11 +75,11 @@ struct PolicyView: Encodable {
     }
 }
 
-struct PolicyMatches: Encodable {
+struct PolicyMatches: Codable {
     let matches: [PolicyView]
 }
 
-struct PrintedPolicies: Encodable {
+struct PrintedPolicies: Codable {
     let policyIds: [String]
     let receipt: PrintOutcome
 }

@@ -76,15 +76,19 @@ extension SQLiteStore {
         }
     }
 
-    public func markSent(_ id: Int64, now: Date) async throws {
+    /// The district has every record of `ids`: marked in one transaction.
+    public func markSent(_ ids: [Int64], now: Date) async throws {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?",
-                           arguments: [now.timeIntervalSince1970, id])
+            let statement = try db.cachedStatement(sql: "UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?")
+            for id in ids { try statement.execute(arguments: [now.timeIntervalSince1970, id]) }
         }
     }
 
-    public func markAttempted(_ id: Int64) async throws {
-        try await pool.write { db in try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", arguments: [id]) }
+    public func markAttempted(_ ids: [Int64]) async throws {
+        try await pool.write { db in
+            let statement = try db.cachedStatement(sql: "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?")
+            for id in ids { try statement.execute(arguments: [id]) }
+        }
     }
 
     /// The district refused the record for good (`failure` is the refusal's code).

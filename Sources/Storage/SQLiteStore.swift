@@ -20,13 +20,19 @@ public final class SQLiteStore: Sendable {
     /// The schema version this build of kiosk creates and understands.
     public static var knownSchemaVersion: Int { Migrations.latestVersion }
 
-    public init(path: String, keys: TerminalKeys, busyTimeout: TimeInterval = 5) throws(StorageError) {
-        self.path = path
-        self.keys = keys
+    /// How every connection of the store is opened (also the booking bench's raw-write peer).
+    public static func configuration(busyTimeout: TimeInterval = 5) -> GRDB.Configuration {
         var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.label = "kiosk"
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
+        return configuration
+    }
+
+    public init(path: String, keys: TerminalKeys, busyTimeout: TimeInterval = 5) throws(StorageError) {
+        self.path = path
+        self.keys = keys
+        let configuration = Self.configuration(busyTimeout: busyTimeout)
         do {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

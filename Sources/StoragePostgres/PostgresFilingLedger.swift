@@ -4,6 +4,7 @@ import FormEngine
 import Foundation
 import KioskCore
 import Logging
+import NIOCore
 import PostgresNIO
 import Storage
 
@@ -59,14 +60,18 @@ public struct PostgresFilingLedger: FilingLedger {
     /// transaction of multi-row INSERTs: how `kiosk bench lifecycle` fills the district store.
     public func insert(_ transitions: [LifecycleTransition]) async throws {
         let calendar = lifecycle.calendar
+        try await write { c in try await Self.insert(c, transitions, calendar: calendar, logger: logger) }
+    }
+
+    private static func insert(_ c: PostgresConnection, _ transitions: [LifecycleTransition], calendar: OfficialCalendar,
+                               logger: Logger) async throws {
+        guard !transitions.isEmpty else { return }
         let items = try transitions.map { (record: $0.record, document: try LifecycleSQL.encode($0.record), events: $0.events) }
-        try await write { c in
-            guard let last = try await Self.fetch(c, LifecycleSQL.nextChanges(items.count), logger: logger).first?.first?.int else {
-                throw LifecycleRefusal(.invalidRecord)
-            }
-            for statement in LifecycleSQL.insertMany(items, firstChange: Int64(last - items.count + 1), calendar: calendar) {
-                try await c.query(try Self.query(statement), logger: logger)
-            }
+        guard let last = try await fetch(c, LifecycleSQL.nextChanges(items.count), logger: logger).first?.first?.int else {
+            throw LifecycleRefusal(.invalidRecord)
+        }
+        for statement in LifecycleSQL.insertMany(items, firstChange: Int64(last - items.count + 1), calendar: calendar) {
+            try await c.query(try query(statement), logger: logger)
         }
     }
 
@@ -133,38 +138,123 @@ public struct PostgresFilingLedger: FilingLedger {
                         at now: Date) async throws -> Bool {
         var applicantHash: Data?
         if let applicant { applicantHash = try await idHash(applicant) }
-        let idHash = applicantHash
+        let arrival = Arrival(filing: filing, document: document, idHash: applicantHash)
         let lifecycle = lifecycle
         return try await write { c in
-            let stored = try await c.query("SELECT form_version FROM filing WHERE reference = \(filing.reference) FOR UPDATE",
-                                           logger: logger).collect().count == 1
-            let record = try await Self.load(c, filing.reference, forUpdate: true, logger: logger)
-            if let record, record.version >= filing.filingVersion { return false }
-            if stored {
-                try await c.query("""
-                    UPDATE filing SET form_version = \(filing.formVersion), submitted_at = \(filing.submittedAt.timeIntervalSince1970),
-                        document = \(document) WHERE reference = \(filing.reference)
-                    """, logger: logger)
-            } else {
-                try await c.query("""
-                    INSERT INTO filing (reference, terminal_id, form_id, form_version, submitted_at, document)
-                    VALUES (\(filing.reference), \(terminalID), \(filing.formID), \(filing.formVersion),
-                            \(filing.submittedAt.timeIntervalSince1970), \(document))
-                    """, logger: logger)
-            }
-            let transition: LifecycleTransition
-            if let record {
-                transition = try lifecycle.apply(.resubmit(filing), to: record, by: .citizen, at: now)
-            } else {
-                transition = lifecycle.open(filing, hall: hall, terminal: terminalID, idHash: idHash, idMasked: applicant?.masked)
-            }
-            try await Self.save(c, transition, calendar: lifecycle.calendar, logger: logger)
-            return true
+            try await Self.receive(c, arrival, terminalID: terminalID, hall: hall, lifecycle: lifecycle, now: now, logger: logger)
         }
     }
 
+    /// A filing as it arrives: its document and its applicant's keyed ID number.
+    struct Arrival: Sendable {
+        let filing: Filing
+        let document: Data
+        let idHash: Data?
+    }
+
+    /// Filings sent together from a terminal's outbox (oldest first), received as `receive`
+    /// receives each, in one transaction: the new ones stored by one multi-row INSERT in their
+    /// order of arrival and their lifecycles opened by multi-row INSERTs; the others (a
+    /// correction, a filing sent again) one by one after them. A refusal of any rolls back all:
+    /// the caller sends them one at a time then. Returns how many were new.
+    @discardableResult
+    public func receive(_ filings: [(filing: Filing, document: Data)], terminalID: String, hall: String, at now: Date) async throws -> Int {
+        var arrivals: [Arrival] = []
+        arrivals.reserveCapacity(filings.count)
+        for (filing, document) in filings {
+            var applicantHash: Data?
+            if let applicant = filing.applicantIDNumber { applicantHash = try await idHash(applicant) }
+            arrivals.append(Arrival(filing: filing, document: document, idHash: applicantHash))
+        }
+        let lifecycle = lifecycle
+        return try await write { [arrivals] c in
+            // A reference seen twice in one batch (a filing and its correction): the later one waits
+            // for the earlier, one by one.
+            var seen = Set<String>()
+            let (firsts, repeats) = arrivals.reduce(into: ([Arrival](), [Arrival]())) { split, arrival in
+                if seen.insert(arrival.filing.reference).inserted { split.0.append(arrival) } else { split.1.append(arrival) }
+            }
+            let inserted = try await Self.insertFilings(c, firsts, terminalID: terminalID, logger: logger)
+            // New filing rows whose lifecycle is somehow there already take the careful path too.
+            let opened = try await c.query("""
+                SELECT reference FROM lifecycle_record WHERE reference = ANY(\(Array(inserted)))
+                """, logger: logger).collect().map { try $0.decode(String.self) }
+            let fresh = inserted.subtracting(opened)
+            let transitions = firsts.filter { fresh.contains($0.filing.reference) }.map { arrival in
+                lifecycle.open(arrival.filing, hall: hall, terminal: terminalID, idHash: arrival.idHash,
+                               idMasked: arrival.filing.applicantIDNumber?.masked)
+            }
+            try await Self.insert(c, transitions, calendar: lifecycle.calendar, logger: logger)
+            var new = transitions.count
+            for arrival in firsts where !fresh.contains(arrival.filing.reference) {
+                if try await Self.receive(c, arrival, terminalID: terminalID, hall: hall, lifecycle: lifecycle, now: now, logger: logger) {
+                    new += 1
+                }
+            }
+            for arrival in repeats {
+                if try await Self.receive(c, arrival, terminalID: terminalID, hall: hall, lifecycle: lifecycle, now: now, logger: logger) {
+                    new += 1
+                }
+            }
+            return new
+        }
+    }
+
+    /// One multi-row INSERT of filings none of whose references repeats, numbered (`arrival`) in
+    /// their order: the references it stored (those the district did not have).
+    private static func insertFilings(_ c: PostgresConnection, _ arrivals: [Arrival], terminalID: String,
+                                      logger: Logger) async throws -> Set<String> {
+        guard !arrivals.isEmpty else { return [] }
+        let references = arrivals.map(\.filing.reference)
+        let forms = arrivals.map(\.filing.formID)
+        let versions = arrivals.map { Int64($0.filing.formVersion) }
+        let submitted = arrivals.map(\.filing.submittedAt.timeIntervalSince1970)
+        let documents = arrivals.map { ByteBuffer(bytes: $0.document) }
+        let rows = try await c.query("""
+            INSERT INTO filing (reference, terminal_id, form_id, form_version, submitted_at, document)
+            SELECT reference, \(terminalID), form_id, form_version, submitted_at, document
+            FROM UNNEST(\(references)::text[], \(forms)::text[], \(versions)::bigint[], \(submitted)::double precision[],
+                        \(documents)::bytea[]) WITH ORDINALITY AS arrival (reference, form_id, form_version, submitted_at, document, position)
+            ORDER BY position
+            ON CONFLICT (reference) DO NOTHING
+            RETURNING reference
+            """, logger: logger).collect()
+        return Set(try rows.map { try $0.decode(String.self) })
+    }
+
+    private static func receive(_ c: PostgresConnection, _ arrival: Arrival, terminalID: String, hall: String, lifecycle: FilingLifecycle,
+                                now: Date, logger: Logger) async throws -> Bool {
+        let filing = arrival.filing
+        let document = arrival.document
+        let stored = try await c.query("SELECT form_version FROM filing WHERE reference = \(filing.reference) FOR UPDATE",
+                                       logger: logger).collect().count == 1
+        let record = try await Self.load(c, filing.reference, forUpdate: true, logger: logger)
+        if let record, record.version >= filing.filingVersion { return false }
+        if stored {
+            try await c.query("""
+                UPDATE filing SET form_version = \(filing.formVersion), submitted_at = \(filing.submittedAt.timeIntervalSince1970),
+                    document = \(document) WHERE reference = \(filing.reference)
+                """, logger: logger)
+        } else {
+            try await c.query("""
+                INSERT INTO filing (reference, terminal_id, form_id, form_version, submitted_at, document)
+                VALUES (\(filing.reference), \(terminalID), \(filing.formID), \(filing.formVersion),
+                        \(filing.submittedAt.timeIntervalSince1970), \(document))
+                """, logger: logger)
+        }
+        let transition: LifecycleTransition
+        if let record {
+            transition = try lifecycle.apply(.resubmit(filing), to: record, by: .citizen, at: now)
+        } else {
+            transition = lifecycle.open(filing, hall: hall, terminal: terminalID, idHash: arrival.idHash,
+                                        idMasked: filing.applicantIDNumber?.masked)
+        }
+        try await Self.save(c, transition, calendar: lifecycle.calendar, logger: logger)
+        return true
+    }
+
     /// Filings travel as the terminals store them (ISO 8601 instants).
-    static var filingDecoder: JSONDecoder {
+    public static var filingDecoder: JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return decoder

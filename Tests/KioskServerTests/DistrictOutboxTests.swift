@@ -33,9 +33,9 @@ struct DistrictOutboxTests {
         let bookings: PostgresBookingStore
     }
 
-    static func filing(_ reference: String, at date: Date) throws -> Filing {
+    static func filing(_ reference: String, at date: Date, version: Int = 1) throws -> Filing {
         let json = """
-            {"formID":"residence-permit","formVersion":1,"reference":"\(reference)",
+            {"formID":"residence-permit","formVersion":1,"reference":"\(reference)","version":\(version),
              "title":{"zh-CN":"居住证","en":"Residence permit"},"department":{"zh-CN":"公安","en":"Police"},
              "timeLimitDays":15,"submittedAt":"\(ISO8601DateFormatter().string(from: date))","answers":{},
              "materials":[],"deferred":[],"commitments":[],"subFilings":[],"overrides":[]}

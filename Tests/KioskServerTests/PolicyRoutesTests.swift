@@ -1,9 +1,11 @@
+import Filings
 import Foundation
 import FormEngine
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import KioskApp
+@testable import KioskServer
 import KioskTesting
 import Testing
 
@@ -50,15 +52,15 @@ struct PolicyRoutesTests {
         try await application.makeHTTPServer().test(.router) { client in
             let response = try await client.execute(uri: "/v1/policies/match", method: .post, body: profile())
             #expect(response.status == .ok)
-            let matches = try #require(try object(response.body)["matches"] as? [[String: Any]])
-            let ids = matches.compactMap { $0["id"] as? String }
+            let matches = try response.decoded(PolicyMatches.self).matches
+            let ids = matches.map(\.id)
             #expect(ids.first == "hiring-subsidy")
             #expect(Set(ids) == ["hiring-subsidy", "startup-guaranteed-loan", "small-business-tax-relief", "high-tech-certification"])
-            let dates = matches.compactMap { ($0["source"] as? [String: Any])?["date"] as? String }
+            let dates = matches.map(\.source.date)
             #expect(dates == dates.sorted(by: >))
-            let reasons = try #require(matches.first?["reasons"] as? [[String: String]])
-            #expect(reasons.map { $0["zh-CN"] ?? "" }.contains("关注事项：研发创新、招聘用工"))
-            #expect(matches.allSatisfy { $0["example"] as? Bool == true })
+            let reasons = try #require(matches.first?.reasons)
+            #expect(reasons.map(\.zh).contains("关注事项：研发创新、招聘用工"))
+            #expect(matches.allSatisfy { $0.example })
         }
     }
 
@@ -74,10 +76,9 @@ struct PolicyRoutesTests {
                 uri: "/v1/policies/match", method: .post, body: profile(creditCode: creditCode, legalForm: legalForm, foundedOn: foundedOn))
             #expect(response.status == .badRequest)
             #expect(response.headers[.contentType] == "application/problem+json")
-            let problem = try object(response.body)
-            #expect(problem["code"] as? String == code)
-            let messages = try #require(problem["messages"] as? [String: String])
-            #expect(messages["zh-CN"]?.isEmpty == false && messages["en"]?.isEmpty == false)
+            let problem = try response.decoded(Problem.self)
+            #expect(problem.code == code)
+            #expect(!problem.messages.zh.isEmpty && !problem.messages.en.isEmpty)
             // The code that was typed is not echoed back.
             #expect(!String(buffer: response.body).contains(creditCode) || creditCode == "12345")
         }
@@ -88,13 +89,13 @@ struct PolicyRoutesTests {
             let printed = try await client.execute(uri: "/v1/policies/print", method: .post,
                                                    body: ByteBuffer(string: #"{"policyIds":["hiring-subsidy","small-business-tax-relief"]}"#))
             #expect(printed.status == .created)
-            let receipt = try #require(try object(printed.body)["receipt"] as? [String: Any])
-            #expect(receipt["state"] as? String == "printed")
-            #expect(receipt["papers"] as? [String] == ["policy-sheet", "policy-sheet"])
+            let receipt = try printed.decoded(PrintedPolicies.self).receipt
+            #expect(receipt.state == .printed)
+            #expect(receipt.papers == ["policy-sheet", "policy-sheet"])
 
             let technician: HTTPFields = [.authorization: try await application.bearer(client, role: .technician)]
             let preview = try await client.execute(uri: "/v1/devices/printer-simulated/last-receipt", method: .get, headers: technician)
-            #expect(preview.headers[HTTPField.Name("Kiosk-Print-Job")!] == receipt["jobId"] as? String)
+            #expect(preview.headers[HTTPField.Name("Kiosk-Print-Job")!] == receipt.jobId)
             let text = String(buffer: preview.body).filter { !$0.isWhitespace }
             #expect(text.contains("惠企政策明白纸"))
             #expect(text.contains("一次性吸纳就业补贴"))
@@ -114,13 +115,14 @@ struct PolicyRoutesTests {
             let today = calendar.dateComponents([.year, .month], from: Date())
             let month = String(format: "%04d-%02d", today.year!, today.month!)
             let supervisor: HTTPFields = [.authorization: try await application.bearer(client, role: .supervisor)]
-            let report = try object(try await client.execute(uri: "/v1/reports/monthly?month=\(month)", method: .get, headers: supervisor).body)
-            let prints = try #require(report["policyPrints"] as? [[String: Any]])
-            #expect(Set(prints.map { "\($0["policyId"] ?? "")=\($0["prints"] ?? "")" }) == ["hiring-subsidy=1", "small-business-tax-relief=1"])
+            let report = try await client.execute(uri: "/v1/reports/monthly?month=\(month)", method: .get, headers: supervisor)
+                .decoded(MonthlyReport.self)
+            let prints = try #require(report.policyPrints)
+            #expect(Set(prints.map { "\($0.policyId)=\($0.prints)" }) == ["hiring-subsidy=1", "small-business-tax-relief=1"])
 
             let unknown = try await client.execute(uri: "/v1/policies/print", method: .post, body: ByteBuffer(string: #"{"policyIds":["nope"]}"#))
             #expect(unknown.status == .notFound)
-            #expect(try object(unknown.body)["code"] as? String == "policyNotFound")
+            #expect(try unknown.decoded(Problem.self).code == "policyNotFound")
             let many = Array(repeating: #""hiring-subsidy""#, count: 11).joined(separator: ",")
             let tooMany = try await client.execute(uri: "/v1/policies/print", method: .post, body: ByteBuffer(string: #"{"policyIds":[\#(many)]}"#))
             #expect(tooMany.status == .badRequest)
