@@ -82,44 +82,43 @@ public struct WebhookPusher: ServiceLifecycle.Service {
         min(longestWait, firstRetry * pow(2, Double(max(0, min(attempts - 1, 30)))))
     }
 
-    /// One round over every department with a webhook; the deliveries that arrived.
+    /// One round over every department with a webhook, the departments side by side (each
+    /// one's deliveries in order); the deliveries that arrived.
     @discardableResult
     public func round() async -> Int {
-        var delivered = 0
         let targets: [WebhookTarget]
         do {
-            targets = try departments.webhookTargets()
+            targets = try await departments.webhookTargets()
         } catch {
             logger.error("webhook targets unreadable", metadata: ["error.type": "\(type(of: error))"])
             return 0
         }
-        for target in targets where (target.nextAttemptAt ?? .distantPast) <= now() {
-            delivered += await push(target)
+        let due = targets.filter { ($0.nextAttemptAt ?? .distantPast) <= now() }
+        return await withTaskGroup(of: Int.self) { group in
+            for target in due { group.addTask { await push(target) } }
+            return await group.reduce(0, +)
         }
-        return delivered
     }
 
-    /// Sends the department's changes after its cursor until the feed is empty or one fails.
+    /// Sends the department's changes after its cursor until the feed is empty or one fails;
+    /// the cursor is saved when it returns.
     func push(_ target: WebhookTarget) async -> Int {
         let signer = WebhookSigner(secret: target.secret)
         var cursor = target.pushedThrough
         var sent = 0
-        defer {
-            if cursor > target.pushedThrough {
-                do { try departments.delivered(target.departmentID, through: cursor) } catch {
-                    logger.error("webhook cursor not saved", metadata: ["department.id": "\(target.departmentID)"])
-                }
-            }
-        }
         while true {
             let changes: [DepartmentChange]
             do {
                 changes = try await ledger.departmentChanges(target.departmentID, after: cursor, limit: batch)
             } catch {
                 logger.warning("department feed unreadable", metadata: ["department.id": "\(target.departmentID)"])
+                await save(cursor, of: target)
                 return sent
             }
-            if changes.isEmpty { return sent }
+            if changes.isEmpty {
+                await save(cursor, of: target)
+                return sent
+            }
             for change in changes {
                 let webhookID = "kiosk_\(target.departmentID)_\(change.change)"
                 do {
@@ -131,33 +130,48 @@ public struct WebhookPusher: ServiceLifecycle.Service {
                     cursor = change.change
                     sent += 1
                 } catch {
-                    let reason = Self.describe(error)
-                    let now = now()
-                    if let since = target.failingSince, now.timeIntervalSince(since) >= retryWindow {
-                        do {
-                            if cursor > target.pushedThrough { try departments.delivered(target.departmentID, through: cursor) }
-                            try departments.deadLetter(target.departmentID, webhookID: webhookID, reference: change.reference,
-                                                       change: change.change, now: now)
-                            logger.error("webhook given up after the retry window",
-                                         metadata: ["department.id": "\(target.departmentID)", "webhook.id": "\(webhookID)"])
-                        } catch {
-                            logger.error("dead letter not saved", metadata: ["department.id": "\(target.departmentID)"])
-                        }
-                        cursor = target.pushedThrough
-                        return sent
-                    }
-                    do {
-                        try departments.failed(target.departmentID, at: now,
-                                               retryAt: now.addingTimeInterval(wait(afterAttempts: target.attempts + 1)), error: reason)
-                    } catch {
-                        logger.error("webhook failure not saved", metadata: ["department.id": "\(target.departmentID)"])
-                    }
-                    logger.warning("webhook failed; retried later",
-                                   metadata: ["department.id": "\(target.departmentID)", "webhook.id": "\(webhookID)", "error": "\(reason)"])
+                    await failed(target, change: change, webhookID: webhookID, cursor: cursor, error: error)
                     return sent
                 }
             }
         }
+    }
+
+    /// Saves the department's cursor if it moved.
+    func save(_ cursor: Int64, of target: WebhookTarget) async {
+        guard cursor > target.pushedThrough else { return }
+        do { try await departments.delivered(target.departmentID, through: cursor) } catch {
+            logger.error("webhook cursor not saved", metadata: ["department.id": "\(target.departmentID)"])
+        }
+    }
+
+    /// A delivery failed after `cursor`: retried later, or given up (dead letter) once the
+    /// department has been failing for the retry window. The cursor is saved either way (after
+    /// the failure: deliveries that arrived this round clear it, as before).
+    func failed(_ target: WebhookTarget, change: DepartmentChange, webhookID: String, cursor: Int64, error: any Error) async {
+        let reason = Self.describe(error)
+        let now = now()
+        if let since = target.failingSince, now.timeIntervalSince(since) >= retryWindow {
+            await save(cursor, of: target)
+            do {
+                try await departments.deadLetter(target.departmentID, webhookID: webhookID, reference: change.reference,
+                                                 change: change.change, now: now)
+                logger.error("webhook given up after the retry window",
+                             metadata: ["department.id": "\(target.departmentID)", "webhook.id": "\(webhookID)"])
+            } catch {
+                logger.error("dead letter not saved", metadata: ["department.id": "\(target.departmentID)"])
+            }
+            return
+        }
+        do {
+            try await departments.failed(target.departmentID, at: now,
+                                         retryAt: now.addingTimeInterval(wait(afterAttempts: target.attempts + 1)), error: reason)
+        } catch {
+            logger.error("webhook failure not saved", metadata: ["department.id": "\(target.departmentID)"])
+        }
+        await save(cursor, of: target)
+        logger.warning("webhook failed; retried later",
+                       metadata: ["department.id": "\(target.departmentID)", "webhook.id": "\(webhookID)", "error": "\(reason)"])
     }
 
     /// One POST, signed; any status but 2xx is a failure.

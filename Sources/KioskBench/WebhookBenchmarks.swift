@@ -18,6 +18,8 @@ import Synchronization
 enum WebhookBenchmarks {
     static let filings = 3000
     static let duringOutage = 1000
+    /// Departments pushed to side by side, each its own feed in order.
+    static let departmentIDs = (0..<8).map { "dept\($0)" }
 
     static func run() -> [Figure] {
         measuredFigures("webhooks") { try await measure() }
@@ -42,14 +44,15 @@ enum WebhookBenchmarks {
 
         let receiver = Receiver()
         let port = Mutex(0)
-        let issued = Mutex<IssuedDepartment?>(nil)
+        let secrets = Mutex<[String: String]>([:])
         let router = Router()
-        router.post("/hooks") { request, _ -> Response in
+        router.post("/hooks/:department") { request, context -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
             guard let id = request.headers[HTTPField.Name("webhook-id")!],
                   let timestamp = request.headers[HTTPField.Name("webhook-timestamp")!].flatMap(Int.init),
                   let signature = request.headers[HTTPField.Name("webhook-signature")!],
-                  let secret = issued.withLock({ $0?.webhookSecret }),
+                  let department = context.parameters.get("department"),
+                  let secret = secrets.withLock({ $0[department] }),
                   let key = Data(base64Encoded: String(secret.dropFirst("whsec_".count))),
                   WebhookSigner(secret: key).signature(id: id, timestamp: timestamp, body: Data(body.readableBytesView)) == signature else {
                 receiver.badSignatures.withLock { $0 += 1 }
@@ -68,10 +71,11 @@ enum WebhookBenchmarks {
         defer { server.cancel() }
         while port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(10)) }
 
-        issued.withLock { $0 = nil }
-        let department = try departments.add(id: "amr", name: "amr", webhookURL: "http://127.0.0.1:\(port.withLock { $0 })/hooks",
-                                             now: Date())
-        issued.withLock { $0 = department }
+        for id in departmentIDs {
+            let department = try departments.add(id: id, name: id, webhookURL: "http://127.0.0.1:\(port.withLock { $0 })/hooks/\(id)",
+                                                 now: Date())
+            secrets.withLock { $0[id] = department.webhookSecret }
+        }
         try await file(filings, store: store, lifecycle: lifecycle, from: 0)
 
         let clock = Mutex(Date())
@@ -102,7 +106,7 @@ enum WebhookBenchmarks {
         let verified = receiver.verified.withLock { $0 }
         let lost = filings + duringOutage - Set(verified).count
         return [
-            Figure(name: "webhooks: signed deliveries to a loopback receiver, one department (\(filings) filings)",
+            Figure(name: "webhooks: signed deliveries to a loopback receiver, \(departmentIDs.count) departments side by side (\(filings) filings)",
                    value: Double(delivered) / seconds, unit: "/s", target: "≥ 1000/s"),
             Figure(name: "webhooks: filings lost across a receiver outage (\(duringOutage) filed while it answered 503 \(receiver.refusedWhileDown.withLock { $0 }) times)",
                    value: Double(lost), unit: "", target: "0"),
@@ -119,7 +123,7 @@ enum WebhookBenchmarks {
             _ = try await store.recordFiling(site: "S01", day: "20261205", build: { reference in
                 let json = """
                     {"formID":"permit","formVersion":1,"reference":"\(reference)","title":{"zh-CN":"许可","en":"Permit"},
-                     "department":{"zh-CN":"局","en":"Bureau"},"departmentID":"amr","timeLimitDays":5,"version":1,
+                     "department":{"zh-CN":"局","en":"Bureau"},"departmentID":"\(departmentIDs[index % departmentIDs.count])","timeLimitDays":5,"version":1,
                      "submittedAt":"\(submitted)","answers":{"name":"张\(index)","mobile":"13812345678"},
                      "materials":[{"materialID":"proof","name":{"zh-CN":"证明","en":"Proof"},"status":"provided"}],
                      "deferred":[],"commitments":[],"subFilings":[],"overrides":[]}

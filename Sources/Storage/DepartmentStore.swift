@@ -192,11 +192,12 @@ public struct DepartmentStore: Sendable {
     }
 
     // MARK: Webhooks
+    // Async, as the pusher that calls them runs departments side by side on the cooperative pool.
 
     /// The departments with a webhook URL whose key is live.
-    public func webhookTargets() throws -> [WebhookTarget] {
+    public func webhookTargets() async throws -> [WebhookTarget] {
         let sealer = store.sealer
-        return try store.pool.read { db in
+        return try await store.pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT id, webhook_url, webhook_secret, pushed_through, push_attempts, push_failing_since, push_next_at
                 FROM department WHERE revoked_at IS NULL AND webhook_url IS NOT NULL AND webhook_secret IS NOT NULL ORDER BY id
@@ -211,8 +212,8 @@ public struct DepartmentStore: Sendable {
     }
 
     /// A delivery arrived: the cursor moves past it and the failure count is cleared.
-    public func delivered(_ departmentID: String, through change: Int64) throws {
-        try store.pool.write { db in
+    public func delivered(_ departmentID: String, through change: Int64) async throws {
+        try await store.pool.write { db in
             try db.execute(sql: """
                 UPDATE department SET pushed_through = max(pushed_through, ?), push_attempts = 0, push_failing_since = NULL,
                     push_next_at = NULL, push_last_error = NULL WHERE id = ?
@@ -221,8 +222,8 @@ public struct DepartmentStore: Sendable {
     }
 
     /// A delivery failed: the next attempt waits `retryAt`.
-    public func failed(_ departmentID: String, at now: Date, retryAt: Date, error: String) throws {
-        try store.pool.write { db in
+    public func failed(_ departmentID: String, at now: Date, retryAt: Date, error: String) async throws {
+        try await store.pool.write { db in
             try db.execute(sql: """
                 UPDATE department SET push_attempts = push_attempts + 1, push_failing_since = coalesce(push_failing_since, ?),
                     push_next_at = ?, push_last_error = ? WHERE id = ?
@@ -232,8 +233,8 @@ public struct DepartmentStore: Sendable {
 
     /// A delivery given up (its last try counted): written to the dead-letter list and passed
     /// over, in one transaction.
-    public func deadLetter(_ departmentID: String, webhookID: String, reference: String, change: Int64, now: Date) throws {
-        try store.pool.write { db in
+    public func deadLetter(_ departmentID: String, webhookID: String, reference: String, change: Int64, now: Date) async throws {
+        try await store.pool.write { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT push_attempts, push_failing_since, push_last_error FROM department WHERE id = ?
                 """, arguments: [departmentID]) else { return }

@@ -64,10 +64,12 @@ extension SQLiteStore {
 
     public func filing(reference: String) throws -> Filing? {
         let sealer = sealer
-        return try pool.read { db in
-            try Data.fetchOne(db, sql: "SELECT document FROM filing WHERE reference = ?", arguments: [reference])
-                .map { try Self.decoder().decode(Filing.self, from: try sealer.open($0, context: "filing:" + reference)) }
-        }
+        return try pool.read { db in try Self.filing(db, reference: reference, sealer: sealer) }
+    }
+
+    static func filing(_ db: Database, reference: String, sealer: Sealer) throws -> Filing? {
+        try Data.fetchOne(db, sql: "SELECT document FROM filing WHERE reference = ?", arguments: [reference])
+            .map { try decoder().decode(Filing.self, from: try sealer.open($0, context: "filing:" + reference)) }
     }
 
     /// Keeps a draft under a new short code for `days`; only the code together with the same ID

@@ -215,6 +215,23 @@ public enum LifecycleSchema {
     }
 }
 
+extension LifecycleSchema {
+    /// Indexes that let the desks stop after their first page on a million filings (`kiosk
+    /// bench lifecycle`): the deadline and follow-up lists ordered as they are read (due date,
+    /// then reference), so no list sorts every running case to show fifty.
+    public static func deskIndexes(_ dialect: SQLDialect) -> [String] {
+        let running = "state IN ('accepted', 'inProgress')"
+        return [
+            "DROP INDEX lifecycle_case_deadline",
+            "DROP INDEX lifecycle_case_deadline_by_department",
+            "CREATE INDEX lifecycle_case_deadline ON lifecycle_case (due_date, reference) WHERE \(running)",
+            "CREATE INDEX lifecycle_case_deadline_by_department ON lifecycle_case (department_id, due_date, reference) WHERE \(running)",
+            "DROP INDEX lifecycle_followup_open",
+            "CREATE INDEX lifecycle_followup_open ON lifecycle_followup (due_date, reference) WHERE closed_on IS NULL",
+        ]
+    }
+}
+
 /// The statements of the lifecycle store, and what their rows mean.
 public enum LifecycleSQL {
     /// The record as the document the stores keep (sealed by the SQLite store).
@@ -254,7 +271,7 @@ public enum LifecycleSQL {
         var statements: [SQLStatement] = []
         for sql in order {
             // `… VALUES (?, …, ?)` possibly followed by `ON CONFLICT …`: the tuple is repeated.
-            guard let values = sql.range(of: "VALUES ("), let close = sql[values.upperBound...].firstIndex(of: ")") else { continue }
+            guard let values = sql.range(of: "VALUES ("), let close = closingParenthesis(in: sql, from: values.upperBound) else { continue }
             let tuple = String(sql[sql.index(values.upperBound, offsetBy: -1)...close])
             let head = String(sql[..<values.lowerBound]) + "VALUES "
             let tail = String(sql[sql.index(after: close)...])
@@ -267,6 +284,21 @@ public enum LifecycleSQL {
             }
         }
         return statements
+    }
+
+    /// The `)` that closes the `(` just before `start` (the tuple may hold sub-queries).
+    static func closingParenthesis(in sql: String, from start: String.Index) -> String.Index? {
+        var depth = 1
+        var index = start
+        while index < sql.endIndex {
+            if sql[index] == "(" { depth += 1 }
+            if sql[index] == ")" {
+                depth -= 1
+                if depth == 0 { return index }
+            }
+            index = sql.index(after: index)
+        }
+        return nil
     }
 
     /// Takes the next change sequence number (`RETURNING last`).
@@ -297,6 +329,19 @@ public enum LifecycleSQL {
         for table in ["lifecycle_case", "lifecycle_deferral", "lifecycle_commitment", "lifecycle_rating", "lifecycle_followup"] {
             statements.append(SQLStatement("DELETE FROM \(table) WHERE reference = ?", [reference]))
         }
+        // The events first: a case's change number is the last change with an event of its own
+        // or of the whole filing, so a department's feed shows a bundle again only when its own
+        // parts (or the whole) changed, not each time another department's part moves.
+        for event in events {
+            statements.append(SQLStatement("""
+                INSERT INTO lifecycle_event (change_seq, reference, part, version, kind, from_state, to_state, actor_kind, actor_id, at, codes)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [
+                    .integer(change), .text(event.reference), SQLValue(event.part), .integer(Int64(event.version)),
+                    .text(event.kind.rawValue), SQLValue(event.from?.rawValue), SQLValue(event.to?.rawValue), .text(event.actor.kind),
+                    .text(event.actor.id), .real(event.at.timeIntervalSince1970), .text(event.codes.joined(separator: ",")),
+                ]))
+        }
         for item in record.cases {
             let deferrals = record.deferrals.filter { $0.part == nil || $0.part == item.part }
             statements.append(SQLStatement("""
@@ -304,7 +349,8 @@ public enum LifecycleSQL {
                     department_zh, department_en, hall, terminal, state, submitted_at, first_submitted_on, accepted_on, window_name,
                     staff, due_date, warn_on, provisional, returned_on, completed_on, on_time, deferred_total, deferred_in_time,
                     announced, change_seq)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                        coalesce((SELECT max(change_seq) FROM lifecycle_event WHERE reference = ? AND (part IS NULL OR part = ?)), ?))
                 """, [
                     reference, .text(item.part), .integer(Int64(item.version)), .text(record.formID),
                     .text(item.matterKey(formID: record.formID)), .text(item.matter.zh), .text(item.matter.en), .text(item.departmentID),
@@ -315,7 +361,7 @@ public enum LifecycleSQL {
                     SQLValue(item.lastReturn?.on), SQLValue(item.completion?.on),
                     item.completion.map { SQLValue($0.onTime) } ?? .null,
                     .integer(Int64(deferrals.count)), .integer(Int64(deferrals.filter(\.inTime).count)), .text(item.announced.rawValue),
-                    .integer(change),
+                    reference, .text(item.part), .integer(change),
                 ]))
         }
         for deferral in record.deferrals {
@@ -365,16 +411,6 @@ public enum LifecycleSQL {
                     SQLValue(followUp.overdueAnnounced),
                 ]))
         }
-        for event in events {
-            statements.append(SQLStatement("""
-                INSERT INTO lifecycle_event (change_seq, reference, part, version, kind, from_state, to_state, actor_kind, actor_id, at, codes)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [
-                    .integer(change), .text(event.reference), SQLValue(event.part), .integer(Int64(event.version)),
-                    .text(event.kind.rawValue), SQLValue(event.from?.rawValue), SQLValue(event.to?.rawValue), .text(event.actor.kind),
-                    .text(event.actor.id), .real(event.at.timeIntervalSince1970), .text(event.codes.joined(separator: ",")),
-                ]))
-        }
         return statements
     }
 
@@ -416,12 +452,17 @@ public enum LifecycleSQL {
         return (sql, arguments)
     }
 
+    /// One ordered range of the queue indexes per state, each cut at `limit`, then merged: a
+    /// `state IN (…)` over both would sort every waiting case of the department to show a page.
     public static func queue(departmentID: String?, states: [FilingState], limit: Int) -> SQLStatement {
-        let placeholders = states.map { _ in "?" }.joined(separator: ", ")
         let filter = filtered(DeskFilter(departmentID: departmentID))
-        return SQLStatement("""
-            SELECT \(summaryColumns) FROM lifecycle_case WHERE state IN (\(placeholders))\(filter.sql) ORDER BY submitted_at LIMIT ?
-            """, states.map { .text($0.rawValue) } + filter.arguments + [.integer(Int64(limit))])
+        let parts = states.enumerated().map { index, _ in
+            "SELECT * FROM (SELECT \(summaryColumns) FROM lifecycle_case WHERE state = ?\(filter.sql) ORDER BY submitted_at LIMIT ?) AS s\(index)"
+        }
+        guard !parts.isEmpty else { return SQLStatement("SELECT \(summaryColumns) FROM lifecycle_case WHERE 0 = 1") }
+        return SQLStatement(parts.joined(separator: " UNION ALL ") + " ORDER BY submitted_at LIMIT ?",
+                            states.flatMap { [SQLValue.text($0.rawValue)] + filter.arguments + [.integer(Int64(limit))] }
+                                + [.integer(Int64(limit))])
     }
 
     public static func queueRows(_ rows: [[SQLValue]], today: LocalDate) -> [CaseSummary] {
@@ -454,9 +495,11 @@ public enum LifecycleSQL {
 
     public enum Desk {
         /// The desk's statements, in the order `assemble` reads their rows.
-        public static func statements(_ filter: DeskFilter, today: LocalDate, limit: Int, rules: LifecycleRules) -> [SQLStatement] {
+        public static func statements(_ filter: DeskFilter, today: LocalDate, limit: Int, rules: LifecycleRules, dialect: SQLDialect)
+            -> [SQLStatement] {
             [
-                counts(filter, today: today), deadlines(filter, today: today, limit: limit), badRatings(filter, limit: limit),
+                counts(filter, today: today, dialect: dialect), deadlines(filter, today: today, limit: limit, dialect: dialect),
+                badRatings(filter, limit: limit),
                 badRatingCounts(filter, since: rules.badRatingWindowStart(today)), falseCommitments(filter, limit: limit),
                 deferralsOverdue(filter, today: today, limit: limit),
             ]
@@ -475,20 +518,34 @@ public enum LifecycleSQL {
         }
 
         /// Overdue and nearly overdue (one row: the two counts).
-        public static func counts(_ filter: DeskFilter, today: LocalDate) -> SQLStatement {
+        public static func counts(_ filter: DeskFilter, today: LocalDate, dialect: SQLDialect) -> SQLStatement {
+            let cases = runningCases(filter, dialect)
             let filter = filtered(filter)
+            // Two ranges of the deadline index (overdue: due before today; nearly: due from
+            // today on and warned), not one pass over every running case. A clock's warning
+            // day is never after its due date (`LegalClock`), so an overdue case is warned.
+            let day = SQLValue.text(today.description)
             return SQLStatement("""
-                SELECT count(*) FILTER (WHERE due_date < ?), count(*) FILTER (WHERE due_date >= ?)
-                FROM lifecycle_case WHERE state IN ('accepted', 'inProgress') AND warn_on <= ?\(filter.sql)
-                """, [.text(today.description), .text(today.description), .text(today.description)] + filter.arguments)
+                SELECT (SELECT count(*) FROM \(cases) WHERE state IN ('accepted', 'inProgress') AND due_date < ?\(filter.sql)),
+                       (SELECT count(*) FROM \(cases)
+                        WHERE state IN ('accepted', 'inProgress') AND due_date >= ? AND warn_on <= ?\(filter.sql))
+                """, [day] + filter.arguments + [day, day] + filter.arguments)
         }
 
-        public static func deadlines(_ filter: DeskFilter, today: LocalDate, limit: Int) -> SQLStatement {
+        public static func deadlines(_ filter: DeskFilter, today: LocalDate, limit: Int, dialect: SQLDialect) -> SQLStatement {
+            let cases = runningCases(filter, dialect)
             let filter = filtered(filter)
             return SQLStatement("""
-                SELECT \(summaryColumns) FROM lifecycle_case
+                SELECT \(summaryColumns) FROM \(cases)
                 WHERE state IN ('accepted', 'inProgress') AND warn_on <= ?\(filter.sql) ORDER BY due_date, reference LIMIT ?
                 """, [.text(today.description)] + filter.arguments + [.integer(Int64(limit))])
+        }
+
+        /// The running cases, read through the deadline index: SQLite, without statistics,
+        /// would rather take every running case through the queue index and sort them.
+        static func runningCases(_ filter: DeskFilter, _ dialect: SQLDialect) -> String {
+            guard dialect == .sqlite else { return "lifecycle_case" }
+            return "lifecycle_case INDEXED BY " + (filter.departmentID == nil ? "lifecycle_case_deadline" : "lifecycle_case_deadline_by_department")
         }
 
         /// 差评件 whose follow-up is open, the oldest due first.
@@ -554,8 +611,8 @@ public enum LifecycleSQL {
 
     // MARK: The department feed
 
-    /// `reference, change_seq` of the department's cases saved after `cursor` (every case of a
-    /// record carries the record's last change number), oldest change first.
+    /// `reference, change_seq` of the department's cases changed after `cursor` (each case
+    /// carries the last change with an event of its own or of the whole filing), oldest first.
     public static func departmentChanges(_ departmentID: String, after cursor: Int64, limit: Int) -> SQLStatement {
         SQLStatement("""
             SELECT DISTINCT reference, change_seq FROM lifecycle_case WHERE department_id = ? AND change_seq > ?
@@ -589,9 +646,12 @@ public enum LifecycleSQL {
         static let caseGroup = "department_id, department_zh, department_en, matter_key, matter_zh, matter_en"
         static let ratingGroup = "department_id, department_zh, department_en, form_id, matter_zh, matter_en"
 
-        /// Every statement of the report: the counts (each with its measure), then the two of the trend.
-        public static func all(_ month: ReportMonth, filter: DeskFilter, today: LocalDate) -> [SQLStatement] {
-            statements(month, filter: filter, today: today).map(\.1) + trend(month, filter: filter)
+        /// Every statement of the report: the counts (each with its measure), then the two of the
+        /// trend. The case counts come from `MonthlySummary`; `fromSummary: false` counts them from
+        /// the cases themselves (what the summary must always equal).
+        public static func all(_ month: ReportMonth, filter: DeskFilter, today: LocalDate, fromSummary: Bool = true) -> [SQLStatement] {
+            statements(month, filter: filter, today: today, fromSummary: fromSummary).map(\.1)
+                + trend(month, filter: filter, fromSummary: fromSummary)
         }
 
         /// The report from the rows of `all`, one list per statement.
@@ -605,8 +665,20 @@ public enum LifecycleSQL {
         }
 
         /// Each statement with the measure its rows count (`rating` rows carry the grade first).
-        public static func statements(_ month: ReportMonth, filter: DeskFilter, today: LocalDate)
+        public static func statements(_ month: ReportMonth, filter deskFilter: DeskFilter, today: LocalDate, fromSummary: Bool = true)
             -> [(ReportCount.Measure, SQLStatement)] {
+            let counted = recounted(month, filter: deskFilter, today: today)
+            guard fromSummary else { return counted }
+            return counted.map { measure, statement in
+                // A month not yet over: its overdue cases depend on today.
+                if measure == .overdue && month.last >= today { return (measure, statement) }
+                guard MonthlySummary.measures.contains(where: { $0.measure == measure }) else { return (measure, statement) }
+                return (measure, MonthlySummary.counts(measure, month: month, filter: deskFilter))
+            }
+        }
+
+        /// Each statement counting from the cases and ratings themselves.
+        static func recounted(_ month: ReportMonth, filter: DeskFilter, today: LocalDate) -> [(ReportCount.Measure, SQLStatement)] {
             let filter = filtered(filter)
             let first = SQLValue.text(month.first.description), last = SQLValue.text(month.last.description)
             func cases(_ condition: String, _ extra: [SQLValue] = []) -> SQLStatement {
@@ -659,10 +731,11 @@ public enum LifecycleSQL {
         }
 
         /// Completions and bad ratings per month over the twelve months ending with `month`.
-        public static func trend(_ month: ReportMonth, filter: DeskFilter) -> [SQLStatement] {
-            let filter = filtered(filter)
+        public static func trend(_ month: ReportMonth, filter deskFilter: DeskFilter, fromSummary: Bool = true) -> [SQLStatement] {
+            let filter = filtered(deskFilter)
             let first = SQLValue.text(month.trailingYear[0].first.description), last = SQLValue.text(month.last.description)
             return [
+                fromSummary ? MonthlySummary.completions(month, filter: deskFilter) :
                 SQLStatement("""
                     SELECT substr(completed_on, 1, 7), count(*), count(*) FILTER (WHERE on_time = 1) FROM lifecycle_case
                     WHERE completed_on BETWEEN ? AND ?\(filter.sql) GROUP BY substr(completed_on, 1, 7)

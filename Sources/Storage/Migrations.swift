@@ -36,6 +36,7 @@ enum Migrations {
         registerHelpRequests(&migrator)
         registerHallDisplay(&migrator)
         registerDeviceDays(&migrator)
+        registerLifecycleFigures(&migrator)
         return migrator
     }
 

@@ -34,6 +34,18 @@ extension Migrations {
     }
 }
 
+extension Migrations {
+    /// The desks' and the monthly report's figures on a million filings (`kiosk bench lifecycle`).
+    static func registerLifecycleFigures(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v16-lifecycle-desk-indexes") { db in
+            for statement in LifecycleSchema.deskIndexes(.sqlite) { try db.execute(sql: statement) }
+        }
+        migrator.registerMigration("v17-lifecycle-month-count") { db in
+            for statement in MonthlySummary.statements(.sqlite) { try db.execute(sql: statement) }
+        }
+    }
+}
+
 /// The lifecycle of this terminal's filings in its own SQLite file (a terminal that is not part
 /// of a district). Records are sealed like filings; the rows the desks read hold no personal data.
 public struct SQLiteFilingLedger: FilingLedger {
@@ -86,6 +98,12 @@ public struct SQLiteFilingLedger: FilingLedger {
         }
     }
 
+    /// Runs `statements` in one transaction and returns each one's rows: how `kiosk bench
+    /// lifecycle` copies filings in bulk (statements of its own, not the lifecycle's).
+    public func runInBulk(_ statements: [SQLStatement]) async throws -> [[[SQLValue]]] {
+        try await store.pool.write { db in try statements.map { try Self.fetch(db, $0) } }
+    }
+
     public func records(idHash: Data, limit: Int) async throws -> [FilingRecord] {
         let sealer = store.sealer
         return try await store.pool.read { db in
@@ -112,7 +130,7 @@ public struct SQLiteFilingLedger: FilingLedger {
 
     public func supervisionDesk(_ filter: DeskFilter, today: LocalDate, limit: Int) async throws -> SupervisionDesk {
         let rules = lifecycle.rules
-        let statements = LifecycleSQL.Desk.statements(filter, today: today, limit: limit, rules: rules)
+        let statements = LifecycleSQL.Desk.statements(filter, today: today, limit: limit, rules: rules, dialect: .sqlite)
         let results = try await store.pool.read { db in try statements.map { try Self.fetch(db, $0) } }
         return LifecycleSQL.Desk.assemble(results, today: today, rules: rules)
     }
@@ -145,8 +163,11 @@ public struct SQLiteFilingLedger: FilingLedger {
         }
     }
 
+    /// Read with GRDB's async read, as every other read here: a blocking read would hold a
+    /// thread of the cooperative pool (the webhook pusher's departments side by side hung on it).
     public func filing(_ reference: String) async throws -> Filing? {
-        try store.filing(reference: reference)
+        let sealer = store.sealer
+        return try await store.pool.read { db in try SQLiteStore.filing(db, reference: reference, sealer: sealer) }
     }
 
     // MARK: In a transaction

@@ -75,6 +75,12 @@ public struct PostgresFilingLedger: FilingLedger {
         }
     }
 
+    /// Runs `statements` in one transaction and returns each one's rows: how `kiosk bench
+    /// lifecycle` copies filings in bulk (statements of its own, not the lifecycle's).
+    public func runInBulk(_ statements: [SQLStatement]) async throws -> [[[SQLValue]]] {
+        try await fetchAll(statements, inTransaction: true)
+    }
+
     public func records(idHash: Data, limit: Int) async throws -> [FilingRecord] {
         try await read { c in
             try await Self.fetch(c, LifecycleSQL.records(idHash: idHash, limit: limit), logger: logger).compactMap { row in
@@ -94,7 +100,7 @@ public struct PostgresFilingLedger: FilingLedger {
     }
 
     public func supervisionDesk(_ filter: DeskFilter, today: LocalDate, limit: Int) async throws -> SupervisionDesk {
-        let statements = LifecycleSQL.Desk.statements(filter, today: today, limit: limit, rules: lifecycle.rules)
+        let statements = LifecycleSQL.Desk.statements(filter, today: today, limit: limit, rules: lifecycle.rules, dialect: .postgres)
         return LifecycleSQL.Desk.assemble(try await fetchAll(statements), today: today, rules: lifecycle.rules)
     }
 
@@ -264,9 +270,9 @@ public struct PostgresFilingLedger: FilingLedger {
         try await database.run(passing: LifecycleRefusal.self, body)
     }
 
-    private func fetchAll(_ statements: [SQLStatement]) async throws -> [[[SQLValue]]] {
+    private func fetchAll(_ statements: [SQLStatement], inTransaction: Bool = false) async throws -> [[[SQLValue]]] {
         let logger = logger
-        return try await read { c in
+        return try await database.run(inTransaction: inTransaction, passing: LifecycleRefusal.self) { c in
             var results: [[[SQLValue]]] = []
             for statement in statements { results.append(try await Self.fetch(c, statement, logger: logger)) }
             return results

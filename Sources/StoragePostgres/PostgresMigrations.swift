@@ -308,5 +308,8 @@ enum PostgresMigrations {
             $$
             """,
         ]),
+        // The desks' and the monthly report's figures on a million filings (`kiosk bench lifecycle`).
+        Migration(name: "v11-lifecycle-desk-indexes", statements: LifecycleSchema.deskIndexes(.postgres)),
+        Migration(name: "v12-lifecycle-month-count", statements: MonthlySummary.statements(.postgres)),
     ]
 }

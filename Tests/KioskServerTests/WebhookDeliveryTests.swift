@@ -130,14 +130,14 @@ struct WebhookDeliveryTests {
         let third = try await DepartmentInterfaceTests.file(application, department: "amr")
         let fourth = try await DepartmentInterfaceTests.file(application, department: "amr")
         #expect(await pusher.round() == 0)
-        var target = try #require(try application.departments.webhookTargets().first)
+        var target = try #require(try await application.departments.webhookTargets().first)
         #expect(target.attempts == 1 && abs((target.nextAttemptAt ?? .distantPast).timeIntervalSince(clock.now) - 5) < 0.01)
         #expect(await pusher.round() == 0)     // not yet due: no attempt
-        #expect(try application.departments.webhookTargets().first?.attempts == 1)
+        #expect(try await application.departments.webhookTargets().first?.attempts == 1)
         clock.advance(6)
         try await receiver.mode("hang")
         #expect(await pusher.round() == 0)     // times out after 1 s
-        target = try #require(try application.departments.webhookTargets().first)
+        target = try #require(try await application.departments.webhookTargets().first)
         #expect(target.attempts == 2 && abs((target.nextAttemptAt ?? .distantPast).timeIntervalSince(clock.now) - 10) < 0.01)
         clock.advance(11)
         try await receiver.mode("ok")
@@ -146,7 +146,7 @@ struct WebhookDeliveryTests {
         #expect(seen.verified.map(\.reference) == [first, second, third, fourth])
         let thirdID = try #require(seen.verified.first { $0.reference == third }?.id)
         #expect(seen.attempts.filter { $0 == thirdID }.count == 3, "the same webhook-id on every try")
-        #expect(try application.departments.webhookTargets().first?.attempts == 0)
+        #expect(try await application.departments.webhookTargets().first?.attempts == 0)
 
         // A receiver down past the retry window: the delivery goes to the dead-letter list, the feed moves on.
         try await receiver.mode("fail")

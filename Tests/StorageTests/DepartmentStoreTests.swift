@@ -10,7 +10,7 @@ import Testing
 struct DepartmentStoreTests {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
 
-    @Test func aKeyIsRecognisedWhileLiveAndTheFileKeepsNeitherItNorTheWebhookSecret() throws {
+    @Test func aKeyIsRecognisedWhileLiveAndTheFileKeepsNeitherItNorTheWebhookSecret() async throws {
         let fixture = try AccessStoreFixture()
         defer { fixture.remove() }
         let departments = DepartmentStore(store: fixture.store)
@@ -21,7 +21,7 @@ struct DepartmentStoreTests {
         #expect(try departments.authenticate(issued.apiKey) == "amr")
 
         // The copy of the file: no trace of the key's secret part or the webhook secret's bytes.
-        try fixture.store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try await fixture.store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         let file = try Data(contentsOf: URL(fileURLWithPath: fixture.store.path))
         let keySecret = String(issued.apiKey.split(separator: ".").last!)
         let secretBytes = try #require(Data(base64Encoded: String(secret.dropFirst("whsec_".count))))
@@ -29,7 +29,7 @@ struct DepartmentStoreTests {
         #expect(file.range(of: Data(issued.apiKey.utf8)) == nil)
         #expect(file.range(of: secretBytes) == nil)
         // What the pusher reads back is the secret handed over.
-        #expect(try departments.webhookTargets().first?.secret == secretBytes)
+        #expect(try await departments.webhookTargets().first?.secret == secretBytes)
 
         // The same file with other keys (a copy taken away, its key directory left behind) knows no key.
         let stolen = DepartmentStore(store: try SQLiteStore(path: fixture.store.path, keys: .random()))
@@ -45,7 +45,7 @@ struct DepartmentStoreTests {
         #expect(throws: DepartmentError(.departmentExists)) { try departments.add(id: "amr", name: "x", webhookURL: nil, now: now) }
         try departments.revoke(id: "amr", now: now)
         #expect(try departments.authenticate(issued.apiKey) == nil)
-        #expect(try departments.webhookTargets().isEmpty)
+        #expect(try await departments.webhookTargets().isEmpty)
         #expect(throws: DepartmentError(.departmentNotFound)) { try departments.revoke(id: "amr", now: now) }
         let again = try departments.add(id: "amr", name: "市场监管局", webhookURL: nil, now: now)
         #expect(try departments.authenticate(again.apiKey) == "amr")

@@ -134,3 +134,11 @@ enum CalendarFixture {
         return try OfficialCalendar(yearFiles: files.compactMap { FileManager.default.contents(atPath: directory.appendingPathComponent($0).path) })
     }
 }
+
+extension FilingLedgerFixture {
+    /// Statements of the test's own, in one transaction of the store under test.
+    func run(_ statements: [SQLStatement]) async throws -> [[[SQLValue]]] {
+        if let ledger = ledger as? SQLiteFilingLedger { return try await ledger.runInBulk(statements) }
+        return try await #require(ledger as? PostgresFilingLedger).runInBulk(statements)
+    }
+}

@@ -109,6 +109,29 @@ struct FilingLedgerTests {
         #expect(later.flags.isEmpty && later.badRatings.allSatisfy(\.overdue))
     }
 
+    /// The desks read their first page from an index in the order they show it: no list sorts
+    /// every running case (or every waiting one) first. On a million filings a sort of the
+    /// overdue cases took over half a second (`kiosk bench lifecycle`).
+    @Test func theDesksReadTheirFirstPageInIndexOrderWithoutSorting() async throws {
+        let fixture = try await FilingLedgerFixture(.sqlite)
+        let ledger = try #require(fixture.ledger as? SQLiteFilingLedger)
+        let today = FilingLedgerFixture.day("2026-03-10")
+        func plan(_ statement: SQLStatement) async throws -> String {
+            let explained = SQLStatement("EXPLAIN QUERY PLAN " + statement.sql, statement.arguments)
+            return try await ledger.runInBulk([explained])[0].compactMap { $0.last?.text }.joined(separator: "\n")
+        }
+        for filter in [DeskFilter(), DeskFilter(departmentID: "bureau")] {
+            let deadlines = try await plan(LifecycleSQL.Desk.deadlines(filter, today: today, limit: 50, dialect: .sqlite))
+            #expect(deadlines.contains("lifecycle_case_deadline") && !deadlines.contains("TEMP B-TREE"), "\(deadlines)")
+            let counts = try await plan(LifecycleSQL.Desk.counts(filter, today: today, dialect: .sqlite))
+            #expect(counts.contains("lifecycle_case_deadline") && !counts.contains("SCAN lifecycle_case"), "\(counts)")
+            let queue = try await plan(LifecycleSQL.queue(departmentID: filter.departmentID, states: [.submitted, .received], limit: 100))
+            #expect(queue.contains("lifecycle_case_queue") && !queue.contains("SCAN lifecycle_case"), "\(queue)")
+        }
+        let badRatings = try await plan(LifecycleSQL.Desk.badRatings(DeskFilter(), limit: 50))
+        #expect(badRatings.contains("lifecycle_followup_open") && !badRatings.contains("TEMP B-TREE"), "\(badRatings)")
+    }
+
     @Test(arguments: StoreKind.allCases) func theSweepAnnouncesWarningsAndAppliesMissedDeferrals(_ kind: StoreKind) async throws {
         let fixture = try await FilingLedgerFixture(kind)
         let reference = try await fixture.file(at: "2026-03-02 09:00", applicant: try FilingLedgerFixture.citizen(1), limit: 20)
@@ -151,6 +174,48 @@ struct FilingLedgerTests {
         #expect(other.departmentId == "police" && other.received == 1 && other.returned == 1)
         #expect(report.totals.received == 3 && report.trend.last?.completed == 2 && report.trend.last?.badRatings == 1)
         #expect(report.scope == (kind == .sqlite ? "terminal" : "district"))
+    }
+
+    /// The report's case counts come from the per-month summary the triggers keep; after every
+    /// kind of step (a case rewritten, returned, completed late, a bundle's parts in two
+    /// departments) it equals what counting the cases themselves gives, for every month, filter
+    /// and day of the report.
+    @Test(arguments: StoreKind.allCases) func theMonthlySummaryEqualsTheFiguresCountedFromTheCases(_ kind: StoreKind) async throws {
+        let fixture = try await FilingLedgerFixture(kind)
+        let citizen = try FilingLedgerFixture.citizen(1)
+        let october = try await fixture.file(at: "2026-10-29 09:00", applicant: citizen)
+        try await fixture.apply(.accept(part: nil, window: "A3"), october, at: "2026-10-29 10:00")
+        let onTime = try await fixture.file(at: "2026-11-02 09:00", applicant: citizen, hall: "S02")
+        let late = try await fixture.file(at: "2026-11-02 10:00", applicant: citizen)
+        let returned = try await fixture.file(at: "2026-11-03 09:00", applicant: citizen, form: "other", department: "police")
+        let bundle = try await fixture.file(at: "2026-11-04 09:00", applicant: citizen, parts: [("licence", "amr"), ("seal", "bureau")])
+        for reference in [onTime, late] { try await fixture.apply(.accept(part: nil, window: "A3"), reference, at: "2026-11-02 11:00") }
+        try await fixture.apply(.receiveDeferred(material: "proof"), onTime, at: "2026-11-03 10:00")
+        try await fixture.apply(.start(part: nil), onTime, at: "2026-11-03 11:00")
+        try await fixture.apply(.complete(part: nil, outcome: .approved, document: nil, collectAt: nil, note: ""), onTime, at: "2026-11-06 10:00")
+        try await fixture.apply(.complete(part: nil, outcome: .refused, document: nil, collectAt: nil, note: ""), late, at: "2026-11-12 10:00")
+        try await fixture.apply(.returnFiling(part: nil, reasons: ["materialsIncomplete"], note: ""), returned, at: "2026-11-04 10:00")
+        try await fixture.apply(.accept(part: "seal", window: "B1"), bundle, at: "2026-11-05 10:00")
+        try await fixture.apply(.rate(.veryDissatisfied, reasons: [], comment: nil), late, by: .citizen, at: "2026-11-13 10:00")
+        #expect(try await fixture.count("SELECT count(*) FROM lifecycle_month_count WHERE cases > 0") > 0)
+        #expect(try await fixture.count("SELECT count(*) FROM lifecycle_month_count WHERE cases < 0") == 0)
+        let filters = [DeskFilter(), DeskFilter(departmentID: "police"), DeskFilter(departmentID: "bureau"), DeskFilter(hall: "S02"),
+                       DeskFilter(formID: "permit")]
+        for month in ["2026-10", "2026-11", "2026-12"] {
+            for today in ["2026-11-10", "2026-12-01", "2027-01-05"] {
+                for filter in filters {
+                    let reportMonth = try ReportMonth(month)
+                    let day = FilingLedgerFixture.day(today)
+                    func report(fromSummary: Bool) async throws -> MonthlyReport {
+                        let results = try await fixture.run(LifecycleSQL.Report.all(reportMonth, filter: filter, today: day, fromSummary: fromSummary))
+                        return LifecycleSQL.Report.assemble(results, month: reportMonth, filter: filter, today: day, scope: "test",
+                                                            generatedAt: Date(timeIntervalSince1970: 0))
+                    }
+                    let summarized = try await report(fromSummary: true), recounted = try await report(fromSummary: false)
+                    #expect(summarized == recounted, "\(month) on \(today), \(filter)")
+                }
+            }
+        }
     }
 
     @Test(arguments: StoreKind.allCases) func twoWindowsAcceptingAtOnceCannotBothWin(_ kind: StoreKind) async throws {
@@ -205,6 +270,27 @@ struct FilingLedgerTests {
         await #expect(throws: LifecycleRefusal(.actorNotAllowed)) {
             try await fixture.apply(.receive(part: nil), other, by: .department("amr"), at: "2026-03-02 11:05")
         }
+    }
+
+    /// Each case of a bundle carries its own change number: police accepting its part of the
+    /// bundle shows the bundle again in police's feed, not in amr's (where nothing of its own
+    /// changed), and the other way round. Before, every case took the record's last number.
+    @Test(arguments: StoreKind.allCases) func anotherDepartmentsStepOnABundleLeavesThisDepartmentsFeedAsItWas(_ kind: StoreKind) async throws {
+        let fixture = try await FilingLedgerFixture(kind)
+        let citizen = try FilingLedgerFixture.citizen(1)
+        let bundle = try await fixture.file(at: "2026-03-02 10:00", applicant: citizen, department: "police",
+                                            parts: [("licence", "amr"), ("seal", "police")])
+        let amr = try #require(try await fixture.ledger.departmentChanges("amr", after: 0, limit: 10).last)
+        let police = try #require(try await fixture.ledger.departmentChanges("police", after: 0, limit: 10).last)
+        try await fixture.apply(.accept(part: "seal", window: "B1"), bundle, by: .department("police"), at: "2026-03-02 11:00")
+        #expect(try await fixture.ledger.departmentChanges("amr", after: amr.change, limit: 10).isEmpty)
+        let moved = try await fixture.ledger.departmentChanges("police", after: police.change, limit: 10)
+        #expect(moved.map(\.reference) == [bundle] && moved[0].change > police.change)
+        // amr's own step: its feed shows the bundle again, police's does not.
+        try await fixture.apply(.accept(part: "licence", window: "A1"), bundle, by: .department("amr"), at: "2026-03-02 11:30")
+        let amrMoved = try await fixture.ledger.departmentChanges("amr", after: amr.change, limit: 10)
+        #expect(amrMoved.map(\.reference) == [bundle] && amrMoved[0].change > moved[0].change)
+        #expect(try await fixture.ledger.departmentChanges("police", after: moved[0].change, limit: 10).isEmpty)
     }
 
     @Test func aFilingMadeAtOneHallIsAcceptedAtAnother() async throws {
