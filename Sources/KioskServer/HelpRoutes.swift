@@ -120,6 +120,8 @@ struct NoStaffOnDutyView: Encodable {
 struct HelpRequestView: Encodable {
     let id: String
     let state: String
+    /// The terminal whose screen called: in district mode the hall's consoles list every terminal's calls.
+    let terminalId: String
     let sessionId: String?
     let screen: String
     let formId: String?
@@ -139,6 +141,7 @@ struct HelpRequestView: Encodable {
         let now = services.now()
         id = request.id
         state = request.state.rawValue
+        terminalId = request.terminalId
         sessionId = request.sessionId
         screen = request.screen
         formId = request.formId

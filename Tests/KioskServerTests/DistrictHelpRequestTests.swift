@@ -84,6 +84,7 @@ struct DistrictHelpRequestTests {
                     let stranger = try await staff(three, otherHall, "S901")
                     let seen = try array(try await two.execute(uri: "/v1/help-requests", method: .get, headers: officerA))
                     #expect(seen.map { $0["id"] as? String } == [id] && seen.first?["formId"] as? String == "residence-permit")
+                    #expect(seen.first?["terminalId"] as? String == "T01")
                     #expect(try array(try await three.execute(uri: "/v1/help-requests", method: .get, headers: stranger)).isEmpty)
                     // The other hall can neither take nor close it, and learns nothing of it.
                     for action in ["take", "close"] {

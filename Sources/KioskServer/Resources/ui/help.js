@@ -15,7 +15,7 @@
     helpPanel: '呼叫工作人员', helpNone: '没有待处理的呼叫', helpTake: '应答（首问负责）', helpHandOver: '转交', helpClose: '办结',
     helpHandOverTo: '转交给（工号）', helpWaitingFor: '已等待 {0}', helpResponsible: '首问责任人：工号 {0}',
     helpStates: { open: '待应答', taken: '已应答', closed: '已办结' }, helpOverdueMark: '超时未应答',
-    helpScreen: '位置：{0}', helpNoStaff: '现在不是工作时间，没有工作人员值班',
+    helpScreen: '位置：{0}', helpNoStaff: '现在不是工作时间，没有工作人员值班', helpTerminal: '终端 {0}',
   });
   Object.assign(window.KioskText.en, {
     callStaff: 'Call staff', callStaffHint: 'Ask a member of staff for help',
@@ -29,7 +29,7 @@
     helpClose: 'Close', helpHandOverTo: 'Hand over to (staff number)', helpWaitingFor: 'Waiting {0}',
     helpResponsible: 'Responsible: staff number {0}', helpStates: { open: 'waiting', taken: 'taken', closed: 'closed' },
     helpOverdueMark: 'not taken in time', helpScreen: 'Where: {0}',
-    helpNoStaff: 'No member of staff is on duty at this hour',
+    helpNoStaff: 'No member of staff is on duty at this hour', helpTerminal: 'terminal {0}',
   });
 
   // The call of this terminal as the server last described it, and when the page learnt it.
@@ -198,7 +198,8 @@
       const where = [call.screen, call.formId, call.stepId].filter(Boolean).join(' · ');
       const row = h('div', { class: 'help-call-row', 'data-help': call.id, 'data-state': call.state },
         h('p', {}, h('strong', {}, t('helpStates')[call.state] || call.state), call.overdue ? ` · ${t('helpOverdueMark')}` : '',
-          call.state === 'open' ? ` · ${t('helpWaitingFor', elapsed(waited))}` : '', ` · ${t('helpScreen', where)}`),
+          call.state === 'open' ? ` · ${t('helpWaitingFor', elapsed(waited))}` : '', ` · ${t('helpTerminal', call.terminalId)}`,
+          ` · ${t('helpScreen', where)}`),
         call.responsibleStaff ? h('p', { class: 'help-responsible' }, t('helpResponsible', call.responsibleStaff)) : null);
       const actions = h('div', { class: 'actions' });
       if (call.state === 'open') {
