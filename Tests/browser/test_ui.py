@@ -767,6 +767,8 @@ def read_aloud(walk):
     # Nothing answered: the error summary is read.
     spoken("errors", lambda: page.click("#next-button"))
     expect(page.locator("#error-summary")).to_be_visible()
+    # The heading is the sentence spoken first (the server's ValidationReport.summary), not a copy.
+    expect(page.locator("#error-summary h2")).to_have_text(re.compile(r"^[0-9]+ answers? on this page needs? attention\.$"))
     # Slower for the elderly: the same screen takes longer.
     url, slower = spoken("errors", lambda: page.click("#speech-rate-button"))
     assert "rate=120" in url, url

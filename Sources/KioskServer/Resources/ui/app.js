@@ -504,7 +504,8 @@
     const errors = errorsByField(state.validation);
     if (state.validation && state.validation.errors.length) {
       add(root, h('div', { class: 'error-summary', role: 'alert', tabindex: '-1', id: 'error-summary' },
-        h('h2', {}, t('errorSummaryTitle', state.validation.errors.length)),
+        // The server's sentence, the one reading aloud speaks: one text for the eye and the ear.
+        h('h2', {}, lt(state.validation.summary)),
         h('ul', {}, state.validation.errors.map((error) => {
           const field = error.fieldPath.split(/[.[]/)[0];
           // `children[0].childName` is the input `field-children-0-childName`.
@@ -695,7 +696,7 @@
         state.session = await api('GET', `/v1/sessions/${view.sessionId}`);
         state.validation = error.body.validation;
         render(true);
-        announce(t('errorSummaryTitle', error.body.validation.errors.length));
+        announce(lt(error.body.validation.summary));
         return;
       }
       throw error;
