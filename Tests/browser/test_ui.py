@@ -772,6 +772,10 @@ def read_aloud(walk):
     # Slower for the elderly: the same screen takes longer.
     url, slower = spoken("errors", lambda: page.click("#speech-rate-button"))
     assert "rate=120" in url, url
+    # One answer, read only when asked: typed, saved, then spoken.
+    page.fill("#field-name", "张示例")
+    url, _ = spoken("value", lambda: page.click("[data-read=name]"))
+    assert "part=value" in url and "field=name" in url, url
     # In Mandarin after a switch of language and a step back and forth.
     page.click("#language-button")
     page.keyboard.press("F2")

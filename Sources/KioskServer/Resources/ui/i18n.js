@@ -5,7 +5,7 @@ window.KioskText = {
   'zh-CN': {
     languageSwitch: 'English', textSize: '大字', textSizeLarger: '特大字', textSizeNormal: '标准字号',
     contrast: '高对比度', home: '首页', staffEntry: '工作人员', simulator: '模拟设备',
-    readAloud: '朗读', speechRates: ['语速：正常', '语速：慢', '语速：很慢'],
+    readAloud: '朗读', readMyAnswer: '朗读我的填写', speechRates: ['语速：正常', '语速：慢', '语速：很慢'],
     forEnterprises: '惠企服务', policiesTitle: '我的企业能享受哪些政策', policiesSub: '惠企政策“明白纸”',
     policiesIntro: '填写企业的基本情况，查看可享受的惠企政策并打印明白纸。只用于本次查询，不会保存。',
     creditCode: '统一社会信用代码', legalForm: '企业类型', industry: '行业门类', enterpriseSize: '企业规模',
@@ -117,7 +117,7 @@ window.KioskText = {
   en: {
     languageSwitch: '中文', textSize: 'Large text', textSizeLarger: 'Larger text', textSizeNormal: 'Normal text',
     contrast: 'High contrast', home: 'Home', staffEntry: 'Staff', simulator: 'Simulated devices',
-    readAloud: 'Read aloud', speechRates: ['Speed: normal', 'Speed: slow', 'Speed: slower'],
+    readAloud: 'Read aloud', readMyAnswer: 'Read my answer', speechRates: ['Speed: normal', 'Speed: slow', 'Speed: slower'],
     forEnterprises: 'For enterprises', policiesTitle: 'Policies for my enterprise', policiesSub: 'Policy fact sheets',
     policiesIntro: 'Describe your enterprise to see the policies it may use and print their fact sheets. Used for this search only, not kept.',
     creditCode: 'Unified social credit code', legalForm: 'Legal form', industry: 'Industry', enterpriseSize: 'Size',
