@@ -432,7 +432,7 @@ struct DeskQueueView: Encodable {
 
 /// A filing as staff and supervisors see it: its record (never the applicant's hash) and, while
 /// the store keeps them, the answers to check the paper materials against.
-struct FilingDetailView: Encodable {
+struct FilingDetailView: Codable {
     let reference: String
     let formId: String
     let title: LocalizedText
@@ -492,8 +492,8 @@ struct ReasonLists: Encodable {
 
 /// What the citizen sees of a filing: `FilingProgress` and its history, day by day, from the
 /// record (what happened and when, never who at the window did it).
-struct ProgressView: Encodable {
-    struct Step: Encodable {
+struct ProgressView: Codable {
+    struct Step: Codable {
         /// submitted, resubmitted, received, accepted, returned, completed, collected, rated.
         let event: String
         /// The sub-filing of a bundle; empty for the whole filing.
@@ -531,5 +531,10 @@ struct ProgressView: Encodable {
         try progress.encode(to: encoder)
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(history, forKey: .history)
+    }
+
+    init(from decoder: any Decoder) throws {
+        progress = try FilingProgress(from: decoder)
+        history = try decoder.container(keyedBy: Key.self).decode([Step].self, forKey: .history)
     }
 }

@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 @testable import KioskApp
-import KioskServer
+@testable import KioskServer
 import KioskTesting
 import Testing
 
@@ -12,10 +12,6 @@ import Testing
 /// the materials the window checks on paper, the department the desk filters by.
 @Suite("Citizen progress and the filing desk")
 struct CitizenProgressTests {
-    func json(_ response: TestResponse) throws -> Any {
-        try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))
-    }
-
     @Test func theCitizenSeesTheHistoryOfTheirFilingAndTheWindowItsMaterials() async throws {
         let installation = try TestInstallation()
         defer { installation.remove() }
@@ -31,11 +27,11 @@ struct CitizenProgressTests {
             }
 
             // The window sees what to check on paper, and the applicant only masked.
-            let detail = try #require(try json(try await staff.execute(uri: "/v1/filings/\(reference)", method: .get)) as? [String: Any])
-            let materials = try #require(detail["materials"] as? [[String: Any]])
-            #expect(materials.map { $0["materialID"] as? String } == ["proof"])
-            #expect(materials.map { $0["status"] as? String } == ["provided"])
-            #expect(detail["applicantMasked"] as? String == "110105********" + DepartmentInterfaceTests.idNumber.suffix(4))
+            let detail = try await staff.execute(uri: "/v1/filings/\(reference)", method: .get).decoded(FilingDetailView.self)
+            let materials = try #require(detail.materials)
+            #expect(materials.map(\.materialID) == ["proof"])
+            #expect(materials.map(\.status) == [.provided])
+            #expect(detail.applicantMasked == "110105********" + DepartmentInterfaceTests.idNumber.suffix(4))
 
             for (step, body) in [("accept", #"{"window":"B2"}"#), ("start", "{}"),
                                  ("complete", #"{"outcome":"approved","document":"许可证","collectAt":"B2"}"#)] {
@@ -45,12 +41,11 @@ struct CitizenProgressTests {
             let lookup = try await client.execute(uri: "/v1/progress/lookup", method: .post, headers: [.contentType: "application/json"],
                                                   body: ByteBuffer(string: #"{"reference":"\#(reference)",\#(identity)}"#))
             #expect(lookup.status == .ok)
-            let found = try #require((try json(lookup) as? [[String: Any]])?.first)
-            let history = try #require(found["history"] as? [[String: Any]])
+            let found = try #require(try lookup.decoded([ProgressView].self).first)
             // Accepted at once: the window received it then too.
-            #expect(history.map { $0["event"] as? String } == ["submitted", "received", "accepted", "completed"])
+            #expect(found.history.map(\.event) == ["submitted", "received", "accepted", "completed"])
             // All of it on the day of submission (the hall's day).
-            #expect(history.allSatisfy { $0["on"] as? String == found["submittedOn"] as? String })
+            #expect(found.history.allSatisfy { $0.on == found.progress.submittedOn })
             // Who worked it at the window is the supervision post's business, not the screen's.
             let text = String(buffer: lookup.body)
             #expect(!text.contains("T-staff") && !text.contains("\"by\""))
@@ -58,9 +53,9 @@ struct CitizenProgressTests {
             let rated = try await client.execute(uri: "/v1/filings/\(reference)/rating", method: .post, headers: [.contentType: "application/json"],
                                                  body: ByteBuffer(string: #"{"grade":"dissatisfied","reasons":["slowProcessing"],\#(identity)}"#))
             #expect(rated.status == .created)
-            let after = try #require(try json(rated) as? [String: Any])
-            #expect((after["history"] as? [[String: Any]])?.last?["event"] as? String == "rated")
-            #expect(after["rating"] as? String == "dissatisfied")
+            let after = try rated.decoded(ProgressView.self)
+            #expect(after.history.last?.event == "rated")
+            #expect(after.progress.rating == .dissatisfied)
         }
     }
 
@@ -70,9 +65,9 @@ struct CitizenProgressTests {
         let application = try await KioskApplication.onTestInstallation(installation)
         try await Application(router: KioskRoutes.router(application.serverDependencies)).test(.router) { base in
             let client = DocumentedClient(base: base, document: try OpenAPIDocument.load())
-            let forms = try #require(try json(try await client.execute(uri: "/v1/forms", method: .get)) as? [[String: Any]])
+            let forms = try await client.execute(uri: "/v1/forms", method: .get).decoded([FormSummary].self)
             #expect(!forms.isEmpty)
-            #expect(forms.allSatisfy { ($0["departmentId"] as? String)?.isEmpty == false })
+            #expect(forms.allSatisfy { !$0.departmentId.isEmpty })
         }
     }
 }
