@@ -435,6 +435,15 @@ public struct DaySchedule: Sendable, Hashable {
     public let isSummer: Bool
     /// Why an override changed the day, when one did.
     public let overrideReason: String?
+
+    /// Whether staff are in the hall at `time`: within the opening hours (the lunch break
+    /// included, when the duty counters serve: 午间不断档) or within an after-hours window.
+    public func isStaffed(at time: LocalTime) -> Bool {
+        let minute = time.minutesSinceMidnight
+        return ([opening].compactMap { $0 } + afterHours.map(\.time)).contains { range in
+            range.overlaps(startMinute: minute, endMinute: minute + 1)
+        }
+    }
 }
 
 extension TimeRange {

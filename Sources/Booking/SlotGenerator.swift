@@ -52,6 +52,11 @@ public struct SlotGenerator: Sendable {
         hours.schedule(for: calendar.day(for: date))
     }
 
+    /// Whether staff are in the hall at `instant` (`DaySchedule.isStaffed`), in the hall's zone.
+    public func isStaffed(at instant: Date) -> Bool {
+        schedule(for: LocalDate(containing: instant, in: hours.timeZone)).isStaffed(at: LocalTime(containing: instant, in: hours.timeZone))
+    }
+
     /// The slots of `service` on the dates `from...through` that can still be booked at `now`:
     /// starting at least the service's minimum notice after `now`, on a date at most
     /// `horizonDays` after today, and, for after-hours slots, booked before the hall closes on

@@ -90,7 +90,31 @@ extension MonthlyReport {
             ]).map(field).joined(separator: ",")
         }
         let header = Self.columns.map { field("\($0.zh) \($0.en)") }.joined(separator: ",")
-        return ([header] + rows.map(line) + [line(totals)]).joined(separator: "\r\n") + "\r\n"
+        var lines = [header] + rows.map(line) + [line(totals)]
+        // The whole terminal's (or district's) figures that belong to no department: each a
+        // block of its own after an empty line, so the table above stays one rectangle.
+        if let figures = helpFigureCells {
+            lines += ["", "求助指标 help figure,值 value"] + figures.map { "\(field("\($0.zh) \($0.en)")),\($0.value)" }
+        }
+        if let policyPrints {
+            lines += ["", "政策编号 policy id,打印份数 prints"] + policyPrints.map { "\(field($0.policyId)),\($0.prints)" }
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// The help-request figures as label and value, in the CSV's plain numbers (share 0…1,
+    /// seconds with one decimal, empty where there is nothing to measure); nil without figures.
+    var helpFigureCells: [(zh: String, en: String, value: String)]? {
+        guard let help else { return nil }
+        func seconds(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "" }
+        return [
+            ("求助次数", "help requests", String(help.requests)), ("已应答", "taken", String(help.taken)),
+            ("超时前应答", "taken within the timeout", String(help.takenWithinTimeout)),
+            ("应答用时中位数（秒）", "median seconds to take", seconds(help.medianSecondsToTake)),
+            ("应答用时第90百分位（秒）", "90th percentile seconds to take", seconds(help.p90SecondsToTake)),
+            ("应答率", "share answered", help.answeredShare.map { String(format: "%.4f", $0) } ?? ""),
+            ("转交", "handed over", String(help.handedOver)),
+        ]
     }
 
     /// The report page: summary, the table per department and matter, three charts.
@@ -153,6 +177,25 @@ extension MonthlyReport {
             page += "<tr data-matter=\"\(escape(row.matterKey))\" data-department=\"\(escape(row.departmentId))\">\(cells(row))</tr>\n"
         }
         page += "</tbody><tfoot><tr>\(cells(totals))</tr></tfoot></table>\n"
+        if let figures = helpFigureCells, let help {
+            page += "<h2>\(escape("呼叫工作人员 Calls for staff"))</h2>\n<table id=\"help-figures\"><tbody>\n"
+            let shown = [String(help.requests), String(help.taken), String(help.takenWithinTimeout),
+                         help.medianSecondsToTake.map(Self.seconds) ?? "—", help.p90SecondsToTake.map(Self.seconds) ?? "—",
+                         help.answeredShare.map(Self.percent) ?? "—", String(help.handedOver)]
+            for (figure, value) in zip(figures, shown) {
+                page += "<tr data-figure=\"\(escape(figure.en))\"><td class=\"text\">\(escape(figure.zh))<br>\(escape(figure.en))</td><td>\(escape(value))</td></tr>\n"
+            }
+            page += "</tbody></table>\n"
+        }
+        if let policyPrints {
+            page += "<h2>\(escape("惠企政策明白纸打印 Policy sheets printed"))</h2>\n<table id=\"policy-prints\"><thead><tr>"
+            page += "<th class=\"text\">\(escape("政策编号"))<br>policy id</th><th>\(escape("打印份数"))<br>prints</th></tr></thead><tbody>\n"
+            for count in policyPrints {
+                page += "<tr data-policy=\"\(escape(count.policyId))\"><td class=\"text\">\(escape(count.policyId))</td><td>\(count.prints)</td></tr>\n"
+            }
+            if policyPrints.isEmpty { page += "<tr><td class=\"text\" colspan=\"2\">\(escape("本月未打印 None this month"))</td></tr>\n" }
+            page += "</tbody></table>\n"
+        }
         page += "<h2>\(escape("图表 Charts"))</h2>\n"
         page += figure("ratings-chart", "评价分布 Ratings", ratingsChart())
         page += figure("on-time-chart", "各部门按时办结率 On-time share per department", onTimeChart())
@@ -223,6 +266,7 @@ extension MonthlyReport {
     }
 
     static func percent(_ share: Double) -> String { String(format: "%.1f%%", share * 100) }
+    static func seconds(_ value: Double) -> String { String(format: "%.0f s", value) }
 }
 
 /// Text for HTML element content and attribute values.

@@ -654,3 +654,26 @@ public struct ReviewSection: Sendable, Hashable {
         }
     }
 }
+
+extension FormSession {
+    /// A field of the current step with its answer as the review page shows it, for reading one
+    /// value aloud when the citizen asks (`fromCard`: read from the ID card). Nil when the field
+    /// is not on the current step or not relevant there.
+    public func answerShown(_ fieldID: String, in form: FormDefinition, context: EvaluationContext)
+        -> (field: FormField, display: LocalizedText, answered: Bool, fromCard: Bool)? {
+        guard let screen = screen(in: form, context: context), let shown = screen.fields.first(where: { $0.id == fieldID }),
+              let field = currentStep(in: form)?.fields.first(where: { $0.id == fieldID }) else { return nil }
+        let answer = shown.value.flatMap { $0.isEmptyAnswer ? nil : $0 }
+        return (field, answer.map { ReviewSection.display($0, field) } ?? ReviewSection.notProvided, answer != nil, cardFields.contains(fieldID))
+    }
+
+    /// The ID number the session read from the card, if it read one.
+    public func cardIDNumber(in form: FormDefinition) -> String? {
+        for step in form.steps {
+            for field in step.fields where cardFields.contains(field.id) {
+                if case .idCard(.idNumber)? = field.prefill, case .string(let number)? = answers[field.id] { return number }
+            }
+        }
+        return nil
+    }
+}

@@ -228,16 +228,21 @@ public struct KioskApplication: Sendable {
         return dependencies
     }
 
-    /// Calls for a member of staff from this terminal's screen (首问负责), kept in its own file.
+    /// Calls for a member of staff from this terminal's screen (首问负责): kept in its own file,
+    /// or in district mode in the district's store, where every terminal of the hall sees them.
     var helpServices: HelpServices {
-        let access = access
-        return HelpServices(
-            ledger: HelpRequestStore(store: store, timeZone: configuration.timeZone), terminalID: configuration.terminalID,
+        let access = access, hall = districtHelpLedger, terminalID = configuration.terminalID
+        let ledger: any HelpRequestLedger = hall ?? HelpRequestStore(store: store, timeZone: configuration.timeZone)
+        var services = HelpServices(
+            ledger: ledger, terminalID: terminalID,
             timeout: TimeInterval(configuration.help.timeoutSeconds), hotline: configuration.help.hotline,
             appointmentLine: configuration.help.appointmentLine, events: devices.events,
+            isStaffed: { [hours = SlotGenerator(calendar: calendar, hours: configuration.hours)] now in hours.isStaffed(at: now) },
             staffExists: { number in
                 try await access.listStaff().contains { $0.number.value == number && !$0.disabled && $0.role != .technician }
             })
+        if let hall { services.tellHall = { kind, id in try await hall.tellHall(kind.rawValue, id: id, origin: terminalID) } }
+        return services
     }
 
     /// The terminal's own gauges and counters on `/metrics` (devices, outbox, queue, sessions).
@@ -399,6 +404,7 @@ public struct KioskApplication: Sendable {
         services += [server] + (displayServer.map { [$0] } ?? []) + [bookingMaintenance, lifecycleWatch, webhookPusher, devices.manager, poweredTime, auditAnchors]
         services += (outboxDrainer.map { [$0] } ?? []) + devices.services
         services += queueFeedService.map { [$0] } ?? []
+        services += helpHallListener.map { [$0] } ?? []
         services += [DeviceEventForwarder(devices: devices, sessions: sessions),
                      SessionWatch(sessions: sessions, events: devices.events, help: HelpDeadlines(services: helpServices)),
                      terminalMetrics,

@@ -17,12 +17,18 @@ public struct HelpServices: Sendable {
     /// Empty: none.
     public var appointmentLine: String
     public var events: EventBus<TerminalEvent>
+    /// Whether staff are in the hall at an instant: the hall's hours on the official calendar
+    /// (`SlotGenerator.isStaffed`). Outside them the screen gives the hotline at once.
+    public var isStaffed: @Sendable (Date) -> Bool
+    /// District mode: tells the hall's other terminals of each change to a call (nil on a
+    /// terminal of its own). What they hear comes in through `heard`.
+    public var tellHall: (@Sendable (_ kind: TerminalEvent.Kind, _ id: String) async throws -> Void)?
     /// Whether a staff number names an active member of staff a matter can be handed to.
     public var staffExists: @Sendable (String) async throws -> Bool
     public var now: @Sendable () -> Date
 
     public init(ledger: any HelpRequestLedger, terminalID: String, timeout: TimeInterval, hotline: String, appointmentLine: String = "",
-                events: EventBus<TerminalEvent>, staffExists: @escaping @Sendable (String) async throws -> Bool,
+                events: EventBus<TerminalEvent>, isStaffed: @escaping @Sendable (Date) -> Bool, staffExists: @escaping @Sendable (String) async throws -> Bool,
                 now: @escaping @Sendable () -> Date = Date.init) {
         self.ledger = ledger
         self.terminalID = terminalID
@@ -30,6 +36,7 @@ public struct HelpServices: Sendable {
         self.hotline = hotline
         self.appointmentLine = appointmentLine
         self.events = events
+        self.isStaffed = isStaffed
         self.staffExists = staffExists
         self.now = now
     }
@@ -48,6 +55,28 @@ public struct HelpServices: Sendable {
 
     func publish(_ kind: TerminalEvent.Kind, _ request: HelpRequest, overdue: Bool = false) async {
         await events.publish(TerminalEvent(type: kind, sessionId: request.sessionId, help: mark(request, overdue: overdue)))
+        // The change is stored; a terminal that misses the word reads the calls afresh when its
+        // console is drawn, and the screen asks for its call at the deadline.
+        try? await tellHall?(kind, request.id)
+    }
+
+    /// A change to a call another terminal of the hall told of: on this terminal's stream (the
+    /// staff console redraws its calls), and, for a call from this terminal's screen, on the
+    /// citizen's session, so the receipt prints who took it wherever they took it.
+    public func heard(_ kindName: String, id: String, origin: String, sessions: CitizenSessions) async {
+        guard origin != terminalID, let kind = TerminalEvent.Kind(rawValue: kindName),
+              let call = try? await ledger.request(id) else { return }
+        if call.terminalId == terminalID, let sessionID = call.sessionId, let staff = call.responsibleStaff,
+           let since = call.responsibility.last?.since {
+            switch kind {
+            case .helpTaken: _ = try? await sessions.update(sessionID) { session, _ in session.recordCallTaken(by: staff, at: since) }
+            case .helpHandedOver: _ = try? await sessions.update(sessionID) { session, _ in session.recordHandover(to: staff, at: since) }
+            default: break
+            }
+        }
+        let overdue = kind == .helpTimedOut
+        await events.publish(TerminalEvent(type: kind, sessionId: call.terminalId == terminalID ? call.sessionId : nil,
+                                           help: mark(call, overdue: overdue)))
     }
 }
 
@@ -74,10 +103,25 @@ public actor HelpDeadlines {
     }
 }
 
+/// The answer to a call outside staffed hours: no call is raised (nobody could take it, and staff
+/// must not find a night's calls in the morning); the screen shows the lines at once.
+struct NoStaffOnDutyView: Encodable {
+    let state = "noStaffOnDuty"
+    let hotline: String
+    let appointmentLine: String?
+
+    init(_ services: HelpServices) {
+        hotline = services.hotline
+        appointmentLine = services.appointmentLine.isEmpty ? nil : services.appointmentLine
+    }
+}
+
 /// A call as the screen and the staff console show it.
 struct HelpRequestView: Encodable {
     let id: String
     let state: String
+    /// The terminal whose screen called: in district mode the hall's consoles list every terminal's calls.
+    let terminalId: String
     let sessionId: String?
     let screen: String
     let formId: String?
@@ -97,6 +141,7 @@ struct HelpRequestView: Encodable {
         let now = services.now()
         id = request.id
         state = request.state.rawValue
+        terminalId = request.terminalId
         sessionId = request.sessionId
         screen = request.screen
         formId = request.formId
@@ -121,6 +166,8 @@ extension KioskRoutes {
             let body = try await RequestBody(request, context: context, allowed: ["sessionId", "screen"])
             let screenName = try optionalString(body, "screen") ?? "other"
             let screen = HelpRequest.screens.contains(screenName) ? screenName : "other"
+            // Closing time never turns a citizen away: the hotline and the appointment line are the answer then.
+            guard help.isStaffed(help.now()) else { return json(NoStaffOnDutyView(help)) }
             var sessionID = try optionalString(body, "sessionId")
             var formID: String?
             var stepID: String?
@@ -194,7 +241,8 @@ extension KioskRoutes {
         let staff = token.staffNumber.value, role = token.role
         let now = help.now()
         let call = try await help.ledger.update(id) { call in try change(&call, staff, role, now) }
-        if let session, let sessionID = call.sessionId {
+        // A call from another terminal of the hall: that terminal records it on its session when it hears.
+        if let session, let sessionID = call.sessionId, call.terminalId == help.terminalID {
             _ = try? await filings.sessions.update(sessionID) { state, _ in session(&state, staff, now) }
         }
         try await access.audit(try AuditEntry(actor: .staff(token.staffNumber), action: AuditAction(action), target: "help:\(id)",

@@ -23,6 +23,8 @@ enum SpeechPart: String, CaseIterable {
     case step, errors, materials
     /// Where the session's call for staff stands: coming, taken, or the hotline when nobody came in time.
     case help
+    /// One field's label and answer (`field=`), only when the citizen asks for it.
+    case value
 }
 
 /// The words of a screen, in the voice's language, from the same form definitions and the same
@@ -54,7 +56,7 @@ enum SpeechScript {
                 let label = screen.fields.first { $0.id == fieldID }.flatMap { say($0.label) } ?? ""
                 sentences.append(label.isEmpty ? say(error.message) : label + (zh ? "：" : ": ") + (say(error.message) ?? ""))
             }
-        case .help:
+        case .help, .value:
             throw noCall
         case .materials:
             let notice = session.materialsNotice(in: form, context: context, calendar: calendar)
@@ -68,6 +70,32 @@ enum SpeechScript {
         return sentences.compactMap { $0 }.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
             .map { ends(inStop: $0) ? $0 : $0 + (zh ? "。" : ".") }
             .joined(separator: zh ? "" : " ")
+    }
+
+    /// The label and the answer of `fieldID` as the review page shows it, asked for by the citizen.
+    /// As on receipts: an ID number only masked (first six and last four digits, read one by one);
+    /// what the card said only while that card is on the reader (the card's holder is there).
+    static func value(of fieldID: String, _ session: FormSession, _ form: FormDefinition, context: EvaluationContext,
+                      cardOnReader: String?, voice: SpeechVoice) throws(APIError) -> String {
+        let zh = voice == .mandarin
+        guard let shown = session.answerShown(fieldID, in: form, context: context) else {
+            throw APIError(.conflict, code: "notOnStep", message: .init(
+                zh: "该项不在当前页面上", en: "That field is not on the page shown"))
+        }
+        if shown.fromCard, cardOnReader == nil || cardOnReader != session.cardIDNumber(in: form) {
+            throw APIError(.forbidden, code: "cardNotPresent", message: .init(
+                zh: "身份证上的信息只在本人证件放在读卡器上时朗读", en: "What the ID card says is read only while that card is on the reader"))
+        }
+        let label = zh ? shown.field.label.zh : shown.field.label.en
+        var value = zh ? shown.display.zh : shown.display.en
+        if shown.field.type == .idNumber, shown.answered {
+            let masked = Array(IDNumberMasking.mask(value))
+            let head = masked.prefix { $0 != "*" }, tail = masked.reversed().prefix { $0 != "*" }.reversed()
+            let digits = { (part: [Character]) in part.map(String.init).joined(separator: " ") }
+            value = zh ? "前 \(head.count) 位 \(digits(Array(head)))，后 \(tail.count) 位 \(digits(Array(tail)))"
+                : "starting \(digits(Array(head))), ending \(digits(Array(tail)))"
+        }
+        return label + (zh ? "：" : ": ") + value + (zh ? "。" : ".")
     }
 
     static let noCall = APIError(.conflict, code: "nothingToRead", message: .init(
@@ -119,9 +147,20 @@ extension KioskRoutes {
                 throw APIError(.serviceUnavailable, code: "speechUnavailable", message: .init(
                     zh: "本终端暂不支持语音朗读", en: "This terminal cannot read aloud"))
             }
+            // Asked for by name: the page cannot make the endpoint say anything but a field's answer.
+            let fieldID = query["field"].map(String.init)
+            if part == .value && fieldID == nil {
+                throw APIError(.badRequest, code: "fieldRequired", message: .init(
+                    zh: "朗读答案时需指明字段（field）", en: "Name the field whose answer to read (field=)"))
+            }
+            let cardOnReader = part == .value ? await filings.cards.presented()?.facts.documentNumber : nil
             var text = try await filings.sessions.read(id) { session, form in
-                part == .help ? "" : try SpeechScript.text(of: part, session, form, context: filings.context,
-                                                           calendar: filings.calendar, voice: voice)
+                switch part {
+                case .help: ""
+                case .value: try SpeechScript.value(of: fieldID ?? "", session, form, context: filings.context,
+                                                    cardOnReader: cardOnReader, voice: voice)
+                default: try SpeechScript.text(of: part, session, form, context: filings.context, calendar: filings.calendar, voice: voice)
+                }
             }
             if part == .help {
                 guard let help, let call = try await help.current(), call.sessionId == id else { throw SpeechScript.noCall }

@@ -120,13 +120,13 @@ public struct HelpRequestStore: HelpRequestLedger {
                        arguments: [request.state == .closed ? 0 : 1, try encode(request), request.id])
     }
 
-    static func encode(_ request: HelpRequest) throws -> String {
+    public static func encode(_ request: HelpRequest) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         return String(decoding: try encoder.encode(request), as: UTF8.self)
     }
 
-    static func decode(_ document: String) throws -> HelpRequest {
+    public static func decode(_ document: String) throws -> HelpRequest {
         try JSONDecoder().decode(HelpRequest.self, from: Data(document.utf8))
     }
 }

@@ -107,8 +107,15 @@ public struct PostgresFilingLedger: FilingLedger {
     public func monthlyReport(_ month: ReportMonth, filter: DeskFilter, today: LocalDate, generatedAt: Date) async throws
         -> MonthlyReport {
         let results = try await fetchAll(LifecycleSQL.Report.all(month, filter: filter, today: today))
-        return LifecycleSQL.Report.assemble(results, month: month, filter: filter, today: today, scope: "district",
-                                            generatedAt: generatedAt)
+        var report = LifecycleSQL.Report.assemble(results, month: month, filter: filter, today: today, scope: "district",
+                                                  generatedAt: generatedAt)
+        // As on a terminal: calls for staff and printed policy sheets are in the unfiltered
+        // report only, here those of every hall of the district.
+        if filter.departmentID == nil && filter.formID == nil {
+            report.help = HelpFigures(try await PostgresHelpRequestLedger.raised(in: month, store: database))
+            report.policyPrints = try await PostgresHelpRequestLedger.policyPrints(in: month, store: database)
+        }
+        return report
     }
 
     public func sweepCandidates(today: LocalDate, limit: Int) async throws -> [String] {

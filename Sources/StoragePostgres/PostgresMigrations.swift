@@ -311,5 +311,29 @@ enum PostgresMigrations {
         // The desks' and the monthly report's figures on a million filings (`kiosk bench lifecycle`).
         Migration(name: "v11-lifecycle-desk-indexes", statements: LifecycleSchema.deskIndexes(.postgres)),
         Migration(name: "v12-lifecycle-month-count", statements: MonthlySummary.statements(.postgres)),
+        // Calls for a member of staff (首问负责) and printed policy sheets, as the terminal's
+        // v13-help-requests plus the hall: every staff console of a hall sees and takes its calls.
+        Migration(name: "v13-help-requests", statements: [
+            """
+            CREATE TABLE help_request (
+                id text PRIMARY KEY,
+                site_id text NOT NULL,
+                terminal_id text NOT NULL,
+                raised_on text NOT NULL,
+                open boolean NOT NULL,
+                document text NOT NULL)
+            """,
+            "CREATE UNIQUE INDEX help_request_one_open ON help_request (site_id, terminal_id) WHERE open",
+            "CREATE INDEX help_request_raised_on ON help_request (raised_on)",
+            """
+            CREATE TABLE policy_print (
+                id bigserial PRIMARY KEY,
+                policy_id text NOT NULL,
+                site_id text NOT NULL,
+                terminal_id text NOT NULL,
+                printed_on text NOT NULL)
+            """,
+            "CREATE INDEX policy_print_printed_on ON policy_print (printed_on)",
+        ]),
     ]
 }

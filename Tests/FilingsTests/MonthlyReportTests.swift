@@ -64,3 +64,60 @@ struct MonthlyReportTests {
         #expect(report.csv().contains("\"<b>部门</b>, \"\"甲\"\"\""))
     }
 }
+
+/// Issue 19: the calls for staff and the printed policy sheets in the CSV and HTML forms too.
+@Suite("The monthly report's help and policy figures")
+struct MonthlyReportHelpFiguresTests {
+    func report(help: HelpFigures?, prints: [PolicyPrintCount]?) throws -> MonthlyReport {
+        var report = MonthlyReport(month: try ReportMonth("2026-09"), scope: "terminal", generatedAt: Date(timeIntervalSince1970: 0),
+                                   counts: [], trend: [])
+        report.help = help
+        report.policyPrints = prints
+        return report
+    }
+
+    /// Three calls: taken after 30 s and handed over, taken after 150 s (past the 90 s), never taken.
+    var figures: HelpFigures {
+        get throws {
+            let start = Date(timeIntervalSince1970: 1_790_000_000)
+            var quick = HelpRequest(id: "a", terminalId: "T01", sessionId: nil, screen: "home", raisedAt: start, timeout: 90)
+            try quick.take(by: "S1", at: start.addingTimeInterval(30))
+            try quick.handOver(to: "S2", by: "S1", callerMayReassign: false, at: start.addingTimeInterval(40))
+            var late = HelpRequest(id: "b", terminalId: "T01", sessionId: nil, screen: "home", raisedAt: start, timeout: 90)
+            try late.take(by: "S1", at: start.addingTimeInterval(150))
+            let never = HelpRequest(id: "c", terminalId: "T01", sessionId: nil, screen: "home", raisedAt: start, timeout: 90)
+            return HelpFigures([quick, late, never])
+        }
+    }
+
+    @Test func theCSVHasTheHelpFiguresAndThePrintsPerPolicyAfterTheTable() throws {
+        let csv = try report(help: figures, prints: [PolicyPrintCount(policyId: "sme-loan, \"guarantee\"", prints: 4),
+                                                      PolicyPrintCount(policyId: "rent", prints: 1)]).csv()
+        let lines = csv.components(separatedBy: "\r\n")
+        #expect(lines.contains("求助次数 help requests,3") && lines.contains("已应答 taken,2"))
+        #expect(lines.contains("超时前应答 taken within the timeout,1") && lines.contains("转交 handed over,1"))
+        #expect(lines.contains("应答用时中位数（秒） median seconds to take,90.0"))
+        #expect(lines.contains("应答用时第90百分位（秒） 90th percentile seconds to take,150.0"))
+        #expect(lines.contains("应答率 share answered,0.6667"))
+        #expect(lines.contains("\"sme-loan, \"\"guarantee\"\"\",4") && lines.contains("rent,1"))
+        // Every block is separated by an empty line; the file ends with CRLF.
+        #expect(lines.filter(\.isEmpty).count == 3 && lines.last == "")
+    }
+
+    @Test func theHTMLHasTheHelpFiguresAndThePrintsPerPolicy() throws {
+        let html = try report(help: figures, prints: [PolicyPrintCount(policyId: "<rent>", prints: 2)]).html()
+        #expect(html.contains("id=\"help-figures\""))
+        #expect(html.contains("<tr data-figure=\"help requests\"><td class=\"text\">求助次数<br>help requests</td><td>3</td></tr>"))
+        #expect(html.contains("<td>90 s</td>") && html.contains("<td>150 s</td>") && html.contains("<td>66.7%</td>"))
+        #expect(html.contains("<tr data-policy=\"&lt;rent&gt;\"><td class=\"text\">&lt;rent&gt;</td><td>2</td></tr>"))
+    }
+
+    @Test func aReportNarrowedToADepartmentHasNeitherBlock() throws {
+        let plain = try report(help: nil, prints: nil)
+        #expect(plain.csv().components(separatedBy: "\r\n").count == 3)
+        #expect(!plain.html().contains("help-figures") && !plain.html().contains("policy-prints"))
+        // No calls in the month: the figures say so instead of inventing a time.
+        let empty = try report(help: HelpFigures([]), prints: []).csv()
+        #expect(empty.contains("应答用时中位数（秒） median seconds to take,\r\n") && empty.contains("应答率 share answered,\r\n"))
+    }
+}

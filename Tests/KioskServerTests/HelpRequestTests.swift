@@ -99,6 +99,23 @@ struct HelpRequestTests {
         }
     }
 
+    /// The first help message of `kind` on `stream`, or nil after 10 s (a limit for a failing run only).
+    static func firstHelpEvent(_ stream: AsyncStream<TerminalEvent>, of kind: TerminalEvent.Kind) async -> TerminalEvent? {
+        await withTaskGroup(of: TerminalEvent?.self) { group in
+            group.addTask {
+                for await event in stream where event.type == kind { return event }
+                return nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(10))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
     @Test func aCallIsRaisedOnceWithWhereTheCitizenIsAndStaffHearOfIt() async throws {
         let events = await application.devices.events.subscribe()
         try await withClient { client in
@@ -215,6 +232,41 @@ struct HelpRequestTests {
         #expect(seen.last?.help?.hotline == "0755-12345")
     }
 
+    /// Staffed hours are the hall's `[hours]` on the official calendar (defaults: 09:00-17:00 on
+    /// working days with lunch duty 12:00-13:30, evenings 17:30-20:00 and weekend mornings
+    /// 09:00-12:00 after hours). Lunch and closing time never turn a citizen away: at lunch the
+    /// call is raised (the duty counters serve, the hotline comes at the timeout); outside the
+    /// hours the screen has the hotline and the appointment line at once, and no call waits for
+    /// staff who are not there.
+    @Test(arguments: [
+        ("2026-09-28T08:59:00+08:00", false), ("2026-09-28T09:00:00+08:00", true),
+        ("2026-09-28T11:59:00+08:00", true), ("2026-09-28T12:00:00+08:00", true), ("2026-09-28T13:29:00+08:00", true),
+        ("2026-09-28T16:59:00+08:00", true), ("2026-09-28T17:00:00+08:00", false), ("2026-09-28T17:29:00+08:00", false),
+        ("2026-09-28T17:30:00+08:00", true), ("2026-09-28T19:59:00+08:00", true), ("2026-09-28T20:00:00+08:00", false),
+        ("2026-09-28T03:00:00+08:00", false),
+        // Saturday 19 September: the after-hours morning only. Saturday 26 September (中秋节) and
+        // Thursday 1 October (National Day): public holidays, closed.
+        ("2026-09-19T10:00:00+08:00", true), ("2026-09-19T12:00:00+08:00", false),
+        ("2026-09-26T10:00:00+08:00", false), ("2026-10-01T10:00:00+08:00", false),
+    ])
+    func outsideStaffedHoursTheScreenGivesTheLinesAtOnce(at instant: String, staffed: Bool) async throws {
+        clock.set(instant)
+        let events = await application.devices.events.subscribe()
+        try await withClient { client in
+            let raised = try await post(client, "/v1/help-requests", #"{"screen":"home"}"#)
+            let answer = try object(raised)
+            if staffed {
+                #expect(raised.status == .created && answer["state"] as? String == "open" && answer["hotline"] == nil)
+            } else {
+                #expect(raised.status == .ok)
+                #expect(answer["state"] as? String == "noStaffOnDuty")
+                #expect(answer["hotline"] as? String == "0755-12345" && answer["appointmentLine"] as? String == "0755-88886666")
+                #expect(try await client.execute(uri: "/v1/help-requests/current", method: .get).status == .notFound, "no call waits")
+            }
+        }
+        if staffed { #expect(await helpEvents(events, count: 1).map(\.type) == [.helpRequested]) }
+    }
+
     /// The person at the screen: pressing and pressing, then trying to do what only staff do.
     @Test func theScreenCannotFloodStaffNorTakeHandOverCloseOrNameTheResponsible() async throws {
         let events = await application.devices.events.subscribe()
@@ -292,11 +344,14 @@ struct HelpRequestTests {
                 try await terminal.placeCard(client)
                 let walker = FilingWalker(client: client, answers: FilingWalkTests.answers["residence-permit"] ?? [:])
                 let session = try await walker.answerEveryStep("residence-permit")
-                let id = try #require(try object(try await post(client, "/v1/help-requests", #"{"sessionId":"\#(session)"}"#))["id"] as? String)
-                let first = try await staff(client, "S501"), second = try await staff(client, "S502")
-                #expect(try await post(client, "/v1/help-requests/\(id)/take", "{}", first).status == .ok)
-                #expect(try await post(client, "/v1/help-requests/\(id)/handover", #"{"staffNumber":"S502"}"#, first).status == .ok)
-                _ = second
+                // The call at a staffed hour (the test's clock), on the same terminal's sessions and store.
+                try await withClient { clocked in
+                    let id = try #require(try object(try await post(clocked, "/v1/help-requests", #"{"sessionId":"\#(session)"}"#))["id"] as? String)
+                    let first = try await staff(clocked, "S501"), second = try await staff(clocked, "S502")
+                    #expect(try await post(clocked, "/v1/help-requests/\(id)/take", "{}", first).status == .ok)
+                    #expect(try await post(clocked, "/v1/help-requests/\(id)/handover", #"{"staffNumber":"S502"}"#, first).status == .ok)
+                    _ = second
+                }
                 let filing = try await walker.finish("residence-permit", session: session)
                 let history = try #require(filing["responsibility"] as? [[String: Any]])
                 #expect(history.map { $0["staffNumber"] as? String } == ["S501", "S502"])

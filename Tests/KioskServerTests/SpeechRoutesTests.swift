@@ -8,6 +8,7 @@ import KioskTesting
 import Booking
 import FormEngine
 import JSONLogic
+import KioskCore
 import Speech
 import Testing
 
@@ -113,5 +114,60 @@ struct SpeechRoutesTests {
         #expect(zh == "企业基本信息。企业名称。注册资本（万元）。住所。经营范围。拟招用员工人数。")
         let errors = try SpeechScript.text(of: .errors, session, form, context: context, calendar: calendar, voice: .english)
         #expect(errors.hasPrefix("4 answers on this page need attention. Company name: The name of a limited company must end in"))
+    }
+
+    /// A field's answer is spoken when the citizen asks for that field, as the review page shows it.
+    @Test func aFieldsAnswerIsSpokenOnRequest() throws {
+        let catalog = FormCatalog.load(installation.root + "/Forms")
+        let form = try #require(catalog.forms["company-opening"])
+        let context = EvaluationContext(now: Date(), timeZone: TimeZone(identifier: "Asia/Shanghai")!)
+        var session = FormSession.start(form, idCard: nil, context: context)
+        try session.answer("companyName", .string("示例科技有限公司"), in: form)
+        #expect(try SpeechScript.value(of: "companyName", session, form, context: context, cardOnReader: nil, voice: .mandarin)
+            == "企业名称：示例科技有限公司。")
+        #expect(try SpeechScript.value(of: "scope", session, form, context: context, cardOnReader: nil, voice: .english)
+            == "Business scope: Not provided.")
+        // A field of another step, or none: the endpoint says nothing else.
+        for other in ["declaration", "nope", ""] {
+            #expect(throws: APIError.self) {
+                try SpeechScript.value(of: other, session, form, context: context, cardOnReader: nil, voice: .english)
+            }
+        }
+    }
+
+    /// The attacker at the screen after the citizen walked away with their card: what the card
+    /// said is spoken only while that card is on the reader, and the ID number only masked.
+    @Test func whatTheCardSaidIsSpokenOnlyWithTheCardOnTheReaderAndTheNumberMasked() throws {
+        let catalog = FormCatalog.load(installation.root + "/Forms")
+        let form = try #require(catalog.forms["residence-permit"])
+        let context = EvaluationContext(now: Date(), timeZone: TimeZone(identifier: "Asia/Shanghai")!)
+        let number = "110101198506150019"
+        let session = FormSession.start(form, idCard: IDCardFacts(name: "张示例", documentNumber: number, birthDate: "1985-06-15"),
+                                        context: context)
+        let spoken = try SpeechScript.value(of: "idNumber", session, form, context: context, cardOnReader: number, voice: .mandarin)
+        #expect(spoken.hasSuffix("：前 6 位 1 1 0 1 0 1，后 4 位 0 0 1 9。"), "\(spoken)")
+        #expect(!spoken.contains("19850615") && !spoken.contains("1 9 8 5"))
+        #expect(try SpeechScript.value(of: "name", session, form, context: context, cardOnReader: number, voice: .mandarin).contains("张示例"))
+        for absent in [nil, "11010519491231002X"] {
+            for field in ["name", "idNumber", "birthDate"] {
+                do {
+                    _ = try SpeechScript.value(of: field, session, form, context: context, cardOnReader: absent, voice: .english)
+                    Issue.record("\(field) spoken with \(absent ?? "no card") on the reader")
+                } catch {
+                    #expect(error.code == "cardNotPresent" && error.status == .forbidden)
+                }
+            }
+        }
+    }
+
+    @Test func askingForAValueNamesTheField() async throws {
+        try await application.makeHTTPServer().test(.router) { client in
+            let id = try await start(client)
+            let unnamed = try await client.execute(uri: "/v1/sessions/\(id)/speech?part=value&voice=en", method: .get)
+            #expect(unnamed.status == .badRequest)
+            #expect(try object(unnamed.body)["code"] as? String == "fieldRequired")
+            let named = try await client.execute(uri: "/v1/sessions/\(id)/speech?part=value&field=companyName&voice=en", method: .get)
+            #expect(named.status == .ok && named.headers[.contentType] == "audio/wav")
+        }
     }
 }

@@ -57,6 +57,7 @@ warning_seconds = 45
 help_timeout_seconds = 10
 [site]
 hotline = "0755-12345"
+appointment_line = "0755-88886666"
 [booking]
 max_active_per_service = 2
 change_deadline_minutes = 0
@@ -96,7 +97,7 @@ after_hours = false
 class Terminal:
     """`kiosk serve` on a scratch directory; stopped with SIGTERM at the end."""
 
-    def __init__(self, binary, directory, top="", tables="", before_serve=None):
+    def __init__(self, binary, directory, top="", tables="", before_serve=None, day_hours="00:00-23:59"):
         self.binary = binary
         self.directory = directory
         with socket.socket() as probe:
@@ -110,7 +111,7 @@ class Terminal:
             # The hall's days (UTC+8) around now; the day before too, for a run started near midnight.
             hall_today = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8)).date()
             overrides = "".join(
-                f'[[hours.overrides]]\ndate = "{hall_today + datetime.timedelta(days=offset)}"\nhours = "00:00-23:59"\n'
+                f'[[hours.overrides]]\ndate = "{hall_today + datetime.timedelta(days=offset)}"\nhours = "{day_hours}"\n'
                 for offset in (-1, 0, 1, 2))
             file.write(top + CONFIG.format(port=self.port, data=data, repo=REPOSITORY, overrides=overrides) + tables)
         for (number, pin), role in ((STAFF, "staff"), (TECHNICIAN, "technician"), (SUPERVISOR, "supervisor")):
@@ -766,9 +767,15 @@ def read_aloud(walk):
     # Nothing answered: the error summary is read.
     spoken("errors", lambda: page.click("#next-button"))
     expect(page.locator("#error-summary")).to_be_visible()
+    # The heading is the sentence spoken first (the server's ValidationReport.summary), not a copy.
+    expect(page.locator("#error-summary h2")).to_have_text(re.compile(r"^[0-9]+ answers? on this page needs? attention\.$"))
     # Slower for the elderly: the same screen takes longer.
     url, slower = spoken("errors", lambda: page.click("#speech-rate-button"))
     assert "rate=120" in url, url
+    # One answer, read only when asked: typed, saved, then spoken.
+    page.fill("#field-name", "张示例")
+    url, _ = spoken("value", lambda: page.click("[data-read=name]"))
+    assert "part=value" in url and "field=name" in url, url
     # In Mandarin after a switch of language and a step back and forth.
     page.click("#language-button")
     page.keyboard.press("F2")
@@ -1302,9 +1309,36 @@ def queue_display(walk):
         shutil.rmtree(root, ignore_errors=True)
 
 
+def call_staff_off_duty(walk):
+    """On a day the hall is closed (its hours on the official calendar, here a date override) the
+    button answers at once: no member of staff is on duty, the hotline and the 24-hour appointment
+    line; no call waits for staff who are not there."""
+    directory = tempfile.mkdtemp(prefix="kiosk-ui-closed-")
+    closed = Terminal(walk.terminal.binary, directory, day_hours="closed")
+    try:
+        page = walk.page
+        page.goto(closed.base + "/")
+        expect(page.locator("body[data-ready=true]")).to_have_count(1)
+        page.click("#language-button")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        page.click("#help-button")
+        expect(page.locator("#help-no-staff")).to_have_text("No member of staff is on duty at this hour")
+        expect(page.locator("#help-hotline")).to_have_text("Hotline: 0755-12345")
+        expect(page.locator("#help-status")).to_contain_text("24-hour appointment line: 0755-88886666")
+        expect(page.locator("#help-waited")).to_have_count(0)
+        walk.shot("help-no-staff")
+        calls = closed.request("GET", "/v1/help-requests", token=closed.sign_in(STAFF))
+        assert calls == [], calls
+        page.click("#help-dismiss")
+        expect(page.locator("#help-no-staff")).to_have_count(0)
+    finally:
+        closed.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 WALKS = [static_files, citizen_filing, display_switches_and_timeout, booking_and_check_in, staff_override,
          technician_health_check, read_aloud,
-         policies_for_my_enterprise, call_staff, filing_lifecycle, filing_returned_and_corrected, queue_display]
+         policies_for_my_enterprise, call_staff, call_staff_off_duty, filing_lifecycle, filing_returned_and_corrected, queue_display]
 
 
 def main():

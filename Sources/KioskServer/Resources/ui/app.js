@@ -185,14 +185,26 @@
     return null;
   }
   function readAloud() {
-    const audio = document.getElementById('speech-audio');
     const part = speechPart();
-    if (!state.speech || !part) { audio.pause(); return; }
+    if (!state.speech || !part) { document.getElementById('speech-audio').pause(); return; }
+    play(part);
+  }
+  function play(part, extra = '') {
+    const audio = document.getElementById('speech-audio');
     const voice = state.lang === 'zh-CN' ? 'cmn' : 'en';
     audio.dataset.part = part;
     delete audio.dataset.duration;
-    audio.src = `/v1/sessions/${state.sessionId}/speech?part=${part}&voice=${voice}&rate=${SPEECH_RATES[state.speechRate]}`;
+    audio.src = `/v1/sessions/${state.sessionId}/speech?part=${part}&voice=${voice}&rate=${SPEECH_RATES[state.speechRate]}${extra}`;
     audio.play().catch(() => {});
+  }
+  // One answer read aloud, only when the citizen asks: what is typed on the page is saved first,
+  // so what is spoken is what the review page will show (an ID number masked, as on receipts).
+  async function readAnswer(field) {
+    if (!field.readOnly && Object.prototype.hasOwnProperty.call(state.drafts, field.id)
+        && JSON.stringify(state.drafts[field.id]) !== JSON.stringify(field.value)) {
+      await api('PUT', `/v1/sessions/${state.sessionId}/answers/${encodeURIComponent(field.id)}`, { value: state.drafts[field.id] });
+    }
+    play('value', `&field=${encodeURIComponent(field.id)}`);
   }
   document.getElementById('speech-audio').addEventListener('loadedmetadata', (event) => {
     event.target.dataset.duration = String(event.target.duration);
@@ -200,6 +212,7 @@
   function toggleSpeech() {
     state.speech = !state.speech;
     drawChrome();
+    if (state.screen === 'session') render(false);  // the fields' "read my answer" buttons
     readAloud();
   }
   document.getElementById('speech-button').addEventListener('click', toggleSpeech);
@@ -504,7 +517,8 @@
     const errors = errorsByField(state.validation);
     if (state.validation && state.validation.errors.length) {
       add(root, h('div', { class: 'error-summary', role: 'alert', tabindex: '-1', id: 'error-summary' },
-        h('h2', {}, t('errorSummaryTitle', state.validation.errors.length)),
+        // The server's sentence, the one reading aloud speaks: one text for the eye and the ear.
+        h('h2', {}, lt(state.validation.summary)),
         h('ul', {}, state.validation.errors.map((error) => {
           const field = error.fieldPath.split(/[.[]/)[0];
           // `children[0].childName` is the input `field-children-0-childName`.
@@ -537,6 +551,14 @@
   }
 
   function drawField(field, errors) {
+    const wrapper = drawFieldControls(field, errors);
+    if (state.speech && !field.calculated && field.type !== 'repeatGroup') {
+      add(wrapper, button(t('readMyAnswer'), () => act(() => readAnswer(field)), { class: 'small read-answer', 'data-read': field.id }));
+    }
+    return wrapper;
+  }
+
+  function drawFieldControls(field, errors) {
     const id = 'field-' + field.id;
     const describedBy = [];
     const wrapper = h('div', { class: 'field' + (errors.length ? ' invalid' : ''), 'data-field': field.id });
@@ -695,7 +717,7 @@
         state.session = await api('GET', `/v1/sessions/${view.sessionId}`);
         state.validation = error.body.validation;
         render(true);
-        announce(t('errorSummaryTitle', error.body.validation.errors.length));
+        announce(lt(error.body.validation.summary));
         return;
       }
       throw error;

@@ -15,7 +15,7 @@
     helpPanel: '呼叫工作人员', helpNone: '没有待处理的呼叫', helpTake: '应答（首问负责）', helpHandOver: '转交', helpClose: '办结',
     helpHandOverTo: '转交给（工号）', helpWaitingFor: '已等待 {0}', helpResponsible: '首问责任人：工号 {0}',
     helpStates: { open: '待应答', taken: '已应答', closed: '已办结' }, helpOverdueMark: '超时未应答',
-    helpScreen: '位置：{0}',
+    helpScreen: '位置：{0}', helpNoStaff: '现在不是工作时间，没有工作人员值班', helpTerminal: '终端 {0}',
   });
   Object.assign(window.KioskText.en, {
     callStaff: 'Call staff', callStaffHint: 'Ask a member of staff for help',
@@ -29,10 +29,12 @@
     helpClose: 'Close', helpHandOverTo: 'Hand over to (staff number)', helpWaitingFor: 'Waiting {0}',
     helpResponsible: 'Responsible: staff number {0}', helpStates: { open: 'waiting', taken: 'taken', closed: 'closed' },
     helpOverdueMark: 'not taken in time', helpScreen: 'Where: {0}',
+    helpNoStaff: 'No member of staff is on duty at this hour', helpTerminal: 'terminal {0}',
   });
 
   // The call of this terminal as the server last described it, and when the page learnt it.
-  const help = { call: null, closed: false, problem: null, since: 0, timer: null, calls: null };
+  // `offDuty`: the lines the server gave outside staffed hours, where no call is raised.
+  const help = { call: null, closed: false, problem: null, offDuty: null, since: 0, timer: null, calls: null };
   const staffScreens = ['staff-signin', 'staff', 'technician'];
 
   const callButton = h('button', { type: 'button', id: 'help-button', class: 'help-call', 'aria-describedby': 'help-status' });
@@ -58,8 +60,14 @@
     try {
       const body = { screen: screenName() };
       if (state.sessionId) body.sessionId = state.sessionId;
-      learn(await api('POST', '/v1/help-requests', body));
-      K.announce(t('helpWaiting'));
+      const answer = await api('POST', '/v1/help-requests', body);
+      help.offDuty = answer.state === 'noStaffOnDuty' ? answer : null;
+      if (help.offDuty) {
+        K.announce(t('helpNoStaff') + ' ' + t('helpHotline', answer.hotline));
+      } else {
+        learn(answer);
+        K.announce(t('helpWaiting'));
+      }
     } catch (error) {
       help.problem = K.problemText(error);
       K.announce(help.problem);
@@ -105,6 +113,11 @@
     callButton.classList.toggle('waiting', !!call && call.state !== 'closed');
     const lines = [];
     if (help.problem) lines.push(h('p', { class: 'problem', id: 'help-problem' }, help.problem));
+    if (help.offDuty) {
+      lines.push(h('p', { id: 'help-no-staff', class: 'help-title' }, t('helpNoStaff')),
+        h('p', { id: 'help-hotline', class: 'help-hotline' }, t('helpHotline', help.offDuty.hotline)));
+      if (help.offDuty.appointmentLine) lines.push(h('p', {}, t('helpAppointmentLine', help.offDuty.appointmentLine)));
+    }
     if (call && call.state === 'open') {
       const waited = (Date.now() - Date.parse(call.raisedAt)) / 1000;
       lines.push(h('p', { class: 'help-title' }, t('helpWaiting')),
@@ -125,8 +138,8 @@
       lines.push(h('p', { id: 'help-closed' }, t('helpClosed')));
     }
     if (lines.length && !onStaffScreen) {
-      lines.push(button(t('helpDismiss'), () => { help.problem = null; if (help.closed) help.closed = false; draw(); },
-        { class: 'small', id: 'help-dismiss', hidden: !(help.problem || help.closed) }));
+      lines.push(button(t('helpDismiss'), () => { help.problem = null; help.offDuty = null; if (help.closed) help.closed = false; draw(); },
+        { class: 'small', id: 'help-dismiss', hidden: !(help.problem || help.closed || help.offDuty) }));
     }
     status.replaceChildren(...lines);
     status.hidden = !lines.length || onStaffScreen;
@@ -135,7 +148,9 @@
   // What the terminal's stream says of calls: the citizen's wait ends, staff's list changes.
   K.listeners.push((event) => {
     if (!event.help) return;
-    const mine = !help.call || help.call.id === event.help.id;
+    // In district mode the stream also tells of the hall's other terminals' calls (for the staff
+    // console): a screen without a call only asks whether a new call is its own.
+    const mine = help.call ? help.call.id === event.help.id : event.type === 'helpRequested';
     if (mine) {
       if (event.type === 'helpClosed') {
         help.call = null;
@@ -183,7 +198,8 @@
       const where = [call.screen, call.formId, call.stepId].filter(Boolean).join(' · ');
       const row = h('div', { class: 'help-call-row', 'data-help': call.id, 'data-state': call.state },
         h('p', {}, h('strong', {}, t('helpStates')[call.state] || call.state), call.overdue ? ` · ${t('helpOverdueMark')}` : '',
-          call.state === 'open' ? ` · ${t('helpWaitingFor', elapsed(waited))}` : '', ` · ${t('helpScreen', where)}`),
+          call.state === 'open' ? ` · ${t('helpWaitingFor', elapsed(waited))}` : '', ` · ${t('helpTerminal', call.terminalId)}`,
+          ` · ${t('helpScreen', where)}`),
         call.responsibleStaff ? h('p', { class: 'help-responsible' }, t('helpResponsible', call.responsibleStaff)) : null);
       const actions = h('div', { class: 'actions' });
       if (call.state === 'open') {
