@@ -49,12 +49,14 @@ public struct DeviceServices: Sendable {
     public var events: EventBus<TerminalEvent>
     public var simulator: (any CardSimulator)?
     public var printerSimulator: (any PrinterSimulator)?
+    public var scannerSimulator: (any ScannerSimulator)?
     public var receiptPreviews: (any ReceiptPreviews)?
 
     public init(manager: DeviceManager, statistics: any StatisticsStore, events: EventBus<TerminalEvent>,
                 simulator: (any CardSimulator)?, printerSimulator: (any PrinterSimulator)? = nil,
-                receiptPreviews: (any ReceiptPreviews)? = nil) {
+                receiptPreviews: (any ReceiptPreviews)? = nil, scannerSimulator: (any ScannerSimulator)? = nil) {
         self.receiptPreviews = receiptPreviews
+        self.scannerSimulator = scannerSimulator
         self.manager = manager
         self.statistics = statistics
         self.events = events
@@ -164,6 +166,7 @@ extension KioskRoutes {
         }
 
         addPrinterSimulatorRoutes(to: router, services.printerSimulator)
+        addScannerSimulatorRoutes(to: router, services.scannerSimulator)
 
         guard let simulator = services.simulator else { return }
         router.get("/v1/simulator/cards") { _, _ in

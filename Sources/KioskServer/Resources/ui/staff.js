@@ -221,6 +221,17 @@
           button(t('paperOut'), () => act(() => simulatePaper('out')), { id: 'paper-out' }),
           button(t('paperOk'), () => act(() => simulatePaper('ok')), { id: 'paper-ok' }))));
     }
+    // The simulated scanner: the text goes the way a scanned code does (to the screen's stream).
+    if (console_.devices.some((device) => device.info.id === 'scanner-simulated')) {
+      const text = h('input', { id: 'scan-text', autocomplete: 'off' });
+      add(root, h('section', { class: 'panel', id: 'scanner-simulator' }, h('h2', {}, t('scannerSimulator')),
+        h('div', { class: 'field' }, h('label', { for: 'scan-text' }, t('scanText')), text),
+        h('div', { class: 'actions' }, button(t('scanButton'), () => act(async () => {
+          await api('POST', '/v1/simulator/scanner', { text: text.value }, { staff: true });
+          console_.devices = await api('GET', '/v1/devices');
+          render(false);
+        }), { id: 'scan-button' }))));
+    }
   };
 
   // District mode: the shared store's state and what this terminal still has to send it.
