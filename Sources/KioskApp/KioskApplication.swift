@@ -214,7 +214,14 @@ public struct KioskApplication: Sendable {
             devices: DeviceServices(
                 manager: devices.manager, statistics: devices.statistics, events: devices.events, simulator: devices.simulator,
                 printerSimulator: devices.printerSimulator, receiptPreviews: PrinterReceiptPreviews(),
-                scannerSimulator: devices.scannerSimulator),
+                scannerSimulator: devices.scannerSimulator,
+                counterSlips: PrinterCounterSlips(
+                    manager: devices.manager, statistics: devices.statistics, terminalID: configuration.terminalID,
+                    timeZone: configuration.timeZone) { [access] deviceID, staffNumber, now in
+                        let entry = try AuditEntry(actor: .staff(try StaffNumber(staffNumber)), action: .counterSlipPrinted, target: deviceID)
+                        let record = try await access.appendAudit(entry, now: now)
+                        return AuditHead(sequence: record.sequence, hash: record.hash).description
+                    }),
             access: accessServices,
             booking: BookingServices(
                 services: configuration.services,

@@ -101,6 +101,7 @@ extension KioskRoutes {
         let technicianRoutes: [(String, String)] = [
             ("POST", "/v1/devices/{id}/health-checks"), ("GET", "/v1/devices/{id}/statistics"),
             ("POST", "/v1/devices/{id}/statistics/{name}/reset"), ("GET", "/v1/devices/{id}/last-receipt"),
+            ("POST", "/v1/devices/{id}/counter-slip"),
             ("GET", "/v1/simulator/printer"), ("POST", "/v1/simulator/printer"), ("POST", "/v1/simulator/scanner"), ("GET", "/v1/district"),
             ("POST", "/v1/reload"),
         ]

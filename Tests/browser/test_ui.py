@@ -713,6 +713,13 @@ def technician_health_check(walk):
         for (let i = 0; i < d.length; i += 4) if (d[i] < 128) n++; return n; }""")
     assert dark > 500, dark
     walk.shot("technician")
+    # The counter slip: printed, its audit anchor shown and on the paper.
+    printer.locator("button.counter-slip-button").click()
+    slip = printer.locator("[data-slip=printed]")
+    expect(slip).to_contain_text(re.compile(r"audit anchor: \d+:[0-9a-f]{64}$"))
+    anchor = slip.inner_text().rsplit(" ", 1)[1]
+    assert anchor in last_printed(terminal), anchor
+    walk.shot("counter-slip")
     page.click("#sign-out-button")
 
 
