@@ -178,7 +178,7 @@ let package = Package(
         .target(
             name: "District",
             dependencies: [
-                "Booking", "FormEngine", "KioskCore", "KioskServer", "Storage", "StoragePostgres",
+                "Booking", "FormEngine", "Hosting", "KioskConfig", "KioskCore", "KioskServer", "Secrets", "Storage", "StoragePostgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -191,7 +191,10 @@ let package = Package(
         .target(
             name: "Hosting",
             dependencies: [
-                "Access", "Booking", "DeviceKit", "KioskConfig", "KioskCore", "KioskServer", "Secrets", "Storage", "StoragePostgres",
+                "Access", "Booking", "DeviceKit", "FormEngine", "KioskConfig", "KioskCore", "KioskServer", "Papers", "ReceiptPrinter", "Secrets",
+                "Storage", "StoragePostgres",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -213,19 +216,57 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // Department systems: the signed webhooks (Standard Webhooks) that push each
+        // department's change feed, with retries and the dead-letter list.
+        .target(
+            name: "DepartmentSystems",
+            dependencies: [
+                "Filings", "Hosting", "KioskServer", "Storage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+
+        // What the terminal tells technicians from afar: its gauges and counters on /metrics
+        // (devices, outbox, queue, sessions), with bounded labels and no personal data.
+        .target(
+            name: "Telemetry",
+            dependencies: [
+                "Booking", "DeviceKit", "KioskCore", "KioskServer", "Peripherals", "Storage",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+
+        // A technician's questions to the devices (`kiosk devices`, `kiosk diag`): answered by the
+        // running server on its local admin socket, or by the CLI when no server runs.
+        .target(
+            name: "Diagnostics",
+            dependencies: [
+                "DeviceKit", "Hosting", "KioskConfig", "KioskCore", "Peripherals",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+
         // Composition root and CLI.
         .target(
             name: "KioskApp",
             dependencies: [
-                "KioskCore", "KioskConfig", "Storage", "StoragePostgres", "District", "Hosting", "Peripherals", "Papers", "KioskServer", "FormEngine", "Filings",
-                "JSONLogic", "Booking", "DeviceKit", "CardReader", "IDCard", "USBTransport", "ReceiptPrinter", "CUPSTransport", "ESCPOS", "Access", "Secrets",
-                "Speech", "ESpeakSynthesis",
+                "Access", "Booking", "DepartmentSystems", "DeviceKit", "Diagnostics", "District", "ESpeakSynthesis", "Filings", "FormEngine",
+                "Hosting", "KioskConfig", "KioskCore", "KioskServer", "Papers", "Peripherals", "ReceiptPrinter", "Secrets", "Speech", "Storage",
+                "StoragePostgres", "Telemetry",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -236,7 +277,7 @@ let package = Package(
             name: "KioskBench",
             dependencies: [
                 "JSONLogic", "IDCard", "Booking", "ESCPOS", "FormEngine", "Filings", "Storage", "StoragePostgres", "KioskCore", "KioskTesting",
-                "ReceiptPrinter", "DeviceKit", "KioskApp", "KioskServer", "Secrets", "District",
+                "ReceiptPrinter", "DeviceKit", "KioskApp", "KioskServer", "Secrets", "District", "DepartmentSystems",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -245,7 +286,7 @@ let package = Package(
         .executableTarget(
             name: "kiosk",
             dependencies: [
-                "KioskApp", "Hosting", "Peripherals", "Papers", "FormEngine", "Filings", "JSONLogic", "KioskConfig", "KioskCore", "DeviceKit",
+                "KioskApp", "Hosting", "Peripherals", "Papers", "Diagnostics", "District", "FormEngine", "Filings", "JSONLogic", "KioskConfig", "KioskCore", "DeviceKit",
                 "ReceiptPrinter", "CardReader", "Booking", "Storage", "StoragePostgres", "Access", "Secrets",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -321,7 +362,7 @@ let package = Package(
         .testTarget(
             name: "KioskServerTests",
             dependencies: [
-                "KioskServer", "KioskApp", "District", "Hosting", "Peripherals", "Papers", "CodeScanner", "KioskTesting", "Storage", "StoragePostgres", "KioskCore", "Access", "Booking", "DeviceKit", "Secrets",
+                "KioskServer", "KioskApp", "District", "Hosting", "Peripherals", "Papers", "CodeScanner", "DepartmentSystems", "Telemetry", "Diagnostics", "KioskTesting", "Storage", "StoragePostgres", "KioskCore", "Access", "Booking", "DeviceKit", "Secrets",
                 "Filings",
                 "ReceiptPrinter", "ESCPOS", "FormEngine", "JSONLogic", "Speech", "ESpeakSynthesis",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,4 +1,9 @@
+import Booking
+import District
 import Hosting
+import KioskConfig
+import KioskServer
+import Logging
 import Storage
 import StoragePostgres
 
@@ -32,4 +37,37 @@ extension KioskApplication {
     public var bookings: any BookingDatabase { mode.bookings }
     /// District mode (`database = "postgres://…"`): the shared store, run as a service.
     public var district: PostgresStore? { mode.district }
+}
+
+extension KioskApplication {
+    /// Runs `body` with the booking store the configuration names, migrated and running, for
+    /// the commands that work on bookings outside `kiosk serve`.
+    public static func withBookings<T: Sendable>(
+        _ configuration: Configuration, logger: Logger,
+        _ body: @Sendable (any BookingDatabase) async throws -> T
+    ) async throws -> T {
+        if let district = try DistrictTerminal.openStore(configuration, logger: logger) {
+            let store = try openStore(configuration)
+            _ = try store.migrate()
+            return try await district.withRunning {
+                try await district.migrate()
+                let key = try await TerminalSecrets.districtKey(store.keys, store: district, configuration: configuration)
+                return try await body(DistrictTerminal.bookings(district, configuration, key: key))
+            }
+        }
+        let store = try openStore(configuration)
+        _ = try store.migrate()
+        return try await body(try openBookings(store, configuration))
+    }
+
+    var districtReadinessChecks: [ReadinessCheck] {
+        guard let district else { return [] }
+        return [DistrictTerminal.readinessCheck(district: district, outbox: store)]
+    }
+
+    /// `GET /v1/district`: the district store's state and the outbox backlog.
+    var districtStatus: @Sendable () async -> DistrictStatus {
+        guard let district else { return { .standalone } }
+        return DistrictTerminal.status(district: district, outbox: store)
+    }
 }

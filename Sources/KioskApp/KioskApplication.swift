@@ -1,5 +1,6 @@
 import Booking
 import DeviceKit
+import Diagnostics
 import District
 import Filings
 import FormEngine
@@ -22,9 +23,10 @@ import ServiceLifecycle
 import ESpeakSynthesis
 import Hosting
 import Speech
-import UnixSignals
 import Storage
+import UnixSignals
 import StoragePostgres
+import Telemetry
 
 /// The composition root: configuration in, a running terminal backend out.
 ///
@@ -88,14 +90,14 @@ public struct KioskApplication: Sendable {
         }
         self.calendar = try CalendarFiles(configuration).load()
         var districtKey = store.keys.district
-        let district = try Self.openDistrict(configuration, logger: logger)
+        let district = try DistrictTerminal.openStore(configuration, logger: logger)
         if let district {
             let bookings: PostgresBookingStore
-            if let key = try await Self.prepareDistrict(district, store, configuration, logger: logger) {
+            if let key = try await DistrictTerminal.prepare(district, store, configuration, logger: logger) {
                 districtKey = key
-                bookings = Self.districtBookings(district, configuration, key: key)
+                bookings = DistrictTerminal.bookings(district, configuration, key: key)
             } else {
-                bookings = Self.districtBookings(district, configuration, keys: store.keys)
+                bookings = DistrictTerminal.bookings(district, configuration, keys: store.keys)
             }
             self.mode = .district(store: district, bookings: bookings, local: try Self.openBookings(store, configuration))
         } else {
@@ -299,6 +301,9 @@ public struct KioskApplication: Sendable {
             authenticateDisplay: { [displayTokens] token in try displayTokens.authenticate(token) })
     }
 
+    /// A technician's questions to the devices this terminal holds (`kiosk devices`, `kiosk diag`).
+    public var diagnostics: DeviceDiagnostics { DeviceDiagnostics(devices: devices, configuration: configuration) }
+
     /// Department systems' API keys and webhooks (`kiosk departments`).
     public var departments: DepartmentStore { DepartmentStore(store: store) }
     /// The call displays' read-only tokens (`kiosk displays`).
@@ -333,7 +338,10 @@ public struct KioskApplication: Sendable {
         let server: HTTPServerBuilder = if let tls { try .tls(http1, tlsConfiguration: tls) } else { http1 }
         // SIGHUP and POST /v1/reload swap the router whole (RulesReload).
         let responder = LiveResponder()
-        let reload = RulesReload(application: self, rules: startRules, responder: responder, logger: logger)
+        var districtCheck: (@Sendable (Configuration) async throws -> Void)?
+        if let district { districtCheck = { try await DistrictTerminal.checkSettings(district, $0) } }
+        let reload = RulesReload(rules: startRules, responder: responder, dependencies: { rules in self.serverDependencies(for: rules) },
+                                 districtCheck: districtCheck, logger: logger)
         responder.replace(with: reload.router(for: startRules))
         return Application(
             responder: responder,
@@ -412,7 +420,9 @@ public struct KioskApplication: Sendable {
         if let serviceManager { services.append(serviceManager) }
         do {
             services.append(AdminChannel.BestEffort(
-                server: try makeAdminServer(path: AdminChannel.socketPath(configuration), eventLoopGroup: eventLoops), logger: logger))
+                server: try AdminChannel.server(path: AdminChannel.socketPath(configuration), diagnostics: diagnostics,
+                                                eventLoopGroup: eventLoops, logger: logger),
+                logger: logger))
         } catch {
             // Diagnostics then open the devices themselves, as without a server; serving goes on.
             logger.error("admin channel not opened", metadata: ["error": "\(error)"])

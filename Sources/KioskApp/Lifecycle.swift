@@ -1,7 +1,9 @@
+import District
 import Booking
 import Filings
 import FormEngine
 import Foundation
+import DepartmentSystems
 import Hosting
 import KioskConfig
 import KioskCore
@@ -45,7 +47,7 @@ extension KioskApplication {
         let store = try openStore(configuration)
         try store.migrate()
         let lifecycle = filingLifecycle(configuration, calendar: try CalendarFiles(configuration).load())
-        guard let district = try openDistrict(configuration, logger: logger) else {
+        guard let district = try DistrictTerminal.openStore(configuration, logger: logger) else {
             return try await filingLedger(configuration, store: store, district: nil, lifecycle: lifecycle)
                 .monthlyReport(month, filter: filter, today: lifecycle.day(now), generatedAt: now)
         }
@@ -133,40 +135,5 @@ struct StandaloneFilingArchive: FilingArchive {
 
     func takeDraft(code: String, idNumber: ResidentIDNumber, now: Date) async throws -> FormDraft? {
         try await store.takeDraft(code: code, idNumber: idNumber, now: now)
-    }
-}
-
-/// The lifecycle's own round, as a `Service`: `LifecycleServices.sweep()` (audited, announced),
-/// then retention: the answers of filings taken (by a window, or by the district store) more
-/// than the grace period ago leave the terminal's file, with their outbox copies and receipts.
-public struct LifecycleWatch: ServiceLifecycle.Service {
-    let services: LifecycleServices
-    let store: SQLiteStore
-    let districtMode: Bool
-    let grace: TimeInterval
-    let interval: Duration
-    let logger: Logger
-
-    public func run() async throws {
-        await repeatUntilShutdown(every: interval) { await round() }
-    }
-
-    /// One round; what `run` does every `interval`.
-    @discardableResult
-    public func round() async -> (events: Int, forgotten: Int) {
-        var events = 0
-        do {
-            events = try await services.sweep().count
-        } catch {
-            logger.warning("filing sweep failed", metadata: ["error.code": "\((error as? any KioskError)?.code ?? "\(type(of: error))")"])
-        }
-        var forgotten = 0
-        do {
-            forgotten = try store.forgetFilings(takenBefore: services.now().addingTimeInterval(-grace), districtMode: districtMode)
-            if forgotten > 0 { logger.info("filings past retention removed", metadata: ["filing.count": "\(forgotten)"]) }
-        } catch {
-            logger.error("retention failed", metadata: ["error.type": "\(type(of: error))"])
-        }
-        return (events, forgotten)
     }
 }

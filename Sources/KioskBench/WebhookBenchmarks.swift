@@ -4,6 +4,7 @@ import FormEngine
 import Foundation
 import HTTPTypes
 import Hummingbird
+import DepartmentSystems
 import KioskApp
 import KioskTesting
 import Logging

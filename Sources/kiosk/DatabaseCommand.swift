@@ -1,3 +1,4 @@
+import District
 import ArgumentParser
 import Foundation
 import Hosting
@@ -27,13 +28,13 @@ struct DatabaseCommand: AsyncParsableCommand {
                 let before = try store.schemaVersion()
                 let after = try store.migrate()
                 print(before == after ? "schema version \(after) (up to date)" : "schema version \(after) (was \(before))")
-                if let district = try KioskApplication.openDistrict(configuration, logger: Logger(label: "kiosk")) {
+                if let district = try DistrictTerminal.openStore(configuration, logger: Logger(label: "kiosk")) {
                     let had = store.keys.district
                     let settings = configuration.districtSettings
                     let (before, after, key, recorded) = try await district.withRunning {
                         (try await district.schemaVersion(), try await district.migrate(),
                          try await TerminalSecrets.districtKey(store.keys, store: district, configuration: configuration),
-                         try await KioskApplication.checkDistrictSettings(district, configuration))
+                         try await DistrictTerminal.checkSettings(district, configuration))
                     }
                     print(before == after ? "district schema version \(after) (up to date)"
                           : "district schema version \(after) (was \(before))")

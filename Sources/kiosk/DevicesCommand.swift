@@ -1,5 +1,6 @@
 import ArgumentParser
 import DeviceKit
+import Diagnostics
 import Foundation
 import Hosting
 import KioskApp
@@ -69,9 +70,9 @@ struct DevicesCommand: AsyncParsableCommand {
                 return
             }
             let terminal = try await openTerminal(options)
-            let devices = await terminal.deviceSummaries()
+            let devices = await terminal.diagnostics.deviceSummaries()
             // Nothing found is a failure a script should see, with what was looked for.
-            if let nothing = await terminal.nothingFound() {
+            if let nothing = await terminal.diagnostics.nothingFound() {
                 if json { try printJSON(devices) }
                 printError("kiosk: \(nothing.en)")
                 throw ExitCode.failure
@@ -79,7 +80,7 @@ struct DevicesCommand: AsyncParsableCommand {
             try show(devices)
         }
 
-        func show(_ devices: [KioskApplication.DeviceSummary]) throws {
+        func show(_ devices: [DeviceSummary]) throws {
             if json { return try printJSON(devices) }
             for device in devices {
                 let status = [device.status.paper.map { "paper \($0.rawValue)" }, device.status.cover.map { "cover \($0.rawValue)" },
@@ -167,7 +168,7 @@ struct DiagnosticsCommand: AsyncParsableCommand {
             } else {
                 let terminal = try await openTerminal(options)
                 do {
-                    result = await try terminal.device(device).healthCheck(level)
+                    result = await try terminal.diagnostics.device(device).healthCheck(level)
                 } catch {
                     throw fail(error)
                 }
@@ -205,12 +206,12 @@ struct DiagnosticsCommand: AsyncParsableCommand {
             }
             let terminal = try await openTerminal(options)
             do {
-                let target = try await terminal.device(device)
+                let target = try await terminal.diagnostics.device(device)
                 if let reset {
-                    let counter = try await terminal.resetStatistic(reset, of: target)
+                    let counter = try await terminal.diagnostics.resetStatistic(reset, of: target)
                     return json ? try printJSON(counter) : print("\(counter.name) reset at \(counter.since.formatted(.iso8601))")
                 }
-                try show(try await terminal.statistics(of: target))
+                try show(try await terminal.diagnostics.statistics(of: target))
             } catch let error as StartupError {
                 throw fail(error)
             }

@@ -1,3 +1,4 @@
+import District
 import ArgumentParser
 import Booking
 import Foundation
@@ -72,7 +73,7 @@ struct DistrictCommand: AsyncParsableCommand {
 
     static func withDistrict(_ configuration: Configuration, _ body: @Sendable @escaping (PostgresStore) async throws -> Void) async throws {
         do {
-            guard let district = try KioskApplication.openDistrict(configuration, logger: Logger(label: "kiosk")) else {
+            guard let district = try DistrictTerminal.openStore(configuration, logger: Logger(label: "kiosk")) else {
                 printError("kiosk: this terminal is not in district mode (database is not postgres://…)")
                 throw ExitCode.failure
             }

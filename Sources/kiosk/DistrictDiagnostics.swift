@@ -1,3 +1,4 @@
+import District
 import ArgumentParser
 import Foundation
 import Hosting
@@ -20,7 +21,7 @@ extension DiagnosticsCommand {
         func run() async throws {
             let configuration = try options.load()
             do {
-                guard let district = try KioskApplication.openDistrict(configuration, logger: Logger(label: "kiosk")) else {
+                guard let district = try DistrictTerminal.openStore(configuration, logger: Logger(label: "kiosk")) else {
                     print("standalone: this terminal keeps its bookings in its own SQLite file (database = \"sqlite\")")
                     return
                 }

@@ -1,3 +1,4 @@
+import District
 import ArgumentParser
 import Foundation
 import Hosting
@@ -63,7 +64,7 @@ struct SecretsCommand: AsyncParsableCommand {
             }
             if case .postgres = configuration.database {
                 do {
-                    guard let store = try KioskApplication.openDistrict(configuration, logger: Logger(label: "kiosk")) else { return }
+                    guard let store = try DistrictTerminal.openStore(configuration, logger: Logger(label: "kiosk")) else { return }
                     let fingerprint = try await store.withRunning { try await store.districtKeyFingerprint() }
                     switch (district, fingerprint) {
                     case (nil, let recorded?): problem("district-id.key: missing; the district's key is \(recorded): copy it from a terminal of the district and run kiosk secrets import FILE")
@@ -168,7 +169,7 @@ struct SecretsCommand: AsyncParsableCommand {
                     return
                 }
                 if case .postgres = configuration.database,
-                   let store = try KioskApplication.openDistrict(configuration, logger: Logger(label: "kiosk")),
+                   let store = try DistrictTerminal.openStore(configuration, logger: Logger(label: "kiosk")),
                    let recorded = try? await store.withRunning({ try await store.districtKeyFingerprint() }),
                    recorded != key.fingerprint {
                     printError("kiosk: \(file) (\(key.fingerprint)) is not this district's key (\(recorded)); nothing imported")

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Hosting
+@testable import DepartmentSystems
 @testable import KioskApp
 import KioskCore
 import KioskServer

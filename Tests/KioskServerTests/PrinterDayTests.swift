@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 @testable import KioskApp
+@testable import Telemetry
 import KioskServer
 import KioskTesting
 import Testing

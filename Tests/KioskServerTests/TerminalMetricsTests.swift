@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 @testable import KioskApp
+@testable import Telemetry
 @testable import Peripherals
 import KioskServer
 import KioskTesting

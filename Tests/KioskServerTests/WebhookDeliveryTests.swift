@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Filings
 import Foundation
+@testable import DepartmentSystems
 @testable import KioskApp
 import KioskServer
 import KioskTesting

@@ -1,7 +1,6 @@
 import Booking
 import FormEngine
 import Foundation
-import Hosting
 import Hummingbird
 import KioskConfig
 import KioskCore
@@ -28,23 +27,33 @@ public enum ReloadPolicy {
 /// (`Forms/`), the official calendar (`Forms/calendar/` and the years imported into
 /// `data_dir/calendar/`), and the hall's hours and services from `kiosk.conf`. Everything else is
 /// read once at start; `RulesReload.restartOnlyKeys` lists it.
-struct HallRules: Sendable {
+public struct HallRules: Sendable {
     /// The configuration served: the one read at start, with the reloadable tables of the
     /// latest reload.
-    var configuration: Configuration
-    var forms: FormCatalog
-    var templates: [String: ReceiptTemplate]
-    var calendar: OfficialCalendar
+    public var configuration: Configuration
+    public var forms: FormCatalog
+    public var templates: [String: ReceiptTemplate]
+    public var calendar: OfficialCalendar
+
+    public init(configuration: Configuration, forms: FormCatalog, templates: [String: ReceiptTemplate], calendar: OfficialCalendar) {
+        self.configuration = configuration
+        self.forms = forms
+        self.templates = templates
+        self.calendar = calendar
+    }
 }
 
 /// Re-reads the hall's rules on SIGHUP and on a technician's `POST /v1/reload`, and replaces
 /// them at once, or not at all: a reload whose files fail their checks (a form, a template, the
 /// calendar, kiosk.conf) keeps the running version and says why, in the answer and the log.
 /// A citizen's session keeps the form it started on (`CitizenSessions`). Reloads take turns.
-actor RulesReload {
+public actor RulesReload {
     static let reloadableKeys = ReloadPolicy.reloadableKeys
 
-    private let application: KioskApplication
+    /// The terminal's services for a version of the rules (the composition root's).
+    private let dependencies: @Sendable (HallRules) -> ServerDependencies
+    /// District mode: checks new hours and services against the district's settings.
+    private let districtCheck: (@Sendable (Configuration) async throws -> Void)?
     private let responder: LiveResponder
     private let logger: Logger
     private var running: HallRules
@@ -58,16 +67,18 @@ actor RulesReload {
         var refusal: (at: Date, problems: [String])?
     }
 
-    init(application: KioskApplication, rules: HallRules, responder: LiveResponder, logger: Logger) {
-        self.application = application
+    public init(rules: HallRules, responder: LiveResponder, dependencies: @escaping @Sendable (HallRules) -> ServerDependencies,
+                districtCheck: (@Sendable (Configuration) async throws -> Void)?, logger: Logger) {
+        self.dependencies = dependencies
+        self.districtCheck = districtCheck
         self.running = rules
         self.responder = responder
         self.logger = logger
     }
 
     /// The terminal's router for `rules`, whose `POST /v1/reload` comes back here.
-    nonisolated func router(for rules: HallRules) -> Router<KioskRequestContext> {
-        var dependencies = application.serverDependencies(for: rules)
+    public nonisolated func router(for rules: HallRules) -> Router<KioskRequestContext> {
+        var dependencies = dependencies(rules)
         dependencies.reload = { [self] in await self.reload(trigger: "request") }
         dependencies.readiness.append(ReadinessCheck("reload") { [self] in await self.readiness() })
         return KioskRoutes.router(dependencies)
@@ -83,7 +94,7 @@ actor RulesReload {
     }
 
     /// Reads everything again; serves it if all of it passes, else keeps what runs.
-    func reload(trigger: String) async -> ReloadReport {
+    public func reload(trigger: String) async -> ReloadReport {
         let next: HallRules
         let restartNeeded: [String]
         var outcome = read()
@@ -123,10 +134,10 @@ actor RulesReload {
     /// that changes them must still match what the district store records, or it would make this
     /// terminal differ silently from the others. Nil when there is nothing against it.
     private func districtProblems(_ next: Configuration) async -> [String]? {
-        guard let district = application.district,
+        guard let districtCheck,
               next.hours != running.configuration.hours || next.services != running.configuration.services else { return nil }
         do {
-            try await KioskApplication.checkDistrictSettings(district, next)
+            try await districtCheck(next)
             return nil
         } catch let error as DistrictSettingsDiffer {
             return error.message.en.split(separator: "\n").map(String.init)
@@ -200,10 +211,12 @@ actor RulesReload {
 
 /// SIGHUP reloads the hall's rules (`systemctl reload kiosk`, `kill -HUP`), as administrators
 /// expect of a daemon.
-struct ReloadOnHangUp: ServiceLifecycle.Service {
+public struct ReloadOnHangUp: ServiceLifecycle.Service {
     let reload: RulesReload
 
-    func run() async throws {
+    public init(reload: RulesReload) { self.reload = reload }
+
+    public func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         await cancelWhenGracefulShutdown {
             for await _ in signals {

@@ -1,7 +1,6 @@
 import Booking
 import DeviceKit
 import Foundation
-import Hosting
 import KioskCore
 import KioskServer
 import Prometheus
@@ -18,7 +17,7 @@ import Synchronization
 /// or a CUPS queue name), a device kind, a state, a paper status, a fault code from the fixed
 /// set of `DeviceFault`s, a service id from kiosk.conf. Gauges are set at each scrape
 /// (`refresh`); fault counts and the last success come from the event stream (`run`).
-struct TerminalMetrics: ServiceLifecycle.Service {
+public struct TerminalMetrics: ServiceLifecycle.Service {
     let registry: PrometheusCollectorRegistry
     let devices: TerminalDevices
     let store: SQLiteStore
@@ -26,10 +25,22 @@ struct TerminalMetrics: ServiceLifecycle.Service {
     let serviceIDs: [String]
     let sessions: CitizenSessions
     let activity: DeviceActivity
-    var now: @Sendable () -> Date = { Date() }
+    var now: @Sendable () -> Date
+
+    public init(registry: PrometheusCollectorRegistry, devices: TerminalDevices, store: SQLiteStore, ledger: any BookingLedger,
+                serviceIDs: [String], sessions: CitizenSessions, activity: DeviceActivity, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.registry = registry
+        self.devices = devices
+        self.store = store
+        self.ledger = ledger
+        self.serviceIDs = serviceIDs
+        self.sessions = sessions
+        self.activity = activity
+        self.now = now
+    }
 
     /// Counts faults and notes successes as the devices report them.
-    func run() async {
+    public func run() async {
         await cancelWhenGracefulShutdown {
             var previous: [String: DeviceState] = [:]
             for await event in await self.devices.events.subscribe() {
@@ -58,7 +69,7 @@ struct TerminalMetrics: ServiceLifecycle.Service {
     }
 
     /// Sets every gauge from the terminal as it is now.
-    func refresh() async {
+    public func refresh() async {
         let time = now()
         for device in await devices.manager.devices() {
             let id = device.info.id
@@ -137,9 +148,11 @@ struct TerminalMetrics: ServiceLifecycle.Service {
 
 /// When each device last did its work (a job or check printed, a card read), kept for the
 /// terminal's lifetime and shared by the scrape and the event listener.
-final class DeviceActivity: Sendable {
+public final class DeviceActivity: Sendable {
     let started = Date()
     let lastSuccess = Mutex<[String: Date]>([:])
+
+    public init() {}
 }
 
 extension Gauge {

@@ -30,11 +30,16 @@ public enum AdminChannel {
 
     /// Runs the admin server without letting it take the terminal down: a socket that cannot
     /// be bound is logged, and the CLI then opens the devices itself, as with no server.
-    struct BestEffort: ServiceLifecycle.Service {
+    public struct BestEffort: ServiceLifecycle.Service {
         let server: any ServiceLifecycle.Service
         let logger: Logger
 
-        func run() async throws {
+        public init(server: any ServiceLifecycle.Service, logger: Logger) {
+            self.server = server
+            self.logger = logger
+        }
+
+        public func run() async throws {
             do {
                 try await server.run()
             } catch is CancellationError {
@@ -53,42 +58,42 @@ public enum AdminChannel {
     }
 }
 
-extension KioskApplication {
+extension AdminChannel {
     /// The admin channel's server: device summaries, health checks (a test print included) and
     /// counters, each answered by the devices the server holds.
-    func makeAdminServer(path: String, eventLoopGroup: any EventLoopGroup) throws -> some ApplicationProtocol {
+    public static func server(path: String, diagnostics: DeviceDiagnostics, eventLoopGroup: any EventLoopGroup,
+                              logger: Logger) throws -> some ApplicationProtocol {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         // A socket left by a server that was killed: ServeLock says no other server runs.
         if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
         let router = Router()
-        router.get("/devices") { _, _ in try Self.json(await self.deviceSummaries()) }
+        router.get("/devices") { _, _ in try Self.json(await diagnostics.deviceSummaries()) }
         router.post("/devices/{id}/health-checks/{level}") { _, context in
             guard let level = HealthCheckLevel(rawValue: try context.parameters.require("level")) else {
                 return try Self.refusal(.init(code: "invalidLevel", message: .init(zh: "检查级别应为 internal 或 external", en: "level: internal or external")))
             }
             do {
-                return try Self.json(await self.device(try context.parameters.require("id")).healthCheck(level))
+                return try Self.json(await diagnostics.device(try context.parameters.require("id")).healthCheck(level))
             } catch let error as StartupError {
                 return try Self.refusal(.init(code: error.code, message: error.message))
             }
         }
         router.get("/devices/{id}/statistics") { _, context in
             do {
-                return try Self.json(try await self.statistics(of: self.device(try context.parameters.require("id"))))
+                return try Self.json(try await diagnostics.statistics(of: diagnostics.device(try context.parameters.require("id"))))
             } catch let error as StartupError {
                 return try Self.refusal(.init(code: error.code, message: error.message))
             }
         }
         router.post("/devices/{id}/statistics/{name}/reset") { _, context in
             do {
-                let device = try await self.device(try context.parameters.require("id"))
-                return try Self.json(try await self.resetStatistic(try context.parameters.require("name"), of: device))
+                let device = try await diagnostics.device(try context.parameters.require("id"))
+                return try Self.json(try await diagnostics.resetStatistic(try context.parameters.require("name"), of: device))
             } catch let error as StartupError {
                 return try Self.refusal(.init(code: error.code, message: error.message))
             }
         }
-        let logger = logger
         return Application(
             router: router,
             configuration: .init(address: .unixDomainSocket(path: path), serverName: "kiosk-admin"),
@@ -127,7 +132,7 @@ public struct AdminClient: Sendable {
         }
     }
 
-    public func deviceSummaries() async throws -> [KioskApplication.DeviceSummary] {
+    public func deviceSummaries() async throws -> [DeviceSummary] {
         try decode(await request("/devices", method: .GET))
     }
 

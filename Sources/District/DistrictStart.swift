@@ -1,5 +1,4 @@
 import Booking
-import District
 import Foundation
 import Hosting
 import KioskConfig
@@ -18,9 +17,9 @@ extension Configuration {
 /// District mode (`database = "postgres://…"`): bookings, the queue and ratings live in the
 /// district's PostgreSQL, shared by every hall; the terminal keeps its own SQLite file for staff,
 /// devices and the outbox of what it could not send.
-extension KioskApplication {
+extension DistrictTerminal {
     /// The district store named by the configuration, not yet running; nil on a lone terminal.
-    public static func openDistrict(_ configuration: Configuration, logger: Logger) throws(StartupError) -> PostgresStore? {
+    public static func openStore(_ configuration: Configuration, logger: Logger) throws(StartupError) -> PostgresStore? {
         guard case .postgres(let url) = configuration.database else { return nil }
         do {
             return try PostgresStore(url: url, logger: logger)
@@ -30,7 +29,7 @@ extension KioskApplication {
     }
 
     /// The district's booking store with this hall's rules, hashing ID numbers with the district's key.
-    public static func districtBookings(_ district: PostgresStore, _ configuration: Configuration,
+    public static func bookings(_ district: PostgresStore, _ configuration: Configuration,
                                         key: SecretKey) -> PostgresBookingStore {
         PostgresBookingStore(store: district, policy: configuration.bookingPolicy, checkInWindow: configuration.checkInWindow,
                              queue: configuration.queue, timeZone: configuration.hours.timeZone, hasher: HMACIDHasher(key: key))
@@ -38,7 +37,7 @@ extension KioskApplication {
 
     /// The same, for a terminal that started without knowing the key is the district's: it is
     /// checked against the store (or taken out of it) on the first booking that needs it.
-    static func districtBookings(_ district: PostgresStore, _ configuration: Configuration,
+    public static func bookings(_ district: PostgresStore, _ configuration: Configuration,
                                  keys: TerminalKeys) -> PostgresBookingStore {
         PostgresBookingStore(store: district, policy: configuration.bookingPolicy, checkInWindow: configuration.checkInWindow,
                              queue: configuration.queue, timeZone: configuration.hours.timeZone) {
@@ -53,7 +52,7 @@ extension KioskApplication {
     /// An unreachable store does not keep the terminal from starting: it serves what works
     /// offline, says so in /readyz, and checks the key when the store is back. Returns the key
     /// when it could be checked.
-    static func prepareDistrict(_ district: PostgresStore, _ store: SQLiteStore, _ configuration: Configuration,
+    public static func prepare(_ district: PostgresStore, _ store: SQLiteStore, _ configuration: Configuration,
                                 logger: Logger) async throws(StartupError) -> SecretKey? {
         do {
             let uncopied = try await store.uncopiedBookings()
@@ -69,7 +68,7 @@ extension KioskApplication {
             let (version, key) = try await starting.withRunning {
                 let version = try await starting.migrate()
                 let key = try await TerminalSecrets.districtKey(store.keys, store: starting, configuration: configuration)
-                try await checkDistrictSettings(starting, configuration)
+                try await checkSettings(starting, configuration)
                 return (version, key)
             }
             logger.info("district store ready", metadata: [
@@ -94,7 +93,7 @@ extension KioskApplication {
     /// (`DistrictSettingsDiffer`, naming each key and the terminal that recorded it). Returns
     /// what the store recorded before, nil when this terminal recorded them now.
     @discardableResult
-    public static func checkDistrictSettings(_ district: PostgresStore, _ configuration: Configuration) async throws
+    public static func checkSettings(_ district: PostgresStore, _ configuration: Configuration) async throws
         -> RecordedDistrictSettings? {
         let local = configuration.districtSettings
         let (recorded, differences) = try await district.checkSettings(local, terminalID: configuration.terminalID)
@@ -102,36 +101,5 @@ extension KioskApplication {
             throw DistrictSettingsDiffer(keys: differences, local: local, recorded: recorded)
         }
         return recorded
-    }
-
-    /// Runs `body` with the booking store the configuration names, migrated and running, for
-    /// the commands that work on bookings outside `kiosk serve`.
-    public static func withBookings<T: Sendable>(
-        _ configuration: Configuration, logger: Logger,
-        _ body: @Sendable (any BookingDatabase) async throws -> T
-    ) async throws -> T {
-        if let district = try openDistrict(configuration, logger: logger) {
-            let store = try openStore(configuration)
-            _ = try store.migrate()
-            return try await district.withRunning {
-                try await district.migrate()
-                let key = try await TerminalSecrets.districtKey(store.keys, store: district, configuration: configuration)
-                return try await body(districtBookings(district, configuration, key: key))
-            }
-        }
-        let store = try openStore(configuration)
-        _ = try store.migrate()
-        return try await body(try openBookings(store, configuration))
-    }
-
-    var districtReadinessChecks: [ReadinessCheck] {
-        guard let district else { return [] }
-        return [DistrictTerminal.readinessCheck(district: district, outbox: store)]
-    }
-
-    /// `GET /v1/district`: the district store's state and the outbox backlog.
-    var districtStatus: @Sendable () async -> DistrictStatus {
-        guard let district else { return { .standalone } }
-        return DistrictTerminal.status(district: district, outbox: store)
     }
 }

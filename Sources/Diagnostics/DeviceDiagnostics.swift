@@ -5,14 +5,24 @@ import KioskConfig
 import KioskCore
 import Peripherals
 
-extension KioskApplication {
-    /// A device as `kiosk devices list --json` prints it.
-    public struct DeviceSummary: Codable, Sendable {
-        public var info: DeviceInfo
-        public var state: DeviceState
-        public var status: DeviceStatus
-        /// A printer's receipts and lines of the last 7 days of the hall, oldest first.
-        public var daily: [DailyCount]?
+/// A device as `kiosk devices list --json` prints it.
+public struct DeviceSummary: Codable, Sendable {
+    public var info: DeviceInfo
+    public var state: DeviceState
+    public var status: DeviceStatus
+    /// A printer's receipts and lines of the last 7 days of the hall, oldest first.
+    public var daily: [DailyCount]?
+}
+
+/// What a technician asks of the terminal's devices (`kiosk devices`, `kiosk diag`): answered
+/// by the running server over the admin channel, or by the CLI itself when none runs.
+public struct DeviceDiagnostics: Sendable {
+    let devices: TerminalDevices
+    let configuration: Configuration
+
+    public init(devices: TerminalDevices, configuration: Configuration) {
+        self.devices = devices
+        self.configuration = configuration
     }
 
     public func deviceSummaries() async -> [DeviceSummary] {
@@ -59,9 +69,7 @@ extension KioskApplication {
         }
         return try await devices.statistics.reset(name, deviceID: device.info.id)
     }
-}
 
-extension KioskApplication {
     /// `kiosk devices list` when no device at all was found: what was looked for; nil otherwise.
     public func nothingFound() async -> LocalizedText? {
         guard await devices.manager.devices().isEmpty else { return nil }
