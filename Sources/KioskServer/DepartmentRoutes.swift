@@ -8,7 +8,7 @@ import KioskCore
 /// One filing of a department's feed: the change number it was saved under (the cursor to
 /// continue after), its record, and the filing as submitted (answers and materials) while the
 /// terminal or district keeps it — null once retention has removed it.
-public struct DepartmentFilingView: Encodable, Sendable {
+public struct DepartmentFilingView: Codable, Sendable {
     public let change: String
     let record: FilingDetailView
     let filing: Filing?
@@ -24,7 +24,7 @@ public struct DepartmentFilingView: Encodable, Sendable {
 }
 
 /// A page of the department pull.
-struct DepartmentFeedView: Encodable {
+struct DepartmentFeedView: Codable {
     let filings: [DepartmentFilingView]
     /// Where the next call continues (`after=`): the last change of this page, or the cursor given.
     let next: String

@@ -432,7 +432,7 @@ struct DeskQueueView: Encodable {
 
 /// A filing as staff and supervisors see it: its record (never the applicant's hash) and, while
 /// the store keeps them, the answers to check the paper materials against.
-struct FilingDetailView: Encodable {
+struct FilingDetailView: Codable {
     let reference: String
     let formId: String
     let title: LocalizedText

@@ -7,7 +7,7 @@ import Hummingbird
 import HummingbirdTesting
 @testable import KioskApp
 import KioskCore
-import KioskServer
+@testable import KioskServer
 import KioskTesting
 import Logging
 import Storage
@@ -42,9 +42,8 @@ struct DepartmentInterfaceTests {
         }.reference
     }
 
-    func object(_ response: TestResponse) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
-    }
+    func feed(_ response: TestResponse) throws -> DepartmentFeedView { try response.decoded(DepartmentFeedView.self) }
+    func record(_ response: TestResponse) throws -> FilingDetailView { try response.decoded(FilingDetailView.self) }
 
     func post(_ client: some TestClientProtocol, _ uri: String, key: String? = nil, _ body: String) async throws -> TestResponse {
         var headers: HTTPFields = [.contentType: "application/json"]
@@ -99,36 +98,33 @@ struct DepartmentInterfaceTests {
         let reference = try await Self.fileBundle(application)
 
         /// What a department must not see of the other part, and must see of its own.
-        @Sendable func checkPoliceOnly(_ entry: [String: Any], _ where: String) throws {
-            let record = try #require(entry["record"] as? [String: Any], "\(`where`)")
-            #expect((record["cases"] as? [[String: Any]])?.compactMap { $0["part"] as? String } == ["seal"], "\(`where`)")
-            #expect((record["deferrals"] as? [[String: Any]])?.compactMap { $0["materialID"] as? String } == ["sealProof"], "\(`where`)")
-            let filing = try #require(entry["filing"] as? [String: Any], "\(`where`)")
-            let answers = try #require(filing["answers"] as? [String: Any])
-            #expect(Set(answers.keys) == ["companyName", "idNumber", "sealKinds"], "\(`where`)")
-            #expect((filing["materials"] as? [[String: Any]])?.compactMap { $0["materialID"] as? String } == ["sealForm", "sealProof"])
-            #expect((filing["deferred"] as? [[String: Any]])?.compactMap { $0["materialID"] as? String } == ["sealProof"])
-            #expect((filing["subFilings"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["seal"])
-            #expect(!String(decoding: try JSONSerialization.data(withJSONObject: entry), as: UTF8.self).contains("tax"), "\(`where`)")
+        @Sendable func checkPoliceOnly(_ entry: DepartmentFilingView, _ where: String) throws {
+            #expect(entry.record.cases.map(\.part) == ["seal"], "\(`where`)")
+            #expect(entry.record.deferrals.map(\.materialID) == ["sealProof"], "\(`where`)")
+            let filing = try #require(entry.filing, "\(`where`)")
+            #expect(Set(filing.answers.keys) == ["companyName", "idNumber", "sealKinds"], "\(`where`)")
+            #expect(filing.materials.map(\.materialID) == ["sealForm", "sealProof"])
+            #expect(filing.deferred.map(\.materialID) == ["sealProof"])
+            #expect(filing.subFilings.map(\.id) == ["seal"])
+            let encoder = JSONEncoder()
+            encoder.dateEncodingStrategy = .iso8601
+            #expect(!String(decoding: try encoder.encode(entry), as: UTF8.self).contains("tax"), "\(`where`)")
         }
 
         try await Application(router: KioskRoutes.router(application.serverDependencies)).test(.router) { client in
-            let page = try object(try await get(client, "/v1/departments/police/filings", key: police))
-            let entries = try #require(page["filings"] as? [[String: Any]])
-            try #require(entries.count == 1)
-            try checkPoliceOnly(entries[0], "pull")
+            let page = try feed(try await get(client, "/v1/departments/police/filings", key: police))
+            try #require(page.filings.count == 1)
+            try checkPoliceOnly(page.filings[0], "pull")
 
-            let received = try object(try await post(client, "/v1/filings/\(reference)/events", key: police, #"{"type":"received","part":"seal"}"#))
-            #expect((received["cases"] as? [[String: Any]])?.compactMap { $0["part"] as? String } == ["seal"])
-            #expect((received["deferrals"] as? [[String: Any]])?.compactMap { $0["materialID"] as? String } == ["sealProof"])
+            let received = try record(try await post(client, "/v1/filings/\(reference)/events", key: police, #"{"type":"received","part":"seal"}"#))
+            #expect(received.cases.map(\.part) == ["seal"])
+            #expect(received.deferrals.map(\.materialID) == ["sealProof"])
         }
 
         // The webhook's body is the same view.
         let change = try #require(try await application.filingLedger.departmentChanges("police", after: 0, limit: 10).last)
         let view = try #require(try await DepartmentFilingView.load(change, ledger: application.filingLedger, department: "police"))
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        try checkPoliceOnly(try #require(try JSONSerialization.jsonObject(with: encoder.encode(view)) as? [String: Any]), "webhook")
+        try checkPoliceOnly(view, "webhook")
     }
 
     @Test func aDepartmentPullsItsFilingsReportsItsStepsAndTheLoopCloses() async throws {
@@ -148,10 +144,10 @@ struct DepartmentInterfaceTests {
             #expect(try await get(client, "/v1/departments/amr/filings", key: nil).status == .unauthorized)
             let madeUp = try await get(client, "/v1/departments/amr/filings", key: "kdk1.amr." + String(repeating: "x", count: 43))
             #expect(madeUp.status == .unauthorized)
-            #expect(try object(madeUp)["code"] as? String == "tokenForged")
+            #expect(try madeUp.decoded(Problem.self).code == "tokenForged")
             let others = try await get(client, "/v1/departments/police/filings", key: amr)
             #expect(others.status == .forbidden)
-            #expect(try object(others)["code"] as? String == "otherDepartment")
+            #expect(try others.decoded(Problem.self).code == "otherDepartment")
             let staff = try await application.bearer(base, role: .admin)
             let byStaff = try await client.execute(uri: "/v1/departments/amr/filings", method: .get, headers: [.authorization: staff])
             #expect(byStaff.status == .forbidden)
@@ -160,18 +156,16 @@ struct DepartmentInterfaceTests {
             #expect(try await get(base, "/v1/forms", key: amr).status == .forbidden)
 
             // The pull, in pages, with the answers and materials.
-            let page = try object(try await get(client, "/v1/departments/amr/filings?limit=1", key: amr))
-            let entries = try #require(page["filings"] as? [[String: Any]])
-            #expect(entries.count == 1 && page["more"] as? Bool == true)
-            #expect((entries[0]["record"] as? [String: Any])?["reference"] as? String == first)
-            let filing = try #require(entries[0]["filing"] as? [String: Any])
-            #expect((filing["answers"] as? [String: Any])?["name"] as? String == "张三")
-            #expect((filing["materials"] as? [[String: Any]])?.first?["materialID"] as? String == "proof")
-            let next = try #require(page["next"] as? String)
-            let rest = try object(try await get(client, "/v1/departments/amr/filings?after=\(next)", key: amr))
-            #expect((rest["filings"] as? [[String: Any]])?.compactMap { ($0["record"] as? [String: Any])?["reference"] as? String } == [second])
-            #expect(rest["more"] as? Bool == false)
-            let end = try #require(rest["next"] as? String)
+            let page = try feed(try await get(client, "/v1/departments/amr/filings?limit=1", key: amr))
+            #expect(page.filings.count == 1 && page.more)
+            #expect(page.filings.first?.record.reference == first)
+            let filing = try #require(page.filings.first?.filing)
+            #expect(filing.answers["name"] == .string("张三"))
+            #expect(filing.materials.first?.materialID == "proof")
+            let rest = try feed(try await get(client, "/v1/departments/amr/filings?after=\(page.next)", key: amr))
+            #expect(rest.filings.map(\.record.reference) == [second])
+            #expect(!rest.more)
+            let end = rest.next
             #expect(try await get(client, "/v1/departments/amr/filings?after=-1", key: amr).status == .badRequest)
 
             // Status back, each step the lifecycle's own; another department's filing is unknown to this key.
@@ -182,25 +176,25 @@ struct DepartmentInterfaceTests {
             #expect(try await post(client, events, key: amr, #"{"type":"completed","outcome":"approved"}"#).status == .conflict)
             let received = try await post(client, events, key: amr, #"{"type":"received"}"#)
             #expect(received.status == .ok)
-            #expect(try object(received)["state"] as? String == "received")
-            let accepted = try object(try await post(client, events, key: amr, #"{"type":"accepted"}"#))
-            let acceptance = try #require((accepted["cases"] as? [[String: Any]])?.first?["acceptance"] as? [String: Any])
-            #expect((acceptance["by"] as? [String: Any])?["kind"] as? String == "department")
-            #expect(acceptance["window"] as? String == "amr")
+            #expect(try record(received).state == .received)
+            let accepted = try record(try await post(client, events, key: amr, #"{"type":"accepted"}"#))
+            let acceptance = try #require(accepted.cases.first?.acceptance)
+            #expect(acceptance.by == .department("amr"))
+            #expect(acceptance.window == "amr")
             #expect(try await post(client, events, key: amr, #"{"type":"inProgress"}"#).status == .ok)
             let completed = try await post(client, events, key: amr,
                                            #"{"type":"completed","outcome":"approved","document":"营业执照","collectAt":"3号窗口"}"#)
             #expect(completed.status == .ok)
-            #expect(try object(completed)["state"] as? String == "completed")
+            #expect(try record(completed).state == .completed)
             // The police department returns its own with a reason from the list.
             let returned = try await post(client, "/v1/filings/\(other)/events", key: police,
                                           #"{"type":"returned","reasons":["materialsIncomplete"],"note":"缺少证明"}"#)
             #expect(returned.status == .ok)
-            #expect(try object(returned)["state"] as? String == "returned")
+            #expect(try record(returned).state == .returned)
 
             // The steps are in the feed again (after the cursor), and in the audit log by department.
-            let changed = try object(try await get(client, "/v1/departments/amr/filings?after=\(end)", key: amr))
-            #expect((changed["filings"] as? [[String: Any]])?.compactMap { ($0["record"] as? [String: Any])?["reference"] as? String } == [first])
+            let changed = try feed(try await get(client, "/v1/departments/amr/filings?after=\(end)", key: amr))
+            #expect(changed.filings.map(\.record.reference) == [first])
             let audit = try await application.access.auditRecords()
             #expect(audit.contains { $0.action == "filing.completed" && $0.detailValues?["department"] == "amr" })
 
@@ -211,8 +205,8 @@ struct DepartmentInterfaceTests {
                                        #"{"grade":"dissatisfied","idNumber":"\#(Self.idNumber)","reasons":[]}"#)
             #expect(rated.status == .created)
             let supervisor = try await application.signedIn(client, role: .supervisor)
-            let desk = try object(try await supervisor.execute(uri: "/v1/supervision/desk", method: .get))
-            #expect((desk["badRatings"] as? [[String: Any]])?.contains { $0["reference"] as? String == first } == true)
+            let desk = try await supervisor.execute(uri: "/v1/supervision/desk", method: .get).decoded(SupervisionDesk.self)
+            #expect(desk.badRatings.contains { $0.reference == first })
             for step in ["callback", "rectification", "close"] {
                 let response = try await supervisor.execute(uri: "/v1/filings/\(first)/follow-up/\(step)", method: .post,
                                                             headers: [.contentType: "application/json"],
@@ -220,10 +214,10 @@ struct DepartmentInterfaceTests {
                 #expect(response.status == .ok, "\(step)")
             }
             let month = String(Date().formatted(.iso8601.year().month().dateSeparator(.dash)).prefix(7))
-            let report = try object(try await supervisor.execute(uri: "/v1/reports/monthly?month=\(month)&department=amr", method: .get))
-            let totals = try #require(report["totals"] as? [String: Any])
-            #expect(totals["completed"] as? Int == 1 && totals["received"] as? Int == 2)
-            #expect((totals["ratings"] as? [String: Int])?["dissatisfied"] == 1)
+            let report = try await supervisor.execute(uri: "/v1/reports/monthly?month=\(month)&department=amr", method: .get)
+                .decoded(MonthlyReport.self)
+            #expect(report.totals.completed == 1 && report.totals.received == 2)
+            #expect(report.totals.ratings["dissatisfied"] == 1)
 
             // Revoked, the key opens nothing.
             try application.departments.revoke(id: "amr", now: Date())

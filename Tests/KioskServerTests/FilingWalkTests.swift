@@ -8,7 +8,8 @@ import HummingbirdTesting
 @testable import Peripherals
 import KioskConfig
 import KioskCore
-import KioskServer
+@testable import KioskServer
+import JSONLogic
 import KioskTesting
 import Logging
 import Testing
@@ -175,24 +176,23 @@ struct FilingWalkTests {
                 let client = DocumentedClient(base: base, document: try OpenAPIDocument.load())
                 let staff = try await application.signedIn(client, role: .staff)
                 try await terminal.placeCard(client)
-                let started = try object(try await client.execute(
-                    uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#)).body)
-                let id = try #require(started["sessionId"] as? String)
-                let fields = try #require((started["screen"] as? [String: Any])?["fields"] as? [[String: Any]])
-                let name = try #require(fields.first { $0["id"] as? String == "name" })
-                #expect(name["value"] as? String == "测试甲")
-                #expect(name["readOnly"] as? Bool == true)
-                #expect(fields.first { $0["id"] as? String == "mobile" }?["readOnly"] as? Bool == false)
+                let started = try await client.execute(
+                    uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#)).decoded(SessionView.self)
+                let id = started.sessionId
+                let fields = try #require(started.screen?.fields)
+                let name = try #require(fields.first { $0.id == "name" })
+                #expect(name.value == .string("测试甲"))
+                #expect(name.readOnly)
+                #expect(fields.first { $0.id == "mobile" }?.readOnly == false)
 
                 for (field, value) in [("name", #""别人""#), ("idNumber", "\"\(FilingRoutesTests.idNumber)\"")] {
                     let refused = try await client.execute(
                         uri: "/v1/sessions/\(id)/answers/\(field)", method: .put, body: ByteBuffer(string: #"{"value":\#(value)}"#))
                     #expect(refused.status == .conflict, "\(field)")
-                    let problem = try object(refused.body)
-                    #expect(problem["code"] as? String == "cardDataLocked")
-                    let messages = try #require(problem["messages"] as? [String: String])
-                    #expect(messages["zh-CN"]?.contains("身份证") == true)
-                    #expect(messages["en"]?.contains("ID card") == true)
+                    let problem = try refused.decoded(Problem.self)
+                    #expect(problem.code == "cardDataLocked")
+                    #expect(problem.messages.zh.contains("身份证"))
+                    #expect(problem.messages.en.contains("ID card"))
                 }
                 let mobile = try await client.execute(
                     uri: "/v1/sessions/\(id)/answers/mobile", method: .put, body: ByteBuffer(string: #"{"value":"13800138000"}"#))
@@ -213,9 +213,8 @@ struct FilingWalkTests {
                     uri: "/v1/sessions/\(id)/overrides/correctCardData", method: .post,
                     body: ByteBuffer(string: #"{"reasonCode":"cardDataChecked","note":"生僻字读取有误，已核对原件","field":"name","value":"测试甲乙"}"#))
                 #expect(corrected.status == .ok)
-                let view = try object(corrected.body)
-                let after = try #require((view["screen"] as? [String: Any])?["fields"] as? [[String: Any]])
-                #expect(after.first { $0["id"] as? String == "name" }?["value"] as? String == "测试甲乙")
+                let after = try #require(try corrected.decoded(SessionView.self).screen?.fields)
+                #expect(after.first { $0.id == "name" }?.value == .string("测试甲乙"))
                 let again = try await client.execute(
                     uri: "/v1/sessions/\(id)/answers/name", method: .put, body: ByteBuffer(string: #"{"value":"别人"}"#))
                 #expect(again.status == .conflict)
@@ -237,9 +236,9 @@ struct FilingWalkTests {
             try await application.makeHTTPServer().test(.router) { base in
                 let client = DocumentedClient(base: base, document: try OpenAPIDocument.load())
                 try await terminal.placeCard(client)
-                let started = try object(try await client.execute(
-                    uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#)).body)
-                let id = try #require(started["sessionId"] as? String)
+                let id = try await client.execute(
+                    uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#))
+                    .decoded(SessionView.self).sessionId
                 _ = try await client.execute(
                     uri: "/v1/sessions/\(id)/answers/mobile", method: .put, body: ByteBuffer(string: #"{"value":"13800138000"}"#))
                 let both = try await client.execute(
@@ -259,8 +258,8 @@ struct FilingWalkTests {
                 let resumed = try await client.execute(
                     uri: "/v1/drafts/resume", method: .post, body: ByteBuffer(string: #"{"code":"\#(code)","useCard":true}"#))
                 #expect(resumed.status == .created)
-                let fields = try #require((try object(resumed.body)["screen"] as? [String: Any])?["fields"] as? [[String: Any]])
-                #expect(fields.first { $0["id"] as? String == "mobile" }?["value"] as? String == "13800138000")
+                let fields = try #require(try resumed.decoded(SessionView.self).screen?.fields)
+                #expect(fields.first { $0.id == "mobile" }?.value == .string("13800138000"))
             }
         }
     }
@@ -369,35 +368,32 @@ struct FilingWalker {
         let started = try await client.execute(
             uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"\#(formID)"}"#))
         #expect(started.status == .created, "\(formID): \(String(buffer: started.body))")
-        var view = try object(started)
-        let id = try #require(view["sessionId"] as? String)
+        var view = try started.decoded(SessionView.self)
+        let id = view.sessionId
         var given: Set<String> = []
-        for _ in 0..<40 where view["position"] as? String == "step" {
+        for _ in 0..<40 where view.position == "step" {
             // A choice may depend on another answer of the same step: look again after answering.
             for _ in 0..<3 {
-                let screen = try #require(view["screen"] as? [String: Any])
+                let screen = try #require(view.screen)
                 var answered = false
-                for field in try #require(screen["fields"] as? [[String: Any]]) {
-                    let fieldID = try #require(field["id"] as? String)
-                    guard field["calculated"] as? Bool != true, field["readOnly"] as? Bool != true,
-                        !given.contains(fieldID) else { continue }
-                    let empty = field["value"] == nil || field["value"] is NSNull
-                    guard let literal = answers[fieldID] ?? (empty && field["required"] as? Bool == true ? Self.defaultAnswer(field) : nil)
-                    else { continue }
+                for field in screen.fields where !field.calculated && !field.readOnly && !given.contains(field.id) {
+                    let defaultAnswer = field.value == nil && field.required
+                        ? Self.defaultAnswer(type: field.type, choices: field.choices, itemFields: field.itemFields) : nil
+                    guard let literal = answers[field.id] ?? defaultAnswer else { continue }
                     let response = try await client.execute(
-                        uri: "/v1/sessions/\(id)/answers/\(fieldID)", method: .put, body: ByteBuffer(string: #"{"value":\#(literal)}"#))
-                    #expect(response.status == .ok, "\(formID) \(fieldID): \(String(buffer: response.body))")
-                    view = try object(response)
-                    given.insert(fieldID)
+                        uri: "/v1/sessions/\(id)/answers/\(field.id)", method: .put, body: ByteBuffer(string: #"{"value":\#(literal)}"#))
+                    #expect(response.status == .ok, "\(formID) \(field.id): \(String(buffer: response.body))")
+                    view = try response.decoded(SessionView.self)
+                    given.insert(field.id)
                     answered = true
                 }
                 if !answered { break }
             }
             let next = try await client.execute(uri: "/v1/sessions/\(id)/next", method: .post)
-            try #require(next.status == .ok, "\(formID) step \((view["screen"] as? [String: Any])?["stepId"] ?? ""): \(String(buffer: next.body))")
-            view = try object(next)
+            try #require(next.status == .ok, "\(formID) step \(view.screen?.stepId ?? ""): \(String(buffer: next.body))")
+            view = try next.decoded(SessionView.self)
         }
-        #expect(view["position"] as? String == "review", "\(formID)")
+        #expect(view.position == "review", "\(formID)")
         return id
     }
 
@@ -409,7 +405,7 @@ struct FilingWalker {
     /// Takes session `id`, on the review, through the materials to the submission.
     func finish(_ formID: String, session id: String) async throws -> [String: Any] {
         let confirmed = try await client.execute(uri: "/v1/sessions/\(id)/review/confirm", method: .post)
-        #expect(try object(confirmed)["position"] as? String == "declaration", "\(formID): \(String(buffer: confirmed.body))")
+        #expect(try confirmed.decoded(SessionView.self).position == "declaration", "\(formID): \(String(buffer: confirmed.body))")
 
         func set(_ material: String, _ body: String) async throws {
             let response = try await client.execute(
@@ -436,9 +432,11 @@ struct FilingWalker {
         return try object(submitted)
     }
 
-    static func defaultAnswer(_ field: [String: Any]) -> String? {
-        let firstChoice = ((field["choices"] as? [[String: Any]])?.first?["value"] as? String).map { "\"\($0)\"" }
-        switch field["type"] as? String {
+    /// A plausible answer of a field's type: the first choice, a valid ID number, one item of a group.
+    static func defaultAnswer(type: String, choices: [SessionView.Screen.Field.ChoiceView],
+                              itemFields: [SessionView.Screen.Field.ItemField]?) -> String? {
+        let firstChoice = choices.first.map { "\"\($0.value)\"" }
+        switch type {
         case "text", "longText": return #""示例""#
         case "number": return "3"
         case "money": return "100"
@@ -452,8 +450,9 @@ struct FilingWalker {
         case "address": return #"{"region":"北京市东城区","detail":"示例路1号"}"#
         case "email": return #""citizen@example.cn""#
         case "repeatGroup":
-            let item = ((field["itemFields"] as? [[String: Any]]) ?? []).filter { $0["required"] as? Bool == true }
-                .compactMap { sub in (sub["id"] as? String).flatMap { id in defaultAnswer(sub).map { "\"\(id)\":\($0)" } } }
+            let item = (itemFields ?? []).filter(\.required).compactMap { sub in
+                defaultAnswer(type: sub.type, choices: sub.choices, itemFields: nil).map { "\"\(sub.id)\":\($0)" }
+            }
             return "[{\(item.joined(separator: ","))}]"
         default: return nil
         }

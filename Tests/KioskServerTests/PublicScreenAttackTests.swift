@@ -7,7 +7,7 @@ import HummingbirdTesting
 import KioskApp
 import KioskConfig
 import KioskCore
-import KioskServer
+@testable import KioskServer
 import KioskTesting
 import Logging
 import Storage
@@ -58,10 +58,6 @@ struct PublicScreenAttackTests {
         return try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: json))
     }
 
-    func object(_ response: TestResponse) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
-    }
-
     func problemCode(_ response: TestResponse) throws -> String? { try response.decoded(Problem.self).code }
 
     func placeCard(_ idNumber: String) async {
@@ -70,13 +66,13 @@ struct PublicScreenAttackTests {
     }
 
     /// Holds and confirms `slotID` for `idNumber`; returns the booking's answer.
-    func book(_ client: any TestClientProtocol, _ slotID: String, idNumber: String = holder, key: String) async throws -> [String: Any] {
+    func book(_ client: any TestClientProtocol, _ slotID: String, idNumber: String = holder, key: String) async throws -> BookingView {
         let hold = try await post(client, "/v1/holds", key: key + "-hold", #"{"slotId":"\#(slotID)","idNumber":"\#(idNumber)"}"#)
         #expect(hold.status == .created)
-        let holdID = try #require(try object(hold)["holdId"] as? String)
+        let holdID = try hold.decoded(HoldView.self).holdId
         let booked = try await post(client, "/v1/bookings", key: key, #"{"holdId":"\#(holdID)","idNumber":"\#(idNumber)"}"#)
         #expect(booked.status == .created)
-        return try object(booked)
+        return try booked.decoded(BookingView.self)
     }
 
     // MARK: 7. Self-declared queue priority
@@ -91,28 +87,27 @@ struct PublicScreenAttackTests {
             // A typed birth date of 1940 is ordinary.
             let typed = try await post(client, "/v1/tickets", key: "p2", #"{"serviceId":"hukou","idNumber":"\#(Self.born1940)"}"#)
             #expect(typed.status == .created)
-            #expect(try object(typed)["priority"] as? String == "ordinary")
+            #expect(try typed.decoded(TicketView.self).priority == .ordinary)
             // The same birth date read from the card is elderly.
             await placeCard(Self.born1940)
             let carded = try await post(client, "/v1/tickets", key: "p3", #"{"serviceId":"hukou","useCard":true}"#)
-            #expect(try object(carded)["priority"] as? String == "elderly")
+            #expect(try carded.decoded(TicketView.self).priority == .elderly)
             // Staff mark a disability, and the audit log says who.
             let staff = try await application.bearer(client, role: .staff)
             let marked = try await post(client, "/v1/tickets", key: "p4", #"{"serviceId":"hukou","disability":true}"#, authorization: staff)
             #expect(marked.status == .created)
-            let ticket = try object(marked)
-            #expect(ticket["priority"] as? String == "disability")
+            let ticket = try marked.decoded(TicketView.self)
+            #expect(ticket.priority == .disability)
             let audit = try await application.access.auditRecords()
             let entry = try #require(audit.last { $0.action == "queue.priorityMarked" })
-            #expect(entry.actor == "T-staff" && entry.target == "ticket:\(ticket["id"] as? Int ?? 0)")
+            #expect(entry.actor == "T-staff" && entry.target == "ticket:\(ticket.id)")
             #expect(entry.details.contains(#""priority":"disability""#))
             // A technician's token is no staff marking either.
             let technician = try await application.bearer(client, role: .technician)
             #expect(try await post(client, "/v1/tickets", key: "p5", #"{"serviceId":"hukou","disability":true}"#,
                                    authorization: technician).status == .forbidden)
-            let queue = try #require(try JSONSerialization.jsonObject(with: Data(try await client.execute(uri: "/v1/queue", method: .get)
-                .body.readableBytesView)) as? [[String: Any]])
-            #expect(queue.first { $0["serviceId"] as? String == "hukou" }?["waiting"] as? Int == 3)
+            let queue = try await client.execute(uri: "/v1/queue", method: .get).decoded([QueueView].self)
+            #expect(queue.first { $0.serviceId == "hukou" }?.waiting == 3)
         }
     }
 
@@ -121,8 +116,8 @@ struct PublicScreenAttackTests {
     @Test func theCodeAloneActsOnNoBooking() async throws {
         try await withClient { client in
             let booking = try await book(client, "hukou:2026-10-08T10:00+08:00", key: "b1")
-            let code = try #require(booking["code"] as? String)
-            let calendarURL = try #require(booking["calendarUrl"] as? String)
+            let code = booking.code
+            let calendarURL = booking.calendarUrl
             clock.set("2026-10-08T09:40:00+08:00")
             // The code alone: refused before anything is looked up.
             for (uri, body) in [("/v1/check-ins", #"{"code":"\#(code)"}"#), ("/v1/bookings/lookup", #"{"code":"\#(code)"}"#),
@@ -149,7 +144,7 @@ struct PublicScreenAttackTests {
             await placeCard(Self.holder)
             let own = try await post(client, "/v1/check-ins", key: "c3", #"{"code":"\#(code)","useCard":true}"#)
             #expect(own.status == .created)
-            #expect((try object(own)["booking"] as? [String: Any])?["status"] as? String == "checkedIn")
+            #expect(try own.decoded(CheckInView.self).booking.status == .checkedIn)
         }
     }
 
@@ -158,7 +153,7 @@ struct PublicScreenAttackTests {
     @Test func guessingCodesIsThrottledPerTerminal() async throws {
         try await withClient { client in
             let booking = try await book(client, "hukou:2026-10-08T10:00+08:00", key: "b1")
-            let code = try #require(booking["code"] as? String)
+            let code = booking.code
             var generator = SystemRandomNumberGenerator()
             // Ten misses a minute are answered; the eleventh try, even a right one, waits.
             for attempt in 0..<10 {
@@ -202,9 +197,8 @@ struct PublicScreenAttackTests {
                 let held = try await post(client, "/v1/holds", key: "h\(index)", #"{"slotId":"\#(slot)","idNumber":"\#(Self.stranger)"}"#)
                 #expect(held.status == .created, "\(slot)")
             }
-            let slots = try #require(try JSONSerialization.jsonObject(with: Data(try await client.execute(
-                uri: "/v1/services/notary/slots?from=2026-10-08", method: .get).body.readableBytesView)) as? [[String: Any]])
-            let full = slots.filter { day.contains($0["id"] as? String ?? "") && $0["remaining"] as? Int == 0 }
+            let slots = try await client.execute(uri: "/v1/services/notary/slots?from=2026-10-08", method: .get).decoded([SlotView].self)
+            let full = slots.filter { day.contains($0.id) && $0.remaining == 0 }
             #expect(full.count == 1, "one open hold per ID number")
             // Everyone else still books that day, and the holder of the open hold cannot book another of the service.
             _ = try await book(client, day[0], idNumber: Self.holder, key: "b1")
@@ -219,7 +213,7 @@ struct PublicScreenAttackTests {
         try await withClient { client in
             let technician = try await application.signedIn(client, role: .technician)
             let booking = try await book(client, "hukou:2026-10-08T10:00+08:00", key: "b1")
-            let code = try #require(booking["code"] as? String)
+            let code = booking.code
             let slip = "/v1/bookings/\(code)/slip"
             let body = #"{"idNumber":"\#(Self.holder)"}"#
             // A slip takes an Idempotency-Key; the same key twice is one slip.
@@ -227,8 +221,8 @@ struct PublicScreenAttackTests {
             let first = try await post(client, slip, key: "s1", body)
             #expect(first.status == .created)
             let retried = try await post(client, slip, key: "s1", body)
-            let firstJob = try #require((try object(first)["receipt"] as? [String: Any])?["jobId"] as? String)
-            #expect((try object(retried)["receipt"] as? [String: Any])?["jobId"] as? String == firstJob)
+            let firstJob = try #require(try first.decoded(PrintedSlip.self).receipt.jobId)
+            #expect(try retried.decoded(PrintedSlip.self).receipt.jobId == firstJob)
             // Three slips per booking.
             #expect(try await post(client, slip, key: "s2", body).status == .created)
             #expect(try await post(client, slip, key: "s3", body).status == .created)
@@ -242,11 +236,11 @@ struct PublicScreenAttackTests {
             let reprint = "/v1/print-jobs/\(firstJob)/reprint"
             _ = try await technician.execute(uri: "/v1/simulator/printer", method: .post, body: ByteBuffer(string: #"{"paper":"out"}"#))
             let failed = try await post(client, reprint, key: "r1")
-            #expect(try object(failed)["state"] as? String == "failed")
+            #expect(try failed.decoded(PrintOutcome.self).state == .failed)
             let kept = try await jobs.printJob(try #require(UUID(uuidString: firstJob)))
             #expect(kept?.state == "printed" && kept?.attempts == 2, "a failed reprint overwrote the job it reprints")
             _ = try await technician.execute(uri: "/v1/simulator/printer", method: .post, body: ByteBuffer(string: #"{"paper":"ok"}"#))
-            #expect(try object(try await post(client, reprint, key: "r2"))["state"] as? String == "printed")
+            #expect(try await post(client, reprint, key: "r2").decoded(PrintOutcome.self).state == .printed)
             #expect(try await post(client, reprint, key: "r2").status == .ok, "a retry is answered, not printed again")
             #expect(try await post(client, reprint, key: "r3").status == .ok)
             let limited = try await post(client, reprint, key: "r4")
@@ -261,10 +255,10 @@ struct PublicScreenAttackTests {
         dependencies.access.rateLimiter = RateLimiter(["printing": .perMinute(6)])
         try await withClient(dependencies) { client in
             let booking = try await book(client, "hukou:2026-10-08T10:00+08:00", key: "b1")
-            let code = try #require(booking["code"] as? String)
+            let code = booking.code
             // The default six prints a minute: slips of three bookings and reprints of one job.
-            let job = try #require((try object(try await post(client, "/v1/bookings/\(code)/slip", key: "s1",
-                                                               #"{"idNumber":"\#(Self.holder)"}"#))["receipt"] as? [String: Any])?["jobId"] as? String)
+            let job = try #require(try await post(client, "/v1/bookings/\(code)/slip", key: "s1", #"{"idNumber":"\#(Self.holder)"}"#)
+                .decoded(PrintedSlip.self).receipt.jobId)
             var statuses: [Int] = []
             for index in 0..<8 {
                 statuses.append(Int(try await post(client, "/v1/print-jobs/\(job)/reprint", key: "r\(index)").status.code))
@@ -280,9 +274,9 @@ struct PublicScreenAttackTests {
         try await withClient { client in
             clock.set("2026-09-28T10:00:00+08:00")
             let staff = try await application.bearer(client, role: .staff)
-            let walkIn = try object(try await post(client, "/v1/tickets", key: "w1", #"{"serviceId":"hukou"}"#))
-            let id = try #require(walkIn["id"] as? Int)
-            let token = try #require(walkIn["ratingToken"] as? String)
+            let walkIn = try await post(client, "/v1/tickets", key: "w1", #"{"serviceId":"hukou"}"#).decoded(TicketView.self)
+            let id = walkIn.id
+            let token = try #require(walkIn.ratingToken)
             _ = try await post(client, "/v1/counters/A1/call-next", key: "n1", authorization: staff)
             _ = try await post(client, "/v1/tickets/\(id)/finish", key: "f1", authorization: staff)
             // Sequential ids invite rating every ticket: without the token, nothing.

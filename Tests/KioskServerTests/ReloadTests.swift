@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import KioskApp
 import KioskConfig
-import KioskServer
+@testable import KioskServer
 import KioskTesting
 import Logging
 import Testing
@@ -24,12 +24,17 @@ struct ReloadTests {
 
         """
 
-    func object(_ response: TestResponse) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+    func offeredForms(_ client: some TestClientProtocol) async throws -> [String] {
+        try await client.execute(uri: "/v1/forms", method: .get).decoded([FormSummary].self).map(\.id)
     }
 
-    func array(_ response: TestResponse) throws -> [[String: Any]] {
-        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [[String: Any]])
+    func calendarDay(_ client: some TestClientProtocol, _ date: String) async throws -> CalendarDayView? {
+        try await client.execute(uri: "/v1/calendar?from=\(date)&to=\(date)", method: .get).decoded([CalendarDayView].self).first
+    }
+
+    func reloadWarnings(_ client: some TestClientProtocol) async throws -> [String]? {
+        let ready = try await client.execute(uri: "/readyz", method: .get).decoded(ReadinessReport.self)
+        return try #require(ready.components.first { $0.name == "reload" }).warnings
     }
 
     func edit(_ path: String, _ change: (String) -> String) throws {
@@ -50,7 +55,7 @@ struct ReloadTests {
             let started = try await citizen.execute(
                 uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#))
             #expect(started.status == .created)
-            let sessionID = try #require(try object(started)["sessionId"] as? String)
+            let sessionID = try started.decoded(SessionView.self).sessionId
 
             // The administrator renames the first step, adds a filing and imports 2027.
             let forms = installation.root + "/Forms"
@@ -63,34 +68,31 @@ struct ReloadTests {
                 .write(toFile: installation.dataDirectory + "/calendar/2027.json", atomically: true, encoding: .utf8)
 
             // Nothing changes until the reload: the running version is served.
-            #expect(try array(try await citizen.execute(uri: "/v1/forms", method: .get)).count == 4)
-            let before = try array(try await citizen.execute(uri: "/v1/calendar?from=2027-10-01&to=2027-10-01", method: .get))
-            #expect(before.first?["provisional"] as? Bool == true)
+            #expect(try await offeredForms(citizen).count == 4)
+            #expect(try await calendarDay(citizen, "2027-10-01")?.provisional == true)
 
             #expect(try await citizen.execute(uri: "/v1/reload", method: .post).status == .unauthorized)
             let reloaded = try await technician.execute(uri: "/v1/reload", method: .post)
             #expect(reloaded.status == .ok)
-            let report = try object(reloaded)
-            #expect(report["reloaded"] as? Bool == true)
-            #expect((report["forms"] as? [String])?.contains("residence-permit-renewal") == true)
-            #expect((report["calendarYears"] as? [Int])?.contains(2027) == true)
-            #expect(report["applied"] as? [String] == [])
-            #expect(report["restartNeeded"] as? [String] == [])
+            let report = try reloaded.decoded(ReloadReport.self)
+            #expect(report.reloaded)
+            #expect(report.forms.contains("residence-permit-renewal"))
+            #expect(report.calendarYears.contains(2027))
+            #expect(report.applied == [])
+            #expect(report.restartNeeded == [])
 
-            let offered = try array(try await citizen.execute(uri: "/v1/forms", method: .get)).compactMap { $0["id"] as? String }
-            #expect(offered.contains("residence-permit-renewal"))
-            let after = try array(try await citizen.execute(uri: "/v1/calendar?from=2027-10-01&to=2027-10-01", method: .get))
-            #expect(after.first?["kind"] as? String == "holiday")
-            #expect(after.first?["provisional"] as? Bool == false)
+            #expect(try await offeredForms(citizen).contains("residence-permit-renewal"))
+            let after = try #require(try await calendarDay(citizen, "2027-10-01"))
+            #expect(after.kind == .holiday)
+            #expect(!after.provisional)
 
             // The session in progress keeps the step it started with; a new one gets the new title.
-            let running = try object(try await citizen.execute(uri: "/v1/sessions/\(sessionID)", method: .get))
-            let runningTitle = (running["screen"] as? [String: Any])?["title"] as? [String: String]
-            #expect(runningTitle?["zh-CN"] == "申请人信息")
+            let running = try await citizen.execute(uri: "/v1/sessions/\(sessionID)", method: .get).decoded(SessionView.self)
+            #expect(running.screen?.title.zh == "申请人信息")
             #expect(try await citizen.execute(uri: "/v1/sessions/\(sessionID)", method: .delete).status == .noContent)
-            let fresh = try object(try await citizen.execute(
-                uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#)))
-            #expect(((fresh["screen"] as? [String: Any])?["title"] as? [String: String])?["zh-CN"] == "申请人基本信息")
+            let fresh = try await citizen.execute(
+                uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#)).decoded(SessionView.self)
+            #expect(fresh.screen?.title.zh == "申请人基本信息")
         }
     }
 
@@ -114,13 +116,12 @@ struct ReloadTests {
                 duration_minutes = 30
                 counters = ["T1"]
                 """)
-            let report = try object(try await technician.execute(uri: "/v1/reload", method: .post))
-            #expect(report["applied"] as? [String] == ["hours", "services"])
-            #expect(report["restartNeeded"] as? [String] == ["listen"])
-            let services = try array(try await citizen.execute(uri: "/v1/services", method: .get)).compactMap { $0["id"] as? String }
+            let report = try await technician.execute(uri: "/v1/reload", method: .post).decoded(ReloadReport.self)
+            #expect(report.applied == ["hours", "services"])
+            #expect(report.restartNeeded == ["listen"])
+            let services = try await citizen.execute(uri: "/v1/services", method: .get).decoded([ServiceView].self).map(\.id)
             #expect(services == ["hukou", "tax"])
-            let saturday = try array(try await citizen.execute(uri: "/v1/calendar?from=2026-12-05&to=2026-12-05", method: .get))
-            #expect((saturday.first?["opening"] as? String) == "09:00-12:00")
+            #expect(try await calendarDay(citizen, "2026-12-05")?.opening?.description == "09:00-12:00")
         }
     }
 
@@ -140,35 +141,30 @@ struct ReloadTests {
             let refused = try await technician.execute(uri: "/v1/reload", method: .post)
             #expect(refused.status == .unprocessableContent)
             #expect(refused.headers[.contentType] == "application/problem+json")
-            let problem = try object(refused)
-            #expect(problem["code"] as? String == "reloadRefused")
+            let problem = try refused.decoded(Problem.self)
+            #expect(problem.code == "reloadRefused")
             // Every problem at once: kiosk.conf's and the form's.
-            let problems = try #require(problem["problems"] as? [String])
+            let problems = try #require(problem.problems)
             #expect(problems.contains(installation.configPath + ":8: services[1]: missing required key 'name_zh'"), "\(problems)")
             #expect(problems.contains { $0.hasPrefix("\(form):24: steps[applicant].fields[name].required:") }, "\(problems)")
 
             // kiosk.conf fixed, the form still broken: refused for the form, at its line.
             try installation.writeConfig(Self.services)
-            let again = try object(try await technician.execute(uri: "/v1/reload", method: .post))
-            let formProblems = try #require(again["problems"] as? [String])
+            let again = try await technician.execute(uri: "/v1/reload", method: .post).decoded(Problem.self)
+            let formProblems = try #require(again.problems)
             #expect(formProblems.count == 1)
             #expect(formProblems.first?.hasPrefix("\(form):24: steps[applicant].fields[name].required: Expected true, false or a condition") == true,
                     "\(formProblems)")
 
-            let offered = try array(try await citizen.execute(uri: "/v1/forms", method: .get)).compactMap { $0["id"] as? String }
-            #expect(offered.contains("residence-permit"))
-            let ready = try object(try await citizen.execute(uri: "/readyz", method: .get))
-            let reload = try #require((ready["components"] as? [[String: Any]])?.first { $0["name"] as? String == "reload" })
-            let warnings = try #require(reload["warnings"] as? [String])
+            #expect(try await offeredForms(citizen).contains("residence-permit"))
+            let warnings = try #require(try await reloadWarnings(citizen))
             #expect(warnings.first?.contains("was refused; the running version stays") == true)
             #expect(warnings.dropFirst().first == formProblems.first)
 
             // Fixed: the next reload is served and the warning goes.
             try edit(form) { $0.replacingOccurrences(of: "required: no\n", with: "required: true\n") }
-            #expect(try object(try await technician.execute(uri: "/v1/reload", method: .post))["reloaded"] as? Bool == true)
-            let clear = try object(try await citizen.execute(uri: "/readyz", method: .get))
-            let cleared = (clear["components"] as? [[String: Any]])?.first { $0["name"] as? String == "reload" }
-            #expect(cleared?["warnings"] == nil)
+            #expect(try await technician.execute(uri: "/v1/reload", method: .post).decoded(ReloadReport.self).reloaded)
+            #expect(try await reloadWarnings(citizen) == nil)
         }
     }
 }
