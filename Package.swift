@@ -209,8 +209,8 @@ let package = Package(
         .target(
             name: "Peripherals",
             dependencies: [
-                "CardReader", "CodeScanner", "CUPSTransport", "DeviceKit", "ESCPOS", "Filings", "Hosting", "IDCard", "KioskConfig", "KioskCore", "KioskServer",
-                "ReceiptPrinter", "Storage", "USBTransport",
+                "Booking", "CardReader", "CodeScanner", "CUPSTransport", "DeviceKit", "ESCPOS", "Filings", "Hosting", "IDCard", "KioskConfig", "KioskCore",
+                "KioskServer", "ReceiptPrinter", "Storage", "USBTransport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

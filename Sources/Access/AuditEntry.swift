@@ -37,6 +37,8 @@ public struct AuditAction: RawRepresentable, Sendable, Hashable, Codable, Custom
     public static let staffPINReset = AuditAction("staff.pinReset")
     public static let tokenRevoked = AuditAction("token.revoked")
     public static let statisticsReset = AuditAction("device.statisticsReset")
+    /// A technician printed a printer's counter slip, with the log's head on it.
+    public static let counterSlipPrinted = AuditAction("device.counterSlipPrinted")
     public static let configurationChanged = AuditAction("configuration.changed")
     public static let formChanged = AuditAction("form.changed")
     public static let calendarImported = AuditAction("calendar.imported")

@@ -19,8 +19,9 @@ public struct ScannedCode: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A 2D code scanner in the device vocabulary: `idle` while its line is open, `offline` while
-/// it is unplugged (its loop reconnects), counters `goodScans`, `overlongScans`,
-/// `communicationErrors`. The scanner reports no status of its own.
+/// it is unplugged (its loop reconnects), counters `goodScans`, `overlongScans`, `droppedScans`,
+/// `communicationErrors`. The scanner reports no status of its own. Its codes pass `ScanGate`:
+/// a code held under it is one scan, and a flood is cut down to a few codes a second.
 public actor CodeScannerDevice: Device {
     public nonisolated let info: DeviceInfo
     public nonisolated var statisticNames: [String] { StatisticNames.codeScanner }
@@ -35,6 +36,7 @@ public actor CodeScannerDevice: Device {
     private var currentState: DeviceState = .closed
     private var exclusive = Claim()
     private var lastFault: DeviceFault?
+    private var gate = ScanGate()
 
     public init(info: DeviceInfo, statistics: any StatisticsStore, logger: Logger, scans: EventBus<ScannedCode> = EventBus(),
                 events: EventBus<DeviceEvent> = EventBus(), retryDelay: Duration = .seconds(1),
@@ -113,9 +115,7 @@ public actor CodeScannerDevice: Device {
             await enter(.idle)
             do throws(DeviceFault) {
                 while !Task.isCancelled {
-                    for output in try await link.read(timeout: .milliseconds(500)) {
-                        await take(output)
-                    }
+                    await take(try await link.read(timeout: .milliseconds(500)))
                 }
             } catch {
                 await enter(fault: error)
@@ -126,15 +126,32 @@ public actor CodeScannerDevice: Device {
         currentState = .closed
     }
 
-    private func take(_ output: SerialScanFramer.Output) async {
-        switch output {
-        case .code(let text):
-            await add(["goodScans": 1])
-            await scans.publish(ScannedCode(deviceID: info.id, text: text))
-        case .overlong:
-            logger.notice("overlong scan dropped")
-            await add(["overlongScans": 1])
+    /// One read's codes: the counters are written once for the lot, so a flood costs one write.
+    private func take(_ outputs: [SerialScanFramer.Output]) async {
+        guard !outputs.isEmpty else { return }
+        var counted: [String: Int64] = [:]
+        var passed: [ScannedCode] = []
+        for output in outputs {
+            switch output {
+            case .code(let text):
+                switch gate.admit(text, at: .now) {
+                case .pass:
+                    counted["goodScans", default: 0] += 1
+                    passed.append(ScannedCode(deviceID: info.id, text: text))
+                case .repeated:
+                    break
+                case .flooded:
+                    counted["droppedScans", default: 0] += 1
+                }
+            case .overlong:
+                counted["overlongScans", default: 0] += 1
+            }
         }
+        if counted["overlongScans"] != nil { logger.notice("overlong scan dropped") }
+        if let dropped = counted["droppedScans"] { logger.notice("scans dropped as a flood", metadata: ["scans": "\(dropped)"]) }
+        // Counted before they are passed on: whoever got a scan finds it counted.
+        if !counted.isEmpty { await add(counted) }
+        for scan in passed { await scans.publish(scan) }
     }
 
     private func enter(_ state: DeviceState) async {

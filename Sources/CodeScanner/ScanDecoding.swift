@@ -114,3 +114,43 @@ public struct KeyboardScanDecoder: Sendable {
         return table
     }()
 }
+
+/// Which scanned codes go on to the citizen's session. A code held under the scanner is read
+/// again and again: the same text within `repeatWindow` of its last read is the same scan. And
+/// whoever stands at the terminal with a stack of codes (or a scanner in continuous mode) gets
+/// `burst` codes at once and then one per `refill`: the rest are dropped, so a flood of scans
+/// cannot flood the screen, the check-in endpoint or the event stream.
+public struct ScanGate: Sendable {
+    public static let repeatWindow: Duration = .seconds(3)
+    public static let burst = 5
+    public static let refill: Duration = .seconds(1)
+
+    public enum Verdict: Sendable, Equatable {
+        case pass
+        /// The code read again while held under the scanner.
+        case repeated
+        /// More codes than the gate lets through.
+        case flooded
+    }
+
+    private var last: (text: String, at: ContinuousClock.Instant)?
+    private var tokens = Double(Self.burst)
+    private var tokensAt: ContinuousClock.Instant?
+
+    public init() {}
+
+    public mutating func admit(_ text: String, at now: ContinuousClock.Instant) -> Verdict {
+        if let last, last.text == text, now - last.at < Self.repeatWindow {
+            self.last = (text, now)
+            return .repeated
+        }
+        if let tokensAt {
+            tokens = min(Double(Self.burst), tokens + (now - tokensAt) / Self.refill)
+        }
+        tokensAt = now
+        guard tokens >= 1 else { return .flooded }
+        tokens -= 1
+        last = (text, now)
+        return .pass
+    }
+}

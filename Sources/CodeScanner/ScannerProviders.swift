@@ -19,6 +19,8 @@ public final class ScannerProvider: DeviceProvider, Service {
     let logger: Logger
     /// Where input devices are listed (`/sys/class/input`); a test's umockdev testbed has its own.
     let inputClass: String
+    /// The simulated scanner (`devices.mode = "simulated"`), found beside whatever the profiles name.
+    let simulated: SimulatedScanner?
     let known = Mutex<[String: CodeScannerDevice]>([:])
     /// Every scanner's codes, as they are read.
     public let scans = EventBus<ScannedCode>()
@@ -27,8 +29,10 @@ public final class ScannerProvider: DeviceProvider, Service {
     private let started: AsyncStream<CodeScannerDevice>
     private let start: AsyncStream<CodeScannerDevice>.Continuation
 
-    public init(profiles: [ScannerProfile], statistics: any StatisticsStore, logger: Logger, inputClass: String = "/sys/class/input") {
+    public init(profiles: [ScannerProfile], statistics: any StatisticsStore, logger: Logger, inputClass: String = "/sys/class/input",
+                simulated: SimulatedScanner? = nil) {
         self.profiles = profiles
+        self.simulated = simulated
         self.statistics = statistics
         self.logger = logger
         self.inputClass = inputClass
@@ -38,12 +42,16 @@ public final class ScannerProvider: DeviceProvider, Service {
     public func discover() async -> [any Device] {
         var found: [any Device] = []
         var seen: Set<String> = []
+        if let simulated {
+            found.append(device(id: SimulatedScanner.deviceID, connection: "simulated", model: "Simulated 2D code scanner",
+                                profileID: "simulated") { () throws(DeviceFault) -> any ScanLink in SimulatedScanLink(scanner: simulated) })
+        }
         for profile in profiles {
             switch profile.connection {
             case .serial(let patterns, let baudRate):
                 for path in patterns.flatMap(existingPaths(matching:)) where seen.insert(path).inserted {
                     let name = path.split(separator: "/").last.map(String.init) ?? path
-                    found.append(device(id: "scanner-serial-" + name, connection: "serial:" + path, profile: profile) {
+                    found.append(device(id: "scanner-serial-" + name, connection: "serial:" + path, model: profile.name.en, profileID: profile.id) {
                         () throws(DeviceFault) -> any ScanLink in try await SerialScanLink.open(path: path, baudRate: baudRate)
                     })
                 }
@@ -51,7 +59,7 @@ public final class ScannerProvider: DeviceProvider, Service {
                 for (usb, node) in inputDevices() where ids.contains(usb) && seen.insert(node).inserted {
                     let inputClass = self.inputClass
                     found.append(device(id: "scanner-evdev-\(hex4(usb.vendorID))-\(hex4(usb.productID))",
-                                        connection: "evdev:\(usb)", profile: profile) { () throws(DeviceFault) -> any ScanLink in
+                                        connection: "evdev:\(usb)", model: profile.name.en, profileID: profile.id) { () throws(DeviceFault) -> any ScanLink in
                         // The event number may change across a replug: look the node up again.
                         guard let current = Self.inputDevices(in: inputClass).first(where: { $0.usb == usb })?.node else {
                             throw .offline
@@ -74,12 +82,12 @@ public final class ScannerProvider: DeviceProvider, Service {
         }
     }
 
-    private func device(id: String, connection: String, profile: ScannerProfile,
+    private func device(id: String, connection: String, model: String, profileID: String,
                         open: @escaping @Sendable () async throws(DeviceFault) -> any ScanLink) -> CodeScannerDevice {
         let (device, isNew) = known.withLock { known -> (CodeScannerDevice, Bool) in
             if let device = known[id] { return (device, false) }
             let device = CodeScannerDevice(
-                info: DeviceInfo(id: id, kind: .codeScanner, connection: connection, model: profile.name.en, profile: profile.id),
+                info: DeviceInfo(id: id, kind: .codeScanner, connection: connection, model: model, profile: profileID),
                 statistics: statistics, logger: logger, scans: scans, events: events, open: open)
             known[id] = device
             return (device, true)

@@ -22,7 +22,7 @@ public enum StatisticNames {
     ]
     public static let idCardReader = ["goodReads", "failedReads", "unreadableCards", "samErrors", "communicationErrors", "hoursPowered"]
 
-    public static let codeScanner = ["goodScans", "overlongScans", "communicationErrors"]
+    public static let codeScanner = ["goodScans", "overlongScans", "droppedScans", "communicationErrors"]
 
     public static func names(for kind: DeviceKind) -> [String] {
         switch kind {

@@ -57,6 +57,12 @@ public struct KioskApplication: Sendable {
     public let filingLedger: any FilingLedger
     /// The keyed code of a filing receipt's QR.
     let progressCode: @Sendable (String) -> ProgressCode
+
+    /// What carries the devices' events to the screen (a scanned code checked against this
+    /// terminal's keyed receipt codes, for the session open at the screen).
+    public var eventForwarder: DeviceEventForwarder {
+        DeviceEventForwarder(devices: devices, sessions: sessions, progressCode: progressCode)
+    }
     /// HTTPS of the listener, from `[tls]`; nil serves plain HTTP (the loader allows that on loopback only).
     let tls: TLSConfiguration?
     /// HTTPS of the call display's listener, from `[display]`; nil: no display listener.
@@ -209,7 +215,15 @@ public struct KioskApplication: Sendable {
                 siteID: configuration.siteID, timeZone: configuration.timeZone, calendar: rules.calendar),
             devices: DeviceServices(
                 manager: devices.manager, statistics: devices.statistics, events: devices.events, simulator: devices.simulator,
-                printerSimulator: devices.printerSimulator, receiptPreviews: PrinterReceiptPreviews()),
+                printerSimulator: devices.printerSimulator, receiptPreviews: PrinterReceiptPreviews(),
+                scannerSimulator: devices.scannerSimulator,
+                counterSlips: PrinterCounterSlips(
+                    manager: devices.manager, statistics: devices.statistics, terminalID: configuration.terminalID,
+                    timeZone: configuration.timeZone) { [access] deviceID, staffNumber, now in
+                        let entry = try AuditEntry(actor: .staff(try StaffNumber(staffNumber)), action: .counterSlipPrinted, target: deviceID)
+                        let record = try await access.appendAudit(entry, now: now)
+                        return AuditHead(sequence: record.sequence, hash: record.hash).description
+                    }),
             access: accessServices,
             booking: BookingServices(
                 services: configuration.services,
@@ -405,7 +419,7 @@ public struct KioskApplication: Sendable {
         services += (outboxDrainer.map { [$0] } ?? []) + devices.services
         services += queueFeedService.map { [$0] } ?? []
         services += helpHallListener.map { [$0] } ?? []
-        services += [DeviceEventForwarder(devices: devices, sessions: sessions),
+        services += [eventForwarder,
                      SessionWatch(sessions: sessions, events: devices.events, help: HelpDeadlines(services: helpServices)),
                      terminalMetrics,
                      IdleStatusPoller(manager: devices.manager, interval: .seconds(configuration.statusPollSeconds))]

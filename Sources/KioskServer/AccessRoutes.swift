@@ -101,7 +101,8 @@ extension KioskRoutes {
         let technicianRoutes: [(String, String)] = [
             ("POST", "/v1/devices/{id}/health-checks"), ("GET", "/v1/devices/{id}/statistics"),
             ("POST", "/v1/devices/{id}/statistics/{name}/reset"), ("GET", "/v1/devices/{id}/last-receipt"),
-            ("GET", "/v1/simulator/printer"), ("POST", "/v1/simulator/printer"), ("GET", "/v1/district"),
+            ("POST", "/v1/devices/{id}/counter-slip"),
+            ("GET", "/v1/simulator/printer"), ("POST", "/v1/simulator/printer"), ("POST", "/v1/simulator/scanner"), ("GET", "/v1/district"),
             ("POST", "/v1/reload"),
         ]
         var endpoints: [EndpointPolicy.Rule] = citizenRoutes.map { .init($0.0, $0.1, anyone) }

@@ -1,3 +1,4 @@
+import Access
 import DeviceKit
 import Foundation
 import HTTPTypes
@@ -42,6 +43,27 @@ public enum LastReceiptLookup: Sendable, Equatable {
     case found(LastReceipt)
 }
 
+/// Prints a printer's counter slip with the audit log's head, recording the print in the log.
+public protocol CounterSlipDesk: Sendable {
+    /// Nil when `deviceID` is not a receipt printer.
+    func printCounterSlip(deviceID: String, by staffNumber: String) async throws -> CounterSlipPrinted?
+}
+
+/// What `POST /v1/devices/{id}/counter-slip` answers.
+public struct CounterSlipPrinted: Codable, Sendable, Equatable {
+    public var jobId: String
+    /// `printed` or `failed` (the job is kept for a reprint, as any).
+    public var state: String
+    /// The audit log's head printed on the slip, `SEQ:HEX` (`kiosk audit verify --anchor`).
+    public var anchor: String
+
+    public init(jobId: String, state: String, anchor: String) {
+        self.jobId = jobId
+        self.state = state
+        self.anchor = anchor
+    }
+}
+
 /// What the device endpoints need from the terminal.
 public struct DeviceServices: Sendable {
     public var manager: DeviceManager
@@ -49,12 +71,17 @@ public struct DeviceServices: Sendable {
     public var events: EventBus<TerminalEvent>
     public var simulator: (any CardSimulator)?
     public var printerSimulator: (any PrinterSimulator)?
+    public var scannerSimulator: (any ScannerSimulator)?
+    public var counterSlips: (any CounterSlipDesk)?
     public var receiptPreviews: (any ReceiptPreviews)?
 
     public init(manager: DeviceManager, statistics: any StatisticsStore, events: EventBus<TerminalEvent>,
                 simulator: (any CardSimulator)?, printerSimulator: (any PrinterSimulator)? = nil,
-                receiptPreviews: (any ReceiptPreviews)? = nil) {
+                receiptPreviews: (any ReceiptPreviews)? = nil, scannerSimulator: (any ScannerSimulator)? = nil,
+                counterSlips: (any CounterSlipDesk)? = nil) {
         self.receiptPreviews = receiptPreviews
+        self.counterSlips = counterSlips
+        self.scannerSimulator = scannerSimulator
         self.manager = manager
         self.statistics = statistics
         self.events = events
@@ -125,6 +152,17 @@ extension KioskRoutes {
             return json(try await services.statistics.reset(name, deviceID: device.info.id))
         }
 
+        // The technician's counter slip: the counters on paper, anchored in the audit log.
+        router.post("/v1/devices/{id}/counter-slip") { _, context in
+            let device = try await services.device(context)
+            guard let staff = context.staff else { throw AccessError(.signInRequired) }
+            guard let printed = try await services.counterSlips?.printCounterSlip(deviceID: device.info.id, by: staff.staffNumber.value) else {
+                throw APIError(.notFound, code: "notAReceiptPrinter", message: .init(
+                    zh: "该设备不是回执打印机：\(device.info.id)", en: "Not a receipt printer: \(device.info.id)"))
+            }
+            return json(printed, status: .created)
+        }
+
         router.get("/v1/devices/{id}/last-receipt") { _, context in
             let device = try await services.device(context)
             let lookup = try await services.receiptPreviews?.lastReceipt(of: device) ?? .notAPrinter
@@ -164,6 +202,7 @@ extension KioskRoutes {
         }
 
         addPrinterSimulatorRoutes(to: router, services.printerSimulator)
+        addScannerSimulatorRoutes(to: router, services.scannerSimulator)
 
         guard let simulator = services.simulator else { return }
         router.get("/v1/simulator/cards") { _, _ in

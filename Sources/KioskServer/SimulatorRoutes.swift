@@ -14,6 +14,13 @@ public protocol PrinterSimulator: Sendable {
     func apply(_ change: SimulatedPrinterChange) async -> SimulatedPrinterState
 }
 
+/// The simulated code scanner's trigger (`devices.mode = "simulated"` only): the text arrives as
+/// a scanner's bytes do, and takes their path (framing, the flood gate, the screen's event).
+public protocol ScannerSimulator: Sendable {
+    var deviceID: String { get }
+    func scan(_ text: String) async
+}
+
 /// What `POST /v1/simulator/printer` may change; nil leaves a part as it is.
 public struct SimulatedPrinterChange: Sendable, Equatable {
     /// `ok` loads a full roll, `nearEnd` leaves the roll at the near-end sensor, `out` empties it.
@@ -105,4 +112,29 @@ extension KioskRoutes {
             return json(await simulator.apply(change))
         }
     }
+
+    static let noSimulatedScanner = APIError(.notFound, code: "noSimulatedScanner", message: .init(
+        zh: "此终端没有模拟扫码器（仅 devices.mode = \"simulated\" 时提供）",
+        en: "This terminal has no simulated code scanner (only with devices.mode = \"simulated\")"))
+
+    /// A technician's control, never the public screen's: a scan is what starts a check-in or
+    /// opens a filing's progress, and only a scanner in the terminal's hand makes one.
+    static func addScannerSimulatorRoutes(to router: Router<KioskRequestContext>, _ simulator: (any ScannerSimulator)?) {
+        router.post("/v1/simulator/scanner") { request, context in
+            let body = try await RequestBody(request, context: context, allowed: ["text"])
+            guard let simulator else { throw noSimulatedScanner }
+            let text = try body.string("text")
+            // Longer than a scanner's longest code by a margin, so the overlong path can be tried.
+            guard text.utf8.count <= 4_096 else { throw RequestBody.invalid("text", "at most 4096 bytes") }
+            await simulator.scan(text)
+            return json(SimulatedScan(deviceId: simulator.deviceID, bytes: text.utf8.count), status: .accepted)
+        }
+    }
+}
+
+/// What `POST /v1/simulator/scanner` answers: the scan is on its way (its outcome comes as a
+/// `scan` event, or a counter, as a real scanner's would).
+struct SimulatedScan: Codable, Sendable {
+    var deviceId: String
+    var bytes: Int
 }

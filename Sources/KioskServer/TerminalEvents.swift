@@ -54,12 +54,13 @@ public struct TerminalEvent: Codable, Sendable, Equatable {
     }
 
     /// A scanned code as the screen gets it. Only this hall's own formats are passed on (a
-    /// receipt's progress code opens its progress look-up); anything else is `notOfThisHall`,
-    /// without its text. The text of a scan is never logged.
+    /// receipt's progress code opens its progress look-up; a booking slip's code starts a
+    /// check-in that the card completes); anything else is `notOfThisHall`, without its text.
+    /// The text of a scan is never logged.
     public struct Scan: Codable, Sendable, Equatable {
-        /// `progressCode` or `notOfThisHall`.
+        /// `progressCode`, `bookingCode` or `notOfThisHall`.
         public var kind: String
-        /// The code, for `progressCode` only.
+        /// The code, for `progressCode` and `bookingCode` only.
         public var code: String?
 
         public init(kind: String, code: String?) {

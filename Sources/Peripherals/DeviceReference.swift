@@ -172,6 +172,7 @@ public enum DeviceReference {
         .init(kind: .idCardReader, name: "hoursPowered", meaning: "whole hours the reader was connected while kiosk ran"),
         .init(kind: .codeScanner, name: "goodScans", meaning: "codes read (their content is never kept or logged)"),
         .init(kind: .codeScanner, name: "overlongScans", meaning: "codes longer than 2048 characters, dropped (a scanner in the wrong mode, or line noise)"),
+        .init(kind: .codeScanner, name: "droppedScans", meaning: "codes dropped as a flood: more than 5 at once, or more than one a second after them"),
         .init(kind: .codeScanner, name: "communicationErrors", meaning: "reads from the scanner's line or input device that failed"),
     ]
 

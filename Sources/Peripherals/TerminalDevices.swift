@@ -29,8 +29,10 @@ public struct TerminalDevices: Sendable {
     public let readers: [CardReaderDevice]
     /// What the printers report (they publish on a bus of their own, forwarded like the readers').
     public let printerEvents: EventBus<DeviceEvent>
-    /// The code scanners (usb and cups modes), whose codes go to the citizen's session.
+    /// The code scanners (the simulated one in simulated mode), whose codes go to the citizen's session.
     public var scanners: ScannerProvider? = nil
+    /// The simulated scanner's trigger (simulated mode).
+    public var scannerSimulator: (any ScannerSimulator)? = nil
 
     public static func make(_ configuration: Configuration, store: SQLiteStore, logger: Logger) async throws(StartupError) -> TerminalDevices {
         let deviceStore = DeviceStore(store: store, timeZone: configuration.timeZone)
@@ -43,6 +45,7 @@ public struct TerminalDevices: Sendable {
         var simulator: (any CardSimulator)?
         var changeSources: [any DeviceChangeSource] = []
         var scanners: ScannerProvider?
+        var scannerSimulator: (any ScannerSimulator)?
         // A card's validity is checked against the hall's date.
         let readerConfiguration = CardReaderConfiguration(timeZone: configuration.timeZone)
         do {
@@ -63,6 +66,12 @@ public struct TerminalDevices: Sendable {
                 services.append(provider)
                 readers.append(provider.device)
                 simulator = SimulatedCards(reader: reader)
+                let scanner = SimulatedScanner()
+                let scannerProvider = ScannerProvider(profiles: [], statistics: statistics, logger: logger, simulated: scanner)
+                scanners = scannerProvider
+                scannerSimulator = SimulatedScans(scanner: scanner)
+                providers.append(scannerProvider)
+                services.append(scannerProvider)
             case .usb, .cups:
                 let profiles = try ReaderProfile.load(directory: devicesDirectory.appendingPathComponent("profiles/readers"))
                 let usb = try await USBContext()
@@ -89,7 +98,8 @@ public struct TerminalDevices: Sendable {
         let manager = DeviceManager(providers: providers, changeSources: changeSources, logger: logger)
         return TerminalDevices(
             manager: manager, services: services, statistics: statistics, simulator: simulator,
-            printerSimulator: printerSimulator, readers: readers, printerEvents: printerEvents, scanners: scanners)
+            printerSimulator: printerSimulator, readers: readers, printerEvents: printerEvents, scanners: scanners,
+            scannerSimulator: scannerSimulator)
     }
 }
 
@@ -109,10 +119,13 @@ public struct DeviceEventForwarder: Service {
     let devices: TerminalDevices
     /// Where a scanned code goes: the citizen session open at the screen.
     var sessions: CitizenSessions? = nil
+    /// The hall's keyed receipt code for a reference: a scanned one must match it.
+    let progressCode: @Sendable (String) -> ProgressCode
 
-    public init(devices: TerminalDevices, sessions: CitizenSessions? = nil) {
+    public init(devices: TerminalDevices, sessions: CitizenSessions? = nil, progressCode: @escaping @Sendable (String) -> ProgressCode) {
         self.devices = devices
         self.sessions = sessions
+        self.progressCode = progressCode
     }
 
     public func run() async throws {
@@ -165,17 +178,20 @@ public struct DeviceEventForwarder: Service {
         }
     }
 
-    /// A scanned code to the screen: a receipt's progress code with its text, anything else
-    /// only as "not a code of this hall". Never logged.
+    /// A scanned code to the screen: a receipt's progress code or a booking slip's code with
+    /// its text (the screen opens the progress, or the check-in that the card completes),
+    /// anything else only as "not a code of this hall". Never logged.
     func forward(_ scan: ScannedCode) async {
         let sessionID = await sessions?.openSessionID()
-        let summary: TerminalEvent.Scan = if let code = ProgressCode(scanned: scan.text) {
-            .init(kind: "progressCode", code: code.description)
-        } else {
-            .init(kind: "notOfThisHall", code: nil)
-        }
+        let summary = HallCode(scanned: scan.text, progressCode: progressCode).scan
         await devices.events.publish(TerminalEvent(type: .scan, deviceId: scan.deviceID, sessionId: sessionID, scan: summary))
     }
+}
+
+struct SimulatedScans: ScannerSimulator {
+    let scanner: SimulatedScanner
+    var deviceID: String { SimulatedScanner.deviceID }
+    func scan(_ text: String) async { await scanner.scan(text) }
 }
 
 struct SimulatedCards: CardSimulator {

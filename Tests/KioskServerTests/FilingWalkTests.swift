@@ -327,7 +327,7 @@ func withDevices(_ application: KioskApplication, _ body: (CardOnReader) async t
     let devices = application.devices
     try await withThrowingTaskGroup(of: Void.self) { tasks in
         for service in devices.services { tasks.addTask { try await service.run() } }
-        tasks.addTask { try await DeviceEventForwarder(devices: devices).run() }
+        tasks.addTask { try await application.eventForwarder.run() }
         defer { tasks.cancelAll() }
         try await body(CardOnReader(devices: devices))
     }

@@ -75,7 +75,7 @@ struct PrinterSimulatorRoutesTests {
         let devices = application.devices
         let stream = await devices.events.subscribe()
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await DeviceEventForwarder(devices: devices).run() }
+            tasks.addTask { try await application.eventForwarder.run() }
             defer { tasks.cancelAll() }
             for _ in 0..<250 where await devices.printerEvents.subscriberCount == 0 {
                 try await Task.sleep(for: .milliseconds(20))

@@ -7,22 +7,27 @@ import KioskTesting
 import Testing
 
 /// A scanned code reaches the screen's stream as a `scan` event: a receipt's progress code with
-/// its text (the screen opens its look-up), anything else as "not a code of this hall" without
+/// its text (the screen opens its look-up), a booking slip's code with its text (the screen
+/// starts a check-in the card completes), anything else as "not a code of this hall" without
 /// its text. The attacker: whoever reads the event stream or the log, looking for the ID number
 /// a scanned booking slip or ID barcode carries.
 @Suite("Scanned codes to the citizen's session")
 struct ScanForwardingTests {
-    @Test func aProgressCodeIsPassedOnAndAnythingElseOnlyAsNotOfThisHall() async throws {
+    @Test func theHallsCodesArePassedOnAndAnythingElseOnlyAsNotOfThisHall() async throws {
         let installation = try TestInstallation()
         defer { installation.remove() }
         let application = try await KioskApplication.onTestInstallation(installation)
-        let forwarder = DeviceEventForwarder(devices: application.devices, sessions: application.sessions)
+        let forwarder = application.eventForwarder
         let events = await application.devices.events.subscribe()
 
-        await forwarder.forward(ScannedCode(deviceID: "scanner-serial-ttyACM0", text: "P1:S01-20261129-0001:abcdefghijkl"))
+        let code = application.progressCode("S01-20261129-0001").description
+        await forwarder.forward(ScannedCode(deviceID: "scanner-serial-ttyACM0", text: code))
         let progress = await events.next(within: .seconds(10))
-        #expect(progress == TerminalEvent(type: .scan, deviceId: "scanner-serial-ttyACM0",
-                                          scan: .init(kind: "progressCode", code: "P1:S01-20261129-0001:abcdefghijkl")))
+        #expect(progress == TerminalEvent(type: .scan, deviceId: "scanner-serial-ttyACM0", scan: .init(kind: "progressCode", code: code)))
+
+        await forwarder.forward(ScannedCode(deviceID: "scanner-serial-ttyACM0", text: "23456789AB9"))
+        let slip = await events.next(within: .seconds(10))
+        #expect(slip == TerminalEvent(type: .scan, deviceId: "scanner-serial-ttyACM0", scan: .init(kind: "bookingCode", code: "23456789AB9")))
 
         await forwarder.forward(ScannedCode(deviceID: "scanner-serial-ttyACM0", text: "110101198506150019"))
         let other = try #require(await events.next(within: .seconds(10)))

@@ -46,7 +46,7 @@ struct TerminalMetricsTests {
         let devices = application.devices
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             for service in devices.services { tasks.addTask { try await service.run() } }
-            tasks.addTask { try await DeviceEventForwarder(devices: devices).run() }
+            tasks.addTask { try await application.eventForwarder.run() }
             tasks.addTask { await application.terminalMetrics.run() }
             defer { tasks.cancelAll() }
             try await application.makeHTTPServer().test(.router) { client in try await body(client) }

@@ -682,7 +682,7 @@ def technician_health_check(walk):
     page.click("#sign-in-button")
     walk.title("Device maintenance")
     printer = page.locator("section.device", has=page.locator("button.last-receipt-button"))
-    reader = page.locator("section.device", has_not=page.locator("button.last-receipt-button"))
+    reader = page.locator("section.device:not([data-device=scanner-simulated])", has_not=page.locator("button.last-receipt-button"))
     expect(printer).to_have_count(1)
     expect(reader).to_have_count(1)
     district = page.locator("#district-panel")
@@ -714,6 +714,13 @@ def technician_health_check(walk):
         for (let i = 0; i < d.length; i += 4) if (d[i] < 128) n++; return n; }""")
     assert dark > 500, dark
     walk.shot("technician")
+    # The counter slip: printed, its audit anchor shown and on the paper.
+    printer.locator("button.counter-slip-button").click()
+    slip = printer.locator("[data-slip=printed]")
+    expect(slip).to_contain_text(re.compile(r"audit anchor: \d+:[0-9a-f]{64}$"))
+    anchor = slip.inner_text().rsplit(" ", 1)[1]
+    assert anchor in last_printed(terminal), anchor
+    walk.shot("counter-slip")
     page.click("#sign-out-button")
 
 
@@ -1336,9 +1343,82 @@ def call_staff_off_duty(walk):
         shutil.rmtree(directory, ignore_errors=True)
 
 
+# ---- scanning at the terminal (issue 21) -----------------------------------------------------------
+
+def scan(terminal, text, token):
+    """What the technician's simulated scanner scans: it reaches the screen as a scanner's code does."""
+    return terminal.request("POST", "/v1/simulator/scanner", {"text": text}, token)
+
+
+def scanning_a_slip_and_a_receipt(walk):
+    """A booking slip scanned checks in only with the holder's own card; a filing receipt
+    scanned opens its progress; a forged receipt code and a stranger's code are not of this hall."""
+    page, terminal = walk.page, walk.terminal
+    technician = terminal.sign_in(TECHNICIAN)
+    reference, code = file_residence_permit(walk, "13800000021")
+    page.click("#finish-button")
+    terminal.remove_card()
+    today = terminal.request("GET", "/v1/calendar")[0]["date"]
+    tomorrow = (datetime.date.fromisoformat(today) + datetime.timedelta(days=1)).isoformat()
+    slot = next(slot for slot in terminal.request("GET", f"/v1/services/hukou/slots?from={today}&to={tomorrow}")
+                if slot["remaining"] > 0)
+    holder = "110101198506150019"  # the resident card's number
+    hold = terminal.request("POST", "/v1/holds", {"slotId": slot["id"], "idNumber": holder}, idempotent=True)
+    booking = terminal.request("POST", "/v1/bookings", {"holdId": hold["holdId"], "idNumber": holder}, idempotent=True)
+    slip = booking["code"]
+
+    # The receipt's QR code opens the filing's progress, no ID number asked.
+    walk.open()
+    walk.title("Welcome. What would you like to do?")
+    scan(terminal, code, technician)
+    found = page.locator(f".progress-filing[data-reference='{reference}']")
+    expect(found).to_be_visible()
+    expect(page.locator(".progress-filing")).to_have_count(1)
+    walk.shot("scanned-receipt-progress")
+    page.click("#finish-button")
+    # A forged receipt code (the right shape, a made-up token) and a web address are not ours.
+    scan(terminal, f"P1:{reference}:abcdefghijkl", technician)
+    expect(page.locator("#problem")).to_contain_text("This is not a code of this hall")
+    expect(page.locator(".progress-filing")).to_have_count(0)
+    walk.shot("scanned-forged-receipt")
+
+    # The slip with no card: the check-in waits for the card, nobody is checked in.
+    scan(terminal, slip, technician)
+    walk.title("Check in")
+    expect(page.locator("#scanned-slip")).to_contain_text("Place your own ID card on the reader")
+    expect(page.locator("#checkin-code")).to_have_value(slip)
+    walk.shot("scanned-slip-waiting-for-card")
+    assert terminal.request("POST", "/v1/bookings/lookup", {"code": slip, "idNumber": holder})["status"] == "confirmed"
+    # Someone else's card with the slip: no booking matches, still nobody checked in.
+    terminal.place_card("residence-permit")
+    expect(page.locator("#problem")).to_contain_text("No booking matches this code and identity number")
+    assert terminal.request("POST", "/v1/bookings/lookup", {"code": slip, "idNumber": holder})["status"] == "confirmed"
+    walk.shot("scanned-slip-other-card")
+    # The holder's own card completes the check-in.
+    terminal.place_card()
+    walk.title("You are checked in. Your number")
+    expect(page.locator("#ticket-number")).to_have_text(re.compile(r"^[A-Z]\d{3}$"))
+    walk.shot("scanned-slip-checked-in")
+    page.click("#finish-button")
+    terminal.remove_card()
+
+    # The technician's control on the maintenance page: the scan is counted, the page stays.
+    sign_in_at_screen(walk, TECHNICIAN, "Device maintenance")
+    scanner = page.locator("section.device[data-device=scanner-simulated]")
+    expect(scanner).to_be_visible()
+    page.fill("#scan-text", "https://example.com/not-ours")
+    page.click("#scan-button")
+    walk.title("Device maintenance")
+    scanner.locator("button.statistics-button").click()
+    expect(scanner.locator("[data-statistic=goodScans] .value")).not_to_have_text("0")
+    walk.shot("technician-scanner")
+    page.click("#sign-out-button")
+
+
 WALKS = [static_files, citizen_filing, display_switches_and_timeout, booking_and_check_in, staff_override,
          technician_health_check, read_aloud,
-         policies_for_my_enterprise, call_staff, call_staff_off_duty, filing_lifecycle, filing_returned_and_corrected, queue_display]
+         policies_for_my_enterprise, call_staff, call_staff_off_duty, filing_lifecycle, filing_returned_and_corrected,
+         scanning_a_slip_and_a_receipt, queue_display]
 
 
 def main():

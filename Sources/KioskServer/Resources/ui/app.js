@@ -274,6 +274,8 @@
       state.cardFault = null;
       announce(t('cardRead', cardName(event.card)));
       if (['card', 'book-confirm', 'checkin', 'lookup', 'progress'].includes(state.screen)) render(false); else drawChrome();
+      // A slip scanned before the card: the card completes its check-in.
+      if (state.screen === 'checkin' && state.scannedSlip) act(() => checkIn({ code: state.scannedSlip, useCard: true }));
     });
     on('cardRemoved', () => {
       state.card = null;
@@ -286,10 +288,24 @@
       announce(t('cardReadFailed', lt(event.fault.message)));
       if (state.screen === 'card') render(false);
     });
-    // A code scanner read a code: a receipt's progress code is named, anything else is not ours.
+    // A code scanner read a code. Outside a filing: a receipt opens its progress, a booking slip
+    // the check-in (which the card completes: the slip alone checks nobody in); anything else
+    // is not a code of this hall. In the middle of a filing it is only said, nothing is left.
     on('scan', (event) => {
-      if (!event.scan) return;
-      announce(event.scan.kind === 'progressCode' ? t('scannedProgress', event.scan.code.split(':')[1]) : t('scannedNotOurs'));
+      const scan = event.scan;
+      if (!scan) return;
+      // Not while staff work at the screen (a technician trying the scanner stays on the page).
+      const free = !state.sessionId && !state.staff;
+      if (scan.kind === 'progressCode') {
+        announce(t('scannedProgress', scan.code.split(':')[1]));
+        if (free) act(() => lookUpProgress({ code: scan.code }, null));
+      } else if (scan.kind === 'bookingCode') {
+        announce(t('scannedSlip'));
+        if (free) scannedSlip(scan.code);
+      } else {
+        announce(t('scannedNotOurs'));
+        if (free) { state.problem = t('scannedNotOurs'); render(false); }
+      }
     });
     on('deviceStatus', (event) => {
       if (state.printers && state.printers[event.deviceId] && event.status) state.printers[event.deviceId].paper = event.status.paper;
@@ -329,7 +345,7 @@
       card: null, cardFault: null,
       session: null, validation: null, drafts: {}, review: null, notice: null, materialInfo: {}, pendingCommitment: null,
       materialsConfirmed: false, noticeReceipt: null, filing: null, formId: null, booking: {}, assistedBy: null, progress: null,
-      policyProfile: { tags: [] }, policyMatches: null, policyPrinted: null,
+      policyProfile: { tags: [] }, policyMatches: null, policyPrinted: null, scannedSlip: null,
     });
   }
   async function goHome() {
@@ -1072,13 +1088,21 @@
   function groupedCode(code) { return (code || '').match(/.{1,4}/g).join('-'); }
 
   // ---- check-in -----------------------------------------------------------------------------
+  // A scanned booking slip: its code in the check-in, checked in at once with the card on the
+  // reader, or as soon as the card is placed.
+  function scannedSlip(code) {
+    show('checkin', { scannedSlip: code });
+    if (state.card || state.cardPresent) act(() => checkIn({ code, useCard: true }));
+  }
+
   screens.checkin = (root) => {
-    const code = h('input', { id: 'checkin-code', autocomplete: 'off', autocapitalize: 'characters' });
+    const code = h('input', { id: 'checkin-code', autocomplete: 'off', autocapitalize: 'characters', value: state.scannedSlip || '' });
     const withCode = (identity) => {
       const typed = code.value.replace(/[\s-]/g, '').toUpperCase();
       return checkIn(typed ? Object.assign({ code: typed }, identity) : identity);
     };
     add(root, heading(t('checkInTitle')), problemBox(state.problem),
+      state.scannedSlip ? h('p', { class: 'notice-ok', role: 'status', id: 'scanned-slip' }, t('scannedSlipPlaceCard')) : null,
       h('div', { class: 'field' }, h('label', { for: 'checkin-code' }, t('checkInCode')), code),
       identityChooser(withCode, t('checkInWithCard'), t('checkInWithNumber')),
       h('div', { class: 'actions' }, button(t('back'), () => goHome())));
@@ -1086,6 +1110,7 @@
 
   async function checkIn(body) {
     const result = await api('POST', '/v1/check-ins', body, { idempotent: true });
+    state.scannedSlip = null;
     // The rating token comes only in this answer: kept for this screen's rating, never shown.
     show('ticket', { booking: { checkIn: result, ratingToken: result.ticket.ratingToken } });
   }

@@ -7,7 +7,7 @@
   const reasonCodes = ['citizenAssisted', 'paperMaterialChecked', 'cardUnreadable', 'validationNotApplicable',
     'deferredMaterialCommitment', 'citizenRequest', 'cardDataChecked', 'other'];
   const console_ = { message: null, counter: 'A1', called: null, queue: null, session: null, materials: null,
-    devices: null, results: {}, statistics: {}, receipts: {}, simulator: null, district: null };
+    devices: null, results: {}, statistics: {}, receipts: {}, slips: {}, simulator: null, district: null };
 
   // Each role starts on its own page: technicians on the devices, the supervision post on its desk.
   function startScreen(role) {
@@ -221,6 +221,17 @@
           button(t('paperOut'), () => act(() => simulatePaper('out')), { id: 'paper-out' }),
           button(t('paperOk'), () => act(() => simulatePaper('ok')), { id: 'paper-ok' }))));
     }
+    // The simulated scanner: the text goes the way a scanned code does (to the screen's stream).
+    if (console_.devices.some((device) => device.info.id === 'scanner-simulated')) {
+      const text = h('input', { id: 'scan-text', autocomplete: 'off' });
+      add(root, h('section', { class: 'panel', id: 'scanner-simulator' }, h('h2', {}, t('scannerSimulator')),
+        h('div', { class: 'field' }, h('label', { for: 'scan-text' }, t('scanText')), text),
+        h('div', { class: 'actions' }, button(t('scanButton'), () => act(async () => {
+          await api('POST', '/v1/simulator/scanner', { text: text.value }, { staff: true });
+          console_.devices = await api('GET', '/v1/devices');
+          render(false);
+        }), { id: 'scan-button' }))));
+    }
   };
 
   // District mode: the shared store's state and what this terminal still has to send it.
@@ -276,7 +287,17 @@
           console_.message = t('noJob');
         }
         render(false);
-      }), { class: 'last-receipt-button' }) : null));
+      }), { class: 'last-receipt-button' }) : null,
+      // The counters on paper, anchored in the audit log; the anchor is shown to note down too.
+      printer ? button(t('counterSlip'), () => act(async () => {
+        const slip = await api('POST', `/v1/devices/${encodeURIComponent(id)}/counter-slip`, undefined, { staff: true });
+        console_.slips[id] = slip;
+        console_.receipts[id] = await api('GET', `/v1/devices/${encodeURIComponent(id)}/last-receipt`, undefined, { staff: true });
+        render(false);
+      }), { class: 'counter-slip-button' }) : null));
+    const slip = console_.slips[id];
+    if (slip) add(panel, h('p', { class: slip.state === 'printed' ? 'notice-ok' : 'problem', role: 'status', 'data-slip': slip.state },
+      t('counterSlipAnchor', slip.anchor)));
     const result = console_.results[id];
     if (result) {
       add(panel, h('div', { class: result.passed ? 'notice-ok' : 'problem', role: 'status', 'data-health': result.passed ? 'passed' : 'failed' },
