@@ -160,7 +160,9 @@ let package = Package(
             // The reference touch UI: plain HTML, CSS and JavaScript served under /ui/, copied
             // as they are (no build step) and shipped beside the binary as its resource bundle.
             resources: [.copy("Resources/ui")],
-            swiftSettings: strict),
+            // -Osize in release: Swift 6.3.1's -O crashes (signal 11, LLVM's coroutine splitting in
+            // emitSetAndGetSwiftErrorValueAround) on a route closure of `addFilingRoutes`.
+            swiftSettings: strict + [.unsafeFlags(["-Osize"], .when(configuration: .release))]),
 
         // The printed papers: each paper's data contract and wording (办件回执, 容缺受理告知书,
         // 告知承诺书, 一次性告知书, 预约凭条) beside the receipt templates, the forms whose
