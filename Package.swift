@@ -130,6 +130,7 @@ let package = Package(
             dependencies: [
                 "KioskCore", "FormEngine", "Filings", "Booking", "DeviceKit", "Access", "Secrets",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
         // District mode: the same stores on PostgreSQL, shared by every terminal of the district.

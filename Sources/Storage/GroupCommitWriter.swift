@@ -59,10 +59,10 @@ final class GroupCommitWriter: Sendable {
             try db.inTransaction(.immediate) {
                 for request in batch {
                     // Cached statements: GRDB's inSavepoint parses its SQL on every call.
-                    try db.cachedStatement(sql: "SAVEPOINT request").execute()
+                    try db.cachedStatement(sql: "SAVEPOINT request").run([])
                     let outcome = Result { try request.work(db) }
-                    if case .failure = outcome { try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT request").execute() }
-                    try db.cachedStatement(sql: "RELEASE SAVEPOINT request").execute()
+                    if case .failure = outcome { try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT request").run([]) }
+                    try db.cachedStatement(sql: "RELEASE SAVEPOINT request").run([])
                     outcomes.append(outcome)
                 }
                 return .commit

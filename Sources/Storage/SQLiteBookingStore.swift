@@ -46,18 +46,13 @@ public struct SQLiteBookingStore: BookingDatabase {
         let idHash = hasher.hash(idNumber)
         let hold = rules.hold(id: UUID().uuidString, of: slot, now: now)
         return try await mutate(.hold(slot, idHash: idHash), key: idempotencyKey, now: now) { db in
-            try db.cachedStatement(sql: "DELETE FROM booking_hold WHERE id_hash = ?").execute(arguments: [idHash])
+            try db.cachedStatement(sql: SQL.deleteHoldsOfCitizen).run([.blob(idHash)])
             try rules.checkEligibility(citizenBookings(db, idHash: idHash, now: now), serviceID: slot.serviceID, now: now)
             try register(slot, db)
-            // The conditional form of `takePlace`: the hold row is the place.
-            try db.cachedStatement(sql: """
-                INSERT INTO booking_hold (id, slot_id, service_id, date, start, "end", expires_at, id_hash)
-                SELECT ?, slot_id, ?, ?, ?, ?, ?, ? FROM slot_capacity
-                WHERE slot_id = ?
-                  AND taken + (SELECT count(*) FROM booking_hold WHERE slot_id = ? AND expires_at > ?) < capacity
-                """).execute(arguments: [hold.id, slot.serviceID, slot.date.description, slot.start.timeIntervalSince1970,
-                                         slot.end.timeIntervalSince1970, hold.expiresAt.timeIntervalSince1970, idHash,
-                                         slot.id, slot.id, now.timeIntervalSince1970])
+            try db.cachedStatement(sql: SQL.insertHold).run([
+                .text(hold.id), .text(slot.serviceID), .text(slot.date.description), .instant(slot.start), .instant(slot.end),
+                .instant(hold.expiresAt), .blob(idHash), .text(slot.id), .text(slot.id), .instant(now),
+            ])
             guard db.changesCount == 1 else { throw BookingRuleError(.slotFull) }
             return hold
         }
@@ -70,14 +65,13 @@ public struct SQLiteBookingStore: BookingDatabase {
         let identity = NewBookingIdentity()
         return try await mutate(.confirm(holdID: holdID, idHash: idHash), key: idempotencyKey, now: now) { db in
             // Someone else's hold is no hold of this citizen's.
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM booking_hold WHERE id = ? AND id_hash = ?"),
-                                             arguments: [holdID, idHash]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: SQL.selectHold), arguments: [holdID, idHash]) else {
                 throw BookingRuleError(.holdNotFound)
             }
             let hold = try HeldPlace(row: row)
             try rules.checkLive(hold, now: now)
             // The hold counted against the quota; the booking replaces it.
-            try db.cachedStatement(sql: "DELETE FROM booking_hold WHERE id = ?").execute(arguments: [holdID])
+            try db.cachedStatement(sql: SQL.deleteHold).run([.text(holdID)])
             try rules.checkEligibility(citizenBookings(db, idHash: idHash, now: now), serviceID: hold.place.serviceID, now: now)
             try takePlace(slotID: hold.place.slotID, now: now, db)
             return try insertBooking(db, hold.place, idNumber: idNumber, idHash: idHash, identity: identity, now: now)
@@ -394,21 +388,14 @@ extension SQLiteBookingStore {
     /// Records `slot` with the capacity its service has now; a capacity lowered by
     /// configuration never drops below the places already taken.
     private func register(_ slot: Slot, _ db: Database) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO slot_capacity (slot_id, service_id, capacity, taken) VALUES (?, ?, ?, 0)
-            ON CONFLICT (slot_id) DO UPDATE SET capacity = max(excluded.capacity, taken)
-            """).execute(arguments: [slot.id, slot.serviceID, slot.capacity])
+        try db.cachedStatement(sql: SQL.registerSlot).run([.text(slot.id), .text(slot.serviceID), .integer(slot.capacity)])
     }
 
     /// One place of a slot, by the conditional update the whole design relies on: the
     /// database decides, so concurrent writers cannot both see room and both take it. Live
     /// holds count as taken places.
     private func takePlace(slotID: String, now: Date, _ db: Database) throws {
-        try db.cachedStatement(sql: """
-            UPDATE slot_capacity SET taken = taken + 1
-            WHERE slot_id = ?
-              AND taken + (SELECT count(*) FROM booking_hold WHERE slot_id = ? AND expires_at > ?) < capacity
-            """).execute(arguments: [slotID, slotID, now.timeIntervalSince1970])
+        try db.cachedStatement(sql: SQL.takePlace).run([.text(slotID), .text(slotID), .instant(now)])
         guard db.changesCount == 1 else { throw BookingRuleError(.slotFull) }
     }
 
@@ -416,12 +403,9 @@ extension SQLiteBookingStore {
     /// they may be the first to use: the insert of a new slot takes its first place, the update
     /// of a known one takes a place only where one is free at the capacity the service has now.
     private func registerAndTakePlace(_ slot: Slot, now: Date, _ db: Database) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO slot_capacity (slot_id, service_id, capacity, taken) SELECT ?, ?, ?, 1 WHERE ? > 0
-            ON CONFLICT (slot_id) DO UPDATE SET capacity = max(excluded.capacity, taken), taken = taken + 1
-            WHERE taken + (SELECT count(*) FROM booking_hold WHERE slot_id = excluded.slot_id AND expires_at > ?)
-                < max(excluded.capacity, taken)
-            """).execute(arguments: [slot.id, slot.serviceID, slot.capacity, slot.capacity, now.timeIntervalSince1970])
+        try db.cachedStatement(sql: SQL.registerAndTakePlace).run([
+            .text(slot.id), .text(slot.serviceID), .integer(slot.capacity), .integer(slot.capacity), .instant(now),
+        ])
         guard db.changesCount == 1 else { throw BookingRuleError(.slotFull) }
     }
 
@@ -429,13 +413,24 @@ extension SQLiteBookingStore {
     /// lock is held from its start, so it cannot change underneath).
     private func citizenBookings(_ db: Database, idHash: Data, now: Date) throws -> CitizenBookings {
         let statuses = BookingRules.eligibilityStatuses.map(\.rawValue)
-        let booked = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT service_id, status, start FROM booking WHERE id_hash = ? AND start > ? AND status IN (?, ?)
-            """), arguments: [idHash, rules.eligibilityHorizon(now: now).timeIntervalSince1970, statuses[0], statuses[1]])
-        let held = try String.fetchAll(db.cachedStatement(sql: """
-            SELECT service_id FROM booking_hold WHERE id_hash = ? AND expires_at > ?
-            """), arguments: [idHash, now.timeIntervalSince1970])
-        return CitizenBookings(bookings: try booked.map(CitizenBookings.Booked.init(row:)), heldServiceIDs: held)
+        var booked: [CitizenBookings.Booked] = []
+        try db.cachedStatement(sql: SQL.citizenBookings).forEachRow([
+            .blob(idHash), .instant(rules.eligibilityHorizon(now: now)), .text(statuses[0]), .text(statuses[1]),
+        ]) { row in
+            guard let serviceID = Statement.text(row, 0) else { throw StoredRowError(column: "service_id") }
+            guard let status = Statement.text(row, 1).flatMap(BookingStatus.init(rawValue:)) else {
+                throw StoredRowError(column: "status")
+            }
+            guard !Statement.isNull(row, 2) else { throw StoredRowError(column: "start") }
+            booked.append(CitizenBookings.Booked(serviceID: serviceID, status: status,
+                                                 start: Date(timeIntervalSince1970: Statement.real(row, 2))))
+        }
+        var held: [String] = []
+        try db.cachedStatement(sql: SQL.citizenHolds).forEachRow([.blob(idHash), .instant(now)]) { row in
+            guard let serviceID = Statement.text(row, 0) else { throw StoredRowError(column: "service_id") }
+            held.append(serviceID)
+        }
+        return CitizenBookings(bookings: booked, heldServiceIDs: held)
     }
 
     private func insertBooking(_ db: Database, _ place: BookedPlace, idNumber: ResidentIDNumber, idHash: Data,
@@ -444,14 +439,11 @@ extension SQLiteBookingStore {
         // The UNIQUE index decides whether the code is free.
         repeat {
             do {
-                try db.cachedStatement(sql: """
-                    INSERT INTO booking (id, code, slot_id, service_id, date, start, "end", id_hash, id_masked, status,
-                                         sequence, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
-                    """).execute(arguments: [identity.id, identity.code.value, place.slotID, place.serviceID,
-                                             place.date.description, place.start.timeIntervalSince1970,
-                                             place.end.timeIntervalSince1970, idHash, idNumber.masked,
-                                             BookingStatus.confirmed.rawValue, now.timeIntervalSince1970, now.timeIntervalSince1970])
+                try db.cachedStatement(sql: SQL.insertBooking).run([
+                    .text(identity.id), .text(identity.code.value), .text(place.slotID), .text(place.serviceID),
+                    .text(place.date.description), .instant(place.start), .instant(place.end), .blob(idHash),
+                    .text(idNumber.masked), .text(BookingStatus.confirmed.rawValue), .instant(now), .instant(now),
+                ])
                 break
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
                 identity.redrawCode()
@@ -533,6 +525,55 @@ extension SQLiteBookingStore {
     }
 }
 
+// MARK: - The writer's prepared statements
+
+extension SQLiteBookingStore {
+    /// The statements of holds, bookings and idempotency keys, which nearly every request runs
+    /// in the serial writer: prepared once for its connection (GRDB's statement cache, which
+    /// finalizes them with it) and run through SQLite's C API (`Statement.run`).
+    enum SQL {
+        static let deleteHoldsOfCitizen = "DELETE FROM booking_hold WHERE id_hash = ?"
+        /// The conditional form of `takePlace`: the hold row is the place.
+        static let insertHold = """
+            INSERT INTO booking_hold (id, slot_id, service_id, date, start, "end", expires_at, id_hash)
+            SELECT ?, slot_id, ?, ?, ?, ?, ?, ? FROM slot_capacity
+            WHERE slot_id = ?
+              AND taken + (SELECT count(*) FROM booking_hold WHERE slot_id = ? AND expires_at > ?) < capacity
+            """
+        static let selectHold = "SELECT * FROM booking_hold WHERE id = ? AND id_hash = ?"
+        static let deleteHold = "DELETE FROM booking_hold WHERE id = ?"
+        static let registerSlot = """
+            INSERT INTO slot_capacity (slot_id, service_id, capacity, taken) VALUES (?, ?, ?, 0)
+            ON CONFLICT (slot_id) DO UPDATE SET capacity = max(excluded.capacity, taken)
+            """
+        static let takePlace = """
+            UPDATE slot_capacity SET taken = taken + 1
+            WHERE slot_id = ?
+              AND taken + (SELECT count(*) FROM booking_hold WHERE slot_id = ? AND expires_at > ?) < capacity
+            """
+        static let registerAndTakePlace = """
+            INSERT INTO slot_capacity (slot_id, service_id, capacity, taken) SELECT ?, ?, ?, 1 WHERE ? > 0
+            ON CONFLICT (slot_id) DO UPDATE SET capacity = max(excluded.capacity, taken), taken = taken + 1
+            WHERE taken + (SELECT count(*) FROM booking_hold WHERE slot_id = excluded.slot_id AND expires_at > ?)
+                < max(excluded.capacity, taken)
+            """
+        static let citizenBookings = """
+            SELECT service_id, status, start FROM booking WHERE id_hash = ? AND start > ? AND status IN (?, ?)
+            """
+        static let citizenHolds = "SELECT service_id FROM booking_hold WHERE id_hash = ? AND expires_at > ?"
+        static let insertBooking = """
+            INSERT INTO booking (id, code, slot_id, service_id, date, start, "end", id_hash, id_masked, status,
+                                 sequence, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+            """
+        static let recordKey = """
+            INSERT INTO idempotency_key (key, operation, fingerprint, response, created_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (key) DO NOTHING
+            """
+        static let storedAnswer = "SELECT operation, fingerprint, response FROM idempotency_key WHERE key = ?"
+    }
+}
+
 // MARK: - Transactions, idempotency
 
 extension SQLiteBookingStore {
@@ -562,11 +603,10 @@ extension SQLiteBookingStore {
                     }
                     throw error
                 }
-                try db.cachedStatement(sql: """
-                    INSERT INTO idempotency_key (key, operation, fingerprint, response, created_at) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (key) DO NOTHING
-                    """).execute(arguments: [key, request.operation, request.fingerprint, StoredAnswers.encode(response),
-                                             now.timeIntervalSince1970])
+                try db.cachedStatement(sql: SQL.recordKey).run([
+                    .text(key), .text(request.operation), .blob(request.fingerprint), .blob(StoredAnswers.encode(response)),
+                    .instant(now),
+                ])
                 if db.changesCount == 0, let stored = try storedAnswer(Response.self, request, location: location, db) {
                     throw Retried(answer: stored)
                 }
@@ -587,12 +627,16 @@ extension SQLiteBookingStore {
     private func storedAnswer<Response: StoredAnswer>(
         _: Response.Type, _ request: IdempotentRequest, location: String, _ db: Database
     ) throws -> Response? {
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT operation, fingerprint, response FROM idempotency_key WHERE key = ?"),
-            arguments: [request.key])
-        else { return nil }
-        return try request.replay(Response.self, operation: row["operation"], fingerprint: row["fingerprint"],
-                                  response: row["response"], location: location)
+        var stored: (operation: String?, fingerprint: Data?, response: Data?)?
+        try db.cachedStatement(sql: SQL.storedAnswer).forEachRow([.text(request.key)]) { row in
+            stored = (Statement.text(row, 0), Statement.blob(row, 1), Statement.blob(row, 2))
+        }
+        guard let stored else { return nil }
+        guard let operation = stored.operation, let fingerprint = stored.fingerprint else {
+            throw StorageError.unavailable(path: location, reason: "unreadable value in idempotency_key")
+        }
+        return try request.replay(Response.self, operation: operation, fingerprint: fingerprint, response: stored.response,
+                                  location: location)
     }
 
     /// Runs `body` in its own savepoint of a `BEGIN IMMEDIATE` transaction (see
