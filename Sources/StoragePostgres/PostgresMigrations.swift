@@ -335,5 +335,6 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX policy_print_printed_on ON policy_print (printed_on)",
         ]),
+        Migration(name: "v14-month-count-per-statement", statements: MonthlySummary.postgresStatementTriggers()),
     ]
 }
