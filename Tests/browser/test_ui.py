@@ -124,15 +124,17 @@ class Terminal:
                 f'[[hours.overrides]]\ndate = "{hall_today + datetime.timedelta(days=offset)}"\nhours = "{day_hours}"\n'
                 for offset in (-1, 0, 1, 2))
             file.write(top + CONFIG.format(port=self.port, data=data, repo=REPOSITORY, overrides=overrides) + tables)
-        for part in ("secrets", "var") if accounts_from else ():
-            shutil.copytree(os.path.join(accounts_from, part), os.path.join(directory, part), dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns("run", "kiosk.lock"))
-        for (number, pin), role in () if accounts_from else ((STAFF, "staff"), (TECHNICIAN, "technician"), (SUPERVISOR, "supervisor")):
-            added = subprocess.run([binary, "staff", "add", "--config", self.config, "--number", number,
-                                    "--name", f"UI test {role}", "--role", role, "--pin", pin],
-                                   capture_output=True, text=True, timeout=120)
-            if added.returncode != 0:
-                raise RuntimeError(f"kiosk staff add {number} failed ({added.returncode}): {added.stderr.strip()}")
+        if accounts_from:
+            for part in ("secrets", "var"):
+                shutil.copytree(os.path.join(accounts_from, part), os.path.join(directory, part), dirs_exist_ok=True,
+                                ignore=shutil.ignore_patterns("run", "kiosk.lock"))
+        else:
+            for (number, pin), role in ((STAFF, "staff"), (TECHNICIAN, "technician"), (SUPERVISOR, "supervisor")):
+                added = subprocess.run([binary, "staff", "add", "--config", self.config, "--number", number,
+                                        "--name", f"UI test {role}", "--role", role, "--pin", pin],
+                                       capture_output=True, text=True, timeout=120)
+                if added.returncode != 0:
+                    raise RuntimeError(f"kiosk staff add {number} failed ({added.returncode}): {added.stderr.strip()}")
         if before_serve:
             before_serve(self)
         if serve:
