@@ -205,7 +205,8 @@ public struct KioskApplication: Sendable {
         var dependencies = ServerDependencies(
             identity: ServerIdentity(
                 terminalID: configuration.terminalID, terminalName: configuration.terminalName,
-                siteID: configuration.siteID, siteName: configuration.siteName, version: KioskVersion.current),
+                siteID: configuration.siteID, siteName: configuration.siteName, version: KioskVersion.current,
+                timeZone: configuration.timeZone),
             readiness: readinessChecks(forms: rules.forms),
             schemaVersion: { try? store.schemaVersion() },
             metricsRegistry: metrics,

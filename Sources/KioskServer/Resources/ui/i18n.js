@@ -1,7 +1,8 @@
-'use strict';
+// @ts-check
 // The screen's own words in both languages; what the server sends (forms, problems) carries
 // its own zh-CN and en texts. `{0}`, `{1}` are filled in by t().
-window.KioskText = {
+/** @type {Record<string, Record<string, any>>} */
+export const TEXT = {
   'zh-CN': {
     languageSwitch: 'English', textSize: '大字', textSizeLarger: '特大字', textSizeNormal: '标准字号',
     contrast: '高对比度', home: '首页', staffEntry: '工作人员', simulator: '模拟设备',
@@ -70,7 +71,6 @@ window.KioskText = {
     called: '已呼叫 {0} 号到 {1} 窗口', nobodyWaiting: '没有等候的群众', recall: '重呼', noShowAction: '过号', finishTicket: '办结', transfer: '转至',
     waiting: '等候 {0} 人', queueEvent: '排队更新：{0} 号 {1}',
     ticketStates: { waiting: '等候中', called: '已呼叫', finished: '已办结', noShow: '过号' },
-    reasons: { paperMaterialChecked: '已核验纸质材料', citizenAssisted: '协助群众办理', cardUnreadable: '身份证无法读取，已人工核验', validationNotApplicable: '校验规则不适用于本情形', deferredMaterialCommitment: '已签署容缺承诺书', citizenRequest: '群众要求', cardDataChecked: '已核对证件原件，读卡信息有误', other: '其他（请说明）' },
     devices: '设备', deviceState: '状态', deviceStatus: '状况', healthInternal: '自检', healthExternal: '测试打印 / 测试读卡',
     testPrint: '测试打印', testRead: '测试读卡', statistics: '计数器', reset: '清零', lastReceipt: '最近回执预览',
     passed: '通过', failed: '未通过', counterSlip: '打印计数单', counterSlipAnchor: '计数单已打印，审计锚点：{0}', printerSimulator: '模拟打印机', scannerSimulator: '模拟扫码器', scanText: '要扫描的内容', scanButton: '扫码', paperOut: '模拟缺纸', paperOk: '装满纸', noJob: '暂无打印记录',
@@ -184,7 +184,6 @@ window.KioskText = {
     called: 'Called {0} to counter {1}', nobodyWaiting: 'Nobody is waiting', recall: 'Call again', noShowAction: 'Absent', finishTicket: 'Finished', transfer: 'Transfer to',
     waiting: '{0} waiting', queueEvent: 'Queue: {0} {1}',
     ticketStates: { waiting: 'waiting', called: 'called', finished: 'finished', noShow: 'absent' },
-    reasons: { paperMaterialChecked: 'Paper material checked', citizenAssisted: 'Citizen assisted', cardUnreadable: 'ID card unreadable, checked by hand', validationNotApplicable: 'Validation rule does not apply here', deferredMaterialCommitment: 'Written commitment for a deferred material signed', citizenRequest: "At the citizen's request", cardDataChecked: 'Card data checked against the document', other: 'Other (explain)' },
     devices: 'Devices', deviceState: 'State', deviceStatus: 'Status', healthInternal: 'Self-test', healthExternal: 'Test print / test read',
     testPrint: 'Test print', testRead: 'Test read', statistics: 'Counters', reset: 'Reset', lastReceipt: 'Last receipt',
     passed: 'passed', failed: 'failed', counterSlip: 'Print counter slip', counterSlipAnchor: 'Counter slip printed; audit anchor: {0}', printerSimulator: 'Simulated printer', scannerSimulator: 'Simulated code scanner', scanText: 'Text to scan', scanButton: 'Scan', paperOut: 'Run out of paper', paperOk: 'Load paper', noJob: 'Nothing printed yet',
