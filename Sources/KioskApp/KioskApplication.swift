@@ -238,6 +238,7 @@ public struct KioskApplication: Sendable {
         let helpLedger = helpServices.ledger, terminalID = configuration.terminalID
         dependencies.policies.recordPrints = { ids, now in try await helpLedger.recordPolicyPrints(ids, terminalId: terminalID, at: now) }
         dependencies.refreshMetrics = { [terminalMetrics] in await terminalMetrics.refresh() }
+        dependencies.booking?.slips = devices.slips
         if let queueFeed, let booking = dependencies.booking { dependencies.display = DisplayServices(feed: queueFeed, booking: booking) }
         return dependencies
     }
