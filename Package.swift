@@ -240,6 +240,7 @@ let package = Package(
             name: "Telemetry",
             dependencies: [
                 "Booking", "DeviceKit", "KioskCore", "KioskServer", "Peripherals", "Storage",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
