@@ -1,5 +1,6 @@
 import DeviceKit
 import Foundation
+import Hosting
 import KioskCore
 import KioskServer
 import Logging
@@ -59,14 +60,7 @@ public struct Heartbeat: ServiceLifecycle.Service {
 
     /// Sends a heartbeat now and then every `interval`, until shutdown.
     func beat() async {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            await sendOnce()
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
-            } catch {
-                return
-            }
-        }
+        await repeatUntilShutdown(every: interval) { await sendOnce() }
     }
 
     /// Composes and sends one heartbeat; true when the district store took it.
