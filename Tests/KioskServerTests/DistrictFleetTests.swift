@@ -16,7 +16,7 @@ import Testing
 /// their heartbeats as `kiosk serve` does; the technician's `GET /v1/fleet` lists both, says what
 /// is wrong and what to bring, and shows the one that stopped as silent once five minutes pass.
 /// The row the district keeps carries codes and counts, never the citizen whose card was read.
-@Suite("District: the fleet view", .timeLimit(.minutes(3)))
+@Suite("District: the fleet view", .timeLimit(.minutes(6)))
 struct DistrictFleetTests {
     @Test func twoTerminalsHeartbeatOneFallsSilentAndAPrinterOutOfPaperAsksForPaper() async throws {
         try await PrivatePostgres.withPrivate { cluster in try await self.fleet(on: cluster) }
