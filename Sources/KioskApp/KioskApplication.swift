@@ -43,6 +43,7 @@ public struct KioskApplication: Sendable {
     public let sessions: CitizenSessions
     let devices: TerminalDevices
     let deviceActivity = DeviceActivity()
+    let deviceFaults = DeviceFaults()
     let receipts: PrinterReceiptDesk
     public let access: AccessStore
     /// One per terminal, shared by every router made from this application.
@@ -239,6 +240,10 @@ public struct KioskApplication: Sendable {
         let helpLedger = helpServices.ledger, terminalID = configuration.terminalID
         dependencies.policies.recordPrints = { ids, now in try await helpLedger.recordPolicyPrints(ids, terminalId: terminalID, at: now) }
         dependencies.refreshMetrics = { [terminalMetrics] in await terminalMetrics.refresh() }
+        dependencies.fleet = { [district, heartbeat] in
+            if let district { try await PostgresFleet(store: district).heartbeats() } else { [await heartbeat.compose()] }
+        }
+        dependencies.booking?.slips = devices.slips
         if let queueFeed, let booking = dependencies.booking { dependencies.display = DisplayServices(feed: queueFeed, booking: booking) }
         return dependencies
     }
@@ -264,6 +269,14 @@ public struct KioskApplication: Sendable {
     var terminalMetrics: TerminalMetrics {
         TerminalMetrics(registry: metrics, devices: devices, store: store, ledger: ledger,
                         serviceIDs: configuration.services.map(\.id), sessions: sessions, activity: deviceActivity)
+    }
+
+    /// The terminal's heartbeat to the district's fleet view; on a lone terminal it only keeps its faults.
+    var heartbeat: Heartbeat {
+        var send: (@Sendable (TerminalHeartbeat) async throws -> Void)?
+        if let district { send = { [fleet = PostgresFleet(store: district)] in try await fleet.record($0) } }
+        return Heartbeat(devices: devices, store: store, terminalID: configuration.terminalID, siteID: configuration.siteID,
+                         interval: .seconds(configuration.heartbeatSeconds), faults: deviceFaults, logger: logger, send: send)
     }
 
     /// Where filings go: the terminal's file, and in district mode its outbox too.
@@ -422,7 +435,7 @@ public struct KioskApplication: Sendable {
         services += helpHallListener.map { [$0] } ?? []
         services += [eventForwarder,
                      SessionWatch(sessions: sessions, events: devices.events, help: HelpDeadlines(services: helpServices)),
-                     terminalMetrics,
+                     terminalMetrics, heartbeat,
                      IdleStatusPoller(manager: devices.manager, interval: .seconds(configuration.statusPollSeconds))]
         if let serviceManager { services.append(serviceManager) }
         do {
