@@ -4,7 +4,7 @@ import KioskCore
 
 /// What the technician sees of district mode: the shared store's state and the terminal's
 /// outbox backlog. A lone terminal answers `mode: standalone` and nothing else.
-public struct DistrictStatus: Sendable, Encodable, Equatable {
+public struct DistrictStatus: Sendable, Codable, Equatable {
     /// `standalone` or `district`.
     public var mode: String
     /// The district store's URL without its password.
@@ -14,7 +14,7 @@ public struct DistrictStatus: Sendable, Encodable, Equatable {
     public var schemaVersion: Int?
     /// Why the store is unreachable, for the technician: `connectionRefused`, `hostNotFound`,
     /// `timedOut`, `authenticationFailed`, `databaseMissing`, `tlsUnavailable`,
-    /// `serverUnavailable`, `other`.
+    /// `serverUnavailable`, `migrationPending` (reachable, not yet migrated), `other`.
     public var cause: String?
     public var reason: LocalizedText?
     public var outbox: OutboxBacklog?
