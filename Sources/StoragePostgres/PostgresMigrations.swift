@@ -335,5 +335,7 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX policy_print_printed_on ON policy_print (printed_on)",
         ]),
+        // The supervision desk's counts as sums over days (`kiosk bench lifecycle`).
+        Migration(name: "v14-lifecycle-deadline-count", statements: DeadlineSummary.statements(.postgres)),
     ]
 }
