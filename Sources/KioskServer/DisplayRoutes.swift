@@ -88,7 +88,7 @@ struct QueueEventView: Encodable {
 }
 
 /// `GET /v1/display/queue`: the queue now, and the event it reflects, to open the stream after.
-struct DisplayQueueView: Encodable {
+struct DisplayQueueView: Codable {
     /// Open `/v1/display/events` with this as `Last-Event-ID`: nothing after it is missed.
     let lastEventId: String
     let services: [QueueView]
@@ -176,7 +176,7 @@ extension KioskRoutes {
     static func queueViews(_ booking: BookingServices) async throws -> [QueueView] {
         let services = booking.services.map(\.id)
         let waiting = try await ruled { try await booking.ledger.waitingTickets(serviceIDs: services, now: booking.now()) }
-        let serving = try await ruled { try await booking.ledger.servingTickets(serviceIDs: services, now: booking.now()) }
+        let serving = Ticket.nowServing(try await ruled { try await booking.ledger.servingTickets(serviceIDs: services, now: booking.now()) })
         return booking.services.map { service in
             let tickets = waiting.filter { $0.serviceID == service.id }
             return QueueView(serviceId: service.id, waiting: tickets.count, numbers: tickets.map(\.number),
