@@ -25,7 +25,7 @@ public enum DeadlineSummary {
             UPDATE lifecycle_deadline_count SET cases = cases - 1
             WHERE department_id = OLD.department_id AND due_date = OLD.due_date AND warn_on = OLD.warn_on AND OLD.\(running);
             """
-        var statements = [
+        return [
             """
             CREATE TABLE lifecycle_deadline_count (
                 department_id text NOT NULL,
@@ -40,34 +40,7 @@ public enum DeadlineSummary {
             WHERE \(running) AND due_date IS NOT NULL AND warn_on IS NOT NULL
             GROUP BY department_id, due_date, warn_on
             """,
-        ]
-        switch dialect {
-        case .sqlite:
-            statements += [
-                "CREATE TRIGGER lifecycle_case_deadline_counted AFTER INSERT ON lifecycle_case BEGIN\n\(added)\nEND",
-                "CREATE TRIGGER lifecycle_case_deadline_uncounted AFTER DELETE ON lifecycle_case BEGIN\n\(removed)\nEND",
-            ]
-        case .postgres:
-            statements += [
-                """
-                CREATE FUNCTION lifecycle_case_deadline_count() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                IF TG_OP = 'INSERT' THEN
-                \(added)
-                ELSE
-                \(removed)
-                END IF;
-                RETURN NULL;
-                END
-                $$
-                """,
-                """
-                CREATE TRIGGER lifecycle_case_deadline_counted AFTER INSERT OR DELETE ON lifecycle_case
-                FOR EACH ROW EXECUTE FUNCTION lifecycle_case_deadline_count()
-                """,
-            ]
-        }
-        return statements
+        ] + MonthlySummary.caseTriggers("lifecycle_case_deadline", added: added, removed: removed, dialect)
     }
 
     /// Overdue (due before `today`) and nearly overdue (due from `today` on, warned) running

@@ -61,12 +61,7 @@ struct DistrictMigrationRetryTests {
         #expect(district.migrationPendingReason != nil)
         let runner = Task { await district.run() }
         defer { runner.cancel() }
-        let clock = BookingRoutesTests.Clock("2026-09-28T10:00:00+08:00")
-        var dependencies = application.serverDependencies
-        dependencies.booking?.now = { clock.now }
-        let document = try OpenAPIDocument.load()
-        try await Application(router: KioskRoutes.router(dependencies)).test(.router) { base in
-            let client = DocumentedClient(base: base, document: document)
+        try await application.servedOnMondayMorning { client in
             let technician = try await application.signedIn(client, role: .technician)
             func districtComponent() async throws -> ReadinessReport.Component? {
                 try await client.execute(uri: "/readyz", method: .get).decoded(ReadinessReport.self)
@@ -77,8 +72,8 @@ struct DistrictMigrationRetryTests {
             let waiting = try #require(try await districtComponent())
             #expect(waiting.ready)
             let warning = try #require(waiting.warnings?.first)
-            #expect(warning.hasPrefix("district store not migrated yet (migrationPending): another connection held the district store's migration lock for over 3 s"),
-                    "\(warning)")
+            // Lock timeout (3 s) or, on a loaded machine, the attempt's deadline (5 s): either names the lock.
+            #expect(warning.hasPrefix("district store not migrated yet (migrationPending): ") && warning.contains("lock"), "\(warning)")
             let status = try await technician.execute(uri: "/v1/district", method: .get).decoded(DistrictStatus.self)
             #expect(status.state == "unreachable" && status.cause == "migrationPending", "\(status)")
             #expect(status.reason?.zh.contains("后台重试") == true)
