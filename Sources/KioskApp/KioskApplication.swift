@@ -299,6 +299,12 @@ public struct KioskApplication: Sendable {
         }
     }
 
+    /// District mode, after a start-up migration that failed: migrates the store in the background.
+    public var districtMigrationRetry: DistrictMigrationRetry? {
+        guard case .district(let district, _, _) = mode else { return nil }
+        return DistrictMigrationRetry(district: district, store: store, configuration: configuration, logger: logger)
+    }
+
     /// District mode: sends the outbox to the district store.
     public var outboxDrainer: OutboxDrainer? {
         guard case .district(let district, let bookings, _) = mode, let filings = filingLedger as? PostgresFilingLedger else { return nil }
@@ -430,7 +436,7 @@ public struct KioskApplication: Sendable {
         // The district store is listed first so it stops last, after the requests that use it.
         var services: [any ServiceLifecycle.Service] = district.map { [$0] } ?? []
         services += [server] + (displayServer.map { [$0] } ?? []) + [bookingMaintenance, lifecycleWatch, webhookPusher, devices.manager, poweredTime, auditAnchors]
-        services += (outboxDrainer.map { [$0] } ?? []) + devices.services
+        services += (districtMigrationRetry.map { [$0] } ?? []) + (outboxDrainer.map { [$0] } ?? []) + devices.services
         services += queueFeedService.map { [$0] } ?? []
         services += helpHallListener.map { [$0] } ?? []
         services += [eventForwarder,

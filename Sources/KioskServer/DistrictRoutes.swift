@@ -14,7 +14,7 @@ public struct DistrictStatus: Sendable, Codable, Equatable {
     public var schemaVersion: Int?
     /// Why the store is unreachable, for the technician: `connectionRefused`, `hostNotFound`,
     /// `timedOut`, `authenticationFailed`, `databaseMissing`, `tlsUnavailable`,
-    /// `serverUnavailable`, `other`.
+    /// `serverUnavailable`, `migrationPending` (reachable, not yet migrated), `other`.
     public var cause: String?
     public var reason: LocalizedText?
     public var outbox: OutboxBacklog?

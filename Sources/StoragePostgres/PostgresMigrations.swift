@@ -351,5 +351,7 @@ enum PostgresMigrations {
                 PRIMARY KEY (site_id, terminal_id))
             """,
         ]),
+        // The supervision desk's counts as sums over days (`kiosk bench lifecycle`).
+        Migration(name: "v15-lifecycle-deadline-count", statements: DeadlineSummary.statements(.postgres)),
     ]
 }
