@@ -102,7 +102,7 @@ extension KioskRoutes {
             ("POST", "/v1/devices/{id}/health-checks"), ("GET", "/v1/devices/{id}/statistics"),
             ("POST", "/v1/devices/{id}/statistics/{name}/reset"), ("GET", "/v1/devices/{id}/last-receipt"),
             ("POST", "/v1/devices/{id}/counter-slip"),
-            ("GET", "/v1/simulator/printer"), ("POST", "/v1/simulator/printer"), ("POST", "/v1/simulator/scanner"), ("GET", "/v1/district"),
+            ("GET", "/v1/simulator/printer"), ("POST", "/v1/simulator/printer"), ("POST", "/v1/simulator/scanner"), ("GET", "/v1/district"), ("GET", "/v1/fleet"),
             ("POST", "/v1/reload"),
         ]
         var endpoints: [EndpointPolicy.Rule] = citizenRoutes.map { .init($0.0, $0.1, anyone) }
