@@ -235,29 +235,69 @@ public struct OutboxDrainer: ServiceLifecycle.Service {
         public var interrupted = false
     }
 
-    /// One pass over what waits, until it is empty or the district cannot be reached.
+    /// One pass over what waits, until it is empty or the district cannot be reached. While the
+    /// district receives a batch, the next one (the records after it) is read and prepared, so
+    /// that the terminal's work and the district's overlap.
     public func drain() async -> Pass {
         var pass = Pass()
+        var upcoming = Task { try await read(after: 0) }
+        defer { upcoming.cancel() }
         while true {
-            let batch: [OutboxRecord]
+            let batch: Batch
             do {
-                batch = try await outbox.pendingOutbox(limit: batchSize)
+                batch = try await upcoming.value
             } catch {
                 logger.error("outbox unreadable", metadata: ["error.type": "\(type(of: error))"])
                 pass.interrupted = true
                 return pass
             }
-            guard !batch.isEmpty else { return pass }
-            for run in Self.runs(batch) {
-                if run.count > 1 {
+            guard let last = batch.last else { return pass }
+            upcoming = Task { try await read(after: last) }
+            for run in batch.runs {
+                if run.records.count > 1 {
                     if await sendTogether(run, &pass) { continue }
                     if pass.interrupted { return pass }
                 }
-                for record in run {
+                for record in run.records {
                     guard await sendAlone(record, &pass) else { return pass }
                 }
             }
         }
+    }
+
+    /// Pending records read at once, cut into runs; a run of several filings prepared to be sent
+    /// together (or the reason it cannot be: it is then sent one record at a time).
+    struct Batch: Sendable {
+        struct Run: Sendable {
+            let records: ArraySlice<OutboxRecord>
+            let prepared: Result<PostgresFilingLedger.PreparedArrivals, any Error>?
+        }
+
+        let runs: [Run]
+        /// The last record's id: the next batch is what waits after it.
+        let last: Int64?
+    }
+
+    /// Up to `batchSize` records waiting after the record `after`, prepared.
+    private func read(after: Int64) async throws -> Batch {
+        let records = try await outbox.pendingOutbox(after: after, limit: batchSize)
+        let decoder = PostgresFilingLedger.filingDecoder
+        var runs: [Batch.Run] = []
+        for run in Self.runs(records) {
+            var prepared: Result<PostgresFilingLedger.PreparedArrivals, any Error>?
+            if run.count > 1 {
+                do {
+                    let arrivals = try run.map { record in
+                        (filing: try decoder.decode(Filing.self, from: record.payload), document: record.payload)
+                    }
+                    prepared = .success(try await filings.prepare(arrivals, terminalID: terminalID, hall: hall))
+                } catch {
+                    prepared = .failure(error)
+                }
+            }
+            runs.append(Batch.Run(records: run, prepared: prepared))
+        }
+        return Batch(runs: runs, last: records.last?.id)
     }
 
     /// `records` cut, in order, into runs of consecutive filings (sent together) and single
@@ -279,21 +319,21 @@ public struct OutboxDrainer: ServiceLifecycle.Service {
     /// Filings in one district transaction, then marked sent in one local transaction. False
     /// when they should go one at a time: the district refused one of them (or anything else
     /// but an outage went wrong), or the pass was interrupted (`pass.interrupted`).
-    private func sendTogether(_ run: ArraySlice<OutboxRecord>, _ pass: inout Pass) async -> Bool {
+    private func sendTogether(_ run: Batch.Run, _ pass: inout Pass) async -> Bool {
+        let ids = run.records.map(\.id)
         do {
-            let decoder = PostgresFilingLedger.filingDecoder
-            let arrivals = try run.map { record in (filing: try decoder.decode(Filing.self, from: record.payload), document: record.payload) }
-            try await filings.receive(arrivals, terminalID: terminalID, hall: hall, at: now())
-            try await outbox.markSent(run.map(\.id), now: now())
-            pass.sent += run.count
+            guard let prepared = run.prepared else { return false }
+            try await filings.receive(try prepared.get(), at: now())
+            try await outbox.markSent(ids, now: now())
+            pass.sent += ids.count
             return true
         } catch is DistrictStoreUnavailable {
-            try? await outbox.markAttempted(run.map(\.id))
+            try? await outbox.markAttempted(ids)
             pass.interrupted = true
             return false
         } catch {
             logger.notice("outbox run sent again one record at a time", metadata: [
-                "outbox.first": "\(run.first?.id ?? 0)", "outbox.count": "\(run.count)",
+                "outbox.first": "\(ids.first ?? 0)", "outbox.count": "\(ids.count)",
                 "error.code": "\((error as? any KioskError)?.code ?? "\(type(of: error))")"])
             return false
         }

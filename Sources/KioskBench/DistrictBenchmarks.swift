@@ -24,9 +24,12 @@ public struct DistrictLoad: Codable, Sendable {
     /// citizens at once (quotas are then contested across processes).
     public var citizens: Int
     public var sharedCitizens: Bool
+    /// When the timed part starts (after each client's first request), the same instant for
+    /// every worker of a run; nil: at once.
+    public var startAt: Date?
 
     public init(worker: Int, clients: Int, attemptsPerClient: Int, slots: Int, capacity: Int, citizens: Int,
-                sharedCitizens: Bool) {
+                sharedCitizens: Bool, startAt: Date? = nil) {
         self.worker = worker
         self.clients = clients
         self.attemptsPerClient = attemptsPerClient
@@ -34,17 +37,28 @@ public struct DistrictLoad: Codable, Sendable {
         self.capacity = capacity
         self.citizens = citizens
         self.sharedCitizens = sharedCitizens
+        self.startAt = startAt
     }
 }
 
-/// What one worker saw; `seconds` from its first request to its last answer, `latencies` of
-/// each citizen's request (from the first slot tried to the answer).
+/// What one worker saw: its outcomes, all requests counted; of the timed part (every request but
+/// each client's first) the bookings confirmed, when it started and its `seconds` to the last
+/// answer, and the `latencies` of each citizen's request (from the first slot tried to the answer).
 public struct DistrictLoadResult: Codable, Sendable, Equatable {
     public var confirmed = 0
     public var slotsFull = 0
     public var refusedByQuota = 0
+    public var timedConfirmed = 0
+    public var started = Date(timeIntervalSince1970: 0)
     public var seconds = 0.0
     public var latencies: [Duration] = []
+
+    mutating func add(_ other: DistrictLoadResult) {
+        confirmed += other.confirmed
+        slotsFull += other.slotsFull
+        refusedByQuota += other.refusedByQuota
+        latencies += other.latencies
+    }
 }
 
 public enum DistrictBenchmarks {
@@ -74,6 +88,11 @@ public enum DistrictBenchmarks {
 
     /// The worker of `kiosk district-worker`: runs `load` against the district store at `url`
     /// (already migrated), hashing ID numbers with the district's key, and reports what happened.
+    ///
+    /// As pgbench connects every client before its clock starts, each client's first request is
+    /// made before the timed part, all at once: it opens the pool's connections, prepares the
+    /// statements on them and has each server process compile the booking function. The timed
+    /// part then starts at `load.startAt` (when given), so that every worker is timed together.
     public static func work(url: String, districtKey: SecretKey, load: DistrictLoad) async throws -> DistrictLoadResult {
         let store = try PostgresStore(url: url, operationTimeout: .seconds(60), maximumConnections: load.clients,
                                       logger: Logger(label: "kiosk.bench"))
@@ -81,42 +100,48 @@ public enum DistrictBenchmarks {
             let bookings = PostgresBookingStore(store: store, timeZone: zone, hasher: HMACIDHasher(key: districtKey))
             let slots = try slots(count: load.slots, capacity: load.capacity)
             let citizens = try (0..<load.citizens).map { try citizen((load.sharedCitizens ? 0 : load.worker * load.citizens) + $0) }
-            // Warm the pool before the clock starts.
-            _ = try await bookings.placesTaken(slotIDs: [slots[0].id], now: now)
-            let clock = ContinuousClock()
-            let start = clock.now
-            let outcomes = try await withThrowingTaskGroup(of: DistrictLoadResult.self) { group in
-                for client in 0..<load.clients {
-                    group.addTask {
-                        var result = DistrictLoadResult()
-                        for attempt in 0..<load.attemptsPerClient {
-                            let index = client * load.attemptsPerClient + attempt
-                            let citizen = citizens[index % citizens.count]
-                            let key = "w\(load.worker)-c\(client)-a\(attempt)"
-                            // Clients of all workers start on different slots, as citizens pick different times.
-                            let first = (load.worker * load.clients + client + attempt * 7) % slots.count
-                            let asked = clock.now
-                            let outcome = try await book(bookings, citizen, slots: slots, firstSlot: first, key: key)
-                            result.latencies.append(clock.now - asked)
-                            switch outcome {
-                            case .confirmed: result.confirmed += 1
-                            case .full: result.slotsFull += 1
-                            case .quota: result.refusedByQuota += 1
-                            }
-                        }
-                        return result
+            /// Client `client`'s `attempts`, each timed.
+            func attempts(_ attempts: Range<Int>, of client: Int) async throws -> DistrictLoadResult {
+                let clock = ContinuousClock()
+                var result = DistrictLoadResult()
+                for attempt in attempts {
+                    let index = client * load.attemptsPerClient + attempt
+                    let citizen = citizens[index % citizens.count]
+                    let key = "w\(load.worker)-c\(client)-a\(attempt)"
+                    // Clients of all workers start on different slots, as citizens pick different times.
+                    let first = (load.worker * load.clients + client + attempt * 7) % slots.count
+                    let asked = clock.now
+                    let outcome = try await book(bookings, citizen, slots: slots, firstSlot: first, key: key)
+                    result.latencies.append(clock.now - asked)
+                    switch outcome {
+                    case .confirmed: result.confirmed += 1
+                    case .full: result.slotsFull += 1
+                    case .quota: result.refusedByQuota += 1
                     }
                 }
-                return try await group.reduce(into: DistrictLoadResult()) { total, one in
-                    total.confirmed += one.confirmed
-                    total.slotsFull += one.slotsFull
-                    total.refusedByQuota += one.refusedByQuota
-                    total.latencies += one.latencies
+                return result
+            }
+            /// Every client's attempts `range` at once, added up.
+            func allClients(_ range: Range<Int>) async throws -> DistrictLoadResult {
+                try await withThrowingTaskGroup(of: DistrictLoadResult.self) { group in
+                    for client in 0..<load.clients { group.addTask { try await attempts(range, of: client) } }
+                    return try await group.reduce(into: DistrictLoadResult()) { $0.add($1) }
                 }
             }
-            var result = outcomes
-            let elapsed = clock.now - start
-            result.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let firstTimed = min(1, load.attemptsPerClient)
+            let warmUp = try await allClients(0..<firstTimed)
+            if let startAt = load.startAt, startAt > Date() {
+                try await Task.sleep(for: .seconds(startAt.timeIntervalSinceNow))
+            }
+            let started = Date()
+            var result = try await allClients(firstTimed..<load.attemptsPerClient)
+            let finished = Date()
+            result.timedConfirmed = result.confirmed
+            result.started = started
+            result.seconds = finished.timeIntervalSince(started)
+            let timedLatencies = result.latencies
+            result.add(warmUp)
+            result.latencies = timedLatencies
             return result
         }
     }
@@ -145,7 +170,10 @@ public enum DistrictBenchmarks {
 extension DistrictBenchmarks {
     static let workers = 4
     static let clientsPerWorker = 16
-    static let attemptsPerClient = 40
+    /// Long enough (a few seconds) that the figure is the steady rate, as pgbench's 10 s are.
+    static let attemptsPerClient = 160
+    /// Time for the workers to start, connect and make their first requests before the clock.
+    static let startDelay: TimeInterval = 3
     static let outboxRecords = 2000
 
     /// `kiosk-bench district`: a private PostgreSQL (default durability settings) on this
@@ -170,9 +198,9 @@ extension DistrictBenchmarks {
         try keys.write(.random(), as: KeyDirectory.districtKey)
         let keyFile = keys.location(of: KeyDirectory.districtKey)
 
-        // As many places as requests: 40 in each of 64 slots, or 640 in each of 4.
+        // As many places as requests: in each of 64 slots, or in each of 4.
         let total = workers * clientsPerWorker * attemptsPerClient
-        let spread = try await book(on: cluster, keyFile: keyFile, slots: total / 40, capacity: 40)
+        let spread = try await book(on: cluster, keyFile: keyFile, slots: 64, capacity: total / 64)
         let hot = try await book(on: cluster, keyFile: keyFile, slots: 4, capacity: total / 4)
 
         // pgbench's simple update (-N: one UPDATE, a SELECT and an INSERT per transaction) on the
@@ -225,11 +253,12 @@ extension DistrictBenchmarks {
         let setup = try PostgresStore(url: url, logger: Logger(label: "kiosk.bench"))
         try await setup.withRunning { _ = try await setup.migrate() }
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let startAt = Date().addingTimeInterval(startDelay)
         let results = try await withThrowingTaskGroup(of: DistrictLoadResult.self) { group in
             for worker in 0..<workers {
                 let load = DistrictLoad(worker: worker, clients: clientsPerWorker, attemptsPerClient: attemptsPerClient,
                                         slots: slots, capacity: capacity, citizens: clientsPerWorker * attemptsPerClient,
-                                        sharedCitizens: false)
+                                        sharedCitizens: false, startAt: startAt)
                 let json = String(decoding: try JSONEncoder().encode(load), as: UTF8.self)
                 group.addTask {
                     let run = try await runProcess(executable, ["district-worker", "--database", url, "--district-key", keyFile,
@@ -241,12 +270,15 @@ extension DistrictBenchmarks {
             return try await group.reduce(into: []) { $0.append($1) }
         }
         let confirmed = results.map(\.confirmed).reduce(0, +)
-        let seconds = results.map(\.seconds).max() ?? 1
+        // From the first worker's start to the last one's end: a late worker lowers the rate.
+        let first = results.map(\.started).min() ?? startAt
+        let seconds = results.map { $0.started.addingTimeInterval($0.seconds).timeIntervalSince(first) }.max() ?? 1
         let miscounted = Int(try await cluster.psql("""
             SELECT count(*) FROM slot_capacity s
             WHERE taken > capacity OR taken != (SELECT count(*) FROM booking b WHERE b.slot_id = s.slot_id AND b.status = 'confirmed')
             """, database: database)) ?? -1
-        return LoadRun(slots: slots, capacity: capacity, confirmed: confirmed, rate: Double(confirmed) / seconds,
+        return LoadRun(slots: slots, capacity: capacity, confirmed: confirmed,
+                       rate: Double(results.map(\.timedConfirmed).reduce(0, +)) / seconds,
                        latencies: results.flatMap(\.latencies), miscounted: miscounted)
     }
 

@@ -254,28 +254,64 @@ public enum LifecycleSQL {
         SQLStatement("UPDATE lifecycle_change SET last = last + ? WHERE id = 1 RETURNING last", [.integer(Int64(count))])
     }
 
-    /// Records none of which is stored yet, saved as `save` would save each (with changes
-    /// `firstChange`, `firstChange + 1`, …), but each table's rows in multi-row INSERTs of at
-    /// most `maxArguments` values: how a store is filled in bulk (`kiosk bench lifecycle`).
-    public static func insertMany(_ items: [(record: FilingRecord, document: Data, events: [LifecycleEvent])], firstChange: Int64,
-                                  calendar: OfficialCalendar, maxArguments: Int = 30_000) -> [SQLStatement] {
-        var order: [String] = []
-        var rows: [String: [[SQLValue]]] = [:]
+    /// A record to store, its document, and the events that made it.
+    public typealias NewRecord = (record: FilingRecord, document: Data, events: [LifecycleEvent])
+
+    /// One table's rows of records none of which is stored yet: `columns` named as in `save`'s
+    /// INSERT, each row's values in that order.
+    public struct NewRows: Sendable {
+        public let table: String
+        public let columns: [String]
+        public var rows: [[SQLValue]]
+        /// `save`'s INSERT of one row, whose `VALUES (…)` tuple `insertMany` repeats.
+        let sql: String
+    }
+
+    /// The rows `save` would write for each of `items` (with changes `firstChange`,
+    /// `firstChange + 1`, …), grouped by table in `save`'s order: how a store is filled in bulk
+    /// (`kiosk bench lifecycle`) and how filings arrive from an outbox. None is stored yet, so a
+    /// case's change number is its record's (every event of a new record has that number).
+    public static func newRows(_ items: [NewRecord], firstChange: Int64,
+                               calendar: OfficialCalendar) -> [NewRows] {
+        var tables: [NewRows] = []
+        var position: [String: Int] = [:]
         for (offset, item) in items.enumerated() {
             for statement in save(item.record, document: item.document, events: item.events, change: firstChange + Int64(offset),
-                                  calendar: calendar) where !statement.sql.hasPrefix("DELETE") {
-                if rows[statement.sql] == nil { order.append(statement.sql) }
-                rows[statement.sql, default: []].append(statement.arguments)
+                                  calendar: calendar, new: true) where !statement.sql.hasPrefix("DELETE") {
+                if let index = position[statement.sql] {
+                    tables[index].rows.append(statement.arguments)
+                } else if let (table, columns) = insertedColumns(statement.sql) {
+                    position[statement.sql] = tables.count
+                    tables.append(NewRows(table: table, columns: columns, rows: [statement.arguments], sql: statement.sql))
+                }
             }
         }
+        return tables
+    }
+
+    /// The table and columns of `INSERT INTO table (a, b, …) VALUES …`.
+    static func insertedColumns(_ sql: String) -> (String, [String])? {
+        guard sql.hasPrefix("INSERT INTO "), let open = sql.firstIndex(of: "("), let close = sql[open...].firstIndex(of: ")") else {
+            return nil
+        }
+        let table = sql[sql.index(sql.startIndex, offsetBy: "INSERT INTO ".count)..<open].trimmingCharacters(in: .whitespaces)
+        let columns = sql[sql.index(after: open)..<close].split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        return (table, columns)
+    }
+
+    /// Records none of which is stored yet, saved as `save` would save each, each table's rows
+    /// in multi-row INSERTs of at most `maxArguments` values (`newRows`).
+    public static func insertMany(_ items: [NewRecord], firstChange: Int64,
+                                  calendar: OfficialCalendar, maxArguments: Int = 30_000) -> [SQLStatement] {
         var statements: [SQLStatement] = []
-        for sql in order {
+        for table in newRows(items, firstChange: firstChange, calendar: calendar) {
+            let sql = table.sql
             // `… VALUES (?, …, ?)` possibly followed by `ON CONFLICT …`: the tuple is repeated.
             guard let values = sql.range(of: "VALUES ("), let close = closingParenthesis(in: sql, from: values.upperBound) else { continue }
             let tuple = String(sql[sql.index(values.upperBound, offsetBy: -1)...close])
             let head = String(sql[..<values.lowerBound]) + "VALUES "
             let tail = String(sql[sql.index(after: close)...])
-            let group = rows[sql] ?? []
+            let group = table.rows
             let perStatement = max(1, maxArguments / max(1, group.first?.count ?? 1))
             for start in stride(from: 0, to: group.count, by: perStatement) {
                 let chunk = group[start..<min(start + perStatement, group.count)]
@@ -310,9 +346,10 @@ public enum LifecycleSQL {
     }
 
     /// Everything that saves `record` (whose document is `document`) with change number `change`,
-    /// and records its `events`: the document, then each table's rows replaced.
+    /// and records its `events`: the document, then each table's rows replaced. A `new` record
+    /// (none of its rows stored yet) takes `change` for each case, as the events would give it.
     public static func save(_ record: FilingRecord, document: Data, events: [LifecycleEvent], change: Int64,
-                            calendar: OfficialCalendar) -> [SQLStatement] {
+                            calendar: OfficialCalendar, new: Bool = false) -> [SQLStatement] {
         let reference = SQLValue.text(record.reference)
         var statements = [
             SQLStatement("""
@@ -342,6 +379,7 @@ public enum LifecycleSQL {
                     .text(event.actor.id), .real(event.at.timeIntervalSince1970), .text(event.codes.joined(separator: ",")),
                 ]))
         }
+        let caseChange = new ? "?" : "coalesce((SELECT max(change_seq) FROM lifecycle_event WHERE reference = ? AND (part IS NULL OR part = ?)), ?)"
         for item in record.cases {
             let deferrals = record.deferrals.filter { $0.part == nil || $0.part == item.part }
             statements.append(SQLStatement("""
@@ -349,8 +387,7 @@ public enum LifecycleSQL {
                     department_zh, department_en, hall, terminal, state, submitted_at, first_submitted_on, accepted_on, window_name,
                     staff, due_date, warn_on, provisional, returned_on, completed_on, on_time, deferred_total, deferred_in_time,
                     announced, change_seq)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                        coalesce((SELECT max(change_seq) FROM lifecycle_event WHERE reference = ? AND (part IS NULL OR part = ?)), ?))
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(caseChange))
                 """, [
                     reference, .text(item.part), .integer(Int64(item.version)), .text(record.formID),
                     .text(item.matterKey(formID: record.formID)), .text(item.matter.zh), .text(item.matter.en), .text(item.departmentID),
@@ -361,8 +398,7 @@ public enum LifecycleSQL {
                     SQLValue(item.lastReturn?.on), SQLValue(item.completion?.on),
                     item.completion.map { SQLValue($0.onTime) } ?? .null,
                     .integer(Int64(deferrals.count)), .integer(Int64(deferrals.filter(\.inTime).count)), .text(item.announced.rawValue),
-                    reference, .text(item.part), .integer(change),
-                ]))
+                ] + (new ? [.integer(change)] : [reference, .text(item.part), .integer(change)])))
         }
         for deferral in record.deferrals {
             statements.append(SQLStatement("""

@@ -96,6 +96,47 @@ public enum MonthlySummary {
         }
     }
 
+    /// PostgreSQL: the counts kept by statement-level triggers over the rows each statement
+    /// wrote (its transition table), one upsert per measure: filings arriving together by COPY
+    /// add up their cases at once, where the row trigger ran eight statements for every case.
+    public static func postgresStatementTriggers() -> [String] {
+        let key = keyColumns.joined(separator: ", ")
+        let rowKey = keyColumns.map { "r." + $0 }.joined(separator: ", ")
+        let added = measures.map { measure, column, condition in
+            """
+            INSERT INTO lifecycle_month_count (month, measure, \(key), cases)
+            SELECT substr(r.\(column), 1, 7), '\(measure.rawValue)', \(rowKey), count(*)
+            FROM added_cases r WHERE r.\(column) IS NOT NULL AND \(condition)
+            GROUP BY substr(r.\(column), 1, 7), \(rowKey)
+            ON CONFLICT (month, measure, \(key)) DO UPDATE SET cases = lifecycle_month_count.cases + excluded.cases;
+            """
+        }.joined(separator: "\n")
+        let removed = measures.map { measure, column, condition in
+            """
+            UPDATE lifecycle_month_count c SET cases = c.cases - d.cases
+            FROM (SELECT substr(r.\(column), 1, 7) AS month, \(rowKey), count(*) AS cases
+                  FROM removed_cases r WHERE r.\(column) IS NOT NULL AND \(condition)
+                  GROUP BY substr(r.\(column), 1, 7), \(rowKey)) d
+            WHERE c.month = d.month AND c.measure = '\(measure.rawValue)'
+                AND \(keyColumns.map { "c.\($0) = d.\($0)" }.joined(separator: " AND "));
+            """
+        }.joined(separator: "\n")
+        return [
+            "DROP TRIGGER lifecycle_case_counted ON lifecycle_case",
+            "DROP FUNCTION lifecycle_case_count()",
+            "CREATE FUNCTION lifecycle_cases_added() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n\(added)\nRETURN NULL;\nEND\n$$",
+            "CREATE FUNCTION lifecycle_cases_removed() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n\(removed)\nRETURN NULL;\nEND\n$$",
+            """
+            CREATE TRIGGER lifecycle_cases_added AFTER INSERT ON lifecycle_case REFERENCING NEW TABLE AS added_cases
+            FOR EACH STATEMENT EXECUTE FUNCTION lifecycle_cases_added()
+            """,
+            """
+            CREATE TRIGGER lifecycle_cases_removed AFTER DELETE ON lifecycle_case REFERENCING OLD TABLE AS removed_cases
+            FOR EACH STATEMENT EXECUTE FUNCTION lifecycle_cases_removed()
+            """,
+        ]
+    }
+
     /// The month's count of `measure` per department and matter, from the summary.
     static func counts(_ measure: ReportCount.Measure, month: ReportMonth, filter: DeskFilter) -> SQLStatement {
         let group = LifecycleSQL.Report.caseGroup

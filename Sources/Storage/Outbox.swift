@@ -60,13 +60,13 @@ extension SQLiteStore {
             """, arguments: [kind.rawValue, key, sealer.seal(payload, context: "outbox:" + key), now.timeIntervalSince1970])
     }
 
-    /// The oldest records still to send, in the order they were made.
-    public func pendingOutbox(limit: Int) async throws -> [OutboxRecord] {
+    /// The oldest records still to send (of those after the record `after`), in the order they were made.
+    public func pendingOutbox(after: Int64 = 0, limit: Int) async throws -> [OutboxRecord] {
         let sealer = sealer
         return try await pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT * FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL ORDER BY id LIMIT ?
-                """, arguments: [limit]).compactMap { row in
+                SELECT * FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND id > ? ORDER BY id LIMIT ?
+                """, arguments: [after, limit]).compactMap { row in
                 guard let kind = OutboxRecord.Kind(rawValue: row["kind"]) else { return nil }
                 let key: String = row["idempotency_key"]
                 return OutboxRecord(id: row["id"], kind: kind, idempotencyKey: key,

@@ -60,18 +60,30 @@ public struct PostgresFilingLedger: FilingLedger {
     /// transaction of multi-row INSERTs: how `kiosk bench lifecycle` fills the district store.
     public func insert(_ transitions: [LifecycleTransition]) async throws {
         let calendar = lifecycle.calendar
-        try await write { c in try await Self.insert(c, transitions, calendar: calendar, logger: logger) }
+        let items = try transitions.map { (record: $0.record, document: try LifecycleSQL.encode($0.record), events: $0.events) }
+        try await write { c in try await Self.insert(c, items, calendar: calendar, logger: logger) }
     }
 
-    private static func insert(_ c: PostgresConnection, _ transitions: [LifecycleTransition], calendar: OfficialCalendar,
+    private static func insert(_ c: PostgresConnection, _ items: [LifecycleSQL.NewRecord], calendar: OfficialCalendar,
                                logger: Logger) async throws {
-        guard !transitions.isEmpty else { return }
-        let items = try transitions.map { (record: $0.record, document: try LifecycleSQL.encode($0.record), events: $0.events) }
+        guard !items.isEmpty else { return }
         guard let last = try await fetch(c, LifecycleSQL.nextChanges(items.count), logger: logger).first?.first?.int else {
             throw LifecycleRefusal(.invalidRecord)
         }
-        for statement in LifecycleSQL.insertMany(items, firstChange: Int64(last - items.count + 1), calendar: calendar) {
-            try await c.query(try query(statement), logger: logger)
+        // COPY: a multi-row INSERT of hundreds of rows costs the server more to parse and plan
+        // than to write.
+        for table in LifecycleSQL.newRows(items, firstChange: Int64(last - items.count + 1), calendar: calendar) {
+            try await c.copyFrom(table: table.table, columns: table.columns, logger: logger) { writer in
+                var buffer = ByteBuffer()
+                for row in table.rows {
+                    CopyText.append(row, to: &buffer)
+                    if buffer.readableBytes >= 1 << 20 {
+                        try await writer.write(buffer)
+                        buffer.clear()
+                    }
+                }
+                if buffer.readableBytes > 0 { try await writer.write(buffer) }
+            }
         }
     }
 
@@ -160,45 +172,69 @@ public struct PostgresFilingLedger: FilingLedger {
     }
 
     /// Filings sent together from a terminal's outbox (oldest first), received as `receive`
-    /// receives each, in one transaction: the new ones stored by one multi-row INSERT in their
-    /// order of arrival and their lifecycles opened by multi-row INSERTs; the others (a
-    /// correction, a filing sent again) one by one after them. A refusal of any rolls back all:
-    /// the caller sends them one at a time then. Returns how many were new.
+    /// receives each, in one transaction (`prepare`, then `receive(_:at:)`). Returns how many were new.
     @discardableResult
     public func receive(_ filings: [(filing: Filing, document: Data)], terminalID: String, hall: String, at now: Date) async throws -> Int {
-        var arrivals: [Arrival] = []
-        arrivals.reserveCapacity(filings.count)
+        try await receive(try await prepare(filings, terminalID: terminalID, hall: hall), at: now)
+    }
+
+    /// Filings to receive together, with the work that needs no database done: each
+    /// applicant's keyed ID number, and each lifecycle opened and its document encoded, as it
+    /// will be stored if the district does not have the filing yet. An outbox prepares its next
+    /// batch while the district receives the one before.
+    public struct PreparedArrivals: Sendable {
+        let terminalID: String
+        let hall: String
+        /// The first arrival of each reference, in order, each with its lifecycle opened.
+        let firsts: [(arrival: Arrival, opened: LifecycleSQL.NewRecord)]
+        /// A reference seen again in the batch (a filing and its correction): after the firsts, one by one.
+        let repeats: [Arrival]
+    }
+
+    public func prepare(_ filings: [(filing: Filing, document: Data)], terminalID: String, hall: String) async throws -> PreparedArrivals {
+        var seen = Set<String>()
+        var firsts: [(arrival: Arrival, opened: LifecycleSQL.NewRecord)] = []
+        var repeats: [Arrival] = []
+        firsts.reserveCapacity(filings.count)
         for (filing, document) in filings {
             var applicantHash: Data?
             if let applicant = filing.applicantIDNumber { applicantHash = try await idHash(applicant) }
-            arrivals.append(Arrival(filing: filing, document: document, idHash: applicantHash))
-        }
-        let lifecycle = lifecycle
-        return try await write { [arrivals] c in
-            // A reference seen twice in one batch (a filing and its correction): the later one waits
-            // for the earlier, one by one.
-            var seen = Set<String>()
-            let (firsts, repeats) = arrivals.reduce(into: ([Arrival](), [Arrival]())) { split, arrival in
-                if seen.insert(arrival.filing.reference).inserted { split.0.append(arrival) } else { split.1.append(arrival) }
+            let arrival = Arrival(filing: filing, document: document, idHash: applicantHash)
+            guard seen.insert(filing.reference).inserted else {
+                repeats.append(arrival)
+                continue
             }
-            let inserted = try await Self.insertFilings(c, firsts, terminalID: terminalID, logger: logger)
+            let transition = lifecycle.open(filing, hall: hall, terminal: terminalID, idHash: applicantHash,
+                                            idMasked: filing.applicantIDNumber?.masked)
+            firsts.append((arrival, (transition.record, try LifecycleSQL.encode(transition.record), transition.events)))
+        }
+        return PreparedArrivals(terminalID: terminalID, hall: hall, firsts: firsts, repeats: repeats)
+    }
+
+    /// `prepared` in one transaction: the new filings stored by one multi-row INSERT in their
+    /// order of arrival and their lifecycles opened by COPY; the others (a correction, a filing
+    /// sent again, a reference twice in the batch) one by one after them. A refusal of any rolls
+    /// back all: the caller sends them one at a time then. Returns how many were new.
+    @discardableResult
+    public func receive(_ prepared: PreparedArrivals, at now: Date) async throws -> Int {
+        let lifecycle = lifecycle
+        let (terminalID, hall) = (prepared.terminalID, prepared.hall)
+        return try await write { c in
+            let inserted = try await Self.insertFilings(c, prepared.firsts.map(\.arrival), terminalID: terminalID, logger: logger)
             // New filing rows whose lifecycle is somehow there already take the careful path too.
             let opened = try await c.query("""
                 SELECT reference FROM lifecycle_record WHERE reference = ANY(\(Array(inserted)))
                 """, logger: logger).collect().map { try $0.decode(String.self) }
             let fresh = inserted.subtracting(opened)
-            let transitions = firsts.filter { fresh.contains($0.filing.reference) }.map { arrival in
-                lifecycle.open(arrival.filing, hall: hall, terminal: terminalID, idHash: arrival.idHash,
-                               idMasked: arrival.filing.applicantIDNumber?.masked)
-            }
-            try await Self.insert(c, transitions, calendar: lifecycle.calendar, logger: logger)
-            var new = transitions.count
-            for arrival in firsts where !fresh.contains(arrival.filing.reference) {
+            let items = prepared.firsts.filter { fresh.contains($0.arrival.filing.reference) }.map(\.opened)
+            try await Self.insert(c, items, calendar: lifecycle.calendar, logger: logger)
+            var new = items.count
+            for (arrival, _) in prepared.firsts where !fresh.contains(arrival.filing.reference) {
                 if try await Self.receive(c, arrival, terminalID: terminalID, hall: hall, lifecycle: lifecycle, now: now, logger: logger) {
                     new += 1
                 }
             }
-            for arrival in repeats {
+            for arrival in prepared.repeats {
                 if try await Self.receive(c, arrival, terminalID: terminalID, hall: hall, lifecycle: lifecycle, now: now, logger: logger) {
                     new += 1
                 }
@@ -344,6 +380,59 @@ extension SQLValue {
         case .bytea: self = (try? cell.decode(Data.self)).map(SQLValue.blob) ?? .null
         case .bool: self = (try? cell.decode(Bool.self)).map { .integer($0 ? 1 : 0) } ?? .null
         default: self = (try? cell.decode(String.self)).map(SQLValue.text) ?? .null
+        }
+    }
+}
+
+/// Rows in the text format of `COPY … FROM STDIN`: values separated by tabs, rows ended by a
+/// newline, NULL as `\N`; a backslash, tab, newline or carriage return in a text escaped with a
+/// backslash; bytes as a `bytea` in hex (`\\x…`, its backslash escaped too); numbers as the
+/// server reads them back exactly (Swift's shortest round-trip form of a Double).
+enum CopyText {
+    static func append(_ row: [SQLValue], to buffer: inout ByteBuffer) {
+        for (index, value) in row.enumerated() {
+            if index > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
+            switch value {
+            case .null: buffer.writeStaticString("\\N")
+            case .integer(let number): buffer.writeString(String(number))
+            case .real(let number): buffer.writeString(number.description)
+            case .text(let text): appendEscaped(text, to: &buffer)
+            case .blob(let bytes):
+                buffer.writeStaticString("\\\\x")
+                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: bytes.count * 2) { out in
+                    let digits = hexDigits.utf8Start
+                    var index = 0
+                    for byte in bytes {
+                        out[index] = digits[Int(byte >> 4)]
+                        out[index + 1] = digits[Int(byte & 0x0F)]
+                        index += 2
+                    }
+                    return index
+                }
+            }
+        }
+        buffer.writeInteger(UInt8(ascii: "\n"))
+    }
+
+    static let hexDigits: StaticString = "0123456789abcdef"
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
+    }
+
+    private static func appendEscaped(_ text: String, to buffer: inout ByteBuffer) {
+        guard text.utf8.contains(where: needsEscape) else {
+            buffer.writeString(text)
+            return
+        }
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+            case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
+            case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
+            case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
+            default: buffer.writeInteger(byte)
+            }
         }
     }
 }

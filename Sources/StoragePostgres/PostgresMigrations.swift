@@ -353,5 +353,6 @@ enum PostgresMigrations {
         ]),
         // The supervision desk's counts as sums over days (`kiosk bench lifecycle`).
         Migration(name: "v15-lifecycle-deadline-count", statements: DeadlineSummary.statements(.postgres)),
+        Migration(name: "v16-month-count-per-statement", statements: MonthlySummary.postgresStatementTriggers()),
     ]
 }

@@ -159,4 +159,46 @@ struct DistrictOutboxBatchTests {
             #expect(try await terminal.filings.record(first[0])?.version == 1)
         }
     }
+
+    /// Filings in a batch reach the district by COPY, whose text format escapes a tab, a newline,
+    /// a carriage return and a backslash, and reads `\N` as NULL: texts holding them (and the
+    /// record's document, bytes) arrive as they do when a filing is sent alone.
+    @Test func textsCopyEscapesArriveInABatchAsWhenSentAlone() async throws {
+        try await withTerminal(batchSize: 8) { terminal, cluster in
+            let awkward = "居\tb\nc\rd\\e \\N\\x00 '\",|"
+            let quoted = String(decoding: try JSONEncoder().encode(awkward), as: UTF8.self)
+            func filing(_ reference: String) throws -> (filing: Filing, document: Data) {
+                let document = Data("""
+                    {"formID":"residence-permit","formVersion":1,"reference":"\(reference)","version":1,
+                     "title":{"zh-CN":\(quoted),"en":\(quoted)},"department":{"zh-CN":\(quoted),"en":"Police"},
+                     "timeLimitDays":15,"submittedAt":"2026-12-02T01:00:00Z","answers":{},
+                     "materials":[],"deferred":[],"commitments":[],"subFilings":[],"overrides":[]}
+                    """.utf8)
+                return (try PostgresFilingLedger.filingDecoder.decode(Filing.self, from: document), document)
+            }
+            let together = try ["S01-20261202-0001", "S01-20261202-0002"].map(filing)
+            #expect(try await terminal.filings.receive(together, terminalID: "T07", hall: "S01", at: Self.morning) == 2)
+            let alone = try filing("S01-20261202-0003")
+            #expect(try await terminal.filings.receive(alone.filing, document: alone.document, terminalID: "T07", hall: "S01",
+                                                       applicant: nil, at: Self.morning))
+
+            let text = "convert_from(decode('\(Data(awkward.utf8).map { String(format: "%02x", $0) }.joined())', 'hex'), 'UTF8')"
+            let cases = try await cluster.psql("""
+                SELECT count(*) FROM lifecycle_case WHERE matter_zh = \(text) AND matter_en = \(text) AND department_zh = \(text)
+                """)
+            #expect(cases.trimmingCharacters(in: .whitespacesAndNewlines) == "3")
+            // The month's summary counted the cases that arrived by COPY, as the one sent alone.
+            let received = try await cluster.psql("""
+                SELECT cases FROM lifecycle_month_count WHERE measure = 'received' AND month = '2026-12' AND matter_zh = \(text)
+                """)
+            #expect(received.trimmingCharacters(in: .whitespacesAndNewlines) == "3")
+            let sentAlone = try #require(try await terminal.filings.record(alone.filing.reference))
+            for (sent, _) in together {
+                let record = try #require(try await terminal.filings.record(sent.reference))
+                #expect(record.title == sentAlone.title)
+                #expect(record.title.zh == awkward)
+                #expect(record.cases.map(\.department) == sentAlone.cases.map(\.department))
+            }
+        }
+    }
 }
