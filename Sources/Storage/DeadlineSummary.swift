@@ -43,6 +43,48 @@ public enum DeadlineSummary {
         ] + MonthlySummary.caseTriggers("lifecycle_case_deadline", added: added, removed: removed, dialect)
     }
 
+    /// PostgreSQL: the same counts kept by statement-level triggers over the rows each statement
+    /// wrote, as `MonthlySummary.postgresStatementTriggers` keeps the month's: filings arriving
+    /// together by COPY add up their cases in one upsert, where the row trigger ran once a case.
+    public static func postgresStatementTriggers() -> [String] {
+        let key = "department_id, due_date, warn_on"
+        let counted = "r.\(running) AND r.due_date IS NOT NULL AND r.warn_on IS NOT NULL"
+        return [
+            "DROP TRIGGER lifecycle_case_deadline_counted ON lifecycle_case",
+            "DROP FUNCTION lifecycle_case_deadline_count()",
+            """
+            CREATE FUNCTION lifecycle_deadlines_added() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+            INSERT INTO lifecycle_deadline_count (\(key), cases)
+            SELECT r.department_id, r.due_date, r.warn_on, count(*) FROM added_cases r WHERE \(counted)
+            GROUP BY r.department_id, r.due_date, r.warn_on
+            ON CONFLICT (\(key)) DO UPDATE SET cases = lifecycle_deadline_count.cases + excluded.cases;
+            RETURN NULL;
+            END
+            $$
+            """,
+            """
+            CREATE FUNCTION lifecycle_deadlines_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+            UPDATE lifecycle_deadline_count c SET cases = c.cases - d.cases
+            FROM (SELECT r.department_id, r.due_date, r.warn_on, count(*) AS cases FROM removed_cases r WHERE \(counted)
+                  GROUP BY r.department_id, r.due_date, r.warn_on) d
+            WHERE c.department_id = d.department_id AND c.due_date = d.due_date AND c.warn_on = d.warn_on;
+            RETURN NULL;
+            END
+            $$
+            """,
+            """
+            CREATE TRIGGER lifecycle_deadlines_added AFTER INSERT ON lifecycle_case REFERENCING NEW TABLE AS added_cases
+            FOR EACH STATEMENT EXECUTE FUNCTION lifecycle_deadlines_added()
+            """,
+            """
+            CREATE TRIGGER lifecycle_deadlines_removed AFTER DELETE ON lifecycle_case REFERENCING OLD TABLE AS removed_cases
+            FOR EACH STATEMENT EXECUTE FUNCTION lifecycle_deadlines_removed()
+            """,
+        ]
+    }
+
     /// Overdue (due before `today`) and nearly overdue (due from `today` on, warned) running
     /// cases, of one department or of all; nil when the filter names a matter or a hall, which
     /// the summary does not keep (the desk then counts the cases).

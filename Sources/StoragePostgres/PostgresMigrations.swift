@@ -354,5 +354,6 @@ enum PostgresMigrations {
         // The supervision desk's counts as sums over days (`kiosk bench lifecycle`).
         Migration(name: "v15-lifecycle-deadline-count", statements: DeadlineSummary.statements(.postgres)),
         Migration(name: "v16-month-count-per-statement", statements: MonthlySummary.postgresStatementTriggers()),
+        Migration(name: "v17-deadline-count-per-statement", statements: DeadlineSummary.postgresStatementTriggers()),
     ]
 }

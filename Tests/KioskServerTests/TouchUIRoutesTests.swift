@@ -79,8 +79,11 @@ struct TouchUIRoutesTests {
         let referenced = page.matches(of: /"\/ui\/([^"]+)"/).map { String($0.output.1) }
         #expect(Set(referenced) == ["style.css", "main.js"])
         #expect(page.contains(#"<script type="module" src="/ui/main.js">"#))
+        // Every page's module script starts a walk of imports (the technician's fleet page has its own).
+        let fleet = String(decoding: try #require(ui.files["fleet.html"]).body, as: UTF8.self)
+        #expect(fleet.contains(#"<script type="module" src="/ui/fleet.js">"#))
         var loaded: Set<String> = []
-        var next = referenced.filter { $0.hasSuffix(".js") }
+        var next = referenced.filter { $0.hasSuffix(".js") } + ["fleet.js"]
         while let name = next.popLast() {
             guard loaded.insert(name).inserted else { continue }
             let file = try #require(ui.files[name], "\(name) is imported but not bundled")
@@ -88,7 +91,7 @@ struct TouchUIRoutesTests {
             #expect(source.hasPrefix("// @ts-check\n"), "\(name)")
             next += source.matches(of: /(?m)^import (?:[^'"]* from )?'\.\/([^']+)';$/).map { String($0.output.1) }
         }
-        // Every module of the page is reached from main.js (the call display's page is on its own).
+        // Every module is reached from a page's module (the call display's page is a classic script).
         let modules = Set(ui.files.keys.filter { $0.hasSuffix(".js") && $0 != "display.js" })
         #expect(loaded == modules)
         #expect(loaded.isSuperset(of: ["main.js", "api.js", "state.js", "dom.js", "screen.js", "i18n.js", "staff.js", "desk.js", "help.js"]))
