@@ -67,7 +67,13 @@ enum SpeechScript {
             sentences = [zh ? "以下材料尚未提交" : "These materials are still missing"]
             for item in notice.missing { sentences += [say(item.name), say(item.reason)] }
         }
-        return sentences.compactMap { $0 }.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        return spoken(sentences.compactMap { $0 }, voice: voice)
+    }
+
+    /// The sentences as one text, each ended by a stop so the voice pauses between them.
+    static func spoken(_ sentences: [String], voice: SpeechVoice) -> String {
+        let zh = voice == .mandarin
+        return sentences.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
             .map { ends(inStop: $0) ? $0 : $0 + (zh ? "。" : ".") }
             .joined(separator: zh ? "" : " ")
     }
