@@ -22,6 +22,7 @@ test: deps
 	swift build --build-tests
 	swift test --skip-build
 	Devices/simulators/usb/run-under-umockdev.sh
+	Tests/browser/typecheck.sh
 	Tests/browser/run.sh
 	Tests/install/package-test.sh
 	$(MAKE) --no-print-directory fuzz
@@ -30,6 +31,7 @@ test: deps
 # the directory it prints first).
 browser-test: deps
 	swift build
+	Tests/browser/typecheck.sh
 	Tests/browser/run.sh
 
 # The Debian package made from the debug build, installed on this machine with dpkg -i, run as

@@ -11,7 +11,8 @@ set -euo pipefail
 # postgresql runs a private cluster for the district store's tests (scripts/private-postgres.sh,
 # as user nobody when the tests run as root). The touch UI's browser tests drive Debian's
 # chromium with Playwright for Python, which Tests/browser/run.sh installs from PyPI into a
-# virtual environment (python3-venv); fonts-droid-fallback draws the Chinese screens. The webhook
+# virtual environment (python3-venv); fonts-droid-fallback draws the Chinese screens; the UI's
+# modules are type-checked by node-typescript's tsc (Tests/browser/typecheck.sh). The webhook
 # tests' receiver checks deliveries with the Standard Webhooks library, which
 # Tests/webhooks/python.sh installs from PyPI into a virtual environment the same way.
 # Bench: jq is the peer `kiosk bench jsonlogic` measures `kiosk logic eval` against.
@@ -21,7 +22,7 @@ set -euo pipefail
 # needs Xwayland) with grim for screenshots, ss (iproute2) and pgrep (procps).
 packages=(libsqlite3-dev libusb-1.0-0-dev libcups2-dev libespeak-ng-dev sox tzdata ca-certificates
           umockdev gir1.2-umockdev-1.0 python3-gi cups cups-client openssl curl postgresql
-          chromium python3-venv fonts-droid-fallback jq
+          chromium python3-venv fonts-droid-fallback node-typescript jq
           dpkg-dev binutils lintian systemd adduser init-system-helpers cage xwayland grim python3 iproute2
           procps)
 

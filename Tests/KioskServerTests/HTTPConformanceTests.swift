@@ -48,7 +48,7 @@ struct HTTPConformanceTests {
     /// HEAD answers wherever GET does: GET's status and headers, no body; the same roles.
     @Test func headWorksWhereverGetDoes() async throws {
         try await withApplication { application, client in
-            for uri in ["/healthz", "/v1/info", "/v1/services", "/v1/calendar", "/ui/app.js", "/v1/queue"] {
+            for uri in ["/healthz", "/v1/info", "/v1/services", "/v1/calendar", "/ui/main.js", "/v1/queue"] {
                 let get = try await client.execute(uri: uri, method: .get)
                 let head = try await client.execute(uri: uri, method: .head)
                 #expect(head.status == get.status, "\(uri)")

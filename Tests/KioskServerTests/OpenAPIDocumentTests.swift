@@ -372,7 +372,7 @@ struct OpenAPIDocumentTests {
 
             for uri in ["/healthz", "/readyz", "/v1/info", "/metrics", "/v1/forms", "/v1/devices", "/v1/devices/printer-simulated",
                         "/v1/devices/no-such", "/v1/simulator/cards", "/v1/sessions/nobody",
-                        "/", "/ui/index.html", "/ui/app.js", "/ui/style.css", "/ui/no-such.html", "/v1/qr-code?text=S01-0001", "/v1/qr-code"] {
+                        "/", "/ui/index.html", "/ui/main.js", "/ui/style.css", "/ui/no-such.html", "/v1/qr-code?text=S01-0001", "/v1/qr-code"] {
                 _ = try await client.execute(uri: uri, method: .get)
             }
             _ = try await client.execute(uri: "/v1/sessions", method: .post, body: body(#"{"formId":"residence-permit","x":1}"#))

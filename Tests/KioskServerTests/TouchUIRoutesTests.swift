@@ -70,14 +70,28 @@ struct TouchUIRoutesTests {
         }
     }
 
-    /// The shipped UI is bundled, and every file its page loads is among the files served.
+    /// The shipped UI is bundled, and every file its page loads is among the files served: the
+    /// page's stylesheet and entry module, and every module those import, followed to the end.
     @Test func theBundledUIIsComplete() throws {
         let ui = StaticUI(directory: StaticUI.bundledDirectory)
         let index = try #require(ui.files["index.html"])
         let page = String(decoding: index.body, as: UTF8.self)
         let referenced = page.matches(of: /"\/ui\/([^"]+)"/).map { String($0.output.1) }
-        #expect(Set(referenced) == ["style.css", "i18n.js", "app.js", "staff.js", "desk.js", "help.js"])
-        for name in referenced { #expect(ui.files[name] != nil, "\(name)") }
+        #expect(Set(referenced) == ["style.css", "main.js"])
+        #expect(page.contains(#"<script type="module" src="/ui/main.js">"#))
+        var loaded: Set<String> = []
+        var next = referenced.filter { $0.hasSuffix(".js") }
+        while let name = next.popLast() {
+            guard loaded.insert(name).inserted else { continue }
+            let file = try #require(ui.files[name], "\(name) is imported but not bundled")
+            let source = String(decoding: file.body, as: UTF8.self)
+            #expect(source.hasPrefix("// @ts-check\n"), "\(name)")
+            next += source.matches(of: /(?m)^import (?:[^'"]* from )?'\.\/([^']+)';$/).map { String($0.output.1) }
+        }
+        // Every module of the page is reached from main.js (the call display's page is on its own).
+        let modules = Set(ui.files.keys.filter { $0.hasSuffix(".js") && $0 != "display.js" })
+        #expect(loaded == modules)
+        #expect(loaded.isSuperset(of: ["main.js", "api.js", "state.js", "dom.js", "screen.js", "i18n.js", "staff.js", "desk.js", "help.js"]))
     }
 
     @Test func qrCodesAreDrawnAsSVG() async throws {
@@ -107,8 +121,8 @@ struct TouchUIRoutesTests {
         try await application.makeHTTPServer().test(.router) { client in
             let page = try await client.execute(uri: "/ui/index.html", method: .get)
             #expect(page.status == .ok)
-            #expect(String(buffer: page.body).contains("/ui/app.js"))
-            let script = try await client.execute(uri: "/ui/app.js", method: .get)
+            #expect(String(buffer: page.body).contains("/ui/main.js"))
+            let script = try await client.execute(uri: "/ui/main.js", method: .get)
             #expect(script.headers[.contentType] == "text/javascript; charset=utf-8")
         }
     }

@@ -395,7 +395,8 @@ def citizen_filing(walk):
     expect(page.locator("#receipt-qr")).to_have_attribute("alt", f"QR code of reference number {reference}")
     # The same code as the printed receipt's QR: the progress code, which the look-up takes.
     expect(page.locator("#receipt-qr")).to_have_attribute("src", re.compile(r"text=P1%3A" + re.escape(reference) + "%3A"))
-    assert page.evaluate("document.getElementById('receipt-qr').naturalWidth") > 0
+    # Decoded, not only placed: the image is the receipt (a broken one never gets a width).
+    page.wait_for_function("document.getElementById('receipt-qr').complete && document.getElementById('receipt-qr').naturalWidth > 0")
     expect(page.locator("body")).to_contain_text("Committed instead: Property ownership certificate")
     expect(page.locator("body")).to_contain_text(f"Deferred material Children's birth certificates or household register: hand it in by {due}")
     walk.shot("submitted-paper-out-qr")
@@ -536,7 +537,8 @@ def booking_and_check_in(walk):
     page.click("#slip-button")
     expect(page.locator("#print-result")).to_contain_text("Printing is unavailable now (out of paper)")
     expect(page.locator("#receipt-qr")).to_be_visible()
-    assert page.evaluate("document.getElementById('receipt-qr').naturalWidth") > 0
+    # Decoded, not only placed: the image is the receipt (a broken one never gets a width).
+    page.wait_for_function("document.getElementById('receipt-qr').complete && document.getElementById('receipt-qr').naturalWidth > 0")
     walk.shot("slip-paper-out-qr")
     terminal.printer_paper("ok", technician)
     page.click("#reprint-button")
@@ -726,11 +728,11 @@ def technician_health_check(walk):
 
 def static_files(walk):
     terminal = walk.terminal
-    with urllib.request.urlopen(terminal.base + "/ui/app.js") as response:
+    with urllib.request.urlopen(terminal.base + "/ui/main.js") as response:
         assert response.headers["Content-Type"].startswith("text/javascript"), response.headers["Content-Type"]
         assert response.headers["Cache-Control"] == "no-cache"
         etag = response.headers["ETag"]
-    request = urllib.request.Request(terminal.base + "/ui/app.js", headers={"If-None-Match": etag})
+    request = urllib.request.Request(terminal.base + "/ui/main.js", headers={"If-None-Match": etag})
     try:
         urllib.request.urlopen(request)
         raise AssertionError("an unchanged file was sent again")

@@ -57,7 +57,7 @@ version=$("$work/root/usr/bin/kiosk" --version)
 [ "$(basename "$deb")" = "kiosk_${version}_$(dpkg --print-architecture).deb" ] || fail "the file is named $(basename "$deb")"
 
 dpkg-deb --contents "$deb" | awk '{print $6}' | sed 's|^\./|/|' >"$work/contents"
-for path in /usr/bin/kiosk /usr/share/kiosk/ui/index.html /usr/share/kiosk/ui/app.js \
+for path in /usr/bin/kiosk /usr/share/kiosk/ui/index.html /usr/share/kiosk/ui/main.js \
     /usr/share/kiosk/Forms/residence-permit.yaml /usr/share/kiosk/Forms/calendar/2026.json \
     /usr/share/kiosk/Forms/receipts/filing-receipt.yaml /usr/share/kiosk/Devices/profiles/epson-tm-t88.yaml \
     /usr/share/kiosk/Devices/profiles/readers/ga467-usb-0400-c35a.yaml /usr/share/kiosk/Devices/cards/resident.yaml \
@@ -163,7 +163,7 @@ say "kiosk serve (the kiosk user, installed paths): READY=1 $(awk '/ READY=1$/ {
 # No printer nor reader on the test machine: started all the same, and /readyz says what is missing.
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")" = 503 ] || fail "/readyz without devices"
 [[ "$(curl -s "http://127.0.0.1:$port/readyz")" == *'no receipt printer is connected'* ]] || fail "/readyz does not name the missing printer"
-[[ "$(curl -s "http://127.0.0.1:$port/ui/index.html")" == *'<script src="/ui/app.js"'* ]] || fail "the UI is not served from /usr/share/kiosk/ui"
+[[ "$(curl -s "http://127.0.0.1:$port/ui/index.html")" == *'<script type="module" src="/ui/main.js"'* ]] || fail "the UI is not served from /usr/share/kiosk/ui"
 [[ "$(curl -s "http://127.0.0.1:$port/v1/forms")" == *residence-permit* ]] || fail "the shipped forms are not offered"
 sleep 2.5
 grep -q ' WATCHDOG=1$' "$work/notify" || fail "no watchdog ping"

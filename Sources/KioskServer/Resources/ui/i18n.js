@@ -1,7 +1,8 @@
-'use strict';
+// @ts-check
 // The screen's own words in both languages; what the server sends (forms, problems) carries
 // its own zh-CN and en texts. `{0}`, `{1}` are filled in by t().
-window.KioskText = {
+/** @type {Record<string, Record<string, any>>} */
+export const TEXT = {
   'zh-CN': {
     languageSwitch: 'English', textSize: '大字', textSizeLarger: '特大字', textSizeNormal: '标准字号',
     contrast: '高对比度', home: '首页', staffEntry: '工作人员', simulator: '模拟设备',
