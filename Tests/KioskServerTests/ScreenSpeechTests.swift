@@ -80,7 +80,7 @@ struct ScreenSpeechTests {
 
         // Every `t('key')` of every page script names an entry of both languages.
         let scripts = try FileManager.default.contentsOfDirectory(atPath: Self.uiDirectory.path).filter { $0.hasSuffix(".js") }
-        #expect(scripts.contains("app.js"))
+        #expect(scripts.contains("home.js") && scripts.contains("booking.js"))
         var used: Set<String> = []
         let call = /\bt\(\s*['"]([A-Za-z0-9_]+)['"]/
         for script in scripts {
@@ -90,6 +90,23 @@ struct ScreenSpeechTests {
         #expect(used.count > 200)
         #expect(used.subtracting(zh.keys).sorted() == [], "used by the page, missing in zh-CN")
         #expect(used.subtracting(en.keys).sorted() == [], "used by the page, missing in en")
+        // And no page script keeps a copy of its own: no catalogue sentence is a literal in one.
+        func sentencesOf(_ entry: JSON) -> [String] {
+            switch entry {
+            case .string(let text): [text]
+            case .array(let items): items.flatMap(sentencesOf)
+            case .object(let table): table.values.flatMap(sentencesOf)
+            default: []
+            }
+        }
+        let sentences = (zh.values.flatMap(sentencesOf) + en.values.flatMap(sentencesOf))
+            .filter { $0.count >= 6 && ($0.contains(" ") || $0.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) }) }
+        for script in scripts {
+            let source = try String(contentsOf: Self.uiDirectory.appendingPathComponent(script), encoding: .utf8)
+            let literals = Set(source.matches(of: /'([^'\n]*)'|"([^"\n]*)"/).compactMap { match in (match.1 ?? match.2).map(String.init) })
+            let copies = sentences.filter(literals.contains)
+            #expect(copies.isEmpty, "\(script) has its own copy of \(copies.prefix(3))")
+        }
         // The placeholders are counted the way t() fills them.
         #expect(ScreenTexts.placeholders("请于 {0} 前补交（{1}）。") == [0, 1])
         #expect(ScreenTexts.fill("{1} · {0} · {1}", ["a", "b"]) == "b · a · b")
