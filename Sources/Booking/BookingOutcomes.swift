@@ -52,10 +52,13 @@ public struct BookingSweep: Sendable, Hashable {
     public let noShowsMarked: Int
     /// Answers kept for retried requests, past their retention.
     public let answersExpired: Int
+    /// Queue events past `QueueEvent.retention`, deleted.
+    public let queueEventsPruned: Int
 
-    public init(holdsDeleted: Int, noShowsMarked: Int, answersExpired: Int = 0) {
+    public init(holdsDeleted: Int, noShowsMarked: Int, answersExpired: Int = 0, queueEventsPruned: Int = 0) {
         self.holdsDeleted = holdsDeleted
         self.noShowsMarked = noShowsMarked
         self.answersExpired = answersExpired
+        self.queueEventsPruned = queueEventsPruned
     }
 }

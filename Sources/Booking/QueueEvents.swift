@@ -31,6 +31,12 @@ public struct QueueEvent: Sendable, Equatable, Codable {
     public var counter: String?
     public var at: Date
 
+    /// How long events are kept for replay. A display shows today's tickets only, and one that
+    /// reconnects reads the queue first (`/v1/display/queue`) and replays only what came after;
+    /// two days cover a display that lost its connection before midnight. Older events are
+    /// deleted by the booking store's sweep, so the table stays the size of two days of calls.
+    public static let retention: TimeInterval = 2 * 24 * 3600
+
     public init(id: Int64, kind: Kind, ticketID: Int64, number: String, serviceID: String, counter: String?, at: Date) {
         self.id = id
         self.kind = kind

@@ -43,10 +43,10 @@ public struct BookingMaintenance: ServiceLifecycle.Service {
         await prunePrintJobs()
         do {
             let sweep = try await bookings.sweep(now: now())
-            if sweep.holdsDeleted > 0 || sweep.noShowsMarked > 0 || sweep.answersExpired > 0 {
+            if sweep != BookingSweep(holdsDeleted: 0, noShowsMarked: 0) {
                 logger.info("booking maintenance", metadata: [
                     "booking.holds_deleted": "\(sweep.holdsDeleted)", "booking.no_shows_marked": "\(sweep.noShowsMarked)",
-                    "booking.answers_expired": "\(sweep.answersExpired)",
+                    "booking.answers_expired": "\(sweep.answersExpired)", "booking.queue_events_pruned": "\(sweep.queueEventsPruned)",
                 ])
             }
             return sweep

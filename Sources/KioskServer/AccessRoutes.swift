@@ -208,7 +208,7 @@ extension Dictionary {
     static func + (lhs: Self, rhs: Self) -> Self { lhs.merging(rhs) { $1 } }
 }
 
-struct SignedInView: Encodable {
+struct SignedInView: Codable {
     let token: String
     let staffNumber: String
     let role: String

@@ -99,7 +99,7 @@ public struct DeviceServices: Sendable {
 }
 
 /// A device as `GET /v1/devices` lists it.
-struct DeviceView: Encodable, Sendable {
+struct DeviceView: Codable, Sendable {
     let info: DeviceInfo
     let state: DeviceState
     let status: DeviceStatus

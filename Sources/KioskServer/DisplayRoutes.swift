@@ -88,7 +88,7 @@ struct QueueEventView: Encodable {
 }
 
 /// `GET /v1/display/queue`: the queue now, and the event it reflects, to open the stream after.
-struct DisplayQueueView: Encodable {
+struct DisplayQueueView: Codable {
     /// Open `/v1/display/events` with this as `Last-Event-ID`: nothing after it is missed.
     let lastEventId: String
     let services: [QueueView]

@@ -4,7 +4,7 @@ import KioskCore
 
 /// What the technician sees of district mode: the shared store's state and the terminal's
 /// outbox backlog. A lone terminal answers `mode: standalone` and nothing else.
-public struct DistrictStatus: Sendable, Encodable, Equatable {
+public struct DistrictStatus: Sendable, Codable, Equatable {
     /// `standalone` or `district`.
     public var mode: String
     /// The district store's URL without its password.

@@ -23,10 +23,24 @@ public protocol FilingArchive: Sendable {
 
 /// The answer to a submission: the filing, what became of its receipt, and the code of the
 /// receipt's QR (shown on the screen when the receipt could not be printed).
-struct SubmittedFiling: Encodable {
+struct SubmittedFiling: Codable {
     let filing: Filing
     let receipt: PrintOutcome?
     let progressCode: String?
+
+    init(filing: Filing, receipt: PrintOutcome?, progressCode: String?) {
+        self.filing = filing
+        self.receipt = receipt
+        self.progressCode = progressCode
+    }
+
+    /// The filing's own fields with the print's outcome and the progress code beside them.
+    init(from decoder: any Decoder) throws {
+        filing = try Filing(from: decoder)
+        let container = try decoder.container(keyedBy: Key.self)
+        receipt = try container.decodeIfPresent(PrintOutcome.self, forKey: .receipt)
+        progressCode = try container.decodeIfPresent(String.self, forKey: .progressCode)
+    }
 
     func encode(to encoder: any Encoder) throws {
         try filing.encode(to: encoder)

@@ -105,7 +105,7 @@ public actor HelpDeadlines {
 
 /// The answer to a call outside staffed hours: no call is raised (nobody could take it, and staff
 /// must not find a night's calls in the morning); the screen shows the lines at once.
-struct NoStaffOnDutyView: Encodable {
+struct NoStaffOnDutyView: Codable {
     let state = "noStaffOnDuty"
     let hotline: String
     let appointmentLine: String?
@@ -117,7 +117,7 @@ struct NoStaffOnDutyView: Encodable {
 }
 
 /// A call as the screen and the staff console show it.
-struct HelpRequestView: Encodable {
+struct HelpRequestView: Codable {
     let id: String
     let state: String
     /// The terminal whose screen called: in district mode the hall's consoles list every terminal's calls.

@@ -56,6 +56,9 @@ extension SQLiteBookingStore: QueueEventLog {
     }
 
     public func lastQueueEventID() async throws -> Int64 {
-        try await database.pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM queue_event") ?? 0 }
+        // The table's own counter (AUTOINCREMENT's), not max(id): the sweep may have deleted every row.
+        try await database.pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'queue_event'") ?? 0
+        }
     }
 }

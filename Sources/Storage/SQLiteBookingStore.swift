@@ -187,8 +187,8 @@ public struct SQLiteBookingStore: BookingDatabase {
     }
 
     /// The periodic housekeeping of `BookingMaintenance`, in one write transaction: deletes the
-    /// expired holds, marks the no-shows and deletes the answers kept for retries past
-    /// `StoredAnswers.retention`. Each is a conditional change on the rows' own state, so a
+    /// expired holds, marks the no-shows, deletes the answers kept for retries past
+    /// `StoredAnswers.retention` and the queue events past `QueueEvent.retention`. Each is a conditional change on the rows' own state, so a
     /// second run, or one on another terminal sharing the database, changes nothing the first
     /// has done.
     public func sweep(now: Date) async throws -> BookingSweep {
@@ -196,7 +196,10 @@ public struct SQLiteBookingStore: BookingDatabase {
             let holds = try deleteExpiredHolds(db, now: now), noShows = try markNoShows(db, now: now)
             try db.cachedStatement(sql: "DELETE FROM idempotency_key WHERE created_at < ?")
                 .execute(arguments: [StoredAnswers.expiry(now: now).timeIntervalSince1970])
-            return BookingSweep(holdsDeleted: holds, noShowsMarked: noShows, answersExpired: db.changesCount)
+            let answers = db.changesCount
+            try db.cachedStatement(sql: "DELETE FROM queue_event WHERE at < ?")
+                .execute(arguments: [now.addingTimeInterval(-QueueEvent.retention).timeIntervalSince1970])
+            return BookingSweep(holdsDeleted: holds, noShowsMarked: noShows, answersExpired: answers, queueEventsPruned: db.changesCount)
         }
     }
 

@@ -187,7 +187,11 @@ public struct PostgresBookingStore: BookingDatabase {
             let expired = try await c.query("""
                 DELETE FROM idempotency_key WHERE created_at < \(StoredAnswers.expiry(now: now).timeIntervalSince1970) RETURNING key
                 """, logger: logger).collect().count
-            return BookingSweep(holdsDeleted: holds, noShowsMarked: noShows, answersExpired: expired)
+            // The numbering row, not the table, says which number came last: deleting old events changes nothing for displays.
+            let pruned = try await c.query("""
+                DELETE FROM queue_event WHERE at < \(now.addingTimeInterval(-QueueEvent.retention).timeIntervalSince1970) RETURNING id
+                """, logger: logger).collect().count
+            return BookingSweep(holdsDeleted: holds, noShowsMarked: noShows, answersExpired: expired, queueEventsPruned: pruned)
         }
     }
 

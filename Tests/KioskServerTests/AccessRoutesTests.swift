@@ -19,10 +19,6 @@ struct AccessRoutesTests {
         application = try await KioskApplication.onTestInstallation(installation)
     }
 
-    func object(_ response: TestResponse) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
-    }
-
     /// Every endpoint the server registers declares who may call it, and the declaration names
     /// no endpoint that does not exist. Adding a route without its roles fails here.
     @Test func everyEndpointDeclaresItsRoles() throws {
@@ -60,9 +56,8 @@ struct AccessRoutesTests {
             // Signed in first: a PIN check waits behind every other test's, and a session started
             // before it could end of inactivity meanwhile on a loaded machine.
             let staff: HTTPFields = [.authorization: try await application.bearer(client, role: .staff)]
-            let started = try object(try await client.execute(
-                uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#)))
-            let id = try #require(started["sessionId"] as? String)
+            let id = try await client.execute(
+                uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#)).decoded(SessionView.self).sessionId
 
             let citizen = try await client.execute(
                 uri: "/v1/sessions/\(id)/overrides/skipStep", method: .post, body: ByteBuffer(string: #"{"reasonCode":"citizenCannotAnswer"}"#))
@@ -78,7 +73,7 @@ struct AccessRoutesTests {
                 uri: "/v1/sessions/\(id)/overrides/skipStep", method: .post, headers: staff,
                 body: ByteBuffer(string: #"{"reasonCode":"\#(reason)","note":"helped at the counter"}"#))
             #expect(skipped.status == .ok)
-            #expect((try object(skipped)["screen"] as? [String: Any])?["stepId"] as? String == "residence")
+            #expect(try skipped.decoded(SessionView.self).screen?.stepId == "residence")
 
             let records = try await application.access.auditRecords()
             #expect(records.contains { $0.action == "override.skipStep" })
@@ -92,9 +87,8 @@ struct AccessRoutesTests {
         try await application.makeHTTPServer().test(.router) { client in
             // Signed in first, as above.
             let staff: HTTPFields = [.authorization: try await application.bearer(client, role: .staff)]
-            let started = try object(try await client.execute(
-                uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#)))
-            let id = try #require(started["sessionId"] as? String)
+            let id = try await client.execute(
+                uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#)).decoded(SessionView.self).sessionId
             func override(_ action: String, _ json: String) async throws -> TestResponse {
                 try await client.execute(uri: "/v1/sessions/\(id)/overrides/\(action)", method: .post, headers: staff,
                                          body: ByteBuffer(string: json))

@@ -1,10 +1,11 @@
+import DeviceKit
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 @testable import KioskApp
 @testable import Peripherals
 import KioskConfig
-import KioskServer
+@testable import KioskServer
 import KioskTesting
 import Logging
 import ServiceLifecycle
@@ -20,15 +21,11 @@ struct DeviceRoutesTests {
         application = try await KioskApplication.onTestInstallation(installation)
     }
 
-    func object(_ buffer: ByteBuffer) throws -> Any {
-        try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))
-    }
-
     @Test func devicesHealthChecksAndStatistics() async throws {
         try await application.makeHTTPServer().test(.router) { client in
-            let list = try #require(try object(try await client.execute(uri: "/v1/devices", method: .get).body) as? [[String: Any]])
-            let reader = try #require(list.first { ($0["info"] as? [String: Any])?["id"] as? String == "idcard-simulated" })
-            #expect((reader["info"] as? [String: Any])?["kind"] as? String == "idCardReader")
+            let list = try await client.execute(uri: "/v1/devices", method: .get).decoded([DeviceView].self)
+            let reader = try #require(list.first { $0.info.id == "idcard-simulated" })
+            #expect(reader.info.kind == .idCardReader)
 
             // Diagnostics are closed to the citizen at the screen.
             let refused = try await client.execute(
@@ -44,17 +41,18 @@ struct DeviceRoutesTests {
                 uri: "/v1/devices/idcard-simulated/health-checks", method: .post, headers: technician,
                 body: ByteBuffer(string: #"{"level":"internal"}"#))
             #expect(check.status == .created)
-            let result = try #require(try object(check.body) as? [String: Any])
-            #expect(result["level"] as? String == "internal")
-            #expect(result["passed"] as? Bool == true)
+            let result = try check.decoded(HealthCheckResult.self)
+            #expect(result.level == .internal)
+            #expect(result.passed)
 
             let badLevel = try await client.execute(
                 uri: "/v1/devices/idcard-simulated/health-checks", method: .post, headers: technician,
                 body: ByteBuffer(string: #"{"level":"deep"}"#))
             #expect(badLevel.status == .badRequest)
 
-            let stats = try #require(try object(try await client.execute(uri: "/v1/devices/idcard-simulated/statistics", method: .get, headers: technician).body) as? [[String: Any]])
-            #expect(Set(stats.compactMap { $0["name"] as? String }).isSuperset(of: ["goodReads", "failedReads", "samErrors"]))
+            let stats = try await client.execute(uri: "/v1/devices/idcard-simulated/statistics", method: .get, headers: technician)
+                .decoded([Statistic].self)
+            #expect(Set(stats.map(\.name)).isSuperset(of: ["goodReads", "failedReads", "samErrors"]))
             let reset = try await client.execute(uri: "/v1/devices/idcard-simulated/statistics/goodReads/reset", method: .post, headers: technician)
             #expect(reset.status == .ok)
             let unknown = try await client.execute(uri: "/v1/devices/idcard-simulated/statistics/nonsense/reset", method: .post, headers: technician)
@@ -82,12 +80,11 @@ struct DeviceRoutesTests {
                 #expect(card.summary.cardType == "resident")
                 #expect(card.summary.maskedNumber.contains("********"))
 
-                let started = try #require(try object(try await client.execute(
-                    uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#)).body) as? [String: Any])
-                let fields = try #require((started["screen"] as? [String: Any])?["fields"] as? [[String: Any]])
-                let name = fields.first { $0["id"] as? String == "name" }?["value"] as? String
-                #expect(name == card.facts.name)
-                #expect(name?.isEmpty == false)
+                let started = try await client.execute(
+                    uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#)).decoded(SessionView.self)
+                let name = try #require(card.facts.name)
+                #expect(started.screen?.fields.first { $0.id == "name" }?.value == .string(name))
+                #expect(!name.isEmpty)
 
                 _ = try await client.execute(uri: "/v1/simulator/cards", method: .delete)
                 #expect(await events.first(within: .seconds(10)) { $0.type == .cardRemoved } != nil)

@@ -32,7 +32,7 @@ struct DisplayAccessTests {
     }
 
     func code(_ response: TestResponse) -> String? {
-        (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])?["code"] as? String
+        try? response.decoded(Problem.self).code
     }
 
     /// Attack: a display token (it sits on a machine in the hall) tried on every other endpoint.

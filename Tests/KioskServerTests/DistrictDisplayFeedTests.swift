@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 @testable import KioskApp
 import KioskCore
-import KioskServer
+@testable import KioskServer
 import KioskTesting
 import Testing
 
@@ -87,10 +87,10 @@ struct DistrictDisplayFeedTests {
                 displayHeaders[.authorization] = "Bearer \(token)"
                 let queue = try await secondClient.execute(uri: "/v1/display/queue", method: .get, headers: displayHeaders)
                 #expect(queue.status == .ok)
-                let object = try #require(try JSONSerialization.jsonObject(with: Data(queue.body.readableBytesView)) as? [String: Any])
-                #expect(object["lastEventId"] as? String == String(last + 3))
-                let hukou = try #require((object["services"] as? [[String: Any]])?.first { $0["serviceId"] as? String == "hukou" })
-                #expect((hukou["nowServing"] as? [[String: Any]])?.map { "\($0["number"] ?? "") at \($0["counter"] ?? "")" } 
+                let board = try queue.decoded(DisplayQueueView.self)
+                #expect(board.lastEventId == String(last + 3))
+                let hukou = try #require(board.services.first { $0.serviceId == "hukou" })
+                #expect(hukou.nowServing.map { "\($0.number) at \($0.counter)" }
                     == ["A002 at A1", "A001 at A1"])  // A001 was called and never finished: still called
                 // As at a stop: the feed closes, and the open streams end, so the server can stop.
                 await secondApplication.queueFeed?.close()

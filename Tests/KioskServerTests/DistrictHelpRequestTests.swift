@@ -1,4 +1,5 @@
 import Access
+import Filings
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -74,23 +75,23 @@ struct DistrictHelpRequestTests {
                     let (one, two, three) = (DocumentedClient(base: a, document: document), DocumentedClient(base: b, document: document),
                                              DocumentedClient(base: c, document: document))
                     let started = try await post(one, "/v1/sessions", #"{"formId":"residence-permit"}"#)
-                    let session = try #require(try object(started)["sessionId"] as? String)
+                    let session = try started.decoded(SessionView.self).sessionId
                     let raised = try await post(one, "/v1/help-requests", #"{"sessionId":"\#(session)","screen":"session"}"#)
                     #expect(raised.status == .created)
-                    let id = try #require(try object(raised)["id"] as? String)
+                    let id = try raised.decoded(HelpRequestView.self).id
 
                     // The other terminal's console sees it, with where the citizen is; the other hall's does not.
                     let officerA = try await staff(two, second, "S101"), officerB = try await staff(one, first, "S102")
                     let stranger = try await staff(three, otherHall, "S901")
-                    let seen = try array(try await two.execute(uri: "/v1/help-requests", method: .get, headers: officerA))
-                    #expect(seen.map { $0["id"] as? String } == [id] && seen.first?["formId"] as? String == "residence-permit")
-                    #expect(seen.first?["terminalId"] as? String == "T01")
-                    #expect(try array(try await three.execute(uri: "/v1/help-requests", method: .get, headers: stranger)).isEmpty)
+                    let seen = try await two.execute(uri: "/v1/help-requests", method: .get, headers: officerA).decoded([HelpRequestView].self)
+                    #expect(seen.map(\.id) == [id] && seen.first?.formId == "residence-permit")
+                    #expect(seen.first?.terminalId == "T01")
+                    #expect(try await three.execute(uri: "/v1/help-requests", method: .get, headers: stranger).decoded([HelpRequestView].self).isEmpty)
                     // The other hall can neither take nor close it, and learns nothing of it.
                     for action in ["take", "close"] {
                         let refused = try await post(three, "/v1/help-requests/\(id)/\(action)", "{}", stranger)
                         #expect(refused.status == .notFound)
-                        #expect(try object(refused)["code"] as? String == "helpRequestNotFound")
+                        #expect(try refused.decoded(Problem.self).code == "helpRequestNotFound")
                     }
                     // A citizen at the other terminal's screen cannot take it either.
                     #expect(try await post(two, "/v1/help-requests/\(id)/take").status == .unauthorized)
@@ -103,11 +104,11 @@ struct DistrictHelpRequestTests {
                     #expect(answers.map(\.status.code).sorted() == [200, 409], "\(answers.map { String(buffer: $0.body) })")
                     let winner = answers[0].status == .ok ? "S101" : "S102"
                     let loser = try #require(answers.first { $0.status == .conflict })
-                    #expect(try object(loser)["code"] as? String == "helpRequestTaken")
+                    #expect(try loser.decoded(Problem.self).code == "helpRequestTaken")
 
                     // The screen's terminal shows the taker, and records them on the session (so on the receipt).
-                    let current = try object(try await one.execute(uri: "/v1/help-requests/current", method: .get))
-                    #expect(current["state"] as? String == "taken" && current["responsibleStaff"] as? String == winner)
+                    let current = try await one.execute(uri: "/v1/help-requests/current", method: .get).decoded(HelpRequestView.self)
+                    #expect(current.state == "taken" && current.responsibleStaff == winner)
                     if winner == "S101" {
                         let heard = await HelpRequestTests.firstHelpEvent(firstEvents, of: .helpTaken)
                         #expect(heard?.help?.responsibleStaff == "S101" && heard?.sessionId == session)
@@ -117,22 +118,14 @@ struct DistrictHelpRequestTests {
                     // The other hall's own call, for the district's report.
                     #expect(try await post(three, "/v1/help-requests", #"{"screen":"home"}"#).status == .created)
                     let supervisor = try await staff(one, first, "S109", role: .supervisor)
-                    let report = try object(try await one.execute(uri: "/v1/reports/monthly?month=2026-09", method: .get,
-                                                                  headers: supervisor))
-                    let help = try #require(report["help"] as? [String: Any], "\(report)")
-                    #expect(help["requests"] as? Int == 2 && help["taken"] as? Int == 1 && help["medianSecondsToTake"] as? Double == 40)
-                    #expect(help["answeredShare"] as? Double == 0.5)
+                    let report = try await one.execute(uri: "/v1/reports/monthly?month=2026-09", method: .get, headers: supervisor)
+                        .decoded(MonthlyReport.self)
+                    let help = try #require(report.help, "\(report)")
+                    #expect(help.requests == 2 && help.taken == 1 && help.medianSecondsToTake == 40)
+                    #expect(help.answeredShare == 0.5)
                 }
             }
         }
-    }
-
-    func object(_ response: TestResponse) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
-    }
-
-    func array(_ response: TestResponse) throws -> [[String: Any]] {
-        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [[String: Any]])
     }
 
     func post(_ client: any TestClientProtocol, _ uri: String, _ json: String = "{}", _ headers: HTTPFields = [:]) async throws -> TestResponse {
@@ -145,6 +138,6 @@ struct DistrictHelpRequestTests {
         _ = try await application.access.addStaff(number: StaffNumber(number), name: "王值班", role: role, pin: PIN("4826"), by: .system,
                                                   now: Date())
         let response = try await post(client, "/v1/staff/sign-in", #"{"number":"\#(number)","pin":"4826"}"#)
-        return [.authorization: "Bearer " + (try #require(try object(response)["token"] as? String))]
+        return [.authorization: "Bearer " + (try response.decoded(SignedInView.self).token)]
     }
 }

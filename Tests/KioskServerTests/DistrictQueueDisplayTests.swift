@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 @testable import KioskApp
 import KioskCore
-import KioskServer
+@testable import KioskServer
 import KioskTesting
 import Testing
 
@@ -51,13 +51,11 @@ struct DistrictQueueDisplayTests {
                 #expect(try await staff.execute(uri: "/v1/counters/A1/call-next", method: .post, headers: headers,
                                                  body: ByteBuffer(string: "{}")).status == .ok)
 
-                let queue = try #require(try JSONSerialization.jsonObject(with: Data(
-                    try await secondClient.execute(uri: "/v1/queue", method: .get).body.readableBytesView)) as? [[String: Any]])
-                let hukou = try #require(queue.first { $0["serviceId"] as? String == "hukou" })
-                let serving = try #require(hukou["nowServing"] as? [[String: Any]])
-                #expect(serving.map { "\($0["number"] ?? "") at \($0["counter"] ?? "")" } == ["A001 at A1"])
-                #expect(hukou["numbers"] as? [String] == ["A002"])
-                #expect((queue.first { $0["serviceId"] as? String == "notary" }?["nowServing"] as? [Any])?.isEmpty == true)
+                let queue = try await secondClient.execute(uri: "/v1/queue", method: .get).decoded([QueueView].self)
+                let hukou = try #require(queue.first { $0.serviceId == "hukou" })
+                #expect(hukou.nowServing.map { "\($0.number) at \($0.counter)" } == ["A001 at A1"])
+                #expect(hukou.numbers == ["A002"])
+                #expect(queue.first { $0.serviceId == "notary" }?.nowServing.isEmpty == true)
             }
         }
     }

@@ -15,10 +15,6 @@ import Testing
 /// the technician sees the state and the outbox; every answer is checked against docs/openapi.yaml.
 @Suite("District mode over HTTP")
 struct DistrictRoutesTests {
-    func object(_ response: TestResponse) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
-    }
-
     @Test func anUnreachableDistrictStoreRefusesBookingsAndShowsInReadinessAndDiagnostics() async throws {
         try await PrivatePostgres.withPrivate { cluster in try await self.offlineTerminal(on: cluster) }
     }
@@ -27,12 +23,11 @@ struct DistrictRoutesTests {
         try await KioskApplication.districtTerminal(on: cluster) { application, client in
             let technician = try await application.signedIn(client, role: .technician)
 
-            let online = try object(try await technician.execute(uri: "/v1/district", method: .get))
-            #expect(online["mode"] as? String == "district" && online["state"] as? String == "ready", "\(online)")
-            #expect((online["store"] as? String)?.hasPrefix("postgres://kiosk@127.0.0.1:") == true)
-            let slots = try #require(try JSONSerialization.jsonObject(with: Data(
-                try await client.execute(uri: "/v1/services/hukou/slots?from=2026-10-08", method: .get).body.readableBytesView)) as? [[String: Any]])
-            let slotID = try #require(slots.first?["id"] as? String)
+            let online = try await technician.execute(uri: "/v1/district", method: .get).decoded(DistrictStatus.self)
+            #expect(online.mode == "district" && online.state == "ready", "\(online)")
+            #expect(online.store?.hasPrefix("postgres://kiosk@127.0.0.1:") == true)
+            let slots = try await client.execute(uri: "/v1/services/hukou/slots?from=2026-10-08", method: .get).decoded([SlotView].self)
+            let slotID = try #require(slots.first?.id)
 
             try await cluster.stopServer()
             var headers = HTTPFields()
@@ -41,23 +36,23 @@ struct DistrictRoutesTests {
             let hold = try await client.execute(uri: "/v1/holds", method: .post, headers: headers,
                                                 body: ByteBuffer(string: #"{"slotId":"\#(slotID)","idNumber":"\#(BookingRoutesTests.idNumber)"}"#))
             #expect(hold.status == .serviceUnavailable)
-            let problem = try object(hold)
-            #expect(problem["code"] as? String == "districtStoreUnavailable")
-            #expect((problem["messages"] as? [String: String])?["zh-CN"]?.contains("区域预约系统") == true)
+            let problem = try hold.decoded(Problem.self)
+            #expect(problem.code == "districtStoreUnavailable")
+            #expect(problem.messages.zh.contains("区域预约系统"))
 
             let ready = try await client.execute(uri: "/readyz", method: .get)
             #expect(ready.status == .ok)
-            let components = try #require(try object(ready)["components"] as? [[String: Any]])
-            let districtComponent = try #require(components.first { $0["name"] as? String == "district" })
-            #expect((districtComponent["detail"] as? String)?.contains("unreachable; outbox: 0 pending") == true)
-            #expect((districtComponent["warnings"] as? [String])?.isEmpty == false)
+            let components = try ready.decoded(ReadinessReport.self).components
+            let districtComponent = try #require(components.first { $0.name == "district" })
+            #expect(districtComponent.detail?.contains("unreachable; outbox: 0 pending") == true)
+            #expect(districtComponent.warnings?.isEmpty == false)
 
             // The queue goes on: a walk-in ticket numbered by the terminal, a rating kept for later.
             headers[HTTPField.Name("Idempotency-Key")!] = "w-offline"
             let ticket = try await client.execute(uri: "/v1/tickets", method: .post, headers: headers,
                                                   body: ByteBuffer(string: #"{"serviceId":"hukou"}"#))
             #expect(ticket.status == .created)
-            #expect(try object(ticket)["number"] as? String == "T01-A001")
+            #expect(try ticket.decoded(TicketView.self).number == "T01-A001")
             headers[HTTPField.Name("Idempotency-Key")!] = "r-offline"
             let rating = try await client.execute(uri: "/v1/tickets/7/rating", method: .post, headers: headers,
                                                   body: ByteBuffer(string: #"{"score":5,"ratingToken":"0123456789abcdef0123456789abcdef"}"#))
@@ -65,12 +60,12 @@ struct DistrictRoutesTests {
             let deferred = try rating.decoded(DeferredView.self)
             #expect(deferred.queued && deferred.code == "queuedForDistrict")
 
-            let offline = try object(try await technician.execute(uri: "/v1/district", method: .get))
-            #expect(offline["state"] as? String == "unreachable")
+            let offline = try await technician.execute(uri: "/v1/district", method: .get).decoded(DistrictStatus.self)
+            #expect(offline.state == "unreachable")
             // The technician learns why (the citizen's message above stays the same).
-            #expect(offline["cause"] as? String == "connectionRefused")
-            #expect((offline["reason"] as? [String: String])?["en"]?.hasPrefix("nothing accepts connections at 127.0.0.1:\(cluster.port)") == true)
-            #expect((offline["outbox"] as? [String: Any])?["pending"] as? Int == 2)
+            #expect(offline.cause == "connectionRefused")
+            #expect(offline.reason?.en.hasPrefix("nothing accepts connections at 127.0.0.1:\(cluster.port)") == true)
+            #expect(offline.outbox?.pending == 2)
         }
     }
 
@@ -83,7 +78,7 @@ struct DistrictRoutesTests {
             let client = DocumentedClient(base: base, document: document)
             #expect(try await client.execute(uri: "/v1/district", method: .get).status == .unauthorized)
             let technician = try await application.signedIn(client, role: .technician)
-            #expect(try object(try await technician.execute(uri: "/v1/district", method: .get))["mode"] as? String == "standalone")
+            #expect(try await technician.execute(uri: "/v1/district", method: .get).decoded(DistrictStatus.self) == .standalone)
         }
     }
 }

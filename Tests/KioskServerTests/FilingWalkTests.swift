@@ -114,20 +114,21 @@ struct FilingWalkTests {
                 let technician: HTTPFields = [.authorization: try await application.bearer(client, role: .technician)]
                 try await terminal.placeCard(client)
                 let walker = FilingWalker(client: client, answers: Self.answers[formID] ?? [:])
-                let filing = try await walker.file(formID)
-                let reference = try #require(filing["reference"] as? String)
+                let submitted = try await walker.file(formID)
+                let filing = submitted.filing
+                let reference = filing.reference
 
-                let receipt = try #require(filing["receipt"] as? [String: Any])
-                #expect(receipt["state"] as? String == "printed", "\(formID): \(receipt)")
+                let receipt = try #require(submitted.receipt)
+                #expect(receipt.state == .printed, "\(formID): \(receipt)")
                 let preview = try await client.execute(
                     uri: "/v1/devices/printer-simulated/last-receipt", method: .get, headers: technician)
                 #expect(preview.status == .ok)
-                #expect(preview.headers[HTTPField.Name("Kiosk-Print-Job")!] == receipt["jobId"] as? String)
+                #expect(preview.headers[HTTPField.Name("Kiosk-Print-Job")!] == receipt.jobId)
                 let printed = String(buffer: preview.body)
                 let text = printed.filter { !$0.isWhitespace }
                 #expect(text.contains("办件回执"))
                 #expect(text.contains(reference))
-                #expect(text.contains(try zh(filing["title"]).filter { !$0.isWhitespace }))
+                #expect(text.contains(filing.title.zh.filter { !$0.isWhitespace }))
                 if formID == "agent-filing" {
                     // No resident ID number of its own: the receipt prints what the form declares.
                     #expect(text.contains("统一社会信用代码" + Self.creditCode))
@@ -138,31 +139,29 @@ struct FilingWalkTests {
                 #expect(!printed.contains(Self.cardNumber))
 
                 // Each department's part of a bundle is on the receipt.
-                let parts = try #require(filing["subFilings"] as? [[String: Any]])
+                let parts = filing.subFilings
                 if formID == "company-opening" {
-                    #expect(parts.compactMap { $0["id"] as? String } == Self.companyOpeningParts)
+                    #expect(parts.map(\.id) == Self.companyOpeningParts)
                 }
-                for part in parts { #expect(text.contains(try zh(part["title"]).filter { !$0.isWhitespace }), "\(part["id"] ?? "")") }
+                for part in parts { #expect(text.contains(part.title.zh.filter { !$0.isWhitespace }), "\(part.id)") }
 
                 // 容缺受理告知书: the material, its due date, the consequence, where to hand it in.
-                let deferred = try #require(filing["deferred"] as? [[String: Any]])
-                #expect(!deferred.isEmpty, "\(formID) walks a 容缺 material")
-                for material in deferred {
+                #expect(!filing.deferred.isEmpty, "\(formID) walks a 容缺 material")
+                for material in filing.deferred {
                     #expect(text.contains("容缺受理告知书"))
-                    #expect(text.contains(try zh(material["name"]).filter { !$0.isWhitespace }))
-                    #expect(text.contains(try #require(material["dueDate"] as? String)))
-                    #expect(text.contains(try zh(material["consequence"]).filter { !$0.isWhitespace }))
-                    #expect(text.contains(try zh(material["handIn"]).filter { !$0.isWhitespace }))
+                    #expect(text.contains(material.name.zh.filter { !$0.isWhitespace }))
+                    #expect(text.contains(material.dueDate))
+                    #expect(text.contains(material.consequence.zh.filter { !$0.isWhitespace }))
+                    #expect(text.contains(try #require(material.handIn).zh.filter { !$0.isWhitespace }))
                 }
                 // 告知承诺书: the statement, how it is verified, a signature line; the text version kept.
-                let commitments = try #require(filing["commitments"] as? [[String: Any]])
-                #expect(!commitments.isEmpty, "\(formID) walks a 告知承诺 material")
-                for commitment in commitments {
+                #expect(!filing.commitments.isEmpty, "\(formID) walks a 告知承诺 material")
+                for commitment in filing.commitments {
                     #expect(text.contains("告知承诺书"))
-                    #expect(text.contains(try zh(commitment["statement"]).filter { !$0.isWhitespace }))
-                    #expect(text.contains(try zh(commitment["verification"]).filter { !$0.isWhitespace }))
+                    #expect(text.contains(commitment.statement.zh.filter { !$0.isWhitespace }))
+                    #expect(text.contains(commitment.verification.zh.filter { !$0.isWhitespace }))
                     #expect(text.contains("承诺人签字"))
-                    #expect((commitment["textVersion"] as? String)?.isEmpty == false)
+                    #expect(commitment.textVersion?.isEmpty == false)
                 }
             }
         }
@@ -275,22 +274,20 @@ struct FilingWalkTests {
                 "hukouAddress": #""北京市西城区""#,
             ]) { $1 })
             let id = try await walker.answerEveryStep("residence-permit")
-            let notice = try object(try await client.execute(uri: "/v1/sessions/\(id)/materials", method: .get).body)
-            let missing = try #require(notice["missing"] as? [[String: Any]])
-            let labor = try #require(missing.first { $0["materialID"] as? String == "laborContract" })
-            let deferral = try #require(labor["deferral"] as? [String: Any])
-            #expect(deferral["maxDays"] as? Int == 10)
-            #expect(deferral["days"] as? String == "working")
-            let due = try #require(deferral["dueDate"] as? String)
-            #expect(due.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) != nil)
-            #expect(try zh(deferral["consequence"]).contains("逾期未补交"))
-            #expect(try zh(deferral["dueText"]).contains("10个工作日"))
+            let notice = try await client.execute(uri: "/v1/sessions/\(id)/materials", method: .get).decoded(MaterialsNotice.self)
+            let labor = try #require(notice.missing.first { $0.materialID == "laborContract" })
+            let deferral = try #require(labor.deferral)
+            #expect(deferral.maxDays == 10)
+            #expect(deferral.days == .working)
+            #expect(deferral.dueDate.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) != nil)
+            #expect(deferral.consequence.zh.contains("逾期未补交"))
+            #expect(deferral.dueText.zh.contains("10个工作日"))
 
-            let property = try #require(missing.first { $0["materialID"] as? String == "propertyCertificate" })
-            let terms = try #require(property["commitment"] as? [String: Any])
-            #expect(try zh(terms["statement"]) == "本人承诺在本区拥有合法产权住房并实际居住。")
-            #expect(try zh(terms["verification"]) == "派出所通过不动产登记信息核验")
-            let version = try #require(terms["textVersion"] as? String)
+            let property = try #require(notice.missing.first { $0.materialID == "propertyCertificate" })
+            let terms = try #require(property.commitment)
+            #expect(terms.statement.zh == "本人承诺在本区拥有合法产权住房并实际居住。")
+            #expect(terms.verification.zh == "派出所通过不动产登记信息核验")
+            let version = terms.textVersion
 
             // Choosing is not accepting: without the text version the commitment is refused.
             let unaccepted = try await client.execute(
@@ -306,19 +303,9 @@ struct FilingWalkTests {
                 uri: "/v1/sessions/\(id)/materials/propertyCertificate", method: .post,
                 body: ByteBuffer(string: #"{"status":"committed","textVersion":"\#(version)"}"#))
             #expect(accepted.status == .ok)
-            #expect(try object(accepted.body)["committed"] as? [String] == ["propertyCertificate"])
+            #expect(try accepted.decoded(MaterialsNotice.self).committed == ["propertyCertificate"])
         }
     }
-
-    // MARK: Helpers
-
-    func object(_ buffer: ByteBuffer) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any])
-    }
-}
-
-func zh(_ text: Any?) throws -> String {
-    try #require((text as? [String: Any])?["zh-CN"] as? String)
 }
 
 /// The simulated reader's loop and the forwarder that keeps the card on the `CardDesk`, run
@@ -359,10 +346,6 @@ struct FilingWalker {
     let client: any TestClientProtocol
     let answers: [String: String]
 
-    func object(_ response: TestResponse) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
-    }
-
     /// Starts a session and answers every step; returns the session id, on the review.
     func answerEveryStep(_ formID: String) async throws -> String {
         let started = try await client.execute(
@@ -398,12 +381,12 @@ struct FilingWalker {
     }
 
     /// Walks `formID` to the end; returns the answer to the submission.
-    func file(_ formID: String) async throws -> [String: Any] {
+    func file(_ formID: String) async throws -> SubmittedFiling {
         try await finish(formID, session: try await answerEveryStep(formID))
     }
 
     /// Takes session `id`, on the review, through the materials to the submission.
-    func finish(_ formID: String, session id: String) async throws -> [String: Any] {
+    func finish(_ formID: String, session id: String) async throws -> SubmittedFiling {
         let confirmed = try await client.execute(uri: "/v1/sessions/\(id)/review/confirm", method: .post)
         #expect(try confirmed.decoded(SessionView.self).position == "declaration", "\(formID): \(String(buffer: confirmed.body))")
 
@@ -412,24 +395,22 @@ struct FilingWalker {
                 uri: "/v1/sessions/\(id)/materials/\(material)", method: .post, body: ByteBuffer(string: body))
             #expect(response.status == .ok, "\(formID) \(material): \(String(buffer: response.body))")
         }
-        let notice = try object(try await client.execute(uri: "/v1/sessions/\(id)/materials", method: .get))
-        let missing = try #require(notice["missing"] as? [[String: Any]])
-        for item in missing where item["commitmentAllowed"] as? Bool == true {
-            let version = (item["commitment"] as? [String: Any])?["textVersion"] as? String
-            try await set(try #require(item["materialID"] as? String),
-                          version.map { #"{"status":"committed","textVersion":"\#($0)"}"# } ?? #"{"status":"committed"}"#)
+        let missing = try await client.execute(uri: "/v1/sessions/\(id)/materials", method: .get).decoded(MaterialsNotice.self).missing
+        for item in missing where item.commitmentAllowed {
+            let version = item.commitment?.textVersion
+            try await set(item.materialID, version.map { #"{"status":"committed","textVersion":"\#($0)"}"# } ?? #"{"status":"committed"}"#)
         }
-        for item in missing where item["commitmentAllowed"] as? Bool != true && item["core"] as? Bool == true {
-            try await set(try #require(item["materialID"] as? String), #"{"status":"provided"}"#)
+        for item in missing where !item.commitmentAllowed && item.core {
+            try await set(item.materialID, #"{"status":"provided"}"#)
         }
-        for item in missing where item["commitmentAllowed"] as? Bool != true && item["core"] as? Bool != true {
-            let deferrable = item["deferral"] != nil || item["deferrableDays"] != nil
-            try await set(try #require(item["materialID"] as? String), deferrable ? #"{"status":"deferred"}"# : #"{"status":"provided"}"#)
+        for item in missing where !item.commitmentAllowed && !item.core {
+            let deferrable = item.deferral != nil || item.deferrableDays != nil
+            try await set(item.materialID, deferrable ? #"{"status":"deferred"}"# : #"{"status":"provided"}"#)
         }
         let submitted = try await client.execute(
             uri: "/v1/sessions/\(id)/submit", method: .post, body: ByteBuffer(string: #"{"acceptDeclaration":true}"#))
         #expect(submitted.status == .created, "\(formID): \(String(buffer: submitted.body))")
-        return try object(submitted)
+        return try submitted.decoded(SubmittedFiling.self)
     }
 
     /// A plausible answer of a field's type: the first choice, a valid ID number, one item of a group.

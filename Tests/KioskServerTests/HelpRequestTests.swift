@@ -1,4 +1,5 @@
 import Access
+import Filings
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -53,9 +54,8 @@ struct HelpRequestTests {
         }
     }
 
-    func object(_ response: TestResponse) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
-    }
+    /// The call as the screen and the console get it.
+    func call(_ response: TestResponse) throws -> HelpRequestView { try response.decoded(HelpRequestView.self) }
 
     func post(_ client: any TestClientProtocol, _ uri: String, _ json: String = "{}", _ headers: HTTPFields = [:]) async throws -> TestResponse {
         try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: json))
@@ -64,7 +64,7 @@ struct HelpRequestTests {
     func startSession(_ client: any TestClientProtocol, _ formID: String = "residence-permit") async throws -> String {
         let started = try await post(client, "/v1/sessions", #"{"formId":"\#(formID)"}"#)
         #expect(started.status == .created)
-        return try #require(try object(started)["sessionId"] as? String)
+        return try started.decoded(SessionView.self).sessionId
     }
 
     /// A member of staff with a name that must never be printed or sent, signed in over HTTP.
@@ -74,7 +74,7 @@ struct HelpRequestTests {
                                                       by: .system, now: Date())
         }
         let response = try await post(client, "/v1/staff/sign-in", #"{"number":"\#(number)","pin":"4826"}"#)
-        return [.authorization: "Bearer " + (try #require(try object(response)["token"] as? String))]
+        return [.authorization: "Bearer " + (try response.decoded(SignedInView.self).token)]
     }
 
     /// The first `count` help messages of `stream`, or those that came within 10 s (a limit for a failing run only).
@@ -122,24 +122,23 @@ struct HelpRequestTests {
             let session = try await startSession(client)
             let raised = try await post(client, "/v1/help-requests", #"{"sessionId":"\#(session)","screen":"session"}"#)
             #expect(raised.status == .created)
-            let call = try object(raised)
-            let id = try #require(call["id"] as? String)
-            #expect(call["state"] as? String == "open" && call["overdue"] as? Bool == false)
-            #expect(call["formId"] as? String == "residence-permit" && call["stepId"] as? String != nil)
-            #expect(call["secondsLeft"] as? Int == 90 && call["hotline"] == nil)
+            let raisedCall = try call(raised)
+            let id = raisedCall.id
+            #expect(raisedCall.state == "open" && !raisedCall.overdue)
+            #expect(raisedCall.formId == "residence-permit" && raisedCall.stepId != nil)
+            #expect(raisedCall.secondsLeft == 90 && raisedCall.hotline == nil)
 
             // Pressed again, from another screen: the same call, no second one for staff.
             let again = try await post(client, "/v1/help-requests", #"{"sessionId":"\#(session)","screen":"home"}"#)
             #expect(again.status == .ok)
-            #expect(try object(again)["id"] as? String == id && object(again)["screen"] as? String == "home")
+            #expect(try call(again).id == id && call(again).screen == "home")
 
             let officer = try await staff(client, "S101")
             let open = try await client.execute(uri: "/v1/help-requests", method: .get, headers: officer)
             #expect(open.status == .ok)
-            let list = try #require(try JSONSerialization.jsonObject(with: Data(open.body.readableBytesView)) as? [[String: Any]])
-            #expect(list.map { $0["id"] as? String } == [id])
+            #expect(try open.decoded([HelpRequestView].self).map(\.id) == [id])
             let current = try await client.execute(uri: "/v1/help-requests/current", method: .get)
-            #expect(try object(current)["id"] as? String == id)
+            #expect(try call(current).id == id)
 
             // Staff close it: the screen has no open call any more.
             _ = try await post(client, "/v1/help-requests/\(id)/take", "{}", officer)
@@ -156,37 +155,37 @@ struct HelpRequestTests {
     @Test func theFirstToTakeItIsResponsibleAndOnlyAnExplicitHandoverMovesIt() async throws {
         try await withClient { client in
             let session = try await startSession(client)
-            let id = try #require(try object(try await post(client, "/v1/help-requests", #"{"sessionId":"\#(session)"}"#))["id"] as? String)
+            let id = try call(try await post(client, "/v1/help-requests", #"{"sessionId":"\#(session)"}"#)).id
             let first = try await staff(client, "S201"), second = try await staff(client, "S202")
             let supervisor = try await staff(client, "S209", role: .supervisor)
 
             let taken = try await post(client, "/v1/help-requests/\(id)/take", "{}", first)
             #expect(taken.status == .ok)
-            #expect(try object(taken)["responsibleStaff"] as? String == "S201")
+            #expect(try call(taken).responsibleStaff == "S201")
             // The second to come does not take it from the first.
             let late = try await post(client, "/v1/help-requests/\(id)/take", "{}", second)
             #expect(late.status == .conflict)
-            #expect(try object(late)["code"] as? String == "helpRequestTaken")
+            #expect(try late.decoded(Problem.self).code == "helpRequestTaken")
             // Nor hand it to themselves.
             let grab = try await post(client, "/v1/help-requests/\(id)/handover", #"{"staffNumber":"S202"}"#, second)
             #expect(grab.status == .forbidden)
-            #expect(try object(grab)["code"] as? String == "notResponsible")
+            #expect(try grab.decoded(Problem.self).code == "notResponsible")
             // Only to someone who works here.
             let nobody = try await post(client, "/v1/help-requests/\(id)/handover", #"{"staffNumber":"S999"}"#, first)
             #expect(nobody.status == .notFound)
-            #expect(try object(nobody)["code"] as? String == "staffNotFound")
+            #expect(try nobody.decoded(Problem.self).code == "staffNotFound")
 
             let handed = try await post(client, "/v1/help-requests/\(id)/handover", #"{"staffNumber":"S202"}"#, first)
             #expect(handed.status == .ok)
-            let call = try object(handed)
-            #expect(call["responsibleStaff"] as? String == "S202")
-            let history = try #require(call["responsibility"] as? [[String: Any]])
-            #expect(history.map { $0["staffNumber"] as? String } == ["S201", "S202"])
-            #expect(history.map { $0["how"] as? String } == ["tookCall", "handedOver"] && history.last?["from"] as? String == "S201")
+            let handedCall = try call(handed)
+            #expect(handedCall.responsibleStaff == "S202")
+            let history = handedCall.responsibility
+            #expect(history.map(\.staffNumber) == ["S201", "S202"])
+            #expect(history.map(\.how) == [.tookCall, .handedOver] && history.last?.from == "S201")
             #expect(!String(buffer: handed.body).contains("王值班"))
             // A supervisor may move it on.
             let moved = try await post(client, "/v1/help-requests/\(id)/handover", #"{"staffNumber":"S201"}"#, supervisor)
-            #expect(try object(moved)["responsibleStaff"] as? String == "S201")
+            #expect(try call(moved).responsibleStaff == "S201")
 
             // On the session too, so on its filing.
             let recorded = try await application.sessions.read(session) { session, _ in session.responsibility.map(\.staffNumber) }
@@ -207,25 +206,25 @@ struct HelpRequestTests {
         let deadlines = HelpDeadlines(services: try #require(dependencies.help))
         try await withClient { client in
             let session = try await startSession(client)
-            let id = try #require(try object(try await post(client, "/v1/help-requests", #"{"sessionId":"\#(session)"}"#))["id"] as? String)
+            let id = try call(try await post(client, "/v1/help-requests", #"{"sessionId":"\#(session)"}"#)).id
 
             clock.set("2026-09-28T10:01:29+08:00")
             #expect(await deadlines.tick() == 0)
-            var current = try object(try await client.execute(uri: "/v1/help-requests/current", method: .get))
-            #expect(current["overdue"] as? Bool == false && current["secondsLeft"] as? Int == 1 && current["hotline"] == nil)
+            var current = try call(try await client.execute(uri: "/v1/help-requests/current", method: .get))
+            #expect(!current.overdue && current.secondsLeft == 1 && current.hotline == nil)
 
             clock.set("2026-09-28T10:01:30+08:00")
             #expect(await deadlines.tick() == 1)
             #expect(await deadlines.tick() == 0, "announced once")
-            current = try object(try await client.execute(uri: "/v1/help-requests/current", method: .get))
-            #expect(current["overdue"] as? Bool == true && current["state"] as? String == "open")
-            #expect(current["hotline"] as? String == "0755-12345" && current["appointmentLine"] as? String == "0755-88886666")
+            current = try call(try await client.execute(uri: "/v1/help-requests/current", method: .get))
+            #expect(current.overdue && current.state == "open")
+            #expect(current.hotline == "0755-12345" && current.appointmentLine == "0755-88886666")
 
             // Still open for staff, who can still take it (late).
             let officer = try await staff(client, "S301")
             clock.set("2026-09-28T10:02:00+08:00")
-            let taken = try object(try await post(client, "/v1/help-requests/\(id)/take", "{}", officer))
-            #expect(taken["overdue"] as? Bool == false && taken["hotline"] == nil && taken["responsibleStaff"] as? String == "S301")
+            let taken = try call(try await post(client, "/v1/help-requests/\(id)/take", "{}", officer))
+            #expect(!taken.overdue && taken.hotline == nil && taken.responsibleStaff == "S301")
         }
         let seen = await helpEvents(events, count: 2)
         #expect(seen.map(\.type) == [.helpRequested, .helpTimedOut])
@@ -254,13 +253,15 @@ struct HelpRequestTests {
         let events = await application.devices.events.subscribe()
         try await withClient { client in
             let raised = try await post(client, "/v1/help-requests", #"{"screen":"home"}"#)
-            let answer = try object(raised)
             if staffed {
-                #expect(raised.status == .created && answer["state"] as? String == "open" && answer["hotline"] == nil)
+                let answer = try call(raised)
+                #expect(raised.status == .created && answer.state == "open" && answer.hotline == nil)
             } else {
                 #expect(raised.status == .ok)
-                #expect(answer["state"] as? String == "noStaffOnDuty")
-                #expect(answer["hotline"] as? String == "0755-12345" && answer["appointmentLine"] as? String == "0755-88886666")
+                // `state` is the view's constant, so it is checked in the bytes.
+                #expect(String(buffer: raised.body).contains(#""state":"noStaffOnDuty""#))
+                let answer = try raised.decoded(NoStaffOnDutyView.self)
+                #expect(answer.hotline == "0755-12345" && answer.appointmentLine == "0755-88886666")
                 #expect(try await client.execute(uri: "/v1/help-requests/current", method: .get).status == .notFound, "no call waits")
             }
         }
@@ -283,11 +284,10 @@ struct HelpRequestTests {
             let refused = try #require(last)
             #expect(refused.headers[.contentType] == "application/problem+json")
             #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 >= 1)
-            #expect(try object(refused)["code"] as? String == "rateLimited")
-            let messages = try #require(try object(refused)["messages"] as? [String: String])
-            #expect(messages["zh-CN"]?.isEmpty == false && messages["en"]?.isEmpty == false)
+            let problem = try refused.decoded(Problem.self)
+            #expect(problem.code == "rateLimited" && !problem.messages.zh.isEmpty && !problem.messages.en.isEmpty)
 
-            let id = try #require(try object(try await client.execute(uri: "/v1/help-requests/current", method: .get))["id"] as? String)
+            let id = try call(try await client.execute(uri: "/v1/help-requests/current", method: .get)).id
             // Only staff see, take, hand over and close calls.
             #expect(try await client.execute(uri: "/v1/help-requests", method: .get).status == .unauthorized)
             for action in ["take", "close"] {
@@ -298,15 +298,15 @@ struct HelpRequestTests {
             clock.set("2026-09-28T10:01:00+08:00")
             let named = try await post(client, "/v1/help-requests", #"{"sessionId":"\#(session)","staffNumber":"S001"}"#)
             #expect(named.status == .badRequest)
-            #expect(try object(named)["code"] as? String == "unknownField")
+            #expect(try named.decoded(Problem.self).code == "unknownField")
             let smuggled = try await post(client, "/v1/help-requests", #"{"screen":"张三 13800138000"}"#)
             #expect(smuggled.status == .ok)
-            #expect(try object(smuggled)["screen"] as? String == "other" && object(smuggled)["sessionId"] == nil)
+            #expect(try call(smuggled).screen == "other" && call(smuggled).sessionId == nil)
             #expect(!String(buffer: smuggled.body).contains("张三"))
             // Staff heard of one call.
             let officer = try await staff(client, "S401")
             let open = try await client.execute(uri: "/v1/help-requests", method: .get, headers: officer)
-            #expect((try JSONSerialization.jsonObject(with: Data(open.body.readableBytesView)) as? [Any])?.count == 1)
+            #expect(try open.decoded([HelpRequestView].self).count == 1)
             _ = try await post(client, "/v1/help-requests/\(id)/take", "{}", officer)
         }
         #expect(await helpEvents(events, count: 2).map(\.type) == [.helpRequested, .helpTaken])
@@ -326,7 +326,7 @@ struct HelpRequestTests {
             #expect(try await raw.execute(uri: "/v1/sessions/\(session)/speech?part=step&voice=en", method: .head).status == .ok)
             let refused = try await client.execute(uri: "/v1/sessions/\(session)/speech?part=step&voice=en", method: .get)
             #expect(refused.status == .tooManyRequests)
-            #expect(try object(refused)["code"] as? String == "rateLimited" && refused.headers[.retryAfter] != nil)
+            #expect(try refused.decoded(Problem.self).code == "rateLimited" && refused.headers[.retryAfter] != nil)
             clock.set("2026-09-28T10:00:20+08:00")
             // A call for staff is read out (a token came back after 20 s).
             _ = try await post(client, "/v1/help-requests", #"{"sessionId":"\#(session)"}"#)
@@ -346,15 +346,15 @@ struct HelpRequestTests {
                 let session = try await walker.answerEveryStep("residence-permit")
                 // The call at a staffed hour (the test's clock), on the same terminal's sessions and store.
                 try await withClient { clocked in
-                    let id = try #require(try object(try await post(clocked, "/v1/help-requests", #"{"sessionId":"\#(session)"}"#))["id"] as? String)
+                    let id = try call(try await post(clocked, "/v1/help-requests", #"{"sessionId":"\#(session)"}"#)).id
                     let first = try await staff(clocked, "S501"), second = try await staff(clocked, "S502")
                     #expect(try await post(clocked, "/v1/help-requests/\(id)/take", "{}", first).status == .ok)
                     #expect(try await post(clocked, "/v1/help-requests/\(id)/handover", #"{"staffNumber":"S502"}"#, first).status == .ok)
                     _ = second
                 }
                 let filing = try await walker.finish("residence-permit", session: session)
-                let history = try #require(filing["responsibility"] as? [[String: Any]])
-                #expect(history.map { $0["staffNumber"] as? String } == ["S501", "S502"])
+                let history = try #require(filing.filing.responsibility)
+                #expect(history.map(\.staffNumber) == ["S501", "S502"])
 
                 let printed = String(buffer: try await client.execute(
                     uri: "/v1/devices/printer-simulated/last-receipt", method: .get, headers: technician).body)
@@ -373,7 +373,7 @@ struct HelpRequestTests {
                 try await terminal.placeCard(client)
                 let filing = try await FilingWalker(client: client, answers: FilingWalkTests.answers["residence-permit"] ?? [:])
                     .file("residence-permit")
-                #expect(filing["responsibility"] == nil)
+                #expect(filing.filing.responsibility == nil)
                 let printed = String(buffer: try await client.execute(
                     uri: "/v1/devices/printer-simulated/last-receipt", method: .get, headers: technician).body)
                 #expect(printed.contains("办件回执") && !printed.contains("首问责任人"))
@@ -386,14 +386,14 @@ struct HelpRequestTests {
         try await withClient { client in
             let officer = try await staff(client, "S601"), colleague = try await staff(client, "S602")
             // Taken after 30 s and handed over.
-            var id = try #require(try object(try await post(client, "/v1/help-requests"))["id"] as? String)
+            var id = try call(try await post(client, "/v1/help-requests")).id
             clock.set("2026-09-28T10:00:30+08:00")
             #expect(try await post(client, "/v1/help-requests/\(id)/take", "{}", officer).status == .ok)
             #expect(try await post(client, "/v1/help-requests/\(id)/handover", #"{"staffNumber":"S602"}"#, officer).status == .ok)
             #expect(try await post(client, "/v1/help-requests/\(id)/close", "{}", colleague).status == .ok)
             // Taken after 150 s, past the 90 s.
             clock.set("2026-09-28T11:00:00+08:00")
-            id = try #require(try object(try await post(client, "/v1/help-requests"))["id"] as? String)
+            id = try call(try await post(client, "/v1/help-requests")).id
             clock.set("2026-09-28T11:02:30+08:00")
             let later = try await staff(client, "S602")
             #expect(try await post(client, "/v1/help-requests/\(id)/take", "{}", later).status == .ok)
@@ -405,17 +405,16 @@ struct HelpRequestTests {
 
             let answer = try await client.execute(uri: "/v1/reports/monthly?month=2026-09", method: .get, headers: supervisor)
             #expect(answer.status == .ok, "\(String(buffer: answer.body))")
-            let report = try object(answer)
-            let help = try #require(report["help"] as? [String: Any])
-            #expect(help["requests"] as? Int == 3 && help["taken"] as? Int == 2 && help["takenWithinTimeout"] as? Int == 1)
-            #expect(help["medianSecondsToTake"] as? Double == 90 && help["p90SecondsToTake"] as? Double == 150)
-            #expect(help["handedOver"] as? Int == 1)
-            let other = try object(try await client.execute(uri: "/v1/reports/monthly?month=2026-08", method: .get, headers: supervisor))
-            #expect((other["help"] as? [String: Any])?["requests"] as? Int == 0)
+            let help = try #require(try answer.decoded(MonthlyReport.self).help)
+            #expect(help.requests == 3 && help.taken == 2 && help.takenWithinTimeout == 1)
+            #expect(help.medianSecondsToTake == 90 && help.p90SecondsToTake == 150)
+            #expect(help.handedOver == 1)
+            let other = try await client.execute(uri: "/v1/reports/monthly?month=2026-08", method: .get, headers: supervisor)
+            #expect(try other.decoded(MonthlyReport.self).help?.requests == 0)
             // Narrowed to a department, the terminal's calls are not that department's.
-            let narrowed = try object(try await client.execute(
-                uri: "/v1/reports/monthly?month=2026-09&department=police", method: .get, headers: supervisor))
-            #expect(narrowed["help"] == nil)
+            let narrowed = try await client.execute(
+                uri: "/v1/reports/monthly?month=2026-09&department=police", method: .get, headers: supervisor)
+            #expect(try narrowed.decoded(MonthlyReport.self).help == nil)
         }
     }
 }

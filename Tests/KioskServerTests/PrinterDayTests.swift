@@ -1,9 +1,10 @@
+import DeviceKit
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 @testable import KioskApp
 @testable import Telemetry
-import KioskServer
+@testable import KioskServer
 import KioskTesting
 import Testing
 
@@ -13,10 +14,9 @@ import Testing
 struct PrinterDayTests {
     static func receiptsToday(_ application: KioskApplication, _ client: any TestClientProtocol) async throws -> (device: Int?, metric: Double?) {
         let view = try await client.execute(uri: "/v1/devices/printer-simulated", method: .get)
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(buffer: view.body)) as? [String: Any])
-        let daily = try #require(object["daily"] as? [[String: Any]])
+        let daily = try #require(try view.decoded(DeviceView.self).daily)
         #expect(daily.count == 7)
-        let today = (daily.last?["counts"] as? [String: Any])?["receiptsPrinted"] as? Int
+        let today = daily.last?.counts["receiptsPrinted"].map(Int.init)
         let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
         let metric = TerminalMetricsTests.samples(text)["kiosk_printer_receipts_today"]?
             .first { $0.labels == ["device": "printer-simulated"] }?.value
@@ -29,15 +29,13 @@ struct PrinterDayTests {
         var application = try await KioskApplication.onTestInstallation(installation)
         try await TerminalMetricsTests.running(application) { [application] client in
             let view = try await client.execute(uri: "/v1/devices/printer-simulated", method: .get)
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(buffer: view.body)) as? [String: Any])
-            let info = try #require(object["info"] as? [String: Any])
-            let reported = try #require(info["reported"] as? [String: String])
-            #expect(reported == ["manufacturer": "kiosk", "model": "Simulated receipt printer", "firmware": "simulated"])
-            let capabilities = try #require(info["capabilities"] as? [String: Any])
-            #expect(capabilities["qrCode"] as? Bool == false, "the generic profile does not assume QR codes")
-            #expect(capabilities["paperWidthDots"] as? Int == 576)
-            #expect(capabilities["paperWidthMillimetres"] as? Int == 80)
-            #expect(capabilities["codePage"] as? String != nil)
+            let info = try view.decoded(DeviceView.self).info
+            #expect(info.reported == ReportedIdentity(manufacturer: "kiosk", model: "Simulated receipt printer", firmware: "simulated"))
+            let capabilities = try #require(info.capabilities)
+            #expect(capabilities.qrCode == false, "the generic profile does not assume QR codes")
+            #expect(capabilities.paperWidthDots == 576)
+            #expect(capabilities.paperWidthMillimetres == 80)
+            #expect(capabilities.codePage != nil)
 
             let before = try await Self.receiptsToday(application, client)
             #expect(before.device == nil && before.metric == 0)

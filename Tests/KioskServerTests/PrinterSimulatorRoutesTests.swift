@@ -45,8 +45,7 @@ struct PrinterSimulatorRoutesTests {
     }
 
     func code(_ response: TestResponse) throws -> String? {
-        let object = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
-        return object?["code"] as? String
+        try response.decoded(Problem.self).code
     }
 
     /// Events of the terminal's stream (what `/v1/events` sends) until `done` says enough, or
@@ -144,8 +143,7 @@ struct PrinterSimulatorRoutesTests {
             #expect(short.status.paper == .nearEnd)
             let check = try await client.execute(
                 uri: "/v1/devices/printer-simulated/health-checks", method: .post, body: ByteBuffer(string: #"{"level":"external"}"#))
-            let result = try #require(try JSONSerialization.jsonObject(with: Data(check.body.readableBytesView)) as? [String: Any])
-            #expect(result["passed"] as? Bool == false)
+            #expect(try check.decoded(HealthCheckResult.self).passed == false)
             let after = try printerState(try await client.execute(uri: "/v1/simulator/printer", method: .get))
             #expect(after.status.paper == .out)
             #expect(after.state == .error)

@@ -1,3 +1,4 @@
+import Booking
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -5,7 +6,7 @@ import HummingbirdTesting
 import KioskApp
 import KioskConfig
 import KioskCore
-import KioskServer
+@testable import KioskServer
 import KioskTesting
 import Logging
 import Testing
@@ -52,36 +53,35 @@ struct QueueConfigurationTests {
         dependencies.booking?.cards = cards
         let app = Application(router: KioskRoutes.router(dependencies))
         try await app.test(.router) { client in
-            func walkIn(_ key: String, _ json: String) async throws -> (HTTPResponse.Status, [String: Any]) {
-                let response = try await client.execute(
+            func walkIn(_ key: String, _ json: String) async throws -> TestResponse {
+                try await client.execute(
                     uri: "/v1/tickets", method: .post,
                     headers: [.contentType: "application/json", HTTPField.Name("Idempotency-Key")!: key],
                     body: ByteBuffer(string: json))
-                let body = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
-                return (response.status, body ?? [:])
             }
             // Born 1 January 1950: 76, elderly under the default 65 but not under elderly_age = 80.
-            let (status, first) = try await walkIn("w1", #"{"serviceId":"hukou","idNumber":"\#(Self.validID("11010519500101003"))"}"#)
-            #expect(status == .created)
-            #expect(first["number"] as? String == "H001")
-            #expect(first["priority"] as? String == "ordinary")
+            let issued = try await walkIn("w1", #"{"serviceId":"hukou","idNumber":"\#(Self.validID("11010519500101003"))"}"#)
+            #expect(issued.status == .created)
+            let first = try issued.decoded(TicketView.self)
+            #expect(first.number == "H001")
+            #expect(first.priority == .ordinary)
             // Born 1 January 1945: 81, read from the card (a typed number gives no priority).
             await cards.present(.init(facts: IDCardFacts(documentNumber: Self.validID("11010519450101002")), summary: .init(
                 cardType: "resident", maskedNumber: "110105********0002", failedChecks: [])))
-            let (_, second) = try await walkIn("w2", #"{"serviceId":"hukou","useCard":true}"#)
-            #expect(second["priority"] as? String == "elderly")
-            let (_, third) = try await walkIn("w3", #"{"serviceId":"hukou"}"#)
-            #expect(third["number"] as? String == "H003")
+            let second = try await walkIn("w2", #"{"serviceId":"hukou","useCard":true}"#).decoded(TicketView.self)
+            #expect(second.priority == .elderly)
+            let third = try await walkIn("w3", #"{"serviceId":"hukou"}"#).decoded(TicketView.self)
+            #expect(third.number == "H003")
             // Two ahead, 7 minutes each, two counters: 7 minutes.
-            #expect(third["ahead"] as? Int == 2 && third["estimatedWaitMinutes"] as? Int == 7)
-            let (_, notary) = try await walkIn("w4", #"{"serviceId":"notary"}"#)
-            #expect(notary["number"] as? String == "W001")
+            #expect(third.ahead?.value == 2 && third.estimatedWaitMinutes?.value == 7)
+            let notary = try await walkIn("w4", #"{"serviceId":"notary"}"#).decoded(TicketView.self)
+            #expect(notary.number == "W001")
 
             clock.set("2026-10-08T16:29:00+08:00")
-            #expect(try await walkIn("w5", #"{"serviceId":"notary"}"#).0 == .created)
+            #expect(try await walkIn("w5", #"{"serviceId":"notary"}"#).status == .created)
             clock.set("2026-10-08T16:30:00+08:00")
-            let (refused, problem) = try await walkIn("w6", #"{"serviceId":"notary"}"#)
-            #expect(refused.code == 422 && problem["code"] as? String == "hallClosedForWalkIns")
+            let refused = try await walkIn("w6", #"{"serviceId":"notary"}"#)
+            #expect(try refused.status.code == 422 && refused.decoded(Problem.self).code == "hallClosedForWalkIns")
         }
     }
 }

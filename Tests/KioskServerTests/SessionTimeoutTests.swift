@@ -121,8 +121,7 @@ struct SessionTimeoutTests {
             await cards.present(card())
             let started = try await client.execute(
                 uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#))
-            let object = try JSONSerialization.jsonObject(with: Data(started.body.readableBytesView)) as? [String: Any]
-            let id = try #require(object?["sessionId"] as? String)
+            let id = try started.decoded(SessionView.self).sessionId
             let mobile = "13812345678"
             _ = try await client.execute(uri: "/v1/sessions/\(id)/answers/mobile", method: .put,
                                          body: ByteBuffer(string: #"{"value":"\#(mobile)"}"#))

@@ -1,9 +1,10 @@
+import DeviceKit
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import KioskApp
-import KioskServer
+@testable import KioskServer
 import KioskTesting
 import Testing
 
@@ -30,9 +31,9 @@ import Testing
             #expect(preview.headers[HTTPField.Name("Kiosk-Print-Job-State")!] == "printed")
             #expect(String(buffer: preview.body).contains("Test print"))
 
-            let statistics = try #require(try JSONSerialization.jsonObject(with: Data(try await technician.execute(
-                uri: "/v1/devices/printer-simulated/statistics", method: .get).body.readableBytesView)) as? [[String: Any]])
-            #expect(statistics.first { $0["name"] as? String == "jobsPrinted" }?["value"] as? Int == 1)
+            let statistics = try await technician.execute(uri: "/v1/devices/printer-simulated/statistics", method: .get)
+                .decoded([Statistic].self)
+            #expect(statistics.first { $0.name == "jobsPrinted" }?.value == 1)
         }
     }
 }

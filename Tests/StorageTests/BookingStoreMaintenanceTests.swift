@@ -40,6 +40,32 @@ struct BookingStoreMaintenanceTests {
         #expect(try await fixture.taken(slot) == 1)
     }
 
+    /// The call display's replay log is kept for two days, not for ever, and its numbering goes
+    /// on across the deletions (a display's `Last-Event-ID` stays valid).
+    @Test(arguments: StoreKind.allCases) func sweepPrunesQueueEventsPastTwoDaysAndKeepsTheirNumbering(_ kind: StoreKind) async throws {
+        let fixture = try await BookingStoreFixture(kind)
+        let log = try #require(fixture.bookings as? any QueueEventLog)
+        func walkIn(_ day: String, _ key: String) async throws {
+            _ = try await fixture.bookings.issueTicket(serviceID: "hukou", holder: nil, disabilityMarkedByStaff: false,
+                                                       schedule: fixture.generator.schedule(for: try LocalDate(day)),
+                                                       idempotencyKey: key, now: try at(day + " 10:00"))
+        }
+        for key in ["w1", "w2", "w3"] { try await walkIn("2026-12-02", key) }
+        try await walkIn("2026-12-04", "w4")
+        #expect(try await log.lastQueueEventID() == 4)
+
+        // Exactly two days after the first three: they go, the fourth stays.
+        #expect(try await fixture.bookings.sweep(now: try at("2026-12-04 10:00")).queueEventsPruned == 0)
+        #expect(try await fixture.bookings.sweep(now: try at("2026-12-04 10:00").addingTimeInterval(1)).queueEventsPruned == 3)
+        #expect(try await log.queueEvents(after: 0, limit: 10).map(\.id) == [4])
+        // Everything gone: the next event is still numbered after the last one a display saw.
+        #expect(try await fixture.bookings.sweep(now: try at("2026-12-07 10:00")).queueEventsPruned == 1)
+        #expect(try await log.queueEvents(after: 0, limit: 10).isEmpty)
+        #expect(try await log.lastQueueEventID() == 4)
+        try await walkIn("2026-12-07", "w5")
+        #expect(try await log.queueEvents(after: 4, limit: 10).map(\.id) == [5])
+    }
+
     @Test(arguments: StoreKind.allCases) func sweepsOnTwoConnectionsMarkEachBookingOnce(_ kind: StoreKind) async throws {
         let fixture = try await BookingStoreFixture(kind, policy: BookingPolicy(maxActivePerService: 10, maxActiveTotal: 10))
         for (index, time) in ["09:00", "09:30", "10:00", "10:30"].enumerated() {
