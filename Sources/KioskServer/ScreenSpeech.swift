@@ -128,10 +128,7 @@ extension KioskRoutes {
             let query = request.uri.queryParameters
             let voice = try speechVoice(query["voice"].map(String.init))
             let rate = try speechRate(query["rate"].map(String.init))
-            guard let speech, let texts else {
-                throw APIError(.serviceUnavailable, code: "speechUnavailable", message: .init(
-                    zh: "本终端暂不支持语音朗读", en: "This terminal cannot read aloud"))
-            }
+            guard let speech, let texts else { throw speechUnavailable }
             let sentences: [String]
             switch (query["screen"].map(String.init), query["keys"].map(String.init)) {
             case (let name?, nil):
@@ -140,28 +137,26 @@ extension KioskRoutes {
                         zh: "无法朗读该界面；可选 \(SpokenScreen.allCases.map(\.rawValue).joined(separator: "、"))",
                         en: "That screen cannot be read aloud; use one of \(SpokenScreen.allCases.map(\.rawValue).joined(separator: ", "))"))
                 }
+                // Nothing but the screen's own arguments, all of them; what was typed is not echoed.
                 let given = Set(query.map { String($0.key) }).subtracting(["screen", "voice", "rate"])
-                if let extra = given.subtracting(screen.arguments).sorted().first ?? screen.arguments.subtracting(given).sorted().first {
+                guard given == screen.arguments else {
+                    let takes = screen.arguments.sorted()
                     throw APIError(.badRequest, code: "invalidSpeechArgument", message: .init(
-                        zh: "界面 \(screen.rawValue) 的参数应为：\(screen.arguments.sorted().joined(separator: "、"))（\(extra.prefix(20)) 不符）",
-                        en: "The screen \(screen.rawValue) takes \(screen.arguments.isEmpty ? "no arguments" : screen.arguments.sorted().joined(separator: ", ")) (not \(extra.prefix(20)))"))
+                        zh: "界面 \(screen.rawValue) 的参数应为：\(takes.isEmpty ? "无" : takes.joined(separator: "、"))",
+                        en: "The screen \(screen.rawValue) takes \(takes.isEmpty ? "no arguments" : takes.joined(separator: ", "))"))
                 }
                 sentences = try await screenSentences(screen, query: query, texts: texts, filings, booking: booking, voice: voice)
             case (nil, let list?):
+                guard Set(query.map { String($0.key) }).isSubset(of: ["keys", "voice", "rate"]) else {
+                    throw APIError(.badRequest, code: "invalidSpeechArgument", message: .init(
+                        zh: "朗读文字条目时只能指明 keys、voice 和 rate", en: "With keys=, only voice= and rate= may be given"))
+                }
                 sentences = try keySentences(list, texts: texts, voice: voice)
             default:
                 throw APIError(.badRequest, code: "invalidSpeechArgument", message: .init(
                     zh: "请指明要朗读的界面（screen）或文字条目（keys），只能二选一", en: "Name either a screen (screen=) or catalogue keys (keys=) to read"))
             }
-            let wav: [UInt8]
-            do {
-                wav = try await speech.cache.wav(for: .init(text: SpeechScript.spoken(sentences, voice: voice), voice: voice, rate: rate))
-            } catch {
-                throw APIError(.serviceUnavailable, code: "speechFailed", message: .init(
-                    zh: "语音合成失败，请稍后再试", en: "The speech could not be made; try again"))
-            }
-            return Response(status: .ok, headers: [.contentType: "audio/wav", .cacheControl: "no-store"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: wav)))
+            return try await wavResponse(speech, text: SpeechScript.spoken(sentences, voice: voice), voice: voice, rate: rate)
         }
     }
 

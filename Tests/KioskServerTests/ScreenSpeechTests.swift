@@ -227,6 +227,8 @@ struct ScreenSpeechTests {
                 // An argument a screen does not take, or lacks; both or neither of screen and keys.
                 ("screen=home&text=\(idNumber)", .badRequest, "invalidSpeechArgument"),
                 ("screen=home&service=hukou", .badRequest, "invalidSpeechArgument"),
+                ("screen=home&\(idNumber)=1", .badRequest, "invalidSpeechArgument"),
+                ("keys=welcome&service=hukou", .badRequest, "invalidSpeechArgument"),
                 ("screen=book-day", .badRequest, "invalidSpeechArgument"),
                 ("screen=book-slot&service=hukou", .badRequest, "invalidSpeechArgument"),
                 ("screen=home&keys=welcome", .badRequest, "invalidSpeechArgument"),
