@@ -239,7 +239,8 @@ let package = Package(
         .target(
             name: "Telemetry",
             dependencies: [
-                "Booking", "DeviceKit", "KioskCore", "KioskServer", "Peripherals", "Storage",
+                "Booking", "DeviceKit", "Hosting", "KioskCore", "KioskServer", "Peripherals", "Storage",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -43,10 +43,11 @@ public struct OverrideReasons: Sendable, Hashable {
         self.reasons = reasons
     }
 
-    /// The list a terminal starts with until the hall configures its own.
+    /// The list a terminal starts with until the hall configures its own, in the order the staff
+    /// console offers it (the first is chosen until staff choose another).
     public static let standard = OverrideReasons(unchecked: [
-        OverrideReason(code: "paperMaterialChecked", label: .init(zh: "已核验纸质材料", en: "Paper material checked")),
         OverrideReason(code: "citizenAssisted", label: .init(zh: "协助群众办理", en: "Citizen assisted")),
+        OverrideReason(code: "paperMaterialChecked", label: .init(zh: "已核验纸质材料", en: "Paper material checked")),
         OverrideReason(code: "cardUnreadable", label: .init(zh: "身份证无法读取，已人工核验", en: "ID card unreadable, checked by hand")),
         OverrideReason(code: "validationNotApplicable", label: .init(zh: "校验规则不适用于本情形", en: "Validation rule does not apply here")),
         OverrideReason(code: "deferredMaterialCommitment", label: .init(zh: "已签署容缺承诺书", en: "Written commitment for a deferred material signed")),

@@ -65,6 +65,16 @@ public struct Ticket: Sendable, Hashable, Codable {
     public static func callsBefore(_ lhs: Ticket, _ rhs: Ticket) -> Bool {
         (lhs.priority.rank, lhs.queuedAt, lhs.id) < (rhs.priority.rank, rhs.queuedAt, rhs.id)
     }
+
+    /// "Now serving" as the hall shows it: each counter's latest call, the latest first. A
+    /// counter serves one citizen at a time, so an earlier call it left unfinished (nobody came,
+    /// or staff moved on without marking it) is not shown beside the new one; the ticket itself
+    /// stays called, for staff to finish or mark.
+    public static func nowServing(_ called: [Ticket]) -> [Ticket] {
+        var counters: Set<String> = []
+        return called.sorted { ($0.calledAt ?? $0.queuedAt, $0.id) > ($1.calledAt ?? $1.queuedAt, $1.id) }
+            .filter { counters.insert($0.counter ?? "#\($0.id)").inserted }
+    }
 }
 
 /// How the hall runs its queue, the `[queue]` table of configuration:

@@ -39,7 +39,10 @@ public enum DistrictTerminal {
             case .unreachable(let problem):
                 // The terminal still serves filings and tickets offline: a warning, not a stop,
                 // naming the cause for the technician.
-                let cause = problem.map { "district store unreachable (\($0.cause.rawValue)): \($0.message.en)" }
+                let cause = problem.map { problem in
+                    let what = problem.cause == .migrationPending ? "not migrated yet" : "unreachable"
+                    return "district store \(what) (\(problem.cause.rawValue)): \(problem.message.en)"
+                }
                 return .ready("\(district.location) unreachable; \(outbox)",
                               warnings: [cause ?? DistrictStoreUnavailable().message.en] + warnings)
             case .failed(let reason):

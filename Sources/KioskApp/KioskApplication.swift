@@ -43,6 +43,7 @@ public struct KioskApplication: Sendable {
     public let sessions: CitizenSessions
     let devices: TerminalDevices
     let deviceActivity = DeviceActivity()
+    let deviceFaults = DeviceFaults()
     let receipts: PrinterReceiptDesk
     public let access: AccessStore
     /// One per terminal, shared by every router made from this application.
@@ -205,7 +206,8 @@ public struct KioskApplication: Sendable {
         var dependencies = ServerDependencies(
             identity: ServerIdentity(
                 terminalID: configuration.terminalID, terminalName: configuration.terminalName,
-                siteID: configuration.siteID, siteName: configuration.siteName, version: KioskVersion.current),
+                siteID: configuration.siteID, siteName: configuration.siteName, version: KioskVersion.current,
+                timeZone: configuration.timeZone),
             readiness: readinessChecks(forms: rules.forms),
             schemaVersion: { try? store.schemaVersion() },
             metricsRegistry: metrics,
@@ -238,6 +240,10 @@ public struct KioskApplication: Sendable {
         let helpLedger = helpServices.ledger, terminalID = configuration.terminalID
         dependencies.policies.recordPrints = { ids, now in try await helpLedger.recordPolicyPrints(ids, terminalId: terminalID, at: now) }
         dependencies.refreshMetrics = { [terminalMetrics] in await terminalMetrics.refresh() }
+        dependencies.fleet = { [district, heartbeat] in
+            if let district { try await PostgresFleet(store: district).heartbeats() } else { [await heartbeat.compose()] }
+        }
+        dependencies.booking?.slips = devices.slips
         if let queueFeed, let booking = dependencies.booking { dependencies.display = DisplayServices(feed: queueFeed, booking: booking) }
         return dependencies
     }
@@ -265,6 +271,14 @@ public struct KioskApplication: Sendable {
                         serviceIDs: configuration.services.map(\.id), sessions: sessions, activity: deviceActivity)
     }
 
+    /// The terminal's heartbeat to the district's fleet view; on a lone terminal it only keeps its faults.
+    var heartbeat: Heartbeat {
+        var send: (@Sendable (TerminalHeartbeat) async throws -> Void)?
+        if let district { send = { [fleet = PostgresFleet(store: district)] in try await fleet.record($0) } }
+        return Heartbeat(devices: devices, store: store, terminalID: configuration.terminalID, siteID: configuration.siteID,
+                         interval: .seconds(configuration.heartbeatSeconds), faults: deviceFaults, logger: logger, send: send)
+    }
+
     /// Where filings go: the terminal's file, and in district mode its outbox too.
     var filingArchive: any FilingArchive {
         switch mode {
@@ -283,6 +297,12 @@ public struct KioskApplication: Sendable {
         case .district(_, let bookings, let local):
             DistrictTerminal.ledger(district: bookings, local: local, outbox: store, terminalID: configuration.terminalID)
         }
+    }
+
+    /// District mode, after a start-up migration that failed: migrates the store in the background.
+    public var districtMigrationRetry: DistrictMigrationRetry? {
+        guard case .district(let district, _, _) = mode else { return nil }
+        return DistrictMigrationRetry(district: district, store: store, configuration: configuration, logger: logger)
     }
 
     /// District mode: sends the outbox to the district store.
@@ -416,12 +436,12 @@ public struct KioskApplication: Sendable {
         // The district store is listed first so it stops last, after the requests that use it.
         var services: [any ServiceLifecycle.Service] = district.map { [$0] } ?? []
         services += [server] + (displayServer.map { [$0] } ?? []) + [bookingMaintenance, lifecycleWatch, webhookPusher, devices.manager, poweredTime, auditAnchors]
-        services += (outboxDrainer.map { [$0] } ?? []) + devices.services
+        services += (districtMigrationRetry.map { [$0] } ?? []) + (outboxDrainer.map { [$0] } ?? []) + devices.services
         services += queueFeedService.map { [$0] } ?? []
         services += helpHallListener.map { [$0] } ?? []
         services += [eventForwarder,
                      SessionWatch(sessions: sessions, events: devices.events, help: HelpDeadlines(services: helpServices)),
-                     terminalMetrics,
+                     terminalMetrics, heartbeat,
                      IdleStatusPoller(manager: devices.manager, interval: .seconds(configuration.statusPollSeconds))]
         if let serviceManager { services.append(serviceManager) }
         do {

@@ -21,6 +21,8 @@ public enum Benchmarks {
         ("district", DistrictBenchmarks.run),
         // Starts a private PostgreSQL; fills and drains a terminal's outbox.
         ("outbox", OutboxBenchmark.run),
+        // Starts a private PostgreSQL; 1,000 terminals' heartbeats over one minute (the fleet view).
+        ("heartbeat", HeartbeatBenchmark.run),
     ]
 
     /// What `kiosk-bench` runs when none is named.

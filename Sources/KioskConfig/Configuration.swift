@@ -107,6 +107,8 @@ public struct Configuration: Sendable, Equatable {
     public var requiredDevices: [RequiredDevice]
     /// `devices.status_poll_seconds`: how often an idle printer is asked for its status.
     public var statusPollSeconds: Int
+    /// `devices.heartbeat_seconds`: in district mode, how often the terminal reports to the fleet view.
+    public var heartbeatSeconds = 60
     /// `devices.cups_socket`: the domain socket of the CUPS scheduler in `cups` mode.
     public var cupsSocket: String
     /// `devices.printer`: the one printer the terminal uses; nil uses the first online one.

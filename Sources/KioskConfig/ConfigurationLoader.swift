@@ -490,6 +490,7 @@ public enum ConfigurationLoader {
             printJobRetentionDays: integer("devices.print_job_retention_days"),
             requiredDevices: strings("devices.required").compactMap(Configuration.RequiredDevice.init(rawValue:)),
             statusPollSeconds: integer("devices.status_poll_seconds"),
+            heartbeatSeconds: integer("devices.heartbeat_seconds"),
             cupsSocket: text("devices.cups_socket"),
             printerPin: Configuration.PrinterPin(text("devices.printer")),
             printerProfile: text("devices.printer_profile").isEmpty ? nil : text("devices.printer_profile"),

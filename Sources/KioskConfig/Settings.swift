@@ -103,6 +103,8 @@ public struct Setting: Sendable {
                 "devices /readyz needs: a missing or faulted one makes the terminal not ready"),
         Setting("devices.status_poll_seconds", .integer(1...3600), .integer(10),
                 "how often an idle printer is asked for its status (paper, cover)"),
+        Setting("devices.heartbeat_seconds", .integer(10...3600), .integer(60),
+                "district mode: how often the terminal reports its devices, outbox and last fault to the district store (the fleet view)"),
         Setting("devices.printer", .printerPin, .string(""),
                 "the one printer receipts go to: usb:VID:PID[:SERIAL] or cups:QUEUE; empty for the first online one"),
         Setting("devices.printer_profile", .profileID, .string(""),

@@ -80,7 +80,7 @@ extension KioskRoutes {
         let staffRoutes: [(String, String)] = [
             ("POST", "/v1/counters/{counter}/call-next"), ("POST", "/v1/tickets/{id}/recall"), ("POST", "/v1/tickets/{id}/no-show"),
             ("POST", "/v1/tickets/{id}/finish"), ("POST", "/v1/tickets/{id}/transfer"),
-            ("POST", "/v1/sessions/{id}/overrides/{action}"),
+            ("GET", "/v1/override-reasons"), ("POST", "/v1/sessions/{id}/overrides/{action}"),
             ("GET", "/v1/desk/queue"), ("POST", "/v1/filings/{reference}/receive"), ("POST", "/v1/filings/{reference}/accept"),
             ("POST", "/v1/filings/{reference}/return"), ("POST", "/v1/filings/{reference}/start"),
             ("POST", "/v1/filings/{reference}/complete"), ("POST", "/v1/filings/{reference}/collect"),
@@ -102,7 +102,7 @@ extension KioskRoutes {
             ("POST", "/v1/devices/{id}/health-checks"), ("GET", "/v1/devices/{id}/statistics"),
             ("POST", "/v1/devices/{id}/statistics/{name}/reset"), ("GET", "/v1/devices/{id}/last-receipt"),
             ("POST", "/v1/devices/{id}/counter-slip"),
-            ("GET", "/v1/simulator/printer"), ("POST", "/v1/simulator/printer"), ("POST", "/v1/simulator/scanner"), ("GET", "/v1/district"),
+            ("GET", "/v1/simulator/printer"), ("POST", "/v1/simulator/printer"), ("POST", "/v1/simulator/scanner"), ("GET", "/v1/district"), ("GET", "/v1/fleet"),
             ("POST", "/v1/reload"),
         ]
         var endpoints: [EndpointPolicy.Rule] = citizenRoutes.map { .init($0.0, $0.1, anyone) }
@@ -143,6 +143,10 @@ extension KioskRoutes {
     /// Staff take a step off a citizen's hands, always with a reason from the configured list;
     /// the session records who, when, what and why, and the audit log gets the same.
     static func addOverrideRoutes(to router: Router<KioskRequestContext>, _ access: AccessServices, _ filings: FilingServices) {
+        // The hall's reasons, for the staff console's list: the one list the overrides are checked against.
+        router.get("/v1/override-reasons") { _, _ in
+            json(access.reasons.reasons)
+        }
         router.post("/v1/sessions/{id}/overrides/{action}") { request, context in
             let body = try await RequestBody(request, context: context, allowed: ["reasonCode", "note", "material", "field", "value"])
             guard let token = context.staff else { throw AccessError(.signInRequired) }

@@ -34,6 +34,8 @@ public struct BookingServices: Sendable {
     /// The card on the reader: `"useCard": true` books, looks up and checks in with it, so the
     /// ID number never passes through the screen.
     public var cards: CardDesk?
+    /// The scanned booking slip's handle → code (`"scannedSlip"` checks in with it); none: no scanner.
+    public var slips: ScannedSlips?
     /// Where queue changes are announced (`ticketIssued`, `ticketCalled`, ... on `/v1/events`).
     public var events: EventBus<TerminalEvent>?
     /// The audit log: a priority marked by staff is recorded there.
@@ -223,11 +225,18 @@ extension KioskRoutes {
         // bookings: it never checks in someone else's appointment.
         router.post("/v1/check-ins") { request, context in
             let key = try idempotencyKey(request)
-            let body = try await RequestBody(request, context: context, allowed: ["code", "idNumber", "useCard"])
+            let body = try await RequestBody(request, context: context, allowed: ["code", "scannedSlip", "idNumber", "useCard"])
             let now = booking.now()
             let holder = try await identity(body, booking)
             let result: CheckInResult
-            if body.fields["code"] != nil {
+            if body.fields["scannedSlip"] != nil {
+                // A scanned slip: the code behind the handle the screen's `scan` event carried.
+                let handle = try body.string("scannedSlip")
+                guard let text = await booking.slips?.code(for: handle) else { throw scannedSlipExpired }
+                let code = try bookingCode(text)
+                result = try await ruled { try await booking.ledger.checkIn(code: code, holder: holder, idempotencyKey: key, now: now) }
+                await booking.slips?.used(handle)
+            } else if body.fields["code"] != nil {
                 let code = try bookingCode(try body.string("code"))
                 result = try await ruled { try await booking.ledger.checkIn(code: code, holder: holder, idempotencyKey: key, now: now) }
             } else {
@@ -397,6 +406,9 @@ extension KioskRoutes {
 
     static let identityRequired = APIError(.badRequest, code: "identityRequired", message: .init(
         zh: "请将身份证放在读卡区，或输入身份证号码", en: "Place your ID card on the reader or type your ID number."))
+
+    static let scannedSlipExpired = APIError(.conflict, code: "scannedSlipExpired", message: .init(
+        zh: "扫描的预约凭条已失效，请重新扫描凭条", en: "The scanned booking slip is no longer valid; please scan it again"))
 
     private static func bookingCode(_ text: String) throws -> BookingCode {
         try ruled { try BookingCode(text) }

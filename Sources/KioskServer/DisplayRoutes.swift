@@ -176,7 +176,7 @@ extension KioskRoutes {
     static func queueViews(_ booking: BookingServices) async throws -> [QueueView] {
         let services = booking.services.map(\.id)
         let waiting = try await ruled { try await booking.ledger.waitingTickets(serviceIDs: services, now: booking.now()) }
-        let serving = try await ruled { try await booking.ledger.servingTickets(serviceIDs: services, now: booking.now()) }
+        let serving = Ticket.nowServing(try await ruled { try await booking.ledger.servingTickets(serviceIDs: services, now: booking.now()) })
         return booking.services.map { service in
             let tickets = waiting.filter { $0.serviceID == service.id }
             return QueueView(serviceId: service.id, waiting: tickets.count, numbers: tickets.map(\.number),

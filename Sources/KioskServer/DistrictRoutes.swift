@@ -14,7 +14,7 @@ public struct DistrictStatus: Sendable, Codable, Equatable {
     public var schemaVersion: Int?
     /// Why the store is unreachable, for the technician: `connectionRefused`, `hostNotFound`,
     /// `timedOut`, `authenticationFailed`, `databaseMissing`, `tlsUnavailable`,
-    /// `serverUnavailable`, `other`.
+    /// `serverUnavailable`, `migrationPending` (reachable, not yet migrated), `other`.
     public var cause: String?
     public var reason: LocalizedText?
     public var outbox: OutboxBacklog?
@@ -33,9 +33,22 @@ public struct DistrictStatus: Sendable, Codable, Equatable {
 }
 
 extension KioskRoutes {
-    static func addDistrictRoutes(to router: Router<KioskRequestContext>, _ status: @escaping @Sendable () async -> DistrictStatus) {
+    static func addDistrictRoutes(to router: Router<KioskRequestContext>, _ status: @escaping @Sendable () async -> DistrictStatus,
+                                  fleet: @escaping @Sendable () async throws -> [TerminalHeartbeat], now: @escaping @Sendable () -> Date) {
         router.get("/v1/district") { _, _ in
             json(await status())
         }
+        // Every terminal of the district from its last heartbeat (a lone terminal: itself).
+        router.get("/v1/fleet") { _, _ in
+            let heartbeats = try await fleet()
+            return json(FleetView(terminals: Fleet.view(heartbeats, now: now()), silenceSeconds: Int(Fleet.silenceLimit)))
+        }
     }
+}
+
+/// `GET /v1/fleet`: the district's terminals, the silent and the troubled first.
+public struct FleetView: Codable, Sendable, Equatable {
+    public var terminals: [FleetTerminal]
+    /// After how many seconds without a heartbeat a terminal is shown silent.
+    public var silenceSeconds: Int
 }

@@ -1,5 +1,6 @@
 import Access
 import FormEngine
+import KioskCore
 import Foundation
 import Hummingbird
 import Metrics
@@ -21,6 +22,8 @@ public struct ServerDependencies: Sendable {
     public var ui: StaticUI
     /// District mode's state for the technician (`GET /v1/district`).
     public var district: @Sendable () async -> DistrictStatus
+    /// The last heartbeat of every terminal of the district (`GET /v1/fleet`); a lone terminal's own.
+    public var fleet: @Sendable () async throws -> [TerminalHeartbeat] = { [] }
     /// Misses on code-bearing endpoints at this terminal (`limits.code_misses_per_minute`).
     public var codeGuesses: CodeGuessLimiter
     /// Sets the gauges that describe the terminal now (devices, outbox, queues, sessions) just
@@ -113,7 +116,7 @@ public enum KioskRoutes {
         addPolicyRoutes(to: router, deps.policies, metrics: deps.metricsRegistry)
         if let help = deps.help { addHelpRoutes(to: router, help, deps.filings, deps.access) }
         addDeviceRoutes(to: router, deps.devices)
-        addDistrictRoutes(to: router, deps.district)
+        addDistrictRoutes(to: router, deps.district, fleet: deps.fleet, now: deps.access.now)
         addReloadRoute(to: router, deps.reload)
         addAccessRoutes(to: router, deps.access)
         addOverrideRoutes(to: router, deps.access, deps.filings)

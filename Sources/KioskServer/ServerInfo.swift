@@ -10,6 +10,11 @@ public struct ServerInfo: Codable, Sendable, Equatable {
     public var schemaVersion: Int?
     public var startedAt: Date
     public var uptimeSeconds: Double
+    /// The hall's time zone (IANA), in which its days, hours and slots are counted.
+    public var timeZone: String
+    /// The hall's offset from UTC now, in minutes: the screen shows the hall's wall-clock times
+    /// from instants with it (a terminal's browser may be set to any zone).
+    public var utcOffsetMinutes: Int
 }
 
 /// The fixed part of `ServerInfo`, and how to fill in the parts that change.
@@ -19,14 +24,17 @@ public struct ServerIdentity: Sendable {
     public var siteID: String
     public var siteName: String
     public var version: String
+    public var timeZone: TimeZone
     public var startedAt: Date
 
-    public init(terminalID: String, terminalName: String, siteID: String, siteName: String, version: String, startedAt: Date = Date()) {
+    public init(terminalID: String, terminalName: String, siteID: String, siteName: String, version: String, timeZone: TimeZone,
+                startedAt: Date = Date()) {
         self.terminalID = terminalID
         self.terminalName = terminalName
         self.siteID = siteID
         self.siteName = siteName
         self.version = version
+        self.timeZone = timeZone
         self.startedAt = startedAt
     }
 
@@ -34,6 +42,7 @@ public struct ServerIdentity: Sendable {
         ServerInfo(
             terminalID: terminalID, terminalName: terminalName, siteID: siteID, siteName: siteName,
             version: version, schemaVersion: schemaVersion, startedAt: startedAt,
-            uptimeSeconds: (now.timeIntervalSince(startedAt) * 1000).rounded() / 1000)
+            uptimeSeconds: (now.timeIntervalSince(startedAt) * 1000).rounded() / 1000,
+            timeZone: timeZone.identifier, utcOffsetMinutes: timeZone.secondsFromGMT(for: now) / 60)
     }
 }

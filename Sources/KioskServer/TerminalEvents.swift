@@ -60,12 +60,15 @@ public struct TerminalEvent: Codable, Sendable, Equatable {
     public struct Scan: Codable, Sendable, Equatable {
         /// `progressCode`, `bookingCode` or `notOfThisHall`.
         public var kind: String
-        /// The code, for `progressCode` and `bookingCode` only.
+        /// The code, for `progressCode` only.
         public var code: String?
+        /// For `bookingCode`: the handle the screen checks in with (`ScannedSlips`), never the code.
+        public var slip: String?
 
-        public init(kind: String, code: String?) {
+        public init(kind: String, code: String?, slip: String? = nil) {
             self.kind = kind
             self.code = code
+            self.slip = slip
         }
     }
 

@@ -26,11 +26,12 @@ public enum HallCode: Sendable, Equatable {
         }
     }
 
-    /// What the screen's `scan` event says: the kind, and the code for the hall's own.
-    public var scan: TerminalEvent.Scan {
+    /// What the screen's `scan` event says: the kind, a receipt's code, and for a booking slip
+    /// a handle held by `slips` instead of its code (the stream is public).
+    public func scan(holdingSlipsIn slips: ScannedSlips) async -> TerminalEvent.Scan {
         switch self {
         case .progress(let code): .init(kind: "progressCode", code: code.description)
-        case .booking(let code): .init(kind: "bookingCode", code: code.value)
+        case .booking(let code): .init(kind: "bookingCode", code: nil, slip: await slips.hold(code.value))
         case .notOfThisHall: .init(kind: "notOfThisHall", code: nil)
         }
     }

@@ -64,16 +64,23 @@ public enum MonthlySummary {
                 AND OLD.\(column) IS NOT NULL AND \(on("OLD", condition));
             """
         }.joined(separator: "\n")
+        return statements + caseTriggers("lifecycle_case", added: added, removed: removed, dialect)
+    }
+
+    /// Triggers on `lifecycle_case` that run `added` (statements on `NEW`) for each row inserted
+    /// and `removed` (on `OLD`) for each row deleted: `NAME_counted` and `NAME_uncounted` in
+    /// SQLite, `NAME_counted` calling the function `NAME_count()` in PostgreSQL.
+    static func caseTriggers(_ name: String, added: String, removed: String, _ dialect: SQLDialect) -> [String] {
         switch dialect {
         case .sqlite:
-            statements += [
-                "CREATE TRIGGER lifecycle_case_counted AFTER INSERT ON lifecycle_case BEGIN\n\(added)\nEND",
-                "CREATE TRIGGER lifecycle_case_uncounted AFTER DELETE ON lifecycle_case BEGIN\n\(removed)\nEND",
+            [
+                "CREATE TRIGGER \(name)_counted AFTER INSERT ON lifecycle_case BEGIN\n\(added)\nEND",
+                "CREATE TRIGGER \(name)_uncounted AFTER DELETE ON lifecycle_case BEGIN\n\(removed)\nEND",
             ]
         case .postgres:
-            statements += [
+            [
                 """
-                CREATE FUNCTION lifecycle_case_count() RETURNS trigger LANGUAGE plpgsql AS $$
+                CREATE FUNCTION \(name)_count() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
                 IF TG_OP = 'INSERT' THEN
                 \(added)
@@ -84,10 +91,9 @@ public enum MonthlySummary {
                 END
                 $$
                 """,
-                "CREATE TRIGGER lifecycle_case_counted AFTER INSERT OR DELETE ON lifecycle_case FOR EACH ROW EXECUTE FUNCTION lifecycle_case_count()",
+                "CREATE TRIGGER \(name)_counted AFTER INSERT OR DELETE ON lifecycle_case FOR EACH ROW EXECUTE FUNCTION \(name)_count()",
             ]
         }
-        return statements
     }
 
     /// The month's count of `measure` per department and matter, from the summary.

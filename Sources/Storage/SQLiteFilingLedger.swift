@@ -43,6 +43,9 @@ extension Migrations {
         migrator.registerMigration("v17-lifecycle-month-count") { db in
             for statement in MonthlySummary.statements(.sqlite) { try db.execute(sql: statement) }
         }
+        migrator.registerMigration("v18-lifecycle-deadline-count") { db in
+            for statement in DeadlineSummary.statements(.sqlite) { try db.execute(sql: statement) }
+        }
     }
 }
 

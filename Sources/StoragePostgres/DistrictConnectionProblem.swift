@@ -27,6 +27,9 @@ public struct DistrictConnectionProblem: Sendable, Equatable, CustomStringConver
         case tlsUnavailable
         /// The server is starting, shutting down or full.
         case serverUnavailable
+        /// The server answers, but this terminal could not migrate its schema when it started;
+        /// it serves offline and retries in the background (`DistrictMigrationRetry`).
+        case migrationPending
         case other
     }
 

@@ -25,7 +25,7 @@ extension PostgresStore {
         do {
             return try await transaction { c in
                 var report = CopyReport()
-                try await c.query("SELECT pg_advisory_xact_lock(\(PostgresMigrations.lockKey))", logger: self.logger)
+                try await self.takeMigrationLock(c)
                 for slot in export.slots {
                     try await c.query("""
                         INSERT INTO slot_capacity (slot_id, service_id, capacity, taken) VALUES (\(slot.slotID), \(slot.serviceID), \(slot.capacity), 0)

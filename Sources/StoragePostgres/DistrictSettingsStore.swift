@@ -68,7 +68,7 @@ extension PostgresStore {
     public func checkSettings(_ local: DistrictSettings, terminalID: String) async throws -> (recorded: RecordedDistrictSettings?, differences: [String]) {
         do {
             return try await transaction { c in
-                try await c.query("SELECT pg_advisory_xact_lock(\(PostgresMigrations.lockKey))", logger: self.logger)
+                try await self.takeMigrationLock(c)
                 guard let recorded = try await Self.recorded(c, logger: self.logger) else {
                     try await Self.record(local, terminalID: terminalID, c, logger: self.logger)
                     return (nil, [])
@@ -85,7 +85,7 @@ extension PostgresStore {
     public func pushSettings(_ local: DistrictSettings, terminalID: String) async throws -> RecordedDistrictSettings? {
         do {
             return try await transaction { c in
-                try await c.query("SELECT pg_advisory_xact_lock(\(PostgresMigrations.lockKey))", logger: self.logger)
+                try await self.takeMigrationLock(c)
                 let before = try await Self.recorded(c, logger: self.logger)
                 try await Self.record(local, terminalID: terminalID, c, logger: self.logger)
                 return before

@@ -335,5 +335,23 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX policy_print_printed_on ON policy_print (printed_on)",
         ]),
+        // The fleet view: each terminal's last heartbeat, one row per terminal, overwritten every
+        // minute. Codes and counts only (`TerminalHeartbeat`); `devices` is their JSON.
+        Migration(name: "v14-terminal-heartbeat", statements: [
+            """
+            CREATE TABLE terminal_heartbeat (
+                site_id text NOT NULL,
+                terminal_id text NOT NULL,
+                version text NOT NULL,
+                sent_at double precision NOT NULL,
+                devices text NOT NULL,
+                outbox_pending bigint NOT NULL,
+                outbox_refused bigint NOT NULL,
+                last_error text,
+                PRIMARY KEY (site_id, terminal_id))
+            """,
+        ]),
+        // The supervision desk's counts as sums over days (`kiosk bench lifecycle`).
+        Migration(name: "v15-lifecycle-deadline-count", statements: DeadlineSummary.statements(.postgres)),
     ]
 }

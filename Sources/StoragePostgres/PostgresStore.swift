@@ -29,6 +29,10 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
     /// Why it is unreachable, found out at most every few seconds and logged when it changes.
     let diagnosis = DistrictDiagnosis()
     static let failFastPeriod: Duration = .seconds(3)
+    /// Set while this terminal could not migrate the store when it started, with why: every
+    /// operation then fails as unreachable, so the terminal serves offline from its outbox
+    /// instead of writing to a schema this build does not know. Cleared once it is migrated.
+    private let pendingMigration = Mutex<DistrictConnectionProblem?>(nil)
 
     /// The schema version this build of kiosk creates and understands.
     public static var knownSchemaVersion: Int { PostgresMigrations.all.count }
@@ -36,8 +40,11 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
     /// How long one operation may take before the district store counts as unreachable.
     public let operationTimeout: Duration
 
+    /// `lockTimeout`: the server gives up waiting for a lock after it (PostgreSQL's
+    /// `lock_timeout`). The operation deadline alone cannot end such a wait: the query goes on,
+    /// and its connection cannot go back to the pool until the lock comes.
     public init(url: String, operationTimeout: Duration = .seconds(10), maximumConnections: Int = 16,
-                logger: Logger = Logger(label: "kiosk.postgres")) throws(StorageError) {
+                lockTimeout: Duration? = nil, logger: Logger = Logger(label: "kiosk.postgres")) throws(StorageError) {
         self.operationTimeout = operationTimeout
         let parsed: PostgresURL
         do {
@@ -55,6 +62,10 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
         // its outbox instead of keeping the citizen waiting.
         configuration.options.connectTimeout = .seconds(3)
         configuration.options.maximumConnections = maximumConnections
+        if let lockTimeout {
+            let milliseconds = lockTimeout.components.seconds * 1000 + lockTimeout.components.attoseconds / 1_000_000_000_000_000
+            configuration.options.additionalStartupParameters = [("lock_timeout", "\(milliseconds)")]
+        }
         // The pool reports every failed reconnection at info level; while the store is down that
         // would flood the terminal's log, which says it once through readiness instead.
         var background = logger
@@ -86,7 +97,7 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
     public func migrate() async throws -> Int {
         do {
             return try await transaction { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresMigrations.lockKey))", logger: self.logger)
+                try await self.takeMigrationLock(connection)
                 try await connection.query("""
                     CREATE TABLE IF NOT EXISTS kiosk_schema_version (
                         version bigint PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
@@ -121,6 +132,13 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
         }
     }
 
+    /// Waits for the lock that migrations and the district's key take in turns, until the end of
+    /// the transaction. The answer is read: a lock timeout arrives with it, and would otherwise
+    /// surface only as the next statement's "current transaction is aborted".
+    func takeMigrationLock(_ connection: PostgresConnection) async throws {
+        _ = try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresMigrations.lockKey))", logger: logger).collect()
+    }
+
     /// The number of migrations applied; 0 for an empty database.
     public func schemaVersion() async throws -> Int {
         do {
@@ -133,6 +151,20 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
             throw Self.unavailable(error, location: location)
         }
     }
+
+    /// Holds every operation back (as unreachable) until `migrated()`: the start-up migration
+    /// failed for `reason`, and the terminal retries it on a client of its own.
+    public func awaitMigration(_ reason: LocalizedText) {
+        pendingMigration.withLock { $0 = DistrictConnectionProblem(cause: .migrationPending, message: reason) }
+    }
+
+    /// The schema is this build's: operations go to the store again.
+    public func migrated() {
+        pendingMigration.withLock { $0 = nil }
+    }
+
+    /// Why operations are held back, nil when they are not.
+    public var migrationPendingReason: LocalizedText? { pendingMigration.withLock { $0?.message } }
 
     /// What readiness and the technician see of the district store.
     public enum State: Sendable, Equatable {
@@ -156,6 +188,8 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
 
     /// A cheap round trip: reachable and migrated. When the store cannot be reached, why not.
     public func state() async -> State {
+        // A store that cannot be reached says that first: it is why the migration waits.
+        if let pending = pendingMigration.withLock({ $0 }) { return .unreachable(await diagnose() ?? pending) }
         enum Outcome: Sendable {
             case answered(Result<Int, any Error>)
             case diagnosed(DistrictConnectionProblem)
@@ -218,7 +252,7 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
     public func districtKey(local: SecretKey?, keep: @escaping @Sendable (SecretKey) throws -> Void) async throws -> SecretKey {
         do {
             return try await transaction { c in
-                try await c.query("SELECT pg_advisory_xact_lock(\(PostgresMigrations.lockKey))", logger: self.logger)
+                try await self.takeMigrationLock(c)
                 let row = try await c.query("SELECT secret, id_key_fingerprint FROM installation WHERE id = 1 FOR UPDATE",
                                             logger: self.logger).collect().first
                 let (secret, fingerprint) = try row?.decode((Data?, String?).self) ?? (nil, nil)
@@ -300,6 +334,7 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
 
     /// Runs `body` under the deadline and the fail-fast period (see `unreachableSince`).
     private func guarded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        if pendingMigration.withLock({ $0 != nil }) { throw DistrictStoreUnavailable() }
         if let since = unreachableSince.withLock({ $0 }), ContinuousClock.now - since < Self.failFastPeriod {
             throw DistrictStoreUnavailable()
         }

@@ -146,7 +146,7 @@ struct DevicesCommand: AsyncParsableCommand {
 
 struct DiagnosticsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "diag", abstract: "Diagnostics for technicians.", subcommands: [Health.self, Stats.self, District.self])
+        commandName: "diag", abstract: "Diagnostics for technicians.", subcommands: [Health.self, Stats.self, District.self, FleetCommand.self])
 
     struct Health: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

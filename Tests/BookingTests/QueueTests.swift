@@ -45,6 +45,18 @@ struct QueueTests {
                callCount: 0, bookingID: nil)
     }
 
+    /// One number per counter on the hall's "now serving": the counter's latest call.
+    @Test func nowServingShowsEachCountersLatestCall() throws {
+        func called(_ id: Int64, _ counter: String, _ time: String) throws -> Ticket {
+            let queued = try ticket(id, .ordinary, "08:30")
+            return Ticket(id: id, date: queued.date, number: queued.number, serviceID: "hukou", priority: .ordinary, queuedAt: queued.queuedAt,
+                          state: .called, counter: counter, calledAt: try Fixtures.beijing("2026-12-03 " + time), callCount: 1, bookingID: nil)
+        }
+        let board = Ticket.nowServing([try called(1, "A1", "09:00"), try called(2, "A2", "09:05"), try called(3, "A1", "09:10")])
+        #expect(board.map(\.number) == ["A3", "A2"])
+        #expect(Ticket.nowServing([]).isEmpty)
+    }
+
     @Test func callOrderIsPriorityThenWaitingTime() throws {
         let tickets = [
             try ticket(1, .ordinary, "09:00"),

@@ -1,6 +1,7 @@
 import Booking
 import Foundation
 import KioskBench
+import KioskCore
 import KioskTesting
 import Secrets
 import Storage
@@ -279,5 +280,39 @@ struct DistrictDiagnosticsCLITests {
         #expect(result.stdout.contains(says), "\(result.stdout)")
         #expect(!result.stdout.contains("secret") && !result.stderr.contains("secret"), "the password never shows")
         #expect(result.stderr.contains("district store unreachable"), "the log names it too: \(result.stderr)")
+    }
+}
+
+@Suite("kiosk diag fleet", .privatePostgres)
+struct FleetDiagnosticsCLITests {
+    /// The district store's heartbeats as a technician reads them in the shell: the silent
+    /// terminal and the one to bring paper to, and the same as JSON.
+    @Test func listsTheDistrictsTerminalsWhatIsWrongAndWhatToBring() async throws {
+        let url = try await cluster().createDatabase()
+        let installation = try TestInstallation(config: "database = \"\(url)\"")
+        defer { installation.remove() }
+        #expect(try await offPool { try KioskProcess.run(["db", "migrate"], in: installation.root) }.status == 0)
+        let store = try PostgresStore(url: url, operationTimeout: .seconds(60), maximumConnections: 1)
+        try await store.withRunning {
+            let fleet = PostgresFleet(store: store)
+            try await fleet.record(TerminalHeartbeat(
+                terminalId: "T01", siteId: "hall-a", version: "0.1.0", sentAt: Date(),
+                devices: [.init(id: "printer-1", kind: "receiptPrinter", state: "error", fault: "paperOut", paper: "out")],
+                outboxPending: 2, outboxRefused: 0, lastError: "paperOut"))
+            try await fleet.record(TerminalHeartbeat(
+                terminalId: "T09", siteId: "hall-b", version: "0.1.0", sentAt: Date().addingTimeInterval(-600),
+                devices: [], outboxPending: 0, outboxRefused: 0, lastError: nil))
+        }
+        let result = try await offPool { try KioskProcess.run(["diag", "fleet"], in: installation.root) }
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("hall-a/T01 NEEDS A LOOK: last seen "))
+        #expect(result.stdout.contains("  wrong: paperOut on printer-1 (receiptPrinter)\n  bring: a paper roll\n"))
+        #expect(result.stdout.contains("hall-b/T09 SILENT: last seen "))
+        let json = try await offPool { try KioskProcess.run(["diag", "fleet", "--json"], in: installation.root) }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let terminals = try decoder.decode([FleetTerminal].self, from: Data(json.stdout.utf8))
+        #expect(terminals.map(\.terminalId) == ["T01", "T09"] && terminals.map(\.silent) == [false, true])
+        #expect(terminals.first?.bring == [.paperRoll])
     }
 }

@@ -68,7 +68,7 @@ struct DataAtRestTests {
                 uri: "/v1/drafts/resume", method: .post,
                 body: ByteBuffer(string: #"{"code":"\#(code)","idNumber":"\#(Self.drafter)"}"#))
             #expect(resumed.status == .created)
-            let id = try #require(try Self.object(resumed)["sessionId"] as? String)
+            let id = try resumed.decoded(SessionView.self).sessionId
             #expect(try await client.execute(uri: "/v1/sessions/\(id)", method: .delete).status == .noContent)
         }
         for file in try Self.files(under: installation.dataDirectory) {
@@ -129,7 +129,7 @@ struct DataAtRestTests {
 
     static func file(_ client: any TestClientProtocol) async throws {
         let started = try await client.execute(uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#))
-        let id = try #require(try object(started)["sessionId"] as? String)
+        let id = try started.decoded(SessionView.self).sessionId
         func answer(_ field: String, _ value: String) async throws {
             let response = try await client.execute(uri: "/v1/sessions/\(id)/answers/\(field)", method: .put,
                                                     body: ByteBuffer(string: #"{"value":\#(value)}"#))
@@ -166,7 +166,7 @@ struct DataAtRestTests {
     @discardableResult
     static func saveDraft(_ client: any TestClientProtocol) async throws -> String {
         let started = try await client.execute(uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#))
-        let id = try #require(try object(started)["sessionId"] as? String)
+        let id = try started.decoded(SessionView.self).sessionId
         for (field, value) in [("name", names[1]), ("mobile", phones[1])] {
             let response = try await client.execute(uri: "/v1/sessions/\(id)/answers/\(field)", method: .put,
                                                     body: ByteBuffer(string: #"{"value":"\#(value)"}"#))
@@ -175,13 +175,7 @@ struct DataAtRestTests {
         let saved = try await client.execute(uri: "/v1/sessions/\(id)/draft", method: .post,
                                              body: ByteBuffer(string: #"{"idNumber":"\#(drafter)"}"#))
         #expect(saved.status == .created)
-        return try #require(try object(saved)["code"] as? String)
-    }
-
-    // MARK: Helpers
-
-    static func object(_ response: TestResponse) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+        return try #require(try saved.decoded([String: String].self)["code"])
     }
 
     static func files(under directory: String) throws -> [String] {

@@ -87,12 +87,18 @@ extension KioskApplication {
         let district = try #require(application.district)
         let runner = Task { await district.run() }
         defer { runner.cancel() }
+        try await application.servedOnMondayMorning { client in try await body(application, client) }
+    }
+
+    /// `body` with a client of this terminal's routes that checks every answer against
+    /// docs/openapi.yaml, its booking clock at Monday 2026-09-28 10:00 in Beijing.
+    func servedOnMondayMorning(_ body: @escaping @Sendable (DocumentedClient) async throws -> Void) async throws {
         let clock = BookingRoutesTests.Clock("2026-09-28T10:00:00+08:00")
-        var dependencies = application.serverDependencies
+        var dependencies = serverDependencies
         dependencies.booking?.now = { clock.now }
         let document = try OpenAPIDocument.load()
         try await Application(router: KioskRoutes.router(dependencies)).test(.router) { base in
-            try await body(application, DocumentedClient(base: base, document: document))
+            try await body(DocumentedClient(base: base, document: document))
         }
     }
 

@@ -23,9 +23,9 @@ struct HTTPConformanceTests {
         }
     }
 
-    func problem(_ response: TestResponse) throws -> [String: Any] {
+    func problem(_ response: TestResponse) throws -> Problem {
         #expect(response.headers[.contentType] == "application/problem+json")
-        return try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+        return try response.decoded(Problem.self)
     }
 
     /// A method a known path does not serve is 405 with `Allow`; an unknown path stays 404.
@@ -37,11 +37,11 @@ struct HTTPConformanceTests {
                 let response = try await client.execute(uri: uri, method: method)
                 #expect(response.status == .methodNotAllowed, "\(method) \(uri)")
                 #expect(response.headers[.allow] == allow, "\(method) \(uri)")
-                #expect(try problem(response)["code"] as? String == "methodNotAllowed")
+                #expect(try problem(response).code == "methodNotAllowed")
             }
             let unknown = try await client.execute(uri: "/v1/nothing-here", method: .delete)
             #expect(unknown.status == .notFound)
-            #expect(try problem(unknown)["code"] as? String == "notFound")
+            #expect(try problem(unknown).code == "notFound")
         }
     }
 

@@ -90,26 +90,62 @@ struct ScanAttackTests {
         try await withScanner { client, scan in
             let code = try await book(client, "hukou:2026-10-08T10:00+08:00", idNumber: Self.holder, key: "b1")
             clock.set("2026-10-08T09:40:00+08:00")
-            // The slip's QR code reaches the screen as the booking it names, nothing more.
-            #expect(await scan(code) == TerminalEvent.Scan(kind: "bookingCode", code: code))
+            // The slip's QR code reaches the screen as a handle on the booking it names, nothing more.
+            let scanned = try #require(await scan(code))
+            let slip = try #require(scanned.slip)
+            #expect(scanned.kind == "bookingCode" && scanned.code == nil)
             // The slip alone, no card on the reader: nobody is checked in.
-            let alone = try await post(client, "/v1/check-ins", key: "c0", #"{"code":"\#(code)","useCard":true}"#)
+            let alone = try await post(client, "/v1/check-ins", key: "c0", #"{"scannedSlip":"\#(slip)","useCard":true}"#)
             #expect(alone.status == .conflict)
             #expect(try alone.decoded(Problem.self).code == "noCardPresented")
             // Someone else's slip with my card: no booking of mine has that code.
             await placeCard(Self.stranger)
-            let mine = try await post(client, "/v1/check-ins", key: "c1", #"{"code":"\#(code)","useCard":true}"#)
+            let mine = try await post(client, "/v1/check-ins", key: "c1", #"{"scannedSlip":"\#(slip)","useCard":true}"#)
             #expect(mine.status == .notFound)
             #expect(try mine.decoded(Problem.self).code == "bookingNotFound")
             // The holder, with the same slip and their own card, still checks in.
             await placeCard(Self.holder)
-            let own = try await post(client, "/v1/check-ins", key: "c2", #"{"code":"\#(code)","useCard":true}"#)
+            let own = try await post(client, "/v1/check-ins", key: "c2", #"{"scannedSlip":"\#(slip)","useCard":true}"#)
             #expect(own.status == .created)
             #expect(try status(of: own) == "checkedIn")
+            // The handle checks in once.
+            let reused = try await post(client, "/v1/check-ins", key: "c4", #"{"scannedSlip":"\#(slip)","useCard":true}"#)
+            #expect(reused.status == .conflict)
+            #expect(try reused.decoded(Problem.self).code == "scannedSlipExpired")
             // The slip replayed (scanned again later, a new request): no second ticket.
             let again = try await post(client, "/v1/check-ins", key: "c3", #"{"code":"\#(code)","useCard":true}"#)
             #expect(again.status == .conflict)
             #expect(try again.decoded(Problem.self).code == "bookingNotActive")
+        }
+    }
+
+    /// Whoever reads `/v1/events` (the public screen's stream: anyone at the screen, or any
+    /// process on the terminal) watches slips being scanned. They learn that one was, never its
+    /// booking code; the handle they see is worth nothing without the holder's card, is replaced
+    /// by the next scan, and is made up anew each time.
+    @Test func aListenerOnTheEventStreamNeverSeesAScannedBookingCode() async throws {
+        try await withScanner { client, scan in
+            let code = try await book(client, "hukou:2026-10-08T10:00+08:00", idNumber: Self.holder, key: "b1")
+            clock.set("2026-10-08T09:40:00+08:00")
+            let first = try #require(await scan(code))
+            // What /v1/events writes for the scan, encoded as the route encodes it.
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            let written = String(decoding: try encoder.encode(TerminalEvent(type: .scan, deviceId: SimulatedScanner.deviceID, scan: first)),
+                                 as: UTF8.self)
+            #expect(!written.contains(code) && !written.contains(String(code.prefix(6))), "\(written)")
+            // The next scan of the same slip gets a new handle, and the old one no longer checks in.
+            _ = await scan("https://example.invalid/")  // another code between: not the same slip held under the scanner
+            let second = try #require(await scan(code))
+            #expect(second.slip != nil && second.slip != first.slip)
+            await placeCard(Self.holder)
+            let stale = try await post(client, "/v1/check-ins", key: "c1", #"{"scannedSlip":"\#(first.slip ?? "")","useCard":true}"#)
+            #expect(stale.status == .conflict)
+            #expect(try stale.decoded(Problem.self).code == "scannedSlipExpired")
+            let made = try await post(client, "/v1/check-ins", key: "c2", #"{"scannedSlip":"not-a-handle","useCard":true}"#)
+            #expect(made.status == .conflict)
+            let own = try await post(client, "/v1/check-ins", key: "c3", #"{"scannedSlip":"\#(second.slip ?? "")","useCard":true}"#)
+            #expect(own.status == .created)
         }
     }
 

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import KioskApp
 import KioskConfig
+@testable import KioskServer
 import KioskTesting
 import Logging
 import Testing
@@ -26,8 +27,7 @@ extension KioskApplication {
         }
         let response = try await client.execute(
             uri: "/v1/staff/sign-in", method: .post, body: ByteBuffer(string: #"{"number":"\#(number)","pin":"4826"}"#))
-        let body = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
-        return "Bearer " + (try #require(body?["token"] as? String))
+        return "Bearer " + (try response.decoded(SignedInView.self).token)
     }
 }
 

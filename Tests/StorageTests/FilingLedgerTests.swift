@@ -124,7 +124,10 @@ struct FilingLedgerTests {
             let deadlines = try await plan(LifecycleSQL.Desk.deadlines(filter, today: today, limit: 50, dialect: .sqlite))
             #expect(deadlines.contains("lifecycle_case_deadline") && !deadlines.contains("TEMP B-TREE"), "\(deadlines)")
             let counts = try await plan(LifecycleSQL.Desk.counts(filter, today: today, dialect: .sqlite))
-            #expect(counts.contains("lifecycle_case_deadline") && !counts.contains("SCAN lifecycle_case"), "\(counts)")
+            #expect(counts.contains("lifecycle_deadline_count") && !counts.contains("lifecycle_case"), "\(counts)")
+            let hallCounts = try await plan(LifecycleSQL.Desk.counts(DeskFilter(departmentID: filter.departmentID, hall: "S02"), today: today,
+                                                                     dialect: .sqlite))
+            #expect(hallCounts.contains("lifecycle_case_deadline") && !hallCounts.contains("SCAN lifecycle_case"), "\(hallCounts)")
             let queue = try await plan(LifecycleSQL.queue(departmentID: filter.departmentID, states: [.submitted, .received], limit: 100))
             #expect(queue.contains("lifecycle_case_queue") && !queue.contains("SCAN lifecycle_case"), "\(queue)")
         }
@@ -215,6 +218,27 @@ struct FilingLedgerTests {
                     #expect(summarized == recounted, "\(month) on \(today), \(filter)")
                 }
             }
+        }
+        // The desk's overdue and nearly overdue counts from `DeadlineSummary` equal a recount, on
+        // days before, within and after the cases' warning and due days.
+        #expect(try await fixture.count("SELECT count(*) FROM lifecycle_deadline_count WHERE cases > 0") > 0)
+        #expect(try await fixture.count("SELECT count(*) FROM lifecycle_deadline_count WHERE cases < 0") == 0)
+        for today in ["2026-10-30", "2026-11-10", "2026-11-20", "2026-12-01", "2027-01-05"] {
+            for filter in [DeskFilter(), DeskFilter(departmentID: "police"), DeskFilter(departmentID: "bureau"), DeskFilter(departmentID: "amr")] {
+                let day = FilingLedgerFixture.day(today)
+                let dialect: SQLDialect = kind == .sqlite ? .sqlite : .postgres
+                let summarized = try await fixture.run([LifecycleSQL.Desk.counts(filter, today: day, dialect: dialect)])
+                let recounted = try await fixture.run([LifecycleSQL.Desk.counts(filter, today: day, dialect: dialect, fromSummary: false)])
+                #expect(summarized[0].map { $0.map(\.int) } == recounted[0].map { $0.map(\.int) }, "desk counts on \(today), \(filter)")
+            }
+        }
+        // PostgreSQL's one grouping of the bad ratings gives the rows of the three (SQLite's).
+        if kind == .postgres {
+            let since = FilingLedgerFixture.day("2026-11-01")
+            let grouped = try await fixture.run([LifecycleSQL.Desk.badRatingCounts(DeskFilter(), since: since, dialect: .postgres)])
+            let unioned = try await fixture.run([LifecycleSQL.Desk.badRatingCounts(DeskFilter(), since: since, dialect: .sqlite)])
+            let flags = { (rows: [[SQLValue]]) in rows.compactMap(LifecycleSQL.Desk.badRatingCount).map { "\($0)" }.sorted() }
+            #expect(!flags(unioned[0]).isEmpty && flags(grouped[0]) == flags(unioned[0]))
         }
     }
 

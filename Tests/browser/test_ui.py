@@ -13,8 +13,15 @@ supervisor and counted in the monthly report; a returned filing corrected and su
 (two terminals of a district on a private PostgreSQL, the display page over HTTPS). Every screen is saved as a PNG in
 the artefact directory. Each step asserts what the screen shows, so a broken flow fails.
 
-Run through Tests/browser/run.sh (it makes the virtual environment); by hand:
-    python test_ui.py --binary .build/debug/kiosk --artefacts /tmp/shots [--only NAME]
+Each walk runs on a terminal of its own (a fresh database and the accounts), so any walk runs
+alone and in any order. A new walk is one function decorated with @walk (below, or in a module
+Tests/browser/walk_*.py, which is imported by this one); its terminal's configuration is the
+decorator's keywords.
+
+Run through Tests/browser/run.sh (it makes the virtual environment and passes its arguments on):
+    Tests/browser/run.sh [-k PART ...] [--only NAME] [--list]
+or by hand:
+    python test_ui.py --binary .build/debug/kiosk --artefacts /tmp/shots [-k PART ...]
 """
 import argparse
 import datetime
@@ -95,9 +102,12 @@ after_hours = false
 
 
 class Terminal:
-    """`kiosk serve` on a scratch directory; stopped with SIGTERM at the end."""
+    """`kiosk serve` on a scratch directory; stopped with SIGTERM at the end. Its accounts are
+    added with `kiosk staff add`, or copied (database and key) from `accounts_from`, a directory
+    made once with `serve=False`: hashing three PINs costs seconds a terminal."""
 
-    def __init__(self, binary, directory, top="", tables="", before_serve=None, day_hours="00:00-23:59"):
+    def __init__(self, binary, directory, top="", tables="", before_serve=None, day_hours="00:00-23:59",
+                 accounts_from=None, serve=True):
         self.binary = binary
         self.directory = directory
         with socket.socket() as probe:
@@ -114,15 +124,21 @@ class Terminal:
                 f'[[hours.overrides]]\ndate = "{hall_today + datetime.timedelta(days=offset)}"\nhours = "{day_hours}"\n'
                 for offset in (-1, 0, 1, 2))
             file.write(top + CONFIG.format(port=self.port, data=data, repo=REPOSITORY, overrides=overrides) + tables)
-        for (number, pin), role in ((STAFF, "staff"), (TECHNICIAN, "technician"), (SUPERVISOR, "supervisor")):
-            added = subprocess.run([binary, "staff", "add", "--config", self.config, "--number", number,
-                                    "--name", f"UI test {role}", "--role", role, "--pin", pin],
-                                   capture_output=True, text=True, timeout=120)
-            if added.returncode != 0:
-                raise RuntimeError(f"kiosk staff add {number} failed ({added.returncode}): {added.stderr.strip()}")
+        if accounts_from:
+            for part in ("secrets", "var"):
+                shutil.copytree(os.path.join(accounts_from, part), os.path.join(directory, part), dirs_exist_ok=True,
+                                ignore=shutil.ignore_patterns("run", "kiosk.lock"))
+        else:
+            for (number, pin), role in ((STAFF, "staff"), (TECHNICIAN, "technician"), (SUPERVISOR, "supervisor")):
+                added = subprocess.run([binary, "staff", "add", "--config", self.config, "--number", number,
+                                        "--name", f"UI test {role}", "--role", role, "--pin", pin],
+                                       capture_output=True, text=True, timeout=120)
+                if added.returncode != 0:
+                    raise RuntimeError(f"kiosk staff add {number} failed ({added.returncode}): {added.stderr.strip()}")
         if before_serve:
             before_serve(self)
-        self.start()
+        if serve:
+            self.start()
 
     def kiosk(self, *arguments):
         """Runs a kiosk command on this terminal's configuration; its standard output."""
@@ -199,9 +215,10 @@ class Terminal:
 class Walk:
     """One browser page and the screenshots it leaves behind."""
 
-    def __init__(self, page, terminal, artefacts, name):
+    def __init__(self, page, terminal, artefacts, name, binary=None):
         self.page = page
         self.terminal = terminal
+        self.binary = binary
         self.artefacts = artefacts
         self.name = name
         self.shots = 0
@@ -225,8 +242,25 @@ class Walk:
         self.page.get_by_role(role, name=name, exact=True).click()
 
 
+# ---- the registry of walks -----------------------------------------------------------------------
+
+WALKS = []  # in the order they run
+
+
+def walk(function=None, *, terminal=True, **terminal_options):
+    """Registers a walk: a function of a Walk, run on a terminal of its own (a fresh database and
+    the three accounts; `terminal_options` go to Terminal), so it runs alone or in any order.
+    `terminal=False`: the walk starts the terminals it needs itself (from `walk.binary`)."""
+    def register(function):
+        function.terminal_options = terminal_options if terminal else None
+        WALKS.append(function)
+        return function
+    return register(function) if function else register
+
+
 # ---- the walks ---------------------------------------------------------------------------------
 
+@walk
 def citizen_filing(walk):
     page, terminal = walk.page, walk.terminal
     walk.open(lang="zh-CN")
@@ -433,6 +467,7 @@ def citizen_filing(walk):
     page.click("#sign-out-button")
 
 
+@walk
 def display_switches_and_timeout(walk):
     page, terminal = walk.page, walk.terminal
     walk.open()
@@ -472,6 +507,7 @@ def display_switches_and_timeout(walk):
     walk.title("Welcome. What would you like to do?")
 
 
+@walk
 def booking_and_check_in(walk):
     page, terminal = walk.page, walk.terminal
     technician = terminal.sign_in(TECHNICIAN)
@@ -598,6 +634,7 @@ def booking_and_check_in(walk):
     page.click("#finish-button")
 
 
+@walk
 def staff_override(walk):
     page, terminal = walk.page, walk.terminal
     terminal.place_card()
@@ -635,8 +672,7 @@ def staff_override(walk):
     page.click("#hand-back")
     expect(page.locator("#staff-banner")).to_be_hidden()
 
-    # The queue: a walk-in ticket (and the check-in walk's, when it ran) waits; one is called,
-    # then finished.
+    # The queue: a walk-in ticket waits; it is called, then finished.
     walk_in = terminal.request("POST", "/v1/tickets", {"serviceId": "hukou"}, idempotent=True)
     assert re.match(r"^[A-Z]\d{3}$", walk_in["number"]), walk_in
     page.fill("#counter-id", "A1")
@@ -670,6 +706,7 @@ def staff_override(walk):
     walk.title("Welcome. What would you like to do?")
 
 
+@walk
 def technician_health_check(walk):
     page, terminal = walk.page, walk.terminal
     # A receipt to preview, whatever ran before: a materials notice printed for a session.
@@ -726,6 +763,7 @@ def technician_health_check(walk):
     page.click("#sign-out-button")
 
 
+@walk
 def static_files(walk):
     terminal = walk.terminal
     with urllib.request.urlopen(terminal.base + "/ui/main.js") as response:
@@ -762,6 +800,7 @@ def spoken(walk, part, action):
     return response.url, duration
 
 
+@walk
 def read_aloud(walk):
     """Speech on: every screen of a filing is fetched as audio from the server and plays for a while."""
     page, terminal = walk.page, walk.terminal
@@ -797,6 +836,7 @@ def read_aloud(walk):
     page.click("#home-button")
 
 
+@walk
 def read_aloud_home_and_booking(walk):
     """Speech on at home and through the booking screens: each is fetched as audio from the
     server, composed there from the screen's text catalogue and the hall's services, days and
@@ -835,6 +875,7 @@ def read_aloud_home_and_booking(walk):
     expect(page.locator("#speech-button")).to_have_attribute("aria-pressed", "false")
 
 
+@walk
 def policies_for_my_enterprise(walk):
     """An enterprise's profile matched to the example policies, why each matched, all printed and read back."""
     page, terminal = walk.page, walk.terminal
@@ -979,6 +1020,7 @@ def monthly_row(terminal, token, month):
     return rows[0] if rows else {"received": 0, "accepted": 0, "completed": 0, "ratings": {}, "followUps": 0, "followUpsClosedInTime": 0}
 
 
+@walk
 def filing_lifecycle(walk):
     """File → accept at the desk, notice printed and read back → complete → the citizen's look-up and 不满意 →
     the supervisor's 差评件 and follow-up → the monthly report counts it."""
@@ -1123,6 +1165,7 @@ def filing_lifecycle(walk):
     page.click("#sign-out-button")
 
 
+@walk
 def filing_returned_and_corrected(walk):
     """Returned with a reason and a note, the 不予受理通知书 printed and read back; the citizen finds why with the
     reference and ID number, corrects it and submits again: the same reference, version 2."""
@@ -1186,6 +1229,7 @@ def filing_returned_and_corrected(walk):
     assert events[0] == "submitted" and events[-2:] == ["returned", "resubmitted"], events
     page.click("#finish-button")
 
+@walk
 def call_staff(walk):
     """A citizen calls for staff from a filing; nobody comes in time, so the hotline is shown and the
     call stays open; a member of staff takes it in the staff console (on another screen), the
@@ -1272,6 +1316,7 @@ def call_staff(walk):
     expect(page.locator("#card-state")).to_have_text("")
 
 
+@walk(terminal=False)
 def queue_display(walk):
     """The hall's call display (叫号屏) on the display listener of one terminal of a district
     (HTTPS, a throwaway certificate, the display token in the page's address): a ticket called
@@ -1290,7 +1335,7 @@ def queue_display(walk):
         database = f'database = "postgres://kiosk@127.0.0.1:{pg_port}/kiosk"\n'
         first_dir = os.path.join(root, "t01")
         os.makedirs(first_dir)
-        first = Terminal(walk.terminal.binary, first_dir, top=database, tables='[terminal]\nid = "T01"\n',
+        first = Terminal(walk.binary, first_dir, top=database, tables='[terminal]\nid = "T01"\n',
                          before_serve=lambda t: t.kiosk("db", "migrate"))
         terminals.append(first)
         second_dir = os.path.join(root, "t02")
@@ -1312,7 +1357,7 @@ def queue_display(walk):
             added = terminal.kiosk("displays", "add", "hall-a")
             tokens.append(next(line[len("token: "):] for line in added.splitlines() if line.startswith("token: ")))
 
-        second = Terminal(walk.terminal.binary, second_dir, top=database, tables=display_config, before_serve=join_district)
+        second = Terminal(walk.binary, second_dir, top=database, tables=display_config, before_serve=join_district)
         terminals.append(second)
 
         # Chromium trusts nothing made here: this page's own context lets the throwaway certificate through.
@@ -1358,31 +1403,23 @@ def queue_display(walk):
         shutil.rmtree(root, ignore_errors=True)
 
 
+@walk(day_hours="closed")
 def call_staff_off_duty(walk):
     """On a day the hall is closed (its hours on the official calendar, here a date override) the
     button answers at once: no member of staff is on duty, the hotline and the 24-hour appointment
     line; no call waits for staff who are not there."""
-    directory = tempfile.mkdtemp(prefix="kiosk-ui-closed-")
-    closed = Terminal(walk.terminal.binary, directory, day_hours="closed")
-    try:
-        page = walk.page
-        page.goto(closed.base + "/")
-        expect(page.locator("body[data-ready=true]")).to_have_count(1)
-        page.click("#language-button")
-        expect(page.locator("html")).to_have_attribute("lang", "en")
-        page.click("#help-button")
-        expect(page.locator("#help-no-staff")).to_have_text("No member of staff is on duty at this hour")
-        expect(page.locator("#help-hotline")).to_have_text("Hotline: 0755-12345")
-        expect(page.locator("#help-status")).to_contain_text("24-hour appointment line: 0755-88886666")
-        expect(page.locator("#help-waited")).to_have_count(0)
-        walk.shot("help-no-staff")
-        calls = closed.request("GET", "/v1/help-requests", token=closed.sign_in(STAFF))
-        assert calls == [], calls
-        page.click("#help-dismiss")
-        expect(page.locator("#help-no-staff")).to_have_count(0)
-    finally:
-        closed.stop()
-        shutil.rmtree(directory, ignore_errors=True)
+    page, closed = walk.page, walk.terminal
+    walk.open()
+    page.click("#help-button")
+    expect(page.locator("#help-no-staff")).to_have_text("No member of staff is on duty at this hour")
+    expect(page.locator("#help-hotline")).to_have_text("Hotline: 0755-12345")
+    expect(page.locator("#help-status")).to_contain_text("24-hour appointment line: 0755-88886666")
+    expect(page.locator("#help-waited")).to_have_count(0)
+    walk.shot("help-no-staff")
+    calls = closed.request("GET", "/v1/help-requests", token=closed.sign_in(STAFF))
+    assert calls == [], calls
+    page.click("#help-dismiss")
+    expect(page.locator("#help-no-staff")).to_have_count(0)
 
 
 # ---- scanning at the terminal (issue 21) -----------------------------------------------------------
@@ -1392,6 +1429,7 @@ def scan(terminal, text, token):
     return terminal.request("POST", "/v1/simulator/scanner", {"text": text}, token)
 
 
+@walk
 def scanning_a_slip_and_a_receipt(walk):
     """A booking slip scanned checks in only with the holder's own card; a filing receipt
     scanned opens its progress; a forged receipt code and a stranger's code are not of this hall."""
@@ -1428,7 +1466,8 @@ def scanning_a_slip_and_a_receipt(walk):
     scan(terminal, slip, technician)
     walk.title("Check in")
     expect(page.locator("#scanned-slip")).to_contain_text("Place your own ID card on the reader")
-    expect(page.locator("#checkin-code")).to_have_value(slip)
+    # The page holds a handle on the slip, never its code (the event stream does not carry it).
+    expect(page.locator("#checkin-code")).to_have_value("")
     walk.shot("scanned-slip-waiting-for-card")
     assert terminal.request("POST", "/v1/bookings/lookup", {"code": slip, "idNumber": holder})["status"] == "confirmed"
     # Someone else's card with the slip: no booking matches, still nobody checked in.
@@ -1457,10 +1496,66 @@ def scanning_a_slip_and_a_receipt(walk):
     page.click("#sign-out-button")
 
 
-WALKS = [static_files, citizen_filing, display_switches_and_timeout, booking_and_check_in, staff_override,
-         technician_health_check, read_aloud, read_aloud_home_and_booking,
-         policies_for_my_enterprise, call_staff, call_staff_off_duty, filing_lifecycle, filing_returned_and_corrected,
-         scanning_a_slip_and_a_receipt, queue_display]
+
+
+def selected(arguments):
+    """The walks the command line names (all when it names none)."""
+    chosen = [w for w in WALKS if (not arguments.k or any(k in w.__name__ for k in arguments.k))
+              and (not arguments.only or w.__name__ == arguments.only)]
+    if not chosen:
+        sys.exit(f"no walk matches; the walks: {', '.join(w.__name__ for w in WALKS)}")
+    return chosen
+
+
+def run_walk(browser, walk_function, arguments, accounts):
+    """One walk on a terminal of its own (its accounts copied from `accounts`); whether it passed.
+    A failed walk's server log and database are kept (the directory is printed)."""
+    options = walk_function.terminal_options
+    directory = tempfile.mkdtemp(prefix=f"kiosk-ui-{walk_function.__name__}-")
+    started = time.time()
+    context = browser.new_context(viewport={"width": 1080, "height": 1400}, locale="zh-CN")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    console = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+    terminal = None
+    walk = Walk(page, None, arguments.artefacts, walk_function.__name__, binary=arguments.binary)
+    passed = False
+    try:
+        if options is not None:
+            terminal = walk.terminal = Terminal(arguments.binary, directory, **{"accounts_from": accounts, **options})
+        walk_function(walk)
+        errors = [line for line in console if line.startswith("pageerror")]
+        assert not errors, errors
+        passed = True
+        print(f"ok   {walk_function.__name__} ({time.time() - started:.1f}s, {walk.shots} screenshots)", flush=True)
+    except Exception:
+        try:
+            walk.shot("FAILED")
+        except Exception:
+            pass
+        print(f"FAIL {walk_function.__name__}; server log and database in {directory}", flush=True)
+        traceback.print_exc()
+        print("\n".join(console[-20:]))
+    finally:
+        context.close()
+        if terminal:
+            terminal.stop()
+    if passed:
+        shutil.rmtree(directory, ignore_errors=True)
+    return passed
+
+
+def import_walk_modules():
+    """Walks kept in their own files (Tests/browser/walk_*.py) register themselves on import."""
+    import glob
+    import importlib.util
+    # `from test_ui import walk, expect, …` in a walk module finds this running module, not a second copy.
+    sys.modules.setdefault("test_ui", sys.modules[__name__])
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "walk_*.py"))):
+        spec = importlib.util.spec_from_file_location(os.path.basename(path)[:-3], path)
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
 
 
 def main():
@@ -1468,54 +1563,31 @@ def main():
     parser.add_argument("--binary", default=os.path.join(REPOSITORY, ".build", "debug", "kiosk"))
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
     parser.add_argument("--artefacts", required=True)
-    parser.add_argument("--only")
+    parser.add_argument("-k", action="append", metavar="PART", help="run the walks whose names contain PART (repeatable)")
+    parser.add_argument("--only", metavar="NAME", help="run the walk NAME alone")
+    parser.add_argument("--list", action="store_true", help="name the walks and stop")
     arguments = parser.parse_args()
+    import_walk_modules()
+    if arguments.list:
+        print("\n".join(w.__name__ for w in WALKS))
+        return
+    walks = selected(arguments)
     os.makedirs(arguments.artefacts, exist_ok=True)
-    directory = tempfile.mkdtemp(prefix="kiosk-ui-")
-    terminal = Terminal(arguments.binary, directory)
-    failures = []
+    accounts = tempfile.mkdtemp(prefix="kiosk-ui-accounts-")
     try:
+        Terminal(arguments.binary, accounts, serve=False)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=arguments.chromium, headless=True,
                 args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
-            for walk_function in WALKS:
-                if arguments.only and walk_function.__name__ != arguments.only:
-                    continue
-                context = browser.new_context(viewport={"width": 1080, "height": 1400}, locale="zh-CN")
-                context.set_default_timeout(15_000)
-                page = context.new_page()
-                console = []
-                page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
-                page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
-                walk = Walk(page, terminal, arguments.artefacts, walk_function.__name__)
-                started = time.time()
-                try:
-                    walk_function(walk)
-                    errors = [line for line in console if line.startswith("pageerror")]
-                    assert not errors, errors
-                    print(f"ok   {walk_function.__name__} ({time.time() - started:.1f}s, {walk.shots} screenshots)", flush=True)
-                except Exception:
-                    failures.append(walk_function.__name__)
-                    try:
-                        walk.shot("FAILED")
-                        page.click("#home-button", timeout=3_000)  # ends the session, so the next walk can start one
-                    except Exception:
-                        pass
-                    print(f"FAIL {walk_function.__name__}", flush=True)
-                    traceback.print_exc()
-                    print("\n".join(console[-20:]))
-                finally:
-                    context.close()
+            failures = [w.__name__ for w in walks if not run_walk(browser, w, arguments, accounts)]
             browser.close()
     finally:
-        terminal.stop()
+        shutil.rmtree(accounts, ignore_errors=True)
+    print(f"screenshots: {arguments.artefacts}")
     if failures:
-        print(f"screenshots: {arguments.artefacts}; server log and database kept in {directory}")
         print("failed: " + ", ".join(failures))
         sys.exit(1)
-    shutil.rmtree(directory, ignore_errors=True)
-    print(f"screenshots: {arguments.artefacts}")
 
 
 if __name__ == "__main__":

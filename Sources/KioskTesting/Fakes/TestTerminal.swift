@@ -72,7 +72,7 @@ public struct TestTerminal: Sendable {
         let access = staff.accessServices(now: clock.now, rateLimiter: rateLimiter)
         dependencies = ServerDependencies(
             identity: ServerIdentity(terminalID: terminalID, terminalName: "测试终端", siteID: siteID, siteName: "测试大厅",
-                                     version: KioskVersion.current),
+                                     version: KioskVersion.current, timeZone: hours.timeZone),
             readiness: [], schemaVersion: { nil }, metricsRegistry: PrometheusCollectorRegistry(), maxBodyBytes: 65_536,
             filings: FilingServices(catalog: forms, archive: archive, sessions: sessions, cards: cards, receipts: receipts,
                                     siteID: siteID, timeZone: hours.timeZone, calendar: calendar, now: clock.now),

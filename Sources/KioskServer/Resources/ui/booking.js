@@ -23,14 +23,13 @@ function addDays(date, days) {
   return d.toISOString().slice(0, 10);
 }
 function weekday(date) { return new Date(date + 'T00:00:00Z').getUTCDay(); }
-// Wall-clock times in the hall: every slot id carries its UTC offset (`hukou:2026-10-08T10:00+08:00`),
-// so the screen needs no time-zone guess of its own.
-function hallOffsetMinutes(slotId) {
-  const match = /([+-])(\d{2}):(\d{2})$/.exec(slotId || '');
-  return match ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3])) : 480;
-}
-function localTime(instant, slotId) {
-  const shifted = new Date(new Date(instant).getTime() + hallOffsetMinutes(slotId) * 60000);
+/**
+ * The wall-clock time in the hall of an instant, by the hall's UTC offset as `/v1/info` gives it.
+ * @param {string} instant  an ISO 8601 date and time
+ * @returns {string}  `HH:MM`
+ */
+function localTime(instant) {
+  const shifted = new Date(new Date(instant).getTime() + state.info.utcOffsetMinutes * 60000);
   return shifted.toISOString().slice(11, 16);
 }
 
@@ -132,7 +131,7 @@ function bookingFacts(record) {
   return h('dl', { class: 'review-section' },
     h('dt', {}, t('service')), h('dd', {}, service ? serviceName(service) : record.serviceId),
     h('dt', {}, t('date')), h('dd', { id: 'booking-date' }, record.date),
-    h('dt', {}, t('time')), h('dd', { id: 'booking-time' }, `${localTime(record.start, record.slotId)}–${localTime(record.end, record.slotId)}`),
+    h('dt', {}, t('time')), h('dd', { id: 'booking-time' }, `${localTime(record.start)}–${localTime(record.end)}`),
     h('dt', {}, t('status')), h('dd', { id: 'booking-status' }, t('bookingStatus')[record.status] || record.status),
     h('dt', {}, t('idMasked')), h('dd', {}, record.maskedIdNumber));
 }

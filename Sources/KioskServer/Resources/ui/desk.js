@@ -7,7 +7,7 @@ import { t, lt } from './text.js';
 import { h, add, button, heading, problemBox, announce, valueOf, inputs } from './dom.js';
 import { api } from './api.js';
 import { screens, show, render, act } from './screen.js';
-import { onEveryEvent } from './events.js';
+import { onEvent } from './events.js';
 import { staffActions, onSignInOrOut } from './staff.js';
 
 const TABS = { waiting: 'submitted,received', working: 'accepted,inProgress', returned: 'returned', finished: 'completed' };
@@ -312,10 +312,13 @@ function reportPanel() {
   return panel;
 }
 
-onEveryEvent((event) => {
-  if (!['filingOverdue', 'filingNearlyOverdue', 'followUpOverdue'].includes(event.type)) return;
-  if (state.screen === 'supervision' && state.staff) { supervision.desk = null; render(false); }
-});
+// A case turning yellow or red, or a follow-up running late, changes the desk's counts. Each type
+// is registered by name: the stream listens only for the types some module names.
+for (const type of ['filingOverdue', 'filingNearlyOverdue', 'followUpOverdue']) {
+  onEvent(type, () => {
+    if (state.screen === 'supervision' && state.staff) { supervision.desk = null; render(false); }
+  });
+}
 
 onSignInOrOut(() => {
   Object.assign(desk, { queue: null, filing: null, message: null });

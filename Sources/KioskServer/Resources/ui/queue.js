@@ -14,7 +14,7 @@ import { lookUpProgress } from './progress.js';
 
 // A slip scanned before the card: the card completes its check-in.
 onEvent('cardPresented', () => {
-  if (state.screen === 'checkin' && state.scannedSlip) act(() => checkIn({ code: state.scannedSlip, useCard: true }));
+  if (state.screen === 'checkin' && state.scannedSlip) act(() => checkIn({ scannedSlip: state.scannedSlip, useCard: true }));
 });
 
 // A code scanner read a code. Outside a filing: a receipt opens its progress, a booking slip
@@ -30,25 +30,27 @@ onEvent('scan', (event) => {
     if (free) act(() => lookUpProgress({ code: scan.code }, null));
   } else if (scan.kind === 'bookingCode') {
     announce(t('scannedSlip'));
-    if (free) scannedSlip(scan.code);
+    if (free) scannedSlip(scan.slip);
   } else {
     announce(t('scannedNotOurs'));
     if (free) { state.problem = t('scannedNotOurs'); render(false); }
   }
 });
 
-// A scanned booking slip: its code in the check-in, checked in at once with the card on the
-// reader, or as soon as the card is placed.
-function scannedSlip(code) {
-  show('checkin', { scannedSlip: code });
-  if (state.card || state.cardPresent) act(() => checkIn({ code, useCard: true }));
+// A scanned booking slip (a handle on its code: the event stream never carries the code),
+// checked in at once with the card on the reader, or as soon as the card is placed.
+/** @param {string} slip */
+function scannedSlip(slip) {
+  show('checkin', { scannedSlip: slip });
+  if (state.card || state.cardPresent) act(() => checkIn({ scannedSlip: slip, useCard: true }));
 }
 
 screens.checkin = (root) => {
-  const code = h('input', { id: 'checkin-code', autocomplete: 'off', autocapitalize: 'characters', value: state.scannedSlip || '' });
+  const code = h('input', { id: 'checkin-code', autocomplete: 'off', autocapitalize: 'characters', value: '' });
   const withCode = (identity) => {
     const typed = code.value.replace(/[\s-]/g, '').toUpperCase();
-    return checkIn(typed ? Object.assign({ code: typed }, identity) : identity);
+    const slip = typed ? { code: typed } : state.scannedSlip ? { scannedSlip: state.scannedSlip } : {};
+    return checkIn(Object.assign(slip, identity));
   };
   add(root, heading(t('checkInTitle')), problemBox(state.problem),
     state.scannedSlip ? h('p', { class: 'notice-ok', role: 'status', id: 'scanned-slip' }, t('scannedSlipPlaceCard')) : null,

@@ -9,8 +9,6 @@ import { screens, show, render, act } from './screen.js';
 import { onEveryEvent } from './events.js';
 import { serviceName } from './booking.js';
 
-const reasonCodes = ['citizenAssisted', 'paperMaterialChecked', 'cardUnreadable', 'validationNotApplicable',
-  'deferredMaterialCommitment', 'citizenRequest', 'cardDataChecked', 'other'];
 /** @type {Array<() => void>} */
 const signInOrOutHandlers = [];
 /** @type {Array<() => HTMLElement | null>} */
@@ -28,7 +26,8 @@ export function onSignInOrOut(handler) { signInOrOutHandlers.push(handler); }
  */
 export function addConsolePanel(panel) { consolePanels.push(panel); }
 
-const console_ = { message: null, counter: 'A1', called: null, queue: null, session: null, materials: null,
+// `reasons`: the hall's override reasons (`GET /v1/override-reasons`), asked once per sign-in.
+const console_ = { message: null, counter: 'A1', called: null, queue: null, session: null, materials: null, reasons: null,
   devices: null, results: {}, statistics: {}, receipts: {}, slips: {}, simulator: null, district: null };
 
 // Each role starts on its own page: technicians on the devices, the supervision post on its desk.
@@ -50,7 +49,7 @@ screens['staff-signin'] = (root) => {
     act(async () => {
       const signed = await api('POST', '/v1/staff/sign-in', { number: number.value.trim(), pin: pin.value });
       state.staff = signed;
-      Object.assign(console_, { message: null, session: null, devices: null });
+      Object.assign(console_, { message: null, session: null, devices: null, reasons: null });
       for (const handler of signInOrOutHandlers) handler();
       show(startScreen(signed.role));
     });
@@ -104,7 +103,7 @@ screens.staff = (root) => {
 function reasonPicker() {
   return h('div', {},
     h('div', { class: 'field' }, h('label', { for: 'override-reason' }, t('reason')),
-      h('select', { id: 'override-reason' }, reasonCodes.map((code) => h('option', { value: code }, t('reasons')[code])))),
+      h('select', { id: 'override-reason' }, console_.reasons.map((reason) => h('option', { value: reason.code }, lt(reason.label))))),
     h('div', { class: 'field' }, h('label', { for: 'override-note' }, t('note')), h('input', { id: 'override-note', autocomplete: 'off' })));
 }
 
@@ -142,6 +141,14 @@ function sessionPanel() {
   add(panel, h('p', { id: 'session-position' }, t('position', t('positions')[view.position] || view.position),
     view.screen ? ' · ' + lt(view.screen.title) : ''));
   if (view.position === 'submitted') return panel;
+  // The overrides wait for the hall's reasons: each is recorded with one.
+  if (!console_.reasons) {
+    act(async () => {
+      try { console_.reasons = await api('GET', '/v1/override-reasons', undefined, { staff: true }); } catch (error) { console_.reasons = []; throw error; }
+      render(false);
+    });
+    return panel;
+  }
   add(panel, reasonPicker());
   const actions = h('div', { class: 'actions' },
     state.assistedBy

@@ -53,7 +53,7 @@
  * @property {any} [policyProfile]
  * @property {any[] | null} [policyMatches]
  * @property {any} [policyPrinted]
- * @property {string | null} [scannedSlip]  a booking slip scanned before the card was placed
+ * @property {string | null} [scannedSlip]  the handle of a booking slip scanned before the card was placed (never its code)
  */
 
 /** @type {KioskState} */
