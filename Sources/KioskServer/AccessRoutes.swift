@@ -56,7 +56,7 @@ extension KioskRoutes {
         let citizenRoutes: [(String, String)] = [
             ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/v1/info"), ("GET", "/metrics"), ("GET", "/v1/events"),
             ("GET", "/v1/forms"), ("POST", "/v1/sessions"), ("GET", "/v1/sessions/{id}"), ("DELETE", "/v1/sessions/{id}"), ("POST", "/v1/sessions/{id}/keep-alive"),
-            ("GET", "/v1/sessions/{id}/speech"), ("GET", "/v1/policies"), ("POST", "/v1/policies/match"), ("POST", "/v1/policies/print"),
+            ("GET", "/v1/sessions/{id}/speech"), ("GET", "/v1/speech"), ("GET", "/v1/policies"), ("POST", "/v1/policies/match"), ("POST", "/v1/policies/print"),
             ("PUT", "/v1/sessions/{id}/answers/{field}"), ("POST", "/v1/sessions/{id}/next"), ("POST", "/v1/sessions/{id}/back"),
             ("POST", "/v1/sessions/{id}/jump"), ("GET", "/v1/sessions/{id}/review"), ("POST", "/v1/sessions/{id}/review/confirm"),
             ("GET", "/v1/sessions/{id}/materials"), ("POST", "/v1/sessions/{id}/materials/{material}"),

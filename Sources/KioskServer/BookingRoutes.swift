@@ -389,7 +389,7 @@ extension KioskRoutes {
         return key
     }
 
-    private static func date(_ text: String?, name: String) throws(APIError) -> LocalDate? {
+    static func date(_ text: String?, name: String) throws(APIError) -> LocalDate? {
         guard let text else { return nil }
         do { return try LocalDate(text) } catch {
             throw APIError(.badRequest, code: "invalidField", message: .init(

@@ -21,6 +21,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         // The call-staff button (staff are not flooded: one call stays open per terminal) and
         // reading aloud (each screen read is synthesised: the CPU is the terminal's).
         Endpoint("POST", "/v1/help-requests"): "help", Endpoint("GET", "/v1/sessions/{id}/speech"): "speech",
+        Endpoint("GET", "/v1/speech"): "speech",
     ]
 
     let limiter: RateLimiter

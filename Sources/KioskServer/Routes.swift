@@ -112,6 +112,7 @@ public enum KioskRoutes {
         addFilingRoutes(to: router, deps.filings, lifecycle: deps.lifecycle)
         if let lifecycle = deps.lifecycle { addLifecycleRoutes(to: router, lifecycle, deps.filings) }
         addSpeechRoutes(to: router, deps.speech, deps.filings, help: deps.help)
+        addScreenSpeechRoutes(to: router, deps.speech, texts: ScreenTexts(ui: deps.ui), deps.filings, booking: deps.booking)
         addPolicyRoutes(to: router, deps.policies, metrics: deps.metricsRegistry)
         if let help = deps.help { addHelpRoutes(to: router, help, deps.filings, deps.access) }
         addDeviceRoutes(to: router, deps.devices)

@@ -67,7 +67,13 @@ enum SpeechScript {
             sentences = [zh ? "以下材料尚未提交" : "These materials are still missing"]
             for item in notice.missing { sentences += [say(item.name), say(item.reason)] }
         }
-        return sentences.compactMap { $0 }.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        return spoken(sentences.compactMap { $0 }, voice: voice)
+    }
+
+    /// The sentences as one text, each ended by a stop so the voice pauses between them.
+    static func spoken(_ sentences: [String], voice: SpeechVoice) -> String {
+        let zh = voice == .mandarin
+        return sentences.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
             .map { ends(inStop: $0) ? $0 : $0 + (zh ? "。" : ".") }
             .joined(separator: zh ? "" : " ")
     }
@@ -143,10 +149,7 @@ extension KioskRoutes {
                     zh: "无法朗读该部分：\(partName.prefix(40))；可选 \(SpeechPart.allCases.map(\.rawValue).joined(separator: "、"))",
                     en: "Cannot read \(partName.prefix(40)) aloud; use one of \(SpeechPart.allCases.map(\.rawValue).joined(separator: ", "))"))
             }
-            guard let speech else {
-                throw APIError(.serviceUnavailable, code: "speechUnavailable", message: .init(
-                    zh: "本终端暂不支持语音朗读", en: "This terminal cannot read aloud"))
-            }
+            guard let speech else { throw speechUnavailable }
             // Asked for by name: the page cannot make the endpoint say anything but a field's answer.
             let fieldID = query["field"].map(String.init)
             if part == .value && fieldID == nil {
@@ -167,16 +170,24 @@ extension KioskRoutes {
                 text = SpeechScript.text(of: call, overdue: call.isOverdue(at: help.now()), hotline: help.hotline,
                                          appointmentLine: help.appointmentLine, voice: voice)
             }
-            let wav: [UInt8]
-            do {
-                wav = try await speech.cache.wav(for: .init(text: text, voice: voice, rate: rate))
-            } catch {
-                throw APIError(.serviceUnavailable, code: "speechFailed", message: .init(
-                    zh: "语音合成失败，请稍后再试", en: "The speech could not be made; try again"))
-            }
-            return Response(status: .ok, headers: [.contentType: "audio/wav", .cacheControl: "no-store"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: wav)))
+            return try await wavResponse(speech, text: text, voice: voice, rate: rate)
         }
+    }
+
+    static let speechUnavailable = APIError(.serviceUnavailable, code: "speechUnavailable", message: .init(
+        zh: "本终端暂不支持语音朗读", en: "This terminal cannot read aloud"))
+
+    /// `text` spoken (from the cache when it was said before), as the WAV file the page plays.
+    static func wavResponse(_ speech: SpeechServices, text: String, voice: SpeechVoice, rate: SpeechRate) async throws -> Response {
+        let wav: [UInt8]
+        do {
+            wav = try await speech.cache.wav(for: .init(text: text, voice: voice, rate: rate))
+        } catch {
+            throw APIError(.serviceUnavailable, code: "speechFailed", message: .init(
+                zh: "语音合成失败，请稍后再试", en: "The speech could not be made; try again"))
+        }
+        return Response(status: .ok, headers: [.contentType: "audio/wav", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: wav)))
     }
 
     static func speechVoice(_ name: String?) throws(APIError) -> SpeechVoice {

@@ -727,6 +727,8 @@ def technician_health_check(walk):
     district = page.locator("#district-panel")
     expect(district).to_have_attribute("data-mode", "standalone")
     expect(district).to_contain_text("Standalone")
+    # The fleet page (walk_fleet.py) is one tap away.
+    expect(district.locator("#fleet-link")).to_have_attribute("href", "/ui/fleet.html")
     printer.locator("button.health-internal").click()
     expect(printer.locator("[data-health]")).to_have_attribute("data-health", "passed")
     printer.locator("button.health-external").click()
@@ -784,54 +786,95 @@ def static_files(walk):
             assert error.code == 404, (path, error.code)
 
 
+def spoken(walk, part, action):
+    """Does `action`, after which the screen's `part` is fetched from the server as audio and
+    plays for more than a second; gives the audio's address and duration."""
+    page, audio = walk.page, walk.page.locator("#speech-audio")
+    with page.expect_response(lambda response: "/speech?" in response.url) as answer:
+        action()
+    response = answer.value
+    assert response.status == 200, (response.status, response.text())
+    assert response.headers["content-type"] == "audio/wav", response.headers
+    expect(audio).to_have_attribute("data-part", part)
+    expect(audio).to_have_attribute("data-duration", re.compile(r"^[0-9.]+$"))
+    duration = float(audio.get_attribute("data-duration"))
+    assert duration > 1.0, (part, duration)
+    return response.url, duration
+
+
 @walk
 def read_aloud(walk):
     """Speech on: every screen of a filing is fetched as audio from the server and plays for a while."""
     page, terminal = walk.page, walk.terminal
     walk.open()
     terminal.remove_card()
-    audio = page.locator("#speech-audio")
-
-    def spoken(part, action):
-        with page.expect_response(lambda response: "/speech?" in response.url) as answer:
-            action()
-        response = answer.value
-        assert response.status == 200, (response.status, response.text())
-        assert response.headers["content-type"] == "audio/wav", response.headers
-        expect(audio).to_have_attribute("data-part", part)
-        expect(audio).to_have_attribute("data-duration", re.compile(r"^[0-9.]+$"))
-        duration = float(audio.get_attribute("data-duration"))
-        assert duration > 1.0, (part, duration)
-        return response.url, duration
-
     page.click("[data-form=residence-permit]")
     page.click("#speech-button")
     expect(page.locator("#speech-button")).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#speech-rate-button")).to_be_visible()
-    url, normal = spoken("step", lambda: page.click("#start-without-card"))
+    url, normal = spoken(walk, "step", lambda: page.click("#start-without-card"))
     assert "voice=en" in url and "part=step" in url, url
     walk.title("Applicant")
     walk.shot("speech-on")
     # Nothing answered: the error summary is read.
-    spoken("errors", lambda: page.click("#next-button"))
+    spoken(walk, "errors", lambda: page.click("#next-button"))
     expect(page.locator("#error-summary")).to_be_visible()
     # The heading is the sentence spoken first (the server's ValidationReport.summary), not a copy.
     expect(page.locator("#error-summary h2")).to_have_text(re.compile(r"^[0-9]+ answers? on this page needs? attention\.$"))
     # Slower for the elderly: the same screen takes longer.
-    url, slower = spoken("errors", lambda: page.click("#speech-rate-button"))
+    url, slower = spoken(walk, "errors", lambda: page.click("#speech-rate-button"))
     assert "rate=120" in url, url
     # One answer, read only when asked: typed, saved, then spoken.
     page.fill("#field-name", "张示例")
-    url, _ = spoken("value", lambda: page.click("[data-read=name]"))
+    url, _ = spoken(walk, "value", lambda: page.click("[data-read=name]"))
     assert "part=value" in url and "field=name" in url, url
     # In Mandarin after a switch of language and a step back and forth.
     page.click("#language-button")
     page.keyboard.press("F2")
     expect(page.locator("#speech-button")).to_have_attribute("aria-pressed", "false")
-    url, _ = spoken("errors", lambda: page.keyboard.press("F2"))
+    url, _ = spoken(walk, "errors", lambda: page.keyboard.press("F2"))
     assert "voice=cmn" in url, url
     walk.shot("speech-zh")
     page.click("#home-button")
+
+
+@walk
+def read_aloud_home_and_booking(walk):
+    """Speech on at home and through the booking screens: each is fetched as audio from the
+    server, composed there from the screen's text catalogue and the hall's services, days and
+    places (the page names the screen, the service and the day, never a text), in both languages."""
+    page, terminal = walk.page, walk.terminal
+    walk.open()
+    terminal.remove_card()
+    # The page's words come from the catalogue the server speaks from.
+    walk.title("Welcome. What would you like to do?")
+    url, _ = spoken(walk, "home", lambda: page.click("#speech-button"))
+    assert "/v1/speech?screen=home&" in url and "voice=en" in url, url
+    walk.shot("home-spoken")
+    url, _ = spoken(walk, "book-service", lambda: page.click("#tile-booking"))
+    assert "screen=book-service" in url, url
+    walk.title("Choose a service")
+    url, _ = spoken(walk, "book-day", lambda: page.click("[data-service=hukou]"))
+    assert "screen=book-day&service=hukou&" in url, url
+    walk.title("Choose a day")
+    day = page.locator("button.day:not([disabled])").first
+    date = day.get_attribute("data-date")
+    url, _ = spoken(walk, "book-slot", lambda: day.click())
+    assert f"screen=book-slot&service=hukou&date={date}&" in url, url
+    walk.title("Choose a time")
+    walk.shot("slots-spoken")
+    # In Mandarin, slower: the same times take longer to say.
+    page.click("#language-button")
+    page.keyboard.press("F2")
+    url, _ = spoken(walk, "book-slot", lambda: page.keyboard.press("F2"))
+    assert "voice=cmn" in url and "rate=160" in url, url
+    url, _ = spoken(walk, "book-slot", lambda: page.click("#speech-rate-button"))
+    assert "rate=120" in url, url
+    url, _ = spoken(walk, "home", lambda: page.click("#home-button"))
+    assert "screen=home" in url and "voice=cmn" in url, url
+    walk.title("您好，请选择要办理的业务")
+    page.keyboard.press("F2")
+    expect(page.locator("#speech-button")).to_have_attribute("aria-pressed", "false")
 
 
 @walk

@@ -2,7 +2,6 @@
 // Calling for a member of staff (请工作人员帮助) and 首问负责: a large button on every citizen
 // screen, the wait it starts, and the open calls in the staff console. The server decides when a
 // call is overdue (and gives the hotline); the page only counts the seconds it shows.
-import { TEXT } from './i18n.js';
 import { state } from './state.js';
 import { t } from './text.js';
 import { h, add, button, announce, byId } from './dom.js';
@@ -10,32 +9,6 @@ import { api, problemText } from './api.js';
 import { act } from './screen.js';
 import { onEveryEvent } from './events.js';
 import { addConsolePanel } from './staff.js';
-
-Object.assign(TEXT['zh-CN'], {
-  callStaff: '呼叫工作人员', callStaffHint: '请工作人员帮助',
-  helpWaiting: '已呼叫工作人员，请稍候', helpWaited: '已等待 {0}', helpAnswerWithin: '如 {0} 秒内无人应答，将为您提供服务热线',
-  helpTaken: '工作人员（工号 {0}）已应答，正在赶来', helpHandedOver: '已转交工作人员（工号 {0}）负责',
-  helpOverdue: '暂时没有工作人员应答，您的呼叫仍然有效', helpHotline: '服务热线：{0}', helpAppointmentLine: '24 小时预约电话：{0}',
-  helpClosed: '工作人员已处理您的求助', helpDismiss: '知道了',
-  helpPanel: '呼叫工作人员', helpNone: '没有待处理的呼叫', helpTake: '应答（首问负责）', helpHandOver: '转交', helpClose: '办结',
-  helpHandOverTo: '转交给（工号）', helpWaitingFor: '已等待 {0}', helpResponsible: '首问责任人：工号 {0}',
-  helpStates: { open: '待应答', taken: '已应答', closed: '已办结' }, helpOverdueMark: '超时未应答',
-  helpScreen: '位置：{0}', helpNoStaff: '现在不是工作时间，没有工作人员值班', helpTerminal: '终端 {0}',
-});
-Object.assign(TEXT.en, {
-  callStaff: 'Call staff', callStaffHint: 'Ask a member of staff for help',
-  helpWaiting: 'A member of staff has been called; please wait', helpWaited: 'Waiting {0}',
-  helpAnswerWithin: 'If nobody answers within {0} seconds, you will be given the hotline',
-  helpTaken: 'Staff member {0} has answered and is coming', helpHandedOver: 'Now handled by staff member {0}',
-  helpOverdue: 'No member of staff has answered yet; your call stays open', helpHotline: 'Hotline: {0}',
-  helpAppointmentLine: '24-hour appointment line: {0}',
-  helpClosed: 'Staff have dealt with your call', helpDismiss: 'OK',
-  helpPanel: 'Calls for staff', helpNone: 'No open calls', helpTake: 'Take (first responsible)', helpHandOver: 'Hand over',
-  helpClose: 'Close', helpHandOverTo: 'Hand over to (staff number)', helpWaitingFor: 'Waiting {0}',
-  helpResponsible: 'Responsible: staff number {0}', helpStates: { open: 'waiting', taken: 'taken', closed: 'closed' },
-  helpOverdueMark: 'not taken in time', helpScreen: 'Where: {0}',
-  helpNoStaff: 'No member of staff is on duty at this hour', helpTerminal: 'terminal {0}',
-});
 
 // The call of this terminal as the server last described it, and when the page learnt it.
 // `offDuty`: the lines the server gave outside staffed hours, where no call is raised.

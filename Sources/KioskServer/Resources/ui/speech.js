@@ -1,7 +1,9 @@
 // @ts-check
-// Reading aloud: the server speaks what a filing's screen shows (its own texts from the form,
-// never an answer); the page names the part of the screen, the voice and the rate, and plays
-// the WAV. F2 or the switch turns it on and off.
+// Reading aloud: the server speaks what the screen shows, never a text the page sends. A
+// filing's screen is read from its form (never an answer); the home and booking screens from the
+// screen's text catalogue (texts.json) and the server's own data, named by screen, service id
+// and date. The page names what to read, the voice and the rate, and plays the WAV. F2 or the
+// switch turns it on and off.
 import { state } from './state.js';
 import { byId } from './dom.js';
 import { api } from './api.js';
@@ -10,33 +12,50 @@ import { render, drawChrome, onScreenShown } from './screen.js';
 /** Words per minute, by `state.speechRate`. */
 const SPEECH_RATES = [160, 120, 90];
 
-/** The part of the screen that is read, or null when the screen has none. */
-function speechPart() {
+/**
+ * What of the screen is read: its name (for the audio element's `data-part`) and the address
+ * of its speech without voice and rate; null when the screen has nothing to read.
+ * @returns {{ part: string, path: string } | null}
+ */
+function speechSource() {
+  const booking = state.booking || {};
+  switch (state.screen) {
+    case 'home': case 'book-service':
+      return { part: state.screen, path: `/v1/speech?screen=${state.screen}` };
+    case 'book-day':
+      if (!booking.serviceId) return null;
+      return { part: state.screen, path: `/v1/speech?screen=book-day&service=${encodeURIComponent(booking.serviceId)}` };
+    case 'book-slot':
+      if (!booking.serviceId || !booking.date) return null;
+      return { part: state.screen,
+        path: `/v1/speech?screen=book-slot&service=${encodeURIComponent(booking.serviceId)}&date=${encodeURIComponent(booking.date)}` };
+  }
   const view = state.session;
   if (state.screen !== 'session' || !view || !state.sessionId) return null;
-  if (view.position === 'step') return state.validation && state.validation.errors.length ? 'errors' : 'step';
-  if (view.position === 'declaration' && !state.materialsConfirmed && state.notice && state.notice.missing.length) return 'materials';
+  const session = (/** @type {string} */ part) => ({ part, path: `/v1/sessions/${state.sessionId}/speech?part=${part}` });
+  if (view.position === 'step') return session(state.validation && state.validation.errors.length ? 'errors' : 'step');
+  if (view.position === 'declaration' && !state.materialsConfirmed && state.notice && state.notice.missing.length) return session('materials');
   return null;
 }
 
 /** Reads the screen aloud when reading aloud is on and the screen has something to read. */
 export function readAloud() {
-  const part = speechPart();
+  const source = speechSource();
   const audio = /** @type {HTMLAudioElement} */ (byId('speech-audio'));
-  if (!state.speech || !part) { audio.pause(); return; }
-  play(part);
+  if (!state.speech || !source) { audio.pause(); return; }
+  play(source.part, source.path);
 }
 
 /**
- * @param {string} part
- * @param {string} [extra]  more query parameters, each starting with `&`
+ * @param {string} part  what is read, for the audio element's `data-part`
+ * @param {string} path  the speech's address with its query, without voice and rate
  */
-function play(part, extra = '') {
+function play(part, path) {
   const audio = /** @type {HTMLAudioElement} */ (byId('speech-audio'));
   const voice = state.lang === 'zh-CN' ? 'cmn' : 'en';
   audio.dataset.part = part;
   delete audio.dataset.duration;
-  audio.src = `/v1/sessions/${state.sessionId}/speech?part=${part}&voice=${voice}&rate=${SPEECH_RATES[state.speechRate]}${extra}`;
+  audio.src = `${path}&voice=${voice}&rate=${SPEECH_RATES[state.speechRate]}`;
   audio.play().catch(() => {});
 }
 
@@ -50,7 +69,7 @@ export async function readAnswer(field) {
       && JSON.stringify(state.drafts[field.id]) !== JSON.stringify(field.value)) {
     await api('PUT', `/v1/sessions/${state.sessionId}/answers/${encodeURIComponent(field.id)}`, { value: state.drafts[field.id] });
   }
-  play('value', `&field=${encodeURIComponent(field.id)}`);
+  play('value', `/v1/sessions/${state.sessionId}/speech?part=value&field=${encodeURIComponent(field.id)}`);
 }
 
 function toggleSpeech() {

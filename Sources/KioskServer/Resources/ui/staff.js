@@ -270,7 +270,7 @@ screens.technician = (root) => {
 // District mode: the shared store's state and what this terminal still has to send it.
 function districtPanel(district) {
   const panel = h('section', { class: 'panel', id: 'district-panel', 'data-mode': district.mode },
-    h('h2', {}, t('districtPanel')));
+    h('h2', {}, t('districtPanel')), h('p', {}, h('a', { href: '/ui/fleet.html', id: 'fleet-link' }, t('fleetPage'))));
   if (district.mode !== 'district') return add(panel, h('p', {}, t('districtStandalone')));
   add(panel, h('p', {}, t('districtStore', district.store)),
     h('p', { 'data-state': district.state }, t('districtState', t('districtStates')[district.state] || district.state)));

@@ -1,5 +1,5 @@
 // @ts-check
-// The screen's words in the citizen's language: the page's own (i18n.js) and the server's
+// The screen's words in the citizen's language: the page's own (texts.json, loaded by i18n.js) and the server's
 // (`{ 'zh-CN': …, en: … }` in forms, problems and views).
 import { TEXT } from './i18n.js';
 import { state } from './state.js';
