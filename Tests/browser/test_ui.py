@@ -809,7 +809,9 @@ def read_aloud(walk):
     walk.open()
     terminal.remove_card()
     page.click("[data-form=residence-permit]")
-    page.click("#speech-button")
+    # The card prompt reads its own words from the catalogue.
+    url, _ = spoken(walk, "card", lambda: page.click("#speech-button"))
+    assert "/v1/speech?keys=placeCardTitle,placeCardPrompt&" in url, url
     expect(page.locator("#speech-button")).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#speech-rate-button")).to_be_visible()
     url, normal = spoken(walk, "step", lambda: page.click("#start-without-card"))
@@ -873,6 +875,13 @@ def read_aloud_home_and_booking(walk):
     url, _ = spoken(walk, "home", lambda: page.click("#home-button"))
     assert "screen=home" in url and "voice=cmn" in url, url
     walk.title("您好，请选择要办理的业务")
+    # The other screens read their own words by key: check-in, progress, policies.
+    for tile, part, keys in (("#tile-checkin", "checkin", "checkInTitle,checkInSub"),
+                             ("#tile-progress", "progress", "progressTitle,progressHelp"),
+                             ("#tile-policies", "policies", "policiesTitle,policiesIntro")):
+        url, _ = spoken(walk, part, lambda: page.click(tile))
+        assert f"/v1/speech?keys={keys}&" in url, url
+        spoken(walk, "home", lambda: page.click("#home-button"))
     page.keyboard.press("F2")
     expect(page.locator("#speech-button")).to_have_attribute("aria-pressed", "false")
 

@@ -12,6 +12,21 @@ import { render, drawChrome, onScreenShown } from './screen.js';
 /** Words per minute, by `state.speechRate`. */
 const SPEECH_RATES = [160, 120, 90];
 
+// The other citizen screens read their own words from the catalogue by key: their title and
+// what to do there. What they show of a person (a ticket, a booking, a filing) is not read.
+/** @type {Record<string, string[]>} */
+const SCREEN_KEYS = {
+  card: ['placeCardTitle', 'placeCardPrompt'],
+  'book-confirm': ['confirmBooking'],
+  'booking-done': ['bookedTitle'],
+  lookup: ['lookupTitle', 'lookupSub'],
+  checkin: ['checkInTitle', 'checkInSub'],
+  progress: ['progressTitle', 'progressHelp'],
+  'progress-results': ['progressTitle'],
+  policies: ['policiesTitle', 'policiesIntro'],
+  'policy-results': ['policiesTitle'],
+};
+
 /**
  * What of the screen is read: its name (for the audio element's `data-part`) and the address
  * of its speech without voice and rate; null when the screen has nothing to read.
@@ -30,8 +45,11 @@ function speechSource() {
       return { part: state.screen,
         path: `/v1/speech?screen=book-slot&service=${encodeURIComponent(booking.serviceId)}&date=${encodeURIComponent(booking.date)}` };
   }
+  const keys = state.screen === 'checkin' && state.scannedSlip ? ['checkInTitle', 'scannedSlipPlaceCard'] : SCREEN_KEYS[state.screen];
+  if (keys) return { part: state.screen, path: `/v1/speech?keys=${keys.join(',')}` };
   const view = state.session;
   if (state.screen !== 'session' || !view || !state.sessionId) return null;
+  if (view.position === 'review') return { part: 'review', path: '/v1/speech?keys=reviewTitle,reviewHelp' };
   const session = (/** @type {string} */ part) => ({ part, path: `/v1/sessions/${state.sessionId}/speech?part=${part}` });
   if (view.position === 'step') return session(state.validation && state.validation.errors.length ? 'errors' : 'step');
   if (view.position === 'declaration' && !state.materialsConfirmed && state.notice && state.notice.missing.length) return session('materials');
