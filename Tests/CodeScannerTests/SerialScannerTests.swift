@@ -21,6 +21,9 @@ struct SerialScannerTests {
             var device: Int32 = -1
             var name = [CChar](repeating: 0, count: 256)
             guard openpty(&controller, &device, &name, nil, nil) == 0 else { throw POSIXError(.ENODEV) }
+            // Not inherited by the processes other tests start meanwhile (a private PostgreSQL
+            // lives on): a child holding the controller open keeps the line up after `hangUp`.
+            _ = fcntl(controller, F_SETFD, FD_CLOEXEC)
             self.controller = controller
             path = String(cString: name)
             close(device)   // the scanner's side is opened by path, as the provider does
