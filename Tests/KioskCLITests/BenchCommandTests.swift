@@ -13,11 +13,16 @@ struct BenchCommandTests {
     }
 
     @Test func anInstalledKioskWithoutTheBenchmarksSaysSo() throws {
-        let alone = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-alone-\(UUID().uuidString)")
+        // A hard link beside the build, not a copy: a copy is written through a descriptor that a
+        // child forked by another test at that moment inherits, and running the file then fails
+        // with "text file busy" (the likeliest cause of CI failing here once while it passed
+        // alone). A link writes nothing; beside the build it is on the same file system.
+        let alone = KioskProcess.executable.deletingLastPathComponent()
+            .appendingPathComponent("kiosk-alone-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: alone, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: alone) }
         let copy = alone.appendingPathComponent("kiosk")
-        try FileManager.default.copyItem(at: KioskProcess.executable, to: copy)
+        try FileManager.default.linkItem(at: KioskProcess.executable, to: copy)
         let result = try KioskProcess.run(["bench", "jsonlogic"], in: "/", executable: copy)
         #expect(result.status != 0)
         #expect(result.stderr.contains("not part of the installed package"))
