@@ -243,7 +243,7 @@ public struct KioskApplication: Sendable {
         dependencies.fleet = { [district, heartbeat] in
             if let district { try await PostgresFleet(store: district).heartbeats() } else { [await heartbeat.compose()] }
         }
-        dependencies.booking?.slips = devices.slips
+        dependencies.booking?.scannedCodes = devices.scannedCodes
         if let queueFeed, let booking = dependencies.booking { dependencies.display = DisplayServices(feed: queueFeed, booking: booking) }
         return dependencies
     }

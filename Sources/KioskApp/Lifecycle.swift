@@ -88,6 +88,7 @@ extension KioskApplication {
                                          audit: { [access] entry, now in _ = try await access.appendAudit(entry, now: now) },
                                          events: devices.events)
         services.deadLetters = { [departments] in try departments.deadLetters() }
+        services.scannedCodes = devices.scannedCodes
         return services
     }
 
