@@ -171,7 +171,7 @@ public struct PostgresDepartments: DepartmentRegistry, WebhookTargetStore {
     public func failed(_ departmentID: String, at now: Date, retryAt: Date, error: String) async throws {
         let at = now.timeIntervalSince1970, next = retryAt.timeIntervalSince1970, reason = String(error.prefix(200)), me = terminalID
         try await store.run(passing: DepartmentError.self) { c in
-            try await c.query("""
+            _ = try await c.query("""
                 UPDATE department SET push_attempts = push_attempts + 1, push_failing_since = coalesce(push_failing_since, \(at)),
                     push_next_at = \(next), push_last_error = \(reason)
                 WHERE id = \(departmentID) AND push_holder = \(me)

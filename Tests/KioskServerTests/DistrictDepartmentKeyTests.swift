@@ -170,6 +170,9 @@ struct DistrictDepartmentKeyTests {
             references.append(try await DepartmentInterfaceTests.file(application, department: "police"))
             _ = await application.outboxDrainer!.drain()
         }
+        // The first to ask holds the department; the other, asking meanwhile, gets nothing to push.
+        #expect(try await bDepartments.webhookTargets().map(\.departmentID) == ["police"])
+        #expect(try await aDepartments.webhookTargets().isEmpty)
         // Both terminals push at once, round after round: each change arrives once, in order.
         var sent = 0
         for _ in 0..<3 {
