@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 @testable import DepartmentSystems
 @testable import KioskApp
+import KioskConfig
 import KioskCore
 @testable import KioskServer
 import KioskTesting
@@ -204,5 +205,54 @@ struct DistrictDepartmentKeyTests {
         #expect(await holding.round() == 0)
         #expect(try await receiver.deliveries().attempts.count == references.count)
         #expect(try await aDepartments.list().first?.pushedThrough ?? 0 < 1_000)
+    }
+}
+
+/// The log lines a test reads back.
+final class CapturedLog: LogHandler, @unchecked Sendable {
+    let lines = Mutex<[String]>([])
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
+             function: String, line: UInt) {
+        let fields = (metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        lines.withLock { $0.append("\(level) \(message) \(fields)") }
+    }
+}
+
+@Suite("Terminal-local department keys in district mode")
+struct TerminalDepartmentsInDistrictTests {
+    /// A terminal that joins a district with live keys of its own says at start which it ignores;
+    /// a revoked one is not mentioned, and a lone terminal keeps using its own.
+    @Test func aTerminalJoiningADistrictWarnsOfTheLiveKeysItIgnores() async throws {
+        let installation = try TestInstallation()
+        defer { installation.remove() }
+        let configuration = try ConfigurationLoader.load(file: installation.configPath, environment: [:])
+        let store = try KioskApplication.openStore(configuration)
+        try store.migrate()
+        let local = DepartmentStore(store: store)
+        let amr = try local.add(id: "amr", name: "市场监管局", webhookURL: nil, now: Date()).apiKey
+        _ = try local.add(id: "tax", name: "税务局", webhookURL: nil, now: Date())
+        try local.revoke(id: "tax", now: Date())
+
+        let log = CapturedLog()
+        let logger = Logger(label: "test") { _ in log }
+        let alone = KioskApplication.departmentRegistry(configuration, store: store, district: nil, districtKey: nil, logger: logger)
+        #expect(try await alone.authenticate(amr) == "amr")
+        #expect(log.lines.withLock { $0.isEmpty })
+
+        // Never reached: the warning comes from the terminal's file alone.
+        let district = try PostgresStore(url: "postgres://kiosk@127.0.0.1:1/kiosk")
+        let joined = KioskApplication.departmentRegistry(configuration, store: store, district: district, districtKey: .random(),
+                                                         logger: logger)
+        #expect(joined is PostgresDepartments)
+        #expect(log.lines.withLock { $0 } == [
+            "warning department keys of this terminal's own file are not used in district mode: issue them again with kiosk departments add department.ids=amr",
+        ])
     }
 }
