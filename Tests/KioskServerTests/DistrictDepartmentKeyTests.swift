@@ -49,13 +49,25 @@ struct DistrictDepartmentKeyTests {
 
     func code(_ response: TestResponse) throws -> String { try response.decoded(Problem.self).code }
 
-    func attack(on cluster: PrivatePostgres) async throws {
+    /// Terminals T01 and T02 of the district on `cluster`, their pools running, for `body`.
+    static func withTwoTerminals(
+        on cluster: PrivatePostgres,
+        _ body: @Sendable (KioskApplication, KioskApplication, TestInstallation, TestInstallation) async throws -> Void
+    ) async throws {
         let (first, second) = try await Self.installations(on: cluster)
         defer { first.remove(); second.remove() }
         let a = try await KioskApplication.onTestInstallation(first)
         let b = try await KioskApplication.onTestInstallation(second)
         let runners = [a, b].map { application in Task { await application.district!.run() } }
         defer { runners.forEach { $0.cancel() } }
+        try await body(a, b, first, second)
+    }
+
+    func attack(on cluster: PrivatePostgres) async throws {
+        try await Self.withTwoTerminals(on: cluster) { a, b, _, second in try await attack(a, b, second, cluster) }
+    }
+
+    func attack(_ a: KioskApplication, _ b: KioskApplication, _ second: TestInstallation, _ cluster: PrivatePostgres) async throws {
 
         // One key per department for the district, issued at either terminal.
         let police = try await a.departmentRegistry.add(id: "police", name: "公安分局", webhookURL: nil, now: Date()).apiKey
@@ -143,12 +155,10 @@ struct DistrictDepartmentKeyTests {
     }
 
     func webhooks(on cluster: PrivatePostgres) async throws {
-        let (first, second) = try await Self.installations(on: cluster)
-        defer { first.remove(); second.remove() }
-        let a = try await KioskApplication.onTestInstallation(first)
-        let b = try await KioskApplication.onTestInstallation(second)
-        let runners = [a, b].map { application in Task { await application.district!.run() } }
-        defer { runners.forEach { $0.cancel() } }
+        try await Self.withTwoTerminals(on: cluster) { a, b, first, _ in try await webhooks(a, b, first, cluster) }
+    }
+
+    func webhooks(_ a: KioskApplication, _ b: KioskApplication, _ first: TestInstallation, _ cluster: PrivatePostgres) async throws {
         let key = try #require(try KeyDirectory(path: first.root + "/secrets", credentials: nil).read(KeyDirectory.districtKey))
         let clock = Clock()
         func departments(_ application: KioskApplication, _ terminal: String) throws -> PostgresDepartments {
