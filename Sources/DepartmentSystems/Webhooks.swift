@@ -158,7 +158,7 @@ public struct WebhookPusher: ServiceLifecycle.Service {
         guard cursor > target.pushedThrough else { return true }
         do {
             guard try await departments.delivered(target.departmentID, through: cursor) else {
-                logger.warning("webhook pushes of this department went to another terminal",
+                logger.warning("webhook pushes of this department stopped here: another terminal took it over, or it was revoked",
                                metadata: ["department.id": "\(target.departmentID)"])
                 return false
             }

@@ -148,19 +148,13 @@ struct DistrictDepartmentKeyTests {
         }
     }
 
-    final class Clock: Sendable {
-        let instant = Mutex(Date())
-        var now: Date { instant.withLock { $0 } }
-        func advance(_ seconds: TimeInterval) { instant.withLock { $0 = $0.addingTimeInterval(seconds) } }
-    }
-
     func webhooks(on cluster: PrivatePostgres) async throws {
         try await Self.withTwoTerminals(on: cluster) { a, b, first, _ in try await webhooks(a, b, first, cluster) }
     }
 
     func webhooks(_ a: KioskApplication, _ b: KioskApplication, _ first: TestInstallation, _ cluster: PrivatePostgres) async throws {
         let key = try #require(try KeyDirectory(path: first.root + "/secrets", credentials: nil).read(KeyDirectory.districtKey))
-        let clock = Clock()
+        let clock = WebhookDeliveryTests.Clock()
         func departments(_ application: KioskApplication, _ terminal: String) throws -> PostgresDepartments {
             PostgresDepartments(store: try #require(application.district), terminalID: terminal, lease: 60, now: { clock.now }) { key }
         }
