@@ -252,7 +252,7 @@ public struct KioskApplication: Sendable {
         dependencies.fleet = { [district, heartbeat] in
             if let district { try await PostgresFleet(store: district).heartbeats() } else { [await heartbeat.compose()] }
         }
-        dependencies.booking?.slips = devices.slips
+        dependencies.booking?.scannedCodes = devices.scannedCodes
         if let queueFeed, let booking = dependencies.booking { dependencies.display = DisplayServices(feed: queueFeed, booking: booking) }
         return dependencies
     }
@@ -285,7 +285,8 @@ public struct KioskApplication: Sendable {
         var send: (@Sendable (TerminalHeartbeat) async throws -> Void)?
         if let district { send = { [fleet = PostgresFleet(store: district)] in try await fleet.record($0) } }
         return Heartbeat(devices: devices, store: store, terminalID: configuration.terminalID, siteID: configuration.siteID,
-                         interval: .seconds(configuration.heartbeatSeconds), faults: deviceFaults, logger: logger, send: send)
+                         interval: .seconds(configuration.heartbeatSeconds), faults: deviceFaults,
+                         required: Set(configuration.requiredDevices.map(\.deviceKind)), logger: logger, send: send)
     }
 
     /// Where filings go: the terminal's file, and in district mode its outbox too.

@@ -88,6 +88,7 @@ extension KioskApplication {
                                          audit: { [access] entry, now in _ = try await access.appendAudit(entry, now: now) },
                                          events: devices.events)
         services.deadLetters = { [departmentRegistry] in try await departmentRegistry.deadLetters(limit: 100) }
+        services.scannedCodes = devices.scannedCodes
         return services
     }
 

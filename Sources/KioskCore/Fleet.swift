@@ -26,6 +26,13 @@ public struct TerminalHeartbeat: Codable, Sendable, Equatable {
             self.fault = fault
             self.paper = paper
         }
+
+        /// A required kind of device of which the terminal has none at all (never plugged in,
+        /// matched by no profile, a CUPS queue gone): listed under its kind's name, offline,
+        /// in the fault `deviceMissing`.
+        public static func missing(_ kind: String) -> Device {
+            Device(id: kind, kind: kind, state: "offline", fault: "deviceMissing")
+        }
     }
 
     public var terminalId: String
@@ -75,7 +82,8 @@ public enum FleetSupply: String, Codable, Sendable, CaseIterable, Comparable {
 
 /// One thing wrong with a terminal: a device's fault or paper, the outbox, or its silence.
 public struct FleetProblem: Codable, Sendable, Equatable {
-    /// A fault code from docs/DEVICE-FAULTS.md, `paperNearEnd`, `outboxRefused` or `silent`.
+    /// A fault code from docs/DEVICE-FAULTS.md, `deviceMissing` (a required device absent
+    /// altogether), `paperNearEnd`, `outboxRefused` or `silent`.
     public var code: String
     public var deviceId: String?
     public var deviceKind: String?
@@ -145,7 +153,7 @@ public enum Fleet {
         var bring = Set<FleetSupply>()
         if paper == "out" || paper == "nearEnd" || fault == "paperOut" { bring.insert(.paperRoll) }
         switch fault {
-        case "deviceOffline":
+        case "deviceOffline", "deviceMissing":
             bring.insert(.usbCable)
             if let spare = spare(kind) { bring.insert(spare) }
         case "communicationError", "checksumError", "lengthError", "scannerCommunicationError":

@@ -35,7 +35,7 @@ public struct BookingServices: Sendable {
     /// ID number never passes through the screen.
     public var cards: CardDesk?
     /// The scanned booking slip's handle → code (`"scannedSlip"` checks in with it); none: no scanner.
-    public var slips: ScannedSlips?
+    public var scannedCodes: ScannedCodes?
     /// Where queue changes are announced (`ticketIssued`, `ticketCalled`, ... on `/v1/events`).
     public var events: EventBus<TerminalEvent>?
     /// The audit log: a priority marked by staff is recorded there.
@@ -232,10 +232,10 @@ extension KioskRoutes {
             if body.fields["scannedSlip"] != nil {
                 // A scanned slip: the code behind the handle the screen's `scan` event carried.
                 let handle = try body.string("scannedSlip")
-                guard let text = await booking.slips?.code(for: handle) else { throw scannedSlipExpired }
+                guard let text = await booking.scannedCodes?.code(for: handle, kind: .bookingSlip) else { throw scannedSlipExpired }
                 let code = try bookingCode(text)
                 result = try await ruled { try await booking.ledger.checkIn(code: code, holder: holder, idempotencyKey: key, now: now) }
-                await booking.slips?.used(handle)
+                await booking.scannedCodes?.used(handle)
             } else if body.fields["code"] != nil {
                 let code = try bookingCode(try body.string("code"))
                 result = try await ruled { try await booking.ledger.checkIn(code: code, holder: holder, idempotencyKey: key, now: now) }

@@ -26,6 +26,8 @@ public struct LifecycleServices: Sendable {
     public var now: @Sendable () -> Date
     /// Webhook deliveries given up after their retry window (the supervision desk lists them).
     public var deadLetters: (@Sendable () async throws -> [DeadLetter])?
+    /// The scanned receipt's handle → code (`"scannedReceipt"` looks its progress up); none: no scanner.
+    public var scannedCodes: ScannedCodes?
 
     public init(ledger: any FilingLedger, progressCode: @escaping @Sendable (String) -> ProgressCode,
                 notices: (any DecisionNoticeDesk)? = nil, audit: @escaping @Sendable (AuditEntry, Date) async throws -> Void,
@@ -96,15 +98,20 @@ public struct LifecycleServices: Sendable {
 }
 
 /// The proof a citizen gives that a filing is theirs: the card on the reader, the ID number
-/// typed with the reference, or the code of the receipt's QR.
+/// typed with the reference, or the code of the receipt's QR (typed, or scanned and held
+/// behind `handle`).
 enum ApplicantProof {
     case card(ResidentIDNumber)
     case typed(ResidentIDNumber)
     case code(ProgressCode)
+    case scanned(ProgressCode, handle: String)
 }
 
 extension KioskRoutes {
     static let filingNotFound = LifecycleRefusal(.filingNotFound)
+
+    static let scannedReceiptExpired = APIError(.conflict, code: "scannedReceiptExpired", message: .init(
+        zh: "扫描的办件回执已失效，请重新扫描回执", en: "The scanned filing receipt is no longer valid; please scan it again"))
 
     static func addLifecycleRoutes(to router: Router<KioskRequestContext>, _ services: LifecycleServices, _ filings: FilingServices) {
         addStaffDeskRoutes(to: router, services)
@@ -222,29 +229,40 @@ extension KioskRoutes {
         // Every filing of the card's holder; or the one filing of a reference with its ID number,
         // or of a receipt's QR code. A wrong pair is answered like an unknown reference.
         router.post("/v1/progress/lookup") { request, context in
-            let body = try await RequestBody(request, context: context, allowed: ["useCard", "reference", "idNumber", "code"])
+            let body = try await RequestBody(request, context: context, allowed: ["useCard", "reference", "idNumber", "code", "scannedReceipt"])
             let rules = services.ledger.lifecycle.rules
             let reference = body.fields["reference"] == nil ? nil : try body.string("reference")
-            let proof = try await applicantProof(body, filings.cards, reference: reference)
+            let proof = try await applicantProof(body, filings.cards, reference: reference, services.scannedCodes)
             if case .card(let number) = proof {
                 let records = try await services.ledger.records(idHash: try await services.ledger.idHash(number), limit: 50)
                 return json(records.map { ProgressView($0, rules: rules, lifecycle: services.ledger.lifecycle) })
             }
+            // A scanned receipt's handle opens the progress once: whoever else read it on the
+            // stream finds it spent. The screen that looked up goes on (rating, correction)
+            // with the successor, which only this answer carries.
+            var successor: String?
+            if case .scanned(_, let handle) = proof {
+                guard let next = await services.scannedCodes?.exchange(handle, kind: .receipt) else { throw scannedReceiptExpired }
+                successor = next
+            }
             // The typed ID number goes with the reference typed beside it.
             let record = try await applicantRecord(proof, reference: reference, services)
-            return json([ProgressView(record, rules: rules, lifecycle: services.ledger.lifecycle)])
+            var view = ProgressView(record, rules: rules, lifecycle: services.ledger.lifecycle)
+            view.scannedReceipt = successor
+            return json([view])
         }
 
         router.post("/v1/filings/{reference}/rating") { request, context in
             let reference = try context.parameters.require("reference")
-            let body = try await RequestBody(request, context: context, allowed: ["grade", "reasons", "comment", "useCard", "idNumber", "code"])
+            let body = try await RequestBody(request, context: context, allowed: ["grade", "reasons", "comment", "useCard", "idNumber", "code", "scannedReceipt"])
             let grade = try body.string("grade")
             guard let parsed = RatingGrade(rawValue: grade) else {
                 throw RequestBody.invalid("grade", "one of " + RatingGrade.allCases.map(\.rawValue).joined(separator: ", "))
             }
             let reasons = body.fields["reasons"] == nil ? [] : try strings(body, "reasons", allowEmpty: true)
             let comment = try optionalString(body, "comment")
-            _ = try await applicantRecord(try await applicantProof(body, filings.cards, reference: reference), reference: reference, services)
+            _ = try await applicantRecord(try await applicantProof(body, filings.cards, reference: reference, services.scannedCodes),
+                                          reference: reference, services)
             let transition = try await services.apply(.rate(parsed, reasons: reasons, comment: comment), to: reference, by: .citizen)
             return json(ProgressView(transition.record, rules: services.ledger.lifecycle.rules, lifecycle: services.ledger.lifecycle),
                         status: .created)
@@ -252,8 +270,9 @@ extension KioskRoutes {
 
         router.post("/v1/filings/{reference}/deferred/{material}/hand-in") { request, context in
             let reference = try context.parameters.require("reference")
-            let body = try await RequestBody(request, context: context, allowed: ["useCard", "idNumber", "code"])
-            _ = try await applicantRecord(try await applicantProof(body, filings.cards, reference: reference), reference: reference, services)
+            let body = try await RequestBody(request, context: context, allowed: ["useCard", "idNumber", "code", "scannedReceipt"])
+            _ = try await applicantRecord(try await applicantProof(body, filings.cards, reference: reference, services.scannedCodes),
+                                          reference: reference, services)
             let transition = try await services.apply(.handInDeferred(material: try context.parameters.require("material")),
                                                       to: reference, by: .citizen)
             return json(ProgressView(transition.record, rules: services.ledger.lifecycle.rules, lifecycle: services.ledger.lifecycle))
@@ -263,9 +282,9 @@ extension KioskRoutes {
         // keeps the reference and raises the version.
         router.post("/v1/filings/{reference}/correction") { request, context in
             let reference = try context.parameters.require("reference")
-            let body = try await RequestBody(request, context: context, allowed: ["useCard", "idNumber", "code"])
-            let record = try await applicantRecord(try await applicantProof(body, filings.cards, reference: reference), reference: reference,
-                                                   services)
+            let body = try await RequestBody(request, context: context, allowed: ["useCard", "idNumber", "code", "scannedReceipt"])
+            let proof = try await applicantProof(body, filings.cards, reference: reference, services.scannedCodes)
+            let record = try await applicantRecord(proof, reference: reference, services)
             guard record.cases.contains(where: { $0.state == .returned }) else { throw LifecycleRefusal(.notReturned) }
             let form = try filings.form(record.formID)
             let session: FormSession
@@ -276,14 +295,17 @@ extension KioskRoutes {
                 session = FormSession.start(form, context: filings.context)
             }
             let id = try await filings.sessions.start(session, form: form, correcting: reference)
+            // The correction's session holds the filing now; the scanned receipt's handle opens nothing more.
+            if case .scanned(_, let handle) = proof { await services.scannedCodes?.used(handle) }
             return json(SessionView(id: id, session, form, filings.context), status: .created)
         }
     }
 
     /// Who the citizen is for a filing: exactly one of `useCard`, `idNumber` (with the
-    /// reference, in the path or the body) and `code`.
-    static func applicantProof(_ body: RequestBody, _ cards: CardDesk, reference: String?) async throws -> ApplicantProof {
-        let given = ["useCard", "idNumber", "code"].filter { body.fields[$0] != nil }
+    /// reference, in the path or the body), `code` and `scannedReceipt` (a handle held by `scanned`).
+    static func applicantProof(_ body: RequestBody, _ cards: CardDesk, reference: String?,
+                               _ scanned: ScannedCodes?) async throws -> ApplicantProof {
+        let given = ["useCard", "idNumber", "code", "scannedReceipt"].filter { body.fields[$0] != nil }
         guard given.count == 1 else {
             throw APIError(.badRequest, code: "identityRequired", message: .init(
                 zh: "请放置身份证，或输入受理编号和身份证号，或扫描回执上的二维码（三者选一）",
@@ -300,6 +322,12 @@ extension KioskRoutes {
                     zh: "输入身份证号时须同时输入受理编号", en: "An ID number is given with the filing's reference."))
             }
             return .typed(try ResidentIDNumber(try body.string("idNumber")))
+        case "scannedReceipt":
+            let handle = try body.string("scannedReceipt")
+            guard let text = await scanned?.code(for: handle, kind: .receipt), let code = ProgressCode(scanned: text) else {
+                throw scannedReceiptExpired
+            }
+            return .scanned(code, handle: handle)
         default:
             guard let code = ProgressCode(scanned: try body.string("code")) else { throw filingNotFound }
             return .code(code)
@@ -314,7 +342,7 @@ extension KioskRoutes {
             guard let reference else { throw filingNotFound }
             guard let record = try await services.ledger.record(reference, applicant: number) else { throw filingNotFound }
             return record
-        case .code(let code):
+        case .code(let code), .scanned(let code, _):
             guard reference == nil || reference == code.reference, services.progressCode(code.reference) == code,
                   let record = try await services.ledger.record(code.reference) else { throw filingNotFound }
             return record
@@ -503,6 +531,9 @@ struct ProgressView: Codable {
 
     let progress: FilingProgress
     let history: [Step]
+    /// After a look-up with a scanned receipt's handle: the handle that replaced it, with which
+    /// this screen, and nobody reading the stream, rates or corrects the filing.
+    var scannedReceipt: String?
 
     init(_ record: FilingRecord, rules: LifecycleRules, lifecycle: FilingLifecycle) {
         progress = FilingProgress(record, rules: rules)
@@ -525,16 +556,19 @@ struct ProgressView: Codable {
         history = steps.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element.step)
     }
 
-    enum Key: String, CodingKey { case history }
+    enum Key: String, CodingKey { case history, scannedReceipt }
 
     func encode(to encoder: any Encoder) throws {
         try progress.encode(to: encoder)
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(history, forKey: .history)
+        try container.encodeIfPresent(scannedReceipt, forKey: .scannedReceipt)
     }
 
     init(from decoder: any Decoder) throws {
         progress = try FilingProgress(from: decoder)
-        history = try decoder.container(keyedBy: Key.self).decode([Step].self, forKey: .history)
+        let container = try decoder.container(keyedBy: Key.self)
+        history = try container.decode([Step].self, forKey: .history)
+        scannedReceipt = try container.decodeIfPresent(String.self, forKey: .scannedReceipt)
     }
 }

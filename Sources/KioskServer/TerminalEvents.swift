@@ -55,20 +55,21 @@ public struct TerminalEvent: Codable, Sendable, Equatable {
 
     /// A scanned code as the screen gets it. Only this hall's own formats are passed on (a
     /// receipt's progress code opens its progress look-up; a booking slip's code starts a
-    /// check-in that the card completes); anything else is `notOfThisHall`, without its text.
-    /// The text of a scan is never logged.
+    /// check-in that the card completes), each as a handle on its code (`ScannedCodes`), since
+    /// the stream is public; anything else is `notOfThisHall`. The text of a scan is never
+    /// on the stream, and never logged.
     public struct Scan: Codable, Sendable, Equatable {
         /// `progressCode`, `bookingCode` or `notOfThisHall`.
         public var kind: String
-        /// The code, for `progressCode` only.
-        public var code: String?
-        /// For `bookingCode`: the handle the screen checks in with (`ScannedSlips`), never the code.
+        /// For `bookingCode`: the handle the screen checks in with, never the code.
         public var slip: String?
+        /// For `progressCode`: the handle the screen looks the progress up with, never the code.
+        public var receipt: String?
 
-        public init(kind: String, code: String?, slip: String? = nil) {
+        public init(kind: String, slip: String? = nil, receipt: String? = nil) {
             self.kind = kind
-            self.code = code
             self.slip = slip
+            self.receipt = receipt
         }
     }
 

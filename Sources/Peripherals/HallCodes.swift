@@ -26,13 +26,13 @@ public enum HallCode: Sendable, Equatable {
         }
     }
 
-    /// What the screen's `scan` event says: the kind, a receipt's code, and for a booking slip
-    /// a handle held by `slips` instead of its code (the stream is public).
-    public func scan(holdingSlipsIn slips: ScannedSlips) async -> TerminalEvent.Scan {
+    /// What the screen's `scan` event says: the kind, and for a receipt or a booking slip a
+    /// handle held by `codes` instead of the code (the stream is public).
+    public func scan(holdingIn codes: ScannedCodes) async -> TerminalEvent.Scan {
         switch self {
-        case .progress(let code): .init(kind: "progressCode", code: code.description)
-        case .booking(let code): .init(kind: "bookingCode", code: nil, slip: await slips.hold(code.value))
-        case .notOfThisHall: .init(kind: "notOfThisHall", code: nil)
+        case .progress(let code): .init(kind: "progressCode", receipt: await codes.hold(code.description, as: .receipt))
+        case .booking(let code): .init(kind: "bookingCode", slip: await codes.hold(code.value, as: .bookingSlip))
+        case .notOfThisHall: .init(kind: "notOfThisHall")
         }
     }
 }

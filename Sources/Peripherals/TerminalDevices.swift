@@ -24,8 +24,8 @@ public struct TerminalDevices: Sendable {
     public let statistics: any StatisticsStore
     public let events = EventBus<TerminalEvent>()
     public let cards = CardDesk()
-    /// The booking slip scanned last, behind the handle the screen's `scan` event carries.
-    public let slips = ScannedSlips()
+    /// The receipt or booking slip scanned last, behind the handle the screen's `scan` event carries.
+    public let scannedCodes = ScannedCodes()
     public let simulator: (any CardSimulator)?
     public let printerSimulator: (any PrinterSimulator)?
     public let readers: [CardReaderDevice]
@@ -180,12 +180,12 @@ public struct DeviceEventForwarder: Service {
         }
     }
 
-    /// A scanned code to the screen: a receipt's progress code with its text, a booking slip as
-    /// a handle on its code (the screen opens the progress, or the check-in that the card
-    /// completes), anything else only as "not a code of this hall". Never logged.
+    /// A scanned code to the screen: a receipt or a booking slip as a handle on its code (the
+    /// screen opens the progress, or the check-in that the card completes), anything else only
+    /// as "not a code of this hall". Never logged.
     func forward(_ scan: ScannedCode) async {
         let sessionID = await sessions?.openSessionID()
-        let summary = await HallCode(scanned: scan.text, progressCode: progressCode).scan(holdingSlipsIn: devices.slips)
+        let summary = await HallCode(scanned: scan.text, progressCode: progressCode).scan(holdingIn: devices.scannedCodes)
         await devices.events.publish(TerminalEvent(type: .scan, deviceId: scan.deviceID, sessionId: sessionID, scan: summary))
     }
 }

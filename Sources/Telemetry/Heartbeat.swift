@@ -14,6 +14,9 @@ import Synchronization
 /// backlog and the code of the last fault, with the time. Between heartbeats it listens to the
 /// device events for the faults (a device in `error` is in the fault it last reported).
 ///
+/// A kind of device the terminal cannot serve without (`devices.required`) of which no device is
+/// there at all is listed too, as missing: otherwise a terminal with no printer would look fine.
+///
 /// With no `send` (a lone terminal) it only listens, and `compose()` answers `GET /v1/fleet`
 /// with this one terminal. A failed send is logged without values and tried again next time:
 /// the fleet view shows the terminal silent until then.
@@ -25,13 +28,16 @@ public struct Heartbeat: ServiceLifecycle.Service {
     let interval: Duration
     let send: (@Sendable (TerminalHeartbeat) async throws -> Void)?
     let faults: DeviceFaults
+    /// `devices.required`: each kind absent altogether is listed as missing.
+    let required: Set<DeviceKind>
     let logger: Logger
     public var now: @Sendable () -> Date
 
     public init(devices: TerminalDevices, store: SQLiteStore, terminalID: String, siteID: String, interval: Duration,
-                faults: DeviceFaults, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
+                faults: DeviceFaults, required: Set<DeviceKind> = [], logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
                 send: (@Sendable (TerminalHeartbeat) async throws -> Void)?) {
         self.devices = devices
+        self.required = required
         self.store = store
         self.terminalID = terminalID
         self.siteID = siteID
@@ -93,6 +99,9 @@ public struct Heartbeat: ServiceLifecycle.Service {
             }
             listed.append(TerminalHeartbeat.Device(id: id, kind: device.info.kind.rawValue, state: state.rawValue,
                                                    fault: fault, paper: status.paper?.rawValue))
+        }
+        for kind in required.sorted(by: { $0.rawValue < $1.rawValue }) where !listed.contains(where: { $0.kind == kind.rawValue }) {
+            listed.append(.missing(kind.rawValue))
         }
         let backlog = try? await store.outboxBacklog()
         return TerminalHeartbeat(terminalId: terminalID, siteId: siteID, version: KioskVersion.current, sentAt: now(),

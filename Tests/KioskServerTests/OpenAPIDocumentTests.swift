@@ -331,8 +331,8 @@ struct OpenAPIDocumentTests {
             TerminalEvent(type: .cardRemoved, deviceId: "idcard-simulated"),
             TerminalEvent(type: .cardReadFailed, deviceId: "idcard-simulated", fault: fault),
             TerminalEvent(type: .scan, deviceId: "scanner-serial-ttyACM0", sessionId: "s1",
-                          scan: .init(kind: "progressCode", code: "P1:S01-20261129-0001:abcdefghijkl")),
-            TerminalEvent(type: .scan, deviceId: "scanner-serial-ttyACM0", scan: .init(kind: "notOfThisHall", code: nil)),
+                          scan: .init(kind: "progressCode", receipt: "0123456789abcdef0123456789abcdef")),
+            TerminalEvent(type: .scan, deviceId: "scanner-serial-ttyACM0", scan: .init(kind: "notOfThisHall")),
             TerminalEvent(.warning(sessionID: "s1", secondsLeft: 30)),
             TerminalEvent(.ended(sessionID: "s1")),
         ] + [TerminalEvent.Kind.ticketIssued, .ticketCalled, .ticketRecalled, .ticketNoShow, .ticketFinished, .ticketTransferred].map {

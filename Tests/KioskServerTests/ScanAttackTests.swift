@@ -103,7 +103,7 @@ struct ScanAttackTests {
             // The slip's QR code reaches the screen as a handle on the booking it names, nothing more.
             let scanned = try #require(await scan(code))
             let slip = try #require(scanned.slip)
-            #expect(scanned.kind == "bookingCode" && scanned.code == nil)
+            #expect(scanned.kind == "bookingCode" && scanned.receipt == nil)
             // The slip alone, no card on the reader: nobody is checked in.
             let alone = try await post(client, "/v1/check-ins", key: "c0", #"{"scannedSlip":"\#(slip)","useCard":true}"#)
             #expect(alone.status == .conflict)
@@ -162,14 +162,14 @@ struct ScanAttackTests {
     @Test func aForgedOrAlteredCodeIsNotOfThisHall() async throws {
         try await withScanner { client, scan in
             let genuine = application.progressCode("S01-20261129-0001")
-            #expect(await scan(genuine.description) == TerminalEvent.Scan(kind: "progressCode", code: genuine.description))
+            #expect(await scan(genuine.description)?.kind == "progressCode")
             // The right shape with a made-up token, and a real token on another reference.
-            #expect(await scan("P1:S01-20261129-0001:abcdefghijkl") == TerminalEvent.Scan(kind: "notOfThisHall", code: nil))
-            #expect(await scan("P1:S01-20261129-0002:\(genuine.token)") == TerminalEvent.Scan(kind: "notOfThisHall", code: nil))
+            #expect(await scan("P1:S01-20261129-0001:abcdefghijkl") == TerminalEvent.Scan(kind: "notOfThisHall"))
+            #expect(await scan("P1:S01-20261129-0002:\(genuine.token)") == TerminalEvent.Scan(kind: "notOfThisHall"))
             // A booking code with its check character changed.
             let code = try await book(client, "hukou:2026-10-08T10:00+08:00", idNumber: Self.holder, key: "b1")
             let altered = String(code.dropLast()) + (code.last == "2" ? "3" : "2")
-            #expect(await scan(altered) == TerminalEvent.Scan(kind: "notOfThisHall", code: nil))
+            #expect(await scan(altered) == TerminalEvent.Scan(kind: "notOfThisHall"))
         }
     }
 

@@ -28,6 +28,7 @@ const problems = {
   paperNearEnd: '纸将用完 paper near its end',
   outboxRefused: '区域库拒收记录 outbox records refused',
   deviceOffline: '设备未连接 device not connected',
+  deviceMissing: '缺少必需设备 required device missing',
 };
 
 /** @param {string} id */

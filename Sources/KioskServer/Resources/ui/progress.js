@@ -1,7 +1,7 @@
 // @ts-check
 // The progress of a filing (扫码查询办理进度), its 好差评 and its correction. Whose filing it is:
 // the card on the reader (all their filings), the ID number typed with the reference, or the
-// receipt's QR code (a scanner types `P1:…` into the reference and Enter).
+// receipt's QR code (typed `P1:…` into the reference and Enter; or scanned, as a handle on it).
 import { state } from './state.js';
 import { t, lt } from './text.js';
 import { h, add, button, heading, problemBox, announce, valueOf, inputs } from './dom.js';
@@ -31,7 +31,8 @@ screens.progress = (root) => {
 
 /**
  * Looks up the filings of `identity` (one, with a reference or a receipt's code) and shows them.
- * @param {any} identity  `{ useCard: true }`, `{ idNumber }` or `{ code }` (a receipt's QR code)
+ * @param {any} identity  `{ useCard: true }`, `{ idNumber }`, `{ code }` (a receipt's QR code, typed)
+ *   or `{ scannedReceipt }` (the handle of a scanned receipt)
  * @param {string | null} reference
  */
 export async function lookUpProgress(identity, reference) {
@@ -39,7 +40,10 @@ export async function lookUpProgress(identity, reference) {
   const [results, lists] = await Promise.all([api('POST', '/v1/progress/lookup', body),
     state.ratingLists ? state.ratingLists : api('GET', '/v1/filings/reasons')]);
   state.ratingLists = lists;
-  show('progress-results', { progress: { identity, reference, results, rated: {} } });
+  // A scanned receipt's handle opens the progress once; this screen rates or corrects with the
+  // handle that replaced it, which only the answer carries (never shown).
+  const next = identity.scannedReceipt ? { scannedReceipt: results.length ? results[0].scannedReceipt : null } : identity;
+  show('progress-results', { progress: { identity: next, reference, results, rated: {} } });
 }
 
 screens['progress-results'] = (root) => {

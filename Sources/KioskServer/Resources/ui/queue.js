@@ -20,14 +20,15 @@ onEvent('cardPresented', () => {
 // A code scanner read a code. Outside a filing: a receipt opens its progress, a booking slip
 // the check-in (which the card completes: the slip alone checks nobody in); anything else
 // is not a code of this hall. In the middle of a filing it is only said, nothing is left.
+// The stream carries a handle on a receipt's or a slip's code, never the code.
 onEvent('scan', (event) => {
   const scan = event.scan;
   if (!scan) return;
   // Not while staff work at the screen (a technician trying the scanner stays on the page).
   const free = !state.sessionId && !state.staff;
   if (scan.kind === 'progressCode') {
-    announce(t('scannedProgress', scan.code.split(':')[1]));
-    if (free) act(() => lookUpProgress({ code: scan.code }, null));
+    announce(t('scannedProgress'));
+    if (free) act(() => lookUpProgress({ scannedReceipt: scan.receipt }, null));
   } else if (scan.kind === 'bookingCode') {
     announce(t('scannedSlip'));
     if (free) scannedSlip(scan.slip);
