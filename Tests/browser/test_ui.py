@@ -184,7 +184,7 @@ class Terminal:
         return None
 
     def wait_for_card(self, wanted):
-        deadline = time.time() + 10
+        deadline = time.time() + 30  # generous: it only costs time when the walk fails anyway
         while self.card_state() != wanted:
             if time.time() > deadline:
                 raise AssertionError(f"the reader never reported {wanted}")
