@@ -146,12 +146,10 @@ struct DisplayListenerTests {
         }
         /// Waits up to 30 s for the display to show `services`.
         func displayShows(_ services: [String]) async throws -> Bool {
-            let deadline = ContinuousClock.now + .seconds(30)
-            while ContinuousClock.now < deadline, process.isRunning {
-                if await shown() == services { return true }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            return false
+            try await eventually(every: .milliseconds(100)) {
+                guard process.isRunning else { return true }
+                return await shown() == services
+            } && process.isRunning
         }
         #expect(try await displayShows(["hukou"]))
         try installation.writeConfig(display + service("hukou") + service("passport"))
