@@ -76,7 +76,7 @@ struct DisplayListenerTests {
                                                  "http://127.0.0.1:\(apiPort)/v1/queue"] + bearer).stdout == "403")
 
         // A display following the stream when the terminal stops: its stream ends, the stop is clean.
-        let follower = Process()
+        let follower = ChildProcess()
         follower.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         follower.arguments = ["--silent", "--no-buffer", "--max-time", "60", "--cacert", installation.root + "/cert.pem",
                               display + "/v1/display/events"] + bearer
