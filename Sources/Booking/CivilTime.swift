@@ -198,7 +198,8 @@ public struct LocalTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
 }
 
 /// A span of wall-clock time within one day, `start` inclusive, `end` exclusive, written
-/// `HH:MM-HH:MM` in configuration and JSON.
+/// `HH:MM-HH:MM` in configuration and JSON. The end may be `24:00`, the midnight that ends the
+/// day, so `00:00-24:00` is the whole day (a time of day is never `24:00`: only an end is).
 public struct TimeRange: Sendable, Hashable, Codable, CustomStringConvertible {
     public let start: LocalTime
     public let end: LocalTime
@@ -213,11 +214,15 @@ public struct TimeRange: Sendable, Hashable, Codable, CustomStringConvertible {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2 else { throw BookingError(.invalidTimeRange, String(text.prefix(32))) }
         do {
-            try self.init(start: LocalTime(String(parts[0])), end: LocalTime(String(parts[1])))
+            let end = parts[1] == "24:00" ? TimeRange.endOfDay : try LocalTime(String(parts[1]))
+            try self.init(start: LocalTime(String(parts[0])), end: end)
         } catch {
             throw BookingError(.invalidTimeRange, String(text.prefix(32)))
         }
     }
+
+    /// `24:00`: the end of a range that runs to midnight, described as written.
+    static let endOfDay = LocalTime(minutesSinceMidnight: 24 * 60)
 
     public func overlaps(startMinute: Int, endMinute: Int) -> Bool {
         startMinute < end.minutesSinceMidnight && start.minutesSinceMidnight < endMinute

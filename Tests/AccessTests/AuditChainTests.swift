@@ -31,6 +31,7 @@ struct AuditChainTests {
         let text = String(decoding: AuditChain.canonicalEncoding(record, includingHash: false), as: UTF8.self)
         #expect(text.contains(#""target":"a\"b\\c\b\t\n\f\r\u0001\u001f/é办"}"#))
         #expect(text.contains(#""details":{"B":"0","a":"1","a.b":"3","b":"2"}"#))
+        // Untyped on purpose: the test is that the hand-written line is JSON any parser reads back.
         let json = try JSONSerialization.jsonObject(with: Data(record.jsonLine.utf8)) as? [String: Any]
         #expect(json?["target"] as? String == entry.target)
     }

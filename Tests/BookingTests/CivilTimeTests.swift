@@ -57,6 +57,12 @@ import Testing
         #expect(try TimeRange("12:00-13:30").description == "12:00-13:30")
         #expect(throws: BookingError(.invalidTimeRange, "13:30-12:00")) { try TimeRange("13:30-12:00") }
         #expect(throws: BookingError(.invalidTimeRange, "12:00-12:00")) { try TimeRange("12:00-12:00") }
+        // 24:00 ends a range (the day's last midnight) and begins none.
+        #expect(try TimeRange("00:00-24:00").end.minutesSinceMidnight == 1440)
+        #expect(try TimeRange("22:00-24:00").description == "22:00-24:00")
+        for bad in ["24:00-24:00", "00:00-24:01", "00:00-25:00", "24:00-23:00"] {
+            #expect(throws: BookingError(.invalidTimeRange, bad)) { try TimeRange(bad) }
+        }
         #expect(try MonthDay("02-29").description == "02-29")
         #expect(throws: BookingError(.invalidMonthDay, "02-30")) { try MonthDay("02-30") }
     }

@@ -97,8 +97,40 @@ import Testing
         #expect(try JSONDecoder().decode(HallHours.self, from: Data("{}".utf8)) == HallHours.standard)
     }
 
+    /// `00:00-24:00` is the whole day: staffed in its last minute, with a last slot that ends at
+    /// midnight, walk-ins until then, and the same text when written back.
+    @Test func aHallOpenAllDayIsOpenInItsLastMinute() throws {
+        let allDay = try DayHours("00:00-24:00")
+        let hours = try HallHours(weekly: [.tuesday: allDay], afterHours: [])
+        let tuesday = try schedule("2026-12-01", hours: hours)
+        #expect(tuesday.opening?.description == "00:00-24:00")
+        #expect(tuesday.isStaffed(at: try LocalTime("23:59")))
+        #expect(tuesday.isStaffed(at: try LocalTime("00:00")))
+        let toOneMinuteBefore = try schedule("2026-12-01", hours: HallHours(weekly: [.tuesday: DayHours("00:00-23:59")]))
+        #expect(!toOneMinuteBefore.isStaffed(at: try LocalTime("23:59")), "what the walks configured before")
+
+        let service = try Service(id: "tax", nameZH: "税务", nameEN: "Tax", durationMinutes: 30,
+                                  counters: ["B1"], capacityPerSlot: 1, minimumNoticeMinutes: 0)
+        let slots = try SlotGenerator(calendar: Fixtures.calendar(), hours: hours)
+            .slots(for: service, from: LocalDate("2026-12-01"), through: LocalDate("2026-12-01"),
+                   now: Fixtures.beijing("2026-11-30 10:00"))
+        #expect(slots.count == 48)
+        let last = try #require(slots.last)
+        #expect(last.startTime.description == "23:30")
+        let midnight = try LocalDate("2026-12-02").instant(at: LocalTime("00:00"), in: Fixtures.shanghai)
+        #expect(last.end == midnight)
+
+        try QueuePolicy().checkWalkInsOpen(now: try Fixtures.beijing("2026-12-01 23:59"), schedule: tuesday, zone: Fixtures.shanghai)
+
+        let written = try JSONDecoder().decode(HallHours.self, from: Data(#"{"tuesday": "00:00-24:00"}"#.utf8))
+        #expect(written.weekly[.tuesday] == allDay)
+        #expect(try JSONDecoder().decode(HallHours.self, from: JSONEncoder().encode(written)) == written)
+    }
+
     @Test(arguments: [
         (#"{"lunch_duty_counters": 0}"#, "lunch_duty_counters"),
+        (#"{"monday": "24:00-24:00"}"#, "monday"),
+        (#"{"monday": "00:00-24:01"}"#, "monday"),
         (#"{"time_zone": "Mars/Olympus"}"#, "time_zone"),
         (#"{"monday": "9-17"}"#, "monday"),
         (#"{"lunch_duty": "13:30-12:00"}"#, "lunch_duty"),

@@ -49,6 +49,7 @@ import Testing
     @Test func aRangeRoundTripsThroughItsKeys() throws {
         let range = try DateOverride(from: LocalDate("2027-02-10"), to: LocalDate("2027-02-17"), hours: .closed, reason: "春节")
         let data = try JSONEncoder().encode(range)
+        // Untyped on purpose: which keys are written is the wire format under test.
         let keys = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any]).keys.sorted()
         #expect(keys == ["from", "hours", "reason", "to"])
         #expect(try JSONDecoder().decode(DateOverride.self, from: data) == range)

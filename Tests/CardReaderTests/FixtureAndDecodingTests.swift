@@ -165,6 +165,7 @@ struct ResponseDecodingTests {
 
     @Test func aReadResponseDecodesToJSONWithFieldsAndChecks() throws {
         let json = try decodeResponse(bytes: try frame("expired"), today: today)
+        // Untyped on purpose: `kiosk idcard decode`'s JSON is the output format under test.
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         #expect(object["status"] as? String == "90")
         #expect(object["cardType"] as? String == "resident")
@@ -184,6 +185,7 @@ struct ResponseDecodingTests {
 
     @Test func a2023ForeignersCardShowsItsEarlierCardAndNoAuthority() throws {
         let json = try decodeResponse(bytes: try frame("permanent-residence-2023"), today: today)
+        // Untyped on purpose, as above: the decoder's output format, and a key that must be absent.
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let fields = try #require(object["fields"] as? [String: Any])
         #expect(fields["previousCardLink"] as? String == "001")

@@ -55,9 +55,8 @@ struct BackupCLITests {
         RawHTTP.send(port: port, method: "POST", path: path, body: body, headers: ["Idempotency-Key": key])
     }
 
-    static func field(_ name: String, _ body: String) -> String? {
-        (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?[name] as? String
-    }
+    struct Hold: Decodable { let holdId: String }
+    struct Confirmed: Decodable { let code: String }
 
     /// 64 clients book through the HTTP API while `kiosk db backup` runs beside them; the copy
     /// restores to a database that passes integrity_check and holds every booking confirmed
@@ -72,8 +71,7 @@ struct BackupCLITests {
         let last = ISO8601DateFormatter.string(from: Date().addingTimeInterval(29 * 86_400),
                                                timeZone: TimeZone(identifier: "Asia/Shanghai")!, formatOptions: [.withFullDate])
         let slotsReply = try #require(RawHTTP.send(port: port, path: "/v1/services/hammer/slots?from=\(today)&to=\(last)"))
-        let slotList = try #require(try JSONSerialization.jsonObject(with: Data(slotsReply.body.utf8)) as? [[String: Any]])
-        let slots = slotList.filter { ($0["remaining"] as? Int ?? 0) > 0 }.compactMap { $0["id"] as? String }
+        let slots = try slotsReply.decoded([OfferedSlot].self).filter { $0.remaining > 0 }.map(\.id)
         try #require(!slots.isEmpty, "no bookable slot in the next 30 days: \(slotsReply.body)")
 
         let clients = 64, bookingsPerClient = 12
@@ -89,7 +87,7 @@ struct BackupCLITests {
                                 Thread.detachNewThread {
                                     guard let hold = Self.post(port, "/v1/holds", #"{"slotId":"\#(slot)","idNumber":"\#(Self.idNumber(index))"}"#,
                                                                key: "h\(index)"),
-                                          hold.status == 201, let holdID = Self.field("holdId", hold.body) else {
+                                          hold.status == 201, let holdID = try? hold.decoded(Hold.self).holdId else {
                                         continuation.resume(returning: nil)
                                         return
                                     }
@@ -98,7 +96,7 @@ struct BackupCLITests {
                                         key: "b\(index)"))
                                 }
                             }
-                            if let reply, reply.status == 201, let code = Self.field("code", reply.body) {
+                            if let reply, reply.status == 201, let code = try? reply.decoded(Confirmed.self).code {
                                 ledger.confirmed.withLock { $0.append((code, .now)) }
                             } else {
                                 ledger.failures.withLock { $0.append("\(reply?.status ?? 0) \(reply?.body.prefix(200) ?? "")") }
@@ -110,7 +108,8 @@ struct BackupCLITests {
         }
 
         // Let the hammer get going, then back up while it runs.
-        while ledger.confirmed.withLock({ $0.count }) < clients * bookingsPerClient / 4 { try await Task.sleep(for: .milliseconds(20)) }
+        try #require(try await eventually(within: .seconds(300)) { ledger.confirmed.withLock { $0.count } >= clients * bookingsPerClient / 4 },
+                     "a quarter of the bookings confirmed: \(ledger.failures.withLock { $0.prefix(3) })")
         let backupBegins = ContinuousClock.now
         let before = Set(ledger.confirmed.withLock { $0 }.filter { $0.at < backupBegins }.map(\.code))
         let backupFile = installation.root + "/during-hammer.sqlite"

@@ -45,19 +45,19 @@ struct BookingCLITests {
         defer { installation.remove() }
         let result = try KioskProcess.run(["calendar", "show", "--from", "2026-10-01", "--to", "2026-10-10", "--json"], in: installation.root)
         #expect(result.status == 0)
-        let days = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        let days = try JSONDecoder().decode([CalendarDayReport].self, from: Data(result.stdout.utf8))
         #expect(days.count == 10)
         let first = days[0]
-        #expect(first["date"] as? String == "2026-10-01")
-        #expect(first["kind"] as? String == "holiday")
-        #expect(first["holiday_name"] as? String == "国庆节")
-        #expect(first["provisional"] as? Bool == false)
-        #expect(first["opening"] == nil)
+        #expect(first.date.description == "2026-10-01")
+        #expect(first.kind == .holiday)
+        #expect(first.holidayName == "国庆节")
+        #expect(first.provisional == false)
+        #expect(first.opening == nil)
         let makeup = days[9]
-        #expect(makeup["kind"] as? String == "makeupWorkday")
-        #expect(makeup["opening"] as? String == "09:00-17:00")
-        #expect(makeup["lunch_duty"] as? String == "12:00-13:30")
-        #expect(makeup["after_hours"] as? [String] == ["17:30-20:00"])
+        #expect(makeup.kind == .makeupWorkday)
+        #expect(makeup.opening?.description == "09:00-17:00")
+        #expect(makeup.lunchDuty?.description == "12:00-13:30")
+        #expect(makeup.afterHours.map(\.description) == ["17:30-20:00"])
     }
 
     @Test func badDatesAreOneLine() throws {
@@ -85,7 +85,7 @@ struct BookingCLITests {
 
         let holiday = try KioskProcess.run(["slots", "--service", "hukou", "--date", "2026-10-01", "--as-of", asOf, "--json"], in: installation.root)
         #expect(holiday.status == 0)
-        #expect((try JSONSerialization.jsonObject(with: Data(holiday.stdout.utf8)) as? [Any])?.isEmpty == true)
+        #expect(try JSONDecoder().decode([Slot].self, from: Data(holiday.stdout.utf8)).isEmpty)
         #expect(holiday.stderr == "0 slots (a public holiday (国庆节): the hall is closed)\n")
 
         // An empty day says why: beyond the horizon, a weekend, too soon.

@@ -15,9 +15,9 @@ struct DeviceCLITests {
 
         let health = try KioskProcess.run(["diag", "health", "printer-simulated", "--level", "external", "--json"], in: installation.root)
         #expect(health.status == 0)
-        let result = try #require(try JSONSerialization.jsonObject(with: Data(health.stdout.utf8)) as? [String: Any])
-        #expect(result["passed"] as? Bool == true)
-        #expect(result["level"] as? String == "external")
+        let result = try JSONDecoder().decode(HealthCheck.self, from: Data(health.stdout.utf8))
+        #expect(result.passed)
+        #expect(result.level == "external")
 
         let missing = try KioskProcess.run(["diag", "health", "no-such-device"], in: installation.root)
         #expect(missing.status == 1)

@@ -7,6 +7,22 @@ import Testing
 /// API itself still on loopback; a stop ends an open display stream.
 @Suite("kiosk serve: the call display's listener", .serialized)
 struct DisplayListenerTests {
+    /// What `pipe` gives until `marker` has come, or until its end (nil: to the end), read on a
+    /// thread of its own.
+    static func read(_ pipe: Pipe, until marker: String?) async -> String {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var bytes = Data()
+                while marker.map({ !String(decoding: bytes, as: UTF8.self).contains($0) }) ?? true {
+                    let chunk = pipe.fileHandleForReading.availableData
+                    if chunk.isEmpty { break }
+                    bytes += chunk
+                }
+                continuation.resume(returning: String(decoding: bytes, as: UTF8.self))
+            }
+        }
+    }
+
     @Test func servesTheDisplayOverTLSToItsTokenAndNothingElse() async throws {
         let displayPort = try ListeningSocket.freePort()
         let installation = try TestInstallation(config: """
@@ -36,9 +52,9 @@ struct DisplayListenerTests {
                                              "-o", "/dev/null", "-w", "%{http_code}"] + options + [display + path]).stdout
         }
         var ready = ""
-        for _ in 0..<150 where ready != "200" && process.isRunning {
+        _ = try await eventually(every: .milliseconds(100)) {
             ready = await status("/v1/display/queue", bearer)
-            if ready != "200" { try await Task.sleep(for: .milliseconds(100)) }
+            return ready == "200" || !process.isRunning
         }
         // The client trusts only the throwaway certificate: a 200 proves TLS with it.
         #expect(ready == "200")
@@ -60,18 +76,23 @@ struct DisplayListenerTests {
                                                  "http://127.0.0.1:\(apiPort)/v1/queue"] + bearer).stdout == "403")
 
         // A display following the stream when the terminal stops: its stream ends, the stop is clean.
-        let follower = Task {
-            await Tool.run("/usr/bin/curl", ["--silent", "--no-buffer", "--max-time", "60", "--cacert", installation.root + "/cert.pem",
-                                             display + "/v1/display/events"] + bearer)
-        }
-        try await Task.sleep(for: .seconds(1))
+        let follower = ChildProcess()
+        follower.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        follower.arguments = ["--silent", "--no-buffer", "--max-time", "60", "--cacert", installation.root + "/cert.pem",
+                              display + "/v1/display/events"] + bearer
+        let stream = Pipe()
+        follower.standardOutput = stream
+        try follower.run()
+        defer { if follower.isRunning { kill(follower.processIdentifier, SIGKILL) } }
+        // The stop comes once the display follows: its stream has begun.
+        let opening = await Self.read(stream, until: ": kiosk queue display")
+        #expect(opening.hasPrefix(": kiosk queue display"), "\(opening)")
         let stopAsked = ContinuousClock.now
         kill(process.processIdentifier, SIGTERM)
         let log = await Tool.finish(process, err)
-        let followed = await follower.value
+        _ = await Self.read(stream, until: nil)   // the stream's end
         #expect(process.terminationStatus == 0)
         #expect(ContinuousClock.now - stopAsked < .seconds(30), "the open stream held the stop up")
-        #expect(followed.stdout.hasPrefix(": kiosk queue display"))
         #expect(log.contains("the call display is served"))
 
         // Revoked once (DisplayAccessTests shows a revoked token refused); both changes are in the audit log.
@@ -125,12 +146,10 @@ struct DisplayListenerTests {
         }
         /// Waits up to 30 s for the display to show `services`.
         func displayShows(_ services: [String]) async throws -> Bool {
-            let deadline = ContinuousClock.now + .seconds(30)
-            while ContinuousClock.now < deadline, process.isRunning {
-                if await shown() == services { return true }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            return false
+            try await eventually(every: .milliseconds(100)) {
+                guard process.isRunning else { return true }
+                return await shown() == services
+            } && process.isRunning
         }
         #expect(try await displayShows(["hukou"]))
         try installation.writeConfig(display + service("hukou") + service("passport"))

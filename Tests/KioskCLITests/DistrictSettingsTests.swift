@@ -32,10 +32,7 @@ struct DistrictSettingsTests {
     }
 
     static func reloadWarnings(_ port: Int) async -> [String] {
-        guard let reply = await RawHTTP.sendOffPool(port: port, path: "/readyz"),
-              let report = try? JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any],
-              let components = report["components"] as? [[String: Any]] else { return [] }
-        return components.first { $0["name"] as? String == "reload" }?["warnings"] as? [String] ?? []
+        (try? await RawHTTP.sendOffPool(port: port, path: "/readyz")?.decoded(Readiness.self))?.warnings(of: "reload") ?? []
     }
 
     @Test func aSecondTerminalWithOtherSettingsIsRefusedNamingEachKeyUntilTheyArePushedOnPurpose() async throws {
@@ -87,9 +84,9 @@ struct DistrictSettingsTests {
         try first.writeConfig(Self.config(url, terminal: "T01", capacity: 5))
         kill(firstServer.process.processIdentifier, SIGHUP)
         var warnings: [String] = []
-        for _ in 0..<100 where !warnings.contains(where: { $0.hasPrefix("  services.hukou: ") }) {
-            try await Task.sleep(for: .milliseconds(100))
+        _ = try await eventually(every: .milliseconds(100)) {
             warnings = await Self.reloadWarnings(firstServer.port)
+            return warnings.contains { $0.hasPrefix("  services.hukou: ") }
         }
         #expect(warnings.contains { $0.hasPrefix("  services.hukou: ") && $0.contains("recorded by T02") }, "\(warnings)")
         firstServer.stop()

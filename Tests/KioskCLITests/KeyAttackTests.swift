@@ -24,7 +24,7 @@ struct KeyAttackTests {
         let signedIn = try #require(await RawHTTP.sendOffPool(port: server.port, method: "POST", path: "/v1/staff/sign-in",
                                                                body: #"{"number":"S1","pin":"4826"}"#))
         #expect(signedIn.status == 201)
-        let token = try #require((try JSONSerialization.jsonObject(with: Data(signedIn.body.utf8)) as? [String: Any])?["token"] as? String)
+        let token = try signedIn.decoded(SignedIn.self).token
         let technicianOnly = "/v1/devices/printer-simulated/statistics"
         let own = await RawHTTP.sendOffPool(port: server.port, path: technicianOnly, headers: ["Authorization": "Bearer " + token])
         #expect(own?.status == 403, "a staff token is not a technician's")
@@ -34,9 +34,9 @@ struct KeyAttackTests {
         // The token's record: its id is what revocation and the server's table know.
         let parts = token.split(separator: ".").map(String.init)
         let id: String
-        if parts[0] == "kt1", let payload = Base64URL.decode(parts[1]),
-           let fields = try JSONSerialization.jsonObject(with: payload) as? [String: Any], let jti = fields["jti"] as? String {
-            id = jti
+        struct Claims: Decodable { let jti: String }
+        if parts[0] == "kt1", let payload = Base64URL.decode(parts[1]) {
+            id = try JSONDecoder().decode(Claims.self, from: payload).jti
         } else {
             id = parts[1]
         }
@@ -211,10 +211,11 @@ struct RunningKiosk {
         process.standardError = log
         try process.run()
         let server = RunningKiosk(process: process, port: port, logPath: logPath)
-        for _ in 0..<300 where process.isRunning {
-            if await RawHTTP.sendOffPool(port: port, path: "/healthz")?.status == 200 { return server }
-            try await Task.sleep(for: .milliseconds(100))
+        let answered = try await eventually(every: .milliseconds(100)) {
+            guard process.isRunning else { return true }
+            return await RawHTTP.sendOffPool(port: port, path: "/healthz")?.status == 200
         }
+        if answered && process.isRunning { return server }
         let text = server.stop()
         throw PrivatePostgres.SetupFailure("kiosk serve did not start: \(text.suffix(2000))")
     }

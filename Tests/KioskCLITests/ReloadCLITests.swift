@@ -9,25 +9,14 @@ import Testing
 struct ReloadCLITests {
     func formIDs(_ port: Int) -> [String] {
         guard let reply = RawHTTP.send(port: port, path: "/v1/forms"),
-              let forms = try? JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [[String: Any]] else { return [] }
-        return forms.compactMap { $0["id"] as? String }
+              let forms = try? reply.decoded([FormSummary].self) else { return [] }
+        return forms.map(\.id)
     }
 
     func reloadWarnings(_ port: Int) -> [String] {
-        guard let reply = RawHTTP.send(port: port, path: "/readyz"),
-              let report = try? JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any],
-              let components = report["components"] as? [[String: Any]] else { return [] }
-        return components.first { $0["name"] as? String == "reload" }?["warnings"] as? [String] ?? []
+        (try? RawHTTP.send(port: port, path: "/readyz")?.decoded(Readiness.self))?.warnings(of: "reload") ?? []
     }
 
-    /// Polls for up to ten seconds.
-    func eventually(_ condition: () -> Bool) async throws -> Bool {
-        for _ in 0..<500 {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return condition()
-    }
 
     @Test func sighupServesANewFormAndRefusesABrokenOne() async throws {
         let installation = try TestInstallation(config: "[log]\nformat = \"json\"\n")

@@ -9,6 +9,14 @@ import Testing
 /// `GET /v1/reports/monthly` gives the supervisor's screen.
 @Suite("kiosk report monthly")
 struct ReportCLITests {
+    /// A monthly report as JSON, its `generatedAt` (the one moment in it) read as the same
+    /// instant whatever was written, so two reports compare on their figures alone.
+    static func report(_ json: String) throws -> MonthlyReport {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { _ in Date(timeIntervalSince1970: 0) }
+        return try decoder.decode(MonthlyReport.self, from: Data(json.utf8))
+    }
+
     @Test func theCommandGivesTheFiguresTheSupervisorsScreenGets() async throws {
         let installation = try TestInstallation()
         defer { installation.remove() }
@@ -23,10 +31,10 @@ struct ReportCLITests {
             try KioskProcess.run(["report", "monthly", "--month", "2026-11", "--format", "json"], in: installation.root)
         }
         #expect(json.status == 0, "\(json.stderr)")
-        var fromCommand = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-        let totals = try #require(fromCommand["totals"] as? [String: Any])
-        #expect((totals["received"] as? Int ?? 0) > 0 && (totals["completed"] as? Int ?? 0) > 0)
-        #expect(((fromCommand["rows"] as? [Any])?.count ?? 0) > 1, "a row per department and matter")
+        let fromCommand = try Self.report(json.stdout)
+        let totals = fromCommand.totals
+        #expect(totals.received > 0 && totals.completed > 0)
+        #expect(fromCommand.rows.count > 1, "a row per department and matter")
 
         // The supervisor's screen, from `kiosk serve` on the same data directory.
         #expect(try await offPool {
@@ -37,15 +45,12 @@ struct ReportCLITests {
         defer { server.stop() }
         let signIn = await RawHTTP.sendOffPool(port: server.port, method: "POST", path: "/v1/staff/sign-in",
                                                body: #"{"number":"D1","pin":"4826"}"#)
-        let token = try #require(try JSONSerialization.jsonObject(with: Data((signIn?.body ?? "").utf8)) as? [String: Any])["token"] as? String
+        let token = try #require(signIn).decoded(SignedIn.self).token
         let page = try #require(await RawHTTP.sendOffPool(port: server.port, path: "/v1/reports/monthly?month=2026-11",
-                                                          headers: ["Authorization": "Bearer " + (token ?? "")]))
+                                                          headers: ["Authorization": "Bearer " + token]))
         #expect(page.status == 200)
-        var fromScreen = try #require(try JSONSerialization.jsonObject(with: Data(page.body.utf8)) as? [String: Any])
         // Everything but the moment each was made.
-        fromCommand["generatedAt"] = nil
-        fromScreen["generatedAt"] = nil
-        #expect(NSDictionary(dictionary: fromCommand).isEqual(to: fromScreen))
+        #expect(try Self.report(page.body) == fromCommand)
 
         // As text: a line per department and matter and the totals with the same counts.
         let text = try await offPool { try KioskProcess.run(["report", "monthly", "--month", "2026-11"], in: installation.root) }
@@ -53,7 +58,7 @@ struct ReportCLITests {
         #expect(text.stdout.hasPrefix("政务服务月度报告 Monthly report 2026-11 (terminal)\n"))
         let totalLine = try #require(text.stdout.split(separator: "\n").first { $0.hasPrefix("合计 total") })
         let counts = totalLine.split(separator: " ").dropFirst(2).prefix(4).compactMap { Int($0) }
-        #expect(counts == ["received", "accepted", "returned", "completed"].map { totals[$0] as? Int ?? -1 })
+        #expect(counts == [totals.received, totals.accepted, totals.returned, totals.completed])
 
         // Bad input: one line naming what is wrong, exit status non-zero.
         let badMonth = try await offPool { try KioskProcess.run(["report", "monthly", "--month", "2026-13"], in: installation.root) }

@@ -144,13 +144,14 @@ struct SecretsCLITests {
         // lengthen it): the delay doubles to 8 s, so the owner's next try falls inside it however
         // slow the machine. After one wrong PIN only, its 1 s could pass before the next try.
         #expect(await signIn("9999")?.status == 401)
-        var checked = 1
-        while checked < 4 {
-            let reply = await signIn("9999")
-            if reply?.status == 401 { checked += 1 } else {
-                #expect(reply?.status == 429)
-                try await Task.sleep(for: .milliseconds(250))
+        for _ in 1..<4 {
+            // Each once the delay the last one set has passed (tries during it are refused with 429).
+            let checked = try await eventually(every: .milliseconds(250)) {
+                let reply = await signIn("9999")
+                if reply?.status != 401 { #expect(reply?.status == 429) }
+                return reply?.status == 401
             }
+            #expect(checked)
         }
         let delayed = await signIn("4826")
         #expect(delayed?.status == 429)

@@ -33,12 +33,12 @@ struct ServeUnderSystemdTests {
 
         /// Waits until an assignment starting with `prefix` arrives; nil after `limit`.
         func first(_ prefix: String, within limit: Duration) async throws -> String? {
-            let deadline = ContinuousClock.now + limit
-            while ContinuousClock.now < deadline {
-                if let found = assignments(prefix).first { return found.text }
-                try await Task.sleep(for: .milliseconds(20))
+            var found: String?
+            _ = try await eventually(within: limit) {
+                found = assignments(prefix).first?.text
+                return found != nil
             }
-            return nil
+            return found
         }
     }
 
@@ -99,7 +99,7 @@ struct ServeUnderSystemdTests {
         let status = try await notifications.first("STATUS=not ready", within: .seconds(60))
         #expect(status == "STATUS=not ready at http://127.0.0.1:\(port): forms: no valid form is loaded (0 problems; see kiosk forms validate)")
         #expect(RawHTTP.send(port: port, path: "/readyz")?.status == 503)
-        try await Task.sleep(for: .seconds(1))
+        try await Task.sleep(for: .seconds(1))   // what must not come has no event: a second passes
         #expect(notifications.assignments("READY=1").isEmpty)
         #expect(notifications.assignments("WATCHDOG=1").isEmpty, "no WATCHDOG_USEC, no pings")
         kill(process.processIdentifier, SIGTERM)

@@ -18,9 +18,9 @@ struct TLSServeTests {
 
         // The client trusts only the certificate just made, so a 200 proves the server presents it.
         var status = ""
-        for _ in 0..<150 where status != "200" && process.isRunning {
+        _ = try await eventually(every: .milliseconds(100)) {
             status = await Tool.curl(installation.root, "https://127.0.0.1:\(port)/healthz").stdout
-            if status != "200" { try await Task.sleep(for: .milliseconds(100)) }
+            return status == "200" || !process.isRunning
         }
         #expect(status == "200")
         let tls12 = await Tool.curl(installation.root, "https://127.0.0.1:\(port)/readyz", "--tlsv1.2", "--tls-max", "1.2")

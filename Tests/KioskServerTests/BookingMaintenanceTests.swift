@@ -49,9 +49,9 @@ struct BookingMaintenanceTests {
                                              logger: Logger(label: "test"))
         let running = Task { try await maintenance.run() }
         var status = BookingStatus.confirmed
-        for _ in 0..<250 where status != .noShow {
-            try await Task.sleep(for: .milliseconds(20))
+        _ = try await eventually {
             status = try await application.bookings.lookup(code: booking.code, idNumber: citizen).status
+            return status == .noShow
         }
         running.cancel()
         try await running.value

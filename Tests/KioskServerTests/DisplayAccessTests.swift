@@ -112,7 +112,7 @@ struct DisplayAccessTests {
                 return try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body)).status
             }
             // The feed listens before anything is announced.
-            for _ in 0..<500 where await application.devices.events.subscriberCount == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            try #require(try await eventually { await application.devices.events.subscriberCount > 0 })
             let display = try await DisplayStream.open(events, token: token)
             defer { display.close() }
             #expect(try await post(client, "/v1/tickets", key: "t1") == .created)

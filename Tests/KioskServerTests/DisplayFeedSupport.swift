@@ -3,8 +3,9 @@ import Foundation
 import NIOCore
 import NIOSSL
 
-/// One message of `/v1/display/events` as a display reads it.
-struct DisplayMessage: Sendable, Equatable, CustomStringConvertible {
+/// One message of `/v1/display/events` as a display reads it: the fields of the route's
+/// `QueueEventView` (which only encodes) that a display shows.
+struct DisplayMessage: Sendable, Equatable, Decodable, CustomStringConvertible {
     var id: Int64
     var kind: String
     var number: String
@@ -51,12 +52,10 @@ final class DisplayStream: Sendable {
 
     static func parse(_ block: String) -> DisplayMessage? {
         guard let data = block.split(separator: "\n").first(where: { $0.hasPrefix("data: ") })?.dropFirst(6),
-              let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any],
-              let id = (object["id"] as? NSNumber)?.int64Value, let kind = object["kind"] as? String,
-              let number = object["number"] as? String,
-              let line = block.split(separator: "\n").first(where: { $0.hasPrefix("id: ") }), Int64(line.dropFirst(4)) == id
+              let message = try? JSONDecoder().decode(DisplayMessage.self, from: Data(data.utf8)),
+              let line = block.split(separator: "\n").first(where: { $0.hasPrefix("id: ") }), Int64(line.dropFirst(4)) == message.id
         else { return nil }
-        return DisplayMessage(id: id, kind: kind, number: number, counter: object["counter"] as? String)
+        return message
     }
 
     /// The next `count` messages, or fewer when they do not all come within `limit` each.

@@ -22,10 +22,6 @@ struct DistrictConnectionCauseTests {
         return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
     }
 
-    func object(_ response: TestResponse) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
-    }
-
     @Test(arguments: [
         ("nosuchdb", "kiosk", "databaseMissing", "has no database nosuchdb; create it (createdb nosuchdb), then run kiosk db migrate"),
         ("kiosk", "intruder", "authenticationFailed", "refused user intruder (SQLSTATE 28000: role \"intruder\" does not exist)"),
@@ -43,23 +39,23 @@ struct DistrictConnectionCauseTests {
             try await application.makeHTTPServer().test(.router) { base in
                 let client = DocumentedClient(base: base, document: document)
                 let technician = try await application.signedIn(client, role: .technician)
-                let status = try object(try await technician.execute(uri: "/v1/district", method: .get))
-                #expect(status["state"] as? String == "unreachable")
-                #expect(status["cause"] as? String == cause)
-                #expect((status["reason"] as? [String: String])?["en"]?.contains(reason) == true, "\(status)")
+                let status = try await technician.execute(uri: "/v1/district", method: .get).decoded(DistrictStatus.self)
+                #expect(status.state == "unreachable")
+                #expect(status.cause == cause)
+                #expect(status.reason?.en.contains(reason) == true, "\(status)")
 
-                let ready = try object(try await client.execute(uri: "/readyz", method: .get))
-                let component = (ready["components"] as? [[String: Any]])?.first { $0["name"] as? String == "district" }
-                #expect((component?["warnings"] as? [String])?.first?.hasPrefix("district store unreachable (\(cause)): ") == true)
+                let ready = try await client.execute(uri: "/readyz", method: .get).decoded(ReadinessReport.self)
+                let component = ready.components.first { $0.name == "district" }
+                #expect(component?.warnings?.first?.hasPrefix("district store unreachable (\(cause)): ") == true)
 
                 // The citizen at the screen reads what they always read.
                 let slots = try await client.execute(
                     uri: "/v1/services/hukou/slots?from=\(Self.day(1))&to=\(Self.day(10))", method: .get)
                 #expect(slots.status == .serviceUnavailable)
-                let problem = try object(slots)
-                #expect(problem["code"] as? String == "districtStoreUnavailable")
-                #expect(problem["detail"] as? String == DistrictStoreUnavailable().message.en)
-                #expect(!(problem["detail"] as? String ?? "").contains(cause))
+                let problem = try slots.decoded(Problem.self)
+                #expect(problem.code == "districtStoreUnavailable")
+                #expect(problem.detail == DistrictStoreUnavailable().message.en)
+                #expect(!problem.detail.contains(cause))
             }
         }
     }

@@ -92,16 +92,14 @@ struct DistrictMigrationRetryTests {
                                                first: .milliseconds(200), longest: .seconds(1), logger: Logger(label: "test"))
             let retrying = Task { try await retry.run() }
             defer { retrying.cancel() }
-            let stillWaiting = ContinuousClock.now + .seconds(60)
-            while district.migrationPendingReason?.en.contains("the next in 1 s") != true, ContinuousClock.now < stillWaiting {
-                try await Task.sleep(for: .milliseconds(100))
+            _ = try await eventually(within: .seconds(60), every: .milliseconds(100)) {
+                district.migrationPendingReason?.en.contains("the next in 1 s") == true
             }
             #expect(try await districtComponent()?.warnings?.first?.contains("attempts so far; the next in 1 s") == true)
 
             // The lock is released: the next attempt migrates, and the terminal goes online.
             release.yield()
-            let online = ContinuousClock.now + .seconds(60)
-            while district.migrationPendingReason != nil, ContinuousClock.now < online { try await Task.sleep(for: .milliseconds(100)) }
+            _ = try await eventually(within: .seconds(60), every: .milliseconds(100)) { district.migrationPendingReason == nil }
             #expect(district.migrationPendingReason == nil)
             #expect(await district.state() == .ready(schemaVersion: PostgresStore.knownSchemaVersion))
             let ready = try #require(try await districtComponent())

@@ -2,9 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import JSONLogic
 @testable import KioskApp
 import KioskCore
-import KioskServer
+@testable import KioskServer
 import KioskTesting
 import Logging
 import Secrets
@@ -17,8 +18,11 @@ import Testing
 /// people of other terminals wait; it says the count is unknown, and why.
 @Suite("District outage over HTTP: which endpoints degrade how")
 struct DistrictOutageTests {
-    func object(_ response: TestResponse) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+    /// Whether `key` is written as `null` (not left out, not 0): `TicketView` decodes both as nil,
+    /// and the kiosk's screen tells "unknown" from "not sent", so this reads the wire itself.
+    func isWrittenAsNull(_ key: String, in response: TestResponse) throws -> Bool {
+        guard case .object(let members) = try JSON(parsing: Data(response.body.readableBytesView)) else { return false }
+        return members[key] == .null
     }
 
     @Test func eachEndpointDegradesAsDocumentedAndNoNumberIsMadeUp() async throws {
@@ -40,26 +44,25 @@ struct DistrictOutageTests {
             for _ in 0..<2 {
                 #expect(try await post("/v1/tickets", #"{"serviceId":"hukou"}"#, as: client).status == .created)
             }
-            let third = try object(try await post("/v1/tickets", #"{"serviceId":"hukou"}"#, as: client))
-            #expect(third["ahead"] as? Int == 2 && third["aheadUnknown"] == nil)
+            let third = try await post("/v1/tickets", #"{"serviceId":"hukou"}"#, as: client).decoded(TicketView.self)
+            #expect(third.ahead?.value == 2 && third.aheadUnknown == nil)
 
             try await cluster.stopServer()
 
             // A walk-in ticket is still issued, numbered by the terminal, without a made-up count.
             let offline = try await post("/v1/tickets", #"{"serviceId":"hukou"}"#, as: client)
             #expect(offline.status == .created)
-            let ticket = try object(offline)
-            #expect(ticket["number"] as? String == "T01-A001")
-            #expect(ticket.keys.contains("ahead") && ticket["ahead"] is NSNull, "ahead is null, not 0: \(ticket)")
-            #expect(ticket.keys.contains("estimatedWaitMinutes") && ticket["estimatedWaitMinutes"] is NSNull)
-            let unknown = try #require(ticket["aheadUnknown"] as? [String: Any])
-            #expect(unknown["reason"] as? String == "districtStoreUnavailable")
-            #expect((unknown["messages"] as? [String: String])?["zh-CN"]?.contains("前面还有多少人暂时无法得知") == true)
+            let ticket = try offline.decoded(TicketView.self)
+            #expect(ticket.number == "T01-A001")
+            #expect(try isWrittenAsNull("ahead", in: offline), "ahead is null, not 0: \(String(buffer: offline.body))")
+            #expect(try isWrittenAsNull("estimatedWaitMinutes", in: offline))
+            let unknown = try #require(ticket.aheadUnknown)
+            #expect(unknown.reason == "districtStoreUnavailable")
+            #expect(unknown.messages.zh.contains("前面还有多少人暂时无法得知"))
 
             // What only the district can answer is refused with the citizen's message, never a guess.
             func refused(_ response: TestResponse) throws -> Bool {
-                let code = try object(response)["code"] as? String
-                return response.status == .serviceUnavailable && code == "districtStoreUnavailable"
+                response.status == .serviceUnavailable && (try? response.decoded(Problem.self))?.code == "districtStoreUnavailable"
             }
             #expect(try refused(try await client.execute(uri: "/v1/queue", method: .get)), "the queue's length is the district's")
             #expect(try refused(try await client.execute(uri: "/v1/services/hukou/slots?from=2026-10-08", method: .get)))

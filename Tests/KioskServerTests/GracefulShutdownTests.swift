@@ -25,7 +25,7 @@ struct GracefulShutdownTests {
         let router = KioskRoutes.router(application.serverDependencies, policy: policy)
         router.get("/test/slow") { _, _ in
             startedContinuation.yield()
-            try await Task.sleep(for: .milliseconds(500))
+            try await Task.sleep(for: .milliseconds(500))   // a slow request: the one in flight at shutdown
             return "finished"
         }
         let server = Application(

@@ -77,7 +77,7 @@ struct HelpRequestTests {
         return [.authorization: "Bearer " + (try response.decoded(SignedInView.self).token)]
     }
 
-    /// The first `count` help messages of `stream`, or those that came within 10 s (a limit for a failing run only).
+    /// The first `count` help messages of `stream`, or those that came within 30 s (a limit for a failing run only).
     func helpEvents(_ stream: AsyncStream<TerminalEvent>, count: Int) async -> [TerminalEvent] {
         await withTaskGroup(of: [TerminalEvent]?.self) { group in
             group.addTask {
@@ -89,7 +89,7 @@ struct HelpRequestTests {
                 return seen
             }
             group.addTask {
-                try? await Task.sleep(for: .seconds(10))
+                try? await Task.sleep(for: .seconds(30))
                 return nil
             }
             let first = await group.next() ?? nil
@@ -99,7 +99,7 @@ struct HelpRequestTests {
         }
     }
 
-    /// The first help message of `kind` on `stream`, or nil after 10 s (a limit for a failing run only).
+    /// The first help message of `kind` on `stream`, or nil after 30 s (a limit for a failing run only).
     static func firstHelpEvent(_ stream: AsyncStream<TerminalEvent>, of kind: TerminalEvent.Kind) async -> TerminalEvent? {
         await withTaskGroup(of: TerminalEvent?.self) { group in
             group.addTask {
@@ -107,7 +107,7 @@ struct HelpRequestTests {
                 return nil
             }
             group.addTask {
-                try? await Task.sleep(for: .seconds(10))
+                try? await Task.sleep(for: .seconds(30))
                 return nil
             }
             let first = await group.next() ?? nil

@@ -8,7 +8,7 @@ import Hosting
 @testable import DepartmentSystems
 @testable import KioskApp
 import KioskCore
-import KioskServer
+@testable import KioskServer
 import KioskTesting
 import Logging
 import Secrets
@@ -58,8 +58,8 @@ struct KeyRotationLifecycleTests {
             let byCard = try await client.execute(uri: "/v1/progress/lookup", method: .post, headers: [.contentType: "application/json"],
                                                   body: ByteBuffer(string: #"{"useCard":true}"#))
             #expect(byCard.status == .ok)
-            let found = try JSONSerialization.jsonObject(with: Data(buffer: byCard.body)) as? [[String: Any]]
-            #expect(Set(found?.compactMap { $0["reference"] as? String } ?? []) == [reference, forgotten])
+            let found = try byCard.decoded([ProgressView].self).map(\.progress.reference)
+            #expect(Set(found) == [reference, forgotten])
             let typed = try await client.execute(
                 uri: "/v1/progress/lookup", method: .post, headers: [.contentType: "application/json"],
                 body: ByteBuffer(string: #"{"reference":"\#(reference)","idNumber":"\#(DepartmentInterfaceTests.idNumber)"}"#))

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import KioskApp
+import KioskCore
 @testable import KioskServer
 import KioskTesting
 import Testing
@@ -26,8 +27,17 @@ struct PolicyRoutesTests {
         return first17 + String(UnifiedSocialCreditCode.checkCharacter(forFirst17: first17)!)
     }()
 
-    func object(_ buffer: ByteBuffer) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any])
+    /// `PolicyOptions` as read back: the route's type only encodes (its lists are constants).
+    struct OfferedOptions: Decodable {
+        struct Option: Decodable {
+            let value: String
+            let label: LocalizedText
+        }
+        let legalForms: [Option]
+        let industries: [Option]
+        let sizes: [Option]
+        let tags: [Option]
+        let policies: Int
     }
 
     func profile(creditCode: String = Self.creditCode, legalForm: String = "limitedCompany", foundedOn: String = "2025-06-01") -> ByteBuffer {
@@ -41,10 +51,10 @@ struct PolicyRoutesTests {
         try await application.makeHTTPServer().test(.router) { client in
             let response = try await client.execute(uri: "/v1/policies", method: .get)
             #expect(response.status == .ok)
-            let options = try object(response.body)
-            #expect(options["policies"] as? Int == 7)
-            #expect((options["industries"] as? [Any])?.count == 20)
-            #expect((options["tags"] as? [[String: Any]])?.compactMap { $0["value"] as? String } == ["hiring", "research", "export"])
+            let options = try response.decoded(OfferedOptions.self)
+            #expect(options.policies == 7)
+            #expect(options.industries.count == 20)
+            #expect(options.tags.map(\.value) == ["hiring", "research", "export"])
         }
     }
 

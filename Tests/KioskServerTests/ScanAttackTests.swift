@@ -8,7 +8,7 @@ import Hummingbird
 import HummingbirdTesting
 @testable import KioskApp
 import KioskCore
-import KioskServer
+@testable import KioskServer
 import KioskTesting
 @testable import Peripherals
 import Testing
@@ -67,7 +67,7 @@ struct ScanAttackTests {
             group.addTask { try await forwarder.run() }
             defer { group.cancelAll() }
             _ = await scanners.discover()
-            while await scanners.scans.subscriberCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            try #require(try await eventually { await scanners.scans.subscriberCount > 0 })
             try await Application(router: KioskRoutes.router(dependencies)).test(.router) { client in
                 try await test(client, ScanAtTheScreen(simulator: simulator, events: events))
             }
@@ -86,14 +86,14 @@ struct ScanAttackTests {
 
     func book(_ client: any TestClientProtocol, _ slotID: String, idNumber: String, key: String) async throws -> String {
         let hold = try await post(client, "/v1/holds", key: key + "-hold", #"{"slotId":"\#(slotID)","idNumber":"\#(idNumber)"}"#)
-        let holdID = try #require((try JSONSerialization.jsonObject(with: Data(hold.body.readableBytesView)) as? [String: Any])?["holdId"] as? String)
+        let holdID = try hold.decoded(HoldView.self).holdId
         let booked = try await post(client, "/v1/bookings", key: key, #"{"holdId":"\#(holdID)","idNumber":"\#(idNumber)"}"#)
         #expect(booked.status == .created)
-        return try #require((try JSONSerialization.jsonObject(with: Data(booked.body.readableBytesView)) as? [String: Any])?["code"] as? String)
+        return try booked.decoded(BookingView.self).code
     }
 
-    func status(of response: TestResponse) throws -> String? {
-        ((try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])?["booking"] as? [String: Any])?["status"] as? String
+    func status(of response: TestResponse) throws -> BookingStatus {
+        try response.decoded(CheckInView.self).booking.status
     }
 
     @Test func aScannedSlipOfAnotherPersonsBookingWithMyCardChecksNobodyIn() async throws {
@@ -117,7 +117,7 @@ struct ScanAttackTests {
             await placeCard(Self.holder)
             let own = try await post(client, "/v1/check-ins", key: "c2", #"{"scannedSlip":"\#(slip)","useCard":true}"#)
             #expect(own.status == .created)
-            #expect(try status(of: own) == "checkedIn")
+            #expect(try status(of: own) == .checkedIn)
             // The handle checks in once.
             let reused = try await post(client, "/v1/check-ins", key: "c4", #"{"scannedSlip":"\#(slip)","useCard":true}"#)
             #expect(reused.status == .conflict)

@@ -52,19 +52,24 @@ struct ServiceManagerTests {
     /// A loop stuck in a handler never runs the probe, so the next one withholds the ping.
     @Test func aBlockedEventLoopIsUnhealthyUntilItRunsAgain() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        /// Each loop runs its tasks in order: once a task queued now has run, every probe queued before it has.
+        func everyLoopCaughtUp() async throws {
+            for loop in group.makeIterator() { try await loop.submit {}.get() }
+        }
         let loops = EventLoopResponsiveness(group)
         #expect(loops.probe())
-        try await Task.sleep(for: .milliseconds(200))
+        try await everyLoopCaughtUp()
         #expect(loops.probe())
+        try await everyLoopCaughtUp()
         let release = DispatchSemaphore(value: 0)
         group.any().execute { release.wait() }
-        try await Task.sleep(for: .milliseconds(200))
-        // The probe of the previous call was answered before the block; this one's is not.
+        // The previous call's probe was answered before the block; this one's waits behind it.
         _ = loops.probe()
+        // A watchdog period passes: still no answer from the blocked loop (the time is the test).
         try await Task.sleep(for: .milliseconds(200))
         #expect(!loops.probe())
         release.signal()
-        try await Task.sleep(for: .milliseconds(200))
+        try await everyLoopCaughtUp()
         #expect(loops.probe())
         try await group.shutdownGracefully()
     }

@@ -24,14 +24,10 @@ struct SpeechRoutesTests {
         application = try await KioskApplication.onTestInstallation(installation)
     }
 
-    func object(_ buffer: ByteBuffer) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any])
-    }
-
     func start(_ client: some TestClientProtocol) async throws -> String {
         let started = try await client.execute(uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"company-opening"}"#))
         #expect(started.status == .created)
-        return try #require(try object(started.body)["sessionId"] as? String)
+        return try started.decoded(SessionView.self).sessionId
     }
 
     @Test func aStepIsSpokenInMandarinAndEnglishAsAudibleWAV() async throws {
@@ -64,10 +60,9 @@ struct SpeechRoutesTests {
                 let response = try await client.execute(uri: "/v1/sessions/\(id)/speech?\(query)", method: .get)
                 #expect(response.status == .badRequest, "\(query)")
                 #expect(response.headers[.contentType] == "application/problem+json")
-                let problem = try object(response.body)
-                #expect(problem["code"] as? String == code)
-                let messages = try #require(problem["messages"] as? [String: String])
-                #expect(messages["zh-CN"]?.isEmpty == false && messages["en"]?.isEmpty == false)
+                let problem = try response.decoded(Problem.self)
+                #expect(problem.code == code)
+                #expect(!problem.messages.zh.isEmpty && !problem.messages.en.isEmpty)
             }
             let unknownSession = try await client.execute(uri: "/v1/sessions/nope/speech", method: .get)
             #expect(unknownSession.status == .notFound)
@@ -90,7 +85,7 @@ struct SpeechRoutesTests {
             }
             let none = try await client.execute(uri: "/v1/sessions/\(id)/speech?part=errors", method: .get)
             #expect(none.status == .conflict)
-            #expect(try object(none.body)["code"] as? String == "nothingToRead")
+            #expect(try none.decoded(Problem.self).code == "nothingToRead")
         }
     }
 
@@ -165,7 +160,7 @@ struct SpeechRoutesTests {
             let id = try await start(client)
             let unnamed = try await client.execute(uri: "/v1/sessions/\(id)/speech?part=value&voice=en", method: .get)
             #expect(unnamed.status == .badRequest)
-            #expect(try object(unnamed.body)["code"] as? String == "fieldRequired")
+            #expect(try unnamed.decoded(Problem.self).code == "fieldRequired")
             let named = try await client.execute(uri: "/v1/sessions/\(id)/speech?part=value&field=companyName&voice=en", method: .get)
             #expect(named.status == .ok && named.headers[.contentType] == "audio/wav")
         }

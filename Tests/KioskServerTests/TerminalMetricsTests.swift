@@ -63,7 +63,7 @@ struct TerminalMetricsTests {
             let presented = try await client.execute(
                 uri: "/v1/simulator/cards", method: .post, body: ByteBuffer(string: #"{"fixture":"resident"}"#))
             #expect(presented.status == .noContent)
-            for _ in 0..<200 where await devices.cards.presented() == nil { try await Task.sleep(for: .milliseconds(20)) }
+            _ = try await eventually { await devices.cards.presented() != nil }
             let card = try #require(await devices.cards.presented())
             let session = try await client.execute(
                 uri: "/v1/sessions", method: .post, body: ByteBuffer(string: #"{"formId":"residence-permit"}"#))
@@ -112,16 +112,20 @@ struct TerminalMetricsTests {
         defer { installation.remove() }
         let application = try await KioskApplication.onTestInstallation(installation)
         try await Self.running(application) { client in
-            try await Task.sleep(for: .milliseconds(100))   // the listeners subscribe
+            // The fault goes printer → forwarder → terminal events → metrics: both listen first.
+            try #require(try await eventually {
+                let printer = await application.devices.printerEvents.subscriberCount
+                let terminal = await application.devices.events.subscriberCount
+                return printer > 0 && terminal > 0
+            })
             let technician = SignedInClient(base: client, authorization: try await application.bearer(client, role: .technician))
             _ = try await technician.execute(uri: "/v1/simulator/printer", method: .post, body: ByteBuffer(string: #"{"cover":"open"}"#))
             var count: Double?
-            for _ in 0..<100 {
+            _ = try await eventually {
                 let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
                 count = Self.samples(text)["kiosk_device_faults_total"]?
                     .first { $0.labels == ["device": "printer-simulated", "code": "coverOpen"] }?.value
-                if count != nil { break }
-                try await Task.sleep(for: .milliseconds(20))
+                return count != nil
             }
             #expect(count == 1)
         }

@@ -86,6 +86,7 @@ struct AccessStoreAuditTests {
         let lines = try await fixture.access.exportAudit(from: fixture.now + 2, to: fixture.now + 4, by: .staff(fixture.admin),
                                                         now: fixture.now + 60)
         #expect(lines.count == 2)
+        // Untyped on purpose: the export's JSON lines are the format an auditor's tools read.
         let objects = try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
         #expect(objects.map { $0["sequence"] as? Int } == [2, 3])
         #expect(objects.first?["at"] as? String == "2025-03-01T08:00:02.000Z")

@@ -226,7 +226,8 @@ struct PrinterTests {
         let context = try await USBContext()
         let printer = USBDeviceID(vendorID: Self.vendorID, productID: Self.productID, bus: 1, address: 1)
         let events = context.rescanEvents(every: .milliseconds(20), vendorID: Self.vendorID, enumerate: false)
-        try await Task.sleep(for: .milliseconds(100))   // the first scan sees the printer, silently
+        // The first scan sees the printer, silently: being silent, it has no event to wait on.
+        try await Task.sleep(for: .milliseconds(100))
         let handle = try await openPrinter(context)
         await #expect(throws: USBError.self) { try await handle.bulkWrite([0x1B, 0x40], endpoint: Self.out) }
         await handle.close()

@@ -47,9 +47,9 @@ CARD = "resident"  # Devices/cards/resident.yaml: 110101198506150019
 MASKED = "110101********0019"
 STRANGER_ID = "11010519491231002X"  # a valid number that booked nothing
 
-# Open around the clock, with no notice and no change deadline, and today and tomorrow opened by
-# date overrides (a public holiday too): a booking made now can be moved and checked in at once,
-# whenever CI runs.
+# Open around the clock ("00:00-24:00": open in the day's last minute too), with no notice and no
+# change deadline, and today and tomorrow opened by date overrides (a public holiday too): a
+# booking made now can be moved and checked in at once, whenever CI runs.
 CONFIG = """
 listen = "127.0.0.1:{port}"
 data_dir = "{data}"
@@ -69,14 +69,14 @@ appointment_line = "0755-88886666"
 max_active_per_service = 2
 change_deadline_minutes = 0
 [hours]
-monday = "00:00-23:59"
-tuesday = "00:00-23:59"
-wednesday = "00:00-23:59"
-thursday = "00:00-23:59"
-friday = "00:00-23:59"
-saturday = "00:00-23:59"
-sunday = "00:00-23:59"
-makeup_workday = "00:00-23:59"
+monday = "00:00-24:00"
+tuesday = "00:00-24:00"
+wednesday = "00:00-24:00"
+thursday = "00:00-24:00"
+friday = "00:00-24:00"
+saturday = "00:00-24:00"
+sunday = "00:00-24:00"
+makeup_workday = "00:00-24:00"
 {overrides}
 [[services]]
 id = "hukou"
@@ -106,7 +106,7 @@ class Terminal:
     added with `kiosk staff add`, or copied (database and key) from `accounts_from`, a directory
     made once with `serve=False`: hashing three PINs costs seconds a terminal."""
 
-    def __init__(self, binary, directory, top="", tables="", before_serve=None, day_hours="00:00-23:59",
+    def __init__(self, binary, directory, top="", tables="", before_serve=None, day_hours="00:00-24:00",
                  accounts_from=None, serve=True):
         self.binary = binary
         self.directory = directory
@@ -184,7 +184,7 @@ class Terminal:
         return None
 
     def wait_for_card(self, wanted):
-        deadline = time.time() + 10
+        deadline = time.time() + 30  # generous: it only costs time when the walk fails anyway
         while self.card_state() != wanted:
             if time.time() > deadline:
                 raise AssertionError(f"the reader never reported {wanted}")

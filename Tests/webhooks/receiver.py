@@ -52,7 +52,7 @@ def handler(secret):
                 mode = state["mode"]
                 state["attempts"].append(self.headers.get("webhook-id"))
             if mode == "hang":
-                time.sleep(30)
+                time.sleep(30)  # a department that never answers: the sender's timeout is under test
                 return
             try:
                 payload = webhook.verify(body, dict(self.headers.items()))
