@@ -174,18 +174,18 @@ extension PostgresBookingStore {
             }
             let (call, answer) = try judge(found.bookings)
             let outcome = try await executeOnce(call) { rows in
-                guard let row = rows.first, rows.count == 1 else { throw StoredRowError(column: Call.sql) }
+                guard let row = rows.first, rows.count == 1 else { throw StoredRowError(column: Call.name) }
                 return row
             }
             switch outcome.0 {
             case "done":
                 if let answer { return answer }
                 guard let written = outcome.3, let answer = StoredAnswers.decode(Answer.self, from: written) else {
-                    throw corruptCall(Call.sql)
+                    throw corruptCall(Call.name)
                 }
                 return answer
             case "answered":
-                guard let operation = outcome.1, let fingerprint = outcome.2 else { throw corruptCall(Call.sql) }
+                guard let operation = outcome.1, let fingerprint = outcome.2 else { throw corruptCall(Call.name) }
                 return try request.replay(Answer.self, operation: operation, fingerprint: fingerprint, response: outcome.3,
                                           location: location)
             case "changed":
@@ -193,7 +193,7 @@ extension PostgresBookingStore {
             case "full":
                 throw BookingRuleError(.slotFull)
             default:
-                throw corruptCall(Call.sql)
+                throw corruptCall(Call.name)
             }
         }
     }
@@ -275,6 +275,15 @@ struct BookingsAndAnswer: Sendable {
     }
 }
 
+extension PostgresPreparedStatement where Row == PostgresRow {
+    func decodeRow(_ row: PostgresRow) throws -> Row { row }
+}
+
+/// The functions that change a booking answer one row each.
+extension PostgresPreparedStatement where Row == PostgresBookingStore.ChangeOutcome {
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
 /// A booking by code and citizen, and the answer stored under a key, in one read.
 struct BookingAndAnswer: PostgresPreparedStatement {
     static let sql = """
@@ -296,8 +305,6 @@ struct BookingAndAnswer: PostgresPreparedStatement {
         bindings.append(key)
         return bindings
     }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { row }
 }
 
 /// A citizen's bookings of a day that may check in (`BookingRules.checkInStatuses`), in order of
@@ -324,8 +331,6 @@ struct TodaysBookingsAndAnswer: PostgresPreparedStatement {
         bindings.append(key)
         return bindings
     }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { row }
 }
 
 /// `kiosk_cancel` as a prepared statement.
@@ -346,8 +351,6 @@ struct CancelCall: PostgresPreparedStatement {
         bindings.append(BookingStatus.cancelled.rawValue)
         return bindings
     }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
 
 /// `kiosk_reschedule` as a prepared statement.
@@ -378,8 +381,6 @@ struct RescheduleCall: PostgresPreparedStatement {
         bindings.append(slot.end.timeIntervalSince1970)
         return bindings
     }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
 
 /// `kiosk_check_in` as a prepared statement.
@@ -426,8 +427,6 @@ struct CheckInCall: PostgresPreparedStatement {
         }
         return bindings
     }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
 
 extension BookingRecord {
