@@ -41,10 +41,13 @@ struct WebhookPayload: Encodable {
 /// after an exponentially growing wait (`firstRetry` doubling, at most `longestWait`); after
 /// `retryWindow` (24 h) it goes to the dead-letter list (the supervision desk shows it) and the
 /// feed moves on. A department's deliveries stay in order: nothing after a failing one is sent.
-/// The cursor is saved once per batch, so a crash may send a batch again with the same ids
-/// (receivers deduplicate on `webhook-id`, as the specification asks).
+/// The cursor is saved after each batch and at least every `saveEvery` within one, so a crash may
+/// send part of a batch again with the same ids (receivers deduplicate on `webhook-id`, as the
+/// specification asks). In district mode the departments live in the district store, and each
+/// is pushed by the one terminal holding its lease (`PostgresDepartments`): a save that finds
+/// the lease gone stops this terminal's pushes of that department.
 public struct WebhookPusher: ServiceLifecycle.Service {
-    let departments: DepartmentStore
+    let departments: any WebhookTargetStore
     let ledger: any FilingLedger
     let client: HTTPClient
     let interval: Duration
@@ -56,7 +59,7 @@ public struct WebhookPusher: ServiceLifecycle.Service {
     let now: @Sendable () -> Date
     let logger: Logger
 
-    public init(departments: DepartmentStore, ledger: any FilingLedger, client: HTTPClient = .shared, interval: Duration = .seconds(1),
+    public init(departments: any WebhookTargetStore, ledger: any FilingLedger, client: HTTPClient = .shared, interval: Duration = .seconds(1),
                 timeout: TimeAmount = .seconds(10), firstRetry: TimeInterval = 5, longestWait: TimeInterval = 3600,
                 retryWindow: TimeInterval = 24 * 3600, batch: Int = 200, now: @escaping @Sendable () -> Date = Date.init,
                 logger: Logger) {
@@ -119,7 +122,13 @@ public struct WebhookPusher: ServiceLifecycle.Service {
                 await save(cursor, of: target)
                 return sent
             }
+            var saved = ContinuousClock.now
             for change in changes {
+                // A long batch renews the district lease before it can lapse (see `saveEvery`).
+                if ContinuousClock.now - saved > Self.saveEvery {
+                    guard await save(cursor, of: target) else { return sent }
+                    saved = ContinuousClock.now
+                }
                 let webhookID = "kiosk_\(target.departmentID)_\(change.change)"
                 do {
                     guard let view = try await DepartmentFilingView.load(change, ledger: ledger, department: target.departmentID) else {
@@ -134,14 +143,29 @@ public struct WebhookPusher: ServiceLifecycle.Service {
                     return sent
                 }
             }
+            guard await save(cursor, of: target) else { return sent }
         }
     }
 
-    /// Saves the department's cursor if it moved.
-    func save(_ cursor: Int64, of target: WebhookTarget) async {
-        guard cursor > target.pushedThrough else { return }
-        do { try await departments.delivered(target.departmentID, through: cursor) } catch {
+    /// How often a long batch saves its cursor: well inside the district lease (60 s), with a
+    /// delivery's own timeout (10 s) on top.
+    static let saveEvery: Duration = .seconds(15)
+
+    /// Saves the department's cursor if it moved; false when the pushes must stop (this terminal
+    /// lost the department to another, or the cursor could not be saved).
+    @discardableResult
+    func save(_ cursor: Int64, of target: WebhookTarget) async -> Bool {
+        guard cursor > target.pushedThrough else { return true }
+        do {
+            guard try await departments.delivered(target.departmentID, through: cursor) else {
+                logger.warning("webhook pushes of this department stopped here: another terminal took it over, or it was revoked",
+                               metadata: ["department.id": "\(target.departmentID)"])
+                return false
+            }
+            return true
+        } catch {
             logger.error("webhook cursor not saved", metadata: ["department.id": "\(target.departmentID)"])
+            return false
         }
     }
 

@@ -22,7 +22,7 @@ extension DistrictTerminal {
     public static func openStore(_ configuration: Configuration, logger: Logger) throws(StartupError) -> PostgresStore? {
         guard case .postgres(let url) = configuration.database else { return nil }
         do {
-            return try PostgresStore(url: url, logger: logger)
+            return try PostgresStore(url: url, lockTimeout: operationLockTimeout, logger: logger)
         } catch {
             throw StartupError(code: error.code, message: error.message)
         }
@@ -87,6 +87,11 @@ extension DistrictTerminal {
     /// timeout a start blocked on the migration's lock hung until the lock was released.
     static let migrationDeadline: Duration = .seconds(5)
     static let migrationLockTimeout: Duration = .seconds(3)
+    /// The server's `lock_timeout` on the pool every operation uses: half the operation's
+    /// deadline (10 s), so an operation blocked on a lock another connection holds ends inside its
+    /// deadline with the district-unavailable answer, and its query does not go on waiting in the
+    /// server (the deadline alone cannot end it).
+    public static let operationLockTimeout: Duration = .seconds(5)
 
     /// Migrates the district store on a client of its own, checks this terminal's ID key and
     /// settings against it, and lets `district` serve again; returns the district's key.

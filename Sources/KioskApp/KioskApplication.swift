@@ -56,6 +56,9 @@ public struct KioskApplication: Sendable {
     public let mode: BookingMode
     /// Where the lifecycle of filings is kept: this file, or in district mode the district store.
     public let filingLedger: any FilingLedger
+    /// Department systems' keys and webhooks: this terminal's file, or in district mode the
+    /// district store (`departmentRegistry(_:store:district:districtKey:logger:)`).
+    public let departmentRegistry: any DepartmentRegistry
     /// The keyed code of a filing receipt's QR.
     let progressCode: @Sendable (String) -> ProgressCode
 
@@ -93,11 +96,13 @@ public struct KioskApplication: Sendable {
         }
         self.calendar = try CalendarFiles(configuration).load()
         var districtKey = store.keys.district
+        var checkedDistrictKey: SecretKey?
         let district = try DistrictTerminal.openStore(configuration, logger: logger)
         if let district {
             let bookings: PostgresBookingStore
             if let key = try await DistrictTerminal.prepare(district, store, configuration, logger: logger) {
                 districtKey = key
+                checkedDistrictKey = key
                 bookings = DistrictTerminal.bookings(district, configuration, key: key)
             } else {
                 bookings = DistrictTerminal.bookings(district, configuration, keys: store.keys)
@@ -109,6 +114,8 @@ public struct KioskApplication: Sendable {
         self.queueFeed = (mode.bookings as? any QueueEventLog).map { QueueFeed(log: $0) }
         self.filingLedger = Self.filingLedger(configuration, store: store, district: district,
                                               lifecycle: Self.filingLifecycle(configuration, calendar: calendar))
+        self.departmentRegistry = Self.departmentRegistry(configuration, store: store, district: district,
+                                                          districtKey: checkedDistrictKey, logger: logger)
         self.progressCode = Self.progressCodes(district == nil ? store.keys.idHashing : districtKey ?? store.keys.idHashing)
         // Failed sign-ins are budgeted by the access store, which knows whose they are.
         self.access = AccessStore(store: store, signInsPerMinute: configuration.rateLimits.signInPerMinute)
@@ -324,14 +331,15 @@ public struct KioskApplication: Sendable {
             signOut: { token, now in try await access.signOut(token, now: now) },
             audit: { entry, now in _ = try await access.appendAudit(entry, now: now) },
             rateLimiter: rateLimiter,
-            authenticateDepartment: { [departments] key in try departments.authenticate(key) },
+            authenticateDepartment: { [departmentRegistry] key in try await departmentRegistry.authenticate(key) },
             authenticateDisplay: { [displayTokens] token in try displayTokens.authenticate(token) })
     }
 
     /// A technician's questions to the devices this terminal holds (`kiosk devices`, `kiosk diag`).
     public var diagnostics: DeviceDiagnostics { DeviceDiagnostics(devices: devices, configuration: configuration) }
 
-    /// Department systems' API keys and webhooks (`kiosk departments`).
+    /// This terminal's own file's department keys: the ones in use when it stands alone (in
+    /// district mode, `departmentRegistry` is the district's).
     public var departments: DepartmentStore { DepartmentStore(store: store) }
     /// The call displays' read-only tokens (`kiosk displays`).
     public var displayTokens: DisplayTokenStore { DisplayTokenStore(store: store) }

@@ -87,13 +87,13 @@ extension KioskApplication {
         var services = LifecycleServices(ledger: filingLedger, progressCode: progressCode, notices: receipts,
                                          audit: { [access] entry, now in _ = try await access.appendAudit(entry, now: now) },
                                          events: devices.events)
-        services.deadLetters = { [departments] in try departments.deadLetters() }
+        services.deadLetters = { [departmentRegistry] in try await departmentRegistry.deadLetters(limit: 100) }
         return services
     }
 
     /// Every second: each department's new changes to its webhook URL (`kiosk departments add --webhook-url`).
     public var webhookPusher: WebhookPusher {
-        WebhookPusher(departments: departments, ledger: filingLedger, logger: logger)
+        WebhookPusher(departments: departmentRegistry, ledger: filingLedger, logger: logger)
     }
 
     /// Every `filings.sweep_seconds`: warnings, missed 容缺 due dates and overdue follow-ups

@@ -76,6 +76,11 @@ public enum KeyLabel: String, Sendable, CaseIterable {
     case departmentKeys = "kiosk department keys v1"
     /// The MACs a call display's read-only token is recognised by (the token itself is never kept).
     case displayTokens = "kiosk display tokens v1"
+    /// In a district, from `district-id.key`: the MACs of department systems' API keys, which
+    /// every terminal of the district recognises (the district store keeps the MAC only).
+    case districtDepartmentKeys = "kiosk district department keys v1"
+    /// In a district, from `district-id.key`: AES-GCM of departments' webhook secrets in the district store.
+    case districtWebhookSecrets = "kiosk district webhook secrets v1"
     /// The fingerprint that names a key.
     case fingerprint = "kiosk key fingerprint v1"
 }

@@ -74,6 +74,12 @@ public struct IssuedDepartment: Sendable {
     public let apiKey: String
     /// The Standard Webhooks secret (`whsec_…`) the department verifies pushes with; nil without a URL.
     public let webhookSecret: String?
+
+    public init(id: String, apiKey: String, webhookSecret: String?) {
+        self.id = id
+        self.apiKey = apiKey
+        self.webhookSecret = webhookSecret
+    }
 }
 
 /// A department as `kiosk departments list` shows it: never a secret.
@@ -87,6 +93,18 @@ public struct DepartmentListing: Sendable, Hashable, Codable {
     public let pushedThrough: Int64
     public let pushAttempts: Int
     public let deadLetters: Int
+
+    public init(id: String, name: String, webhookURL: String?, createdAt: Date, revokedAt: Date?, pushedThrough: Int64,
+                pushAttempts: Int, deadLetters: Int) {
+        self.id = id
+        self.name = name
+        self.webhookURL = webhookURL
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+        self.pushedThrough = pushedThrough
+        self.pushAttempts = pushAttempts
+        self.deadLetters = deadLetters
+    }
 }
 
 /// Where one department's webhooks stand, for the pusher.
@@ -99,6 +117,17 @@ public struct WebhookTarget: Sendable {
     public let attempts: Int
     public let failingSince: Date?
     public let nextAttemptAt: Date?
+
+    public init(departmentID: String, url: String, secret: Data, pushedThrough: Int64, attempts: Int, failingSince: Date?,
+                nextAttemptAt: Date?) {
+        self.departmentID = departmentID
+        self.url = url
+        self.secret = secret
+        self.pushedThrough = pushedThrough
+        self.attempts = attempts
+        self.failingSince = failingSince
+        self.nextAttemptAt = nextAttemptAt
+    }
 }
 
 /// Department systems' keys and webhooks in the terminal's SQLite file.
@@ -106,35 +135,23 @@ public struct WebhookTarget: Sendable {
 /// The attacker is whoever walks away with a copy of `data_dir`: the file holds the API key's
 /// HMAC under `TerminalKeys.departmentKeys` (in the key directory, not beside the file), so the
 /// copy cannot call the API as a department; the webhook secret is sealed with the data-at-rest key.
-public struct DepartmentStore: Sendable {
-    static let keyPrefix = "kdk1."
+public struct DepartmentStore: DepartmentRegistry, WebhookTargetStore {
     public let store: SQLiteStore
 
     public init(store: SQLiteStore) { self.store = store }
 
-    static func validID(_ id: String) -> Bool {
-        (1...32).contains(id.utf8.count) && id.utf8.allSatisfy {
-            (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2D || $0 == 0x5F
-        }
-    }
+    public var storeName: String { "this terminal's file \(store.path)" }
 
-    static func randomBytes(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-    }
+    static func validID(_ id: String) -> Bool { DepartmentKeyText.validID(id) }
+    static func randomBytes(_ count: Int) -> [UInt8] { DepartmentKeyText.randomBytes(count) }
 
     func mac(_ apiKey: String) -> Data { Data(store.keys.departmentKeys.authenticationCode(for: Data(apiKey.utf8))) }
 
     /// A new department (or a revoked one issued again) with a fresh API key and, with a
     /// webhook URL, a fresh `whsec_` secret.
     public func add(id: String, name: String, webhookURL: String?, now: Date) throws -> IssuedDepartment {
-        guard Self.validID(id) else { throw DepartmentError(.invalidDepartmentID) }
-        if let webhookURL {
-            guard let url = URL(string: webhookURL), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
-                throw DepartmentError(.invalidWebhookURL)
-            }
-        }
-        let apiKey = Self.keyPrefix + id + "." + Base64URL.encode(Self.randomBytes(32))
+        try DepartmentKeyText.check(id: id, webhookURL: webhookURL)
+        let apiKey = DepartmentKeyText.issue(id)
         let secretBytes = Data(Self.randomBytes(32))
         let sealed = webhookURL.map { _ in store.sealer.seal(secretBytes, context: "department:" + id) }
         let mac = mac(apiKey)
@@ -150,8 +167,7 @@ public struct DepartmentStore: Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [id, name, mac, webhookURL, sealed, now.timeIntervalSince1970, webhookURL == nil ? 0 : through])
         }
-        return IssuedDepartment(id: id, apiKey: apiKey,
-                                webhookSecret: webhookURL.map { _ in "whsec_" + secretBytes.base64EncodedString() })
+        return IssuedDepartment(id: id, apiKey: apiKey, webhookSecret: webhookURL.map { _ in DepartmentKeyText.webhookSecret(secretBytes) })
     }
 
     /// Revokes the department's key and stops its webhooks; the rows stay for the record.
@@ -181,10 +197,7 @@ public struct DepartmentStore: Sendable {
     /// The department a presented API key belongs to; nil for anything else (malformed, made
     /// up, revoked), all alike. The MAC comparison takes the same time whatever matches.
     public func authenticate(_ apiKey: String) throws -> String? {
-        guard apiKey.utf8.count <= 128, apiKey.hasPrefix(Self.keyPrefix) else { return nil }
-        let parts = apiKey.dropFirst(Self.keyPrefix.count).split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, Self.validID(String(parts[0])) else { return nil }
-        let id = String(parts[0])
+        guard let id = DepartmentKeyText.departmentID(of: apiKey) else { return nil }
         guard let stored = try store.pool.read({ db in
             try Data.fetchOne(db, sql: "SELECT key_mac FROM department WHERE id = ? AND revoked_at IS NULL", arguments: [id])
         }) else { return nil }
@@ -212,13 +225,16 @@ public struct DepartmentStore: Sendable {
     }
 
     /// A delivery arrived: the cursor moves past it and the failure count is cleared.
-    public func delivered(_ departmentID: String, through change: Int64) async throws {
+    /// (Always true: a terminal's own departments are pushed by it alone.)
+    @discardableResult
+    public func delivered(_ departmentID: String, through change: Int64) async throws -> Bool {
         try await store.pool.write { db in
             try db.execute(sql: """
                 UPDATE department SET pushed_through = max(pushed_through, ?), push_attempts = 0, push_failing_since = NULL,
                     push_next_at = NULL, push_last_error = NULL WHERE id = ?
                 """, arguments: [change, departmentID])
         }
+        return true
     }
 
     /// A delivery failed: the next attempt waits `retryAt`.

@@ -355,11 +355,46 @@ enum PostgresMigrations {
         Migration(name: "v15-lifecycle-deadline-count", statements: DeadlineSummary.statements(.postgres)),
         Migration(name: "v16-month-count-per-statement", statements: MonthlySummary.postgresStatementTriggers()),
         Migration(name: "v17-deadline-count-per-statement", statements: DeadlineSummary.postgresStatementTriggers()),
+        // Department systems' keys for the whole district (`PostgresDepartments`): the API key as
+        // a MAC and the webhook secret sealed, both under keys derived from `district-id.key`,
+        // which never reaches this database; the webhook's delivery state, pushed by whichever
+        // terminal holds the row's lease (`push_holder` until `push_lease_until`).
+        Migration(name: "v18-district-departments", statements: [
+            """
+            CREATE TABLE department (
+                id text PRIMARY KEY,
+                name text NOT NULL,
+                key_mac bytea NOT NULL,
+                webhook_url text,
+                webhook_secret bytea,
+                created_at double precision NOT NULL,
+                revoked_at double precision,
+                pushed_through bigint NOT NULL DEFAULT 0,
+                push_attempts integer NOT NULL DEFAULT 0,
+                push_failing_since double precision,
+                push_next_at double precision,
+                push_last_error text,
+                push_holder text,
+                push_lease_until double precision)
+            """,
+            """
+            CREATE TABLE webhook_dead_letter (
+                id bigserial PRIMARY KEY,
+                department_id text NOT NULL,
+                webhook_id text NOT NULL,
+                reference text NOT NULL,
+                change_seq bigint NOT NULL,
+                attempts integer NOT NULL,
+                first_failed_at double precision NOT NULL,
+                dead_at double precision NOT NULL,
+                last_error text NOT NULL)
+            """,
+        ]),
         // Reschedules and check-ins written in one statement each (issue 22), as bookings and
         // cancellations are (v10): the functions write only when the rows are still what
         // `BookingRules` judged (`seen_*`), else answer 'changed'. Outcomes: done, answered (the
         // key's earlier request: its answer), changed, full (a reschedule to a slot with no place).
-        Migration(name: "v18-changes-in-one-call", statements: [
+        Migration(name: "v19-changes-in-one-call", statements: [
             // How `AnswerWriter` writes an integer (8 bytes, little-endian) and a string (its UTF-8
             // length, then its bytes): a check-in's answer holds three values only its statement knows.
             """

@@ -401,6 +401,9 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
     static func unavailable(_ error: any Error, location: String) -> any Error {
         if error is DistrictStoreUnavailable || error is BookingRuleError { return error }
         if isUnreachable(error) { return DistrictStoreUnavailable() }
+        // A lock another connection held past `lock_timeout`: the store cannot serve this now,
+        // though it is reachable (so it does not count as down for the fail-fast period).
+        if sqlState(error) == "55P03" { return DistrictStoreUnavailable() }
         if let error = error as? StorageError { return error }
         return StorageError.unavailable(path: location, reason: describe(error))
     }

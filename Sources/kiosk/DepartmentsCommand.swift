@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import KioskApp
 import KioskCore
+import Logging
 import Storage
 
 /// Department systems (办件系统) that take filings over the department interface
@@ -12,15 +13,13 @@ struct DepartmentsCommand: AsyncParsableCommand {
         commandName: "departments", abstract: "Department systems' API keys and webhooks.",
         subcommands: [Add.self, List.self, Revoke.self])
 
-    /// The terminal's store, migrated, and its audit log; every problem one line and exit 1.
-    static func open(_ options: ConfigOptions) throws -> (DepartmentStore, AccessStore) {
+    /// The departments the configuration names (the terminal's file, or in district mode the
+    /// district store) and the terminal's audit log, for `body`; every problem one line and exit 1.
+    static func withDepartments(_ options: ConfigOptions,
+                                _ body: @Sendable (any DepartmentRegistry, AccessStore) async throws -> Void) async throws {
         let configuration = try options.load()
-        do {
-            let store = try KioskApplication.openStore(configuration)
-            try store.migrate()
-            return (DepartmentStore(store: store), AccessStore(store: store))
-        } catch let error as any KioskError {
-            throw fail(error)
+        try await withAccessErrors {
+            try await KioskApplication.withDepartments(configuration, logger: Logger(label: "kiosk"), body)
         }
     }
 
@@ -39,14 +38,14 @@ struct DepartmentsCommand: AsyncParsableCommand {
         var webhookURL: String?
 
         func run() async throws {
-            let (departments, access) = try DepartmentsCommand.open(options)
-            try await withAccessErrors {
-                let issued = try departments.add(id: id, name: name ?? id, webhookURL: webhookURL, now: Date())
+            let (id, name, webhookURL) = (id, name, webhookURL)
+            try await DepartmentsCommand.withDepartments(options) { departments, access in
+                let issued = try await departments.add(id: id, name: name ?? id, webhookURL: webhookURL, now: Date())
                 try await DepartmentsCommand.audit(access, "department.added", id)
-                print("department \(issued.id)")
+                print("department \(issued.id), in \(departments.storeName)")
                 print("api key: \(issued.apiKey)")
                 if let secret = issued.webhookSecret { print("webhook secret: \(secret)") }
-                print("Neither is shown again: the terminal keeps the key only as a MAC, the secret sealed.")
+                print("Neither is shown again: the store keeps the key only as a MAC, the secret sealed.")
             }
         }
     }
@@ -57,9 +56,10 @@ struct DepartmentsCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            let (departments, _) = try DepartmentsCommand.open(options)
-            try await withAccessErrors {
-                for department in try departments.list() {
+            try await DepartmentsCommand.withDepartments(options) { departments, _ in
+                // Which store, on standard error: standard output stays one department a line.
+                printError("departments in \(departments.storeName)")
+                for department in try await departments.list() {
                     let state = department.revokedAt == nil ? "active" : "revoked"
                     let push = department.webhookURL.map {
                         "\($0) through \(department.pushedThrough), \(department.pushAttempts) failed tries, \(department.deadLetters) dead letters"
@@ -77,11 +77,11 @@ struct DepartmentsCommand: AsyncParsableCommand {
         @Argument(help: "The department's id.") var id: String
 
         func run() async throws {
-            let (departments, access) = try DepartmentsCommand.open(options)
-            try await withAccessErrors {
-                try departments.revoke(id: id, now: Date())
+            let id = id
+            try await DepartmentsCommand.withDepartments(options) { departments, access in
+                try await departments.revoke(id: id, now: Date())
                 try await DepartmentsCommand.audit(access, "department.revoked", id)
-                print("revoked \(id)")
+                print("revoked \(id), in \(departments.storeName)")
             }
         }
     }

@@ -12,9 +12,16 @@ struct DisplaysCommand: AsyncParsableCommand {
         commandName: "displays", abstract: "Call displays' read-only tokens.",
         subcommands: [Add.self, List.self, Revoke.self])
 
+    /// The terminal's store, migrated, and its audit log; every problem one line and exit 1.
     static func open(_ options: ConfigOptions) throws -> (DisplayTokenStore, AccessStore) {
-        let (departments, access) = try DepartmentsCommand.open(options)
-        return (DisplayTokenStore(store: departments.store), access)
+        let configuration = try options.load()
+        do {
+            let store = try KioskApplication.openStore(configuration)
+            try store.migrate()
+            return (DisplayTokenStore(store: store), AccessStore(store: store))
+        } catch let error as any KioskError {
+            throw fail(error)
+        }
     }
 
     struct Add: AsyncParsableCommand {
