@@ -19,6 +19,8 @@ public enum Benchmarks {
         ("idlepoll", IdlePollBenchmark.run),
         // Starts a private PostgreSQL (Debian's postgresql) and kiosk worker processes.
         ("district", DistrictBenchmarks.run),
+        // The same, each booking then rescheduled and checked in.
+        ("district-changes", DistrictBenchmarks.runChanges),
         // Starts a private PostgreSQL; fills and drains a terminal's outbox.
         ("outbox", OutboxBenchmark.run),
         // Starts a private PostgreSQL; 1,000 terminals' heartbeats over one minute (the fleet view).

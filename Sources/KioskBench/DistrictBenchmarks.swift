@@ -27,9 +27,12 @@ public struct DistrictLoad: Codable, Sendable {
     /// When the timed part starts (after each client's first request), the same instant for
     /// every worker of a run; nil: at once.
     public var startAt: Date?
+    /// Each booking confirmed is then moved to the next slot with room and checked in by code at
+    /// its start (`kiosk-bench district-changes`); nil or false: bookings only.
+    public var changes: Bool?
 
     public init(worker: Int, clients: Int, attemptsPerClient: Int, slots: Int, capacity: Int, citizens: Int,
-                sharedCitizens: Bool, startAt: Date? = nil) {
+                sharedCitizens: Bool, startAt: Date? = nil, changes: Bool? = nil) {
         self.worker = worker
         self.clients = clients
         self.attemptsPerClient = attemptsPerClient
@@ -38,6 +41,7 @@ public struct DistrictLoad: Codable, Sendable {
         self.citizens = citizens
         self.sharedCitizens = sharedCitizens
         self.startAt = startAt
+        self.changes = changes
     }
 }
 
@@ -49,6 +53,9 @@ public struct DistrictLoadResult: Codable, Sendable, Equatable {
     public var slotsFull = 0
     public var refusedByQuota = 0
     public var timedConfirmed = 0
+    /// Reschedules and check-ins made (`DistrictLoad.changes`), all and of the timed part.
+    public var changes = 0
+    public var timedChanges = 0
     public var started = Date(timeIntervalSince1970: 0)
     public var seconds = 0.0
     public var latencies: [Duration] = []
@@ -57,6 +64,7 @@ public struct DistrictLoadResult: Codable, Sendable, Equatable {
         confirmed += other.confirmed
         slotsFull += other.slotsFull
         refusedByQuota += other.refusedByQuota
+        changes += other.changes
         latencies += other.latencies
     }
 }
@@ -114,7 +122,13 @@ public enum DistrictBenchmarks {
                     let outcome = try await book(bookings, citizen, slots: slots, firstSlot: first, key: key)
                     result.latencies.append(clock.now - asked)
                     switch outcome {
-                    case .confirmed: result.confirmed += 1
+                    case .confirmed(let booking):
+                        result.confirmed += 1
+                        if load.changes == true {
+                            let latencies = try await moveAndCheckIn(bookings, booking, citizen, slots: slots, key: key)
+                            result.changes += latencies.count
+                            result.latencies += latencies
+                        }
                     case .full: result.slotsFull += 1
                     case .quota: result.refusedByQuota += 1
                     }
@@ -137,6 +151,7 @@ public enum DistrictBenchmarks {
             var result = try await allClients(firstTimed..<load.attemptsPerClient)
             let finished = Date()
             result.timedConfirmed = result.confirmed
+            result.timedChanges = result.changes
             result.started = started
             result.seconds = finished.timeIntervalSince(started)
             let timedLatencies = result.latencies
@@ -146,7 +161,7 @@ public enum DistrictBenchmarks {
         }
     }
 
-    enum Outcome { case confirmed, full, quota }
+    enum Outcome { case confirmed(BookingRecord), full, quota }
 
     /// One client's request: its slot, or the next one with room, as a citizen would pick.
     private static func book(_ store: PostgresBookingStore, _ citizen: ResidentIDNumber, slots: [Slot], firstSlot: Int,
@@ -154,9 +169,8 @@ public enum DistrictBenchmarks {
         for offset in 0..<slots.count {
             do {
                 // One key per slot tried: a key names one request, and another slot is another request.
-                _ = try await store.book(slots[(firstSlot + offset) % slots.count], idNumber: citizen,
-                                         idempotencyKey: "\(key)-s\(offset)", now: now)
-                return .confirmed
+                return .confirmed(try await store.book(slots[(firstSlot + offset) % slots.count], idNumber: citizen,
+                                                       idempotencyKey: "\(key)-s\(offset)", now: now))
             } catch let error as BookingRuleError where error.kind == .slotFull {
                 continue
             } catch let error as BookingRuleError where error.kind == .quotaPerServiceExceeded || error.kind == .quotaTotalExceeded {
@@ -164,6 +178,34 @@ public enum DistrictBenchmarks {
             }
         }
         return .full
+    }
+
+    /// `booking` moved to the next slot with room (until the change deadline refuses), then
+    /// checked in by code at its start, as a citizen would: each request's latency.
+    private static func moveAndCheckIn(_ store: PostgresBookingStore, _ booking: BookingRecord, _ citizen: ResidentIDNumber,
+                                       slots: [Slot], key: String) async throws -> [Duration] {
+        let clock = ContinuousClock()
+        var latencies: [Duration] = []
+        var kept = booking
+        let from = slots.firstIndex { $0.id == booking.slotID } ?? 0
+        for offset in 1..<slots.count {
+            let asked = clock.now
+            do {
+                kept = try await store.reschedule(code: booking.code, idNumber: citizen, to: slots[(from + offset) % slots.count],
+                                                  idempotencyKey: "\(key)-r\(offset)", now: now)
+                latencies.append(clock.now - asked)
+                break
+            } catch let error as BookingRuleError where error.kind == .slotFull {
+                latencies.append(clock.now - asked)
+            } catch is BookingRuleError {
+                latencies.append(clock.now - asked)
+                break
+            }
+        }
+        let asked = clock.now
+        _ = try await store.checkIn(code: booking.code, holder: .typed(citizen), idempotencyKey: "\(key)-ci", now: kept.start)
+        latencies.append(clock.now - asked)
+        return latencies
     }
 }
 
@@ -186,32 +228,45 @@ extension DistrictBenchmarks {
         measuredFigures("district") { try await measure() }
     }
 
+    /// `kiosk-bench district-changes`: as `district`'s spread load, each booking then moved to
+    /// the next slot with room and checked in by code (three requests per citizen, twice the
+    /// places), next to pgbench on the same server.
+    public static func runChanges() -> [Figure] {
+        measuredFigures("district-changes") {
+            try await PrivatePostgres.withPrivate(options: "") { cluster in
+                let keyFile = try districtKeyFile()
+                defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: keyFile).deletingLastPathComponent().path) }
+                let total = workers * clientsPerWorker * attemptsPerClient
+                let changes = try await book(on: cluster, keyFile: keyFile, slots: 64, capacity: 2 * total / 64, changes: true)
+                let tps = try await pgbench(cluster)
+                return [Figure(name: "district: pgbench simple-update (-N), \(workers * clientsPerWorker) clients, same server", value: tps,
+                               unit: "tps")]
+                    + changes.figures(clients: "\(workers) kiosk processes × \(clientsPerWorker) clients", pgbench: tps)
+            }
+        }
+    }
+
+    /// The district's ID key, as every terminal of a district holds it in its key directory: its file.
+    private static func districtKeyFile() throws -> String {
+        let keys = KeyDirectory(path: FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-bench-keys-\(UUID().uuidString)").path,
+                                credentials: nil)
+        try keys.write(.random(), as: KeyDirectory.districtKey)
+        return keys.location(of: KeyDirectory.districtKey)
+    }
+
     private static func measure() async throws -> [Figure] {
         try await PrivatePostgres.withPrivate(options: "") { cluster in try await measure(on: cluster) }
     }
 
     private static func measure(on cluster: PrivatePostgres) async throws -> [Figure] {
-        // The district's ID key, as every terminal of a district holds it in its key directory.
-        let keys = KeyDirectory(path: FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-bench-keys-\(UUID().uuidString)").path,
-                                credentials: nil)
-        defer { try? FileManager.default.removeItem(atPath: keys.path) }
-        try keys.write(.random(), as: KeyDirectory.districtKey)
-        let keyFile = keys.location(of: KeyDirectory.districtKey)
+        let keyFile = try districtKeyFile()
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: keyFile).deletingLastPathComponent().path) }
 
         // As many places as requests: in each of 64 slots, or in each of 4.
         let total = workers * clientsPerWorker * attemptsPerClient
         let spread = try await book(on: cluster, keyFile: keyFile, slots: 64, capacity: total / 64)
         let hot = try await book(on: cluster, keyFile: keyFile, slots: 4, capacity: total / 4)
-
-        // pgbench's simple update (-N: one UPDATE, a SELECT and an INSERT per transaction) on the
-        // same server, as many clients as the terminals had together.
-        try await cluster.psql("CREATE DATABASE pgbench")
-        let host = ["-h", cluster.root, "-p", "\(cluster.port)", "-U", "kiosk"]
-        try await cluster.run(program: "pgbench", ["-i", "-q", "-s", "10"] + host + ["pgbench"])
-        let pgbench = try await cluster.run(program: "pgbench", ["-N", "-c", "\(workers * clientsPerWorker)", "-j", "\(workers)",
-                                                                  "-T", "10", "-n"] + host + ["pgbench"])
-        let tps = pgbench.split(separator: "\n").first { $0.hasPrefix("tps = ") }
-            .flatMap { Double($0.dropFirst("tps = ".count).prefix { $0 == "." || $0.isNumber }) } ?? 0
+        let tps = try await pgbench(cluster)
 
         let drain = try await drainAfterOutage(cluster, filings: outboxRecords)
         let clients = "\(workers) kiosk processes × \(clientsPerWorker) clients"
@@ -222,6 +277,18 @@ extension DistrictBenchmarks {
         ]
     }
 
+    /// pgbench's simple update (-N: one UPDATE, a SELECT and an INSERT per transaction) on the
+    /// same server, as many clients as the terminals had together: its transactions per second.
+    private static func pgbench(_ cluster: PrivatePostgres) async throws -> Double {
+        try await cluster.psql("CREATE DATABASE pgbench")
+        let host = ["-h", cluster.root, "-p", "\(cluster.port)", "-U", "kiosk"]
+        try await cluster.run(program: "pgbench", ["-i", "-q", "-s", "10"] + host + ["pgbench"])
+        let pgbench = try await cluster.run(program: "pgbench", ["-N", "-c", "\(workers * clientsPerWorker)", "-j", "\(workers)",
+                                                                  "-T", "10", "-n"] + host + ["pgbench"])
+        return pgbench.split(separator: "\n").first { $0.hasPrefix("tps = ") }
+            .flatMap { Double($0.dropFirst("tps = ".count).prefix { $0 == "." || $0.isNumber }) } ?? 0
+    }
+
     /// What one district load did, in a database of its own.
     struct LoadRun {
         let slots: Int
@@ -230,24 +297,29 @@ extension DistrictBenchmarks {
         let rate: Double
         let latencies: [Duration]
         let miscounted: Int
+        /// With reschedules and check-ins: `rate` counts every request, and not every place is booked.
+        var changes = false
 
         func figures(clients: String, pgbench tps: Double) -> [Figure] {
             let total = slots * capacity
-            let load = "\(slots) slots of \(capacity)"
+            let load = "\(slots) slots of \(capacity)" + (changes ? ", each booking rescheduled and checked in" : "")
+            let requests = changes ? "bookings, reschedules and check-ins" : "confirmed bookings, \(clients) (\(confirmed) of \(total))"
+            let request = changes ? "request" : "booking request"
             return [
-                Figure(name: "district (\(load)): confirmed bookings, \(clients) (\(confirmed) of \(total))", value: rate, unit: "/s"),
-                Figure(name: "district (\(load)): booking rate ÷ pgbench -N rate", value: rate / max(tps, 1), unit: ""),
-                Figure(name: "district (\(load)): citizen's booking request, median", value: SpeechBenchmark.percentile(latencies, 0.5), unit: "ms"),
-                Figure(name: "district (\(load)): citizen's booking request, 99th percentile",
+                Figure(name: "district (\(load)): \(requests)", value: rate, unit: "/s"),
+                Figure(name: "district (\(load)): \(changes ? "request" : "booking") rate ÷ pgbench -N rate", value: rate / max(tps, 1), unit: ""),
+                Figure(name: "district (\(load)): citizen's \(request), median", value: SpeechBenchmark.percentile(latencies, 0.5), unit: "ms"),
+                Figure(name: "district (\(load)): citizen's \(request), 99th percentile",
                        value: SpeechBenchmark.percentile(latencies, 0.99), unit: "ms"),
-                Figure(name: "district (\(load)): overbooked or miscounted slots", value: Double(miscounted + (confirmed == total ? 0 : 1)),
-                       unit: "", target: "0"),
+                Figure(name: "district (\(load)): overbooked or miscounted slots",
+                       value: Double(miscounted + (changes || confirmed == total ? 0 : 1)), unit: "", target: "0"),
             ]
         }
     }
 
     /// Four terminal processes book `slots` × `capacity` places for as many distinct citizens.
-    private static func book(on cluster: PrivatePostgres, keyFile: String, slots: Int, capacity: Int) async throws -> LoadRun {
+    private static func book(on cluster: PrivatePostgres, keyFile: String, slots: Int, capacity: Int,
+                             changes: Bool = false) async throws -> LoadRun {
         let url = try await cluster.createDatabase()
         let database = String(url.split(separator: "/").last!)
         let setup = try PostgresStore(url: url, logger: Logger(label: "kiosk.bench"))
@@ -258,7 +330,7 @@ extension DistrictBenchmarks {
             for worker in 0..<workers {
                 let load = DistrictLoad(worker: worker, clients: clientsPerWorker, attemptsPerClient: attemptsPerClient,
                                         slots: slots, capacity: capacity, citizens: clientsPerWorker * attemptsPerClient,
-                                        sharedCitizens: false, startAt: startAt)
+                                        sharedCitizens: false, startAt: startAt, changes: changes)
                 let json = String(decoding: try JSONEncoder().encode(load), as: UTF8.self)
                 group.addTask {
                     let run = try await runProcess(executable, ["district-worker", "--database", url, "--district-key", keyFile,
@@ -275,11 +347,12 @@ extension DistrictBenchmarks {
         let seconds = results.map { $0.started.addingTimeInterval($0.seconds).timeIntervalSince(first) }.max() ?? 1
         let miscounted = Int(try await cluster.psql("""
             SELECT count(*) FROM slot_capacity s
-            WHERE taken > capacity OR taken != (SELECT count(*) FROM booking b WHERE b.slot_id = s.slot_id AND b.status = 'confirmed')
+            WHERE taken > capacity OR taken != (SELECT count(*) FROM booking b WHERE b.slot_id = s.slot_id
+                                 AND b.status IN ('confirmed', 'checkedIn', 'checkedInLate'))
             """, database: database)) ?? -1
         return LoadRun(slots: slots, capacity: capacity, confirmed: confirmed,
-                       rate: Double(results.map(\.timedConfirmed).reduce(0, +)) / seconds,
-                       latencies: results.flatMap(\.latencies), miscounted: miscounted)
+                       rate: Double(results.map { $0.timedConfirmed + $0.timedChanges }.reduce(0, +)) / seconds,
+                       latencies: results.flatMap(\.latencies), miscounted: miscounted, changes: changes)
     }
 
     /// Filings kept by a terminal while the district store was down, then sent when it returns:

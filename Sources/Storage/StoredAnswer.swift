@@ -284,3 +284,42 @@ extension Optional: StoredAnswer where Wrapped: StoredAnswer {
         self = try reader.optional { try Wrapped(from: &$0) }
     }
 }
+
+extension CheckInResult {
+    /// A check-in's stored answer, less the three values only the statement that numbers its ticket
+    /// knows (the district's `kiosk_check_in`): the ticket's id, its number and how many wait ahead.
+    /// The statement writes them between these pieces as `AnswerWriter` writes an integer, a string
+    /// and an integer. The ticket is as issued: waiting, never called.
+    package static func answerPieces(booking: BookingRecord, ticket: NewTicket, ratingToken: String, late: Bool) -> [Data] {
+        var head = AnswerWriter()
+        booking.write(to: &head)
+        // The rest in `Ticket.write`'s order, then `TicketReceipt`'s and `CheckInResult`'s.
+        return [
+            Data(head.bytes),
+            AnswerWriter.piece { $0.add(ticket.date.description) },
+            AnswerWriter.piece { writer in
+                writer.add(ticket.serviceID)
+                writer.add(ticket.priority.rawValue)
+                writer.add(ticket.queuedAt)
+                writer.add(TicketState.waiting.rawValue)
+                writer.add(String?.none) { $0.add($1) }
+                writer.add(Date?.none) { $0.add($1) }
+                writer.add(0)
+                writer.add(ticket.bookingID) { $0.add($1) }
+            },
+            AnswerWriter.piece { writer in
+                writer.add(ratingToken) { $0.add($1) }
+                writer.add(late)
+            },
+        ]
+    }
+}
+
+extension AnswerWriter {
+    /// Bytes in the middle of an answer: what `write` adds, without the version byte.
+    package static func piece(_ write: (inout AnswerWriter) -> Void) -> Data {
+        var writer = AnswerWriter()
+        write(&writer)
+        return Data(writer.bytes.dropFirst())
+    }
+}

@@ -150,45 +150,96 @@ struct BookCall: PostgresPreparedStatement {
     }
 }
 
-// MARK: - Cancellation
+// MARK: - Cancellations, reschedules and check-ins
 
 extension PostgresBookingStore {
-    /// A cancellation without a transaction across round trips: one read of the booking and of
-    /// the key's earlier answer, `BookingRules.checkCancel` on it, and one call of
-    /// `kiosk_cancel`, which writes only if the booking is still what the rule judged (else it
-    /// is read and judged again).
-    func cancelInOneWrite(code: BookingCode, idHash: Data, idempotencyKey: String, now: Date) async throws -> BookingRecord {
-        let request = try IdempotentRequest(.cancel(code: code, idHash: idHash), key: idempotencyKey)
+    /// The outcome row of the booking functions that change a booking (`kiosk_cancel`,
+    /// `kiosk_reschedule`, `kiosk_check_in`): the outcome, and for 'answered' the earlier request's
+    /// operation, fingerprint and answer (for a check-in that is 'done', the answer it stored).
+    typealias ChangeOutcome = (String, String?, Data?, Data?)
+
+    /// A change of a booking without a transaction across round trips: one read of the rows the
+    /// rules judge and of the key's earlier answer, `judge` on those rows, and one call that writes
+    /// only if they are still what the rules judged; if not, they are read and judged again.
+    /// `judge` gives the call and its answer, or nil when the call writes the answer itself.
+    func change<Read: PostgresPreparedStatement, Call: PostgresPreparedStatement, Answer: StoredAnswer>(
+        _ request: IdempotentRequest, reading read: Read, _ judge: ([BookingRecord]) throws -> (Call, Answer?)
+    ) async throws -> Answer where Read.Row == PostgresRow, Call.Row == ChangeOutcome {
         let location = database.location
         while true {
-            let found = try await executeOnce(BookingAndAnswer(code: code, idHash: idHash, key: request.key)) { rows in
-                guard rows.count == 1 else { throw StoredRowError(column: "booking") }
-                return try BookingAndAnswer.Found(rows[0].makeRandomAccess())
-            }
+            let found = try await executeOnce(read) { rows in try BookingsAndAnswer(rows) }
             if let stored = found.answer {
-                return try request.replay(BookingRecord.self, operation: stored.operation, fingerprint: stored.fingerprint,
+                return try request.replay(Answer.self, operation: stored.operation, fingerprint: stored.fingerprint,
                                           response: stored.response, location: location)
             }
-            guard let booking = found.booking else { throw BookingRuleError(.bookingNotFound) }
-            try rules.checkCancel(booking, now: now)
-            let cancelled = booking.cancelled(at: now)
-            let call = CancelCall(request: request, answer: StoredAnswers.encode(cancelled), seen: booking, now: now)
+            let (call, answer) = try judge(found.bookings)
             let outcome = try await executeOnce(call) { rows in
-                guard let row = rows.first, rows.count == 1 else { throw StoredRowError(column: "kiosk_cancel") }
+                guard let row = rows.first, rows.count == 1 else { throw StoredRowError(column: Call.name) }
                 return row
             }
             switch outcome.0 {
             case "done":
-                return cancelled
+                if let answer { return answer }
+                guard let written = outcome.3, let answer = StoredAnswers.decode(Answer.self, from: written) else {
+                    throw corruptCall(Call.name)
+                }
+                return answer
             case "answered":
-                guard let operation = outcome.1, let fingerprint = outcome.2 else { throw corruptCall("kiosk_cancel") }
-                return try request.replay(BookingRecord.self, operation: operation, fingerprint: fingerprint, response: outcome.3,
+                guard let operation = outcome.1, let fingerprint = outcome.2 else { throw corruptCall(Call.name) }
+                return try request.replay(Answer.self, operation: operation, fingerprint: fingerprint, response: outcome.3,
                                           location: location)
             case "changed":
                 continue
+            case "full":
+                throw BookingRuleError(.slotFull)
             default:
-                throw corruptCall("kiosk_cancel")
+                throw corruptCall(Call.name)
             }
+        }
+    }
+
+    func cancelInOneWrite(code: BookingCode, idHash: Data, idempotencyKey: String, now: Date) async throws -> BookingRecord {
+        let request = try IdempotentRequest(.cancel(code: code, idHash: idHash), key: idempotencyKey)
+        return try await change(request, reading: BookingAndAnswer(code: code, idHash: idHash, key: request.key)) { found in
+            guard let booking = found.first else { throw BookingRuleError(.bookingNotFound) }
+            try rules.checkCancel(booking, now: now)
+            let cancelled = booking.cancelled(at: now)
+            return (CancelCall(request: request, answer: StoredAnswers.encode(cancelled), seen: booking, now: now), cancelled)
+        }
+    }
+
+    /// A reschedule to the slot the booking has changes nothing, but its key keeps the booking as
+    /// its answer all the same: a retry gets it even after the booking has changed since.
+    func rescheduleInOneWrite(code: BookingCode, idHash: Data, to slot: Slot, idempotencyKey: String,
+                              now: Date) async throws -> BookingRecord {
+        let request = try IdempotentRequest(.reschedule(code: code, idHash: idHash, to: slot), key: idempotencyKey)
+        return try await change(request, reading: BookingAndAnswer(code: code, idHash: idHash, key: request.key)) { found in
+            guard let booking = found.first else { throw BookingRuleError(.bookingNotFound) }
+            let moves = try rules.checkReschedule(booking, to: slot, now: now)
+            let answer = moves ? booking.rescheduled(to: slot, at: now) : booking
+            return (RescheduleCall(request: request, answer: StoredAnswers.encode(answer), seen: booking, moves: moves, slot: slot,
+                                   lockKey: Self.citizenLockKey(idHash), now: now), answer)
+        }
+    }
+
+    /// A check-in by booking code, or by card (`card`: the citizen's bookings of the day, of which
+    /// `BookingRules.bookingToCheckIn` picks one). The answer holds the ticket `kiosk_check_in` numbers.
+    func checkInInOneWrite<Read: PostgresPreparedStatement>(
+        _ request: IdempotentRequest, reading read: Read, card: LocalDate?, holder: CitizenIdentity, idHash: Data, now: Date
+    ) async throws -> CheckInResult where Read.Row == PostgresRow {
+        let token = RatingToken.random()
+        return try await change(request, reading: read) { found in
+            let booking = if card != nil {
+                try rules.bookingToCheckIn(todays: found, now: now)
+            } else if let booking = found.first {
+                booking
+            } else {
+                throw BookingRuleError(.bookingNotFound)
+            }
+            let decision = try rules.checkIn(booking, holder: holder, now: now)
+            let call = CheckInCall(request: request, seen: booking, decision: decision, card: card.map { ($0, found) }, idHash: idHash,
+                                   token: token, now: now)
+            return (call, CheckInResult?.none)
         }
     }
 
@@ -197,11 +248,46 @@ extension PostgresBookingStore {
     }
 }
 
+/// What a change of a booking reads in one statement: the bookings the rules judge (none, one or
+/// several rows) and the answer stored under the request's key.
+struct BookingsAndAnswer: Sendable {
+    /// The booking columns, and the key's.
+    static let columns = """
+        b.id, b.code, b.slot_id, b.service_id, b.date, b.start, b."end", b.id_masked, b.status, b.sequence, b.created_at,
+        b.updated_at, b.on_day_off, k.operation AS stored_operation, k.fingerprint AS stored_fingerprint, k.response AS stored_answer
+        """
+
+    let bookings: [BookingRecord]
+    let answer: (operation: String, fingerprint: Data, response: Data?)?
+
+    init(_ rows: [PostgresRow]) throws {
+        guard let first = rows.first?.makeRandomAccess() else { throw StoredRowError(column: "booking") }
+        bookings = try rows.compactMap { row in
+            let row = row.makeRandomAccess()
+            return try row.optionalText("id") == nil ? nil : try BookingRecord(row: row)
+        }
+        if let operation = try first.optionalText("stored_operation") {
+            guard let fingerprint = try first.optionalBlob("stored_fingerprint") else { throw StoredRowError(column: "stored_fingerprint") }
+            answer = (operation, fingerprint, try first.optionalBlob("stored_answer"))
+        } else {
+            answer = nil
+        }
+    }
+}
+
+extension PostgresPreparedStatement where Row == PostgresRow {
+    func decodeRow(_ row: PostgresRow) throws -> Row { row }
+}
+
+/// The functions that change a booking answer one row each.
+extension PostgresPreparedStatement where Row == PostgresBookingStore.ChangeOutcome {
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
 /// A booking by code and citizen, and the answer stored under a key, in one read.
 struct BookingAndAnswer: PostgresPreparedStatement {
     static let sql = """
-        SELECT b.id, b.code, b.slot_id, b.service_id, b.date, b.start, b."end", b.id_masked, b.status, b.sequence, b.created_at,
-               b.updated_at, b.on_day_off, k.operation AS stored_operation, k.fingerprint AS stored_fingerprint, k.response AS stored_answer
+        SELECT \(BookingsAndAnswer.columns)
         FROM (VALUES (1)) AS one
         LEFT JOIN booking b ON b.code = $1 AND b.id_hash = $2
         LEFT JOIN idempotency_key k ON k.key = $3
@@ -219,29 +305,38 @@ struct BookingAndAnswer: PostgresPreparedStatement {
         bindings.append(key)
         return bindings
     }
+}
 
-    func decodeRow(_ row: PostgresRow) throws -> Row { row }
+/// A citizen's bookings of a day that may check in (`BookingRules.checkInStatuses`), in order of
+/// start, and the answer stored under a key, in one read.
+struct TodaysBookingsAndAnswer: PostgresPreparedStatement {
+    static let sql = """
+        SELECT \(BookingsAndAnswer.columns)
+        FROM (VALUES (1)) AS one
+        LEFT JOIN booking b ON b.id_hash = $1 AND b.date = $2 AND b.status = ANY($3)
+        LEFT JOIN idempotency_key k ON k.key = $4
+        ORDER BY b.start
+        """
+    typealias Row = PostgresRow
 
-    struct Found: Sendable {
-        let booking: BookingRecord?
-        let answer: (operation: String, fingerprint: Data, response: Data?)?
+    let idHash: Data
+    let date: LocalDate
+    let key: String
 
-        init(_ row: PostgresRandomAccessRow) throws {
-            booking = try row.optionalText("id") == nil ? nil : try BookingRecord(row: row)
-            if let operation = try row.optionalText("stored_operation") {
-                guard let fingerprint = try row.optionalBlob("stored_fingerprint") else { throw StoredRowError(column: "stored_fingerprint") }
-                answer = (operation, fingerprint, try row.optionalBlob("stored_answer"))
-            } else {
-                answer = nil
-            }
-        }
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 4)
+        try bindings.append(idHash)
+        bindings.append(date.description)
+        bindings.append(BookingRules.checkInStatuses.map(\.rawValue))
+        bindings.append(key)
+        return bindings
     }
 }
 
 /// `kiosk_cancel` as a prepared statement.
 struct CancelCall: PostgresPreparedStatement {
     static let sql = "SELECT * FROM kiosk_cancel($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-    typealias Row = (String, String?, Data?, Data?)
+    typealias Row = PostgresBookingStore.ChangeOutcome
 
     let request: IdempotentRequest
     let answer: Data
@@ -252,15 +347,86 @@ struct CancelCall: PostgresPreparedStatement {
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 10)
         try bindings.appendClaim(request, answer: answer, now: now)
-        bindings.append(seen.id)
-        bindings.append(seen.status.rawValue)
-        bindings.append(seen.sequence)
-        bindings.append(seen.onDayOff)
+        bindings.appendSeen(seen)
         bindings.append(BookingStatus.cancelled.rawValue)
         return bindings
     }
+}
 
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+/// `kiosk_reschedule` as a prepared statement.
+struct RescheduleCall: PostgresPreparedStatement {
+    static let sql = "SELECT * FROM kiosk_reschedule(" + (1...17).map { "$\($0)" }.joined(separator: ", ") + ")"
+    typealias Row = PostgresBookingStore.ChangeOutcome
+
+    let request: IdempotentRequest
+    let answer: Data
+    /// The booking as `BookingRules.checkReschedule` judged it, and its answer: whether it moves.
+    let seen: BookingRecord
+    let moves: Bool
+    let slot: Slot
+    let lockKey: Int64
+    let now: Date
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 17)
+        try bindings.appendClaim(request, answer: answer, now: now)
+        bindings.append(lockKey)
+        bindings.appendSeen(seen)
+        bindings.append(moves)
+        bindings.append(slot.id)
+        bindings.append(slot.serviceID)
+        bindings.append(slot.capacity)
+        bindings.append(slot.date.description)
+        bindings.append(slot.start.timeIntervalSince1970)
+        bindings.append(slot.end.timeIntervalSince1970)
+        return bindings
+    }
+}
+
+/// `kiosk_check_in` as a prepared statement.
+struct CheckInCall: PostgresPreparedStatement {
+    static let sql = "SELECT * FROM kiosk_check_in(" + (1...29).map { "$\($0)" }.joined(separator: ", ") + ")"
+    typealias Row = PostgresBookingStore.ChangeOutcome
+
+    let request: IdempotentRequest
+    /// The booking as `BookingRules.checkIn` judged it, and its decision.
+    let seen: BookingRecord
+    let decision: CheckInDecision
+    /// By card: the day, and the citizen's bookings of that day `BookingRules.bookingToCheckIn` chose among.
+    let card: (date: LocalDate, bookings: [BookingRecord])?
+    let idHash: Data
+    let token: String
+    let now: Date
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 29)
+        try bindings.appendKey(request)
+        bindings.append(now.timeIntervalSince1970)
+        bindings.appendSeen(seen)
+        bindings.append(decision.status.rawValue)
+        try bindings.append(idHash)
+        if let card { bindings.append(card.date.description) } else { bindings.appendNull() }
+        bindings.append(BookingRules.checkInStatuses.map(\.rawValue))
+        bindings.append(card?.bookings.map(\.id) ?? [])
+        bindings.append(card?.bookings.map(\.sequence) ?? [])
+        let ticket = decision.ticket
+        bindings.append(ticket.date.description)
+        bindings.append(ticket.prefix)
+        bindings.append(ticket.serviceID)
+        bindings.append(ticket.priority.rawValue)
+        bindings.append(ticket.queuedAt.timeIntervalSince1970)
+        try bindings.append(PresentedRatingProof.tokenHash(token))
+        bindings.append(TicketState.waiting.rawValue)
+        bindings.append(PriorityClass.allCases.map(\.rawValue))
+        bindings.append(PriorityClass.allCases.map(\.rank))
+        bindings.append(QueueEvent.Kind.issued.rawValue)
+        bindings.append(PostgresBookingStore.queueEventChannel)
+        let checkedIn = seen.checkedIn(decision.status, at: now)
+        for piece in CheckInResult.answerPieces(booking: checkedIn, ticket: ticket, ratingToken: token, late: decision.late) {
+            try bindings.append(piece)
+        }
+        return bindings
+    }
 }
 
 extension BookingRecord {
@@ -271,15 +437,43 @@ extension BookingRecord {
                       maskedIDNumber: maskedIDNumber, status: .cancelled, sequence: sequence + 1, createdAt: createdAt,
                       updatedAt: now, onDayOff: onDayOff)
     }
+
+    /// This booking as `kiosk_reschedule` leaves it at `now`: its next version, in `slot`, no longer
+    /// flagged for a day off.
+    func rescheduled(to slot: Slot, at now: Date) -> BookingRecord {
+        BookingRecord(id: id, code: code, slotID: slot.id, serviceID: serviceID, date: slot.date, start: slot.start, end: slot.end,
+                      maskedIDNumber: maskedIDNumber, status: status, sequence: sequence + 1, createdAt: createdAt,
+                      updatedAt: now, onDayOff: false)
+    }
+
+    /// This booking as `kiosk_check_in` leaves it at `now`: the same version, with the check-in's status.
+    func checkedIn(_ status: BookingStatus, at now: Date) -> BookingRecord {
+        BookingRecord(id: id, code: code, slotID: slotID, serviceID: serviceID, date: date, start: start, end: end,
+                      maskedIDNumber: maskedIDNumber, status: status, sequence: sequence, createdAt: createdAt,
+                      updatedAt: now, onDayOff: onDayOff)
+    }
 }
 
 extension PostgresBindings {
-    /// The first parameters of every booking function: the key's claim, with the answer it keeps.
-    mutating func appendClaim(_ request: IdempotentRequest, answer: Data, now: Date) throws {
+    /// The request's key, operation and fingerprint: the first parameters of every booking function.
+    mutating func appendKey(_ request: IdempotentRequest) throws {
         append(request.key)
         append(request.operation)
         try append(request.fingerprint)
+    }
+
+    /// The key's claim, with the answer it keeps.
+    mutating func appendClaim(_ request: IdempotentRequest, answer: Data, now: Date) throws {
+        try appendKey(request)
         try append(answer)
         append(now.timeIntervalSince1970)
+    }
+
+    /// A booking as the rules judged it: the function changes it only while it is still this version.
+    mutating func appendSeen(_ booking: BookingRecord) {
+        append(booking.id)
+        append(booking.status.rawValue)
+        append(booking.sequence)
+        append(booking.onDayOff)
     }
 }

@@ -13,8 +13,9 @@ import Synchronization
 ///
 /// Each mutation is one READ COMMITTED transaction that first claims its idempotency key (a row
 /// under a unique key: a concurrent retry waits for the first to finish, then reads its answer).
-/// A booking and a cancellation are one statement each, a function the district migrations
-/// install (`PostgresBookingFunctions.swift`): no lock is held across round trips.
+/// A booking, a cancellation, a reschedule and a check-in are one statement each (after one read
+/// for the last three), a function the district migrations install (`PostgresBookingFunctions.swift`):
+/// no lock is held across round trips.
 /// The database decides every race:
 /// - a place is taken by a conditional `UPDATE … WHERE taken + live holds < capacity RETURNING`,
 ///   issued after the slot's row is locked, so the statement's snapshot sees every hold and
@@ -118,7 +119,7 @@ public struct PostgresBookingStore: BookingDatabase {
 
     public func lookup(code: BookingCode, idNumber: ResidentIDNumber) async throws -> BookingRecord {
         let idHash = try await hash(idNumber)
-        return try await write { c in try await findBooking(c, code: code, idHash: idHash, forUpdate: false) }
+        return try await write { c in try await findBooking(c, code: code, idHash: idHash) }
     }
 
     public func booking(code: BookingCode, calendarKey: String) async throws -> BookingRecord {
@@ -159,21 +160,7 @@ public struct PostgresBookingStore: BookingDatabase {
 
     public func reschedule(code: BookingCode, idNumber: ResidentIDNumber, to slot: Slot,
                            idempotencyKey: String, now: Date) async throws -> BookingRecord {
-        let idHash = try await hash(idNumber)
-        return try await mutate(.reschedule(code: code, idHash: idHash, to: slot), key: idempotencyKey, now: now) { c in
-            let booking = try await findBooking(c, code: code, idHash: idHash, forUpdate: true)
-            guard try rules.checkReschedule(booking, to: slot, now: now) else { return booking }
-            try await register(slot, c)
-            try await takePlace(slotID: slot.id, now: now, locked: true, c)
-            try await c.query("UPDATE slot_capacity SET taken = taken - 1 WHERE slot_id = \(booking.slotID)", logger: logger)
-            try await c.query("""
-                UPDATE booking SET slot_id = \(slot.id), date = \(slot.date.description), start = \(slot.start.timeIntervalSince1970),
-                    "end" = \(slot.end.timeIntervalSince1970), sequence = sequence + 1, updated_at = \(now.timeIntervalSince1970),
-                    on_day_off = false
-                WHERE id = \(booking.id)
-                """, logger: logger)
-            return try await fetchBooking(c, id: booking.id)
-        }
+        try await rescheduleInOneWrite(code: code, idHash: try await hash(idNumber), to: slot, idempotencyKey: idempotencyKey, now: now)
     }
 
     @discardableResult
@@ -224,26 +211,17 @@ public struct PostgresBookingStore: BookingDatabase {
 
     public func checkIn(code: BookingCode, holder: CitizenIdentity, idempotencyKey: String, now: Date) async throws -> CheckInResult {
         let idHash = try await hash(holder.idNumber)
-        let token = RatingToken.random()
-        return try await mutate(.checkIn(code: code, idHash: idHash, source: holder.source), key: idempotencyKey, now: now) { c in
-            let booking = try await findBooking(c, code: code, idHash: idHash, forUpdate: true)
-            return try await checkIn(c, booking: booking, holder: holder, idHash: idHash, token: token, now: now)
-        }
+        let request = try IdempotentRequest(.checkIn(code: code, idHash: idHash, source: holder.source), key: idempotencyKey)
+        return try await checkInInOneWrite(request, reading: BookingAndAnswer(code: code, idHash: idHash, key: request.key), card: nil,
+                                           holder: holder, idHash: idHash, now: now)
     }
 
     public func checkIn(holder: CitizenIdentity, idempotencyKey: String, now: Date) async throws -> CheckInResult {
         let idHash = try await hash(holder.idNumber)
-        let today = rules.today(now).description
-        let token = RatingToken.random()
-        let statuses = BookingRules.checkInStatuses.map(\.rawValue)
-        return try await mutate(.checkIn(idHash: idHash, source: holder.source), key: idempotencyKey, now: now) { c in
-            let todays = try await bookingRecords(c, """
-                SELECT * FROM booking WHERE id_hash = \(idHash) AND status = ANY(\(statuses)) AND date = \(today)
-                ORDER BY start FOR UPDATE
-                """)
-            let booking = try rules.bookingToCheckIn(todays: todays, now: now)
-            return try await checkIn(c, booking: booking, holder: holder, idHash: idHash, token: token, now: now)
-        }
+        let today = rules.today(now)
+        let request = try IdempotentRequest(.checkIn(idHash: idHash, source: holder.source), key: idempotencyKey)
+        return try await checkInInOneWrite(request, reading: TodaysBookingsAndAnswer(idHash: idHash, date: today, key: request.key),
+                                           card: today, holder: holder, idHash: idHash, now: now)
     }
 
     // MARK: The queue
@@ -376,14 +354,11 @@ extension PostgresBookingStore {
             """, logger: logger)
     }
 
-    /// One place of a slot. The row lock comes first, in its own statement (`locked`: `register`
-    /// took it already): under READ COMMITTED the conditional update then runs on a snapshot
-    /// taken after every earlier holder of the lock committed, so its count of live holds is
-    /// current too.
-    private func takePlace(slotID: String, now: Date, locked: Bool = false, _ c: PostgresConnection) async throws {
-        if !locked {
-            try await c.query("SELECT 1 FROM slot_capacity WHERE slot_id = \(slotID) FOR UPDATE", logger: logger)
-        }
+    /// One place of a slot. The row lock comes first, in its own statement: under READ COMMITTED
+    /// the conditional update then runs on a snapshot taken after every earlier holder of the lock
+    /// committed, so its count of live holds is current too.
+    private func takePlace(slotID: String, now: Date, _ c: PostgresConnection) async throws {
+        try await c.query("SELECT 1 FROM slot_capacity WHERE slot_id = \(slotID) FOR UPDATE", logger: logger)
         let updated = try await c.query("""
             UPDATE slot_capacity SET taken = taken + 1
             WHERE slot_id = \(slotID)
@@ -437,16 +412,6 @@ extension PostgresBookingStore {
         return identity.booking(of: place, maskedIDNumber: idNumber.masked, at: now)
     }
 
-    private func checkIn(_ c: PostgresConnection, booking: BookingRecord, holder: CitizenIdentity, idHash: Data,
-                         token: String, now: Date) async throws -> CheckInResult {
-        let decision = try rules.checkIn(booking, holder: holder, now: now)
-        try await c.query("""
-            UPDATE booking SET status = \(decision.status.rawValue), updated_at = \(now.timeIntervalSince1970) WHERE id = \(booking.id)
-            """, logger: logger)
-        let receipt = try await insertTicket(c, decision.ticket, holderHash: idHash, token: token, now: now)
-        return CheckInResult(booking: try await fetchBooking(c, id: booking.id), receipt: receipt, late: decision.late)
-    }
-
     /// A new ticket, numbered by one upsert of the day's sequence of its prefix (terminals issue
     /// at once without reading a maximum); the store keeps only the hash of its rating token.
     private func insertTicket(_ c: PostgresConnection, _ new: NewTicket, holderHash: Data?, token: String,
@@ -493,15 +458,8 @@ extension PostgresBookingStore {
         }
     }
 
-    private func findBooking(_ c: PostgresConnection, code: BookingCode, idHash: Data, forUpdate: Bool) async throws -> BookingRecord {
-        var query: PostgresQuery = try "SELECT * FROM booking WHERE code = \(code.value) AND id_hash = \(idHash)"
-        if forUpdate { query.sql += " FOR UPDATE" }
-        guard let booking = try await bookingRecords(c, query).first else { throw BookingRuleError(.bookingNotFound) }
-        return booking
-    }
-
-    private func fetchBooking(_ c: PostgresConnection, id: String) async throws -> BookingRecord {
-        guard let booking = try await bookingRecords(c, "SELECT * FROM booking WHERE id = \(id)").first else {
+    private func findBooking(_ c: PostgresConnection, code: BookingCode, idHash: Data) async throws -> BookingRecord {
+        guard let booking = try await bookingRecords(c, "SELECT * FROM booking WHERE code = \(code.value) AND id_hash = \(idHash)").first else {
             throw BookingRuleError(.bookingNotFound)
         }
         return booking

@@ -390,5 +390,177 @@ enum PostgresMigrations {
                 last_error text NOT NULL)
             """,
         ]),
+        // Reschedules and check-ins written in one statement each (issue 22), as bookings and
+        // cancellations are (v10): the functions write only when the rows are still what
+        // `BookingRules` judged (`seen_*`), else answer 'changed'. Outcomes: done, answered (the
+        // key's earlier request: its answer), changed, full (a reschedule to a slot with no place).
+        Migration(name: "v19-changes-in-one-call", statements: [
+            // How `AnswerWriter` writes an integer (8 bytes, little-endian) and a string (its UTF-8
+            // length, then its bytes): a check-in's answer holds three values only its statement knows.
+            """
+            CREATE FUNCTION kiosk_answer_integer(value bigint) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+                SELECT string_agg(set_byte('\\x00'::bytea, 0, ((value >> (8 * i)) & 255)::integer), ''::bytea ORDER BY i)
+                FROM generate_series(0, 7) AS i
+            $$
+            """,
+            """
+            CREATE FUNCTION kiosk_answer_text(value text) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+                SELECT kiosk_answer_integer(octet_length(convert_to(value, 'UTF8'))) || convert_to(value, 'UTF8')
+            $$
+            """,
+            // `QueuePolicy.ticketNumber`: A001 … A999, then A1000 (tested side by side).
+            """
+            CREATE FUNCTION kiosk_ticket_number(prefix text, sequence bigint) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+                SELECT prefix || lpad(sequence::text, greatest(3, length(sequence::text)), '0')
+            $$
+            """,
+            // A queue event, numbered from the one row every recording transaction locks until it
+            // commits (numbers follow commit order); LISTENers hear of it at the commit.
+            """
+            CREATE FUNCTION kiosk_queue_event(
+                event_kind text, ticket bigint, ticket_number text, service text, counter_name text, at_seconds double precision,
+                channel text) RETURNS bigint
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                event bigint;
+            BEGIN
+                UPDATE queue_event_sequence SET last = last + 1 WHERE id = 1 RETURNING last INTO event;
+                INSERT INTO queue_event (id, kind, ticket_id, number, service_id, counter, at)
+                VALUES (event, event_kind, ticket, ticket_number, service, counter_name, at_seconds);
+                PERFORM pg_notify(channel, event::text);
+                RETURN event;
+            END
+            $$
+            """,
+            """
+            CREATE FUNCTION kiosk_reschedule(
+                request_key text, request_operation text, request_fingerprint bytea, answer bytea, now_seconds double precision,
+                citizen_lock bigint, booking_id text, seen_status text, seen_sequence bigint, seen_on_day_off boolean, moves boolean,
+                slot text, service text, slot_places bigint, new_date text, new_start double precision, new_end double precision,
+                OUT outcome text, OUT stored_operation text, OUT stored_fingerprint bytea, OUT stored_answer bytea)
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                claimed boolean;
+                left_slot text;
+            BEGIN
+                SELECT c.claimed, c.stored_operation, c.stored_fingerprint, c.stored_answer
+                INTO claimed, stored_operation, stored_fingerprint, stored_answer
+                FROM kiosk_claim(request_key, request_operation, request_fingerprint, answer, now_seconds) c;
+                IF NOT claimed THEN
+                    outcome := 'answered';
+                    RETURN;
+                END IF;
+                -- A booking's start is what the quota and ban checks read of it: it changes under the citizen's lock.
+                IF moves THEN
+                    PERFORM pg_advisory_xact_lock(citizen_lock);
+                END IF;
+                -- A concurrent change of the row is waited for, then the condition is checked on its new version.
+                SELECT b.slot_id INTO left_slot FROM booking b
+                WHERE b.id = booking_id AND b.status = seen_status AND b.sequence = seen_sequence AND b.on_day_off = seen_on_day_off
+                FOR UPDATE;
+                IF NOT FOUND THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'changed';
+                    RETURN;
+                END IF;
+                -- To the slot it has: nothing is written but the key, which keeps the booking as its answer.
+                IF NOT moves THEN
+                    outcome := 'done';
+                    RETURN;
+                END IF;
+                -- Both slots' rows are locked in the order of their ids: two reschedules crossing between
+                -- the same slots would otherwise each wait for the other.
+                IF left_slot < slot THEN
+                    PERFORM 1 FROM slot_capacity s WHERE s.slot_id = left_slot FOR UPDATE;
+                END IF;
+                INSERT INTO slot_capacity AS s (slot_id, service_id, capacity, taken) VALUES (slot, service, slot_places, 0)
+                ON CONFLICT (slot_id) DO UPDATE SET capacity = greatest(excluded.capacity, s.taken)
+                WHERE s.capacity <> greatest(excluded.capacity, s.taken);
+                UPDATE slot_capacity s SET taken = s.taken + 1
+                WHERE s.slot_id = slot
+                  AND s.taken + (SELECT count(*) FROM booking_hold h WHERE h.slot_id = slot AND h.expires_at > now_seconds) < s.capacity;
+                IF NOT FOUND THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'full';
+                    RETURN;
+                END IF;
+                UPDATE slot_capacity s SET taken = s.taken - 1 WHERE s.slot_id = left_slot;
+                UPDATE booking b SET slot_id = slot, date = new_date, start = new_start, "end" = new_end, sequence = b.sequence + 1,
+                    updated_at = now_seconds, on_day_off = false
+                WHERE b.id = booking_id;
+                outcome := 'done';
+            END
+            $$
+            """,
+            // The answer holds the ticket's id and number and how many wait ahead, which only this
+            // statement knows: the client sends the answer's other bytes (`CheckInResult.answerPieces`),
+            // and the statement stores and returns the whole. Who waits ahead is counted in call order
+            // (`Ticket.callsBefore`: priority rank, then queued at, then id), the ranks sent by the client.
+            """
+            CREATE FUNCTION kiosk_check_in(
+                request_key text, request_operation text, request_fingerprint bytea, now_seconds double precision,
+                booking_id text, seen_status text, seen_sequence bigint, seen_on_day_off boolean, new_status text, citizen bytea,
+                card_date text, card_statuses text[], card_ids text[], card_sequences bigint[],
+                ticket_date text, ticket_prefix text, ticket_service text, ticket_priority text, ticket_queued_at double precision,
+                rating_token_hash bytea, waiting text, priorities text[], priority_ranks bigint[], issued text, channel text,
+                answer_head bytea, answer_after_id bytea, answer_after_number bytea, answer_tail bytea,
+                OUT outcome text, OUT stored_operation text, OUT stored_fingerprint bytea, OUT stored_answer bytea)
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                claimed boolean;
+                new_sequence bigint;
+                new_number text;
+                new_ticket bigint;
+                own_rank bigint := priority_ranks[array_position(priorities, ticket_priority)];
+                ahead bigint;
+            BEGIN
+                SELECT c.claimed, c.stored_operation, c.stored_fingerprint, c.stored_answer
+                INTO claimed, stored_operation, stored_fingerprint, stored_answer
+                FROM kiosk_claim(request_key, request_operation, request_fingerprint, NULL, now_seconds) c;
+                IF NOT claimed THEN
+                    outcome := 'answered';
+                    RETURN;
+                END IF;
+                -- By card, the rules chose among the citizen's bookings of the day (`card_date`) as read:
+                -- the same ones, none changed since (a start changes only with the sequence).
+                IF card_date IS NOT NULL AND (
+                    (SELECT count(*) FROM booking b WHERE b.id_hash = citizen AND b.date = card_date AND b.status = ANY(card_statuses))
+                        <> cardinality(card_ids)
+                    OR (SELECT count(*) FROM booking b JOIN unnest(card_ids, card_sequences) AS seen (id, sequence)
+                            ON b.id = seen.id AND b.sequence = seen.sequence
+                        WHERE b.id_hash = citizen AND b.date = card_date AND b.status = ANY(card_statuses))
+                        <> cardinality(card_ids)) THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'changed';
+                    RETURN;
+                END IF;
+                UPDATE booking b SET status = new_status, updated_at = now_seconds
+                WHERE b.id = booking_id AND b.status = seen_status AND b.sequence = seen_sequence AND b.on_day_off = seen_on_day_off;
+                IF NOT FOUND THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'changed';
+                    RETURN;
+                END IF;
+                INSERT INTO ticket_sequence AS q (date, prefix, last) VALUES (ticket_date, ticket_prefix, 1)
+                ON CONFLICT (date, prefix) DO UPDATE SET last = q.last + 1
+                RETURNING q.last INTO new_sequence;
+                new_number := kiosk_ticket_number(ticket_prefix, new_sequence);
+                INSERT INTO queue_ticket (date, prefix, sequence, number, service_id, priority, queued_at, state, booking_id,
+                                          rating_token_hash, holder_hash)
+                VALUES (ticket_date, ticket_prefix, new_sequence, new_number, ticket_service, ticket_priority, ticket_queued_at,
+                        waiting, kiosk_check_in.booking_id, rating_token_hash, citizen)
+                RETURNING id INTO new_ticket;
+                SELECT count(*) INTO ahead FROM queue_ticket t
+                WHERE t.date = ticket_date AND t.state = waiting AND t.service_id = ticket_service
+                  AND (priority_ranks[array_position(priorities, t.priority)], t.queued_at, t.id) < (own_rank, ticket_queued_at, new_ticket);
+                PERFORM kiosk_queue_event(issued, new_ticket, new_number, ticket_service, NULL, now_seconds, channel);
+                stored_answer := answer_head || kiosk_answer_integer(new_ticket) || answer_after_id || kiosk_answer_text(new_number)
+                    || answer_after_number || kiosk_answer_integer(ahead) || answer_tail;
+                UPDATE idempotency_key SET response = stored_answer WHERE key = request_key;
+                outcome := 'done';
+            END
+            $$
+            """,
+        ]),
     ]
 }

@@ -8,19 +8,14 @@ extension PostgresBookingStore: QueueEventLog {
     /// The channel every terminal of the district LISTENs on; the payload is the event's number.
     public static let queueEventChannel = "kiosk_queue_event"
 
-    /// Records `kind` for `ticket` in the transaction that changed it. The numbering row stays
-    /// locked until that transaction ends, so numbers follow commit order; the notification is
-    /// delivered at the commit, and not at all if the transaction rolls back.
+    /// Records `kind` for `ticket` in the transaction that changed it (`kiosk_queue_event`). The
+    /// numbering row stays locked until that transaction ends, so numbers follow commit order; the
+    /// notification is delivered at the commit, and not at all if the transaction rolls back.
     func record(_ kind: QueueEvent.Kind, _ ticket: Ticket, counter: String?, now: Date, _ c: PostgresConnection) async throws {
-        guard let id = try await c.query("UPDATE queue_event_sequence SET last = last + 1 WHERE id = 1 RETURNING last",
-                                         logger: logger).collect().first?.decode(Int64.self) else {
-            throw StorageError.unavailable(path: database.location, reason: "unreadable value in queue_event_sequence")
-        }
         try await c.query("""
-            INSERT INTO queue_event (id, kind, ticket_id, number, service_id, counter, at)
-            VALUES (\(id), \(kind.rawValue), \(ticket.id), \(ticket.number), \(ticket.serviceID), \(counter), \(now.timeIntervalSince1970))
+            SELECT kiosk_queue_event(\(kind.rawValue), \(ticket.id), \(ticket.number), \(ticket.serviceID), \(counter),
+                                     \(now.timeIntervalSince1970), \(Self.queueEventChannel))
             """, logger: logger)
-        try await c.query("SELECT pg_notify(\(Self.queueEventChannel), \(String(id)))", logger: logger)
     }
 
     public func queueEvents(after id: Int64, limit: Int) async throws -> [QueueEvent] {
