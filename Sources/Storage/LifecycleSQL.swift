@@ -236,7 +236,7 @@ extension LifecycleSchema {
 public enum LifecycleSQL {
     /// The record as the document the stores keep (sealed by the SQLite store).
     public static func encode(_ record: FilingRecord) throws -> Data {
-        try JSONEncoder.lifecycle.encode(record)
+        try LifecycleDocument.encode(record)
     }
 
     public static func decode(_ document: Data) throws(LifecycleRefusal) -> FilingRecord {
