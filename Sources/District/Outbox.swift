@@ -281,14 +281,13 @@ public struct OutboxDrainer: ServiceLifecycle.Service {
     /// Up to `batchSize` records waiting after the record `after`, prepared.
     private func read(after: Int64) async throws -> Batch {
         let records = try await outbox.pendingOutbox(after: after, limit: batchSize)
-        let decoder = PostgresFilingLedger.filingDecoder
         var runs: [Batch.Run] = []
         for run in Self.runs(records) {
             var prepared: Result<PostgresFilingLedger.PreparedArrivals, any Error>?
             if run.count > 1 {
                 do {
                     let arrivals = try run.map { record in
-                        (filing: try decoder.decode(Filing.self, from: record.payload), document: record.payload)
+                        (filing: try PostgresFilingLedger.decodeFiling(record.payload), document: record.payload)
                     }
                     prepared = .success(try await filings.prepare(arrivals, terminalID: terminalID, hall: hall))
                 } catch {
@@ -369,7 +368,7 @@ public struct OutboxDrainer: ServiceLifecycle.Service {
     private func send(_ record: OutboxRecord) async throws {
         switch record.kind {
         case .filing:
-            let filing = try PostgresFilingLedger.filingDecoder.decode(Filing.self, from: record.payload)
+            let filing = try PostgresFilingLedger.decodeFiling(record.payload)
             try await filings.receive(filing, document: record.payload, terminalID: terminalID, hall: hall,
                                       applicant: filing.applicantIDNumber, at: now())
         case .ticket:

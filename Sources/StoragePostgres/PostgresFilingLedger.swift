@@ -2,6 +2,7 @@ import Booking
 import Filings
 import FormEngine
 import Foundation
+import JSONLogic
 import KioskCore
 import Logging
 import NIOCore
@@ -145,7 +146,7 @@ public struct PostgresFilingLedger: FilingLedger {
             try await c.query("SELECT document FROM filing WHERE reference = \(reference)", logger: logger)
                 .collect().first?.decode(Data.self)
         }
-        return try document.map { try Self.filingDecoder.decode(Filing.self, from: $0) }
+        return try document.map(Self.decodeFiling)
     }
 
     /// A filing sent from a terminal's outbox: stored (a correction replaces the version before
@@ -294,6 +295,14 @@ public struct PostgresFilingLedger: FilingLedger {
         }
         try await Self.save(c, transition, calendar: lifecycle.calendar, logger: logger)
         return true
+    }
+
+    /// A filing as a terminal's outbox sends it: read by `JSONValueDecoder`, and by
+    /// `filingDecoder` should that refuse it (duplicate keys, say, which `JSONDecoder` lets pass),
+    /// so that every document the district read before it still reads.
+    public static func decodeFiling(_ document: Data) throws -> Filing {
+        if let filing = try? JSONValueDecoder().decode(Filing.self, from: document) { return filing }
+        return try filingDecoder.decode(Filing.self, from: document)
     }
 
     /// Filings travel as the terminals store them (ISO 8601 instants).
