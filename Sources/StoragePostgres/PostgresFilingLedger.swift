@@ -409,14 +409,17 @@ enum CopyText {
             case .blob(let bytes):
                 buffer.writeStaticString("\\\\x")
                 buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: bytes.count * 2) { out in
-                    let digits = hexDigits.utf8Start
-                    var index = 0
-                    for byte in bytes {
-                        out[index] = digits[Int(byte >> 4)]
-                        out[index + 1] = digits[Int(byte & 0x0F)]
-                        index += 2
+                    // Over the raw bytes: `Data`'s iterator cost more than the digits.
+                    bytes.withUnsafeBytes { input in
+                        let digits = hexDigits.utf8Start
+                        var index = 0
+                        for byte in input {
+                            out[index] = digits[Int(byte >> 4)]
+                            out[index + 1] = digits[Int(byte & 0x0F)]
+                            index += 2
+                        }
+                        return index
                     }
-                    return index
                 }
             }
         }
