@@ -185,6 +185,12 @@ struct PendingRating: Codable, Sendable {
 /// record at a time, so that one bad filing never holds back the others. A record the district
 /// refuses for good (a rating of a ticket it does not know) is set aside with the refusal's
 /// code for staff; an unreachable district ends the pass, to resume from the same record.
+///
+/// Each batch commits with the server's `synchronous_commit` as it is (on by default), not
+/// `SET LOCAL synchronous_commit = off`: a commit acknowledged before its WAL is on disk can be
+/// lost when the server crashes within the next few hundred milliseconds, after the terminal
+/// has marked the batch sent; those filings would then never be sent again. Fewer flushes
+/// come safely from larger batches (`batchSize`).
 public struct OutboxDrainer: ServiceLifecycle.Service {
     let outbox: SQLiteStore
     let district: PostgresStore

@@ -355,7 +355,8 @@ enum PostgresMigrations {
         Migration(name: "v15-lifecycle-deadline-count", statements: DeadlineSummary.statements(.postgres)),
         Migration(name: "v16-month-count-per-statement", statements: MonthlySummary.postgresStatementTriggers()),
         Migration(name: "v17-deadline-count-per-statement", statements: DeadlineSummary.postgresStatementTriggers()),
-        // Six indexes a drained outbox kept up for nobody (issue 22).
-        Migration(name: "v18-lifecycle-unread-indexes", statements: LifecycleSchema.droppingUnreadIndexes),
+        // Indexes a drained outbox kept up for nobody (issue 22): the lifecycle's six, and the
+        // filings' by form (filings are read by reference, and in order of arrival).
+        Migration(name: "v18-unread-indexes", statements: LifecycleSchema.droppingUnreadIndexes + ["DROP INDEX IF EXISTS filing_by_form"]),
     ]
 }
