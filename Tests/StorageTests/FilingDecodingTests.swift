@@ -16,6 +16,8 @@ struct FilingDecodingTests {
     static func documents() throws -> [Data] {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
+        // Keys in one order, so that the edits below find what they replace.
+        encoder.outputFormatting = .sortedKeys
         let applicant = try FilingLedgerFixture.citizen(3)
         let at = FilingLedgerFixture.at("2026-03-02 09:00")
         let single = try FilingLedgerFixture.filing(reference: "S01-20260302-0001", at: at, applicant: applicant)

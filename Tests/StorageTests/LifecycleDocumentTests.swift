@@ -2,7 +2,9 @@ import Booking
 import Filings
 import FormEngine
 import Foundation
+import GRDB
 import KioskCore
+import KioskTesting
 @testable import Storage
 import Testing
 
@@ -120,6 +122,16 @@ struct LifecycleDocumentTests {
         for record in records { Self.optionals(of: record, path: "record", present: &present, all: &optional) }
         #expect(optional.subtracting(present).sorted() == [])
         #expect(optional.count >= 20)
+    }
+
+    /// A terminal's lifecycle keeps none of the indexes nothing reads (dropped by v19).
+    @Test func aTerminalKeepsNoIndexNothingReads() async throws {
+        let scratch = try ScratchDirectory(prefix: "kiosk-lifecycle-indexes")
+        let store = try SQLiteStore(path: scratch.path + "/kiosk.sqlite", keys: BookingStoreFixture.keys)
+        try store.migrate()
+        let indexes = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'") }
+        #expect(indexes.contains("lifecycle_case_due"))
+        #expect(Set(indexes).intersection(LifecycleSchema.unreadIndexes).isEmpty)
     }
 
     /// The labelled optional fields under `value` (`record.cases.clock`), and those set.
