@@ -266,4 +266,18 @@ public struct LifecycleEvent: Sendable, Hashable, Codable {
     public let at: Date
     /// Reason codes, a material id, a grade: codes only.
     public let codes: [String]
+
+    /// An event as a store read it back (`kiosk db copy` carries a filing's history).
+    public init(reference: String, part: String?, version: Int, kind: Kind, from: FilingState?, to: FilingState?,
+                actor: LifecycleActor, at: Date, codes: [String]) {
+        self.reference = reference
+        self.part = part
+        self.version = version
+        self.kind = kind
+        self.from = from
+        self.to = to
+        self.actor = actor
+        self.at = at
+        self.codes = codes
+    }
 }

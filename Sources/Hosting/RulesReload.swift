@@ -43,6 +43,18 @@ public struct HallRules: Sendable {
     }
 }
 
+/// A listener other than the terminal's whose routes a reload rebuilds: its responder and how
+/// its router is made from the terminal's services.
+public struct RulesFollower: Sendable {
+    public let responder: LiveResponder
+    public let router: @Sendable (ServerDependencies) -> Router<KioskRequestContext>
+
+    public init(responder: LiveResponder, router: @escaping @Sendable (ServerDependencies) -> Router<KioskRequestContext>) {
+        self.responder = responder
+        self.router = router
+    }
+}
+
 /// Re-reads the hall's rules on SIGHUP and on a technician's `POST /v1/reload`, and replaces
 /// them at once, or not at all: a reload whose files fail their checks (a form, a template, the
 /// calendar, kiosk.conf) keeps the running version and says why, in the answer and the log.
@@ -55,6 +67,9 @@ public actor RulesReload {
     /// District mode: checks new hours and services against the district's settings.
     private let districtCheck: (@Sendable (Configuration) async throws -> Void)?
     private let responder: LiveResponder
+    /// Other listeners whose routes are built from the rules (the call display's), replaced
+    /// with the terminal's router so that a display shows the services the terminal serves.
+    private let followers: [RulesFollower]
     private let logger: Logger
     private var running: HallRules
     /// What `/readyz` says of reloads: when the rules served were read, and why the last
@@ -67,13 +82,21 @@ public actor RulesReload {
         var refusal: (at: Date, problems: [String])?
     }
 
-    public init(rules: HallRules, responder: LiveResponder, dependencies: @escaping @Sendable (HallRules) -> ServerDependencies,
+    public init(rules: HallRules, responder: LiveResponder, followers: [RulesFollower] = [],
+                dependencies: @escaping @Sendable (HallRules) -> ServerDependencies,
                 districtCheck: (@Sendable (Configuration) async throws -> Void)?, logger: Logger) {
         self.dependencies = dependencies
         self.districtCheck = districtCheck
         self.running = rules
         self.responder = responder
+        self.followers = followers
         self.logger = logger
+    }
+
+    /// Serves `rules` on the terminal's listener and on every follower.
+    public nonisolated func serve(_ rules: HallRules) {
+        responder.replace(with: router(for: rules))
+        for follower in followers { follower.responder.replace(with: follower.router(dependencies(rules))) }
     }
 
     /// The terminal's router for `rules`, whose `POST /v1/reload` comes back here.
@@ -119,7 +142,7 @@ public actor RulesReload {
         }
         running = next
         history = History(loadedAt: Date(), trigger: trigger)
-        responder.replace(with: router(for: next))
+        serve(next)
         logger.notice("reloaded", metadata: [
             "reload.trigger": "\(trigger)", "form.count": "\(next.forms.forms.count)",
             "reload.applied": "\(applied.joined(separator: ","))",

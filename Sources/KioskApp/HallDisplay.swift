@@ -21,10 +21,11 @@ extension KioskApplication {
         eventLoopGroup: any EventLoopGroup = EventLoopGroupProvider.singleton.eventLoopGroup,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) throws -> (some ApplicationProtocol)? {
-        guard let display = configuration.display, let displayTLS else { return nil as Application<RouterResponder<KioskRequestContext>>? }
+        guard let display = configuration.display, let displayTLS else { return nil as Application<LiveResponder>? }
         let http1 = KioskRoutes.http1(readTimeout: .seconds(configuration.readTimeoutSeconds))
+        // The routes are the reload's (`makeHTTPServer` hands them to `displayResponder`).
         return Application(
-            router: KioskRoutes.displayRouter(serverDependencies),
+            responder: displayResponder,
             server: try .tls(http1, tlsConfiguration: displayTLS),
             configuration: .init(address: .hostname(display.listen.host, port: display.listen.port),
                                  serverName: "kiosk/\(KioskVersion.current)", reuseAddress: true),

@@ -68,6 +68,8 @@ public struct KioskApplication: Sendable {
     let tls: TLSConfiguration?
     /// HTTPS of the call display's listener, from `[display]`; nil: no display listener.
     let displayTLS: TLSConfiguration?
+    /// The call display listener's routes, rebuilt with the terminal's on a reload.
+    let displayResponder = LiveResponder()
     /// The queue's events for the call displays, from the store that keeps the queue.
     let queueFeed: QueueFeed?
     let logger: Logger
@@ -365,9 +367,10 @@ public struct KioskApplication: Sendable {
         let responder = LiveResponder()
         var districtCheck: (@Sendable (Configuration) async throws -> Void)?
         if let district { districtCheck = { try await DistrictTerminal.checkSettings(district, $0) } }
-        let reload = RulesReload(rules: startRules, responder: responder, dependencies: { rules in self.serverDependencies(for: rules) },
-                                 districtCheck: districtCheck, logger: logger)
-        responder.replace(with: reload.router(for: startRules))
+        let display = configuration.display == nil ? [] : [RulesFollower(responder: displayResponder) { KioskRoutes.displayRouter($0) }]
+        let reload = RulesReload(rules: startRules, responder: responder, followers: display,
+                                 dependencies: { rules in self.serverDependencies(for: rules) }, districtCheck: districtCheck, logger: logger)
+        reload.serve(startRules)
         return Application(
             responder: responder,
             server: server,

@@ -1,6 +1,7 @@
 import Foundation
 import JSONLogic
 import KioskServer
+import KioskTesting
 
 /// Rules evaluated per second. The rules and data are a representative selection (30 cases) of
 /// the shared json-logic suite (MIT, jwadhams/json-logic), embedded here because a benchmark
@@ -160,7 +161,7 @@ enum LogicEvalVersusJQ {
     /// Wall-clock seconds of one run of `executable` with stdin and stdout on files.
     static func timed(_ executable: URL, _ arguments: [String], input: URL, output: URL) throws -> Double {
         FileManager.default.createFile(atPath: output.path, contents: nil)
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = executable
         process.arguments = arguments
         process.standardInput = try FileHandle(forReadingFrom: input)

@@ -9,7 +9,7 @@ import Glibc
 /// and a free loopback port, ready when `start` returns. `stop()` ends it and removes its files.
 final class ServedKiosk {
     let port: Int
-    private let process: Process
+    private let process: ChildProcess
     private let scratch: URL
 
     init(configFile: String, name: String, extra: (String) -> String = { $0 }) throws {
@@ -22,7 +22,7 @@ final class ServedKiosk {
             .replacingOccurrences(of: "dir = \"Forms\"", with: "dir = \"\(base)/Forms\"")
             .write(to: config, atomically: true, encoding: .utf8)
         port = try ListeningSocket.freePort()
-        process = Process()
+        process = ChildProcess()
         process.executableURL = Benchmarks.kiosk
         process.arguments = ["serve", "--config", config.path]
         var environment = ProcessInfo.processInfo.environment

@@ -27,7 +27,7 @@ public enum StartupBenchmark {
         var idleRSS = 0.0
         for index in 0..<runs {
             let port = try ListeningSocket.freePort()
-            let process = Process()
+            let process = ChildProcess()
             process.executableURL = Benchmarks.kiosk
             process.arguments = ["serve", "--config", configFile]
             var environment = ProcessInfo.processInfo.environment

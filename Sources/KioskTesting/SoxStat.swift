@@ -17,7 +17,7 @@ public struct SoxStat: Sendable {
         let scratch = try ScratchDirectory(prefix: "sox")
         let file = scratch.path + "/speech.wav"
         try Data(wav).write(to: URL(fileURLWithPath: file))
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sox")
         process.arguments = [file, "-n", "stat"]
         let output = Pipe()

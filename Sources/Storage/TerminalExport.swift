@@ -1,3 +1,4 @@
+import Filings
 import Foundation
 import GRDB
 import KioskCore
@@ -53,6 +54,10 @@ public struct TerminalExport: Sendable {
     public let tickets: [TicketRow]
     public let ratings: [RatingRow]
     public let filings: [FilingRow]
+    /// Each filing's lifecycle (states, clock, 容缺, rating, follow-up) with the events that made
+    /// it, the applicant hashed with the district's key and the document no longer sealed, as
+    /// the district keeps the records terminals send.
+    public let lifecycle: [LifecycleSQL.NewRecord]
 }
 
 extension SQLiteStore {
@@ -79,6 +84,25 @@ extension SQLiteStore {
                              sequence: $0["sequence"], createdAt: $0["created_at"], updatedAt: $0["updated_at"], onDayOff: $0["on_day_off"])
             }
             guard unmatched == 0 else { throw StorageError.copyRefused(Self.notThisTerminalsKey(unmatched)) }
+            func districtHash(_ hash: Data, masked: String?) -> Data? {
+                if found[hash] == nil, let masked {
+                    found[hash] = IDRecovery.number(hash: hash, masked: masked, key: terminalKey, through: lastYear).map(district.hash)
+                }
+                return found[hash]
+            }
+            let events = Dictionary(grouping: try Row.fetchAll(db, sql: "SELECT * FROM lifecycle_event ORDER BY id").map(Self.event),
+                                    by: \.reference)
+            var unmatchedFilings = 0
+            let lifecycle: [LifecycleSQL.NewRecord] = try Row.fetchAll(db, sql: "SELECT reference, document FROM lifecycle_record ORDER BY change_seq")
+                .map { row in
+                    let reference: String = row["reference"]
+                    var record = try LifecycleSQL.decode(try sealer.open(row["document"], context: "lifecycle:" + reference))
+                    if let hash = record.idHash {
+                        if let moved = districtHash(hash, masked: record.idMasked) { record = record.rehashed(moved) } else { unmatchedFilings += 1 }
+                    }
+                    return (record: record, document: try LifecycleSQL.encode(record), events: events[reference] ?? [])
+                }
+            guard unmatchedFilings == 0 else { throw StorageError.copyRefused(Self.filingsNotThisTerminalsKey(unmatchedFilings)) }
             return TerminalExport(
                 slots: try Row.fetchAll(db, sql: "SELECT slot_id, service_id, capacity FROM slot_capacity").map {
                     .init(slotID: $0["slot_id"], serviceID: $0["service_id"], capacity: $0["capacity"])
@@ -101,7 +125,8 @@ extension SQLiteStore {
                     let reference: String = $0["reference"]
                     return .init(reference: reference, formID: $0["formID"], formVersion: $0["formVersion"],
                                  submittedAt: $0["submittedAt"], document: try sealer.open($0["document"], context: "filing:" + reference))
-                })
+                },
+                lifecycle: lifecycle)
         }
     }
 
@@ -122,6 +147,24 @@ extension SQLiteStore {
                 SELECT count(*) FROM booking WHERE id NOT IN (SELECT booking_id FROM district_copied)
                 """) ?? 0
         }
+    }
+
+    /// One row of `lifecycle_event`, as `LifecycleSQL.save` wrote it.
+    static func event(_ row: Row) throws -> LifecycleEvent {
+        let codes: String = row["codes"]
+        guard let kind = LifecycleEvent.Kind(rawValue: row["kind"]) else { throw LifecycleRefusal(.invalidRecord) }
+        return LifecycleEvent(reference: row["reference"], part: row["part"], version: row["version"], kind: kind,
+                              from: (row["from_state"] as String?).flatMap(FilingState.init(rawValue:)),
+                              to: (row["to_state"] as String?).flatMap(FilingState.init(rawValue:)),
+                              actor: try LifecycleActor(kind: row["actor_kind"], id: row["actor_id"]),
+                              at: Date(timeIntervalSince1970: row["at"]),
+                              codes: codes.isEmpty ? [] : codes.split(separator: ",", omittingEmptySubsequences: false).map(String.init))
+    }
+
+    static func filingsNotThisTerminalsKey(_ count: Int) -> LocalizedText {
+        .init(zh: "有 \(count) 件办件的申请人身份证号哈希不是用本机 terminal.key 生成的，无法转换为区域密钥；未复制任何数据",
+              en: "\(count) filings' applicants are not hashed with this terminal's terminal.key, so they cannot be moved to the "
+                + "district's key; nothing was copied")
     }
 
     static func notThisTerminalsKey(_ count: Int) -> LocalizedText {

@@ -1,10 +1,14 @@
+import Booking
+import Filings
 import Foundation
 import KioskCore
 import PostgresNIO
 import Storage
 
-/// `kiosk db copy`: moves a terminal's bookings, queue, ratings and filings into the district
-/// store, in one transaction, so the terminal can switch to district mode without losing them.
+/// `kiosk db copy`: moves a terminal's bookings, queue, ratings, filings and their lifecycle into
+/// the district store, in one transaction, so the terminal can switch to district mode without
+/// losing them: its accepted filings keep their clocks on the district's desks, and their
+/// applicants find them by card at any hall.
 /// Running it again copies nothing twice.
 ///
 /// The export's bookings are already hashed with the district's key (see
@@ -17,11 +21,13 @@ extension PostgresStore {
         public var tickets = 0
         public var ratings = 0
         public var filings = 0
+        /// Filings' lifecycle records (with their events), new to the district store.
+        public var lifecycleRecords = 0
         /// Every booking of the export, now in the district store (copied now or before).
         public var bookingIDs: [String] = []
     }
 
-    public func copy(_ export: TerminalExport, terminalID: String) async throws -> CopyReport {
+    public func copy(_ export: TerminalExport, terminalID: String, calendar: OfficialCalendar) async throws -> CopyReport {
         do {
             return try await transaction { c in
                 var report = CopyReport()
@@ -95,6 +101,16 @@ extension PostgresStore {
                         ON CONFLICT (reference) DO NOTHING RETURNING arrival
                         """, logger: self.logger).collect().count
                 }
+                // A record the district already holds (an earlier copy) stays as it is there.
+                var present = Set<String>()
+                for try await reference in try await c.query(
+                    "SELECT reference FROM lifecycle_record WHERE reference = ANY(\(export.lifecycle.map(\.record.reference)))",
+                    logger: self.logger).decode(String.self) {
+                    present.insert(reference)
+                }
+                let lifecycle = export.lifecycle.filter { !present.contains($0.record.reference) }
+                try await PostgresFilingLedger.insert(c, lifecycle, calendar: calendar, logger: self.logger)
+                report.lifecycleRecords = lifecycle.count
                 return report
             }
         } catch let error as StorageError {

@@ -65,7 +65,7 @@ public struct PostgresFilingLedger: FilingLedger {
         try await write { c in try await Self.insert(c, items, calendar: calendar, logger: logger) }
     }
 
-    private static func insert(_ c: PostgresConnection, _ items: [LifecycleSQL.NewRecord], calendar: OfficialCalendar,
+    static func insert(_ c: PostgresConnection, _ items: [LifecycleSQL.NewRecord], calendar: OfficialCalendar,
                                logger: Logger) async throws {
         guard !items.isEmpty else { return }
         guard let last = try await fetch(c, LifecycleSQL.nextChanges(items.count), logger: logger).first?.first?.int else {

@@ -60,7 +60,7 @@ struct DatabaseCommand: AsyncParsableCommand {
 
     struct Copy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Copy a terminal's bookings, queue, ratings and filings into the district store (idempotent).")
+            abstract: "Copy a terminal's bookings, queue, ratings, filings and their lifecycle into the district store (idempotent).")
 
         @OptionGroup var options: ConfigOptions
 
@@ -87,17 +87,21 @@ struct DatabaseCommand: AsyncParsableCommand {
                 // This terminal's keys open the file (run the copy on the terminal that wrote it);
                 // the district's key re-hashes its bookings.
                 let source = try SQLiteStore(path: path, keys: try TerminalSecrets.load(configuration, databasePath: path))
+                // The official calendar the district's desks count working days on.
+                let calendar = try CalendarFiles(configuration).load()
                 try source.migrate()
                 let district = try PostgresStore(url: to, operationTimeout: .seconds(600), maximumConnections: 1,
                                                  logger: Logger(label: "kiosk"))
                 let report = try await district.withRunning {
                     try await district.migrate()
                     let key = try await TerminalSecrets.districtKey(source.keys, store: district, configuration: configuration)
-                    return try await district.copy(try await source.exportForDistrict(districtKey: key), terminalID: terminalID)
+                    return try await district.copy(try await source.exportForDistrict(districtKey: key), terminalID: terminalID,
+                                                   calendar: calendar)
                 }
                 try await source.markCopied(bookingIDs: report.bookingIDs, now: Date())
                 print("copied to \(district.location): \(report.bookings) bookings, \(report.tickets) tickets, "
-                      + "\(report.ratings) ratings, \(report.filings) filings, \(report.idempotencyKeys) idempotency keys")
+                      + "\(report.ratings) ratings, \(report.filings) filings, \(report.lifecycleRecords) filings' lifecycles, "
+                      + "\(report.idempotencyKeys) idempotency keys")
                 let left = try await source.uncopiedBookings()
                 if left > 0 {
                     print("\(left) bookings are not in the district store (their code is taken there); "

@@ -91,4 +91,54 @@ struct DisplayListenerTests {
         #expect(result.stderr == "kiosk.conf:2: display.listen is set but display.certificate_file and display.key_file are not; "
             + "the display listener serves HTTPS only\n")
     }
+
+    /// A service added to kiosk.conf and reloaded (SIGHUP) shows on the call display as it does
+    /// on the terminal: the display listener's routes follow the reload. Before, they were built
+    /// once at start and the display kept the old services until a restart.
+    @Test func aReloadedServiceShowsOnTheDisplay() async throws {
+        let displayPort = try ListeningSocket.freePort()
+        let display = """
+            [display]
+            listen = "127.0.0.1:\(displayPort)"
+            certificate_file = "cert.pem"
+            key_file = "key.pem"
+
+            """
+        func service(_ id: String) -> String {
+            "[[services]]\nid = \"\(id)\"\nname_zh = \"业务\(id)\"\nname_en = \"Service \(id)\"\nduration_minutes = 20\ncounters = [\"A1\"]\n"
+        }
+        let installation = try TestInstallation(config: display + service("hukou"))
+        defer { installation.remove() }
+        try await Tool.makeCertificate(in: installation.root)
+        let added = try KioskProcess.run(["displays", "add", "hall-a"], in: installation.root)
+        let token = String(try #require(added.stdout.split(separator: "\n").first { $0.hasPrefix("token: ") }).dropFirst("token: ".count))
+        let apiPort = try ListeningSocket.freePort()
+        let (process, _, _) = try KioskProcess.start(["serve"], environment: ["KIOSK_LISTEN": "127.0.0.1:\(apiPort)"], in: installation.root)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+        struct Shown: Decodable { struct Service: Decodable { let serviceId: String }; let services: [Service] }
+        func shown() async -> [String]? {
+            let reply = await Tool.run("/usr/bin/curl", ["--silent", "--max-time", "5", "--cacert", installation.root + "/cert.pem",
+                                                         "-H", "Authorization: Bearer \(token)",
+                                                         "https://127.0.0.1:\(displayPort)/v1/display/queue"])
+            return (try? JSONDecoder().decode(Shown.self, from: Data(reply.stdout.utf8)))?.services.map(\.serviceId)
+        }
+        /// Waits up to 30 s for the display to show `services`.
+        func displayShows(_ services: [String]) async throws -> Bool {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline, process.isRunning {
+                if await shown() == services { return true }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            return false
+        }
+        #expect(try await displayShows(["hukou"]))
+        try installation.writeConfig(display + service("hukou") + service("passport"))
+        kill(process.processIdentifier, SIGHUP)
+        let reloaded = try await displayShows(["hukou", "passport"])
+        let showing = await shown() ?? []
+        #expect(reloaded, "the display shows \(showing)")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+    }
 }

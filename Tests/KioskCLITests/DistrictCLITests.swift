@@ -1,6 +1,7 @@
 import Booking
+import Filings
 import Foundation
-import KioskBench
+@testable import KioskBench
 import KioskCore
 import KioskTesting
 import Secrets
@@ -158,8 +159,8 @@ struct DistrictCopyTests {
         }
         let copied = try await copy(first, "T09")
         #expect(copied.status == 0, "\(copied.stderr)")
-        #expect(copied.stdout.contains(": 3 bookings, 0 tickets, 0 ratings, 0 filings, 4 idempotency keys\n"))
-        #expect(try await copy(first, "T09").stdout.contains(": 0 bookings, 0 tickets, 0 ratings, 0 filings, 0 idempotency keys"))
+        #expect(copied.stdout.contains(": 3 bookings, 0 tickets, 0 ratings, 0 filings, 0 filings' lifecycles, 4 idempotency keys\n"))
+        #expect(try await copy(first, "T09").stdout.contains(": 0 bookings, 0 tickets, 0 ratings, 0 filings, 0 filings' lifecycles, 0 idempotency keys"))
         #expect(try await cluster().psql("SELECT count(*) FROM installation WHERE secret IS NOT NULL", database: database) == "0",
                 "the district's key left the store")
 
@@ -216,6 +217,58 @@ struct DistrictCopyTests {
         }
         #expect(anchors == "1")
         server.stop()
+    }
+
+    /// A terminal that worked alone and then joins a district keeps what happened to its filings:
+    /// each record arrives with its states, clock, rating and history, its applicant hashed with
+    /// the district's key, so the district's desks count them and the citizen finds them by card.
+    /// Before, only the answers were copied and the filings vanished from every desk.
+    @Test func filingsKeepTheirLifecycleOnTheDistrictsDesksAndByCard() async throws {
+        let installation = try TestInstallation()
+        defer { installation.remove() }
+        #expect(try await offPool { try KioskProcess.run(["db", "migrate"], in: installation.root) }.status == 0)
+        let lifecycle = FilingLifecycle(calendar: try LifecycleBenchmarks.calendar(), timeZone: LifecycleBenchmarks.zone)
+        let alone = SQLiteFilingLedger(store: try installation.store(), lifecycle: lifecycle)
+        let count = 60
+        let made = try (0..<count).map { try LifecycleBenchmarks.filing($0, of: count, lifecycle, try installation.keys()) }
+        try await alone.insert(made)
+
+        let url = try await cluster().createDatabase()
+        func copy() async throws -> KioskProcess.Result {
+            try await offPool {
+                try KioskProcess.run(["db", "copy", "--from", "sqlite:" + installation.dataDirectory + "/kiosk.sqlite", "--to", url],
+                                     in: installation.root)
+            }
+        }
+        let copied = try await copy()
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect(copied.stdout.contains(", \(count) filings' lifecycles, "), "\(copied.stdout)")
+        #expect(try await copy().stdout.contains(", 0 filings' lifecycles, "), "a second copy adds nothing")
+
+        let key = try #require(try installation.keys().district)
+        let districtHash = HMACIDHasher(key: key)
+        let district = try PostgresStore(url: url)
+        try await district.withRunning {
+            let ledger = PostgresFilingLedger(store: district, lifecycle: lifecycle, districtHasher: { districtHash })
+            for (index, transition) in made.enumerated() {
+                let applicant = try LifecycleBenchmarks.applicant(index % LifecycleBenchmarks.applicantCount(count))
+                let there = try await ledger.record(transition.record.reference)
+                #expect(there == transition.record.rehashed(districtHash.hash(applicant)), "\(transition.record.reference)")
+            }
+            let applicant = try LifecycleBenchmarks.applicant(0)
+            let byCard = try await ledger.records(idHash: districtHash.hash(applicant), limit: 50)
+            #expect(byCard.count == count / LifecycleBenchmarks.applicantCount(count))
+            let today = LocalDate(containing: LifecycleBenchmarks.now, in: LifecycleBenchmarks.zone)
+            #expect(try await ledger.supervisionDesk(DeskFilter(), today: today, limit: 50)
+                    == alone.supervisionDesk(DeskFilter(), today: today, limit: 50))
+            let month = try ReportMonth("2026-11")
+            let fromDistrict = try await ledger.monthlyReport(month, filter: DeskFilter(), today: today, generatedAt: LifecycleBenchmarks.now)
+            let fromTerminal = try await alone.monthlyReport(month, filter: DeskFilter(), today: today, generatedAt: LifecycleBenchmarks.now)
+            #expect(fromDistrict.rows == fromTerminal.rows && fromDistrict.totals == fromTerminal.totals && fromDistrict.totals.received > 0)
+        }
+        let database = String(url.split(separator: "/").last!)
+        #expect(try await cluster().psql("SELECT count(*) FROM lifecycle_event", database: database)
+                == String(made.map(\.events.count).reduce(0, +)), "every event of every filing's history")
     }
 }
 

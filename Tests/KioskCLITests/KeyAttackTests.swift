@@ -190,7 +190,7 @@ enum Base64URL {
 /// `kiosk serve` on a free port of its own, its log going to a file (a pipe could fill up at
 /// `trace` and stall the server).
 struct RunningKiosk {
-    let process: Process
+    let process: ChildProcess
     let port: Int
     let logPath: String
 
@@ -199,7 +199,7 @@ struct RunningKiosk {
         let logPath = installation.root + "/serve.log"
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = KioskProcess.executable
         process.arguments = ["serve"]
         process.currentDirectoryURL = URL(fileURLWithPath: installation.root)

@@ -21,8 +21,8 @@ struct KioskProcess {
     }
 
     static func start(_ arguments: [String], environment: [String: String] = [:], in directory: String,
-                      executable: URL = executable) throws -> (Process, Pipe, Pipe) {
-        let process = Process()
+                      executable: URL = executable) throws -> (ChildProcess, Pipe, Pipe) {
+        let process = ChildProcess()
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
@@ -66,8 +66,8 @@ struct KioskProcess {
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
 
-    private static func startWithInput(_ arguments: [String], in directory: String) throws -> (Process, Pipe, Pipe, Pipe) {
-        let process = Process()
+    private static func startWithInput(_ arguments: [String], in directory: String) throws -> (ChildProcess, Pipe, Pipe, Pipe) {
+        let process = ChildProcess()
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)

@@ -43,7 +43,7 @@ struct ServeUnderSystemdTests {
     }
 
     static func serve(_ installation: TestInstallation, notifySocket: String, watchdogMicroseconds: Int? = nil)
-        throws -> (process: Process, port: Int, stderr: Pipe) {
+        throws -> (process: ChildProcess, port: Int, stderr: Pipe) {
         let port = try ListeningSocket.freePort()
         var environment = ["KIOSK_LISTEN": "127.0.0.1:\(port)", "NOTIFY_SOCKET": notifySocket]
         if let watchdogMicroseconds { environment["WATCHDOG_USEC"] = String(watchdogMicroseconds) }

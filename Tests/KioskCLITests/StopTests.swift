@@ -52,7 +52,7 @@ struct StopTests {
 
     static let eventsRequest = "GET /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
 
-    static func startServing(_ installation: TestInstallation) async throws -> (Process, Int, Pipe) {
+    static func startServing(_ installation: TestInstallation) async throws -> (ChildProcess, Int, Pipe) {
         let port = try ListeningSocket.freePort()
         let (process, _, err) = try KioskProcess.start(["serve"], environment: ["KIOSK_LISTEN": "127.0.0.1:\(port)"], in: installation.root)
         var ready = false

@@ -116,7 +116,7 @@ enum Tool {
                     environment: [String: String]? = nil) async -> Output {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread {
-                let process = Process()
+                let process = ChildProcess()
                 process.executableURL = URL(fileURLWithPath: executable)
                 process.arguments = arguments
                 if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
@@ -171,7 +171,7 @@ enum Tool {
     }
 
     /// Waits for a `kiosk serve` that was sent SIGTERM (SIGKILL after 20 s) and returns its stderr.
-    static func finish(_ process: Process, _ err: Pipe) async -> String {
+    static func finish(_ process: ChildProcess, _ err: Pipe) async -> String {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread {
                 let deadline = Date().addingTimeInterval(20)

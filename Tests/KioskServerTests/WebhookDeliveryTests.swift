@@ -14,12 +14,12 @@ import Testing
 /// A department's webhook receiver on loopback (Tests/webhooks/receiver.py), which verifies
 /// every delivery with the Standard Webhooks reference library from PyPI, not with our code.
 final class WebhookReceiver: Sendable {
-    let process: Process
+    let process: ChildProcess
     let port: Int
 
     init(secret: String) throws {
         let repository = TestInstallation.repository.path
-        let finder = Process()
+        let finder = ChildProcess()
         finder.executableURL = URL(fileURLWithPath: repository + "/Tests/webhooks/python.sh")
         let found = Pipe()
         finder.standardOutput = found
@@ -28,7 +28,7 @@ final class WebhookReceiver: Sendable {
         let python = String(decoding: found.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(finder.terminationStatus == 0, "Tests/webhooks/python.sh could not install standardwebhooks")
-        process = Process()
+        process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [repository + "/Tests/webhooks/receiver.py", "--secret", secret]
         let output = Pipe()
