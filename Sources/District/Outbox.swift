@@ -185,6 +185,12 @@ struct PendingRating: Codable, Sendable {
 /// record at a time, so that one bad filing never holds back the others. A record the district
 /// refuses for good (a rating of a ticket it does not know) is set aside with the refusal's
 /// code for staff; an unreachable district ends the pass, to resume from the same record.
+///
+/// Each batch commits with the server's `synchronous_commit` as it is (on by default), not
+/// `SET LOCAL synchronous_commit = off`: a commit acknowledged before its WAL is on disk can be
+/// lost when the server crashes within the next few hundred milliseconds, after the terminal
+/// has marked the batch sent; those filings would then never be sent again. Fewer flushes
+/// come safely from larger batches (`batchSize`).
 public struct OutboxDrainer: ServiceLifecycle.Service {
     let outbox: SQLiteStore
     let district: PostgresStore
@@ -281,14 +287,13 @@ public struct OutboxDrainer: ServiceLifecycle.Service {
     /// Up to `batchSize` records waiting after the record `after`, prepared.
     private func read(after: Int64) async throws -> Batch {
         let records = try await outbox.pendingOutbox(after: after, limit: batchSize)
-        let decoder = PostgresFilingLedger.filingDecoder
         var runs: [Batch.Run] = []
         for run in Self.runs(records) {
             var prepared: Result<PostgresFilingLedger.PreparedArrivals, any Error>?
             if run.count > 1 {
                 do {
                     let arrivals = try run.map { record in
-                        (filing: try decoder.decode(Filing.self, from: record.payload), document: record.payload)
+                        (filing: try PostgresFilingLedger.decodeFiling(record.payload), document: record.payload)
                     }
                     prepared = .success(try await filings.prepare(arrivals, terminalID: terminalID, hall: hall))
                 } catch {
@@ -369,7 +374,7 @@ public struct OutboxDrainer: ServiceLifecycle.Service {
     private func send(_ record: OutboxRecord) async throws {
         switch record.kind {
         case .filing:
-            let filing = try PostgresFilingLedger.filingDecoder.decode(Filing.self, from: record.payload)
+            let filing = try PostgresFilingLedger.decodeFiling(record.payload)
             try await filings.receive(filing, document: record.payload, terminalID: terminalID, hall: hall,
                                       applicant: filing.applicantIDNumber, at: now())
         case .ticket:

@@ -232,11 +232,26 @@ extension LifecycleSchema {
     }
 }
 
+extension LifecycleSchema {
+    /// Indexes no statement reads, which every new filing still paid for (an outbox's drain
+    /// above all): changes are paged from `lifecycle_case` (`departmentChanges`), never from the
+    /// records or the events by `change_seq`; the monthly report reads its day columns from
+    /// `MonthlySummary`, and only a recount (`fromSummary: false`, what tests compare the
+    /// summary with) scans the cases for them. `lifecycle_case_due` stays: the current month's
+    /// overdue cases are counted from it.
+    public static let unreadIndexes = [
+        "lifecycle_record_by_change", "lifecycle_event_by_change",
+        "lifecycle_case_received", "lifecycle_case_accepted", "lifecycle_case_returned", "lifecycle_case_completed",
+    ]
+
+    public static var droppingUnreadIndexes: [String] { unreadIndexes.map { "DROP INDEX IF EXISTS \($0)" } }
+}
+
 /// The statements of the lifecycle store, and what their rows mean.
 public enum LifecycleSQL {
     /// The record as the document the stores keep (sealed by the SQLite store).
     public static func encode(_ record: FilingRecord) throws -> Data {
-        try JSONEncoder.lifecycle.encode(record)
+        try LifecycleDocument.encode(record)
     }
 
     public static func decode(_ document: Data) throws(LifecycleRefusal) -> FilingRecord {

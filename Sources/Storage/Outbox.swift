@@ -119,12 +119,24 @@ extension SQLiteStore {
     public func recordFilingForDistrict(site: String, day: String, now: Date,
                                         build: @escaping @Sendable (String) throws -> Filing) async throws -> Filing {
         let sealer = sealer
-        return try await pool.write { db in
-            let filing = try Self.recordFiling(db, site: site, day: day, sealer: sealer, build: build)
-            let document = try Self.encoder().encode(filing)
-            try Self.enqueue(db, .filing, key: "filing:" + filing.reference, payload: document, sealer: sealer, now: now)
-            return filing
+        return try await pool.write { db in try Self.recordFilingForDistrict(db, site: site, day: day, sealer: sealer, now: now, build: build) }
+    }
+
+    /// `count` filings recorded and queued as `recordFilingForDistrict` records each, in one
+    /// transaction: how `kiosk bench outbox` fills a terminal's outbox in bulk.
+    public func recordFilingsForDistrict(_ count: Int, site: String, day: String, now: Date,
+                                         build: @escaping @Sendable (String) throws -> Filing) async throws {
+        let sealer = sealer
+        try await pool.write { db in
+            for _ in 0..<count { _ = try Self.recordFilingForDistrict(db, site: site, day: day, sealer: sealer, now: now, build: build) }
         }
+    }
+
+    private static func recordFilingForDistrict(_ db: Database, site: String, day: String, sealer: Sealer, now: Date,
+                                                build: (String) throws -> Filing) throws -> Filing {
+        let filing = try recordFiling(db, site: site, day: day, sealer: sealer, build: build)
+        try enqueue(db, .filing, key: "filing:" + filing.reference, payload: try encoder().encode(filing), sealer: sealer, now: now)
+        return filing
     }
 }
 

@@ -46,6 +46,9 @@ extension Migrations {
         migrator.registerMigration("v18-lifecycle-deadline-count") { db in
             for statement in DeadlineSummary.statements(.sqlite) { try db.execute(sql: statement) }
         }
+        migrator.registerMigration("v19-lifecycle-unread-indexes") { db in
+            for statement in LifecycleSchema.droppingUnreadIndexes { try db.execute(sql: statement) }
+        }
     }
 }
 

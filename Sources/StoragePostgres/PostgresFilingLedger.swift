@@ -2,6 +2,7 @@ import Booking
 import Filings
 import FormEngine
 import Foundation
+import JSONLogic
 import KioskCore
 import Logging
 import NIOCore
@@ -145,7 +146,7 @@ public struct PostgresFilingLedger: FilingLedger {
             try await c.query("SELECT document FROM filing WHERE reference = \(reference)", logger: logger)
                 .collect().first?.decode(Data.self)
         }
-        return try document.map { try Self.filingDecoder.decode(Filing.self, from: $0) }
+        return try document.map(Self.decodeFiling)
     }
 
     /// A filing sent from a terminal's outbox: stored (a correction replaces the version before
@@ -296,6 +297,14 @@ public struct PostgresFilingLedger: FilingLedger {
         return true
     }
 
+    /// A filing as a terminal's outbox sends it: read by `JSONValueDecoder`, and by
+    /// `filingDecoder` should that refuse it (duplicate keys, say, which `JSONDecoder` lets pass),
+    /// so that every document the district read before it still reads.
+    public static func decodeFiling(_ document: Data) throws -> Filing {
+        if let filing = try? JSONValueDecoder().decode(Filing.self, from: document) { return filing }
+        return try filingDecoder.decode(Filing.self, from: document)
+    }
+
     /// Filings travel as the terminals store them (ISO 8601 instants).
     public static var filingDecoder: JSONDecoder {
         let decoder = JSONDecoder()
@@ -400,14 +409,17 @@ enum CopyText {
             case .blob(let bytes):
                 buffer.writeStaticString("\\\\x")
                 buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: bytes.count * 2) { out in
-                    let digits = hexDigits.utf8Start
-                    var index = 0
-                    for byte in bytes {
-                        out[index] = digits[Int(byte >> 4)]
-                        out[index + 1] = digits[Int(byte & 0x0F)]
-                        index += 2
+                    // Over the raw bytes: `Data`'s iterator cost more than the digits.
+                    bytes.withUnsafeBytes { input in
+                        let digits = hexDigits.utf8Start
+                        var index = 0
+                        for byte in input {
+                            out[index] = digits[Int(byte >> 4)]
+                            out[index + 1] = digits[Int(byte & 0x0F)]
+                            index += 2
+                        }
+                        return index
                     }
-                    return index
                 }
             }
         }

@@ -562,5 +562,8 @@ enum PostgresMigrations {
             $$
             """,
         ]),
+        // Indexes a drained outbox kept up for nobody (issue 22): the lifecycle's six, and the
+        // filings' by form (filings are read by reference, and in order of arrival).
+        Migration(name: "v20-unread-indexes", statements: LifecycleSchema.droppingUnreadIndexes + ["DROP INDEX IF EXISTS filing_by_form"]),
     ]
 }
