@@ -84,8 +84,9 @@ struct StopTests {
         let took = ContinuousClock.now - stop
         #expect(process.terminationStatus == 0)
         #expect(log.contains(#""message":"kiosk stopped""#))
-        #expect(!log.contains("were cut"), "the reconnected stream must end by itself, not at the deadline")
-        #expect(took < .seconds(8), "stopped in \(took)")
+        // Whether the stream ended by itself is what the log says; a time would only measure the
+        // machine's load (under the whole suite this stop once took 9.3 s, and 5 s alone).
+        #expect(!log.contains("were cut"), "the reconnected stream must end by itself, not at the deadline (stopped in \(took))")
     }
 
     /// A request still open at the deadline (10 s) is cut, and the process still exits 0 with
