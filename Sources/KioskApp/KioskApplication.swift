@@ -57,7 +57,7 @@ public struct KioskApplication: Sendable {
     /// Where the lifecycle of filings is kept: this file, or in district mode the district store.
     public let filingLedger: any FilingLedger
     /// Department systems' keys and webhooks: this terminal's file, or in district mode the
-    /// district store (`departmentRegistry(_:store:district:districtKey:logger:)`).
+    /// district store (`DistrictTerminal.departmentRegistry`).
     public let departmentRegistry: any DepartmentRegistry
     /// The keyed code of a filing receipt's QR.
     let progressCode: @Sendable (String) -> ProgressCode
@@ -114,8 +114,8 @@ public struct KioskApplication: Sendable {
         self.queueFeed = (mode.bookings as? any QueueEventLog).map { QueueFeed(log: $0) }
         self.filingLedger = Self.filingLedger(configuration, store: store, district: district,
                                               lifecycle: Self.filingLifecycle(configuration, calendar: calendar))
-        self.departmentRegistry = Self.departmentRegistry(configuration, store: store, district: district,
-                                                          districtKey: checkedDistrictKey, logger: logger)
+        self.departmentRegistry = DistrictTerminal.departmentRegistry(configuration, store: store, district: district,
+                                                                      districtKey: checkedDistrictKey, logger: logger)
         self.progressCode = Self.progressCodes(district == nil ? store.keys.idHashing : districtKey ?? store.keys.idHashing)
         // Failed sign-ins are budgeted by the access store, which knows whose they are.
         self.access = AccessStore(store: store, signInsPerMinute: configuration.rateLimits.signInPerMinute)

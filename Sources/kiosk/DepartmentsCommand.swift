@@ -1,5 +1,6 @@
 import Access
 import ArgumentParser
+import District
 import Foundation
 import KioskApp
 import KioskCore
@@ -19,7 +20,8 @@ struct DepartmentsCommand: AsyncParsableCommand {
                                 _ body: @Sendable (any DepartmentRegistry, AccessStore) async throws -> Void) async throws {
         let configuration = try options.load()
         try await withAccessErrors {
-            try await KioskApplication.withDepartments(configuration, logger: Logger(label: "kiosk"), body)
+            try await DistrictTerminal.withDepartments(configuration, store: try KioskApplication.openStore(configuration),
+                                                       logger: Logger(label: "kiosk"), body)
         }
     }
 

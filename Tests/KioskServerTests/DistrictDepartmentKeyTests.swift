@@ -1,4 +1,5 @@
 import Access
+import District
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -246,13 +247,13 @@ struct TerminalDepartmentsInDistrictTests {
 
         let log = CapturedLog()
         let logger = Logger(label: "test") { _ in log }
-        let alone = KioskApplication.departmentRegistry(configuration, store: store, district: nil, districtKey: nil, logger: logger)
+        let alone = DistrictTerminal.departmentRegistry(configuration, store: store, district: nil, districtKey: nil, logger: logger)
         #expect(try await alone.authenticate(amr) == "amr")
         #expect(log.lines.withLock { $0.isEmpty })
 
         // Never reached: the warning comes from the terminal's file alone.
         let district = try PostgresStore(url: "postgres://kiosk@127.0.0.1:1/kiosk")
-        let joined = KioskApplication.departmentRegistry(configuration, store: store, district: district, districtKey: .random(),
+        let joined = DistrictTerminal.departmentRegistry(configuration, store: store, district: district, districtKey: .random(),
                                                          logger: logger)
         #expect(joined is PostgresDepartments)
         #expect(log.lines.withLock { $0 } == [

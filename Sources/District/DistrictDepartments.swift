@@ -1,4 +1,3 @@
-import District
 import Foundation
 import Hosting
 import KioskConfig
@@ -9,11 +8,11 @@ import StoragePostgres
 
 /// Department systems' keys and webhooks (issue 16), kept where the mode says: the terminal's
 /// own file, or in district mode the district store, where one key serves every terminal.
-extension KioskApplication {
+extension DistrictTerminal {
     /// Chosen once, at start: the terminal's `DepartmentStore`, or in district mode
     /// `PostgresDepartments` with keys derived from the district's key (`district` known at start,
     /// or found when first needed after a background migration).
-    static func departmentRegistry(_ configuration: Configuration, store: SQLiteStore, district: PostgresStore?,
+    public static func departmentRegistry(_ configuration: Configuration, store: SQLiteStore, district: PostgresStore?,
                                    districtKey: SecretKey?, logger: Logger) -> any DepartmentRegistry {
         guard let district else { return DepartmentStore(store: store) }
         // Keys issued on this terminal before it joined cannot be carried over: the file keeps
@@ -33,13 +32,12 @@ extension KioskApplication {
     /// `kiosk departments`: in district mode the district store, migrated and checked against
     /// this terminal's `district-id.key`.
     public static func withDepartments<T: Sendable>(
-        _ configuration: Configuration, logger: Logger,
+        _ configuration: Configuration, store: SQLiteStore, logger: Logger,
         _ body: @Sendable (any DepartmentRegistry, AccessStore) async throws -> T
     ) async throws -> T {
-        let store = try openStore(configuration)
         _ = try store.migrate()
         let access = AccessStore(store: store)
-        guard let district = try DistrictTerminal.openStore(configuration, logger: logger) else {
+        guard let district = try openStore(configuration, logger: logger) else {
             return try await body(DepartmentStore(store: store), access)
         }
         return try await district.withRunning {
