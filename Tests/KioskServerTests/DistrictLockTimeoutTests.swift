@@ -36,12 +36,8 @@ struct DistrictLockTimeoutTests {
             Int(try await cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE \(condition)")
                 .trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
         }
-        var waited = 0
-        while try await count("wait_event = 'PgSleep'") == 0, waited < 200 {
-            try await Task.sleep(for: .milliseconds(50))
-            waited += 1
-        }
-        try #require(try await count("wait_event = 'PgSleep'") == 1, "the lock is held")
+        let held = try await eventually(every: .milliseconds(50)) { try await count("wait_event = 'PgSleep'") == 1 }
+        try #require(held, "the lock is held")
 
         try await application.servedOnMondayMorning { client in
             let step = try await client.execute(
