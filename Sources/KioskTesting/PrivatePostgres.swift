@@ -112,7 +112,7 @@ public final class PrivatePostgres: Sendable {
         let answer: String
         do {
             let rows = try await psql("""
-                SELECT coalesce(state, 'background') || ' ' || count(*) FROM pg_stat_activity GROUP BY 1
+                SELECT coalesce(state, 'background') || ' ' || count(*) FROM pg_stat_activity GROUP BY state
                 UNION ALL SELECT 'max_connections ' || current_setting('max_connections')
                 """)
             answer = "answers in \(ContinuousClock.now - began): \(rows.split(separator: "\n").joined(separator: ", "))"
