@@ -1,0 +1,138 @@
+import Booking
+import Filings
+import Foundation
+@testable import KioskBench
+import KioskCore
+import KioskTesting
+import Storage
+import StoragePostgres
+import Testing
+
+/// `kiosk db copy` carries a terminal's calls for staff and its printed policy sheets: after the
+/// switch to district mode the hall's staff consoles see its open call, and the district's monthly
+/// report counts the calls and prints of the months the terminal served alone.
+@Suite("kiosk db copy: help requests and policy prints", .privatePostgres)
+struct DistrictCopyCallsTests {
+    static let zone = TimeZone(identifier: "Asia/Shanghai")!
+    /// 2026-11-20 10:00 in the hall.
+    static let november = Date(timeIntervalSince1970: 1_795_140_000)
+    static let december = november.addingTimeInterval(20 * 86_400)
+
+    /// Two answered calls (one handed over) and one still open, and sheets printed in two months,
+    /// all at the default terminal T01 of hall S01.
+    static func callsAndPrints(_ installation: TestInstallation) async throws -> HelpRequestStore {
+        let terminal = HelpRequestStore(store: try installation.store(), timeZone: zone)
+        for (index, at) in [november, december].enumerated() {
+            let (call, _) = try await terminal.raise(HelpRequest(id: "answered-\(index)", terminalId: "T01", sessionId: nil, screen: "home",
+                                                                 raisedAt: at, timeout: 90))
+            _ = try await terminal.update(call.id) { call in
+                try call.take(by: "S100", at: at.addingTimeInterval(30))
+                if index == 1 { try call.handOver(to: "S200", by: "S100", callerMayReassign: false, at: at.addingTimeInterval(60)) }
+                try call.close(by: call.responsibleStaff!, at: at.addingTimeInterval(120))
+            }
+        }
+        _ = try await terminal.raise(HelpRequest(id: "open-0", terminalId: "T01", sessionId: "session-1", screen: "book-slot",
+                                                 raisedAt: december.addingTimeInterval(3_600), timeout: 90))
+        try await terminal.recordPolicyPrints(["policy-a", "policy-b"], terminalId: "T01", at: november)
+        try await terminal.recordPolicyPrints(["policy-a"], terminalId: "T01", at: december)
+        return terminal
+    }
+
+    static func copy(_ installation: TestInstallation, to url: String) async throws -> KioskProcess.Result {
+        try await offPool {
+            try KioskProcess.run(["db", "copy", "--from", "sqlite:" + installation.dataDirectory + "/kiosk.sqlite", "--to", url],
+                                 in: installation.root)
+        }
+    }
+
+    /// What the district's consoles and monthly report read equals what the terminal's did.
+    static func expectSame(_ terminal: HelpRequestStore, _ district: PostgresStore) async throws {
+        let hall = PostgresHelpRequestLedger(store: district, siteID: "S01", timeZone: zone)
+        #expect(try await hall.open(terminalId: nil) == terminal.open(terminalId: nil))
+        #expect(try await hall.open(terminalId: "T01").map(\.id) == ["open-0"])
+        for id in ["answered-0", "answered-1", "open-0"] {
+            #expect(try await hall.request(id) == terminal.request(id), "\(id)")
+        }
+        for month in ["2026-11", "2026-12"] {
+            let month = try ReportMonth(month)
+            let raised = try await PostgresHelpRequestLedger.raised(in: month, store: district).sorted { $0.id < $1.id }
+            #expect(try await raised == terminal.raised(in: month).sorted { $0.id < $1.id })
+            #expect(try await PostgresHelpRequestLedger.policyPrints(in: month, store: district) == terminal.policyPrints(in: month))
+        }
+    }
+
+    /// A terminal with open and answered calls and printed sheets joins a district: the district
+    /// shows each exactly once; a second copy adds nothing, and a third, after staff took the open
+    /// call in the district, leaves it taken. The output counts and names no one.
+    @Test func callsAndPrintsArriveOnceAndStayAsTheDistrictChangesThem() async throws {
+        let installation = try TestInstallation()
+        defer { installation.remove() }
+        #expect(try await offPool { try KioskProcess.run(["db", "migrate"], in: installation.root) }.status == 0)
+        let terminal = try await Self.callsAndPrints(installation)
+        let url = try await cluster().createDatabase()
+        let database = String(url.split(separator: "/").last!)
+
+        let first = try await Self.copy(installation, to: url)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("\n  help requests: 3 copied, 0 already there\n  policy prints: 3 copied, 0 already there\n"),
+                "\(first.stdout)")
+        let second = try await Self.copy(installation, to: url)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.contains("\n  help requests: 0 copied, 3 already there\n  policy prints: 0 copied, 3 already there\n"),
+                "\(second.stdout)")
+        #expect(try await cluster().psql("SELECT count(*) FROM help_request", database: database) == "3")
+        #expect(try await cluster().psql("SELECT count(*) FROM policy_print", database: database) == "3")
+        #expect(!second.stdout.contains("S100") && !second.stdout.contains("session-1") && !second.stdout.contains("policy-a"))
+
+        let district = try PostgresStore(url: url)
+        try await district.withRunning {
+            try await Self.expectSame(terminal, district)
+            let hall = PostgresHelpRequestLedger(store: district, siteID: "S01", timeZone: Self.zone)
+            _ = try await hall.update("open-0") { try $0.take(by: "S300", at: Self.december.addingTimeInterval(3_700)) }
+        }
+        let third = try await Self.copy(installation, to: url)
+        #expect(third.stdout.contains("\n  help requests: 0 copied, 3 already there\n"), "\(third.stdout)")
+        let again = try PostgresStore(url: url)
+        try await again.withRunning {
+            let taken = try await PostgresHelpRequestLedger(store: again, siteID: "S01", timeZone: Self.zone).request("open-0")
+            #expect(taken?.state == .taken && taken?.responsibleStaff == "S300", "a copy again does not reopen what staff took")
+        }
+    }
+
+    /// A row the district refuses in the middle of the copy (here a trigger on `policy_print`,
+    /// which the copy writes last) leaves the district without any of the terminal's rows and the
+    /// terminal's file as it was; once the cause is gone, the copy run again completes, once.
+    @Test func aCopyThatFailsHalfwayLeavesBothSidesAsTheyWereAndARerunCompletes() async throws {
+        let slots = try DistrictBenchmarks.slots(count: 2, capacity: 3)
+        let (installation, _) = try await DistrictCopyTests.terminalWithBookings([7], slots: slots)
+        defer { installation.remove() }
+        let terminal = try await Self.callsAndPrints(installation)
+        let url = try await cluster().createDatabase()
+        let database = String(url.split(separator: "/").last!)
+        let migrating = try PostgresStore(url: url)
+        try await migrating.withRunning { _ = try await migrating.migrate() }
+        try await cluster().psql("""
+            CREATE FUNCTION refuse_print() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no room for prints'; END $$;
+            CREATE TRIGGER refuse_print BEFORE INSERT ON policy_print FOR EACH ROW EXECUTE FUNCTION refuse_print();
+            """, database: database)
+
+        let failed = try await Self.copy(installation, to: url)
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("no room for prints"), "\(failed.stderr)")
+        for table in ["booking", "help_request", "policy_print", "idempotency_key"] {
+            #expect(try await cluster().psql("SELECT count(*) FROM \(table)", database: database) == "0", "\(table)")
+        }
+        #expect(try await installation.store().uncopiedBookings() == 1, "the terminal does not mark what the district did not take")
+        #expect(try await terminal.open(terminalId: nil).map(\.id) == ["open-0"])
+
+        try await cluster().psql("DROP TRIGGER refuse_print ON policy_print", database: database)
+        let rerun = try await Self.copy(installation, to: url)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(rerun.stdout.contains("\n  bookings: 1 copied, 0 already there\n"), "\(rerun.stdout)")
+        #expect(rerun.stdout.contains("\n  help requests: 3 copied, 0 already there\n  policy prints: 3 copied, 0 already there\n"),
+                "\(rerun.stdout)")
+        #expect(try await installation.store().uncopiedBookings() == 0)
+        let district = try PostgresStore(url: url)
+        try await district.withRunning { try await Self.expectSame(terminal, district) }
+    }
+}
