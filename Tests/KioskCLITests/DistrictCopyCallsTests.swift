@@ -135,4 +135,29 @@ struct DistrictCopyCallsTests {
         let district = try PostgresStore(url: url)
         try await district.withRunning { try await Self.expectSame(terminal, district) }
     }
+
+    /// A terminal that served in district mode before its copy may have an open call there: one
+    /// open call per terminal, so its file's open call is left out and the output says so; the
+    /// answered ones arrive.
+    @Test func anOpenCallIsLeftOutWhileTheDistrictHoldsAnotherOpenCallOfTheTerminal() async throws {
+        let installation = try TestInstallation()
+        defer { installation.remove() }
+        #expect(try await offPool { try KioskProcess.run(["db", "migrate"], in: installation.root) }.status == 0)
+        _ = try await Self.callsAndPrints(installation)
+        let url = try await cluster().createDatabase()
+        let district = try PostgresStore(url: url)
+        try await district.withRunning {
+            _ = try await district.migrate()
+            _ = try await PostgresHelpRequestLedger(store: district, siteID: "S01", timeZone: Self.zone)
+                .raise(HelpRequest(id: "in-district", terminalId: "T01", sessionId: nil, screen: "home", raisedAt: Self.december, timeout: 90))
+        }
+        let copied = try await Self.copy(installation, to: url)
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect(copied.stdout.contains("\n  help requests: 2 copied, 0 already there\n"), "\(copied.stdout)")
+        #expect(copied.stdout.contains("\n1 open help requests are not copied: the district already holds an open call of this terminal"),
+                "\(copied.stdout)")
+        let database = String(url.split(separator: "/").last!)
+        #expect(try await cluster().psql("SELECT string_agg(id, ',' ORDER BY id) FROM help_request", database: database)
+                == "answered-0,answered-1,in-district")
+    }
 }
