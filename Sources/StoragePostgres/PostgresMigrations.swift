@@ -572,5 +572,8 @@ enum PostgresMigrations {
             "ALTER TABLE policy_print ADD COLUMN copied_id bigint",
             "CREATE UNIQUE INDEX policy_print_copied ON policy_print (site_id, terminal_id, copied_id) WHERE copied_id IS NOT NULL",
         ]),
+        // Which terminal (`site/terminal`) revoked a department's key: the audit record of a
+        // revocation is in that terminal's audit log, which `kiosk departments list` points to.
+        Migration(name: "v22-department-revoked-by", statements: ["ALTER TABLE department ADD COLUMN revoked_by text"]),
     ]
 }
