@@ -160,4 +160,50 @@ struct DistrictCopyCallsTests {
         #expect(try await cluster().psql("SELECT string_agg(id, ',' ORDER BY id) FROM help_request", database: database)
                 == "answered-0,answered-1,in-district")
     }
+
+    /// The technician's copy is killed while the district is writing it (a trigger holds the
+    /// transaction in `pg_sleep` at the policy prints, the last rows it writes): the district
+    /// rolls it back when the connection is gone, and the copy run again completes, once.
+    @Test func aCopyKilledHalfwayLeavesNothingInTheDistrictAndARerunCompletes() async throws {
+        let slots = try DistrictBenchmarks.slots(count: 2, capacity: 3)
+        let (installation, _) = try await DistrictCopyTests.terminalWithBookings([8], slots: slots)
+        defer { installation.remove() }
+        let terminal = try await Self.callsAndPrints(installation)
+        let url = try await cluster().createDatabase()
+        let database = String(url.split(separator: "/").last!)
+        let migrating = try PostgresStore(url: url)
+        try await migrating.withRunning { _ = try await migrating.migrate() }
+        try await cluster().psql("""
+            CREATE FUNCTION hold_print() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(4); RETURN NULL; END $$;
+            CREATE TRIGGER hold_print BEFORE INSERT ON policy_print FOR EACH STATEMENT EXECUTE FUNCTION hold_print();
+            """, database: database)
+
+        let (process, _, _) = try KioskProcess.start(
+            ["db", "copy", "--from", "sqlite:" + installation.dataDirectory + "/kiosk.sqlite", "--to", url], in: installation.root)
+        let held = try await eventually {
+            try await cluster().psql("SELECT count(*) FROM pg_stat_activity WHERE datname = '\(database)' AND wait_event = 'PgSleep'",
+                                     database: database) == "1"
+        }
+        #expect(held, "the copy reached the policy prints")
+        kill(process.processIdentifier, SIGKILL)
+        try await offPool { process.waitUntilExit() }
+        let gone = try await eventually {
+            try await cluster().psql("SELECT count(*) FROM pg_stat_activity WHERE datname = '\(database)' AND pid <> pg_backend_pid()",
+                                     database: database) == "0"
+        }
+        #expect(gone, "the district ended the killed copy's transaction")
+        for table in ["booking", "help_request", "policy_print", "lifecycle_record"] {
+            #expect(try await cluster().psql("SELECT count(*) FROM \(table)", database: database) == "0", "\(table)")
+        }
+        #expect(try await installation.store().uncopiedBookings() == 1)
+
+        try await cluster().psql("DROP TRIGGER hold_print ON policy_print", database: database)
+        let rerun = try await Self.copy(installation, to: url)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(rerun.stdout.contains("\n  bookings: 1 copied, 0 already there\n"), "\(rerun.stdout)")
+        #expect(rerun.stdout.contains("\n  help requests: 3 copied, 0 already there\n  policy prints: 3 copied, 0 already there\n"),
+                "\(rerun.stdout)")
+        let district = try PostgresStore(url: url)
+        try await district.withRunning { try await Self.expectSame(terminal, district) }
+    }
 }
