@@ -99,41 +99,74 @@ struct DistrictCopyCallsTests {
         }
     }
 
-    /// A row the district refuses in the middle of the copy (here a trigger on `policy_print`,
-    /// which the copy writes last) leaves the district without any of the terminal's rows and the
-    /// terminal's file as it was; once the cause is gone, the copy run again completes, once.
-    @Test func aCopyThatFailsHalfwayLeavesBothSidesAsTheyWereAndARerunCompletes() async throws {
+    /// A terminal with a booking, calls and prints, and a migrated district store whose
+    /// `policy_print` (the last rows the copy writes) has the trigger `trigger` runs: `interrupt`
+    /// runs the copy and stops it there. Then neither side holds anything new, and once the trigger
+    /// is gone the copy run again completes, once.
+    static func expectInterruptedCopyLeavesBothSidesAndARerunCompletes(
+        trigger: String, _ interrupt: (TestInstallation, _ url: String, _ database: String) async throws -> Void
+    ) async throws {
         let slots = try DistrictBenchmarks.slots(count: 2, capacity: 3)
         let (installation, _) = try await DistrictCopyTests.terminalWithBookings([7], slots: slots)
         defer { installation.remove() }
-        let terminal = try await Self.callsAndPrints(installation)
+        let terminal = try await callsAndPrints(installation)
         let url = try await cluster().createDatabase()
         let database = String(url.split(separator: "/").last!)
         let migrating = try PostgresStore(url: url)
         try await migrating.withRunning { _ = try await migrating.migrate() }
         try await cluster().psql("""
-            CREATE FUNCTION refuse_print() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no room for prints'; END $$;
-            CREATE TRIGGER refuse_print BEFORE INSERT ON policy_print FOR EACH ROW EXECUTE FUNCTION refuse_print();
+            CREATE FUNCTION interrupt_copy() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \(trigger) END $$;
+            CREATE TRIGGER interrupt_copy BEFORE INSERT ON policy_print FOR EACH STATEMENT EXECUTE FUNCTION interrupt_copy();
             """, database: database)
 
-        let failed = try await Self.copy(installation, to: url)
-        #expect(failed.status == 1)
-        #expect(failed.stderr.contains("no room for prints"), "\(failed.stderr)")
-        for table in ["booking", "help_request", "policy_print", "idempotency_key"] {
+        try await interrupt(installation, url, database)
+        for table in ["booking", "idempotency_key", "help_request", "policy_print"] {
             #expect(try await cluster().psql("SELECT count(*) FROM \(table)", database: database) == "0", "\(table)")
         }
         #expect(try await installation.store().uncopiedBookings() == 1, "the terminal does not mark what the district did not take")
         #expect(try await terminal.open(terminalId: nil).map(\.id) == ["open-0"])
 
-        try await cluster().psql("DROP TRIGGER refuse_print ON policy_print", database: database)
-        let rerun = try await Self.copy(installation, to: url)
+        try await cluster().psql("DROP TRIGGER interrupt_copy ON policy_print", database: database)
+        let rerun = try await copy(installation, to: url)
         #expect(rerun.status == 0, "\(rerun.stderr)")
         #expect(rerun.stdout.contains("\n  bookings: 1 copied, 0 already there\n"), "\(rerun.stdout)")
         #expect(rerun.stdout.contains("\n  help requests: 3 copied, 0 already there\n  policy prints: 3 copied, 0 already there\n"),
                 "\(rerun.stdout)")
         #expect(try await installation.store().uncopiedBookings() == 0)
         let district = try PostgresStore(url: url)
-        try await district.withRunning { try await Self.expectSame(terminal, district) }
+        try await district.withRunning { try await expectSame(terminal, district) }
+    }
+
+    /// A row the district refuses in the middle of the copy: the copy fails, saying why.
+    @Test func aCopyThatFailsHalfwayLeavesBothSidesAsTheyWereAndARerunCompletes() async throws {
+        try await Self.expectInterruptedCopyLeavesBothSidesAndARerunCompletes(trigger: "RAISE EXCEPTION 'no room for prints';") {
+            installation, url, _ in
+            let failed = try await Self.copy(installation, to: url)
+            #expect(failed.status == 1)
+            #expect(failed.stderr.contains("no room for prints"), "\(failed.stderr)")
+        }
+    }
+
+    /// The technician's copy is killed (SIGKILL) while the district holds its transaction in
+    /// `pg_sleep`: the district rolls it back when the connection is gone.
+    @Test func aCopyKilledHalfwayLeavesNothingInTheDistrictAndARerunCompletes() async throws {
+        try await Self.expectInterruptedCopyLeavesBothSidesAndARerunCompletes(trigger: "PERFORM pg_sleep(4); RETURN NULL;") {
+            installation, url, database in
+            let (process, _, _) = try KioskProcess.start(
+                ["db", "copy", "--from", "sqlite:" + installation.dataDirectory + "/kiosk.sqlite", "--to", url], in: installation.root)
+            let held = try await eventually {
+                try await cluster().psql("SELECT count(*) FROM pg_stat_activity WHERE datname = '\(database)' AND wait_event = 'PgSleep'",
+                                         database: database) == "1"
+            }
+            #expect(held, "the copy reached the policy prints")
+            kill(process.processIdentifier, SIGKILL)
+            try await offPool { process.waitUntilExit() }
+            let gone = try await eventually {
+                try await cluster().psql("SELECT count(*) FROM pg_stat_activity WHERE datname = '\(database)' AND pid <> pg_backend_pid()",
+                                         database: database) == "0"
+            }
+            #expect(gone, "the district ended the killed copy's transaction")
+        }
     }
 
     /// A terminal that served in district mode before its copy may have an open call there: one
@@ -159,51 +192,5 @@ struct DistrictCopyCallsTests {
         let database = String(url.split(separator: "/").last!)
         #expect(try await cluster().psql("SELECT string_agg(id, ',' ORDER BY id) FROM help_request", database: database)
                 == "answered-0,answered-1,in-district")
-    }
-
-    /// The technician's copy is killed while the district is writing it (a trigger holds the
-    /// transaction in `pg_sleep` at the policy prints, the last rows it writes): the district
-    /// rolls it back when the connection is gone, and the copy run again completes, once.
-    @Test func aCopyKilledHalfwayLeavesNothingInTheDistrictAndARerunCompletes() async throws {
-        let slots = try DistrictBenchmarks.slots(count: 2, capacity: 3)
-        let (installation, _) = try await DistrictCopyTests.terminalWithBookings([8], slots: slots)
-        defer { installation.remove() }
-        let terminal = try await Self.callsAndPrints(installation)
-        let url = try await cluster().createDatabase()
-        let database = String(url.split(separator: "/").last!)
-        let migrating = try PostgresStore(url: url)
-        try await migrating.withRunning { _ = try await migrating.migrate() }
-        try await cluster().psql("""
-            CREATE FUNCTION hold_print() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(4); RETURN NULL; END $$;
-            CREATE TRIGGER hold_print BEFORE INSERT ON policy_print FOR EACH STATEMENT EXECUTE FUNCTION hold_print();
-            """, database: database)
-
-        let (process, _, _) = try KioskProcess.start(
-            ["db", "copy", "--from", "sqlite:" + installation.dataDirectory + "/kiosk.sqlite", "--to", url], in: installation.root)
-        let held = try await eventually {
-            try await cluster().psql("SELECT count(*) FROM pg_stat_activity WHERE datname = '\(database)' AND wait_event = 'PgSleep'",
-                                     database: database) == "1"
-        }
-        #expect(held, "the copy reached the policy prints")
-        kill(process.processIdentifier, SIGKILL)
-        try await offPool { process.waitUntilExit() }
-        let gone = try await eventually {
-            try await cluster().psql("SELECT count(*) FROM pg_stat_activity WHERE datname = '\(database)' AND pid <> pg_backend_pid()",
-                                     database: database) == "0"
-        }
-        #expect(gone, "the district ended the killed copy's transaction")
-        for table in ["booking", "help_request", "policy_print", "lifecycle_record"] {
-            #expect(try await cluster().psql("SELECT count(*) FROM \(table)", database: database) == "0", "\(table)")
-        }
-        #expect(try await installation.store().uncopiedBookings() == 1)
-
-        try await cluster().psql("DROP TRIGGER hold_print ON policy_print", database: database)
-        let rerun = try await Self.copy(installation, to: url)
-        #expect(rerun.status == 0, "\(rerun.stderr)")
-        #expect(rerun.stdout.contains("\n  bookings: 1 copied, 0 already there\n"), "\(rerun.stdout)")
-        #expect(rerun.stdout.contains("\n  help requests: 3 copied, 0 already there\n  policy prints: 3 copied, 0 already there\n"),
-                "\(rerun.stdout)")
-        let district = try PostgresStore(url: url)
-        try await district.withRunning { try await Self.expectSame(terminal, district) }
     }
 }
