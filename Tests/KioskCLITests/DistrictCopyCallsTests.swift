@@ -38,6 +38,13 @@ struct DistrictCopyCallsTests {
         return terminal
     }
 
+    /// Migrates a fresh district store with `kiosk db copy`'s deadline (600 s): every migration in
+    /// one go can outlast a terminal's 10 s on a loaded machine.
+    static func migrate(_ url: String) async throws {
+        let store = try PostgresStore(url: url, operationTimeout: .seconds(600))
+        try await store.withRunning { _ = try await store.migrate() }
+    }
+
     static func copy(_ installation: TestInstallation, to url: String) async throws -> KioskProcess.Result {
         try await offPool {
             try KioskProcess.run(["db", "copy", "--from", "sqlite:" + installation.dataDirectory + "/kiosk.sqlite", "--to", url],
@@ -112,8 +119,7 @@ struct DistrictCopyCallsTests {
         let terminal = try await callsAndPrints(installation)
         let url = try await cluster().createDatabase()
         let database = String(url.split(separator: "/").last!)
-        let migrating = try PostgresStore(url: url)
-        try await migrating.withRunning { _ = try await migrating.migrate() }
+        try await migrate(url)
         try await cluster().psql("""
             CREATE FUNCTION interrupt_copy() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \(trigger) END $$;
             CREATE TRIGGER interrupt_copy BEFORE INSERT ON policy_print FOR EACH STATEMENT EXECUTE FUNCTION interrupt_copy();
@@ -178,9 +184,9 @@ struct DistrictCopyCallsTests {
         #expect(try await offPool { try KioskProcess.run(["db", "migrate"], in: installation.root) }.status == 0)
         _ = try await Self.callsAndPrints(installation)
         let url = try await cluster().createDatabase()
+        try await Self.migrate(url)
         let district = try PostgresStore(url: url)
         try await district.withRunning {
-            _ = try await district.migrate()
             _ = try await PostgresHelpRequestLedger(store: district, siteID: "S01", timeZone: Self.zone)
                 .raise(HelpRequest(id: "in-district", terminalId: "T01", sessionId: nil, screen: "home", raisedAt: Self.december, timeout: 90))
         }
