@@ -10,7 +10,11 @@ import Testing
 /// whatever the classes, minutes and ties of the queue.
 @Suite("District store: concurrent check-ins into one queue", .privatePostgres)
 struct PostgresCheckInQueueTests {
-    func at(_ text: String) throws -> Date { try BookingStoreFixture.beijing(text) }
+    /// Beijing `YYYY-MM-DD HH:MM`, or `HH:MM:SS`.
+    func at(_ text: String) throws -> Date {
+        let seconds = text.split(separator: ":").count == 3 ? Double(text.suffix(2)) : nil
+        return try BookingStoreFixture.beijing(seconds == nil ? text : String(text.dropLast(3))).addingTimeInterval(seconds ?? 0)
+    }
 
     /// The sequence of a ticket number of prefix A (`A017` → 17).
     func sequence(_ ticket: Ticket) throws -> Int { try #require(Int(ticket.number.dropFirst())) }
@@ -55,7 +59,8 @@ struct PostgresCheckInQueueTests {
                                                   idempotencyKey: "b\(index)", now: now)
             citizens.append((citizen, booking, born == "19500101"))
         }
-        let terminals = [fixture.bookings, try await fixture.reopened().bookings, try await fixture.reopened().bookings]
+        let others = [try await fixture.reopened(), try await fixture.reopened()]
+        let terminals = [fixture.bookings] + others.map(\.bookings)
         let results = try await withThrowingTaskGroup(of: CheckInResult.self) { group in
             for (index, (citizen, booking, byCard)) in citizens.enumerated() {
                 let terminal = terminals[index % terminals.count]
@@ -74,10 +79,12 @@ struct PostgresCheckInQueueTests {
         let racing = Set(results.map(\.receipt.ticket.id))
         for result in results {
             let ticket = try #require(waiting.first { $0.id == result.receipt.ticket.id })
-            let there = try waiting.filter { !racing.contains($0.id) || (try sequence($0)) < (try sequence(ticket)) }
+            let own = try sequence(ticket)
+            let there = try waiting.filter { try !racing.contains($0.id) || sequence($0) < own }
             #expect(result.receipt.ahead == there.filter { Ticket.callsBefore($0, ticket) }.count, "\(ticket.number)")
         }
         #expect(try await Self.miscounted(fixture) == 0)
+        withExtendedLifetime(others) {}
     }
 
     /// The counts the check-in adds up (`queue_waiting`) are the waiting tickets' after every kind
