@@ -570,7 +570,8 @@ enum PostgresMigrations {
         // turn: a queue of n cost each check-in O(n), all of them O(n²). Who waits is now counted per
         // day, service, priority and minute of `queued_at`, kept by a trigger on every write of a
         // ticket; a check-in adds up at most a day's minutes and counts one by one only the tickets of
-        // its own class and minute queued after it.
+        // its own class and minute queued after it. Check-ins of a prefix now queue for the number
+        // on an advisory lock (two-key: apart from the citizens' one-key locks), first come first served.
         Migration(name: "v21-queue-waiting-counts", statements: [
             """
             CREATE TABLE queue_waiting (
@@ -629,7 +630,7 @@ enum PostgresMigrations {
                     6, ((value >> 48) & 255)::integer), 7, ((value >> 56) & 255)::integer)
             $$
             """,
-            // v19's check-in with the count above; the rest unchanged.
+            // v19's check-in with the count above and the turns below; the rest unchanged.
             """
             CREATE OR REPLACE FUNCTION kiosk_check_in(
                 request_key text, request_operation text, request_fingerprint bytea, now_seconds double precision,
@@ -676,6 +677,9 @@ enum PostgresMigrations {
                     outcome := 'changed';
                     RETURN;
                 END IF;
+                -- Check-ins of a prefix take turns in the order they came, one woken at each commit; waiting on
+                -- the sequence's row, every waiter woke at every commit to find it taken again.
+                PERFORM pg_advisory_xact_lock(hashtext('kiosk_ticket_sequence'), hashtext(ticket_date || ' ' || ticket_prefix));
                 INSERT INTO ticket_sequence AS q (date, prefix, last) VALUES (ticket_date, ticket_prefix, 1)
                 ON CONFLICT (date, prefix) DO UPDATE SET last = q.last + 1
                 RETURNING q.last INTO new_sequence;
