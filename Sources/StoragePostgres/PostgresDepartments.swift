@@ -25,17 +25,22 @@ public struct PostgresDepartments: DepartmentRegistry, WebhookTargetStore {
     let keys: DistrictDepartmentKeys
     /// This terminal, as the holder of the departments it pushes.
     let terminalID: String
+    /// This terminal as `site/terminal`, recorded with a revocation it makes: the audit record
+    /// is in this terminal's audit log (each terminal keeps its own chain, anchored in the
+    /// district store), and the row says where to find it.
+    let auditedAt: String
     /// How long a department stays with the terminal that claimed it without a word from it.
     let lease: TimeInterval
     let now: @Sendable () -> Date
 
     /// `districtKey` finds the district's key (as the terminal checked it against this store);
     /// it is asked once, when first needed.
-    public init(store: PostgresStore, terminalID: String, lease: TimeInterval = 60, now: @escaping @Sendable () -> Date = Date.init,
-                districtKey: @escaping @Sendable () async throws -> SecretKey) {
+    public init(store: PostgresStore, terminalID: String, siteID: String = "", lease: TimeInterval = 60,
+                now: @escaping @Sendable () -> Date = Date.init, districtKey: @escaping @Sendable () async throws -> SecretKey) {
         self.store = store
         self.keys = DistrictDepartmentKeys(resolve: districtKey)
         self.terminalID = terminalID
+        auditedAt = siteID.isEmpty ? terminalID : siteID + "/" + terminalID
         self.lease = lease
         self.now = now
     }
@@ -58,7 +63,7 @@ public struct PostgresDepartments: DepartmentRegistry, WebhookTargetStore {
                 VALUES (\(id), \(name), \(mac), \(webhookURL), \(sealed), \(at),
                         CASE WHEN \(pushes) THEN coalesce((SELECT last FROM lifecycle_change WHERE id = 1), 0) ELSE 0 END)
                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, key_mac = excluded.key_mac, webhook_url = excluded.webhook_url,
-                    webhook_secret = excluded.webhook_secret, created_at = excluded.created_at, revoked_at = NULL,
+                    webhook_secret = excluded.webhook_secret, created_at = excluded.created_at, revoked_at = NULL, revoked_by = NULL,
                     pushed_through = excluded.pushed_through, push_attempts = 0, push_failing_since = NULL, push_next_at = NULL,
                     push_last_error = NULL, push_holder = NULL, push_lease_until = NULL
                 WHERE department.revoked_at IS NOT NULL
@@ -73,7 +78,7 @@ public struct PostgresDepartments: DepartmentRegistry, WebhookTargetStore {
         let at = now.timeIntervalSince1970
         try await store.run(passing: DepartmentError.self) { c in
             let rows = try await c.query("""
-                UPDATE department SET revoked_at = \(at), push_holder = NULL, push_lease_until = NULL
+                UPDATE department SET revoked_at = \(at), revoked_by = \(auditedAt), push_holder = NULL, push_lease_until = NULL
                 WHERE id = \(id) AND revoked_at IS NULL RETURNING id
                 """, logger: store.logger).collect()
             guard !rows.isEmpty else { throw DepartmentError(.departmentNotFound) }
@@ -83,15 +88,15 @@ public struct PostgresDepartments: DepartmentRegistry, WebhookTargetStore {
     public func list() async throws -> [DepartmentListing] {
         try await store.run(inTransaction: false, passing: DepartmentError.self) { c in
             var listings: [DepartmentListing] = []
-            for try await (id, name, url, created, revoked, through, attempts, dead) in try await c.query("""
-                SELECT d.id, d.name, d.webhook_url, d.created_at, d.revoked_at, d.pushed_through, d.push_attempts,
+            for try await (id, name, url, created, revoked, revokedBy, through, attempts, dead) in try await c.query("""
+                SELECT d.id, d.name, d.webhook_url, d.created_at, d.revoked_at, d.revoked_by, d.pushed_through, d.push_attempts,
                        (SELECT count(*) FROM webhook_dead_letter l WHERE l.department_id = d.id)
                 FROM department d ORDER BY d.id
-                """, logger: store.logger).decode((String, String, String?, Double, Double?, Int64, Int32, Int64).self) {
+                """, logger: store.logger).decode((String, String, String?, Double, Double?, String?, Int64, Int32, Int64).self) {
                 listings.append(DepartmentListing(
                     id: id, name: name, webhookURL: url, createdAt: Date(timeIntervalSince1970: created),
-                    revokedAt: revoked.map(Date.init(timeIntervalSince1970:)), pushedThrough: through, pushAttempts: Int(attempts),
-                    deadLetters: Int(dead)))
+                    revokedAt: revoked.map(Date.init(timeIntervalSince1970:)), revokedBy: revokedBy, pushedThrough: through,
+                    pushAttempts: Int(attempts), deadLetters: Int(dead)))
             }
             return listings
         }

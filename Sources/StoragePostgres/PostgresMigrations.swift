@@ -565,6 +565,16 @@ enum PostgresMigrations {
         // Indexes a drained outbox kept up for nobody (issue 22): the lifecycle's six, and the
         // filings' by form (filings are read by reference, and in order of arrival).
         Migration(name: "v20-unread-indexes", statements: LifecycleSchema.droppingUnreadIndexes + ["DROP INDEX IF EXISTS filing_by_form"]),
+        // `kiosk db copy` carries a terminal's policy-sheet prints: each copied row keeps the
+        // terminal's own row id, so a second copy (after an interruption) finds it and adds nothing.
+        // Terminal ids are unique within a hall, so the hall is part of the mark.
+        Migration(name: "v21-copied-policy-prints", statements: [
+            "ALTER TABLE policy_print ADD COLUMN copied_id bigint",
+            "CREATE UNIQUE INDEX policy_print_copied ON policy_print (site_id, terminal_id, copied_id) WHERE copied_id IS NOT NULL",
+        ]),
+        // Which terminal (`site/terminal`) revoked a department's key: the audit record of a
+        // revocation is in that terminal's audit log, which `kiosk departments list` points to.
+        Migration(name: "v22-department-revoked-by", statements: ["ALTER TABLE department ADD COLUMN revoked_by text"]),
         // The check-in's ahead count without a pass over the queue (issue 22). v19 counted every
         // waiting ticket of the service while holding the lock every check-in of its prefix takes in
         // turn: a queue of n cost each check-in O(n), all of them O(n²). Who waits is now counted per
@@ -572,7 +582,7 @@ enum PostgresMigrations {
         // ticket; a check-in adds up at most a day's minutes and counts one by one only the tickets of
         // its own class and minute queued after it. Check-ins of a prefix now queue for the number
         // on an advisory lock (two-key: apart from the citizens' one-key locks), first come first served.
-        Migration(name: "v21-queue-waiting-counts", statements: [
+        Migration(name: "v23-queue-waiting-counts", statements: [
             """
             CREATE TABLE queue_waiting (
                 date text NOT NULL,
