@@ -18,6 +18,12 @@ build: deps
 run: build
 	.build/debug/kiosk serve
 
+# At most 16 test cases at once (Swift Testing starts all ~1,060 together otherwise): with all
+# of them queued on the two threads of the cooperative pool, a loaded machine starved the pool
+# for over two minutes and every deadline measured across it (PostgreSQL operations, time
+# limits) expired at once.
+export SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH ?= 16
+
 test: deps
 	swift build --build-tests
 	swift test --skip-build

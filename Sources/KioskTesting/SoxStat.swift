@@ -12,8 +12,12 @@ public struct SoxStat: Sendable {
         public let description: String
     }
 
-    /// Writes `wav` to a scratch file and measures it.
-    public static func measure(wav: [UInt8]) throws -> SoxStat {
+    /// Writes `wav` to a scratch file and measures it; `sox` is waited for off the cooperative pool.
+    public static func measure(wav: [UInt8]) async throws -> SoxStat {
+        try await offPool { try measuredNow(wav: wav) }
+    }
+
+    private static func measuredNow(wav: [UInt8]) throws -> SoxStat {
         let scratch = try ScratchDirectory(prefix: "sox")
         let file = scratch.path + "/speech.wav"
         try Data(wav).write(to: URL(fileURLWithPath: file))

@@ -14,7 +14,7 @@ struct ESpeakSynthesizerTests {
     @Test func mandarinIsAudibleSpeechOfPlausibleLength() async throws {
         let text = "第一步：企业名称。请填写拟设立企业的名称。"
         let wav = try await synthesizer.synthesize(text, voice: .mandarin, rate: .normal).wav
-        let stat = try SoxStat.measure(wav: wav)
+        let stat = try await SoxStat.measure(wav: wav)
         // 20 syllables: well over a second, well under twenty.
         #expect(stat.seconds > 1.5 && stat.seconds < 20, "length \(stat.seconds) s")
         #expect(stat.rmsAmplitude > 0.02, "rms \(stat.rmsAmplitude)")
@@ -24,7 +24,7 @@ struct ESpeakSynthesizerTests {
     @Test func englishIsAudibleSpeechOfPlausibleLength() async throws {
         let text = "Step one: the company's name. Enter the name of the company you are founding."
         let wav = try await synthesizer.synthesize(text, voice: .english, rate: .normal).wav
-        let stat = try SoxStat.measure(wav: wav)
+        let stat = try await SoxStat.measure(wav: wav)
         #expect(stat.seconds > 2 && stat.seconds < 20, "length \(stat.seconds) s")
         #expect(stat.rmsAmplitude > 0.02, "rms \(stat.rmsAmplitude)")
     }

@@ -7,7 +7,7 @@ import Testing
 /// through the server's admin socket (0660, in a 0750 directory of data_dir), and open the
 /// devices themselves when no server answers — before it started, and after it stopped and
 /// left its socket behind.
-@Suite("kiosk diagnostics through the running server", .serialized)
+@Suite("kiosk diagnostics through the running server", .serialized, .waitsOffPool)
 struct AdminChannelCLITests {
     static let through = "kiosk: through the running kiosk serve ("
 

@@ -9,7 +9,7 @@ import Glibc
 #endif
 
 /// `kiosk db backup` while the terminal books, and `kiosk db restore` refusing what it must.
-@Suite("kiosk db backup and restore", .serialized)
+@Suite("kiosk db backup and restore", .serialized, .waitsOffPool)
 struct BackupCLITests {
     /// One service with room for every booking of the hammer, bookable from any day for a month.
     static let config = """

@@ -6,7 +6,7 @@ import Storage
 import Testing
 
 /// `kiosk calendar show|import` and `kiosk slots`, as hall staff run them.
-@Suite("kiosk calendar and slots", .serialized)
+@Suite("kiosk calendar and slots", .serialized, .waitsOffPool)
 struct BookingCLITests {
     static let config = """
     [[services]]

@@ -6,7 +6,7 @@ import Testing
 
 /// The `kiosk` command as a technician meets it: every bad start is one clear line and a
 /// non-zero exit, never a stack trace and never a half-started server.
-@Suite("kiosk command line", .serialized)
+@Suite("kiosk command line", .serialized, .waitsOffPool)
 struct CLITests {
     @Test func configCheckPrintsTheEffectiveConfiguration() throws {
         let installation = try TestInstallation(config: "[terminal]\nid = \"T09\"\n")

@@ -5,7 +5,7 @@ import Testing
 /// The call display's own listener (`[display]`): real HTTPS with a throwaway certificate,
 /// the display token made with `kiosk displays add`, the display endpoints and page only, the
 /// API itself still on loopback; a stop ends an open display stream.
-@Suite("kiosk serve: the call display's listener", .serialized)
+@Suite("kiosk serve: the call display's listener", .serialized, .waitsOffPool)
 struct DisplayListenerTests {
     /// What `pipe` gives until `marker` has come, or until its end (nil: to the end), read on a
     /// thread of its own.

@@ -29,7 +29,7 @@ func cluster() throws -> PrivatePostgres {
     return cluster
 }
 
-@Suite("kiosk in district mode (private PostgreSQL)", .privatePostgres)
+@Suite("kiosk in district mode (private PostgreSQL)", .privatePostgres, .waitsOffPool)
 struct DistrictCLITests {
     @Test func databaseMigrateMigratesTheTerminalAndTheDistrictStore() async throws {
         let url = try await cluster().createDatabase()
@@ -70,7 +70,7 @@ struct DistrictCLITests {
     }
 }
 
-@Suite("Terminals booking at once against one district store", .privatePostgres)
+@Suite("Terminals booking at once against one district store", .privatePostgres, .waitsOffPool)
 struct DistrictConcurrencyTests {
     /// Four `kiosk` processes, each with eight clients and a connection pool of its own, book
     /// the same 4 five-place slots for the same 24 citizens at once (quota: one active booking
@@ -121,7 +121,7 @@ struct DistrictConcurrencyTests {
     }
 }
 
-@Suite("kiosk db copy into the district store", .privatePostgres)
+@Suite("kiosk db copy into the district store", .privatePostgres, .waitsOffPool)
 struct DistrictCopyTests {
     /// Books `citizens` (by index) at a fresh terminal; cancels the last.
     static func terminalWithBookings(_ citizens: [Int], slots: [Slot]) async throws -> (TestInstallation, [BookingRecord]) {
@@ -275,7 +275,7 @@ struct DistrictCopyTests {
     }
 }
 
-@Suite("The district's ID key (private PostgreSQL)", .privatePostgres)
+@Suite("The district's ID key (private PostgreSQL)", .privatePostgres, .waitsOffPool)
 struct DistrictKeyTests {
     /// A new district store makes its key and gives it to the first terminal that starts; read
     /// out of the store at `trace`, it reaches no log line, and the store keeps only its fingerprint.
@@ -298,7 +298,7 @@ struct DistrictKeyTests {
     }
 }
 
-@Suite("kiosk diag district", .privatePostgres)
+@Suite("kiosk diag district", .privatePostgres, .waitsOffPool)
 struct DistrictDiagnosticsCLITests {
     @Test func showsTheDistrictStoreAndTheOutbox() async throws {
         let url = try await cluster().createDatabase()
@@ -339,7 +339,7 @@ struct DistrictDiagnosticsCLITests {
     }
 }
 
-@Suite("kiosk diag fleet", .privatePostgres)
+@Suite("kiosk diag fleet", .privatePostgres, .waitsOffPool)
 struct FleetDiagnosticsCLITests {
     /// The district store's heartbeats as a technician reads them in the shell: the silent
     /// terminal and the one to bring paper to, and the same as JSON.

@@ -4,7 +4,7 @@ import Testing
 
 /// `kiosk departments` in district mode: the district store is the one changed (and named), so
 /// a key added at one terminal is listed and revoked at another.
-@Suite("kiosk departments in district mode (private PostgreSQL)", .privatePostgres)
+@Suite("kiosk departments in district mode (private PostgreSQL)", .privatePostgres, .waitsOffPool)
 struct DistrictDepartmentsCLITests {
     @Test func aDepartmentAddedAtOneTerminalIsListedAndRevokedAtAnotherAndEachCommandNamesTheStore() async throws {
         let url = try await cluster().createDatabase()

@@ -5,7 +5,7 @@ import Testing
 
 /// `[[services]]`, `[hours]` and `[queue]` are the district's: two terminals of one district
 /// store (a private PostgreSQL) that differ are refused at start, each key named.
-@Suite("The settings every terminal of a district shares (private PostgreSQL)", .privatePostgres)
+@Suite("The settings every terminal of a district shares (private PostgreSQL)", .privatePostgres, .waitsOffPool)
 struct DistrictSettingsTests {
     static func config(_ url: String, terminal: String, capacity: Int = 2, saturday: String = "closed", prefix: String = "A") -> String {
         """

@@ -7,7 +7,7 @@ import Testing
 
 /// The attacks of issue 14 that need a second process: a running `kiosk serve` and someone who
 /// holds a key (or only a copy of the database) working on it from outside.
-@Suite("Attacks with and without the terminal's key", .serialized)
+@Suite("Attacks with and without the terminal's key", .serialized, .waitsOffPool)
 struct KeyAttackTests {
     /// Someone who has the token-signing key writes themselves a token with another role and a
     /// far expiry. The server reads role and expiry from its own records, so it is refused.

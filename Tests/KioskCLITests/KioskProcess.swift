@@ -2,6 +2,7 @@ import Foundation
 import KioskTesting
 import Secrets
 import Storage
+import Testing
 
 /// The `kiosk` executable built next to this test bundle, run as a child process the way a
 /// technician or a supervisor runs it.
@@ -96,4 +97,19 @@ extension TestInstallation {
     func store() throws -> SQLiteStore {
         try SQLiteStore(path: dataDirectory + "/kiosk.sqlite", keys: keys())
     }
+}
+
+/// For suites whose tests wait for `kiosk` with `KioskProcess.run` (a blocking wait): the suite
+/// and the tests it runs (child tasks, which inherit the preference) run off the cooperative
+/// pool (`withWaitsOffPool`), so the waits do not starve the tests that wait asynchronously.
+struct WaitsOffPoolTrait: SuiteTrait, TestScoping {
+    func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
+        try await withWaitsOffPool { try await function() }
+    }
+}
+
+extension Trait where Self == WaitsOffPoolTrait {
+    static var waitsOffPool: Self { Self() }
 }

@@ -4,7 +4,7 @@ import Testing
 
 /// `kiosk staff add --help` states every rule a new PIN must follow, and each example it gives
 /// of a refused PIN is refused (the help and the check cannot drift apart).
-@Suite struct PINHelpTests {
+@Suite(.waitsOffPool) struct PINHelpTests {
     @Test func theHelpStatesTheRulesItsExamplesAreRefused() throws {
         let installation = try TestInstallation()
         defer { installation.remove() }

@@ -9,7 +9,7 @@ import Testing
 
 /// The key directory as a technician meets it: made private on the first start, refused with one
 /// line when it is not, checked, rotated with everything moved to the new key.
-@Suite("kiosk secrets", .serialized)
+@Suite("kiosk secrets", .serialized, .waitsOffPool)
 struct SecretsCLITests {
     static func mode(_ path: String) throws -> Int {
         try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)

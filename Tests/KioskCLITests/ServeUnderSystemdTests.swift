@@ -8,7 +8,7 @@ import Glibc
 
 /// `kiosk serve` as kiosk.service runs it: systemd's notification socket (a real unix datagram
 /// socket the test listens on), a watchdog, and a stop that always ends.
-@Suite("kiosk serve under systemd", .serialized)
+@Suite("kiosk serve under systemd", .serialized, .waitsOffPool)
 struct ServeUnderSystemdTests {
     /// Every datagram the server sends, with the time it arrived.
     final class Notifications: Sendable {

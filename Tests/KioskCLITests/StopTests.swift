@@ -7,7 +7,7 @@ import Glibc
 
 /// SIGTERM always ends `kiosk serve`, with the touch UI's event stream open or a request that
 /// never finishes: systemd's `systemctl restart kiosk` must not wait for its SIGKILL.
-@Suite("kiosk serve stops", .serialized)
+@Suite("kiosk serve stops", .serialized, .waitsOffPool)
 struct StopTests {
     /// One kept-alive connection, written and read the way a browser does.
     final class Connection {

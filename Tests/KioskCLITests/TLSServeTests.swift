@@ -4,7 +4,7 @@ import Testing
 
 /// `kiosk serve` with `[tls]`: HTTPS with a real certificate, plain HTTP refused, and every
 /// unusable TLS file one line that names it.
-@Suite("kiosk serve over TLS", .serialized)
+@Suite("kiosk serve over TLS", .serialized, .waitsOffPool)
 struct TLSServeTests {
     static let tlsConfig = "[tls]\ncertificate_file = \"cert.pem\"\nkey_file = \"key.pem\"\n"
 

@@ -46,10 +46,10 @@ struct ScreenSpeechTests {
         return try await speech.cache.wav(for: .init(text: SpeechScript.spoken(sentences, voice: voice), voice: voice, rate: .normal))
     }
 
-    func audible(_ response: TestResponse, atLeast seconds: Double) throws {
+    func audible(_ response: TestResponse, atLeast seconds: Double) async throws {
         #expect(response.status == .ok, "\(String(buffer: response.body))")
         #expect(response.headers[.contentType] == "audio/wav")
-        let stat = try SoxStat.measure(wav: Array(response.body.readableBytesView))
+        let stat = try await SoxStat.measure(wav: Array(response.body.readableBytesView))
         #expect(stat.seconds > seconds && stat.seconds < 600, "\(stat.seconds) s")
         #expect(stat.rmsAmplitude > 0.02, "rms \(stat.rmsAmplitude)")
     }
@@ -128,7 +128,7 @@ struct ScreenSpeechTests {
         try await withClient { client in
             for voice in SpeechVoice.allCases {
                 let response = try await client.execute(uri: "/v1/speech?screen=home&voice=\(voice.rawValue)", method: .get)
-                try audible(response, atLeast: 8)
+                try await audible(response, atLeast: 8)
                 let sentences = try ScreenScript.home(texts, forms: forms, offersBooking: true, voice: voice)
                 #expect(Array(response.body.readableBytesView) == (try await synthesized(sentences, voice)))
                 let spoken = sentences.joined(separator: " ")
@@ -145,7 +145,7 @@ struct ScreenSpeechTests {
             // The slower rate is slower.
             let normal = try await client.execute(uri: "/v1/speech?screen=home&voice=en", method: .get)
             let slow = try await client.execute(uri: "/v1/speech?screen=home&voice=en&rate=90", method: .get)
-            #expect(try SoxStat.measure(wav: Array(slow.body.readableBytesView)).seconds
+            #expect(try await SoxStat.measure(wav: Array(slow.body.readableBytesView)).seconds
                     > SoxStat.measure(wav: Array(normal.body.readableBytesView)).seconds * 1.4)
         }
     }
@@ -156,14 +156,14 @@ struct ScreenSpeechTests {
         let hukou = try #require(booking.services.first { $0.id == "hukou" })
         try await withClient { client in
             let services = try await client.execute(uri: "/v1/speech?screen=book-service", method: .get)
-            try audible(services, atLeast: 3)
+            try await audible(services, atLeast: 3)
             let serviceWords = try ScreenScript.services(texts, booking.services, voice: .mandarin)
             #expect(serviceWords.prefix(3) == ["请选择预约事项", "户籍业务", "20 分钟"])
             #expect(Array(services.body.readableBytesView) == (try await synthesized(serviceWords, .mandarin)))
 
             // The days: today, the National Day holiday, the make-up working Saturday, as the day picker marks them.
             let days = try await client.execute(uri: "/v1/speech?screen=book-day&service=hukou&voice=cmn", method: .get)
-            try audible(days, atLeast: 5)
+            try await audible(days, atLeast: 5)
             let today = try LocalDate("2026-09-28"), last = today.adding(days: 14)
             let slots = booking.slots.slots(for: hukou, from: today, through: last, now: clock.now)
             let dayWords = try ScreenScript.days(texts, hukou, today: today,
@@ -178,7 +178,7 @@ struct ScreenSpeechTests {
             // The times of a day with the places left, before and after one of them is booked.
             let uri = "/v1/speech?screen=book-slot&service=hukou&date=2026-10-08&voice=cmn"
             let before = try await client.execute(uri: uri, method: .get)
-            try audible(before, atLeast: 10)
+            try await audible(before, atLeast: 10)
             let october8 = booking.slots.slots(for: hukou, from: try LocalDate("2026-10-08"), through: try LocalDate("2026-10-08"), now: clock.now)
             let first = try #require(october8.first)
             let free = try ScreenScript.slots(texts, hukou, date: try LocalDate("2026-10-08"), slots: october8, taken: [:], voice: .mandarin)
@@ -210,7 +210,7 @@ struct ScreenSpeechTests {
         let idNumber = BookingRoutesTests.idNumber
         try await withClient { client in
             let keys = try await client.execute(uri: "/v1/speech?keys=checkInTitle,checkInSub&voice=en", method: .get)
-            try audible(keys, atLeast: 1)
+            try await audible(keys, atLeast: 1)
             #expect(Array(keys.body.readableBytesView)
                     == (try await synthesized([try texts.text("checkInTitle", .english), try texts.text("checkInSub", .english)], .english)))
 

@@ -38,7 +38,7 @@ struct SpeechRoutesTests {
                 let response = try await client.execute(uri: "/v1/sessions/\(id)/speech?part=step&voice=\(voice)", method: .get)
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "audio/wav")
-                let stat = try SoxStat.measure(wav: Array(response.body.readableBytesView))
+                let stat = try await SoxStat.measure(wav: Array(response.body.readableBytesView))
                 // Title and five labels: several seconds, not a minute.
                 #expect(stat.seconds > 3 && stat.seconds < 60, "\(voice): \(stat.seconds) s")
                 #expect(stat.rmsAmplitude > 0.02, "\(voice): rms \(stat.rmsAmplitude)")
@@ -48,7 +48,7 @@ struct SpeechRoutesTests {
             // Slower for the elderly: the same step takes longer at 90 words a minute.
             let slow = try await client.execute(uri: "/v1/sessions/\(id)/speech?voice=en&rate=90", method: .get)
             #expect(slow.status == .ok)
-            #expect(try SoxStat.measure(wav: Array(slow.body.readableBytesView)).seconds > lengths[1] * 1.4)
+            #expect(try await SoxStat.measure(wav: Array(slow.body.readableBytesView)).seconds > lengths[1] * 1.4)
         }
     }
 
@@ -75,7 +75,7 @@ struct SpeechRoutesTests {
             #expect(try await client.execute(uri: "/v1/sessions/\(id)/next", method: .post).status == .unprocessableContent)
             let summary = try await client.execute(uri: "/v1/sessions/\(id)/speech?part=errors&voice=cmn", method: .get)
             #expect(summary.status == .ok)
-            #expect(try SoxStat.measure(wav: Array(summary.body.readableBytesView)).seconds > 2)
+            #expect(try await SoxStat.measure(wav: Array(summary.body.readableBytesView)).seconds > 2)
             for (field, value) in [("companyName", #""北京某某科技有限公司""#), ("registeredCapital", "100"),
                                    ("registeredAddress", #"{"region":"110105","detail":"科技园1号"}"#), ("scope", #""软件开发""#),
                                    ("employeeCount", "3")] {

@@ -163,7 +163,7 @@ final class PostgresFixture: Sendable {
         let store = try PostgresStore(url: url, operationTimeout: .seconds(60))
         self.store = store
         runner = Task { await store.run() }
-        try await store.migrate()
+        try await cluster.explainingFailures { try await store.migrate() }
     }
 
     func count(_ sql: String) async throws -> Int {
