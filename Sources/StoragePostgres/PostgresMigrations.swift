@@ -565,5 +565,12 @@ enum PostgresMigrations {
         // Indexes a drained outbox kept up for nobody (issue 22): the lifecycle's six, and the
         // filings' by form (filings are read by reference, and in order of arrival).
         Migration(name: "v20-unread-indexes", statements: LifecycleSchema.droppingUnreadIndexes + ["DROP INDEX IF EXISTS filing_by_form"]),
+        // A case has a due date only once accepted (its legal clock runs): every filing arrives
+        // without one, so the index of due dates (the month's overdue count reads it, with
+        // `due_date BETWEEN …`, which implies a date) need not hold the arrivals (issue 22).
+        Migration(name: "v21-due-dates-only", statements: [
+            "DROP INDEX lifecycle_case_due",
+            "CREATE INDEX lifecycle_case_due ON lifecycle_case (due_date) WHERE due_date IS NOT NULL",
+        ]),
     ]
 }
