@@ -93,15 +93,17 @@ public actor RulesReload {
         self.logger = logger
     }
 
-    /// Serves `rules` on the terminal's listener and on every follower.
+    /// Serves `rules` on the terminal's listener and on every follower, all from one set of the
+    /// terminal's services (a follower's routes share the terminal's stores and limits).
     public nonisolated func serve(_ rules: HallRules) {
-        responder.replace(with: router(for: rules))
-        for follower in followers { follower.responder.replace(with: follower.router(dependencies(rules))) }
+        let services = dependencies(rules)
+        responder.replace(with: router(with: services))
+        for follower in followers { follower.responder.replace(with: follower.router(services)) }
     }
 
-    /// The terminal's router for `rules`, whose `POST /v1/reload` comes back here.
-    public nonisolated func router(for rules: HallRules) -> Router<KioskRequestContext> {
-        var dependencies = dependencies(rules)
+    /// The terminal's router on `services`, whose `POST /v1/reload` comes back here.
+    private nonisolated func router(with services: ServerDependencies) -> Router<KioskRequestContext> {
+        var dependencies = services
         dependencies.reload = { [self] in await self.reload(trigger: "request") }
         dependencies.readiness.append(ReadinessCheck("reload") { [self] in await self.readiness() })
         return KioskRoutes.router(dependencies)
