@@ -178,9 +178,9 @@ public struct PostgresFilingLedger: FilingLedger {
     }
 
     /// Filings to receive together, with the work that needs no database done: each
-    /// applicant's keyed ID number, and each lifecycle opened and its document encoded, as it
-    /// will be stored if the district does not have the filing yet. An outbox prepares its next
-    /// batch while the district receives the one before.
+    /// applicant's keyed ID number, each lifecycle opened and its document encoded, and every
+    /// row in COPY's text format, as it will be stored if the district does not have the filing
+    /// yet. An outbox prepares its next batch while the district receives the one before.
     public struct PreparedArrivals: Sendable {
         let terminalID: String
         let hall: String
