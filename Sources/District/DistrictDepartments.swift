@@ -22,7 +22,7 @@ extension DistrictTerminal {
                            metadata: ["department.ids": "\(local.map(\.id).joined(separator: ","))"])
         }
         let keys = store.keys
-        return PostgresDepartments(store: district, terminalID: configuration.terminalID) {
+        return PostgresDepartments(store: district, terminalID: configuration.terminalID, siteID: configuration.siteID) {
             if let districtKey { return districtKey }
             return try await TerminalSecrets.districtKey(keys, store: district, configuration: configuration)
         }
@@ -43,7 +43,8 @@ extension DistrictTerminal {
         return try await district.withRunning {
             try await district.migrate()
             let key = try await TerminalSecrets.districtKey(store.keys, store: district, configuration: configuration)
-            return try await body(PostgresDepartments(store: district, terminalID: configuration.terminalID) { key }, access)
+            return try await body(PostgresDepartments(store: district, terminalID: configuration.terminalID, siteID: configuration.siteID) { key },
+                                  access)
         }
     }
 }

@@ -47,7 +47,8 @@ public struct DistrictLoad: Codable, Sendable {
 
 /// What one worker saw: its outcomes, all requests counted; of the timed part (every request but
 /// each client's first) the bookings confirmed, when it started and its `seconds` to the last
-/// answer, and the `latencies` of each citizen's request (from the first slot tried to the answer).
+/// answer, and the latencies of each citizen's request by operation (a booking's from the first
+/// slot tried to the answer).
 public struct DistrictLoadResult: Codable, Sendable, Equatable {
     public var confirmed = 0
     public var slotsFull = 0
@@ -58,7 +59,22 @@ public struct DistrictLoadResult: Codable, Sendable, Equatable {
     public var timedChanges = 0
     public var started = Date(timeIntervalSince1970: 0)
     public var seconds = 0.0
-    public var latencies: [Duration] = []
+    public var latencies = Latencies()
+
+    /// Each request's latency, by operation.
+    public struct Latencies: Codable, Sendable, Equatable {
+        public var bookings: [Duration] = []
+        public var reschedules: [Duration] = []
+        public var checkIns: [Duration] = []
+
+        var all: [Duration] { bookings + reschedules + checkIns }
+
+        static func += (lhs: inout Latencies, rhs: Latencies) {
+            lhs.bookings += rhs.bookings
+            lhs.reschedules += rhs.reschedules
+            lhs.checkIns += rhs.checkIns
+        }
+    }
 
     mutating func add(_ other: DistrictLoadResult) {
         confirmed += other.confirmed
@@ -120,13 +136,13 @@ public enum DistrictBenchmarks {
                     let first = (load.worker * load.clients + client + attempt * 7) % slots.count
                     let asked = clock.now
                     let outcome = try await book(bookings, citizen, slots: slots, firstSlot: first, key: key)
-                    result.latencies.append(clock.now - asked)
+                    result.latencies.bookings.append(clock.now - asked)
                     switch outcome {
                     case .confirmed(let booking):
                         result.confirmed += 1
                         if load.changes == true {
                             let latencies = try await moveAndCheckIn(bookings, booking, citizen, slots: slots, key: key)
-                            result.changes += latencies.count
+                            result.changes += latencies.reschedules.count + latencies.checkIns.count
                             result.latencies += latencies
                         }
                     case .full: result.slotsFull += 1
@@ -183,9 +199,9 @@ public enum DistrictBenchmarks {
     /// `booking` moved to the next slot with room (until the change deadline refuses), then
     /// checked in by code at its start, as a citizen would: each request's latency.
     private static func moveAndCheckIn(_ store: PostgresBookingStore, _ booking: BookingRecord, _ citizen: ResidentIDNumber,
-                                       slots: [Slot], key: String) async throws -> [Duration] {
+                                       slots: [Slot], key: String) async throws -> DistrictLoadResult.Latencies {
         let clock = ContinuousClock()
-        var latencies: [Duration] = []
+        var latencies = DistrictLoadResult.Latencies()
         var kept = booking
         let from = slots.firstIndex { $0.id == booking.slotID } ?? 0
         for offset in 1..<slots.count {
@@ -193,18 +209,18 @@ public enum DistrictBenchmarks {
             do {
                 kept = try await store.reschedule(code: booking.code, idNumber: citizen, to: slots[(from + offset) % slots.count],
                                                   idempotencyKey: "\(key)-r\(offset)", now: now)
-                latencies.append(clock.now - asked)
+                latencies.reschedules.append(clock.now - asked)
                 break
             } catch let error as BookingRuleError where error.kind == .slotFull {
-                latencies.append(clock.now - asked)
+                latencies.reschedules.append(clock.now - asked)
             } catch is BookingRuleError {
-                latencies.append(clock.now - asked)
+                latencies.reschedules.append(clock.now - asked)
                 break
             }
         }
         let asked = clock.now
         _ = try await store.checkIn(code: booking.code, holder: .typed(citizen), idempotencyKey: "\(key)-ci", now: kept.start)
-        latencies.append(clock.now - asked)
+        latencies.checkIns.append(clock.now - asked)
         return latencies
     }
 }
@@ -237,11 +253,12 @@ extension DistrictBenchmarks {
                 let keyFile = try districtKeyFile()
                 defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: keyFile).deletingLastPathComponent().path) }
                 let total = workers * clientsPerWorker * attemptsPerClient
+                let before = try await pgbench(cluster, initialise: true)
                 let changes = try await book(on: cluster, keyFile: keyFile, slots: 64, capacity: 2 * total / 64, changes: true)
                 let tps = try await pgbench(cluster)
-                return [Figure(name: "district: pgbench simple-update (-N), \(workers * clientsPerWorker) clients, same server", value: tps,
-                               unit: "tps")]
+                return pgbenchFigures(before: before, after: tps)
                     + changes.figures(clients: "\(workers) kiosk processes × \(clientsPerWorker) clients", pgbench: tps)
+                    + [changes.ratio(toPgbenchBefore: before)]
             }
         }
     }
@@ -264,25 +281,36 @@ extension DistrictBenchmarks {
 
         // As many places as requests: in each of 64 slots, or in each of 4.
         let total = workers * clientsPerWorker * attemptsPerClient
+        let before = try await pgbench(cluster, initialise: true)
         let spread = try await book(on: cluster, keyFile: keyFile, slots: 64, capacity: total / 64)
         let hot = try await book(on: cluster, keyFile: keyFile, slots: 4, capacity: total / 4)
         let tps = try await pgbench(cluster)
 
         let drain = try await drainAfterOutage(cluster, filings: outboxRecords)
         let clients = "\(workers) kiosk processes × \(clientsPerWorker) clients"
-        return [
-            Figure(name: "district: pgbench simple-update (-N), \(workers * clientsPerWorker) clients, same server", value: tps, unit: "tps"),
-        ] + spread.figures(clients: clients, pgbench: tps) + hot.figures(clients: clients, pgbench: tps) + [
+        return pgbenchFigures(before: before, after: tps)
+            + spread.figures(clients: clients, pgbench: tps) + [spread.ratio(toPgbenchBefore: before)]
+            + hot.figures(clients: clients, pgbench: tps) + [hot.ratio(toPgbenchBefore: before)] + [
             Figure(name: "district: outbox drain after an outage (\(outboxRecords) filings)", value: drain, unit: "/s"),
         ]
     }
 
+    /// pgbench before the loads and after them (the rate the ratios divide by, as always): how
+    /// much the peer itself moves within one run.
+    private static func pgbenchFigures(before: Double, after: Double) -> [Figure] {
+        let name = "district: pgbench simple-update (-N), \(workers * clientsPerWorker) clients, same server"
+        return [Figure(name: name, value: after, unit: "tps"), Figure(name: name + ", before the loads", value: before, unit: "tps")]
+    }
+
     /// pgbench's simple update (-N: one UPDATE, a SELECT and an INSERT per transaction) on the
     /// same server, as many clients as the terminals had together: its transactions per second.
-    private static func pgbench(_ cluster: PrivatePostgres) async throws -> Double {
-        try await cluster.psql("CREATE DATABASE pgbench")
+    /// `initialise`: creates and fills its database first (once per server).
+    private static func pgbench(_ cluster: PrivatePostgres, initialise: Bool = false) async throws -> Double {
         let host = ["-h", cluster.root, "-p", "\(cluster.port)", "-U", "kiosk"]
-        try await cluster.run(program: "pgbench", ["-i", "-q", "-s", "10"] + host + ["pgbench"])
+        if initialise {
+            try await cluster.psql("CREATE DATABASE pgbench")
+            try await cluster.run(program: "pgbench", ["-i", "-q", "-s", "10"] + host + ["pgbench"])
+        }
         let pgbench = try await cluster.run(program: "pgbench", ["-N", "-c", "\(workers * clientsPerWorker)", "-j", "\(workers)",
                                                                   "-T", "10", "-n"] + host + ["pgbench"])
         return pgbench.split(separator: "\n").first { $0.hasPrefix("tps = ") }
@@ -295,22 +323,39 @@ extension DistrictBenchmarks {
         let capacity: Int
         let confirmed: Int
         let rate: Double
-        let latencies: [Duration]
+        let latencies: DistrictLoadResult.Latencies
         let miscounted: Int
         /// With reschedules and check-ins: `rate` counts every request, and not every place is booked.
         var changes = false
 
+        var loadName: String { "\(slots) slots of \(capacity)" + (changes ? ", each booking rescheduled and checked in" : "") }
+
+        /// The ratio to the pgbench run before the loads, for comparison with the ratio of record.
+        func ratio(toPgbenchBefore tps: Double) -> Figure {
+            Figure(name: "district (\(loadName)): \(changes ? "request" : "booking") rate ÷ pgbench -N rate before the loads",
+                   value: rate / max(tps, 1), unit: "")
+        }
+
         func figures(clients: String, pgbench tps: Double) -> [Figure] {
             let total = slots * capacity
-            let load = "\(slots) slots of \(capacity)" + (changes ? ", each booking rescheduled and checked in" : "")
+            let load = loadName
             let requests = changes ? "bookings, reschedules and check-ins" : "confirmed bookings, \(clients) (\(confirmed) of \(total))"
             let request = changes ? "request" : "booking request"
+            let all = latencies.all
+            // With changes, each operation's own: a slow one would hide in the mixed median.
+            let operations = !changes ? [] : [("booking", latencies.bookings), ("reschedule", latencies.reschedules),
+                                              ("check-in", latencies.checkIns)].flatMap { operation, latencies in
+                [Figure(name: "district (\(load)): \(operation), median", value: SpeechBenchmark.percentile(latencies, 0.5), unit: "ms"),
+                 Figure(name: "district (\(load)): \(operation), 99th percentile", value: SpeechBenchmark.percentile(latencies, 0.99),
+                        unit: "ms")]
+            }
             return [
                 Figure(name: "district (\(load)): \(requests)", value: rate, unit: "/s"),
                 Figure(name: "district (\(load)): \(changes ? "request" : "booking") rate ÷ pgbench -N rate", value: rate / max(tps, 1), unit: ""),
-                Figure(name: "district (\(load)): citizen's \(request), median", value: SpeechBenchmark.percentile(latencies, 0.5), unit: "ms"),
+                Figure(name: "district (\(load)): citizen's \(request), median", value: SpeechBenchmark.percentile(all, 0.5), unit: "ms"),
                 Figure(name: "district (\(load)): citizen's \(request), 99th percentile",
-                       value: SpeechBenchmark.percentile(latencies, 0.99), unit: "ms"),
+                       value: SpeechBenchmark.percentile(all, 0.99), unit: "ms"),
+            ] + operations + [
                 Figure(name: "district (\(load)): overbooked or miscounted slots",
                        value: Double(miscounted + (changes || confirmed == total ? 0 : 1)), unit: "", target: "0"),
             ]
@@ -352,7 +397,8 @@ extension DistrictBenchmarks {
             """, database: database)) ?? -1
         return LoadRun(slots: slots, capacity: capacity, confirmed: confirmed,
                        rate: Double(results.map { $0.timedConfirmed + $0.timedChanges }.reduce(0, +)) / seconds,
-                       latencies: results.flatMap(\.latencies), miscounted: miscounted, changes: changes)
+                       latencies: results.reduce(into: DistrictLoadResult.Latencies()) { $0 += $1.latencies }, miscounted: miscounted,
+                       changes: changes)
     }
 
     /// Filings kept by a terminal while the district store was down, then sent when it returns:

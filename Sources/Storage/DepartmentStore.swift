@@ -89,18 +89,22 @@ public struct DepartmentListing: Sendable, Hashable, Codable {
     public let webhookURL: String?
     public let createdAt: Date
     public let revokedAt: Date?
+    /// In district mode, the terminal (`site/terminal`) whose audit log records the revocation;
+    /// nil in a terminal's own file, whose revocations are in its own log.
+    public let revokedBy: String?
     /// The change number the webhooks have delivered through.
     public let pushedThrough: Int64
     public let pushAttempts: Int
     public let deadLetters: Int
 
-    public init(id: String, name: String, webhookURL: String?, createdAt: Date, revokedAt: Date?, pushedThrough: Int64,
-                pushAttempts: Int, deadLetters: Int) {
+    public init(id: String, name: String, webhookURL: String?, createdAt: Date, revokedAt: Date?, revokedBy: String? = nil,
+                pushedThrough: Int64, pushAttempts: Int, deadLetters: Int) {
         self.id = id
         self.name = name
         self.webhookURL = webhookURL
         self.createdAt = createdAt
         self.revokedAt = revokedAt
+        self.revokedBy = revokedBy
         self.pushedThrough = pushedThrough
         self.pushAttempts = pushAttempts
         self.deadLetters = deadLetters

@@ -47,6 +47,18 @@ public struct TerminalExport: Sendable {
         public let submittedAt: Date
         public let document: Data
     }
+    /// A call for staff as the terminal keeps it (no citizen's data: see `HelpRequest`).
+    public struct HelpRequestRow: Sendable {
+        public let id, terminalID, raisedOn: String
+        public let open: Bool
+        public let document: String
+    }
+    /// A printed policy sheet; `id` is the terminal's own row id, which the district keeps as
+    /// the mark that it was copied (a policy print has no key of its own).
+    public struct PolicyPrintRow: Sendable {
+        public let id: Int64
+        public let policyID, terminalID, printedOn: String
+    }
 
     public let slots: [SlotRow]
     public let bookings: [BookingRow]
@@ -58,6 +70,8 @@ public struct TerminalExport: Sendable {
     /// it, the applicant hashed with the district's key and the document no longer sealed, as
     /// the district keeps the records terminals send.
     public let lifecycle: [LifecycleSQL.NewRecord]
+    public let helpRequests: [HelpRequestRow]
+    public let policyPrints: [PolicyPrintRow]
 }
 
 extension SQLiteStore {
@@ -126,7 +140,13 @@ extension SQLiteStore {
                     return .init(reference: reference, formID: $0["formID"], formVersion: $0["formVersion"],
                                  submittedAt: $0["submittedAt"], document: try sealer.open($0["document"], context: "filing:" + reference))
                 },
-                lifecycle: lifecycle)
+                lifecycle: lifecycle,
+                helpRequests: try Row.fetchAll(db, sql: "SELECT * FROM help_request ORDER BY raised_on, id").map {
+                    .init(id: $0["id"], terminalID: $0["terminal_id"], raisedOn: $0["raised_on"], open: $0["open"], document: $0["document"])
+                },
+                policyPrints: try Row.fetchAll(db, sql: "SELECT * FROM policy_print ORDER BY id").map {
+                    .init(id: $0["id"], policyID: $0["policy_id"], terminalID: $0["terminal_id"], printedOn: $0["printed_on"])
+                })
         }
     }
 

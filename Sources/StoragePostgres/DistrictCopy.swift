@@ -5,29 +5,47 @@ import KioskCore
 import PostgresNIO
 import Storage
 
-/// `kiosk db copy`: moves a terminal's bookings, queue, ratings, filings and their lifecycle into
-/// the district store, in one transaction, so the terminal can switch to district mode without
-/// losing them: its accepted filings keep their clocks on the district's desks, and their
-/// applicants find them by card at any hall.
-/// Running it again copies nothing twice.
+/// `kiosk db copy`: moves a terminal's bookings, queue, ratings, filings and their lifecycle,
+/// help requests and policy-sheet prints into the district store, in one transaction, so the
+/// terminal can switch to district mode without losing them: its accepted filings keep their
+/// clocks on the district's desks, their applicants find them by card at any hall, its hall's
+/// staff consoles see its open calls, and the district's monthly report counts its calls and prints.
+/// Running it again copies nothing twice, and what the district already holds stays as it is
+/// there (a call staff took or closed there since is not reopened).
 ///
 /// The export's bookings are already hashed with the district's key (see
 /// `SQLiteStore.exportForDistrict`), so every terminal's bookings join the district's alike.
 /// Copied tickets keep their numbers under a terminal-scoped prefix, as offline tickets do.
 extension PostgresStore {
+    /// How many rows of a kind the copy added, and how many the district already held.
+    public struct Copied: Sendable, Equatable {
+        public var copied = 0
+        public var alreadyThere = 0
+
+        public init(copied: Int = 0, alreadyThere: Int = 0) {
+            self.copied = copied
+            self.alreadyThere = alreadyThere
+        }
+    }
+
     public struct CopyReport: Sendable, Equatable {
-        public var bookings = 0
-        public var idempotencyKeys = 0
-        public var tickets = 0
-        public var ratings = 0
-        public var filings = 0
-        /// Filings' lifecycle records (with their events), new to the district store.
-        public var lifecycleRecords = 0
+        public var bookings = Copied()
+        public var idempotencyKeys = Copied()
+        public var tickets = Copied()
+        public var ratings = Copied()
+        public var filings = Copied()
+        /// Filings' lifecycle records (with their events).
+        public var lifecycleRecords = Copied()
+        public var helpRequests = Copied()
+        /// Open calls not copied because the district already holds another open call of the
+        /// same terminal (it served in district mode before this copy): one open call per terminal.
+        public var helpRequestsOpenThere = 0
+        public var policyPrints = Copied()
         /// Every booking of the export, now in the district store (copied now or before).
         public var bookingIDs: [String] = []
     }
 
-    public func copy(_ export: TerminalExport, terminalID: String, calendar: OfficialCalendar) async throws -> CopyReport {
+    public func copy(_ export: TerminalExport, terminalID: String, siteID: String, calendar: OfficialCalendar) async throws -> CopyReport {
         do {
             return try await transaction { c in
                 var report = CopyReport()
@@ -39,7 +57,7 @@ extension PostgresStore {
                         """, logger: self.logger)
                 }
                 for b in export.bookings {
-                    report.bookings += try await c.query("""
+                    report.bookings.copied += try await c.query("""
                         INSERT INTO booking (id, code, slot_id, service_id, date, start, "end", id_hash, id_masked, status, sequence,
                                              created_at, updated_at, on_day_off)
                         VALUES (\(b.id), \(b.code), \(b.slotID), \(b.serviceID), \(b.date), \(b.start), \(b.end), \(b.idHash), \(b.idMasked),
@@ -53,6 +71,8 @@ extension PostgresStore {
                     "SELECT id FROM booking WHERE id = ANY(\(export.bookings.map(\.id)))", logger: self.logger).decode(String.self) {
                     report.bookingIDs.append(id)
                 }
+                // Any other booking of the export holds a code another terminal's booking holds (the CLI says so).
+                report.bookings.alreadyThere = report.bookingIDs.count - report.bookings.copied
                 // A slot's places are its bookings not cancelled (a no-show used its place).
                 try await c.query("""
                     UPDATE slot_capacity s SET capacity = greatest(s.capacity, counted.taken), taken = counted.taken
@@ -61,7 +81,7 @@ extension PostgresStore {
                     WHERE s.slot_id = counted.slot_id
                     """, logger: self.logger)
                 for k in export.idempotencyKeys {
-                    report.idempotencyKeys += try await c.query("""
+                    report.idempotencyKeys.copied += try await c.query("""
                         INSERT INTO idempotency_key (key, operation, fingerprint, response, created_at)
                         VALUES (\(k.key), \(k.operation), \(k.fingerprint), \(k.response), \(k.createdAt))
                         ON CONFLICT DO NOTHING RETURNING key
@@ -77,7 +97,7 @@ extension PostgresStore {
                                 \(t.counter), \(t.calledAt), \(t.callCount), \(t.bookingID))
                         ON CONFLICT (date, prefix, sequence) DO NOTHING RETURNING id
                         """, logger: self.logger).collect()
-                    report.tickets += inserted.count
+                    report.tickets.copied += inserted.count
                     if let id = try inserted.first?.decode(Int64.self) {
                         ticketIDs[t.id] = id
                     } else {
@@ -88,14 +108,14 @@ extension PostgresStore {
                 }
                 for r in export.ratings {
                     guard let ticketID = ticketIDs[r.ticketID] else { continue }
-                    report.ratings += try await c.query("""
+                    report.ratings.copied += try await c.query("""
                         INSERT INTO rating (ticket_id, service_id, counter, score, reasons, created_at)
                         VALUES (\(ticketID), \(r.serviceID), \(r.counter), \(r.score), \(r.reasons), \(r.createdAt))
                         ON CONFLICT (ticket_id) DO NOTHING RETURNING id
                         """, logger: self.logger).collect().count
                 }
                 for f in export.filings {
-                    report.filings += try await c.query("""
+                    report.filings.copied += try await c.query("""
                         INSERT INTO filing (reference, terminal_id, form_id, form_version, submitted_at, document)
                         VALUES (\(f.reference), \(terminalID), \(f.formID), \(f.formVersion), \(f.submittedAt.timeIntervalSince1970), \(f.document))
                         ON CONFLICT (reference) DO NOTHING RETURNING arrival
@@ -110,7 +130,13 @@ extension PostgresStore {
                 }
                 let lifecycle = export.lifecycle.filter { !present.contains($0.record.reference) }
                 try await PostgresFilingLedger.insert(c, lifecycle, calendar: calendar, logger: self.logger)
-                report.lifecycleRecords = lifecycle.count
+                report.lifecycleRecords = Copied(copied: lifecycle.count, alreadyThere: present.count)
+                report.idempotencyKeys.alreadyThere = export.idempotencyKeys.count - report.idempotencyKeys.copied
+                report.tickets.alreadyThere = export.tickets.count - report.tickets.copied
+                report.ratings.alreadyThere = export.ratings.count - report.ratings.copied
+                report.filings.alreadyThere = export.filings.count - report.filings.copied
+                try await self.copyHelpRequests(export.helpRequests, siteID: siteID, into: &report, c)
+                try await self.copyPolicyPrints(export.policyPrints, siteID: siteID, into: &report, c)
                 return report
             }
         } catch let error as StorageError {
@@ -118,5 +144,38 @@ extension PostgresStore {
         } catch {
             throw Self.unavailable(error, location: location)
         }
+    }
+
+    /// The terminal's calls, under its hall. A call the district holds already (by id) stays as
+    /// it is there.
+    private func copyHelpRequests(_ rows: [TerminalExport.HelpRequestRow], siteID: String, into report: inout CopyReport,
+                                  _ c: PostgresConnection) async throws {
+        let ids = rows.map(\.id)
+        let inserted = try await c.query("""
+            INSERT INTO help_request (id, site_id, terminal_id, raised_on, open, document)
+            SELECT id, \(siteID), terminal_id, raised_on, open, document
+            FROM unnest(\(ids)::text[], \(rows.map(\.terminalID))::text[], \(rows.map(\.raisedOn))::text[], \(rows.map(\.open))::boolean[],
+                        \(rows.map(\.document))::text[]) AS copied (id, terminal_id, raised_on, open, document)
+            ON CONFLICT DO NOTHING RETURNING id
+            """, logger: logger).collect().count
+        let there = try await c.query("SELECT count(*) FROM help_request WHERE id = ANY(\(ids))", logger: logger)
+            .collect().first?.decode(Int64.self) ?? 0
+        report.helpRequests = Copied(copied: inserted, alreadyThere: Int(there) - inserted)
+        // Neither inserted nor there by id: the one-open-call index refused it.
+        report.helpRequestsOpenThere = rows.count - Int(there)
+    }
+
+    /// The terminal's printed sheets; `copied_id` marks each as copied (v21-copied-policy-prints).
+    private func copyPolicyPrints(_ rows: [TerminalExport.PolicyPrintRow], siteID: String, into report: inout CopyReport,
+                                  _ c: PostgresConnection) async throws {
+        let inserted = try await c.query("""
+            INSERT INTO policy_print (policy_id, site_id, terminal_id, printed_on, copied_id)
+            SELECT policy_id, \(siteID), terminal_id, printed_on, copied_id
+            FROM unnest(\(rows.map(\.policyID))::text[], \(rows.map(\.terminalID))::text[], \(rows.map(\.printedOn))::text[],
+                        \(rows.map(\.id))::bigint[]) AS copied (policy_id, terminal_id, printed_on, copied_id)
+            ORDER BY copied_id
+            ON CONFLICT (site_id, terminal_id, copied_id) WHERE copied_id IS NOT NULL DO NOTHING RETURNING id
+            """, logger: logger).collect().count
+        report.policyPrints = Copied(copied: inserted, alreadyThere: rows.count - inserted)
     }
 }

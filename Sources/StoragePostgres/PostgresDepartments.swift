@@ -23,19 +23,22 @@ import Synchronization
 public struct PostgresDepartments: DepartmentRegistry, WebhookTargetStore {
     let store: PostgresStore
     let keys: DistrictDepartmentKeys
-    /// This terminal, as the holder of the departments it pushes.
-    let terminalID: String
+    /// This terminal as `site/terminal` (terminal ids are unique only within a hall): the holder
+    /// of the departments it pushes, and recorded with a revocation it makes, whose audit record
+    /// is in this terminal's audit log (each terminal keeps its own chain, anchored in the
+    /// district store), so the row says where to find it.
+    let terminal: String
     /// How long a department stays with the terminal that claimed it without a word from it.
     let lease: TimeInterval
     let now: @Sendable () -> Date
 
     /// `districtKey` finds the district's key (as the terminal checked it against this store);
     /// it is asked once, when first needed.
-    public init(store: PostgresStore, terminalID: String, lease: TimeInterval = 60, now: @escaping @Sendable () -> Date = Date.init,
-                districtKey: @escaping @Sendable () async throws -> SecretKey) {
+    public init(store: PostgresStore, terminalID: String, siteID: String = "", lease: TimeInterval = 60,
+                now: @escaping @Sendable () -> Date = Date.init, districtKey: @escaping @Sendable () async throws -> SecretKey) {
         self.store = store
         self.keys = DistrictDepartmentKeys(resolve: districtKey)
-        self.terminalID = terminalID
+        terminal = siteID.isEmpty ? terminalID : siteID + "/" + terminalID
         self.lease = lease
         self.now = now
     }
@@ -58,7 +61,7 @@ public struct PostgresDepartments: DepartmentRegistry, WebhookTargetStore {
                 VALUES (\(id), \(name), \(mac), \(webhookURL), \(sealed), \(at),
                         CASE WHEN \(pushes) THEN coalesce((SELECT last FROM lifecycle_change WHERE id = 1), 0) ELSE 0 END)
                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, key_mac = excluded.key_mac, webhook_url = excluded.webhook_url,
-                    webhook_secret = excluded.webhook_secret, created_at = excluded.created_at, revoked_at = NULL,
+                    webhook_secret = excluded.webhook_secret, created_at = excluded.created_at, revoked_at = NULL, revoked_by = NULL,
                     pushed_through = excluded.pushed_through, push_attempts = 0, push_failing_since = NULL, push_next_at = NULL,
                     push_last_error = NULL, push_holder = NULL, push_lease_until = NULL
                 WHERE department.revoked_at IS NOT NULL
@@ -73,7 +76,7 @@ public struct PostgresDepartments: DepartmentRegistry, WebhookTargetStore {
         let at = now.timeIntervalSince1970
         try await store.run(passing: DepartmentError.self) { c in
             let rows = try await c.query("""
-                UPDATE department SET revoked_at = \(at), push_holder = NULL, push_lease_until = NULL
+                UPDATE department SET revoked_at = \(at), revoked_by = \(terminal), push_holder = NULL, push_lease_until = NULL
                 WHERE id = \(id) AND revoked_at IS NULL RETURNING id
                 """, logger: store.logger).collect()
             guard !rows.isEmpty else { throw DepartmentError(.departmentNotFound) }
@@ -83,15 +86,15 @@ public struct PostgresDepartments: DepartmentRegistry, WebhookTargetStore {
     public func list() async throws -> [DepartmentListing] {
         try await store.run(inTransaction: false, passing: DepartmentError.self) { c in
             var listings: [DepartmentListing] = []
-            for try await (id, name, url, created, revoked, through, attempts, dead) in try await c.query("""
-                SELECT d.id, d.name, d.webhook_url, d.created_at, d.revoked_at, d.pushed_through, d.push_attempts,
+            for try await (id, name, url, created, revoked, revokedBy, through, attempts, dead) in try await c.query("""
+                SELECT d.id, d.name, d.webhook_url, d.created_at, d.revoked_at, d.revoked_by, d.pushed_through, d.push_attempts,
                        (SELECT count(*) FROM webhook_dead_letter l WHERE l.department_id = d.id)
                 FROM department d ORDER BY d.id
-                """, logger: store.logger).decode((String, String, String?, Double, Double?, Int64, Int32, Int64).self) {
+                """, logger: store.logger).decode((String, String, String?, Double, Double?, String?, Int64, Int32, Int64).self) {
                 listings.append(DepartmentListing(
                     id: id, name: name, webhookURL: url, createdAt: Date(timeIntervalSince1970: created),
-                    revokedAt: revoked.map(Date.init(timeIntervalSince1970:)), pushedThrough: through, pushAttempts: Int(attempts),
-                    deadLetters: Int(dead)))
+                    revokedAt: revoked.map(Date.init(timeIntervalSince1970:)), revokedBy: revokedBy, pushedThrough: through,
+                    pushAttempts: Int(attempts), deadLetters: Int(dead)))
             }
             return listings
         }
@@ -131,14 +134,14 @@ public struct PostgresDepartments: DepartmentRegistry, WebhookTargetStore {
     /// rows another terminal is claiming at this instant; returns them.
     public func webhookTargets() async throws -> [WebhookTarget] {
         let keys = try await keys.derived()
-        let at = now().timeIntervalSince1970, until = at + lease, me = terminalID
+        let at = now().timeIntervalSince1970, until = at + lease
         let rows = try await store.run(passing: DepartmentError.self) { c in
             var rows: [(String, String, Data, Int64, Int32, Double?, Double?)] = []
             for try await row in try await c.query("""
-                UPDATE department d SET push_holder = \(me), push_lease_until = \(until)
+                UPDATE department d SET push_holder = \(terminal), push_lease_until = \(until)
                 FROM (SELECT id FROM department
                       WHERE revoked_at IS NULL AND webhook_url IS NOT NULL AND webhook_secret IS NOT NULL
-                        AND (push_holder IS NULL OR push_holder = \(me) OR push_lease_until < \(at))
+                        AND (push_holder IS NULL OR push_holder = \(terminal) OR push_lease_until < \(at))
                       ORDER BY id FOR UPDATE SKIP LOCKED) free
                 WHERE d.id = free.id
                 RETURNING d.id, d.webhook_url, d.webhook_secret, d.pushed_through, d.push_attempts, d.push_failing_since, d.push_next_at
@@ -157,34 +160,34 @@ public struct PostgresDepartments: DepartmentRegistry, WebhookTargetStore {
     /// Saves the cursor and renews the lease, only while this terminal holds the department.
     @discardableResult
     public func delivered(_ departmentID: String, through change: Int64) async throws -> Bool {
-        let until = now().timeIntervalSince1970 + lease, me = terminalID
+        let until = now().timeIntervalSince1970 + lease
         return try await store.run(passing: DepartmentError.self) { c in
             let held = try await c.query("""
                 UPDATE department SET pushed_through = greatest(pushed_through, \(change)), push_attempts = 0, push_failing_since = NULL,
                     push_next_at = NULL, push_last_error = NULL, push_lease_until = \(until)
-                WHERE id = \(departmentID) AND push_holder = \(me) AND revoked_at IS NULL RETURNING id
+                WHERE id = \(departmentID) AND push_holder = \(terminal) AND revoked_at IS NULL RETURNING id
                 """, logger: store.logger).collect()
             return !held.isEmpty
         }
     }
 
     public func failed(_ departmentID: String, at now: Date, retryAt: Date, error: String) async throws {
-        let at = now.timeIntervalSince1970, next = retryAt.timeIntervalSince1970, reason = String(error.prefix(200)), me = terminalID
+        let at = now.timeIntervalSince1970, next = retryAt.timeIntervalSince1970, reason = String(error.prefix(200))
         try await store.run(passing: DepartmentError.self) { c in
             _ = try await c.query("""
                 UPDATE department SET push_attempts = push_attempts + 1, push_failing_since = coalesce(push_failing_since, \(at)),
                     push_next_at = \(next), push_last_error = \(reason)
-                WHERE id = \(departmentID) AND push_holder = \(me)
+                WHERE id = \(departmentID) AND push_holder = \(terminal)
                 """, logger: store.logger)
         }
     }
 
     public func deadLetter(_ departmentID: String, webhookID: String, reference: String, change: Int64, now: Date) async throws {
-        let at = now.timeIntervalSince1970, me = terminalID
+        let at = now.timeIntervalSince1970
         try await store.run(passing: DepartmentError.self) { c in
             guard let row = try await c.query("""
                 SELECT push_attempts, push_failing_since, push_last_error FROM department
-                WHERE id = \(departmentID) AND push_holder = \(me) FOR UPDATE
+                WHERE id = \(departmentID) AND push_holder = \(terminal) FOR UPDATE
                 """, logger: store.logger).collect().first else { return }
             let (attempts, since, error) = try row.decode((Int32, Double?, String?).self)
             try await c.query("""

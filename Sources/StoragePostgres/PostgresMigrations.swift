@@ -565,10 +565,166 @@ enum PostgresMigrations {
         // Indexes a drained outbox kept up for nobody (issue 22): the lifecycle's six, and the
         // filings' by form (filings are read by reference, and in order of arrival).
         Migration(name: "v20-unread-indexes", statements: LifecycleSchema.droppingUnreadIndexes + ["DROP INDEX IF EXISTS filing_by_form"]),
+        // `kiosk db copy` carries a terminal's policy-sheet prints: each copied row keeps the
+        // terminal's own row id, so a second copy (after an interruption) finds it and adds nothing.
+        // Terminal ids are unique within a hall, so the hall is part of the mark.
+        Migration(name: "v21-copied-policy-prints", statements: [
+            "ALTER TABLE policy_print ADD COLUMN copied_id bigint",
+            "CREATE UNIQUE INDEX policy_print_copied ON policy_print (site_id, terminal_id, copied_id) WHERE copied_id IS NOT NULL",
+        ]),
+        // Which terminal (`site/terminal`) revoked a department's key: the audit record of a
+        // revocation is in that terminal's audit log, which `kiosk departments list` points to.
+        Migration(name: "v22-department-revoked-by", statements: ["ALTER TABLE department ADD COLUMN revoked_by text"]),
+        // The check-in's ahead count without a pass over the queue (issue 22). v19 counted every
+        // waiting ticket of the service while holding the lock every check-in of its prefix takes in
+        // turn: a queue of n cost each check-in O(n), all of them O(n²). Who waits is now counted per
+        // day, service, priority and minute of `queued_at`, kept by a trigger on every write of a
+        // ticket; a check-in adds up at most a day's minutes and counts one by one only the tickets of
+        // its own class and minute queued after it. Check-ins of a prefix now queue for the number
+        // on an advisory lock (two-key: apart from the citizens' one-key locks), first come first served.
+        Migration(name: "v23-queue-waiting-counts", statements: [
+            """
+            CREATE TABLE queue_waiting (
+                date text NOT NULL,
+                service_id text NOT NULL,
+                priority text NOT NULL,
+                minute bigint NOT NULL,
+                waiting bigint NOT NULL,
+                PRIMARY KEY (date, service_id, priority, minute))
+            """,
+            """
+            CREATE FUNCTION kiosk_queue_minute(queued_at double precision) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
+                SELECT floor(queued_at / 60)::bigint
+            $$
+            """,
+            // 'waiting' is `TicketState.waiting` (a test checks the counts against the tickets).
+            """
+            CREATE FUNCTION queue_waiting_count() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP <> 'INSERT' AND OLD.state = 'waiting' THEN
+                    UPDATE queue_waiting w SET waiting = w.waiting - 1
+                    WHERE w.date = OLD.date AND w.service_id = OLD.service_id AND w.priority = OLD.priority
+                      AND w.minute = kiosk_queue_minute(OLD.queued_at);
+                END IF;
+                IF TG_OP <> 'DELETE' AND NEW.state = 'waiting' THEN
+                    INSERT INTO queue_waiting AS w (date, service_id, priority, minute, waiting)
+                    VALUES (NEW.date, NEW.service_id, NEW.priority, kiosk_queue_minute(NEW.queued_at), 1)
+                    ON CONFLICT (date, service_id, priority, minute) DO UPDATE SET waiting = w.waiting + 1;
+                END IF;
+                RETURN NULL;
+            END
+            $$
+            """,
+            // The trigger first: it locks the table against writes until the counts below are committed.
+            """
+            CREATE TRIGGER queue_waiting_count AFTER INSERT OR DELETE OR UPDATE OF date, service_id, priority, queued_at, state
+            ON queue_ticket FOR EACH ROW EXECUTE FUNCTION queue_waiting_count()
+            """,
+            """
+            INSERT INTO queue_waiting (date, service_id, priority, minute, waiting)
+            SELECT date, service_id, priority, kiosk_queue_minute(queued_at), count(*) FROM queue_ticket WHERE state = 'waiting'
+            GROUP BY 1, 2, 3, 4
+            """,
+            // The waiting tickets of a service in the order of `queued_at`: the counters' reads (date,
+            // service, state) and a check-in's count of its own minute. It replaces the index by
+            // (date, state, service).
+            "CREATE INDEX queue_ticket_waiting_since ON queue_ticket (date, service_id, state, queued_at, id) INCLUDE (priority)",
+            "DROP INDEX queue_ticket_waiting",
+            // `AnswerWriter`'s integer as one expression, which the planner inlines: v19's aggregate over
+            // eight rows ran three times a check-in, under the lock that numbers the service's tickets.
+            """
+            CREATE OR REPLACE FUNCTION kiosk_answer_integer(value bigint) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+                SELECT set_byte(set_byte(set_byte(set_byte(set_byte(set_byte(set_byte(set_byte('\\x0000000000000000'::bytea,
+                    0, (value & 255)::integer), 1, ((value >> 8) & 255)::integer), 2, ((value >> 16) & 255)::integer),
+                    3, ((value >> 24) & 255)::integer), 4, ((value >> 32) & 255)::integer), 5, ((value >> 40) & 255)::integer),
+                    6, ((value >> 48) & 255)::integer), 7, ((value >> 56) & 255)::integer)
+            $$
+            """,
+            // v19's check-in with the count above and the turns below; the rest unchanged.
+            """
+            CREATE OR REPLACE FUNCTION kiosk_check_in(
+                request_key text, request_operation text, request_fingerprint bytea, now_seconds double precision,
+                booking_id text, seen_status text, seen_sequence bigint, seen_on_day_off boolean, new_status text, citizen bytea,
+                card_date text, card_statuses text[], card_ids text[], card_sequences bigint[],
+                ticket_date text, ticket_prefix text, ticket_service text, ticket_priority text, ticket_queued_at double precision,
+                rating_token_hash bytea, waiting text, priorities text[], priority_ranks bigint[], issued text, channel text,
+                answer_head bytea, answer_after_id bytea, answer_after_number bytea, answer_tail bytea,
+                OUT outcome text, OUT stored_operation text, OUT stored_fingerprint bytea, OUT stored_answer bytea)
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                claimed boolean;
+                new_sequence bigint;
+                new_number text;
+                new_ticket bigint;
+                own_rank bigint := priority_ranks[array_position(priorities, ticket_priority)];
+                own_minute bigint := kiosk_queue_minute(ticket_queued_at);
+                ahead bigint;
+            BEGIN
+                SELECT c.claimed, c.stored_operation, c.stored_fingerprint, c.stored_answer
+                INTO claimed, stored_operation, stored_fingerprint, stored_answer
+                FROM kiosk_claim(request_key, request_operation, request_fingerprint, NULL, now_seconds) c;
+                IF NOT claimed THEN
+                    outcome := 'answered';
+                    RETURN;
+                END IF;
+                -- By card, the rules chose among the citizen's bookings of the day (`card_date`) as read:
+                -- the same ones, none changed since (a start changes only with the sequence).
+                IF card_date IS NOT NULL AND (
+                    (SELECT count(*) FROM booking b WHERE b.id_hash = citizen AND b.date = card_date AND b.status = ANY(card_statuses))
+                        <> cardinality(card_ids)
+                    OR (SELECT count(*) FROM booking b JOIN unnest(card_ids, card_sequences) AS seen (id, sequence)
+                            ON b.id = seen.id AND b.sequence = seen.sequence
+                        WHERE b.id_hash = citizen AND b.date = card_date AND b.status = ANY(card_statuses))
+                        <> cardinality(card_ids)) THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'changed';
+                    RETURN;
+                END IF;
+                UPDATE booking b SET status = new_status, updated_at = now_seconds
+                WHERE b.id = booking_id AND b.status = seen_status AND b.sequence = seen_sequence AND b.on_day_off = seen_on_day_off;
+                IF NOT FOUND THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'changed';
+                    RETURN;
+                END IF;
+                -- Check-ins of a prefix take turns in the order they came, one woken at each commit; waiting on
+                -- the sequence's row, every waiter woke at every commit to find it taken again.
+                PERFORM pg_advisory_xact_lock(hashtext('kiosk_ticket_sequence'), hashtext(ticket_date || ' ' || ticket_prefix));
+                INSERT INTO ticket_sequence AS q (date, prefix, last) VALUES (ticket_date, ticket_prefix, 1)
+                ON CONFLICT (date, prefix) DO UPDATE SET last = q.last + 1
+                RETURNING q.last INTO new_sequence;
+                new_number := kiosk_ticket_number(ticket_prefix, new_sequence);
+                INSERT INTO queue_ticket (date, prefix, sequence, number, service_id, priority, queued_at, state, booking_id,
+                                          rating_token_hash, holder_hash)
+                VALUES (ticket_date, ticket_prefix, new_sequence, new_number, ticket_service, ticket_priority, ticket_queued_at,
+                        waiting, kiosk_check_in.booking_id, rating_token_hash, citizen)
+                RETURNING id INTO new_ticket;
+                -- Who waits ahead (`Ticket.callsBefore`), in one snapshot taken after every ticket numbered before
+                -- this one was committed: the counts of the classes and minutes before the ticket's and of its own
+                -- class and minute, less itself and those of its minute queued after it, counted one by one (in a
+                -- hall, almost always none: a walk-in is queued now, an appointment at its start).
+                SELECT (SELECT coalesce(sum(w.waiting), 0) - 1
+                        FROM queue_waiting w JOIN unnest(priorities, priority_ranks) AS r (priority, rank) ON r.priority = w.priority
+                        WHERE w.date = ticket_date AND w.service_id = ticket_service AND (r.rank, w.minute) <= (own_rank, own_minute))
+                     - (SELECT count(*) FROM queue_ticket t
+                        WHERE t.date = ticket_date AND t.service_id = ticket_service AND t.state = waiting
+                          AND (t.queued_at, t.id) > (ticket_queued_at, new_ticket) AND t.queued_at < (own_minute + 1) * 60
+                          AND kiosk_queue_minute(t.queued_at) = own_minute
+                          AND t.priority = ANY(ARRAY(SELECT r.priority FROM unnest(priorities, priority_ranks) AS r (priority, rank)
+                                                     WHERE r.rank = own_rank)))
+                INTO ahead;
+                PERFORM kiosk_queue_event(issued, new_ticket, new_number, ticket_service, NULL, now_seconds, channel);
+                stored_answer := answer_head || kiosk_answer_integer(new_ticket) || answer_after_id || kiosk_answer_text(new_number)
+                    || answer_after_number || kiosk_answer_integer(ahead) || answer_tail;
+                UPDATE idempotency_key SET response = stored_answer WHERE key = request_key;
+                outcome := 'done';
+            END
+            $$
+            """,
         // A case has a due date only once accepted (its legal clock runs): every filing arrives
         // without one, so the index of due dates (the month's overdue count reads it, with
         // `due_date BETWEEN …`, which implies a date) need not hold the arrivals (issue 22).
-        Migration(name: "v21-due-dates-only", statements: [
+        Migration(name: "v24-due-dates-only", statements: [
             "DROP INDEX lifecycle_case_due",
             "CREATE INDEX lifecycle_case_due ON lifecycle_case (due_date) WHERE due_date IS NOT NULL",
         ]),

@@ -60,7 +60,7 @@ struct DatabaseCommand: AsyncParsableCommand {
 
     struct Copy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Copy a terminal's bookings, queue, ratings, filings and their lifecycle into the district store (idempotent).")
+            abstract: "Copy a terminal's bookings, queue, ratings, filings and their lifecycle, help requests and policy prints into the district store (idempotent).")
 
         @OptionGroup var options: ConfigOptions
 
@@ -96,12 +96,20 @@ struct DatabaseCommand: AsyncParsableCommand {
                     try await district.migrate()
                     let key = try await TerminalSecrets.districtKey(source.keys, store: district, configuration: configuration)
                     return try await district.copy(try await source.exportForDistrict(districtKey: key), terminalID: terminalID,
-                                                   calendar: calendar)
+                                                   siteID: configuration.siteID, calendar: calendar)
                 }
                 try await source.markCopied(bookingIDs: report.bookingIDs, now: Date())
-                print("copied to \(district.location): \(report.bookings) bookings, \(report.tickets) tickets, "
-                      + "\(report.ratings) ratings, \(report.filings) filings, \(report.lifecycleRecords) filings' lifecycles, "
-                      + "\(report.idempotencyKeys) idempotency keys")
+                print("copied to \(district.location):")
+                for (kind, counted) in [("bookings", report.bookings), ("tickets", report.tickets), ("ratings", report.ratings),
+                                        ("filings", report.filings), ("filings' lifecycles", report.lifecycleRecords),
+                                        ("help requests", report.helpRequests), ("policy prints", report.policyPrints),
+                                        ("idempotency keys", report.idempotencyKeys)] {
+                    print("  \(kind): \(counted.copied) copied, \(counted.alreadyThere) already there")
+                }
+                if report.helpRequestsOpenThere > 0 {
+                    print("\(report.helpRequestsOpenThere) open help requests are not copied: the district already holds an open "
+                          + "call of this terminal (staff close that one, then copy again)")
+                }
                 let left = try await source.uncopiedBookings()
                 if left > 0 {
                     print("\(left) bookings are not in the district store (their code is taken there); "

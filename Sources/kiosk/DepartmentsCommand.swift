@@ -62,7 +62,9 @@ struct DepartmentsCommand: AsyncParsableCommand {
                 // Which store, on standard error: standard output stays one department a line.
                 printError("departments in \(departments.storeName)")
                 for department in try await departments.list() {
-                    let state = department.revokedAt == nil ? "active" : "revoked"
+                    // In district mode, where the revocation is audited: that terminal's audit log.
+                    let state = department.revokedAt == nil ? "active"
+                        : department.revokedBy.map { "revoked at \($0) (audited there)" } ?? "revoked"
                     let push = department.webhookURL.map {
                         "\($0) through \(department.pushedThrough), \(department.pushAttempts) failed tries, \(department.deadLetters) dead letters"
                     } ?? "pull only"

@@ -32,6 +32,23 @@ struct DistrictDepartmentKeyTests {
         try await PrivatePostgres.withPrivate { cluster in try await self.webhooks(on: cluster) }
     }
 
+    /// Terminal ids are unique only within a hall: hall S02's T01 must not push, nor save the
+    /// cursor of, a department that hall S01's T01 holds.
+    @Test func aTerminalOfTheSameIdInAnotherHallDoesNotShareTheLease() async throws {
+        try await PrivatePostgres.withPrivate { cluster in
+            try await Self.withTwoTerminals(on: cluster) { a, b, first, _ in
+                let key = try #require(try KeyDirectory(path: first.root + "/secrets", credentials: nil).read(KeyDirectory.districtKey))
+                let here = PostgresDepartments(store: try #require(a.district), terminalID: "T01", siteID: "S01") { key }
+                let otherHall = PostgresDepartments(store: try #require(b.district), terminalID: "T01", siteID: "S02") { key }
+                _ = try await here.add(id: "police", name: "公安分局", webhookURL: "http://127.0.0.1:9/", now: Date())
+                #expect(try await here.webhookTargets().map(\.departmentID) == ["police"])
+                #expect(try await otherHall.webhookTargets().isEmpty, "the other hall's T01 took a department S01/T01 holds")
+                #expect(try await otherHall.delivered("police", through: 7) == false)
+                #expect(try await here.delivered("police", through: 1))
+            }
+        }
+    }
+
     static func installations(on cluster: PrivatePostgres) async throws -> (TestInstallation, TestInstallation) {
         let first = try TestInstallation(config: "database = \"\(cluster.url())\"\n" + BookingRoutesTests.config)
         let second = try TestInstallation(config: "database = \"\(cluster.url())\"\n[terminal]\nid = \"T02\"\n" + BookingRoutesTests.config)
