@@ -721,6 +721,7 @@ enum PostgresMigrations {
             END
             $$
             """,
+        ]),
         // A case has a due date only once accepted (its legal clock runs): every filing arrives
         // without one, so the index of due dates (the month's overdue count reads it, with
         // `due_date BETWEEN …`, which implies a date) need not hold the arrivals (issue 22).
