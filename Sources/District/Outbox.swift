@@ -242,10 +242,17 @@ public struct OutboxDrainer: ServiceLifecycle.Service {
     }
 
     /// One pass over what waits, until it is empty or the district cannot be reached. While the
-    /// district receives a batch, the next one (the records after it) is read and prepared, so
-    /// that the terminal's work and the district's overlap.
+    /// district receives a batch, the next one (the records after it) is read and prepared, and
+    /// the run before it is marked sent, so that the terminal's work and the district's overlap.
     public func drain() async -> Pass {
         var pass = Pass()
+        var marking: Marking?
+        await drain(&pass, marking: &marking)
+        await settle(&marking, &pass)
+        return pass
+    }
+
+    private func drain(_ pass: inout Pass, marking: inout Marking?) async {
         var upcoming = Task { try await read(after: 0) }
         defer { upcoming.cancel() }
         while true {
@@ -255,19 +262,44 @@ public struct OutboxDrainer: ServiceLifecycle.Service {
             } catch {
                 logger.error("outbox unreadable", metadata: ["error.type": "\(type(of: error))"])
                 pass.interrupted = true
-                return pass
+                return
             }
-            guard let last = batch.last else { return pass }
+            guard let last = batch.last else { return }
             upcoming = Task { try await read(after: last) }
             for run in batch.runs {
                 if run.records.count > 1 {
-                    if await sendTogether(run, &pass) { continue }
-                    if pass.interrupted { return pass }
+                    if await sendTogether(run, &pass, marking: &marking) { continue }
+                    if pass.interrupted { return }
                 }
+                guard await settle(&marking, &pass) else { return }
                 for record in run.records {
-                    guard await sendAlone(record, &pass) else { return pass }
+                    guard await sendAlone(record, &pass) else { return }
                 }
             }
+        }
+    }
+
+    /// A run the district has, being marked sent in the terminal's outbox while the next run
+    /// travels: a crash before the mark sends the run again, and the district keeps what it has.
+    private struct Marking {
+        let task: Task<Void, any Error>
+        let count: Int
+    }
+
+    /// Waits for the run being marked: false (`pass.interrupted`) when the outbox could not mark
+    /// it; it is sent again on the next pass.
+    @discardableResult
+    private func settle(_ marking: inout Marking?, _ pass: inout Pass) async -> Bool {
+        guard let pending = marking else { return true }
+        marking = nil
+        do {
+            try await pending.task.value
+            pass.sent += pending.count
+            return true
+        } catch {
+            logger.error("outbox run not marked sent", metadata: ["error.type": "\(type(of: error))"])
+            pass.interrupted = true
+            return false
         }
     }
 
@@ -321,27 +353,35 @@ public struct OutboxDrainer: ServiceLifecycle.Service {
         return runs
     }
 
-    /// Filings in one district transaction, then marked sent in one local transaction. False
-    /// when they should go one at a time: the district refused one of them (or anything else
-    /// but an outage went wrong), or the pass was interrupted (`pass.interrupted`).
-    private func sendTogether(_ run: Batch.Run, _ pass: inout Pass) async -> Bool {
+    /// Filings in one district transaction, then marked sent in one local transaction while the
+    /// next run travels (`marking`). The district commits a run only once the run before it is
+    /// marked: at most one run is ever stored there and not yet marked here, as when each run
+    /// was marked before the next was sent. False when they should go one at a time: the
+    /// district refused one of them (or anything else but an outage went wrong), or the pass was
+    /// interrupted (`pass.interrupted`).
+    private func sendTogether(_ run: Batch.Run, _ pass: inout Pass, marking: inout Marking?) async -> Bool {
         let ids = run.records.map(\.id)
+        let before = marking?.task
         do {
             guard let prepared = run.prepared else { return false }
-            try await filings.receive(try prepared.get(), at: now())
-            try await outbox.markSent(ids, now: now())
-            pass.sent += ids.count
-            return true
-        } catch is DistrictStoreUnavailable {
-            try? await outbox.markAttempted(ids)
-            pass.interrupted = true
-            return false
+            try await filings.receive(try prepared.get(), at: now()) { try await before?.value }
         } catch {
-            logger.notice("outbox run sent again one record at a time", metadata: [
-                "outbox.first": "\(ids.first ?? 0)", "outbox.count": "\(ids.count)",
-                "error.code": "\((error as? any KioskError)?.code ?? "\(type(of: error))")"])
+            // The run before it not marked: this one was rolled back.
+            guard await settle(&marking, &pass) else { return false }
+            if error is DistrictStoreUnavailable {
+                try? await outbox.markAttempted(ids)
+                pass.interrupted = true
+            } else {
+                logger.notice("outbox run sent again one record at a time", metadata: [
+                    "outbox.first": "\(ids.first ?? 0)", "outbox.count": "\(ids.count)",
+                    "error.code": "\((error as? any KioskError)?.code ?? "\(type(of: error))")"])
+            }
             return false
         }
+        guard await settle(&marking, &pass) else { return false }
+        let (outbox, sentAt) = (outbox, now())
+        marking = Marking(task: Task { try await outbox.markSent(ids, now: sentAt) }, count: ids.count)
+        return true
     }
 
     /// False when the pass ends here (`pass.interrupted`).

@@ -67,23 +67,21 @@ public struct PostgresFilingLedger: FilingLedger {
 
     static func insert(_ c: PostgresConnection, _ items: [LifecycleSQL.NewRecord], calendar: OfficialCalendar,
                                logger: Logger) async throws {
-        guard !items.isEmpty else { return }
-        guard let last = try await fetch(c, LifecycleSQL.nextChanges(items.count), logger: logger).first?.first?.int else {
+        try await insert(c, NewRowsCopy(items, calendar: calendar), logger: logger)
+    }
+
+    /// `copy`'s rows, numbered with change numbers taken now: the transaction only streams bytes.
+    static func insert(_ c: PostgresConnection, _ copy: NewRowsCopy, logger: Logger) async throws {
+        guard copy.records > 0 else { return }
+        guard let last = try await fetch(c, LifecycleSQL.nextChanges(copy.records), logger: logger).first?.first?.int else {
             throw LifecycleRefusal(.invalidRecord)
         }
         // COPY: a multi-row INSERT of hundreds of rows costs the server more to parse and plan
         // than to write.
-        for table in LifecycleSQL.newRows(items, firstChange: Int64(last - items.count + 1), calendar: calendar) {
+        let firstChange = Int64(last - copy.records + 1)
+        for table in copy.tables {
             try await c.copyFrom(table: table.table, columns: table.columns, logger: logger) { writer in
-                var buffer = ByteBuffer()
-                for row in table.rows {
-                    CopyText.append(row, to: &buffer)
-                    if buffer.readableBytes >= 1 << 20 {
-                        try await writer.write(buffer)
-                        buffer.clear()
-                    }
-                }
-                if buffer.readableBytes > 0 { try await writer.write(buffer) }
+                try await table.write(to: writer, firstChange: firstChange)
             }
         }
     }
@@ -180,9 +178,9 @@ public struct PostgresFilingLedger: FilingLedger {
     }
 
     /// Filings to receive together, with the work that needs no database done: each
-    /// applicant's keyed ID number, and each lifecycle opened and its document encoded, as it
-    /// will be stored if the district does not have the filing yet. An outbox prepares its next
-    /// batch while the district receives the one before.
+    /// applicant's keyed ID number, each lifecycle opened and its document encoded, and every
+    /// row in COPY's text format, as it will be stored if the district does not have the filing
+    /// yet. An outbox prepares its next batch while the district receives the one before.
     public struct PreparedArrivals: Sendable {
         let terminalID: String
         let hall: String
@@ -190,6 +188,9 @@ public struct PostgresFilingLedger: FilingLedger {
         let firsts: [(arrival: Arrival, opened: LifecycleSQL.NewRecord)]
         /// A reference seen again in the batch (a filing and its correction): after the firsts, one by one.
         let repeats: [Arrival]
+        /// The firsts' filing rows and lifecycle rows, ready to stream when the district has none of them yet.
+        let filingRows: NewRowsCopy.Table
+        let rows: NewRowsCopy
     }
 
     public func prepare(_ filings: [(filing: Filing, document: Data)], terminalID: String, hall: String) async throws -> PreparedArrivals {
@@ -209,28 +210,42 @@ public struct PostgresFilingLedger: FilingLedger {
                                             idMasked: filing.applicantIDNumber?.masked)
             firsts.append((arrival, (transition.record, try LifecycleSQL.encode(transition.record), transition.events)))
         }
-        return PreparedArrivals(terminalID: terminalID, hall: hall, firsts: firsts, repeats: repeats)
+        return PreparedArrivals(terminalID: terminalID, hall: hall, firsts: firsts, repeats: repeats,
+                                filingRows: Self.filingRows(firsts.map(\.arrival), terminalID: terminalID),
+                                rows: NewRowsCopy(firsts.map(\.opened), calendar: lifecycle.calendar))
     }
 
-    /// `prepared` in one transaction: the new filings stored by one multi-row INSERT in their
-    /// order of arrival and their lifecycles opened by COPY; the others (a correction, a filing
-    /// sent again, a reference twice in the batch) one by one after them. A refusal of any rolls
-    /// back all: the caller sends them one at a time then. Returns how many were new.
+    /// `prepared` in one transaction: the filings the district has none of (neither the filing
+    /// nor its lifecycle) stored by COPY in their order of arrival, their lifecycles opened by
+    /// COPY; the others (a correction, a filing sent again, a reference twice in the batch) one by
+    /// one after them. A refusal of any rolls back all: the caller sends them one at a time then
+    /// (so does a filing another connection stores between the look-up and the COPY: its
+    /// reference is then taken). `beforeCommit` runs last in the transaction; its error rolls
+    /// it back. Returns how many were new.
     @discardableResult
-    public func receive(_ prepared: PreparedArrivals, at now: Date) async throws -> Int {
+    public func receive(_ prepared: PreparedArrivals, at now: Date,
+                        beforeCommit: @escaping @Sendable () async throws -> Void = {}) async throws -> Int {
         let lifecycle = lifecycle
         let (terminalID, hall) = (prepared.terminalID, prepared.hall)
         return try await write { c in
-            let inserted = try await Self.insertFilings(c, prepared.firsts.map(\.arrival), terminalID: terminalID, logger: logger)
-            // New filing rows whose lifecycle is somehow there already take the careful path too.
-            let opened = try await c.query("""
-                SELECT reference FROM lifecycle_record WHERE reference = ANY(\(Array(inserted)))
-                """, logger: logger).collect().map { try $0.decode(String.self) }
-            let fresh = inserted.subtracting(opened)
-            let items = prepared.firsts.filter { fresh.contains($0.arrival.filing.reference) }.map(\.opened)
-            try await Self.insert(c, items, calendar: lifecycle.calendar, logger: logger)
-            var new = items.count
-            for (arrival, _) in prepared.firsts where !fresh.contains(arrival.filing.reference) {
+            let references = prepared.firsts.map(\.arrival.filing.reference)
+            let known = Set(try await c.query("""
+                SELECT reference FROM filing WHERE reference = ANY(\(references))
+                UNION SELECT reference FROM lifecycle_record WHERE reference = ANY(\(references))
+                """, logger: logger).collect().map { try $0.decode(String.self) })
+            // Usually every filing is new: the rows made before the transaction are streamed.
+            let fresh = known.isEmpty ? prepared.firsts : prepared.firsts.filter { !known.contains($0.arrival.filing.reference) }
+            let (filingRows, lifecycleRows) = known.isEmpty ? (prepared.filingRows, prepared.rows)
+                : (Self.filingRows(fresh.map(\.arrival), terminalID: terminalID),
+                   NewRowsCopy(fresh.map(\.opened), calendar: lifecycle.calendar))
+            if !fresh.isEmpty {
+                try await c.copyFrom(table: filingRows.table, columns: filingRows.columns, logger: logger) { writer in
+                    try await filingRows.write(to: writer, firstChange: 0)
+                }
+            }
+            try await Self.insert(c, lifecycleRows, logger: logger)
+            var new = fresh.count
+            for (arrival, _) in prepared.firsts where known.contains(arrival.filing.reference) {
                 if try await Self.receive(c, arrival, terminalID: terminalID, hall: hall, lifecycle: lifecycle, now: now, logger: logger) {
                     new += 1
                 }
@@ -240,30 +255,20 @@ public struct PostgresFilingLedger: FilingLedger {
                     new += 1
                 }
             }
+            try await beforeCommit()
             return new
         }
     }
 
-    /// One multi-row INSERT of filings none of whose references repeats, numbered (`arrival`) in
-    /// their order: the references it stored (those the district did not have).
-    private static func insertFilings(_ c: PostgresConnection, _ arrivals: [Arrival], terminalID: String,
-                                      logger: Logger) async throws -> Set<String> {
-        guard !arrivals.isEmpty else { return [] }
-        let references = arrivals.map(\.filing.reference)
-        let forms = arrivals.map(\.filing.formID)
-        let versions = arrivals.map { Int64($0.filing.formVersion) }
-        let submitted = arrivals.map(\.filing.submittedAt.timeIntervalSince1970)
-        let documents = arrivals.map { ByteBuffer(bytes: $0.document) }
-        let rows = try await c.query("""
-            INSERT INTO filing (reference, terminal_id, form_id, form_version, submitted_at, document)
-            SELECT reference, \(terminalID), form_id, form_version, submitted_at, document
-            FROM UNNEST(\(references)::text[], \(forms)::text[], \(versions)::bigint[], \(submitted)::double precision[],
-                        \(documents)::bytea[]) WITH ORDINALITY AS arrival (reference, form_id, form_version, submitted_at, document, position)
-            ORDER BY position
-            ON CONFLICT (reference) DO NOTHING
-            RETURNING reference
-            """, logger: logger).collect()
-        return Set(try rows.map { try $0.decode(String.self) })
+    /// The `filing` rows of `arrivals` (none of whose references repeats), in their order: the
+    /// order `arrival` numbers them in.
+    static func filingRows(_ arrivals: [Arrival], terminalID: String) -> NewRowsCopy.Table {
+        NewRowsCopy.Table(table: "filing", columns: ["reference", "terminal_id", "form_id", "form_version", "submitted_at", "document"],
+                          rows: arrivals.map { arrival in
+                              [.text(arrival.filing.reference), .text(terminalID), .text(arrival.filing.formID),
+                               .integer(Int64(arrival.filing.formVersion)), .real(arrival.filing.submittedAt.timeIntervalSince1970),
+                               .blob(arrival.document)]
+                          })
     }
 
     private static func receive(_ c: PostgresConnection, _ arrival: Arrival, terminalID: String, hall: String, lifecycle: FilingLifecycle,
@@ -393,14 +398,82 @@ extension SQLValue {
     }
 }
 
+/// The rows `LifecycleSQL.newRows` gives for records none of which is stored yet, in COPY's
+/// text format, made before the transaction that stores them: only their change numbers are
+/// known inside it (`LifecycleSQL.nextChanges`), so each row's `change_seq` is left as a hole
+/// filled when the bytes are streamed.
+struct NewRowsCopy: Sendable {
+    struct Table: Sendable {
+        let table: String
+        let columns: [String]
+        /// The rows without their change numbers.
+        let text: ByteBuffer
+        /// Where each change number goes in `text` (ascending), and its record's position in the batch.
+        let holes: [(at: Int, record: Int64)]
+
+        /// `rows` in COPY's text format, but for the column `hole`'s integers: each is a
+        /// record's position, its change number filled in by `write`.
+        init(table: String, columns: [String], rows: [[SQLValue]], hole: String? = nil) {
+            self.table = table
+            self.columns = columns
+            let holeColumn = hole.flatMap(columns.firstIndex(of:))
+            var text = ByteBuffer()
+            var holes: [(at: Int, record: Int64)] = []
+            for row in rows {
+                CopyText.append(row, to: &text, hole: holeColumn) { record, at in holes.append((at, record)) }
+            }
+            self.text = text
+            self.holes = holes
+        }
+
+        /// The rows with the change numbers `firstChange + record`, in writes of about 1 MiB.
+        func write(to writer: PostgresCopyFromWriter, firstChange: Int64) async throws {
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(min(text.readableBytes + holes.count * 20, (1 << 20) + (1 << 16)))
+            var from = text.readerIndex
+            for hole in holes {
+                var piece = text.getSlice(at: from, length: hole.at - from)!
+                buffer.writeBuffer(&piece)
+                buffer.writeString(String(firstChange + hole.record))
+                from = hole.at
+                if buffer.readableBytes >= 1 << 20 {
+                    try await writer.write(buffer)
+                    buffer.clear()
+                }
+            }
+            var rest = text.getSlice(at: from, length: text.writerIndex - from)!
+            buffer.writeBuffer(&rest)
+            if buffer.readableBytes > 0 { try await writer.write(buffer) }
+        }
+    }
+
+    /// How many records (change numbers) the rows need.
+    let records: Int
+    let tables: [Table]
+
+    init(_ items: [LifecycleSQL.NewRecord], calendar: OfficialCalendar) {
+        records = items.count
+        // Numbered from 0: each row's change number is its record's position in `items`.
+        tables = LifecycleSQL.newRows(items, firstChange: 0, calendar: calendar).map { table in
+            Table(table: table.table, columns: table.columns, rows: table.rows, hole: "change_seq")
+        }
+    }
+}
+
 /// Rows in the text format of `COPY … FROM STDIN`: values separated by tabs, rows ended by a
 /// newline, NULL as `\N`; a backslash, tab, newline or carriage return in a text escaped with a
 /// backslash; bytes as a `bytea` in hex (`\\x…`, its backslash escaped too); numbers as the
 /// server reads them back exactly (Swift's shortest round-trip form of a Double).
 enum CopyText {
-    static func append(_ row: [SQLValue], to buffer: inout ByteBuffer) {
+    /// The column `hole` (an integer) is not written: `skipped` is told its value and where it would be.
+    static func append(_ row: [SQLValue], to buffer: inout ByteBuffer, hole: Int? = nil,
+                       skipped: (_ value: Int64, _ at: Int) -> Void = { _, _ in }) {
         for (index, value) in row.enumerated() {
             if index > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
+            if index == hole, case .integer(let number) = value {
+                skipped(number, buffer.writerIndex)
+                continue
+            }
             switch value {
             case .null: buffer.writeStaticString("\\N")
             case .integer(let number): buffer.writeString(String(number))

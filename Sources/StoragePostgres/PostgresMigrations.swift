@@ -722,5 +722,12 @@ enum PostgresMigrations {
             $$
             """,
         ]),
+        // A case has a due date only once accepted (its legal clock runs): every filing arrives
+        // without one, so the index of due dates (the month's overdue count reads it, with
+        // `due_date BETWEEN …`, which implies a date) need not hold the arrivals (issue 22).
+        Migration(name: "v24-due-dates-only", statements: [
+            "DROP INDEX lifecycle_case_due",
+            "CREATE INDEX lifecycle_case_due ON lifecycle_case (due_date) WHERE due_date IS NOT NULL",
+        ]),
     ]
 }
