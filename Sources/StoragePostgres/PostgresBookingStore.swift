@@ -178,6 +178,9 @@ public struct PostgresBookingStore: BookingDatabase {
             let pruned = try await c.query("""
                 DELETE FROM queue_event WHERE at < \(now.addingTimeInterval(-QueueEvent.retention).timeIntervalSince1970) RETURNING id
                 """, logger: logger).collect().count
+            // The waiting counts (v23) serve only the day's check-ins; yesterday's stay for a terminal
+            // whose clock is behind at midnight.
+            try await c.query("DELETE FROM queue_waiting WHERE date < \(rules.today(now).adding(days: -1).description)", logger: logger)
             return BookingSweep(holdsDeleted: holds, noShowsMarked: noShows, answersExpired: expired, queueEventsPruned: pruned)
         }
     }

@@ -113,6 +113,22 @@ struct PostgresCheckInQueueTests {
                     == (try await bookings.waitingTickets(serviceIDs: ["hukou", "tax"], now: try at("2026-12-02 09:15")).count))
     }
 
+    /// The counts serve only the day's check-ins: the sweep deletes those of days before
+    /// yesterday (yesterday stays for a terminal whose clock is behind at midnight).
+    @Test func theSweepKeepsOnlyTheCountsOfYesterdayAndToday() async throws {
+        let fixture = try await BookingStoreFixture(.postgres)
+        let bookings = fixture.bookings
+        for (index, date) in ["2026-11-30", "2026-12-01", "2026-12-02"].enumerated() {
+            let day = fixture.generator.schedule(for: try LocalDate(date))
+            _ = try await bookings.issueTicket(serviceID: "hukou", holder: nil, disabilityMarkedByStaff: false,
+                                               schedule: day, idempotencyKey: "w\(index)", now: try at(date + " 09:05"))
+        }
+        #expect(try await fixture.count("SELECT count(*) FROM queue_waiting") == 3)
+        _ = try await bookings.sweep(now: try at("2026-12-02 09:30"))
+        #expect(try await fixture.count("SELECT count(*) FROM queue_waiting WHERE date < '2026-12-01'") == 0)
+        #expect(try await fixture.count("SELECT count(*) FROM queue_waiting") == 2)
+    }
+
     /// Rows of `queue_waiting` that differ from a count of the waiting tickets (empty counts aside).
     static func miscounted(_ fixture: BookingStoreFixture) async throws -> Int {
         try await fixture.count("""
