@@ -119,12 +119,14 @@ struct HTTPConformanceTests {
                 let exchange = try #require(exchange)
                 #expect(exchange.reply?.status == 408)
                 #expect(exchange.reply?.body.contains(#""code":"requestTimeout""#) == true)
-                // Cut at about one second, not after the five the client would have taken.
-                #expect(exchange.closedAfter < 3.5, "held for \(exchange.closedAfter) s")
+                // Cut at about one second, not after the five the client would have taken (the 408
+                // says so too: a body that arrived whole would have been answered).
+                #expect(exchange.closedAfter < 4.5, "held for \(exchange.closedAfter) s")
             }
-            // A client that sends nothing at all is closed silently at the deadline.
+            // A client that sends nothing at all is closed silently at the deadline, long before the
+            // 30 s it would wait (a loaded machine fires the one-second deadline late: CI saw 3.5 s).
             let idle = try #require(await RawHTTP.trickle(port: port, parts: [], pause: 0))
-            #expect(idle.reply == nil && idle.closedAfter < 3.5)
+            #expect(idle.reply == nil && idle.closedAfter < 10, "closed after \(idle.closedAfter) s")
             #expect(await RawHTTP.sendOffPool(port: port, method: "POST", path: "/v1/sessions", body: #"{"formId":"no-such"}"#)?.status == 404)
         }
     }

@@ -63,7 +63,9 @@ struct SignInDelayTests {
             let other = try await signIn(client, "S02", "739104")
             let took = ContinuousClock.now - started
             #expect(other.status == .created)
-            #expect(took < .seconds(1), "another account signed in after \(took)")
+            // Not held by the attacked account's delay (minutes by now); a PIN check alone can take
+            // over a second on a loaded 2-core machine (CI saw 1.35 s).
+            #expect(took < .seconds(10), "another account signed in after \(took)")
 
             // The attacked account signs in with its right PIN within the capped delay.
             #expect(access.lockout.maximumDelay == Self.cappedDelay)
