@@ -119,14 +119,15 @@ struct HTTPConformanceTests {
                 let exchange = try #require(exchange)
                 #expect(exchange.reply?.status == 408)
                 #expect(exchange.reply?.body.contains(#""code":"requestTimeout""#) == true)
-                // Cut at about one second, not after the five the client would have taken (the 408
-                // says so too: a body that arrived whole would have been answered).
-                #expect(exchange.closedAfter < 4.5, "held for \(exchange.closedAfter) s")
+                // The 408 says the body was cut at the deadline (one that arrived whole, after 5 s,
+                // would have been answered); the close says the connection is not held: a client
+                // left open reads until its own 30 s pass. Not a timing: a loaded CI fired the
+                // one-second deadline after 3.5 s, and once after 7 s.
+                #expect(exchange.closedAfter < 20, "held for \(exchange.closedAfter) s")
             }
-            // A client that sends nothing at all is closed silently at the deadline, long before the
-            // 30 s it would wait (a loaded machine fires the one-second deadline late: CI saw 3.5 s).
+            // A client that sends nothing at all is closed silently at the deadline.
             let idle = try #require(await RawHTTP.trickle(port: port, parts: [], pause: 0))
-            #expect(idle.reply == nil && idle.closedAfter < 10, "closed after \(idle.closedAfter) s")
+            #expect(idle.reply == nil && idle.closedAfter < 20, "closed after \(idle.closedAfter) s")
             #expect(await RawHTTP.sendOffPool(port: port, method: "POST", path: "/v1/sessions", body: #"{"formId":"no-such"}"#)?.status == 404)
         }
     }
