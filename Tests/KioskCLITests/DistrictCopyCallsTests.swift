@@ -106,6 +106,63 @@ struct DistrictCopyCallsTests {
         }
     }
 
+    /// A terminal that took calls and printed sheets on its own, switched to district mode before
+    /// they were copied: started, its open call would never reach a staff console and the month's
+    /// report would miss its calls and prints. `kiosk serve` refuses, naming what is left and the
+    /// command that copies it, and starts once they are copied.
+    @Test func serveRefusesDistrictModeWhileCallsOrPrintsWereNeverCopied() async throws {
+        let installation = try TestInstallation()
+        defer { installation.remove() }
+        #expect(try await offPool { try KioskProcess.run(["db", "migrate"], in: installation.root) }.status == 0)
+        _ = try await Self.callsAndPrints(installation)
+        let url = try await cluster().createDatabase()
+        try installation.writeConfig("database = \"\(url)\"\n")
+        let path = installation.dataDirectory + "/kiosk.sqlite"
+        let refused = try await offPool { try KioskProcess.run(["serve"], in: installation.root) }
+        #expect(refused.status == 1)
+        #expect(refused.stderr.hasSuffix("kiosk: \(path) holds 3 help requests and 3 policy prints that were never copied to the "
+            + "district store: run kiosk db copy --from sqlite:\(path) --to <district store> first [notCopiedToDistrict]\n"),
+                "\(refused.stderr)")
+        let copied = try await Self.copy(installation, to: url)
+        #expect(copied.status == 0, "\(copied.stderr)")
+        let server = try await RunningKiosk.start(installation)
+        #expect(await RawHTTP.sendOffPool(port: server.port, path: "/readyz")?.status == 200)
+        server.stop()
+    }
+
+    /// A terminal restores a backup older than its last copy (or its file is made anew): its
+    /// policy prints' row ids start again below the ones the district copied. A sheet printed then
+    /// is a print of its own and arrives; keyed by the row id it was taken for the copied print
+    /// with that id and dropped without a word.
+    @Test func aPrintMadeAfterARestoreIsCopiedNotTakenForOneCopiedBefore() async throws {
+        let installation = try TestInstallation()
+        defer { installation.remove() }
+        #expect(try await offPool { try KioskProcess.run(["db", "migrate"], in: installation.root) }.status == 0)
+        let backup = installation.root + "/before-the-second-print.sqlite"
+        do {
+            let terminal = HelpRequestStore(store: try installation.store(), timeZone: Self.zone)
+            try await terminal.recordPolicyPrints(["policy-a"], terminalId: "T01", at: Self.november)
+            let backedUp = try await offPool { try KioskProcess.run(["db", "backup", "--to", backup], in: installation.root) }
+            #expect(backedUp.status == 0, "\(backedUp.stderr)")
+            try await terminal.recordPolicyPrints(["policy-b"], terminalId: "T01", at: Self.november)
+        }
+        let url = try await cluster().createDatabase()
+        let database = String(url.split(separator: "/").last!)
+        let first = try await Self.copy(installation, to: url)
+        #expect(first.stdout.contains("\n  policy prints: 2 copied, 0 already there\n"), "\(first.stdout)\(first.stderr)")
+
+        let restored = try await offPool { try KioskProcess.run(["db", "restore", backup], in: installation.root) }
+        #expect(restored.status == 0, "\(restored.stderr)")
+        try await HelpRequestStore(store: try installation.store(), timeZone: Self.zone)
+            .recordPolicyPrints(["policy-c"], terminalId: "T01", at: Self.december)
+        let second = try await Self.copy(installation, to: url)
+        #expect(second.stdout.contains("\n  policy prints: 1 copied, 1 already there\n"), "\(second.stdout)\(second.stderr)")
+        #expect(try await cluster().psql("SELECT string_agg(policy_id || ' ' || printed_on, ',' ORDER BY policy_id) FROM policy_print",
+                                         database: database) == "policy-a 2026-11-20,policy-b 2026-11-20,policy-c 2026-12-10")
+        let third = try await Self.copy(installation, to: url)
+        #expect(third.stdout.contains("\n  policy prints: 0 copied, 2 already there\n"), "\(third.stdout)")
+    }
+
     /// A terminal with a booking, calls and prints, and a migrated district store whose
     /// `policy_print` (the last rows the copy writes) has the trigger `trigger` runs: `interrupt`
     /// runs the copy and stops it there. Then neither side holds anything new, and once the trigger
@@ -198,5 +255,7 @@ struct DistrictCopyCallsTests {
         let database = String(url.split(separator: "/").last!)
         #expect(try await cluster().psql("SELECT string_agg(id, ',' ORDER BY id) FROM help_request", database: database)
                 == "answered-0,answered-1,in-district")
+        #expect(copied.stdout.contains("\n1 help requests are not in the district store; kiosk serve in district mode refuses to start "
+            + "until they are\n"), "\(copied.stdout)")
     }
 }
