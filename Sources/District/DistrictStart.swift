@@ -45,8 +45,8 @@ extension DistrictTerminal {
         }
     }
 
-    /// Before a terminal serves in district mode: its own file holds no booking the district
-    /// lacks (they would be unreachable), the district store is migrated (on a client of its own;
+    /// Before a terminal serves in district mode: its own file holds no booking, call or print
+    /// the district lacks (they would be unreachable), the district store is migrated (on a client of its own;
     /// the long-lived one runs in the service group), and the district's ID key is here and is
     /// the store's (a terminal holding another key, or none where the store has one, is refused).
     /// A store that cannot be reached or migrated now does not keep the terminal from starting:
@@ -56,8 +56,8 @@ extension DistrictTerminal {
     public static func prepare(_ district: PostgresStore, _ store: SQLiteStore, _ configuration: Configuration,
                                 logger: Logger) async throws(StartupError) -> SecretKey? {
         do {
-            let uncopied = try await store.uncopiedBookings()
-            guard uncopied == 0 else { throw StartupError.uncopiedBookings(uncopied, store.path) }
+            let left = try await store.notCopiedToDistrict()
+            guard left.isEmpty else { throw StartupError.notCopiedToDistrict(left, store.path) }
         } catch let error as StartupError {
             throw error
         } catch {

@@ -1,4 +1,5 @@
 import KioskCore
+import Storage
 
 /// Why `kiosk serve` (or another command) could not start. Each prints as one line.
 public struct StartupError: KioskError {
@@ -20,12 +21,17 @@ public struct StartupError: KioskError {
             zh: "无法在 \(address) 上监听：\(reason)", en: "cannot listen on \(address): \(reason)"))
     }
 
-    /// District mode with bookings in the terminal's own file that the district store lacks:
-    /// started now, the terminal would never show them again.
-    public static func uncopiedBookings(_ count: Int, _ path: String) -> StartupError {
-        StartupError(code: "bookingsNotCopied", message: .init(
-            zh: "\(path) 中有 \(count) 条预约尚未复制到区域数据库：请先运行 kiosk db copy --from sqlite:\(path) --to <区域数据库>",
-            en: "\(path) holds \(count) bookings that were never copied to the district store: run "
-                + "kiosk db copy --from sqlite:\(path) --to <district store> first"))
+    /// District mode with bookings, calls for staff or policy prints in the terminal's own file
+    /// that the district store lacks: started now, the terminal would never show them again (the
+    /// staff consoles and the monthly report read the district's).
+    public static func notCopiedToDistrict(_ left: NotCopiedToDistrict, _ path: String) -> StartupError {
+        let kinds = [(left.bookings, "条预约", "bookings"), (left.helpRequests, "条求助呼叫", "help requests"),
+                     (left.policyPrints, "条政策单打印记录", "policy prints")].filter { $0.0 > 0 }
+        let en = kinds.map { "\($0.0) \($0.2)" }
+        return StartupError(code: "notCopiedToDistrict", message: .init(
+            zh: "\(path) 中有 \(kinds.map { "\($0.0) \($0.1)" }.joined(separator: "、"))尚未复制到区域数据库：请先运行 "
+                + "kiosk db copy --from sqlite:\(path) --to <区域数据库>",
+            en: "\(path) holds \(en.count > 1 ? en.dropLast().joined(separator: ", ") + " and " + en.last! : en.joined()) that were "
+                + "never copied to the district store: run kiosk db copy --from sqlite:\(path) --to <district store> first"))
     }
 }

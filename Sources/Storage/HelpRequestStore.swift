@@ -31,6 +31,41 @@ extension Migrations {
     }
 }
 
+extension Migrations {
+    /// What `kiosk db copy` has put into the district store, so `kiosk serve` refuses district mode
+    /// while a call or a print is left behind (as it does for bookings), and a key of its own for
+    /// each print: its row id starts again after a restore or in a file made anew, and the
+    /// district took a new print with an id it had copied for that one (v25-policy-print-copied-key).
+    /// `copied` is 1 once the district holds the row, 0 while it does not, NULL for a row recorded
+    /// before these marks: whether an earlier copy took it is not known here, and refusing to start
+    /// over it would stop every terminal that copied and switched before this upgrade.
+    static func registerDistrictCopyMarks(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v20-district-copy-marks") { db in
+            try db.execute(sql: "ALTER TABLE help_request ADD COLUMN copied integer DEFAULT 0")
+            try db.execute(sql: "UPDATE help_request SET copied = NULL")
+            try db.execute(sql: """
+                CREATE TABLE policy_print_keyed (
+                    id integer PRIMARY KEY AUTOINCREMENT,
+                    policy_id text NOT NULL,
+                    terminal_id text NOT NULL,
+                    printed_on text NOT NULL,
+                    print_key text NOT NULL UNIQUE DEFAULT (lower(hex(randomblob(16)))),
+                    copied integer DEFAULT 0)
+                """)
+            // An earlier copy marked these rows with their row id in the district; v25 keys them
+            // there as here, with what else the print says, so a row another print took the id
+            // of since (after a restore) is told apart unless it is the same sheet on the same day.
+            try db.execute(sql: """
+                INSERT INTO policy_print_keyed (id, policy_id, terminal_id, printed_on, print_key, copied)
+                SELECT id, policy_id, terminal_id, printed_on, id || '/' || policy_id || '/' || printed_on, NULL FROM policy_print
+                """)
+            try db.execute(sql: "DROP TABLE policy_print")
+            try db.execute(sql: "ALTER TABLE policy_print_keyed RENAME TO policy_print")
+            try db.execute(sql: "CREATE INDEX policy_print_printed_on ON policy_print (printed_on)")
+        }
+    }
+}
+
 /// Help requests and policy-sheet prints in the terminal's own file; days are the hall's.
 public struct HelpRequestStore: HelpRequestLedger {
     let store: SQLiteStore

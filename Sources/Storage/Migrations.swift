@@ -37,6 +37,7 @@ enum Migrations {
         registerHallDisplay(&migrator)
         registerDeviceDays(&migrator)
         registerLifecycleFigures(&migrator)
+        registerDistrictCopyMarks(&migrator)
         return migrator
     }
 

@@ -53,11 +53,10 @@ public struct TerminalExport: Sendable {
         public let open: Bool
         public let document: String
     }
-    /// A printed policy sheet; `id` is the terminal's own row id, which the district keeps as
-    /// the mark that it was copied (a policy print has no key of its own).
+    /// A printed policy sheet; `key` is its own (see `v20-district-copy-marks`), which the
+    /// district keeps as the mark that it was copied.
     public struct PolicyPrintRow: Sendable {
-        public let id: Int64
-        public let policyID, terminalID, printedOn: String
+        public let key, policyID, terminalID, printedOn: String
     }
 
     public let slots: [SlotRow]
@@ -72,6 +71,19 @@ public struct TerminalExport: Sendable {
     public let lifecycle: [LifecycleSQL.NewRecord]
     public let helpRequests: [HelpRequestRow]
     public let policyPrints: [PolicyPrintRow]
+}
+
+/// How many rows of each kind a terminal's file holds that the district store lacks.
+public struct NotCopiedToDistrict: Sendable, Equatable {
+    public var bookings, helpRequests, policyPrints: Int
+
+    public init(bookings: Int, helpRequests: Int, policyPrints: Int) {
+        self.bookings = bookings
+        self.helpRequests = helpRequests
+        self.policyPrints = policyPrints
+    }
+
+    public var isEmpty: Bool { bookings == 0 && helpRequests == 0 && policyPrints == 0 }
 }
 
 extension SQLiteStore {
@@ -145,27 +157,38 @@ extension SQLiteStore {
                     .init(id: $0["id"], terminalID: $0["terminal_id"], raisedOn: $0["raised_on"], open: $0["open"], document: $0["document"])
                 },
                 policyPrints: try Row.fetchAll(db, sql: "SELECT * FROM policy_print ORDER BY id").map {
-                    .init(id: $0["id"], policyID: $0["policy_id"], terminalID: $0["terminal_id"], printedOn: $0["printed_on"])
+                    .init(key: $0["print_key"], policyID: $0["policy_id"], terminalID: $0["terminal_id"], printedOn: $0["printed_on"])
                 })
         }
     }
 
-    /// Records that the district store now holds these bookings.
-    public func markCopied(bookingIDs: [String], now: Date) async throws {
+    /// Records that the district store now holds these bookings, calls and prints (by key).
+    public func markCopied(bookingIDs: [String], helpRequestIDs: [String], policyPrintKeys: [String], now: Date) async throws {
         try await pool.write { db in
             for id in bookingIDs {
                 try db.execute(sql: "INSERT INTO district_copied (booking_id, copied_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
                                arguments: [id, now.timeIntervalSince1970])
             }
+            for id in helpRequestIDs {
+                try db.execute(sql: "UPDATE help_request SET copied = 1 WHERE id = ?", arguments: [id])
+            }
+            for key in policyPrintKeys {
+                try db.execute(sql: "UPDATE policy_print SET copied = 1 WHERE print_key = ?", arguments: [key])
+            }
         }
     }
 
-    /// Bookings in this file that `kiosk db copy` has not put into a district store.
-    public func uncopiedBookings() async throws -> Int {
+    /// What of this file `kiosk db copy` has not put into a district store: started in district
+    /// mode, the terminal would never show it again. Calls and prints recorded before copies were
+    /// marked (`copied` NULL) are not counted.
+    public func notCopiedToDistrict() async throws -> NotCopiedToDistrict {
         try await pool.read { db in
-            try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM booking WHERE id NOT IN (SELECT booking_id FROM district_copied)
-                """) ?? 0
+            let row = try Row.fetchOne(db, sql: """
+                SELECT (SELECT count(*) FROM booking WHERE id NOT IN (SELECT booking_id FROM district_copied)),
+                       (SELECT count(*) FROM help_request WHERE copied = 0),
+                       (SELECT count(*) FROM policy_print WHERE copied = 0)
+                """)!
+            return NotCopiedToDistrict(bookings: row[0], helpRequests: row[1], policyPrints: row[2])
         }
     }
 

@@ -43,6 +43,10 @@ extension PostgresStore {
         public var policyPrints = Copied()
         /// Every booking of the export, now in the district store (copied now or before).
         public var bookingIDs: [String] = []
+        /// Every call of the export the district now holds (not those it held another open call for).
+        public var helpRequestIDs: [String] = []
+        /// Every print of the export (each is in the district store now), by its key.
+        public var policyPrintKeys: [String] = []
     }
 
     public func copy(_ export: TerminalExport, terminalID: String, siteID: String, calendar: OfficialCalendar) async throws -> CopyReport {
@@ -158,24 +162,29 @@ extension PostgresStore {
                         \(rows.map(\.document))::text[]) AS copied (id, terminal_id, raised_on, open, document)
             ON CONFLICT DO NOTHING RETURNING id
             """, logger: logger).collect().count
-        let there = try await c.query("SELECT count(*) FROM help_request WHERE id = ANY(\(ids))", logger: logger)
-            .collect().first?.decode(Int64.self) ?? 0
-        report.helpRequests = Copied(copied: inserted, alreadyThere: Int(there) - inserted)
+        for try await id in try await c.query("SELECT id FROM help_request WHERE id = ANY(\(ids))", logger: logger).decode(String.self) {
+            report.helpRequestIDs.append(id)
+        }
+        report.helpRequests = Copied(copied: inserted, alreadyThere: report.helpRequestIDs.count - inserted)
         // Neither inserted nor there by id: the one-open-call index refused it.
-        report.helpRequestsOpenThere = rows.count - Int(there)
+        report.helpRequestsOpenThere = rows.count - report.helpRequestIDs.count
     }
 
-    /// The terminal's printed sheets; `copied_id` marks each as copied (v21-copied-policy-prints).
+    /// The terminal's printed sheets, in the order it printed them; `copied_key` marks each as
+    /// copied (v25-policy-print-copied-key): a print the district holds under its key already is
+    /// not added again.
     private func copyPolicyPrints(_ rows: [TerminalExport.PolicyPrintRow], siteID: String, into report: inout CopyReport,
                                   _ c: PostgresConnection) async throws {
         let inserted = try await c.query("""
-            INSERT INTO policy_print (policy_id, site_id, terminal_id, printed_on, copied_id)
-            SELECT policy_id, \(siteID), terminal_id, printed_on, copied_id
+            INSERT INTO policy_print (policy_id, site_id, terminal_id, printed_on, copied_key)
+            SELECT policy_id, \(siteID), terminal_id, printed_on, copied_key
             FROM unnest(\(rows.map(\.policyID))::text[], \(rows.map(\.terminalID))::text[], \(rows.map(\.printedOn))::text[],
-                        \(rows.map(\.id))::bigint[]) AS copied (policy_id, terminal_id, printed_on, copied_id)
-            ORDER BY copied_id
-            ON CONFLICT (site_id, terminal_id, copied_id) WHERE copied_id IS NOT NULL DO NOTHING RETURNING id
+                        \(rows.map(\.key))::text[]) WITH ORDINALITY AS copied (policy_id, terminal_id, printed_on, copied_key, position)
+            ORDER BY position
+            ON CONFLICT (site_id, terminal_id, copied_key) WHERE copied_key IS NOT NULL DO NOTHING RETURNING id
             """, logger: logger).collect().count
         report.policyPrints = Copied(copied: inserted, alreadyThere: rows.count - inserted)
+        // Inserted, or held under its key already: the one conflict the insert lets pass.
+        report.policyPrintKeys = rows.map(\.key)
     }
 }

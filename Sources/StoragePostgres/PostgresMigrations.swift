@@ -729,5 +729,16 @@ enum PostgresMigrations {
             "DROP INDEX lifecycle_case_due",
             "CREATE INDEX lifecycle_case_due ON lifecycle_case (due_date) WHERE due_date IS NOT NULL",
         ]),
+        // A copied policy print is marked with the key the terminal gives it (v20-district-copy-marks
+        // there), not its row id: after a restore, or in a file made anew, the terminal's row ids
+        // start again, and a new print with an id copied before was taken for that print and
+        // dropped. The prints copied before keep their mark as the terminal keys them now.
+        Migration(name: "v25-policy-print-copied-key", statements: [
+            "ALTER TABLE policy_print ADD COLUMN copied_key text",
+            "UPDATE policy_print SET copied_key = copied_id || '/' || policy_id || '/' || printed_on WHERE copied_id IS NOT NULL",
+            "DROP INDEX policy_print_copied",
+            "ALTER TABLE policy_print DROP COLUMN copied_id",
+            "CREATE UNIQUE INDEX policy_print_copied ON policy_print (site_id, terminal_id, copied_key) WHERE copied_key IS NOT NULL",
+        ]),
     ]
 }

@@ -95,6 +95,12 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
     /// Throws `DistrictStoreUnavailable` when the server cannot be reached, `StorageError` otherwise.
     @discardableResult
     public func migrate() async throws -> Int {
+        try await migrate(through: PostgresMigrations.all.count)
+    }
+
+    /// The first `count` migrations only: a store as an older kiosk left it, for the tests of an upgrade.
+    @discardableResult
+    func migrate(through count: Int) async throws -> Int {
         do {
             return try await transaction { connection in
                 try await self.takeMigrationLock(connection)
@@ -108,7 +114,7 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
                     throw StorageError.schemaTooNew(found: applied.count, known: PostgresMigrations.all.count,
                                                     unknown: unknown.map { "v\($0)" })
                 }
-                for (index, migration) in PostgresMigrations.all.enumerated() where !applied.contains(index + 1) {
+                for (index, migration) in PostgresMigrations.all.prefix(count).enumerated() where !applied.contains(index + 1) {
                     for statement in migration.statements {
                         try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
                     }

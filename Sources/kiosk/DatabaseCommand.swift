@@ -98,7 +98,8 @@ struct DatabaseCommand: AsyncParsableCommand {
                     return try await district.copy(try await source.exportForDistrict(districtKey: key), terminalID: terminalID,
                                                    siteID: configuration.siteID, calendar: calendar)
                 }
-                try await source.markCopied(bookingIDs: report.bookingIDs, now: Date())
+                try await source.markCopied(bookingIDs: report.bookingIDs, helpRequestIDs: report.helpRequestIDs,
+                                            policyPrintKeys: report.policyPrintKeys, now: Date())
                 print("copied to \(district.location):")
                 for (kind, counted) in [("bookings", report.bookings), ("tickets", report.tickets), ("ratings", report.ratings),
                                         ("filings", report.filings), ("filings' lifecycles", report.lifecycleRecords),
@@ -110,10 +111,13 @@ struct DatabaseCommand: AsyncParsableCommand {
                     print("\(report.helpRequestsOpenThere) open help requests are not copied: the district already holds an open "
                           + "call of this terminal (staff close that one, then copy again)")
                 }
-                let left = try await source.uncopiedBookings()
-                if left > 0 {
-                    print("\(left) bookings are not in the district store (their code is taken there); "
+                let left = try await source.notCopiedToDistrict()
+                if left.bookings > 0 {
+                    print("\(left.bookings) bookings are not in the district store (their code is taken there); "
                           + "kiosk serve in district mode refuses to start until they are")
+                }
+                for (count, kind) in [(left.helpRequests, "help requests"), (left.policyPrints, "policy prints")] where count > 0 {
+                    print("\(count) \(kind) are not in the district store; kiosk serve in district mode refuses to start until they are")
                 }
             } catch let error as StartupError {
                 throw fail(error)

@@ -206,7 +206,7 @@ struct DistrictCopyTests {
         let refused = try await offPool { try KioskProcess.run(["serve"], in: terminal.root) }
         #expect(refused.status == 1)
         #expect(refused.stderr.hasSuffix("kiosk: \(path) holds 1 bookings that were never copied to the district store: run "
-            + "kiosk db copy --from sqlite:\(path) --to <district store> first [bookingsNotCopied]\n"))
+            + "kiosk db copy --from sqlite:\(path) --to <district store> first [notCopiedToDistrict]\n"))
         let copied = try await offPool { try KioskProcess.run(["db", "copy", "--from", "sqlite:" + path, "--to", url], in: terminal.root) }
         #expect(copied.status == 0, "\(copied.stderr)")
         let server = try await RunningKiosk.start(terminal)

@@ -5,7 +5,7 @@ import Foundation
 import KioskCore
 import KioskTesting
 import Storage
-import StoragePostgres
+@testable import StoragePostgres
 import Testing
 
 /// `kiosk db copy` carries a terminal's calls for staff and its printed policy sheets: after the
@@ -163,6 +163,26 @@ struct DistrictCopyCallsTests {
         #expect(third.stdout.contains("\n  policy prints: 0 copied, 2 already there\n"), "\(third.stdout)")
     }
 
+    /// A district store that marked copied prints with the terminal's row id (v21), upgraded: each
+    /// keeps as its mark the key the terminal's upgraded file gives the same row
+    /// (`DistrictCopyMarksTests`: "1/policy-a/2026-11-20"), so a copy again finds it there and adds
+    /// none twice; a print a terminal served in district mode has no mark.
+    @Test func printsCopiedByRowIDBeforeTheUpgradeKeepTheKeyTheTerminalGivesThem() async throws {
+        let url = try await cluster().createDatabase()
+        let database = String(url.split(separator: "/").last!)
+        let before = try #require(PostgresMigrations.all.firstIndex { $0.name.hasSuffix("-policy-print-copied-key") })
+        let store = try PostgresStore(url: url, operationTimeout: .seconds(600))
+        try await store.withRunning { _ = try await store.migrate(through: before) }
+        try await cluster().psql("""
+            INSERT INTO policy_print (policy_id, site_id, terminal_id, printed_on, copied_id)
+            VALUES ('policy-a', 'S01', 'T01', '2026-11-20', 1), ('policy-b', 'S01', 'T01', '2026-11-20', 2),
+                   ('policy-a', 'S01', 'T02', '2026-11-21', NULL)
+            """, database: database)
+        try await Self.migrate(url)
+        #expect(try await cluster().psql("SELECT string_agg(coalesce(copied_key, '-'), ',' ORDER BY id) FROM policy_print",
+                                         database: database) == "1/policy-a/2026-11-20,2/policy-b/2026-11-20,-")
+    }
+
     /// A terminal with a booking, calls and prints, and a migrated district store whose
     /// `policy_print` (the last rows the copy writes) has the trigger `trigger` runs: `interrupt`
     /// runs the copy and stops it there. Then neither side holds anything new, and once the trigger
@@ -186,7 +206,8 @@ struct DistrictCopyCallsTests {
         for table in ["booking", "idempotency_key", "help_request", "policy_print"] {
             #expect(try await cluster().psql("SELECT count(*) FROM \(table)", database: database) == "0", "\(table)")
         }
-        #expect(try await installation.store().uncopiedBookings() == 1, "the terminal does not mark what the district did not take")
+        #expect(try await installation.store().notCopiedToDistrict() == NotCopiedToDistrict(bookings: 1, helpRequests: 3, policyPrints: 3),
+                "the terminal does not mark what the district did not take")
         #expect(try await terminal.open(terminalId: nil).map(\.id) == ["open-0"])
 
         try await cluster().psql("DROP TRIGGER interrupt_copy ON policy_print", database: database)
@@ -195,7 +216,7 @@ struct DistrictCopyCallsTests {
         #expect(rerun.stdout.contains("\n  bookings: 1 copied, 0 already there\n"), "\(rerun.stdout)")
         #expect(rerun.stdout.contains("\n  help requests: 3 copied, 0 already there\n  policy prints: 3 copied, 0 already there\n"),
                 "\(rerun.stdout)")
-        #expect(try await installation.store().uncopiedBookings() == 0)
+        #expect(try await installation.store().notCopiedToDistrict().isEmpty)
         let district = try PostgresStore(url: url)
         try await district.withRunning { try await expectSame(terminal, district) }
     }
@@ -255,6 +276,8 @@ struct DistrictCopyCallsTests {
         let database = String(url.split(separator: "/").last!)
         #expect(try await cluster().psql("SELECT string_agg(id, ',' ORDER BY id) FROM help_request", database: database)
                 == "answered-0,answered-1,in-district")
+        #expect(try await installation.store().notCopiedToDistrict() == NotCopiedToDistrict(bookings: 0, helpRequests: 1, policyPrints: 0),
+                "the left-out call stays marked as not copied")
         #expect(copied.stdout.contains("\n1 help requests are not in the district store; kiosk serve in district mode refuses to start "
             + "until they are\n"), "\(copied.stdout)")
     }

@@ -1,0 +1,51 @@
+import Filings
+import Foundation
+import GRDB
+import KioskTesting
+import Secrets
+import Testing
+@testable import Storage
+
+/// What `kiosk db copy` marks in a terminal's file, and what `kiosk serve` counts as left behind.
+@Suite("District copy marks in the terminal's file")
+struct DistrictCopyMarksTests {
+    static let zone = TimeZone(identifier: "Asia/Shanghai")!
+    /// 2026-11-20 10:00 in the hall.
+    static let november = Date(timeIntervalSince1970: 1_795_140_000)
+
+    /// A file from before the marks (v19) with a call and two prints, upgraded: each print keeps as
+    /// its key what the district's v25 makes of the row id an earlier copy marked it with, and none
+    /// counts as left behind (whether a copy took them is not known; refusing would stop every
+    /// terminal that copied and switched before the upgrade). What is made since has a key of its
+    /// own and counts until a copy marks it.
+    @Test func rowsFromBeforeTheMarksKeepTheDistrictsKeyAndWhatIsMadeSinceCountsUntilCopied() async throws {
+        let scratch = try ScratchDirectory(prefix: "kiosk-copy-marks")
+        defer { withExtendedLifetime(scratch) {} }
+        let keys = TerminalKeys.random()
+        let store = try SQLiteStore(path: scratch.path + "/kiosk.sqlite", keys: keys)
+        try Migrations.migrator(keys: keys).migrate(store.pool, upTo: "v19-lifecycle-unread-indexes")
+        try await store.pool.write { db in
+            try db.execute(sql: "INSERT INTO help_request (id, terminal_id, raised_on, open, document) VALUES ('old', 'T01', '2026-11-20', 0, '{}')")
+            try db.execute(sql: """
+                INSERT INTO policy_print (policy_id, terminal_id, printed_on)
+                VALUES ('policy-a', 'T01', '2026-11-20'), ('policy-b', 'T01', '2026-11-20')
+                """)
+        }
+        try store.migrate()
+        let keysBefore = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT print_key FROM policy_print ORDER BY id") }
+        #expect(keysBefore == ["1/policy-a/2026-11-20", "2/policy-b/2026-11-20"])
+        #expect(try await store.notCopiedToDistrict() == NotCopiedToDistrict(bookings: 0, helpRequests: 0, policyPrints: 0))
+
+        let ledger = HelpRequestStore(store: store, timeZone: Self.zone)
+        try await ledger.recordPolicyPrints(["policy-a", "policy-a"], terminalId: "T01", at: Self.november)
+        _ = try await ledger.raise(HelpRequest(id: "new", terminalId: "T01", sessionId: nil, screen: "home", raisedAt: Self.november, timeout: 90))
+        #expect(try await store.notCopiedToDistrict() == NotCopiedToDistrict(bookings: 0, helpRequests: 1, policyPrints: 2))
+        let newKeys = try await store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT print_key FROM policy_print WHERE id > 2 ORDER BY id")
+        }
+        #expect(newKeys.count == 2 && Set(newKeys).count == 2 && newKeys.allSatisfy { $0.count == 32 }, "\(newKeys)")
+
+        try await store.markCopied(bookingIDs: [], helpRequestIDs: ["new"], policyPrintKeys: [newKeys[0]], now: Self.november)
+        #expect(try await store.notCopiedToDistrict() == NotCopiedToDistrict(bookings: 0, helpRequests: 0, policyPrints: 1))
+    }
+}
