@@ -21,12 +21,13 @@ public struct StartupError: KioskError {
             zh: "无法在 \(address) 上监听：\(reason)", en: "cannot listen on \(address): \(reason)"))
     }
 
-    /// District mode with bookings, calls for staff or policy prints in the terminal's own file
+    /// District mode with bookings, calls for staff, policy prints or filings' lifecycles in the terminal's own file
     /// that the district store lacks: started now, the terminal would never show them again (the
     /// staff consoles and the monthly report read the district's).
     public static func notCopiedToDistrict(_ left: NotCopiedToDistrict, _ path: String) -> StartupError {
         let kinds = [(left.bookings, "条预约", "bookings"), (left.helpRequests, "条求助呼叫", "help requests"),
-                     (left.policyPrints, "条政策单打印记录", "policy prints")].filter { $0.0 > 0 }
+                     (left.policyPrints, "条政策单打印记录", "policy prints"), (left.filings, "件办件的办理记录", "filings' lifecycles")]
+            .filter { $0.0 > 0 }
         let en = kinds.map { "\($0.0) \($0.2)" }
         return StartupError(code: "notCopiedToDistrict", message: .init(
             zh: "\(path) 中有 \(kinds.map { "\($0.0) \($0.1)" }.joined(separator: "、"))尚未复制到区域数据库：请先运行 "

@@ -33,9 +33,10 @@ extension Migrations {
 
 extension Migrations {
     /// What `kiosk db copy` has put into the district store, so `kiosk serve` refuses district mode
-    /// while a call or a print is left behind (as it does for bookings), and a key of its own for
-    /// each print: its row id starts again after a restore or in a file made anew, and the
-    /// district took a new print with an id it had copied for that one (v25-policy-print-copied-key).
+    /// while a call, a print or a filing's lifecycle is left behind (as it does for bookings), and a
+    /// key of its own for each print: its row id starts again after a restore or in a file made
+    /// anew, and the district took a new print with an id it had copied for that one
+    /// (v25-policy-print-copied-key).
     /// `copied` is 1 once the district holds the row, 0 while it does not, NULL for a row recorded
     /// before these marks: whether an earlier copy took it is not known here, and refusing to start
     /// over it would stop every terminal that copied and switched before this upgrade.
@@ -62,6 +63,14 @@ extension Migrations {
             try db.execute(sql: "DROP TABLE policy_print")
             try db.execute(sql: "ALTER TABLE policy_print_keyed RENAME TO policy_print")
             try db.execute(sql: "CREATE INDEX policy_print_printed_on ON policy_print (printed_on)")
+            // A filing's lifecycle is kept here only on a terminal of its own (in district mode the
+            // district keeps it): each new record waits here until a copy puts it into the district.
+            // The records from before are not listed, as the calls and prints above.
+            try db.execute(sql: "CREATE TABLE lifecycle_not_copied (reference text PRIMARY KEY)")
+            try db.execute(sql: """
+                CREATE TRIGGER lifecycle_record_not_copied AFTER INSERT ON lifecycle_record
+                BEGIN INSERT OR IGNORE INTO lifecycle_not_copied (reference) VALUES (NEW.reference); END
+                """)
         }
     }
 }

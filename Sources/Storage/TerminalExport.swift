@@ -76,14 +76,17 @@ public struct TerminalExport: Sendable {
 /// How many rows of each kind a terminal's file holds that the district store lacks.
 public struct NotCopiedToDistrict: Sendable, Equatable {
     public var bookings, helpRequests, policyPrints: Int
+    /// Filings whose lifecycle (states, clock, history) the district lacks.
+    public var filings: Int
 
-    public init(bookings: Int, helpRequests: Int, policyPrints: Int) {
+    public init(bookings: Int, helpRequests: Int, policyPrints: Int, filings: Int = 0) {
         self.bookings = bookings
         self.helpRequests = helpRequests
         self.policyPrints = policyPrints
+        self.filings = filings
     }
 
-    public var isEmpty: Bool { bookings == 0 && helpRequests == 0 && policyPrints == 0 }
+    public var isEmpty: Bool { bookings == 0 && helpRequests == 0 && policyPrints == 0 && filings == 0 }
 }
 
 extension SQLiteStore {
@@ -162,8 +165,9 @@ extension SQLiteStore {
         }
     }
 
-    /// Records that the district store now holds these bookings, calls and prints (by key).
-    public func markCopied(bookingIDs: [String], helpRequestIDs: [String], policyPrintKeys: [String], now: Date) async throws {
+    /// Records that the district store now holds these bookings, calls, prints (by key) and filings' lifecycles.
+    public func markCopied(bookingIDs: [String], helpRequestIDs: [String], policyPrintKeys: [String], lifecycleReferences: [String],
+                           now: Date) async throws {
         try await pool.write { db in
             for id in bookingIDs {
                 try db.execute(sql: "INSERT INTO district_copied (booking_id, copied_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
@@ -175,20 +179,24 @@ extension SQLiteStore {
             for key in policyPrintKeys {
                 try db.execute(sql: "UPDATE policy_print SET copied = 1 WHERE print_key = ?", arguments: [key])
             }
+            for reference in lifecycleReferences {
+                try db.execute(sql: "DELETE FROM lifecycle_not_copied WHERE reference = ?", arguments: [reference])
+            }
         }
     }
 
     /// What of this file `kiosk db copy` has not put into a district store: started in district
-    /// mode, the terminal would never show it again. Calls and prints recorded before copies were
-    /// marked (`copied` NULL) are not counted.
+    /// mode, the terminal would never show it again. Calls, prints and lifecycles recorded before
+    /// copies were marked (v20-district-copy-marks) are not counted.
     public func notCopiedToDistrict() async throws -> NotCopiedToDistrict {
         try await pool.read { db in
             let row = try Row.fetchOne(db, sql: """
                 SELECT (SELECT count(*) FROM booking WHERE id NOT IN (SELECT booking_id FROM district_copied)),
                        (SELECT count(*) FROM help_request WHERE copied = 0),
-                       (SELECT count(*) FROM policy_print WHERE copied = 0)
+                       (SELECT count(*) FROM policy_print WHERE copied = 0),
+                       (SELECT count(*) FROM lifecycle_not_copied JOIN lifecycle_record USING (reference))
                 """)!
-            return NotCopiedToDistrict(bookings: row[0], helpRequests: row[1], policyPrints: row[2])
+            return NotCopiedToDistrict(bookings: row[0], helpRequests: row[1], policyPrints: row[2], filings: row[3])
         }
     }
 

@@ -47,6 +47,8 @@ extension PostgresStore {
         public var helpRequestIDs: [String] = []
         /// Every print of the export (each is in the district store now), by its key.
         public var policyPrintKeys: [String] = []
+        /// Every filing's lifecycle of the export (each is in the district store now).
+        public var lifecycleReferences: [String] = []
     }
 
     public func copy(_ export: TerminalExport, terminalID: String, siteID: String, calendar: OfficialCalendar) async throws -> CopyReport {
@@ -135,6 +137,7 @@ extension PostgresStore {
                 let lifecycle = export.lifecycle.filter { !present.contains($0.record.reference) }
                 try await PostgresFilingLedger.insert(c, lifecycle, calendar: calendar, logger: self.logger)
                 report.lifecycleRecords = Copied(copied: lifecycle.count, alreadyThere: present.count)
+                report.lifecycleReferences = export.lifecycle.map(\.record.reference)
                 report.idempotencyKeys.alreadyThere = export.idempotencyKeys.count - report.idempotencyKeys.copied
                 report.tickets.alreadyThere = export.tickets.count - report.tickets.copied
                 report.ratings.alreadyThere = export.ratings.count - report.ratings.copied

@@ -99,7 +99,8 @@ struct DatabaseCommand: AsyncParsableCommand {
                                                    siteID: configuration.siteID, calendar: calendar)
                 }
                 try await source.markCopied(bookingIDs: report.bookingIDs, helpRequestIDs: report.helpRequestIDs,
-                                            policyPrintKeys: report.policyPrintKeys, now: Date())
+                                            policyPrintKeys: report.policyPrintKeys, lifecycleReferences: report.lifecycleReferences,
+                                            now: Date())
                 print("copied to \(district.location):")
                 for (kind, counted) in [("bookings", report.bookings), ("tickets", report.tickets), ("ratings", report.ratings),
                                         ("filings", report.filings), ("filings' lifecycles", report.lifecycleRecords),
@@ -116,7 +117,8 @@ struct DatabaseCommand: AsyncParsableCommand {
                     print("\(left.bookings) bookings are not in the district store (their code is taken there); "
                           + "kiosk serve in district mode refuses to start until they are")
                 }
-                for (count, kind) in [(left.helpRequests, "help requests"), (left.policyPrints, "policy prints")] where count > 0 {
+                for (count, kind) in [(left.helpRequests, "help requests"), (left.policyPrints, "policy prints"),
+                                      (left.filings, "filings' lifecycles")] where count > 0 {
                     print("\(count) \(kind) are not in the district store; kiosk serve in district mode refuses to start until they are")
                 }
             } catch let error as StartupError {

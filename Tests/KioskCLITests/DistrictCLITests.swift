@@ -243,9 +243,11 @@ struct DistrictCopyTests {
                                      in: installation.root)
             }
         }
+        #expect(try await installation.store().notCopiedToDistrict().filings == count, "kiosk serve refuses district mode")
         let copied = try await copy()
         #expect(copied.status == 0, "\(copied.stderr)")
         #expect(copied.stdout.contains("\n  filings' lifecycles: \(count) copied, 0 already there\n"), "\(copied.stdout)")
+        #expect(try await installation.store().notCopiedToDistrict().isEmpty)
         #expect(try await copy().stdout.contains("\n  filings' lifecycles: 0 copied, \(count) already there\n"), "a second copy adds nothing")
 
         let key = try #require(try installation.keys().district)

@@ -13,7 +13,7 @@ struct DistrictCopyMarksTests {
     /// 2026-11-20 10:00 in the hall.
     static let november = Date(timeIntervalSince1970: 1_795_140_000)
 
-    /// A file from before the marks (v19) with a call and two prints, upgraded: each print keeps as
+    /// A file from before the marks (v19) with a call, two prints and a filing, upgraded: each print keeps as
     /// its key what the district's v25 makes of the row id an earlier copy marked it with, and none
     /// counts as left behind (whether a copy took them is not known; refusing would stop every
     /// terminal that copied and switched before the upgrade). What is made since has a key of its
@@ -30,22 +30,35 @@ struct DistrictCopyMarksTests {
                 INSERT INTO policy_print (policy_id, terminal_id, printed_on)
                 VALUES ('policy-a', 'T01', '2026-11-20'), ('policy-b', 'T01', '2026-11-20')
                 """)
+            try Self.insertLifecycleRecord(db, "S01-20261120-0001")
         }
         try store.migrate()
         let keysBefore = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT print_key FROM policy_print ORDER BY id") }
         #expect(keysBefore == ["1/policy-a/2026-11-20", "2/policy-b/2026-11-20"])
-        #expect(try await store.notCopiedToDistrict() == NotCopiedToDistrict(bookings: 0, helpRequests: 0, policyPrints: 0))
+        var left = try await store.notCopiedToDistrict()
+        #expect(left == NotCopiedToDistrict(bookings: 0, helpRequests: 0, policyPrints: 0))
 
         let ledger = HelpRequestStore(store: store, timeZone: Self.zone)
         try await ledger.recordPolicyPrints(["policy-a", "policy-a"], terminalId: "T01", at: Self.november)
         _ = try await ledger.raise(HelpRequest(id: "new", terminalId: "T01", sessionId: nil, screen: "home", raisedAt: Self.november, timeout: 90))
-        #expect(try await store.notCopiedToDistrict() == NotCopiedToDistrict(bookings: 0, helpRequests: 1, policyPrints: 2))
+        try await store.pool.write { db in try Self.insertLifecycleRecord(db, "S01-20261120-0002") }
+        left = try await store.notCopiedToDistrict()
+        #expect(left == NotCopiedToDistrict(bookings: 0, helpRequests: 1, policyPrints: 2, filings: 1))
         let newKeys = try await store.pool.read { db in
             try String.fetchAll(db, sql: "SELECT print_key FROM policy_print WHERE id > 2 ORDER BY id")
         }
         #expect(newKeys.count == 2 && Set(newKeys).count == 2 && newKeys.allSatisfy { $0.count == 32 }, "\(newKeys)")
 
-        try await store.markCopied(bookingIDs: [], helpRequestIDs: ["new"], policyPrintKeys: [newKeys[0]], now: Self.november)
-        #expect(try await store.notCopiedToDistrict() == NotCopiedToDistrict(bookings: 0, helpRequests: 0, policyPrints: 1))
+        try await store.markCopied(bookingIDs: [], helpRequestIDs: ["new"], policyPrintKeys: [newKeys[0]],
+                                   lifecycleReferences: ["S01-20261120-0002"], now: Self.november)
+        left = try await store.notCopiedToDistrict()
+        #expect(left == NotCopiedToDistrict(bookings: 0, helpRequests: 0, policyPrints: 1, filings: 0))
+    }
+
+    /// A filing's lifecycle as the terminal keeps it; what it holds does not matter here.
+    static func insertLifecycleRecord(_ db: Database, _ reference: String) throws {
+        try db.execute(sql: """
+            INSERT INTO lifecycle_record (reference, version, submitted_at, change_seq, document) VALUES (?, 1, 0, 1, x'00')
+            """, arguments: [reference])
     }
 }
