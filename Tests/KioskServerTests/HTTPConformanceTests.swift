@@ -62,6 +62,11 @@ struct HTTPConformanceTests {
     }
 
     /// The server on a real socket with a short read deadline, for what only a socket shows.
+    /// It runs on threads of its own (`OffPoolExecutor`), as the kiosk process has its pool to
+    /// itself: Hummingbird accepts through a task (its accept loop), and NIO stops accepting
+    /// once about ten accepted connections wait for it, so a server on the tests' pool, which the
+    /// whole suite keeps seconds behind at times, left connections unaccepted, their read
+    /// deadline not yet running, while the clients' clocks ran.
     func withServer(readTimeout: Duration, _ test: @Sendable (Int) async throws -> Void) async throws {
         let installation = try TestInstallation(config: "")
         defer { installation.remove() }
@@ -74,7 +79,7 @@ struct HTTPConformanceTests {
             logger: Logger(label: "test"))
         let group = ServiceGroup(configuration: .init(services: [server], logger: Logger(label: "test")))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+            tasks.addTask(executorPreference: OffPoolExecutor.shared) { try await group.run() }
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next())
             try await test(port)
