@@ -57,6 +57,9 @@ public struct DistrictLoadResult: Codable, Sendable, Equatable {
     public var confirmed = 0
     public var slotsFull = 0
     public var refusedByQuota = 0
+    /// With `DistrictLoad.holds`: holds found replaced when confirmed, by the same citizen's newer
+    /// hold (from another process, with `sharedCitizens`).
+    public var holdsReplaced = 0
     public var timedConfirmed = 0
     /// Requests a booking took after its first, all and of the timed part: its reschedules and
     /// check-in (`DistrictLoad.changes`), or the confirmation of its hold (`DistrictLoad.holds`).
@@ -90,6 +93,7 @@ public struct DistrictLoadResult: Codable, Sendable, Equatable {
         confirmed += other.confirmed
         slotsFull += other.slotsFull
         refusedByQuota += other.refusedByQuota
+        holdsReplaced += other.holdsReplaced
         changes += other.changes
         latencies += other.latencies
     }
@@ -164,6 +168,7 @@ public enum DistrictBenchmarks {
                         }
                     case .full: result.slotsFull += 1
                     case .quota: result.refusedByQuota += 1
+                    case .replaced: result.holdsReplaced += 1
                     }
                 }
                 return result
@@ -216,15 +221,20 @@ public enum DistrictBenchmarks {
         switch held {
         case .granted(let hold):
             let confirming = clock.now
-            let booking = try await store.confirm(holdID: hold.id, idNumber: citizen, idempotencyKey: "\(key)-c", now: now)
-            latencies.confirmations.append(clock.now - confirming)
-            return .granted(booking)
+            defer { latencies.confirmations.append(clock.now - confirming) }
+            do {
+                return .granted(try await store.confirm(holdID: hold.id, idNumber: citizen, idempotencyKey: "\(key)-c", now: now))
+            } catch let error as BookingRuleError where error.kind == .holdNotFound {
+                return .replaced
+            }
         case .full: return .full
         case .quota: return .quota
+        case .replaced: return .replaced
         }
     }
 
-    enum Outcome<Answer> { case granted(Answer), full, quota }
+    /// `replaced`: a hold found replaced when confirmed.
+    enum Outcome<Answer> { case granted(Answer), full, quota, replaced }
 
     /// `request` (of a slot, and which one it is after the first) of a client's slot, or of the
     /// next one with room, as a citizen would pick.
