@@ -847,6 +847,9 @@ enum PostgresMigrations {
                     RETURN;
                 END IF;
                 booked_services := NULL; booked_statuses := NULL; booked_starts := NULL; held_services := NULL;
+                -- The citizen's holds before the slot's row, as a confirmation locks its hold's: the other order
+                -- could close a cycle of waits with a confirmation and the sweep (which deletes expired holds).
+                PERFORM 1 FROM booking_hold h WHERE h.id_hash = citizen FOR UPDATE;
                 -- The slot's row, locked (as in `kiosk_book`).
                 INSERT INTO slot_capacity AS s (slot_id, service_id, capacity, taken) VALUES (slot, service, slot_places, 0)
                 ON CONFLICT (slot_id) DO UPDATE SET capacity = greatest(excluded.capacity, s.taken)
