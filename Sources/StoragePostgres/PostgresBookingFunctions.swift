@@ -675,9 +675,9 @@ struct ConfirmCall: PostgresPreparedStatement {
             case .citizenChanged(let citizen):
                 var hold: HeldPlace?
                 if let slot = row.8 {
-                    guard let service = row.9, let date = try? LocalDate(row.10 ?? ""), let start = row.11, let end = row.12,
+                    guard let service = row.9, let date = row.10, let day = try? LocalDate(date), let start = row.11, let end = row.12,
                           let expires = row.13 else { throw unreadable }
-                    hold = HeldPlace(place: BookedPlace(slotID: slot, serviceID: service, date: date,
+                    hold = HeldPlace(place: BookedPlace(slotID: slot, serviceID: service, date: day,
                                                         start: Date(timeIntervalSince1970: start), end: Date(timeIntervalSince1970: end)),
                                      expiresAt: Date(timeIntervalSince1970: expires))
                 }
