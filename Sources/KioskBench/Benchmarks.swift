@@ -21,6 +21,8 @@ public enum Benchmarks {
         ("district", DistrictBenchmarks.run),
         // The same, each booking then rescheduled and checked in.
         ("district-changes", DistrictBenchmarks.runChanges),
+        // The same, each place held, then the hold confirmed (the citizens' HTTP path).
+        ("district-holds", DistrictBenchmarks.runHolds),
         // Starts a private PostgreSQL; fills and drains a terminal's outbox.
         ("outbox", OutboxBenchmark.run),
         // Starts a private PostgreSQL; 1,000 terminals' heartbeats over one minute (the fleet view).

@@ -30,9 +30,12 @@ public struct DistrictLoad: Codable, Sendable {
     /// Each booking confirmed is then moved to the next slot with room and checked in by code at
     /// its start (`kiosk-bench district-changes`); nil or false: bookings only.
     public var changes: Bool?
+    /// Each place is held, then the hold confirmed, as the citizens' HTTP path does
+    /// (`kiosk-bench district-holds`); nil or false: booked in one request.
+    public var holds: Bool?
 
     public init(worker: Int, clients: Int, attemptsPerClient: Int, slots: Int, capacity: Int, citizens: Int,
-                sharedCitizens: Bool, startAt: Date? = nil, changes: Bool? = nil) {
+                sharedCitizens: Bool, startAt: Date? = nil, changes: Bool? = nil, holds: Bool? = nil) {
         self.worker = worker
         self.clients = clients
         self.attemptsPerClient = attemptsPerClient
@@ -42,6 +45,7 @@ public struct DistrictLoad: Codable, Sendable {
         self.sharedCitizens = sharedCitizens
         self.startAt = startAt
         self.changes = changes
+        self.holds = holds
     }
 }
 
@@ -53,8 +57,12 @@ public struct DistrictLoadResult: Codable, Sendable, Equatable {
     public var confirmed = 0
     public var slotsFull = 0
     public var refusedByQuota = 0
+    /// With `DistrictLoad.holds`: holds found replaced when confirmed, by the same citizen's newer
+    /// hold (from another process, with `sharedCitizens`).
+    public var holdsReplaced = 0
     public var timedConfirmed = 0
-    /// Reschedules and check-ins made (`DistrictLoad.changes`), all and of the timed part.
+    /// Requests a booking took after its first, all and of the timed part: its reschedules and
+    /// check-in (`DistrictLoad.changes`), or the confirmation of its hold (`DistrictLoad.holds`).
     public var changes = 0
     public var timedChanges = 0
     public var started = Date(timeIntervalSince1970: 0)
@@ -66,13 +74,18 @@ public struct DistrictLoadResult: Codable, Sendable, Equatable {
         public var bookings: [Duration] = []
         public var reschedules: [Duration] = []
         public var checkIns: [Duration] = []
+        /// With `DistrictLoad.holds`, a hold's (from the first slot tried to the answer) and its confirmation's.
+        public var holds: [Duration] = []
+        public var confirmations: [Duration] = []
 
-        var all: [Duration] { bookings + reschedules + checkIns }
+        var all: [Duration] { bookings + reschedules + checkIns + holds + confirmations }
 
         static func += (lhs: inout Latencies, rhs: Latencies) {
             lhs.bookings += rhs.bookings
             lhs.reschedules += rhs.reschedules
             lhs.checkIns += rhs.checkIns
+            lhs.holds += rhs.holds
+            lhs.confirmations += rhs.confirmations
         }
     }
 
@@ -80,6 +93,7 @@ public struct DistrictLoadResult: Codable, Sendable, Equatable {
         confirmed += other.confirmed
         slotsFull += other.slotsFull
         refusedByQuota += other.refusedByQuota
+        holdsReplaced += other.holdsReplaced
         changes += other.changes
         latencies += other.latencies
     }
@@ -135,11 +149,18 @@ public enum DistrictBenchmarks {
                     // Clients of all workers start on different slots, as citizens pick different times.
                     let first = (load.worker * load.clients + client + attempt * 7) % slots.count
                     let asked = clock.now
-                    let outcome = try await book(bookings, citizen, slots: slots, firstSlot: first, key: key)
-                    result.latencies.bookings.append(clock.now - asked)
+                    let outcome: Outcome<BookingRecord>
+                    if load.holds == true {
+                        outcome = try await holdAndConfirm(bookings, citizen, slots: slots, firstSlot: first, key: key,
+                                                           latencies: &result.latencies)
+                    } else {
+                        outcome = try await book(bookings, citizen, slots: slots, firstSlot: first, key: key)
+                        result.latencies.bookings.append(clock.now - asked)
+                    }
                     switch outcome {
-                    case .confirmed(let booking):
+                    case .granted(let booking):
                         result.confirmed += 1
+                        if load.holds == true { result.changes += 1 }
                         if load.changes == true {
                             let latencies = try await moveAndCheckIn(bookings, booking, citizen, slots: slots, key: key)
                             result.changes += latencies.reschedules.count + latencies.checkIns.count
@@ -147,6 +168,7 @@ public enum DistrictBenchmarks {
                         }
                     case .full: result.slotsFull += 1
                     case .quota: result.refusedByQuota += 1
+                    case .replaced: result.holdsReplaced += 1
                     }
                 }
                 return result
@@ -177,16 +199,50 @@ public enum DistrictBenchmarks {
         }
     }
 
-    enum Outcome { case confirmed(BookingRecord), full, quota }
-
     /// One client's request: its slot, or the next one with room, as a citizen would pick.
     private static func book(_ store: PostgresBookingStore, _ citizen: ResidentIDNumber, slots: [Slot], firstSlot: Int,
-                             key: String) async throws -> Outcome {
+                             key: String) async throws -> Outcome<BookingRecord> {
+        try await firstWithRoom(slots, from: firstSlot) { slot, offset in
+            // One key per slot tried: a key names one request, and another slot is another request.
+            try await store.book(slot, idNumber: citizen, idempotencyKey: "\(key)-s\(offset)", now: now)
+        }
+    }
+
+    /// One client's hold of its slot (or of the next one with room), then its confirmation, as
+    /// the citizens' HTTP path makes them: each request's latency.
+    private static func holdAndConfirm(_ store: PostgresBookingStore, _ citizen: ResidentIDNumber, slots: [Slot], firstSlot: Int,
+                                       key: String, latencies: inout DistrictLoadResult.Latencies) async throws -> Outcome<BookingRecord> {
+        let clock = ContinuousClock()
+        let asked = clock.now
+        let held = try await firstWithRoom(slots, from: firstSlot) { slot, offset in
+            try await store.hold(slot, idNumber: citizen, idempotencyKey: "\(key)-h\(offset)", now: now)
+        }
+        latencies.holds.append(clock.now - asked)
+        switch held {
+        case .granted(let hold):
+            let confirming = clock.now
+            defer { latencies.confirmations.append(clock.now - confirming) }
+            do {
+                return .granted(try await store.confirm(holdID: hold.id, idNumber: citizen, idempotencyKey: "\(key)-c", now: now))
+            } catch let error as BookingRuleError where error.kind == .holdNotFound {
+                return .replaced
+            }
+        case .full: return .full
+        case .quota: return .quota
+        case .replaced: return .replaced
+        }
+    }
+
+    /// `replaced`: a hold found replaced when confirmed.
+    enum Outcome<Answer> { case granted(Answer), full, quota, replaced }
+
+    /// `request` (of a slot, and which one it is after the first) of a client's slot, or of the
+    /// next one with room, as a citizen would pick.
+    private static func firstWithRoom<Answer>(_ slots: [Slot], from firstSlot: Int,
+                                              _ request: (Slot, Int) async throws -> Answer) async throws -> Outcome<Answer> {
         for offset in 0..<slots.count {
             do {
-                // One key per slot tried: a key names one request, and another slot is another request.
-                return .confirmed(try await store.book(slots[(firstSlot + offset) % slots.count], idNumber: citizen,
-                                                       idempotencyKey: "\(key)-s\(offset)", now: now))
+                return .granted(try await request(slots[(firstSlot + offset) % slots.count], offset))
             } catch let error as BookingRuleError where error.kind == .slotFull {
                 continue
             } catch let error as BookingRuleError where error.kind == .quotaPerServiceExceeded || error.kind == .quotaTotalExceeded {
@@ -248,18 +304,27 @@ extension DistrictBenchmarks {
     /// the next slot with room and checked in by code (three requests per citizen, twice the
     /// places), next to pgbench on the same server.
     public static func runChanges() -> [Figure] {
-        measuredFigures("district-changes") {
-            try await PrivatePostgres.withPrivate(options: "") { cluster in
-                let keyFile = try districtKeyFile()
-                defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: keyFile).deletingLastPathComponent().path) }
-                let total = workers * clientsPerWorker * attemptsPerClient
-                let before = try await pgbench(cluster, initialise: true)
-                let changes = try await book(on: cluster, keyFile: keyFile, slots: 64, capacity: 2 * total / 64, changes: true)
-                let tps = try await pgbench(cluster)
-                return pgbenchFigures(before: before, after: tps)
-                    + changes.figures(clients: "\(workers) kiosk processes × \(clientsPerWorker) clients", pgbench: tps)
-                    + [changes.ratio(toPgbenchBefore: before)]
-            }
+        measuredFigures("district-changes") { try await measure(.changes, placesPerRequest: 2) }
+    }
+
+    /// `kiosk-bench district-holds`: as `district`'s spread load, each place held, then the hold
+    /// confirmed (two requests per citizen, the citizens' own HTTP path), next to pgbench on the same server.
+    public static func runHolds() -> [Figure] {
+        measuredFigures("district-holds") { try await measure(.holds, placesPerRequest: 1) }
+    }
+
+    /// A variant of the spread load (`placesPerRequest` places of 64 slots for each request), next to pgbench.
+    private static func measure(_ mode: LoadRun.Mode, placesPerRequest: Int) async throws -> [Figure] {
+        try await PrivatePostgres.withPrivate(options: "") { cluster in
+            let keyFile = try districtKeyFile()
+            defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: keyFile).deletingLastPathComponent().path) }
+            let total = workers * clientsPerWorker * attemptsPerClient
+            let before = try await pgbench(cluster, initialise: true)
+            let run = try await book(on: cluster, keyFile: keyFile, slots: 64, capacity: placesPerRequest * total / 64, mode: mode)
+            let tps = try await pgbench(cluster)
+            return pgbenchFigures(before: before, after: tps)
+                + run.figures(clients: "\(workers) kiosk processes × \(clientsPerWorker) clients", pgbench: tps)
+                + [run.ratio(toPgbenchBefore: before)]
         }
     }
 
@@ -325,46 +390,70 @@ extension DistrictBenchmarks {
         let rate: Double
         let latencies: DistrictLoadResult.Latencies
         let miscounted: Int
-        /// With reschedules and check-ins: `rate` counts every request, and not every place is booked.
-        var changes = false
+        /// Other than bookings alone, `rate` counts every request.
+        var mode = Mode.bookings
 
-        var loadName: String { "\(slots) slots of \(capacity)" + (changes ? ", each booking rescheduled and checked in" : "") }
+        enum Mode {
+            case bookings
+            /// Each booking rescheduled and checked in: not every place is booked.
+            case changes
+            /// Each place held, then the hold confirmed.
+            case holds
+        }
+
+        var loadName: String {
+            let each = switch mode {
+            case .bookings: ""
+            case .changes: ", each booking rescheduled and checked in"
+            case .holds: ", each place held then confirmed"
+            }
+            return "\(slots) slots of \(capacity)" + each
+        }
 
         /// The ratio to the pgbench run before the loads, for comparison with the ratio of record.
         func ratio(toPgbenchBefore tps: Double) -> Figure {
-            Figure(name: "district (\(loadName)): \(changes ? "request" : "booking") rate ÷ pgbench -N rate before the loads",
+            Figure(name: "district (\(loadName)): \(mode == .bookings ? "booking" : "request") rate ÷ pgbench -N rate before the loads",
                    value: rate / max(tps, 1), unit: "")
         }
 
         func figures(clients: String, pgbench tps: Double) -> [Figure] {
             let total = slots * capacity
             let load = loadName
-            let requests = changes ? "bookings, reschedules and check-ins" : "confirmed bookings, \(clients) (\(confirmed) of \(total))"
-            let request = changes ? "request" : "booking request"
+            let requests = switch mode {
+            case .bookings: "confirmed bookings, \(clients) (\(confirmed) of \(total))"
+            case .changes: "bookings, reschedules and check-ins"
+            case .holds: "holds and confirmations, \(clients) (\(confirmed) of \(total) places booked)"
+            }
+            let request = mode == .bookings ? "booking request" : "request"
             let all = latencies.all
-            // With changes, each operation's own: a slow one would hide in the mixed median.
-            let operations = !changes ? [] : [("booking", latencies.bookings), ("reschedule", latencies.reschedules),
-                                              ("check-in", latencies.checkIns)].flatMap { operation, latencies in
+            // Each operation's own: a slow one would hide in the mixed median.
+            let perOperation = switch mode {
+            case .bookings: [(String, [Duration])]()
+            case .changes: [("booking", latencies.bookings), ("reschedule", latencies.reschedules), ("check-in", latencies.checkIns)]
+            case .holds: [("hold", latencies.holds), ("confirmation", latencies.confirmations)]
+            }
+            let operations = perOperation.flatMap { operation, latencies in
                 [Figure(name: "district (\(load)): \(operation), median", value: SpeechBenchmark.percentile(latencies, 0.5), unit: "ms"),
                  Figure(name: "district (\(load)): \(operation), 99th percentile", value: SpeechBenchmark.percentile(latencies, 0.99),
                         unit: "ms")]
             }
             return [
                 Figure(name: "district (\(load)): \(requests)", value: rate, unit: "/s"),
-                Figure(name: "district (\(load)): \(changes ? "request" : "booking") rate ÷ pgbench -N rate", value: rate / max(tps, 1), unit: ""),
+                Figure(name: "district (\(load)): \(mode == .bookings ? "booking" : "request") rate ÷ pgbench -N rate", value: rate / max(tps, 1),
+                       unit: ""),
                 Figure(name: "district (\(load)): citizen's \(request), median", value: SpeechBenchmark.percentile(all, 0.5), unit: "ms"),
                 Figure(name: "district (\(load)): citizen's \(request), 99th percentile",
                        value: SpeechBenchmark.percentile(all, 0.99), unit: "ms"),
             ] + operations + [
                 Figure(name: "district (\(load)): overbooked or miscounted slots",
-                       value: Double(miscounted + (changes || confirmed == total ? 0 : 1)), unit: "", target: "0"),
+                       value: Double(miscounted + (mode == .changes || confirmed == total ? 0 : 1)), unit: "", target: "0"),
             ]
         }
     }
 
     /// Four terminal processes book `slots` × `capacity` places for as many distinct citizens.
     private static func book(on cluster: PrivatePostgres, keyFile: String, slots: Int, capacity: Int,
-                             changes: Bool = false) async throws -> LoadRun {
+                             mode: LoadRun.Mode = .bookings) async throws -> LoadRun {
         let url = try await cluster.createDatabase()
         let database = String(url.split(separator: "/").last!)
         let setup = try PostgresStore(url: url, logger: Logger(label: "kiosk.bench"))
@@ -375,7 +464,7 @@ extension DistrictBenchmarks {
             for worker in 0..<workers {
                 let load = DistrictLoad(worker: worker, clients: clientsPerWorker, attemptsPerClient: attemptsPerClient,
                                         slots: slots, capacity: capacity, citizens: clientsPerWorker * attemptsPerClient,
-                                        sharedCitizens: false, startAt: startAt, changes: changes)
+                                        sharedCitizens: false, startAt: startAt, changes: mode == .changes, holds: mode == .holds)
                 let json = String(decoding: try JSONEncoder().encode(load), as: UTF8.self)
                 group.addTask {
                     let run = try await runProcess(executable, ["district-worker", "--database", url, "--district-key", keyFile,
@@ -398,7 +487,7 @@ extension DistrictBenchmarks {
         return LoadRun(slots: slots, capacity: capacity, confirmed: confirmed,
                        rate: Double(results.map { $0.timedConfirmed + $0.timedChanges }.reduce(0, +)) / seconds,
                        latencies: results.reduce(into: DistrictLoadResult.Latencies()) { $0 += $1.latencies }, miscounted: miscounted,
-                       changes: changes)
+                       mode: mode)
     }
 
     /// Filings kept by a terminal while the district store was down, then sent when it returns:

@@ -65,18 +65,22 @@ public enum RawHTTP {
     }
 
     /// What a slow or misbehaving client got: the answer (nil when the server closed without
-    /// one) and how long after the first byte the server closed the connection.
+    /// one), how long after connecting its first byte arrived and how long until the server
+    /// closed the connection. The client reads while it pauses between writes, so both times
+    /// are when the server acted, not when the client stopped writing.
     public struct Exchange: Sendable {
         public var reply: Reply?
+        public var answeredAfter: TimeInterval?
         public var closedAfter: TimeInterval
     }
 
     /// Writes `parts` one after another with `pause` between them (a client that trickles its
     /// request), then reads until the server closes. Writing stops when the server has closed.
-    /// Runs on a thread of its own, like `sendOffPool`.
-    public static func trickle(port: Int, parts: [[UInt8]], pause: TimeInterval) async -> Exchange? {
+    /// Runs on a thread of its own, like `sendOffPool`, which connects after `delay`.
+    public static func trickle(port: Int, parts: [[UInt8]], pause: TimeInterval, connectingAfter delay: TimeInterval = 0) async -> Exchange? {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread {
+                if delay > 0 { Thread.sleep(forTimeInterval: delay) }
                 continuation.resume(returning: exchange(port: port, parts: parts, pause: pause, timeoutSeconds: 30))
             }
         }
@@ -107,20 +111,57 @@ public enum RawHTTP {
         defer { close(fd) }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let started = Date()
+        var reader = Reader(fd: fd)
         for (index, part) in parts.enumerated() {
-            if index > 0 { Thread.sleep(forTimeInterval: pause) }
+            if index > 0 {
+                reader.read(for: pause)
+                if reader.closedAfter != nil { break }
+            }
             // MSG_NOSIGNAL: a server that already closed must not kill the test with SIGPIPE.
             guard Glibc.send(fd, part, part.count, Int32(MSG_NOSIGNAL)) == part.count else { break }
         }
+        reader.readUntilClosed()
+        return Exchange(reply: parse(reader.received), answeredAfter: reader.answeredAfter, closedAfter: reader.closedAfter ?? 0)
+    }
+
+    /// What arrived on a connection and when, timed from its opening.
+    struct Reader {
+        let fd: Int32
+        let started = Date()
         var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = read(fd, &buffer, buffer.count)
-            guard count > 0 else { break }
+        var answeredAfter: TimeInterval?
+        /// When the server closed (or the read failed, or timed out): nil while open.
+        var closedAfter: TimeInterval?
+        private var buffer = [UInt8](repeating: 0, count: 4096)
+
+        init(fd: Int32) { self.fd = fd }
+
+        /// Reads what arrives within `seconds` (a pause between writes), or until the server closes.
+        mutating func read(for seconds: TimeInterval) {
+            let until = Date(timeIntervalSinceNow: seconds)
+            while closedAfter == nil {
+                let remaining = until.timeIntervalSinceNow
+                guard remaining > 0 else { return }
+                var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&ready, 1, Int32((remaining * 1000).rounded(.up))) > 0 else { continue }
+                readOnce()
+            }
+        }
+
+        mutating func readUntilClosed() {
+            while closedAfter == nil { readOnce() }
+        }
+
+        private mutating func readOnce() {
+            let count = Glibc.read(fd, &buffer, buffer.count)
+            let now = Date().timeIntervalSince(started)
+            guard count > 0 else {
+                closedAfter = now
+                return
+            }
+            if answeredAfter == nil { answeredAfter = now }
             received += buffer[0..<count]
         }
-        return Exchange(reply: parse(received), closedAfter: Date().timeIntervalSince(started))
     }
 
     static func parse(_ bytes: [UInt8]) -> Reply? {

@@ -36,7 +36,7 @@ extension Migrations {
     /// while a call, a print or a filing's lifecycle is left behind (as it does for bookings), and a
     /// key of its own for each print: its row id starts again after a restore or in a file made
     /// anew, and the district took a new print with an id it had copied for that one
-    /// (v25-policy-print-copied-key).
+    /// (v26-policy-print-copied-key).
     /// `copied` is 1 once the district holds the row, 0 while it does not, NULL for a row recorded
     /// before these marks: whether an earlier copy took it is not known here, and refusing to start
     /// over it would stop every terminal that copied and switched before this upgrade.
@@ -53,7 +53,7 @@ extension Migrations {
                     print_key text NOT NULL UNIQUE DEFAULT (lower(hex(randomblob(16)))),
                     copied integer DEFAULT 0)
                 """)
-            // An earlier copy marked these rows with their row id in the district; v25 keys them
+            // An earlier copy marked these rows with their row id in the district; v26 keys them
             // there as here, with what else the print says, so a row another print took the id
             // of since (after a restore) is told apart unless it is the same sheet on the same day.
             try db.execute(sql: """

@@ -170,19 +170,42 @@ extension SlotHold: StoredAnswer {
 
 extension BookingRecord: StoredAnswer {
     package func write(to writer: inout AnswerWriter) {
-        writer.add(id)
-        writer.add(code.value)
+        writeIdentity(to: &writer)
         writer.add(slotID)
         writer.add(serviceID)
         writer.add(date.description)
         writer.add(start)
         writer.add(end)
+        writeState(to: &writer)
+    }
+
+    /// What `write` adds before the place.
+    private func writeIdentity(to writer: inout AnswerWriter) {
+        writer.add(id)
+        writer.add(code.value)
+    }
+
+    /// What `write` adds after the place.
+    private func writeState(to writer: inout AnswerWriter) {
         writer.add(maskedIDNumber)
         writer.add(status.rawValue)
         writer.add(sequence)
         writer.add(createdAt)
         writer.add(updatedAt)
         writer.add(onDayOff)
+    }
+
+    /// The stored answer of the booking made with `identity` (`NewBookingIdentity.booking(of:maskedIDNumber:at:)`),
+    /// less its place: the district's `kiosk_confirm` reads the place from the hold it confirms and
+    /// writes it between these pieces as `AnswerWriter` writes the slot, the service and the date
+    /// (strings), then the start and the end (instants).
+    package static func answerPieces(madeWith identity: NewBookingIdentity, maskedIDNumber: String, at now: Date) -> [Data] {
+        // Any place: it is what the pieces leave out.
+        let anywhere = BookedPlace(slotID: "", serviceID: "", date: LocalDate(containing: now, in: .gmt), start: now, end: now)
+        let made = identity.booking(of: anywhere, maskedIDNumber: maskedIDNumber, at: now)
+        var head = AnswerWriter()
+        made.writeIdentity(to: &head)
+        return [Data(head.bytes), AnswerWriter.piece { made.writeState(to: &$0) }]
     }
 
     package init(from reader: inout AnswerReader) throws {

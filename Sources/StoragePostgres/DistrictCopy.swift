@@ -174,7 +174,7 @@ extension PostgresStore {
     }
 
     /// The terminal's printed sheets, in the order it printed them; `copied_key` marks each as
-    /// copied (v25-policy-print-copied-key): a print the district holds under its key already is
+    /// copied (v26-policy-print-copied-key): a print the district holds under its key already is
     /// not added again.
     private func copyPolicyPrints(_ rows: [TerminalExport.PolicyPrintRow], siteID: String, into report: inout CopyReport,
                                   _ c: PostgresConnection) async throws {

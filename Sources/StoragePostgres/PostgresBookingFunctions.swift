@@ -37,16 +37,26 @@ extension PostgresBookingStore {
                 throw BookingRuleError(.slotFull)
             case .codeTaken:
                 identity.redrawCode()
+            case .held:
+                throw corruptCall("kiosk_book")
             }
         }
     }
 
     func callOnce(_ call: BookCall) async throws -> BookCall.Outcome {
+        try await callOnce(call, codeTaken: .codeTaken, BookCall.Outcome.init)
+    }
+
+    /// A call of a function that judges a citizen (`kiosk_book`, `kiosk_hold`, `kiosk_confirm`): its
+    /// one row, read by `read`; `codeTaken` when the new booking's code is another booking's.
+    func callOnce<Call: PostgresPreparedStatement, Outcome: Sendable>(
+        _ call: Call, codeTaken: Outcome, _ read: @escaping @Sendable (Call.Row) throws -> Outcome
+    ) async throws -> Outcome {
         try await executeOnce(call) { rows in
-            guard rows.count == 1 else { throw StoredRowError(column: "kiosk_book") }
-            return try BookCall.Outcome(rows[0])
+            guard rows.count == 1 else { throw StoredRowError(column: Call.name) }
+            return try read(rows[0])
         } failed: { error in
-            PostgresStore.sqlState(error) == "23505" && error.serverInfo?[.constraintName] == "booking_code_key" ? .codeTaken : nil
+            PostgresStore.sqlState(error) == "23505" && error.serverInfo?[.constraintName] == "booking_code_key" ? codeTaken : nil
         }
     }
 
@@ -93,14 +103,7 @@ struct BookCall: PostgresPreparedStatement {
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 23)
         try bindings.appendClaim(request, answer: answer, now: now)
-        try bindings.append(idHash)
-        bindings.append(lockKey)
-        bindings.append(horizon.timeIntervalSince1970)
-        bindings.append(BookingRules.eligibilityStatuses.map(\.rawValue))
-        bindings.append(seen.bookings.map(\.serviceID))
-        bindings.append(seen.bookings.map(\.status.rawValue))
-        bindings.append(seen.bookings.map(\.start.timeIntervalSince1970))
-        bindings.append(seen.heldServiceIDs)
+        try bindings.appendCitizen(idHash, lockKey: lockKey, horizon: horizon, bookings: seen.bookings, held: seen.heldServiceIDs)
         bindings.append(booking.slotID)
         bindings.append(booking.serviceID)
         bindings.append(capacity)
@@ -116,8 +119,10 @@ struct BookCall: PostgresPreparedStatement {
 
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 
+    /// `kiosk_book`'s outcomes, and `kiosk_hold`'s ('held' for 'booked', never `codeTaken`).
     enum Outcome: Equatable {
         case booked
+        case held
         /// An earlier request with the key: its operation, fingerprint and stored answer.
         case answered(String, Data, Data?)
         /// What the function read of the citizen under their lock, unlike what the rules judged.
@@ -130,6 +135,7 @@ struct BookCall: PostgresPreparedStatement {
             let unreadable = StoredRowError(column: "kiosk_book")
             switch row.0 {
             case "booked": self = .booked
+            case "held": self = .held
             case "full": self = .slotFull
             case "answered":
                 guard let operation = row.1, let fingerprint = row.2 else { throw unreadable }
@@ -469,11 +475,218 @@ extension PostgresBindings {
         append(now.timeIntervalSince1970)
     }
 
+    /// The citizen a booking function locks and reads (`kiosk_citizen`), and what the rules judged of
+    /// them: their bookings (nil: nothing yet, the call only reads) and the services of their live
+    /// holds (nil: not judged, as a new hold replaces them).
+    mutating func appendCitizen(_ idHash: Data, lockKey: Int64, horizon: Date, bookings: [CitizenBookings.Booked]?,
+                                held: [String]?) throws {
+        try append(idHash)
+        append(lockKey)
+        append(horizon.timeIntervalSince1970)
+        append(BookingRules.eligibilityStatuses.map(\.rawValue))
+        append(bookings?.map(\.serviceID))
+        append(bookings?.map(\.status.rawValue))
+        append(bookings?.map(\.start.timeIntervalSince1970))
+        append(held)
+    }
+
     /// A booking as the rules judged it: the function changes it only while it is still this version.
     mutating func appendSeen(_ booking: BookingRecord) {
         append(booking.id)
         append(booking.status.rawValue)
         append(booking.sequence)
         append(booking.onDayOff)
+    }
+}
+
+// MARK: - Holds and their confirmations
+
+/// A hold and its confirmation in one call each (`kiosk_hold`, `kiosk_confirm`, v25): the citizens'
+/// own path, judged as a booking is. The rules judge here; the functions write only while what they
+/// read under the citizen's lock is what the rules judged, else answer it, and it is judged again.
+extension PostgresBookingStore {
+    /// A new hold replaces the citizen's others once it is granted, so the rules judge their bookings only.
+    func holdInOneCall(_ slot: Slot, idHash: Data, idempotencyKey: String, now: Date) async throws -> SlotHold {
+        let request = try IdempotentRequest(.hold(slot, idHash: idHash), key: idempotencyKey)
+        let hold = rules.hold(id: UUID().uuidString, of: slot, now: now)
+        var seen: [CitizenBookings.Booked] = []
+        while true {
+            try rules.checkEligibility(CitizenBookings(bookings: seen, heldServiceIDs: []), serviceID: slot.serviceID, now: now)
+            let call = HoldCall(request: request, answer: StoredAnswers.encode(hold), hold: hold, slot: slot, idHash: idHash,
+                                horizon: rules.eligibilityHorizon(now: now), seen: seen, now: now)
+            switch try await callOnce(call, codeTaken: .codeTaken, BookCall.Outcome.init) {
+            case .held:
+                return hold
+            case .answered(let operation, let fingerprint, let response):
+                return try request.replay(SlotHold.self, operation: operation, fingerprint: fingerprint, response: response,
+                                          location: database.location)
+            case .citizenChanged(let found):
+                seen = found.bookings
+            case .slotFull:
+                throw BookingRuleError(.slotFull)
+            case .booked, .codeTaken:
+                throw corruptCall("kiosk_hold")
+            }
+        }
+    }
+
+    /// The client names the hold by its id only. The first call assumes what most confirmations
+    /// are: a live hold of the citizen's, and nothing else booked or held, which the rules admit
+    /// whatever the hold's service (no ban, no quota reached); only when they do not does it read first.
+    func confirmInOneCall(holdID: String, idNumber: ResidentIDNumber, idHash: Data, idempotencyKey: String,
+                          now: Date) async throws -> BookingRecord {
+        let request = try IdempotentRequest(.confirm(holdID: holdID, idHash: idHash), key: idempotencyKey)
+        var identity = NewBookingIdentity()
+        let newcomer = CitizenBookings(bookings: [], heldServiceIDs: [])
+        var judged: ConfirmCall.Judged = (try? rules.checkEligibility(newcomer, serviceID: "", now: now)) == nil ? .nothing : .anyLiveHold
+        while true {
+            let call = ConfirmCall(request: request, holdID: holdID, idHash: idHash, horizon: rules.eligibilityHorizon(now: now),
+                                   judged: judged, identity: identity, maskedIDNumber: idNumber.masked, now: now)
+            switch try await callOnce(call, codeTaken: .codeTaken, ConfirmCall.Outcome.init) {
+            case .booked(let answer):
+                guard let booking = StoredAnswers.decode(BookingRecord.self, from: answer) else { throw corruptCall("kiosk_confirm") }
+                return booking
+            case .answered(let operation, let fingerprint, let response):
+                return try request.replay(BookingRecord.self, operation: operation, fingerprint: fingerprint, response: response,
+                                          location: database.location)
+            case .changed(let hold, let citizen):
+                // Someone else's hold is no hold of this citizen's.
+                guard let hold else { throw BookingRuleError(.holdNotFound) }
+                try rules.checkLive(hold, now: now)
+                try rules.checkEligibility(citizen, serviceID: hold.place.serviceID, now: now)
+                judged = .hold(hold, citizen)
+            case .slotFull:
+                throw BookingRuleError(.slotFull)
+            case .codeTaken:
+                identity.redrawCode()
+            }
+        }
+    }
+}
+
+/// `kiosk_hold` as a prepared statement; it answers as `kiosk_book` does, 'held' for 'booked'.
+struct HoldCall: PostgresPreparedStatement {
+    static let sql = "SELECT * FROM kiosk_hold(" + (1...21).map { "$\($0)" }.joined(separator: ", ") + ")"
+    typealias Row = BookCall.Row
+
+    let request: IdempotentRequest
+    let answer: Data
+    let hold: SlotHold
+    let slot: Slot
+    let idHash: Data
+    let horizon: Date
+    /// The citizen's bookings as the rules judged them (not their holds: the new one replaces them).
+    let seen: [CitizenBookings.Booked]
+    let now: Date
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 21)
+        try bindings.appendClaim(request, answer: answer, now: now)
+        try bindings.appendCitizen(idHash, lockKey: PostgresBookingStore.citizenLockKey(idHash), horizon: horizon, bookings: seen, held: nil)
+        bindings.append(slot.id)
+        bindings.append(slot.serviceID)
+        bindings.append(slot.capacity)
+        bindings.append(hold.id)
+        bindings.append(slot.date.description)
+        bindings.append(slot.start.timeIntervalSince1970)
+        bindings.append(slot.end.timeIntervalSince1970)
+        bindings.append(hold.expiresAt.timeIntervalSince1970)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
+/// `kiosk_confirm` as a prepared statement.
+struct ConfirmCall: PostgresPreparedStatement {
+    static let sql = "SELECT * FROM kiosk_confirm(" + (1...21).map { "$\($0)" }.joined(separator: ", ") + ")"
+    /// `kiosk_book`'s columns, then the hold as read: its slot, service, date, start, end and expiry.
+    typealias Row = (String, String?, Data?, Data?, [String]?, [String]?, [Double]?, [String]?,
+                     String?, String?, String?, Double?, Double?, Double?)
+
+    /// What the rules judged.
+    enum Judged: Sendable {
+        /// Nothing: the call only reads.
+        case nothing
+        /// Before anything was read: any live hold of the citizen's, with nothing else booked or held.
+        case anyLiveHold
+        /// The hold and the citizen (less that hold), as read.
+        case hold(HeldPlace, CitizenBookings)
+    }
+
+    let request: IdempotentRequest
+    let holdID: String
+    let idHash: Data
+    let horizon: Date
+    let judged: Judged
+    let identity: NewBookingIdentity
+    let maskedIDNumber: String
+    let now: Date
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 21)
+        try bindings.appendKey(request)
+        bindings.append(now.timeIntervalSince1970)
+        switch judged {
+        case .nothing:
+            try bindings.appendCitizen(idHash, lockKey: PostgresBookingStore.citizenLockKey(idHash), horizon: horizon, bookings: nil, held: nil)
+        case .anyLiveHold:
+            try bindings.appendCitizen(idHash, lockKey: PostgresBookingStore.citizenLockKey(idHash), horizon: horizon, bookings: [], held: [])
+        case .hold(_, let citizen):
+            try bindings.appendCitizen(idHash, lockKey: PostgresBookingStore.citizenLockKey(idHash), horizon: horizon, bookings: citizen.bookings, held: citizen.heldServiceIDs)
+        }
+        bindings.append(holdID)
+        if case .hold(let hold, _) = judged {
+            bindings.append(hold.place.serviceID)
+            bindings.append(hold.expiresAt.timeIntervalSince1970)
+        } else {
+            bindings.appendNull()
+            bindings.appendNull()
+        }
+        bindings.append(identity.id)
+        bindings.append(identity.code.value)
+        bindings.append(maskedIDNumber)
+        bindings.append(BookingStatus.confirmed.rawValue)
+        for piece in BookingRecord.answerPieces(madeWith: identity, maskedIDNumber: maskedIDNumber, at: now) {
+            try bindings.append(piece)
+        }
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+
+    enum Outcome: Sendable, Equatable {
+        /// The answer the function stored with the key.
+        case booked(Data)
+        case answered(String, Data, Data?)
+        /// What the function read under the citizen's lock: the hold (nil: the citizen has none of that id) and the citizen, less it.
+        case changed(HeldPlace?, CitizenBookings)
+        case slotFull
+        case codeTaken
+
+        init(_ row: Row) throws {
+            let unreadable = StoredRowError(column: "kiosk_confirm")
+            switch try BookCall.Outcome((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7)) {
+            case .booked:
+                guard let answer = row.3 else { throw unreadable }
+                self = .booked(answer)
+            case .answered(let operation, let fingerprint, let response):
+                self = .answered(operation, fingerprint, response)
+            case .citizenChanged(let citizen):
+                var hold: HeldPlace?
+                if let slot = row.8 {
+                    guard let service = row.9, let date = row.10, let day = try? LocalDate(date), let start = row.11, let end = row.12,
+                          let expires = row.13 else { throw unreadable }
+                    hold = HeldPlace(place: BookedPlace(slotID: slot, serviceID: service, date: day,
+                                                        start: Date(timeIntervalSince1970: start), end: Date(timeIntervalSince1970: end)),
+                                     expiresAt: Date(timeIntervalSince1970: expires))
+                }
+                self = .changed(hold, citizen)
+            case .slotFull:
+                self = .slotFull
+            case .held, .codeTaken:
+                throw unreadable
+            }
+        }
     }
 }

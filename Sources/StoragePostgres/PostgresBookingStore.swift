@@ -13,9 +13,9 @@ import Synchronization
 ///
 /// Each mutation is one READ COMMITTED transaction that first claims its idempotency key (a row
 /// under a unique key: a concurrent retry waits for the first to finish, then reads its answer).
-/// A booking, a cancellation, a reschedule and a check-in are one statement each (after one read
-/// for the last three), a function the district migrations install (`PostgresBookingFunctions.swift`):
-/// no lock is held across round trips.
+/// A hold, its confirmation, a booking, a cancellation, a reschedule and a check-in are one statement
+/// each (after one read for the last three), a function the district migrations install
+/// (`PostgresBookingFunctions.swift`): no lock is held across round trips.
 /// The database decides every race:
 /// - a place is taken by a conditional `UPDATE … WHERE taken + live holds < capacity RETURNING`,
 ///   issued after the slot's row is locked, so the statement's snapshot sees every hold and
@@ -62,49 +62,13 @@ public struct PostgresBookingStore: BookingDatabase {
     // MARK: Holds and bookings
 
     public func hold(_ slot: Slot, idNumber: ResidentIDNumber, idempotencyKey: String, now: Date) async throws -> SlotHold {
-        let idHash = try await hash(idNumber)
-        let hold = rules.hold(id: UUID().uuidString, of: slot, now: now)
-        return try await mutate(.hold(slot, idHash: idHash), key: idempotencyKey, now: now) { c in
-            // Under the citizen's lock: one open hold per ID number, in every hall, counted
-            // against the quota.
-            try await lockCitizen(c, idHash: idHash)
-            try await c.query("DELETE FROM booking_hold WHERE id_hash = \(idHash)", logger: logger)
-            try rules.checkEligibility(try await citizenBookings(c, idHash: idHash, now: now), serviceID: slot.serviceID, now: now)
-            try await register(slot, c)
-            let inserted = try await c.query("""
-                INSERT INTO booking_hold (id, slot_id, service_id, date, start, "end", expires_at, id_hash)
-                SELECT \(hold.id), slot_id, \(slot.serviceID), \(slot.date.description), \(slot.start.timeIntervalSince1970),
-                       \(slot.end.timeIntervalSince1970), \(hold.expiresAt.timeIntervalSince1970), \(idHash)
-                FROM slot_capacity
-                WHERE slot_id = \(slot.id)
-                  AND taken + (SELECT count(*) FROM booking_hold WHERE slot_id = \(slot.id) AND expires_at > \(now.timeIntervalSince1970)) < capacity
-                RETURNING id
-                """, logger: logger).collect()
-            guard inserted.count == 1 else { throw BookingRuleError(.slotFull) }
-            return hold
-        }
+        try await holdInOneCall(slot, idHash: try await hash(idNumber), idempotencyKey: idempotencyKey, now: now)
     }
 
     public func confirm(holdID: String, idNumber: ResidentIDNumber, idempotencyKey: String,
                         now: Date) async throws -> BookingRecord {
-        let idHash = try await hash(idNumber)
-        let identity = NewBookingIdentity()
-        return try await mutate(.confirm(holdID: holdID, idHash: idHash), key: idempotencyKey, now: now) { c in
-            // Deleting the hold claims it: a second confirmation of the same hold finds nothing, and
-            // someone else's hold is no hold of this citizen's.
-            try await lockCitizen(c, idHash: idHash)
-            guard let row = try await c.query("""
-                DELETE FROM booking_hold WHERE id = \(holdID) AND id_hash = \(idHash)
-                RETURNING slot_id, service_id, date, start, "end", expires_at
-                """, logger: logger).collect().first else {
-                throw BookingRuleError(.holdNotFound)
-            }
-            let hold = try HeldPlace(row: row.makeRandomAccess())
-            try rules.checkLive(hold, now: now)
-            try rules.checkEligibility(try await citizenBookings(c, idHash: idHash, now: now), serviceID: hold.place.serviceID, now: now)
-            try await takePlace(slotID: hold.place.slotID, now: now, c)
-            return try await insertBooking(c, hold.place, idNumber: idNumber, idHash: idHash, identity: identity, now: now)
-        }
+        try await confirmInOneCall(holdID: holdID, idNumber: idNumber, idHash: try await hash(idNumber), idempotencyKey: idempotencyKey,
+                                   now: now)
     }
 
     public func book(_ slot: Slot, idNumber: ResidentIDNumber, idempotencyKey: String,
@@ -348,71 +312,9 @@ extension PostgresBookingStore {
             """, logger: logger).collect().count
     }
 
-    /// Records `slot` with the capacity its service has now (never below the places taken).
-    /// The upsert also locks the slot's row until the transaction ends.
-    private func register(_ slot: Slot, _ c: PostgresConnection) async throws {
-        try await c.query("""
-            INSERT INTO slot_capacity (slot_id, service_id, capacity, taken) VALUES (\(slot.id), \(slot.serviceID), \(slot.capacity), 0)
-            ON CONFLICT (slot_id) DO UPDATE SET capacity = greatest(excluded.capacity, slot_capacity.taken)
-            """, logger: logger)
-    }
-
-    /// One place of a slot. The row lock comes first, in its own statement: under READ COMMITTED
-    /// the conditional update then runs on a snapshot taken after every earlier holder of the lock
-    /// committed, so its count of live holds is current too.
-    private func takePlace(slotID: String, now: Date, _ c: PostgresConnection) async throws {
-        try await c.query("SELECT 1 FROM slot_capacity WHERE slot_id = \(slotID) FOR UPDATE", logger: logger)
-        let updated = try await c.query("""
-            UPDATE slot_capacity SET taken = taken + 1
-            WHERE slot_id = \(slotID)
-              AND taken + (SELECT count(*) FROM booking_hold WHERE slot_id = \(slotID) AND expires_at > \(now.timeIntervalSince1970)) < capacity
-            RETURNING taken
-            """, logger: logger).collect()
-        guard updated.count == 1 else { throw BookingRuleError(.slotFull) }
-    }
-
-    /// What `BookingRules.checkEligibility` reads, under the citizen's lock (`lockCitizen`, taken
-    /// by the caller): the bookings read here cannot change until this transaction ends, in any hall.
-    private func citizenBookings(_ c: PostgresConnection, idHash: Data, now: Date) async throws -> CitizenBookings {
-        let statuses = BookingRules.eligibilityStatuses.map(\.rawValue)
-        let booked = try await c.query("""
-            SELECT service_id, status, start FROM booking
-            WHERE id_hash = \(idHash) AND start > \(rules.eligibilityHorizon(now: now).timeIntervalSince1970) AND status = ANY(\(statuses))
-            """, logger: logger).collect().map { try CitizenBookings.Booked(row: $0.makeRandomAccess()) }
-        var held: [String] = []
-        for try await service in try await c.query("""
-            SELECT service_id FROM booking_hold WHERE id_hash = \(idHash) AND expires_at > \(now.timeIntervalSince1970)
-            """, logger: logger).decode(String.self) { held.append(service) }
-        return CitizenBookings(bookings: booked, heldServiceIDs: held)
-    }
-
-    /// The transaction-scoped advisory lock on a citizen's ID hash: what one transaction reads of
-    /// the citizen's bookings and holds cannot change until it ends, in any hall. Taken again in
-    /// the same transaction it is a no-op.
-    private func lockCitizen(_ c: PostgresConnection, idHash: Data) async throws {
-        try await c.query("SELECT pg_advisory_xact_lock(\(Self.citizenLockKey(idHash)))", logger: logger)
-    }
-
     /// The key of a citizen's advisory lock: the first 8 bytes of their ID hash.
     static func citizenLockKey(_ idHash: Data) -> Int64 {
         idHash.prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }
-    }
-
-    private func insertBooking(_ c: PostgresConnection, _ place: BookedPlace, idNumber: ResidentIDNumber, idHash: Data,
-                               identity: NewBookingIdentity, now: Date) async throws -> BookingRecord {
-        var identity = identity
-        // The UNIQUE index decides whether the code is free.
-        while try await c.query("""
-            INSERT INTO booking (id, code, slot_id, service_id, date, start, "end", id_hash, id_masked, status,
-                                 sequence, created_at, updated_at)
-            VALUES (\(identity.id), \(identity.code.value), \(place.slotID), \(place.serviceID), \(place.date.description),
-                    \(place.start.timeIntervalSince1970), \(place.end.timeIntervalSince1970), \(idHash), \(idNumber.masked),
-                    \(BookingStatus.confirmed.rawValue), 0, \(now.timeIntervalSince1970), \(now.timeIntervalSince1970))
-            ON CONFLICT (code) DO NOTHING RETURNING id
-            """, logger: logger).collect().isEmpty {
-            identity.redrawCode()
-        }
-        return identity.booking(of: place, maskedIDNumber: idNumber.masked, at: now)
     }
 
     /// A new ticket, numbered by one upsert of the day's sequence of its prefix (terminals issue

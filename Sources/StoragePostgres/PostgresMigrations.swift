@@ -729,11 +729,229 @@ enum PostgresMigrations {
             "DROP INDEX lifecycle_case_due",
             "CREATE INDEX lifecycle_case_due ON lifecycle_case (due_date) WHERE due_date IS NOT NULL",
         ]),
+        // Holds and their confirmations in one call each (issue 22): the citizens' own path (a hold,
+        // then its confirmation), written as bookings are since v10. What `kiosk_book` did first, to the
+        // citizen, is now `kiosk_citizen`, which all three call; `kiosk_book` is otherwise unchanged.
+        // Outcomes: held or booked, answered, changed (with what was read), full.
+        Migration(name: "v25-holds-in-one-call", statements: [
+            // Takes the citizen's lock, reads what `BookingRules.checkEligibility` judges of them (less the
+            // hold being confirmed, which the booking replaces) and says whether it is what the rules
+            // judged: `seen_services` NULL, nothing was judged yet; `seen_held` NULL, their holds are
+            // not judged (a new hold replaces them). Each statement reads a snapshot taken after the lock.
+            """
+            CREATE FUNCTION kiosk_citizen(
+                citizen bytea, citizen_lock bigint, horizon double precision, eligibility_statuses text[], now_seconds double precision,
+                seen_services text[], seen_statuses text[], seen_starts double precision[], seen_held text[], confirmed_hold text,
+                OUT unchanged boolean, OUT booked_services text[], OUT booked_statuses text[], OUT booked_starts double precision[],
+                OUT held_services text[])
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_advisory_xact_lock(citizen_lock);
+                SELECT coalesce(array_agg(b.service_id), '{}'), coalesce(array_agg(b.status), '{}'), coalesce(array_agg(b.start), '{}')
+                INTO booked_services, booked_statuses, booked_starts
+                FROM booking b WHERE b.id_hash = citizen AND b.start > horizon AND b.status = ANY(eligibility_statuses);
+                SELECT coalesce(array_agg(h.service_id), '{}') INTO held_services
+                FROM booking_hold h WHERE h.id_hash = citizen AND h.expires_at > now_seconds AND h.id IS DISTINCT FROM confirmed_hold;
+                unchanged := seen_services IS NOT NULL AND cardinality(booked_services) = cardinality(seen_services)
+                    AND NOT EXISTS (SELECT * FROM unnest(booked_services, booked_statuses, booked_starts)
+                                    EXCEPT ALL SELECT * FROM unnest(seen_services, seen_statuses, seen_starts))
+                    AND (seen_held IS NULL OR cardinality(held_services) = cardinality(seen_held)
+                         AND NOT EXISTS (SELECT unnest(held_services) EXCEPT ALL SELECT unnest(seen_held)));
+            END
+            $$
+            """,
+            """
+            CREATE OR REPLACE FUNCTION kiosk_book(
+                request_key text, request_operation text, request_fingerprint bytea, answer bytea, now_seconds double precision,
+                citizen bytea, citizen_lock bigint, horizon double precision, eligibility_statuses text[],
+                seen_services text[], seen_statuses text[], seen_starts double precision[], seen_held text[],
+                slot text, service text, slot_places bigint,
+                new_id text, new_code text, new_date text, new_start double precision, new_end double precision,
+                new_masked text, new_status text,
+                OUT outcome text, OUT stored_operation text, OUT stored_fingerprint bytea, OUT stored_answer bytea,
+                OUT booked_services text[], OUT booked_statuses text[], OUT booked_starts double precision[],
+                OUT held_services text[])
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                claimed boolean;
+                unchanged boolean;
+            BEGIN
+                SELECT c.claimed, c.stored_operation, c.stored_fingerprint, c.stored_answer
+                INTO claimed, stored_operation, stored_fingerprint, stored_answer
+                FROM kiosk_claim(request_key, request_operation, request_fingerprint, answer, now_seconds) c;
+                IF NOT claimed THEN
+                    outcome := 'answered';
+                    RETURN;
+                END IF;
+                SELECT c.unchanged, c.booked_services, c.booked_statuses, c.booked_starts, c.held_services
+                INTO unchanged, booked_services, booked_statuses, booked_starts, held_services
+                FROM kiosk_citizen(citizen, citizen_lock, horizon, eligibility_statuses, now_seconds,
+                                   seen_services, seen_statuses, seen_starts, seen_held, NULL) c;
+                IF NOT unchanged THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'changed';
+                    RETURN;
+                END IF;
+                booked_services := NULL; booked_statuses := NULL; booked_starts := NULL; held_services := NULL;
+                -- The slot's row, locked (a capacity that has not changed is not written again).
+                INSERT INTO slot_capacity AS s (slot_id, service_id, capacity, taken) VALUES (slot, service, slot_places, 0)
+                ON CONFLICT (slot_id) DO UPDATE SET capacity = greatest(excluded.capacity, s.taken)
+                WHERE s.capacity <> greatest(excluded.capacity, s.taken);
+                UPDATE slot_capacity s SET taken = s.taken + 1
+                WHERE s.slot_id = slot
+                  AND s.taken + (SELECT count(*) FROM booking_hold h WHERE h.slot_id = slot AND h.expires_at > now_seconds) < s.capacity;
+                IF NOT FOUND THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'full';
+                    RETURN;
+                END IF;
+                INSERT INTO booking (id, code, slot_id, service_id, date, start, "end", id_hash, id_masked, status,
+                                     sequence, created_at, updated_at)
+                VALUES (new_id, new_code, slot, service, new_date, new_start, new_end, citizen, new_masked, new_status,
+                        0, now_seconds, now_seconds);
+                outcome := 'booked';
+            END
+            $$
+            """,
+            // A new hold replaces the citizen's others, but only once it is granted: a refused one leaves
+            // them as they were, and they do not compete with it for a place.
+            """
+            CREATE FUNCTION kiosk_hold(
+                request_key text, request_operation text, request_fingerprint bytea, answer bytea, now_seconds double precision,
+                citizen bytea, citizen_lock bigint, horizon double precision, eligibility_statuses text[],
+                seen_services text[], seen_statuses text[], seen_starts double precision[], seen_held text[],
+                slot text, service text, slot_places bigint,
+                hold_id text, hold_date text, hold_start double precision, hold_end double precision, hold_expires double precision,
+                OUT outcome text, OUT stored_operation text, OUT stored_fingerprint bytea, OUT stored_answer bytea,
+                OUT booked_services text[], OUT booked_statuses text[], OUT booked_starts double precision[],
+                OUT held_services text[])
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                claimed boolean;
+                unchanged boolean;
+            BEGIN
+                SELECT c.claimed, c.stored_operation, c.stored_fingerprint, c.stored_answer
+                INTO claimed, stored_operation, stored_fingerprint, stored_answer
+                FROM kiosk_claim(request_key, request_operation, request_fingerprint, answer, now_seconds) c;
+                IF NOT claimed THEN
+                    outcome := 'answered';
+                    RETURN;
+                END IF;
+                SELECT c.unchanged, c.booked_services, c.booked_statuses, c.booked_starts, c.held_services
+                INTO unchanged, booked_services, booked_statuses, booked_starts, held_services
+                FROM kiosk_citizen(citizen, citizen_lock, horizon, eligibility_statuses, now_seconds,
+                                   seen_services, seen_statuses, seen_starts, seen_held, NULL) c;
+                IF NOT unchanged THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'changed';
+                    RETURN;
+                END IF;
+                booked_services := NULL; booked_statuses := NULL; booked_starts := NULL; held_services := NULL;
+                -- The citizen's holds before the slot's row, as a confirmation locks its hold's: the other order
+                -- could close a cycle of waits with a confirmation and the sweep (which deletes expired holds).
+                PERFORM 1 FROM booking_hold h WHERE h.id_hash = citizen FOR UPDATE;
+                -- The slot's row, locked (as in `kiosk_book`).
+                INSERT INTO slot_capacity AS s (slot_id, service_id, capacity, taken) VALUES (slot, service, slot_places, 0)
+                ON CONFLICT (slot_id) DO UPDATE SET capacity = greatest(excluded.capacity, s.taken)
+                WHERE s.capacity <> greatest(excluded.capacity, s.taken);
+                IF NOT EXISTS (
+                    SELECT 1 FROM slot_capacity s
+                    WHERE s.slot_id = slot
+                      AND s.taken + (SELECT count(*) FROM booking_hold h
+                                     WHERE h.slot_id = slot AND h.expires_at > now_seconds AND h.id_hash IS DISTINCT FROM citizen)
+                          < s.capacity) THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'full';
+                    RETURN;
+                END IF;
+                DELETE FROM booking_hold h WHERE h.id_hash = citizen;
+                INSERT INTO booking_hold (id, slot_id, service_id, date, start, "end", expires_at, id_hash)
+                VALUES (hold_id, slot, service, hold_date, hold_start, hold_end, hold_expires, citizen);
+                outcome := 'held';
+            END
+            $$
+            """,
+            // How `AnswerWriter` writes a double: its bits as an integer.
+            """
+            CREATE FUNCTION kiosk_answer_double(value double precision) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+                SELECT kiosk_answer_integer(('x' || encode(float8send(value), 'hex'))::bit(64)::bigint)
+            $$
+            """,
+            // The client knows the hold only by its id: the first call, judged on a live hold and a citizen
+            // with nothing else booked or held (`seen_hold_service` NULL), reads nothing first. The booking's
+            // answer holds the hold's place, which only this statement reads: the client sends the answer's
+            // other bytes (`BookingRecord.answerPieces`), and the statement stores and returns the whole.
+            """
+            CREATE FUNCTION kiosk_confirm(
+                request_key text, request_operation text, request_fingerprint bytea, now_seconds double precision,
+                citizen bytea, citizen_lock bigint, horizon double precision, eligibility_statuses text[],
+                seen_services text[], seen_statuses text[], seen_starts double precision[], seen_held text[],
+                hold text, seen_hold_service text, seen_hold_expires double precision,
+                new_id text, new_code text, new_masked text, new_status text, answer_head bytea, answer_tail bytea,
+                OUT outcome text, OUT stored_operation text, OUT stored_fingerprint bytea, OUT stored_answer bytea,
+                OUT booked_services text[], OUT booked_statuses text[], OUT booked_starts double precision[],
+                OUT held_services text[], OUT hold_slot text, OUT hold_service text, OUT hold_date text,
+                OUT hold_start double precision, OUT hold_end double precision, OUT hold_expires double precision)
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                claimed boolean;
+                unchanged boolean;
+            BEGIN
+                SELECT c.claimed, c.stored_operation, c.stored_fingerprint, c.stored_answer
+                INTO claimed, stored_operation, stored_fingerprint, stored_answer
+                FROM kiosk_claim(request_key, request_operation, request_fingerprint, NULL, now_seconds) c;
+                IF NOT claimed THEN
+                    outcome := 'answered';
+                    RETURN;
+                END IF;
+                SELECT c.unchanged, c.booked_services, c.booked_statuses, c.booked_starts, c.held_services
+                INTO unchanged, booked_services, booked_statuses, booked_starts, held_services
+                FROM kiosk_citizen(citizen, citizen_lock, horizon, eligibility_statuses, now_seconds,
+                                   seen_services, seen_statuses, seen_starts, seen_held, hold) c;
+                -- Someone else's hold is no hold of this citizen's. Locked, the sweep deletes it only after this call.
+                SELECT h.slot_id, h.service_id, h.date, h.start, h."end", h.expires_at
+                INTO hold_slot, hold_service, hold_date, hold_start, hold_end, hold_expires
+                FROM booking_hold h WHERE h.id = hold AND h.id_hash = citizen
+                FOR UPDATE;
+                -- A hold not read yet was judged live, as `BookingRules.checkLive` has it.
+                IF NOT unchanged OR NOT FOUND OR hold_expires <= now_seconds
+                   OR (seen_hold_service IS NOT NULL
+                       AND (hold_service, hold_expires) IS DISTINCT FROM (seen_hold_service, seen_hold_expires)) THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'changed';
+                    RETURN;
+                END IF;
+                booked_services := NULL; booked_statuses := NULL; booked_starts := NULL; held_services := NULL;
+                -- The slot's row first, in its own statement: the count below then sees every earlier holder's writes.
+                -- The hold itself keeps the place it takes, so it is not counted against it.
+                PERFORM 1 FROM slot_capacity s WHERE s.slot_id = hold_slot FOR UPDATE;
+                UPDATE slot_capacity s SET taken = s.taken + 1
+                WHERE s.slot_id = hold_slot
+                  AND s.taken + (SELECT count(*) FROM booking_hold h
+                                 WHERE h.slot_id = hold_slot AND h.expires_at > now_seconds AND h.id <> hold) < s.capacity;
+                IF NOT FOUND THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'full';
+                    RETURN;
+                END IF;
+                DELETE FROM booking_hold h WHERE h.id = hold;
+                INSERT INTO booking (id, code, slot_id, service_id, date, start, "end", id_hash, id_masked, status,
+                                     sequence, created_at, updated_at)
+                VALUES (new_id, new_code, hold_slot, hold_service, hold_date, hold_start, hold_end, citizen, new_masked, new_status,
+                        0, now_seconds, now_seconds);
+                stored_answer := answer_head || kiosk_answer_text(hold_slot) || kiosk_answer_text(hold_service)
+                    || kiosk_answer_text(hold_date) || kiosk_answer_double(hold_start) || kiosk_answer_double(hold_end) || answer_tail;
+                UPDATE idempotency_key SET response = stored_answer WHERE key = request_key;
+                outcome := 'booked';
+            END
+            $$
+            """,
+        ]),
         // A copied policy print is marked with the key the terminal gives it (v20-district-copy-marks
         // there), not its row id: after a restore, or in a file made anew, the terminal's row ids
         // start again, and a new print with an id copied before was taken for that print and
         // dropped. The prints copied before keep their mark as the terminal keys them now.
-        Migration(name: "v25-policy-print-copied-key", statements: [
+        Migration(name: "v26-policy-print-copied-key", statements: [
             "ALTER TABLE policy_print ADD COLUMN copied_key text",
             "UPDATE policy_print SET copied_key = copied_id || '/' || policy_id || '/' || printed_on WHERE copied_id IS NOT NULL",
             "DROP INDEX policy_print_copied",

@@ -76,6 +76,17 @@ struct DistrictConcurrencyTests {
     /// the same 4 five-place slots for the same 24 citizens at once (quota: one active booking
     /// per citizen and service). Only PostgreSQL stands between them.
     @Test func fourTerminalProcessesNeitherOverbookNorBreachAQuota() async throws {
+        try await fourTerminalProcesses(holding: false)
+    }
+
+    /// The same through the citizens' own path: each place held, then the hold confirmed. A
+    /// citizen's newer hold in another process replaces their older one, whose confirmation then
+    /// finds no hold.
+    @Test func fourTerminalProcessesHoldingThenConfirmingNeitherOverbookNorBreachAQuota() async throws {
+        try await fourTerminalProcesses(holding: true)
+    }
+
+    func fourTerminalProcesses(holding: Bool) async throws {
         let url = try await cluster().createDatabase()
         let database = String(url.split(separator: "/").last!)
         let installation = try TestInstallation(config: "database = \"\(url)\"")
@@ -85,7 +96,8 @@ struct DistrictConcurrencyTests {
 
         let workers = 4
         let loads = (0..<workers).map {
-            DistrictLoad(worker: $0, clients: 8, attemptsPerClient: 4, slots: 4, capacity: 5, citizens: 24, sharedCitizens: true)
+            DistrictLoad(worker: $0, clients: 8, attemptsPerClient: 4, slots: 4, capacity: 5, citizens: 24, sharedCitizens: true,
+                         holds: holding)
         }
         let results = try await withThrowingTaskGroup(of: DistrictLoadResult.self) { group in
             for load in loads {
@@ -105,7 +117,7 @@ struct DistrictConcurrencyTests {
         let confirmed = results.map(\.confirmed).reduce(0, +)
         // 20 places, 24 citizens who each may hold one: every place is taken, once.
         #expect(confirmed == 20)
-        #expect(results.map { $0.confirmed + $0.slotsFull + $0.refusedByQuota }.reduce(0, +) == workers * 8 * 4)
+        #expect(results.map { $0.confirmed + $0.slotsFull + $0.refusedByQuota + $0.holdsReplaced }.reduce(0, +) == workers * 8 * 4)
         #expect(results.map(\.refusedByQuota).reduce(0, +) > 0, "the load must contest quotas across processes")
         let cluster = try cluster()
         #expect(try await cluster.psql("SELECT count(*) FROM booking WHERE status = 'confirmed'", database: database) == "\(confirmed)")
@@ -118,6 +130,8 @@ struct DistrictConcurrencyTests {
             SELECT count(*) FROM (SELECT id_hash FROM booking WHERE status = 'confirmed' GROUP BY id_hash HAVING count(*) > 1) q
             """, database: database)
         #expect(overQuota == "0")
+        // Every hold granted was confirmed or replaced.
+        #expect(try await cluster.psql("SELECT count(*) FROM booking_hold", database: database) == "0")
     }
 }
 

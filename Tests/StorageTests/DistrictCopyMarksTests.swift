@@ -14,7 +14,7 @@ struct DistrictCopyMarksTests {
     static let november = Date(timeIntervalSince1970: 1_795_140_000)
 
     /// A file from before the marks (v19) with a call, two prints and a filing, upgraded: each print keeps as
-    /// its key what the district's v25 makes of the row id an earlier copy marked it with, and none
+    /// its key what the district's v26 makes of the row id an earlier copy marked it with, and none
     /// counts as left behind (whether a copy took them is not known; refusing would stop every
     /// terminal that copied and switched before the upgrade). What is made since has a key of its
     /// own and counts until a copy marks it.

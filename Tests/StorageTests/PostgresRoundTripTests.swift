@@ -12,10 +12,32 @@ import Testing
 struct PostgresRoundTripTests {
     /// A cluster of its own: `pg_stat_statements` is loaded only when the server starts.
     @Test func aRescheduleAndACheckInAreOneReadAndOneWriteEach() async throws {
+        try await withCountedStatements(countStatements)
+    }
+
+    /// `body` on a fixture in a cluster that counts statements, and a counter of the statements an
+    /// operation sends to the fixture's database.
+    func withCountedStatements(
+        _ body: (BookingStoreFixture, _ statements: (() async throws -> Void) async throws -> Int) async throws -> Void
+    ) async throws {
         let cluster = try await PrivatePostgres.start(
             options: "-c fsync=off -c synchronous_commit=off -c shared_preload_libraries=pg_stat_statements")
         do {
-            try await PrivatePostgres.$current.withValue(cluster) { try await countStatements(cluster) }
+            try await PrivatePostgres.$current.withValue(cluster) {
+                try await cluster.psql("CREATE EXTENSION pg_stat_statements")
+                let url = try await cluster.createDatabase()
+                let database = try #require(url.split(separator: "/").last.map(String.init))
+                let fixture = try await BookingStoreFixture(.postgres, policy: BookingPolicy(maxActivePerService: 3, maxActiveTotal: 3),
+                                                            postgresURL: url)
+                try await body(fixture) { operation in
+                    try await cluster.psql("SELECT pg_stat_statements_reset()")
+                    try await operation()
+                    return Int(try await cluster.psql("""
+                        SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+                        WHERE d.datname = '\(database)'
+                        """)) ?? -1
+                }
+            }
             await cluster.stop()
         } catch {
             await cluster.stop()
@@ -23,25 +45,11 @@ struct PostgresRoundTripTests {
         }
     }
 
-    func countStatements(_ cluster: PrivatePostgres) async throws {
-        try await cluster.psql("CREATE EXTENSION pg_stat_statements")
-        let url = try await cluster.createDatabase()
-        let database = try #require(url.split(separator: "/").last.map(String.init))
-        let fixture = try await BookingStoreFixture(.postgres, policy: BookingPolicy(maxActivePerService: 3, maxActiveTotal: 3), postgresURL: url)
+    func countStatements(_ fixture: BookingStoreFixture, _ statements: (() async throws -> Void) async throws -> Int) async throws {
         let bookings = fixture.bookings
         let citizen = try BookingStoreFixture.citizen(), other = try BookingStoreFixture.citizen(sequence: 2)
         let at = { (text: String) in try BookingStoreFixture.beijing(text) }
         let now = BookingStoreFixture.now
-
-        /// The statements `operation` sends to the fixture's database.
-        func statements(_ operation: () async throws -> Void) async throws -> Int {
-            try await cluster.psql("SELECT pg_stat_statements_reset()")
-            try await operation()
-            return Int(try await cluster.psql("""
-                SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-                WHERE d.datname = '\(database)'
-                """)) ?? -1
-        }
 
         // Once each first: a connection prepares its statements and a server process compiles its functions once.
         let warm = try await bookings.book(try fixture.slot("2026-12-02 09:00"), idNumber: other, idempotencyKey: "w1", now: now)
@@ -80,5 +88,34 @@ struct PostgresRoundTripTests {
         #expect(checkInByCode == 2)
         #expect(checkInByCard == 2)
         #expect(replay == 1)
+    }
+
+    /// The citizens' own path (`POST /v1/holds`, then `POST /v1/bookings`): a hold and its
+    /// confirmation are one call each for a citizen with nothing else booked, and a retry is one.
+    @Test func aHoldAndItsConfirmationAreOneCallEach() async throws {
+        try await withCountedStatements { fixture, statements in
+            let bookings = fixture.bookings
+            let citizen = try BookingStoreFixture.citizen(), other = try BookingStoreFixture.citizen(sequence: 2)
+            let now = BookingStoreFixture.now
+            // Once first: a connection prepares its statements and a server process compiles its functions once.
+            let warm = try await bookings.hold(try fixture.slot("2026-12-02 09:00"), idNumber: other, idempotencyKey: "w1", now: now)
+            _ = try await bookings.confirm(holdID: warm.id, idNumber: other, idempotencyKey: "w2", now: now)
+
+            var hold: SlotHold?
+            let holding = try await statements {
+                hold = try await bookings.hold(try fixture.slot("2026-12-03 09:00"), idNumber: citizen, idempotencyKey: "h1", now: now)
+            }
+            let holdID = try #require(hold).id
+            let confirming = try await statements {
+                _ = try await bookings.confirm(holdID: holdID, idNumber: citizen, idempotencyKey: "c1", now: now)
+            }
+            let replay = try await statements {
+                _ = try await bookings.confirm(holdID: holdID, idNumber: citizen, idempotencyKey: "c1", now: now)
+            }
+            print("statements per operation: hold \(holding), confirmation \(confirming), replayed confirmation \(replay)")
+            #expect(holding == 1)
+            #expect(confirming == 1)
+            #expect(replay == 1)
+        }
     }
 }
