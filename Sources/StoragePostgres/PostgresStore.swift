@@ -451,19 +451,73 @@ public final class PostgresStore: Sendable, ServiceLifecycle.Service {
     }
 }
 
-/// Runs `body`, or throws `DistrictStoreUnavailable` once `limit` has passed (cancelling it): the
-/// pool keeps retrying a server that is down, and a terminal must not wait on it for long.
-/// A transaction cut off this way is rolled back by the server unless its COMMIT already
-/// arrived; a retry with the same idempotency key then finds its answer.
+/// Runs `body`, or throws `DistrictStoreUnavailable` once `limit` has passed: the pool keeps
+/// retrying a server that is down, and a terminal must not wait on it for long.
+///
+/// The caller stops waiting at the limit even when `body` cannot stop then: a query in flight is
+/// not cancellable, and a lock wait ends only at `lock_timeout`. `body` is cancelled and ends on
+/// its own, its connection going back to the pool when the server answers; a write that still
+/// commits then is found by a retry with the same idempotency key. The caller's cancellation
+/// cancels `body` too.
+///
+/// One unstructured task and one timer on an event loop, not a task group racing a sleep: a
+/// group waits for all its children, and each cancelled sleep kept a timer until the limit.
 func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw DistrictStoreUnavailable()
+    let race = DeadlineRace<T>()
+    let work = Task {
+        do { race.finish(.success(try await body())) } catch { race.finish(.failure(error)) }
+    }
+    let nanoseconds = limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000
+    let timer = PostgresConnection.defaultEventLoopGroup.any().scheduleTask(in: .nanoseconds(nanoseconds)) {
+        race.finish(.failure(DistrictStoreUnavailable()))
+        work.cancel()
+    }
+    defer { timer.cancel() }
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { race.wait($0) }
+    } onCancel: {
+        race.finish(.failure(CancellationError()))
+        work.cancel()
+    }
+}
+
+/// Who ends a `withDeadline` first, the body, the timer or a cancellation: the first outcome is
+/// the caller's, the later ones are dropped.
+final class DeadlineRace<T: Sendable>: Sendable {
+    private enum State {
+        case running
+        case waiting(CheckedContinuation<T, any Error>)
+        case finished(Result<T, any Error>)
+        case answered
+    }
+
+    private let state = Mutex(State.running)
+
+    func wait(_ continuation: CheckedContinuation<T, any Error>) {
+        let finished: Result<T, any Error>? = state.withLock { state in
+            guard case .finished(let outcome) = state else {
+                state = .waiting(continuation)
+                return nil
+            }
+            state = .answered
+            return outcome
         }
-        defer { group.cancelAll() }
-        guard let first = try await group.next() else { throw DistrictStoreUnavailable() }
-        return first
+        if let finished { continuation.resume(with: finished) }
+    }
+
+    func finish(_ outcome: Result<T, any Error>) {
+        let waiting: CheckedContinuation<T, any Error>? = state.withLock { state in
+            switch state {
+            case .running:
+                state = .finished(outcome)
+                return nil
+            case .waiting(let continuation):
+                state = .answered
+                return continuation
+            case .finished, .answered:
+                return nil
+            }
+        }
+        waiting?.resume(with: outcome)
     }
 }
