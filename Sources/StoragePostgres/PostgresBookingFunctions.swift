@@ -86,6 +86,9 @@ extension PostgresBookingStore {
 
 /// `kiosk_book` as a prepared statement: parsed once per connection.
 struct BookCall: PostgresPreparedStatement {
+    /// Its name on each connection, also in errors: the protocol's default, `String(reflecting:)`,
+    /// would be worked out again at every execution.
+    static let name = "kiosk_book"
     static let sql = "SELECT * FROM kiosk_book(" + (1...23).map { "$\($0)" }.joined(separator: ", ") + ")"
     typealias Row = (String, String?, Data?, Data?, [String]?, [String]?, [Double]?, [String]?)
 
@@ -292,6 +295,7 @@ extension PostgresPreparedStatement where Row == PostgresBookingStore.ChangeOutc
 
 /// A booking by code and citizen, and the answer stored under a key, in one read.
 struct BookingAndAnswer: PostgresPreparedStatement {
+    static let name = "booking_and_answer"
     static let sql = """
         SELECT \(BookingsAndAnswer.columns)
         FROM (VALUES (1)) AS one
@@ -316,6 +320,7 @@ struct BookingAndAnswer: PostgresPreparedStatement {
 /// A citizen's bookings of a day that may check in (`BookingRules.checkInStatuses`), in order of
 /// start, and the answer stored under a key, in one read.
 struct TodaysBookingsAndAnswer: PostgresPreparedStatement {
+    static let name = "todays_bookings_and_answer"
     static let sql = """
         SELECT \(BookingsAndAnswer.columns)
         FROM (VALUES (1)) AS one
@@ -341,6 +346,7 @@ struct TodaysBookingsAndAnswer: PostgresPreparedStatement {
 
 /// `kiosk_cancel` as a prepared statement.
 struct CancelCall: PostgresPreparedStatement {
+    static let name = "kiosk_cancel"
     static let sql = "SELECT * FROM kiosk_cancel($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
     typealias Row = PostgresBookingStore.ChangeOutcome
 
@@ -361,6 +367,7 @@ struct CancelCall: PostgresPreparedStatement {
 
 /// `kiosk_reschedule` as a prepared statement.
 struct RescheduleCall: PostgresPreparedStatement {
+    static let name = "kiosk_reschedule"
     static let sql = "SELECT * FROM kiosk_reschedule(" + (1...17).map { "$\($0)" }.joined(separator: ", ") + ")"
     typealias Row = PostgresBookingStore.ChangeOutcome
 
@@ -391,6 +398,7 @@ struct RescheduleCall: PostgresPreparedStatement {
 
 /// `kiosk_check_in` as a prepared statement.
 struct CheckInCall: PostgresPreparedStatement {
+    static let name = "kiosk_check_in"
     static let sql = "SELECT * FROM kiosk_check_in(" + (1...29).map { "$\($0)" }.joined(separator: ", ") + ")"
     typealias Row = PostgresBookingStore.ChangeOutcome
 
@@ -566,6 +574,7 @@ extension PostgresBookingStore {
 
 /// `kiosk_hold` as a prepared statement; it answers as `kiosk_book` does, 'held' for 'booked'.
 struct HoldCall: PostgresPreparedStatement {
+    static let name = "kiosk_hold"
     static let sql = "SELECT * FROM kiosk_hold(" + (1...21).map { "$\($0)" }.joined(separator: ", ") + ")"
     typealias Row = BookCall.Row
 
@@ -599,6 +608,7 @@ struct HoldCall: PostgresPreparedStatement {
 
 /// `kiosk_confirm` as a prepared statement.
 struct ConfirmCall: PostgresPreparedStatement {
+    static let name = "kiosk_confirm"
     static let sql = "SELECT * FROM kiosk_confirm(" + (1...21).map { "$\($0)" }.joined(separator: ", ") + ")"
     /// `kiosk_book`'s columns, then the hold as read: its slot, service, date, start, end and expiry.
     typealias Row = (String, String?, Data?, Data?, [String]?, [String]?, [Double]?, [String]?,
