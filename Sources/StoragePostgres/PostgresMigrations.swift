@@ -958,5 +958,40 @@ enum PostgresMigrations {
             "ALTER TABLE policy_print DROP COLUMN copied_id",
             "CREATE UNIQUE INDEX policy_print_copied ON policy_print (site_id, terminal_id, copied_key) WHERE copied_key IS NOT NULL",
         ]),
+        // A citizen's rows are compared with what the rules judged only when there are any
+        // (issue 22): the counts alone settle the common case, a citizen with nothing else booked
+        // or held, and compared as a simple expression they need no executor, where the EXCEPT ALL
+        // queries ran twice per call; their bookings and holds are read in one statement. Same
+        // arguments and answers as v25's.
+        Migration(name: "v27-citizen-compared-by-counts-first", statements: [
+            """
+            CREATE OR REPLACE FUNCTION kiosk_citizen(
+                citizen bytea, citizen_lock bigint, horizon double precision, eligibility_statuses text[], now_seconds double precision,
+                seen_services text[], seen_statuses text[], seen_starts double precision[], seen_held text[], confirmed_hold text,
+                OUT unchanged boolean, OUT booked_services text[], OUT booked_statuses text[], OUT booked_starts double precision[],
+                OUT held_services text[])
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_advisory_xact_lock(citizen_lock);
+                SELECT b.services, b.statuses, b.starts, h.services
+                INTO booked_services, booked_statuses, booked_starts, held_services
+                FROM (SELECT coalesce(array_agg(service_id), '{}') AS services, coalesce(array_agg(status), '{}') AS statuses,
+                             coalesce(array_agg(start), '{}') AS starts
+                      FROM booking WHERE id_hash = citizen AND start > horizon AND status = ANY(eligibility_statuses)) b,
+                     (SELECT coalesce(array_agg(service_id), '{}') AS services
+                      FROM booking_hold WHERE id_hash = citizen AND expires_at > now_seconds AND id IS DISTINCT FROM confirmed_hold) h;
+                unchanged := seen_services IS NOT NULL AND cardinality(booked_services) = cardinality(seen_services)
+                    AND (seen_held IS NULL OR cardinality(held_services) = cardinality(seen_held));
+                IF unchanged AND cardinality(booked_services) > 0 THEN
+                    unchanged := NOT EXISTS (SELECT * FROM unnest(booked_services, booked_statuses, booked_starts)
+                                             EXCEPT ALL SELECT * FROM unnest(seen_services, seen_statuses, seen_starts));
+                END IF;
+                IF unchanged AND seen_held IS NOT NULL AND cardinality(held_services) > 0 THEN
+                    unchanged := NOT EXISTS (SELECT unnest(held_services) EXCEPT ALL SELECT unnest(seen_held));
+                END IF;
+            END
+            $$
+            """,
+        ]),
     ]
 }
