@@ -111,16 +111,16 @@ struct HTTPConformanceTests {
     static let slowBody = [Array("POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n".utf8)]
         + (0..<10).map { _ in Array(" ".utf8) }
 
-    /// `count` clients trickling `slowBody` each got 408 and were closed at the one-second
-    /// deadline, well before their body would have been whole: none held its connection. A
-    /// client left open would read until its own 30 s pass.
-    func expectCutAtTheDeadline(_ exchanges: [RawHTTP.Exchange?], count: Int) throws {
+    /// `count` clients trickling `slowBody` each got 408 (their body was cut before it was whole)
+    /// and were closed within `seconds`: none held its connection. A client left open would read
+    /// until its own 30 s pass.
+    func expectCutAtTheDeadline(_ exchanges: [RawHTTP.Exchange?], count: Int, closedWithin seconds: Double) throws {
         #expect(exchanges.count == count)
         for exchange in exchanges {
             let exchange = try #require(exchange)
             #expect(exchange.reply?.status == 408)
             #expect(exchange.reply?.body.contains(#""code":"requestTimeout""#) == true)
-            #expect(exchange.closedAfter < 3.5, "answered after \(exchange.answeredAfter.map { "\($0) s" } ?? "nothing"), closed after \(exchange.closedAfter) s")
+            #expect(exchange.closedAfter < seconds, "answered after \(exchange.answeredAfter.map { "\($0) s" } ?? "nothing"), closed after \(exchange.closedAfter) s")
         }
     }
 
@@ -134,20 +134,25 @@ struct HTTPConformanceTests {
                 for await exchange in group { all.append(exchange) }
                 return all
             }
-            try expectCutAtTheDeadline(exchanges, count: 20)
+            // Within 10 s, not the deadline's 1 s: under the whole suite on two cores the server's
+            // threads wait for the CPU too (CI closed an idle client after 4.8 s), and what is
+            // checked here is that no connection is held to the client's 30 s. How soon the cut
+            // comes when only the tests' pool is busy is the next test's.
+            try expectCutAtTheDeadline(exchanges, count: 20, closedWithin: 10)
             // A client that sends nothing at all is closed silently at the deadline.
             let idle = try #require(await RawHTTP.trickle(port: port, parts: [], pause: 0))
             #expect(idle.reply == nil)
-            #expect(idle.closedAfter < 3.5, "closed after \(idle.closedAfter) s")
+            #expect(idle.closedAfter < 10, "closed after \(idle.closedAfter) s")
             #expect(await RawHTTP.sendOffPool(port: port, method: "POST", path: "/v1/sessions", body: #"{"formId":"no-such"}"#)?.status == 404)
         }
     }
 
     /// The deadline runs from when the server accepts a connection, and the server under test
     /// must accept at once however busy the suite keeps the tests' cooperative pool: this blocks
-    /// every thread of that pool for 4 s while forty slow clients connect. (With the server on
-    /// the pool, 14 to 21 of the 40 sat unaccepted until the pool was free and were answered and
-    /// closed 4.5 s after connecting: the intermittent late closes seen under the whole suite.)
+    /// every thread of that pool for 6 s while forty slow clients connect. (With the server on
+    /// the pool and a 4 s block, 14 to 21 of the 40 sat unaccepted until the pool was free and were
+    /// answered and closed 4.5 s after connecting: the intermittent late closes seen under the
+    /// whole suite.)
     @Test func slowBodiesAreCutWhileTheTestsPoolIsBusy() async throws {
         try await withServer(readTimeout: .seconds(1)) { port in
             let (started, clientStarted) = AsyncStream.makeStream(of: Void.self)
@@ -163,7 +168,7 @@ struct HTTPConformanceTests {
                 for await _ in started.prefix(40) {}
                 for _ in 0..<ProcessInfo.processInfo.activeProcessorCount {
                     group.addTask {
-                        usleep(4_000_000)
+                        usleep(6_000_000)
                         return .none
                     }
                 }
@@ -171,7 +176,9 @@ struct HTTPConformanceTests {
                 for await case .some(let exchange) in group { all.append(exchange) }
                 return all
             }
-            try expectCutAtTheDeadline(exchanges, count: 40)
+            // Unaccepted until the pool is free, a client is closed 6.5 s after connecting; accepted
+            // at once, after 1 s, and under the whole suite on two cores after up to about 5 s.
+            try expectCutAtTheDeadline(exchanges, count: 40, closedWithin: 5.5)
         }
     }
 }
