@@ -23,7 +23,7 @@ extension PostgresBookingStore {
             try rules.checkEligibility(seen, serviceID: slot.serviceID, now: now)
             let booking = identity.booking(of: BookedPlace(slot), maskedIDNumber: idNumber.masked, at: now)
             let call = BookCall(request: request, answer: StoredAnswers.encode(booking), booking: booking, capacity: slot.capacity,
-                                idHash: idHash, lockKey: Self.citizenLockKey(idHash), horizon: rules.eligibilityHorizon(now: now),
+                                idHash: idHash, horizon: rules.eligibilityHorizon(now: now),
                                 seen: seen, now: now)
             switch try await callOnce(call) {
             case .booked:
@@ -98,7 +98,6 @@ struct BookCall: PostgresPreparedStatement {
     let booking: BookingRecord
     let capacity: Int
     let idHash: Data
-    let lockKey: Int64
     let horizon: Date
     let seen: CitizenBookings
     let now: Date
@@ -106,7 +105,7 @@ struct BookCall: PostgresPreparedStatement {
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 23)
         try bindings.appendClaim(request, answer: answer, now: now)
-        try bindings.appendCitizen(idHash, lockKey: lockKey, horizon: horizon, bookings: seen.bookings, held: seen.heldServiceIDs)
+        try bindings.appendCitizen(idHash, horizon: horizon, bookings: seen.bookings, held: seen.heldServiceIDs)
         bindings.append(booking.slotID)
         bindings.append(booking.serviceID)
         bindings.append(capacity)
@@ -485,11 +484,10 @@ extension PostgresBindings {
 
     /// The citizen a booking function locks and reads (`kiosk_citizen`), and what the rules judged of
     /// them: their bookings (nil: nothing yet, the call only reads) and the services of their live
-    /// holds (nil: not judged, as a new hold replaces them).
-    mutating func appendCitizen(_ idHash: Data, lockKey: Int64, horizon: Date, bookings: [CitizenBookings.Booked]?,
-                                held: [String]?) throws {
+    /// holds (nil: not judged, as a new hold replaces them). The lock's key is the hash's.
+    mutating func appendCitizen(_ idHash: Data, horizon: Date, bookings: [CitizenBookings.Booked]?, held: [String]?) throws {
         try append(idHash)
-        append(lockKey)
+        append(PostgresBookingStore.citizenLockKey(idHash))
         append(horizon.timeIntervalSince1970)
         append(BookingRules.eligibilityStatuses.map(\.rawValue))
         append(bookings?.map(\.serviceID))
@@ -591,7 +589,7 @@ struct HoldCall: PostgresPreparedStatement {
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 21)
         try bindings.appendClaim(request, answer: answer, now: now)
-        try bindings.appendCitizen(idHash, lockKey: PostgresBookingStore.citizenLockKey(idHash), horizon: horizon, bookings: seen, held: nil)
+        try bindings.appendCitizen(idHash, horizon: horizon, bookings: seen, held: nil)
         bindings.append(slot.id)
         bindings.append(slot.serviceID)
         bindings.append(slot.capacity)
@@ -637,14 +635,12 @@ struct ConfirmCall: PostgresPreparedStatement {
         var bindings = PostgresBindings(capacity: 21)
         try bindings.appendKey(request)
         bindings.append(now.timeIntervalSince1970)
-        switch judged {
-        case .nothing:
-            try bindings.appendCitizen(idHash, lockKey: PostgresBookingStore.citizenLockKey(idHash), horizon: horizon, bookings: nil, held: nil)
-        case .anyLiveHold:
-            try bindings.appendCitizen(idHash, lockKey: PostgresBookingStore.citizenLockKey(idHash), horizon: horizon, bookings: [], held: [])
-        case .hold(_, let citizen):
-            try bindings.appendCitizen(idHash, lockKey: PostgresBookingStore.citizenLockKey(idHash), horizon: horizon, bookings: citizen.bookings, held: citizen.heldServiceIDs)
+        let citizen: (bookings: [CitizenBookings.Booked]?, held: [String]?) = switch judged {
+        case .nothing: (nil, nil)
+        case .anyLiveHold: ([], [])
+        case .hold(_, let citizen): (citizen.bookings, citizen.heldServiceIDs)
         }
+        try bindings.appendCitizen(idHash, horizon: horizon, bookings: citizen.bookings, held: citizen.held)
         bindings.append(holdID)
         if case .hold(let hold, _) = judged {
             bindings.append(hold.place.serviceID)

@@ -21,7 +21,7 @@ struct PostgresBookingFunctionsTests {
                             start: booking.start, end: booking.end, maskedIDNumber: booking.maskedIDNumber, at: now)
         }
         return BookCall(request: try IdempotentRequest(.book(slot, idHash: idHash), key: key), answer: StoredAnswers.encode(booking),
-                        booking: booking, capacity: slot.capacity, idHash: idHash, lockKey: PostgresBookingStore.citizenLockKey(idHash),
+                        booking: booking, capacity: slot.capacity, idHash: idHash,
                         horizon: store.rules.eligibilityHorizon(now: now), seen: seen, now: now)
     }
 
