@@ -59,7 +59,8 @@ struct DistrictLedger: BookingLedger {
             let receipt = try await local.issueTicket(serviceID: serviceID, holder: holder, disabilityMarkedByStaff: disabilityMarkedByStaff,
                                                       schedule: schedule, idempotencyKey: idempotencyKey, now: now)
             let offline = OfflineTicket(receipt.ticket, terminalID: terminalID)
-            try outbox.enqueue(.ticket, key: "ticket:" + idempotencyKey, payload: try JSONEncoder().encode(offline), now: now)
+            try outbox.enqueueOfflineTicket(localID: receipt.ticket.id, terminalID: terminalID, idempotencyKey: idempotencyKey,
+                                            payload: try JSONEncoder().encode(offline), now: now)
             // The local count sees only this terminal's offline tickets, not the district's queue.
             return TicketReceipt(ticket: offline.ticket, ahead: nil, ratingToken: nil)
         }

@@ -21,12 +21,15 @@ public struct StartupError: KioskError {
             zh: "无法在 \(address) 上监听：\(reason)", en: "cannot listen on \(address): \(reason)"))
     }
 
-    /// District mode with bookings, calls for staff, policy prints or filings' lifecycles in the terminal's own file
-    /// that the district store lacks: started now, the terminal would never show them again (the
-    /// staff consoles and the monthly report read the district's).
+    /// District mode with bookings, calls for staff, policy prints, filings' lifecycles, queue tickets,
+    /// ratings or idempotency keys in the terminal's own file that the district store lacks: started
+    /// now, the terminal would never show them again (the staff consoles, the queue and the monthly
+    /// report read the district's; a retried request would be answered anew).
     public static func notCopiedToDistrict(_ left: NotCopiedToDistrict, _ path: String) -> StartupError {
         let kinds = [(left.bookings, "条预约", "bookings"), (left.helpRequests, "条求助呼叫", "help requests"),
-                     (left.policyPrints, "条政策单打印记录", "policy prints"), (left.filings, "件办件的办理记录", "filings' lifecycles")]
+                     (left.policyPrints, "条政策单打印记录", "policy prints"), (left.filings, "件办件的办理记录", "filings' lifecycles"),
+                     (left.tickets, "张排队号", "queue tickets"), (left.ratings, "条评价", "ratings"),
+                     (left.idempotencyKeys, "条重试应答记录（幂等键）", "idempotency keys")]
             .filter { $0.0 > 0 }
         let en = kinds.map { "\($0.0) \($0.2)" }
         return StartupError(code: "notCopiedToDistrict", message: .init(

@@ -159,8 +159,10 @@ public struct HelpRequestStore: HelpRequestLedger {
         }
     }
 
+    /// A call changed since its copy is no longer as the district holds it: `copied` goes back to 0
+    /// until `kiosk db copy` carries it (a close) or finds the district's own changes standing.
     static func save(_ db: Database, _ request: HelpRequest) throws {
-        try db.execute(sql: "UPDATE help_request SET open = ?, document = ? WHERE id = ?",
+        try db.execute(sql: "UPDATE help_request SET open = ?, document = ?, copied = 0 WHERE id = ?",
                        arguments: [request.state == .closed ? 0 : 1, try encode(request), request.id])
     }
 

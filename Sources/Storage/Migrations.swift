@@ -38,6 +38,7 @@ enum Migrations {
         registerDeviceDays(&migrator)
         registerLifecycleFigures(&migrator)
         registerDistrictCopyMarks(&migrator)
+        registerDistrictCopyQueueMarks(&migrator)
         return migrator
     }
 

@@ -33,6 +33,8 @@ public struct TerminalExport: Sendable {
         public let calledAt: Double?
         public let callCount: Int
         public let bookingID: String?
+        /// The terminal-scoped prefix the district knows it by, once it is there (see `v21-district-copy-queue-marks`).
+        public let districtPrefix: String?
     }
     public struct RatingRow: Sendable {
         public let ticketID: Int64
@@ -78,15 +80,40 @@ public struct NotCopiedToDistrict: Sendable, Equatable {
     public var bookings, helpRequests, policyPrints: Int
     /// Filings whose lifecycle (states, clock, history) the district lacks.
     public var filings: Int
+    public var tickets, ratings, idempotencyKeys: Int
 
-    public init(bookings: Int, helpRequests: Int, policyPrints: Int, filings: Int = 0) {
+    public init(bookings: Int, helpRequests: Int, policyPrints: Int, filings: Int = 0, tickets: Int = 0, ratings: Int = 0,
+                idempotencyKeys: Int = 0) {
         self.bookings = bookings
         self.helpRequests = helpRequests
         self.policyPrints = policyPrints
         self.filings = filings
+        self.tickets = tickets
+        self.ratings = ratings
+        self.idempotencyKeys = idempotencyKeys
     }
 
-    public var isEmpty: Bool { bookings == 0 && helpRequests == 0 && policyPrints == 0 && filings == 0 }
+    public var isEmpty: Bool { self == NotCopiedToDistrict(bookings: 0, helpRequests: 0, policyPrints: 0) }
+}
+
+extension Migrations {
+    /// What `kiosk db copy` has put into the district store of the queue (v20 marked calls, prints
+    /// and lifecycles), so `kiosk serve` refuses district mode while a ticket, a rating or an answer
+    /// kept for retries is left behind. `copied` is 1 once the district holds the row (or the outbox
+    /// carries it: an offline ticket of a terminal in district mode), 0 while it does not, NULL for
+    /// a row recorded before these marks (as in v20). A ticket's `district_prefix` is the
+    /// terminal-scoped prefix the district knows it by (`A@T01`), given by its first copy or by
+    /// the outbox: a copy after the terminal was renamed finds it under that prefix and does not
+    /// add it again under the new name.
+    static func registerDistrictCopyQueueMarks(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v21-district-copy-queue-marks") { db in
+            for table in ["queue_ticket", "rating", "idempotency_key"] {
+                try db.execute(sql: "ALTER TABLE \(table) ADD COLUMN copied integer DEFAULT 0")
+                try db.execute(sql: "UPDATE \(table) SET copied = NULL")
+            }
+            try db.execute(sql: "ALTER TABLE queue_ticket ADD COLUMN district_prefix text")
+        }
+    }
 }
 
 extension SQLiteStore {
@@ -144,7 +171,8 @@ extension SQLiteStore {
                 tickets: try Row.fetchAll(db, sql: "SELECT * FROM queue_ticket ORDER BY id").map {
                     .init(id: $0["id"], date: $0["date"], prefix: $0["prefix"], sequence: $0["sequence"], number: $0["number"],
                           serviceID: $0["service_id"], priority: $0["priority"], queuedAt: $0["queued_at"], state: $0["state"],
-                          counter: $0["counter"], calledAt: $0["called_at"], callCount: $0["call_count"], bookingID: $0["booking_id"])
+                          counter: $0["counter"], calledAt: $0["called_at"], callCount: $0["call_count"], bookingID: $0["booking_id"],
+                          districtPrefix: $0["district_prefix"])
                 },
                 ratings: try Row.fetchAll(db, sql: "SELECT * FROM rating ORDER BY id").map {
                     .init(ticketID: $0["ticket_id"], serviceID: $0["service_id"], counter: $0["counter"], score: $0["score"],
@@ -165,10 +193,22 @@ extension SQLiteStore {
         }
     }
 
-    /// Records that the district store now holds these bookings, calls, prints (by key) and filings' lifecycles.
+    /// Records that the district store now holds these bookings, calls, prints (by key), filings'
+    /// lifecycles, tickets (by local id, with the prefix the district knows each by), ratings (by
+    /// their ticket's local id) and idempotency keys.
     public func markCopied(bookingIDs: [String], helpRequestIDs: [String], policyPrintKeys: [String], lifecycleReferences: [String],
+                           tickets: [Int64: String] = [:], ratedTicketIDs: [Int64] = [], idempotencyKeys: [String] = [],
                            now: Date) async throws {
         try await pool.write { db in
+            for (id, prefix) in tickets {
+                try db.execute(sql: "UPDATE queue_ticket SET copied = 1, district_prefix = ? WHERE id = ?", arguments: [prefix, id])
+            }
+            for id in ratedTicketIDs {
+                try db.execute(sql: "UPDATE rating SET copied = 1 WHERE ticket_id = ?", arguments: [id])
+            }
+            for key in idempotencyKeys {
+                try db.execute(sql: "UPDATE idempotency_key SET copied = 1 WHERE key = ?", arguments: [key])
+            }
             for id in bookingIDs {
                 try db.execute(sql: "INSERT INTO district_copied (booking_id, copied_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
                                arguments: [id, now.timeIntervalSince1970])
@@ -186,17 +226,22 @@ extension SQLiteStore {
     }
 
     /// What of this file `kiosk db copy` has not put into a district store: started in district
-    /// mode, the terminal would never show it again. Calls, prints and lifecycles recorded before
-    /// copies were marked (v20-district-copy-marks) are not counted.
+    /// mode, the terminal would never show it again. Rows recorded before copies were marked
+    /// (v20-district-copy-marks, v21-district-copy-queue-marks) are not counted; nor are a terminal's
+    /// offline tickets in district mode, which its outbox carries (`markCarriedByOutbox`).
     public func notCopiedToDistrict() async throws -> NotCopiedToDistrict {
         try await pool.read { db in
             let row = try Row.fetchOne(db, sql: """
                 SELECT (SELECT count(*) FROM booking WHERE id NOT IN (SELECT booking_id FROM district_copied)),
                        (SELECT count(*) FROM help_request WHERE copied = 0),
                        (SELECT count(*) FROM policy_print WHERE copied = 0),
-                       (SELECT count(*) FROM lifecycle_not_copied JOIN lifecycle_record USING (reference))
+                       (SELECT count(*) FROM lifecycle_not_copied JOIN lifecycle_record USING (reference)),
+                       (SELECT count(*) FROM queue_ticket WHERE copied = 0),
+                       (SELECT count(*) FROM rating WHERE copied = 0),
+                       (SELECT count(*) FROM idempotency_key WHERE copied = 0)
                 """)!
-            return NotCopiedToDistrict(bookings: row[0], helpRequests: row[1], policyPrints: row[2], filings: row[3])
+            return NotCopiedToDistrict(bookings: row[0], helpRequests: row[1], policyPrints: row[2], filings: row[3], tickets: row[4],
+                                       ratings: row[5], idempotencyKeys: row[6])
         }
     }
 

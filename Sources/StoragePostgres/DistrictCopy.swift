@@ -11,7 +11,13 @@ import Storage
 /// clocks on the district's desks, their applicants find them by card at any hall, its hall's
 /// staff consoles see its open calls, and the district's monthly report counts its calls and prints.
 /// Running it again copies nothing twice, and what the district already holds stays as it is
-/// there (a call staff took or closed there since is not reopened).
+/// there (a call staff took or closed there since is not reopened), except a call the terminal
+/// closed since: the district's open copy of it is closed as the terminal closed it.
+///
+/// A row is filed under the terminal that recorded it where it says which (calls, prints); the
+/// `terminalID` given names the terminal only for what does not (tickets, filings), and only on
+/// their first copy: a ticket keeps the prefix the district knows it by (`TicketRow.districtPrefix`),
+/// so a copy after the terminal was renamed or re-imaged under another id adds nothing twice.
 ///
 /// The export's bookings are already hashed with the district's key (see
 /// `SQLiteStore.exportForDistrict`), so every terminal's bookings join the district's alike.
@@ -49,6 +55,14 @@ extension PostgresStore {
         public var policyPrintKeys: [String] = []
         /// Every filing's lifecycle of the export (each is in the district store now).
         public var lifecycleReferences: [String] = []
+        /// Every ticket of the export (by its id in the terminal's file), with the prefix the district holds it under.
+        public var ticketPrefixes: [Int64: String] = [:]
+        /// The tickets (by their id in the terminal's file) whose rating the district holds.
+        public var ratedTicketIDs: [Int64] = []
+        /// Every idempotency key of the export (each is in the district store now).
+        public var answerKeys: [String] = []
+        /// Calls the district held open that the terminal closed since: closed there now.
+        public var helpRequestsClosed = 0
     }
 
     public func copy(_ export: TerminalExport, terminalID: String, siteID: String, calendar: OfficialCalendar) async throws -> CopyReport {
@@ -95,7 +109,7 @@ extension PostgresStore {
                 }
                 var ticketIDs: [Int64: Int64] = [:]
                 for t in export.tickets {
-                    let prefix = t.prefix + "@" + terminalID
+                    let prefix = t.districtPrefix ?? t.prefix + "@" + terminalID
                     let inserted = try await c.query("""
                         INSERT INTO queue_ticket (date, prefix, sequence, number, service_id, priority, queued_at, state, counter,
                                                   called_at, call_count, booking_id)
@@ -111,6 +125,7 @@ extension PostgresStore {
                             SELECT id FROM queue_ticket WHERE date = \(t.date) AND prefix = \(prefix) AND sequence = \(t.sequence)
                             """, logger: self.logger).collect().first?.decode(Int64.self)
                     }
+                    if ticketIDs[t.id] != nil { report.ticketPrefixes[t.id] = prefix }
                 }
                 for r in export.ratings {
                     guard let ticketID = ticketIDs[r.ticketID] else { continue }
@@ -119,6 +134,8 @@ extension PostgresStore {
                         VALUES (\(ticketID), \(r.serviceID), \(r.counter), \(r.score), \(r.reasons), \(r.createdAt))
                         ON CONFLICT (ticket_id) DO NOTHING RETURNING id
                         """, logger: self.logger).collect().count
+                    // Inserted now, or the district held its ticket's one rating already.
+                    report.ratedTicketIDs.append(r.ticketID)
                 }
                 for f in export.filings {
                     report.filings.copied += try await c.query("""
@@ -139,6 +156,7 @@ extension PostgresStore {
                 report.lifecycleRecords = Copied(copied: lifecycle.count, alreadyThere: present.count)
                 report.lifecycleReferences = export.lifecycle.map(\.record.reference)
                 report.idempotencyKeys.alreadyThere = export.idempotencyKeys.count - report.idempotencyKeys.copied
+                report.answerKeys = export.idempotencyKeys.map(\.key)
                 report.tickets.alreadyThere = export.tickets.count - report.tickets.copied
                 report.ratings.alreadyThere = export.ratings.count - report.ratings.copied
                 report.filings.alreadyThere = export.filings.count - report.filings.copied
@@ -154,10 +172,19 @@ extension PostgresStore {
     }
 
     /// The terminal's calls, under its hall. A call the district holds already (by id) stays as
-    /// it is there.
+    /// it is there, unless the district holds it open and the terminal closed it since its copy:
+    /// then it is closed there as the terminal closed it (a call closed in the district is never
+    /// reopened). The closes come first: the terminal's next open call may then take the one
+    /// open place per terminal.
     private func copyHelpRequests(_ rows: [TerminalExport.HelpRequestRow], siteID: String, into report: inout CopyReport,
                                   _ c: PostgresConnection) async throws {
         let ids = rows.map(\.id)
+        let closed = rows.filter { !$0.open }
+        report.helpRequestsClosed = try await c.query("""
+            UPDATE help_request h SET open = false, document = copied.document
+            FROM unnest(\(closed.map(\.id))::text[], \(closed.map(\.document))::text[]) AS copied (id, document)
+            WHERE h.id = copied.id AND h.open RETURNING h.id
+            """, logger: logger).collect().count
         let inserted = try await c.query("""
             INSERT INTO help_request (id, site_id, terminal_id, raised_on, open, document)
             SELECT id, \(siteID), terminal_id, raised_on, open, document

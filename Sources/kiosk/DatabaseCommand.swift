@@ -100,13 +100,17 @@ struct DatabaseCommand: AsyncParsableCommand {
                 }
                 try await source.markCopied(bookingIDs: report.bookingIDs, helpRequestIDs: report.helpRequestIDs,
                                             policyPrintKeys: report.policyPrintKeys, lifecycleReferences: report.lifecycleReferences,
-                                            now: Date())
+                                            tickets: report.ticketPrefixes, ratedTicketIDs: report.ratedTicketIDs,
+                                            idempotencyKeys: report.answerKeys, now: Date())
                 print("copied to \(district.location):")
                 for (kind, counted) in [("bookings", report.bookings), ("tickets", report.tickets), ("ratings", report.ratings),
                                         ("filings", report.filings), ("filings' lifecycles", report.lifecycleRecords),
                                         ("help requests", report.helpRequests), ("policy prints", report.policyPrints),
                                         ("idempotency keys", report.idempotencyKeys)] {
                     print("  \(kind): \(counted.copied) copied, \(counted.alreadyThere) already there")
+                }
+                if report.helpRequestsClosed > 0 {
+                    print("\(report.helpRequestsClosed) help requests closed on this terminal since their copy are closed in the district store")
                 }
                 if report.helpRequestsOpenThere > 0 {
                     print("\(report.helpRequestsOpenThere) open help requests are not copied: the district already holds an open "
@@ -118,7 +122,8 @@ struct DatabaseCommand: AsyncParsableCommand {
                           + "kiosk serve in district mode refuses to start until they are")
                 }
                 for (count, kind) in [(left.helpRequests, "help requests"), (left.policyPrints, "policy prints"),
-                                      (left.filings, "filings' lifecycles")] where count > 0 {
+                                      (left.filings, "filings' lifecycles"), (left.tickets, "queue tickets"), (left.ratings, "ratings"),
+                                      (left.idempotencyKeys, "idempotency keys")] where count > 0 {
                     print("\(count) \(kind) are not in the district store; kiosk serve in district mode refuses to start until they are")
                 }
             } catch let error as StartupError {

@@ -219,7 +219,7 @@ struct DistrictCopyTests {
         let path = terminal.dataDirectory + "/kiosk.sqlite"
         let refused = try await offPool { try KioskProcess.run(["serve"], in: terminal.root) }
         #expect(refused.status == 1)
-        #expect(refused.stderr.hasSuffix("kiosk: \(path) holds 1 bookings that were never copied to the district store: run "
+        #expect(refused.stderr.hasSuffix("kiosk: \(path) holds 1 bookings and 1 idempotency keys that were never copied to the district store: run "
             + "kiosk db copy --from sqlite:\(path) --to <district store> first [notCopiedToDistrict]\n"))
         let copied = try await offPool { try KioskProcess.run(["db", "copy", "--from", "sqlite:" + path, "--to", url], in: terminal.root) }
         #expect(copied.status == 0, "\(copied.stderr)")

@@ -106,6 +106,49 @@ struct DistrictCopyCallsTests {
         }
     }
 
+    /// A call copied while open, then answered and closed on the terminal (it served alone until the
+    /// switch): the next copy carries the close, so the hall's consoles no longer show a call
+    /// nobody waits at and the terminal's next call in district mode is a call of its own; until
+    /// then `kiosk serve` refuses district mode. Nothing is added twice, and a call staff closed in
+    /// the district stays closed though the terminal's file still has it open.
+    @Test func aCallClosedOnTheTerminalAfterItsCopyIsClosedInTheDistrictByTheNextCopy() async throws {
+        let installation = try TestInstallation()
+        defer { installation.remove() }
+        #expect(try await offPool { try KioskProcess.run(["db", "migrate"], in: installation.root) }.status == 0)
+        let terminal = try await Self.callsAndPrints(installation)
+        let url = try await cluster().createDatabase()
+        let database = String(url.split(separator: "/").last!)
+        #expect(try await Self.copy(installation, to: url).status == 0)
+
+        _ = try await terminal.update("open-0") { call in
+            try call.take(by: "S100", at: Self.december.addingTimeInterval(3_630))
+            try call.close(by: "S100", at: Self.december.addingTimeInterval(3_700))
+        }
+        #expect(try await installation.store().notCopiedToDistrict() == NotCopiedToDistrict(bookings: 0, helpRequests: 1, policyPrints: 0),
+                "kiosk serve refuses district mode until the close is copied")
+        _ = try await terminal.raise(HelpRequest(id: "open-1", terminalId: "T01", sessionId: nil, screen: "home",
+                                                 raisedAt: Self.december.addingTimeInterval(7_200), timeout: 90))
+        let second = try await Self.copy(installation, to: url)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.contains("\n  help requests: 1 copied, 3 already there\n"), "\(second.stdout)")
+        #expect(try await cluster().psql("SELECT string_agg(id || ' ' || open, ',' ORDER BY id) FROM help_request", database: database)
+                == "answered-0 false,answered-1 false,open-0 false,open-1 true")
+        #expect(try await installation.store().notCopiedToDistrict().isEmpty)
+        let district = try PostgresStore(url: url)
+        try await district.withRunning {
+            let hall = PostgresHelpRequestLedger(store: district, siteID: "S01", timeZone: Self.zone)
+            #expect(try await hall.request("open-0") == terminal.request("open-0"), "the terminal's answer and close, as it kept them")
+            _ = try await hall.update("open-1") { call in
+                try call.take(by: "S300", at: Self.december.addingTimeInterval(7_230))
+                try call.close(by: "S300", at: Self.december.addingTimeInterval(7_260))
+            }
+        }
+        let third = try await Self.copy(installation, to: url)
+        #expect(third.stdout.contains("\n  help requests: 0 copied, 4 already there\n"), "\(third.stdout)")
+        #expect(try await cluster().psql("SELECT string_agg(id || ' ' || open, ',' ORDER BY id) FROM help_request", database: database)
+                == "answered-0 false,answered-1 false,open-0 false,open-1 false", "a copy again does not reopen what staff closed")
+    }
+
     /// A terminal that took calls and printed sheets on its own, switched to district mode before
     /// they were copied: started, its open call would never reach a staff console and the month's
     /// report would miss its calls and prints. `kiosk serve` refuses, naming what is left and the
@@ -206,7 +249,8 @@ struct DistrictCopyCallsTests {
         for table in ["booking", "idempotency_key", "help_request", "policy_print"] {
             #expect(try await cluster().psql("SELECT count(*) FROM \(table)", database: database) == "0", "\(table)")
         }
-        #expect(try await installation.store().notCopiedToDistrict() == NotCopiedToDistrict(bookings: 1, helpRequests: 3, policyPrints: 3),
+        #expect(try await installation.store().notCopiedToDistrict() == NotCopiedToDistrict(bookings: 1, helpRequests: 3, policyPrints: 3,
+                                                                                           idempotencyKeys: 1),
                 "the terminal does not mark what the district did not take")
         #expect(try await terminal.open(terminalId: nil).map(\.id) == ["open-0"])
 

@@ -96,6 +96,8 @@ struct DistrictOutboxTests {
         let offline = try await ledger.issueTicket(serviceID: "hukou", holder: nil, disabilityMarkedByStaff: false, schedule: day,
                                                    idempotencyKey: "t1", now: Self.morning)
         #expect(offline.ticket.number == "T07-A001" && offline.ticket.id < 0 && offline.ratingToken == nil)
+        #expect(try await local.notCopiedToDistrict().isEmpty,
+                "the outbox carries the offline ticket: the next start in district mode is not refused for want of kiosk db copy")
         // Kept with its rating token, which the district checks when it arrives; a rating proved
         // by the card waits for the district (the outbox keeps no ID number).
         await #expect(throws: DeferredToDistrict.self) {
