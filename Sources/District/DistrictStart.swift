@@ -81,6 +81,18 @@ extension DistrictTerminal {
         }
     }
 
+    /// Before a terminal serves alone: its outbox keeps nothing for the district (only the
+    /// drainer of a terminal in district mode sends it; alone, it would stay there for good).
+    public static func prepareAlone(_ store: SQLiteStore) async throws(StartupError) {
+        let pending: [OutboxRecord.Kind: Int]
+        do {
+            pending = try await store.pendingOutboxKinds()
+        } catch {
+            throw StartupError(code: "databaseUnavailable", message: .init(zh: "无法读取 \(store.path)", en: "cannot read \(store.path)"))
+        }
+        guard pending.isEmpty else { throw StartupError.outboxNotDelivered(pending, store.path) }
+    }
+
     /// How long one attempt to migrate may take, at start and in the background, and how long
     /// it waits for a lock another connection holds (another terminal's migration, maintenance):
     /// a terminal starts serving offline rather than wait. Without the server's own lock

@@ -21,6 +21,21 @@ public struct StartupError: KioskError {
             zh: "无法在 \(address) 上监听：\(reason)", en: "cannot listen on \(address): \(reason)"))
     }
 
+    /// A lone terminal whose outbox keeps records for the district (filings, offline tickets,
+    /// ratings taken while the district was unreachable): only a terminal in district mode sends
+    /// them, so started alone it would strand them for good.
+    public static func outboxNotDelivered(_ pending: [OutboxRecord.Kind: Int], _ path: String) -> StartupError {
+        let kinds = [(OutboxRecord.Kind.filing, "件办件", "filings"), (.ticket, "张离线排队号", "offline tickets"), (.rating, "条评价", "ratings")]
+            .compactMap { kind, zh, en in pending[kind].map { (count: $0, zh: zh, en: en) } }
+        let total = pending.values.reduce(0, +)
+        return StartupError(code: "outboxNotDelivered", message: .init(
+            zh: "\(path) 中有 \(total) 条记录（\(kinds.map { "\($0.count) \($0.zh)" }.joined(separator: "、"))）尚未发送到区域数据库：请以区域模式"
+                + "（database = 区域的 postgres://… 地址）再次运行 kiosk serve，直到 kiosk diag district 显示发件箱已清空，再切换",
+            en: "\(path) keeps \(total) records (\(kinds.map { "\($0.count) \($0.en)" }.joined(separator: ", "))) for the district store "
+                + "that were never sent: start kiosk serve in district mode again (database = the district's postgres://… URL) until "
+                + "kiosk diag district shows the outbox empty, then switch"))
+    }
+
     /// District mode with bookings, calls for staff, policy prints, filings' lifecycles, queue tickets,
     /// ratings or idempotency keys in the terminal's own file that the district store lacks: started
     /// now, the terminal would never show them again (the staff consoles, the queue and the monthly

@@ -109,6 +109,7 @@ public struct KioskApplication: Sendable {
             }
             self.mode = .district(store: district, bookings: bookings, local: try Self.openBookings(store, configuration))
         } else {
+            try await DistrictTerminal.prepareAlone(store)
             self.mode = .standalone(try Self.openBookings(store, configuration))
         }
         self.queueFeed = (mode.bookings as? any QueueEventLog).map { QueueFeed(log: $0) }

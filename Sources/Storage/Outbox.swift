@@ -113,6 +113,19 @@ extension SQLiteStore {
         }
     }
 
+    /// The records still to send, per kind (not those the district refused for good).
+    public func pendingOutboxKinds() async throws -> [OutboxRecord.Kind: Int] {
+        try await pool.read { db in
+            var kinds: [OutboxRecord.Kind: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT kind, count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL GROUP BY kind
+                """) {
+                if let kind = OutboxRecord.Kind(rawValue: row[0]) { kinds[kind] = row[1] }
+            }
+            return kinds
+        }
+    }
+
     public func outboxBacklog() async throws -> OutboxBacklog {
         try await pool.read { db in
             let row = try Row.fetchOne(db, sql: """
