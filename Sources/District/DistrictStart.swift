@@ -45,8 +45,8 @@ extension DistrictTerminal {
         }
     }
 
-    /// Before a terminal serves in district mode: its own file holds no booking, call or print
-    /// the district lacks (they would be unreachable), the district store is migrated (on a client of its own;
+    /// Before a terminal serves in district mode: its own file holds nothing the district lacks
+    /// (bookings, calls, prints, lifecycles, tickets, ratings, idempotency keys: they would be unreachable), the district store is migrated (on a client of its own;
     /// the long-lived one runs in the service group), and the district's ID key is here and is
     /// the store's (a terminal holding another key, or none where the store has one, is refused).
     /// A store that cannot be reached or migrated now does not keep the terminal from starting:
