@@ -55,6 +55,47 @@ struct DistrictCopyMarksTests {
         #expect(left == NotCopiedToDistrict(bookings: 0, helpRequests: 0, policyPrints: 1, filings: 0))
     }
 
+    /// A file from before the queue's marks (v20) with a ticket, its rating and an answer kept for a
+    /// retry, upgraded: none counts as left behind (a terminal that copied and switched before the
+    /// upgrade still starts in district mode). A ticket, rating and answer made since count until a
+    /// copy marks them, the ticket with the prefix the district holds it under.
+    @Test func queueRowsFromBeforeTheMarksDoNotCountAndWhatIsMadeSinceCountsUntilCopied() async throws {
+        let scratch = try ScratchDirectory(prefix: "kiosk-copy-marks")
+        defer { withExtendedLifetime(scratch) {} }
+        let keys = TerminalKeys.random()
+        let store = try SQLiteStore(path: scratch.path + "/kiosk.sqlite", keys: keys)
+        try Migrations.migrator(keys: keys).migrate(store.pool, upTo: "v20-district-copy-marks")
+        _ = try await store.pool.write { db in try Self.insertTicketRatingAndKey(db, sequence: 1) }
+        try store.migrate()
+        #expect(try await store.notCopiedToDistrict().isEmpty)
+
+        let made = try await store.pool.write { db in try Self.insertTicketRatingAndKey(db, sequence: 2) }
+        #expect(try await store.notCopiedToDistrict()
+                == NotCopiedToDistrict(bookings: 0, helpRequests: 0, policyPrints: 0, tickets: 1, ratings: 1, idempotencyKeys: 1))
+        try await store.markCopied(bookingIDs: [], helpRequestIDs: [], policyPrintKeys: [], lifecycleReferences: [],
+                                   tickets: [made: "A@T01"], ratedTicketIDs: [made], idempotencyKeys: ["r2"], now: Self.november)
+        #expect(try await store.notCopiedToDistrict().isEmpty)
+        let prefix = try await store.pool.read { db in try String.fetchOne(db, sql: "SELECT district_prefix FROM queue_ticket WHERE id = ?",
+                                                                           arguments: [made]) }
+        #expect(prefix == "A@T01")
+    }
+
+    /// A finished ticket, its rating and the answer kept for the rating's retry.
+    static func insertTicketRatingAndKey(_ db: Database, sequence: Int) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO queue_ticket (date, prefix, sequence, number, service_id, priority, queued_at, state)
+            VALUES ('2026-11-20', 'A', ?, ?, 'hukou', 'ordinary', 0, 'finished')
+            """, arguments: [sequence, "A00\(sequence)"])
+        let id = db.lastInsertedRowID
+        try db.execute(sql: """
+            INSERT INTO rating (ticket_id, service_id, counter, score, reasons, created_at) VALUES (?, 'hukou', 'A01', 5, '', 0)
+            """, arguments: [id])
+        try db.execute(sql: """
+            INSERT INTO idempotency_key (key, operation, fingerprint, response, created_at) VALUES (?, 'rate', x'00', x'00', 0)
+            """, arguments: ["r\(sequence)"])
+        return id
+    }
+
     /// A filing's lifecycle as the terminal keeps it; what it holds does not matter here.
     static func insertLifecycleRecord(_ db: Database, _ reference: String) throws {
         try db.execute(sql: """
