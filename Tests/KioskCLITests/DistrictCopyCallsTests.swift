@@ -131,6 +131,8 @@ struct DistrictCopyCallsTests {
         let second = try await Self.copy(installation, to: url)
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stdout.contains("\n  help requests: 1 copied, 3 already there\n"), "\(second.stdout)")
+        #expect(second.stdout.contains("\n1 help requests closed on this terminal since their copy are closed in the district store\n"),
+                "\(second.stdout)")
         #expect(try await cluster().psql("SELECT string_agg(id || ' ' || open, ',' ORDER BY id) FROM help_request", database: database)
                 == "answered-0 false,answered-1 false,open-0 false,open-1 true")
         #expect(try await installation.store().notCopiedToDistrict().isEmpty)
