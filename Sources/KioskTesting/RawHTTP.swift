@@ -95,10 +95,10 @@ public enum RawHTTP {
         let started = Date()
         private let received = Mutex<Received?>(nil)
 
-        /// Connects with a small receive buffer (so little of the answer fits on this side) and
-        /// writes `request` whole; nil when nothing accepts the connection.
-        init?(port: Int, request: [UInt8]) {
-            guard let fd = connected(port: port, receiveBuffer: 4096) else { return nil }
+        /// Connects with a receive buffer of `receiveBuffer` bytes (small: little of the answer
+        /// fits on this side) and writes `request` whole; nil when nothing accepts the connection.
+        init?(port: Int, request: [UInt8], receiveBuffer: Int32) {
+            guard let fd = connected(port: port, receiveBuffer: receiveBuffer) else { return nil }
             guard Glibc.send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else {
                 close(fd)
                 return nil
@@ -135,9 +135,9 @@ public enum RawHTTP {
     }
 
     /// Connects and sends `request` on a thread of its own, then leaves the answer unread.
-    public static func ask(port: Int, request: [UInt8]) async -> Unread? {
+    public static func ask(port: Int, request: [UInt8], receiveBuffer: Int32 = 4096) async -> Unread? {
         await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: Unread(port: port, request: request)) }
+            Thread.detachNewThread { continuation.resume(returning: Unread(port: port, request: request, receiveBuffer: receiveBuffer)) }
         }
     }
 
