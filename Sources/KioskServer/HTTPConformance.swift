@@ -290,12 +290,8 @@ extension KioskRoutes {
             namespace: "kiosk", subsystem: "http", metricName: "write_timeouts", unitName: "total",
             helpText: "Connections closed because the client stopped reading its answer (http.write_timeout_seconds)"))
         return .http1(configuration: .init(additionalChannelHandlers: [
-            ProtocolErrorHandler(), RequestReadDeadline(timeout: timeAmount(readTimeout)),
-            ResponseSendDeadline(timeout: timeAmount(writeTimeout), logger: logger, cuts: cuts),
+            ProtocolErrorHandler(), RequestReadDeadline(timeout: TimeAmount(readTimeout)),
+            ResponseSendDeadline(timeout: TimeAmount(writeTimeout), logger: logger, cuts: cuts),
         ]))
-    }
-
-    static func timeAmount(_ duration: Duration) -> TimeAmount {
-        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 }
