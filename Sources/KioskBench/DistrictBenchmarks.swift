@@ -479,11 +479,7 @@ extension DistrictBenchmarks {
         // From the first worker's start to the last one's end: a late worker lowers the rate.
         let first = results.map(\.started).min() ?? startAt
         let seconds = results.map { $0.started.addingTimeInterval($0.seconds).timeIntervalSince(first) }.max() ?? 1
-        let miscounted = Int(try await cluster.psql("""
-            SELECT count(*) FROM slot_capacity s
-            WHERE taken > capacity OR taken != (SELECT count(*) FROM booking b WHERE b.slot_id = s.slot_id
-                                 AND b.status IN ('confirmed', 'checkedIn', 'checkedInLate'))
-            """, database: database)) ?? -1
+        let miscounted = Int(try await cluster.psql(SlotPlaces.slotsAmiss(), database: database)) ?? -1
         return LoadRun(slots: slots, capacity: capacity, confirmed: confirmed,
                        rate: Double(results.map { $0.timedConfirmed + $0.timedChanges }.reduce(0, +)) / seconds,
                        latencies: results.reduce(into: DistrictLoadResult.Latencies()) { $0 += $1.latencies }, miscounted: miscounted,

@@ -58,7 +58,7 @@ extension PostgresStore {
                 try await self.takeMigrationLock(c)
                 for slot in export.slots {
                     try await c.query("""
-                        INSERT INTO slot_capacity (slot_id, service_id, capacity, taken) VALUES (\(slot.slotID), \(slot.serviceID), \(slot.capacity), 0)
+                        INSERT INTO slot_capacity (slot_id, service_id, capacity) VALUES (\(slot.slotID), \(slot.serviceID), \(slot.capacity))
                         ON CONFLICT (slot_id) DO UPDATE SET capacity = greatest(slot_capacity.capacity, excluded.capacity)
                         """, logger: self.logger)
                 }
@@ -79,13 +79,9 @@ extension PostgresStore {
                 }
                 // Any other booking of the export holds a code another terminal's booking holds (the CLI says so).
                 report.bookings.alreadyThere = report.bookingIDs.count - report.bookings.copied
-                // A slot's places are its bookings not cancelled (a no-show used its place).
-                try await c.query("""
-                    UPDATE slot_capacity s SET capacity = greatest(s.capacity, counted.taken), taken = counted.taken
-                    FROM (SELECT slot_id, count(*) FILTER (WHERE status <> 'cancelled') AS taken FROM booking
-                          WHERE slot_id = ANY(\(export.slots.map(\.slotID))) GROUP BY slot_id) counted
-                    WHERE s.slot_id = counted.slot_id
-                    """, logger: self.logger)
+                // Each booking not cancelled takes a place (a no-show used its place); a slot grows to hold them.
+                try await c.query("SELECT kiosk_give_places(\(export.slots.map(\.slotID)), \(Date().timeIntervalSince1970))",
+                                  logger: self.logger).collect()
                 for k in export.idempotencyKeys {
                     report.idempotencyKeys.copied += try await c.query("""
                         INSERT INTO idempotency_key (key, operation, fingerprint, response, created_at)

@@ -17,9 +17,9 @@ import Synchronization
 /// each (after one read for the last three), a function the district migrations install
 /// (`PostgresBookingFunctions.swift`): no lock is held across round trips.
 /// The database decides every race:
-/// - a place is taken by a conditional `UPDATE … WHERE taken + live holds < capacity RETURNING`,
-///   issued after the slot's row is locked, so the statement's snapshot sees every hold and
-///   booking of the terminals that held the lock before;
+/// - a slot's places are rows (`slot_place`, v28): a booking or hold takes a free one that no
+///   other request is taking (`FOR UPDATE SKIP LOCKED`), and waits for one being taken only when
+///   nothing else is left, so requests for one slot at once never queue behind each other's commits;
 /// - a citizen's bans and quotas are checked under `pg_advisory_xact_lock` on the ID hash, so
 ///   two halls booking for the same citizen at once take turns;
 /// - rows a mutation changes (a booking, a ticket, the waiting queue) are read `FOR UPDATE`.
@@ -99,9 +99,8 @@ public struct PostgresBookingStore: BookingDatabase {
         return try await write { c in
             var taken: [String: Int] = [:]
             for try await (slotID, count) in try await c.query("""
-                SELECT slot_id, taken FROM slot_capacity WHERE slot_id = ANY(\(slotIDs))
-                UNION ALL
-                SELECT slot_id, count(*) FROM booking_hold WHERE expires_at > \(now.timeIntervalSince1970) AND slot_id = ANY(\(slotIDs))
+                SELECT slot_id, count(*) FROM slot_place
+                WHERE slot_id = ANY(\(slotIDs)) AND holder IS NOT NULL AND (held_until IS NULL OR held_until > \(now.timeIntervalSince1970))
                 GROUP BY slot_id
                 """, logger: logger).decode((String, Int).self) {
                 taken[slotID, default: 0] += count

@@ -993,5 +993,382 @@ enum PostgresMigrations {
             $$
             """,
         ]),
+        // A slot's places as rows of their own (issue 22): a booking, a hold, a confirmation and a
+        // reschedule each take a free place that nobody else is taking (`FOR UPDATE SKIP LOCKED`),
+        // where each locked the slot's one counter row until its commit was flushed, so that every
+        // other request for the slot waited for it: citizens booking the same times at once (the
+        // opening of popular appointments) took their places one commit at a time. A place is free
+        // when nobody holds it or its hold has expired; `slot_capacity.capacity` is how many places
+        // the slot has, and `taken` (what the places now say) is gone.
+        Migration(name: "v28-slot-places", statements: [
+            """
+            CREATE TABLE slot_place (
+                slot_id text NOT NULL REFERENCES slot_capacity,
+                place bigint NOT NULL,
+                holder text,
+                held_until double precision,
+                PRIMARY KEY (slot_id, place))
+            """,
+            "CREATE INDEX slot_place_free ON slot_place (slot_id, place) WHERE holder IS NULL",
+            "CREATE INDEX slot_place_held ON slot_place (slot_id, held_until) WHERE held_until IS NOT NULL",
+            "CREATE INDEX slot_place_by_holder ON slot_place (holder) WHERE holder IS NOT NULL",
+            // `taker` (a booking's id, or a hold's with `until`) takes a free place of `slot`: its number,
+            // NULL when the slot is full. Places others are taking are skipped; only when nothing else is
+            // left is one of them waited for, as its taker may give it back.
+            """
+            CREATE FUNCTION kiosk_take_place(slot text, taker text, until double precision, now_seconds double precision)
+            RETURNS bigint LANGUAGE plpgsql AS $$
+            DECLARE
+                taken bigint;
+            BEGIN
+                UPDATE slot_place p SET holder = taker, held_until = until
+                WHERE (p.slot_id, p.place) = (SELECT f.slot_id, f.place FROM slot_place f WHERE f.slot_id = slot AND f.holder IS NULL
+                                              ORDER BY f.place LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING p.place INTO taken;
+                IF FOUND THEN
+                    RETURN taken;
+                END IF;
+                -- An expired hold's place, before the sweep gives it back.
+                UPDATE slot_place p SET holder = taker, held_until = until
+                WHERE (p.slot_id, p.place) = (SELECT f.slot_id, f.place FROM slot_place f
+                                              WHERE f.slot_id = slot AND f.held_until <= now_seconds
+                                              ORDER BY f.place LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING p.place INTO taken;
+                IF FOUND THEN
+                    RETURN taken;
+                END IF;
+                -- A place another request is taking is rechecked once it commits or rolls back.
+                UPDATE slot_place p SET holder = taker, held_until = until
+                WHERE (p.slot_id, p.place) = (SELECT f.slot_id, f.place FROM slot_place f
+                                              WHERE f.slot_id = slot AND (f.holder IS NULL OR f.held_until <= now_seconds)
+                                              ORDER BY f.place LIMIT 1 FOR UPDATE)
+                RETURNING p.place INTO taken;
+                RETURN taken;
+            END
+            $$
+            """,
+            // The slot with `places` places, as its service now has them (read without a lock: they change
+            // rarely). A change locks the slot's row: places are added after the last, or free ones removed
+            // from the last down; a slot never has fewer places than are taken.
+            """
+            CREATE FUNCTION kiosk_open_slot(slot text, service text, places bigint, now_seconds double precision) RETURNS void LANGUAGE plpgsql AS $$
+            DECLARE
+                current bigint;
+            BEGIN
+                SELECT s.capacity INTO current FROM slot_capacity s WHERE s.slot_id = slot;
+                IF current = places THEN
+                    RETURN;
+                END IF;
+                IF current IS NULL THEN
+                    INSERT INTO slot_capacity (slot_id, service_id, capacity) VALUES (slot, service, places) ON CONFLICT DO NOTHING;
+                    IF FOUND THEN
+                        INSERT INTO slot_place (slot_id, place) SELECT slot, g FROM generate_series(1, places) g;
+                        RETURN;
+                    END IF;
+                END IF;
+                -- Locked; another request may have made the change meanwhile.
+                SELECT s.capacity INTO current FROM slot_capacity s WHERE s.slot_id = slot FOR UPDATE;
+                IF current = places THEN
+                    RETURN;
+                ELSIF current < places THEN
+                    INSERT INTO slot_place (slot_id, place)
+                    SELECT slot, (SELECT coalesce(max(p.place), 0) FROM slot_place p WHERE p.slot_id = slot) + g
+                    FROM generate_series(1, places - current) g;
+                ELSIF current > places THEN
+                    DELETE FROM slot_place p
+                    WHERE (p.slot_id, p.place) IN (SELECT f.slot_id, f.place FROM slot_place f
+                                                   WHERE f.slot_id = slot AND (f.holder IS NULL OR f.held_until <= now_seconds)
+                                                   ORDER BY f.place DESC LIMIT current - places FOR UPDATE);
+                END IF;
+                UPDATE slot_capacity s SET capacity = (SELECT count(*) FROM slot_place p WHERE p.slot_id = slot) WHERE s.slot_id = slot;
+            END
+            $$
+            """,
+            // The places of `slots` made to agree with their bookings (a booking not cancelled has one: a
+            // no-show used it) and live holds: as many places as those need at least, a cancelled booking's
+            // given back, each booking without one given a free one, then each live hold while any are left.
+            // For the bookings already there, and for those `kiosk db copy` brings.
+            """
+            CREATE FUNCTION kiosk_give_places(slots text[], now_seconds double precision) RETURNS void LANGUAGE plpgsql AS $$
+            BEGIN
+                UPDATE slot_place p SET holder = NULL, held_until = NULL
+                FROM booking b WHERE b.slot_id = ANY(slots) AND b.status = 'cancelled' AND p.holder = b.id;
+                UPDATE slot_capacity s SET capacity = greatest(s.capacity, needed.places)
+                FROM (SELECT slot_id, count(*) AS places FROM booking WHERE slot_id = ANY(slots) AND status <> 'cancelled'
+                      GROUP BY slot_id) needed
+                WHERE s.slot_id = needed.slot_id;
+                INSERT INTO slot_place (slot_id, place)
+                SELECT s.slot_id, coalesce(made.last, 0) + g
+                FROM slot_capacity s
+                LEFT JOIN (SELECT slot_id, max(place) AS last, count(*) AS places FROM slot_place WHERE slot_id = ANY(slots)
+                           GROUP BY slot_id) made ON made.slot_id = s.slot_id
+                CROSS JOIN LATERAL generate_series(1, s.capacity - coalesce(made.places, 0)) g
+                WHERE s.slot_id = ANY(slots);
+                UPDATE slot_place p SET holder = waiting.id, held_until = waiting.until
+                FROM (SELECT w.id, w.slot_id, w.until, row_number() OVER (PARTITION BY w.slot_id ORDER BY w.rank, w.id) AS n
+                      FROM (SELECT b.id, b.slot_id, NULL::double precision AS until, 0 AS rank FROM booking b
+                            WHERE b.slot_id = ANY(slots) AND b.status <> 'cancelled'
+                            UNION ALL
+                            SELECT h.id, h.slot_id, h.expires_at, 1 FROM booking_hold h
+                            WHERE h.slot_id = ANY(slots) AND h.expires_at > now_seconds) w
+                      WHERE NOT EXISTS (SELECT 1 FROM slot_place q WHERE q.holder = w.id)) waiting,
+                     (SELECT slot_id, place, row_number() OVER (PARTITION BY slot_id ORDER BY place) AS n FROM slot_place
+                      WHERE slot_id = ANY(slots) AND (holder IS NULL OR held_until <= now_seconds)) free
+                WHERE waiting.slot_id = free.slot_id AND waiting.n = free.n AND p.slot_id = free.slot_id AND p.place = free.place;
+            END
+            $$
+            """,
+            "DO $$ BEGIN PERFORM kiosk_give_places(array(SELECT slot_id FROM slot_capacity), extract(epoch FROM now())); END $$",
+            "ALTER TABLE slot_capacity DROP COLUMN taken",
+            """
+            CREATE OR REPLACE FUNCTION kiosk_book(
+                request_key text, request_operation text, request_fingerprint bytea, answer bytea, now_seconds double precision,
+                citizen bytea, citizen_lock bigint, horizon double precision, eligibility_statuses text[],
+                seen_services text[], seen_statuses text[], seen_starts double precision[], seen_held text[],
+                slot text, service text, slot_places bigint,
+                new_id text, new_code text, new_date text, new_start double precision, new_end double precision,
+                new_masked text, new_status text,
+                OUT outcome text, OUT stored_operation text, OUT stored_fingerprint bytea, OUT stored_answer bytea,
+                OUT booked_services text[], OUT booked_statuses text[], OUT booked_starts double precision[],
+                OUT held_services text[])
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                claimed boolean;
+                unchanged boolean;
+            BEGIN
+                SELECT c.claimed, c.stored_operation, c.stored_fingerprint, c.stored_answer
+                INTO claimed, stored_operation, stored_fingerprint, stored_answer
+                FROM kiosk_claim(request_key, request_operation, request_fingerprint, answer, now_seconds) c;
+                IF NOT claimed THEN
+                    outcome := 'answered';
+                    RETURN;
+                END IF;
+                SELECT c.unchanged, c.booked_services, c.booked_statuses, c.booked_starts, c.held_services
+                INTO unchanged, booked_services, booked_statuses, booked_starts, held_services
+                FROM kiosk_citizen(citizen, citizen_lock, horizon, eligibility_statuses, now_seconds,
+                                   seen_services, seen_statuses, seen_starts, seen_held, NULL) c;
+                IF NOT unchanged THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'changed';
+                    RETURN;
+                END IF;
+                booked_services := NULL; booked_statuses := NULL; booked_starts := NULL; held_services := NULL;
+                PERFORM kiosk_open_slot(slot, service, slot_places, now_seconds);
+                IF kiosk_take_place(slot, new_id, NULL, now_seconds) IS NULL THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'full';
+                    RETURN;
+                END IF;
+                INSERT INTO booking (id, code, slot_id, service_id, date, start, "end", id_hash, id_masked, status,
+                                     sequence, created_at, updated_at)
+                VALUES (new_id, new_code, slot, service, new_date, new_start, new_end, citizen, new_masked, new_status,
+                        0, now_seconds, now_seconds);
+                outcome := 'booked';
+            END
+            $$
+            """,
+            // A new hold replaces the citizen's others only once granted: when the slot has no free place,
+            // the place of their hold in the same slot passes to it.
+            """
+            CREATE OR REPLACE FUNCTION kiosk_hold(
+                request_key text, request_operation text, request_fingerprint bytea, answer bytea, now_seconds double precision,
+                citizen bytea, citizen_lock bigint, horizon double precision, eligibility_statuses text[],
+                seen_services text[], seen_statuses text[], seen_starts double precision[], seen_held text[],
+                slot text, service text, slot_places bigint,
+                hold_id text, hold_date text, hold_start double precision, hold_end double precision, hold_expires double precision,
+                OUT outcome text, OUT stored_operation text, OUT stored_fingerprint bytea, OUT stored_answer bytea,
+                OUT booked_services text[], OUT booked_statuses text[], OUT booked_starts double precision[],
+                OUT held_services text[])
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                claimed boolean;
+                unchanged boolean;
+            BEGIN
+                SELECT c.claimed, c.stored_operation, c.stored_fingerprint, c.stored_answer
+                INTO claimed, stored_operation, stored_fingerprint, stored_answer
+                FROM kiosk_claim(request_key, request_operation, request_fingerprint, answer, now_seconds) c;
+                IF NOT claimed THEN
+                    outcome := 'answered';
+                    RETURN;
+                END IF;
+                SELECT c.unchanged, c.booked_services, c.booked_statuses, c.booked_starts, c.held_services
+                INTO unchanged, booked_services, booked_statuses, booked_starts, held_services
+                FROM kiosk_citizen(citizen, citizen_lock, horizon, eligibility_statuses, now_seconds,
+                                   seen_services, seen_statuses, seen_starts, seen_held, NULL) c;
+                IF NOT unchanged THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'changed';
+                    RETURN;
+                END IF;
+                booked_services := NULL; booked_statuses := NULL; booked_starts := NULL; held_services := NULL;
+                -- The citizen's holds before any place, as a confirmation and the sweep lock them.
+                PERFORM 1 FROM booking_hold h WHERE h.id_hash = citizen FOR UPDATE;
+                PERFORM kiosk_open_slot(slot, service, slot_places, now_seconds);
+                IF kiosk_take_place(slot, hold_id, hold_expires, now_seconds) IS NULL THEN
+                    UPDATE slot_place p SET holder = hold_id, held_until = hold_expires
+                    WHERE (p.slot_id, p.place) = (SELECT f.slot_id, f.place FROM slot_place f
+                                                  WHERE f.slot_id = slot AND f.holder IN (SELECT h.id FROM booking_hold h
+                                                                                          WHERE h.id_hash = citizen)
+                                                  LIMIT 1 FOR UPDATE);
+                    IF NOT FOUND THEN
+                        DELETE FROM idempotency_key WHERE key = request_key;
+                        outcome := 'full';
+                        RETURN;
+                    END IF;
+                END IF;
+                UPDATE slot_place p SET holder = NULL, held_until = NULL
+                WHERE p.holder IN (SELECT h.id FROM booking_hold h WHERE h.id_hash = citizen);
+                DELETE FROM booking_hold h WHERE h.id_hash = citizen;
+                INSERT INTO booking_hold (id, slot_id, service_id, date, start, "end", expires_at, id_hash)
+                VALUES (hold_id, slot, service, hold_date, hold_start, hold_end, hold_expires, citizen);
+                outcome := 'held';
+            END
+            $$
+            """,
+            // The hold's place becomes the booking's. One taken over after the hold expired (by another
+            // terminal's clock) is taken anew, if the slot has one free.
+            """
+            CREATE OR REPLACE FUNCTION kiosk_confirm(
+                request_key text, request_operation text, request_fingerprint bytea, now_seconds double precision,
+                citizen bytea, citizen_lock bigint, horizon double precision, eligibility_statuses text[],
+                seen_services text[], seen_statuses text[], seen_starts double precision[], seen_held text[],
+                hold text, seen_hold_service text, seen_hold_expires double precision,
+                new_id text, new_code text, new_masked text, new_status text, answer_head bytea, answer_tail bytea,
+                OUT outcome text, OUT stored_operation text, OUT stored_fingerprint bytea, OUT stored_answer bytea,
+                OUT booked_services text[], OUT booked_statuses text[], OUT booked_starts double precision[],
+                OUT held_services text[], OUT hold_slot text, OUT hold_service text, OUT hold_date text,
+                OUT hold_start double precision, OUT hold_end double precision, OUT hold_expires double precision)
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                claimed boolean;
+                unchanged boolean;
+            BEGIN
+                SELECT c.claimed, c.stored_operation, c.stored_fingerprint, c.stored_answer
+                INTO claimed, stored_operation, stored_fingerprint, stored_answer
+                FROM kiosk_claim(request_key, request_operation, request_fingerprint, NULL, now_seconds) c;
+                IF NOT claimed THEN
+                    outcome := 'answered';
+                    RETURN;
+                END IF;
+                SELECT c.unchanged, c.booked_services, c.booked_statuses, c.booked_starts, c.held_services
+                INTO unchanged, booked_services, booked_statuses, booked_starts, held_services
+                FROM kiosk_citizen(citizen, citizen_lock, horizon, eligibility_statuses, now_seconds,
+                                   seen_services, seen_statuses, seen_starts, seen_held, hold) c;
+                -- Someone else's hold is no hold of this citizen's. Locked, the sweep deletes it only after this call.
+                SELECT h.slot_id, h.service_id, h.date, h.start, h."end", h.expires_at
+                INTO hold_slot, hold_service, hold_date, hold_start, hold_end, hold_expires
+                FROM booking_hold h WHERE h.id = hold AND h.id_hash = citizen
+                FOR UPDATE;
+                -- A hold not read yet was judged live, as `BookingRules.checkLive` has it.
+                IF NOT unchanged OR NOT FOUND OR hold_expires <= now_seconds
+                   OR (seen_hold_service IS NOT NULL
+                       AND (hold_service, hold_expires) IS DISTINCT FROM (seen_hold_service, seen_hold_expires)) THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'changed';
+                    RETURN;
+                END IF;
+                booked_services := NULL; booked_statuses := NULL; booked_starts := NULL; held_services := NULL;
+                UPDATE slot_place p SET holder = new_id, held_until = NULL WHERE p.holder = hold;
+                IF NOT FOUND AND kiosk_take_place(hold_slot, new_id, NULL, now_seconds) IS NULL THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'full';
+                    RETURN;
+                END IF;
+                DELETE FROM booking_hold h WHERE h.id = hold;
+                INSERT INTO booking (id, code, slot_id, service_id, date, start, "end", id_hash, id_masked, status,
+                                     sequence, created_at, updated_at)
+                VALUES (new_id, new_code, hold_slot, hold_service, hold_date, hold_start, hold_end, citizen, new_masked, new_status,
+                        0, now_seconds, now_seconds);
+                stored_answer := answer_head || kiosk_answer_text(hold_slot) || kiosk_answer_text(hold_service)
+                    || kiosk_answer_text(hold_date) || kiosk_answer_double(hold_start) || kiosk_answer_double(hold_end) || answer_tail;
+                UPDATE idempotency_key SET response = stored_answer WHERE key = request_key;
+                outcome := 'booked';
+            END
+            $$
+            """,
+            """
+            CREATE OR REPLACE FUNCTION kiosk_cancel(
+                request_key text, request_operation text, request_fingerprint bytea, answer bytea, now_seconds double precision,
+                booking_id text, seen_status text, seen_sequence bigint, seen_on_day_off boolean, new_status text,
+                OUT outcome text, OUT stored_operation text, OUT stored_fingerprint bytea, OUT stored_answer bytea)
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                claimed boolean;
+            BEGIN
+                SELECT c.claimed, c.stored_operation, c.stored_fingerprint, c.stored_answer
+                INTO claimed, stored_operation, stored_fingerprint, stored_answer
+                FROM kiosk_claim(request_key, request_operation, request_fingerprint, answer, now_seconds) c;
+                IF NOT claimed THEN
+                    outcome := 'answered';
+                    RETURN;
+                END IF;
+                -- A concurrent change of the row is waited for, then the condition is checked on its new version.
+                UPDATE booking b SET status = new_status, sequence = b.sequence + 1, updated_at = now_seconds
+                WHERE b.id = booking_id AND b.status = seen_status AND b.sequence = seen_sequence AND b.on_day_off = seen_on_day_off;
+                IF NOT FOUND THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'changed';
+                    RETURN;
+                END IF;
+                UPDATE slot_place p SET holder = NULL WHERE p.holder = booking_id;
+                outcome := 'done';
+            END
+            $$
+            """,
+            // The new place is taken before the old one is given back: two reschedules crossing between
+            // full slots then never wait for each other's.
+            """
+            CREATE OR REPLACE FUNCTION kiosk_reschedule(
+                request_key text, request_operation text, request_fingerprint bytea, answer bytea, now_seconds double precision,
+                citizen_lock bigint, booking_id text, seen_status text, seen_sequence bigint, seen_on_day_off boolean, moves boolean,
+                slot text, service text, slot_places bigint, new_date text, new_start double precision, new_end double precision,
+                OUT outcome text, OUT stored_operation text, OUT stored_fingerprint bytea, OUT stored_answer bytea)
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                claimed boolean;
+                new_place bigint;
+            BEGIN
+                SELECT c.claimed, c.stored_operation, c.stored_fingerprint, c.stored_answer
+                INTO claimed, stored_operation, stored_fingerprint, stored_answer
+                FROM kiosk_claim(request_key, request_operation, request_fingerprint, answer, now_seconds) c;
+                IF NOT claimed THEN
+                    outcome := 'answered';
+                    RETURN;
+                END IF;
+                -- A booking's start is what the quota and ban checks read of it: it changes under the citizen's lock.
+                IF moves THEN
+                    PERFORM pg_advisory_xact_lock(citizen_lock);
+                END IF;
+                -- A concurrent change of the row is waited for, then the condition is checked on its new version.
+                PERFORM 1 FROM booking b
+                WHERE b.id = booking_id AND b.status = seen_status AND b.sequence = seen_sequence AND b.on_day_off = seen_on_day_off
+                FOR UPDATE;
+                IF NOT FOUND THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'changed';
+                    RETURN;
+                END IF;
+                -- To the slot it has: nothing is written but the key, which keeps the booking as its answer.
+                IF NOT moves THEN
+                    outcome := 'done';
+                    RETURN;
+                END IF;
+                PERFORM kiosk_open_slot(slot, service, slot_places, now_seconds);
+                new_place := kiosk_take_place(slot, booking_id, NULL, now_seconds);
+                IF new_place IS NULL THEN
+                    DELETE FROM idempotency_key WHERE key = request_key;
+                    outcome := 'full';
+                    RETURN;
+                END IF;
+                UPDATE slot_place p SET holder = NULL
+                WHERE p.holder = booking_id AND (p.slot_id, p.place) IS DISTINCT FROM (slot, new_place);
+                UPDATE booking b SET slot_id = slot, date = new_date, start = new_start, "end" = new_end, sequence = b.sequence + 1,
+                    updated_at = now_seconds, on_day_off = false
+                WHERE b.id = booking_id;
+                outcome := 'done';
+            END
+            $$
+            """,
+        ]),
     ]
 }

@@ -89,6 +89,12 @@ struct BookingStoreFixture: Sendable {
 
     /// The slot of `service` starting at `start` (Beijing `YYYY-MM-DD HH:MM`).
     func slot(_ start: String, service: Service? = nil) throws -> Slot {
+        try Self.slot(start, service: service)
+    }
+
+    /// As `slot(_:service:)`, without a fixture (the fixture's generator is this one).
+    static func slot(_ start: String, service: Service? = nil) throws -> Slot {
+        let generator = SlotGenerator(calendar: try OfficialCalendar(years: []), hours: .standard)
         let service = try service ?? Self.service()
         let startDate = try Self.beijing(start)
         let date = LocalDate(containing: startDate, in: Self.shanghai)
@@ -111,16 +117,33 @@ struct BookingStoreFixture: Sendable {
         return try ResidentIDNumber(first17 + String(check))
     }
 
+    /// The slot's booked places: in PostgreSQL, its places held by bookings, once checked that they
+    /// agree with the bookings (`SlotPlaces.slotsAmiss`).
     func taken(_ slot: Slot) async throws -> Int {
-        try await count("SELECT coalesce((SELECT taken FROM slot_capacity WHERE slot_id = '\(slot.id)'), 0)")
+        switch kind {
+        case .sqlite:
+            return try await count("SELECT coalesce((SELECT taken FROM slot_capacity WHERE slot_id = '\(slot.id)'), 0)")
+        case .postgres:
+            #expect(try await count(SlotPlaces.slotsAmiss(where: "s.slot_id = '\(slot.id)'")) == 0, "slot \(slot.id)")
+            return try await count(
+                "SELECT count(*) FROM slot_place WHERE slot_id = '\(slot.id)' AND holder IS NOT NULL AND held_until IS NULL")
+        }
     }
 
     /// Booked places plus live holds: what a new request competes with at `now`.
     func occupied(_ slot: Slot, at now: Date) async throws -> Int {
-        try await count("""
-            SELECT coalesce((SELECT taken FROM slot_capacity WHERE slot_id = '\(slot.id)'), 0)
-                 + (SELECT count(*) FROM booking_hold WHERE slot_id = '\(slot.id)' AND expires_at > \(now.timeIntervalSince1970))
-            """)
+        switch kind {
+        case .sqlite:
+            return try await count("""
+                SELECT coalesce((SELECT taken FROM slot_capacity WHERE slot_id = '\(slot.id)'), 0)
+                     + (SELECT count(*) FROM booking_hold WHERE slot_id = '\(slot.id)' AND expires_at > \(now.timeIntervalSince1970))
+                """)
+        case .postgres:
+            return try await taken(slot) + count("""
+                SELECT count(*) FROM slot_place
+                WHERE slot_id = '\(slot.id)' AND holder IS NOT NULL AND held_until > \(now.timeIntervalSince1970)
+                """)
+        }
     }
 
     /// Runs a statement written in the SQL both databases speak (or the one `kind` speaks).
