@@ -22,7 +22,8 @@ extension KioskApplication {
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) throws -> (some ApplicationProtocol)? {
         guard let display = configuration.display, let displayTLS else { return nil as Application<LiveResponder>? }
-        let http1 = KioskRoutes.http1(readTimeout: .seconds(configuration.readTimeoutSeconds))
+        let http1 = KioskRoutes.http1(readTimeout: .seconds(configuration.readTimeoutSeconds),
+                                      writeTimeout: .seconds(configuration.writeTimeoutSeconds), logger: logger, metrics: metrics)
         // The routes are the reload's (`makeHTTPServer` hands them to `displayResponder`).
         return Application(
             responder: displayResponder,

@@ -371,7 +371,8 @@ public struct KioskApplication: Sendable {
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         let listen = configuration.listen
-        let http1 = KioskRoutes.http1(readTimeout: .seconds(configuration.readTimeoutSeconds))
+        let http1 = KioskRoutes.http1(readTimeout: .seconds(configuration.readTimeoutSeconds),
+                                      writeTimeout: .seconds(configuration.writeTimeoutSeconds), logger: logger, metrics: metrics)
         let server: HTTPServerBuilder = if let tls { try .tls(http1, tlsConfiguration: tls) } else { http1 }
         // SIGHUP and POST /v1/reload swap the router whole (RulesReload).
         let responder = LiveResponder()

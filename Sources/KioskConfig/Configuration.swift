@@ -88,6 +88,8 @@ public struct Configuration: Sendable, Equatable {
     public var maxBodyBytes: Int
     /// `http.read_timeout_seconds`: how long a request may take to arrive whole.
     public var readTimeoutSeconds: Int
+    /// `http.write_timeout_seconds`: how long a client may stop taking an answer before it is cut.
+    public var writeTimeoutSeconds: Int
     /// `[hours]`: opening hours, lunch duty, summer timetable, after-hours windows, overrides.
     public var hours: HallHours
     /// `[[services]]`: what citizens can book; none means booking is not offered.

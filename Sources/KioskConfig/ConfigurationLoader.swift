@@ -473,7 +473,7 @@ public enum ConfigurationLoader {
             siteID: text("site.id"), siteName: text("site.name"),
             deviceMode: deviceMode, devicesDirectory: text("devices.dir"), formsDirectory: text("forms.dir"),
             logLevel: text("log.level"), logFormat: logFormat, maxBodyBytes: integer("http.max_body_bytes"),
-            readTimeoutSeconds: integer("http.read_timeout_seconds"),
+            readTimeoutSeconds: integer("http.read_timeout_seconds"), writeTimeoutSeconds: integer("http.write_timeout_seconds"),
             hours: booking.hours, services: booking.services,
             bookingPolicy: BookingPolicy(
                 maxActivePerService: integer("booking.max_active_per_service"),

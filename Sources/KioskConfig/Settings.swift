@@ -154,6 +154,8 @@ public struct Setting: Sendable {
                 "largest request body accepted; larger requests get 413"),
         Setting("http.read_timeout_seconds", .integer(1...300), .integer(10),
                 "a request must arrive whole within this time, else 408 and the connection closes"),
+        Setting("http.write_timeout_seconds", .integer(1...300), .integer(30),
+                "a client that takes none of its answer for this long is cut (its connection closes)"),
         Setting("booking.max_active_per_service", .integer(1...100), .integer(1),
                 "bookings one ID number may hold for one service that have not taken place yet"),
         Setting("booking.max_active_total", .integer(1...100), .integer(3),

@@ -4,9 +4,11 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import KioskCore
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
+import Prometheus
 
 /// A known path asked with a method it does not have is 405 with `Allow`, not 404: the client
 /// learns what it may do there (RFC 9110 §15.5.6). HEAD is allowed wherever GET is (the router
@@ -104,7 +106,7 @@ final class ProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHandler 
 }
 
 /// Cuts clients that send slowly: a request's head and body must arrive within `timeout` of
-/// the connection opening (or of the previous answer, on a kept-alive connection), else the
+/// the connection opening (or of the previous answer's sending, on a kept-alive connection), else the
 /// connection closes — with 408 `requestTimeout` when a request had begun (its head read), and
 /// silently when none had (an idle or a half-sent head). A trickle of bytes does not keep it
 /// open, unlike an idle timeout that each byte resets.
@@ -157,8 +159,17 @@ final class RequestReadDeadline: ChannelDuplexHandler, RemovableChannelHandler {
             responding = true
         case .end:
             responding = false
-            // The next request on this connection has its own time from now.
-            arm(context)
+            // The next request on this connection has its own time from when this answer has
+            // gone out, not from when it was handed over: a client still taking a large answer
+            // is the send deadline's (`ResponseSendDeadline`), and one that takes it is not cut.
+            let sent = promise ?? context.eventLoop.makePromise()
+            context.write(data, promise: sent)
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            sent.futureResult.assumeIsolated().whenSuccess {
+                let (handler, context) = loopBound.value
+                handler.arm(context)
+            }
+            return
         case .body:
             break
         }
@@ -182,12 +193,105 @@ final class RequestReadDeadline: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
+/// Cuts clients that stop taking their answer. While the connection holds bytes it cannot pass
+/// on (the channel is unwritable: the client's window and the socket buffers are full), the
+/// client must take some within `timeout`, else the connection closes. Taking some starts a new
+/// period, so a client that reads, however slowly, is not cut; one that stopped is, and the
+/// close ends the write its handler task waits on (a streamed answer, such as an event stream,
+/// would otherwise wait for it forever).
+///
+/// What the client takes is seen in the kernel: when the socket last sent new data (it sends
+/// none into a closed window). NIO's own buffer alone would hide it while the kernel's, which
+/// Linux grows to megabytes, drains; where the kernel does not tell, that buffer going down is
+/// what counts.
+final class ResponseSendDeadline: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+
+    let timeout: TimeAmount
+    let logger: Logger
+    let cuts: Prometheus.Counter
+    private var deadline: Scheduled<Void>?
+    /// The bytes NIO held when the period began.
+    private var waiting = 0
+
+    init(timeout: TimeAmount, logger: Logger, cuts: Prometheus.Counter) {
+        self.timeout = timeout
+        self.logger = logger
+        self.cuts = cuts
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { stop() } else { start(context, for: timeout) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        stop()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { stop() }
+
+    private func stop() {
+        deadline?.cancel()
+        deadline = nil
+    }
+
+    private func start(_ context: ChannelHandlerContext, for period: TimeAmount) {
+        deadline?.cancel()
+        waiting = Self.waiting(context)
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        deadline = context.eventLoop.scheduleTask(in: period) {
+            let (handler, context) = loopBound.value
+            handler.deadline = nil
+            if let idle = Self.sinceDataSent(context) {
+                if idle < handler.timeout { return handler.start(context, for: handler.timeout - idle) }
+            } else if Self.waiting(context) < handler.waiting {
+                return handler.start(context, for: handler.timeout)
+            }
+            handler.cuts.increment()
+            // Nothing of the request or the answer: a path's query or a body may be personal.
+            handler.logger.notice("closed a connection whose client stopped reading its answer", metadata: [
+                "http.write_timeout_seconds": "\(handler.timeout.nanoseconds / 1_000_000_000)",
+                "http.bytes_waiting": "\(Self.waiting(context))",
+            ])
+            context.close(promise: nil)
+        }
+    }
+
+    /// What NIO holds that the socket has not taken yet.
+    static func waiting(_ context: ChannelHandlerContext) -> Int {
+        (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+    }
+
+    /// How long ago the socket last sent new data, from the kernel's `TCP_INFO` (asked on the
+    /// channel's loop, it answers at once); nil where the channel cannot tell.
+    static func sinceDataSent(_ context: ChannelHandlerContext) -> TimeAmount? {
+        #if os(Linux)
+        guard let socket = context.channel as? any SocketOptionProvider else { return nil }
+        var since: TimeAmount?
+        socket.getTCPInfo().assumeIsolated().whenSuccess { since = .milliseconds(Int64($0.tcpi_last_data_sent)) }
+        return since
+        #else
+        return nil
+        #endif
+    }
+}
+
 extension KioskRoutes {
-    /// HTTP/1.1 as the terminal serves it: problem documents for what the parser refuses, and
-    /// a read deadline per request (`http.read_timeout_seconds`).
-    public static func http1(readTimeout: Duration) -> HTTPServerBuilder {
-        let nanoseconds = readTimeout.components.seconds * 1_000_000_000 + readTimeout.components.attoseconds / 1_000_000_000
-        return .http1(configuration: .init(
-            additionalChannelHandlers: [ProtocolErrorHandler(), RequestReadDeadline(timeout: .nanoseconds(nanoseconds))]))
+    /// HTTP/1.1 as the terminal serves it: problem documents for what the parser refuses, a
+    /// read deadline per request (`http.read_timeout_seconds`) and a send deadline for answers
+    /// (`http.write_timeout_seconds`), whose cuts are logged and counted in `metrics`
+    /// (`kiosk_http_write_timeouts_total`).
+    public static func http1(readTimeout: Duration, writeTimeout: Duration, logger: Logger,
+                             metrics: PrometheusCollectorRegistry) -> HTTPServerBuilder {
+        let cuts = metrics.makeCounter(descriptor: MetricNameDescriptor(
+            namespace: "kiosk", subsystem: "http", metricName: "write_timeouts", unitName: "total",
+            helpText: "Connections closed because the client stopped reading its answer (http.write_timeout_seconds)"))
+        return .http1(configuration: .init(additionalChannelHandlers: [
+            ProtocolErrorHandler(), RequestReadDeadline(timeout: TimeAmount(readTimeout)),
+            ResponseSendDeadline(timeout: TimeAmount(writeTimeout), logger: logger, cuts: cuts),
+        ]))
     }
 }

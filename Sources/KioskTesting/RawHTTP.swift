@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -86,10 +87,66 @@ public enum RawHTTP {
         }
     }
 
-    /// A socket connected to `port` on loopback, or nil.
-    static func connected(port: Int) -> Int32? {
+    /// A client that has asked and does not read until told to (`read`): meanwhile what the
+    /// server answers piles up on the server's side, as with a client that walked away without
+    /// closing, or one whose reading is paced.
+    public final class Unread: Sendable {
+        let fd: Int32
+        let started = Date()
+        private let received = Mutex<Received?>(nil)
+
+        /// Connects with a receive buffer of `receiveBuffer` bytes (small: little of the answer
+        /// fits on this side) and writes `request` whole; nil when nothing accepts the connection.
+        init?(port: Int, request: [UInt8], receiveBuffer: Int32) {
+            guard let fd = connected(port: port, receiveBuffer: receiveBuffer) else { return nil }
+            guard Glibc.send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else {
+                close(fd)
+                return nil
+            }
+            self.fd = fd
+        }
+
+        deinit { close(fd) }
+
+        /// Reads, on a thread of its own and pausing `pause` after each read of up to 4 KiB, until
+        /// the server closes (or 15 s pass without a byte); a later call returns what the first read.
+        public func read(pausing pause: TimeInterval = 0) async -> Received {
+            await withCheckedContinuation { continuation in
+                Thread.detachNewThread { [self] in
+                    continuation.resume(returning: received.withLock { received in
+                        if let received { return received }
+                        var timeout = timeval(tv_sec: 15, tv_usec: 0)
+                        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                        var reader = Reader(fd: fd, started: started)
+                        reader.readUntilClosed(pausing: pause)
+                        received = Received(bytes: reader.received.count, closedAfter: reader.closedAfter ?? 0)
+                        return received!
+                    })
+                }
+            }
+        }
+    }
+
+    /// What an `Unread` client got once it read: how many bytes, and how long after connecting
+    /// the server had closed (or the read failed or timed out).
+    public struct Received: Sendable {
+        public var bytes: Int
+        public var closedAfter: TimeInterval
+    }
+
+    /// Connects and sends `request` on a thread of its own, then leaves the answer unread.
+    public static func ask(port: Int, request: [UInt8], receiveBuffer: Int32 = 4096) async -> Unread? {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: Unread(port: port, request: request, receiveBuffer: receiveBuffer)) }
+        }
+    }
+
+    /// A socket connected to `port` on loopback, or nil. `receiveBuffer` (bytes) is set before
+    /// connecting, so that it bounds the window the server sees.
+    static func connected(port: Int, receiveBuffer: Int32? = nil) -> Int32? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
+        if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -127,14 +184,17 @@ public enum RawHTTP {
     /// What arrived on a connection and when, timed from its opening.
     struct Reader {
         let fd: Int32
-        let started = Date()
+        let started: Date
         var received: [UInt8] = []
         var answeredAfter: TimeInterval?
         /// When the server closed (or the read failed, or timed out): nil while open.
         var closedAfter: TimeInterval?
         private var buffer = [UInt8](repeating: 0, count: 4096)
 
-        init(fd: Int32) { self.fd = fd }
+        init(fd: Int32, started: Date = Date()) {
+            self.fd = fd
+            self.started = started
+        }
 
         /// Reads what arrives within `seconds` (a pause between writes), or until the server closes.
         mutating func read(for seconds: TimeInterval) {
@@ -148,8 +208,11 @@ public enum RawHTTP {
             }
         }
 
-        mutating func readUntilClosed() {
-            while closedAfter == nil { readOnce() }
+        mutating func readUntilClosed(pausing pause: TimeInterval = 0) {
+            while closedAfter == nil {
+                readOnce()
+                if pause > 0 { Thread.sleep(forTimeInterval: pause) }
+            }
         }
 
         private mutating func readOnce() {

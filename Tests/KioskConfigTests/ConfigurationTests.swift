@@ -42,6 +42,8 @@ struct ConfigurationTests {
         #expect(config.logLevel == "info")
         #expect(config.logFormat == .text)
         #expect(config.maxBodyBytes == 1_048_576)
+        #expect(config.readTimeoutSeconds == 10)
+        #expect(config.writeTimeoutSeconds == 30)
         #expect(config.sources["listen"] == .defaultValue)
     }
 
@@ -122,6 +124,7 @@ struct ConfigurationTests {
         #expect(problems("database = \"postgres://k:pw@db.example/kiosk?sslmode=allow\"")
                 == ["kiosk.conf:1: database: invalid PostgreSQL URL: unsupported parameter sslmode=allow (only sslmode=disable|require|verify-full)"])
         #expect(problems("[http]\nmax_body_bytes = 10") == ["kiosk.conf:2: http.max_body_bytes: 10 is outside 1024...67108864"])
+        #expect(problems("[http]\nwrite_timeout_seconds = 0") == ["kiosk.conf:2: http.write_timeout_seconds: 0 is outside 1...300"])
         #expect(problems("[terminal]\nid = \"\"") == ["kiosk.conf:2: terminal.id: must not be empty"])
         #expect(problems("devices = \"usb\"") == ["kiosk.conf:1: unknown key 'devices'"])
     }
@@ -129,6 +132,8 @@ struct ConfigurationTests {
     @Test func badEnvironmentValuesNameTheVariable() {
         #expect(problems("", environment: ["KIOSK_HTTP_MAX_BODY_BYTES": "lots"]) ==
             ["KIOSK_HTTP_MAX_BODY_BYTES (environment): expected an integer, found 'lots'"])
+        #expect(problems("", environment: ["KIOSK_HTTP_WRITE_TIMEOUT_SECONDS": "forever"]) ==
+            ["KIOSK_HTTP_WRITE_TIMEOUT_SECONDS (environment): expected an integer, found 'forever'"])
         #expect(problems("", environment: ["KIOSK_LISTN": "x"]) ==
             ["KIOSK_LISTN (environment): no configuration key is named by this variable"])
         #expect(problems("", environment: ["KIOSK_DEVICES_MODE": "fax"]) ==
