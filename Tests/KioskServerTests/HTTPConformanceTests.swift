@@ -10,12 +10,15 @@ import KioskServer
 import KioskTesting
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 import Testing
 
 /// Issue 14, item 13: the server answers as HTTP says, on the router and on a real socket.
-@Suite("HTTP conformance")
+// One test at a time: their clocks are the point, and one blocks the tests' pool for 6 s while
+// others write megabytes to clients that do not read.
+@Suite("HTTP conformance", .serialized)
 struct HTTPConformanceTests {
     func withApplication(_ test: @Sendable (KioskApplication, any TestClientProtocol) async throws -> Void) async throws {
         let installation = try TestInstallation(config: BookingRoutesTests.config)
@@ -69,8 +72,10 @@ struct HTTPConformanceTests {
     /// itself: Hummingbird accepts through a task (its accept loop), and NIO stops accepting
     /// once about ten accepted connections wait for it, so a server on the tests' pool, which the
     /// whole suite keeps seconds behind at times, left connections unaccepted, their read
-    /// deadline not yet running, while the clients' clocks ran. It serves the kiosk's routes, or
-    /// `routes`; `connections` counts its open connections, `log` reads its log lines.
+    /// deadline not yet running, while the clients' clocks ran. Its event loop is its own too, not
+    /// the process's, which every other suite's servers and database clients load meanwhile. It
+    /// serves the kiosk's routes, or `routes`; `connections` counts its open connections, `log`
+    /// reads its log lines.
     func withServer(readTimeout: Duration, writeTimeout: Duration = .seconds(30), routes: Router<BasicRequestContext>? = nil,
                     connections: OpenConnections? = nil, log: CapturedLog? = nil,
                     _ test: @Sendable (Int, KioskApplication) async throws -> Void) async throws {
@@ -82,21 +87,29 @@ struct HTTPConformanceTests {
         let http1 = KioskRoutes.http1(readTimeout: readTimeout, writeTimeout: writeTimeout, logger: logger, metrics: application.metrics)
         let configuration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), availableConnectionsDelegate: connections)
         let onServerRunning: @Sendable (any Channel) async -> Void = { channel in portContinuation.yield(channel.localAddress?.port ?? 0) }
+        let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server: any Service = if let routes {
-            Application(router: routes, server: http1, configuration: configuration, onServerRunning: onServerRunning, logger: logger)
+            Application(router: routes, server: http1, configuration: configuration, onServerRunning: onServerRunning,
+                        eventLoopGroupProvider: .shared(loop), logger: logger)
         } else {
             Application(router: KioskRoutes.router(application.serverDependencies), server: http1, configuration: configuration,
-                        onServerRunning: onServerRunning, logger: logger)
+                        onServerRunning: onServerRunning, eventLoopGroupProvider: .shared(loop), logger: logger)
         }
         let group = ServiceGroup(configuration: .init(services: [server], logger: Logger(label: "test")))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask(executorPreference: OffPoolExecutor.shared) { try await group.run() }
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
-            try await test(port, application)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask(executorPreference: OffPoolExecutor.shared) { try await group.run() }
+                var iterator = ports.makeAsyncIterator()
+                let port = try #require(await iterator.next())
+                try await test(port, application)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+        } catch {
+            try? await loop.shutdownGracefully()
+            throw error
         }
+        try await loop.shutdownGracefully()
     }
 
     /// An oversized header block gets a problem document (431), not an empty 400.
