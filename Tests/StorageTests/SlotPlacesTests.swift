@@ -144,6 +144,53 @@ struct SlotPlacesTests {
         _ = try await book(5, 4)
     }
 
+    /// The service's places lowered while a booking of the slot is between taking its place and
+    /// inserting itself (which checks the slot's row, as the booking's foreign key): neither waits
+    /// for the other to give up. The change locked the slot's row against that check, then waited
+    /// for the booking's place, and the server broke the deadlock by failing one of them.
+    @Test func aCapacityChangeDoesNotDeadlockWithABookingOfTheSlot() async throws {
+        let fixture = try await BookingStoreFixture(.postgres)
+        let postgres = try #require(fixture.postgres)
+        let slot = try fixture.slot("2026-12-02 09:00", service: try BookingStoreFixture.service(capacity: 2))
+        _ = try await fixture.bookings.book(slot, idNumber: try BookingStoreFixture.citizen(sequence: 9), idempotencyKey: "b9", now: now)
+        let logger = Logger(label: "test")
+        let seconds = now.timeIntervalSince1970
+        let (placeTaken, tookPlace) = AsyncStream<Void>.makeStream()
+        let (insert, mayInsert) = AsyncStream<Void>.makeStream()
+        // Transactions by hand: `PostgresStore.transaction` would retry the one the server fails.
+        let booking = Task {
+            try await postgres.store.withConnection { c in
+                try await c.query("BEGIN", logger: logger)
+                try await c.query("SELECT kiosk_take_place(\(slot.id), 'in-flight', NULL, \(seconds))", logger: logger).collect()
+                tookPlace.yield()
+                var go = insert.makeAsyncIterator()
+                _ = await go.next()
+                try await c.query("""
+                    INSERT INTO booking (id, code, slot_id, service_id, date, start, "end", id_hash, id_masked, status, created_at, updated_at)
+                    VALUES ('in-flight', 'K1', \(slot.id), 'hukou', '2026-12-02', 0, 0, '\\x00'::bytea, '1****', 'confirmed', 0, 0)
+                    """, logger: logger)
+                try await c.query("COMMIT", logger: logger)
+            }
+        }
+        var taken = placeTaken.makeAsyncIterator()
+        _ = await taken.next()
+        // One place for the slot from now: the change waits for the place being taken.
+        let change = Task {
+            try await postgres.store.withConnection { c in
+                try await c.query("BEGIN", logger: logger)
+                try await c.query("SELECT kiosk_open_slot(\(slot.id), 'hukou', 1, \(seconds))", logger: logger).collect()
+                try await c.query("COMMIT", logger: logger)
+            }
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        mayInsert.yield()
+        try await booking.value
+        try await change.value
+        // Both taken places stay; none was free to remove.
+        #expect(try await fixture.count("SELECT capacity FROM slot_capacity") == 2)
+        #expect(try await fixture.taken(slot) == 2)
+    }
+
     /// A district store at v27 with bookings (one cancelled) and holds (one live, one expired),
     /// upgraded: every booking not cancelled and the live hold have a place, the slot keeps its
     /// capacity, and the hold is confirmed into its own place.
