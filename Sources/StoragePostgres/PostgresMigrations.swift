@@ -1012,6 +1012,8 @@ enum PostgresMigrations {
             "CREATE INDEX slot_place_free ON slot_place (slot_id, place) WHERE holder IS NULL",
             "CREATE INDEX slot_place_held ON slot_place (slot_id, held_until) WHERE held_until IS NOT NULL",
             "CREATE INDEX slot_place_by_holder ON slot_place (holder) WHERE holder IS NOT NULL",
+            // Live holds are no longer counted by slot.
+            "DROP INDEX booking_hold_by_slot_expiry",
             // `taker` (a booking's id, or a hold's with `until`) takes a free place of `slot`: its number,
             // NULL when the slot is full. Places others are taking are skipped; only when nothing else is
             // left is one of them waited for, as its taker may give it back.
@@ -1048,7 +1050,9 @@ enum PostgresMigrations {
             $$
             """,
             // The slot with `places` places, as its service now has them (read without a lock: they change
-            // rarely). A change locks the slot's row: places are added after the last, or free ones removed
+            // rarely). A change locks the slot's row against other changes (`FOR NO KEY UPDATE`: a booking's
+            // foreign-key check still passes, else a change waiting for a place being taken and that booking
+            // waiting for the row would deadlock): places are added after the last, or free ones removed
             // from the last down; a slot never has fewer places than are taken.
             """
             CREATE FUNCTION kiosk_open_slot(slot text, service text, places bigint, now_seconds double precision) RETURNS void LANGUAGE plpgsql AS $$
@@ -1067,7 +1071,7 @@ enum PostgresMigrations {
                     END IF;
                 END IF;
                 -- Locked; another request may have made the change meanwhile.
-                SELECT s.capacity INTO current FROM slot_capacity s WHERE s.slot_id = slot FOR UPDATE;
+                SELECT s.capacity INTO current FROM slot_capacity s WHERE s.slot_id = slot FOR NO KEY UPDATE;
                 IF current = places THEN
                     RETURN;
                 ELSIF current < places THEN
