@@ -1100,7 +1100,7 @@ enum PostgresMigrations {
                 UPDATE slot_capacity s SET capacity = greatest(s.capacity, needed.places)
                 FROM (SELECT slot_id, count(*) AS places FROM booking WHERE slot_id = ANY(slots) AND status <> 'cancelled'
                       GROUP BY slot_id) needed
-                WHERE s.slot_id = needed.slot_id;
+                WHERE s.slot_id = needed.slot_id AND s.capacity < needed.places;
                 INSERT INTO slot_place (slot_id, place)
                 SELECT s.slot_id, coalesce(made.last, 0) + g
                 FROM slot_capacity s

@@ -12,8 +12,11 @@ import Testing
 struct PostgresBookingFunctionsTests {
     let now = BookingStoreFixture.now
 
-    func call(_ store: PostgresBookingStore, _ slot: Slot, _ citizen: ResidentIDNumber, key: String, seen: CitizenBookings,
-              code: BookingCode? = nil) throws -> BookCall {
+    /// `kiosk_book`'s call for `citizen` (hashed with the fixture's district key) at the fixture's
+    /// now, as `bookInOneCall` makes it, with the citizen's rows as `seen` and, if given, `code`.
+    static func call(_ store: PostgresBookingStore, _ slot: Slot, _ citizen: ResidentIDNumber, key: String, seen: CitizenBookings,
+                     code: BookingCode? = nil) throws -> BookCall {
+        let now = BookingStoreFixture.now
         let idHash = HMACIDHasher(key: BookingStoreFixture.keys.district!).hash(citizen)
         var booking = NewBookingIdentity().booking(of: BookedPlace(slot), maskedIDNumber: citizen.masked, at: now)
         if let code {
@@ -46,11 +49,11 @@ struct PostgresBookingFunctionsTests {
             CitizenBookings(bookings: actual.bookings + actual.bookings, heldServiceIDs: ["tax"]),
         ]
         for seen in wrong {
-            #expect(try await store.callOnce(try call(store, slot, citizen, key: "b2", seen: seen)) == .citizenChanged(actual))
+            #expect(try await store.callOnce(try Self.call(store, slot, citizen, key: "b2", seen: seen)) == .citizenChanged(actual))
         }
         #expect(try await fixture.taken(slot) == 0)
         #expect(try await fixture.count("SELECT count(*) FROM idempotency_key WHERE key = 'b2'") == 0)
-        #expect(try await store.callOnce(try call(store, slot, citizen, key: "b2", seen: actual)) == .booked)
+        #expect(try await store.callOnce(try Self.call(store, slot, citizen, key: "b2", seen: actual)) == .booked)
         #expect(try await fixture.taken(slot) == 1)
         #expect(try await store.bookings(of: citizen).count == 2)
     }
@@ -65,7 +68,7 @@ struct PostgresBookingFunctionsTests {
         let slot = try fixture.slot("2026-12-03 09:00")
         let other = try BookingStoreFixture.citizen(sequence: 2)
         let empty = CitizenBookings(bookings: [], heldServiceIDs: [])
-        #expect(try await store.callOnce(try call(store, slot, other, key: "b2", seen: empty, code: first.code)) == .codeTaken)
+        #expect(try await store.callOnce(try Self.call(store, slot, other, key: "b2", seen: empty, code: first.code)) == .codeTaken)
         #expect(try await fixture.taken(slot) == 0)
         #expect(try await fixture.count("SELECT count(*) FROM idempotency_key") == 1)
         #expect(try await fixture.count("SELECT count(*) FROM booking") == 1)

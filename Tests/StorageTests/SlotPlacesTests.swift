@@ -247,14 +247,8 @@ private final class InFlightBooking: Sendable {
     init(_ fixture: BookingStoreFixture, _ slot: Slot) async throws {
         let postgres = try #require(fixture.postgres)
         let store = try #require(fixture.bookings as? PostgresBookingStore)
-        let citizen = try BookingStoreFixture.citizen(sequence: 1)
-        let idHash = HMACIDHasher(key: BookingStoreFixture.keys.district!).hash(citizen)
-        let now = BookingStoreFixture.now
-        let booking = NewBookingIdentity().booking(of: BookedPlace(slot), maskedIDNumber: citizen.masked, at: now)
-        let call = BookCall(request: try IdempotentRequest(.book(slot, idHash: idHash), key: "in-flight"),
-                            answer: StoredAnswers.encode(booking), booking: booking, capacity: slot.capacity, idHash: idHash,
-                            horizon: store.rules.eligibilityHorizon(now: now), seen: CitizenBookings(bookings: [], heldServiceIDs: []),
-                            now: now)
+        let call = try PostgresBookingFunctionsTests.call(store, slot, try BookingStoreFixture.citizen(sequence: 1), key: "in-flight",
+                                                          seen: CitizenBookings(bookings: [], heldServiceIDs: []))
         let (started, didStart) = AsyncStream<Void>.makeStream()
         let (finished, finish) = AsyncStream<Bool>.makeStream()
         self.finish = finish
