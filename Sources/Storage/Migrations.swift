@@ -39,6 +39,7 @@ enum Migrations {
         registerLifecycleFigures(&migrator)
         registerDistrictCopyMarks(&migrator)
         registerDistrictCopyQueueMarks(&migrator)
+        registerDistrictCopiedSequence(&migrator)
         return migrator
     }
 

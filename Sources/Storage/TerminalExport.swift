@@ -114,6 +114,17 @@ extension Migrations {
             try db.execute(sql: "ALTER TABLE queue_ticket ADD COLUMN district_prefix text")
         }
     }
+
+    /// Which change of a booking the district store holds (its `sequence` when copied): a booking
+    /// cancelled, moved or checked in here after its copy is then uncopied again, so the next copy
+    /// carries the change and `kiosk serve` refuses district mode until it has (the district would
+    /// otherwise keep the place and the citizen's quota of a cancelled booking). NULL for a copy
+    /// from before this mark, not counted, as in v20.
+    static func registerDistrictCopiedSequence(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v22-district-copied-sequence") { db in
+            try db.execute(sql: "ALTER TABLE district_copied ADD COLUMN sequence integer")
+        }
+    }
 }
 
 extension SQLiteStore {
@@ -196,7 +207,7 @@ extension SQLiteStore {
     /// Records that the district store now holds these bookings, calls, prints (by key), filings'
     /// lifecycles, tickets (by local id, with the prefix the district knows each by), ratings (by
     /// their ticket's local id) and idempotency keys.
-    public func markCopied(bookingIDs: [String], helpRequestIDs: [String], policyPrintKeys: [String], lifecycleReferences: [String],
+    public func markCopied(bookings: [String: Int], helpRequestIDs: [String], policyPrintKeys: [String], lifecycleReferences: [String],
                            tickets: [Int64: String] = [:], ratedTicketIDs: [Int64] = [], idempotencyKeys: [String] = [],
                            now: Date) async throws {
         try await pool.write { db in
@@ -209,9 +220,11 @@ extension SQLiteStore {
             for key in idempotencyKeys {
                 try db.execute(sql: "UPDATE idempotency_key SET copied = 1 WHERE key = ?", arguments: [key])
             }
-            for id in bookingIDs {
-                try db.execute(sql: "INSERT INTO district_copied (booking_id, copied_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                               arguments: [id, now.timeIntervalSince1970])
+            for (id, sequence) in bookings {
+                try db.execute(sql: """
+                    INSERT INTO district_copied (booking_id, copied_at, sequence) VALUES (?, ?, ?)
+                    ON CONFLICT (booking_id) DO UPDATE SET copied_at = excluded.copied_at, sequence = excluded.sequence
+                    """, arguments: [id, now.timeIntervalSince1970, sequence])
             }
             for id in helpRequestIDs {
                 try db.execute(sql: "UPDATE help_request SET copied = 1 WHERE id = ?", arguments: [id])
@@ -225,14 +238,15 @@ extension SQLiteStore {
         }
     }
 
-    /// What of this file `kiosk db copy` has not put into a district store: started in district
-    /// mode, the terminal would never show it again. Rows recorded before copies were marked
+    /// What of this file `kiosk db copy` has not put into a district store (a booking changed here
+    /// since its copy counts): started in district mode, the terminal would never show it again. Rows recorded before copies were marked
     /// (v20-district-copy-marks, v21-district-copy-queue-marks) are not counted; nor are a terminal's
     /// offline tickets in district mode, which its outbox carries (`markCarriedByOutbox`).
     public func notCopiedToDistrict() async throws -> NotCopiedToDistrict {
         try await pool.read { db in
             let row = try Row.fetchOne(db, sql: """
-                SELECT (SELECT count(*) FROM booking WHERE id NOT IN (SELECT booking_id FROM district_copied)),
+                SELECT (SELECT count(*) FROM booking b LEFT JOIN district_copied d ON d.booking_id = b.id
+                        WHERE d.booking_id IS NULL OR d.sequence < b.sequence),
                        (SELECT count(*) FROM help_request WHERE copied = 0),
                        (SELECT count(*) FROM policy_print WHERE copied = 0),
                        (SELECT count(*) FROM lifecycle_not_copied JOIN lifecycle_record USING (reference)),

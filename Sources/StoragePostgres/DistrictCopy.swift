@@ -11,8 +11,10 @@ import Storage
 /// clocks on the district's desks, their applicants find them by card at any hall, its hall's
 /// staff consoles see its open calls, and the district's monthly report counts its calls and prints.
 /// Running it again copies nothing twice, and what the district already holds stays as it is
-/// there (a call staff took or closed there since is not reopened), except a call the terminal
-/// closed since: the district's open copy of it is closed as the terminal closed it.
+/// there (a call staff took or closed there since is not reopened), except what the terminal
+/// changed since: a booking it cancelled, moved or checked in is changed there as the terminal has
+/// it (unless the district changed it since too), and the district's open copy of a call the
+/// terminal closed is closed as the terminal closed it.
 ///
 /// A row is filed under the terminal that recorded it where it says which (calls, prints); the
 /// `terminalID` given names the terminal only for what does not (tickets, filings), and only on
@@ -47,8 +49,11 @@ extension PostgresStore {
         /// same terminal (it served in district mode before this copy): one open call per terminal.
         public var helpRequestsOpenThere = 0
         public var policyPrints = Copied()
-        /// Every booking of the export, now in the district store (copied now or before).
-        public var bookingIDs: [String] = []
+        /// Every booking of the export now in the district store (copied now or before), with the
+        /// change of it (`sequence`) the terminal had when this copy ran.
+        public var bookingSequences: [String: Int] = [:]
+        /// Bookings the terminal cancelled, moved or checked in since their copy: changed there now.
+        public var bookingsChanged = 0
         /// Every call of the export the district now holds (not those it held another open call for).
         public var helpRequestIDs: [String] = []
         /// Every print of the export (each is in the district store now), by its key.
@@ -76,7 +81,21 @@ extension PostgresStore {
                         ON CONFLICT (slot_id) DO UPDATE SET capacity = greatest(slot_capacity.capacity, excluded.capacity)
                         """, logger: self.logger)
                 }
+                // A booking the terminal changed since its copy (a later `sequence`) is changed there
+                // as the terminal has it: a cancelled one gives back its place and the citizen's quota.
+                // One the district changed since is left as the district has it.
+                var changed: [String] = []
                 for b in export.bookings {
+                    let moved = try await c.query("""
+                        UPDATE booking SET slot_id = \(b.slotID), date = \(b.date), start = \(b.start), "end" = \(b.end),
+                                           status = \(b.status), sequence = \(b.sequence), updated_at = \(b.updatedAt),
+                                           on_day_off = \(b.onDayOff)
+                        WHERE id = \(b.id) AND code = \(b.code) AND sequence < \(b.sequence) RETURNING id
+                        """, logger: self.logger).collect()
+                    if !moved.isEmpty {
+                        changed.append(b.id)
+                        continue
+                    }
                     report.bookings.copied += try await c.query("""
                         INSERT INTO booking (id, code, slot_id, service_id, date, start, "end", id_hash, id_masked, status, sequence,
                                              created_at, updated_at, on_day_off)
@@ -87,12 +106,19 @@ extension PostgresStore {
                 }
                 // What is there now, copied by this run or an earlier one (a booking whose code
                 // another terminal's booking already holds is not, and stays uncopied).
+                let sequences = Dictionary(export.bookings.map { ($0.id, $0.sequence) }, uniquingKeysWith: max)
                 for try await id in try await c.query(
                     "SELECT id FROM booking WHERE id = ANY(\(export.bookings.map(\.id)))", logger: self.logger).decode(String.self) {
-                    report.bookingIDs.append(id)
+                    report.bookingSequences[id] = sequences[id]
                 }
                 // Any other booking of the export holds a code another terminal's booking holds (the CLI says so).
-                report.bookings.alreadyThere = report.bookingIDs.count - report.bookings.copied
+                report.bookings.alreadyThere = report.bookingSequences.count - report.bookings.copied
+                report.bookingsChanged = changed.count
+                // A changed booking's place where it no longer is, or no longer needs one, is free again.
+                try await c.query("""
+                    UPDATE slot_place p SET holder = NULL, held_until = NULL FROM booking b
+                    WHERE b.id = ANY(\(changed)) AND p.holder = b.id AND (b.status = 'cancelled' OR p.slot_id <> b.slot_id)
+                    """, logger: self.logger).collect()
                 // Each booking not cancelled takes a place (a no-show used its place); a slot grows to hold them.
                 try await c.query("SELECT kiosk_give_places(\(export.slots.map(\.slotID)), \(Date().timeIntervalSince1970))",
                                   logger: self.logger).collect()

@@ -98,7 +98,7 @@ struct DatabaseCommand: AsyncParsableCommand {
                     return try await district.copy(try await source.exportForDistrict(districtKey: key), terminalID: terminalID,
                                                    siteID: configuration.siteID, calendar: calendar)
                 }
-                try await source.markCopied(bookingIDs: report.bookingIDs, helpRequestIDs: report.helpRequestIDs,
+                try await source.markCopied(bookings: report.bookingSequences, helpRequestIDs: report.helpRequestIDs,
                                             policyPrintKeys: report.policyPrintKeys, lifecycleReferences: report.lifecycleReferences,
                                             tickets: report.ticketPrefixes, ratedTicketIDs: report.ratedTicketIDs,
                                             idempotencyKeys: report.answerKeys, now: Date())
@@ -108,6 +108,9 @@ struct DatabaseCommand: AsyncParsableCommand {
                                         ("help requests", report.helpRequests), ("policy prints", report.policyPrints),
                                         ("idempotency keys", report.idempotencyKeys)] {
                     print("  \(kind): \(counted.copied) copied, \(counted.alreadyThere) already there")
+                }
+                if report.bookingsChanged > 0 {
+                    print("\(report.bookingsChanged) bookings cancelled, moved or checked in on this terminal since their copy are so in the district store")
                 }
                 if report.helpRequestsClosed > 0 {
                     print("\(report.helpRequestsClosed) help requests closed on this terminal since their copy are closed in the district store")

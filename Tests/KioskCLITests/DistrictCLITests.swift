@@ -209,6 +209,60 @@ struct DistrictCopyTests {
         }
     }
 
+    /// A terminal that went on serving alone after its copy: a booking it cancelled and one it moved
+    /// since are so in the district after the next copy, where the cancelled one kept its place and
+    /// the citizen's quota before; until then they count as not copied (`kiosk serve` refuses
+    /// district mode). A booking the district cancelled since (at another hall) stays cancelled.
+    @Test func bookingsChangedAtTheTerminalAfterTheirCopyAreChangedInTheDistrict() async throws {
+        let zone = DistrictBenchmarks.zoneForTests, now = DistrictBenchmarks.now
+        let slots = try DistrictBenchmarks.slots(count: 2, capacity: 3)
+        let (terminal, booked) = try await Self.terminalWithBookings([0, 1, 2], slots: slots)   // slots 0, 1, 0
+        defer { terminal.remove() }
+        let url = try await cluster().createDatabase()
+        let database = String(url.split(separator: "/").last!)
+        func copy() async throws -> KioskProcess.Result {
+            try await offPool {
+                try KioskProcess.run(["db", "copy", "--from", "sqlite:" + terminal.dataDirectory + "/kiosk.sqlite", "--to", url,
+                                      "--terminal", "T09"], in: terminal.root)
+            }
+        }
+        let first = try await copy()
+        #expect(first.status == 0, "\(first.stderr)")
+        let local = try SQLiteBookingStore(store: try terminal.store(), timeZone: zone)
+        _ = try await local.cancel(code: booked[0].code, idNumber: try DistrictBenchmarks.citizen(0), idempotencyKey: "c0", now: now)
+        _ = try await local.reschedule(code: booked[1].code, idNumber: try DistrictBenchmarks.citizen(1), to: slots[0],
+                                       idempotencyKey: "r1", now: now)
+        let key = try #require(try terminal.keys().district)
+        // One store per span: a pool runs once.
+        func inTheDistrict(_ body: @Sendable (PostgresBookingStore) async throws -> Void) async throws {
+            let district = try PostgresStore(url: url)
+            try await district.withRunning { try await body(PostgresBookingStore(store: district, timeZone: zone, hasher: HMACIDHasher(key: key))) }
+        }
+        try await inTheDistrict { hall in
+            _ = try await hall.cancel(code: booked[2].code, idNumber: try DistrictBenchmarks.citizen(2), idempotencyKey: "elsewhere",
+                                      now: now)
+        }
+        #expect(try await terminal.store().notCopiedToDistrict().bookings == 2)
+
+        let again = try await copy()
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("\n2 bookings cancelled, moved or checked in on this terminal since their copy are so in the district store\n"),
+                "\(again.stdout)")
+        #expect(try await terminal.store().notCopiedToDistrict().bookings == 0)
+        #expect(try await cluster().psql("""
+            SELECT string_agg((SELECT count(*) FROM slot_place p WHERE p.slot_id = s.slot_id AND p.holder IS NOT NULL)::text, ','
+                              ORDER BY s.slot_id) FROM slot_capacity s
+            """, database: database) == "1,0")
+        #expect(try await cluster().psql(SlotPlaces.slotsAmiss(), database: database) == "0")
+        try await inTheDistrict { hall in
+            #expect(try await hall.lookup(code: booked[0].code, idNumber: try DistrictBenchmarks.citizen(0)).status == .cancelled)
+            #expect(try await hall.lookup(code: booked[1].code, idNumber: try DistrictBenchmarks.citizen(1)).slotID == slots[0].id)
+            #expect(try await hall.lookup(code: booked[2].code, idNumber: try DistrictBenchmarks.citizen(2)).status == .cancelled)
+            // The citizen whose booking was cancelled at the terminal may book again in the district.
+            _ = try await hall.book(slots[1], idNumber: try DistrictBenchmarks.citizen(0), idempotencyKey: "again", now: now)
+        }
+    }
+
     /// A terminal switched to district mode with bookings it never copied would lose sight of
     /// them: `kiosk serve` refuses until they are copied.
     @Test func serveRefusesDistrictModeWhileBookingsWereNeverCopied() async throws {

@@ -49,7 +49,7 @@ struct DistrictCopyMarksTests {
         }
         #expect(newKeys.count == 2 && Set(newKeys).count == 2 && newKeys.allSatisfy { $0.count == 32 }, "\(newKeys)")
 
-        try await store.markCopied(bookingIDs: [], helpRequestIDs: ["new"], policyPrintKeys: [newKeys[0]],
+        try await store.markCopied(bookings: [:], helpRequestIDs: ["new"], policyPrintKeys: [newKeys[0]],
                                    lifecycleReferences: ["S01-20261120-0002"], now: Self.november)
         left = try await store.notCopiedToDistrict()
         #expect(left == NotCopiedToDistrict(bookings: 0, helpRequests: 0, policyPrints: 1, filings: 0))
@@ -72,7 +72,7 @@ struct DistrictCopyMarksTests {
         let made = try await store.pool.write { db in try Self.insertTicketRatingAndKey(db, sequence: 2) }
         #expect(try await store.notCopiedToDistrict()
                 == NotCopiedToDistrict(bookings: 0, helpRequests: 0, policyPrints: 0, tickets: 1, ratings: 1, idempotencyKeys: 1))
-        try await store.markCopied(bookingIDs: [], helpRequestIDs: [], policyPrintKeys: [], lifecycleReferences: [],
+        try await store.markCopied(bookings: [:], helpRequestIDs: [], policyPrintKeys: [], lifecycleReferences: [],
                                    tickets: [made: "A@T01"], ratedTicketIDs: [made], idempotencyKeys: ["r2"], now: Self.november)
         #expect(try await store.notCopiedToDistrict().isEmpty)
         let prefix = try await store.pool.read { db in try String.fetchOne(db, sql: "SELECT district_prefix FROM queue_ticket WHERE id = ?",
