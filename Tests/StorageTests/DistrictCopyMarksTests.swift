@@ -55,6 +55,45 @@ struct DistrictCopyMarksTests {
         #expect(left == NotCopiedToDistrict(bookings: 0, helpRequests: 0, policyPrints: 1, filings: 0))
     }
 
+    /// Bookings copied before the copied change was marked (v21) do not count when changed later
+    /// (whether that copy carried the change is not known); a booking copied since counts again once
+    /// it changes here (cancelled, moved, checked in), until a copy marks its new change.
+    @Test func aBookingChangedSinceItsCopyCountsAgainUntilCopied() async throws {
+        let scratch = try ScratchDirectory(prefix: "kiosk-copy-marks")
+        defer { withExtendedLifetime(scratch) {} }
+        let keys = TerminalKeys.random()
+        let store = try SQLiteStore(path: scratch.path + "/kiosk.sqlite", keys: keys)
+        try Migrations.migrator(keys: keys).migrate(store.pool, upTo: "v21-district-copy-queue-marks")
+        @Sendable func book(_ id: String) -> String {
+            """
+            INSERT INTO booking (id, code, slot_id, service_id, date, start, "end", id_hash, id_masked, status, created_at, updated_at)
+            VALUES ('\(id)', 'code-\(id)', 's1', 'svc', '2026-11-20', 0, 600, x'00', '110***', 'booked', 0, 0)
+            """
+        }
+        try await store.pool.write { db in
+            try db.execute(sql: "INSERT INTO slot_capacity (slot_id, service_id, capacity) VALUES ('s1', 'svc', 3)")
+            try db.execute(sql: book("old"))
+            try db.execute(sql: "INSERT INTO district_copied (booking_id, copied_at) VALUES ('old', 0)")
+        }
+        try store.migrate()
+        let change = "UPDATE booking SET status = 'cancelled', sequence = sequence + 1 WHERE id = ?"
+        try await store.pool.write { db in
+            try db.execute(sql: change, arguments: ["old"])
+            try db.execute(sql: book("new"))
+        }
+        var left = try await store.notCopiedToDistrict()
+        #expect(left.bookings == 1)
+        try await store.markCopied(bookings: ["new": 0], helpRequestIDs: [], policyPrintKeys: [], lifecycleReferences: [], now: Self.november)
+        left = try await store.notCopiedToDistrict()
+        #expect(left.bookings == 0)
+        try await store.pool.write { db in try db.execute(sql: change, arguments: ["new"]) }
+        left = try await store.notCopiedToDistrict()
+        #expect(left.bookings == 1)
+        try await store.markCopied(bookings: ["new": 1], helpRequestIDs: [], policyPrintKeys: [], lifecycleReferences: [], now: Self.november)
+        left = try await store.notCopiedToDistrict()
+        #expect(left.bookings == 0)
+    }
+
     /// A file from before the queue's marks (v20) with a ticket, its rating and an answer kept for a
     /// retry, upgraded: none counts as left behind (a terminal that copied and switched before the
     /// upgrade still starts in district mode). A ticket, rating and answer made since count until a
