@@ -96,7 +96,25 @@ grab() {  # FILE [FORMAT]: a screenshot of the screen's output, by kiosk-screen 
         WAYLAND_DISPLAY="$display" grim ${2:+-t "$2"} "$runtime/shot" && cp "$runtime/shot" "$1"
 }
 connections() { ss -Htn state established "( dport = :$1 )" | wc -l; }
+requests() { curl -s "http://127.0.0.1:$port/metrics" | grep '^kiosk_http_requests_total' || true; }
+# What a technician needs when the page never came up: the browser's last words, what kiosk serve
+# was asked for since the browser started (beyond the test's own /readyz and /metrics), the
+# screen's processes and sockets, and what the screen showed (a screenshot among the artefacts).
+explain_screen() {  # NAME
+    echo "screen test: the browser's log, last 30 lines but Chromium's usual D-Bus complaints ($(grep -c 'ERROR:dbus/' "$work/browser.log") lines):"
+    grep -v 'ERROR:dbus/' "$work/browser.log" | tail -n 30 | sed 's/^/  /'
+    echo "screen test: requests kiosk serve answered since the browser started:"
+    local asked
+    asked=$(diff <(echo "$requests_before") <(requests) | sed -n 's/^> /  /p' | grep -v 'route="/\(readyz\|metrics\)"' || true)
+    echo "${asked:-  none}"
+    echo "screen test: the kiosk-screen user's processes:"
+    ps -u kiosk-screen -o pid,ppid,stat,etime,time,wchan:24,args | cut -c1-220 | sed 's/^/  /'
+    echo "screen test: TCP sockets on port $port:"
+    ss -Htanp "( sport = :$port or dport = :$port )" | sed 's/^/  /'
+    grab "$artefacts/$1.png" && echo "screen test: the screen at that moment: $artefacts/$1.png" || echo "screen test: no screenshot"
+} >&2
 
+requests_before=$(requests)
 started=$(date +%s%N)
 start_browser "http://127.0.0.1:$port/" "$work/browser.log"
 # The page is up when its event stream holds a connection open; then give it a moment to draw.
@@ -116,7 +134,7 @@ for attempt in 1 2; do
     sleep 2
     start_browser "http://127.0.0.1:$port/" "$work/browser.log"
 done
-[ "$(connections "$port")" -ge 1 ] || fail "the browser never connected to kiosk serve"
+[ "$(connections "$port")" -ge 1 ] || { explain_screen no-connection; fail "the browser never connected to kiosk serve"; }
 say "the page connected $(( ($(date +%s%N) - started) / 1000000 )) ms after the browser started"
 sleep 4
 grab "$work/home.ppm" ppm || fail "no screenshot"
