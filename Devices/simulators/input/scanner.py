@@ -12,12 +12,12 @@ Default codes: a filing receipt's progress code, and a code of no hall.
 """
 import argparse, os, subprocess, sys, tempfile
 
-# The harness itself runs under the preload, as umockdev's API needs.
-if 'libumockdev-preload' not in os.environ.get('LD_PRELOAD', ''):
-    os.environ['LD_PRELOAD'] = 'libumockdev-preload.so.0'
-    os.execv(sys.executable, [sys.executable] + sys.argv)
-
 sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from umockdev_preload import child_environment, reexec_under_preload
+
+# The harness itself runs under the preload, as umockdev's API needs.
+reexec_under_preload()
 import gi
 gi.require_version('UMockdev', '1.0')
 from gi.repository import UMockdev
@@ -98,9 +98,8 @@ def main():
     with open(events, 'w') as file:
         file.write(evemu(codes))
     testbed.load_evemu_events('/dev/input/event5', events)
-    env = dict(os.environ)
-    env['UMOCKDEV_DIR'] = testbed.get_root_dir()   # Testbed.new() set it in C only
-    env['SCANSIM_CODES'] = '\n'.join(codes)
+    # Testbed.new() set UMOCKDEV_DIR in C only.
+    env = child_environment({'UMOCKDEV_DIR': testbed.get_root_dir(), 'SCANSIM_CODES': '\n'.join(codes)})
     return subprocess.call(command, env=env)
 
 

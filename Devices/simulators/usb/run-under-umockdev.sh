@@ -6,6 +6,7 @@
 # Needs an earlier `swift build --build-tests`. Extra arguments go to `swift test`.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
+/usr/bin/python3 Devices/simulators/umockdev_preload.py --self-test
 for device in printer reader touchscreen; do
     echo "== USBTransportTests beside the emulated $device"
     /usr/bin/python3 "Devices/simulators/usb/$device.py" -- swift test --skip-build --no-parallel --filter 'USBTransportTests|CardReaderTests.EmulatedReaderTests|ReceiptPrinterTests.USBPrinterTests|ReceiptPrinterTests.ForeignDeviceTests|KioskCLITests.EmulatedPrinterCLITests' "$@"

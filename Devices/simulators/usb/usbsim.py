@@ -10,6 +10,9 @@ Debian 12 (umockdev 0.17.16, libusb 1.0.26), x86_64 ioctl numbers.
 """
 import argparse, collections, errno, json, os, queue, shutil, struct, subprocess, sys, tempfile, threading, time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from umockdev_preload import child_environment, reexec_under_preload
+
 import gi
 gi.require_version('UMockdev', '1.0')
 from gi.repository import GLib, UMockdev
@@ -328,11 +331,9 @@ class Harness:
 
     def run(self, command, device_kind):
         self.plug(self.defaults)
-        env = dict(os.environ)
         # Testbed.new() set UMOCKDEV_DIR in C; Python's os.environ is a stale copy.
-        env['UMOCKDEV_DIR'] = self.testbed.get_root_dir()
-        env['USBSIM_DIR'] = self.directory
-        env['USBSIM_DEVICE'] = device_kind
+        env = child_environment({'UMOCKDEV_DIR': self.testbed.get_root_dir(),
+                                 'USBSIM_DIR': self.directory, 'USBSIM_DEVICE': device_kind})
         child = subprocess.Popen(command, env=env)
         try:
             while child.poll() is None:
@@ -350,9 +351,7 @@ def main(model, sysfs, devnode, syspath, device_kind, add_arguments):
     """Command line: [OPTIONS] -- COMMAND [ARGS...]; OPTIONS come from `add_arguments`."""
     # The harness process itself must run under the preload: testbed.uevent() resolves the
     # syspath with libudev in this process.
-    if 'libumockdev-preload' not in os.environ.get('LD_PRELOAD', ''):
-        os.environ['LD_PRELOAD'] = 'libumockdev-preload.so.0'
-        os.execv(sys.executable, [sys.executable] + sys.argv)
+    reexec_under_preload()
     argv = sys.argv[1:]
     if '--' not in argv:
         sys.exit(f'usage: {sys.argv[0]} [OPTIONS] -- COMMAND [ARGS...]')
