@@ -95,17 +95,41 @@ grab() {  # FILE [FORMAT]: a screenshot of the screen's output, by kiosk-screen 
     setpriv --reuid=kiosk-screen --regid=kiosk-screen --init-groups env -i XDG_RUNTIME_DIR="$runtime" \
         WAYLAND_DISPLAY="$display" grim ${2:+-t "$2"} "$runtime/shot" && cp "$runtime/shot" "$1"
 }
-connections() { ss -Htn state established "( dport = :$1 )" | wc -l; }
+requests() { curl -s "http://127.0.0.1:$port/metrics" | grep '^kiosk_http_requests_total' || true; }
+# The page is up once it has opened its event stream: kiosk serve counts GET /v1/events when the
+# stream starts, and the count only grows. (Counting the browser's connections to the port was
+# not the same: the first ones come and go while the page loads, and one seen at one moment may
+# be gone at the next look.)
+events_opened() { requests | awk '/route="\/v1\/events",status="200"/ { n += $2 } END { print n + 0 }'; }
+page_connected() { [ "$(events_opened)" -gt "$events_before" ]; }
+# What a technician needs when the page did not come up: the browser's last words, what kiosk serve
+# was asked for since the browser started (beyond the test's own /readyz and /metrics), the
+# screen's processes and sockets, and what the screen showed (a screenshot among the artefacts).
+explain_screen() {  # NAME
+    echo "screen test: the browser's log, last 30 lines but Chromium's usual D-Bus complaints ($(grep -c 'ERROR:dbus/' "$work/browser.log") lines):"
+    grep -v 'ERROR:dbus/' "$work/browser.log" | tail -n 30 | sed 's/^/  /'
+    echo "screen test: requests kiosk serve answered since the browser started:"
+    local asked
+    asked=$(diff <(echo "$requests_before") <(requests) | sed -n 's/^> /  /p' | grep -v 'route="/\(readyz\|metrics\)"' || true)
+    echo "${asked:-  none}"
+    echo "screen test: the kiosk-screen user's processes:"
+    ps -u kiosk-screen -o pid,ppid,stat,etime,time,wchan:24,args | cut -c1-220 | sed 's/^/  /'
+    echo "screen test: TCP sockets on port $port:"
+    ss -Htanp "( sport = :$port or dport = :$port )" | sed 's/^/  /'
+    grab "$artefacts/$1.png" && echo "screen test: the screen at that moment: $artefacts/$1.png" || echo "screen test: no screenshot"
+} >&2
 
+requests_before=$(requests)
+events_before=$(events_opened)
 started=$(date +%s%N)
 start_browser "http://127.0.0.1:$port/" "$work/browser.log"
-# The page is up when its event stream holds a connection open; then give it a moment to draw.
+# The page is up when it has opened its event stream.
 # A browser that exits before its page connects is started once more after 2 s, as the unit's
 # Restart=always (RestartSec=2) does on a terminal, and the test says so with its exit status;
 # one alive but not connected after 30 s, or exiting twice, fails.
 for attempt in 1 2; do
-    for _ in $(seq 300); do [ "$(connections "$port")" -ge 1 ] && break; kill -0 "$browser" 2>/dev/null || break; sleep 0.1; done
-    [ "$(connections "$port")" -ge 1 ] && break
+    for _ in $(seq 300); do page_connected && break; kill -0 "$browser" 2>/dev/null || break; sleep 0.1; done
+    page_connected && break
     kill -0 "$browser" 2>/dev/null && break
     status=0
     wait "$browser" 2>/dev/null || status=$?
@@ -116,12 +140,21 @@ for attempt in 1 2; do
     sleep 2
     start_browser "http://127.0.0.1:$port/" "$work/browser.log"
 done
-[ "$(connections "$port")" -ge 1 ] || fail "the browser never connected to kiosk serve"
-say "the page connected $(( ($(date +%s%N) - started) / 1000000 )) ms after the browser started"
-sleep 4
-grab "$work/home.ppm" ppm || fail "no screenshot"
+page_connected || { explain_screen no-connection; fail "the page never opened its event stream (GET /v1/events) on kiosk serve"; }
+connected=$(date +%s%N)
+say "the page connected $(( (connected - started) / 1000000 )) ms after the browser started"
+# Then it draws home once it has learnt the terminal (info, forms, devices, services): looked at
+# every second, for at most 15 s.
+shown=
+for _ in $(seq 15); do
+    sleep 1
+    grab "$work/home.ppm" ppm || fail "no screenshot"
+    if /usr/bin/python3 "$here/screen-check.py" "$work/home.ppm" >"$work/screen-check" 2>&1; then shown=$(date +%s%N); break; fi
+done
 grab "$artefacts/home.png" || true
-/usr/bin/python3 "$here/screen-check.py" "$work/home.ppm" || fail "the screenshot is not the home screen (see $artefacts/home.png)"
+cat "$work/screen-check"
+[ -n "$shown" ] || { explain_screen not-home; fail "the screen is not the home screen 15 s after the page connected (see $artefacts/home.png)"; }
+say "the home screen showed $(( (shown - connected) / 1000000 )) ms after the page connected"
 
 # With the page open, SIGTERM stops the server at once: the page's EventSource reconnecting
 # while the stop runs must not hold it up.
