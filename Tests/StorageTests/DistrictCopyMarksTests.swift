@@ -19,11 +19,8 @@ struct DistrictCopyMarksTests {
     /// terminal that copied and switched before the upgrade). What is made since has a key of its
     /// own and counts until a copy marks it.
     @Test func rowsFromBeforeTheMarksKeepTheDistrictsKeyAndWhatIsMadeSinceCountsUntilCopied() async throws {
-        let scratch = try ScratchDirectory(prefix: "kiosk-copy-marks")
+        let (scratch, store) = try Self.file(migratedUpTo: "v19-lifecycle-unread-indexes")
         defer { withExtendedLifetime(scratch) {} }
-        let keys = TerminalKeys.random()
-        let store = try SQLiteStore(path: scratch.path + "/kiosk.sqlite", keys: keys)
-        try Migrations.migrator(keys: keys).migrate(store.pool, upTo: "v19-lifecycle-unread-indexes")
         try await store.pool.write { db in
             try db.execute(sql: "INSERT INTO help_request (id, terminal_id, raised_on, open, document) VALUES ('old', 'T01', '2026-11-20', 0, '{}')")
             try db.execute(sql: """
@@ -59,11 +56,8 @@ struct DistrictCopyMarksTests {
     /// (whether that copy carried the change is not known); a booking copied since counts again once
     /// it changes here (cancelled, moved, checked in), until a copy marks its new change.
     @Test func aBookingChangedSinceItsCopyCountsAgainUntilCopied() async throws {
-        let scratch = try ScratchDirectory(prefix: "kiosk-copy-marks")
+        let (scratch, store) = try Self.file(migratedUpTo: "v21-district-copy-queue-marks")
         defer { withExtendedLifetime(scratch) {} }
-        let keys = TerminalKeys.random()
-        let store = try SQLiteStore(path: scratch.path + "/kiosk.sqlite", keys: keys)
-        try Migrations.migrator(keys: keys).migrate(store.pool, upTo: "v21-district-copy-queue-marks")
         @Sendable func book(_ id: String) -> String {
             """
             INSERT INTO booking (id, code, slot_id, service_id, date, start, "end", id_hash, id_masked, status, created_at, updated_at)
@@ -99,11 +93,8 @@ struct DistrictCopyMarksTests {
     /// upgrade still starts in district mode). A ticket, rating and answer made since count until a
     /// copy marks them, the ticket with the prefix the district holds it under.
     @Test func queueRowsFromBeforeTheMarksDoNotCountAndWhatIsMadeSinceCountsUntilCopied() async throws {
-        let scratch = try ScratchDirectory(prefix: "kiosk-copy-marks")
+        let (scratch, store) = try Self.file(migratedUpTo: "v20-district-copy-marks")
         defer { withExtendedLifetime(scratch) {} }
-        let keys = TerminalKeys.random()
-        let store = try SQLiteStore(path: scratch.path + "/kiosk.sqlite", keys: keys)
-        try Migrations.migrator(keys: keys).migrate(store.pool, upTo: "v20-district-copy-marks")
         _ = try await store.pool.write { db in try Self.insertTicketRatingAndKey(db, sequence: 1) }
         try store.migrate()
         #expect(try await store.notCopiedToDistrict().isEmpty)
@@ -136,6 +127,16 @@ struct DistrictCopyMarksTests {
     }
 
     /// A filing's lifecycle as the terminal keeps it; what it holds does not matter here.
+    /// A terminal's file in a scratch directory (kept while the directory lives), as a kiosk
+    /// that stopped at `migration` left it.
+    static func file(migratedUpTo migration: String) throws -> (ScratchDirectory, SQLiteStore) {
+        let scratch = try ScratchDirectory(prefix: "kiosk-copy-marks")
+        let keys = TerminalKeys.random()
+        let store = try SQLiteStore(path: scratch.path + "/kiosk.sqlite", keys: keys)
+        try Migrations.migrator(keys: keys).migrate(store.pool, upTo: migration)
+        return (scratch, store)
+    }
+
     static func insertLifecycleRecord(_ db: Database, _ reference: String) throws {
         try db.execute(sql: """
             INSERT INTO lifecycle_record (reference, version, submitted_at, change_seq, document) VALUES (?, 1, 0, 1, x'00')
