@@ -239,8 +239,9 @@ extension SQLiteStore {
     }
 
     /// What of this file `kiosk db copy` has not put into a district store (a booking changed here
-    /// since its copy counts): started in district mode, the terminal would never show it again. Rows recorded before copies were marked
-    /// (v20-district-copy-marks, v21-district-copy-queue-marks) are not counted; nor are a terminal's
+    /// since its copy counts): started in district mode, the terminal would never show it again.
+    /// Rows recorded before copies were marked (v20-district-copy-marks, v21-district-copy-queue-marks,
+    /// v22-district-copied-sequence) are not counted; nor are a terminal's
     /// offline tickets in district mode, which its outbox carries (`markCarriedByOutbox`).
     public func notCopiedToDistrict() async throws -> NotCopiedToDistrict {
         try await pool.read { db in

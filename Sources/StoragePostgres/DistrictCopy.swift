@@ -13,8 +13,8 @@ import Storage
 /// Running it again copies nothing twice, and what the district already holds stays as it is
 /// there (a call staff took or closed there since is not reopened), except what the terminal
 /// changed since: a booking it cancelled, moved or checked in is changed there as the terminal has
-/// it (unless the district changed it since too), and the district's open copy of a call the
-/// terminal closed is closed as the terminal closed it.
+/// it (unless the district changed it as many times since), and the district's open copy of a
+/// call the terminal closed is closed as the terminal closed it.
 ///
 /// A row is filed under the terminal that recorded it where it says which (calls, prints); the
 /// `terminalID` given names the terminal only for what does not (tickets, filings), and only on
@@ -83,16 +83,16 @@ extension PostgresStore {
                 }
                 // A booking the terminal changed since its copy (a later `sequence`) is changed there
                 // as the terminal has it: a cancelled one gives back its place and the citizen's quota.
-                // One the district changed since is left as the district has it.
+                // One the district changed as many times since is left as the district has it.
                 var changed: [String] = []
                 for b in export.bookings {
-                    let moved = try await c.query("""
+                    let updated = try await c.query("""
                         UPDATE booking SET slot_id = \(b.slotID), date = \(b.date), start = \(b.start), "end" = \(b.end),
                                            status = \(b.status), sequence = \(b.sequence), updated_at = \(b.updatedAt),
                                            on_day_off = \(b.onDayOff)
                         WHERE id = \(b.id) AND code = \(b.code) AND sequence < \(b.sequence) RETURNING id
                         """, logger: self.logger).collect()
-                    if !moved.isEmpty {
+                    if !updated.isEmpty {
                         changed.append(b.id)
                         continue
                     }
