@@ -84,18 +84,20 @@ extension PostgresStore {
                 // A booking the terminal changed since its copy (a later `sequence`) is changed there
                 // as the terminal has it: a cancelled one gives back its place and the citizen's quota.
                 // One the district changed as many times since is left as the district has it.
+                let rows = export.bookings
                 var changed: [String] = []
+                for try await id in try await c.query("""
+                    UPDATE booking SET slot_id = t.slot_id, date = t.date, start = t.start, "end" = t."end", status = t.status,
+                                       sequence = t.sequence, updated_at = t.updated_at, on_day_off = t.on_day_off
+                    FROM unnest(\(rows.map(\.id))::text[], \(rows.map(\.code))::text[], \(rows.map(\.slotID))::text[], \(rows.map(\.date))::text[],
+                                \(rows.map(\.start))::float8[], \(rows.map(\.end))::float8[], \(rows.map(\.status))::text[], \(rows.map(\.sequence))::int8[],
+                                \(rows.map(\.updatedAt))::float8[], \(rows.map(\.onDayOff))::boolean[])
+                         AS t (id, code, slot_id, date, start, "end", status, sequence, updated_at, on_day_off)
+                    WHERE booking.id = t.id AND booking.code = t.code AND booking.sequence < t.sequence RETURNING booking.id
+                    """, logger: self.logger).decode(String.self) {
+                    changed.append(id)
+                }
                 for b in export.bookings {
-                    let updated = try await c.query("""
-                        UPDATE booking SET slot_id = \(b.slotID), date = \(b.date), start = \(b.start), "end" = \(b.end),
-                                           status = \(b.status), sequence = \(b.sequence), updated_at = \(b.updatedAt),
-                                           on_day_off = \(b.onDayOff)
-                        WHERE id = \(b.id) AND code = \(b.code) AND sequence < \(b.sequence) RETURNING id
-                        """, logger: self.logger).collect()
-                    if !updated.isEmpty {
-                        changed.append(b.id)
-                        continue
-                    }
                     report.bookings.copied += try await c.query("""
                         INSERT INTO booking (id, code, slot_id, service_id, date, start, "end", id_hash, id_masked, status, sequence,
                                              created_at, updated_at, on_day_off)
