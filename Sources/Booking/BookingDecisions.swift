@@ -230,7 +230,7 @@ public struct NewBookingIdentity: Sendable {
     public private(set) var code: BookingCode
 
     public init() {
-        id = UUID().uuidString
+        id = UUID.random().uuidString
         var generator = SystemRandomNumberGenerator()
         code = BookingCode.random(using: &generator)
     }

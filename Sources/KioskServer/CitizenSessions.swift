@@ -69,7 +69,7 @@ public actor CitizenSessions {
             throw APIError(.conflict, code: "sessionActive", message: .init(
                 zh: "本终端正在办理另一项业务，请先结束", en: "Another session is in progress on this terminal; end it first"))
         }
-        let id = UUID().uuidString.lowercased()
+        let id = UUID.random().uuidString.lowercased()
         active = Active(id: id, session: session, form: form, lastActivity: now(), corrects: reference)
         return id
     }

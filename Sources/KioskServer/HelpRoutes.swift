@@ -181,7 +181,7 @@ extension KioskRoutes {
             } else {
                 sessionID = nil
             }
-            let call = HelpRequest(id: UUID().uuidString.lowercased(), terminalId: help.terminalID, sessionId: sessionID, screen: screen,
+            let call = HelpRequest(id: UUID.random().uuidString.lowercased(), terminalId: help.terminalID, sessionId: sessionID, screen: screen,
                                    formId: formID, stepId: stepID, raisedAt: help.now(), timeout: help.timeout)
             let (stored, created) = try await help.ledger.raise(call)
             if created { await help.publish(.helpRequested, stored) }

@@ -44,7 +44,7 @@ public struct SQLiteBookingStore: BookingDatabase {
     /// quota, so nobody holds a day's places without booking them.
     public func hold(_ slot: Slot, idNumber: ResidentIDNumber, idempotencyKey: String, now: Date) async throws -> SlotHold {
         let idHash = hasher.hash(idNumber)
-        let hold = rules.hold(id: UUID().uuidString, of: slot, now: now)
+        let hold = rules.hold(id: UUID.random().uuidString, of: slot, now: now)
         return try await mutate(.hold(slot, idHash: idHash), key: idempotencyKey, now: now) { db in
             try db.cachedStatement(sql: SQL.deleteHoldsOfCitizen).run([.blob(idHash)])
             try rules.checkEligibility(citizenBookings(db, idHash: idHash, now: now), serviceID: slot.serviceID, now: now)

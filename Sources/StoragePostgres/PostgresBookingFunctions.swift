@@ -514,7 +514,7 @@ extension PostgresBookingStore {
     /// A new hold replaces the citizen's others once it is granted, so the rules judge their bookings only.
     func holdInOneCall(_ slot: Slot, idHash: Data, idempotencyKey: String, now: Date) async throws -> SlotHold {
         let request = try IdempotentRequest(.hold(slot, idHash: idHash), key: idempotencyKey)
-        let hold = rules.hold(id: UUID().uuidString, of: slot, now: now)
+        let hold = rules.hold(id: UUID.random().uuidString, of: slot, now: now)
         var seen: [CitizenBookings.Booked] = []
         while true {
             try rules.checkEligibility(CitizenBookings(bookings: seen, heldServiceIDs: []), serviceID: slot.serviceID, now: now)
