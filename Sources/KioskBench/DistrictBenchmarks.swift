@@ -367,9 +367,9 @@ extension DistrictBenchmarks {
     }
 
     /// How pgbench reaches the server. The terminals' processes connect over TCP, as a terminal
-    /// reaches its district's server, so pgbench does too for the ratio of record; over its
-    /// Unix socket it skips the TCP stack at both ends (about 12 % more transactions here), the
-    /// peer of the ratios until stop 32, still printed beside it.
+    /// reaches its district's server, so pgbench does too for the ratio of record. Over its Unix
+    /// socket it skips the TCP stack at both ends (11–26 % more transactions here, median 20 %);
+    /// that was the peer of the ratios until stop 32, and it is still printed beside it.
     enum PgbenchTransport {
         case tcp
         case unixSocket
