@@ -40,6 +40,7 @@ enum Migrations {
         registerDistrictCopyMarks(&migrator)
         registerDistrictCopyQueueMarks(&migrator)
         registerDistrictCopiedSequence(&migrator)
+        registerTicketChangedSinceCopy(&migrator)
         return migrator
     }
 

@@ -35,6 +35,13 @@ public struct TerminalExport: Sendable {
         public let bookingID: String?
         /// The terminal-scoped prefix the district knows it by, once it is there (see `v21-district-copy-queue-marks`).
         public let districtPrefix: String?
+        /// Called, served, sent away or transferred here since the district got it (v23).
+        public let changedSinceCopy: Bool
+
+        /// This ticket, now in the district store under `prefix`.
+        public func copied(as prefix: String) -> CopiedTicket {
+            CopiedTicket(id: id, districtPrefix: prefix, state: state, serviceID: serviceID, callCount: callCount)
+        }
     }
     public struct RatingRow: Sendable {
         public let ticketID: Int64
@@ -73,6 +80,15 @@ public struct TerminalExport: Sendable {
     public let lifecycle: [LifecycleSQL.NewRecord]
     public let helpRequests: [HelpRequestRow]
     public let policyPrints: [PolicyPrintRow]
+}
+
+/// A ticket the district store holds, by its id in the terminal's file, as it was copied.
+public struct CopiedTicket: Sendable, Equatable {
+    public let id: Int64
+    /// The terminal-scoped prefix the district holds it under.
+    public let districtPrefix: String
+    public let state, serviceID: String
+    public let callCount: Int
 }
 
 /// How many rows of each kind a terminal's file holds that the district store lacks.
@@ -123,6 +139,21 @@ extension Migrations {
     static func registerDistrictCopiedSequence(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v22-district-copied-sequence") { db in
             try db.execute(sql: "ALTER TABLE district_copied ADD COLUMN sequence integer")
+        }
+    }
+
+    /// A ticket called, served, sent away or transferred here after its copy is uncopied again,
+    /// as a booking is (v22): the next copy carries the change, and `kiosk serve` refuses district
+    /// mode until it has (the district would otherwise keep the ticket waiting, and staff there
+    /// call a citizen already served). Only this terminal's own queue changes a ticket: in
+    /// district mode calls are the district's, and its offline tickets are only issued here.
+    static func registerTicketChangedSinceCopy(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v23-ticket-changed-since-copy") { db in
+            try db.execute(sql: """
+                CREATE TRIGGER queue_ticket_changed_since_copy
+                AFTER UPDATE OF state, service_id, counter, called_at, call_count ON queue_ticket WHEN OLD.copied = 1
+                BEGIN UPDATE queue_ticket SET copied = 0 WHERE id = NEW.id; END
+                """)
         }
     }
 }
@@ -179,11 +210,13 @@ extension SQLiteStore {
                     .init(key: $0["key"], operation: $0["operation"], fingerprint: $0["fingerprint"], response: $0["response"],
                           createdAt: $0["created_at"])
                 },
-                tickets: try Row.fetchAll(db, sql: "SELECT * FROM queue_ticket ORDER BY id").map {
+                tickets: try Row.fetchAll(db, sql: """
+                    SELECT *, coalesce(copied = 0 AND district_prefix IS NOT NULL, 0) AS changed_since_copy FROM queue_ticket ORDER BY id
+                    """).map {
                     .init(id: $0["id"], date: $0["date"], prefix: $0["prefix"], sequence: $0["sequence"], number: $0["number"],
                           serviceID: $0["service_id"], priority: $0["priority"], queuedAt: $0["queued_at"], state: $0["state"],
                           counter: $0["counter"], calledAt: $0["called_at"], callCount: $0["call_count"], bookingID: $0["booking_id"],
-                          districtPrefix: $0["district_prefix"])
+                          districtPrefix: $0["district_prefix"], changedSinceCopy: $0["changed_since_copy"])
                 },
                 ratings: try Row.fetchAll(db, sql: "SELECT * FROM rating ORDER BY id").map {
                     .init(ticketID: $0["ticket_id"], serviceID: $0["service_id"], counter: $0["counter"], score: $0["score"],
@@ -205,14 +238,19 @@ extension SQLiteStore {
     }
 
     /// Records that the district store now holds these bookings, calls, prints (by key), filings'
-    /// lifecycles, tickets (by local id, with the prefix the district knows each by), ratings (by
-    /// their ticket's local id) and idempotency keys.
+    /// lifecycles, tickets (as copied), ratings (by their ticket's local id) and idempotency keys.
+    /// A ticket changed here while the copy ran stays uncopied, for the next copy.
     public func markCopied(bookings: [String: Int], helpRequestIDs: [String], policyPrintKeys: [String], lifecycleReferences: [String],
-                           tickets: [Int64: String] = [:], ratedTicketIDs: [Int64] = [], idempotencyKeys: [String] = [],
+                           tickets: [CopiedTicket] = [], ratedTicketIDs: [Int64] = [], idempotencyKeys: [String] = [],
                            now: Date) async throws {
         try await pool.write { db in
-            for (id, prefix) in tickets {
-                try db.execute(sql: "UPDATE queue_ticket SET copied = 1, district_prefix = ? WHERE id = ?", arguments: [prefix, id])
+            for ticket in tickets {
+                // The prefix in any case: the district holds the ticket under it from now on.
+                try db.execute(sql: """
+                    UPDATE queue_ticket SET district_prefix = ?,
+                        copied = CASE WHEN state = ? AND service_id = ? AND call_count = ? THEN 1 ELSE 0 END
+                    WHERE id = ?
+                    """, arguments: [ticket.districtPrefix, ticket.state, ticket.serviceID, ticket.callCount, ticket.id])
             }
             for id in ratedTicketIDs {
                 try db.execute(sql: "UPDATE rating SET copied = 1 WHERE ticket_id = ?", arguments: [id])
@@ -241,8 +279,8 @@ extension SQLiteStore {
     /// What of this file `kiosk db copy` has not put into a district store (a booking changed here
     /// since its copy counts): started in district mode, the terminal would never show it again.
     /// Rows recorded before copies were marked (v20-district-copy-marks, v21-district-copy-queue-marks,
-    /// v22-district-copied-sequence) are not counted; nor are a terminal's
-    /// offline tickets in district mode, which its outbox carries (`markCarriedByOutbox`).
+    /// v22-district-copied-sequence) are not counted, a ticket changed since its copy is (v23); nor are
+    /// a terminal's offline tickets in district mode, which its outbox carries (`enqueueOfflineTicket`).
     public func notCopiedToDistrict() async throws -> NotCopiedToDistrict {
         try await pool.read { db in
             let row = try Row.fetchOne(db, sql: """

@@ -60,8 +60,10 @@ extension PostgresStore {
         public var policyPrintKeys: [String] = []
         /// Every filing's lifecycle of the export (each is in the district store now).
         public var lifecycleReferences: [String] = []
-        /// Every ticket of the export (by its id in the terminal's file), with the prefix the district holds it under.
-        public var ticketPrefixes: [Int64: String] = [:]
+        /// Every ticket of the export now in the district store (copied now or before), as the terminal has it.
+        public var copiedTickets: [CopiedTicket] = []
+        /// Tickets the terminal called, served, sent away or transferred since their copy: so in the district now.
+        public var ticketsChanged = 0
         /// The tickets (by their id in the terminal's file) whose rating the district holds.
         public var ratedTicketIDs: [Int64] = []
         /// Every idempotency key of the export (each is in the district store now).
@@ -134,22 +136,31 @@ extension PostgresStore {
                 var ticketIDs: [Int64: Int64] = [:]
                 for t in export.tickets {
                     let prefix = t.districtPrefix ?? t.prefix + "@" + terminalID
-                    let inserted = try await c.query("""
+                    // One the district holds takes the terminal's change since its copy unless the
+                    // district's has gone as far: more calls, or as many and a further state (waiting,
+                    // called, then served or sent away). A tie stays as the district has it.
+                    let written = try await c.query("""
                         INSERT INTO queue_ticket (date, prefix, sequence, number, service_id, priority, queued_at, state, counter,
                                                   called_at, call_count, booking_id)
                         VALUES (\(t.date), \(prefix), \(t.sequence), \(t.number), \(t.serviceID), \(t.priority), \(t.queuedAt), \(t.state),
                                 \(t.counter), \(t.calledAt), \(t.callCount), \(t.bookingID))
-                        ON CONFLICT (date, prefix, sequence) DO NOTHING RETURNING id
+                        ON CONFLICT (date, prefix, sequence) DO UPDATE SET
+                            state = excluded.state, service_id = excluded.service_id, counter = excluded.counter,
+                            called_at = excluded.called_at, call_count = excluded.call_count
+                        WHERE \(t.changedSinceCopy)
+                            AND (excluded.call_count, CASE excluded.state WHEN 'waiting' THEN 0 WHEN 'called' THEN 1 ELSE 2 END)
+                                > (queue_ticket.call_count, CASE queue_ticket.state WHEN 'waiting' THEN 0 WHEN 'called' THEN 1 ELSE 2 END)
+                        RETURNING id, xmax = 0
                         """, logger: self.logger).collect()
-                    report.tickets.copied += inserted.count
-                    if let id = try inserted.first?.decode(Int64.self) {
+                    if let (id, inserted) = try written.first?.decode((Int64, Bool).self) {
                         ticketIDs[t.id] = id
+                        if inserted { report.tickets.copied += 1 } else { report.ticketsChanged += 1 }
                     } else {
                         ticketIDs[t.id] = try await c.query("""
                             SELECT id FROM queue_ticket WHERE date = \(t.date) AND prefix = \(prefix) AND sequence = \(t.sequence)
                             """, logger: self.logger).collect().first?.decode(Int64.self)
                     }
-                    if ticketIDs[t.id] != nil { report.ticketPrefixes[t.id] = prefix }
+                    if ticketIDs[t.id] != nil { report.copiedTickets.append(t.copied(as: prefix)) }
                 }
                 for r in export.ratings {
                     guard let ticketID = ticketIDs[r.ticketID] else { continue }

@@ -100,7 +100,7 @@ struct DatabaseCommand: AsyncParsableCommand {
                 }
                 try await source.markCopied(bookings: report.bookingSequences, helpRequestIDs: report.helpRequestIDs,
                                             policyPrintKeys: report.policyPrintKeys, lifecycleReferences: report.lifecycleReferences,
-                                            tickets: report.ticketPrefixes, ratedTicketIDs: report.ratedTicketIDs,
+                                            tickets: report.copiedTickets, ratedTicketIDs: report.ratedTicketIDs,
                                             idempotencyKeys: report.answerKeys, now: Date())
                 print("copied to \(district.location):")
                 for (kind, counted) in [("bookings", report.bookings), ("tickets", report.tickets), ("ratings", report.ratings),
@@ -111,6 +111,10 @@ struct DatabaseCommand: AsyncParsableCommand {
                 }
                 if report.bookingsChanged > 0 {
                     print("\(report.bookingsChanged) bookings cancelled, moved or checked in on this terminal since their copy are so in the district store")
+                }
+                if report.ticketsChanged > 0 {
+                    print("\(report.ticketsChanged) queue tickets called, served or sent away on this terminal since their copy are so in "
+                          + "the district store")
                 }
                 if report.helpRequestsClosed > 0 {
                     print("\(report.helpRequestsClosed) help requests closed on this terminal since their copy are closed in the district store")

@@ -72,6 +72,49 @@ struct DistrictCopyQueueTests {
         server.stop()
     }
 
+    /// A terminal that served alone between two copies called and served tickets the district
+    /// holds as waiting: left so, staff in district mode would call citizens already served, and
+    /// the hall display would count them. The second copy carries each change the district has
+    /// not gone as far as (more calls; with as many, called is further than waiting, and served or
+    /// sent away further than both); one the district called since stays as the district has it.
+    @Test func aTicketCalledOrServedOnTheTerminalSinceItsCopyIsSoInTheDistrict() async throws {
+        let installation = try TestInstallation()
+        defer { installation.remove() }
+        #expect(try await offPool { try KioskProcess.run(["db", "migrate"], in: installation.root) }.status == 0)
+        let terminal = try Self.bookings(installation)
+        var tickets: [Int64] = []
+        for key in ["w0", "w1", "w2"] {
+            tickets.append(try await terminal.issueTicket(serviceID: "hukou", holder: nil, disabilityMarkedByStaff: false,
+                                                          schedule: try Self.today(), idempotencyKey: key, now: Self.morning).ticket.id)
+        }
+        let url = try await cluster().createDatabase()
+        let database = String(url.split(separator: "/").last!)
+        #expect(try await Self.copy(installation, to: url).status == 0)
+
+        // Alone since: A001 served, A002 called and sent away, A003 called at A01 (and at B02 in the district).
+        _ = try await terminal.callNext(counter: "A01", serviceIDs: ["hukou"], idempotencyKey: "n0", now: Self.morning)
+        _ = try await terminal.finish(ticketID: tickets[0], idempotencyKey: "f0", now: Self.morning)
+        _ = try await terminal.callNext(counter: "A01", serviceIDs: ["hukou"], idempotencyKey: "n1", now: Self.morning)
+        _ = try await terminal.markNoShow(ticketID: tickets[1], idempotencyKey: "s1", now: Self.morning)
+        _ = try await terminal.callNext(counter: "A01", serviceIDs: ["hukou"], idempotencyKey: "n2", now: Self.morning)
+        try await cluster().psql("""
+            UPDATE queue_ticket SET state = 'called', counter = 'B02', called_at = 1796094000, call_count = 1 WHERE number = 'A003'
+            """, database: database)
+        #expect(try await installation.store().notCopiedToDistrict().tickets == 3)
+
+        let again = try await Self.copy(installation, to: url)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("\n  tickets: 0 copied, 3 already there\n"), "\(again.stdout)")
+        #expect(again.stdout.contains("\n2 queue tickets called, served or sent away on this terminal since their copy are so in the "
+            + "district store\n"), "\(again.stdout)")
+        #expect(try await cluster().psql("""
+            SELECT string_agg(number || ' ' || state || ' ' || coalesce(counter, '-') || ' ' || call_count, ',' ORDER BY number)
+            FROM queue_ticket
+            """, database: database) == "A001 finished A01 1,A002 noShow A01 1,A003 called B02 1")
+        #expect(try await cluster().psql("SELECT coalesce(sum(waiting), 0) FROM queue_waiting", database: database) == "0")
+        #expect(try await installation.store().notCopiedToDistrict().isEmpty)
+    }
+
     /// A terminal renamed (or re-imaged under another id) between two copies: the second copy's
     /// `--terminal` (by default the configuration's new `terminal.id`) names only what is new. The
     /// tickets copied before keep the terminal-scoped prefix they got (their numbers are not

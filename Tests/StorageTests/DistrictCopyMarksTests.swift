@@ -103,11 +103,39 @@ struct DistrictCopyMarksTests {
         #expect(try await store.notCopiedToDistrict()
                 == NotCopiedToDistrict(bookings: 0, helpRequests: 0, policyPrints: 0, tickets: 1, ratings: 1, idempotencyKeys: 1))
         try await store.markCopied(bookings: [:], helpRequestIDs: [], policyPrintKeys: [], lifecycleReferences: [],
-                                   tickets: [made: "A@T01"], ratedTicketIDs: [made], idempotencyKeys: ["r2"], now: Self.november)
+                                   tickets: [Self.copied(made)], ratedTicketIDs: [made], idempotencyKeys: ["r2"], now: Self.november)
         #expect(try await store.notCopiedToDistrict().isEmpty)
         let prefix = try await store.pool.read { db in try String.fetchOne(db, sql: "SELECT district_prefix FROM queue_ticket WHERE id = ?",
                                                                            arguments: [made]) }
         #expect(prefix == "A@T01")
+    }
+
+    /// A ticket as `insertTicketRatingAndKey` makes it, copied under `A@T01`.
+    static func copied(_ id: Int64, state: String = "finished", callCount: Int = 0) -> CopiedTicket {
+        CopiedTicket(id: id, districtPrefix: "A@T01", state: state, serviceID: "hukou", callCount: callCount)
+    }
+
+    /// A ticket called or served here after its copy counts again until a copy carries the change
+    /// (v23); a copy that read it before the change (the terminal served while it ran) leaves it
+    /// counted, with the prefix the district holds it under.
+    @Test func aTicketChangedSinceItsCopyCountsAgainUntilCopied() async throws {
+        let (scratch, store) = try Self.file(migratedUpTo: "v23-ticket-changed-since-copy")
+        defer { withExtendedLifetime(scratch) {} }
+        let made = try await store.pool.write { db in try Self.insertTicketRatingAndKey(db, sequence: 1) }
+        try await store.markCopied(bookings: [:], helpRequestIDs: [], policyPrintKeys: [], lifecycleReferences: [],
+                                   tickets: [Self.copied(made)], ratedTicketIDs: [made], idempotencyKeys: ["r1"], now: Self.november)
+        #expect(try await store.notCopiedToDistrict().isEmpty)
+
+        try await store.pool.write { db in
+            try db.execute(sql: "UPDATE queue_ticket SET state = 'called', call_count = call_count + 1 WHERE id = ?", arguments: [made])
+        }
+        #expect(try await store.notCopiedToDistrict().tickets == 1)
+        try await store.markCopied(bookings: [:], helpRequestIDs: [], policyPrintKeys: [], lifecycleReferences: [],
+                                   tickets: [Self.copied(made)], now: Self.november)
+        #expect(try await store.notCopiedToDistrict().tickets == 1)
+        try await store.markCopied(bookings: [:], helpRequestIDs: [], policyPrintKeys: [], lifecycleReferences: [],
+                                   tickets: [Self.copied(made, state: "called", callCount: 1)], now: Self.november)
+        #expect(try await store.notCopiedToDistrict().isEmpty)
     }
 
     /// A finished ticket, its rating and the answer kept for the rating's retry.
