@@ -230,14 +230,24 @@ struct DistrictDepartmentKeyTests {
     }
 }
 
-/// The log lines a test reads back.
-final class CapturedLog: LogHandler, @unchecked Sendable {
+/// The log lines a test reads back. One handler serves every copy of its logger (a class), so
+/// the requests a server answers at once set its metadata at once (Hummingbird gives each its
+/// `hb.request.id`): kept under a lock, as the lines are, where a bare dictionary once crashed the
+/// test process (signal 11 in `__RawDictionaryStorage.find`).
+final class CapturedLog: LogHandler, Sendable {
     let lines = Mutex<[String]>([])
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
+    private let settings = Mutex<(metadata: Logger.Metadata, logLevel: Logger.Level)>(([:], .trace))
+    var metadata: Logger.Metadata {
+        get { settings.withLock { $0.metadata } }
+        set { settings.withLock { $0.metadata = newValue } }
+    }
+    var logLevel: Logger.Level {
+        get { settings.withLock { $0.logLevel } }
+        set { settings.withLock { $0.logLevel = newValue } }
+    }
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
+        get { settings.withLock { $0.metadata[key] } }
+        set { settings.withLock { $0.metadata[key] = newValue } }
     }
 
     func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
