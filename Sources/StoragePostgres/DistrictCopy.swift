@@ -13,7 +13,8 @@ import Storage
 /// Running it again copies nothing twice, and what the district already holds stays as it is
 /// there (a call staff took or closed there since is not reopened), except what the terminal
 /// changed since: a booking it cancelled, moved or checked in is changed there as the terminal has
-/// it (unless the district changed it as many times since), and the district's open copy of a
+/// it (unless the district changed it as many times since), a queue ticket it called, served or
+/// sent away is so there (unless the district took it as far), and the district's open copy of a
 /// call the terminal closed is closed as the terminal closed it.
 ///
 /// A row is filed under the terminal that recorded it where it says which (calls, prints); the
