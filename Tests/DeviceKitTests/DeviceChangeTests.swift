@@ -49,15 +49,19 @@ struct DeviceChangeTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await manager.run() }
             await waitForScans(provider, atLeast: 1)
-            let before = provider.scans
+            // The manager is busy in a scan while the whole burst reaches it.
+            let busy = provider.scans + 1
+            provider.holdScans()
+            source.fire()
+            await waitForScans(provider, atLeast: busy)
             for _ in 0..<50 { source.fire() }
-            await waitForScans(provider, atLeast: before + 1)
+            await source.forwarded(atLeast: 51)
+            provider.releaseScans()
+            await waitForScans(provider, atLeast: busy + 1)
             // What must not happen (a scan per change) has no event to wait for: a quiet moment
             // lets any extra scans show.
             try await Task.sleep(for: .milliseconds(200))
-            // The source forwards each change as it comes, so a few scans may interleave with
-            // the burst; it must not be one scan per change.
-            #expect(provider.scans - before < 10)
+            #expect(provider.scans == busy + 1)
             group.cancelAll()
         }
     }

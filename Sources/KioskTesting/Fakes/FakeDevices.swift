@@ -44,6 +44,8 @@ public final class FakeDeviceProvider: DeviceProvider {
         var present: Bool
         var scans = 0
         var waiting: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var holding = false
+        var held: [CheckedContinuation<Void, Never>] = []
     }
 
     private let state: Mutex<State>
@@ -66,16 +68,36 @@ public final class FakeDeviceProvider: DeviceProvider {
 
     public var scans: Int { state.withLock { $0.scans } }
 
+    /// Keeps every scan that begins from here on busy until `releaseScans()`, so a test can act
+    /// while the manager is known to be scanning.
+    public func holdScans() { state.withLock { $0.holding = true } }
+
+    public func releaseScans() {
+        let held = state.withLock { state in
+            state.holding = false
+            defer { state.held = [] }
+            return state.held
+        }
+        for continuation in held { continuation.resume() }
+    }
+
     public func discover() async -> [any Device] {
-        let (devices, ready) = state.withLock { state in
+        let ready = state.withLock { state in
             state.scans += 1
             let scans = state.scans
             let ready = state.waiting.filter { $0.count <= scans }.map(\.continuation)
             state.waiting.removeAll { $0.count <= scans }
-            return (state.present ? state.devices : [], ready)
+            return ready
         }
         for continuation in ready { continuation.resume() }
-        return devices
+        await withCheckedContinuation { continuation in
+            let busy = state.withLock { state in
+                if state.holding { state.held.append(continuation) }
+                return state.holding
+            }
+            if !busy { continuation.resume() }
+        }
+        return state.withLock { $0.present ? $0.devices : [] }
     }
 
     /// Returns once `count` scans have begun (at once if they have).
@@ -96,6 +118,7 @@ public final class FakeChangeSource: DeviceChangeSource {
     private let changes: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
     let supported: Bool
+    private let forwardedChanges = Mutex((count: 0, waiting: [(count: Int, continuation: CheckedContinuation<Void, Never>)]()))
 
     public init(supported: Bool = true) {
         (changes, continuation) = AsyncStream.makeStream(of: Void.self)
@@ -106,6 +129,27 @@ public final class FakeChangeSource: DeviceChangeSource {
 
     public func watch(_ changed: @escaping @Sendable () async -> Void) async {
         guard supported else { return }
-        for await _ in changes { await changed() }
+        for await _ in changes {
+            await changed()
+            let ready = forwardedChanges.withLock { forwarded in
+                forwarded.count += 1
+                let count = forwarded.count
+                defer { forwarded.waiting.removeAll { $0.count <= count } }
+                return forwarded.waiting.filter { $0.count <= count }.map(\.continuation)
+            }
+            for continuation in ready { continuation.resume() }
+        }
+    }
+
+    /// Returns once `count` changes have been handed to the watcher (at once if they have).
+    public func forwarded(atLeast count: Int) async {
+        await withCheckedContinuation { continuation in
+            let done = forwardedChanges.withLock { forwarded in
+                if forwarded.count >= count { return true }
+                forwarded.waiting.append((count, continuation))
+                return false
+            }
+            if done { continuation.resume() }
+        }
     }
 }
