@@ -376,7 +376,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]),
         // docs/ARCHITECTURE.md's module table and layers against this manifest.
-        .testTarget(name: "ArchitectureTests"),
+        .testTarget(name: "ArchitectureTests", dependencies: ["KioskTesting"]),
         .testTarget(
             name: "KioskCLITests",
             dependencies: [

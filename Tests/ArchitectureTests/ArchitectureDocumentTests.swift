@@ -1,4 +1,5 @@
 import Foundation
+import KioskTesting
 import Testing
 
 /// `docs/ARCHITECTURE.md` is the newcomer's map of the modules; these tests hold it to the
@@ -51,9 +52,15 @@ struct ArchitectureDocumentTests {
         }
     }
 
-    /// The package's modules (test targets left out), as SwiftPM reads the manifest. The lock
-    /// is ignored: `swift test` holds it while this runs, and describing reads nothing it guards.
-    static func modules() throws -> [Target] {
+    /// The package's modules (test targets left out), as SwiftPM reads the manifest: read once,
+    /// on a thread of its own, as SwiftPM may compile every dependency's manifest first on a
+    /// fresh machine, and a wait that long on the cooperative pool's thread stalls every test.
+    static func modules() async throws -> [Target] { try await described.value }
+
+    private static let described = Task { try await offPool { try describe() } }
+
+    /// The lock is ignored: `swift test` holds it while this runs, and describing reads nothing it guards.
+    private static func describe() throws -> [Target] {
         let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/opt/swift/usr/bin"]
         guard let swift = paths.map({ $0 + "/swift" }).first(where: FileManager.default.isExecutableFile(atPath:)) else {
             throw DocumentError.swiftNotFound
@@ -116,8 +123,8 @@ struct ArchitectureDocumentTests {
         return layers
     }
 
-    @Test func everyModuleIsInTheTableWithExactlyWhatItImports() throws {
-        let modules = try Self.modules()
+    @Test func everyModuleIsInTheTableWithExactlyWhatItImports() async throws {
+        let modules = try await Self.modules()
         let table = try Self.table()
         #expect(modules.count > 10)
         for module in modules {
@@ -132,8 +139,8 @@ struct ArchitectureDocumentTests {
         #expect(unknown.isEmpty, "the table names modules Package.swift does not have: \(unknown.sorted())")
     }
 
-    @Test func everyModuleIsInOneLayerAndImportsOnlyEarlierLayers() throws {
-        let modules = try Self.modules()
+    @Test func everyModuleIsInOneLayerAndImportsOnlyEarlierLayers() async throws {
+        let modules = try await Self.modules()
         let layers = try Self.layers()
         for module in modules {
             guard let placed = layers[module.name], placed.count == 1, let layer = placed.first else {

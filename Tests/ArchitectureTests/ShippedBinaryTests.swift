@@ -17,16 +17,16 @@ struct ShippedBinaryTests {
         return seen
     }
 
-    @Test func kioskLinksNeitherTheTestKitNorTheBenchmarks() throws {
-        let modules = try ArchitectureDocumentTests.modules()
+    @Test func kioskLinksNeitherTheTestKitNorTheBenchmarks() async throws {
+        let modules = try await ArchitectureDocumentTests.modules()
         let linked = Self.closure(of: "kiosk", in: modules)
         #expect(linked.contains("KioskApp"), "the closure is read from the manifest: \(linked.sorted())")
         #expect(!linked.contains("KioskTesting"))
         #expect(!linked.contains("KioskBench"))
     }
 
-    @Test func theBenchmarksAreAnExecutableOfTheirOwn() throws {
-        let modules = try ArchitectureDocumentTests.modules()
+    @Test func theBenchmarksAreAnExecutableOfTheirOwn() async throws {
+        let modules = try await ArchitectureDocumentTests.modules()
         let bench = try #require(modules.first { $0.name == "kiosk-bench" })
         #expect(bench.type == "executable")
         #expect(Self.closure(of: "kiosk-bench", in: modules).contains("KioskTesting"))

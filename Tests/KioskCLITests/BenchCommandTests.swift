@@ -3,7 +3,7 @@ import Testing
 
 /// `kiosk bench NAME` keeps its name although the benchmarks live in `kiosk-bench`: it hands
 /// its arguments over, and says where the benchmarks are when they are not beside it.
-@Suite("kiosk bench hands over to kiosk-bench", .waitsOffPool, .waitsOffPool)
+@Suite("kiosk bench hands over to kiosk-bench", .waitsOffPool)
 struct BenchCommandTests {
     @Test func argumentsReachKioskBench() throws {
         let result = try KioskProcess.run(["bench", "no-such-figure"], in: "/")

@@ -5,7 +5,7 @@ import Testing
 /// `ChildProcess`, which starts every child of these tests: a child holds only its own three
 /// descriptors (a pipe or pseudo-terminal another test holds open must not stay open in it), in
 /// the directory and environment given, and its exit status is read back.
-@Suite("Children of the tests", .waitsOffPool, .waitsOffPool)
+@Suite("Children of the tests", .waitsOffPool)
 struct ChildProcessTests {
     @Test func aChildHoldsOnlyItsOwnThreeDescriptors() throws {
         // A descriptor without close-on-exec, as a test's pipe or pseudo-terminal may be.

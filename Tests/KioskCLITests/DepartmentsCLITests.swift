@@ -2,7 +2,7 @@ import Foundation
 import KioskTesting
 import Testing
 
-@Suite("kiosk departments", .waitsOffPool, .waitsOffPool)
+@Suite("kiosk departments", .waitsOffPool)
 struct DepartmentsCLITests {
     /// Keys shown once and never again; the list names no secret; revoke ends the key; every
     /// change is in the audit log.

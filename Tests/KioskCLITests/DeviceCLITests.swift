@@ -2,7 +2,7 @@ import Foundation
 import KioskTesting
 import Testing
 
-@Suite("kiosk devices, diag, receipt and idcard", .waitsOffPool, .waitsOffPool)
+@Suite("kiosk devices, diag, receipt and idcard", .waitsOffPool)
 struct DeviceCLITests {
     @Test func simulatedDevicesAreListedAndChecked() throws {
         let installation = try TestInstallation()
@@ -103,7 +103,7 @@ extension Array {
 
 /// A technician sets `devices.mode = "usb"` with nothing plugged in (the case on this machine,
 /// unless the umockdev emulator runs beside the test): kiosk says so and what it looked for.
-@Suite("kiosk devices with nothing plugged in", .waitsOffPool, .waitsOffPool)
+@Suite("kiosk devices with nothing plugged in", .waitsOffPool)
 struct NothingPluggedInTests {
     @Test(.enabled(if: USBEmulator.current == nil, "beside the emulator a device is plugged in"))
     func devicesListSaysNothingWasFoundAndFails() throws {
@@ -127,7 +127,7 @@ struct NothingPluggedInTests {
 /// The command Devices/simulators/usb/README.md documents: kiosk run as the emulator's child.
 /// The emulator's own variables no longer start with `KIOSK_` (which kiosk takes for
 /// configuration keys and refused). Runs in `Devices/simulators/usb/run-under-umockdev.sh`.
-@Suite("kiosk beside the emulated USB printer", .waitsOffPool, .waitsOffPool)
+@Suite("kiosk beside the emulated USB printer", .waitsOffPool)
 struct EmulatedPrinterCLITests {
     @Test(.enabled(if: USBEmulator.printer != nil, "needs Devices/simulators/usb/printer.py"))
     func devicesListFindsTheEmulatedPrinter() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import KioskTesting
 import Testing
 
-@Suite("kiosk forms and kiosk logic", .waitsOffPool, .waitsOffPool)
+@Suite("kiosk forms and kiosk logic", .waitsOffPool)
 struct FormsAndLogicCLITests {
     @Test func shippedFormsValidate() throws {
         let result = try KioskProcess.run(["forms", "validate", "Forms"], in: TestInstallation.repository.path)

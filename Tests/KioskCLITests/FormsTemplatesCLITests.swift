@@ -3,7 +3,7 @@ import KioskTesting
 import Testing
 
 /// `kiosk forms validate` checks the receipt templates against every form they print for.
-@Suite("kiosk forms validate and the receipt templates", .waitsOffPool, .waitsOffPool)
+@Suite("kiosk forms validate and the receipt templates", .waitsOffPool)
 struct FormsTemplatesCLITests {
     @Test func aTemplateThatCouldFailIsNamedByFileAndLine() throws {
         let installation = try TestInstallation()

@@ -5,7 +5,7 @@ import Testing
 /// The built binary: `kill -HUP` a running `kiosk serve` after editing Forms/, and it serves
 /// the new filing; a broken edit is refused, the running version stays, and /readyz and the
 /// log say why.
-@Suite("kiosk serve reloads on SIGHUP", .waitsOffPool, .waitsOffPool)
+@Suite("kiosk serve reloads on SIGHUP", .waitsOffPool)
 struct ReloadCLITests {
     func formIDs(_ port: Int) -> [String] {
         guard let reply = RawHTTP.send(port: port, path: "/v1/forms"),

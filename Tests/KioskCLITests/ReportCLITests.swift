@@ -7,7 +7,7 @@ import Testing
 
 /// `kiosk report monthly`: the monthly report from the terminal's store, the same figures
 /// `GET /v1/reports/monthly` gives the supervisor's screen.
-@Suite("kiosk report monthly", .waitsOffPool, .waitsOffPool)
+@Suite("kiosk report monthly", .waitsOffPool)
 struct ReportCLITests {
     /// A monthly report as JSON, its `generatedAt` (the one moment in it) read as the same
     /// instant whatever was written, so two reports compare on their figures alone.

@@ -4,7 +4,7 @@ import KioskTesting
 @testable import Storage
 import Testing
 
-@Suite("kiosk staff and kiosk audit", .waitsOffPool, .waitsOffPool)
+@Suite("kiosk staff and kiosk audit", .waitsOffPool)
 struct StaffCLITests {
     @Test func accountsAreManagedAndAudited() throws {
         let installation = try TestInstallation()

@@ -178,7 +178,7 @@ struct DistrictDepartmentKeyTests {
         }
         let (aDepartments, bDepartments) = (try departments(a, "T01"), try departments(b, "T02"))
         let issued = try await aDepartments.add(id: "police", name: "公安分局", webhookURL: "http://127.0.0.1:9/", now: Date())
-        let receiver = try WebhookReceiver(secret: try #require(issued.webhookSecret))
+        let receiver = try await WebhookReceiver(secret: try #require(issued.webhookSecret))
         defer { receiver.stop() }
         try #require(receiver.port > 0)
         _ = try await cluster.psql("UPDATE department SET webhook_url = '\(receiver.url)' WHERE id = 'police'")

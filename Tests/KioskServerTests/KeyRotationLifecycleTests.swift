@@ -25,7 +25,7 @@ struct KeyRotationLifecycleTests {
         defer { installation.remove() }
         let application = try await KioskApplication.onTestInstallation(installation)
         let issued = try application.departments.add(id: "amr", name: "市场监管局", webhookURL: "http://127.0.0.1:9/", now: Date())
-        let receiver = try WebhookReceiver(secret: try #require(issued.webhookSecret))
+        let receiver = try await WebhookReceiver(secret: try #require(issued.webhookSecret))
         defer { receiver.stop() }
         try #require(receiver.port > 0)
         try await application.store.pool.write { db in

@@ -17,18 +17,24 @@ final class WebhookReceiver: Sendable {
     let process: ChildProcess
     let port: Int
 
-    init(secret: String) throws {
+    /// Starts receiver.py, on a thread of its own: the first start on a machine installs the
+    /// reference library from PyPI, a wait too long for the cooperative pool's thread.
+    init(secret: String) async throws {
+        (process, port) = try await offPool { try Self.launch(secret: secret) }
+    }
+
+    private static func launch(secret: String) throws -> (ChildProcess, Int) {
         let repository = TestInstallation.repository.path
         let finder = ChildProcess()
         finder.executableURL = URL(fileURLWithPath: repository + "/Tests/webhooks/python.sh")
         let found = Pipe()
         finder.standardOutput = found
         try finder.run()
-        finder.waitUntilExit()
         let python = String(decoding: found.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
+        finder.waitUntilExit()
         #expect(finder.terminationStatus == 0, "Tests/webhooks/python.sh could not install standardwebhooks")
-        process = ChildProcess()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [repository + "/Tests/webhooks/receiver.py", "--secret", secret]
         let output = Pipe()
@@ -40,7 +46,7 @@ final class WebhookReceiver: Sendable {
             if chunk.isEmpty { break }
             line += chunk
         }
-        port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        return (process, Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0)
     }
 
     var url: String { "http://127.0.0.1:\(port)/hooks" }
@@ -96,7 +102,7 @@ struct WebhookDeliveryTests {
         // The URL is known once the receiver listens, and the receiver needs the secret: add with
         // a placeholder URL, start the receiver, then point the department at it.
         let issued = try application.departments.add(id: "amr", name: "市场监管局", webhookURL: "http://127.0.0.1:9/", now: Date())
-        let receiver = try WebhookReceiver(secret: try #require(issued.webhookSecret))
+        let receiver = try await WebhookReceiver(secret: try #require(issued.webhookSecret))
         defer { receiver.stop() }
         try #require(receiver.port > 0)
         try await application.store.pool.write { db in

@@ -5,6 +5,11 @@
 set -euo pipefail
 version=1.3.0
 venv=${XDG_CACHE_HOME:-$HOME/.cache}/kiosk-webhook-tests/venv-$version
+mkdir -p "$(dirname "$venv")"
+# One install at a time: the test process starts several receivers at once, and a second
+# first use would remove the environment the first is installing into.
+exec 9>"$venv.lock"
+flock 9
 if ! "$venv/bin/python" -c 'import standardwebhooks' 2>/dev/null; then
   echo "webhook tests: installing standardwebhooks $version into $venv" >&2
   rm -rf "$venv"
