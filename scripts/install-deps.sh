@@ -19,12 +19,13 @@ set -euo pipefail
 # The Debian package: dpkg-dev (dpkg-shlibdeps) and binutils (strip, objdump) build it, jq turns
 # the program's help into its manual page, lintian checks it; its test runs systemd-analyze and a
 # private systemd-journald (systemd), and the kiosk browser under cage's headless backend (cage
-# needs Xwayland) with grim for screenshots, ss (iproute2) and pgrep (procps).
+# needs Xwayland) with grim for screenshots, ss (iproute2) and pgrep (procps). gdb gives the
+# stacks of a test process whose cooperative pool stalls (KioskTesting's CooperativePoolWatch).
 packages=(libsqlite3-dev libusb-1.0-0-dev libcups2-dev libespeak-ng-dev sox tzdata ca-certificates
           umockdev gir1.2-umockdev-1.0 python3-gi cups cups-client openssl curl postgresql
           chromium python3-venv fonts-droid-fallback node-typescript jq
           dpkg-dev binutils lintian systemd adduser init-system-helpers cage xwayland grim python3 iproute2
-          procps)
+          procps gdb)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -10,6 +10,7 @@ public struct TestInstallation: Sendable {
     /// - Parameter shippedForms: copy the repository's filings, policies and holiday calendar into
     ///   `Forms/`, so the installation is ready to serve them.
     public init(config: String = "", shippedForms: Bool = true) throws {
+        CooperativePoolWatch.start()
         scratch = try ScratchDirectory(prefix: "kiosk-test")
         root = scratch.path
         for folder in ["Forms", "Devices"] {
