@@ -56,13 +56,14 @@ struct DistrictLedger: BookingLedger {
             return try await district.issueTicket(serviceID: serviceID, holder: holder, disabilityMarkedByStaff: disabilityMarkedByStaff,
                                                   schedule: schedule, idempotencyKey: idempotencyKey, now: now)
         } catch is DistrictStoreUnavailable {
-            let receipt = try await local.issueTicket(serviceID: serviceID, holder: holder, disabilityMarkedByStaff: disabilityMarkedByStaff,
-                                                      schedule: schedule, idempotencyKey: idempotencyKey, now: now)
-            let offline = OfflineTicket(receipt.ticket, terminalID: terminalID)
-            try outbox.enqueueOfflineTicket(localID: receipt.ticket.id, terminalID: terminalID, idempotencyKey: idempotencyKey,
-                                            payload: try JSONEncoder().encode(offline), now: now)
+            let terminalID = terminalID
+            let carriage = SQLiteBookingStore.DistrictCarriage(terminalID: terminalID) { ticket in
+                try JSONEncoder().encode(OfflineTicket(ticket, terminalID: terminalID))
+            }
+            let receipt = try await local.issueOfflineTicket(serviceID: serviceID, holder: holder, disabilityMarkedByStaff: disabilityMarkedByStaff,
+                                                             schedule: schedule, carriage: carriage, idempotencyKey: idempotencyKey, now: now)
             // The local count sees only this terminal's offline tickets, not the district's queue.
-            return TicketReceipt(ticket: offline.ticket, ahead: nil, ratingToken: nil)
+            return TicketReceipt(ticket: OfflineTicket(receipt.ticket, terminalID: terminalID).ticket, ahead: nil, ratingToken: nil)
         }
     }
 

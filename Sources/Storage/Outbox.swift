@@ -60,20 +60,6 @@ extension SQLiteStore {
             """, arguments: [kind.rawValue, key, sealer.seal(payload, context: "outbox:" + key), now.timeIntervalSince1970])
     }
 
-    /// An offline ticket of a terminal in district mode, queued for the district in the same
-    /// transaction that marks it carried: the district will file it as `prefix@terminalID`
-    /// (`receiveOfflineTicket`), and neither it nor the answer kept for its retry counts as left for
-    /// `kiosk db copy` when the terminal starts in district mode (`notCopiedToDistrict`).
-    public func enqueueOfflineTicket(localID: Int64, terminalID: String, idempotencyKey: String, payload: Data, now: Date) throws {
-        let sealer = sealer
-        try pool.write { db in
-            try Self.enqueue(db, .ticket, key: "ticket:" + idempotencyKey, payload: payload, sealer: sealer, now: now)
-            try db.execute(sql: "UPDATE queue_ticket SET copied = 1, district_prefix = prefix || '@' || ? WHERE id = ?",
-                           arguments: [terminalID, localID])
-            try db.execute(sql: "UPDATE idempotency_key SET copied = 1 WHERE key = ?", arguments: [idempotencyKey])
-        }
-    }
-
     /// The oldest records still to send (of those after the record `after`), in the order they were made.
     public func pendingOutbox(after: Int64 = 0, limit: Int) async throws -> [OutboxRecord] {
         let sealer = sealer

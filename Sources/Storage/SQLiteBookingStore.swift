@@ -266,14 +266,51 @@ public struct SQLiteBookingStore: BookingDatabase {
     /// A walk-in ticket for `serviceID`, issued only while the hall is open on `schedule`'s day.
     public func issueTicket(serviceID: String, holder: CitizenIdentity?, disabilityMarkedByStaff: Bool,
                             schedule: DaySchedule, idempotencyKey: String, now: Date) async throws -> TicketReceipt {
+        try await issueTicket(serviceID: serviceID, holder: holder, disabilityMarkedByStaff: disabilityMarkedByStaff, schedule: schedule,
+                              carriage: nil, idempotencyKey: idempotencyKey, now: now)
+    }
+
+    /// What carries a terminal's offline ticket to its district: the terminal's id, which the
+    /// district files the ticket under (`prefix@terminal`), and the outbox record made of the ticket.
+    public struct DistrictCarriage: Sendable {
+        public let terminalID: String
+        public let record: @Sendable (Ticket) throws -> Data
+
+        public init(terminalID: String, record: @escaping @Sendable (Ticket) throws -> Data) {
+            self.terminalID = terminalID
+            self.record = record
+        }
+    }
+
+    /// A ticket issued while a terminal in district mode cannot reach its district: issued,
+    /// queued in the outbox and marked carried (the ticket and its key, so neither counts as left
+    /// for `kiosk db copy`) in one transaction. In two, a power cut between them handed out a
+    /// ticket the district would never hear of, and barred the next start in district mode.
+    public func issueOfflineTicket(serviceID: String, holder: CitizenIdentity?, disabilityMarkedByStaff: Bool,
+                                   schedule: DaySchedule, carriage: DistrictCarriage, idempotencyKey: String,
+                                   now: Date) async throws -> TicketReceipt {
+        try await issueTicket(serviceID: serviceID, holder: holder, disabilityMarkedByStaff: disabilityMarkedByStaff, schedule: schedule,
+                              carriage: carriage, idempotencyKey: idempotencyKey, now: now)
+    }
+
+    private func issueTicket(serviceID: String, holder: CitizenIdentity?, disabilityMarkedByStaff: Bool, schedule: DaySchedule,
+                             carriage: DistrictCarriage?, idempotencyKey: String, now: Date) async throws -> TicketReceipt {
         let holderHash = holder.map { hasher.hash($0.idNumber) }
         let request = Fingerprint.issueTicket(serviceID: serviceID, holder: holder, holderHash: holderHash,
                                               disabilityMarkedByStaff: disabilityMarkedByStaff)
         let token = RatingToken.random()
-        return try await mutate(request, key: idempotencyKey, now: now) { db in
+        let sealer = database.sealer
+        return try await mutate(request, key: idempotencyKey, carriedToDistrict: carriage != nil, now: now) { db in
             let ticket = try rules.walkIn(serviceID: serviceID, holder: holder, disabilityMarkedByStaff: disabilityMarkedByStaff,
                                           schedule: schedule, now: now)
-            return try insertTicket(db, ticket, holderHash: holderHash, token: token, now: now)
+            let receipt = try insertTicket(db, ticket, holderHash: holderHash, token: token, now: now)
+            if let carriage {
+                try SQLiteStore.enqueue(db, .ticket, key: "ticket:" + idempotencyKey, payload: try carriage.record(receipt.ticket),
+                                        sealer: sealer, now: now)
+                try db.execute(sql: "UPDATE queue_ticket SET copied = 1, district_prefix = prefix || '@' || ? WHERE id = ?",
+                               arguments: [carriage.terminalID, receipt.ticket.id])
+            }
+            return receipt
         }
     }
 
@@ -587,8 +624,11 @@ extension SQLiteBookingStore {
     /// The key is looked up only when it cannot be recorded (or `body` fails): a retry is rare,
     /// and its work is undone with its savepoint, while a first request, the common case, then
     /// costs one statement less inside the serial writer.
+    ///
+    /// `carriedToDistrict`: the key and its answer travel to the district with what `body` queued
+    /// in the outbox, so the key is marked copied with them.
     private func mutate<Response: StoredAnswer>(
-        _ fingerprint: Fingerprint, key: String, now: Date,
+        _ fingerprint: Fingerprint, key: String, carriedToDistrict: Bool = false, now: Date,
         _ body: @escaping @Sendable (Database) throws -> Response
     ) async throws -> Response {
         let request = try IdempotentRequest(fingerprint, key: key)
@@ -612,6 +652,9 @@ extension SQLiteBookingStore {
                 ])
                 if db.changesCount == 0, let stored = try storedAnswer(Response.self, request, location: location, db) {
                     throw Retried(answer: stored)
+                }
+                if carriedToDistrict {
+                    try db.execute(sql: "UPDATE idempotency_key SET copied = 1 WHERE key = ?", arguments: [key])
                 }
                 return response
             }

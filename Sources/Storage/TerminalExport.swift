@@ -280,7 +280,7 @@ extension SQLiteStore {
     /// since its copy counts): started in district mode, the terminal would never show it again.
     /// Rows recorded before copies were marked (v20-district-copy-marks, v21-district-copy-queue-marks,
     /// v22-district-copied-sequence) are not counted, a ticket changed since its copy is (v23); nor are
-    /// a terminal's offline tickets in district mode, which its outbox carries (`enqueueOfflineTicket`).
+    /// a terminal's offline tickets in district mode, which its outbox carries (`issueOfflineTicket`).
     public func notCopiedToDistrict() async throws -> NotCopiedToDistrict {
         try await pool.read { db in
             let row = try Row.fetchOne(db, sql: """
