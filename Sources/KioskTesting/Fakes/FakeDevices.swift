@@ -42,13 +42,12 @@ public final class FakeDeviceProvider: DeviceProvider {
     private struct State {
         var devices: [any Device]
         var present: Bool
-        var scans = 0
-        var waiting: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
         var holding = false
         var held: [CheckedContinuation<Void, Never>] = []
     }
 
     private let state: Mutex<State>
+    private let scanCount = Tally()
 
     public init(_ devices: [any Device] = [], present: Bool = true) {
         state = Mutex(State(devices: devices, present: present))
@@ -66,7 +65,7 @@ public final class FakeDeviceProvider: DeviceProvider {
         set { state.withLock { $0.present = newValue } }
     }
 
-    public var scans: Int { state.withLock { $0.scans } }
+    public var scans: Int { scanCount.count }
 
     /// Keeps every scan that begins from here on busy until `releaseScans()`, so a test can act
     /// while the manager is known to be scanning.
@@ -82,14 +81,7 @@ public final class FakeDeviceProvider: DeviceProvider {
     }
 
     public func discover() async -> [any Device] {
-        let ready = state.withLock { state in
-            state.scans += 1
-            let scans = state.scans
-            let ready = state.waiting.filter { $0.count <= scans }.map(\.continuation)
-            state.waiting.removeAll { $0.count <= scans }
-            return ready
-        }
-        for continuation in ready { continuation.resume() }
+        scanCount.add()
         await withCheckedContinuation { continuation in
             let busy = state.withLock { state in
                 if state.holding { state.held.append(continuation) }
@@ -101,16 +93,7 @@ public final class FakeDeviceProvider: DeviceProvider {
     }
 
     /// Returns once `count` scans have begun (at once if they have).
-    public func scanned(atLeast count: Int) async {
-        await withCheckedContinuation { continuation in
-            let done = state.withLock { state in
-                if state.scans >= count { return true }
-                state.waiting.append((count, continuation))
-                return false
-            }
-            if done { continuation.resume() }
-        }
-    }
+    public func scanned(atLeast count: Int) async { await scanCount.reached(atLeast: count) }
 }
 
 /// A hotplug source the test fires by hand (`fire()`), or one that cannot report changes.
@@ -118,7 +101,7 @@ public final class FakeChangeSource: DeviceChangeSource {
     private let changes: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
     let supported: Bool
-    private let forwardedChanges = Mutex((count: 0, waiting: [(count: Int, continuation: CheckedContinuation<Void, Never>)]()))
+    private let forwardedChanges = Tally()
 
     public init(supported: Bool = true) {
         (changes, continuation) = AsyncStream.makeStream(of: Void.self)
@@ -131,22 +114,36 @@ public final class FakeChangeSource: DeviceChangeSource {
         guard supported else { return }
         for await _ in changes {
             await changed()
-            let ready = forwardedChanges.withLock { forwarded in
-                forwarded.count += 1
-                let count = forwarded.count
-                defer { forwarded.waiting.removeAll { $0.count <= count } }
-                return forwarded.waiting.filter { $0.count <= count }.map(\.continuation)
-            }
-            for continuation in ready { continuation.resume() }
+            forwardedChanges.add()
         }
     }
 
     /// Returns once `count` changes have been handed to the watcher (at once if they have).
-    public func forwarded(atLeast count: Int) async {
+    public func forwarded(atLeast count: Int) async { await forwardedChanges.reached(atLeast: count) }
+}
+
+/// A count a test waits on instead of sleeping: `reached(atLeast:)` returns once it has counted
+/// that far.
+final class Tally: Sendable {
+    private let state = Mutex((count: 0, waiting: [(count: Int, continuation: CheckedContinuation<Void, Never>)]()))
+
+    var count: Int { state.withLock { $0.count } }
+
+    func add() {
+        let ready = state.withLock { state in
+            state.count += 1
+            let count = state.count
+            defer { state.waiting.removeAll { $0.count <= count } }
+            return state.waiting.filter { $0.count <= count }.map(\.continuation)
+        }
+        for continuation in ready { continuation.resume() }
+    }
+
+    func reached(atLeast count: Int) async {
         await withCheckedContinuation { continuation in
-            let done = forwardedChanges.withLock { forwarded in
-                if forwarded.count >= count { return true }
-                forwarded.waiting.append((count, continuation))
+            let done = state.withLock { state in
+                if state.count >= count { return true }
+                state.waiting.append((count, continuation))
                 return false
             }
             if done { continuation.resume() }
