@@ -54,12 +54,14 @@ public enum CooperativePoolWatch {
         }
     }
 
-    /// The process's threads as the kernel sees them, then gdb's stacks if it can give them.
+    /// The process's threads as the kernel sees them, then gdb's stacks if it can give them:
+    /// functions and lines only, as an argument can be a key or a PIN (an scrypt frame's was).
     static func report() -> String {
         var text = "\n=== the cooperative pool has run nothing for \(stallReported) (\(ISO8601DateFormatter().string(from: Date()))); "
             + "the test process's threads (id, name: the system call it waits in):\n" + threads()
         if let gdb = ["/usr/bin/gdb", "/bin/gdb"].first(where: FileManager.default.isExecutableFile(atPath:)),
-           let stacks = try? PrivateCUPSD.run(gdb, ["-p", "\(getpid())", "-batch", "-ex", "thread apply all bt 16"]) {
+           let stacks = try? PrivateCUPSD.run(gdb, ["-p", "\(getpid())", "-batch", "-ex", "set print frame-arguments none",
+                                                       "-ex", "thread apply all bt 16"]) {
             text += stacks.stdout
         } else {
             text += "  (no gdb on this machine: no stacks)\n"
