@@ -49,9 +49,15 @@ struct DistrictLedger: BookingLedger {
     let terminalID: String
 
     /// An offline ticket gets a district id of its own when it arrives, so it comes without a
-    /// rating token: nothing could be rated through its terminal id.
+    /// rating token: nothing could be rated through its terminal id. A retry of a request this
+    /// terminal answered offline is answered with that ticket, also once the district is back:
+    /// the district has not seen the key, and would issue the citizen a second place in line.
     func issueTicket(serviceID: String, holder: CitizenIdentity?, disabilityMarkedByStaff: Bool, schedule: DaySchedule,
                      idempotencyKey: String, now: Date) async throws -> TicketReceipt {
+        if let kept = try await local.keptTicket(serviceID: serviceID, holder: holder, disabilityMarkedByStaff: disabilityMarkedByStaff,
+                                                 idempotencyKey: idempotencyKey) {
+            return Self.offline(kept, terminalID: terminalID)
+        }
         do {
             return try await district.issueTicket(serviceID: serviceID, holder: holder, disabilityMarkedByStaff: disabilityMarkedByStaff,
                                                   schedule: schedule, idempotencyKey: idempotencyKey, now: now)
@@ -62,9 +68,14 @@ struct DistrictLedger: BookingLedger {
             }
             let receipt = try await local.issueOfflineTicket(serviceID: serviceID, holder: holder, disabilityMarkedByStaff: disabilityMarkedByStaff,
                                                              schedule: schedule, carriage: carriage, idempotencyKey: idempotencyKey, now: now)
-            // The local count sees only this terminal's offline tickets, not the district's queue.
-            return TicketReceipt(ticket: OfflineTicket(receipt.ticket, terminalID: terminalID).ticket, ahead: nil, ratingToken: nil)
+            return Self.offline(receipt, terminalID: terminalID)
         }
+    }
+
+    /// An offline ticket as the citizen's screen shows it: the terminal's number, no count ahead
+    /// (the local count sees only this terminal's offline tickets, not the district's queue).
+    static func offline(_ receipt: TicketReceipt, terminalID: String) -> TicketReceipt {
+        TicketReceipt(ticket: OfflineTicket(receipt.ticket, terminalID: terminalID).ticket, ahead: nil, ratingToken: nil)
     }
 
     /// Kept for the district when it is unreachable, with the rating token the district checks

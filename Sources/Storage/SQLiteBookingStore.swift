@@ -293,6 +293,18 @@ public struct SQLiteBookingStore: BookingDatabase {
                               carriage: carriage, idempotencyKey: idempotencyKey, now: now)
     }
 
+    /// The ticket this file issued for the same walk-in request under `idempotencyKey` (an offline
+    /// ticket), if any; a key used for another request is refused (`idempotencyKeyReused`).
+    public func keptTicket(serviceID: String, holder: CitizenIdentity?, disabilityMarkedByStaff: Bool,
+                           idempotencyKey: String) async throws -> TicketReceipt? {
+        let request = try IdempotentRequest(
+            Fingerprint.issueTicket(serviceID: serviceID, holder: holder, holderHash: holder.map { hasher.hash($0.idNumber) },
+                                    disabilityMarkedByStaff: disabilityMarkedByStaff),
+            key: idempotencyKey)
+        let location = database.path
+        return try await read { db in try storedAnswer(TicketReceipt.self, request, location: location, db) }
+    }
+
     private func issueTicket(serviceID: String, holder: CitizenIdentity?, disabilityMarkedByStaff: Bool, schedule: DaySchedule,
                              carriage: DistrictCarriage?, idempotencyKey: String, now: Date) async throws -> TicketReceipt {
         let holderHash = holder.map { hasher.hash($0.idNumber) }

@@ -135,6 +135,11 @@ struct DistrictOutboxTests {
         #expect(await drainer.drain().sent == 3)
         #expect(try await district.filingReferences(terminalID: "T07") == references)
 
+        // The screen retries the offline ticket's request once the district is back: the same
+        // ticket, not a second place in line.
+        let retried = try await ledger.issueTicket(serviceID: "hukou", holder: nil, disabilityMarkedByStaff: false, schedule: day,
+                                                   idempotencyKey: "t1", now: Self.morning)
+        #expect(retried.ticket == offline.ticket && retried.ahead == nil && retried.ratingToken == nil)
         let waiting = try await ledger.waitingTickets(serviceIDs: ["hukou"], now: Self.morning)
         #expect(waiting.map(\.number) == ["T07-A001"])
         #expect(try await bookings.ratings(serviceID: "hukou").map(\.score) == [4])
