@@ -74,8 +74,8 @@ struct DistrictDepartmentKeyTests {
     ) async throws {
         let (first, second) = try await Self.installations(on: cluster)
         defer { first.remove(); second.remove() }
-        let a = try await KioskApplication.onTestInstallation(first)
-        let b = try await KioskApplication.onTestInstallation(second)
+        let a = try await KioskApplication.onTestDistrict(first)
+        let b = try await KioskApplication.onTestDistrict(second)
         let runners = [a, b].map { application in Task { await application.district!.run() } }
         defer { runners.forEach { $0.cancel() } }
         try await body(a, b, first, second)

@@ -23,8 +23,8 @@ struct DistrictDisplayFeedTests {
         let second = try TestInstallation(config: "database = \"\(cluster.url())\"\n[terminal]\nid = \"T02\"\n" + BookingRoutesTests.config)
         defer { second.remove() }
         try await KioskApplication.prepareTestDistrict(on: cluster, keyInto: [first, second])
-        let firstApplication = try await KioskApplication.onTestInstallation(first)
-        let secondApplication = try await KioskApplication.onTestInstallation(second)
+        let firstApplication = try await KioskApplication.onTestDistrict(first)
+        let secondApplication = try await KioskApplication.onTestDistrict(second)
         let token = try secondApplication.displayTokens.add(id: "hall-a", now: Date())
         let feed = try #require(secondApplication.queueFeedService)
         let runners = [firstApplication, secondApplication].map { application in Task { await application.district!.run() } }

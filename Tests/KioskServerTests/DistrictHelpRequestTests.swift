@@ -43,7 +43,7 @@ struct DistrictHelpRequestTests {
         defer { installations.forEach { $0.remove() } }
         try await KioskApplication.prepareTestDistrict(on: cluster, keyInto: installations)
         var applications: [KioskApplication] = []
-        for installation in installations { applications.append(try await KioskApplication.onTestInstallation(installation)) }
+        for installation in installations { applications.append(try await KioskApplication.onTestDistrict(installation)) }
         let runners = applications.map { application in Task { await application.district!.run() } }
         defer { runners.forEach { $0.cancel() } }
         let (first, second, otherHall) = (applications[0], applications[1], applications[2])

@@ -25,7 +25,7 @@ struct DistrictPolicyPrintTests {
         defer { installations.forEach { $0.remove() } }
         try await KioskApplication.prepareTestDistrict(on: cluster, keyInto: installations)
         var started: [KioskApplication] = []
-        for installation in installations { started.append(try await KioskApplication.onTestInstallation(installation)) }
+        for installation in installations { started.append(try await KioskApplication.onTestDistrict(installation)) }
         let applications = started
         let runners = applications.map { application in Task { await application.district!.run() } }
         defer { runners.forEach { $0.cancel() } }

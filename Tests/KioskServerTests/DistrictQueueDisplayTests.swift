@@ -24,8 +24,8 @@ struct DistrictQueueDisplayTests {
         // The district's key taken out of the store beforehand, for both terminals, with a
         // generous deadline (a loaded machine must not look like an unreachable store).
         try await KioskApplication.prepareTestDistrict(on: cluster, keyInto: [first, second])
-        let firstApplication = try await KioskApplication.onTestInstallation(first)
-        let secondApplication = try await KioskApplication.onTestInstallation(second)
+        let firstApplication = try await KioskApplication.onTestDistrict(first)
+        let secondApplication = try await KioskApplication.onTestDistrict(second)
         let runners = [firstApplication, secondApplication].map { application in Task { await application.district!.run() } }
         defer { runners.forEach { $0.cancel() } }
         let clock = BookingRoutesTests.Clock("2026-09-28T10:00:00+08:00")
